@@ -1,0 +1,404 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { Router, type HttpMethod } from './router.js';
+import { DEFAULT_LATENCY, delay, latencyConfig, sampleLatencyMs, type LatencyConfig } from './latency.js';
+import { NO_FAULTS, decideFault, faultConfig, type FaultConfig } from './faults.js';
+import { NO_RATE_LIMIT, RateLimiter, rateLimitConfig, type RateLimitConfig, type RateLimitState } from './rate-limiter.js';
+import { RequestStats } from './request-stats.js';
+import { ChangeDelivery, DEFAULT_DELIVERY_RETRY, type DeliveryRetryConfig } from './change-delivery.js';
+import {
+  driftRule,
+  resetBody,
+  simEdit,
+  webhookTargetsBody,
+  type DriftRule,
+  type ResetScope,
+  type SimEdit,
+  type SimEditResult,
+  type SimKnobs,
+  type SimStats,
+} from './admin-schemas.js';
+
+/** Prefix of the admin API; kept apart from every CRM path. */
+export const ADMIN_PREFIX = '/__sim/';
+
+export interface SimRequest {
+  method: string;
+  /** path without query string */
+  path: string;
+  query: URLSearchParams;
+  params: Record<string, string>;
+  headers: IncomingMessage['headers'];
+  endpoint: string;
+  rawBody: string;
+  /** Parses the body as JSON; throws BadRequestBody when it is not JSON. */
+  json(): unknown;
+  /** Records how many records a batch endpoint was asked for (request log `batchSize`). */
+  setBatchSize(n: number): void;
+}
+
+export interface SimResponse {
+  status: number;
+  /** Serialized as JSON with the simulator's content type; omitted for e.g. 204. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type SimHandler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
+
+export class BadRequestBody extends Error {
+  constructor(message = 'request body is not valid JSON') {
+    super(message);
+    this.name = 'BadRequestBody';
+  }
+}
+
+/** How a CRM spells its failures; each simulator answers these in its own shapes. */
+export interface SimErrorShapes {
+  /** Injected 5xx (`error`) or full outage (`outage`). */
+  fault(kind: 'error' | 'outage', req: SimRequest): SimResponse;
+  rateLimited(state: RateLimitState, req: SimRequest): SimResponse;
+  notFound(method: string, path: string): SimResponse;
+  methodNotAllowed(method: string, path: string): SimResponse;
+  badBody(err: Error, req: SimRequest): SimResponse;
+  internal(err: unknown, req: SimRequest): SimResponse;
+}
+
+/** The CRM-specific half of the admin API. */
+export interface SimAdminHooks {
+  /** Restore the seeded data (the common knobs are restored by the server itself). */
+  resetData(): void;
+  /** Called after the drift rules changed; the server keeps the list (`knobs.drift`). */
+  driftChanged?(rules: readonly DriftRule[]): void;
+  edit(edit: SimEdit): SimEditResult | Promise<SimEditResult>;
+}
+
+export interface SimKnobOptions {
+  latency?: LatencyConfig;
+  faults?: Partial<FaultConfig>;
+  rateLimit?: RateLimitConfig;
+  webhookTargets?: string[];
+  webhookRetry?: Partial<DeliveryRetryConfig>;
+  requestLogSize?: number;
+  /** Injectable randomness for latency and faults (tests, reproducible benches). */
+  random?: () => number;
+}
+
+export interface SimServerOptions extends SimKnobOptions {
+  name: string;
+  router: Router<SimHandler>;
+  contentType: string;
+  errors: SimErrorShapes;
+  admin: SimAdminHooks;
+  /** Runs for non-public routes before the handler; a returned response ends the request. */
+  authenticate?(req: SimRequest): SimResponse | null;
+  /** Headers added to every CRM response (e.g. `Sforce-Limit-Info`). */
+  commonHeaders?(): Record<string, string>;
+}
+
+export interface SimServer {
+  readonly name: string;
+  readonly knobs: SimKnobs;
+  readonly stats: RequestStats;
+  readonly delivery: ChangeDelivery;
+  readonly server: Server;
+  listen(port: number, host?: string): Promise<{ url: string; port: number }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the HTTP server both simulators run on: routing, then per request counters, latency,
+ * faults, rate limit, authentication and the handler, plus the `/__sim/` admin API. Framework
+ * free so the simulator's own overhead stays far below the latency it simulates.
+ */
+export function createSimServer(options: SimServerOptions): SimServer {
+  const random = options.random ?? Math.random;
+  const initial = {
+    latency: options.latency ?? DEFAULT_LATENCY,
+    faults: { ...NO_FAULTS, ...options.faults },
+    rateLimit: options.rateLimit ?? NO_RATE_LIMIT,
+    targets: options.webhookTargets ?? [],
+    retry: { ...DEFAULT_DELIVERY_RETRY, ...options.webhookRetry },
+  };
+  const stats = new RequestStats(options.requestLogSize ?? 2000);
+  const limiter = new RateLimiter(initial.rateLimit);
+  const delivery = new ChangeDelivery(initial.targets, initial.retry);
+  const knobs: SimKnobs = {
+    latency: initial.latency,
+    faults: initial.faults,
+    rateLimit: initial.rateLimit,
+    webhooks: { targets: initial.targets, retry: initial.retry },
+    drift: [],
+  };
+  const hanging = new Set<ServerResponse>();
+  const { router, errors, contentType } = options;
+
+  function send(res: ServerResponse, out: SimResponse, extraHeaders?: Record<string, string>): void {
+    const headers: Record<string, string> = { ...extraHeaders, ...out.headers };
+    if (out.body === undefined) {
+      res.writeHead(out.status, headers);
+      res.end();
+      return;
+    }
+    const payload = JSON.stringify(out.body);
+    headers['content-type'] ??= contentType;
+    headers['content-length'] = String(Buffer.byteLength(payload));
+    res.writeHead(out.status, headers);
+    res.end(payload);
+  }
+
+  function applyDrift(rule: DriftRule): void {
+    knobs.drift = knobs.drift.filter((d) => !(d.object === rule.object && d.field === rule.field));
+    knobs.drift.push(rule);
+    options.admin.driftChanged?.(knobs.drift);
+  }
+
+  function resetKnobs(): void {
+    knobs.latency = initial.latency;
+    knobs.faults = initial.faults;
+    knobs.rateLimit = initial.rateLimit;
+    limiter.configure(initial.rateLimit);
+    knobs.webhooks = { targets: initial.targets, retry: initial.retry };
+    delivery.setTargets(initial.targets);
+    delivery.setRetry(initial.retry);
+    knobs.drift = [];
+    options.admin.driftChanged?.(knobs.drift);
+  }
+
+  async function handleAdmin(method: string, path: string, url: URL, body: string): Promise<SimResponse> {
+    const action = path.slice(ADMIN_PREFIX.length);
+    const parse = <T>(schema: z.ZodType<T>): T => {
+      const parsed = schema.safeParse(body.length ? JSON.parse(body) : {});
+      if (!parsed.success) throw new AdminInputError(z.prettifyError(parsed.error));
+      return parsed.data;
+    };
+    switch (`${method} ${action}`) {
+      case 'GET stats': {
+        const out: SimStats = { sim: options.name, total: stats.totalRequests, counters: stats.counts(), deliveries: delivery.stats() };
+        return { status: 200, body: out };
+      }
+      case 'GET requests': {
+        const endpoint = url.searchParams.get('endpoint');
+        const all = stats.entries();
+        return { status: 200, body: { requests: endpoint ? all.filter((e) => e.endpoint === endpoint) : all } };
+      }
+      case 'GET deliveries':
+        return { status: 200, body: { deliveries: delivery.records() } };
+      case 'GET knobs':
+        return { status: 200, body: knobs };
+      case 'POST reset': {
+        const { scope } = parse(resetBody) as { scope: ResetScope };
+        stats.reset();
+        delivery.clearHistory();
+        if (scope === 'all') {
+          resetKnobs();
+          options.admin.resetData();
+        }
+        return { status: 200, body: { ok: true, scope } };
+      }
+      case 'PUT latency':
+        knobs.latency = parse(latencyConfig);
+        return { status: 200, body: knobs.latency };
+      case 'PUT faults':
+        knobs.faults = parse(faultConfig);
+        return { status: 200, body: knobs.faults };
+      case 'PUT rate-limit':
+        knobs.rateLimit = parse(rateLimitConfig);
+        limiter.configure(knobs.rateLimit);
+        return { status: 200, body: knobs.rateLimit };
+      case 'PUT drift':
+        applyDrift(parse(driftRule));
+        return { status: 200, body: { drift: knobs.drift } };
+      case 'DELETE drift':
+        knobs.drift = [];
+        options.admin.driftChanged?.(knobs.drift);
+        return { status: 200, body: { drift: knobs.drift } };
+      case 'PUT webhooks': {
+        const { targets, retry } = parse(webhookTargetsBody);
+        const merged = { ...knobs.webhooks.retry, ...retry };
+        knobs.webhooks = { targets, retry: merged };
+        delivery.setTargets(targets);
+        delivery.setRetry(merged);
+        return { status: 200, body: knobs.webhooks };
+      }
+      case 'POST edit': {
+        const result = await options.admin.edit(parse(simEdit));
+        return { status: 200, body: result };
+      }
+      default:
+        return { status: 404, body: { error: 'unknown admin route', route: `${method} ${path}` } };
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
+    const method = req.method ?? 'GET';
+    const rawBody = await readBody(req);
+
+    if (path.startsWith(ADMIN_PREFIX)) {
+      try {
+        send(res, await handleAdmin(method, path, new URL(rawUrl, 'http://sim'), rawBody), { 'content-type': 'application/json' });
+      } catch (err) {
+        const status = err instanceof AdminInputError || err instanceof SyntaxError ? 400 : err instanceof SimEditError ? err.status : 500;
+        send(res, { status, body: { error: err instanceof Error ? err.message : 'error' } }, { 'content-type': 'application/json' });
+      }
+      return;
+    }
+
+    const common = options.commonHeaders?.();
+    const match = router.match(method, path);
+    if (match === null || match === 'method') {
+      const out = match === null ? errors.notFound(method, path) : errors.methodNotAllowed(method, path);
+      stats.count('unknown');
+      finish(out, 'unknown', undefined);
+      send(res, out, common);
+      return;
+    }
+
+    let batchSize: number | undefined;
+    let parsed: unknown;
+    let parsedOnce = false;
+    const simReq: SimRequest = {
+      method,
+      path,
+      query: new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1)),
+      params: match.params,
+      headers: req.headers,
+      endpoint: match.endpoint,
+      rawBody,
+      json() {
+        if (!parsedOnce) {
+          try {
+            parsed = rawBody.length ? JSON.parse(rawBody) : undefined;
+          } catch {
+            throw new BadRequestBody();
+          }
+          parsedOnce = true;
+        }
+        return parsed;
+      },
+      setBatchSize(n) {
+        batchSize = n;
+      },
+    };
+    stats.count(match.endpoint);
+
+    function finish(out: SimResponse, endpoint: string, size: number | undefined): void {
+      stats.record({
+        at: new Date(Date.now() - (performance.now() - started)).toISOString(),
+        method,
+        path,
+        endpoint,
+        status: out.status,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        ...(size === undefined ? {} : { batchSize: size }),
+      });
+    }
+
+    const wait = sampleLatencyMs(knobs.latency, match.endpoint, random);
+    if (wait > 0) await delay(wait);
+
+    const fault = decideFault(knobs.faults, match.endpoint, random);
+    if (fault === 'hang') {
+      // Never answer; the client's timeout decides. close() destroys the socket.
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      finish({ status: 0 }, match.endpoint, undefined);
+      return;
+    }
+    let out: SimResponse;
+    if (fault !== 'none') {
+      out = errors.fault(fault, simReq);
+    } else {
+      const limit = limiter.take();
+      if (!limit.allowed) {
+        out = errors.rateLimited(limit, simReq);
+      } else {
+        out = (!match.isPublic && options.authenticate?.(simReq)) || (await runHandler(match.handler, simReq));
+      }
+    }
+    finish(out, match.endpoint, batchSize);
+    send(res, out, common);
+  }
+
+  async function runHandler(handler: SimHandler, req: SimRequest): Promise<SimResponse> {
+    try {
+      return await handler(req);
+    } catch (err) {
+      if (err instanceof BadRequestBody) return errors.badBody(err, req);
+      return errors.internal(err, req);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': contentType });
+        res.end('[]');
+      }
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  return {
+    name: options.name,
+    get knobs() {
+      return knobs;
+    },
+    stats,
+    delivery,
+    server,
+    listen(port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const addr = server.address() as AddressInfo;
+          resolve({ url: `http://${host}:${addr.port}`, port: addr.port });
+        });
+      });
+    },
+    async close() {
+      delivery.close();
+      for (const res of hanging) res.destroy();
+      hanging.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+class AdminInputError extends Error {}
+
+/** Thrown by an edit hook for an unknown record or object; becomes the admin answer's status. */
+export class SimEditError extends Error {
+  constructor(
+    message: string,
+    readonly status = 404,
+  ) {
+    super(message);
+    this.name = 'SimEditError';
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  // GET/HEAD carry no body in practice; skip the stream machinery for them (hot path).
+  if ((req.method === 'GET' || req.method === 'HEAD') && !req.headers['content-length']) {
+    req.resume();
+    return Promise.resolve('');
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export { Router, type HttpMethod };
