@@ -1,0 +1,251 @@
+/**
+ * The CRM connector interface: the one seam between the shared CRM runtime (cache, batching,
+ * breaker, resolvers, webhooks, phone index in shared/crm/) and a CRM (subgraphs/<crm>/).
+ * A connector speaks to its CRM through the CRM's official client, validates every response
+ * against the expected source shape (zod) and maps it with a versioned mapping to the canonical
+ * shape below. It does no caching, batching windows, retries or circuit breaking: the runtime does.
+ *
+ * To add a CRM: implement CrmConnector in subgraphs/<crm>/, pass it to startCrmSubgraph
+ * (shared/crm/crm-subgraph.ts) and run test/crm/contract-suite.ts against it.
+ */
+
+/** Lower-case source names; the prefix of a global id (`salesforce:003...`). */
+export const CRM_SOURCES = ['salesforce', 'hubspot'] as const;
+export type CrmSource = (typeof CRM_SOURCES)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Canonical shape (mirrors schema/crm-contract.graphql; enums are the GraphQL enum values)
+// ---------------------------------------------------------------------------------------------
+
+export type PhoneType = 'MOBILE' | 'WORK' | 'HOME' | 'OTHER';
+export type IntentStage =
+  | 'NEW' | 'ATTEMPTING' | 'ENGAGED' | 'QUALIFIED' | 'OPPORTUNITY' | 'NEGOTIATION'
+  | 'CUSTOMER' | 'LOST' | 'UNQUALIFIED' | 'UNKNOWN';
+export type DealStage = 'QUALIFICATION' | 'DISCOVERY' | 'PROPOSAL' | 'NEGOTIATION' | 'CLOSED_WON' | 'CLOSED_LOST' | 'OTHER';
+export type ActivityType = 'CALL' | 'EMAIL' | 'MEETING' | 'TASK' | 'OTHER';
+
+export interface CanonicalPhone {
+  e164: string | null;
+  raw: string;
+  type: PhoneType;
+  extension: string | null;
+  valid: boolean;
+}
+
+export interface CanonicalDeal {
+  /** Global deal id `<source>:<record id>`. */
+  id: string;
+  name: string | null;
+  stage: DealStage | null;
+  crmStage: string | null;
+  closed: boolean | null;
+  won: boolean | null;
+  amount: number | null;
+  /** `YYYY-MM-DD`. */
+  closeDate: string | null;
+}
+
+export interface CanonicalActivity {
+  /** ISO 8601 UTC. */
+  at: string | null;
+  summary: string | null;
+  disposition: string | null;
+  type: ActivityType | null;
+}
+
+/** The canonical contact without freshness (the runtime adds freshness from its cache entry). */
+export interface CanonicalContact {
+  /** Global id `<source>:<sourceId>`. */
+  id: string;
+  source: CrmSource;
+  sourceId: string;
+  name: { first: string | null; last: string | null; full: string | null } | null;
+  email: string | null;
+  phones: CanonicalPhone[] | null;
+  primaryPhone: string | null;
+  timeZone: string | null;
+  location: { country: string | null; state: string | null; city: string | null; postalCode: string | null } | null;
+  crmIntentStage: IntentStage | null;
+  openDeal: CanonicalDeal | null;
+  crmLastActivity: CanonicalActivity | null;
+  suppression: { doNotCall: boolean | null; emailOptOut: boolean | null } | null;
+}
+
+/**
+ * Canonical field paths that can drift, as dot paths from Contact (`suppression.doNotCall`,
+ * `phones`, `openDeal`). The resolver for that path answers CRM_SCHEMA_DRIFT instead of a value.
+ * A path names the smallest canonical field the missing CRM field feeds.
+ */
+export type CanonicalFieldPath = string;
+
+/** One CRM field the mapping expected but the CRM response lacked (or carried in the wrong type). */
+export interface FieldDrift {
+  /** Canonical field that cannot be served, e.g. `suppression.doNotCall`. */
+  field: CanonicalFieldPath;
+  /** CRM field as `<Object>.<field>`, e.g. `Contact.DoNotCall`, `contacts.dialplane_do_not_call`. */
+  crmField: string;
+  /** `missing`: absent from the response/describe; `invalid`: present with a value of the wrong type. */
+  reason: 'missing' | 'invalid';
+}
+
+/** Per-id result of a batch load. A failure of the whole batch is a thrown CrmCallError instead. */
+export type ContactLoadResult =
+  | { kind: 'found'; contact: CanonicalContact; drift: FieldDrift[] }
+  | { kind: 'notFound' };
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A failed CRM call. `retryable` tells the breaker whether it counts as an outage (network,
+ * timeout, 5xx, 429) or is a permanent answer (400, 404) that must not open the breaker.
+ */
+export class CrmCallError extends Error {
+  constructor(
+    readonly crm: CrmSource,
+    /** Endpoint name as the simulators count it (`collections.retrieve`, `contacts.batchRead`). */
+    readonly endpoint: string,
+    readonly kind: 'timeout' | 'network' | 'unavailable' | 'rate_limited' | 'auth' | 'rejected' | 'invalid_response',
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CrmCallError';
+  }
+  get retryable(): boolean {
+    return this.kind === 'timeout' || this.kind === 'network' || this.kind === 'unavailable' || this.kind === 'rate_limited';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Change events (webhooks)
+// ---------------------------------------------------------------------------------------------
+
+/** A raw webhook delivery, as the subgraph's HTTP route received it. */
+export interface WebhookRequest {
+  method: string;
+  /** Full URL including query string, as the sender addressed it (HubSpot v3 signs it). */
+  url: string;
+  headers: Record<string, string | undefined>;
+  /** Raw bytes: signatures are computed over them. */
+  body: Buffer;
+  /** Receive time (ms), for timestamp freshness checks. */
+  receivedAt: number;
+}
+
+/** A change to one CRM record, in canonical terms. */
+export interface CrmChangeEvent {
+  /** Id of the CRM event (dedupe key): replayId, eventId... */
+  eventId: string;
+  /** The record's CRM id (contact id). */
+  sourceId: string;
+  kind: 'created' | 'updated' | 'deleted' | 'undeleted' | 'gap';
+  /** Canonical field paths that changed (`phones`, `suppression.doNotCall`, ...). Empty = unknown: treat as all. */
+  changedFields: CanonicalFieldPath[];
+  /** When the CRM committed the change (ISO 8601). */
+  occurredAt: string;
+  /**
+   * Ordering key per record; larger is newer. Events with an order key at or below the last seen
+   * one for the same record are stale (duplicate or out of order) and are ignored.
+   */
+  order: number;
+  /** Raw values of phone fields carried by the event (new numbers), to update the phone index. */
+  phoneValues?: string[];
+  /** Suppression values carried by the event, forwarded on contact.changed. */
+  suppression?: { doNotCall?: boolean | null; emailOptOut?: boolean | null };
+}
+
+export type WebhookParseResult =
+  | { ok: true; events: CrmChangeEvent[] }
+  /** `status` 401 for a bad signature or stale timestamp, 400 for a malformed body. */
+  | { ok: false; status: 400 | 401; code: 'WEBHOOK_SIGNATURE_INVALID' | 'BAD_USER_INPUT'; message: string };
+
+// ---------------------------------------------------------------------------------------------
+// Mapping description (docs and mapping:check are generated from it)
+// ---------------------------------------------------------------------------------------------
+
+/** One row of a CRM's mapping table: CRM field → canonical field → transform. */
+export interface MappingRow {
+  /** `<Object>.<field>` as the CRM names it, e.g. `Contact.MobilePhone`. */
+  crmField: string;
+  /** Canonical dot path, e.g. `phones[type=MOBILE]`. */
+  canonical: string;
+  /** Human description of the transform. */
+  transform: string;
+  /** The CRM type expected (describe/properties type), checked by mapping:check. */
+  expectedType: string;
+}
+
+export interface MappingCheckDifference {
+  crmField: string;
+  problem: 'missing' | 'type_changed' | 'picklist_value_unmapped';
+  expected: string;
+  actual?: string;
+}
+
+export interface MappingCheckReport {
+  crm: CrmSource;
+  mappingVersion: string;
+  checkedAt: string;
+  /** Number of CRM fields the mapping reads. */
+  fieldsChecked: number;
+  differences: MappingCheckDifference[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The connector
+// ---------------------------------------------------------------------------------------------
+
+export interface CrmBatchLimits {
+  /** Most ids one loadContacts call may receive (Salesforce collections 2000, HubSpot batch 100). */
+  maxBatchSize: number;
+  /** Most loadContacts calls in flight at once (protects CRM concurrency limits). */
+  maxConcurrentBatches: number;
+}
+
+export interface CrmConnector {
+  readonly source: CrmSource;
+  /** `<source>@<n>`; bumped whenever the canonical output of the mapping changes. Part of cache keys. */
+  readonly mappingVersion: string;
+  readonly limits: CrmBatchLimits;
+  /** The mapping table (docs/mapping-<crm>.md is generated from it and tested against it). */
+  readonly mappingTable: readonly MappingRow[];
+
+  /** True when `sourceId` has the shape of this CRM's record ids (checked before any CRM call). */
+  isValidSourceId(sourceId: string): boolean;
+
+  /**
+   * Loads contacts (with their deals and last activity) in as few CRM calls as possible.
+   * `sourceIds.length <= limits.maxBatchSize`, no duplicates. Returns one result per id, same order.
+   * Throws CrmCallError when the batch as a whole fails.
+   */
+  loadContacts(sourceIds: readonly string[]): Promise<ContactLoadResult[]>;
+
+  /** Source ids of contacts holding the number (E.164) in any phone field. Throws CrmCallError. */
+  findByPhone(e164: string): Promise<string[]>;
+
+  /** Compares the CRM's live describe/properties with what the mapping reads. */
+  checkMapping(): Promise<MappingCheckReport>;
+
+  /** Verifies and parses a webhook delivery into canonical change events. Never throws. */
+  parseWebhook(request: WebhookRequest): WebhookParseResult;
+
+  /** Releases client resources. */
+  close(): Promise<void>;
+}
+
+/** `salesforce:003...` → { source, sourceId }; null when not a global id. */
+export function parseGlobalId(id: string): { source: CrmSource; sourceId: string } | null {
+  const colon = id.indexOf(':');
+  if (colon <= 0) return null;
+  const source = id.slice(0, colon);
+  const sourceId = id.slice(colon + 1);
+  if (!(CRM_SOURCES as readonly string[]).includes(source) || sourceId.length === 0) return null;
+  return { source: source as CrmSource, sourceId };
+}
+
+export function globalId(source: CrmSource, sourceId: string): string {
+  return `${source}:${sourceId}`;
+}
