@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { ErrorCode } from './errors.js';
+
+/**
+ * Configuration is read once, at each entry point, from the environment: every part of dialplane
+ * composes the fragments below into one zod schema and calls `loadConfig`. Modules receive the
+ * resolved, typed object and never read `process.env` themselves.
+ */
+
+export class ConfigError extends Error {
+  readonly code = ErrorCode.CONFIG_INVALID;
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses `env` with `schema`; on failure throws a ConfigError naming every bad variable. */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  return result.data;
+}
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(z.url().optional())
+  .optional();
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Default ports of the map in the README; every one can be overridden. */
+export const DEFAULT_PORTS = {
+  gateway: 4000,
+  salesforce: 4001,
+  hubspot: 4002,
+  consent: 4003,
+  engagement: 4004,
+  simSalesforce: 4101,
+  simHubspot: 4102,
+} as const;
+
+/** The development-only secret; production refuses to start with it (see `assertProductionSafe`). */
+export const DEV_INTERNAL_SECRET = 'dev-internal-secret-change-me';
+export const DEV_JWT_SECRET = 'dev-jwt-secret-change-me-0123456789abcdef';
+
+export const runtimeEnv = {
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Redis for cache and event bus; unset = in-process. */
+  REDIS_URL: optionalUrl,
+  /** PostgreSQL system of record; unset = embedded PGlite. */
+  DATABASE_URL: optionalUrl,
+  /** PGlite data directory; unset = in-memory (lost on exit, fine for `npm start` demos). */
+  DATA_DIR: z.string().optional(),
+  /** HMAC secret of the gateway -> subgraph identity header. */
+  DIALPLANE_INTERNAL_SECRET: z.string().min(16).default(DEV_INTERNAL_SECRET),
+};
+
+export const crmClientEnv = {
+  SALESFORCE_LOGIN_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.simSalesforce}`),
+  SALESFORCE_INSTANCE_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.simSalesforce}`),
+  SALESFORCE_CLIENT_ID: z.string().min(1).default('dialplane-dev'),
+  SALESFORCE_CLIENT_SECRET: z.string().min(1).default('dev-salesforce-secret'),
+  SALESFORCE_API_VERSION: z.string().regex(/^\d+\.\d$/).default('62.0'),
+  HUBSPOT_BASE_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.simHubspot}`),
+  HUBSPOT_ACCESS_TOKEN: z.string().min(1).default('dev-hubspot-token'),
+  HUBSPOT_CLIENT_SECRET: z.string().min(1).default('dev-hubspot-client-secret'),
+};
+
+export const cacheEnv = {
+  CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  BATCH_WINDOW_MS: z.coerce.number().min(0).max(50).default(3),
+};
+
+export const jwtEnv = {
+  JWT_SECRET: z.string().min(32).default(DEV_JWT_SECRET),
+  JWT_ISSUER: z.string().default('dialplane'),
+  JWT_AUDIENCE: z.string().default('dialplane-api'),
+  /** Optional JWKS endpoint for production identity providers (RS256/ES256). */
+  JWT_JWKS_URL: optionalUrl,
+};
+
+export const portEnv = {
+  GATEWAY_PORT: port(DEFAULT_PORTS.gateway),
+  SALESFORCE_SUBGRAPH_PORT: port(DEFAULT_PORTS.salesforce),
+  HUBSPOT_SUBGRAPH_PORT: port(DEFAULT_PORTS.hubspot),
+  CONSENT_SUBGRAPH_PORT: port(DEFAULT_PORTS.consent),
+  ENGAGEMENT_SUBGRAPH_PORT: port(DEFAULT_PORTS.engagement),
+  SIM_SALESFORCE_PORT: port(DEFAULT_PORTS.simSalesforce),
+  SIM_HUBSPOT_PORT: port(DEFAULT_PORTS.simHubspot),
+};
+
+/** `name=url,name=url` -> [{ name, url }]; the list of CRM subgraphs is configuration, not code. */
+export const crmSubgraphList = z
+  .string()
+  .default(
+    `salesforce=http://127.0.0.1:${DEFAULT_PORTS.salesforce}/graphql,hubspot=http://127.0.0.1:${DEFAULT_PORTS.hubspot}/graphql`,
+  )
+  .transform((value, ctx) => {
+    const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+    const out: { name: string; url: string }[] = [];
+    for (const entry of entries) {
+      const [name, url] = entry.split('=', 2);
+      if (!name || !/^[a-z][a-z0-9_-]*$/.test(name) || !url || !URL.canParse(url)) {
+        ctx.addIssue({ code: 'custom', message: `expected name=url, got "${entry}"` });
+        return z.NEVER;
+      }
+      out.push({ name, url });
+    }
+    return out;
+  });
+
+export const serviceUrlEnv = {
+  CRM_SUBGRAPHS: crmSubgraphList,
+  CONSENT_SUBGRAPH_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.consent}/graphql`),
+  ENGAGEMENT_SUBGRAPH_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.engagement}/graphql`),
+};
+
+export { bool as envBoolean, port as envPort };
+
+/** Production must not run on development secrets. */
+export function assertProductionSafe(cfg: { NODE_ENV: string; DIALPLANE_INTERNAL_SECRET?: string; JWT_SECRET?: string }): void {
+  if (cfg.NODE_ENV !== 'production') return;
+  const bad: string[] = [];
+  if (cfg.DIALPLANE_INTERNAL_SECRET === DEV_INTERNAL_SECRET) bad.push('DIALPLANE_INTERNAL_SECRET: development default in production');
+  if (cfg.JWT_SECRET === DEV_JWT_SECRET) bad.push('JWT_SECRET: development default in production');
+  if (bad.length) throw new ConfigError(bad);
+}

@@ -1,0 +1,79 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The error-code registry. Every error dialplane returns carries one of these codes in
+ * `extensions.code`; code branches on codes, never on message text. Upstream errors carry
+ * structured context (crm, status, field), never request bodies or personal data.
+ */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  CRM_UNAVAILABLE: 'CRM_UNAVAILABLE',
+  CRM_RATE_LIMITED: 'CRM_RATE_LIMITED',
+  CRM_SCHEMA_DRIFT: 'CRM_SCHEMA_DRIFT',
+  CRM_REJECTED: 'CRM_REJECTED',
+  SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
+  COMPLIANCE_DATA_UNAVAILABLE: 'COMPLIANCE_DATA_UNAVAILABLE',
+  WEBHOOK_SIGNATURE_INVALID: 'WEBHOOK_SIGNATURE_INVALID',
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** What each code means and the HTTP status it maps to outside GraphQL (webhooks, health). */
+export const ERROR_CODES: Record<ErrorCode, { description: string; httpStatus: number }> = {
+  BAD_USER_INPUT: { description: 'An argument or payload failed validation; `extensions.field` names it.', httpStatus: 400 },
+  UNAUTHENTICATED: { description: 'No valid credentials (JWT at the gateway, signed identity at a subgraph).', httpStatus: 401 },
+  FORBIDDEN: { description: 'Authenticated, but the role may not do this.', httpStatus: 403 },
+  NOT_FOUND: { description: 'The requested record does not exist.', httpStatus: 404 },
+  CONFLICT: { description: 'The request conflicts with stored state (e.g. idempotency key reused with another payload).', httpStatus: 409 },
+  CRM_UNAVAILABLE: { description: 'The CRM could not be reached or failed, and nothing usable is cached.', httpStatus: 503 },
+  CRM_RATE_LIMITED: { description: 'The CRM refused the call for rate limits.', httpStatus: 503 },
+  CRM_SCHEMA_DRIFT: { description: 'A CRM field the mapping expects is missing or changed; the affected canonical field is not served.', httpStatus: 502 },
+  CRM_REJECTED: { description: 'The CRM rejected a write permanently (validation, missing record).', httpStatus: 422 },
+  SUBGRAPH_UNAVAILABLE: { description: 'A subgraph did not answer; only the fields it owns are missing.', httpStatus: 503 },
+  COMPLIANCE_DATA_UNAVAILABLE: { description: 'Consent or suppression state could not be verified; the answer is do-not-call.', httpStatus: 503 },
+  WEBHOOK_SIGNATURE_INVALID: { description: 'A webhook signature or timestamp did not verify.', httpStatus: 401 },
+  CONFIG_INVALID: { description: 'Configuration failed validation at start-up.', httpStatus: 500 },
+  INTERNAL_SERVER_ERROR: { description: 'An unexpected failure; details are in the logs under the request id.', httpStatus: 500 },
+};
+
+/** Builds a GraphQLError with a registered code and structured, non-personal context. */
+export function dialplaneError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+/** BAD_USER_INPUT naming the offending field (dot path), as every mutation's validation reports it. */
+export function badUserInput(field: string, message: string): GraphQLError {
+  return dialplaneError(ErrorCode.BAD_USER_INPUT, `${field}: ${message}`, { field });
+}
+
+/** Converts a zod error into one BAD_USER_INPUT naming the first failing field (all issues in `issues`). */
+export function badUserInputFromZod(error: { issues: { path: PropertyKey[]; message: string }[] }, prefix = ''): GraphQLError {
+  const issues = error.issues.map((i) => ({ field: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
+  const first = issues[0] ?? { field: prefix || 'input', message: 'invalid' };
+  return dialplaneError(ErrorCode.BAD_USER_INPUT, `${first.field}: ${first.message}`, { field: first.field, issues });
+}
+
+/** An error class for non-GraphQL layers (clients, stores) that still carries a registered code. */
+export class DialplaneError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly context: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DialplaneError';
+  }
+  toGraphQLError(): GraphQLError {
+    return dialplaneError(this.code, this.message, this.context);
+  }
+}
+
+export function isDialplaneError(e: unknown, code?: ErrorCode): e is DialplaneError {
+  return e instanceof DialplaneError && (code === undefined || e.code === code);
+}

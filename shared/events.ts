@@ -1,0 +1,144 @@
+import { EventEmitter } from 'node:events';
+import { createClient } from 'redis';
+import { z } from 'zod';
+import type { Logger } from './logger.js';
+
+/**
+ * The event bus between subgraphs: in-process by default, Redis pub/sub when REDIS_URL is set (so
+ * every replica of every subgraph sees every event). Pub/sub is a notification channel, not a
+ * store: whatever must not be lost (consent revocations) is written durably first, and consumers
+ * that reconnect catch up from that store by cursor.
+ */
+
+export const ContactChangedEvent = z.object({
+  eventId: z.string().min(1),
+  /** Global id, e.g. `salesforce:003...`. */
+  contactId: z.string().min(1),
+  source: z.string().min(1),
+  /** Canonical field names that changed (e.g. `suppression.doNotCall`, `phones`). */
+  changedFields: z.array(z.string()),
+  occurredAt: z.iso.datetime({ offset: true }),
+  /** E.164 phones of the contact, included when suppression changed, so consent can act without a CRM read. */
+  phones: z.array(z.string()).optional(),
+  /** New suppression state when it changed. */
+  suppression: z.object({ doNotCall: z.boolean().nullable(), emailOptOut: z.boolean().nullable() }).partial().optional(),
+});
+export type ContactChangedEvent = z.infer<typeof ContactChangedEvent>;
+
+export const ConsentRevokedEvent = z.object({
+  eventId: z.string().min(1),
+  phone: z.string().min(1),
+  revokedAt: z.iso.datetime({ offset: true }),
+  channel: z.string(),
+  source: z.string(),
+  cursor: z.string(),
+});
+export type ConsentRevokedEvent = z.infer<typeof ConsentRevokedEvent>;
+
+export const TOPICS = {
+  'contact.changed': ContactChangedEvent,
+  'consent.revoked': ConsentRevokedEvent,
+} as const;
+export type Topic = keyof typeof TOPICS;
+export type EventOf<T extends Topic> = z.infer<(typeof TOPICS)[T]>;
+
+export interface EventBus {
+  readonly kind: 'memory' | 'redis';
+  publish<T extends Topic>(topic: T, event: EventOf<T>): Promise<void>;
+  /** Handler errors are logged, never thrown back to the publisher. Returns an unsubscribe. */
+  subscribe<T extends Topic>(topic: T, handler: (event: EventOf<T>) => void | Promise<void>): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface EventBusOptions {
+  redisUrl?: string;
+  /** Channel prefix; tests use a unique one so parallel runs never hear each other. */
+  prefix?: string;
+  log?: Logger;
+}
+
+export async function createEventBus(options: EventBusOptions = {}): Promise<EventBus> {
+  return options.redisUrl ? createRedisBus(options.redisUrl, options) : createMemoryBus(options);
+}
+
+function deliver<T extends Topic>(topic: T, raw: unknown, handler: (e: EventOf<T>) => void | Promise<void>, log?: Logger): void {
+  const parsed = TOPICS[topic].safeParse(raw);
+  if (!parsed.success) {
+    log?.warn({ topic, issues: parsed.error.issues.length }, 'event bus: dropped malformed event');
+    return;
+  }
+  Promise.resolve()
+    .then(() => handler(parsed.data as EventOf<T>))
+    .catch((error: unknown) => log?.error({ topic, err: error instanceof Error ? error.message : String(error) }, 'event handler failed'));
+}
+
+function createMemoryBus(options: EventBusOptions): EventBus {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  return {
+    kind: 'memory',
+    async publish(topic, event) {
+      TOPICS[topic].parse(event);
+      // Deliver asynchronously, as Redis would, so publishers never depend on handler timing.
+      setImmediate(() => emitter.emit(topic, event));
+    },
+    async subscribe(topic, handler) {
+      const listener = (raw: unknown) => deliver(topic, raw, handler, options.log);
+      emitter.on(topic, listener);
+      return async () => void emitter.off(topic, listener);
+    },
+    async close() {
+      emitter.removeAllListeners();
+    },
+  };
+}
+
+async function createRedisBus(url: string, options: EventBusOptions): Promise<EventBus> {
+  const prefix = options.prefix ?? 'dialplane:events:';
+  const publisher = createClient({ url });
+  const subscriber = publisher.duplicate();
+  for (const c of [publisher, subscriber]) {
+    c.on('error', (error: unknown) => options.log?.error({ err: error instanceof Error ? error.message : String(error) }, 'event bus redis error'));
+  }
+  await Promise.all([publisher.connect(), subscriber.connect()]);
+  const handlers = new Map<string, Set<(raw: unknown) => void>>();
+  return {
+    kind: 'redis',
+    async publish(topic, event) {
+      TOPICS[topic].parse(event);
+      await publisher.publish(prefix + topic, JSON.stringify(event));
+    },
+    async subscribe(topic, handler) {
+      const channel = prefix + topic;
+      const listener = (raw: unknown) => deliver(topic, raw, handler, options.log);
+      let set = handlers.get(channel);
+      if (!set) {
+        set = new Set();
+        handlers.set(channel, set);
+        const listeners = set;
+        await subscriber.subscribe(channel, (message: string) => {
+          let raw: unknown;
+          try {
+            raw = JSON.parse(message);
+          } catch {
+            options.log?.warn({ topic }, 'event bus: dropped non-JSON message');
+            return;
+          }
+          for (const l of listeners) l(raw);
+        });
+      }
+      set.add(listener);
+      return async () => {
+        set.delete(listener);
+        if (set.size === 0) {
+          handlers.delete(channel);
+          await subscriber.unsubscribe(channel).catch(() => undefined);
+        }
+      };
+    },
+    async close() {
+      handlers.clear();
+      await Promise.allSettled([subscriber.quit(), publisher.quit()]);
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * Who is calling. The gateway verifies the caller's JWT and forwards the verified identity to
+ * subgraphs in `x-dialplane-identity`, HMAC-signed with DIALPLANE_INTERNAL_SECRET; subgraphs trust
+ * that header only, so a subgraph called directly (without the gateway) answers 401. Services that
+ * call each other (engagement -> consent) sign a `service` identity with the same secret.
+ */
+
+export const ROLES = ['agent', 'analyst', 'compliance', 'admin', 'service'] as const;
+export const Role = z.enum(ROLES);
+export type Role = z.infer<typeof Role>;
+
+export const Identity = z.object({
+  /** Subject: the agent, user or service id. */
+  sub: z.string().min(1).max(200),
+  roles: z.array(Role).min(1),
+  /** The seller (brand) the caller acts for; consent is per seller. */
+  seller: z.string().min(1).max(200).optional(),
+  /** The organization (tenant). */
+  org: z.string().min(1).max(200).optional(),
+});
+export type Identity = z.infer<typeof Identity>;
+
+export const IDENTITY_HEADER = 'x-dialplane-identity';
+/** A signed identity older than this is refused (replay window). */
+export const IDENTITY_MAX_AGE_MS = 5 * 60_000;
+
+const SignedPayload = Identity.extend({ iat: z.number().int() });
+
+function mac(secret: string, data: string): Buffer {
+  return createHmac('sha256', secret).update(data).digest();
+}
+
+/** `<base64url(json)>.<base64url(hmac)>` */
+export function signIdentity(identity: Identity, secret: string, now = Date.now()): string {
+  const data = Buffer.from(JSON.stringify({ ...identity, iat: now })).toString('base64url');
+  return `${data}.${mac(secret, data).toString('base64url')}`;
+}
+
+/** Returns the identity when the header is well-formed, correctly signed and fresh; else null. */
+export function verifyIdentity(header: string | undefined | null, secret: string, now = Date.now()): Identity | null {
+  if (!header) return null;
+  const dot = header.indexOf('.');
+  if (dot <= 0) return null;
+  const data = header.slice(0, dot);
+  const given = Buffer.from(header.slice(dot + 1), 'base64url');
+  const expected = mac(secret, data);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  try {
+    const parsed = SignedPayload.safeParse(JSON.parse(Buffer.from(data, 'base64url').toString('utf8')));
+    if (!parsed.success) return null;
+    if (Math.abs(now - parsed.data.iat) > IDENTITY_MAX_AGE_MS) return null;
+    const { iat: _iat, ...identity } = parsed.data;
+    return identity;
+  } catch {
+    return null;
+  }
+}
+
+export function hasRole(identity: Identity | null | undefined, ...roles: Role[]): boolean {
+  return !!identity && identity.roles.some((r) => roles.includes(r));
+}
+
+/** The identity services use to call each other. */
+export function serviceIdentity(service: string): Identity {
+  return { sub: `service:${service}`, roles: ['service'] };
+}

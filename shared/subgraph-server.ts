@@ -1,0 +1,184 @@
+import http, { type IncomingMessage } from 'node:http';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { ErrorCode } from './errors.js';
+import { apolloHandler, closeServer, createRouter, listen, requestIdOf, sendJson, sendText, type Route } from './http.js';
+import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+/**
+ * Every subgraph runs on this: @apollo/subgraph behind plain node:http, the gateway's signed
+ * identity required on /graphql (so a subgraph called directly answers 401), health, readiness
+ * and Prometheus endpoints, optional graphql-ws subscriptions on the same path, graceful close.
+ */
+
+export interface SubgraphContext extends BaseContext {
+  identity: Identity;
+  requestId: string;
+  log: Logger;
+}
+
+export interface Readiness {
+  ok: boolean;
+  details?: Record<string, unknown>;
+}
+
+export interface SubgraphServerOptions<C extends SubgraphContext> {
+  name: string;
+  port: number;
+  host?: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<C>;
+  internalSecret: string;
+  log: Logger;
+  metrics: Metrics;
+  /** Extra routes. Paths under /webhooks/ are public (they verify their own signatures). */
+  routes?: Route[];
+  /** Extends the base context (identity, request id, logger) per request or subscription. */
+  context?: (base: SubgraphContext) => C | Promise<C>;
+  readiness?: () => Promise<Readiness>;
+  /** Serve graphql-ws subscriptions on /graphql. */
+  subscriptions?: boolean;
+  /** Stack traces in errors (development only). */
+  development?: boolean;
+  /** Called after the HTTP server stopped (close stores, buses, timers). */
+  onClose?: () => Promise<void>;
+}
+
+export interface RunningSubgraph {
+  name: string;
+  /** The GraphQL endpoint, e.g. http://127.0.0.1:4001/graphql */
+  url: string;
+  baseUrl: string;
+  port: number;
+  schema: GraphQLSchema;
+  close(): Promise<void>;
+}
+
+const PUBLIC_PREFIXES = ['/webhooks/'];
+
+export async function startSubgraph<C extends SubgraphContext>(options: SubgraphServerOptions<C>): Promise<RunningSubgraph> {
+  const { log, metrics } = options;
+  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as never }]);
+  const requestDuration = metrics.histogram('dialplane_graphql_request_duration_seconds', 'GraphQL request latency', ['operation', 'outcome']);
+  const requestErrors = metrics.counter('dialplane_graphql_errors_total', 'GraphQL errors by code', ['code']);
+
+  const apollo = new ApolloServer<C>({
+    schema,
+    includeStacktraceInErrorResponses: options.development ?? false,
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      {
+        async requestDidStart() {
+          const started = process.hrtime.bigint();
+          return {
+            async didEncounterErrors({ errors }) {
+              for (const e of errors) requestErrors.inc({ code: String(e.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR) });
+            },
+            async willSendResponse({ operationName, errors }) {
+              const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+              requestDuration.observe({ operation: operationName ?? 'anonymous', outcome: errors?.length ? 'error' : 'ok' }, seconds);
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  const baseContext = async (identity: Identity, requestId: string): Promise<C> => {
+    const base: SubgraphContext = { identity, requestId, log: log.child({ requestId }) };
+    return options.context ? options.context(base) : (base as C);
+  };
+
+  const graphql = apolloHandler(apollo, async (req) => {
+    // The identity was verified before Apollo ran; parse again only to hand it over.
+    const identity = verifyIdentity(req.headers[IDENTITY_HEADER] as string | undefined, options.internalSecret)!;
+    return baseContext(identity, requestIdOf(req));
+  });
+
+  const routes: Route[] = [
+    {
+      method: '*',
+      path: '/graphql',
+      handler: async (req, res, url) => {
+        if (!verifyIdentity(req.headers[IDENTITY_HEADER] as string | undefined, options.internalSecret)) {
+          sendJson(res, 401, {
+            errors: [{ message: `${options.name} subgraph: missing or invalid gateway identity`, extensions: { code: ErrorCode.UNAUTHENTICATED } }],
+          });
+          return;
+        }
+        await graphql(req, res, url);
+      },
+    },
+    { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { status: 'ok', service: options.name }) },
+    {
+      method: 'GET',
+      path: '/readyz',
+      handler: async (_req, res) => {
+        const ready = options.readiness ? await options.readiness().catch((e: unknown) => ({ ok: false, details: { error: String(e) } })) : { ok: true };
+        sendJson(res, ready.ok ? 200 : 503, { status: ready.ok ? 'ready' : 'not-ready', service: options.name, ...ready.details });
+      },
+    },
+    { method: 'GET', path: '/metrics', handler: async (_req, res) => sendText(res, 200, await metrics.render(), metrics.contentType) },
+    ...(options.routes ?? []),
+  ];
+  for (const route of options.routes ?? []) {
+    if (!PUBLIC_PREFIXES.some((p) => route.path.startsWith(p)) && !route.path.startsWith('/internal/')) {
+      log.debug({ path: route.path }, 'extra route is not under /webhooks/: it must authenticate itself');
+    }
+  }
+  const router = createRouter(routes, (error, req) => log.error({ err: error instanceof Error ? error.message : String(error), path: req.url }, 'unhandled route error'));
+  const server = http.createServer((req, res) => void router(req, res));
+
+  let wsServer: WebSocketServer | undefined;
+  let wsCleanup: { dispose: () => Promise<void> | void } | undefined;
+  if (options.subscriptions) {
+    wsServer = new WebSocketServer({ server, path: '/graphql' });
+    wsCleanup = useServer<Record<string, unknown>, { identity: Identity; requestId: string }>(
+      {
+        schema,
+        onConnect: (ctx) => {
+          const header = (ctx.connectionParams?.[IDENTITY_HEADER] ?? (ctx.extra.request as IncomingMessage).headers[IDENTITY_HEADER]) as string | undefined;
+          const identity = verifyIdentity(header, options.internalSecret);
+          if (!identity) return false; // graphql-ws closes with 4403 Forbidden
+          ctx.extra.identity = identity;
+          ctx.extra.requestId = typeof ctx.connectionParams?.['x-request-id'] === 'string' ? (ctx.connectionParams['x-request-id'] as string) : crypto.randomUUID();
+          return true;
+        },
+        context: (ctx) => baseContext(ctx.extra.identity!, ctx.extra.requestId!),
+      },
+      wsServer,
+    );
+  }
+
+  const running = await listen(server, options.port, options.host);
+  log.info({ port: running.port, subscriptions: !!options.subscriptions }, `${options.name} subgraph listening`);
+  let closing: Promise<void> | undefined;
+  return {
+    name: options.name,
+    url: `${running.url}/graphql`,
+    baseUrl: running.url,
+    port: running.port,
+    schema,
+    close: () =>
+      (closing ??= (async () => {
+        if (wsServer) {
+          for (const client of wsServer.clients) client.close(1001, 'Going away');
+          await wsCleanup?.dispose();
+          await new Promise<void>((resolve) => wsServer!.close(() => resolve()));
+        }
+        await closeServer(server);
+        await apollo.stop();
+        await options.onClose?.();
+      })()),
+  };
+}
