@@ -10,6 +10,8 @@ export const rateLimitConfig = z.object({
   limit: z.number().int().min(0).default(100),
   windowMs: z.number().int().min(1).default(10_000),
   policy: z.string().optional(),
+  /** Refuse exactly the next N requests whatever the window, then follow the config (tests of client retries). */
+  failNext: z.number().int().min(0).optional(),
 });
 export type RateLimitConfig = z.infer<typeof rateLimitConfig>;
 
@@ -28,11 +30,15 @@ export interface RateLimitState {
 export class RateLimiter {
   private windowStart = 0;
   private used = 0;
+  private failNext: number;
 
-  constructor(private config: RateLimitConfig) {}
+  constructor(private config: RateLimitConfig) {
+    this.failNext = config.failNext ?? 0;
+  }
 
   configure(config: RateLimitConfig): void {
     this.config = config;
+    this.failNext = config.failNext ?? 0;
     this.windowStart = 0;
     this.used = 0;
   }
@@ -49,6 +55,10 @@ export class RateLimiter {
       this.used = 0;
     }
     const resetInMs = windowMs - (now - this.windowStart);
+    if (this.failNext > 0) {
+      this.failNext--;
+      return { allowed: false, limit, remaining: 0, windowMs, resetInMs, policy };
+    }
     if (!enabled) return { allowed: true, limit, remaining: limit, windowMs, resetInMs, policy };
     if (this.used >= limit) return { allowed: false, limit, remaining: 0, windowMs, resetInMs, policy };
     this.used++;

@@ -223,3 +223,10 @@ describe('createSimServer + SimAdminClient', () => {
     expect(r.status).toBe(400);
   });
 });
+
+describe('RateLimiter.failNext', () => {
+  it('refuses exactly N requests even when disabled, then follows the config', () => {
+    const rl = new RateLimiter({ enabled: false, limit: 5, windowMs: 1000, failNext: 2 });
+    expect([rl.take(0).allowed, rl.take(1).allowed, rl.take(2).allowed, rl.take(3).allowed]).toEqual([false, false, true, true]);
+  });
+});
