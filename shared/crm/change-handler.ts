@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import type { Cache } from '../cache.js';
+import type { EventBus } from '../events.js';
+import type { Logger } from '../logger.js';
+import { normalizePhone } from '../phone.js';
+import { globalId, type CrmChangeEvent, type CrmConnector } from './connector.js';
+import type { ContactStore } from './contact-store.js';
+import type { CrmMetrics } from './crm-metrics.js';
+import type { PhoneIndex } from './phone-index.js';
+
+/**
+ * Applies CRM change events: invalidates the cached contact at once, updates the phone index, and
+ * publishes a canonical `contact.changed` on the event bus. Safe against duplicate deliveries (event
+ * id seen before) and out-of-order ones (order key at or below the last applied for that record):
+ * those are acknowledged and ignored, so an older state is never announced after a newer one.
+ */
+
+/** Canonical top-level fields, announced when an event does not say what changed (create, delete, gap). */
+export const ALL_CANONICAL_FIELDS = [
+  'name', 'email', 'phones', 'primaryPhone', 'timeZone', 'location', 'crmIntentStage', 'openDeal',
+  'crmLastActivity', 'suppression.doNotCall', 'suppression.emailOptOut',
+];
+
+const SeenMarker = z.object({ order: z.number() });
+type SeenMarker = z.infer<typeof SeenMarker>;
+
+export interface ChangeHandlerOptions {
+  connector: CrmConnector;
+  store: ContactStore;
+  phoneIndex: PhoneIndex;
+  bus: EventBus;
+  /** Dedupe and ordering markers (`id:<eventId>`, `order:<sourceId>`); shared across replicas with Redis. */
+  markers: Cache<SeenMarker>;
+  /** How long dedupe markers live. @default 24 h */
+  markerTtlMs?: number;
+  metrics: CrmMetrics;
+  log: Logger;
+}
+
+export type ApplyOutcome = 'applied' | 'duplicate' | 'out_of_order';
+
+export class ChangeHandler {
+  constructor(private readonly options: ChangeHandlerOptions) {}
+
+  /** Applies events in order; returns the outcome of each. */
+  async apply(events: readonly CrmChangeEvent[]): Promise<ApplyOutcome[]> {
+    const outcomes: ApplyOutcome[] = [];
+    for (const event of events) {
+      const outcome = await this.applyOne(event);
+      this.options.metrics.webhookEvent(outcome);
+      outcomes.push(outcome);
+    }
+    return outcomes;
+  }
+
+  private async applyOne(event: CrmChangeEvent): Promise<ApplyOutcome> {
+    const { connector, store, phoneIndex, bus, markers, log } = this.options;
+    const ttl = this.options.markerTtlMs ?? 24 * 3_600_000;
+    const idKey = `id:${event.eventId}`;
+    const orderKey = `order:${event.sourceId}`;
+    const [seen, last] = await Promise.all([readMarker(markers, idKey), readMarker(markers, orderKey)]);
+    if (seen) return 'duplicate';
+    await markers.set(idKey, { order: event.order }, ttl).catch(() => undefined);
+    if (last && event.order <= last.order) return 'out_of_order';
+    await markers.set(orderKey, { order: event.order }, ttl).catch(() => undefined);
+
+    const previous = await store.invalidate(event.sourceId);
+    const newPhones = (event.phoneValues ?? []).map((raw) => normalizePhone(raw)?.e164).filter((p): p is string => !!p);
+    await Promise.all(newPhones.map((e164) => phoneIndex.add(e164, event.sourceId)));
+
+    const changedFields = event.changedFields.length > 0 && event.kind === 'updated' ? event.changedFields : ALL_CANONICAL_FIELDS;
+    const suppressionChanged = changedFields.some((f) => f.startsWith('suppression'));
+    const knownPhones = previous?.result.kind === 'found' ? (previous.result.contact.phones ?? []).map((p) => p.e164).filter((p): p is string => !!p) : [];
+    const phones = [...new Set([...knownPhones, ...newPhones])];
+    await bus.publish('contact.changed', {
+      eventId: `${connector.source}:${event.eventId}`,
+      contactId: globalId(connector.source, event.sourceId),
+      source: connector.source,
+      changedFields,
+      occurredAt: event.occurredAt,
+      ...(suppressionChanged && phones.length > 0 ? { phones } : {}),
+      ...(event.suppression ? { suppression: event.suppression } : {}),
+    });
+    log.info({ crm: connector.source, eventId: event.eventId, kind: event.kind, fields: changedFields.length }, 'CRM change applied');
+    return 'applied';
+  }
+}
+
+async function readMarker(markers: Cache<SeenMarker>, key: string): Promise<SeenMarker | undefined> {
+  try {
+    const parsed = SeenMarker.safeParse(await markers.get(key));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,119 @@
+import type { Logger } from '../logger.js';
+import { BreakerOpenError, CircuitBreaker } from './circuit-breaker.js';
+import { CrmCallError, type CanonicalContact, type ContactLoadResult, type CrmConnector, type FieldDrift } from './connector.js';
+import type { CrmMetrics } from './crm-metrics.js';
+import type { ContactStore, CachedContactEntry } from './contact-store.js';
+import { WindowBatcher } from './window-batcher.js';
+
+/**
+ * The read path of a CRM subgraph: cache → short-window cross-request batcher → circuit breaker →
+ * connector (one CRM batch call per window and batch limit). On a CRM failure a cached entry is
+ * served flagged stale; with nothing cached the answer is `unavailable`.
+ */
+
+export type ContactAnswer =
+  | { kind: 'found'; contact: CanonicalContact; drift: FieldDrift[]; fetchedAt: number; stale: boolean }
+  | { kind: 'notFound' }
+  | { kind: 'unavailable'; reason: string };
+
+export interface ContactServiceOptions {
+  connector: CrmConnector;
+  store: ContactStore;
+  metrics: CrmMetrics;
+  log: Logger;
+  batchWindowMs: number;
+  breaker?: { failureThreshold?: number; openMs?: number };
+}
+
+/** Errors that mean "the CRM is down or overloaded" (open the breaker, serve stale). */
+export function isOutage(error: unknown): boolean {
+  return !(error instanceof CrmCallError) || error.retryable;
+}
+
+export class ContactService {
+  readonly breaker: CircuitBreaker;
+  private readonly batcher: WindowBatcher<string, ContactLoadResult>;
+
+  constructor(private readonly options: ContactServiceOptions) {
+    const { connector, metrics } = options;
+    this.breaker = new CircuitBreaker(connector.source, {
+      ...options.breaker,
+      onStateChange: (state) => {
+        metrics.breaker(state);
+        options.log.warn({ crm: connector.source, state }, 'CRM circuit breaker state changed');
+      },
+    });
+    this.batcher = new WindowBatcher<string, ContactLoadResult>({
+      windowMs: options.batchWindowMs,
+      maxBatchSize: connector.limits.maxBatchSize,
+      maxConcurrent: connector.limits.maxConcurrentBatches,
+      dispatch: (ids) => this.fetch(ids),
+    });
+  }
+
+  get source() {
+    return this.options.connector.source;
+  }
+
+  /** One answer per id, in order. Never throws. */
+  async getMany(sourceIds: readonly string[]): Promise<ContactAnswer[]> {
+    const { store, metrics } = this.options;
+    const now = Date.now();
+    const entries = await store.getMany(sourceIds);
+    return Promise.all(
+      sourceIds.map(async (id, i): Promise<ContactAnswer> => {
+        const entry = entries[i];
+        if (entry && store.isFresh(entry, now)) {
+          metrics.cache('hit');
+          return fromEntry(entry, false);
+        }
+        metrics.cache('miss');
+        try {
+          const result = await this.batcher.load(id);
+          return result.kind === 'found' ? { ...result, fetchedAt: Date.now(), stale: false } : result;
+        } catch (error) {
+          if (entry) {
+            metrics.cache('stale');
+            return fromEntry(entry, true);
+          }
+          metrics.cache('unavailable');
+          return { kind: 'unavailable', reason: describeFailure(error) };
+        }
+      }),
+    );
+  }
+
+  /** Runs a non-batched CRM call (phone search) through the same breaker. */
+  callThroughBreaker<T>(fn: () => Promise<T>): Promise<T> {
+    return this.breaker.run(fn, isOutage);
+  }
+
+  private async fetch(ids: string[]): Promise<ContactLoadResult[]> {
+    const { connector, store, metrics, log } = this.options;
+    const startedAt = Date.now();
+    metrics.batchSize(ids.length);
+    try {
+      const results = await this.breaker.run(() => connector.loadContacts(ids), isOutage);
+      // Written before the loads resolve, so a request arriving right after finds it.
+      await store.putMany(ids.map((sourceId, i) => ({ sourceId, result: results[i]! })), startedAt);
+      return results;
+    } catch (error) {
+      if (!(error instanceof BreakerOpenError)) {
+        log.warn({ crm: connector.source, batch: ids.length, err: describeFailure(error) }, 'CRM batch load failed');
+      }
+      throw error;
+    }
+  }
+}
+
+function fromEntry(entry: CachedContactEntry, stale: boolean): ContactAnswer {
+  return entry.result.kind === 'found'
+    ? { kind: 'found', contact: entry.result.contact, drift: entry.result.drift, fetchedAt: entry.fetchedAt, stale }
+    : { kind: 'notFound' };
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof BreakerOpenError) return 'circuit breaker open';
+  if (error instanceof CrmCallError) return `${error.endpoint}: ${error.kind}${error.status ? ` (${error.status})` : ''}`;
+  return error instanceof Error ? error.message : String(error);
+}

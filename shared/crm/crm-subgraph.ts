@@ -1,0 +1,134 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createCache } from '../cache.js';
+import { createEventBus, type EventBus } from '../events.js';
+import { HttpError, readRawBody, sendJson, type Route } from '../http.js';
+import type { Logger } from '../logger.js';
+import { createMetrics, type Metrics } from '../metrics.js';
+import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
+import { ChangeHandler } from './change-handler.js';
+import type { CrmConnector, WebhookRequest } from './connector.js';
+import { ContactService } from './contact-service.js';
+import { ContactStore, type CachedContactEntry } from './contact-store.js';
+import { createContractResolvers } from './contract-resolvers.js';
+import { crmContractTypeDefs } from './contract.js';
+import { createCrmMetrics } from './crm-metrics.js';
+import { PhoneIndex, type PhoneIndexEntry } from './phone-index.js';
+
+/**
+ * Starts a CRM subgraph around a connector: the contract SDL and resolvers, the cache (memory or
+ * Redis), the cross-request batcher and breaker, and `POST /webhooks/<source>` for change events.
+ * subgraphs/<crm>/server.ts is a thin wrapper that builds its connector and calls this.
+ */
+
+export interface CrmRuntimeConfig {
+  /** Fresh lifetime of a cached contact. @default 10000 */
+  cacheTtlMs: number;
+  /** Cross-request batch window. @default 3 */
+  batchWindowMs: number;
+  /** Redis for cache, markers and event bus; unset = in-process. */
+  redisUrl?: string;
+  internalSecret: string;
+  /** How long cached contacts stay available as stale fallback during an outage. @default 3600000 */
+  staleRetainMs?: number;
+  /** Lifetime of a phone-index entry with matches. @default 900000 */
+  phoneIndexTtlMs?: number;
+  /** Key and channel prefix (tests pass uniquePrefix()). @default 'dialplane:' */
+  keyPrefix?: string;
+  breaker?: { failureThreshold?: number; openMs?: number };
+  development?: boolean;
+}
+
+export interface StartCrmSubgraphOptions {
+  /** Subgraph name (`salesforce`, `hubspot`). */
+  name: string;
+  port: number;
+  host?: string;
+  connector: CrmConnector;
+  config: CrmRuntimeConfig;
+  log: Logger;
+  /** Defaults to a fresh registry named after the subgraph; pass the one the connector records into. */
+  metrics?: Metrics;
+  /** An existing bus to publish on (else one is created from redisUrl and closed with the server). */
+  bus?: EventBus;
+}
+
+export interface RunningCrmSubgraph extends RunningSubgraph {
+  /** The contact service (tests and the bench read breaker state through it). */
+  service: ContactService;
+  bus: EventBus;
+  webhookUrl: string;
+}
+
+export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promise<RunningCrmSubgraph> {
+  const { connector, config, log } = options;
+  const metrics = options.metrics ?? createMetrics(options.name);
+  const crmMetrics = createCrmMetrics(metrics, connector.source);
+  const prefix = `${config.keyPrefix ?? 'dialplane:'}crm:${connector.source}`;
+  const staleRetainMs = config.staleRetainMs ?? 3_600_000;
+  const contactCache = createCache<CachedContactEntry>({ namespace: `${prefix}:contact:${connector.mappingVersion}`, ttlMs: staleRetainMs, redisUrl: config.redisUrl, log });
+  const phoneCache = createCache<PhoneIndexEntry>({ namespace: `${prefix}:phone`, ttlMs: config.phoneIndexTtlMs ?? 900_000, redisUrl: config.redisUrl, log });
+  const markerCache = createCache<{ order: number }>({ namespace: `${prefix}:events`, ttlMs: 24 * 3_600_000, redisUrl: config.redisUrl, log });
+  const ownsBus = !options.bus;
+  const bus = options.bus ?? (await createEventBus({ redisUrl: config.redisUrl, prefix: `${config.keyPrefix ?? 'dialplane:'}events:`, log }));
+
+  const store = new ContactStore({ cache: contactCache, ttlMs: config.cacheTtlMs, retainMs: staleRetainMs });
+  const phoneIndex = new PhoneIndex({ cache: phoneCache, ttlMs: config.phoneIndexTtlMs ?? 900_000, negativeTtlMs: config.cacheTtlMs });
+  const service = new ContactService({ connector, store, metrics: crmMetrics, log, batchWindowMs: config.batchWindowMs, breaker: config.breaker });
+  const changes = new ChangeHandler({ connector, store, phoneIndex, bus, markers: markerCache, metrics: crmMetrics, log });
+  const resolvers = createContractResolvers({ connector, service, phoneIndex, metrics: crmMetrics, log });
+
+  const webhookPath = `/webhooks/${connector.source}`;
+  const webhookRoute: Route = {
+    method: 'POST',
+    path: webhookPath,
+    handler: async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+      const body = await readRawBody(req);
+      const request: WebhookRequest = {
+        method: req.method ?? 'POST',
+        url: webhookUrlOf(req, url),
+        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])),
+        body,
+        receivedAt: Date.now(),
+      };
+      const parsed = connector.parseWebhook(request);
+      if (!parsed.ok) {
+        crmMetrics.webhookEvent('rejected');
+        log.warn({ crm: connector.source, code: parsed.code, status: parsed.status }, 'CRM webhook rejected');
+        throw new HttpError(parsed.status, parsed.code, parsed.message);
+      }
+      const outcomes = await changes.apply(parsed.events);
+      sendJson(res, 200, {
+        received: parsed.events.length,
+        applied: outcomes.filter((o) => o === 'applied').length,
+        ignored: outcomes.filter((o) => o !== 'applied').length,
+      });
+    },
+  };
+
+  const running = await startSubgraph({
+    name: options.name,
+    port: options.port,
+    host: options.host,
+    typeDefs: crmContractTypeDefs(),
+    resolvers: resolvers as never,
+    internalSecret: config.internalSecret,
+    log,
+    metrics,
+    routes: [webhookRoute],
+    development: config.development,
+    readiness: async () => ({ ok: service.breaker.state !== 'open', details: { crm: connector.source, breaker: service.breaker.state } }),
+    onClose: async () => {
+      await connector.close();
+      if (ownsBus) await bus.close();
+      await Promise.allSettled([contactCache.disconnect(), phoneCache.disconnect(), markerCache.disconnect()]);
+    },
+  });
+  return { ...running, service, bus, webhookUrl: `${running.baseUrl}${webhookPath}` };
+}
+
+/** The URL the sender addressed (HubSpot signs it): Host header + path and query. */
+function webhookUrlOf(req: IncomingMessage, url: URL): string {
+  const host = req.headers.host ?? 'localhost';
+  const proto = (req.headers['x-forwarded-proto'] as string | undefined) ?? 'http';
+  return `${proto}://${host}${url.pathname}${url.search}`;
+}
