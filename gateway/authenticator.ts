@@ -1,0 +1,78 @@
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import { ErrorCode } from '../shared/errors.js';
+import type { Identity } from '../shared/identity.js';
+
+/** Roles a caller's JWT may carry (`service` is for subgraph-to-subgraph calls only, never a JWT). */
+export const CALLER_ROLES = ['agent', 'analyst', 'compliance', 'admin'] as const;
+
+const Claims = z.object({
+  sub: z.string().min(1).max(200),
+  roles: z.array(z.enum(CALLER_ROLES)).min(1),
+  seller: z.string().min(1).max(200).optional(),
+  org: z.string().min(1).max(200).optional(),
+  exp: z.number().optional(),
+});
+
+export interface AuthenticatorOptions {
+  /** HS256 shared secret (development, and deployments without an identity provider). */
+  secret: string;
+  issuer: string;
+  audience: string;
+  /** JWKS endpoint of the identity provider (RS256/ES256); when set, tokens are checked against it. */
+  jwksUrl?: string;
+}
+
+export class AuthenticationError extends Error {
+  readonly code = ErrorCode.UNAUTHENTICATED;
+  constructor(readonly reason: 'missing' | 'malformed' | 'invalid' | 'claims', message: string) {
+    super(message);
+    this.name = 'AuthenticationError';
+  }
+}
+
+export interface Authenticator {
+  /** Verifies `Authorization: Bearer <jwt>` (or the bare token) and returns the caller. */
+  authenticate(authorization: string | undefined | null): Promise<Identity>;
+}
+
+/**
+ * Verifies bearer JWTs with jose. Verified tokens are remembered until they expire (bounded), so an
+ * agent's repeated calls with the same token cost a map lookup, not a signature check.
+ */
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const key: Uint8Array | JWTVerifyGetKey = options.jwksUrl
+    ? createRemoteJWKSet(new URL(options.jwksUrl))
+    : new TextEncoder().encode(options.secret);
+  const verified = new Map<string, { identity: Identity; expiresAt: number }>();
+  const MAX_CACHED = 10_000;
+
+  return {
+    async authenticate(authorization) {
+      if (!authorization) throw new AuthenticationError('missing', 'Authentication required: send Authorization: Bearer <token>.');
+      const token = authorization.startsWith('Bearer ') || authorization.startsWith('bearer ') ? authorization.slice(7).trim() : authorization.trim();
+      if (!token || token.split('.').length !== 3) throw new AuthenticationError('malformed', 'The bearer token is not a JWT.');
+      const now = Date.now();
+      const hit = verified.get(token);
+      if (hit && hit.expiresAt > now) return hit.identity;
+
+      let payload: unknown;
+      try {
+        ({ payload } = await jwtVerify(token, key as Uint8Array, {
+          issuer: options.issuer,
+          audience: options.audience,
+          algorithms: options.jwksUrl ? ['RS256', 'ES256', 'EdDSA'] : ['HS256'],
+        }));
+      } catch {
+        // jose's message names the failing check (expired, signature...); the code is what clients branch on.
+        throw new AuthenticationError('invalid', 'The bearer token is invalid or expired.');
+      }
+      const claims = Claims.safeParse(payload);
+      if (!claims.success) throw new AuthenticationError('claims', 'The bearer token lacks a subject or a known role.');
+      const { exp, ...identity } = claims.data;
+      if (verified.size >= MAX_CACHED) verified.clear();
+      verified.set(token, { identity, expiresAt: Math.min(exp ? exp * 1000 : now + 60_000, now + 5 * 60_000) });
+      return identity;
+    },
+  };
+}

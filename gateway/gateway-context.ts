@@ -1,0 +1,13 @@
+import type { Identity } from '../shared/identity.js';
+import type { Logger } from '../shared/logger.js';
+
+/** Per-request context of the gateway's Apollo Server, handed to every data source. */
+export interface GatewayContext {
+  /** The verified caller (from the bearer JWT). */
+  identity: Identity;
+  /** `x-identity` header value, signed once per request and sent on every subgraph fetch. */
+  identityHeader: string;
+  /** Propagated to subgraphs as `x-request-id`, logged with every line about this request. */
+  requestId: string;
+  log: Logger;
+}

@@ -1,0 +1,38 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ErrorCode } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+
+/** Operation names are client-chosen: bound the label set so a client cannot explode the series. */
+const MAX_OPERATION_LABELS = 200;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** Per-operation latency and error counts, and one warn line per failed operation (codes only). */
+export function operationMetrics(metrics: GatewayMetrics, log: Logger): ApolloServerPlugin<BaseContext> {
+  const seen = new Set<string>();
+  const label = (name: string | null | undefined): string => {
+    if (!name) return 'anonymous';
+    if (!NAME.test(name)) return 'invalid';
+    if (seen.has(name)) return name;
+    if (seen.size >= MAX_OPERATION_LABELS) return 'other';
+    seen.add(name);
+    return name;
+  };
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse({ operationName, operation, errors, contextValue }) {
+          const name = label(operationName);
+          metrics.operationSeconds.observe({ operation: name, type: operation?.operation ?? 'unknown' }, (performance.now() - started) / 1000);
+          if (errors?.length) {
+            const codes = [...new Set(errors.map((e) => String(e.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR)))];
+            metrics.operationErrors.inc({ operation: name, code: codes[0]! });
+            const requestLog = (contextValue as { log?: Logger } | undefined)?.log ?? log;
+            requestLog.warn({ operation: name, codes }, 'operation answered with errors');
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,207 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { ErrorCode } from '../shared/errors.js';
+import { apolloHandler, createRouter, listen, requestIdOf, sendJson, sendText } from '../shared/http.js';
+import { signIdentity, type Identity } from '../shared/identity.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+import { AuthenticationError, createAuthenticator } from './authenticator.js';
+import type { GatewayConfig } from './config.js';
+import { CrmRoutingDataSource } from './crm-routing/crm-routing-data-source.js';
+import type { GatewayContext } from './gateway-context.js';
+import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.js';
+import { introspectionGuard } from './introspection-guard.js';
+import { operationMetrics } from './operation-metrics.js';
+import { createReadinessProbe } from './readiness.js';
+import { SubgraphDataSource } from './subgraph-data-source.js';
+import { SubgraphEndpoint } from './subgraph-endpoint.js';
+import { createSubgraphHttpClient } from './subgraph-http.js';
+import { attachSubscriptionRelay, type OperationRequest } from './subscription-relay.js';
+import { readSupergraph } from './supergraph-info.js';
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  /** Base URL without /graphql (health, metrics). */
+  baseUrl: string;
+  metrics: GatewayMetrics;
+  close(): Promise<void>;
+}
+
+export interface GatewayDependencies {
+  log?: Logger;
+  /** Tests pass false: default process metrics collected by many instances in one process are noise. */
+  collectDefaultMetrics?: boolean;
+}
+
+/** Identity headers are signed once per identity and reused for a minute (well inside the 5 min window). */
+const SIGNED_REUSE_MS = 60_000;
+
+export async function startGateway(config: GatewayConfig, deps: GatewayDependencies = {}): Promise<RunningGateway> {
+  const log = deps.log ?? createLogger('gateway', { level: config.logLevel });
+  const metrics = createGatewayMetrics({ collectDefault: deps.collectDefaultMetrics ?? true });
+  const supergraph = readSupergraph(config.supergraphSdl);
+  const authenticator = createAuthenticator(config.jwt);
+  const httpClient = createSubgraphHttpClient({ timeoutMs: config.subgraphTimeoutMs });
+
+  const crmEndpoints = config.crmSubgraphs.map((c) => new SubgraphEndpoint(c.name, c.url, httpClient, metrics));
+  const subgraphUrl = (name: string): string | undefined => config.subgraphUrls[name] ?? supergraph.subgraphs.get(name);
+  const gateway = new ApolloGateway({
+    supergraphSdl: config.supergraphSdl,
+    buildService: ({ name, url }): GraphQLDataSource => {
+      if (name === 'crm') return new CrmRoutingDataSource(crmEndpoints, supergraph.schema) as GraphQLDataSource;
+      return new SubgraphDataSource(new SubgraphEndpoint(name, config.subgraphUrls[name] ?? url ?? '', httpClient, metrics)) as GraphQLDataSource;
+    },
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway: gateway as never,
+    introspection: true, // gated per role by introspectionGuard
+    includeStacktraceInErrorResponses: config.development,
+    stopOnTerminationSignals: false, // index.ts owns signals and shuts down in order
+    formatError: (formatted) => formatGatewayError(formatted, config.development),
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      // Sandbox for analysts and in development; agents get no schema from it in production
+      // because introspection is refused for their role.
+      ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      introspectionGuard({ development: config.development }),
+      operationMetrics(metrics, log) as ApolloServerPlugin<GatewayContext>,
+    ],
+  });
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+    apiSchema = schema;
+  });
+  await apollo.start();
+
+  const signed = new WeakMap<Identity, { header: string; at: number }>();
+  const identityHeaderFor = (identity: Identity): string => {
+    const now = Date.now();
+    const hit = signed.get(identity);
+    if (hit && now - hit.at < SIGNED_REUSE_MS) return hit.header;
+    const header = signIdentity(identity, config.internalSecret, now);
+    signed.set(identity, { header, at: now });
+    return header;
+  };
+  const contextFor = (identity: Identity, requestId: string): GatewayContext => ({
+    identity,
+    requestId,
+    identityHeader: identityHeaderFor(identity),
+    log: log.child({ requestId }),
+  });
+
+  const identities = new WeakMap<IncomingMessage, { identity: Identity; requestId: string }>();
+  const graphql = apolloHandler(apollo, async (req) => {
+    const known = identities.get(req);
+    if (!known) throw new AuthenticationError('missing', 'Authentication required.');
+    return contextFor(known.identity, known.requestId);
+  });
+
+  const readiness = createReadinessProbe({
+    subgraphs: [
+      ...config.crmSubgraphs,
+      ...[...supergraph.subgraphs.keys()].filter((n) => n !== 'crm').map((name) => ({ name, url: subgraphUrl(name) ?? '' })),
+    ],
+    isLoaded: () => apiSchema !== undefined,
+  });
+
+  const router = createRouter(
+    [
+      {
+        method: '*',
+        path: '/graphql',
+        handler: async (req, res, url) => {
+          const requestId = requestIdOf(req);
+          res.setHeader('x-request-id', requestId);
+          // The landing page (a browser GET asking for HTML) is static; everything else needs a token.
+          if (!(req.method === 'GET' && (req.headers.accept ?? '').includes('text/html'))) {
+            try {
+              identities.set(req, { identity: await authenticator.authenticate(req.headers.authorization), requestId });
+            } catch (error) {
+              if (!(error instanceof AuthenticationError)) throw error;
+              metrics.authFailures.inc({ reason: error.reason });
+              sendJson(res, 401, { errors: [{ message: error.message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] }, { 'www-authenticate': 'Bearer' });
+              return;
+            }
+          }
+          await graphql(req, res, url);
+        },
+      },
+      { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }) },
+      {
+        method: 'GET',
+        path: '/readyz',
+        handler: async (_req, res) => {
+          const state = await readiness.check();
+          sendJson(res, state.ok ? 200 : 503, { status: state.ok ? 'ready' : 'not-ready', service: 'gateway', ...state });
+        },
+      },
+      { method: 'GET', path: '/metrics', handler: async (_req, res) => sendText(res, 200, await metrics.metrics.render(), metrics.metrics.contentType) },
+    ],
+    (error, req) => log.error({ err: error instanceof Error ? error.message : String(error), path: req.url }, 'unhandled gateway route error'),
+  );
+  const server = http.createServer((req: IncomingMessage, res: ServerResponse) => void router(req, res));
+
+  const executeOperation = async (request: OperationRequest, identity: Identity, requestId: string): Promise<FormattedExecutionResult> => {
+    const response = await apollo.executeOperation(
+      { query: request.query, variables: request.variables ?? undefined, operationName: request.operationName ?? undefined },
+      { contextValue: contextFor(identity, requestId) },
+    );
+    if (response.body.kind !== 'single') return { errors: [{ message: 'incremental delivery is not supported over WebSocket' }] };
+    return response.body.singleResult as FormattedExecutionResult;
+  };
+  const relay = attachSubscriptionRelay({
+    server,
+    path: '/graphql',
+    authenticator,
+    internalSecret: config.internalSecret,
+    apiSchema: () => {
+      if (!apiSchema) throw new Error('supergraph not loaded');
+      return apiSchema;
+    },
+    subscriptionOwners: supergraph.subscriptionOwners,
+    subgraphUrl,
+    executeOperation,
+    metrics,
+    log,
+    keepAliveMs: config.keepAliveMs,
+  });
+
+  const running = await listen(server, config.port, config.host);
+  log.info({ port: running.port, crms: config.crmSubgraphs.map((c) => c.name), subgraphs: [...supergraph.subgraphs.keys()] }, 'gateway listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `${running.url}/graphql`,
+    baseUrl: running.url,
+    port: running.port,
+    metrics,
+    close: () =>
+      (closing ??= (async () => {
+        // Order: stop new sockets and say goodbye to subscribers, drain HTTP, then stop Apollo and the client pool.
+        await relay.close();
+        await running.close();
+        await apollo.stop();
+        httpClient.close();
+        log.info('gateway stopped');
+      })()),
+  };
+}
+
+/** Every error leaves with a registered code; internals stay out of production answers. */
+export function formatGatewayError(formatted: GraphQLFormattedError, development: boolean): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+  if (typeof code === 'string' && development) return formatted;
+  if (code === undefined && development) return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  return {
+    message: development ? formatted.message : 'Internal server error; the request id in the x-request-id header finds it in the logs.',
+    ...(formatted.path ? { path: formatted.path } : {}),
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import type { GraphQLFormattedError } from 'graphql';
+import { ErrorCode } from '../shared/errors.js';
+import { IDENTITY_HEADER } from '../shared/identity.js';
+import type { GatewayContext } from './gateway-context.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+import { SubgraphHttpError, type SubgraphHttpClient } from './subgraph-http.js';
+
+/** What a subgraph answered, validated just enough to merge it (the subgraph owns the data shape). */
+const SubgraphResult = z.object({
+  data: z.record(z.string(), z.unknown()).nullable().optional(),
+  errors: z.array(z.looseObject({ message: z.string() })).optional(),
+  extensions: z.record(z.string(), z.unknown()).optional(),
+});
+export interface SubgraphResult {
+  data?: Record<string, unknown> | null;
+  errors?: GraphQLFormattedError[];
+  extensions?: Record<string, unknown>;
+}
+
+export interface SubgraphPayload {
+  query: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+}
+
+/**
+ * Thrown when a subgraph cannot answer at all. Carries SUBGRAPH_UNAVAILABLE and the subgraph's
+ * name (never the request body) so the client sees which fields are missing and why.
+ */
+export class SubgraphUnavailableError extends Error {
+  readonly code = ErrorCode.SUBGRAPH_UNAVAILABLE;
+  constructor(readonly subgraph: string, readonly reason: string, options?: { cause?: unknown }) {
+    super(`Subgraph "${subgraph}" is unavailable (${reason}); the fields it owns are missing from this response.`, options);
+    this.name = 'SubgraphUnavailableError';
+  }
+  toFormatted(path?: ReadonlyArray<string | number>): GraphQLFormattedError {
+    return { message: this.message, ...(path ? { path } : {}), extensions: { code: this.code, subgraph: this.subgraph, reason: this.reason } };
+  }
+}
+
+/** One subgraph deployment: a name, a URL and the shared keep-alive client. */
+export class SubgraphEndpoint {
+  readonly url: URL;
+
+  constructor(
+    readonly name: string,
+    url: string,
+    private readonly http: SubgraphHttpClient,
+    private readonly metrics: GatewayMetrics,
+  ) {
+    this.url = new URL(url);
+  }
+
+  async send(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeader' | 'requestId'>): Promise<SubgraphResult> {
+    const started = performance.now();
+    let outcome = 'ok';
+    try {
+      const response = await this.http.post(this.url, JSON.stringify(payload), {
+        [IDENTITY_HEADER]: context.identityHeader,
+        'x-request-id': context.requestId,
+      });
+      const parsed = SubgraphResult.safeParse(response.body);
+      if (!parsed.success) {
+        outcome = 'invalid';
+        throw new SubgraphUnavailableError(this.name, `HTTP ${response.status}, not a GraphQL response`);
+      }
+      // Status >= 400 with GraphQL errors (graphql-response+json validation errors, 401 from a
+      // misconfigured secret) is still an answer: its errors say more than the status does.
+      if (response.status >= 400 && !parsed.data.errors?.length) {
+        outcome = 'status';
+        throw new SubgraphUnavailableError(this.name, `HTTP ${response.status}`);
+      }
+      if (parsed.data.errors?.length) outcome = 'errors';
+      return parsed.data as SubgraphResult;
+    } catch (error) {
+      if (error instanceof SubgraphHttpError) {
+        outcome = error.kind;
+        throw new SubgraphUnavailableError(this.name, error.kind === 'status' ? `HTTP ${error.status}` : error.kind, { cause: error });
+      }
+      throw error;
+    } finally {
+      this.metrics.subgraphFetchSeconds.observe({ subgraph: this.name, outcome }, (performance.now() - started) / 1000);
+    }
+  }
+}

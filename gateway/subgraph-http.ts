@@ -1,0 +1,94 @@
+import http from 'node:http';
+import https from 'node:https';
+
+/**
+ * The gateway's one HTTP client for subgraph fetches: plain node:http over keep-alive agents.
+ * Apollo's default fetcher (make-fetch-happen) adds an HTTP cache layer and a Request object per
+ * call; on the hot path we only need "POST this JSON, give me JSON back" over a reused socket.
+ * No retries here: a mutation must never be sent twice (retries belong in the job queue).
+ */
+export interface SubgraphResponse {
+  status: number;
+  body: unknown;
+}
+
+export class SubgraphHttpError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'unreachable' | 'timeout' | 'status' | 'invalid-body',
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SubgraphHttpError';
+  }
+}
+
+export interface SubgraphHttpClientOptions {
+  /** Upper bound for one subgraph fetch; the voice thread must never hang on a subgraph. */
+  timeoutMs?: number;
+  maxSockets?: number;
+}
+
+export interface SubgraphHttpClient {
+  post(url: URL, body: string, headers: Record<string, string>): Promise<SubgraphResponse>;
+  close(): void;
+}
+
+export function createSubgraphHttpClient(options: SubgraphHttpClientOptions = {}): SubgraphHttpClient {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const agentOptions = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: options.maxSockets ?? 128, maxFreeSockets: 64, scheduling: 'lifo' as const };
+  const httpAgent = new http.Agent(agentOptions);
+  const httpsAgent = new https.Agent(agentOptions);
+
+  function post(url: URL, body: string, headers: Record<string, string>): Promise<SubgraphResponse> {
+    const secure = url.protocol === 'https:';
+    return new Promise((resolve, reject) => {
+      const req = (secure ? https : http).request(
+        url,
+        {
+          method: 'POST',
+          agent: secure ? httpsAgent : httpAgent,
+          headers: {
+            ...headers,
+            'content-type': 'application/json',
+            accept: 'application/graphql-response+json, application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+          timeout: timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', (error) => reject(new SubgraphHttpError(error.message, 'unreachable', undefined, { cause: error })));
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              // GraphQL-over-HTTP servers answer JSON even for errors; anything else is a broken hop.
+              reject(new SubgraphHttpError(`subgraph answered HTTP ${status} with a non-JSON body`, status >= 400 ? 'status' : 'invalid-body', status));
+              return;
+            }
+            resolve({ status, body: parsed });
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new SubgraphHttpError(`no answer within ${timeoutMs} ms`, 'timeout')));
+      req.on('error', (error) => {
+        reject(error instanceof SubgraphHttpError ? error : new SubgraphHttpError(error.message, 'unreachable', undefined, { cause: error }));
+      });
+      req.end(body);
+    });
+  }
+
+  return {
+    post,
+    close() {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}
