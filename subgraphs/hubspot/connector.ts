@@ -1,0 +1,137 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import type {
+  ContactLoadResult,
+  CrmConnector,
+  MappingCheckDifference,
+  MappingCheckReport,
+  WebhookParseResult,
+  WebhookRequest,
+} from '../../shared/crm/connector.js';
+import { HubspotClient, HUBSPOT_POLICY, type CallInstrument, type HubspotObjectType, type HubspotProperty } from './client.js';
+import { loadContactBundles } from './loaders.js';
+import {
+  CALL_DISPOSITIONS,
+  DEAL_STAGE_MAP,
+  HUBSPOT_MAPPING_TABLE,
+  HUBSPOT_MAPPING_VERSION,
+  HUBSPOT_PROPERTY_SPECS,
+  LEAD_STATUS_INTENT,
+  LIFECYCLE_STAGE_INTENT,
+  toCanonicalContact,
+} from './mapping.js';
+import { hubspotTimeZoneToIana } from './timezone.js';
+import { parseHubspotWebhook } from './webhooks.js';
+
+/**
+ * HubSpot's implementation of the CRM connector interface (shared/crm/connector.ts): the client
+ * for calls, loaders for the batch procedure, mapping for the canonical shape, webhooks for change
+ * events. Caching, batching windows and the breaker are the shared runtime's.
+ */
+
+export interface HubspotConnectorOptions {
+  baseUrl: string;
+  accessToken: string;
+  /** Webhook signature v3 secret (the app's client secret). */
+  clientSecret: string;
+  timeoutMs?: number;
+  /** Metrics wrapper for every HubSpot call (CrmMetrics.call). */
+  instrument?: CallInstrument;
+}
+
+/** HubSpot record ids are decimal integers. */
+const SOURCE_ID = /^[1-9]\d{0,19}$/;
+
+/** Enumerations whose option values the mapping translates: an option it does not know is reported. */
+const MAPPED_OPTIONS: Partial<Record<string, (value: string) => boolean>> = {
+  'contacts.lifecyclestage': (v) => v.toLowerCase() in LIFECYCLE_STAGE_INTENT,
+  'contacts.hs_lead_status': (v) => v.toUpperCase() in LEAD_STATUS_INTENT,
+  'contacts.hs_timezone': (v) => hubspotTimeZoneToIana(v) !== null,
+  'deals.dealstage': (v) => v.toLowerCase() in DEAL_STAGE_MAP,
+  'calls.hs_call_disposition': (v) => v.toLowerCase() in CALL_DISPOSITIONS,
+};
+
+export function createHubspotConnector(options: HubspotConnectorOptions): CrmConnector {
+  const client = new HubspotClient({
+    baseUrl: options.baseUrl,
+    accessToken: options.accessToken,
+    timeoutMs: options.timeoutMs,
+    instrument: options.instrument,
+  });
+
+  return {
+    source: 'hubspot',
+    mappingVersion: HUBSPOT_MAPPING_VERSION,
+    // Four batches in flight stay well under HubSpot's 100-190 requests per 10 s per app even at
+    // five calls a batch; more would only queue at HubSpot's rate limiter instead of ours.
+    limits: { maxBatchSize: HUBSPOT_POLICY.batchLimit, maxConcurrentBatches: 4 },
+    mappingTable: HUBSPOT_MAPPING_TABLE,
+
+    isValidSourceId: (sourceId) => SOURCE_ID.test(sourceId),
+
+    async loadContacts(sourceIds): Promise<ContactLoadResult[]> {
+      const bundles = await loadContactBundles(client, sourceIds);
+      return sourceIds.map((id) => {
+        const bundle = bundles.get(id);
+        return bundle ? { kind: 'found', ...toCanonicalContact(bundle) } : { kind: 'notFound' };
+      });
+    },
+
+    async findByPhone(e164) {
+      const parsed = parsePhoneNumberFromString(e164);
+      if (!parsed) return [];
+      const national = String(parsed.nationalNumber);
+      return client.searchContactIdsByPhone({ national, international: `${parsed.countryCallingCode}${national}` });
+    },
+
+    async checkMapping(): Promise<MappingCheckReport> {
+      const objects: HubspotObjectType[] = ['contacts', 'deals', 'calls'];
+      const lists = await Promise.all(objects.map((o) => client.listProperties(o)));
+      const live = new Map<string, HubspotProperty>();
+      objects.forEach((o, i) => lists[i]!.forEach((p) => live.set(`${o}.${p.name}`, p)));
+      return {
+        crm: 'hubspot',
+        mappingVersion: HUBSPOT_MAPPING_VERSION,
+        checkedAt: new Date().toISOString(),
+        fieldsChecked: HUBSPOT_PROPERTY_SPECS.length,
+        differences: compareProperties(live),
+      };
+    },
+
+    parseWebhook: (request: WebhookRequest): WebhookParseResult => {
+      try {
+        return parseHubspotWebhook(request, options.clientSecret);
+      } catch {
+        // The interface promises never to throw; anything unexpected is a malformed request.
+        return { ok: false, status: 400, code: 'BAD_USER_INPUT', message: 'webhook could not be read' };
+      }
+    },
+
+    async close() {
+      client.close();
+    },
+  };
+}
+
+/** What the mapping expects vs. the portal's live property definitions. */
+export function compareProperties(live: ReadonlyMap<string, HubspotProperty>): MappingCheckDifference[] {
+  const out: MappingCheckDifference[] = [];
+  for (const spec of HUBSPOT_PROPERTY_SPECS) {
+    const crmField = `${spec.object}.${spec.property}`;
+    const property = live.get(crmField);
+    if (!property) {
+      out.push({ crmField, problem: 'missing', expected: spec.types[0]! });
+      continue;
+    }
+    if (!spec.types.includes(property.type)) {
+      out.push({ crmField, problem: 'type_changed', expected: spec.types.join(' | '), actual: property.type });
+      continue;
+    }
+    const known = MAPPED_OPTIONS[crmField];
+    if (known && property.type === 'enumeration') {
+      for (const option of property.options ?? []) {
+        if (!known(option.value)) out.push({ crmField, problem: 'picklist_value_unmapped', expected: 'a mapped option value', actual: option.value });
+      }
+    }
+  }
+  return out;
+}

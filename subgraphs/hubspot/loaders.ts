@@ -1,0 +1,35 @@
+import type { HubspotClient, HubspotObject } from './client.js';
+import { CALL_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubspotContactBundle } from './mapping.js';
+
+/**
+ * One batch of contacts with their deals and calls, in two rounds of HubSpot calls:
+ *   round 1, in parallel: contacts batch read, v4 associations contacts->deals and contacts->calls
+ *   round 2, in parallel: deals batch read and calls batch read (skipped when nothing is associated)
+ * so a batch of ≤ 100 contacts costs at most five calls and two round trips of CRM latency.
+ * Per-request and cross-request batching happen before this (shared/crm); this is the CRM side.
+ */
+export async function loadContactBundles(client: HubspotClient, ids: readonly string[]): Promise<Map<string, HubspotContactBundle>> {
+  const [contacts, dealLinks, callLinks] = await Promise.all([
+    client.batchRead('contacts', ids, CONTACT_PROPERTIES),
+    client.readAssociations('contacts', 'deals', ids),
+    client.readAssociations('contacts', 'calls', ids),
+  ]);
+  // Only records of contacts that exist matter; associations of a missing id are ignored.
+  const found = new Set(contacts.map((c) => c.id));
+  const linked = (links: Map<string, string[]>) => [...new Set([...links].filter(([from]) => found.has(from)).flatMap(([, to]) => to))];
+  const [deals, calls] = await Promise.all([
+    client.batchRead('deals', linked(dealLinks), DEAL_PROPERTIES),
+    client.batchRead('calls', linked(callLinks), CALL_PROPERTIES),
+  ]);
+  const byId = (records: HubspotObject[]) => new Map(records.map((r) => [r.id, r]));
+  const dealById = byId(deals);
+  const callById = byId(calls);
+  const pick = (links: Map<string, string[]>, from: string, index: Map<string, HubspotObject>) =>
+    (links.get(from) ?? []).map((id) => index.get(id)).filter((r): r is HubspotObject => r !== undefined);
+
+  const out = new Map<string, HubspotContactBundle>();
+  for (const contact of contacts) {
+    out.set(contact.id, { contact, deals: pick(dealLinks, contact.id, dealById), calls: pick(callLinks, contact.id, callById) });
+  }
+  return out;
+}

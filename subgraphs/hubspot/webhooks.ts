@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { ErrorCode } from '../../shared/errors.js';
+import type { CrmChangeEvent, WebhookParseResult, WebhookRequest } from '../../shared/crm/connector.js';
+import { canonicalFieldsOfContactProperty } from './mapping.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyHubspotSignatureV3, type SignatureFailure } from './signature.js';
+
+/**
+ * HubSpot webhooks -> canonical change events. The signature (v3) is verified over the raw bytes
+ * before anything parses them; the body is then a zod-checked JSON array of events. Contact events
+ * become CrmChangeEvents; the shared ChangeHandler evicts, dedupes and publishes `contact.changed`.
+ */
+
+const id = z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String);
+
+export const hubspotWebhookEvent = z.object({
+  eventId: id,
+  subscriptionId: id.optional(),
+  portalId: id.optional(),
+  appId: id.optional(),
+  /** Epoch milliseconds. */
+  occurredAt: z.number().int().nonnegative(),
+  subscriptionType: z.string().min(1),
+  attemptNumber: z.number().int().optional(),
+  objectId: id,
+  propertyName: z.string().optional(),
+  propertyValue: z.string().nullable().optional(),
+  changeSource: z.string().optional(),
+  sourceId: z.string().nullable().optional(),
+});
+export type HubspotWebhookEvent = z.infer<typeof hubspotWebhookEvent>;
+
+/** HubSpot sends up to 100 events per request; a little headroom, but not unbounded. */
+export const hubspotWebhookBody = z.array(hubspotWebhookEvent).max(1_000);
+
+const PHONE_PROPERTIES = new Set(['phone', 'mobilephone']);
+/** Association changes move deals and calls, which feed these canonical fields. */
+const ASSOCIATION_FIELDS = ['openDeal', 'crmLastActivity', 'crmIntentStage'];
+
+const SIGNATURE_MESSAGES: Record<SignatureFailure, string> = {
+  missing_signature: 'X-HubSpot-Signature-v3 header missing',
+  missing_timestamp: 'X-HubSpot-Request-Timestamp header missing',
+  bad_timestamp: 'X-HubSpot-Request-Timestamp is not a millisecond timestamp',
+  stale_timestamp: 'request timestamp older than 5 minutes',
+  future_timestamp: 'request timestamp in the future',
+  mismatch: 'signature does not match',
+};
+
+export function parseHubspotWebhook(request: WebhookRequest, clientSecret: string): WebhookParseResult {
+  const check = verifyHubspotSignatureV3({
+    secret: clientSecret,
+    method: request.method,
+    uri: request.url,
+    rawBody: request.body,
+    signature: request.headers[SIGNATURE_HEADER],
+    timestamp: request.headers[TIMESTAMP_HEADER],
+    now: request.receivedAt,
+  });
+  if (!check.ok) return { ok: false, status: 401, code: ErrorCode.WEBHOOK_SIGNATURE_INVALID, message: SIGNATURE_MESSAGES[check.reason] };
+
+  let json: unknown;
+  try {
+    json = JSON.parse(request.body.toString('utf8'));
+  } catch {
+    return { ok: false, status: 400, code: ErrorCode.BAD_USER_INPUT, message: 'body is not JSON' };
+  }
+  const parsed = hubspotWebhookBody.safeParse(json);
+  if (!parsed.success) {
+    const where = parsed.error.issues[0]?.path.join('.') || '(root)';
+    return { ok: false, status: 400, code: ErrorCode.BAD_USER_INPUT, message: `not a HubSpot webhook batch (at ${where})` };
+  }
+  return { ok: true, events: toChangeEvents(parsed.data) };
+}
+
+/**
+ * Contact events -> change events. Events for the same contact at the same instant are merged
+ * into one (HubSpot sends one event per changed property, all with the commit's occurredAt; the
+ * runtime ignores an order key it has already seen, so separate events would lose all but one).
+ * Events of other objects and changes to properties the mapping does not read are dropped: they
+ * cannot change a cached canonical contact.
+ */
+export function toChangeEvents(events: readonly HubspotWebhookEvent[]): CrmChangeEvent[] {
+  const merged = new Map<string, CrmChangeEvent & { ids: string[] }>();
+  for (const e of events) {
+    const [object, action] = e.subscriptionType.split('.', 2);
+    if (object !== 'contact' || !action) continue;
+    const change = changeOf(e, action);
+    if (!change) continue;
+    const key = `${e.objectId}|${e.occurredAt}`;
+    const existing = merged.get(key);
+    if (!existing) {
+      merged.set(key, { ...change, ids: [e.eventId] });
+      continue;
+    }
+    existing.ids.push(e.eventId);
+    existing.kind = strongerKind(existing.kind, change.kind);
+    existing.changedFields = existing.changedFields.length === 0 || change.changedFields.length === 0 ? [] : [...new Set([...existing.changedFields, ...change.changedFields])];
+    if (change.phoneValues) existing.phoneValues = [...(existing.phoneValues ?? []), ...change.phoneValues];
+    if (change.suppression) existing.suppression = { ...existing.suppression, ...change.suppression };
+  }
+  return [...merged.values()].map(({ ids, ...event }) => ({
+    ...event,
+    // A redelivery of the same events yields the same id, so the runtime's dedupe still works.
+    eventId: ids.length === 1 ? ids[0]! : [...ids].sort().join('+'),
+  }));
+}
+
+function changeOf(e: HubspotWebhookEvent, action: string): CrmChangeEvent | null {
+  const base = { eventId: e.eventId, sourceId: e.objectId, occurredAt: new Date(e.occurredAt).toISOString(), order: e.occurredAt };
+  switch (action) {
+    case 'propertyChange': {
+      const property = e.propertyName ?? '';
+      const changedFields = canonicalFieldsOfContactProperty(property);
+      if (changedFields.length === 0) return null;
+      const value = e.propertyValue ?? null;
+      return {
+        ...base,
+        kind: 'updated',
+        changedFields,
+        ...(PHONE_PROPERTIES.has(property) && value ? { phoneValues: [value] } : {}),
+        ...(property === 'dialplane_do_not_call' ? { suppression: { doNotCall: booleanOf(value) } } : {}),
+        ...(property === 'hs_email_optout' ? { suppression: { emailOptOut: booleanOf(value) } } : {}),
+      };
+    }
+    case 'creation':
+      return { ...base, kind: 'created', changedFields: [] };
+    case 'deletion':
+    case 'privacyDeletion':
+      return { ...base, kind: 'deleted', changedFields: [] };
+    case 'restore':
+      return { ...base, kind: 'undeleted', changedFields: [] };
+    case 'merge':
+      return { ...base, kind: 'updated', changedFields: [] };
+    case 'associationChange':
+      return { ...base, kind: 'updated', changedFields: ASSOCIATION_FIELDS };
+    default:
+      return null;
+  }
+}
+
+/** HubSpot booleans as strings; blank is "not set", which for these flags means false. */
+function booleanOf(value: string | null): boolean | null {
+  const v = value?.trim().toLowerCase() ?? '';
+  if (v === 'true') return true;
+  if (v === 'false' || v === '') return false;
+  return null;
+}
+
+const KIND_STRENGTH: Record<CrmChangeEvent['kind'], number> = { updated: 0, gap: 1, created: 2, undeleted: 3, deleted: 4 };
+function strongerKind(a: CrmChangeEvent['kind'], b: CrmChangeEvent['kind']): CrmChangeEvent['kind'] {
+  return KIND_STRENGTH[b] > KIND_STRENGTH[a] ? b : a;
+}
