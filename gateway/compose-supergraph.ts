@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { parse, printSchema, type GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
+import { graphqlRuntime } from './graphql-runtime.js';
 import { DEFAULT_PORTS } from '../shared/config.js';
 
 /**
@@ -60,7 +61,7 @@ export function composeSupergraph(subgraphs: readonly SubgraphSdl[]): Compositio
   const names = subgraphs.map((s) => s.name);
   let services;
   try {
-    services = subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.sdl) }));
+    services = subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: graphqlRuntime.parse(s.sdl) }));
   } catch (error) {
     return { ok: false, subgraphs: names, errors: [`SDL does not parse: ${(error as Error).message}`] };
   }
@@ -68,7 +69,7 @@ export function composeSupergraph(subgraphs: readonly SubgraphSdl[]): Compositio
   if (result.errors) {
     return { ok: false, subgraphs: names, errors: result.errors.map(describeCompositionError) };
   }
-  const apiSdl = printSchema(result.schema.toAPISchema().toGraphQLJSSchema());
+  const apiSdl = graphqlRuntime.printSchema(result.schema.toAPISchema().toGraphQLJSSchema());
   return {
     ok: true,
     subgraphs: names,

@@ -3,11 +3,8 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createClient, type Client } from 'graphql-ws';
 import {
-  GraphQLError,
   Kind,
-  getOperationAST,
-  parse,
-  validate,
+  type GraphQLError,
   type DocumentNode,
   type ExecutionArgs,
   type FormattedExecutionResult,
@@ -19,6 +16,9 @@ import { IDENTITY_HEADER, signIdentity, type Identity } from '../shared/identity
 import type { Logger } from '../shared/logger.js';
 import type { Authenticator } from './authenticator.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
+import { graphqlRuntime } from './graphql-runtime.js';
+
+const { GraphQLError: RuntimeGraphQLError, getOperationAST, parse, validate } = graphqlRuntime;
 
 /**
  * Subscriptions over graphql-ws on the gateway's /graphql path, relayed, not planned: each
@@ -78,7 +78,7 @@ function toWsUrl(httpUrl: string): string {
 }
 
 function relayError(message: string, code: string, extensions: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { ...extensions, code } });
+  return new RuntimeGraphQLError(message, { extensions: { ...extensions, code } });
 }
 
 /** Upstream failures as GraphQL errors: the subgraph's own error list, or "connection lost". */
