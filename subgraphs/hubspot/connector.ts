@@ -7,6 +7,7 @@ import type {
   WebhookParseResult,
   WebhookRequest,
 } from '../../shared/crm/connector.js';
+import { AssociationIndex } from './association-index.js';
 import { HubspotClient, HUBSPOT_POLICY, type CallInstrument, type HubspotObjectType, type HubspotProperty } from './client.js';
 import { loadContactBundles } from './loaders.js';
 import {
@@ -58,6 +59,8 @@ export function createHubspotConnector(options: HubspotConnectorOptions): CrmCon
     instrument: options.instrument,
   });
 
+  const associations = new AssociationIndex();
+
   return {
     source: 'hubspot',
     mappingVersion: HUBSPOT_MAPPING_VERSION,
@@ -69,7 +72,7 @@ export function createHubspotConnector(options: HubspotConnectorOptions): CrmCon
     isValidSourceId: (sourceId) => SOURCE_ID.test(sourceId),
 
     async loadContacts(sourceIds): Promise<ContactLoadResult[]> {
-      const bundles = await loadContactBundles(client, sourceIds);
+      const bundles = await loadContactBundles(client, sourceIds, associations);
       return sourceIds.map((id) => {
         const bundle = bundles.get(id);
         return bundle ? { kind: 'found', ...toCanonicalContact(bundle) } : { kind: 'notFound' };
@@ -99,7 +102,7 @@ export function createHubspotConnector(options: HubspotConnectorOptions): CrmCon
 
     parseWebhook: (request: WebhookRequest): WebhookParseResult => {
       try {
-        return parseHubspotWebhook(request, options.clientSecret);
+        return parseHubspotWebhook(request, options.clientSecret, associations);
       } catch {
         // The interface promises never to throw; anything unexpected is a malformed request.
         return { ok: false, status: 400, code: 'BAD_USER_INPUT', message: 'webhook could not be read' };

@@ -1,3 +1,4 @@
+import type { AssociationIndex } from './association-index.js';
 import type { HubspotClient, HubspotObject } from './client.js';
 import { CALL_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubspotContactBundle } from './mapping.js';
 
@@ -8,12 +9,18 @@ import { CALL_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubspotConta
  * so a batch of ≤ 100 contacts costs at most five calls and two round trips of CRM latency.
  * Per-request and cross-request batching happen before this (shared/crm); this is the CRM side.
  */
-export async function loadContactBundles(client: HubspotClient, ids: readonly string[]): Promise<Map<string, HubspotContactBundle>> {
+export async function loadContactBundles(
+  client: HubspotClient,
+  ids: readonly string[],
+  associations?: AssociationIndex,
+): Promise<Map<string, HubspotContactBundle>> {
   const [contacts, dealLinks, callLinks] = await Promise.all([
     client.batchRead('contacts', ids, CONTACT_PROPERTIES),
     client.readAssociations('contacts', 'deals', ids),
     client.readAssociations('contacts', 'calls', ids),
   ]);
+  associations?.record('deals', dealLinks);
+  associations?.record('calls', callLinks);
   // Only records of contacts that exist matter; associations of a missing id are ignored.
   const found = new Set(contacts.map((c) => c.id));
   const linked = (links: Map<string, string[]>) => [...new Set([...links].filter(([from]) => found.has(from)).flatMap(([, to]) => to))];

@@ -436,3 +436,8 @@ export function canonicalFieldsOfContactProperty(property: string): string[] {
   const s = SPECS_BY_OBJECT.contacts.find((p) => p.property === property);
   return s ? [...s.feeds] : [];
 }
+
+/** True when the mapping reads `property` of `object` (a change to it can change a canonical contact). */
+export function readsProperty(object: HubspotObjectType, property: string): boolean {
+  return SPECS_BY_OBJECT[object].some((p) => p.property === property);
+}

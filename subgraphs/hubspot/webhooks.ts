@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ErrorCode } from '../../shared/errors.js';
 import type { CrmChangeEvent, WebhookParseResult, WebhookRequest } from '../../shared/crm/connector.js';
-import { canonicalFieldsOfContactProperty } from './mapping.js';
+import type { AssociationIndex } from './association-index.js';
+import { canonicalFieldsOfContactProperty, readsProperty } from './mapping.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyHubspotSignatureV3, type SignatureFailure } from './signature.js';
 
 /**
@@ -45,7 +46,7 @@ const SIGNATURE_MESSAGES: Record<SignatureFailure, string> = {
   mismatch: 'signature does not match',
 };
 
-export function parseHubspotWebhook(request: WebhookRequest, clientSecret: string): WebhookParseResult {
+export function parseHubspotWebhook(request: WebhookRequest, clientSecret: string, associations?: AssociationIndex): WebhookParseResult {
   const check = verifyHubspotSignatureV3({
     secret: clientSecret,
     method: request.method,
@@ -68,34 +69,46 @@ export function parseHubspotWebhook(request: WebhookRequest, clientSecret: strin
     const where = parsed.error.issues[0]?.path.join('.') || '(root)';
     return { ok: false, status: 400, code: ErrorCode.BAD_USER_INPUT, message: `not a HubSpot webhook batch (at ${where})` };
   }
-  return { ok: true, events: toChangeEvents(parsed.data) };
+  return { ok: true, events: toChangeEvents(parsed.data, associations) };
 }
 
 /**
- * Contact events -> change events. Events for the same contact at the same instant are merged
- * into one (HubSpot sends one event per changed property, all with the commit's occurredAt; the
- * runtime ignores an order key it has already seen, so separate events would lose all but one).
- * Events of other objects and changes to properties the mapping does not read are dropped: they
- * cannot change a cached canonical contact.
+ * HubSpot events -> change events, one per contact and instant. HubSpot sends one event per
+ * changed property, all with the commit's occurredAt, and the runtime ignores an order key it has
+ * already seen for a record, so the events of one contact at one instant are merged into one.
+ * Deal and call changes become changes of the contacts they are associated with (as last read);
+ * changes to properties the mapping does not read are dropped: they cannot change a cached contact.
  */
-export function toChangeEvents(events: readonly HubspotWebhookEvent[]): CrmChangeEvent[] {
+export function toChangeEvents(events: readonly HubspotWebhookEvent[], associations?: AssociationIndex): CrmChangeEvent[] {
   const merged = new Map<string, CrmChangeEvent & { ids: string[] }>();
-  for (const e of events) {
-    const [object, action] = e.subscriptionType.split('.', 2);
-    if (object !== 'contact' || !action) continue;
-    const change = changeOf(e, action);
-    if (!change) continue;
-    const key = `${e.objectId}|${e.occurredAt}`;
+  const add = (change: CrmChangeEvent) => {
+    const key = `${change.sourceId}|${change.order}`;
     const existing = merged.get(key);
     if (!existing) {
-      merged.set(key, { ...change, ids: [e.eventId] });
-      continue;
+      merged.set(key, { ...change, ids: [change.eventId] });
+      return;
     }
-    existing.ids.push(e.eventId);
+    existing.ids.push(change.eventId);
     existing.kind = strongerKind(existing.kind, change.kind);
-    existing.changedFields = existing.changedFields.length === 0 || change.changedFields.length === 0 ? [] : [...new Set([...existing.changedFields, ...change.changedFields])];
+    existing.changedFields =
+      existing.changedFields.length === 0 || change.changedFields.length === 0 ? [] : [...new Set([...existing.changedFields, ...change.changedFields])];
     if (change.phoneValues) existing.phoneValues = [...(existing.phoneValues ?? []), ...change.phoneValues];
     if (change.suppression) existing.suppression = { ...existing.suppression, ...change.suppression };
+  };
+  for (const e of events) {
+    const [object, action] = e.subscriptionType.split('.', 2);
+    if (!action) continue;
+    if (object === 'contact') {
+      const change = contactChangeOf(e, action);
+      if (change) add(change);
+    } else if ((object === 'deal' || object === 'call') && associations) {
+      const type = object === 'deal' ? 'deals' : 'calls';
+      if (action === 'propertyChange' && !readsProperty(type, e.propertyName ?? '')) continue;
+      const changedFields = type === 'deals' ? ['openDeal'] : ['crmLastActivity'];
+      for (const contactId of associations.contacts(type, e.objectId)) {
+        add({ eventId: `${object}-${e.eventId}-${contactId}`, sourceId: contactId, kind: 'updated', changedFields, occurredAt: new Date(e.occurredAt).toISOString(), order: e.occurredAt });
+      }
+    }
   }
   return [...merged.values()].map(({ ids, ...event }) => ({
     ...event,
@@ -104,7 +117,7 @@ export function toChangeEvents(events: readonly HubspotWebhookEvent[]): CrmChang
   }));
 }
 
-function changeOf(e: HubspotWebhookEvent, action: string): CrmChangeEvent | null {
+function contactChangeOf(e: HubspotWebhookEvent, action: string): CrmChangeEvent | null {
   const base = { eventId: e.eventId, sourceId: e.objectId, occurredAt: new Date(e.occurredAt).toISOString(), order: e.occurredAt };
   switch (action) {
     case 'propertyChange': {

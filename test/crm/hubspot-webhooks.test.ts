@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WebhookRequest } from '../../shared/crm/connector.js';
 import { signHubspotV3 } from '../../subgraphs/hubspot/signature.js';
+import { AssociationIndex } from '../../subgraphs/hubspot/association-index.js';
 import { parseHubspotWebhook } from '../../subgraphs/hubspot/webhooks.js';
 
 const secret = 'dev-hubspot-client-secret';
@@ -121,5 +122,25 @@ describe('HubSpot webhook parsing', () => {
     expect(parseHubspotWebhook(request(undefined, { rawBody: '{"not":"an array"}' }), secret)).toMatchObject({ ok: false, status: 400, code: 'BAD_USER_INPUT' });
     expect(parseHubspotWebhook(request(undefined, { rawBody: 'nope' }), secret)).toMatchObject({ ok: false, status: 400 });
     expect(parseHubspotWebhook(request([{ eventId: 1 }]), secret)).toMatchObject({ ok: false, status: 400 });
+  });
+
+  it('a deal change becomes an openDeal change of the contacts it was read with, merged with their own events', () => {
+    const index = new AssociationIndex();
+    index.record('deals', new Map([['51', ['9001']], ['52', ['9001', '9002']]]));
+    const at = now - 3_000;
+    const result = parseHubspotWebhook(
+      request([
+        event({ eventId: 30, subscriptionType: 'deal.propertyChange', objectId: 9001, propertyName: 'dealstage', propertyValue: 'closedwon', occurredAt: at }),
+        event({ eventId: 31, subscriptionType: 'deal.propertyChange', objectId: 9001, propertyName: 'hs_priority', propertyValue: 'high', occurredAt: at }),
+        event({ eventId: 32, objectId: 51, propertyName: 'lifecyclestage', propertyValue: 'customer', occurredAt: at }),
+        event({ eventId: 33, subscriptionType: 'deal.propertyChange', objectId: 9999, propertyName: 'dealstage', occurredAt: at }),
+      ]),
+      secret,
+      index,
+    );
+    expect(result.ok && result.events.map((e) => [e.eventId, e.sourceId, e.changedFields])).toEqual([
+      ['32+deal-30-51', '51', ['openDeal', 'crmIntentStage']],
+      ['deal-30-52', '52', ['openDeal']],
+    ]);
   });
 });
