@@ -1,0 +1,76 @@
+import type { DriftRule } from '../common/admin-schemas.js';
+import {
+  OBJECT_TYPES,
+  PROPERTY_DEFINITIONS,
+  objectTypeOf,
+  propertyJson,
+  type ObjectType,
+  type PropertyDefinition,
+  type PropertyJson,
+} from './properties.js';
+
+/**
+ * The portal's property schema as the API currently exposes it, with schema drift applied.
+ * Records are always stored under the original (internal) property names; drift only changes the
+ * names the API speaks: a renamed property answers to its new name only, a removed one to none.
+ * So reads of a drifted name are silently omitted and writes to it fail as unknown, as in HubSpot.
+ */
+export class PropertySchema {
+  private byExternal = new Map<ObjectType, Map<string, PropertyDefinition>>();
+  private externalOf = new Map<ObjectType, Map<string, string>>();
+
+  constructor() {
+    this.apply([]);
+  }
+
+  /** Applies the whole drift list (the admin API keeps it); returns the rules it could not apply. */
+  apply(rules: readonly DriftRule[]): string[] {
+    const rejected: string[] = [];
+    const renames = new Map<ObjectType, Map<string, string | null>>();
+    for (const rule of rules) {
+      const type = objectTypeOf(rule.object);
+      const def = type && PROPERTY_DEFINITIONS[type].find((d) => d.name === rule.field);
+      if (!type || !def) {
+        rejected.push(`${rule.object}.${rule.field}: no such HubSpot object/property`);
+        continue;
+      }
+      const perType = renames.get(type) ?? new Map<string, string | null>();
+      perType.set(rule.field, rule.action === 'remove' ? null : rule.to!);
+      renames.set(type, perType);
+    }
+    for (const type of OBJECT_TYPES) {
+      const byExternal = new Map<string, PropertyDefinition>();
+      const externalOf = new Map<string, string>();
+      const drift = renames.get(type);
+      for (const def of PROPERTY_DEFINITIONS[type]) {
+        const external = drift?.has(def.name) ? drift.get(def.name)! : def.name;
+        if (external === null) continue;
+        if (byExternal.has(external)) {
+          rejected.push(`${type}.${def.name}: renaming to ${external} clashes with an existing property`);
+          continue;
+        }
+        byExternal.set(external, def);
+        externalOf.set(def.name, external);
+      }
+      this.byExternal.set(type, byExternal);
+      this.externalOf.set(type, externalOf);
+    }
+    return rejected;
+  }
+
+  /** The definition an API name refers to now, or undefined (unknown, removed, or renamed away). */
+  resolve(type: ObjectType, apiName: string): PropertyDefinition | undefined {
+    return this.byExternal.get(type)!.get(apiName);
+  }
+
+  /** The API name of an internal property now, or undefined when drift removed it. */
+  apiName(type: ObjectType, internalName: string): string | undefined {
+    return this.externalOf.get(type)!.get(internalName);
+  }
+
+  list(type: ObjectType): PropertyJson[] {
+    const out: PropertyJson[] = [];
+    for (const [name, def] of this.byExternal.get(type)!) out.push(propertyJson(def, name));
+    return out;
+  }
+}

@@ -1,0 +1,52 @@
+import { HubspotApiError, correlationId } from './errors.js';
+
+/**
+ * HubSpot's 429 bodies. @hubspot/api-client retries a 429 only when `policyName` is
+ * `TEN_SECONDLY_ROLLING` (waiting 10 s x attempt) or when `message` is exactly
+ * `You have reached your secondly limit.` (1 s x attempt); a DAILY 429 is not retried. The bodies
+ * below are byte-for-byte the shapes those checks read (RetryDecorator.js in the client).
+ */
+export const HUBSPOT_RATE_POLICIES = {
+  TEN_SECONDLY_ROLLING: 'You have reached your ten_secondly_rolling limit.',
+  SECONDLY: 'You have reached your secondly limit.',
+  DAILY: 'You have reached your daily limit.',
+} as const;
+export type HubspotRatePolicy = keyof typeof HUBSPOT_RATE_POLICIES;
+
+export function ratePolicyOf(hint: string | undefined): HubspotRatePolicy {
+  if (hint && hint.toUpperCase() in HUBSPOT_RATE_POLICIES) return hint.toUpperCase() as HubspotRatePolicy;
+  return 'TEN_SECONDLY_ROLLING';
+}
+
+export interface RateLimitHeadersInput {
+  intervalMs: number;
+  max: number;
+  remaining: number;
+  dailyMax: number;
+  dailyRemaining: number;
+}
+
+/** The X-HubSpot-RateLimit-* headers private-app calls carry (on successes and on 429s). */
+export function rateLimitHeaders(h: RateLimitHeadersInput): Record<string, string> {
+  return {
+    'x-hubspot-ratelimit-interval-milliseconds': String(h.intervalMs),
+    'x-hubspot-ratelimit-max': String(h.max),
+    'x-hubspot-ratelimit-remaining': String(Math.max(0, h.remaining)),
+    'x-hubspot-ratelimit-daily': String(h.dailyMax),
+    'x-hubspot-ratelimit-daily-remaining': String(Math.max(0, h.dailyRemaining)),
+  };
+}
+
+export function rateLimited(policy: HubspotRatePolicy, headers: RateLimitHeadersInput): HubspotApiError {
+  // Key order follows the real body; `category` is absent on purpose (the real 429 has errorType).
+  const body = {
+    status: 'error' as const,
+    message: HUBSPOT_RATE_POLICIES[policy],
+    errorType: 'RATE_LIMIT',
+    correlationId: correlationId(),
+    policyName: policy,
+    requestId: correlationId(),
+  };
+  const limitHeaders = rateLimitHeaders(policy === 'DAILY' ? { ...headers, dailyRemaining: 0 } : { ...headers, remaining: 0 });
+  return new HubspotApiError(429, body, limitHeaders);
+}

@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { SimAdminClient } from '../common/admin-client.js';
+import { deliveryRetryConfig } from '../common/change-delivery.js';
+import { faultConfig } from '../common/faults.js';
+import { latencyConfig } from '../common/latency.js';
+import { rateLimitConfig } from '../common/rate-limiter.js';
+import {
+  Router,
+  SimEditError,
+  createSimServer,
+  type SimErrorShapes,
+  type SimHandler,
+  type SimRequest,
+  type SimResponse,
+  type SimServer,
+} from '../common/sim-server.js';
+import {
+  HubspotApiError,
+  internalError,
+  invalidJson,
+  methodNotAllowed,
+  routeNotFound,
+  serviceUnavailable,
+  unauthorized,
+} from './errors.js';
+import { hubspotFixture } from './fixture.js';
+import { HubspotPortal } from './portal.js';
+import { PropertySchema } from './property-schema.js';
+import { rateLimited, ratePolicyOf } from './rate-limit-response.js';
+import { addHubspotRoutes } from './routes.js';
+import { HubspotStore, type HubspotSeed } from './store.js';
+import { WebhookEmitter } from './webhooks.js';
+
+/**
+ * A HubSpot CRM v3 simulator that @hubspot/api-client (`new Client({ accessToken, basePath })`)
+ * uses unchanged: contacts batch read/search/get/page/update, calls create/search/batch read,
+ * deals batch read, v4 association batch read, properties, plus the shared `/__sim/` admin API
+ * (latency, faults, rate limits, drift, webhooks, edits, counters, request log, reset).
+ */
+
+export const hubspotSimOptions = z.object({
+  port: z.number().int().min(0).max(65_535),
+  host: z.string().default('127.0.0.1'),
+  /** Private-app token the sim accepts as `Authorization: Bearer …` */
+  accessToken: z.string().min(1).default('dev-hubspot-token'),
+  /** App client secret that signs webhooks (signature v3) */
+  clientSecret: z.string().min(1).default('dev-hubspot-client-secret'),
+  portalId: z.number().int().positive().default(62_515),
+  appId: z.number().int().positive().default(1_160_452),
+  /** Change events within this window go out in one webhook request (max 100 events). */
+  webhookBatchWindowMs: z.number().int().min(0).default(10),
+  /** Dataset seed and size for the generated portal (used once sim/data's generator is wired in). */
+  seed: z.number().int().optional(),
+  contacts: z.number().int().min(0).optional(),
+  latency: latencyConfig.optional(),
+  faults: faultConfig.partial().optional(),
+  rateLimit: rateLimitConfig.optional(),
+  /** Daily quota shown in X-HubSpot-RateLimit-Daily headers. */
+  dailyLimit: z.number().int().positive().default(1_000_000),
+  webhookTargets: z.array(z.string().url()).optional(),
+  webhookRetry: deliveryRetryConfig.partial().optional(),
+  requestLogSize: z.number().int().min(0).optional(),
+});
+export type HubspotSimOptions = z.input<typeof hubspotSimOptions> & {
+  /** Records to serve instead of the built-in fixture (tests, benchmarks). */
+  dataset?: HubspotSeed;
+  /** Injectable randomness for latency and faults. */
+  random?: () => number;
+};
+
+export interface HubspotSim {
+  url: string;
+  port: number;
+  admin: SimAdminClient;
+  /** In-process handles for tests: the HTTP harness (knobs, stats, delivery) and the portal. */
+  sim: SimServer;
+  portal: HubspotPortal;
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPE = 'application/json;charset=utf-8';
+
+function errorResponse(err: HubspotApiError): SimResponse {
+  return { status: err.status, body: err.body, headers: err.headers };
+}
+
+export async function startHubspotSim(input: HubspotSimOptions): Promise<HubspotSim> {
+  const opts = hubspotSimOptions.parse(input);
+  const store = new HubspotStore(input.dataset ?? hubspotFixture());
+  const schema = new PropertySchema();
+
+  const errors: SimErrorShapes = {
+    fault: (kind) => errorResponse(kind === 'outage' ? serviceUnavailable(503) : serviceUnavailable(502)),
+    rateLimited: (state) =>
+      errorResponse(
+        rateLimited(ratePolicyOf(state.policy), {
+          intervalMs: state.windowMs,
+          max: state.limit,
+          remaining: state.remaining,
+          dailyMax: opts.dailyLimit,
+          dailyRemaining: opts.dailyLimit,
+        }),
+      ),
+    notFound: (_method, path) => errorResponse(routeNotFound(path)),
+    methodNotAllowed: (method) => errorResponse(methodNotAllowed(method)),
+    badBody: (err) => errorResponse(invalidJson(err.message)),
+    internal: (err) => errorResponse(err instanceof HubspotApiError ? err : internalError()),
+  };
+
+  const authenticate = (req: SimRequest): SimResponse | null => {
+    const header = req.headers.authorization;
+    if (!header) return errorResponse(unauthorized('missing'));
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    if (!match || match[1] !== opts.accessToken) return errorResponse(unauthorized('invalid'));
+    return null;
+  };
+
+  // The harness owns the delivery queue; the emitter needs it, the portal needs the emitter, and
+  // the routes need the portal — so the router is filled in after the harness exists.
+  let portal: HubspotPortal | undefined;
+  const router = new Router<SimHandler>();
+  const sim = createSimServer({
+    name: 'hubspot',
+    router,
+    contentType: CONTENT_TYPE,
+    errors,
+    authenticate,
+    admin: {
+      resetData: () => {
+        webhooks.clear();
+        store.reset();
+      },
+      driftChanged: (rules) => {
+        const rejected = schema.apply(rules);
+        if (rejected.length > 0) throw new SimEditError(rejected.join('; '), 400);
+      },
+      edit: (edit) => portal!.edit(edit),
+    },
+    latency: opts.latency,
+    faults: opts.faults,
+    rateLimit: opts.rateLimit,
+    webhookTargets: opts.webhookTargets,
+    webhookRetry: opts.webhookRetry,
+    requestLogSize: opts.requestLogSize,
+    random: input.random,
+  });
+  const webhooks = new WebhookEmitter(sim.delivery, {
+    clientSecret: opts.clientSecret,
+    portalId: opts.portalId,
+    appId: opts.appId,
+    batchWindowMs: opts.webhookBatchWindowMs,
+  });
+  portal = new HubspotPortal(store, schema, webhooks);
+  addHubspotRoutes(router, portal);
+  const { url, port } = await sim.listen(opts.port, opts.host);
+  return {
+    url,
+    port,
+    admin: new SimAdminClient(url),
+    sim,
+    portal,
+    async close() {
+      webhooks.clear();
+      await sim.close();
+    },
+  };
+}
