@@ -61,7 +61,7 @@ export class ChangeHandler {
     const [seen, last] = await Promise.all([readMarker(markers, idKey), readMarker(markers, orderKey)]);
     if (seen) return 'duplicate';
     await markers.set(idKey, { order: event.order }, ttl).catch(() => undefined);
-    if (last && event.order <= last.order) return 'out_of_order';
+    if (last && event.order < last.order) return 'out_of_order';
     await markers.set(orderKey, { order: event.order }, ttl).catch(() => undefined);
 
     const previous = await store.invalidate(event.sourceId);

@@ -147,7 +147,7 @@ export interface CrmChangeEvent {
   /** When the CRM committed the change (ISO 8601). */
   occurredAt: string;
   /**
-   * Ordering key per record; larger is newer. Events with an order key at or below the last seen
+   * Ordering key per record; larger is newer. Events with an order key below the last applied
    * one for the same record are stale (duplicate or out of order) and are ignored.
    */
   order: number;

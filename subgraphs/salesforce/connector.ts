@@ -1,0 +1,106 @@
+import type { ContactLoadResult, CrmConnector, MappingCheckDifference, MappingCheckReport, WebhookParseResult, WebhookRequest } from '../../shared/crm/connector.js';
+import { normalizePhone } from '../../shared/phone.js';
+import { SalesforceClient, SALESFORCE_POLICY, type CallInstrument, type DescribeResult } from './client.js';
+import { SalesforceLoader } from './loaders.js';
+import { FIELD_SPECS, MAPPING_TABLE, mapContact, SALESFORCE_MAPPING_VERSION, STAGE_MAP, type SfObject } from './mapping.js';
+import { parseSalesforceWebhook } from './webhooks.js';
+
+/**
+ * Salesforce's implementation of the CRM connector interface (shared/crm/connector.ts): the client
+ * for calls, loaders for the one-query batch, mapping for the canonical shape, webhooks for CDC
+ * events. Caching, batching windows and the breaker are the shared runtime's.
+ */
+
+export interface SalesforceConnectorOptions {
+  loginUrl: string;
+  instanceUrl: string;
+  clientId: string;
+  clientSecret: string;
+  apiVersion: string;
+  timeoutMs?: number;
+  /** How long learned field drift holds before describe is asked again. @default 30000 */
+  driftRecheckMs?: number;
+  /** Metrics wrapper for every Salesforce call (CrmMetrics.call). */
+  instrument?: CallInstrument;
+}
+
+/** Contact ids: key prefix 003, 15 or 18 characters. */
+const SOURCE_ID = /^003[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/;
+
+/** Picklists whose values the mapping translates: a live value it does not know is reported. */
+const MAPPED_PICKLISTS: Partial<Record<string, (value: string) => boolean>> = {
+  'Opportunity.StageName': (v) => v in STAGE_MAP,
+};
+
+export function createSalesforceConnector(options: SalesforceConnectorOptions): CrmConnector & { loader: SalesforceLoader } {
+  const client = new SalesforceClient(options);
+  const loader = new SalesforceLoader(client, { driftRecheckMs: options.driftRecheckMs });
+
+  return {
+    source: 'salesforce',
+    mappingVersion: SALESFORCE_MAPPING_VERSION,
+    limits: { maxBatchSize: SALESFORCE_POLICY.maxIdsPerBatch, maxConcurrentBatches: SALESFORCE_POLICY.maxConcurrentBatches },
+    mappingTable: MAPPING_TABLE,
+    loader,
+
+    isValidSourceId: (sourceId) => SOURCE_ID.test(sourceId),
+
+    async loadContacts(sourceIds): Promise<ContactLoadResult[]> {
+      const bundles = await loader.loadBundles(sourceIds);
+      return bundles.map((bundle) => (bundle ? { kind: 'found', ...mapContact(bundle) } : { kind: 'notFound' }));
+    },
+
+    async findByPhone(e164) {
+      const n = normalizePhone(e164);
+      if (!n) return [];
+      // SOSL phone search ignores formatting, so the national digits match "(415) 555-0100" and
+      // "+1 415-555-0100" alike; callers drop candidates whose phones do not normalize to e164.
+      const digits = n.e164.startsWith('+1') ? n.e164.slice(2) : n.e164.slice(1);
+      return client.search(`FIND {${digits}} IN PHONE FIELDS RETURNING Contact(Id)`);
+    },
+
+    async checkMapping(): Promise<MappingCheckReport> {
+      const objects: SfObject[] = ['Contact', 'Opportunity', 'Task'];
+      const described = await Promise.all(objects.map((o) => client.describe(o)));
+      return {
+        crm: 'salesforce',
+        mappingVersion: SALESFORCE_MAPPING_VERSION,
+        checkedAt: new Date().toISOString(),
+        fieldsChecked: FIELD_SPECS.length,
+        differences: compareDescribe(new Map(objects.map((o, i) => [o, described[i]!]))),
+      };
+    },
+
+    parseWebhook: (request: WebhookRequest): WebhookParseResult => {
+      try {
+        return parseSalesforceWebhook(request);
+      } catch {
+        return { ok: false, status: 400, code: 'BAD_USER_INPUT', message: 'webhook could not be read' };
+      }
+    },
+
+    close: () => client.close(),
+  };
+}
+
+/** What the mapping expects vs. the org's live describe. */
+export function compareDescribe(live: ReadonlyMap<SfObject, DescribeResult>): MappingCheckDifference[] {
+  const out: MappingCheckDifference[] = [];
+  for (const spec of FIELD_SPECS) {
+    const crmField = `${spec.object}.${spec.field}`;
+    const field = live.get(spec.object)?.fields.find((f) => f.name.toLowerCase() === spec.field.toLowerCase());
+    const expected = spec.describeTypes.join('|');
+    if (!field) {
+      out.push({ crmField, problem: 'missing', expected });
+      continue;
+    }
+    if (!spec.describeTypes.includes(field.type)) out.push({ crmField, problem: 'type_changed', expected, actual: field.type });
+    const known = MAPPED_PICKLISTS[crmField];
+    if (known) {
+      for (const p of field.picklistValues ?? []) {
+        if (p.active !== false && !known(p.value)) out.push({ crmField, problem: 'picklist_value_unmapped', expected: 'a mapped value', actual: p.value });
+      }
+    }
+  }
+  return out;
+}

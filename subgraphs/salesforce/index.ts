@@ -1,0 +1,27 @@
+import { assertProductionSafe } from '../../shared/config.js';
+import { createLogger } from '../../shared/logger.js';
+import { loadSalesforceSubgraphConfig } from './config.js';
+import { startSalesforceSubgraph } from './server.js';
+
+// CLI entry: load config once, start, stop cleanly on SIGTERM/SIGINT.
+const config = loadSalesforceSubgraphConfig();
+assertProductionSafe({ NODE_ENV: config.nodeEnv, DIALPLANE_INTERNAL_SECRET: config.runtime.internalSecret });
+const log = createLogger('salesforce', { level: config.logLevel });
+const running = await startSalesforceSubgraph({ ...config, log });
+log.info({ url: running.url, webhook: running.webhookUrl }, 'salesforce subgraph listening');
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'salesforce subgraph stopping');
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error instanceof Error ? error.message : String(error) }, 'salesforce subgraph did not close cleanly');
+        process.exit(1);
+      },
+    );
+  });
+}

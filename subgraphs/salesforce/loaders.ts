@@ -1,0 +1,129 @@
+import type { FieldDrift } from '../../shared/crm/connector.js';
+import { sfErrorCode, soqlQuote, type DescribeResult, type SalesforceClient } from './client.js';
+import { checkRecord, fieldsOf, FIELD_SPECS, type SalesforceBundle, type SfObject } from './mapping.js';
+
+/**
+ * Batch loading of Salesforce contacts with their deals and latest task in ONE CRM call:
+ *
+ *   SELECT <Contact fields>,
+ *          (SELECT <Opportunity fields> FROM Opportunities),
+ *          (SELECT <Task fields> FROM Tasks ORDER BY CreatedDate DESC LIMIT 1)
+ *   FROM Contact WHERE Id IN ('003…', …)
+ *
+ * Schema drift: Salesforce rejects a whole query naming a field that no longer exists
+ * (INVALID_FIELD). On that error the loader describes the three objects once, remembers which
+ * expected fields are gone, and re-runs the query without them; the mapping then reports those
+ * fields as drifted (CRM_SCHEMA_DRIFT on the canonical fields they feed) while the rest resolves.
+ * Remembered drift is re-checked by describe after `driftRecheckMs`.
+ */
+
+const OBJECTS: readonly SfObject[] = ['Contact', 'Opportunity', 'Task'];
+
+export interface SalesforceLoaderOptions {
+  /** How long a learned "field is missing" holds before describe is asked again. @default 30000 */
+  driftRecheckMs?: number;
+}
+
+export class SalesforceLoader {
+  private missing = new Map<SfObject, Set<string>>(OBJECTS.map((o) => [o, new Set<string>()]));
+  private missingCheckedAt = 0;
+  private describing: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: SalesforceClient,
+    private readonly options: SalesforceLoaderOptions = {},
+  ) {}
+
+  /** Expected fields currently known to be missing, per object (for logs and tests). */
+  missingFields(): Record<SfObject, string[]> {
+    return Object.fromEntries(OBJECTS.map((o) => [o, [...this.missing.get(o)!]])) as Record<SfObject, string[]>;
+  }
+
+  /** One bundle (or null when the contact does not exist) per id, in order. */
+  async loadBundles(ids: readonly string[]): Promise<(SalesforceBundle | null)[]> {
+    if (ids.length === 0) return [];
+    const hasDrift = OBJECTS.some((o) => this.missing.get(o)!.size > 0);
+    if (hasDrift && Date.now() - this.missingCheckedAt > (this.options.driftRecheckMs ?? 30_000)) await this.refreshMissing();
+    let records: Record<string, unknown>[];
+    try {
+      records = await this.queryContacts(ids);
+    } catch (error) {
+      if (sfErrorCode(error) !== 'INVALID_FIELD') throw error;
+      await this.refreshMissing();
+      records = await this.queryContacts(ids);
+    }
+    const byId = new Map<string, Record<string, unknown>>();
+    for (const r of records) if (typeof r.Id === 'string') byId.set(r.Id, r);
+    return ids.map((id) => {
+      const record = byId.get(id) ?? findBy15(byId, id);
+      return record ? this.toBundle(record) : null;
+    });
+  }
+
+  private async queryContacts(ids: readonly string[]): Promise<Record<string, unknown>[]> {
+    const present = (o: SfObject) => fieldsOf(o).filter((f) => !this.missing.get(o)!.has(f));
+    const select: string[] = [...present('Contact')];
+    // A child subquery needs its join field; without it the whole relationship is unreadable.
+    if (!this.missing.get('Opportunity')!.has('ContactId')) select.push(`(SELECT ${present('Opportunity').join(', ')} FROM Opportunities)`);
+    if (!this.missing.get('Task')!.has('WhoId')) {
+      const order = this.missing.get('Task')!.has('CreatedDate') ? '' : ' ORDER BY CreatedDate DESC';
+      select.push(`(SELECT ${present('Task').join(', ')} FROM Tasks${order} LIMIT 1)`);
+    }
+    const soql = `SELECT ${select.join(', ')} FROM Contact WHERE Id IN (${ids.map(soqlQuote).join(', ')})`;
+    let result = await this.client.query(soql);
+    const records = [...result.records];
+    // More than 2000 contacts never fit one batch (policy caps at 200), but follow paging anyway.
+    while (!result.done && result.nextRecordsUrl) {
+      result = await this.client.queryMore(result.nextRecordsUrl);
+      records.push(...result.records);
+    }
+    return records;
+  }
+
+  private toBundle(record: Record<string, unknown>): SalesforceBundle {
+    const objectDrift: FieldDrift[] = [];
+    const childRecords = (relationship: string, object: SfObject, join: string): Record<string, unknown>[] => {
+      if (this.missing.get(object)!.has(join)) {
+        const spec = FIELD_SPECS.find((s) => s.object === object && s.field === join)!;
+        for (const field of spec.feeds) objectDrift.push({ field, crmField: `${object}.${join}`, reason: 'missing' });
+        return [];
+      }
+      const rel = record[relationship] as { records?: unknown } | null | undefined;
+      return Array.isArray(rel?.records) ? (rel.records as Record<string, unknown>[]) : [];
+    };
+    const deals = childRecords('Opportunities', 'Opportunity', 'ContactId');
+    const tasks = childRecords('Tasks', 'Task', 'WhoId');
+    // The join fields are not selected inside subqueries (the relationship implies them).
+    const joinFree = (object: SfObject, join: string) => new Set([...this.missing.get(object)!].filter((f) => f !== join));
+    return {
+      contact: checkRecord('Contact', record, this.missing.get('Contact')!),
+      deals: deals.map((d) => checkRecord('Opportunity', { ContactId: record.Id, ...d }, joinFree('Opportunity', 'ContactId'))),
+      tasks: tasks.map((t) => checkRecord('Task', { WhoId: record.Id, ...t }, joinFree('Task', 'WhoId'))),
+      objectDrift,
+    };
+  }
+
+  /** Describes the three objects (once for concurrent callers) and records expected fields that are gone. */
+  refreshMissing(): Promise<void> {
+    this.describing ??= (async () => {
+      const described = await Promise.all(OBJECTS.map((o) => this.client.describe(o)));
+      const next = new Map<SfObject, Set<string>>();
+      OBJECTS.forEach((o, i) => {
+        const live = new Set((described[i] as DescribeResult).fields.map((f) => f.name.toLowerCase()));
+        next.set(o, new Set(fieldsOf(o).filter((f) => !live.has(f.toLowerCase()))));
+      });
+      this.missing = next;
+      this.missingCheckedAt = Date.now();
+    })().finally(() => {
+      this.describing = undefined;
+    });
+    return this.describing;
+  }
+}
+
+/** Salesforce answers 18-character ids; a caller may hold the 15-character form. */
+function findBy15(byId: Map<string, Record<string, unknown>>, id: string): Record<string, unknown> | undefined {
+  if (id.length !== 15) return undefined;
+  for (const [key, record] of byId) if (key.slice(0, 15) === id) return record;
+  return undefined;
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import type { CrmChangeEvent, WebhookParseResult, WebhookRequest } from '../../shared/crm/connector.js';
+import { FIELD_SPECS } from './mapping.js';
+
+/**
+ * Salesforce Change Data Capture events, POSTed as JSON (one event, or an array of events) in the
+ * shape CometD delivers them on /data/ContactChangeEvent. Contact events name the record directly;
+ * Opportunity and Task events are mapped to their contact through ContactId / WhoId when the
+ * event carries it (otherwise the cached contact simply ages out within the TTL).
+ *
+ * CDC has no delivery signature. The endpoint therefore trusts events only in the safe
+ * direction: they evict caches and announce *which* fields changed; values are forwarded only
+ * where acting on a forged one cannot loosen anything (doNotCall = true), and phone values only
+ * seed the phone index, which readers verify against the CRM record.
+ */
+
+const Header = z.object({
+  entityName: z.string(),
+  recordIds: z.array(z.string().min(1)).min(1),
+  changeType: z.string(),
+  changedFields: z.array(z.string()).default([]),
+  nulledFields: z.array(z.string()).default([]),
+  sequenceNumber: z.number().int().optional(),
+  commitTimestamp: z.number(),
+  commitNumber: z.number().optional(),
+  transactionKey: z.string().optional(),
+}).loose();
+
+const CdcEvent = z.object({
+  schema: z.string().optional(),
+  payload: z.object({ ChangeEventHeader: Header }).catchall(z.unknown()),
+  event: z.object({ replayId: z.union([z.number(), z.string()]) }).loose().optional(),
+});
+export const CdcBody = z.union([CdcEvent, z.array(CdcEvent).max(500)]);
+export type CdcEvent = z.infer<typeof CdcEvent>;
+
+const KIND: Record<string, CrmChangeEvent['kind']> = { CREATE: 'created', UPDATE: 'updated', DELETE: 'deleted', UNDELETE: 'undeleted' };
+
+/** CRM field names of an event → canonical fields they feed (unknown fields are ignored). */
+export function canonicalFieldsOf(object: string, fields: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const field of fields) {
+    // Compound fields arrive as `MailingAddress.City`; the mapping reads the flat `MailingCity`.
+    const flat = field.includes('.') ? field.replace(/Address\./, '') : field;
+    for (const s of FIELD_SPECS) if (s.object === object && s.field === flat) s.feeds.forEach((f) => out.add(f));
+  }
+  return [...out];
+}
+
+const PHONE_FIELDS = new Set(['Phone', 'MobilePhone', 'HomePhone', 'OtherPhone']);
+
+export function parseSalesforceWebhook(request: WebhookRequest): WebhookParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(request.body.toString('utf8'));
+  } catch {
+    return { ok: false, status: 400, code: 'BAD_USER_INPUT', message: 'body is not JSON' };
+  }
+  const parsed = CdcBody.safeParse(json);
+  if (!parsed.success) return { ok: false, status: 400, code: 'BAD_USER_INPUT', message: 'body is not a Change Data Capture event' };
+  const events: CrmChangeEvent[] = [];
+  for (const cdc of Array.isArray(parsed.data) ? parsed.data : [parsed.data]) events.push(...toChangeEvents(cdc));
+  return { ok: true, events };
+}
+
+function toChangeEvents(cdc: CdcEvent): CrmChangeEvent[] {
+  const { ChangeEventHeader: h, ...values } = cdc.payload;
+  const object = h.entityName.replace(/ChangeEvent$/, '');
+  const kind = h.changeType.startsWith('GAP') ? 'gap' : (KIND[h.changeType] ?? 'updated');
+  const changed = [...h.changedFields, ...h.nulledFields];
+  const eventKey = cdc.event?.replayId !== undefined ? String(cdc.event.replayId) : `${h.transactionKey ?? h.commitTimestamp}:${h.sequenceNumber ?? 0}`;
+  // Per-record order: commit time, then the event's place in its transaction.
+  const order = h.commitTimestamp * 1_000 + ((h.sequenceNumber ?? 0) % 1_000);
+  const occurredAt = new Date(h.commitTimestamp).toISOString();
+
+  let contactIds: string[];
+  let changedFields: string[];
+  if (object === 'Contact') {
+    contactIds = h.recordIds;
+    changedFields = canonicalFieldsOf('Contact', changed);
+  } else if (object === 'Opportunity' || object === 'Task') {
+    const join = values[object === 'Opportunity' ? 'ContactId' : 'WhoId'];
+    if (typeof join !== 'string' || !join.startsWith('003')) return [];
+    contactIds = [join];
+    changedFields = object === 'Opportunity' ? ['openDeal', 'crmIntentStage'] : ['crmLastActivity', 'crmIntentStage'];
+  } else {
+    return [];
+  }
+  const phoneValues = object === 'Contact'
+    ? [...PHONE_FIELDS].map((f) => values[f]).filter((v): v is string => typeof v === 'string' && v.trim() !== '')
+    : [];
+  const doNotCall = object === 'Contact' && values.DoNotCall === true ? { doNotCall: true } : undefined;
+  return contactIds.map((sourceId) => ({
+    eventId: `${eventKey}:${sourceId}`,
+    sourceId,
+    kind,
+    changedFields,
+    occurredAt,
+    order,
+    ...(phoneValues.length > 0 ? { phoneValues } : {}),
+    ...(doNotCall ? { suppression: doNotCall } : {}),
+  }));
+}
