@@ -2,6 +2,7 @@
  * `npm run compose`: composes the subgraph SDLs into schema/supergraph.graphql and schema/api.graphql.
  * `npm run compose -- --check`: writes nothing, exits 1 when the committed files are stale.
  * Composition errors are printed one per line and exit 1, so CI shows what to fix.
+ * `--root=<dir>` runs against another checkout (used by test/compose.test.ts).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,9 @@ import {
   readSubgraphSdls,
 } from '../gateway/compose-supergraph.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// `--root=<dir>` composes another checkout (tests use a temporary copy); default: this repository.
+const rootArg = process.argv.find((a) => a.startsWith('--root='));
+const root = rootArg ? path.resolve(rootArg.slice('--root='.length)) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
 
 function read(rel: string): string | undefined {
