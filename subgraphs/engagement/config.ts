@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { DEFAULT_PORTS, crmClientEnv, envBoolean, runtimeEnv, serviceUrlEnv, cacheEnv } from '../../shared/config.js';
+
+/**
+ * The engagement subgraph's configuration: the shared env fragments plus the write-back policy.
+ * Parsed once by the entry points (index.ts, worker-main.ts); everything below receives the
+ * resolved object.
+ */
+
+/** `limit/windowMs`, e.g. `100/10000` = 100 requests per 10 s (the CRM's own window). */
+const rateLimit = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const m = /^(\d+)\/(\d+)$/.exec(value.trim());
+      if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {
+        ctx.addIssue({ code: 'custom', message: `expected <requests>/<windowMs>, got "${value}"` });
+        return z.NEVER;
+      }
+      return { limit: Number(m[1]), windowMs: Number(m[2]) };
+    });
+
+export const engagementEnv = z.object({
+  ...runtimeEnv,
+  ...crmClientEnv,
+  ...cacheEnv,
+  CONSENT_SUBGRAPH_URL: serviceUrlEnv.CONSENT_SUBGRAPH_URL,
+  ENGAGEMENT_SUBGRAPH_PORT: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORTS.engagement),
+  /** Shared secret of the post-call webhook (`POST /webhooks/call-ended`). */
+  CALL_WEBHOOK_SECRET: z.string().min(16).default('dev-call-webhook-secret'),
+  /** Run the write-back worker inside the subgraph process (`npm start`); `npm run worker` runs it alone. */
+  ENGAGEMENT_WORKER: envBoolean(true),
+  /** Attempts before a write-back is dead-lettered. */
+  WRITEBACK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+  /** First retry delay in seconds; pg-boss doubles it per attempt and adds up to 100% jitter. */
+  WRITEBACK_RETRY_DELAY_S: z.coerce.number().int().min(1).max(3600).default(1),
+  /** A job running longer than this is presumed lost (worker crash) and retried. */
+  WRITEBACK_JOB_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Jobs one worker runs at once. */
+  WRITEBACK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+  /** Our share of each CRM's API limit, shared by every worker through the database. */
+  WRITEBACK_RATE_SALESFORCE: rateLimit('100/1000'),
+  WRITEBACK_RATE_HUBSPOT: rateLimit('90/10000'),
+  /** Readiness fails (and an error is logged) when the oldest pending write-back is older than this. */
+  WRITEBACK_PENDING_ALERT_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
+});
+export type EngagementEnv = z.infer<typeof engagementEnv>;
+
+export interface WriteBackPolicy {
+  maxAttempts: number;
+  retryDelaySeconds: number;
+  jobTimeoutSeconds: number;
+  concurrency: number;
+  /** Poll interval when the queue is empty (a local enqueue wakes the worker at once). */
+  pollIntervalMs: number;
+  rateLimits: Record<CrmName, { limit: number; windowMs: number }>;
+  pendingAlertMs: number;
+  /** How long after a write lands the overlay still prefers our outcome (the CRM subgraphs' cache TTL). */
+  readYourWritesGraceMs: number;
+}
+
+export type CrmName = 'salesforce' | 'hubspot';
+export const CRM_NAMES: readonly CrmName[] = ['salesforce', 'hubspot'];
+
+export interface CrmConnections {
+  salesforce: { loginUrl: string; instanceUrl: string; clientId: string; clientSecret: string; apiVersion: string };
+  hubspot: { baseUrl: string; accessToken: string };
+}
+
+/** What `startEngagementSubgraph` and `startWriteBackWorker` need, resolved. */
+export interface EngagementConfig {
+  port: number;
+  logLevel: string;
+  /** PostgreSQL URL; unset = PGlite (in `dataDir`, or in memory). */
+  databaseUrl?: string;
+  dataDir?: string;
+  internalSecret: string;
+  webhookSecret: string;
+  consentUrl: string;
+  runWorker: boolean;
+  crm: CrmConnections;
+  policy: WriteBackPolicy;
+}
+
+export function toEngagementConfig(env: EngagementEnv): EngagementConfig {
+  return {
+    port: env.ENGAGEMENT_SUBGRAPH_PORT,
+    logLevel: env.LOG_LEVEL,
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.DATA_DIR,
+    internalSecret: env.DIALPLANE_INTERNAL_SECRET,
+    webhookSecret: env.CALL_WEBHOOK_SECRET,
+    consentUrl: env.CONSENT_SUBGRAPH_URL,
+    runWorker: env.ENGAGEMENT_WORKER,
+    crm: {
+      salesforce: {
+        loginUrl: env.SALESFORCE_LOGIN_URL,
+        instanceUrl: env.SALESFORCE_INSTANCE_URL,
+        clientId: env.SALESFORCE_CLIENT_ID,
+        clientSecret: env.SALESFORCE_CLIENT_SECRET,
+        apiVersion: env.SALESFORCE_API_VERSION,
+      },
+      hubspot: { baseUrl: env.HUBSPOT_BASE_URL, accessToken: env.HUBSPOT_ACCESS_TOKEN },
+    },
+    policy: {
+      maxAttempts: env.WRITEBACK_MAX_ATTEMPTS,
+      retryDelaySeconds: env.WRITEBACK_RETRY_DELAY_S,
+      jobTimeoutSeconds: env.WRITEBACK_JOB_TIMEOUT_S,
+      concurrency: env.WRITEBACK_CONCURRENCY,
+      pollIntervalMs: 500,
+      rateLimits: { salesforce: env.WRITEBACK_RATE_SALESFORCE, hubspot: env.WRITEBACK_RATE_HUBSPOT },
+      pendingAlertMs: env.WRITEBACK_PENDING_ALERT_MS,
+      readYourWritesGraceMs: env.CACHE_TTL_MS,
+    },
+  };
+}

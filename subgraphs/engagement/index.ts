@@ -1,0 +1,27 @@
+import { assertProductionSafe, loadConfig } from '../../shared/config.js';
+import { createLogger } from '../../shared/logger.js';
+import { engagementEnv, toEngagementConfig } from './config.js';
+import { startEngagementSubgraph } from './server.js';
+
+// CLI entry: `tsx subgraphs/engagement/index.ts` (the worker runs inside unless ENGAGEMENT_WORKER=false).
+const env = loadConfig(engagementEnv);
+assertProductionSafe(env);
+const log = createLogger('engagement', { level: env.LOG_LEVEL });
+const subgraph = await startEngagementSubgraph(toEngagementConfig(env), { log });
+log.info({ url: subgraph.url, worker: subgraph.worker ? 'in-process' : 'external' }, 'engagement subgraph started');
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    subgraph.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: String(error) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { toE164 } from '../../shared/phone.js';
+import type { CrmName } from './config.js';
+
+/**
+ * The canonical call outcome: what the agent (GraphQL) or the voice platform (webhook) reports
+ * when a call ends. One zod schema validates both entry points, so they accept exactly the same
+ * payload.
+ */
+
+export const DISPOSITIONS = [
+  'CONNECTED',
+  'VOICEMAIL',
+  'NO_ANSWER',
+  'BUSY',
+  'WRONG_NUMBER',
+  'OPTED_OUT',
+  'CALLBACK_REQUESTED',
+  'NOT_INTERESTED',
+  'FAILED',
+] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
+
+export const INTENT_STAGES = [
+  'NEW', 'ATTEMPTING', 'ENGAGED', 'QUALIFIED', 'OPPORTUNITY', 'NEGOTIATION', 'CUSTOMER', 'LOST', 'UNQUALIFIED', 'UNKNOWN',
+] as const;
+export type IntentStage = (typeof INTENT_STAGES)[number];
+
+export const NEXT_ACTIONS = ['NONE', 'CALL_BACK', 'SEND_EMAIL', 'SCHEDULE_MEETING', 'HAND_OFF', 'DO_NOT_CONTACT'] as const;
+export type NextAction = (typeof NEXT_ACTIONS)[number];
+
+const isoInstant = z.iso.datetime({ offset: true });
+
+/** `salesforce:<Id>` / `hubspot:<id>` -> the CRM and its record id. */
+export const globalContactId = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const m = /^(salesforce|hubspot):([A-Za-z0-9]{1,40})$/.exec(value);
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: 'expected a global contact id (salesforce:<Id> or hubspot:<id>)' });
+      return z.NEVER;
+    }
+    return { id: value, crm: m[1] as CrmName, crmId: m[2]! };
+  });
+
+const e164 = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const normalized = toE164(value);
+    if (!normalized) {
+      ctx.addIssue({ code: 'custom', message: 'not a usable phone number' });
+      return z.NEVER;
+    }
+    return normalized;
+  });
+
+export const callOutcomeInput = z
+  .object({
+    contactId: globalContactId,
+    callId: z.string().trim().min(1).max(200),
+    decisionId: z.string().trim().min(1).max(200),
+    idempotencyKey: z.string().trim().min(8).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
+    disposition: z.enum(DISPOSITIONS),
+    summary: z.string().max(32_000).nullish(),
+    intentStage: z.enum(INTENT_STAGES).nullish(),
+    nextAction: z.enum(NEXT_ACTIONS).nullish(),
+    nextActionAt: isoInstant.nullish(),
+    durationSeconds: z.number().int().min(0).max(86_400).nullish(),
+    occurredAt: isoInstant,
+    optOutDetected: z.boolean().nullish(),
+    /** The number dialed (any format, read as US when national); required for an opt-out. */
+    phone: e164.nullish(),
+    /** Scanned for an opt-out request, never stored or logged. */
+    transcript: z.string().max(200_000).nullish(),
+  })
+  .superRefine((input, ctx) => {
+    if (Date.parse(input.occurredAt) > Date.now() + 5 * 60_000) {
+      ctx.addIssue({ code: 'custom', path: ['occurredAt'], message: 'is in the future' });
+    }
+    if (isOptOut(input) && !input.phone) {
+      ctx.addIssue({ code: 'custom', path: ['phone'], message: 'is required when the outcome is an opt-out (the number to revoke)' });
+    }
+  });
+export type CallOutcomeInput = z.infer<typeof callOutcomeInput>;
+
+// Phrases callers use to withdraw consent; deliberately broad: a false positive costs one
+// suppressed number, a false negative a TCPA violation.
+const OPT_OUT_PATTERNS = [
+  /\b(stop|quit) (calling|contacting)\b/i,
+  /\b(do not|don't|dont|never) (call|contact|ring)\b/i,
+  /\bremove (me|my (number|name))\b/i,
+  /\btake me off\b/i,
+  /\b(unsubscribe|opt(-| )?out)\b/i,
+  /\bput me on (your|the) do[- ]not[- ]call\b/i,
+];
+
+/** An opt-out by disposition, by the platform's own flag, by next action, or in the transcript. */
+export function isOptOut(input: Pick<CallOutcomeInput, 'disposition' | 'optOutDetected' | 'nextAction' | 'transcript'>): boolean {
+  if (input.disposition === 'OPTED_OUT' || input.optOutDetected === true || input.nextAction === 'DO_NOT_CONTACT') return true;
+  return !!input.transcript && OPT_OUT_PATTERNS.some((p) => p.test(input.transcript!));
+}
+
+/** What the store keeps (no transcript). */
+export interface StoredOutcome {
+  id: string;
+  idempotencyKey: string;
+  contactId: string;
+  crm: CrmName;
+  crmContactId: string;
+  callId: string;
+  decisionId: string;
+  disposition: Disposition;
+  summary: string | null;
+  intentStage: IntentStage | null;
+  nextAction: NextAction | null;
+  nextActionAt: string | null;
+  durationSeconds: number | null;
+  occurredAt: string;
+  optOut: boolean;
+  channel: 'graphql' | 'webhook';
+  acceptedAt: string;
+}
+
+/**
+ * Fingerprint of everything that would be written, so a retried request with the same key and
+ * the same content is a duplicate, while the same key with different content is a conflict.
+ */
+export function payloadHash(input: CallOutcomeInput): string {
+  const { transcript: _t, contactId, ...rest } = input;
+  const flat: Record<string, unknown> = { ...rest, contactId: contactId.id };
+  const canonical = Object.keys(flat)
+    .sort()
+    .map((k) => [k, flat[k] ?? null]);
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}

@@ -1,0 +1,139 @@
+import PgBoss from 'pg-boss';
+import type { Database, Queryable } from '../../shared/db.js';
+import type { WriteBackPolicy } from './config.js';
+
+/**
+ * The write-back queue is pg-boss (jobs in PostgreSQL or PGlite, locked with SKIP LOCKED, retried
+ * with exponential backoff and jitter, expired when a worker dies mid-job). pg-boss talks to the
+ * database through our `Database`, so PGlite works and so a job can be sent inside the caller's
+ * transaction (`sendInTransaction`): the outcome row and its job commit or roll back together.
+ */
+
+export const QUEUE_SCHEMA = 'engagement_queue';
+export const QUEUES = {
+  /** One job per outcome: write it to its CRM. */
+  writeBack: 'writeback',
+  /** Parking lot of write-backs that exhausted their attempts or can never succeed; replayed by an admin. */
+  deadLetter: 'writeback-dead-letter',
+  /** Push an opt-out to the consent ledger (retried until consent answers; never dropped). */
+  consentRevoke: 'consent-revoke',
+} as const;
+
+export interface WriteBackJobData {
+  writeBackId: string;
+}
+export interface DeadLetterJobData {
+  writeBackId: string;
+  errorCode: string;
+  error: string;
+  attempts: number;
+}
+
+/**
+ * pg-boss's `Db` over one of our SQL handles (the pool, or an open transaction). pg-boss installs
+ * its schema with parameterless multi-statement scripts that must return the last statement's
+ * rows, which goes straight to the driver.
+ */
+function bossDb(sql: Queryable, db: Database): PgBoss.Db {
+  const script = async (text: string): Promise<{ rows: unknown[] }> => {
+    if (db.pglite) {
+      const results = await db.pglite.exec(text);
+      return { rows: results[results.length - 1]?.rows ?? [] };
+    }
+    const r = (await db.pool!.query(text)) as unknown as { rows: unknown[] } | { rows: unknown[] }[];
+    return Array.isArray(r) ? { rows: r[r.length - 1]?.rows ?? [] } : r;
+  };
+  return {
+    executeSql: async (text: string, values?: unknown[]) =>
+      values && values.length > 0 ? sql.query(text, values) : sql === db ? script(text) : sql.query(text),
+  };
+}
+
+export interface WriteBackQueue {
+  readonly boss: PgBoss;
+  /** Enqueues inside `tx`; returns the job id. */
+  sendWriteBack(tx: Queryable, data: WriteBackJobData): Promise<string>;
+  sendConsentRevoke(tx: Queryable, data: WriteBackJobData, startAfterSeconds?: number): Promise<string>;
+  sendDeadLetter(tx: Queryable, data: DeadLetterJobData): Promise<string>;
+  /** Cancels a parked dead-letter job (its write-back was replayed). */
+  cancelDeadLetter(tx: Queryable, jobId: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface QueueOptions {
+  policy: Pick<WriteBackPolicy, 'maxAttempts' | 'retryDelaySeconds' | 'jobTimeoutSeconds'>;
+  /** Run pg-boss maintenance (expire lost jobs, archive) in this process. */
+  supervise: boolean;
+  maintenanceIntervalSeconds?: number;
+  onError?: (error: Error) => void;
+}
+
+export async function startWriteBackQueue(db: Database, options: QueueOptions): Promise<WriteBackQueue> {
+  const boss = new PgBoss({
+    db: bossDb(db, db),
+    schema: QUEUE_SCHEMA,
+    supervise: options.supervise,
+    schedule: false,
+    migrate: true,
+    maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 15,
+    monitorStateIntervalSeconds: 60,
+  });
+  boss.on('error', (error) => options.onError?.(error));
+  await boss.start();
+  const { policy } = options;
+  // One attempt beyond the policy is held in reserve: if a worker dies during the last attempt,
+  // pg-boss expires and re-runs the job once more, and our handler dead-letters it with its
+  // error instead of pg-boss failing it silently.
+  const writeBackQueue: PgBoss.Queue = {
+    name: QUEUES.writeBack,
+    policy: 'standard',
+    retryLimit: policy.maxAttempts,
+    retryDelay: policy.retryDelaySeconds,
+    retryBackoff: true,
+    expireInSeconds: policy.jobTimeoutSeconds,
+    retentionDays: 14,
+    deadLetter: QUEUES.deadLetter,
+  };
+  await ensureQueue(boss, { name: QUEUES.deadLetter, policy: 'standard', retentionDays: 30 });
+  await ensureQueue(boss, writeBackQueue);
+  await ensureQueue(boss, {
+    name: QUEUES.consentRevoke,
+    policy: 'standard',
+    // Consent must eventually hear of every opt-out: retry for days, backing off to ~1 h.
+    retryLimit: 200,
+    retryDelay: 1,
+    retryBackoff: true,
+    expireInSeconds: 60,
+    retentionDays: 14,
+  });
+
+  const send = async (tx: Queryable, name: string, data: object, extra: PgBoss.SendOptions = {}) => {
+    const id = await boss.send(name, data, { ...extra, db: bossDb(tx, db) });
+    if (!id) throw new Error(`pg-boss refused a job for ${name}`);
+    return id;
+  };
+  return {
+    boss,
+    sendWriteBack: (tx, data) => send(tx, QUEUES.writeBack, data),
+    sendConsentRevoke: (tx, data, startAfterSeconds) =>
+      send(tx, QUEUES.consentRevoke, data, startAfterSeconds ? { startAfter: startAfterSeconds } : {}),
+    sendDeadLetter: (tx, data) => send(tx, QUEUES.deadLetter, data),
+    cancelDeadLetter: async (tx, jobId) => {
+      await boss.cancel(QUEUES.deadLetter, jobId, { db: bossDb(tx, db) });
+    },
+    stop: () => boss.stop({ graceful: false, wait: true, close: false }),
+  };
+}
+
+async function ensureQueue(boss: PgBoss, queue: PgBoss.Queue): Promise<void> {
+  const existing = await boss.getQueue(queue.name);
+  if (existing) await boss.updateQueue(queue.name, queue);
+  else {
+    try {
+      await boss.createQueue(queue.name, queue);
+    } catch (error) {
+      // Another process created it between our check and our insert.
+      if (!(await boss.getQueue(queue.name))) throw error;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { migrate, openDatabase, type Database } from '../../shared/db.js';
+import type { Logger } from '../../shared/logger.js';
+import { createMetrics, type Metrics } from '../../shared/metrics.js';
+import type { EngagementConfig } from './config.js';
+import { createConsentClient, type ConsentClient } from './consent-client.js';
+import { createEngagementMetrics, type EngagementMetrics } from './metrics.js';
+import { MIGRATIONS, MIGRATION_COMPONENT } from './migrations.js';
+import { startWriteBackQueue, type WriteBackQueue } from './queue.js';
+import { createRevocationPusher, type RevocationPusher } from './revocations.js';
+import { EngagementStore } from './store.js';
+
+/**
+ * Everything the subgraph and the worker share: the database (migrated), the pg-boss queue, the
+ * store, the metrics and the consent push. One per process; with PGlite the subgraph and its
+ * in-process worker must share it (PGlite is a single connection).
+ */
+export interface EngagementRuntime {
+  db: Database;
+  queue: WriteBackQueue;
+  store: EngagementStore;
+  metrics: Metrics;
+  engagementMetrics: EngagementMetrics;
+  consent: ConsentClient;
+  revocations: RevocationPusher;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  log: Logger;
+  metrics?: Metrics;
+  /** Run pg-boss maintenance (expiry of jobs lost with a crashed worker) in this process. */
+  supervise?: boolean;
+  maintenanceIntervalSeconds?: number;
+  /** Replace the consent client (tests). */
+  consent?: ConsentClient;
+}
+
+export async function openEngagementRuntime(config: EngagementConfig, options: RuntimeOptions): Promise<EngagementRuntime> {
+  const { log } = options;
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log });
+  try {
+    await migrate(db, MIGRATION_COMPONENT, MIGRATIONS);
+    const queue = await startWriteBackQueue(db, {
+      policy: config.policy,
+      supervise: options.supervise ?? true,
+      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds,
+      onError: (error) => log.error({ err: error.message }, 'write-back queue error'),
+    });
+    const store = new EngagementStore(db, queue);
+    const metrics = options.metrics ?? createMetrics('engagement');
+    const engagementMetrics = createEngagementMetrics(metrics, () => store);
+    const consent = options.consent ?? createConsentClient({ url: config.consentUrl, secret: config.internalSecret });
+    const revocations = createRevocationPusher({ store, consent, log, metrics: engagementMetrics });
+    let closing: Promise<void> | undefined;
+    return {
+      db,
+      queue,
+      store,
+      metrics,
+      engagementMetrics,
+      consent,
+      revocations,
+      log,
+      close: () =>
+        (closing ??= (async () => {
+          await queue.stop().catch((e: unknown) => log.warn({ err: String(e) }, 'queue stop failed'));
+          await db.close();
+        })()),
+    };
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,29 @@
+import { assertProductionSafe, loadConfig } from '../../shared/config.js';
+import { createLogger } from '../../shared/logger.js';
+import { engagementEnv, toEngagementConfig } from './config.js';
+import { startWriteBackWorker } from './worker.js';
+
+// `npm run worker`: the write-back worker alone. Several may run against one PostgreSQL
+// (DATABASE_URL); they share the queue and the per-CRM rate limit through it. With PGlite the
+// worker needs the subgraph's process (ENGAGEMENT_WORKER=true), since PGlite is not shared.
+const env = loadConfig(engagementEnv);
+assertProductionSafe(env);
+const log = createLogger('engagement-worker', { level: env.LOG_LEVEL });
+if (!env.DATABASE_URL) log.warn('DATABASE_URL is not set: this worker drains its own PGlite database, not the subgraph\'s');
+const worker = await startWriteBackWorker(toEngagementConfig(env));
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'worker shutting down');
+    worker.close(10_000).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: String(error) }, 'worker shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,218 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type PgBoss from 'pg-boss';
+import { ErrorCode, isDialplaneError } from '../../shared/errors.js';
+import { createLogger } from '../../shared/logger.js';
+import type { CrmName, EngagementConfig, WriteBackPolicy } from './config.js';
+import { CRM_NAMES } from './config.js';
+import { WriteBackError, createCrmWriters, type CrmWriter } from './client.js';
+import { QUEUES, type WriteBackJobData } from './queue.js';
+import { createCrmRateLimiter, type CrmRateLimiter } from './rate-limit.js';
+import { openEngagementRuntime, type EngagementRuntime } from './runtime.js';
+
+/**
+ * The write-back worker: drains the pg-boss queues. Per job: count the attempt, make sure an
+ * opt-out is in the consent ledger first, take a token from the CRM's shared bucket before every
+ * request, write idempotently (Salesforce external-id upsert, HubSpot search-before-create), then
+ * mark the row written and complete the job in one transaction. A crash anywhere leaves the job
+ * active until pg-boss expires it; the retry finds the CRM record the first attempt made.
+ */
+
+export interface WriteBackWorker {
+  /** Wake the fetch loop now (a job was just enqueued in this process). */
+  notify(): void;
+  /** Stops fetching, waits for in-flight jobs (up to `timeoutMs`), and closes what it opened. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export interface WorkerDeps {
+  runtime: EngagementRuntime;
+  policy: WriteBackPolicy;
+  writers: Record<CrmName, CrmWriter>;
+  limiter: CrmRateLimiter;
+}
+
+/** In-job waits on a rate limit before giving the attempt back to the queue's backoff. */
+const MAX_RATE_LIMIT_WAITS = 5;
+const MAX_IN_JOB_WAIT_MS = 15_000;
+
+export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWorker> {
+  const { runtime, policy, writers, limiter } = deps;
+  const { store, queue, revocations, engagementMetrics: m, log } = runtime;
+  const boss = queue.boss;
+  const abort = new AbortController();
+  let inFlight = 0;
+  let wake: (() => void) | null = null;
+  const idle = new Set<Promise<void>>();
+
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const waitForWork = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        wake = null;
+        resolve();
+      }, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  async function handleWriteBack(job: PgBoss.JobWithMetadata<WriteBackJobData>): Promise<void> {
+    const id = job.data.writeBackId;
+    const begun = await store.beginAttempt(id);
+    if (!begun) {
+      // Already written or dead-lettered (a crash after our commit, or a replayed duplicate).
+      await boss.complete(QUEUES.writeBack, job.id, { skipped: true });
+      return;
+    }
+    const { outcome } = begun;
+    const crm = outcome.crm;
+    const writer = writers[crm];
+    const attempt = job.retryCount + 1;
+    const started = performance.now();
+    try {
+      if (outcome.optOut) {
+        // Never write the CRM before the ledger has the opt-out.
+        const status = await revocations.push(outcome.id);
+        if (status === 'PENDING') {
+          throw new WriteBackError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'opt-out not yet in the consent ledger', true, { crm, crmCode: 'CONSENT_PENDING', step: 'consent.revoke' });
+        }
+      }
+      let result;
+      for (let waits = 0; ; waits++) {
+        try {
+          result = await writer.write(outcome, async () => {
+            await limiter.acquire(crm, abort.signal);
+            m.crmRequests.inc({ crm });
+          });
+          break;
+        } catch (error) {
+          // Honor the CRM's rate-limit answer for the whole fleet, then try again in this job
+          // (the writes are idempotent) instead of spending an attempt on a throttle.
+          if (error instanceof WriteBackError && error.code === ErrorCode.CRM_RATE_LIMITED) {
+            m.rateLimited.inc({ crm });
+            const waitMs = error.retryAfterMs ?? 1_000;
+            await limiter.pause(crm, waitMs);
+            if (waits < MAX_RATE_LIMIT_WAITS && waitMs <= MAX_IN_JOB_WAIT_MS) continue;
+          }
+          throw error;
+        }
+      }
+      m.writeDuration.observe({ crm }, (performance.now() - started) / 1000);
+      await store.db.transaction(async (tx) => {
+        await store.markWritten(tx, id, result.crmRecordId);
+        await boss.complete(QUEUES.writeBack, job.id, { crmRecordId: result.crmRecordId }, { db: { executeSql: (t: string, v: unknown[]) => tx.query(t, v) } });
+      });
+      m.attempts.inc({ crm, result: 'written' });
+      m.latency.observe({ crm }, (Date.now() - Date.parse(outcome.acceptedAt)) / 1000);
+      log.info({ writeBackId: id, crm, attempt, crmRecordId: result.crmRecordId }, 'write-back written');
+    } catch (error) {
+      if (abort.signal.aborted && !(error instanceof WriteBackError)) {
+        // Shutting down mid-job: leave it to pg-boss expiry/retry rather than record a false failure.
+        await boss.fail(QUEUES.writeBack, job.id, { code: 'SHUTDOWN' }).catch(() => {});
+        return;
+      }
+      const wb = error instanceof WriteBackError ? error : null;
+      const code = wb?.crmCode ?? (isDialplaneError(error) ? error.code : ErrorCode.INTERNAL_SERVER_ERROR);
+      const message = error instanceof Error ? error.message : String(error);
+      const retryable = wb ? wb.retryable : true;
+      m.failures.inc({ crm, code });
+      m.writeDuration.observe({ crm }, (performance.now() - started) / 1000);
+      if (!retryable || attempt >= policy.maxAttempts) {
+        await store.markDeadLettered(id, code, message);
+        await boss.complete(QUEUES.writeBack, job.id, { deadLettered: true, code });
+        m.attempts.inc({ crm, result: 'dead_lettered' });
+        log.error({ writeBackId: id, crm, attempt, code, retryable }, 'write-back dead-lettered');
+        return;
+      }
+      await boss.fail(QUEUES.writeBack, job.id, { code, message });
+      const next = await boss.getJobById<WriteBackJobData>(QUEUES.writeBack, job.id).catch(() => null);
+      await store.markRetrying(id, code, message, next?.startAfter ? new Date(next.startAfter) : null);
+      m.attempts.inc({ crm, result: 'retry' });
+      log.warn({ writeBackId: id, crm, attempt, code }, 'write-back failed; will retry');
+    }
+  }
+
+  async function handleRevocation(job: PgBoss.JobWithMetadata<WriteBackJobData>): Promise<void> {
+    const status = await revocations.push(job.data.writeBackId);
+    if (status === 'PENDING') await boss.fail(QUEUES.consentRevoke, job.id, { code: 'CONSENT_PENDING' });
+    else await boss.complete(QUEUES.consentRevoke, job.id, { status });
+  }
+
+  const run = (name: string, job: PgBoss.JobWithMetadata<WriteBackJobData>, handler: (j: PgBoss.JobWithMetadata<WriteBackJobData>) => Promise<void>) => {
+    inFlight++;
+    const p = handler(job)
+      .catch((error: unknown) => {
+        // The handler records its own failures; reaching here means the database failed us. The
+        // job stays active and pg-boss expiry retries it.
+        log.error({ queue: name, jobId: job.id, err: error instanceof Error ? error.message : String(error) }, 'write-back handler failed');
+      })
+      .finally(() => {
+        inFlight--;
+        idle.delete(p);
+        notify();
+      });
+    idle.add(p);
+  };
+
+  const loop = (async () => {
+    while (!abort.signal.aborted) {
+      let fetched = 0;
+      try {
+        for (const [name, handler] of [
+          [QUEUES.consentRevoke, handleRevocation],
+          [QUEUES.writeBack, handleWriteBack],
+        ] as const) {
+          const free = policy.concurrency - inFlight;
+          if (free <= 0 || abort.signal.aborted) break;
+          const jobs = await boss.fetch<WriteBackJobData>(name, { batchSize: free, includeMetadata: true });
+          for (const job of jobs) run(name, job, handler);
+          fetched += jobs.length;
+        }
+      } catch (error) {
+        log.error({ err: error instanceof Error ? error.message : String(error) }, 'write-back fetch failed');
+        await sleep(policy.pollIntervalMs);
+      }
+      if (abort.signal.aborted) break;
+      if (fetched === 0 || inFlight >= policy.concurrency) await waitForWork(policy.pollIntervalMs);
+    }
+  })();
+
+  return {
+    notify,
+    async close(timeoutMs = 5_000) {
+      abort.abort();
+      notify();
+      await loop;
+      await Promise.race([Promise.allSettled([...idle]), sleep(timeoutMs)]);
+    },
+  };
+}
+
+/**
+ * The worker as its own process (`npm run worker`) or inside the subgraph: opens the runtime
+ * (unless given one), the CRM writers and the shared rate limiter, and starts draining.
+ */
+export async function startWriteBackWorker(
+  config: EngagementConfig,
+  options: { runtime?: EngagementRuntime; writers?: Record<CrmName, CrmWriter> } = {},
+): Promise<WriteBackWorker> {
+  const log = options.runtime?.log ?? createLogger('engagement-worker', { level: config.logLevel });
+  const runtime = options.runtime ?? (await openEngagementRuntime(config, { log }));
+  const writers = options.writers ?? createCrmWriters(config.crm);
+  const limiter = await createCrmRateLimiter(runtime.db, config.policy.rateLimits);
+  const worker = await runWriteBackWorker({ runtime, policy: config.policy, writers, limiter });
+  log.info({ concurrency: config.policy.concurrency, crms: CRM_NAMES }, 'write-back worker started');
+  return {
+    notify: worker.notify,
+    async close(timeoutMs) {
+      await worker.close(timeoutMs);
+      if (!options.writers) for (const w of Object.values(writers)) w.close();
+      if (!options.runtime) await runtime.close();
+    },
+  };
+}
