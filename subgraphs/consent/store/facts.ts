@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { Queryable } from '../../../shared/db.js';
+import type { LedgerEvent, ReassignedFacts, SuppressionFacts, AttemptFact } from '../decision/types.js';
+import { AttemptRow, InternalDncRow, LedgerRow, ReassignedRow, RelationshipRow, SyncRow, toLedgerEvent } from './rows.js';
+
+/**
+ * Everything stored about one number that a decision reads, in ONE round trip (sub-selects
+ * aggregated to JSON): on the hot path a round trip costs more than the rows.
+ */
+export interface StoredFacts {
+  ledger: LedgerEvent[];
+  suppression: SuppressionFacts;
+  reassigned: ReassignedFacts | null;
+  attempts: AttemptFact[];
+}
+
+const json = <T extends z.ZodType>(item: T) =>
+  z.preprocess((v) => (typeof v === 'string' ? JSON.parse(v) : v ?? []), z.array(item));
+
+const FactsRow = z.object({
+  ledger: json(LedgerRow),
+  internal_dnc: json(InternalDncRow),
+  lists: json(z.string()),
+  syncs: json(SyncRow),
+  relationships: json(RelationshipRow),
+  reassigned: z.preprocess((v) => (typeof v === 'string' ? JSON.parse(v) : v), ReassignedRow.nullable()),
+  attempts: json(AttemptRow),
+});
+
+const SQL = `SELECT
+  (SELECT json_agg(l ORDER BY l.seq) FROM consent_ledger l WHERE l.e164 = $1) AS ledger,
+  (SELECT json_agg(json_build_object('scope', d.scope, 'seller', d.seller, 'added_at', d.added_at)) FROM internal_dnc d WHERE d.e164 = $1) AS internal_dnc,
+  (SELECT json_agg(r.list) FROM dnc_registry r WHERE r.e164 = $1) AS lists,
+  (SELECT json_agg(json_build_object('list', s.list, 'area_code', s.area_code, 'downloaded_at', s.downloaded_at))
+     FROM dnc_sync s WHERE (s.list = 'national' AND s.area_code = $2) OR s.area_code = '*') AS syncs,
+  (SELECT json_agg(json_build_object('seller', e.seller, 'kind', e.kind, 'occurred_at', e.occurred_at)) FROM ebr_relationships e WHERE e.e164 = $1) AS relationships,
+  (SELECT json_build_object('result', c.result, 'consent_date', c.consent_date, 'checked_at', c.checked_at, 'version', c.version)
+     FROM reassigned_checks c WHERE c.e164 = $1 ORDER BY c.checked_at DESC LIMIT 1) AS reassigned,
+  (SELECT json_agg(json_build_object('seller', a.seller, 'purpose', a.purpose, 'subject', a.subject, 'attempted_at', a.attempted_at))
+     FROM call_attempts a WHERE a.e164 = $1 AND a.attempted_at > $3) AS attempts`;
+
+/** `attemptsSince`: the oldest attempt any cap can count (now minus the longest cap window). */
+export async function loadStoredFacts(db: Queryable, e164: string, attemptsSince: Date): Promise<StoredFacts> {
+  const areaCode = e164.startsWith('+1') ? e164.slice(2, 5) : '';
+  const result = await db.query(SQL, [e164, areaCode, attemptsSince]);
+  const row = FactsRow.parse(result.rows[0]);
+  const lists = new Set(row.lists);
+  const national = row.syncs.find((s) => s.list === 'national');
+  const stateLists = [...new Set([...row.syncs.filter((s) => s.list.startsWith('state:')).map((s) => s.list)])];
+  return {
+    ledger: row.ledger.map(toLedgerEvent),
+    suppression: {
+      internalDnc: row.internal_dnc.map((d) => ({ scope: d.scope, seller: d.seller, addedAt: d.added_at })),
+      national: { listed: lists.has('national'), syncedAt: national?.downloaded_at ?? null },
+      state: stateLists.map((list) => ({
+        state: list.slice('state:'.length),
+        listed: lists.has(list),
+        syncedAt: row.syncs.find((s) => s.list === list)?.downloaded_at ?? null,
+      })),
+      relationships: row.relationships.map((r) => ({ seller: r.seller, kind: r.kind, occurredAt: r.occurred_at })),
+    },
+    reassigned: row.reassigned
+      ? { result: row.reassigned.result, consentDate: row.reassigned.consent_date, checkedAt: row.reassigned.checked_at, version: row.reassigned.version }
+      : null,
+    attempts: row.attempts.map((a) => ({ at: a.attempted_at, seller: a.seller, purpose: a.purpose, subject: a.subject })),
+  };
+}
+
+export async function insertReassignedCheck(db: Queryable, e164: string, r: ReassignedFacts): Promise<void> {
+  await db.query('INSERT INTO reassigned_checks (e164, consent_date, result, version, checked_at) VALUES ($1, $2, $3, $4, $5)', [
+    e164,
+    r.consentDate,
+    r.result,
+    r.version,
+    r.checkedAt,
+  ]);
+}
