@@ -1,32 +1,39 @@
 /**
  * HubSpot's `hs_timezone` is an enumeration whose values spell IANA names in lower case with the
- * slash written out (`america_slash_new_york`). Portals that import data also hold plain IANA
- * names. Both read as the canonical IANA name; anything else is not a time zone we can trust.
+ * slash written out (`america_slash_new_york`, `america_slash_indiana_slash_indianapolis`).
+ * Portals that import data also hold plain IANA names. Both read as the IANA name the CRM means,
+ * in IANA's own casing; anything the runtime's time-zone database does not know reads as null.
  */
 
 let byLowerName: Map<string, string> | undefined;
-function ianaNames(): Map<string, string> {
-  if (!byLowerName) {
-    byLowerName = new Map(Intl.supportedValuesOf('timeZone').map((z) => [z.toLowerCase(), z]));
-    // supportedValuesOf omits UTC and the links; the common ones people type are added here.
-    for (const z of ['UTC', 'Etc/UTC', 'US/Eastern', 'US/Central', 'US/Mountain', 'US/Pacific', 'US/Alaska', 'US/Hawaii', 'US/Arizona']) {
-      byLowerName.set(z.toLowerCase(), z);
-    }
-  }
+function knownNames(): Map<string, string> {
+  byLowerName ??= new Map(Intl.supportedValuesOf('timeZone').map((z) => [z.toLowerCase(), z]));
   return byLowerName;
+}
+
+/** `Port_of_Spain` and `Indiana/Indianapolis` both come out right: known names keep their casing. */
+function ianaCase(lower: string): string {
+  return lower
+    .split('/')
+    .map((part) => part.split('_').map((w) => (w.length <= 2 && /^(of|es|de|au)$/.test(w) ? w : w.charAt(0).toUpperCase() + w.slice(1))).join('_'))
+    .join('/')
+    .replace(/^Us\//, 'US/')
+    .replace(/^Utc$/, 'UTC');
 }
 
 /** `america_slash_new_york` / `America/New_York` -> `America/New_York`; null when empty or unknown. */
 export function hubspotTimeZoneToIana(raw: string | null | undefined): string | null {
   const value = raw?.trim();
-  if (!value) return null;
+  if (!value || !/^[A-Za-z0-9_/+-]{1,64}$/.test(value)) return null;
   const spelled = value.toLowerCase().replace(/_slash_/g, '/');
-  const known = ianaNames().get(spelled);
-  if (!known) return null;
-  // Resolve links (US/Eastern) to the canonical zone so consumers compare like with like.
+  const known = knownNames().get(spelled);
+  if (known) return known;
+  // Not in the runtime's canonical list (it lists CLDR names, e.g. America/Indianapolis, not
+  // IANA's America/Indiana/Indianapolis): accept it when the runtime can still use it.
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: known }).resolvedOptions().timeZone;
+    new Intl.DateTimeFormat('en-US', { timeZone: spelled });
   } catch {
     return null;
   }
+  return ianaCase(spelled);
 }

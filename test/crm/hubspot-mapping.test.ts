@@ -11,6 +11,7 @@ import {
   toCanonicalContact,
 } from '../../subgraphs/hubspot/mapping.js';
 import { normalizeCountry, normalizeState } from '../../subgraphs/hubspot/location.js';
+import { hubspotTimeZoneToIana } from '../../subgraphs/hubspot/timezone.js';
 
 /** A contact as HubSpot returns it when every requested property exists (null = empty). */
 function contact(id: string, properties: Record<string, string | null>): HubspotObject {
@@ -193,6 +194,17 @@ describe(`HubSpot mapping ${HUBSPOT_MAPPING_VERSION}`, () => {
   it('summaries are plain text and bounded', () => {
     expect(plainSummary(null, `<p>${'a'.repeat(500)}</p>`)).toHaveLength(200);
     expect(plainSummary(null, '<br/>')).toBeNull();
+  });
+
+  it('time zones: HubSpot option values and IANA names read as IANA; unknown -> null', () => {
+    expect(hubspotTimeZoneToIana('america_slash_new_york')).toBe('America/New_York');
+    expect(hubspotTimeZoneToIana('america_slash_indiana_slash_indianapolis')).toBe('America/Indiana/Indianapolis');
+    expect(hubspotTimeZoneToIana('america_slash_port_of_spain')).toBe('America/Port_of_Spain');
+    expect(hubspotTimeZoneToIana('Europe/Berlin')).toBe('Europe/Berlin');
+    expect(hubspotTimeZoneToIana('US/Eastern')).toBe('US/Eastern');
+    expect(hubspotTimeZoneToIana('Eastern Time')).toBeNull();
+    expect(hubspotTimeZoneToIana('mars_slash_olympus')).toBeNull();
+    expect(hubspotTimeZoneToIana('')).toBeNull();
   });
 
   it('location reads names and codes, keeps the rest raw', () => {
