@@ -47,8 +47,11 @@ export const hubspotSimOptions = z.object({
   clientSecret: z.string().min(1).default('dev-hubspot-client-secret'),
   portalId: z.number().int().positive().default(62_515),
   appId: z.number().int().positive().default(1_160_452),
-  /** Change events within this window go out in one webhook request (max 100 events). */
-  webhookBatchWindowMs: z.number().int().min(0).default(10),
+  /**
+   * Change events within this window go out in one webhook request (max 100 events). 0 (default):
+   * each write's events go out together at once, so `admin.waitForDeliveries()` sees them.
+   */
+  webhookBatchWindowMs: z.number().int().min(0).default(0),
   /** Dataset seed and size for the generated portal (used once sim/data's generator is wired in). */
   seed: z.number().int().optional(),
   contacts: z.number().int().min(0).optional(),

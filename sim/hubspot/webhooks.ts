@@ -61,7 +61,11 @@ export interface WebhookEmitterOptions {
   clientSecret: string;
   portalId: number;
   appId: number;
-  /** How long changes are collected into one request (HubSpot batches near-simultaneous events). */
+  /**
+   * How long changes are collected into one request (HubSpot batches near-simultaneous events).
+   * 0 sends each write's changes at once, which keeps `waitForDeliveries` exact: events waiting
+   * in a window are not yet deliveries, so the admin API cannot see them as pending.
+   */
   batchWindowMs: number;
 }
 
@@ -94,7 +98,7 @@ export class WebhookEmitter {
         isSensitive: false,
       });
     }
-    if (this.queue.length >= MAX_EVENTS_PER_REQUEST) this.flush();
+    if (this.queue.length >= MAX_EVENTS_PER_REQUEST || this.options.batchWindowMs === 0) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.batchWindowMs);
   }
 

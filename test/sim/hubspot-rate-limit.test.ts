@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Client } from '@hubspot/api-client';
+import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
+
+/**
+ * HubSpot 429s as @hubspot/api-client sees them. Its RetryDecorator retries a 429 only for
+ * policyName TEN_SECONDLY_ROLLING (waiting 10 s x attempt) or the exact secondly message (1 s x
+ * attempt), never a DAILY one; the simulator's bodies must trip exactly those checks. One real
+ * 10 s wait is paid here, on purpose: it is the policy our write-back worker will meet.
+ */
+
+let sim: HubspotSim;
+let hubspot: Client;
+
+const read = () => hubspot.crm.contacts.batchApi.read({ inputs: [{ id: '101' }], properties: ['email'], propertiesWithHistory: [] });
+
+beforeAll(async () => {
+  sim = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 } });
+  // Retries are configured globally by the client (a singleton decorator service): one client here.
+  hubspot = new Client({ accessToken: 'dev-hubspot-token', basePath: sim.url, numberOfApiCallRetries: 3 });
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+beforeEach(async () => {
+  await sim.admin.reset();
+});
+
+describe('HubSpot rate limits', () => {
+  it('answers the exact TEN_SECONDLY_ROLLING body and X-HubSpot-RateLimit headers', async () => {
+    await sim.admin.setRateLimit({ enabled: true, limit: 2, windowMs: 10_000, policy: 'TEN_SECONDLY_ROLLING' });
+    const call = () =>
+      fetch(`${sim.url}/crm/v3/objects/contacts/101`, { headers: { authorization: 'Bearer dev-hubspot-token' } });
+    expect((await call()).status).toBe(200);
+    expect((await call()).status).toBe(200);
+    const limited = await call();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(limited.headers.get('x-hubspot-ratelimit-interval-milliseconds')).toBe('10000');
+    expect(limited.headers.get('x-hubspot-ratelimit-max')).toBe('2');
+    expect(limited.headers.get('x-hubspot-ratelimit-remaining')).toBe('0');
+    expect(limited.headers.get('x-hubspot-ratelimit-daily')).toBeTruthy();
+    expect(limited.headers.get('x-hubspot-ratelimit-daily-remaining')).toBeTruthy();
+    const body = (await limited.json()) as Record<string, unknown>;
+    expect(Object.keys(body)).toEqual(['status', 'message', 'errorType', 'correlationId', 'policyName', 'requestId']);
+    expect(body).toMatchObject({
+      status: 'error',
+      message: 'You have reached your ten_secondly_rolling limit.',
+      errorType: 'RATE_LIMIT',
+      policyName: 'TEN_SECONDLY_ROLLING',
+    });
+    expect(body.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('the client retries a SECONDLY 429 after 1 s and then succeeds', async () => {
+    await sim.admin.setRateLimit({ enabled: false, limit: 100, windowMs: 10_000, policy: 'SECONDLY', failNext: 1 });
+    const started = Date.now();
+    const res = await read();
+    expect(res.results[0].id).toBe('101');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    const log = await sim.admin.requests({ endpoint: 'contacts.batchRead' });
+    expect(log.map((e) => e.status)).toEqual([429, 200]);
+  });
+
+  it('the client retries a TEN_SECONDLY_ROLLING 429 after 10 s and then succeeds', { timeout: 25_000 }, async () => {
+    await sim.admin.setRateLimit({ enabled: false, limit: 100, windowMs: 10_000, policy: 'TEN_SECONDLY_ROLLING', failNext: 1 });
+    const started = Date.now();
+    const res = await read();
+    expect(res.results[0].id).toBe('101');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9_900);
+    const log = await sim.admin.requests({ endpoint: 'contacts.batchRead' });
+    expect(log.map((e) => e.status)).toEqual([429, 200]);
+  });
+
+  it('the client does not retry a DAILY 429', async () => {
+    await sim.admin.setRateLimit({ enabled: false, limit: 100, windowMs: 10_000, policy: 'DAILY', failNext: 1 });
+    const err = (await read().then(
+      () => null,
+      (e: unknown) => e,
+    )) as { code: number; body: { policyName: string; message: string } } | null;
+    expect(err?.code).toBe(429);
+    expect(err?.body).toMatchObject({ policyName: 'DAILY', message: 'You have reached your daily limit.' });
+    const log = await sim.admin.requests({ endpoint: 'contacts.batchRead' });
+    expect(log.map((e) => e.status)).toEqual([429]);
+  });
+});
