@@ -1,0 +1,188 @@
+/**
+ * `npm start`: all of dialplane in one process on embedded defaults: both CRM simulators seeded with
+ * demo data, every subgraph present in subgraphs/, the gateway. No Redis, no PostgreSQL (in-process
+ * event bus and cache, in-memory PGlite). Prints the URLs and one development token per role.
+ *
+ * Parts are loaded by dynamic import and skipped (with a note) while their module does not exist
+ * yet, so the command works at every stage of the project. The supergraph is composed in memory
+ * from the SDL files present, so a stale schema/supergraph.graphql cannot break a demo.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_PORTS, loadConfig } from '../shared/config.js';
+import { createEventBus, type EventBus } from '../shared/events.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+import { composeSupergraph, readSubgraphSdls } from '../gateway/compose-supergraph.js';
+import { loadGatewayConfig } from '../gateway/config.js';
+import { mintDevTokens } from '../gateway/dev-tokens.js';
+import { startGateway } from '../gateway/server.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const exists = (rel: string) => existsSync(path.join(root, rel));
+// Dynamic import by path: the module may not exist yet, and TypeScript must not require it to.
+const load = (rel: string): Promise<any> => import(path.join(root, rel));
+
+interface Running {
+  name: string;
+  url: string;
+  close(): Promise<void>;
+}
+
+interface Part {
+  name: string;
+  /** Module whose presence means "this part exists". */
+  module: string;
+  start(ctx: { env: NodeJS.ProcessEnv; log: Logger; bus: EventBus }): Promise<Running>;
+}
+
+const env: NodeJS.ProcessEnv = { NODE_ENV: 'development', ...process.env };
+const localUrl = (port: number, rel = '') => `http://127.0.0.1:${port}${rel}`;
+const ports = {
+  gateway: Number(env.GATEWAY_PORT ?? DEFAULT_PORTS.gateway),
+  salesforce: Number(env.SALESFORCE_SUBGRAPH_PORT ?? DEFAULT_PORTS.salesforce),
+  hubspot: Number(env.HUBSPOT_SUBGRAPH_PORT ?? DEFAULT_PORTS.hubspot),
+  simSalesforce: Number(env.SIM_SALESFORCE_PORT ?? DEFAULT_PORTS.simSalesforce),
+  simHubspot: Number(env.SIM_HUBSPOT_PORT ?? DEFAULT_PORTS.simHubspot),
+};
+
+const sims: Part[] = [
+  {
+    name: 'salesforce simulator',
+    module: 'sim/salesforce/server.ts',
+    start: async () => {
+      const { startSalesforceSim } = await load('sim/salesforce/server.ts');
+      const sim = await startSalesforceSim({ port: ports.simSalesforce, webhookTargets: [localUrl(ports.salesforce, '/webhooks/salesforce')] });
+      return { name: 'salesforce simulator', url: sim.url, close: () => sim.close() };
+    },
+  },
+  {
+    name: 'hubspot simulator',
+    module: 'sim/hubspot/server.ts',
+    start: async () => {
+      const { startHubspotSim } = await load('sim/hubspot/server.ts');
+      const sim = await startHubspotSim({ port: ports.simHubspot, webhookTargets: [localUrl(ports.hubspot, '/webhooks/hubspot')] });
+      return { name: 'hubspot simulator', url: sim.url, close: () => sim.close() };
+    },
+  },
+];
+
+const subgraphs: Part[] = [
+  {
+    name: 'salesforce',
+    module: 'subgraphs/salesforce/server.ts',
+    start: async ({ env, log, bus }) => {
+      const { loadSalesforceSubgraphConfig } = await load('subgraphs/salesforce/config.ts');
+      const { startSalesforceSubgraph } = await load('subgraphs/salesforce/server.ts');
+      const running = await startSalesforceSubgraph({ ...loadSalesforceSubgraphConfig(env), log: log.child({ service: 'salesforce' }), bus });
+      return { name: 'salesforce', url: running.url, close: () => running.close() };
+    },
+  },
+  {
+    name: 'hubspot',
+    module: 'subgraphs/hubspot/server.ts',
+    start: async ({ env, log, bus }) => {
+      const { loadHubspotSubgraphConfig } = await load('subgraphs/hubspot/config.ts');
+      const { startHubspotSubgraph } = await load('subgraphs/hubspot/server.ts');
+      const running = await startHubspotSubgraph({ ...loadHubspotSubgraphConfig(env), log: log.child({ service: 'hubspot' }), bus });
+      return { name: 'hubspot', url: running.url, close: () => running.close() };
+    },
+  },
+  {
+    name: 'consent',
+    module: 'subgraphs/consent/server.ts',
+    start: async ({ env, log, bus }) => {
+      const server = await load('subgraphs/consent/server.ts');
+      const configModule = await load('subgraphs/consent/config.ts');
+      const loader = Object.entries(configModule).find(([k, v]) => /^load\w*Config$/.test(k) && typeof v === 'function')?.[1] as
+        | ((e: NodeJS.ProcessEnv) => unknown)
+        | undefined;
+      const config = loader ? loader(env) : configModule.toConsentConfig?.(loadConfig(configModule.consentEnv, env));
+      const running = await server.startConsentSubgraph(config, { log: log.child({ service: 'consent' }), bus });
+      return { name: 'consent', url: running.url, close: () => running.close() };
+    },
+  },
+  {
+    name: 'engagement (with the write-back worker in-process)',
+    module: 'subgraphs/engagement/server.ts',
+    start: async ({ env, log }) => {
+      const { engagementEnv, toEngagementConfig } = await load('subgraphs/engagement/config.ts');
+      const { startEngagementSubgraph } = await load('subgraphs/engagement/server.ts');
+      const running = await startEngagementSubgraph(toEngagementConfig(loadConfig(engagementEnv, env)), { log: log.child({ service: 'engagement' }) });
+      return { name: 'engagement', url: running.url, close: () => running.close() };
+    },
+  },
+];
+
+async function main(): Promise<void> {
+  const log = createLogger('dialplane', { level: env.LOG_LEVEL ?? 'warn' });
+  const bus = await createEventBus({ log });
+  const started: Running[] = [];
+  const skipped: string[] = [];
+
+  for (const part of [...sims, ...subgraphs]) {
+    if (!exists(part.module)) {
+      skipped.push(`${part.name} (${part.module} not written yet)`);
+      continue;
+    }
+    try {
+      started.push(await part.start({ env, log, bus }));
+    } catch (error) {
+      skipped.push(`${part.name} (failed to start: ${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+
+  const composition = composeSupergraph(readSubgraphSdls(root));
+  if (!composition.ok) {
+    console.error(`Composition failed:\n  - ${composition.errors.join('\n  - ')}`);
+    await Promise.all(started.map((s) => s.close()));
+    process.exit(1);
+  }
+  const gatewayConfig = { ...loadGatewayConfig(env), supergraphSdl: composition.supergraphSdl };
+  const gateway = await startGateway(gatewayConfig, { log: log.child({ service: 'gateway' }) });
+  started.push({ name: 'gateway', url: gateway.url, close: () => gateway.close() });
+
+  const tokens = await mintDevTokens(gatewayConfig.jwt);
+  const lines = [
+    '',
+    'dialplane is running (embedded mode: in-process event bus and cache, in-memory PGlite)',
+    '',
+    ...started.map((s) => `  ${s.name.padEnd(52)} ${s.url}`),
+    ...(skipped.length ? ['', 'Not started:', ...skipped.map((s) => `  ${s}`)] : []),
+    '',
+    `Gateway:  ${gateway.url}   (Apollo Sandbox: open it in a browser; graphql-ws on the same path)`,
+    `Health:   ${gateway.baseUrl}/healthz   ${gateway.baseUrl}/readyz   ${gateway.baseUrl}/metrics`,
+    '',
+    'Development tokens (12 h; send as "Authorization: Bearer <token>"):',
+    ...Object.entries(tokens).map(([role, token]) => `  ${role.padEnd(11)} ${token}`),
+    '',
+    'Try it:',
+    `  DIALPLANE_TOKEN=${tokens.agent.slice(0, 12)}... npx tsx examples/voice-agent.ts   (the token is read from DIALPLANE_TOKEN; it defaults to a fresh agent token)`,
+    `  curl -s ${gateway.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
+    `    -d '{"query":"{ contactsByPhone(phone: \\"+14155550100\\") { id name { full } primaryPhone } }"}'`,
+    '',
+  ];
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    // Front to back: the gateway first (no new work), then subgraphs, then the simulators.
+    for (const part of started.reverse()) {
+      await part.close().catch((error: unknown) => console.error(`${part.name} did not close cleanly: ${String(error)}`));
+    }
+    await bus.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error('npm start failed:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});
