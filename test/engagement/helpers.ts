@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEV_INTERNAL_SECRET } from '../../shared/config.js';
+import { IDENTITY_HEADER, signIdentity, type Role } from '../../shared/identity.js';
+import { silentLogger } from '../../shared/logger.js';
+import type { EngagementConfig } from '../../subgraphs/engagement/config.js';
+import type { ConsentClient, RevocationRequest } from '../../subgraphs/engagement/consent-client.js';
+import { signCallEnded } from '../../subgraphs/engagement/webhooks.js';
+
+export const WEBHOOK_SECRET = 'test-call-webhook-secret';
+
+/** Fast policy for tests: 1 s base backoff, short job timeout, quick polling. */
+export function testConfig(overrides: Partial<EngagementConfig> & { salesforceUrl?: string; hubspotUrl?: string } = {}): EngagementConfig {
+  const { salesforceUrl = 'http://127.0.0.1:9', hubspotUrl = 'http://127.0.0.1:9', ...rest } = overrides;
+  return {
+    port: 0,
+    logLevel: 'silent',
+    internalSecret: DEV_INTERNAL_SECRET,
+    webhookSecret: WEBHOOK_SECRET,
+    consentUrl: 'http://127.0.0.1:9/graphql',
+    runWorker: true,
+    crm: {
+      salesforce: { loginUrl: salesforceUrl, instanceUrl: salesforceUrl, clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret', apiVersion: '62.0' },
+      hubspot: { baseUrl: hubspotUrl, accessToken: 'dev-hubspot-token' },
+    },
+    policy: {
+      maxAttempts: 8,
+      retryDelaySeconds: 1,
+      jobTimeoutSeconds: 5,
+      concurrency: 8,
+      pollIntervalMs: 500,
+      rateLimits: { salesforce: { limit: 1000, windowMs: 1000 }, hubspot: { limit: 1000, windowMs: 1000 } },
+      pendingAlertMs: 60_000,
+      readYourWritesGraceMs: 10_000,
+    },
+    ...rest,
+  };
+}
+
+/** A consent ledger stand-in that records what it was told (the consent subgraph is another team's). */
+export function recordingConsent(): ConsentClient & { calls: RevocationRequest[]; down: boolean } {
+  const state = {
+    calls: [] as RevocationRequest[],
+    down: false,
+    async revoke(request: RevocationRequest) {
+      if (state.down) throw Object.assign(new Error('consent down'), { code: 'SUBGRAPH_UNAVAILABLE' });
+      state.calls.push(request);
+    },
+  };
+  return state;
+}
+
+export function identityHeader(roles: Role[] = ['agent'], secret = DEV_INTERNAL_SECRET): Record<string, string> {
+  return { [IDENTITY_HEADER]: signIdentity({ sub: 'test-agent', roles }, secret) };
+}
+
+export async function gql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  roles: Role[] = ['agent'],
+): Promise<{ data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...identityHeader(roles) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as never;
+}
+
+export const RECORD = `mutation($input: CallOutcomeInput!) { recordCallOutcome(input: $input) { id status acceptedAt duplicate } }`;
+export const WRITE_BACK = `query($id: ID!) { writeBack(id: $id) { id status attempts lastErrorCode lastError nextAttemptAt crmRecordId writtenAt } }`;
+
+export function outcome(contactId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    contactId,
+    callId: `call-${randomUUID()}`,
+    decisionId: `dec-${randomUUID()}`,
+    idempotencyKey: `idem-${randomUUID()}`,
+    disposition: 'CONNECTED',
+    summary: 'Talked about the renewal',
+    intentStage: 'ENGAGED',
+    durationSeconds: 95,
+    occurredAt: new Date().toISOString(),
+    ...extra,
+  };
+}
+
+export async function postCallEnded(baseUrl: string, body: unknown, options: { secret?: string; timestamp?: number; signature?: string } = {}) {
+  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  const timestamp = options.timestamp ?? Date.now();
+  const signature = options.signature ?? signCallEnded(options.secret ?? WEBHOOK_SECRET, timestamp, raw);
+  const res = await fetch(`${baseUrl}/webhooks/call-ended`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-dialplane-timestamp': String(timestamp), 'x-dialplane-signature': signature },
+    body: raw,
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> | null };
+}
+
+/** Polls until `check` returns a truthy value or the deadline passes. */
+export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await sleep(intervalMs);
+  }
+}
+
+export const quietLog = silentLogger;
