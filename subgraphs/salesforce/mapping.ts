@@ -45,7 +45,8 @@ export interface SalesforceFieldSpec {
 const str = z.string().nullable();
 const bool = z.boolean();
 const num = z.number().nullable();
-const TEXT = ['string', 'textarea', 'email', 'phone', 'picklist', 'url'];
+const TEXT = ['string'];
+const PHONE = ['phone'];
 
 const spec = (object: SfObject, field: string, schema: z.ZodType, describeTypes: readonly string[], feeds: readonly string[], canonical: string, transform: string): SalesforceFieldSpec =>
   ({ object, field, schema, describeTypes, feeds, canonical, transform });
@@ -58,11 +59,11 @@ export const FIELD_SPECS: readonly SalesforceFieldSpec[] = [
   spec('Contact', 'FirstName', str, TEXT, ['name.first'], 'name.first', 'trimmed; empty → null'),
   spec('Contact', 'LastName', str, TEXT, ['name.last'], 'name.last', 'trimmed; empty → null'),
   spec('Contact', 'Name', str, TEXT, ['name.full'], 'name.full', 'trimmed; else FirstName + LastName'),
-  spec('Contact', 'Email', str, TEXT, ['email'], 'email', 'trimmed; empty → null'),
-  spec('Contact', 'Phone', str, TEXT, PHONE_FEEDS, 'phones[type=WORK]', 'libphonenumber → E.164 (default region US), raw kept, extension split'),
-  spec('Contact', 'MobilePhone', str, TEXT, PHONE_FEEDS, 'phones[type=MOBILE]', 'as Phone; the first valid mobile becomes primaryPhone'),
-  spec('Contact', 'HomePhone', str, TEXT, PHONE_FEEDS, 'phones[type=HOME]', 'as Phone'),
-  spec('Contact', 'OtherPhone', str, TEXT, PHONE_FEEDS, 'phones[type=OTHER]', 'as Phone'),
+  spec('Contact', 'Email', str, ['email'], ['email'], 'email', 'trimmed; empty → null'),
+  spec('Contact', 'Phone', str, PHONE, PHONE_FEEDS, 'phones[type=WORK]', 'libphonenumber → E.164 (default region US), raw kept, extension split'),
+  spec('Contact', 'MobilePhone', str, PHONE, PHONE_FEEDS, 'phones[type=MOBILE]', 'as Phone; the first valid mobile becomes primaryPhone'),
+  spec('Contact', 'HomePhone', str, PHONE, PHONE_FEEDS, 'phones[type=HOME]', 'as Phone'),
+  spec('Contact', 'OtherPhone', str, PHONE, PHONE_FEEDS, 'phones[type=OTHER]', 'as Phone'),
   spec('Contact', 'MailingCountry', str, TEXT, ['location.country', 'location.state'], 'location.country', 'ISO 3166-1 alpha-2 when recognisable, else trimmed raw'),
   spec('Contact', 'MailingState', str, TEXT, ['location.state'], 'location.state', 'US: two-letter code when recognisable, else trimmed raw'),
   spec('Contact', 'MailingCity', str, TEXT, ['location.city'], 'location.city', 'trimmed; empty → null'),
@@ -79,7 +80,7 @@ export const FIELD_SPECS: readonly SalesforceFieldSpec[] = [
   spec('Opportunity', 'CloseDate', str, ['date'], [...DEAL_FEEDS('closeDate'), 'openDeal'], 'openDeal.closeDate', 'YYYY-MM-DD; orders deals (open: soonest first)'),
   spec('Task', 'Id', z.string().min(15), ['id'], [], '(key)', 'record key'),
   spec('Task', 'WhoId', z.string().nullable(), ['reference'], ['crmLastActivity', 'crmIntentStage'], '(join)', 'links the task to its contact (`WhoId IN (…)`)'),
-  spec('Task', 'Subject', str, TEXT, ['crmLastActivity.summary'], 'crmLastActivity.summary', 'as is (never logged)'),
+  spec('Task', 'Subject', str, ['string', 'combobox'], ['crmLastActivity.summary'], 'crmLastActivity.summary', 'as is (never logged)'),
   spec('Task', 'CallDisposition', str, TEXT, ['crmLastActivity.disposition', 'crmIntentStage'], 'crmLastActivity.disposition', 'as is (calls only)'),
   spec('Task', 'TaskSubtype', str, ['picklist'], ['crmLastActivity.type'], 'crmLastActivity.type', 'Call → CALL, Email/ListEmail → EMAIL, Task/Cadence → TASK, else OTHER'),
   spec('Task', 'CreatedDate', z.string().nullable(), ['datetime'], ['crmLastActivity.at', 'crmLastActivity'], 'crmLastActivity.at', 'ISO 8601 UTC; the newest task wins'),
