@@ -20,6 +20,8 @@ import {
   type SimStats,
 } from './admin-schemas.js';
 
+const MAX_BODY_BYTES = 20 * 1024 * 1024;
+
 /** Prefix of the admin API; kept apart from every CRM path. */
 export const ADMIN_PREFIX = '/__sim/';
 
@@ -314,8 +316,9 @@ export function createSimServer(options: SimServerOptions): SimServer {
     if (fault !== 'none') {
       out = errors.fault(fault, simReq);
     } else {
-      const limit = limiter.take();
-      if (!limit.allowed) {
+      // Public routes (e.g. an OAuth token endpoint) do not count against API limits.
+      const limit = match.isPublic ? null : limiter.take();
+      if (limit && !limit.allowed) {
         out = errors.rateLimited(limit, simReq);
       } else {
         out = (!match.isPublic && options.authenticate?.(simReq)) || (await runHandler(match.handler, simReq));
@@ -395,7 +398,17 @@ function readBody(req: IncomingMessage): Promise<string> {
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      // Far above any real CRM request (2000 ids, 200 records); protects the sim from runaway tests.
+      if (size > MAX_BODY_BYTES) {
+        req.destroy();
+        reject(new Error('request body too large'));
+        return;
+      }
+      chunks.push(c);
+    });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });

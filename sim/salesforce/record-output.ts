@@ -1,0 +1,33 @@
+import type { FieldType } from './schema.js';
+import type { SfValue } from './store.js';
+import type { ObjectView } from './schema-view.js';
+import type { SfRecord } from './store.js';
+
+/** Salesforce's datetime format: `2024-05-01T12:00:00.000+0000`. */
+export function sfDateTime(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
+
+export function formatValue(type: FieldType, v: SfValue | undefined): SfValue {
+  if (v === undefined) return null;
+  if (type === 'datetime' && typeof v === 'number') return sfDateTime(v);
+  return v;
+}
+
+export function recordUrl(version: string, type: string, id: string): string {
+  return `/services/data/${version}/sobjects/${type}/${id}`;
+}
+
+/** A record as retrieve answers it: attributes first, then the given (or all) API fields. */
+export function outputRecord(view: ObjectView, rec: SfRecord, version: string, apiFields?: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { attributes: { type: view.def.name, url: recordUrl(version, view.def.name, rec.Id as string) } };
+  if (apiFields) {
+    for (const name of apiFields) {
+      const f = view.byApiName.get(name.toLowerCase())!;
+      out[f.apiName] = formatValue(f.def.type, rec[f.def.name]);
+    }
+  } else {
+    for (const f of view.fields) out[f.apiName] = formatValue(f.def.type, rec[f.def.name]);
+  }
+  return out;
+}

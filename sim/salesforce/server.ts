@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import { createSimServer, Router, type SimHandler, type SimResponse } from '../common/sim-server.js';
+import { SimAdminClient } from '../common/admin-client.js';
+import { latencyConfig } from '../common/latency.js';
+import { faultConfig } from '../common/faults.js';
+import { rateLimitConfig } from '../common/rate-limiter.js';
+import { deliveryRetryConfig } from '../common/change-delivery.js';
+import { SchemaView } from './schema-view.js';
+import { SalesforceStore, type SalesforceSeed } from './store.js';
+import { SfError, sfErrorResponse, SF_CONTENT_TYPE } from './sf-error.js';
+import { handleTokenRequest, type Session } from './oauth.js';
+import { buildCdcEvent } from './change-events.js';
+import { applySalesforceEdit } from './edits.js';
+import { fixtureSalesforceDataset } from './fixture-dataset.js';
+import * as rest from './rest-handlers.js';
+
+export const salesforceSimOptions = z.object({
+  /** 0 = ephemeral (tests) */
+  port: z.number().int().min(0).max(65535).default(4101),
+  host: z.string().default('127.0.0.1'),
+  seed: z.union([z.number(), z.string()]).default(1),
+  /** Contacts in the seeded org (opportunities and tasks scale with it). */
+  contacts: z.number().int().min(0).default(10_000),
+  latency: latencyConfig.optional(),
+  faults: faultConfig.partial().optional(),
+  rateLimit: rateLimitConfig.optional(),
+  /** Receivers of CDC-shaped change events (e.g. the salesforce subgraph's /webhooks/salesforce). */
+  webhookTargets: z.array(z.string().url()).default([]),
+  webhookRetry: deliveryRetryConfig.partial().optional(),
+  requestLogSize: z.number().int().min(0).default(2000),
+  clientId: z.string().default('dialplane-dev'),
+  clientSecret: z.string().default('dev-salesforce-secret'),
+  username: z.string().default('agent@dialplane.dev'),
+  password: z.string().default('dev-password'),
+  /** Daily API request allowance reported in Sforce-Limit-Info; beyond it REQUEST_LIMIT_EXCEEDED. */
+  dailyApiLimit: z.number().int().min(1).default(100_000),
+  /** Records per SOQL page (real: 2000); lower it to exercise paging with little data. */
+  queryBatchSize: z.number().int().min(1).max(2000).default(2000),
+  /** Access tokens accepted without an OAuth round trip (benchmarks, manual curl). */
+  staticAccessTokens: z.array(z.string()).default([]),
+  /** URL put in `instance_url` (defaults to the sim's own URL). */
+  instanceUrl: z.string().url().optional(),
+});
+export type SalesforceSimOptions = z.input<typeof salesforceSimOptions> & {
+  /** Seed data; defaults to the deterministic fixture for (seed, contacts). Called again on reset. */
+  dataset?: () => SalesforceSeed;
+  random?: () => number;
+};
+
+export interface SalesforceSim {
+  url: string;
+  port: number;
+  admin: SimAdminClient;
+  /** Invalidates every issued access token (next call answers 401 INVALID_SESSION_ID). */
+  expireSessions(): void;
+  close(): Promise<void>;
+}
+
+const API = '/services/data/:version';
+
+/**
+ * Starts the Salesforce REST simulator: OAuth token endpoint, SOQL (with paging), SOSL phone
+ * search, sObject retrieve/create/update/upsert/describe, sObject Collections, CDC-shaped change
+ * events, plus the common `/__sim/` admin API. jsforce works against it unchanged
+ * (`loginUrl`/`instanceUrl` = the returned `url`).
+ */
+export async function startSalesforceSim(input: SalesforceSimOptions = {}): Promise<SalesforceSim> {
+  const opts = salesforceSimOptions.parse(input);
+  const dataset = input.dataset ?? (() => fixtureSalesforceDataset(opts.seed, opts.contacts));
+  const schema = new SchemaView();
+  const sessions = new Map<string, Session>();
+  for (const token of opts.staticAccessTokens) sessions.set(token, { userId: '005Dp0000000002AAA', issuedAt: Date.now() });
+  let apiUsage = 0;
+  let replayId = 0;
+  let cursorSeq = 0;
+  let baseUrl = '';
+  const version = 'v59.0';
+
+  // eslint-disable-next-line prefer-const
+  let sim: ReturnType<typeof createSimServer>;
+  const store = new SalesforceStore(schema, (change) => {
+    const event = buildCdcEvent(change, schema, ++replayId, version);
+    const body = JSON.stringify(event);
+    sim.delivery.send(`${change.object}ChangeEvent`, () => ({ body, headers: {} }));
+  });
+  store.load(dataset());
+
+  const ctx: rest.SalesforceContext = {
+    schema,
+    store,
+    version,
+    queryBatchSize: opts.queryBatchSize,
+    cursors: new Map(),
+    nextCursor: () => `01gDp${String(++cursorSeq).padStart(10, '0')}AAA`,
+  };
+
+  const v = (h: rest.SfHandler) => rest.versioned(ctx, h);
+  const router = new Router<SimHandler>()
+    .add('POST', '/services/oauth2/token', 'oauth.token', (req) => handleTokenRequest(req, opts, { loginUrl: baseUrl, instanceUrl: opts.instanceUrl ?? baseUrl }, sessions), { isPublic: true })
+    .add('GET', '/services/data', 'versions', rest.versions, { isPublic: true })
+    .add('GET', `${API}/query`, 'query', v(rest.query))
+    .add('GET', `${API}/queryAll`, 'query', v(rest.query))
+    .add('GET', `${API}/query/:locator`, 'query.more', v(rest.queryMore))
+    .add('GET', `${API}/queryAll/:locator`, 'query.more', v(rest.queryMore))
+    .add('GET', `${API}/search`, 'search', v(rest.search))
+    .add('GET', `${API}/sobjects`, 'sobject.list', v(rest.listSObjects))
+    .add('GET', `${API}/sobjects/:type`, 'sobject.info', v(rest.sobjectInfo))
+    .add('POST', `${API}/sobjects/:type`, 'sobject.create', v(rest.create))
+    .add('GET', `${API}/sobjects/:type/describe`, 'sobject.describe', v(rest.describe))
+    .add('GET', `${API}/sobjects/:type/:id`, 'sobject.retrieve', v(rest.retrieve))
+    .add('PATCH', `${API}/sobjects/:type/:id`, 'sobject.update', v(rest.update))
+    .add('GET', `${API}/sobjects/:type/:field/:value`, 'sobject.retrieve', v(rest.retrieveByExternalId))
+    .add('PATCH', `${API}/sobjects/:type/:field/:value`, 'sobject.upsert', v(rest.upsert))
+    .add('POST', `${API}/composite/sobjects`, 'composite.create', v(rest.compositeCreate))
+    .add('PATCH', `${API}/composite/sobjects`, 'composite.update', v(rest.compositeUpdate))
+    .add('POST', `${API}/composite/sobjects/:type`, 'collections.retrieve', v(rest.collectionsRetrieve))
+    .add('GET', `${API}/composite/sobjects/:type`, 'collections.retrieve', v(rest.collectionsRetrieve))
+    .add('PATCH', `${API}/composite/sobjects/:type/:field`, 'composite.upsert', v(rest.compositeUpsert))
+    .add('GET', `${API}/limits`, 'limits', () => ({
+      status: 200,
+      body: { DailyApiRequests: { Max: opts.dailyApiLimit, Remaining: Math.max(0, opts.dailyApiLimit - apiUsage) } },
+    }));
+
+  sim = createSimServer({
+    name: 'salesforce',
+    router,
+    contentType: SF_CONTENT_TYPE,
+    latency: opts.latency,
+    faults: opts.faults,
+    rateLimit: opts.rateLimit,
+    webhookTargets: opts.webhookTargets,
+    webhookRetry: opts.webhookRetry,
+    requestLogSize: opts.requestLogSize,
+    random: input.random,
+    commonHeaders: () => ({ 'Sforce-Limit-Info': `api-usage=${apiUsage}/${opts.dailyApiLimit}` }),
+    authenticate(req): SimResponse | null {
+      const auth = String(req.headers.authorization ?? '');
+      const token = auth.startsWith('Bearer ') ? auth.slice(7) : auth.startsWith('OAuth ') ? auth.slice(6) : '';
+      if (!sessions.has(token)) return sfErrorResponse(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+      apiUsage++;
+      if (apiUsage > opts.dailyApiLimit) return sfErrorResponse(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+      return null;
+    },
+    errors: {
+      fault: (kind) =>
+        kind === 'outage'
+          ? sfErrorResponse(503, 'SERVER_UNAVAILABLE', 'Salesforce is down for maintenance. Please try again later.')
+          : sfErrorResponse(503, 'SERVER_UNAVAILABLE', 'Server is temporarily unavailable due to heavy load.'),
+      rateLimited: (state) =>
+        state.policy === 'ConcurrentRequests'
+          ? sfErrorResponse(403, 'REQUEST_LIMIT_EXCEEDED', 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.')
+          : sfErrorResponse(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'),
+      notFound: () => sfErrorResponse(404, 'NOT_FOUND', 'The requested resource does not exist'),
+      methodNotAllowed: (method) => sfErrorResponse(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed.`),
+      badBody: () => sfErrorResponse(400, 'JSON_PARSER_ERROR', 'Unexpected character in the request body: not valid JSON'),
+      internal: (err) => (err instanceof SfError ? err.toResponse() : sfErrorResponse(500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support: sim')),
+    },
+    admin: {
+      resetData() {
+        store.load(dataset());
+        ctx.cursors.clear();
+        apiUsage = 0;
+      },
+      driftChanged(rules) {
+        schema.apply(rules);
+        // Cursors hold projections built under the old schema; real orgs invalidate them too.
+        ctx.cursors.clear();
+      },
+      edit: (edit) => applySalesforceEdit(edit, ctx),
+    },
+  });
+
+  const { url, port } = await sim.listen(opts.port, opts.host);
+  baseUrl = url;
+  return {
+    url,
+    port,
+    admin: new SimAdminClient(url),
+    expireSessions: () => sessions.clear(),
+    close: () => sim.close(),
+  };
+}
