@@ -35,6 +35,10 @@ export const engagementEnv = z.object({
   WRITEBACK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
   /** First retry delay in seconds; pg-boss doubles it per attempt and adds up to 100% jitter. */
   WRITEBACK_RETRY_DELAY_S: z.coerce.number().int().min(1).max(3600).default(1),
+  /** Backoff never waits longer than this between attempts (pg-boss 10 doubles without a ceiling). */
+  WRITEBACK_MAX_RETRY_DELAY_S: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** How often pg-boss maintenance runs (expires jobs held by a crashed worker). */
+  WRITEBACK_MAINTENANCE_INTERVAL_S: z.coerce.number().int().min(1).max(3600).default(15),
   /** A job running longer than this is presumed lost (worker crash) and retried. */
   WRITEBACK_JOB_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(60),
   /** Jobs one worker runs at once. */
@@ -50,6 +54,8 @@ export type EngagementEnv = z.infer<typeof engagementEnv>;
 export interface WriteBackPolicy {
   maxAttempts: number;
   retryDelaySeconds: number;
+  maxRetryDelaySeconds: number;
+  maintenanceIntervalSeconds: number;
   jobTimeoutSeconds: number;
   concurrency: number;
   /** Poll interval when the queue is empty (a local enqueue wakes the worker at once). */
@@ -106,6 +112,8 @@ export function toEngagementConfig(env: EngagementEnv): EngagementConfig {
     policy: {
       maxAttempts: env.WRITEBACK_MAX_ATTEMPTS,
       retryDelaySeconds: env.WRITEBACK_RETRY_DELAY_S,
+      maxRetryDelaySeconds: env.WRITEBACK_MAX_RETRY_DELAY_S,
+      maintenanceIntervalSeconds: env.WRITEBACK_MAINTENANCE_INTERVAL_S,
       jobTimeoutSeconds: env.WRITEBACK_JOB_TIMEOUT_S,
       concurrency: env.WRITEBACK_CONCURRENCY,
       pollIntervalMs: 500,

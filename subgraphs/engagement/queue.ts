@@ -55,6 +55,11 @@ export interface WriteBackQueue {
   sendWriteBack(tx: Queryable, data: WriteBackJobData): Promise<string>;
   sendConsentRevoke(tx: Queryable, data: WriteBackJobData, startAfterSeconds?: number): Promise<string>;
   sendDeadLetter(tx: Queryable, data: DeadLetterJobData): Promise<string>;
+  /**
+   * Fails an attempt; pg-boss schedules the retry (exponential backoff with jitter), and we cap
+   * the wait at `maxRetryDelaySeconds` (keeping jitter). Returns when the next attempt is due.
+   */
+  failAttempt(jobId: string, output: object, maxRetryDelaySeconds: number): Promise<Date | null>;
   /** Cancels a parked dead-letter job (its write-back was replayed). */
   cancelDeadLetter(tx: Queryable, jobId: string): Promise<void>;
   stop(): Promise<void>;
@@ -118,6 +123,18 @@ export async function startWriteBackQueue(db: Database, options: QueueOptions): 
     sendConsentRevoke: (tx, data, startAfterSeconds) =>
       send(tx, QUEUES.consentRevoke, data, startAfterSeconds ? { startAfter: startAfterSeconds } : {}),
     sendDeadLetter: (tx, data) => send(tx, QUEUES.deadLetter, data),
+    failAttempt: async (jobId, output, maxRetryDelaySeconds) => {
+      await boss.fail(QUEUES.writeBack, jobId, output);
+      // pg-boss 10 has no ceiling on its doubling; clamp start_after on the retry row it just wrote.
+      const { rows } = await db.query<{ start_after: Date }>(
+        `UPDATE ${QUEUE_SCHEMA}.job
+           SET start_after = LEAST(start_after, now() + $3 * (0.5 + random() * 0.5) * interval '1 second')
+         WHERE name = $1 AND id = $2 AND state = 'retry'
+         RETURNING start_after`,
+        [QUEUES.writeBack, jobId, maxRetryDelaySeconds],
+      );
+      return rows[0] ? new Date(rows[0].start_after) : null;
+    },
     cancelDeadLetter: async (tx, jobId) => {
       await boss.cancel(QUEUES.deadLetter, jobId, { db: bossDb(tx, db) });
     },

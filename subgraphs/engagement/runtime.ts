@@ -44,7 +44,7 @@ export async function openEngagementRuntime(config: EngagementConfig, options: R
     const queue = await startWriteBackQueue(db, {
       policy: config.policy,
       supervise: options.supervise ?? true,
-      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds,
+      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? config.policy.maintenanceIntervalSeconds,
       onError: (error) => log.error({ err: error.message }, 'write-back queue error'),
     });
     const store = new EngagementStore(db, queue);

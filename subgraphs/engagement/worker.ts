@@ -129,9 +129,8 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
         log.error({ writeBackId: id, crm, attempt, code, retryable }, 'write-back dead-lettered');
         return;
       }
-      await boss.fail(QUEUES.writeBack, job.id, { code, message });
-      const next = await boss.getJobById<WriteBackJobData>(QUEUES.writeBack, job.id).catch(() => null);
-      await store.markRetrying(id, code, message, next?.startAfter ? new Date(next.startAfter) : null);
+      const next = await queue.failAttempt(job.id, { code, message }, policy.maxRetryDelaySeconds);
+      await store.markRetrying(id, code, message, next);
       m.attempts.inc({ crm, result: 'retry' });
       log.warn({ writeBackId: id, crm, attempt, code }, 'write-back failed; will retry');
     }

@@ -26,6 +26,8 @@ export function testConfig(overrides: Partial<EngagementConfig> & { salesforceUr
     policy: {
       maxAttempts: 8,
       retryDelaySeconds: 1,
+      maxRetryDelaySeconds: 4,
+      maintenanceIntervalSeconds: 1,
       jobTimeoutSeconds: 5,
       concurrency: 8,
       pollIntervalMs: 500,
