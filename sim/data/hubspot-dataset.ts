@@ -214,7 +214,8 @@ function buildContact(ctx: GeneratorContext, row: number): { record: HubspotObje
   };
   const record: HubspotObject = Object.freeze({ id, properties: Object.freeze(properties), createdAt, updatedAt, archived: false as const });
   const truth: ContactTruth = {
-    ...identity,
+    person: identity.person,
+    duplicateOf: identity.duplicateOf,
     row,
     phoneUsable: phoneDigits !== null,
     phoneDigits: phone === null ? null : demo ? person.phone : mainDigits,

@@ -131,13 +131,14 @@ function owner(rng: Rng): string {
   return salesforceId(KeyPrefix.User, rng.int(OWNERS));
 }
 
-function stamps(createdMs: number, latestMs: number, rng: Rng): Record<string, string> {
+/** CreatedDate, LastModifiedDate, SystemModstamp: modified some time after creation, before `latestMs`. */
+function stamps(createdMs: number, latestMs: number, rng: Rng): [string, string, string] {
   const modified = createdMs + Math.floor(rng.next() * Math.max(0, latestMs - createdMs));
-  return {
-    CreatedDate: salesforceDateTime(createdMs),
-    LastModifiedDate: salesforceDateTime(modified),
-    SystemModstamp: salesforceDateTime(Math.min(latestMs, modified + rng.int(5_000))),
-  };
+  return [
+    salesforceDateTime(createdMs),
+    salesforceDateTime(modified),
+    salesforceDateTime(Math.min(latestMs, modified + rng.int(5_000))),
+  ];
 }
 
 function buildContact(ctx: GeneratorContext, row: number): { record: SfRecord; truth: ContactTruth } {
@@ -177,6 +178,7 @@ function buildContact(ctx: GeneratorContext, row: number): { record: SfRecord; t
   const emailOptOut = demo ? demo.emailOptOut : rng.chance(SalesforceRates.emailOptOut);
   const lastTask = plan.taskTimes.length > 0 ? plan.taskTimes[plan.taskTimes.length - 1] : null;
 
+  const st = stamps(plan.createdMs, ctx.epochMs, rng);
   const record: SfRecord = Object.freeze({
     Id: salesforceId(KeyPrefix.Contact, row),
     AccountId: salesforceId(KeyPrefix.Account, Math.floor(row / CONTACTS_PER_ACCOUNT)),
@@ -198,10 +200,13 @@ function buildContact(ctx: GeneratorContext, row: number): { record: SfRecord; t
     LeadSource: rng.pick(SF_LEAD_SOURCES),
     OwnerId: owner(rng),
     LastActivityDate: lastTask === null ? null : isoDate(lastTask),
-    ...stamps(plan.createdMs, ctx.epochMs, rng),
+    CreatedDate: st[0],
+    LastModifiedDate: st[1],
+    SystemModstamp: st[2],
   });
   const truth: ContactTruth = {
-    ...identity,
+    person: identity.person,
+    duplicateOf: identity.duplicateOf,
     row,
     phoneUsable,
     phoneDigits: phone === null ? null : demo ? person.phone : mainDigits,
@@ -234,6 +239,7 @@ function buildAccount(ctx: GeneratorContext, row: number): SfRecord {
   const name = accountNameFrom(rng);
   const area = AREA_CODES[rng.weighted(AREA_WEIGHTS)];
   const createdMs = ctx.epochMs - rng.between(400, 2000) * DAY_MS - rng.int(DAY_MS);
+  const st = stamps(createdMs, ctx.epochMs, rng);
   return Object.freeze({
     Id: salesforceId(KeyPrefix.Account, row),
     Name: name,
@@ -244,7 +250,9 @@ function buildAccount(ctx: GeneratorContext, row: number): SfRecord {
     BillingState: area.state,
     BillingCountry: area.country === 'CA' ? 'Canada' : 'United States',
     OwnerId: owner(rng),
-    ...stamps(createdMs, ctx.epochMs, rng),
+    CreatedDate: st[0],
+    LastModifiedDate: st[1],
+    SystemModstamp: st[2],
   });
 }
 
@@ -259,6 +267,7 @@ function buildOpportunity(ctx: GeneratorContext, layout: ChildLayout, row: numbe
   const closeMs = stage.closed
     ? createdMs + Math.floor(rng.next() * (ctx.epochMs - createdMs))
     : ctx.epochMs + rng.between(7, 120) * DAY_MS;
+  const st = stamps(createdMs, ctx.epochMs, rng);
   return Object.freeze({
     Id: salesforceId(KeyPrefix.Opportunity, row),
     Name: `${accountName(ctx, account)} - ${rng.pick(PRODUCTS)}`,
@@ -274,7 +283,9 @@ function buildOpportunity(ctx: GeneratorContext, layout: ChildLayout, row: numbe
     Type: rng.pick(['New Customer', 'Existing Customer - Upgrade', 'Existing Customer - Replacement']),
     LeadSource: rng.pick(SF_LEAD_SOURCES),
     OwnerId: owner(rng),
-    ...stamps(createdMs, ctx.epochMs, rng),
+    CreatedDate: st[0],
+    LastModifiedDate: st[1],
+    SystemModstamp: st[2],
   });
 }
 
