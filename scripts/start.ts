@@ -157,8 +157,8 @@ async function main(): Promise<void> {
     ...Object.entries(tokens).map(([role, token]) => `  ${role.padEnd(11)} ${token}`),
     '',
     'Try it:',
-    `  DIALPLANE_TOKEN=${tokens.agent.slice(0, 12)}... npx tsx examples/voice-agent.ts   (the token is read from DIALPLANE_TOKEN; it defaults to a fresh agent token)`,
-    `  curl -s ${gateway.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
+    `  GATEWAY_URL=${gateway.url} npx tsx examples/voice-agent.ts +14155550100 --listen=10`,
+    `  TOKEN=<agent token above>; curl -s ${gateway.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
     `    -d '{"query":"{ contactsByPhone(phone: \\"+14155550100\\") { id name { full } primaryPhone } }"}'`,
     '',
   ];
