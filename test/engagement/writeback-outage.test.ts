@@ -1,0 +1,85 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
+import { crmKeyOf } from '../../subgraphs/engagement/mapping.js';
+import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
+import { createTestDatabase, describeWithPostgres } from '../support/services.js';
+import { RECORD, eventually, gql, outcome, postCallEnded, quietLog, recordingConsent, testConfig } from './helpers.js';
+
+// A 30 s HubSpot outage (simulator knob) on the real PostgreSQL server: every receipt returns at
+// once, readiness turns unhealthy once the oldest pending write-back passes the bound, and when
+// the CRM is back every outcome is written exactly once.
+
+describeWithPostgres('engagement write-back through a 30 s CRM outage', () => {
+  let sim: HubspotSim;
+  let engagement: RunningEngagementSubgraph;
+  let database: { url: string; drop: () => Promise<void> };
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('eng_outage');
+    sim = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 } });
+    const config = testConfig({ hubspotUrl: sim.url, databaseUrl: database.url });
+    config.policy = { ...config.policy, maxAttempts: 25, pendingAlertMs: 10_000 };
+    engagement = await startEngagementSubgraph(config, { log: quietLog, consent: recordingConsent(), alertIntervalMs: 1_000 });
+    baseUrl = engagement.url.replace(/\/graphql$/, '');
+  });
+  afterAll(async () => {
+    await engagement?.close();
+    await sim?.close();
+    await database?.drop();
+  });
+
+  it('acknowledges during the outage and writes every outcome exactly once after it', async () => {
+    await sim.admin.setFaults({ outage: true });
+    const keys: string[] = [];
+    const ids: string[] = [];
+    const contacts = ['101', '102', '103', '104', '105', '107'];
+    for (let i = 0; i < 12; i++) {
+      const input = outcome(`hubspot:${contacts[i % contacts.length]}`, { intentStage: i % 2 ? 'ENGAGED' : null });
+      const started = performance.now();
+      const res = await gql<{ recordCallOutcome: { id: string; status: string } }>(engagement.url, RECORD, { input });
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(res.data!.recordCallOutcome.status).toBe('QUEUED');
+      ids.push(res.data!.recordCallOutcome.id);
+      keys.push(crmKeyOf(input.idempotencyKey as string));
+    }
+    for (let i = 0; i < 4; i++) {
+      const { idempotencyKey: _k, ...rest } = outcome('hubspot:104', { disposition: 'NO_ANSWER' });
+      const eventId = `evt-outage-${i}-${Date.now()}`;
+      const res = await postCallEnded(baseUrl, { eventId, outcome: rest });
+      expect(res.status).toBe(202);
+      ids.push(res.body!.id as string);
+      keys.push(crmKeyOf(`call-ended:${eventId}`));
+    }
+
+    // Past the 10 s bound: not ready, with the numbers an operator needs.
+    const notReady = await eventually(async () => {
+      const res = await fetch(`${baseUrl}/readyz`);
+      return res.status === 503 ? ((await res.json()) as Record<string, number>) : null;
+    }, 20_000, 500);
+    expect(notReady.pending).toBe(16);
+    expect(notReady.oldestPendingAgeMs).toBeGreaterThan(10_000);
+    const failing = await engagement.runtime.store.getWriteBack(ids[0]!);
+    expect(failing).toMatchObject({ status: 'RETRYING', lastErrorCode: expect.stringMatching(/HTTP_503|SERVICE_UNAVAILABLE|INTERNAL/) });
+    expect(failing!.attempts).toBeGreaterThanOrEqual(2);
+    expect(failing!.nextAttemptAt).not.toBeNull();
+
+    const outageStarted = Date.now() - notReady.oldestPendingAgeMs;
+    await sleep(Math.max(0, outageStarted + 30_000 - Date.now()));
+    await sim.admin.setFaults({ outage: false });
+
+    await eventually(async () => {
+      const states = await Promise.all(ids.map((id) => engagement.runtime.store.getWriteBack(id)));
+      return states.every((s) => s?.status === 'WRITTEN');
+    }, 20_000, 250);
+    const calls = [...sim.portal.store.tables.calls.rows.values()];
+    for (const key of keys) expect(calls.filter((c) => c.props.dialplane_key === key)).toHaveLength(1);
+    expect((await fetch(`${baseUrl}/readyz`)).status).toBe(200);
+
+    const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/dialplane_writeback_failures_total\{[^}]*crm="hubspot"[^}]*\} \d+/);
+    expect(metrics).toMatch(/dialplane_writeback_attempts_total\{[^}]*result="written"[^}]*\} 16/);
+    expect(metrics).toMatch(/dialplane_writeback_dead_letter_count\{[^}]*\} 0/);
+  }, 70_000);
+});
