@@ -175,9 +175,8 @@ export function addHubspotRoutes(router: Router<SimHandler>, portal: HubspotPort
       const wantAssoc = listParam(req, 'associations');
       const results: Array<ObjectJson & { associations?: unknown }> = [];
       let next: number | undefined;
-      // Cursor = the next id to return: ids are numeric and rows sit in ascending-id order.
-      for (const obj of store.tables[type].rows.values()) {
-        if (Number(obj.id) < after) continue;
+      // Cursor = the next id to return (ids are numeric; tables iterate in ascending-id order).
+      for (const obj of store.tables[type].valuesFrom(after)) {
         if (results.length === limit) {
           next = Number(obj.id);
           break;

@@ -125,7 +125,7 @@ export function runSearch(store: HubspotStore, schema: PropertySchema, type: Obj
       if (obj && accept(obj)) matches.push(obj);
     }
   } else {
-    for (const obj of table.rows.values()) if (accept(obj)) matches.push(obj);
+    for (const obj of table.values()) if (accept(obj)) matches.push(obj);
   }
 
   if (req.sorts.length > 0) matches = sortObjects(store, schema, type, matches, req.sorts);

@@ -28,7 +28,8 @@ import { HubspotPortal } from './portal.js';
 import { PropertySchema } from './property-schema.js';
 import { rateLimited, ratePolicyOf } from './rate-limit-response.js';
 import { addHubspotRoutes } from './routes.js';
-import { HubspotStore, type HubspotSeed } from './store.js';
+import { HubspotStore, type HubspotBaseData, type HubspotData, type HubspotSeed } from './store.js';
+import { generateHubspotDataset } from '../data/hubspot-dataset.js';
 import { WebhookEmitter } from './webhooks.js';
 
 /**
@@ -52,9 +53,12 @@ export const hubspotSimOptions = z.object({
    * each write's events go out together at once, so `admin.waitForDeliveries()` sees them.
    */
   webhookBatchWindowMs: z.number().int().min(0).default(0),
-  /** Dataset seed and size for the generated portal (used once sim/data's generator is wired in). */
-  seed: z.number().int().optional(),
-  contacts: z.number().int().min(0).optional(),
+  /**
+   * A generated portal (sim/data): same seed, same data. Giving either field generates one
+   * (defaults: seed 1, 10,000 contacts); giving neither (and no dataset) serves the small fixture.
+   */
+  seed: z.union([z.number().int(), z.string().min(1)]).optional(),
+  contacts: z.number().int().min(0).max(5_000_000).optional(),
   latency: latencyConfig.optional(),
   faults: faultConfig.partial().optional(),
   rateLimit: rateLimitConfig.optional(),
@@ -67,6 +71,8 @@ export const hubspotSimOptions = z.object({
 export type HubspotSimOptions = z.input<typeof hubspotSimOptions> & {
   /** Records to serve instead of the built-in fixture (tests, benchmarks). */
   dataset?: HubspotSeed;
+  /** An already generated portal (sim/data's HubspotDataset); never written, writes go to an overlay. */
+  generated?: HubspotBaseData;
   /** Injectable randomness for latency and faults. */
   random?: () => number;
 };
@@ -87,9 +93,19 @@ function errorResponse(err: HubspotApiError): SimResponse {
   return { status: err.status, body: err.body, headers: err.headers };
 }
 
+/** Which records to serve; an explicit dataset wins over generation, generation over the fixture. */
+function dataOf(input: HubspotSimOptions, opts: z.output<typeof hubspotSimOptions>): HubspotData {
+  if (input.generated) return { kind: 'generated', data: input.generated };
+  if (input.dataset) return { kind: 'seed', seed: input.dataset };
+  if (opts.seed !== undefined || opts.contacts !== undefined) {
+    return { kind: 'generated', data: generateHubspotDataset({ seed: opts.seed, contacts: opts.contacts }) };
+  }
+  return { kind: 'seed', seed: hubspotFixture() };
+}
+
 export async function startHubspotSim(input: HubspotSimOptions): Promise<HubspotSim> {
   const opts = hubspotSimOptions.parse(input);
-  const store = new HubspotStore(input.dataset ?? hubspotFixture());
+  const store = new HubspotStore(dataOf(input, opts));
   const schema = new PropertySchema();
 
   const errors: SimErrorShapes = {

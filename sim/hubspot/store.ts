@@ -36,6 +36,43 @@ export interface HubspotSeed {
   };
 }
 
+/** A generated record as sim/data's HubSpot dataset holds it (the v3 object shape). */
+export interface BaseRecordLike {
+  readonly id: string;
+  readonly properties: Readonly<Record<string, string | null>>;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * What the simulator needs from a lazily generated table (sim/data's RecordTable, structurally):
+ * rows are produced on demand, so a million-contact portal costs little memory until written.
+ */
+export interface BaseTableLike {
+  readonly size: number;
+  get(id: string): BaseRecordLike | undefined;
+  values(): Iterable<BaseRecordLike>;
+  idAt(row: number): string;
+  createIndex(keyOf: (record: BaseRecordLike) => readonly (string | null | undefined)[]): { build(): number; lookup(key: string): BaseRecordLike[] };
+}
+
+/** A generated portal (sim/data's HubspotDataset, structurally). It is never written: writes go to the simulator's overlay. */
+export interface HubspotBaseData {
+  contacts: BaseTableLike;
+  deals: BaseTableLike;
+  calls: BaseTableLike;
+  associations: {
+    contactDeals: { get(contactId: string): string[] | undefined; entries(): Iterable<[string, string[]]> };
+    contactCalls: { get(contactId: string): string[] | undefined; entries(): Iterable<[string, string[]]> };
+  };
+}
+
+/** Where a portal's records come from: plain seed arrays (fixtures, tests) or a generated dataset. */
+export type HubspotData = { kind: 'seed'; seed: HubspotSeed } | { kind: 'generated'; data: HubspotBaseData };
+
+/** Properties HubSpot derives from the record itself; never kept in the stored values. */
+const SYSTEM_PROPERTIES = new Set(['hs_object_id', 'createdate', 'lastmodifieddate', 'hs_createdate', 'hs_lastmodifieddate']);
+
 /** The default date of seeded records that carry none. */
 const DATASET_EPOCH = Date.parse('2024-01-01T00:00:00.000Z');
 
@@ -55,21 +92,85 @@ const INDEXED: Record<ObjectType, readonly string[]> = {
 /** First ids handed out per type when the seed is empty (HubSpot ids are numeric strings). */
 const FIRST_ID: Record<ObjectType, number> = { contacts: 101, deals: 5_001, calls: 90_001 };
 
+/**
+ * One object type's records. `rows` holds every record of a seeded portal, or only the written
+ * (materialized) ones of a generated portal, whose other records are read from `base` on demand.
+ * Reads of a base record return a fresh mutable copy; writing it materializes it into `rows`.
+ */
 export class ObjectTable {
   readonly rows = new Map<string, StoredObject>();
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
+  /** Ids added that the base does not have (kept so iteration needs no base probe per row). */
+  private readonly inserted = new Set<string>();
+  private baseIndex: { lookup(key: string): BaseRecordLike[] } | undefined;
   private nextId: number;
 
   constructor(
     readonly type: ObjectType,
-    indexed: readonly string[],
+    private readonly indexed: readonly string[],
+    private readonly base?: BaseTableLike,
   ) {
     for (const p of indexed) this.indexes.set(p, new Map());
     this.nextId = FIRST_ID[type];
+    if (base && base.size > 0) {
+      const last = Number(base.idAt(base.size - 1));
+      if (Number.isSafeInteger(last)) this.nextId = last + 1;
+      if (indexed.length > 0) {
+        // One index for every indexed property: keys are `property NUL lower-cased value`.
+        const index = base.createIndex((r) => indexed.map((p) => indexKey(p, r.properties[p])));
+        index.build();
+        this.baseIndex = index;
+      }
+    }
+  }
+
+  get size(): number {
+    return (this.base?.size ?? 0) + (this.base ? this.inserted.size : this.rows.size);
   }
 
   get(id: string): StoredObject | undefined {
-    return this.rows.get(id);
+    const row = this.rows.get(id);
+    if (row || !this.base) return row;
+    const record = this.base.get(id);
+    return record ? fromBase(record) : undefined;
+  }
+
+  /** Every record in ascending id order (generated ones first, then those inserted since). */
+  *values(): IterableIterator<StoredObject> {
+    if (!this.base) {
+      yield* this.rows.values();
+      return;
+    }
+    for (const record of this.base.values()) yield this.rows.get(record.id) ?? fromBase(record);
+    for (const id of [...this.inserted].sort((a, b) => Number(a) - Number(b))) {
+      const row = this.rows.get(id);
+      if (row) yield row;
+    }
+  }
+
+  /** Records with numeric id >= `fromId`, in ascending id order, without walking the ones before. */
+  *valuesFrom(fromId: number): IterableIterator<StoredObject> {
+    if (!this.base) {
+      for (const obj of this.rows.values()) if (Number(obj.id) >= fromId) yield obj;
+      return;
+    }
+    // Generated ids grow with the row: binary-search the first row at or after the cursor.
+    let lo = 0;
+    let hi = this.base.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (Number(this.base.idAt(mid)) < fromId) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let row = lo; row < this.base.size; row++) {
+      const id = this.base.idAt(row);
+      const obj = this.get(id);
+      if (obj) yield obj;
+    }
+    for (const id of [...this.inserted].sort((a, b) => Number(a) - Number(b))) {
+      const row = this.rows.get(id);
+      if (row && Number(id) >= fromId) yield row;
+    }
   }
 
   allocateId(): string {
@@ -78,6 +179,7 @@ export class ObjectTable {
 
   add(obj: StoredObject): void {
     this.rows.set(obj.id, obj);
+    if (this.base && !this.base.get(obj.id)) this.inserted.add(obj.id);
     const n = Number(obj.id);
     if (Number.isSafeInteger(n) && n >= this.nextId) this.nextId = n + 1;
     for (const [prop, index] of this.indexes) {
@@ -88,6 +190,7 @@ export class ObjectTable {
 
   /** Sets values (already normalized) and keeps indexes current; returns the names that changed. */
   set(obj: StoredObject, changes: Record<string, string>): string[] {
+    if (this.rows.get(obj.id) !== obj) this.add(obj);
     const changed: string[] = [];
     for (const [prop, value] of Object.entries(changes)) {
       const before = obj.props[prop] ?? '';
@@ -112,8 +215,28 @@ export class ObjectTable {
   lookup(prop: string, value: string): ReadonlySet<string> | undefined {
     const index = this.indexes.get(prop);
     if (!index) return undefined;
-    return index.get(value.toLowerCase()) ?? EMPTY;
+    const written = index.get(value.toLowerCase());
+    if (!this.baseIndex) return written ?? EMPTY;
+    const out = new Set<string>();
+    // Base hits that were written since are answered by the overlay index instead.
+    for (const r of this.baseIndex.lookup(indexKey(prop, value)!)) if (!this.rows.has(r.id)) out.add(r.id);
+    for (const id of written ?? []) out.add(id);
+    return out;
   }
+}
+
+function indexKey(prop: string, value: string | null | undefined): string | null {
+  return value ? `${prop}\u0000${value.toLowerCase()}` : null;
+}
+
+/** A generated record as a fresh, mutable stored object (system properties are derived instead). */
+function fromBase(record: BaseRecordLike): StoredObject {
+  const props: Record<string, string> = {};
+  for (const key in record.properties) {
+    const v = record.properties[key];
+    if (v !== null && v !== '' && !SYSTEM_PROPERTIES.has(key)) props[key] = v;
+  }
+  return { id: record.id, props, createdAt: Date.parse(record.createdAt), updatedAt: Date.parse(record.updatedAt) };
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
@@ -142,8 +265,15 @@ export const ASSOCIATION_TYPE_IDS: Record<string, number> = {
   'calls->deals': 206,
 };
 
+/**
+ * Associations between records, both directions. A generated portal's contact->deal and
+ * contact->call links are read from its association maps; links added since sit in an overlay.
+ */
 export class Associations {
   private readonly maps = new Map<string, Map<string, Set<string>>>();
+  private reverse: Map<string, Map<string, string>> | undefined;
+
+  constructor(private readonly base?: HubspotBaseData['associations']) {}
 
   add(fromType: ObjectType, fromId: string, toType: ObjectType, toId: string): void {
     this.side(`${fromType}->${toType}`, fromId).add(toId);
@@ -151,7 +281,29 @@ export class Associations {
   }
 
   get(fromType: ObjectType, fromId: string, toType: ObjectType): ReadonlySet<string> {
-    return this.maps.get(`${fromType}->${toType}`)?.get(fromId) ?? EMPTY;
+    const added = this.maps.get(`${fromType}->${toType}`)?.get(fromId);
+    const generated = this.baseGet(fromType, fromId, toType);
+    if (!generated || generated.length === 0) return added ?? EMPTY;
+    const out = new Set(generated);
+    for (const id of added ?? []) out.add(id);
+    return out;
+  }
+
+  private baseGet(fromType: ObjectType, fromId: string, toType: ObjectType): string[] | undefined {
+    if (!this.base) return undefined;
+    if (fromType === 'contacts') {
+      if (toType === 'deals') return this.base.contactDeals.get(fromId);
+      if (toType === 'calls') return this.base.contactCalls.get(fromId);
+      return undefined;
+    }
+    if (toType !== 'contacts' || (fromType !== 'deals' && fromType !== 'calls')) return undefined;
+    // Child -> contact: built once, on first use (generated children have exactly one contact).
+    this.reverse ??= new Map([
+      ['deals', invert(this.base.contactDeals.entries())],
+      ['calls', invert(this.base.contactCalls.entries())],
+    ]);
+    const contact = this.reverse.get(fromType)!.get(fromId);
+    return contact ? [contact] : undefined;
   }
 
   private side(key: string, id: string): Set<string> {
@@ -163,33 +315,45 @@ export class Associations {
   }
 }
 
+function invert(entries: Iterable<[string, string[]]>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [parent, children] of entries) for (const child of children) out.set(child, parent);
+  return out;
+}
+
 export class HubspotStore {
   tables!: Record<ObjectType, ObjectTable>;
   associations!: Associations;
 
-  constructor(private readonly seed: HubspotSeed) {
+  constructor(private readonly data: HubspotData) {
     this.reset();
   }
 
-  /** Back to the seed: every write since start is gone. */
+  /** Back to the seed or generated state: every write since start is gone. */
   reset(): void {
-    this.tables = Object.fromEntries(OBJECT_TYPES.map((t) => [t, new ObjectTable(t, INDEXED[t])])) as Record<ObjectType, ObjectTable>;
-    this.associations = new Associations();
+    const base = this.data.kind === 'generated' ? this.data.data : undefined;
+    this.tables = Object.fromEntries(OBJECT_TYPES.map((t) => [t, new ObjectTable(t, INDEXED[t], base?.[t])])) as Record<
+      ObjectType,
+      ObjectTable
+    >;
+    this.associations = new Associations(base?.associations);
+    if (this.data.kind !== 'seed') return;
+    const seed = this.data.seed;
     const load = (type: ObjectType, list: HubspotSeedObject[] | undefined) => {
       for (const s of list ?? []) {
         const props: Record<string, string> = {};
-        for (const [k, v] of Object.entries(s.properties)) if (v !== null && v !== undefined && v !== '') props[k] = String(v);
+        for (const [k, v] of Object.entries(s.properties)) if (v !== null && v !== undefined && v !== '' && !SYSTEM_PROPERTIES.has(k)) props[k] = String(v);
         const createdAt = toMs(s.createdAt) ?? DATASET_EPOCH;
         const obj: StoredObject = { id: s.id, props, createdAt, updatedAt: toMs(s.updatedAt) ?? createdAt };
         derive(type, obj.props, Object.keys(props));
         this.tables[type].add(obj);
       }
     };
-    load('contacts', this.seed.contacts);
-    load('deals', this.seed.deals);
-    load('calls', this.seed.calls);
-    for (const [c, d] of this.seed.associations?.contactToDeal ?? []) this.associations.add('contacts', c, 'deals', d);
-    for (const [c, k] of this.seed.associations?.contactToCall ?? []) this.associations.add('contacts', c, 'calls', k);
+    load('contacts', seed.contacts);
+    load('deals', seed.deals);
+    load('calls', seed.calls);
+    for (const [c, d] of seed.associations?.contactToDeal ?? []) this.associations.add('contacts', c, 'deals', d);
+    for (const [c, k] of seed.associations?.contactToCall ?? []) this.associations.add('contacts', c, 'calls', k);
   }
 
   get(type: ObjectType, id: string): StoredObject | undefined {
@@ -208,8 +372,9 @@ export class HubspotStore {
   }
 
   /**
-   * Applies normalized values (internal names); returns the names that changed, derived ones
-   * included. The modification date moves only when something changed, as in HubSpot.
+   * Applies normalized values (internal names) to `obj` (as returned by get, which it becomes the
+   * stored record); returns the names that changed, derived ones included. The modification date
+   * moves only when something changed, as in HubSpot.
    */
   update(type: ObjectType, obj: StoredObject, values: Record<string, string>, at = Date.now()): string[] {
     const table = this.tables[type];
