@@ -95,6 +95,11 @@ export function evaluate(facts: DecisionFacts, policy: CompliancePolicy): Decisi
   };
 
   const e164 = facts.phone.e164;
+  if (!e164 && facts.unavailable && facts.unavailable.length > 0) {
+    // The number itself was among the facts that could not be read (e.g. the CRM failed).
+    reasons.add('COMPLIANCE_DATA_UNAVAILABLE');
+    return done(null);
+  }
   if (!e164 || !facts.phone.valid) {
     reasons.add('INVALID_NUMBER');
     return done(null);

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { envPort, loadConfig, runtimeEnv, DEFAULT_PORTS } from '../../shared/config.js';
+
+/** Environment of the consent subgraph (parsed once, in index.ts or scripts/start.ts). */
+export const consentEnv = z.object({
+  ...runtimeEnv,
+  CONSENT_SUBGRAPH_PORT: envPort(DEFAULT_PORTS.consent),
+  /** How often each replica re-reads the ledger for revocations the bus may have missed. */
+  CONSENT_REVOCATION_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+});
+
+export interface ConsentConfig {
+  port: number;
+  nodeEnv: 'development' | 'production' | 'test';
+  logLevel: string;
+  redisUrl?: string;
+  databaseUrl?: string;
+  dataDir?: string;
+  internalSecret: string;
+  revocationPollMs: number;
+}
+
+export function toConsentConfig(env: z.infer<typeof consentEnv>): ConsentConfig {
+  return {
+    port: env.CONSENT_SUBGRAPH_PORT,
+    nodeEnv: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    redisUrl: env.REDIS_URL,
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.DATA_DIR,
+    internalSecret: env.DIALPLANE_INTERNAL_SECRET,
+    revocationPollMs: env.CONSENT_REVOCATION_POLL_MS,
+  };
+}
+
+export function loadConsentConfig(env: NodeJS.ProcessEnv = process.env): ConsentConfig {
+  return toConsentConfig(loadConfig(consentEnv, env));
+}

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { toE164 } from '../../../shared/phone.js';
+import { CallPurpose, type CompliancePolicy } from '../policy/index.js';
+import { CONSENT_CHANNELS, CONSENT_TYPES, REVOCATION_CHANNELS, REVOCATION_SCOPES } from '../decision/types.js';
+
+/**
+ * zod schemas for every argument the API takes: each failure becomes BAD_USER_INPUT naming the
+ * field (`input.evidence.ipAddress`), and nothing is stored. Phones become E.164 here.
+ */
+
+/** Clock skew tolerated for `occurredAt` ("not in the future"). */
+export const FUTURE_SKEW_MS = 30_000;
+
+export const phone = z.string().transform((raw, ctx) => {
+  const e164 = toE164(raw);
+  if (!e164) {
+    ctx.addIssue({ code: 'custom', message: 'not a valid phone number' });
+    return z.NEVER;
+  }
+  return e164;
+});
+
+export const dateTime = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
+
+const pastInstant = (now: () => Date) =>
+  dateTime.refine((d) => d.getTime() <= now().getTime() + FUTURE_SKEW_MS, { message: 'must not be in the future' });
+
+const name = z.string().trim().min(1).max(200);
+const optText = z.string().trim().max(2000).nullish();
+
+export function consentInputs(policy: CompliancePolicy, now: () => Date) {
+  const evidence = z.object({
+    source: name,
+    signatureMethod: optText,
+    ipAddress: z.union([z.ipv4(), z.ipv6()]).nullish(),
+    userAgent: optText,
+    recordingRef: optText,
+    formRef: optText,
+    leadVendor: optText,
+    certificateId: optText,
+    numberOnForm: phone.nullish(),
+    name: optText,
+  });
+
+  const recordConsent = z
+    .object({
+      phone,
+      consentType: z.enum(CONSENT_TYPES),
+      purposes: z.array(CallPurpose).min(1),
+      sellers: z.array(name).min(1),
+      channels: z.array(z.enum(CONSENT_CHANNELS)).min(1).nullish().transform((v) => v ?? ['VOICE' as const]),
+      coversArtificialVoice: z.boolean(),
+      disclosure: z
+        .object({ version: optText, hash: optText, notConditionOfPurchase: z.boolean().nullish() })
+        .nullish()
+        .transform((v) => v ?? {}),
+      evidence,
+      occurredAt: pastInstant(now),
+      idempotencyKey: z.string().trim().min(1).max(200).nullish(),
+    })
+    .superRefine((input, ctx) => {
+      // A4: written consent must carry its proof; refuse it rather than store what cannot be proven.
+      if (input.consentType !== 'WRITTEN') return;
+      const has = (key: string): boolean => {
+        if (key === 'disclosureVersion') return !!input.disclosure.version;
+        if (key === 'disclosureHash') return !!input.disclosure.hash;
+        return !!(input.evidence as Record<string, unknown>)[key];
+      };
+      const path = (key: string) =>
+        key === 'disclosureVersion' ? ['disclosure', 'version'] : key === 'disclosureHash' ? ['disclosure', 'hash'] : ['evidence', key];
+      for (const key of policy.writtenEvidence.required) {
+        if (!has(key)) ctx.addIssue({ code: 'custom', path: path(key), message: 'required for WRITTEN consent' });
+      }
+      for (const group of policy.writtenEvidence.anyOf) {
+        if (!group.some(has)) ctx.addIssue({ code: 'custom', path: path(group[0]!), message: `WRITTEN consent needs one of ${group.join(', ')}` });
+      }
+    });
+
+  const revokeConsent = z.object({
+    phone,
+    channel: z.enum(REVOCATION_CHANNELS),
+    scope: z.enum(REVOCATION_SCOPES).nullish(),
+    seller: name.nullish(),
+    source: name,
+    occurredAt: pastInstant(now),
+    idempotencyKey: z.string().trim().min(1).max(200).nullish(),
+    decisionId: z.uuid().nullish(),
+  });
+
+  const addInternalDnc = z
+    .object({
+      phone,
+      scope: z.enum(['ALL', 'SELLER', 'HEALTHCARE_VOICE']).nullish().transform((v) => v ?? 'ALL'),
+      seller: name.nullish(),
+      source: name,
+      occurredAt: pastInstant(now).nullish(),
+      idempotencyKey: z.string().trim().min(1).max(200).nullish(),
+    })
+    .refine((v) => v.scope !== 'SELLER' || !!v.seller, { path: ['seller'], message: 'required for scope SELLER' });
+
+  // The decision accepts any string as the phone: an unreadable one is a deny (INVALID_NUMBER), not an error.
+  const decisionArgs = z.object({
+    phone: z.string().max(64),
+    purpose: CallPurpose,
+    seller: name.nullish(),
+    at: dateTime.nullish(),
+  });
+
+  const authorizeCall = decisionArgs.extend({
+    subject: z.string().trim().min(1).max(200).nullish(),
+    timeZone: z.string().max(64).nullish(),
+    location: z.object({ country: z.string().max(64).nullish(), state: z.string().max(64).nullish() }).nullish(),
+    dealClosed: z.boolean().nullish(),
+    phiFields: z.array(z.string().max(100)).max(100).nullish(),
+  });
+
+  const phones = z.array(phone).max(10_000).nullish();
+  const cursor = z
+    .string()
+    .regex(/^\d{1,18}$/, 'a cursor from a previous event')
+    .transform(Number)
+    .nullish();
+
+  return { recordConsent, revokeConsent, addInternalDnc, decisionArgs, authorizeCall, phones, cursor };
+}
+export type ConsentInputs = ReturnType<typeof consentInputs>;

@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { badUserInputFromZod, dialplaneError, ErrorCode } from '../../shared/errors.js';
+import { hasRole, type Identity } from '../../shared/identity.js';
+import type { SubgraphContext } from '../../shared/subgraph-server.js';
+import type { ConsentService, DecisionResult } from './consent-service.js';
+import type { Decision } from './decision/types.js';
+import { consentInputs, phone as phoneInput } from './mapping/inputs.js';
+import type { RevocationHub } from './revocation-hub.js';
+import { auditTrail, type AuditWriter } from './store/audit.js';
+import type { Database } from '../../shared/db.js';
+import type { Appended } from './store/ledger.js';
+import { revocationsAfter, type RevocationEntry } from './store/ledger.js';
+import type { z } from 'zod';
+
+export interface ConsentContext extends SubgraphContext {}
+
+/** Roles that may ask for and act on decisions and consent. */
+const OPERATORS = ['agent', 'service', 'admin', 'compliance'] as const;
+
+function requireRole(identity: Identity, roles: readonly (typeof OPERATORS)[number][], what: string): void {
+  if (!hasRole(identity, ...roles)) throw dialplaneError(ErrorCode.FORBIDDEN, `${what} needs role ${roles.join(' or ')}`, { roles });
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw badUserInputFromZod(result.error, prefix);
+  return result.data;
+}
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+function permission(result: DecisionResult) {
+  const d: Decision = result.decision;
+  return {
+    allowed: d.allowed,
+    reasons: d.reasons,
+    obligations: d.obligations,
+    nextAllowedAt: iso(d.nextAllowedAt),
+    evaluatedAt: d.evaluatedAt.toISOString(),
+    decisionId: result.decisionId,
+    policyVersion: d.policyVersion,
+    phone: result.e164,
+    consent: d.consent
+      ? {
+          status: d.consent.status,
+          consentType: d.consent.consentType,
+          grantedAt: iso(d.consent.grantedAt),
+          revokedAt: iso(d.consent.revokedAt),
+          cursor: d.consent.lastSeq === null ? null : String(d.consent.lastSeq),
+        }
+      : null,
+    reservation: result.reservation ? { attemptId: result.reservation.attemptId, reservedAt: result.reservation.reservedAt.toISOString() } : null,
+  };
+}
+
+function consentRecord(a: Appended, phone: string, kind: string, occurredAt: Date) {
+  return { eventId: a.eventId, cursor: String(a.seq), phone, kind, occurredAt: occurredAt.toISOString(), recordedAt: a.recordedAt.toISOString(), created: a.inserted };
+}
+
+function revocation(e: RevocationEntry) {
+  return {
+    eventId: e.eventId,
+    phone: e.e164,
+    revokedAt: e.occurredAt.toISOString(),
+    channel: e.channel,
+    scope: e.scope,
+    seller: e.seller,
+    source: e.source,
+    cursor: String(e.seq),
+  };
+}
+
+/** The CRM facts Contact.callPermission receives through @requires. */
+interface RequiredContact {
+  id: string;
+  primaryPhone?: string | null;
+  phones?: { e164?: string | null; valid?: boolean | null }[] | null;
+  timeZone?: string | null;
+  location?: { country?: string | null; state?: string | null } | null;
+  openDeal?: { closed?: boolean | null } | null;
+}
+
+const DateTime = {
+  // A plain object, not a GraphQLScalarType: @apollo/subgraph copies these onto the SDL's scalar,
+  // which keeps this module free of any particular graphql-js instance.
+  description: 'ISO 8601 instant with offset',
+  serialize: (v: unknown) => (v instanceof Date ? v.toISOString() : v),
+  parseValue: (v: unknown) => v,
+  parseLiteral: (ast: { kind: string; value?: string }) => (ast.kind === 'StringValue' ? ast.value : null),
+};
+
+export function createResolvers(deps: { service: ConsentService; hub: RevocationHub; db: Database; audit: AuditWriter }) {
+  const { service, hub, db, audit } = deps;
+  const inputs = consentInputs(service.policy, service.now);
+  const sellerOf = (given: string | null | undefined, identity: Identity) => given ?? identity.seller ?? null;
+
+  return {
+    DateTime,
+    Query: {
+      async callPermission(_: unknown, args: unknown, ctx: ConsentContext) {
+        requireRole(ctx.identity, OPERATORS, 'callPermission');
+        const a = parse(inputs.decisionArgs, args, '');
+        const result = await service.decide({ phone: a.phone, purpose: a.purpose, seller: sellerOf(a.seller, ctx.identity), at: a.at }, ctx.identity);
+        return permission(result);
+      },
+      async consentRevocations(_: unknown, args: { after?: string | null; phones?: string[] | null; limit?: number | null }, ctx: ConsentContext) {
+        requireRole(ctx.identity, OPERATORS, 'consentRevocations');
+        const after = parse(inputs.cursor, args.after, 'after') ?? 0;
+        const phones = parse(inputs.phones, args.phones, 'phones') ?? null;
+        const limit = Math.min(Math.max(args.limit ?? 100, 1), 1000);
+        const rows = await revocationsAfter(db, after, phones, limit);
+        return rows.map(revocation);
+      },
+      async auditTrail(_: unknown, args: { phone: string; limit?: number | null }, ctx: ConsentContext) {
+        requireRole(ctx.identity, ['compliance'], 'auditTrail');
+        const e164 = parse(phoneInput, args.phone, 'phone');
+        const rows = await auditTrail(db, e164, Math.min(Math.max(args.limit ?? 100, 1), 1000));
+        audit.write({ action: 'AUDIT_READ', actor: ctx.identity.sub, role: ctx.identity.roles.join(','), seller: null, purpose: null, e164, decisionId: null, allowed: null, reasons: null, detail: { rows: rows.length } });
+        return rows.map((r) => ({
+          id: String(r.id),
+          at: r.at.toISOString(),
+          action: r.action,
+          actor: r.actor,
+          role: r.role,
+          seller: r.seller,
+          purpose: r.purpose,
+          phone: r.e164,
+          decisionId: r.decision_id,
+          allowed: r.allowed,
+          reasons: r.reasons,
+          policyVersion: typeof r.detail?.policyVersion === 'string' ? r.detail.policyVersion : null,
+        }));
+      },
+    },
+    Mutation: {
+      async authorizeCall(_: unknown, args: { input: unknown }, ctx: ConsentContext) {
+        requireRole(ctx.identity, OPERATORS, 'authorizeCall');
+        const i = parse(inputs.authorizeCall, args.input, 'input');
+        const result = await service.authorize(
+          {
+            phone: i.phone,
+            purpose: i.purpose,
+            seller: sellerOf(i.seller, ctx.identity),
+            at: i.at,
+            subject: i.subject,
+            statedZone: i.timeZone,
+            location: i.location,
+            deal: i.dealClosed == null ? undefined : { closed: i.dealClosed },
+            phiFields: i.phiFields,
+          },
+          ctx.identity,
+        );
+        return permission(result);
+      },
+      async recordConsent(_: unknown, args: { input: unknown }, ctx: ConsentContext) {
+        requireRole(ctx.identity, OPERATORS, 'recordConsent');
+        const i = parse(inputs.recordConsent, args.input, 'input');
+        const { idempotencyKey, phone, ...rest } = i;
+        const appended = await service.recordConsent(
+          {
+            ...rest,
+            eventId: idempotencyKey ? `grant:${idempotencyKey}` : randomUUID(),
+            e164: phone,
+            source: i.evidence.source,
+            evidence: { ...i.evidence },
+          },
+          ctx.identity,
+        );
+        return consentRecord(appended, phone, 'GRANT', i.occurredAt);
+      },
+      async revokeConsent(_: unknown, args: { input: unknown }, ctx: ConsentContext) {
+        requireRole(ctx.identity, OPERATORS, 'revokeConsent');
+        const i = parse(inputs.revokeConsent, args.input, 'input');
+        const { appended } = await service.revokeConsent(
+          {
+            eventId: i.idempotencyKey ? `revoke:${i.idempotencyKey}` : randomUUID(),
+            e164: i.phone,
+            occurredAt: i.occurredAt,
+            source: i.source,
+            channel: i.channel,
+            scope: i.scope,
+            seller: i.seller,
+            decisionId: i.decisionId,
+          },
+          ctx.identity,
+        );
+        return consentRecord(appended, i.phone, 'REVOCATION', i.occurredAt);
+      },
+      async addInternalDnc(_: unknown, args: { input: unknown }, ctx: ConsentContext) {
+        requireRole(ctx.identity, OPERATORS, 'addInternalDnc');
+        const i = parse(inputs.addInternalDnc, args.input, 'input');
+        const addedAt = i.occurredAt ?? service.now();
+        const out = await service.addInternalDnc(
+          { eventId: i.idempotencyKey ? `dnc:${i.idempotencyKey}` : null, e164: i.phone, scope: i.scope, seller: i.seller ?? null, source: i.source, addedAt },
+          ctx.identity,
+        );
+        return {
+          id: String(out.entry.id),
+          phone: i.phone,
+          scope: i.scope,
+          seller: i.seller ?? null,
+          addedAt: addedAt.toISOString(),
+          revocation: out.appended ? consentRecord(out.appended, i.phone, 'REVOCATION', addedAt) : null,
+        };
+      },
+    },
+    Subscription: {
+      consentRevoked: {
+        subscribe(_: unknown, args: { phones?: string[] | null; after?: string | null }, ctx: ConsentContext) {
+          requireRole(ctx.identity, OPERATORS, 'consentRevoked');
+          const phones = parse(inputs.phones, args.phones, 'phones');
+          const after = parse(inputs.cursor, args.after, 'after');
+          return hub.subscribe(phones ? new Set(phones) : null, after ?? null);
+        },
+        resolve: (entry: RevocationEntry) => revocation(entry),
+      },
+    },
+    Contact: {
+      async callPermission(contact: RequiredContact, args: { purpose: unknown; at?: unknown; seller?: unknown }, ctx: ConsentContext) {
+        requireRole(ctx.identity, OPERATORS, 'callPermission');
+        const a = parse(inputs.decisionArgs.omit({ phone: true }), args, '');
+        const phones = contact.phones ?? null;
+        const chosen = contact.primaryPhone ?? phones?.find((p) => p.valid && p.e164)?.e164 ?? null;
+        // No phone fields at all means the CRM did not answer them: fail closed, not "invalid number".
+        const crmMissing = contact.primaryPhone == null && phones == null;
+        const result = await service.decide(
+          {
+            phone: chosen ?? '',
+            purpose: a.purpose,
+            seller: sellerOf(a.seller, ctx.identity),
+            at: a.at,
+            statedZone: contact.timeZone ?? null,
+            location: contact.location ?? null,
+            deal: contact.openDeal ? { closed: contact.openDeal.closed ?? null } : null,
+            unavailable: crmMissing ? ['crm'] : undefined,
+          },
+          ctx.identity,
+        );
+        return permission(result);
+      },
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import type { Database } from '../../shared/db.js';
+import { createEventBus, type EventBus } from '../../shared/events.js';
+import { createLogger, type Logger } from '../../shared/logger.js';
+import { createMetrics, type Metrics } from '../../shared/metrics.js';
+import { startSubgraph } from '../../shared/subgraph-server.js';
+import type { ConsentConfig } from './config.js';
+import { createConsentService, type ConsentService } from './consent-service.js';
+import { listenForCrmDoNotCall } from './crm-dnc-listener.js';
+import { warmPhoneGeo } from './mapping/phone-geo.js';
+import { currentPolicy, type CompliancePolicy } from './policy/index.js';
+import type { ReassignedNumberChecker } from './reassigned/checker.js';
+import { createSimulatedChecker } from './reassigned/simulated-checker.js';
+import { createResolvers } from './resolvers.js';
+import { createRevocationHub, type RevocationHub } from './revocation-hub.js';
+import { createAuditWriter } from './store/audit.js';
+import { openConsentDatabase } from './store/open-consent-db.js';
+
+export interface ConsentDeps {
+  log?: Logger;
+  metrics?: Metrics;
+  /** Shared bus (scripts/start.ts passes its in-process one); otherwise one is made from config.redisUrl. */
+  bus?: EventBus;
+  /** An already-open, migrated database (tests); otherwise opened from config. */
+  db?: Database;
+  checker?: ReassignedNumberChecker;
+  policy?: CompliancePolicy;
+  now?: () => Date;
+  /** Redis channel prefix for a bus made here (tests use uniquePrefix()). */
+  busPrefix?: string;
+}
+
+export interface RunningConsentSubgraph {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  /** For tests and the bench: the service and hub behind the API. */
+  service: ConsentService;
+  hub: RevocationHub;
+  db: Database;
+}
+
+const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+/** Starts the consent subgraph: database + migrations, revocation hub, CRM do-not-call listener, GraphQL (+ graphql-ws). */
+export async function startConsentSubgraph(config: ConsentConfig, deps: ConsentDeps = {}): Promise<RunningConsentSubgraph> {
+  const log = deps.log ?? createLogger('consent', { level: config.logLevel });
+  const metrics = deps.metrics ?? createMetrics('consent');
+  const policy = deps.policy ?? currentPolicy;
+  const geoVersion = warmPhoneGeo();
+  const ownsDb = !deps.db;
+  const db = deps.db ?? (await openConsentDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log }));
+  const ownsBus = !deps.bus;
+  const bus = deps.bus ?? (await createEventBus({ redisUrl: config.redisUrl, prefix: deps.busPrefix, log }));
+  const hub = createRevocationHub({ db, bus, log, pollMs: config.revocationPollMs });
+  await hub.start();
+  const audit = createAuditWriter(db, log);
+  const checker = deps.checker ?? createSimulatedChecker();
+  const service = createConsentService({ db, policy, checker, bus, hub, audit, log, metrics, now: deps.now });
+  const stopCrmListener = await listenForCrmDoNotCall(bus, service, log);
+  metrics.gauge('dialplane_consent_subscriptions', 'Open consentRevoked subscriptions on this replica', [], function collect() {
+    this.set(hub.subscribers);
+  });
+
+  const running = await startSubgraph({
+    name: 'consent',
+    port: config.port,
+    typeDefs,
+    resolvers: createResolvers({ service, hub, db, audit }) as never,
+    internalSecret: config.internalSecret,
+    log,
+    metrics,
+    subscriptions: true,
+    development: config.nodeEnv === 'development',
+    readiness: async () => {
+      await db.query('SELECT 1');
+      return { ok: true, details: { db: db.kind, bus: bus.kind, policy: policy.version, phoneData: geoVersion } };
+    },
+    onClose: async () => {
+      await stopCrmListener().catch(() => undefined);
+      await hub.close();
+      await audit.flush();
+      if (ownsBus) await bus.close();
+      if (ownsDb) await db.close();
+    },
+  });
+  log.info({ db: db.kind, bus: bus.kind, policy: policy.version }, 'consent subgraph ready');
+  return { url: running.url, port: running.port, close: running.close, service, hub, db };
+}

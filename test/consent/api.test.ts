@@ -1,0 +1,253 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEventBus, type EventBus } from '../../shared/events.js';
+import { silentLogger } from '../../shared/logger.js';
+import { createMetrics } from '../../shared/metrics.js';
+import type { Database } from '../../shared/db.js';
+import { startConsentSubgraph, type RunningConsentSubgraph } from '../../subgraphs/consent/server.js';
+import { createSimulatedChecker } from '../../subgraphs/consent/reassigned/simulated-checker.js';
+import { importRegistry, markSynced } from '../../subgraphs/consent/store/dnc-registry.js';
+import { openConsentDatabase } from '../../subgraphs/consent/store/open-consent-db.js';
+import type { ConsentConfig } from '../../subgraphs/consent/config.js';
+import { AGENT, COMPLIANCE, gql, PERMISSION_FIELDS, SECRET, SERVICE, WRITTEN_CONSENT, wsClient } from './support/consent-client.js';
+
+const NOW = new Date('2026-06-10T16:00:00Z'); // 12:00 in New York and Miami
+const config = (over: Partial<ConsentConfig> = {}): ConsentConfig => ({
+  port: 0,
+  nodeEnv: 'test',
+  logLevel: 'silent',
+  internalSecret: SECRET,
+  revocationPollMs: 200,
+  ...over,
+});
+
+const CALL = `query($phone: String!, $purpose: CallPurpose!, $seller: String, $at: DateTime) {
+  callPermission(phone: $phone, purpose: $purpose, seller: $seller, at: $at) { ${PERMISSION_FIELDS} } }`;
+const AUTHORIZE = `mutation($input: AuthorizeCallInput!) { authorizeCall(input: $input) { ${PERMISSION_FIELDS} } }`;
+const RECORD = 'mutation($input: RecordConsentInput!) { recordConsent(input: $input) { eventId cursor phone created } }';
+const REVOKE = 'mutation($input: RevokeConsentInput!) { revokeConsent(input: $input) { eventId cursor created } }';
+const DNC = 'mutation($input: AddInternalDncInput!) { addInternalDnc(input: $input) { id scope revocation { cursor } } }';
+
+describe('consent subgraph API (pglite)', () => {
+  let consent: RunningConsentSubgraph;
+  let bus: EventBus;
+  const checker = createSimulatedChecker({ now: () => NOW, disconnected: new Map([['+12125550177', new Date('2026-03-01T00:00:00Z')]]) });
+
+  beforeAll(async () => {
+    bus = await createEventBus();
+    consent = await startConsentSubgraph(config(), { log: silentLogger, metrics: createMetrics('consent-test', { collectDefault: false }), bus, checker, now: () => NOW });
+    // Registry data downloaded 9 days ago for the area codes used below.
+    for (const ac of ['212', '305', '404']) await markSynced(consent.db, 'national', ac, new Date('2026-06-01T00:00:00Z'));
+    for (const list of ['state:FL', 'state:OK', 'state:LA', 'state:MA', 'state:CO', 'state:IN', 'state:MO', 'state:PA', 'state:TN', 'state:TX', 'state:WY']) {
+      await markSynced(consent.db, list, '*', new Date('2026-06-01T00:00:00Z'));
+    }
+  });
+  afterAll(async () => {
+    await consent?.close();
+    await bus?.close();
+  });
+
+  it('answers 401 without the gateway identity', async () => {
+    const r = await gql(consent.url, CALL, { phone: '+12125550100', purpose: 'MARKETING' }, null);
+    expect(r.status).toBe(401);
+  });
+
+  it('denies without consent, allows after recordConsent, denies after revokeConsent', async () => {
+    const phone = '+12125550101';
+    const before = await gql(consent.url, CALL, { phone, purpose: 'MARKETING' });
+    expect(before.errors).toBeUndefined();
+    expect(before.data!.callPermission).toMatchObject({ allowed: false, reasons: ['NO_CONSENT'], consent: { status: 'NONE' }, phone });
+
+    const rec = await gql(consent.url, RECORD, { input: WRITTEN_CONSENT('(212) 555-0101') });
+    expect(rec.errors).toBeUndefined();
+    expect(rec.data!.recordConsent).toMatchObject({ phone, created: true });
+
+    const allowed = await gql(consent.url, CALL, { phone, purpose: 'MARKETING' });
+    expect(allowed.data!.callPermission).toMatchObject({ allowed: true, reasons: [], consent: { status: 'GRANTED' } });
+    expect(allowed.data!.callPermission.obligations.map((o: { code: string }) => o.code)).toEqual(['ID_DISCLOSURE', 'OPT_OUT_OFFER', 'AI_DISCLOSURE_REQUIRED']);
+
+    const revoke = await gql(consent.url, REVOKE, { input: { phone, channel: 'TRANSCRIPT', source: 'engagement', occurredAt: '2026-06-10T15:59:00Z', idempotencyKey: 'engagement:o-1' } }, SERVICE);
+    expect(revoke.errors).toBeUndefined();
+    const again = await gql(consent.url, REVOKE, { input: { phone, channel: 'TRANSCRIPT', source: 'engagement', occurredAt: '2026-06-10T15:59:00Z', idempotencyKey: 'engagement:o-1' } }, SERVICE);
+    expect(again.data!.revokeConsent).toMatchObject({ cursor: revoke.data!.revokeConsent.cursor, created: false });
+
+    const after = await gql(consent.url, CALL, { phone, purpose: 'MARKETING' });
+    expect(after.data!.callPermission).toMatchObject({ allowed: false, reasons: ['CONSENT_REVOKED'], consent: { status: 'REVOKED' } });
+  });
+
+  it('validation: BAD_USER_INPUT names the field and stores nothing', async () => {
+    const phone = '+12125550102';
+    const cases: [Record<string, unknown>, string][] = [
+      [WRITTEN_CONSENT('not a phone'), 'input.phone'],
+      [WRITTEN_CONSENT(phone, { evidence: { source: 'web-form', signatureMethod: 'esign' } }), 'input.evidence.ipAddress'],
+      [WRITTEN_CONSENT(phone, { disclosure: { version: 'v3', notConditionOfPurchase: true } }), 'input.disclosure.hash'],
+      [WRITTEN_CONSENT(phone, { occurredAt: '2026-06-11T16:00:00Z' }), 'input.occurredAt'],
+      [WRITTEN_CONSENT(phone, { purposes: [] }), 'input.purposes'],
+    ];
+    for (const [input, field] of cases) {
+      const r = await gql(consent.url, RECORD, { input });
+      expect(r.errors?.[0]?.extensions, field).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
+    const bad = await gql(consent.url, REVOKE, { input: { phone, channel: 'VOICE', source: 'ivr', occurredAt: '2027-01-01T00:00:00Z' } });
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.occurredAt' });
+    const dnc = await gql(consent.url, DNC, { input: { phone: '12', source: 'agent' } });
+    expect(dnc.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.phone' });
+    const rows = await consent.db.query<{ n: number }>('SELECT count(*)::int AS n FROM consent_ledger WHERE e164 = $1', [phone]);
+    expect(rows.rows[0]!.n).toBe(0);
+  });
+
+  it('authorizeCall reserves attempts and enforces the Florida 3-in-24 h cap', async () => {
+    const phone = '+13055550103';
+    await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone) });
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push((await gql(consent.url, AUTHORIZE, { input: { phone, purpose: 'MARKETING' } })).data!.authorizeCall);
+    expect(results.slice(0, 3).every((r) => r.allowed && r.reservation?.attemptId)).toBe(true);
+    expect(results[3]).toMatchObject({ allowed: false, reasons: ['FREQUENCY_CAP_EXCEEDED'], reservation: null });
+    expect(results[3].nextAllowedAt).toBe('2026-06-11T16:00:00.000Z');
+    // Another subject has its own count.
+    const other = await gql(consent.url, AUTHORIZE, { input: { phone, purpose: 'MARKETING', subject: 'renewal' } });
+    expect(other.data!.authorizeCall.allowed).toBe(true);
+  });
+
+  it('the reassigned-number checker voids consent given before a disconnect', async () => {
+    const phone = '+12125550177';
+    await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone) });
+    const r = await gql(consent.url, CALL, { phone, purpose: 'MARKETING' });
+    expect(r.data!.callPermission.reasons).toEqual(['NUMBER_REASSIGNED']);
+  });
+
+  it('addInternalDnc suppresses and revokes; a national DNC hit is reported', async () => {
+    const phone = '+12125550104';
+    await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone, { consentType: 'ORAL', purposes: ['INFORMATIONAL'] }) });
+    await importRegistry(consent.db, { list: 'national', mode: 'add', downloadedAt: new Date('2026-06-01T00:00:00Z') }, async (s) => s.add([phone]));
+    const marketing = await gql(consent.url, CALL, { phone, purpose: 'MARKETING' });
+    expect(marketing.data!.callPermission.reasons).toEqual(['CONSENT_INSUFFICIENT', 'NATIONAL_DNC']);
+    const dnc = await gql(consent.url, DNC, { input: { phone, source: 'agent-desk', idempotencyKey: 'req-1' } });
+    expect(dnc.data!.addInternalDnc).toMatchObject({ scope: 'ALL', revocation: { cursor: expect.any(String) } });
+    const info = await gql(consent.url, CALL, { phone, purpose: 'INFORMATIONAL' });
+    expect(info.data!.callPermission.reasons).toEqual(['CONSENT_REVOKED', 'INTERNAL_DNC']);
+  });
+
+  it('Contact.callPermission decides from the CRM facts given through @requires', async () => {
+    const phone = '+13055550105';
+    await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone) });
+    const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { callPermission(purpose: MARKETING, at: "2026-06-11T00:30:00Z") { allowed reasons nextAllowedAt phone } } } }`;
+    const rep = (over: Record<string, unknown>) => ({ __typename: 'Contact', id: 'hubspot:1', primaryPhone: phone, phones: [{ e164: phone, valid: true }], timeZone: 'America/New_York', location: { country: 'US', state: 'GA' }, openDeal: null, ...over });
+    const r = await gql(consent.url, q, { r: [rep({}), rep({ openDeal: { closed: true } }), rep({ primaryPhone: null, phones: null })] });
+    expect(r.errors).toBeUndefined();
+    const [plain, closed, noCrm] = r.data!._entities.map((e: { callPermission: unknown }) => e.callPermission);
+    expect(plain).toMatchObject({ allowed: false, reasons: ['OUTSIDE_STATE_HOURS'], nextAllowedAt: '2026-06-11T12:00:00.000Z', phone });
+    expect(closed.reasons).toEqual(['OUTSIDE_STATE_HOURS', 'DEAL_CLOSED']);
+    expect(noCrm).toMatchObject({ allowed: false, reasons: ['COMPLIANCE_DATA_UNAVAILABLE'] });
+  });
+
+  it('auditTrail is for the compliance role only and shows decisions and changes', async () => {
+    const phone = '+12125550101';
+    const denied = await gql(consent.url, 'query($p: String!) { auditTrail(phone: $p) { action } }', { p: phone }, AGENT);
+    expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await new Promise((r) => setTimeout(r, 60)); // the batched decision audit rows flush every 20 ms
+    const trail = await gql(consent.url, 'query($p: String!) { auditTrail(phone: $p) { action actor role seller purpose decisionId allowed reasons policyVersion } }', { p: phone }, COMPLIANCE);
+    const actions = trail.data!.auditTrail.map((a: { action: string }) => a.action);
+    expect(actions).toEqual(expect.arrayContaining(['DECISION', 'CONSENT_RECORDED', 'CONSENT_REVOKED']));
+    const decision = trail.data!.auditTrail.find((a: { action: string; allowed: boolean }) => a.action === 'DECISION' && a.allowed === false);
+    expect(decision).toMatchObject({ actor: 'agent-7', role: 'agent', seller: 'acme', purpose: 'MARKETING', decisionId: expect.any(String), policyVersion: expect.any(String) });
+  });
+
+  it('a CRM do-not-call flag on the event bus becomes an internal DNC entry and a revocation', async () => {
+    const phone = '+14045550106';
+    await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone) });
+    await bus.publish('contact.changed', { eventId: 'sf-evt-1', contactId: 'salesforce:003A', source: 'salesforce', changedFields: ['suppression.doNotCall'], occurredAt: '2026-06-10T15:00:00Z', phones: ['(404) 555-0106'], suppression: { doNotCall: true } });
+    let reasons: string[] = [];
+    for (let i = 0; i < 50 && reasons.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      reasons = (await gql(consent.url, CALL, { phone, purpose: 'MARKETING' })).data!.callPermission.reasons;
+    }
+    expect(reasons).toEqual(['CONSENT_REVOKED', 'INTERNAL_DNC']);
+    const revs = await gql(consent.url, 'query($p: [String!]) { consentRevocations(phones: $p) { channel scope source } }', { p: [phone] });
+    expect(revs.data!.consentRevocations).toEqual([{ channel: 'CRM_FLAG', scope: 'ALL_SELLERS', source: 'crm:salesforce' }]);
+  });
+
+  it('consentRevoked streams revocations and replays from a cursor after a reconnect', async () => {
+    const phone = '+12125550108';
+    const SUB = 'subscription($p: [String!], $after: String) { consentRevoked(phones: $p, after: $after) { phone channel cursor } }';
+    const client = wsClient(consent.url);
+    const received: { phone: string; cursor: string }[] = [];
+    const first = new Promise<void>((resolve, reject) => {
+      const dispose = client.subscribe<{ consentRevoked: { phone: string; cursor: string } }>(
+        { query: SUB, variables: { p: [phone] } },
+        {
+          next: (m) => {
+            received.push(m.data!.consentRevoked);
+            dispose();
+            resolve();
+          },
+          error: reject,
+          complete: () => undefined,
+        },
+      );
+    });
+    await new Promise((r) => setTimeout(r, 100)); // subscription registered
+    await gql(consent.url, REVOKE, { input: { phone, channel: 'KEYPRESS', source: 'ivr', occurredAt: '2026-06-10T15:00:00Z' } });
+    await first;
+    expect(received[0]).toMatchObject({ phone });
+    // While disconnected: two more revocations.
+    await gql(consent.url, REVOKE, { input: { phone, channel: 'SMS_KEYWORD', source: 'sms', occurredAt: '2026-06-10T15:01:00Z' } });
+    await gql(consent.url, REVOKE, { input: { phone, channel: 'EMAIL', source: 'mail', occurredAt: '2026-06-10T15:02:00Z' } });
+    const replayed: { channel: string }[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const dispose = client.subscribe<{ consentRevoked: { channel: string } }>(
+        { query: SUB, variables: { p: [phone], after: received[0]!.cursor } },
+        {
+          next: (m) => {
+            replayed.push(m.data!.consentRevoked);
+            if (replayed.length === 2) {
+              dispose();
+              resolve();
+            }
+          },
+          error: reject,
+          complete: () => undefined,
+        },
+      );
+    });
+    expect(replayed.map((r) => r.channel)).toEqual(['SMS_KEYWORD', 'EMAIL']);
+    await client.dispose();
+  });
+});
+
+describe('consent subgraph fails closed', () => {
+  let consent: RunningConsentSubgraph;
+  let db: Database;
+  beforeAll(async () => {
+    db = await openConsentDatabase({});
+    // A database whose decision reads fail (as a lost connection would): everything else works.
+    const broken: Database = Object.create(db, {
+      query: { value: (sql: string, params?: unknown[]) => (sql.includes('FROM consent_ledger l') ? Promise.reject(new Error('connection lost')) : db.query(sql, params)) },
+    });
+    consent = await startConsentSubgraph(config(), { log: silentLogger, metrics: createMetrics('consent-broken', { collectDefault: false }), db: broken, now: () => NOW });
+  });
+  afterAll(async () => {
+    await consent?.close();
+    await db?.close();
+  });
+
+  it('answers allowed:false with COMPLIANCE_DATA_UNAVAILABLE, never an error', async () => {
+    const r = await gql(consent.url, CALL, { phone: '+12125550100', purpose: 'MARKETING' });
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.callPermission).toMatchObject({ allowed: false, reasons: ['COMPLIANCE_DATA_UNAVAILABLE'] });
+    const a = await gql(consent.url, AUTHORIZE, { input: { phone: '+12125550100', purpose: 'EMERGENCY' } });
+    expect(a.errors).toBeUndefined();
+    expect(a.data!.authorizeCall).toMatchObject({ allowed: false, reasons: ['COMPLIANCE_DATA_UNAVAILABLE'], reservation: null });
+  });
+
+  it('a failing reassigned-number database fails closed too', async () => {
+    const failing = await startConsentSubgraph(config(), { log: silentLogger, metrics: createMetrics('consent-rnd', { collectDefault: false }), checker: createSimulatedChecker({ failing: true }), now: () => NOW });
+    try {
+      await markSynced(failing.db, 'national', '212', new Date('2026-06-01T00:00:00Z'));
+      await gql(failing.url, RECORD, { input: WRITTEN_CONSENT('+12125550109') });
+      const r = await gql(failing.url, CALL, { phone: '+12125550109', purpose: 'MARKETING' });
+      expect(r.data!.callPermission).toMatchObject({ allowed: false, reasons: ['COMPLIANCE_DATA_UNAVAILABLE'] });
+    } finally {
+      await failing.close();
+    }
+  });
+});
