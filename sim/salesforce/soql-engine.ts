@@ -74,7 +74,11 @@ interface Compiled {
 function compile(query: SoqlQuery, object: ObjectView, statement: string, ctx: QueryContext): Compiled {
   const field = (ref: FieldRef): ApiField => resolveField(ref, object, statement);
   const predicate = query.where ? compileCondition(query.where, field, statement) : null;
-  const order = query.orderBy.map((o) => ({ f: field(o.field), descending: o.descending, nullsLast: o.nullsLast }));
+  const order = query.orderBy.map((o) => {
+    const f = field(o.field);
+    // Ids are case-sensitive values; text sorts case-insensitively as the org's collation does.
+    return { f, descending: o.descending, nullsLast: o.nullsLast, caseSensitive: f.def.type === 'id' || f.def.type === 'reference' };
+  });
   const countOnly = query.select.some((s) => s.kind === 'count');
   if (countOnly && query.select.length > 1) {
     throw new SfError(400, 'MALFORMED_QUERY', renderAt(statement, 1, 'COUNT() must be the only element in the SELECT list'));
@@ -89,7 +93,7 @@ function compile(query: SoqlQuery, object: ObjectView, statement: string, ctx: Q
       if (order.length > 0) {
         rows.sort((a, b) => {
           for (const o of order) {
-            const c = compareForOrder(a[o.f.def.name], b[o.f.def.name], o.descending, o.nullsLast);
+            const c = compareForOrder(a[o.f.def.name], b[o.f.def.name], o.descending, o.nullsLast, o.caseSensitive);
             if (c !== 0) return c;
           }
           return 0;
@@ -292,15 +296,15 @@ function cmp(a: string | number | boolean, b: string | number | boolean): number
   return a === b ? 0 : a < b ? -1 : 1;
 }
 
-function compareForOrder(a: SfValue | undefined, b: SfValue | undefined, descending: boolean, nullsLast: boolean): number {
+function compareForOrder(a: SfValue | undefined, b: SfValue | undefined, descending: boolean, nullsLast: boolean, caseSensitive: boolean): number {
   const an = a === null || a === undefined;
   const bn = b === null || b === undefined;
   if (an || bn) {
     if (an && bn) return 0;
     return an === nullsLast ? 1 : -1;
   }
-  const x = typeof a === 'string' ? a.toLowerCase() : a;
-  const y = typeof b === 'string' ? b.toLowerCase() : b;
+  const x = typeof a === 'string' && !caseSensitive ? a.toLowerCase() : a;
+  const y = typeof b === 'string' && !caseSensitive ? b.toLowerCase() : b;
   const c = x === y ? 0 : x < y ? -1 : 1;
   return descending ? -c : c;
 }
