@@ -8,8 +8,8 @@ export const gatewayEnv = z.object({
   ...jwtEnv,
   ...serviceUrlEnv,
   GATEWAY_PORT: portEnv.GATEWAY_PORT,
-  /** Interface to bind; containers need 0.0.0.0. */
-  GATEWAY_HOST: z.string().default('127.0.0.1'),
+  /** Interface to bind; containers need 0.0.0.0 (proposed for runtimeEnv, see .team/requests.md). */
+  BIND_HOST: z.string().default('127.0.0.1'),
   /** The composed supergraph the gateway serves (written by `npm run compose`). */
   SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
   /** Upper bound of one subgraph fetch, in ms. */
@@ -40,7 +40,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   assertProductionSafe(e);
   return {
     port: e.GATEWAY_PORT,
-    host: e.GATEWAY_HOST,
+    host: e.BIND_HOST,
     development: e.NODE_ENV === 'development',
     logLevel: e.LOG_LEVEL,
     internalSecret: e.DIALPLANE_INTERNAL_SECRET,

@@ -92,13 +92,9 @@ const subgraphs: Part[] = [
     name: 'consent',
     module: 'subgraphs/consent/server.ts',
     start: async ({ env, log, bus }) => {
-      const server = await load('subgraphs/consent/server.ts');
-      const configModule = await load('subgraphs/consent/config.ts');
-      const loader = Object.entries(configModule).find(([k, v]) => /^load\w*Config$/.test(k) && typeof v === 'function')?.[1] as
-        | ((e: NodeJS.ProcessEnv) => unknown)
-        | undefined;
-      const config = loader ? loader(env) : configModule.toConsentConfig?.(loadConfig(configModule.consentEnv, env));
-      const running = await server.startConsentSubgraph(config, { log: log.child({ service: 'consent' }), bus });
+      const { loadConsentConfig } = await load('subgraphs/consent/config.ts');
+      const { startConsentSubgraph } = await load('subgraphs/consent/server.ts');
+      const running = await startConsentSubgraph(loadConsentConfig(env), { log: log.child({ service: 'consent' }), bus });
       return { name: 'consent', url: running.url, close: () => running.close() };
     },
   },
