@@ -143,7 +143,8 @@ function buildContact(ctx: GeneratorContext, row: number): { record: HubspotObje
   const demo = demoSpec('hubspot', row);
   const rng = Rng.for(ctx.seedHash, Stream.hsContact, row);
   const duplicate = identity.duplicateOf !== null;
-  const names = recordNames(person, duplicate, rng);
+  // Demo records stay tidy so examples read well; everyone else gets typed by people.
+  const names = demo ? { first: person.first, last: person.last } : recordNames(person, duplicate, rng);
 
   let mainDigits = person.phone;
   let mobileDigits = person.mobile;
@@ -191,8 +192,8 @@ function buildContact(ctx: GeneratorContext, row: number): { record: HubspotObje
   const properties: Record<string, string | null> = {
     hs_object_id: id,
     firstname: names.first,
-    lastname: rng.chance(0.03) ? null : names.last,
-    email: recordEmail(person, duplicate, rng),
+    lastname: !demo && rng.chance(0.03) ? null : names.last,
+    email: demo ? `${person.emailLocal}@${person.emailDomain}` : recordEmail(person, duplicate, rng),
     phone,
     mobilephone: mobile,
     ...calculatedFromDigits(phoneDigits, mobileKnown),
@@ -200,9 +201,9 @@ function buildContact(ctx: GeneratorContext, row: number): { record: HubspotObje
     jobtitle: rng.chance(0.6) ? person.title : null,
     address: hasAddress ? person.street : null,
     city: hasAddress ? person.addressPlace.city : null,
-    state: hasAddress ? stateValue(area.state, rng) : null,
+    state: hasAddress ? (demo ? area.state : stateValue(area.state, rng)) : null,
     zip: hasAddress ? person.postalCode : null,
-    country: hasAddress ? hubspotCountry(area.country, rng) : null,
+    country: hasAddress ? (demo ? (area.country === 'CA' ? 'Canada' : 'United States') : hubspotCountry(area.country, rng)) : null,
     hs_timezone: timeZone,
     lifecyclestage,
     hs_lead_status,

@@ -148,7 +148,8 @@ function buildContact(ctx: GeneratorContext, row: number): { record: SfRecord; t
   const demo = demoSpec('salesforce', row);
   const rng = Rng.for(ctx.seedHash, Stream.sfContact, row);
   const duplicate = identity.duplicateOf !== null;
-  const names = recordNames(person, duplicate, rng);
+  // Demo records stay tidy so examples read well; everyone else gets typed by people.
+  const names = demo ? { first: person.first, last: person.last } : recordNames(person, duplicate, rng);
 
   // A duplicate often carries the person's mobile as its main phone.
   let mainDigits = person.phone;
@@ -186,15 +187,15 @@ function buildContact(ctx: GeneratorContext, row: number): { record: SfRecord; t
     LastName: names.last,
     Name: names.first ? `${names.first} ${names.last}` : names.last,
     Title: rng.chance(0.7) ? person.title : null,
-    Email: recordEmail(person, duplicate, rng),
+    Email: demo ? `${person.emailLocal}@${person.emailDomain}` : recordEmail(person, duplicate, rng),
     Phone: phone,
     MobilePhone: mobile,
     HomePhone: home,
     MailingStreet: hasAddress ? person.street : null,
     MailingCity: hasAddress ? person.addressPlace.city : null,
-    MailingState: hasAddress ? stateValue(area.state, rng) : null,
+    MailingState: hasAddress ? (demo ? area.state : stateValue(area.state, rng)) : null,
     MailingPostalCode: hasAddress ? person.postalCode : null,
-    MailingCountry: hasAddress ? countryValue(area.country, rng) : null,
+    MailingCountry: hasAddress ? (demo ? (area.country === 'CA' ? 'Canada' : 'United States') : countryValue(area.country, rng)) : null,
     DoNotCall: doNotCall,
     HasOptedOutOfEmail: emailOptOut,
     LeadSource: rng.pick(SF_LEAD_SOURCES),
