@@ -127,7 +127,7 @@ export const HUBSPOT_PROPERTY_SPECS: readonly HubspotPropertySpec[] = [
     { canonical: 'phones[type=MOBILE]', transform: 'as phone; listed first' },
   ]),
   spec('contacts', 'hs_timezone', ['enumeration', 'string'], text, ['timeZone'], [
-    { canonical: 'timeZone', transform: '`america_slash_new_york` or IANA -> IANA (`America/New_York`); unknown -> null' },
+    { canonical: 'timeZone', transform: '`america_slash_new_york`, `us_slash_east_minus_indiana` or IANA -> IANA (`America/New_York`); unknown -> null' },
   ]),
   spec('contacts', 'country', ['string'], text, ['location.country'], [
     { canonical: 'location.country', transform: 'name or code -> ISO 3166-1 alpha-2 when recognisable, else trimmed raw' },
@@ -138,7 +138,7 @@ export const HUBSPOT_PROPERTY_SPECS: readonly HubspotPropertySpec[] = [
   spec('contacts', 'city', ['string'], text, ['location.city'], [{ canonical: 'location.city', transform: 'trimmed' }]),
   spec('contacts', 'zip', ['string'], text, ['location.postalCode'], [{ canonical: 'location.postalCode', transform: 'trimmed' }]),
   spec('contacts', 'lifecyclestage', ['enumeration'], text, ['crmIntentStage'], [
-    { canonical: 'crmIntentStage', transform: 'see "Intent stage" below (with hs_lead_status)' },
+    { canonical: 'crmIntentStage', transform: 'see "Intent stage" (with hs_lead_status; OPPORTUNITY refined by the picked deal)' },
   ]),
   spec('contacts', 'hs_lead_status', ['enumeration'], text, ['crmIntentStage'], [
     { canonical: 'crmIntentStage', transform: 'see "Intent stage" below (with lifecyclestage)' },
@@ -163,7 +163,7 @@ export const HUBSPOT_PROPERTY_SPECS: readonly HubspotPropertySpec[] = [
     { canonical: 'openDeal.closeDate', transform: 'datetime -> `YYYY-MM-DD` (UTC); also orders the deals' },
   ]),
   spec('calls', 'hs_timestamp', ['datetime'], datetime, ['crmLastActivity'], [
-    { canonical: 'crmLastActivity.at', transform: 'ISO 8601 UTC; the latest associated call is the last activity (type CALL)' },
+    { canonical: 'crmLastActivity.at', transform: 'ISO 8601 UTC; the latest of the two most recently created associated calls is the last activity (type CALL)' },
   ]),
   spec('calls', 'hs_call_title', ['string'], text, ['crmLastActivity.summary'], [
     { canonical: 'crmLastActivity.summary', transform: 'title, else hs_call_body without HTML, ≤ 200 chars' },
@@ -185,9 +185,13 @@ function propertiesOf(object: HubspotObjectType): string[] {
 }
 
 /** The mapping table in the connector's shape (docs/mapping-hubspot.md is tested against it). */
-export const HUBSPOT_MAPPING_TABLE: readonly MappingRow[] = HUBSPOT_PROPERTY_SPECS.flatMap((s) =>
-  s.rows.map((r) => ({ crmField: `${s.object}.${s.property}`, canonical: r.canonical, transform: r.transform, expectedType: s.types[0]! })),
-);
+export const HUBSPOT_MAPPING_TABLE: readonly MappingRow[] = [
+  { crmField: 'contacts.id', canonical: 'id, sourceId', transform: '`hubspot:` + record id (decimal)', expectedType: 'id' },
+  ...HUBSPOT_PROPERTY_SPECS.flatMap((s) =>
+    s.rows.map((r) => ({ crmField: `${s.object}.${s.property}`, canonical: r.canonical, transform: r.transform, expectedType: s.types[0]! })),
+  ),
+  { crmField: 'deals.id', canonical: 'openDeal.id', transform: '`hubspot:` + deal id', expectedType: 'id' },
+];
 
 // ---------------------------------------------------------------------------------------------
 // Value tables
@@ -363,7 +367,7 @@ export function toCanonicalContact(bundle: HubspotContactBundle): { contact: Can
       city: str(c, 'city'),
       postalCode: str(c, 'zip'),
     },
-    crmIntentStage: drifted('crmIntentStage') ? null : intentStageOf(str(c, 'lifecyclestage'), str(c, 'hs_lead_status')),
+    crmIntentStage: null,
     openDeal: drifted('openDeal') ? null : openDealOf(deals),
     crmLastActivity: drifted('crmLastActivity') ? null : lastActivityOf(calls),
     suppression: {
@@ -372,7 +376,22 @@ export function toCanonicalContact(bundle: HubspotContactBundle): { contact: Can
       emailOptOut: drifted('suppression.emailOptOut') ? null : (flag(c, 'hs_email_optout') ?? false),
     },
   };
+  if (!drifted('crmIntentStage')) {
+    contact.crmIntentStage = refineWithDeal(intentStageOf(str(c, 'lifecyclestage'), str(c, 'hs_lead_status')), contact.openDeal);
+  }
   return { contact, drift: [...drift.values()] };
+}
+
+/**
+ * HubSpot's lifecycle stage says "opportunity" for the whole life of a deal; the picked deal says
+ * where it stands (negotiating, won, lost), as the Salesforce mapping reads it from the stage.
+ */
+export function refineWithDeal(stage: IntentStage, deal: CanonicalDeal | null): IntentStage {
+  if (stage !== 'OPPORTUNITY' || !deal) return stage;
+  if (deal.stage === 'NEGOTIATION') return 'NEGOTIATION';
+  if (deal.stage === 'CLOSED_WON') return 'CUSTOMER';
+  if (deal.stage === 'CLOSED_LOST') return 'LOST';
+  return stage;
 }
 
 function phonesOf(mobile: string | null, work: string | null, country: string | null): CanonicalPhone[] {

@@ -1,6 +1,6 @@
 /**
  * HubSpot's `hs_timezone` is an enumeration whose values spell IANA names in lower case with the
- * slash written out (`america_slash_new_york`, `america_slash_indiana_slash_indianapolis`).
+ * slash, minus and plus written out (`america_slash_new_york`, `us_slash_east_minus_indiana`).
  * Portals that import data also hold plain IANA names. Both read as the IANA name the CRM means,
  * in IANA's own casing; anything the runtime's time-zone database does not know reads as null.
  */
@@ -13,10 +13,11 @@ function knownNames(): Map<string, string> {
 
 /** `Port_of_Spain` and `Indiana/Indianapolis` both come out right: known names keep their casing. */
 function ianaCase(lower: string): string {
+  const gmt = /^etc\/gmt([+-]\d{1,2})?$/.exec(lower);
+  if (gmt) return `Etc/GMT${gmt[1] ?? ''}`;
   return lower
-    .split('/')
-    .map((part) => part.split('_').map((w) => (w.length <= 2 && /^(of|es|de|au)$/.test(w) ? w : w.charAt(0).toUpperCase() + w.slice(1))).join('_'))
-    .join('/')
+    .replace(/(^|[/_-])([a-z])/g, (_, sep: string, c: string) => sep + c.toUpperCase())
+    .replace(/_(Of|Es|De|Au)_/g, (m) => m.toLowerCase())
     .replace(/^Us\//, 'US/')
     .replace(/^Utc$/, 'UTC');
 }
@@ -25,7 +26,7 @@ function ianaCase(lower: string): string {
 export function hubspotTimeZoneToIana(raw: string | null | undefined): string | null {
   const value = raw?.trim();
   if (!value || !/^[A-Za-z0-9_/+-]{1,64}$/.test(value)) return null;
-  const spelled = value.toLowerCase().replace(/_slash_/g, '/');
+  const spelled = value.toLowerCase().replace(/_slash_/g, '/').replace(/_minus_/g, '-').replace(/_plus_/g, '+');
   const known = knownNames().get(spelled);
   if (known) return known;
   // Not in the runtime's canonical list (it lists CLDR names, e.g. America/Indianapolis, not

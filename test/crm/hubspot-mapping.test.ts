@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { extractMappingTable, renderMappingTable } from '../../shared/crm/mapping-table.js';
 import type { HubspotObject } from '../../subgraphs/hubspot/client.js';
 import { compareProperties } from '../../subgraphs/hubspot/connector.js';
 import {
   CONTACT_PROPERTIES,
+  HUBSPOT_MAPPING_TABLE,
   HUBSPOT_MAPPING_VERSION,
   HUBSPOT_PROPERTY_SPECS,
   dealStageOf,
@@ -202,6 +205,9 @@ describe(`HubSpot mapping ${HUBSPOT_MAPPING_VERSION}`, () => {
     expect(hubspotTimeZoneToIana('america_slash_port_of_spain')).toBe('America/Port_of_Spain');
     expect(hubspotTimeZoneToIana('Europe/Berlin')).toBe('Europe/Berlin');
     expect(hubspotTimeZoneToIana('US/Eastern')).toBe('US/Eastern');
+    expect(hubspotTimeZoneToIana('us_slash_east_minus_indiana')).toBe('US/East-Indiana');
+    expect(hubspotTimeZoneToIana('canada_slash_atlantic')).toBe('Canada/Atlantic');
+    expect(hubspotTimeZoneToIana('etc_slash_gmt_plus_5')).toBe('Etc/GMT+5');
     expect(hubspotTimeZoneToIana('Eastern Time')).toBeNull();
     expect(hubspotTimeZoneToIana('mars_slash_olympus')).toBeNull();
     expect(hubspotTimeZoneToIana('')).toBeNull();
@@ -230,5 +236,17 @@ describe(`HubSpot mapping ${HUBSPOT_MAPPING_VERSION}`, () => {
       { crmField: 'contacts.dialplane_do_not_call', problem: 'missing', expected: 'bool' },
       { crmField: 'deals.amount', problem: 'type_changed', expected: 'number', actual: 'string' },
     ]);
+  });
+
+  it('docs/mapping-hubspot.md holds exactly the table generated from the mapping code', () => {
+    const docs = readFileSync(new URL('../../docs/mapping-hubspot.md', import.meta.url), 'utf8');
+    expect(extractMappingTable(docs)).toBe(renderMappingTable(HUBSPOT_MAPPING_VERSION, HUBSPOT_MAPPING_TABLE));
+  });
+
+  it('every property the mapping reads feeds at least one canonical field and has a documented row', () => {
+    for (const s of HUBSPOT_PROPERTY_SPECS) {
+      expect(s.feeds.length, `${s.object}.${s.property}`).toBeGreaterThan(0);
+      expect(HUBSPOT_MAPPING_TABLE.some((r) => r.crmField === `${s.object}.${s.property}`)).toBe(true);
+    }
   });
 });
