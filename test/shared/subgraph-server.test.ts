@@ -40,7 +40,8 @@ describe('startSubgraph', () => {
   it('answers 401 with UNAUTHENTICATED when called without the gateway identity', async () => {
     const res = await post({});
     expect(res.status).toBe(401);
-    expect((await res.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
     expect((await post({ [IDENTITY_HEADER]: signIdentity({ sub: 'x', roles: ['agent'] }, 'wrong-secret-xxxxxxxx') })).status).toBe(401);
   });
 
@@ -64,7 +65,7 @@ describe('startSubgraph', () => {
     const outcome = await new Promise<unknown>((resolve) => {
       bad.subscribe({ query: 'subscription { ticks(count: 1) }' }, { next: () => resolve('next'), error: (e) => resolve(e), complete: () => resolve('complete') });
     });
-    expect((outcome as CloseEvent).code).toBe(4403);
+    expect((outcome as { code: number }).code).toBe(4403);
     await bad.dispose();
   });
 });
