@@ -251,13 +251,12 @@ export function createSimServer(options: SimServerOptions): SimServer {
       return;
     }
 
-    const common = options.commonHeaders?.();
     const match = router.match(method, path);
     if (match === null || match === 'method') {
       const out = match === null ? errors.notFound(method, path) : errors.methodNotAllowed(method, path);
       stats.count('unknown');
       finish(out, 'unknown', undefined);
-      send(res, out, common);
+      send(res, out, options.commonHeaders?.());
       return;
     }
 
@@ -325,7 +324,8 @@ export function createSimServer(options: SimServerOptions): SimServer {
       }
     }
     finish(out, match.endpoint, batchSize);
-    send(res, out, common);
+    // Computed after the handler so usage headers include this request.
+    send(res, out, options.commonHeaders?.());
   }
 
   async function runHandler(handler: SimHandler, req: SimRequest): Promise<SimResponse> {
