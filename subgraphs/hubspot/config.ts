@@ -17,9 +17,12 @@ export const hubspotSubgraphEnv = z
     CACHE_TTL_MS: cacheEnv.CACHE_TTL_MS,
     BATCH_WINDOW_MS: cacheEnv.BATCH_WINDOW_MS,
     HUBSPOT_SUBGRAPH_PORT: portEnv.HUBSPOT_SUBGRAPH_PORT,
+    /** Interface to listen on: 0.0.0.0 in containers. (Local until shared/config.ts has it; same as the gateway's.) */
+    BIND_HOST: z.string().min(1).default('127.0.0.1'),
   })
   .transform((env) => ({
     port: env.HUBSPOT_SUBGRAPH_PORT,
+    host: env.BIND_HOST,
     nodeEnv: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
     development: env.NODE_ENV !== 'production',
