@@ -22,6 +22,8 @@ export interface ContactServiceOptions {
   metrics: CrmMetrics;
   log: Logger;
   batchWindowMs: number;
+  /** Overrides connector.limits.maxConcurrentBatches. */
+  maxConcurrentBatches?: number;
   breaker?: { failureThreshold?: number; openMs?: number };
 }
 
@@ -46,7 +48,7 @@ export class ContactService {
     this.batcher = new WindowBatcher<string, ContactLoadResult>({
       windowMs: options.batchWindowMs,
       maxBatchSize: connector.limits.maxBatchSize,
-      maxConcurrent: connector.limits.maxConcurrentBatches,
+      maxConcurrent: options.maxConcurrentBatches ?? connector.limits.maxConcurrentBatches,
       dispatch: (ids) => this.fetch(ids),
     });
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
+import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type DocumentNode } from 'graphql';
 
 /** schema/crm-contract.graphql: the SDL every CRM subgraph serves unchanged. */
@@ -17,5 +17,8 @@ export function crmContractTypeDefs(): DocumentNode {
  * byte for byte (test/crm/contract-sdl.test.ts compares the live answers with it).
  */
 export function crmContractServedSdl(): string {
-  return printSubgraphSchema(buildSubgraphSchema({ typeDefs: crmContractTypeDefs() }));
+  // Ask the `_service` resolver itself: that is exactly what a subgraph answers.
+  const schema = buildSubgraphSchema({ typeDefs: crmContractTypeDefs() });
+  const field = schema.getQueryType()!.getFields()._service!;
+  return (field.resolve as () => { sdl: string })().sdl;
 }

@@ -35,6 +35,12 @@ export interface CrmRuntimeConfig {
   /** Key and channel prefix (tests pass uniquePrefix()). @default 'dialplane:' */
   keyPrefix?: string;
   breaker?: { failureThreshold?: number; openMs?: number };
+  /**
+   * Overrides the connector's batch loads in flight at once. Fewer means fuller batches (fewer CRM
+   * calls under load: arrivals wait for a slot and merge) at the cost of up to one CRM round trip
+   * of queueing; more means lower cold latency and more calls.
+   */
+  maxConcurrentBatches?: number;
   development?: boolean;
 }
 
@@ -73,7 +79,15 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
 
   const store = new ContactStore({ cache: contactCache, ttlMs: config.cacheTtlMs, retainMs: staleRetainMs });
   const phoneIndex = new PhoneIndex({ cache: phoneCache, ttlMs: config.phoneIndexTtlMs ?? 900_000, negativeTtlMs: config.cacheTtlMs });
-  const service = new ContactService({ connector, store, metrics: crmMetrics, log, batchWindowMs: config.batchWindowMs, breaker: config.breaker });
+  const service = new ContactService({
+    connector,
+    store,
+    metrics: crmMetrics,
+    log,
+    batchWindowMs: config.batchWindowMs,
+    maxConcurrentBatches: config.maxConcurrentBatches,
+    breaker: config.breaker,
+  });
   const changes = new ChangeHandler({ connector, store, phoneIndex, bus, markers: markerCache, metrics: crmMetrics, log });
   const resolvers = createContractResolvers({ connector, service, phoneIndex, metrics: crmMetrics, log });
 

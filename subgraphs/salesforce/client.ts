@@ -17,7 +17,7 @@ export const SALESFORCE_POLICY = {
   /** Ids per batch load: SOQL `IN (…)` lists travel in a GET URL, keep them well under URL limits. */
   maxIdsPerBatch: 200,
   /** Batch loads in flight at once (each makes up to three parallel calls). */
-  maxConcurrentBatches: 4,
+  maxConcurrentBatches: 2,
 } as const;
 
 /** Endpoint names, as the simulator counts them and our metrics label them. */
