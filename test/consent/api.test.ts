@@ -27,6 +27,13 @@ const RECORD = 'mutation($input: RecordConsentInput!) { recordConsent(input: $in
 const REVOKE = 'mutation($input: RevokeConsentInput!) { revokeConsent(input: $input) { eventId cursor created } }';
 const DNC = 'mutation($input: AddInternalDncInput!) { addInternalDnc(input: $input) { id scope revocation { cursor } } }';
 
+// One embedded database for the file: starting PGlite costs seconds on a busy machine.
+let shared: Database;
+beforeAll(async () => {
+  shared = await openConsentDatabase({});
+});
+afterAll(async () => shared?.close());
+
 describe('consent subgraph API (pglite)', () => {
   let consent: RunningConsentSubgraph;
   let bus: EventBus;
@@ -34,7 +41,7 @@ describe('consent subgraph API (pglite)', () => {
 
   beforeAll(async () => {
     bus = await createEventBus();
-    consent = await startConsentSubgraph(config(), { log: silentLogger, metrics: createMetrics('consent-test', { collectDefault: false }), bus, checker, now: () => NOW });
+    consent = await startConsentSubgraph(config(), { log: silentLogger, metrics: createMetrics('consent-test', { collectDefault: false }), bus, checker, db: shared, now: () => NOW });
     // Registry data downloaded 9 days ago for the area codes used below.
     for (const ac of ['212', '305', '404']) await markSynced(consent.db, 'national', ac, new Date('2026-06-01T00:00:00Z'));
     for (const list of ['state:FL', 'state:OK', 'state:LA', 'state:MA', 'state:CO', 'state:IN', 'state:MO', 'state:PA', 'state:TN', 'state:TX', 'state:WY']) {
@@ -113,6 +120,21 @@ describe('consent subgraph API (pglite)', () => {
     await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone) });
     const r = await gql(consent.url, CALL, { phone, purpose: 'MARKETING' });
     expect(r.data!.callPermission.reasons).toEqual(['NUMBER_REASSIGNED']);
+  });
+
+  it('a failing reassigned-number database fails closed', async () => {
+    const phone = '+12125550109';
+    await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone) });
+    checker.options.failing = true;
+    try {
+      const r = await gql(consent.url, CALL, { phone, purpose: 'MARKETING' });
+      expect(r.errors).toBeUndefined();
+      expect(r.data!.callPermission).toMatchObject({ allowed: false, reasons: ['COMPLIANCE_DATA_UNAVAILABLE'] });
+    } finally {
+      checker.options.failing = false;
+    }
+    const ok = await gql(consent.url, CALL, { phone, purpose: 'MARKETING' });
+    expect(ok.data!.callPermission.allowed).toBe(true);
   });
 
   it('addInternalDnc suppresses and revokes; a national DNC hit is reported', async () => {
@@ -216,19 +238,14 @@ describe('consent subgraph API (pglite)', () => {
 
 describe('consent subgraph fails closed', () => {
   let consent: RunningConsentSubgraph;
-  let db: Database;
   beforeAll(async () => {
-    db = await openConsentDatabase({});
-    // A database whose decision reads fail (as a lost connection would): everything else works.
-    const broken: Database = Object.create(db, {
-      query: { value: (sql: string, params?: unknown[]) => (sql.includes('FROM consent_ledger l') ? Promise.reject(new Error('connection lost')) : db.query(sql, params)) },
+    // The same database, but decision reads fail (as a lost connection would): everything else works.
+    const broken: Database = Object.create(shared, {
+      query: { value: (sql: string, params?: unknown[]) => (sql.includes('FROM consent_ledger l') ? Promise.reject(new Error('connection lost')) : shared.query(sql, params)) },
     });
     consent = await startConsentSubgraph(config(), { log: silentLogger, metrics: createMetrics('consent-broken', { collectDefault: false }), db: broken, now: () => NOW });
   });
-  afterAll(async () => {
-    await consent?.close();
-    await db?.close();
-  });
+  afterAll(async () => consent?.close());
 
   it('answers allowed:false with COMPLIANCE_DATA_UNAVAILABLE, never an error', async () => {
     const r = await gql(consent.url, CALL, { phone: '+12125550100', purpose: 'MARKETING' });
@@ -237,17 +254,5 @@ describe('consent subgraph fails closed', () => {
     const a = await gql(consent.url, AUTHORIZE, { input: { phone: '+12125550100', purpose: 'EMERGENCY' } });
     expect(a.errors).toBeUndefined();
     expect(a.data!.authorizeCall).toMatchObject({ allowed: false, reasons: ['COMPLIANCE_DATA_UNAVAILABLE'], reservation: null });
-  });
-
-  it('a failing reassigned-number database fails closed too', async () => {
-    const failing = await startConsentSubgraph(config(), { log: silentLogger, metrics: createMetrics('consent-rnd', { collectDefault: false }), checker: createSimulatedChecker({ failing: true }), now: () => NOW });
-    try {
-      await markSynced(failing.db, 'national', '212', new Date('2026-06-01T00:00:00Z'));
-      await gql(failing.url, RECORD, { input: WRITTEN_CONSENT('+12125550109') });
-      const r = await gql(failing.url, CALL, { phone: '+12125550109', purpose: 'MARKETING' });
-      expect(r.data!.callPermission).toMatchObject({ allowed: false, reasons: ['COMPLIANCE_DATA_UNAVAILABLE'] });
-    } finally {
-      await failing.close();
-    }
   });
 });
