@@ -15,7 +15,7 @@ import type {
 import { globalId } from '../../shared/crm/connector.js';
 import { normalizePhone } from '../../shared/phone.js';
 import type { HubspotObject, HubspotObjectType } from './client.js';
-import { normalizeCountry, normalizeState } from './location.js';
+import { normalizeCountry, normalizeState } from '../../shared/crm/location.js';
 import { hubspotTimeZoneToIana } from './timezone.js';
 
 /**

@@ -13,7 +13,7 @@ import {
   plainSummary,
   toCanonicalContact,
 } from '../../subgraphs/hubspot/mapping.js';
-import { normalizeCountry, normalizeState } from '../../subgraphs/hubspot/location.js';
+import { normalizeCountry, normalizeState } from '../../shared/crm/location.js';
 import { hubspotTimeZoneToIana } from '../../subgraphs/hubspot/timezone.js';
 
 /** A contact as HubSpot returns it when every requested property exists (null = empty). */
