@@ -2,8 +2,8 @@ import type { Database, Queryable } from '../../../shared/db.js';
 
 /**
  * The mirror of external do-not-call registries (National DNC per area code, state lists).
- * Imports stream numbers in batches through a staging table inside one transaction, so readers
- * see either the old list or the new one, and memory stays bounded by the batch size.
+ * Imports stream numbers in batches inside one transaction, so readers see either the old list or
+ * the new one, and memory stays bounded by the batch size.
  */
 
 export type ImportMode = 'full' | 'add' | 'delete';
@@ -41,37 +41,40 @@ export async function importRegistry(
   feed: (session: RegistryImportSession) => Promise<void>,
 ): Promise<ImportResult> {
   return db.transaction(async (tx) => {
-    await tx.query('CREATE TEMP TABLE IF NOT EXISTS dnc_staging (e164 text NOT NULL, area_code text NOT NULL) ON COMMIT DELETE ROWS');
     let numbers = 0;
+    let removed = 0;
+    // Area codes seen so far (at most ~400 in NANP): a full list clears each one the first time it
+    // appears, then its numbers go straight into the table, batch by batch.
+    const areaCodes = new Set<string>();
+    const clear = async (codes: string[]) => {
+      const fresh = codes.filter((c) => !areaCodes.has(c));
+      for (const c of fresh) areaCodes.add(c);
+      if (spec.mode === 'full' && fresh.length > 0) {
+        const del = await tx.query('DELETE FROM dnc_registry WHERE list = $1 AND area_code = ANY($2::text[])', [spec.list, fresh]);
+        removed += del.rowCount;
+      }
+    };
+    await clear(spec.areaCodes ?? []);
     await feed({
       async add(e164s) {
         if (e164s.length === 0) return;
-        await tx.query('INSERT INTO dnc_staging (e164, area_code) SELECT n, substr(n, 3, 3) FROM unnest($1::text[]) AS n', [e164s]);
+        await clear([...new Set(e164s.map((n) => n.slice(2, 5)))]);
+        if (spec.mode === 'delete') {
+          const del = await tx.query('DELETE FROM dnc_registry WHERE list = $1 AND e164 = ANY($2::text[])', [spec.list, e164s]);
+          removed += del.rowCount;
+        } else {
+          await tx.query(
+            'INSERT INTO dnc_registry (list, e164, area_code) SELECT $1::text, n, substr(n, 3, 3) FROM unnest($2::text[]) AS n ON CONFLICT DO NOTHING',
+            [spec.list, e164s],
+          );
+        }
         numbers += e164s.length;
       },
     });
-    const seen = await tx.query<{ area_code: string }>('SELECT DISTINCT area_code FROM dnc_staging');
-    const areaCodes = [...new Set([...seen.rows.map((r) => r.area_code), ...(spec.areaCodes ?? [])])].sort();
-    let removed = 0;
-    if (spec.mode === 'full') {
-      const del = await tx.query('DELETE FROM dnc_registry WHERE list = $1 AND area_code = ANY($2::text[])', [spec.list, areaCodes]);
-      removed = del.rowCount;
-      await tx.query(
-        'INSERT INTO dnc_registry (list, e164, area_code) SELECT DISTINCT $1::text, e164, area_code FROM dnc_staging ON CONFLICT DO NOTHING',
-        [spec.list],
-      );
-    } else if (spec.mode === 'add') {
-      await tx.query(
-        'INSERT INTO dnc_registry (list, e164, area_code) SELECT DISTINCT $1::text, e164, area_code FROM dnc_staging ON CONFLICT DO NOTHING',
-        [spec.list],
-      );
-    } else {
-      const del = await tx.query('DELETE FROM dnc_registry r USING dnc_staging s WHERE r.list = $1 AND r.e164 = s.e164', [spec.list]);
-      removed = del.rowCount;
-    }
+    const codes = [...areaCodes].sort();
     // State lists are not per area code: one sync row ('*') for the whole list. A change list
     // brings every subscribed area code of the list up to its download date.
-    const syncCodes = spec.list === 'national' ? areaCodes : ['*'];
+    const syncCodes = spec.list === 'national' ? codes : ['*'];
     await tx.query(
       `INSERT INTO dnc_sync (list, area_code, downloaded_at, kind) SELECT $1::text, c, $2::timestamptz, $3::text FROM unnest($4::text[]) AS c
        ON CONFLICT (list, area_code) DO UPDATE SET downloaded_at = GREATEST(dnc_sync.downloaded_at, EXCLUDED.downloaded_at),
@@ -84,7 +87,7 @@ export async function importRegistry(
         spec.downloadedAt,
       ]);
     }
-    return { numbers, areaCodes, removed };
+    return { numbers, areaCodes: codes, removed };
   });
 }
 
