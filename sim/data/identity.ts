@@ -32,9 +32,8 @@ export function identityOf(seedHash: number, crm: Crm, row: number): RecordIdent
     // Never duplicate a demo person: their phones must stay unique for the examples.
     const targetFirst = DEMO_RECORDS[targetCrm].length;
     const target = targetFirst + rng.int(row - firstRegular);
-    if (target < row || !crossCrm) {
-      return { person: identityOf(seedHash, targetCrm, target).person, duplicateOf: { crm: targetCrm, row: target } };
-    }
+    // target < row always holds (both CRMs have the same number of demo rows): resolution terminates.
+    return { person: identityOf(seedHash, targetCrm, target).person, duplicateOf: { crm: targetCrm, row: target } };
   }
   return { person: crm === 'salesforce' ? 2 * row : 2 * row + 1, duplicateOf: null };
 }

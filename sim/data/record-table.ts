@@ -71,7 +71,7 @@ export class RecordTable<T extends object> {
   }
 
   /** Appends a record with the next free id (any id field in `record` is replaced); returns the id. */
-  insert(record: Omit<T, never>): string {
+  insert(record: Omit<T, 'id' | 'Id'> & Partial<T>): string {
     const row = this.nextRow;
     this.writeRow(row, record as T);
     return this.source.idAt(row);

@@ -172,6 +172,8 @@ function buildContact(ctx: GeneratorContext, row: number): { record: SfRecord; t
   }
   const mobile = demo ? demo.mobile : mobileDigits && rng.chance(0.6) ? formatPhone(mobileDigits, rng.weighted(STYLE_WEIGHTS), rng) : null;
   const home = !demo && person.home && rng.chance(0.7) ? formatPhone(person.home, rng.weighted(STYLE_WEIGHTS), rng) : null;
+  // Now and then an office switchboard typed into OtherPhone: dialable, but not this person's line.
+  const other = !demo && rng.chance(0.03) ? formatPhone(nationalNumber(person.phoneArea.npa, rng), rng.weighted(STYLE_WEIGHTS), rng) : null;
 
   const hasAddress = demo !== undefined || rng.chance(0.88);
   const area = person.addressArea;
@@ -191,6 +193,7 @@ function buildContact(ctx: GeneratorContext, row: number): { record: SfRecord; t
     Phone: phone,
     MobilePhone: mobile,
     HomePhone: home,
+    OtherPhone: other,
     MailingStreet: hasAddress ? person.street : null,
     MailingCity: hasAddress ? person.addressPlace.city : null,
     MailingState: hasAddress ? (demo ? area.state : stateValue(area.state, rng)) : null,

@@ -2,7 +2,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   AREA_CODES, describeHubspotContact, describeSalesforceContact, generateHubspotDataset, generateSalesforceDataset,
-  HS_CALL_DISPOSITIONS, HS_DEAL_STAGES, HS_LIFECYCLE_STAGES, hubspotCalculatedPhoneProperties, phoneDigitsKey,
+  HS_CALL_DISPOSITIONS, HS_DEAL_STAGES, HS_LEAD_STATUSES, HS_LIFECYCLE_STAGES, hubspotCalculatedPhoneProperties, phoneDigitsKey,
   salesforceChecksum, SF_STAGES, type HubspotDataset, type SalesforceDataset, type SfRecord,
 } from '../../sim/data/index.js';
 
@@ -157,6 +157,8 @@ describe('sim data: messiness like real CRMs', () => {
     expect([...hsStages].sort()).toEqual(HS_DEAL_STAGES.map((s) => s.stage).sort());
     const lifecycle = new Set([...hs.contacts.values()].map((c) => c.properties.lifecyclestage));
     for (const stage of HS_LIFECYCLE_STAGES) expect(lifecycle, stage).toContain(stage);
+    const leadStatuses = new Set([...hs.contacts.values()].map((c) => c.properties.hs_lead_status));
+    for (const status of [...HS_LEAD_STATUSES, null]) expect(leadStatuses, String(status)).toContain(status);
   });
 
   it('has prior call activity with dispositions in both CRMs', () => {
