@@ -23,21 +23,26 @@ export class PropertySchema {
     this.apply([]);
   }
 
-  /** Applies the whole drift list (the admin API keeps it); returns the rules it could not apply. */
-  apply(rules: readonly DriftRule[]): string[] {
-    const rejected: string[] = [];
+  /**
+   * Applies the whole drift list (the admin API keeps it); returns why rules could not apply,
+   * with the index of each in `rules`.
+   */
+  apply(rules: readonly DriftRule[]): Array<{ index: number; reason: string }> {
+    const rejected: Array<{ index: number; reason: string }> = [];
     const renames = new Map<ObjectType, Map<string, string | null>>();
-    for (const rule of rules) {
+    const ruleIndex = new Map<string, number>();
+    rules.forEach((rule, index) => {
       const type = objectTypeOf(rule.object);
       const def = type && PROPERTY_DEFINITIONS[type].find((d) => d.name === rule.field);
       if (!type || !def) {
-        rejected.push(`${rule.object}.${rule.field}: no such HubSpot object/property`);
-        continue;
+        rejected.push({ index, reason: `${rule.object}.${rule.field}: no such HubSpot object/property` });
+        return;
       }
+      ruleIndex.set(`${type}.${rule.field}`, index);
       const perType = renames.get(type) ?? new Map<string, string | null>();
       perType.set(rule.field, rule.action === 'remove' ? null : rule.to!);
       renames.set(type, perType);
-    }
+    });
     for (const type of OBJECT_TYPES) {
       const byExternal = new Map<string, PropertyDefinition>();
       const externalOf = new Map<string, string>();
@@ -46,7 +51,12 @@ export class PropertySchema {
         const external = drift?.has(def.name) ? drift.get(def.name)! : def.name;
         if (external === null) continue;
         if (byExternal.has(external)) {
-          rejected.push(`${type}.${def.name}: renaming to ${external} clashes with an existing property`);
+          rejected.push({ index: ruleIndex.get(`${type}.${def.name}`) ?? -1, reason: `${type}.${def.name}: renaming to ${external} clashes with an existing property` });
+          // A refused rename leaves the property as it was.
+          if (!byExternal.has(def.name)) {
+            byExternal.set(def.name, def);
+            externalOf.set(def.name, def.name);
+          }
           continue;
         }
         byExternal.set(external, def);

@@ -150,8 +150,11 @@ export async function startHubspotSim(input: HubspotSimOptions): Promise<Hubspot
         store.reset();
       },
       driftChanged: (rules) => {
+        // The harness stores a rule before telling us; refuse the one just added if it cannot
+        // apply (400), and leave older refused ones ignored so later rules still work.
         const rejected = schema.apply(rules);
-        if (rejected.length > 0) throw new SimEditError(rejected.join('; '), 400);
+        const newest = rejected.find((r) => r.index === rules.length - 1);
+        if (newest) throw new SimEditError(newest.reason, 400);
       },
       edit: (edit) => portal!.edit(edit),
     },

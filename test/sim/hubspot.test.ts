@@ -399,6 +399,16 @@ describe('schema drift', () => {
     const back = await hubspot.crm.contacts.basicApi.getById('101', ['phone', 'email']);
     expect(back.properties).toMatchObject({ phone: '(415) 555-0100', email: 'ada@example.com' });
   });
+
+  it('refuses a drift rule for an unknown property (400) and still applies later ones', async () => {
+    await expect(sim.admin.setDrift({ object: 'contacts', field: 'no_such_field', action: 'remove' })).rejects.toMatchObject({ status: 400 });
+    await expect(sim.admin.setDrift({ object: 'contacts', field: 'phone', action: 'rename', to: 'email' })).rejects.toMatchObject({ status: 400 });
+    await sim.admin.setDrift({ object: 'contacts', field: 'firstname', action: 'remove' });
+    const res = await hubspot.crm.contacts.basicApi.getById('101', ['firstname', 'lastname', 'phone']);
+    expect(res.properties).not.toHaveProperty('firstname');
+    // The refused rename left `phone` alone.
+    expect(res.properties).toMatchObject({ lastname: 'Lovelace', phone: '(415) 555-0100' });
+  });
 });
 
 describe('errors and the wire', () => {
