@@ -45,7 +45,8 @@ export function buildCdcEvent(change: RecordChange, schema: SchemaView, replayId
     payload[f.apiName] = value;
     if (value === null && change.changeType === 'UPDATE') nulledFields.push(f.apiName);
   }
-  const commitTimestamp = typeof change.record.SystemModstamp === 'number' ? change.record.SystemModstamp : Date.now();
+  const stamp = change.record.SystemModstamp;
+  const commitTimestamp = typeof stamp === 'string' ? Date.parse(stamp.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : Date.now();
   return {
     schema: `dialplane-sim-${change.object}ChangeEvent`,
     payload: {

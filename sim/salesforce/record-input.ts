@@ -1,6 +1,6 @@
 import { SfError } from './sf-error.js';
 import type { ApiField, ObjectView, SchemaView } from './schema-view.js';
-import type { SalesforceStore, SfRecord } from './store.js';
+import type { SalesforceStore, SfValues } from './store.js';
 import { toStored } from './store.js';
 import { looksLikeId, to18 } from './record-ids.js';
 
@@ -22,11 +22,11 @@ export function parseRecordInput(
   mode: WriteMode,
   ctx: { schema: SchemaView; store: SalesforceStore },
   ignore: readonly string[] = ['attributes'],
-): SfRecord {
+): SfValues {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new SfError(400, 'JSON_PARSER_ERROR', `Cannot deserialize instance of ${view.def.name} from ${Array.isArray(body) ? 'START_ARRAY' : 'VALUE_STRING'} value`);
   }
-  const values: SfRecord = {};
+  const values: SfValues = {};
   const readOnly: string[] = [];
   for (const [key, raw] of Object.entries(body as Record<string, unknown>)) {
     if (ignore.includes(key)) continue;
@@ -54,7 +54,7 @@ export function parseRecordInput(
   return values;
 }
 
-function checkValue(view: ObjectView, f: ApiField, raw: unknown, ctx: { schema: SchemaView; store: SalesforceStore }): SfRecord[string] {
+function checkValue(view: ObjectView, f: ApiField, raw: unknown, ctx: { schema: SchemaView; store: SalesforceStore }): SfValues[string] {
   const { def, apiName } = f;
   if (raw === null) {
     if (!def.nillable && def.type !== 'boolean') {

@@ -10,6 +10,7 @@ export function sfDateTime(ms: number): string {
 
 export function formatValue(type: FieldType, v: SfValue | undefined): SfValue {
   if (v === undefined) return null;
+  // Stored datetimes are already in Salesforce's format; numbers (ms) are formatted.
   if (type === 'datetime' && typeof v === 'number') return sfDateTime(v);
   return v;
 }

@@ -196,7 +196,31 @@ const task: SObjectDef = {
   childRelationships: [],
 };
 
-export const SOBJECTS: Record<string, SObjectDef> = { Contact: contact, Opportunity: opportunity, Task: task };
+const account: SObjectDef = {
+  name: 'Account',
+  label: 'Account',
+  labelPlural: 'Accounts',
+  keyPrefix: '001',
+  fields: [
+    { ...idField(), label: 'Account ID' },
+    f('Name', 'string', { label: 'Account Name', length: 255, nillable: false, required: true }),
+    f('Type', 'picklist', { picklist: ['Prospect', 'Customer - Direct', 'Customer - Channel', 'Channel Partner / Reseller', 'Installation Partner', 'Technology Partner', 'Other'] }),
+    f('Industry', 'picklist', { picklist: ['Agriculture', 'Banking', 'Construction', 'Education', 'Healthcare', 'Insurance', 'Manufacturing', 'Retail', 'Technology', 'Other'] }),
+    f('Phone', 'phone', { label: 'Account Phone', length: 40 }),
+    f('BillingStreet', 'textarea', { length: 255 }),
+    f('BillingCity', 'string', { length: 40 }),
+    f('BillingState', 'string', { label: 'Billing State/Province', length: 80 }),
+    f('BillingPostalCode', 'string', { length: 20 }),
+    f('BillingCountry', 'string', { length: 80 }),
+    ...systemFields(),
+  ],
+  childRelationships: [
+    { relationshipName: 'Contacts', childSObject: 'Contact', field: 'AccountId' },
+    { relationshipName: 'Opportunities', childSObject: 'Opportunity', field: 'AccountId' },
+  ],
+};
+
+export const SOBJECTS: Record<string, SObjectDef> = { Account: account, Contact: contact, Opportunity: opportunity, Task: task };
 
 /** Case-insensitive object lookup, as Salesforce resolves names. */
 export function findSObject(name: string): SObjectDef | undefined {

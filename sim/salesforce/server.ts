@@ -6,12 +6,12 @@ import { faultConfig } from '../common/faults.js';
 import { rateLimitConfig } from '../common/rate-limiter.js';
 import { deliveryRetryConfig } from '../common/change-delivery.js';
 import { SchemaView } from './schema-view.js';
-import { SalesforceStore, type SalesforceSeed } from './store.js';
+import { SalesforceStore } from './store.js';
+import { generateSalesforceDataset, type SalesforceDataset } from '../data/index.js';
 import { SfError, sfErrorResponse, SF_CONTENT_TYPE } from './sf-error.js';
 import { handleTokenRequest, type Session } from './oauth.js';
 import { buildCdcEvent } from './change-events.js';
 import { applySalesforceEdit } from './edits.js';
-import { fixtureSalesforceDataset } from './fixture-dataset.js';
 import * as rest from './rest-handlers.js';
 
 export const salesforceSimOptions = z.object({
@@ -42,8 +42,8 @@ export const salesforceSimOptions = z.object({
   instanceUrl: z.string().url().optional(),
 });
 export type SalesforceSimOptions = z.input<typeof salesforceSimOptions> & {
-  /** Seed data; defaults to the deterministic fixture for (seed, contacts). Called again on reset. */
-  dataset?: () => SalesforceSeed;
+  /** Seed data; defaults to sim/data's generated org for (seed, contacts). Reset drops its writes. */
+  dataset?: SalesforceDataset;
   random?: () => number;
 };
 
@@ -66,7 +66,7 @@ const API = '/services/data/:version';
  */
 export async function startSalesforceSim(input: SalesforceSimOptions = {}): Promise<SalesforceSim> {
   const opts = salesforceSimOptions.parse(input);
-  const dataset = input.dataset ?? (() => fixtureSalesforceDataset(opts.seed, opts.contacts));
+  const dataset = input.dataset ?? generateSalesforceDataset({ seed: opts.seed, contacts: opts.contacts });
   const schema = new SchemaView();
   const sessions = new Map<string, Session>();
   for (const token of opts.staticAccessTokens) sessions.set(token, { userId: '005Dp0000000002AAA', issuedAt: Date.now() });
@@ -78,12 +78,11 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
 
   // eslint-disable-next-line prefer-const
   let sim: ReturnType<typeof createSimServer>;
-  const store = new SalesforceStore(schema, (change) => {
+  const store = new SalesforceStore(schema, dataset, opts.seed, (change) => {
     const event = buildCdcEvent(change, schema, ++replayId, version);
     const body = JSON.stringify(event);
     sim.delivery.send(`${change.object}ChangeEvent`, () => ({ body, headers: {} }));
   });
-  store.load(dataset());
 
   const ctx: rest.SalesforceContext = {
     schema,
@@ -157,7 +156,7 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
     },
     admin: {
       resetData() {
-        store.load(dataset());
+        store.reset();
         ctx.cursors.clear();
         apiUsage = 0;
       },

@@ -3,7 +3,7 @@ import { renderAt, SoqlParser, SoqlSyntaxError, type Condition, type FieldRef, t
 import type { ApiField, ObjectView, SchemaView } from './schema-view.js';
 import type { SalesforceStore, SfRecord, SfValue } from './store.js';
 import { to18 } from './record-ids.js';
-import { formatValue, recordUrl } from './record-output.js';
+import { formatValue, recordUrl, sfDateTime } from './record-output.js';
 
 export interface QueryResult {
   object: ObjectView;
@@ -59,7 +59,8 @@ export function runSoql(statement: string, ctx: QueryContext): QueryResult {
     }
     candidates = found;
   } else {
-    candidates = ctx.store.all(object.def.name);
+    const since = query.where ? modstampLowerBound(query.where, object) : null;
+    candidates = (since ? ctx.store.modifiedAfter(object.def.name, since) : null) ?? ctx.store.all(object.def.name);
   }
   const rows = compiled.select(candidates);
   return { object, countOnly: compiled.countOnly, rows, project: compiled.project };
@@ -248,8 +249,8 @@ function keyOf(f: ApiField): (v: SfValue) => string | number | boolean {
     case 'currency':
     case 'percent':
     case 'int':
-    case 'datetime':
       return (v) => v as number | boolean;
+    case 'datetime':
     case 'date':
       return (v) => String(v);
     default:
@@ -275,7 +276,8 @@ function literalKey(lit: Literal, f: ApiField, statement: string, ref: FieldRef)
     case 'int':
       return lit.kind === 'number' ? lit.value : bad('double');
     case 'datetime':
-      return lit.kind === 'datetime' ? lit.ms : bad('dateTime');
+      // Stored datetimes share one fixed UTC format, so they compare correctly as strings.
+      return lit.kind === 'datetime' ? sfDateTime(lit.ms) : bad('dateTime');
     case 'date':
       return lit.kind === 'date' ? lit.value : bad('date');
     case 'id':
@@ -320,6 +322,21 @@ function candidateIds(cond: Condition, object: ObjectView): string[] | null {
     for (const item of cond.items) {
       const ids = candidateIds(item, object);
       if (ids) return ids;
+    }
+  }
+  return null;
+}
+
+/** `SystemModstamp > t` / `>= t` (or LastModifiedDate) at the top or under AND, as an ISO string. */
+function modstampLowerBound(cond: Condition, object: ObjectView): string | null {
+  if (cond.kind === 'compare' && (cond.op === '>' || cond.op === '>=') && cond.value.kind === 'datetime') {
+    const name = object.byApiName.get(cond.field.name.toLowerCase())?.def.name;
+    if (name === 'SystemModstamp' || name === 'LastModifiedDate') return new Date(cond.value.ms).toISOString();
+  }
+  if (cond.kind === 'and') {
+    for (const item of cond.items) {
+      const bound = modstampLowerBound(item, object);
+      if (bound) return bound;
     }
   }
   return null;

@@ -1,13 +1,17 @@
+import { datasetEpochMs, phoneDigitsKey, resetDataset, type EqualityIndex, type SalesforceDataset, type SfRecord as DataRecord } from '../data/index.js';
 import { OPPORTUNITY_STAGES, type FieldDef } from './schema.js';
 import type { SchemaView } from './schema-view.js';
-import { createdRecordId, to18 } from './record-ids.js';
+import { to18 } from './record-ids.js';
+import { sfDateTime } from './record-output.js';
 
-/** Stored values: datetimes as epoch ms (compared often, formatted on output), dates as `YYYY-MM-DD`. */
+/** Stored values use API names and Salesforce's formats (datetimes as `2024-05-01T12:00:00.000+0000`). */
 export type SfValue = string | number | boolean | null;
-export type SfRecord = Record<string, SfValue>;
+export type SfRecord = Readonly<Record<string, SfValue>>;
+/** A record being built or patched. */
+export type SfValues = Record<string, SfValue>;
 
-/** Seed records use API field names and Salesforce's string formats for datetimes. */
-export type SalesforceSeed = Record<'Contact' | 'Opportunity' | 'Task', Record<string, unknown>[]>;
+export const SF_OBJECTS = ['Account', 'Contact', 'Opportunity', 'Task'] as const;
+export type SfObjectName = (typeof SF_OBJECTS)[number];
 
 export type ChangeType = 'CREATE' | 'UPDATE';
 
@@ -22,116 +26,98 @@ export interface RecordChange {
   origin: 'api' | 'ui';
 }
 
-export const SIM_USER_ID = '005Dp0000000001AAA';
-const INTEGRATION_USER_ID = '005Dp0000000002AAA';
+export const SIM_USER_ID = '005Dp0000000000IAA';
+export const INTEGRATION_USER_ID = '005Dp0000000009IAA';
 
 const PHONE_FIELDS = ['Phone', 'MobilePhone', 'HomePhone', 'OtherPhone'];
 
-/**
- * Normalises a stored phone string for format-insensitive search: digits only, extension
- * dropped, a leading US/CA country code `1` dropped. `(415) 555-0100`, `+1 415.555.0100` and
- * `4155550100 x12` all become `4155550100`.
- */
+/** Digits-only phone key for format-insensitive search (shared with the data generator). */
 export function phoneSearchKey(raw: string): string {
-  const withoutExt = raw.replace(/\s*(?:x|ext\.?|extension|#)\s*\d+\s*$/i, '');
-  let digits = withoutExt.replace(/\D/g, '');
-  if (digits.length === 11 && digits.startsWith('1')) digits = digits.slice(1);
-  return digits;
+  return phoneDigitsKey(raw) ?? '';
 }
 
 /**
- * The org's records. Maps keep insertion order, which is the order an unsorted SOQL query
- * returns. Secondary indexes (child lookups, external ids, phone search) are built on first use
- * and maintained on every write afterwards.
+ * The org's records, on top of the data generator's lazy RecordTables (generated rows cost no
+ * memory until written; writes go to an overlay that reset drops). Secondary lookups (child
+ * records, external ids, phone search) are the tables' equality indexes, built on first use and
+ * kept current on every write.
  */
 export class SalesforceStore {
-  private tables = new Map<string, Map<string, SfRecord>>();
-  private created = 0;
-  private childIndex = new Map<string, Map<string, Set<string>>>();
-  private extIndex = new Map<string, Map<string, string>>();
-  private phoneIndex: Map<string, Set<string>> | null = null;
+  private readonly indexes = new Map<string, EqualityIndex<DataRecord>>();
   private clock = 0;
+  private readonly epochMs: number;
 
   constructor(
     private readonly schema: SchemaView,
+    private readonly data: SalesforceDataset,
+    seed: number | string,
     private readonly onChange: (change: RecordChange) => void,
-  ) {}
-
-  load(seed: SalesforceSeed): void {
-    this.tables = new Map();
-    this.childIndex = new Map();
-    this.extIndex = new Map();
-    this.phoneIndex = null;
-    this.created = 0;
-    for (const objectName of ['Contact', 'Opportunity', 'Task'] as const) {
-      const view = this.schema.object(objectName)!;
-      const table = new Map<string, SfRecord>();
-      for (const raw of seed[objectName] ?? []) {
-        const rec: SfRecord = {};
-        for (const [k, v] of Object.entries(raw)) {
-          if (k === 'attributes') continue;
-          let def = view.def.fields.find((x) => x.name === k);
-          if (!def) {
-            def = inferField(k, v);
-            this.schema.addField(objectName, def);
-          }
-          rec[def.name] = toStored(def, v);
-        }
-        const id = to18(String(rec.Id));
-        rec.Id = id;
-        derive(objectName, rec);
-        table.set(id, rec);
+  ) {
+    this.epochMs = datasetEpochMs(seed);
+    // Fields the generator emits that the standard schema lacks become custom fields.
+    for (const object of SF_OBJECTS) {
+      const first = data[object].values().next();
+      if (first.done) continue;
+      const view = schema.object(object)!;
+      for (const [k, v] of Object.entries(first.value)) {
+        if (!view.def.fields.some((x) => x.name === k)) schema.addField(object, inferField(k, v));
       }
-      this.tables.set(objectName, table);
     }
+    schema.apply([]);
+  }
+
+  /** Drops every write (POST /__sim/reset). */
+  reset(): void {
+    resetDataset(this.data);
   }
 
   size(object: string): number {
-    return this.tables.get(object)?.size ?? 0;
+    return this.table(object)?.size ?? 0;
   }
 
   get(object: string, id: string): SfRecord | undefined {
-    return this.tables.get(object)?.get(to18(id));
+    const table = this.table(object);
+    if (!table || (id.length !== 15 && id.length !== 18)) return undefined;
+    return table.get(to18(id));
   }
 
-  all(object: string): IterableIterator<SfRecord> {
-    return (this.tables.get(object) ?? new Map<string, SfRecord>()).values();
+  all(object: string): Iterable<SfRecord> {
+    return this.table(object)?.values() ?? [];
+  }
+
+  /**
+   * Records modified after `iso` when that can be answered from the write overlay alone (every
+   * generated record predates the dataset epoch), else null. Keeps incremental-sync queries
+   * (`SystemModstamp > …`) cheap on a million-row org.
+   */
+  modifiedAfter(object: string, iso: string): Iterable<SfRecord> | null {
+    const table = this.table(object);
+    if (!table || Date.parse(iso.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) < this.epochMs) return null;
+    return table.written();
   }
 
   /** Children of `parentId` through `childObject.fkField` (e.g. Task.WhoId). */
   children(childObject: string, fkField: string, parentId: string): SfRecord[] {
-    const index = this.childIndexFor(childObject, fkField);
-    const ids = index.get(to18(parentId));
-    if (!ids) return [];
-    const table = this.tables.get(childObject)!;
-    const out: SfRecord[] = [];
-    for (const id of ids) {
-      const r = table.get(id);
-      if (r) out.push(r);
-    }
-    return out;
+    return this.index(childObject, fkField, (r) => (typeof r[fkField] === 'string' ? (r[fkField] as string) : null)).lookup(to18(parentId));
   }
 
   findByExternalId(object: string, field: string, value: string): SfRecord | undefined {
-    const id = this.extIndexFor(object, field).get(value.toLowerCase());
-    return id ? this.get(object, id) : undefined;
+    return this.index(object, `ext:${field}`, (r) => (typeof r[field] === 'string' && r[field] ? (r[field] as string).toLowerCase() : null)).lookup(value.toLowerCase())[0];
   }
 
   /** Contacts whose phone fields normalise to the same digits as `term`. */
   findContactsByPhone(term: string): SfRecord[] {
-    const index = this.phoneIndexFor();
-    const ids = index.get(phoneSearchKey(term));
-    if (!ids) return [];
-    return [...ids].map((id) => this.get('Contact', id)!).filter(Boolean);
+    const key = phoneSearchKey(term);
+    if (key.length < 4) return [];
+    return this.index('Contact', 'phones', (r) => PHONE_FIELDS.map((f) => (typeof r[f] === 'string' ? phoneDigitsKey(r[f] as string) : null))).lookup(key);
   }
 
   /** Inserts a record (values already validated, internal names). Returns the new id. */
-  insert(object: string, values: SfRecord, origin: RecordChange['origin'] = 'api'): string {
+  insert(object: string, values: Record<string, SfValue>, origin: RecordChange['origin'] = 'api'): string {
     const view = this.schema.object(object)!;
-    const id = createdRecordId(view.def.keyPrefix, ++this.created);
     const now = this.now();
-    const rec: SfRecord = { Id: id };
-    for (const fd of view.def.fields) if (fd.type === 'boolean') rec[fd.name] = false;
+    const rec: Record<string, SfValue> = {};
+    for (const fd of view.def.fields) rec[fd.name] = fd.type === 'boolean' ? false : null;
     if (object === 'Task') {
       rec.Status = 'Not Started';
       rec.Priority = 'Normal';
@@ -144,138 +130,74 @@ export class SalesforceStore {
     rec.CreatedDate = now;
     rec.LastModifiedDate = now;
     rec.SystemModstamp = now;
+    rec.IsDeleted = false;
     derive(object, rec);
-    this.tables.get(object)!.set(id, rec);
-    this.indexInsert(object, rec);
-    if (object === 'Task') this.touchLastActivity(rec);
-    const changedFields = Object.keys(rec).filter((k) => rec[k] !== null && k !== 'Id');
-    this.onChange({ object, id, changeType: 'CREATE', changedFields, record: rec, origin });
+    const table = this.table(object)!;
+    delete rec.Id;
+    const id = table.insert(rec as unknown as DataRecord);
+    const stored = table.get(id)!;
+    if (object === 'Task') this.touchLastActivity(stored);
+    const changedFields = Object.keys(stored).filter((k) => stored[k] !== null && k !== 'Id');
+    this.onChange({ object, id, changeType: 'CREATE', changedFields, record: stored, origin });
     return id;
   }
 
   /** Applies changes; returns the names that really changed (none → no event, no modstamp bump). */
-  update(object: string, id: string, values: SfRecord, origin: RecordChange['origin'] = 'api'): string[] {
-    const rec = this.get(object, id);
-    if (!rec) throw new Error(`no ${object} ${id}`);
-    const before = { ...rec };
-    this.indexRemove(object, rec);
-    Object.assign(rec, values);
-    derive(object, rec);
-    const changed = Object.keys(rec).filter((k) => rec[k] !== before[k]);
-    if (changed.length > 0) {
-      const now = this.now();
-      rec.LastModifiedDate = now;
-      rec.SystemModstamp = now;
-      rec.LastModifiedById = origin === 'api' ? INTEGRATION_USER_ID : SIM_USER_ID;
-      changed.push('LastModifiedDate', 'SystemModstamp');
-    }
-    this.indexInsert(object, rec);
-    if (changed.length > 0) {
-      if (object === 'Task') this.touchLastActivity(rec);
-      this.onChange({ object, id: rec.Id as string, changeType: 'UPDATE', changedFields: changed, record: rec, origin });
-    }
+  update(object: string, id: string, values: Record<string, SfValue>, origin: RecordChange['origin'] = 'api'): string[] {
+    const table = this.table(object);
+    const before = table?.get(to18(id));
+    if (!table || !before) throw new Error(`no ${object} ${id}`);
+    const next: Record<string, SfValue> = { ...before, ...values };
+    derive(object, next);
+    const changed = Object.keys(next).filter((k) => next[k] !== before[k]);
+    if (changed.length === 0) return changed;
+    const now = this.now();
+    next.LastModifiedDate = now;
+    next.SystemModstamp = now;
+    next.LastModifiedById = origin === 'api' ? INTEGRATION_USER_ID : SIM_USER_ID;
+    changed.push('LastModifiedDate', 'SystemModstamp');
+    table.set(before.Id, next as unknown as DataRecord);
+    const stored = table.get(before.Id)!;
+    if (object === 'Task') this.touchLastActivity(stored);
+    this.onChange({ object, id: before.Id, changeType: 'UPDATE', changedFields: changed, record: stored, origin });
     return changed;
   }
 
-  /** Strictly increasing timestamps, so `SystemModstamp > last seen` never misses a write. */
-  private now(): number {
-    const t = Date.now();
-    this.clock = t > this.clock ? t : this.clock + 1;
-    return this.clock;
+  private table(object: string) {
+    return (SF_OBJECTS as readonly string[]).includes(object) ? this.data[object as SfObjectName] : undefined;
   }
 
+  private index(object: string, name: string, keyOf: (r: DataRecord) => string | null | readonly (string | null)[]): EqualityIndex<DataRecord> {
+    const key = `${object}.${name}`;
+    let index = this.indexes.get(key);
+    if (!index) {
+      index = this.table(object)!.createIndex(keyOf);
+      this.indexes.set(key, index);
+    }
+    return index;
+  }
+
+  /** Strictly increasing timestamps, so `SystemModstamp > last seen` never misses a write. */
+  private now(): string {
+    const t = Date.now();
+    this.clock = t > this.clock ? t : this.clock + 1;
+    return sfDateTime(this.clock);
+  }
+
+  /** Salesforce rolls a completed activity's date up to the contact (no change event for it). */
   private touchLastActivity(task: SfRecord): void {
     const who = task.WhoId;
     const date = task.ActivityDate;
     if (typeof who !== 'string' || typeof date !== 'string') return;
     const contact = this.get('Contact', who);
-    if (contact && (contact.LastActivityDate === null || contact.LastActivityDate === undefined || String(contact.LastActivityDate) < date)) {
-      contact.LastActivityDate = date;
+    if (contact && (typeof contact.LastActivityDate !== 'string' || contact.LastActivityDate < date)) {
+      this.data.Contact.update(contact.Id as string, { LastActivityDate: date } as Partial<DataRecord>);
     }
   }
-
-  private childIndexFor(object: string, field: string): Map<string, Set<string>> {
-    const key = `${object}.${field}`;
-    let index = this.childIndex.get(key);
-    if (!index) {
-      index = new Map();
-      for (const rec of this.all(object)) addTo(index, rec[field], rec.Id as string);
-      this.childIndex.set(key, index);
-    }
-    return index;
-  }
-
-  private extIndexFor(object: string, field: string): Map<string, string> {
-    const key = `${object}.${field}`;
-    let index = this.extIndex.get(key);
-    if (!index) {
-      index = new Map();
-      for (const rec of this.all(object)) {
-        const v = rec[field];
-        if (typeof v === 'string' && v) index.set(v.toLowerCase(), rec.Id as string);
-      }
-      this.extIndex.set(key, index);
-    }
-    return index;
-  }
-
-  private phoneIndexFor(): Map<string, Set<string>> {
-    if (!this.phoneIndex) {
-      this.phoneIndex = new Map();
-      for (const rec of this.all('Contact')) this.indexPhones(rec, true);
-    }
-    return this.phoneIndex;
-  }
-
-  private indexPhones(rec: SfRecord, add: boolean): void {
-    if (!this.phoneIndex) return;
-    for (const f of PHONE_FIELDS) {
-      const v = rec[f];
-      if (typeof v !== 'string' || !v) continue;
-      const key = phoneSearchKey(v);
-      if (key.length < 4) continue;
-      if (add) addTo(this.phoneIndex, key, rec.Id as string);
-      else this.phoneIndex.get(key)?.delete(rec.Id as string);
-    }
-  }
-
-  private indexInsert(object: string, rec: SfRecord): void {
-    this.maintain(object, rec, true);
-  }
-
-  private indexRemove(object: string, rec: SfRecord): void {
-    this.maintain(object, rec, false);
-  }
-
-  private maintain(object: string, rec: SfRecord, add: boolean): void {
-    const id = rec.Id as string;
-    for (const [key, index] of this.childIndex) {
-      const [obj, field] = key.split('.');
-      if (obj !== object) continue;
-      if (add) addTo(index, rec[field], id);
-      else if (typeof rec[field] === 'string') index.get(rec[field] as string)?.delete(id);
-    }
-    for (const [key, index] of this.extIndex) {
-      const [obj, field] = key.split('.');
-      const v = rec[field];
-      if (obj !== object || typeof v !== 'string' || !v) continue;
-      if (add) index.set(v.toLowerCase(), id);
-      else index.delete(v.toLowerCase());
-    }
-    if (object === 'Contact') this.indexPhones(rec, add);
-  }
-}
-
-function addTo(index: Map<string, Set<string>>, key: SfValue | undefined, id: string): void {
-  if (typeof key !== 'string' || !key) return;
-  const k = key.length === 15 ? to18(key) : key;
-  let set = index.get(k);
-  if (!set) index.set(k, (set = new Set()));
-  set.add(id);
 }
 
 /** Fields Salesforce computes itself. */
-function derive(object: string, rec: SfRecord): void {
+function derive(object: string, rec: Record<string, SfValue>): void {
   if (object === 'Contact') {
     rec.Name = [rec.FirstName, rec.LastName].filter((x) => typeof x === 'string' && x).join(' ');
   } else if (object === 'Opportunity') {
@@ -296,9 +218,8 @@ function derive(object: string, rec: SfRecord): void {
 export function toStored(def: FieldDef, v: unknown): SfValue {
   if (v === null || v === undefined) return null;
   if (def.type === 'datetime') {
-    if (typeof v === 'number') return v;
-    const ms = Date.parse(String(v).replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-    return Number.isNaN(ms) ? null : ms;
+    const ms = typeof v === 'number' ? v : Date.parse(String(v).replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+    return Number.isNaN(ms) ? null : sfDateTime(ms);
   }
   if (def.type === 'id' || def.type === 'reference') return to18(String(v));
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;

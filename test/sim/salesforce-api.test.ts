@@ -1,7 +1,13 @@
 import jsforce, { Connection } from 'jsforce';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSalesforceSim, type SalesforceSim } from '../../sim/salesforce/server.js';
-import { fixtureSalesforceDataset } from '../../sim/salesforce/fixture-dataset.js';
+import { generateSalesforceDataset } from '../../sim/data/index.js';
+
+/** The generated org as plain arrays, for expectations. */
+function orgData(seed: number, contacts: number) {
+  const d = generateSalesforceDataset({ seed, contacts });
+  return { Contact: [...d.Contact.values()], Opportunity: [...d.Opportunity.values()], Task: [...d.Task.values()] };
+}
 
 // Everything here goes through jsforce unchanged, pointed at the simulator by URL.
 let sim: SalesforceSim;
@@ -93,14 +99,15 @@ describe('Salesforce sim: SOQL', () => {
   });
 
   it('supports Id IN, phone equality, SystemModstamp >, AND/OR, ORDER BY, LIMIT, OFFSET, COUNT()', async () => {
-    const seed = fixtureSalesforceDataset(1, CONTACTS).Contact;
+    const seed = orgData(1, CONTACTS).Contact;
     const ids = seed.slice(0, 3).map((c) => String(c.Id));
     const byId = await conn.query(`SELECT Id, LastName FROM Contact WHERE Id IN ('${ids.join("','")}') ORDER BY Id DESC`);
     expect(byId.records.map((r) => r.Id)).toEqual([...ids].sort().reverse());
 
-    const phone = String(seed[5].Phone);
-    const exact = await conn.query(`SELECT Id, Phone FROM Contact WHERE Phone = '${phone.replace(/'/g, "\\'")}'`);
-    expect(exact.records.map((r) => r.Id)).toContain(seed[5].Id);
+    const withPhone = seed.find((c) => typeof c.Phone === 'string' && !c.Phone.includes("'"))!;
+    const phone = String(withPhone.Phone);
+    const exact = await conn.query(`SELECT Id, Phone FROM Contact WHERE Phone = '${phone}'`);
+    expect(exact.records.map((r) => r.Id)).toContain(withPhone.Id);
     // SOQL equality matches the stored string only, as in real orgs.
     const digits = phone.replace(/\D/g, '');
     expect((await conn.query(`SELECT Id FROM Contact WHERE Phone = '${digits}x'`)).totalSize).toBe(0);
@@ -126,7 +133,7 @@ describe('Salesforce sim: SOQL', () => {
   });
 
   it('returns child subqueries (Opportunities, Tasks) with null for none', async () => {
-    const data = fixtureSalesforceDataset(1, CONTACTS);
+    const data = orgData(1, CONTACTS);
     const withOpp = String(data.Opportunity[0].ContactId);
     const res = await conn.query(`SELECT Id, (SELECT Id, StageName, IsClosed FROM Opportunities ORDER BY CloseDate DESC LIMIT 1), (SELECT Id FROM Tasks WHERE Status = 'Completed') FROM Contact WHERE Id = '${withOpp}'`);
     const rec = res.records[0] as Record<string, any>;
@@ -151,14 +158,14 @@ describe('Salesforce sim: SOQL', () => {
 
 describe('Salesforce sim: sObjects', () => {
   it('retrieves many through sObject Collections (describe first when no fields), null for missing', async () => {
-    const seed = fixtureSalesforceDataset(1, CONTACTS).Contact;
+    const seed = orgData(1, CONTACTS).Contact;
     const ids = seed.slice(0, 4).map((c) => String(c.Id));
     await sim.admin.reset('stats');
     const missing = '003Dp0000000zzzAAA';
     const got = await conn.retrieve('Contact', [...ids, missing]);
     expect(got).toHaveLength(5);
     expect(got[4]).toBeNull();
-    expect(got.slice(0, 4).map((r) => r!.Id)).toEqual(ids);
+    expect((got as ({ Id: string } | null)[]).slice(0, 4).map((r) => r!.Id)).toEqual(ids);
     expect((got[0] as Record<string, unknown>).Dialplane_Key__c).toBeUndefined();
     expect(await sim.admin.count('sobject.describe')).toBe(1);
     expect(await sim.admin.count('collections.retrieve')).toBe(1);
@@ -177,7 +184,7 @@ describe('Salesforce sim: sObjects', () => {
 
   it('describes objects (global list, fields, external id) and 404s unknown ones', async () => {
     const global = await conn.describeGlobal();
-    expect(global.sobjects.map((s) => s.name).sort()).toEqual(['Contact', 'Opportunity', 'Task']);
+    expect(global.sobjects.map((s) => s.name).sort()).toEqual(['Account', 'Contact', 'Opportunity', 'Task']);
     const task = await conn.describe('Task');
     const key = task.fields.find((f) => f.name === 'Dialplane_Key__c')!;
     expect(key).toMatchObject({ externalId: true, unique: true, custom: true, type: 'string', soapType: 'xsd:string' });
@@ -189,7 +196,7 @@ describe('Salesforce sim: sObjects', () => {
   });
 
   it('creates (twice = two records), updates and upserts by external id (201 then 200)', async () => {
-    const who = String(fixtureSalesforceDataset(1, CONTACTS).Contact[0].Id);
+    const who = String(orgData(1, CONTACTS).Contact[0].Id);
     const task = { Subject: 'Call', WhoId: who, TaskSubtype: 'Call', CallDisposition: 'Connected', Status: 'Completed', ActivityDate: '2024-06-01' };
     const a = await conn.sobject('Task').create(task);
     const b = await conn.sobject('Task').create(task);
@@ -220,7 +227,7 @@ describe('Salesforce sim: sObjects', () => {
   });
 
   it('creates, updates and upserts many through sObject Collections, honouring allOrNone', async () => {
-    const who = String(fixtureSalesforceDataset(1, CONTACTS).Contact[1].Id);
+    const who = String(orgData(1, CONTACTS).Contact[1].Id);
     const made = await conn.sobject('Task').create([{ Subject: 'a', WhoId: who }, { Subject: 'b', WhoId: who }, { Subject: 'c', Bogus: 1 }]);
     expect(made.map((r) => r.success)).toEqual([true, true, false]);
     expect((made[2] as { errors: { statusCode: string }[] }).errors[0].statusCode).toBe('INVALID_FIELD');
@@ -246,22 +253,22 @@ describe('Salesforce sim: sObjects', () => {
 
 describe('Salesforce sim: SOSL phone search', () => {
   it('finds a contact whatever format the phone was stored or searched in', async () => {
-    const who = await conn.sobject('Contact').create({ LastName: 'Formatted', Phone: '(415) 555-0100', MobilePhone: '+1 415.555.0199' });
-    const byDigits = await conn.search('FIND {4155550100} IN PHONE FIELDS RETURNING Contact(Id, Phone, MobilePhone)');
+    const who = await conn.sobject('Contact').create({ LastName: 'Formatted', Phone: '(907) 201-9981', MobilePhone: '+1 907.201.9982' });
+    const byDigits = await conn.search('FIND {9072019981} IN PHONE FIELDS RETURNING Contact(Id, Phone, MobilePhone)');
     expect(byDigits.searchRecords.map((r) => r.Id)).toContain(who.id);
-    const byE164 = await conn.search('FIND {+14155550199} IN PHONE FIELDS RETURNING Contact(Id)');
+    const byE164 = await conn.search('FIND {+19072019982} IN PHONE FIELDS RETURNING Contact(Id)');
     expect(byE164.searchRecords.map((r) => r.Id)).toEqual([who.id]);
-    await conn.sobject('Contact').update({ Id: who.id!, Phone: '4155550111 x12' });
-    expect((await conn.search('FIND {415-555-0111} IN PHONE FIELDS RETURNING Contact(Id)')).searchRecords.map((r) => r.Id)).toEqual([who.id]);
-    expect((await conn.search('FIND {4155550100} IN PHONE FIELDS RETURNING Contact(Id)')).searchRecords).toEqual([]);
+    await conn.sobject('Contact').update({ Id: who.id!, Phone: '9072019983 x12' });
+    expect((await conn.search('FIND {907-201-9983} IN PHONE FIELDS RETURNING Contact(Id)')).searchRecords.map((r) => r.Id)).toEqual([who.id]);
+    expect((await conn.search('FIND {9072019981} IN PHONE FIELDS RETURNING Contact(Id)')).searchRecords).toEqual([]);
     await expectSfError(conn.search('FIND 4155550100 RETURNING Contact'), 'MALFORMED_SEARCH');
   });
 });
 
 describe('Salesforce sim: data', () => {
   it('same seed gives the same data; reset restores it', async () => {
-    expect(fixtureSalesforceDataset(7, 20)).toEqual(fixtureSalesforceDataset(7, 20));
-    expect(fixtureSalesforceDataset(7, 20)).not.toEqual(fixtureSalesforceDataset(8, 20));
+    expect(orgData(7, 20)).toEqual(orgData(7, 20));
+    expect(orgData(7, 20)).not.toEqual(orgData(8, 20));
     await conn.sobject('Contact').create({ LastName: 'Temp' });
     expect((await conn.query('SELECT COUNT() FROM Contact')).totalSize).toBe(CONTACTS + 1);
     await sim.admin.reset('all');

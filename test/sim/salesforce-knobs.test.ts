@@ -3,12 +3,18 @@ import type { AddressInfo } from 'node:net';
 import jsforce, { Connection } from 'jsforce';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSalesforceSim, type SalesforceSim } from '../../sim/salesforce/server.js';
-import { fixtureSalesforceDataset } from '../../sim/salesforce/fixture-dataset.js';
+import { generateSalesforceDataset } from '../../sim/data/index.js';
+
+/** The generated org as plain arrays, for expectations. */
+function orgData(seed: number, contacts: number) {
+  const d = generateSalesforceDataset({ seed, contacts });
+  return { Contact: [...d.Contact.values()], Opportunity: [...d.Opportunity.values()], Task: [...d.Task.values()] };
+}
 import type { CdcEvent } from '../../sim/salesforce/change-events.js';
 
 let sim: SalesforceSim;
 let conn: Connection;
-const seed = fixtureSalesforceDataset(3, 30);
+const seed = orgData(3, 30);
 
 /** A change-event receiver that can be told to fail its first N deliveries. */
 let receiver: Server;
@@ -148,7 +154,7 @@ describe('Salesforce sim knobs', () => {
     expect(dnc.changedFields).toContain('DoNotCall');
     const opp = String(seed.Opportunity.find((o) => !String(o.StageName).startsWith('Closed'))!.Id);
     await sim.admin.edit({ kind: 'closeDeal', dealId: opp, won: true });
-    await sim.admin.edit({ kind: 'phone', contactId, field: 'MobilePhone', phone: '415.555.0199' });
+    await sim.admin.edit({ kind: 'phone', contactId, field: 'MobilePhone', phone: '907.201.9984' });
     await sim.admin.waitForDeliveries();
     expect(received.map((e) => e.payload.ChangeEventHeader.entityName)).toEqual(['Contact', 'Opportunity', 'Contact']);
     expect(received.every((e) => e.payload.ChangeEventHeader.changeOrigin === '')).toBe(true);
@@ -156,7 +162,7 @@ describe('Salesforce sim knobs', () => {
     // Writes are visible to later reads.
     const won = await conn.sobject('Opportunity').retrieve(opp);
     expect([won.IsClosed, won.IsWon]).toEqual([true, true]);
-    expect((await conn.search('FIND {4155550199} IN PHONE FIELDS RETURNING Contact(Id)')).searchRecords.map((r) => r.Id)).toEqual([contactId]);
+    expect((await conn.search('FIND {9072019984} IN PHONE FIELDS RETURNING Contact(Id)')).searchRecords.map((r) => r.Id)).toEqual([contactId]);
     const unknown = await fetch(`${sim.url}/__sim/edit`, { method: 'POST', body: JSON.stringify({ kind: 'doNotCall', contactId: '003Dp0000000zzzAAA', value: true }) });
     expect(unknown.status).toBe(404);
   });
