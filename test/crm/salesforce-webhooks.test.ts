@@ -84,7 +84,7 @@ function suite(label: string, redisUrl: string | undefined) {
   it('rejects a body that is not a CDC event with 400', async () => {
     const res = await post({ hello: 'world' });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.code).toBe('BAD_USER_INPUT');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BAD_USER_INPUT');
   });
 }
 
