@@ -6,8 +6,8 @@
  *     start) and closed loop (100 clients);
  *   - CRM calls per 1,000 queries, counted by the simulator itself (/__sim/stats);
  *   - beside the same lookup made straight against the simulated CRM with its official client
- *     (jsforce: the same one-SOQL read; @hubspot/api-client: one batch read of the contact, a
- *     lower bound, since the full context takes several HubSpot calls).
+ *     (jsforce: the same one-SOQL read; @hubspot/api-client: the same contact + association +
+ *     deal + call reads the subgraph makes, one contact at a time).
  * Targets (issue 3): warm p99 ≤ 3 ms at 200 req/s; cold p99 within 20 ms of the CRM's own p99;
  * fewer than 30 CRM calls per 1,000 cold single-contact queries from 100 concurrent clients.
  *
@@ -19,7 +19,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import jsforce from 'jsforce';
-import { Client as HubspotApiClient } from '@hubspot/api-client';
 import { DEV_INTERNAL_SECRET } from '../shared/config.js';
 import { IDENTITY_HEADER, signIdentity } from '../shared/identity.js';
 import { SimAdminClient } from '../sim/common/admin-client.js';
@@ -229,10 +228,13 @@ async function officialClient(crm: Crm, simUrl: string): Promise<(id: string) =>
       );
     };
   }
-  const client = new HubspotApiClient({ accessToken: HUBSPOT_TOKEN, basePath: simUrl, numberOfApiCallRetries: 0 });
-  const properties = ['firstname', 'lastname', 'email', 'phone', 'mobilephone', 'hs_timezone', 'state', 'country', 'city', 'zip', 'lifecyclestage', 'hs_lead_status', 'dialplane_do_not_call', 'hs_email_optout'];
+  // The same rounds the subgraph makes (contacts + associations, then deals + calls), through
+  // @hubspot/api-client (wrapped by subgraphs/hubspot/client.ts), one contact at a time.
+  const { HubspotClient } = await import('../subgraphs/hubspot/client.js');
+  const { loadContactBundles } = await import('../subgraphs/hubspot/loaders.js');
+  const client = new HubspotClient({ baseUrl: simUrl, accessToken: HUBSPOT_TOKEN });
   return async (id) => {
-    await client.crm.contacts.batchApi.read({ inputs: [{ id }], properties, propertiesWithHistory: [] });
+    await loadContactBundles(client, [id]);
   };
 }
 
