@@ -12,7 +12,10 @@ const urlList = z
   .pipe(z.array(z.url()));
 
 export const hubspotSimEnv = z.object({
+  NODE_ENV: runtimeEnv.NODE_ENV,
   LOG_LEVEL: runtimeEnv.LOG_LEVEL,
+  /** Interface to listen on; containers set 0.0.0.0. */
+  BIND_HOST: z.string().min(1).default('127.0.0.1'),
   SIM_HUBSPOT_PORT: portEnv.SIM_HUBSPOT_PORT,
   HUBSPOT_ACCESS_TOKEN: crmClientEnv.HUBSPOT_ACCESS_TOKEN,
   HUBSPOT_CLIENT_SECRET: crmClientEnv.HUBSPOT_CLIENT_SECRET,
@@ -23,7 +26,7 @@ export const hubspotSimEnv = z.object({
   SIM_LATENCY_MEDIAN_MS: z.coerce.number().min(0).default(120),
   SIM_LATENCY_JITTER_MS: z.coerce.number().min(0).default(40),
   /** Comma-separated receivers of change events; unset = the local HubSpot subgraph's webhook. */
-  SIM_HUBSPOT_WEBHOOK_TARGETS: urlList.optional(),
+  SIM_WEBHOOK_TARGETS: urlList.optional(),
   HUBSPOT_SUBGRAPH_PORT: portEnv.HUBSPOT_SUBGRAPH_PORT,
 });
 
@@ -39,12 +42,13 @@ export function loadHubspotSimConfig(env: NodeJS.ProcessEnv = process.env): Hubs
     logLevel: e.LOG_LEVEL,
     options: {
       port: e.SIM_HUBSPOT_PORT,
+      host: e.BIND_HOST,
       accessToken: e.HUBSPOT_ACCESS_TOKEN,
       clientSecret: e.HUBSPOT_CLIENT_SECRET,
       seed,
       contacts: e.SIM_CONTACTS,
       latency: { medianMs: e.SIM_LATENCY_MEDIAN_MS, jitterMs: e.SIM_LATENCY_JITTER_MS },
-      webhookTargets: e.SIM_HUBSPOT_WEBHOOK_TARGETS ?? [`http://127.0.0.1:${e.HUBSPOT_SUBGRAPH_PORT}/webhooks/hubspot`],
+      webhookTargets: e.SIM_WEBHOOK_TARGETS ?? [`http://127.0.0.1:${e.HUBSPOT_SUBGRAPH_PORT}/webhooks/hubspot`],
     },
   };
 }
