@@ -4,11 +4,20 @@
  * is a binary search, so child tables stay lazy too.
  */
 export class ChildLayout {
-  private readonly offsets: Uint32Array;
+  private constructor(private readonly offsets: Uint32Array) {}
 
-  constructor(parentCount: number, countOf: (parent: number) => number) {
-    this.offsets = new Uint32Array(parentCount + 1);
-    for (let p = 0; p < parentCount; p++) this.offsets[p + 1] = this.offsets[p] + countOf(p);
+  static of(parentCount: number, countOf: (parent: number) => number): ChildLayout {
+    return ChildLayout.several(parentCount, 1, (p) => [countOf(p)])[0];
+  }
+
+  /** `kinds` layouts from one pass over the parents (each parent's plan is computed once). */
+  static several(parentCount: number, kinds: number, countsOf: (parent: number) => readonly number[]): ChildLayout[] {
+    const offsets = Array.from({ length: kinds }, () => new Uint32Array(parentCount + 1));
+    for (let p = 0; p < parentCount; p++) {
+      const counts = countsOf(p);
+      for (let k = 0; k < kinds; k++) offsets[k][p + 1] = offsets[k][p] + counts[k];
+    }
+    return offsets.map((o) => new ChildLayout(o));
   }
 
   get parentCount(): number {

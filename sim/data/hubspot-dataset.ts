@@ -72,8 +72,10 @@ interface ContactPlan {
 export function generateHubspotDataset(options: DatasetOptions = {}): HubspotDataset {
   const ctx = generatorContext(options);
   const n = ctx.contacts;
-  const deals = new ChildLayout(n, (row) => contactPlan(ctx, row).stages.length);
-  const calls = new ChildLayout(n, (row) => contactPlan(ctx, row).callTimes.length);
+  const [deals, calls] = ChildLayout.several(n, 2, (row) => {
+    const plan = contactPlan(ctx, row);
+    return [plan.stages.length, plan.callTimes.length];
+  });
   const table = (type: HubspotObjectType, baseSize: number, generate: (row: number) => HubspotObject) =>
     new RecordTable<HubspotObject>({
       name: type,

@@ -80,8 +80,10 @@ export interface ContactTruth extends RecordIdentity {
 export function generateSalesforceDataset(options: DatasetOptions = {}): SalesforceDataset {
   const ctx = generatorContext(options);
   const n = ctx.contacts;
-  const opportunities = new ChildLayout(n, (row) => contactPlan(ctx, row).stages.length);
-  const tasks = new ChildLayout(n, (row) => contactPlan(ctx, row).taskTimes.length);
+  const [opportunities, tasks] = ChildLayout.several(n, 2, (row) => {
+    const plan = contactPlan(ctx, row);
+    return [plan.stages.length, plan.taskTimes.length];
+  });
   const accounts = Math.ceil(n / CONTACTS_PER_ACCOUNT);
   const table = (name: string, prefix: string, baseSize: number, generate: (row: number) => SfRecord) =>
     new RecordTable<SfRecord>({

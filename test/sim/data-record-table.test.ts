@@ -47,12 +47,12 @@ describe('sim data: RecordTable', () => {
     expect(Task.update('00TDp000000zzzzAAA', { Subject: 'x' })).toBeUndefined();
 
     const a = Task.insert({ Id: 'ignored', Subject: 'new call', WhoId: null });
-    const b = Task.insert({ Subject: 'another' } as SfRecord);
+    const b = Task.insert({ Subject: 'another' });
     expect(a).not.toBe(b);
     expect(Task.get(a)).toMatchObject({ Id: a, Subject: 'new call' });
     expect(Task.size).toBe(before + 2);
     // A plain create twice creates two records, as in the real CRMs.
-    expect(Task.insert({ Subject: 'new call' } as SfRecord)).not.toBe(a);
+    expect(Task.insert({ Subject: 'new call' })).not.toBe(a);
     expect(Task.size).toBe(before + 3);
 
     expect(Task.delete(Task.idAt(1))).toBe(true);
@@ -82,7 +82,7 @@ describe('sim data: RecordTable', () => {
     const originalDeals = new Map(hs.associations.contactDeals);
     sf.Contact.update(sf.Contact.idAt(10), { DoNotCall: true });
     sf.Contact.delete(sf.Contact.idAt(11));
-    sf.Contact.insert({ LastName: 'New' } as SfRecord);
+    sf.Contact.insert({ LastName: 'New' });
     hs.associations.contactDeals.set('1010', ['20000000001']);
     resetDataset(sf);
     resetDataset(hs);
@@ -90,7 +90,7 @@ describe('sim data: RecordTable', () => {
     expect([...sf.Contact.written()]).toEqual([]);
     expect(new Map(hs.associations.contactDeals)).toEqual(originalDeals);
     // Ids handed out after a reset start again where generation ended.
-    expect(sf.Contact.insert({ LastName: 'Again' } as SfRecord)).toBe(sf.Contact.idAt(30));
+    expect(sf.Contact.insert({ LastName: 'Again' })).toBe(sf.Contact.idAt(30));
   });
 });
 
@@ -121,7 +121,7 @@ describe('sim data: equality index', () => {
     expect(byPhone.lookup('4155550101')).toEqual([]);
     expect(byPhone.lookup('4155550999').map((c) => c.Id)).toEqual([dana]);
 
-    const newId = Contact.insert({ LastName: 'Shared', Phone: '415-555-0999' } as SfRecord);
+    const newId = Contact.insert({ LastName: 'Shared', Phone: '415-555-0999' });
     expect(byPhone.lookup('4155550999').map((c) => c.Id)).toEqual([dana, newId]);
     Contact.delete(dana);
     expect(byPhone.lookup('4155550999').map((c) => c.Id)).toEqual([newId]);
