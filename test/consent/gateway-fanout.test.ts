@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createClient, type Client } from 'graphql-ws';
+import { DEV_INTERNAL_SECRET } from '../../shared/config.js';
+import { IDENTITY_HEADER, signIdentity } from '../../shared/identity.js';
+import { startConsentStack, subscribeMany, type ConsentStack } from '../../bench/consent.js';
+import { createTestDatabase, describeWithPostgres, describeWithRedis, TEST_REDIS_URL, uniquePrefix } from '../support/services.js';
+
+/**
+ * The issue's acceptance case end to end: 500 subscriptions through two gateway replicas (each
+ * relaying to its own consent replica; PostgreSQL + Redis between them), one revocation reaches all;
+ * a client that drops and resubscribes through the gateway with its cursor misses nothing.
+ */
+describeWithPostgres('revocations through two gateway replicas', () => {
+  describeWithRedis('Redis event bus', () => {
+    let stack: ConsentStack;
+    let drop: () => Promise<void>;
+    const clients: Client[] = [];
+    beforeAll(async () => {
+      const db = await createTestDatabase('consent_gw');
+      drop = db.drop;
+      stack = await startConsentStack({ replicas: 2, databaseUrl: db.url, redisUrl: TEST_REDIS_URL, busPrefix: uniquePrefix('consent-gw') });
+    }, 120_000);
+    afterAll(async () => {
+      for (const c of clients) await c.dispose().catch(() => undefined);
+      await stack?.close();
+      await drop?.();
+    });
+
+    const revoke = async (consentUrl: string, phone: string, channel: string) => {
+      const res = await fetch(consentUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentity({ sub: 't', roles: ['agent'], seller: 'acme' }, DEV_INTERNAL_SECRET) },
+        body: JSON.stringify({ query: 'mutation($i: RevokeConsentInput!) { revokeConsent(input: $i) { cursor } }', variables: { i: { phone, channel, source: 'test', occurredAt: new Date(Date.now() - 1000).toISOString() } } }),
+      });
+      return ((await res.json()) as { data: { revokeConsent: { cursor: string } } }).data.revokeConsent.cursor;
+    };
+    const until = async (cond: () => boolean, ms = 20_000) => {
+      const end = Date.now() + ms;
+      while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
+      return cond();
+    };
+
+    it('500 subscriptions on two gateways all receive a revocation; a reconnect with the cursor replays what it missed', async () => {
+      const inbox: string[][] = Array.from({ length: 500 }, () => []);
+      for (const [i, g] of stack.gateways.entries()) {
+        clients.push(...subscribeMany(g.url, stack.token, 250, 50, (index, cursor) => inbox[i * 250 + index]!.push(cursor)).clients);
+      }
+      const open = () => stack.consents.reduce((n, c) => n + c.hub.subscribers, 0);
+      expect(await until(() => open() === 500)).toBe(true);
+
+      const first = await revoke(stack.consents[0]!.url, '+12125550400', 'VOICE');
+      expect(await until(() => inbox.every((m) => m.length === 1))).toBe(true);
+      expect(new Set(inbox.map((m) => m[0])).size).toBe(1);
+      expect(inbox[0]![0]).toBe(first);
+
+      // One whole gateway connection (50 subscriptions) drops; two revocations land meanwhile.
+      await clients[0]!.dispose();
+      const second = await revoke(stack.consents[1]!.url, '+12125550401', 'SMS_KEYWORD');
+      const third = await revoke(stack.consents[0]!.url, '+12125550402', 'EMAIL');
+      expect(await until(() => inbox.slice(50).every((m) => m.length === 3))).toBe(true);
+      expect(inbox.slice(0, 50).every((m) => m.length === 1)).toBe(true);
+
+      // It resubscribes through the other gateway from its cursor.
+      const resumed: string[] = [];
+      const client = createClient({ url: stack.gateways[1]!.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${stack.token}` }, retryAttempts: 0 });
+      clients.push(client);
+      client.subscribe<{ consentRevoked: { cursor: string } }>(
+        { query: 'subscription($after: String) { consentRevoked(after: $after) { cursor } }', variables: { after: first } },
+        { next: (m) => resumed.push(m.data!.consentRevoked.cursor), error: () => undefined, complete: () => undefined },
+      );
+      expect(await until(() => resumed.length === 2)).toBe(true);
+      expect(resumed).toEqual([second, third]);
+    });
+  });
+});
