@@ -58,6 +58,18 @@ export interface CrmWriter {
 export const WRITER_POLICY = {
   /** A CRM request that takes longer is abandoned and the job retried (idempotent writes make that safe). */
   requestTimeoutMs: 10_000,
+  /**
+   * Fleet-wide pauses after a rate-limit answer that says nothing about when to come back. A
+   * probe after the pause costs one request; waiting a whole HubSpot window (10 s) or guessing at
+   * Salesforce's rolling 24 h budget would cost far more throughput than it saves.
+   */
+  pauseMs: {
+    hubspotSecondly: 1_000,
+    hubspotTenSecondly: 2_000,
+    hubspotDaily: 60 * 60_000,
+    salesforceConcurrent: 1_000,
+    salesforceTotal: 5_000,
+  },
 } as const;
 
 function withTimeout<T>(crm: CrmName, step: string, promise: Promise<T>, ms: number): Promise<T> {
@@ -95,9 +107,9 @@ export function classifySalesforceError(error: unknown, step: string): WriteBack
   const crmCode = e.errorCode ?? e.code ?? e.name ?? 'UNKNOWN';
   const message = `salesforce ${step}: ${crmCode}`;
   if (crmCode === 'REQUEST_LIMIT_EXCEEDED') {
-    // "TotalRequests Limit exceeded" is a 24 h budget; the concurrency variant clears in seconds.
+    // "ConcurrentRequests" clears in a second; "TotalRequests" is a rolling budget: probe every few seconds.
     const concurrent = /concurrent/i.test(e.message ?? '');
-    return new WriteBackError(ErrorCode.CRM_RATE_LIMITED, message, true, { crm: 'salesforce', crmCode, step }, concurrent ? 2_000 : 60_000);
+    return new WriteBackError(ErrorCode.CRM_RATE_LIMITED, message, true, { crm: 'salesforce', crmCode, step }, concurrent ? WRITER_POLICY.pauseMs.salesforceConcurrent : WRITER_POLICY.pauseMs.salesforceTotal);
   }
   if (SALESFORCE_PERMANENT.has(crmCode)) return new WriteBackError(ErrorCode.CRM_REJECTED, message, false, { crm: 'salesforce', crmCode, step });
   const http = /^ERROR_HTTP_(\d{3})$/.exec(crmCode);
@@ -135,8 +147,9 @@ export class SalesforceWriter implements CrmWriter {
           return await withTimeout('salesforce', step, fn(conn), WRITER_POLICY.requestTimeoutMs);
         } catch (error) {
           const code = (error as { errorCode?: string }).errorCode;
-          // An expired token: get a new one once, then replay the (idempotent) request.
-          if (code === 'INVALID_SESSION_ID' && attempt === 0) {
+          // jsforce refreshes an expired token itself (refreshFn below); if that failed, start over
+          // with a new connection once, then replay the (idempotent) request.
+          if ((code === 'INVALID_SESSION_ID' || /unable to refresh session/i.test((error as Error).message ?? '')) && attempt === 0) {
             this.conn = null;
             continue;
           }
@@ -182,6 +195,14 @@ export class SalesforceWriter implements CrmWriter {
         oauth2: { loginUrl: this.options.loginUrl, clientId: this.options.clientId, clientSecret: this.options.clientSecret },
         instanceUrl: this.options.instanceUrl,
         version: this.options.apiVersion,
+        // client_credentials issues no refresh token: on a 401 jsforce calls this, which asks
+        // for a new access token the same way, and replays the request.
+        refreshFn: (c, callback) => {
+          c.oauth2.requestToken({ grant_type: 'client_credentials' }).then(
+            (res) => callback(null, res.access_token, res),
+            (err: Error) => callback(err),
+          );
+        },
       });
       await beforeRequest();
       try {
@@ -238,7 +259,7 @@ export function classifyHubspotError(error: unknown, step: string): WriteBackErr
     const retryAfter = Number(headerOf(e.headers, 'retry-after'));
     const waitMs = Number.isFinite(retryAfter) && retryAfter > 0
       ? retryAfter * 1000
-      : body.policyName === 'DAILY' ? 60 * 60_000 : body.policyName === 'SECONDLY' ? 1_000 : 2_000;
+      : body.policyName === 'DAILY' ? WRITER_POLICY.pauseMs.hubspotDaily : body.policyName === 'SECONDLY' ? WRITER_POLICY.pauseMs.hubspotSecondly : WRITER_POLICY.pauseMs.hubspotTenSecondly;
     return new WriteBackError(ErrorCode.CRM_RATE_LIMITED, message, true, { crm: 'hubspot', crmCode, status, step }, waitMs);
   }
   if (status >= 500 || status === 408 || status === 401) {

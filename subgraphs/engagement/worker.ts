@@ -74,6 +74,10 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
     const writer = writers[crm];
     const attempt = job.retryCount + 1;
     const started = performance.now();
+    // Waiting on a rate limit inside the job must end well before pg-boss presumes the job lost
+    // (expireInSeconds) and hands it to another worker.
+    const jobBudgetMs = Number(job.expireInSeconds) * 1000 * 0.8;
+    const jobSignal = AbortSignal.any([abort.signal, AbortSignal.timeout(jobBudgetMs)]);
     try {
       if (outcome.optOut) {
         // Never write the CRM before the ledger has the opt-out.
@@ -86,7 +90,12 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
       for (let waits = 0; ; waits++) {
         try {
           result = await writer.write(outcome, async () => {
-            await limiter.acquire(crm, abort.signal);
+            try {
+              await limiter.acquire(crm, jobSignal);
+            } catch (error) {
+              if (abort.signal.aborted) throw error;
+              throw new WriteBackError(ErrorCode.CRM_RATE_LIMITED, `${crm} rate limit: no request slot within the job's time budget`, true, { crm, crmCode: 'RATE_LIMIT_WAIT', step: 'rate-limit' });
+            }
             m.crmRequests.inc({ crm });
           });
           break;
@@ -97,7 +106,8 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
             m.rateLimited.inc({ crm });
             const waitMs = error.retryAfterMs ?? 1_000;
             await limiter.pause(crm, waitMs);
-            if (waits < MAX_RATE_LIMIT_WAITS && waitMs <= MAX_IN_JOB_WAIT_MS) continue;
+            const remainingMs = jobBudgetMs - (performance.now() - started);
+            if (waits < MAX_RATE_LIMIT_WAITS && waitMs <= MAX_IN_JOB_WAIT_MS && waitMs < remainingMs) continue;
           }
           throw error;
         }

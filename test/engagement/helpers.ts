@@ -28,7 +28,7 @@ export function testConfig(overrides: Partial<EngagementConfig> & { salesforceUr
       retryDelaySeconds: 1,
       maxRetryDelaySeconds: 4,
       maintenanceIntervalSeconds: 1,
-      jobTimeoutSeconds: 5,
+      jobTimeoutSeconds: 20,
       concurrency: 8,
       pollIntervalMs: 500,
       rateLimits: { salesforce: { limit: 1000, windowMs: 1000 }, hubspot: { limit: 1000, windowMs: 1000 } },

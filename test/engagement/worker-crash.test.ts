@@ -36,7 +36,10 @@ describeWithPostgres('write-back worker killed mid-job', () => {
     database = await createTestDatabase('eng_crash');
     sim = await startHubspotSim({ port: 0, latency: { medianMs: 300, jitterMs: 0 } });
     // The API process runs no worker; the worker is the separate process below.
-    api = await startEngagementSubgraph({ ...testConfig({ hubspotUrl: sim.url, databaseUrl: database.url }), runWorker: false }, { log: quietLog, consent: recordingConsent() });
+    // Queue settings must match the worker's env (the last process to start applies them to the queue).
+    const config = { ...testConfig({ hubspotUrl: sim.url, databaseUrl: database.url }), runWorker: false };
+    config.policy = { ...config.policy, jobTimeoutSeconds: 3, maxRetryDelaySeconds: 2 };
+    api = await startEngagementSubgraph(config, { log: quietLog, consent: recordingConsent() });
   });
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
