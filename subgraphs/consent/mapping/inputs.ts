@@ -84,7 +84,8 @@ export function consentInputs(policy: CompliancePolicy, now: () => Date) {
     source: name,
     occurredAt: pastInstant(now),
     idempotencyKey: z.string().trim().min(1).max(200).nullish(),
-    decisionId: z.uuid().nullish(),
+    // Lenient: an opt-out must never be refused over a malformed reference; only a UUID is looked up.
+    decisionId: z.string().trim().max(200).nullish(),
   });
 
   const addInternalDnc = z
