@@ -11,6 +11,9 @@
  * Same (seed, contacts) gives identical data on every run and machine; nothing reads the clock or
  * Math.random. Rows are generated on demand, so a 1,000,000-contact dataset costs little memory.
  */
+import type { RecordTable as Table } from './record-table.js';
+import type { AssociationMap as Associations } from './association-map.js';
+
 export { generateSalesforceDataset, describeSalesforceContact, SalesforceRates } from './salesforce-dataset.js';
 export type { SalesforceDataset, SfRecord, SfValue, ContactTruth } from './salesforce-dataset.js';
 export { generateHubspotDataset, describeHubspotContact, HubspotRates } from './hubspot-dataset.js';
@@ -29,9 +32,6 @@ export {
   SF_STAGES, HS_DEAL_STAGES, SF_CALL_DISPOSITIONS, HS_CALL_DISPOSITIONS, HS_LIFECYCLE_STAGES, HS_LEAD_STATUSES,
 } from './vocabulary.js';
 export { AREA_CODES, type AreaCode } from './area-codes.js';
-
-import type { RecordTable as Table } from './record-table.js';
-import type { AssociationMap as Associations } from './association-map.js';
 
 /** Drops every write in a dataset's tables and association maps (the simulators' POST /__sim/reset). */
 export function resetDataset(dataset: object): void {

@@ -36,8 +36,12 @@ export const PHONE_STYLE_COUNT = STYLES.length;
  */
 export function unusablePhone(digits: string, rng: Rng): string {
   switch (rng.int(8)) {
-    case 0:
-      return `${digits.slice(3, 6)}-${digits.slice(6)}`; // local number, no area code
+    case 0: {
+      // A local number without its area code. 310-XXXX is a valid Canadian universal access
+      // number to libphonenumber, so that exchange is shifted to keep the value unusable.
+      const exchange = digits.slice(3, 6) === '310' ? '320' : digits.slice(3, 6);
+      return `${exchange}-${digits.slice(6)}`;
+    }
     case 1:
       return `${digits.slice(0, 3)}-${digits.slice(3, 6)}-${digits.slice(6, 8)}`; // truncated
     case 2:

@@ -5,6 +5,8 @@ import {
   HS_CALL_DISPOSITIONS, HS_DEAL_STAGES, HS_LEAD_STATUSES, HS_LIFECYCLE_STAGES, hubspotCalculatedPhoneProperties, phoneDigitsKey,
   salesforceChecksum, SF_STAGES, type HubspotDataset, type SalesforceDataset, type SfRecord,
 } from '../../sim/data/index.js';
+import { unusablePhone } from '../../sim/data/phone-format.js';
+import { Rng } from '../../sim/data/prng.js';
 
 const SEED = 11;
 const N = 10_000;
@@ -72,11 +74,31 @@ describe('sim data: messiness like real CRMs', () => {
       expect(share(unusable.length, N), crm).toBeLessThan(0.028);
       expect(share(phones.length - present.length, N), crm).toBeGreaterThan(0.005); // some have none at all
     }
-    // The generator's own verdict agrees with libphonenumber's, row by row.
-    for (let row = 0; row < 2_000; row++) {
-      const truth = describeSalesforceContact({ seed: SEED, contacts: N }, row);
-      expect(truth.phoneUsable, `row ${row}`).toBe(dialable(sfContacts[row].Phone as string | null));
+    // The generator's own verdict agrees with libphonenumber's, row by row, in both CRMs.
+    const disagreements: string[] = [];
+    const hsContacts = [...hs.contacts.values()];
+    for (let row = 0; row < N; row += 3) {
+      if (describeSalesforceContact({ seed: SEED, contacts: N }, row).phoneUsable !== dialable(sfContacts[row].Phone as string | null)) disagreements.push(`sf ${row}`);
+      if (describeHubspotContact({ seed: SEED, contacts: N }, row).phoneUsable !== dialable(hsContacts[row].properties.phone)) disagreements.push(`hs ${row}`);
     }
+    expect(disagreements).toEqual([]);
+    // Every area code the generator uses is a valid NANP code in its country.
+    for (const area of AREA_CODES) {
+      const parsed = parsePhoneNumberFromString(`+1${area.npa}2345678`);
+      expect(parsed?.isValid(), area.npa).toBe(true);
+      expect(parsed?.country, area.npa).toBe(area.country);
+    }
+  });
+
+  it('makes unusable phone values that libphonenumber always rejects', () => {
+    const rng = new Rng(123);
+    const accepted: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const digits = `${rng.between(200, 999)}${rng.between(200, 999)}${String(rng.int(10_000)).padStart(4, '0')}`;
+      const value = unusablePhone(digits, rng);
+      if (dialable(value)) accepted.push(value);
+    }
+    expect(accepted).toEqual([]);
   });
 
   it('mixes phone formats, including extensions and E.164', () => {
