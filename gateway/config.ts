@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { assertProductionSafe, jwtEnv, loadConfig, portEnv, runtimeEnv, serviceUrlEnv } from '../shared/config.js';
+import { assertProductionSafe, envBoolean, jwtEnv, loadConfig, portEnv, runtimeEnv, serviceUrlEnv } from '../shared/config.js';
 
 /** The gateway's environment: shared fragments plus its own knobs. */
 export const gatewayEnv = z.object({
@@ -14,6 +14,8 @@ export const gatewayEnv = z.object({
   SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
   /** Upper bound of one subgraph fetch, in ms. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Serve CRM-only queries straight from the CRM routing data source (see gateway/crm-fast-path.ts). */
+  GATEWAY_CRM_FAST_PATH: envBoolean(true),
 });
 
 /** Resolved gateway configuration; tests build it directly, `index.ts` builds it from the env. */
@@ -33,6 +35,8 @@ export interface GatewayConfig {
   subgraphTimeoutMs?: number;
   /** ws keep-alive ping interval for subscription clients, ms. */
   keepAliveMs?: number;
+  /** CRM-only queries skip planning (gateway/crm-fast-path.ts). @default true */
+  crmFastPath?: boolean;
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -49,5 +53,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     crmSubgraphs: e.CRM_SUBGRAPHS,
     subgraphUrls: { consent: e.CONSENT_SUBGRAPH_URL, engagement: e.ENGAGEMENT_SUBGRAPH_URL },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
+    crmFastPath: e.GATEWAY_CRM_FAST_PATH,
   };
 }

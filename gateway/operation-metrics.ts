@@ -22,8 +22,10 @@ export function operationMetrics(metrics: GatewayMetrics, log: Logger): ApolloSe
     async requestDidStart() {
       const started = performance.now();
       return {
-        async willSendResponse({ operationName, operation, errors, contextValue }) {
+        async willSendResponse({ operationName, operation, errors: pipelineErrors, contextValue, response }) {
           const name = label(operationName);
+          // Answers produced by a plugin (the CRM fast path) carry their errors only in the body.
+          const errors = pipelineErrors ?? (response.body.kind === 'single' ? response.body.singleResult.errors : undefined);
           metrics.operationSeconds.observe({ operation: name, type: operation?.operation ?? 'unknown' }, (performance.now() - started) / 1000);
           if (errors?.length) {
             const codes = [...new Set(errors.map((e) => String(e.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR)))];

@@ -10,6 +10,7 @@ import { signIdentity, type Identity } from '../shared/identity.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { AuthenticationError, createAuthenticator } from './authenticator.js';
 import type { GatewayConfig } from './config.js';
+import { crmFastPath } from './crm-fast-path.js';
 import { CrmRoutingDataSource } from './crm-routing/crm-routing-data-source.js';
 import type { GatewayContext } from './gateway-context.js';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.js';
@@ -48,11 +49,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
   const httpClient = createSubgraphHttpClient({ timeoutMs: config.subgraphTimeoutMs });
 
   const crmEndpoints = config.crmSubgraphs.map((c) => new SubgraphEndpoint(c.name, c.url, httpClient, metrics));
+  const crmSource = new CrmRoutingDataSource(crmEndpoints, supergraph.schema);
   const subgraphUrl = (name: string): string | undefined => config.subgraphUrls[name] ?? supergraph.subgraphs.get(name);
   const gateway = new ApolloGateway({
     supergraphSdl: config.supergraphSdl,
     buildService: ({ name, url }): GraphQLDataSource => {
-      if (name === 'crm') return new CrmRoutingDataSource(crmEndpoints, supergraph.schema) as GraphQLDataSource;
+      if (name === 'crm') return crmSource as GraphQLDataSource;
       return new SubgraphDataSource(new SubgraphEndpoint(name, config.subgraphUrls[name] ?? url ?? '', httpClient, metrics)) as GraphQLDataSource;
     },
   });
@@ -69,6 +71,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
       // because introspection is refused for their role.
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       introspectionGuard({ development: config.development }),
+      ...(config.crmFastPath === false ? [] : [crmFastPath({ supergraph, crm: crmSource, metrics, formatError: (e) => formatGatewayError(e, config.development) })]),
       operationMetrics(metrics, log) as ApolloServerPlugin<GatewayContext>,
     ],
   });

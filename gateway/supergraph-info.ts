@@ -22,6 +22,42 @@ export interface SupergraphInfo {
   subgraphs: ReadonlyMap<string, string>;
   /** Subscription root field -> owning subgraph name. */
   subscriptionOwners: ReadonlyMap<string, string>;
+  /** Subgraph name -> the `Type.field` coordinates it can resolve by itself (not @external). */
+  resolvableFields: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/**
+ * Which subgraphs resolve each object field, from the join__ directives: a field with join__field
+ * directives belongs to the graphs they name (minus `external: true`); a field without any belongs
+ * to every graph of its type's join__type directives.
+ */
+function resolvableFieldsOf(document: DocumentNode, enumToName: ReadonlyMap<string, string>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const add = (graphEnum: string | undefined, coordinate: string) => {
+    const name = graphEnum ? enumToName.get(graphEnum) : undefined;
+    if (!name) return;
+    let set = out.get(name);
+    if (!set) out.set(name, (set = new Set()));
+    set.add(coordinate);
+  };
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+    const typeGraphs = (definition.directives ?? []).filter((d) => d.name.value === 'join__type').map((d) => stringArg(d, 'graph'));
+    for (const field of definition.fields ?? []) {
+      const coordinate = `${definition.name.value}.${field.name.value}`;
+      const joins = (field.directives ?? []).filter((d) => d.name.value === 'join__field');
+      if (joins.length === 0) {
+        for (const graph of typeGraphs) add(graph, coordinate);
+        continue;
+      }
+      for (const join of joins) {
+        const external = join.arguments?.find((a) => a.name.value === 'external')?.value;
+        if (external?.kind === Kind.BOOLEAN && external.value) continue;
+        add(stringArg(join, 'graph'), coordinate);
+      }
+    }
+  }
+  return out;
 }
 
 function stringArg(directive: ConstDirectiveNode, name: string): string | undefined {
@@ -71,5 +107,6 @@ export function readSupergraph(sdl: string): SupergraphInfo {
     schema: buildASTSchema(document, { assumeValidSDL: true }),
     subgraphs,
     subscriptionOwners,
+    resolvableFields: resolvableFieldsOf(document, enumToName),
   };
 }
