@@ -91,7 +91,18 @@ function postalCode(area: AreaCode, place: Place, rng: Rng): string {
   return `${place.postal}${String(rng.int(100)).padStart(2, '0')}`;
 }
 
+/** Names come from fixed lists, so their ASCII forms are memoised (NFD + regex is slow per row). */
+const asciiCache = new Map<string, string>();
 function ascii(text: string): string {
+  let cached = asciiCache.get(text);
+  if (cached === undefined) {
+    cached = toAscii(text);
+    if (asciiCache.size < 10_000) asciiCache.set(text, cached);
+  }
+  return cached;
+}
+
+function toAscii(text: string): string {
   return text
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')

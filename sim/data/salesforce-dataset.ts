@@ -129,8 +129,10 @@ function contactPlan(ctx: GeneratorContext, row: number): ContactPlan {
   return { createdMs, stages, taskTimes };
 }
 
+const OWNER_IDS: readonly string[] = Array.from({ length: OWNERS }, (_, i) => salesforceId(KeyPrefix.User, i));
+
 function owner(rng: Rng): string {
-  return salesforceId(KeyPrefix.User, rng.int(OWNERS));
+  return OWNER_IDS[rng.int(OWNERS)];
 }
 
 /** CreatedDate, LastModifiedDate, SystemModstamp: modified some time after creation, before `latestMs`. */
