@@ -72,5 +72,39 @@ describeWithPostgres('revocations through two gateway replicas', () => {
       expect(await until(() => resumed.length === 2)).toBe(true);
       expect(resumed).toEqual([second, third]);
     });
+
+    it('Contact.callPermission resolves through the gateway with the CRM facts (@requires)', async () => {
+      const gw = stack.gateways[0]!;
+      const ask = async (query: string, variables: Record<string, unknown> = {}) => {
+        const res = await fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.token}` }, body: JSON.stringify({ query, variables }) });
+        return (await res.json()) as { data?: any; errors?: unknown[] };
+      };
+      const ids: string[] = [];
+      for (let i = 101; ids.length < 2 && i < 140; i++) {
+        const r = await ask(`{ contact(id: "hubspot:${i}") { id primaryPhone } }`);
+        if (r.data?.contact?.primaryPhone?.startsWith('+1')) ids.push(r.data.contact.id);
+      }
+      expect(ids).toHaveLength(2);
+      const phoneOf = async (id: string) => (await ask(`{ contact(id: "${id}") { primaryPhone } }`)).data.contact.primaryPhone as string;
+      const consented = await phoneOf(ids[0]!);
+      const res = await fetch(stack.consents[0]!.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentity({ sub: 't', roles: ['agent'], seller: 'acme' }, DEV_INTERNAL_SECRET) },
+        body: JSON.stringify({
+          query: 'mutation($i: RecordConsentInput!) { recordConsent(input: $i) { cursor } }',
+          variables: { i: { phone: consented, consentType: 'WRITTEN', purposes: ['MARKETING'], sellers: ['acme'], coversArtificialVoice: true, disclosure: { version: 'v1', hash: 'h', notConditionOfPurchase: true }, evidence: { source: 'web', signatureMethod: 'esign', ipAddress: '203.0.113.5' }, occurredAt: '2026-01-01T00:00:00Z' } },
+        }),
+      });
+      expect(res.status).toBe(200);
+      const q = 'query($id: ID!) { contact(id: $id) { id primaryPhone callPermission(purpose: MARKETING) { allowed reasons phone decisionId consent { status } } } }';
+      const withConsent = await ask(q, { id: ids[0] });
+      expect(withConsent.errors).toBeUndefined();
+      expect(withConsent.data.contact.callPermission).toMatchObject({ phone: consented, consent: { status: 'GRANTED' }, decisionId: expect.any(String) });
+      expect(withConsent.data.contact.callPermission.reasons).not.toContain('NO_CONSENT');
+      const without = await ask(q, { id: ids[1] });
+      expect(without.errors).toBeUndefined();
+      expect(without.data.contact.callPermission).toMatchObject({ allowed: false, consent: { status: 'NONE' } });
+      expect(without.data.contact.callPermission.reasons).toContain('NO_CONSENT');
+    });
   });
 });
