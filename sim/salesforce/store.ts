@@ -46,12 +46,19 @@ export class SalesforceStore {
   private readonly indexes = new Map<string, EqualityIndex<DataRecord>>();
   private clock = 0;
   private readonly epochMs: number;
+  /**
+   * Generated rows are rebuilt on every table read (tens of µs each); hot records are kept here so
+   * a 100-id batch read costs a map lookup per id. Bounded (FIFO) so a million-row org stays small;
+   * every write and reset goes through this class and invalidates.
+   */
+  private readonly cache = new Map<string, SfRecord>();
 
   constructor(
     private readonly schema: SchemaView,
     private readonly data: SalesforceDataset,
     seed: number | string,
     private readonly onChange: (change: RecordChange) => void,
+    private readonly cacheSize = 100_000,
   ) {
     this.epochMs = datasetEpochMs(seed);
     // Fields the generator emits that the standard schema lacks become custom fields.
@@ -69,6 +76,7 @@ export class SalesforceStore {
   /** Drops every write (POST /__sim/reset). */
   reset(): void {
     resetDataset(this.data);
+    this.cache.clear();
   }
 
   size(object: string): number {
@@ -78,7 +86,15 @@ export class SalesforceStore {
   get(object: string, id: string): SfRecord | undefined {
     const table = this.table(object);
     if (!table || (id.length !== 15 && id.length !== 18)) return undefined;
-    return table.get(to18(id));
+    const key = to18(id);
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const rec = table.get(key);
+    if (rec && this.cacheSize > 0) {
+      this.cache.set(key, rec);
+      if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+    }
+    return rec;
   }
 
   all(object: string): Iterable<SfRecord> {
@@ -157,6 +173,7 @@ export class SalesforceStore {
     next.LastModifiedById = origin === 'api' ? INTEGRATION_USER_ID : SIM_USER_ID;
     changed.push('LastModifiedDate', 'SystemModstamp');
     table.set(before.Id, next as unknown as DataRecord);
+    this.cache.delete(before.Id);
     const stored = table.get(before.Id)!;
     if (object === 'Task') this.touchLastActivity(stored);
     this.onChange({ object, id: before.Id, changeType: 'UPDATE', changedFields: changed, record: stored, origin });
@@ -192,6 +209,7 @@ export class SalesforceStore {
     const contact = this.get('Contact', who);
     if (contact && (typeof contact.LastActivityDate !== 'string' || contact.LastActivityDate < date)) {
       this.data.Contact.update(contact.Id as string, { LastActivityDate: date } as Partial<DataRecord>);
+      this.cache.delete(contact.Id as string);
     }
   }
 }
