@@ -93,62 +93,103 @@ const INDEXED: Record<ObjectType, readonly string[]> = {
 const FIRST_ID: Record<ObjectType, number> = { contacts: 101, deals: 5_001, calls: 90_001 };
 
 /**
+ * A generated table as the simulator reads it: converted records cached (a hot read costs a Map
+ * lookup instead of regenerating the row, ~40 us), and one equality index over the indexed
+ * properties. Built once per store and kept across resets: the base itself is never written, and
+ * a cached record leaves the cache before the simulator first writes it.
+ */
+export class BaseView {
+  private readonly cache = new Map<string, StoredObject>();
+  private readonly index: { lookup(key: string): BaseRecordLike[] } | undefined;
+
+  constructor(
+    readonly table: BaseTableLike,
+    indexed: readonly string[],
+  ) {
+    if (indexed.length > 0 && table.size > 0) {
+      // Keys are `property NUL lower-cased value`. The build generates every row once anyway; a
+      // portal that fits the cache is cached on the way.
+      const prefill = table.size <= BASE_CACHE_SIZE;
+      const index = table.createIndex((r) => {
+        if (prefill && !this.cache.has(r.id)) this.cache.set(r.id, fromBase(r));
+        return indexed.map((p) => indexKey(p, r.properties[p]));
+      });
+      index.build();
+      this.index = index;
+    }
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  /** The id after the last generated one, or undefined for an empty table. */
+  nextId(): number | undefined {
+    if (this.table.size === 0) return undefined;
+    const last = Number(this.table.idAt(this.table.size - 1));
+    return Number.isSafeInteger(last) ? last + 1 : undefined;
+  }
+
+  get(id: string): StoredObject | undefined {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const record = this.table.get(id);
+    if (!record) return undefined;
+    const obj = fromBase(record);
+    if (this.cache.size >= BASE_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(id, obj);
+    return obj;
+  }
+
+  /** Called before the simulator writes a base record: the cached copy is about to change. */
+  evict(id: string): void {
+    this.cache.delete(id);
+  }
+
+  *values(): IterableIterator<StoredObject> {
+    for (const record of this.table.values()) yield this.cache.get(record.id) ?? fromBase(record);
+  }
+
+  idAt(row: number): string {
+    return this.table.idAt(row);
+  }
+
+  /** Ids of generated records whose `prop` equals `value` (case-insensitively), as generated. */
+  lookup(prop: string, value: string): string[] {
+    if (!this.index) return [];
+    return this.index.lookup(indexKey(prop, value)!).map((r) => r.id);
+  }
+}
+
+/**
  * One object type's records. `rows` holds every record of a seeded portal, or only the written
  * (materialized) ones of a generated portal, whose other records are read from `base` on demand.
- * Reads of a base record return a fresh mutable copy; writing it materializes it into `rows`.
+ * Writing a base record materializes it into `rows`, which then answers for it.
  */
 export class ObjectTable {
   readonly rows = new Map<string, StoredObject>();
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
   /** Ids added that the base does not have (kept so iteration needs no base probe per row). */
   private readonly inserted = new Set<string>();
-  private baseIndex: { lookup(key: string): BaseRecordLike[] } | undefined;
-  /**
-   * Converted base records, so a hot read costs a Map lookup instead of regenerating the row
-   * (~40 us each). Bounded; oldest first out. A record leaves it when it is written (materialized).
-   */
-  private readonly cache = new Map<string, StoredObject>();
   private nextId: number;
 
   constructor(
     readonly type: ObjectType,
-    private readonly indexed: readonly string[],
-    private readonly base?: BaseTableLike,
+    indexed: readonly string[],
+    private readonly base?: BaseView,
   ) {
     for (const p of indexed) this.indexes.set(p, new Map());
-    this.nextId = FIRST_ID[type];
-    if (base && base.size > 0) {
-      const last = Number(base.idAt(base.size - 1));
-      if (Number.isSafeInteger(last)) this.nextId = last + 1;
-      if (indexed.length > 0) {
-        // One index for every indexed property: keys are `property NUL lower-cased value`. The
-        // build generates every row once anyway; a portal that fits the cache is cached on the way.
-        const prefill = base.size <= BASE_CACHE_SIZE;
-        const index = base.createIndex((r) => {
-          if (prefill && !this.cache.has(r.id) && !this.rows.has(r.id)) this.cache.set(r.id, fromBase(r));
-          return indexed.map((p) => indexKey(p, r.properties[p]));
-        });
-        index.build();
-        this.baseIndex = index;
-      }
-    }
+    this.nextId = base?.nextId() ?? FIRST_ID[type];
   }
 
   get size(): number {
-    return (this.base?.size ?? 0) + (this.base ? this.inserted.size : this.rows.size);
+    return this.base ? this.base.size + this.inserted.size : this.rows.size;
   }
 
   get(id: string): StoredObject | undefined {
     const row = this.rows.get(id);
     if (row || !this.base) return row;
-    const cached = this.cache.get(id);
-    if (cached) return cached;
-    const record = this.base.get(id);
-    if (!record) return undefined;
-    const obj = fromBase(record);
-    if (this.cache.size >= BASE_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(id, obj);
-    return obj;
+    return this.base.get(id);
   }
 
   /** Every record in ascending id order (generated ones first, then those inserted since). */
@@ -157,7 +198,7 @@ export class ObjectTable {
       yield* this.rows.values();
       return;
     }
-    for (const record of this.base.values()) yield this.rows.get(record.id) ?? this.cache.get(record.id) ?? fromBase(record);
+    for (const obj of this.base.values()) yield this.rows.get(obj.id) ?? obj;
     for (const id of [...this.inserted].sort((a, b) => Number(a) - Number(b))) {
       const row = this.rows.get(id);
       if (row) yield row;
@@ -194,9 +235,11 @@ export class ObjectTable {
   }
 
   add(obj: StoredObject): void {
+    if (this.base) {
+      if (this.base.get(obj.id)) this.base.evict(obj.id);
+      else this.inserted.add(obj.id);
+    }
     this.rows.set(obj.id, obj);
-    this.cache.delete(obj.id);
-    if (this.base && !this.base.get(obj.id)) this.inserted.add(obj.id);
     const n = Number(obj.id);
     if (Number.isSafeInteger(n) && n >= this.nextId) this.nextId = n + 1;
     for (const [prop, index] of this.indexes) {
@@ -233,10 +276,10 @@ export class ObjectTable {
     const index = this.indexes.get(prop);
     if (!index) return undefined;
     const written = index.get(value.toLowerCase());
-    if (!this.baseIndex) return written ?? EMPTY;
+    if (!this.base) return written ?? EMPTY;
     const out = new Set<string>();
     // Base hits that were written since are answered by the overlay index instead.
-    for (const r of this.baseIndex.lookup(indexKey(prop, value)!)) if (!this.rows.has(r.id)) out.add(r.id);
+    for (const id of this.base.lookup(prop, value)) if (!this.rows.has(id)) out.add(id);
     for (const id of written ?? []) out.add(id);
     return out;
   }
@@ -344,19 +387,21 @@ function invert(entries: Iterable<[string, string[]]>): Map<string, string> {
 export class HubspotStore {
   tables!: Record<ObjectType, ObjectTable>;
   associations!: Associations;
+  /** Views of a generated portal, built once (index build generates every row) and kept across resets. */
+  private readonly views: Partial<Record<ObjectType, BaseView>> = {};
 
   constructor(private readonly data: HubspotData) {
+    if (data.kind === 'generated') for (const t of OBJECT_TYPES) this.views[t] = new BaseView(data.data[t], INDEXED[t]);
     this.reset();
   }
 
   /** Back to the seed or generated state: every write since start is gone. */
   reset(): void {
-    const base = this.data.kind === 'generated' ? this.data.data : undefined;
-    this.tables = Object.fromEntries(OBJECT_TYPES.map((t) => [t, new ObjectTable(t, INDEXED[t], base?.[t])])) as Record<
+    this.tables = Object.fromEntries(OBJECT_TYPES.map((t) => [t, new ObjectTable(t, INDEXED[t], this.views[t])])) as Record<
       ObjectType,
       ObjectTable
     >;
-    this.associations = new Associations(base?.associations);
+    this.associations = new Associations(this.data.kind === 'generated' ? this.data.data.associations : undefined);
     if (this.data.kind !== 'seed') return;
     const seed = this.data.seed;
     const load = (type: ObjectType, list: HubspotSeedObject[] | undefined) => {

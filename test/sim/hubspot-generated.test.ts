@@ -100,9 +100,30 @@ describe('generated portal', () => {
     });
     expect(recent.results.map((r) => r.id)).toEqual([id]);
 
+    const original = (await hubspot.crm.contacts.batchApi.read({ inputs: [{ id: String(FIRST_CONTACT_ID + 43) }], properties: ['hs_searchable_calculated_phone_number'], propertiesWithHistory: [] })).results[0];
     await sim.admin.reset();
-    const after = await hubspot.crm.contacts.basicApi.getById(id, ['phone']);
+    const after = await hubspot.crm.contacts.basicApi.getById(id, ['phone', 'dialplane_do_not_call']);
     expect(after.properties.phone).not.toBe('+1 (907) 555-0142');
+    const gone = await hubspot.crm.contacts.searchApi.doSearch({
+      filterGroups: [{ filters: [{ propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ' as never, value: '9075550142' }] }],
+      properties: [],
+      limit: 10,
+      after: '0',
+      sorts: [],
+    });
+    expect(gone.results).toEqual([]);
+    // The generated index still answers after the reset.
+    const digits = original.properties.hs_searchable_calculated_phone_number;
+    if (digits) {
+      const again = await hubspot.crm.contacts.searchApi.doSearch({
+        filterGroups: [{ filters: [{ propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ' as never, value: digits }] }],
+        properties: [],
+        limit: 10,
+        after: '0',
+        sorts: [],
+      });
+      expect(again.results.map((r) => r.id)).toContain(original.id);
+    }
   });
 
   it('pages through every generated contact with getPage', async () => {
