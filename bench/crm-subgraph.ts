@@ -111,7 +111,12 @@ async function serve(component: string, args: Record<string, string>): Promise<v
       close = () => sim.close();
     }
   } else {
-    const runtime = { cacheTtlMs: 10_000, batchWindowMs: 3, internalSecret: DEV_INTERNAL_SECRET };
+    const runtime = {
+      cacheTtlMs: 10_000,
+      batchWindowMs: 3,
+      internalSecret: DEV_INTERNAL_SECRET,
+      ...(args.slots ? { maxConcurrentBatches: Number(args.slots) } : {}),
+    };
     if (crm === 'salesforce') {
       const { startSalesforceSubgraph } = await import('../subgraphs/salesforce/server.js');
       const running = await startSalesforceSubgraph({
@@ -249,9 +254,10 @@ export async function runCrmBench(options: CrmBenchOptions = {}): Promise<Record
   const identity = { [IDENTITY_HEADER]: signIdentity({ sub: 'bench', roles: ['agent'] }, DEV_INTERNAL_SECRET) };
 
   for (const crm of options.crms ?? (['salesforce', 'hubspot'] as Crm[])) {
-    const contacts = Math.max(2_000, Math.ceil(rate * durationMs / 1000) + concurrency * Math.ceil(durationMs / 100) + 500);
+    const coldIds = Math.ceil((rate * durationMs) / 1000) + concurrency * Math.ceil(durationMs / 100);
+    const contacts = Math.max(2_000, 2 * coldIds + 500);
     const sim = await child('sim', { crm, contacts: String(contacts) });
-    const subgraph = await child('subgraph', { crm, simUrl: sim.url });
+    let subgraph = await child('subgraph', { crm, simUrl: sim.url });
     try {
       const admin = new SimAdminClient(sim.url);
       await admin.setLatency({ medianMs: 0, jitterMs: 0 });
@@ -290,7 +296,21 @@ export async function runCrmBench(options: CrmBenchOptions = {}): Promise<Record
       const coldClosedPick = fresh();
       const coldClosed = await measured(admin, () => closedLoop(spec(coldClosedPick), concurrency, durationMs));
       log(`${statLine(`${crm} subgraph, cold, closed loop ${concurrency}`, coldClosed.stats)}  CRM calls/1000 ${fmt(coldClosed.crmCallsPer1000, 1)}`);
-      if (coldClosed.stats.count > ids.length - cursor) log(`  (note: the id pool wrapped; some "cold" reads in the closed loop hit the cache)`);
+      cursor += coldClosed.stats.count + 10;
+
+      // The same cold phases with 4 batch slots instead of the connector's default: fewer waits
+      // behind an in-flight batch (lower cold latency), more CRM calls.
+      await stop(subgraph.proc);
+      subgraph = await child('subgraph', { crm, simUrl: sim.url, slots: '4' });
+      const cold4OpenPick = fresh();
+      cursor += Math.ceil((rate * durationMs) / 1000) + 10;
+      const cold4Open = await measured(admin, () => openLoop(spec(cold4OpenPick), rate, durationMs));
+      log(`${statLine(`${crm} subgraph, cold, 4 slots, open loop ${rate}/s`, cold4Open.stats)}  CRM calls/1000 ${fmt(cold4Open.crmCallsPer1000, 1)}`);
+      const cold4ClosedPick = fresh();
+      const cold4Closed = await measured(admin, () => closedLoop(spec(cold4ClosedPick), concurrency, durationMs));
+      log(`${statLine(`${crm} subgraph, cold, 4 slots, closed loop ${concurrency}`, cold4Closed.stats)}  CRM calls/1000 ${fmt(cold4Closed.crmCallsPer1000, 1)}`);
+      cursor += cold4Closed.stats.count;
+      if (cursor > ids.length) log(`  (note: the id pool wrapped; some "cold" reads hit the cache)`);
 
       const lookup = await officialClient(crm, sim.url);
       const directOpen = await measured(admin, () => openLoopFn((i) => lookup(ids[i % ids.length]!), rate, durationMs));
@@ -302,13 +322,17 @@ export async function runCrmBench(options: CrmBenchOptions = {}): Promise<Record
         warmP99At200: { target: 'warm p99 ≤ 3 ms at 200 req/s (open loop)', measured: `${fmt(warmOpen.stats.p99)} ms`, met: warmOpen.stats.p99 <= 3 },
         coldP99: {
           target: 'cold p99 within 20 ms of the CRM direct p99 (open loop)',
-          measured: `${fmt(coldOpen.stats.p99)} ms vs ${fmt(directOpen.stats.p99)} ms direct`,
+          measured: `${fmt(coldOpen.stats.p99)} ms (4 slots: ${fmt(cold4Open.stats.p99)} ms) vs ${fmt(directOpen.stats.p99)} ms direct`,
           met: coldOpen.stats.p99 <= directOpen.stats.p99 + 20,
         },
-        coldCalls: { target: '< 30 CRM calls per 1,000 cold queries, 100 clients', measured: fmt(coldClosed.crmCallsPer1000, 1), met: coldClosed.crmCallsPer1000 < 30 },
+        coldCalls: {
+          target: '< 30 CRM calls per 1,000 cold queries, 100 clients',
+          measured: `${fmt(coldClosed.crmCallsPer1000, 1)} (4 slots: ${fmt(cold4Closed.crmCallsPer1000, 1)})`,
+          met: coldClosed.crmCallsPer1000 < 30,
+        },
       };
       for (const g of Object.values(goals)) log(`  ${g.met ? 'MET    ' : 'NOT MET'} ${g.target}: ${g.measured}`);
-      out[crm] = { warmOpen, warmClosed, coldOpen, coldClosed, directOpen, directClosed, goals, rate, concurrency, durationMs };
+      out[crm] = { warmOpen, warmClosed, coldOpen, coldClosed, cold4Open, cold4Closed, directOpen, directClosed, goals, rate, concurrency, durationMs };
     } finally {
       destroyAgents();
       await stop(subgraph.proc);

@@ -60,9 +60,7 @@ export class ChangeHandler {
     const orderKey = `order:${event.sourceId}`;
     const [seen, last] = await Promise.all([readMarker(markers, idKey), readMarker(markers, orderKey)]);
     if (seen) return 'duplicate';
-    await markers.set(idKey, { order: event.order }, ttl).catch(() => undefined);
     if (last && event.order < last.order) return 'out_of_order';
-    await markers.set(orderKey, { order: event.order }, ttl).catch(() => undefined);
 
     const previous = await store.invalidate(event.sourceId);
     const newPhones = (event.phoneValues ?? []).map((raw) => normalizePhone(raw)?.e164).filter((p): p is string => !!p);
@@ -81,6 +79,12 @@ export class ChangeHandler {
       ...(suppressionChanged && phones.length > 0 ? { phones } : {}),
       ...(event.suppression ? { suppression: event.suppression } : {}),
     });
+    // Marked only once published: a delivery that failed half-way (bus down) is retried by the
+    // sender and applied then, instead of being mistaken for a duplicate.
+    await Promise.all([
+      markers.set(idKey, { order: event.order }, ttl).catch(() => undefined),
+      markers.set(orderKey, { order: event.order }, ttl).catch(() => undefined),
+    ]);
     log.info({ crm: connector.source, eventId: event.eventId, kind: event.kind, fields: changedFields.length }, 'CRM change applied');
     return 'applied';
   }

@@ -117,6 +117,11 @@ export class CrmCallError extends Error {
   get retryable(): boolean {
     return this.kind === 'timeout' || this.kind === 'network' || this.kind === 'unavailable' || this.kind === 'rate_limited';
   }
+  /** Whether the failure means the CRM is unusable right now (opens the circuit breaker). */
+  get isOutage(): boolean {
+    // Rejected credentials make every call fail the same way: stop hammering the token endpoint.
+    return this.retryable || this.kind === 'auth';
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ export interface ContactServiceOptions {
 
 /** Errors that mean "the CRM is down or overloaded" (open the breaker, serve stale). */
 export function isOutage(error: unknown): boolean {
-  return !(error instanceof CrmCallError) || error.retryable;
+  return !(error instanceof CrmCallError) || error.isOutage;
 }
 
 export class ContactService {

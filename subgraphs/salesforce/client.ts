@@ -16,8 +16,13 @@ export const SALESFORCE_POLICY = {
   callTimeoutMs: 2_500,
   /** Ids per batch load: SOQL `IN (…)` lists travel in a GET URL, keep them well under URL limits. */
   maxIdsPerBatch: 200,
-  /** Batch loads in flight at once (each makes up to three parallel calls). */
-  maxConcurrentBatches: 2,
+  /**
+   * Batch loads in flight at once. One (group commit): every contact asked for while a batch query
+   * is in flight joins the next one, so batches fill themselves under load and the org's daily API
+   * quota is spent on full batches. Cost: a cold read arriving mid-flight waits up to one CRM round
+   * trip. Raise it (CrmRuntimeConfig.maxConcurrentBatches) to trade CRM calls for cold latency.
+   */
+  maxConcurrentBatches: 1,
 } as const;
 
 /** Endpoint names, as the simulator counts them and our metrics label them. */
