@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../shared/errors.js';
 import { apolloHandler, createRouter, listen, requestIdOf, sendJson, sendText } from '../shared/http.js';
@@ -67,6 +67,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     formatError: (formatted) => formatGatewayError(formatted, config.development),
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
+      // No HTTP cache hints from the gateway: answers are per caller (consent) and freshness is explicit.
+      ApolloServerPluginCacheControlDisabled(),
       // Sandbox for analysts and in development; agents get no schema from it in production
       // because introspection is refused for their role.
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),

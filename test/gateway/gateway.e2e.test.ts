@@ -14,6 +14,7 @@ import {
   type CrmFixture,
 } from './fixtures/subgraphs.js';
 import { collect, post, wsClient } from './fixtures/client.js';
+import { TEST_REDIS_URL, describeWithRedis, uniquePrefix } from '../support/services.js';
 
 const SHARED_PHONE = '+14155550100';
 let salesforce: CrmFixture;
@@ -237,7 +238,7 @@ describe('subscriptions over graphql-ws', () => {
     const subA = collect(clientA, query);
     const subB = collect(clientB, query);
     try {
-      await expect.poll(() => consent.seenIdentities.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
+      await expect.poll(() => consent.listening(), { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
       expect(consent.seenIdentities).toEqual(expect.arrayContaining(['dev-agent', 'dev-compliance']));
       await bus.publish('consent.revoked', {
         eventId: 'e1', phone: '+14155550100', revokedAt: new Date().toISOString(), channel: 'voice', source: 'test', cursor: '1',
@@ -287,5 +288,40 @@ describe('subscriptions over graphql-ws', () => {
     await expect.poll(() => closedWith, { timeout: 5_000 }).toBe(1001);
     sub.dispose();
     await client.dispose();
+  });
+});
+
+describeWithRedis('subscriptions across replicas of both the gateway and the subgraph', () => {
+  it('an event published once on the Redis bus reaches clients of two gateways relaying from two consent replicas', async () => {
+    const prefix = uniquePrefix('gw-subs');
+    const busOne = await createEventBus({ redisUrl: TEST_REDIS_URL, prefix });
+    const busTwo = await createEventBus({ redisUrl: TEST_REDIS_URL, prefix });
+    const publisher = await createEventBus({ redisUrl: TEST_REDIS_URL, prefix });
+    const consentOne = await startConsentFixture(busOne);
+    const consentTwo = await startConsentFixture(busTwo);
+    const one = await startGateway(config({ subgraphUrls: { consent: consentOne.url, engagement: engagement.url } }), { log: silentLogger, collectDefaultMetrics: false });
+    const two = await startGateway(config({ subgraphUrls: { consent: consentTwo.url, engagement: engagement.url } }), { log: silentLogger, collectDefaultMetrics: false });
+    const clientOne = wsClient(one.url, tokens.agent);
+    const clientTwo = wsClient(two.url, tokens.agent);
+    const query = `subscription { consentRevoked { phone cursor } }`;
+    const subOne = collect(clientOne, query);
+    const subTwo = collect(clientTwo, query);
+    try {
+      // Both replicas' Redis SUBSCRIBEs confirmed before publishing.
+      await expect.poll(() => consentOne.listening() + consentTwo.listening(), { timeout: 5_000 }).toBe(2);
+      await publisher.publish('consent.revoked', {
+        eventId: 'e-redis', phone: '+14155550109', revokedAt: new Date().toISOString(), channel: 'voice', source: 'test', cursor: '7',
+      });
+      await Promise.all([subOne.until(1), subTwo.until(1)]);
+      expect(subOne.results[0]).toEqual({ data: { consentRevoked: { phone: '+14155550109', cursor: '7' } } });
+      expect(subTwo.results[0]).toEqual(subOne.results[0]);
+    } finally {
+      subOne.dispose();
+      subTwo.dispose();
+      await Promise.all([clientOne.dispose(), clientTwo.dispose()]);
+      await Promise.all([one.close(), two.close()]);
+      await Promise.all([consentOne.close(), consentTwo.close()]);
+      await Promise.all([busOne.close(), busTwo.close(), publisher.close()]);
+    }
   });
 });
