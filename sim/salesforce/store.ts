@@ -172,6 +172,7 @@ export class SalesforceStore {
     next.SystemModstamp = now;
     next.LastModifiedById = origin === 'api' ? INTEGRATION_USER_ID : SIM_USER_ID;
     changed.push('LastModifiedDate', 'SystemModstamp');
+    if (next.LastModifiedById !== before.LastModifiedById) changed.push('LastModifiedById');
     table.set(before.Id, next as unknown as DataRecord);
     this.cache.delete(before.Id);
     const stored = table.get(before.Id)!;
