@@ -275,7 +275,7 @@ export async function run(report: (section: string, data: Record<string, unknown
     log(`revocation delivery to ${subscriptions} subscriptions x ${revocations} revocations: p50 ${deliveryStats.p50.toFixed(1)} ms p99 ${deliveryStats.p99.toFixed(1)} ms max ${deliveryStats.max.toFixed(1)} ms, missing ${missing}; target p99 <= 100 ms ${deliveryStats.p99 <= 100 && missing === 0 ? 'MET' : 'NOT MET'}`);
     report('consent', { phase: 'revocation-delivery', subscriptions, revocations, bus: process.env.REDIS_URL ? 'redis' : 'memory', p50: deliveryStats.p50, p99: deliveryStats.p99, max: deliveryStats.max, missing, target: 'p99 <= 100 ms', met: deliveryStats.p99 <= 100 && missing === 0 });
   } finally {
-    for (const c of clients) await c.dispose().catch(() => undefined);
+    for (const c of clients) await Promise.resolve(c.dispose()).catch(() => undefined);
     destroyAgents();
     await stack.close();
   }

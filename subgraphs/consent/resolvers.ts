@@ -7,6 +7,7 @@ import type { Decision } from './decision/types.js';
 import { consentInputs, phone as phoneInput } from './mapping/inputs.js';
 import type { RevocationHub } from './revocation-hub.js';
 import { auditTrail, type AuditWriter } from './store/audit.js';
+import { addRelationship } from './store/suppression.js';
 import type { Database } from '../../shared/db.js';
 import type { Appended } from './store/ledger.js';
 import { revocationsAfter, type RevocationEntry } from './store/ledger.js';
@@ -109,6 +110,7 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
         const phones = parse(inputs.phones, args.phones, 'phones') ?? null;
         const limit = Math.min(Math.max(args.limit ?? 100, 1), 1000);
         const rows = await revocationsAfter(db, after, phones, limit);
+        audit.write({ action: 'REVOCATIONS_READ', actor: ctx.identity.sub, role: ctx.identity.roles.join(','), seller: null, purpose: null, e164: phones?.length === 1 ? phones[0]! : null, decisionId: null, allowed: null, reasons: null, detail: { after, phones: phones?.length ?? null, rows: rows.length } });
         return rows.map(revocation);
       },
       async auditTrail(_: unknown, args: { phone: string; limit?: number | null }, ctx: ConsentContext) {
@@ -185,6 +187,13 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
           ctx.identity,
         );
         return consentRecord(appended, i.phone, 'REVOCATION', i.occurredAt);
+      },
+      async recordRelationship(_: unknown, args: { input: unknown }, ctx: ConsentContext) {
+        requireRole(ctx.identity, OPERATORS, 'recordRelationship');
+        const i = parse(inputs.recordRelationship, args.input, 'input');
+        await addRelationship(db, { e164: i.phone, seller: i.seller, kind: i.kind, occurredAt: i.occurredAt, source: i.source });
+        audit.write({ action: 'RELATIONSHIP_RECORDED', actor: ctx.identity.sub, role: ctx.identity.roles.join(','), seller: i.seller, purpose: null, e164: i.phone, decisionId: null, allowed: null, reasons: null, detail: { kind: i.kind } });
+        return { phone: i.phone, seller: i.seller, kind: i.kind, occurredAt: i.occurredAt.toISOString() };
       },
       async addInternalDnc(_: unknown, args: { input: unknown }, ctx: ConsentContext) {
         requireRole(ctx.identity, OPERATORS, 'addInternalDnc');

@@ -149,6 +149,17 @@ describe('consent subgraph API (pglite)', () => {
     expect(info.data!.callPermission.reasons).toEqual(['CONSENT_REVOKED', 'INTERNAL_DNC']);
   });
 
+  it('recordRelationship: a recent purchase lifts the national DNC hit, never the missing consent', async () => {
+    const phone = '+12125550110';
+    await importRegistry(consent.db, { list: 'national', mode: 'add', downloadedAt: new Date('2026-06-01T00:00:00Z') }, async (s) => s.add([phone]));
+    const before = await gql(consent.url, CALL, { phone, purpose: 'MARKETING' });
+    expect(before.data!.callPermission.reasons).toEqual(['NO_CONSENT', 'NATIONAL_DNC']);
+    const rel = await gql(consent.url, 'mutation($i: RecordRelationshipInput!) { recordRelationship(input: $i) { kind occurredAt } }', { i: { phone, seller: 'acme', kind: 'PURCHASE', occurredAt: '2026-01-15T00:00:00Z', source: 'billing' } });
+    expect(rel.errors).toBeUndefined();
+    const after = await gql(consent.url, CALL, { phone, purpose: 'MARKETING' });
+    expect(after.data!.callPermission.reasons).toEqual(['NO_CONSENT']);
+  });
+
   it('Contact.callPermission decides from the CRM facts given through @requires', async () => {
     const phone = '+13055550105';
     await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone) });

@@ -22,7 +22,7 @@ describeWithPostgres('revocations through two gateway replicas', () => {
       stack = await startConsentStack({ replicas: 2, databaseUrl: db.url, redisUrl: TEST_REDIS_URL, busPrefix: uniquePrefix('consent-gw') });
     }, 120_000);
     afterAll(async () => {
-      for (const c of clients) await c.dispose().catch(() => undefined);
+      for (const c of clients) await Promise.resolve(c.dispose()).catch(() => undefined);
       await stack?.close();
       await drop?.();
     });

@@ -99,6 +99,14 @@ export function consentInputs(policy: CompliancePolicy, now: () => Date) {
     })
     .refine((v) => v.scope !== 'SELLER' || !!v.seller, { path: ['seller'], message: 'required for scope SELLER' });
 
+  const recordRelationship = z.object({
+    phone,
+    seller: name,
+    kind: z.enum(['PURCHASE', 'INQUIRY']),
+    occurredAt: pastInstant(now),
+    source: name,
+  });
+
   // The decision accepts any string as the phone: an unreadable one is a deny (INVALID_NUMBER), not an error.
   const decisionArgs = z.object({
     phone: z.string().max(64),
@@ -122,6 +130,6 @@ export function consentInputs(policy: CompliancePolicy, now: () => Date) {
     .transform(Number)
     .nullish();
 
-  return { recordConsent, revokeConsent, addInternalDnc, decisionArgs, authorizeCall, phones, cursor };
+  return { recordConsent, revokeConsent, addInternalDnc, recordRelationship, decisionArgs, authorizeCall, phones, cursor };
 }
 export type ConsentInputs = ReturnType<typeof consentInputs>;
