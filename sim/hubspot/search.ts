@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { validationError } from './errors.js';
 import { valueOf } from './object-json.js';
-import type { ObjectType, PropertyDefinition } from './properties.js';
+import { SYSTEM_DATES, type ObjectType, type PropertyDefinition } from './properties.js';
 import type { PropertySchema } from './property-schema.js';
 import { parseDateValue } from './property-values.js';
 import type { HubspotStore, StoredObject } from './store.js';
@@ -84,6 +84,8 @@ interface CompiledGroup {
   test: Predicate;
   /** Ids from an exact-value index when the group has an EQ/IN on an indexed property. */
   candidates?: () => Set<string>;
+  /** Matches need a modification date after this (ms), from GT/GTE/EQ/BETWEEN on it. */
+  modifiedAfterMs?: number;
 }
 
 export function runSearch(store: HubspotStore, schema: PropertySchema, type: ObjectType, req: SearchRequest): SearchPage {
@@ -117,9 +119,15 @@ export function runSearch(store: HubspotStore, schema: PropertySchema, type: Obj
 
   let matches: StoredObject[] = [];
   const accept = (obj: StoredObject) => (compiled.length === 0 || compiled.some((g) => g.test(obj))) && (!queryTest || queryTest(obj));
-  if (compiled.length > 0 && compiled.every((g) => g.candidates)) {
+  // A generated portal's records all predate its ceiling: "modified after" needs only the writes.
+  const ceiling = table.baseModifiedCeilingMs;
+  const writesOnly = (g: CompiledGroup) => ceiling !== undefined && g.modifiedAfterMs !== undefined && g.modifiedAfterMs >= ceiling;
+  if (compiled.length > 0 && compiled.every((g) => g.candidates || writesOnly(g))) {
     const ids = new Set<string>();
-    for (const g of compiled) for (const id of g.candidates!()) ids.add(id);
+    for (const g of compiled) {
+      if (g.candidates) for (const id of g.candidates()) ids.add(id);
+      else for (const id of table.rows.keys()) ids.add(id);
+    }
     for (const id of [...ids].sort(byNumericId)) {
       const obj = table.get(id);
       if (obj && accept(obj)) matches.push(obj);
@@ -159,9 +167,15 @@ function compileGroup(
   const table = store.tables[type];
   const tests: Predicate[] = [];
   let candidates: (() => Set<string>) | undefined;
+  let modifiedAfterMs: number | undefined;
   for (const f of filters) {
     const def = resolveFilterProperty(schema, type, f.propertyName);
     tests.push(compileFilter(store, type, def, f.operator, f.value, f.highValue, f.values));
+    if (def.name === SYSTEM_DATES[type].modified && f.value !== undefined && ['GT', 'GTE', 'EQ', 'BETWEEN'].includes(f.operator)) {
+      const bound = parseDateValue(f.value);
+      // Strictly after `bound` for GT; at or after it (after bound - 1 ms) otherwise.
+      if (bound !== null) modifiedAfterMs = Math.max(modifiedAfterMs ?? bound, f.operator === 'GT' ? bound : bound - 1);
+    }
     if (!candidates && table.isIndexed(def.name)) {
       if (f.operator === 'EQ' && f.value !== undefined) {
         const v = f.value;
@@ -176,7 +190,11 @@ function compileGroup(
       }
     }
   }
-  return { test: (obj) => tests.every((t) => t(obj)), ...(candidates ? { candidates } : {}) };
+  return {
+    test: (obj) => tests.every((t) => t(obj)),
+    ...(candidates ? { candidates } : {}),
+    ...(modifiedAfterMs !== undefined ? { modifiedAfterMs } : {}),
+  };
 }
 
 type Comparable = number | string;

@@ -101,6 +101,11 @@ const FIRST_ID: Record<ObjectType, number> = { contacts: 101, deals: 5_001, call
 export class BaseView {
   private readonly cache = new Map<string, StoredObject>();
   private readonly index: { lookup(key: string): BaseRecordLike[] } | undefined;
+  /**
+   * The latest modification date of any generated record (known when the index build has seen
+   * them all): a search for records modified after it need only look at the simulator's writes.
+   */
+  modifiedCeilingMs: number | undefined;
 
   constructor(
     readonly table: BaseTableLike,
@@ -110,12 +115,15 @@ export class BaseView {
       // Keys are `property NUL lower-cased value`. The build generates every row once anyway; a
       // portal that fits the cache is cached on the way.
       const prefill = table.size <= BASE_CACHE_SIZE;
+      let ceiling = Number.NEGATIVE_INFINITY;
       const index = table.createIndex((r) => {
         if (prefill && !this.cache.has(r.id)) this.cache.set(r.id, fromBase(r));
+        ceiling = Math.max(ceiling, Date.parse(r.updatedAt));
         return indexed.map((p) => indexKey(p, r.properties[p]));
       });
       index.build();
       this.index = index;
+      if (Number.isFinite(ceiling)) this.modifiedCeilingMs = ceiling;
     }
   }
 
@@ -184,6 +192,11 @@ export class ObjectTable {
 
   get size(): number {
     return this.base ? this.base.size + this.inserted.size : this.rows.size;
+  }
+
+  /** No generated record was modified after this (undefined: unknown, or a seeded portal). */
+  get baseModifiedCeilingMs(): number | undefined {
+    return this.base?.modifiedCeilingMs;
   }
 
   get(id: string): StoredObject | undefined {
