@@ -23,6 +23,8 @@ export interface ConsentClient {
   revoke(request: RevocationRequest): Promise<void>;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const REVOKE_MUTATION = `mutation EngagementRevokeConsent($input: RevokeConsentInput!) {
   revokeConsent(input: $input) { __typename }
 }`;
@@ -42,7 +44,9 @@ export function createConsentClient(options: { url: string; secret: string; time
         source: 'engagement',
         occurredAt: request.occurredAt,
         idempotencyKey: request.reference,
-        decisionId: request.decisionId,
+        // Consent's decision ids are UUIDs (authorizeCall); anything else names no decision of
+        // theirs and only makes the mutation fail, which would hold the revocation back.
+        ...(UUID.test(request.decisionId) ? { decisionId: request.decisionId } : {}),
       };
       let response: Response;
       try {

@@ -72,7 +72,7 @@ describeWithPostgres('write-back worker killed mid-job', () => {
     const first = startWorkerProcess(env);
     children.push(first);
     // Kill while work is in flight: some written, some not, and CRM requests outstanding.
-    await eventually(async () => (await states()).filter((s) => s.status === 'WRITTEN').length >= 4, 30_000, 50);
+    await eventually(async () => (await states()).filter((s) => s.status === 'WRITTEN').length >= 4, 60_000, 50);
     first.kill('SIGKILL');
     await once(first, 'exit');
     const afterKill = await states();
@@ -84,7 +84,7 @@ describeWithPostgres('write-back worker killed mid-job', () => {
 
     const second = startWorkerProcess(env);
     children.push(second);
-    await eventually(async () => (await states()).every((s) => s.status === 'WRITTEN'), 40_000, 200);
+    await eventually(async () => (await states()).every((s) => s.status === 'WRITTEN'), 60_000, 200);
     second.kill('SIGTERM');
     await once(second, 'exit');
 
@@ -92,5 +92,5 @@ describeWithPostgres('write-back worker killed mid-job', () => {
     for (const key of keys) expect(calls.filter((c) => c.props.dialplane_key === key)).toHaveLength(1);
     // The held jobs were re-run after expiry: some outcomes took a second attempt.
     expect((await states()).some((s) => s.attempts >= 2)).toBe(true);
-  }, 90_000);
+  }, 150_000);
 });
