@@ -50,3 +50,37 @@ export function rateLimited(policy: HubspotRatePolicy, headers: RateLimitHeaders
   const limitHeaders = rateLimitHeaders(policy === 'DAILY' ? { ...headers, dailyRemaining: 0 } : { ...headers, remaining: 0 });
   return new HubspotApiError(429, body, limitHeaders);
 }
+
+/** HubSpot's burst limit for a Professional/Enterprise private app: 190 requests per 10 s. */
+export const DEFAULT_BURST = { max: 190, intervalMs: 10_000 } as const;
+
+/**
+ * Requests counted for the usage headers every response carries: a fixed window of the burst
+ * interval and a UTC day. Independent of the rate-limit knob, which decides refusals.
+ */
+export class UsageCounter {
+  private windowStart = 0;
+  private inWindow = 0;
+  private day = '';
+  private today = 0;
+
+  take(intervalMs: number, now = Date.now()): { inWindow: number; today: number } {
+    if (now - this.windowStart >= intervalMs) {
+      this.windowStart = now;
+      this.inWindow = 0;
+    }
+    const day = new Date(now).toISOString().slice(0, 10);
+    if (day !== this.day) {
+      this.day = day;
+      this.today = 0;
+    }
+    return { inWindow: ++this.inWindow, today: ++this.today };
+  }
+
+  reset(): void {
+    this.windowStart = 0;
+    this.inWindow = 0;
+    this.day = '';
+    this.today = 0;
+  }
+}

@@ -26,7 +26,7 @@ import {
 import { hubspotFixture } from './fixture.js';
 import { HubspotPortal } from './portal.js';
 import { PropertySchema } from './property-schema.js';
-import { rateLimited, ratePolicyOf } from './rate-limit-response.js';
+import { DEFAULT_BURST, UsageCounter, rateLimitHeaders, rateLimited, ratePolicyOf } from './rate-limit-response.js';
 import { addHubspotRoutes } from './routes.js';
 import { HubspotStore, type HubspotBaseData, type HubspotData, type HubspotSeed } from './store.js';
 import { generateHubspotDataset } from '../data/hubspot-dataset.js';
@@ -134,6 +134,17 @@ export async function startHubspotSim(input: HubspotSimOptions): Promise<Hubspot
     return null;
   };
 
+  // Usage headers on every CRM response, as private-app calls get them; the limits shown are the
+  // rate-limit knob's when it is on, HubSpot's Pro/Enterprise burst limit otherwise.
+  const usage = new UsageCounter();
+  const commonHeaders = (): Record<string, string> => {
+    const knob = sim.knobs.rateLimit;
+    const max = knob.enabled ? knob.limit : DEFAULT_BURST.max;
+    const intervalMs = knob.enabled ? knob.windowMs : DEFAULT_BURST.intervalMs;
+    const used = usage.take(intervalMs);
+    return rateLimitHeaders({ intervalMs, max, remaining: max - used.inWindow, dailyMax: opts.dailyLimit, dailyRemaining: opts.dailyLimit - used.today });
+  };
+
   // The harness owns the delivery queue; the emitter needs it, the portal needs the emitter, and
   // the routes need the portal — so the router is filled in after the harness exists.
   let portal: HubspotPortal | undefined;
@@ -144,9 +155,11 @@ export async function startHubspotSim(input: HubspotSimOptions): Promise<Hubspot
     contentType: CONTENT_TYPE,
     errors,
     authenticate,
+    commonHeaders,
     admin: {
       resetData: () => {
         webhooks.clear();
+        usage.reset();
         store.reset();
       },
       driftChanged: (rules) => {

@@ -55,6 +55,16 @@ describe('HubSpot rate limits', () => {
     expect(body.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('carries usage headers on ordinary responses too', async () => {
+    const call = () => fetch(`${sim.url}/crm/v3/objects/contacts/101`, { headers: { authorization: 'Bearer dev-hubspot-token' } });
+    const first = await call();
+    const second = await call();
+    expect(first.headers.get('x-hubspot-ratelimit-max')).toBe('190');
+    expect(first.headers.get('x-hubspot-ratelimit-interval-milliseconds')).toBe('10000');
+    expect(Number(first.headers.get('x-hubspot-ratelimit-remaining')) - Number(second.headers.get('x-hubspot-ratelimit-remaining'))).toBe(1);
+    expect(Number(second.headers.get('x-hubspot-ratelimit-daily-remaining'))).toBeLessThan(Number(first.headers.get('x-hubspot-ratelimit-daily-remaining')));
+  });
+
   it('the client retries a SECONDLY 429 after 1 s and then succeeds', async () => {
     await sim.admin.setRateLimit({ enabled: false, limit: 100, windowMs: 10_000, policy: 'SECONDLY', failNext: 1 });
     const started = Date.now();
