@@ -1,5 +1,5 @@
 import type { ContactLoadResult, CrmConnector, MappingCheckDifference, MappingCheckReport, WebhookParseResult, WebhookRequest } from '../../shared/crm/connector.js';
-import { normalizePhone } from '../../shared/phone.js';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { SalesforceClient, SALESFORCE_POLICY, type CallInstrument, type DescribeResult } from './client.js';
 import { SalesforceLoader } from './loaders.js';
 import { FIELD_SPECS, MAPPING_TABLE, mapContact, SALESFORCE_MAPPING_VERSION, STAGE_MAP, type SfObject } from './mapping.js';
@@ -51,12 +51,12 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
     },
 
     async findByPhone(e164) {
-      const n = normalizePhone(e164);
-      if (!n) return [];
-      // SOSL phone search ignores formatting, so the national digits match "(415) 555-0100" and
-      // "+1 415-555-0100" alike; callers drop candidates whose phones do not normalize to e164.
-      const digits = n.e164.startsWith('+1') ? n.e164.slice(2) : n.e164.slice(1);
-      return client.search(`FIND {${digits}} IN PHONE FIELDS RETURNING Contact(Id)`);
+      const parsed = parsePhoneNumberFromString(e164);
+      if (!parsed) return [];
+      // SOSL phone search ignores formatting, so the national significant number matches
+      // "(415) 555-0100" and "+1 415-555-0100" alike; the runtime drops candidates whose phones
+      // do not normalize to e164 (over-matching is safe, under-matching is not).
+      return client.search(`FIND {${parsed.nationalNumber}} IN PHONE FIELDS RETURNING Contact(Id)`);
     },
 
     async checkMapping(): Promise<MappingCheckReport> {
