@@ -46,18 +46,9 @@ export function runSoql(statement: string, ctx: QueryContext): QueryResult {
   }
   const compiled = compile(query, object, statement, ctx);
   let candidates: Iterable<SfRecord>;
-  const ids = query.where ? candidateIds(query.where, object) : null;
-  if (ids) {
-    const found: SfRecord[] = [];
-    const seen = new Set<string>();
-    for (const id of ids) {
-      const rec = ctx.store.get(object.def.name, id);
-      if (rec && !seen.has(rec.Id as string)) {
-        seen.add(rec.Id as string);
-        found.push(rec);
-      }
-    }
-    candidates = found;
+  const indexed = query.where ? indexedCandidates(query.where, object, ctx.store) : null;
+  if (indexed) {
+    candidates = indexed.values();
   } else {
     const since = query.where ? modstampLowerBound(query.where, object) : null;
     candidates = (since ? ctx.store.modifiedAfter(object.def.name, since) : null) ?? ctx.store.all(object.def.name);
@@ -311,20 +302,49 @@ function compareForOrder(a: SfValue | undefined, b: SfValue | undefined, descend
   return descending ? -c : c;
 }
 
-/** Ids a WHERE clause restricts the result to (Id = / Id IN at the top or under AND), else null. */
-function candidateIds(cond: Condition, object: ObjectView): string[] | null {
-  const isId = (ref: FieldRef) => object.byApiName.get(ref.name.toLowerCase())?.def.name === 'Id';
-  if (cond.kind === 'in' && !cond.negated && isId(cond.field)) {
-    return cond.values.flatMap((v) => (v.kind === 'string' ? [v.value] : []));
-  }
-  if (cond.kind === 'compare' && cond.op === '=' && isId(cond.field) && cond.value.kind === 'string') return [cond.value.value];
-  if (cond.kind === 'and') {
-    for (const item of cond.items) {
-      const ids = candidateIds(item, object);
-      if (ids) return ids;
+/** Field types whose `=` / `IN` can be answered from an equality index (case-insensitive keys). */
+const INDEXABLE = new Set(['id', 'reference', 'string', 'phone', 'email', 'picklist']);
+
+/**
+ * A superset of the records a WHERE clause can match, found by id or equality-index lookups
+ * (`Id IN`, `ContactId = `, `WhoId IN`, `Phone = `…, under AND, or OR of such), or null when the
+ * clause needs a scan. The compiled predicate still filters the result, so a superset is enough;
+ * it keeps the hot-path queries (children of a batch of contacts, lookups by phone) off a scan.
+ */
+function indexedCandidates(cond: Condition, object: ObjectView, store: SalesforceStore): Map<string, SfRecord> | null {
+  const lookup = (ref: FieldRef, values: Literal[]): Map<string, SfRecord> | null => {
+    const f = object.byApiName.get(ref.name.toLowerCase());
+    if (!f || !INDEXABLE.has(f.def.type) || values.some((v) => v.kind !== 'string')) return null;
+    const out = new Map<string, SfRecord>();
+    for (const v of values as { kind: 'string'; value: string }[]) {
+      const found = f.def.name === 'Id' ? [store.get(object.def.name, v.value)] : store.lookupEqual(object.def.name, f.def.name, v.value);
+      for (const r of found) if (r) out.set(r.Id as string, r);
     }
+    return out;
+  };
+  switch (cond.kind) {
+    case 'compare':
+      return cond.op === '=' ? lookup(cond.field, [cond.value]) : null;
+    case 'in':
+      return cond.negated ? null : lookup(cond.field, cond.values);
+    case 'and':
+      for (const item of cond.items) {
+        const found = indexedCandidates(item, object, store);
+        if (found) return found;
+      }
+      return null;
+    case 'or': {
+      const out = new Map<string, SfRecord>();
+      for (const item of cond.items) {
+        const found = indexedCandidates(item, object, store);
+        if (!found) return null;
+        for (const [id, r] of found) out.set(id, r);
+      }
+      return out;
+    }
+    default:
+      return null;
   }
-  return null;
 }
 
 /** `SystemModstamp > t` / `>= t` (or LastModifiedDate) at the top or under AND, as an ISO string. */

@@ -114,7 +114,23 @@ export class SalesforceStore {
 
   /** Children of `parentId` through `childObject.fkField` (e.g. Task.WhoId). */
   children(childObject: string, fkField: string, parentId: string): SfRecord[] {
-    return this.index(childObject, fkField, (r) => (typeof r[fkField] === 'string' ? (r[fkField] as string) : null)).lookup(to18(parentId));
+    return this.lookupEqual(childObject, fkField, parentId);
+  }
+
+  /**
+   * Records whose `field` equals `value` as SOQL `=` compares: case-insensitively for text, by
+   * 18-char form for ids. An equality index per field, built on first use.
+   */
+  lookupEqual(object: string, field: string, value: string): SfRecord[] {
+    const type = this.schema.object(object)?.def.fields.find((f) => f.name === field)?.type;
+    const isId = type === 'id' || type === 'reference';
+    const norm = (v: SfValue | undefined): string | null => {
+      if (typeof v !== 'string' || v === '') return null;
+      return isId ? to18(v) : v.toLowerCase();
+    };
+    const key = norm(value);
+    if (key === null) return [];
+    return this.index(object, `eq:${field}`, (r) => norm(r[field])).lookup(key);
   }
 
   findByExternalId(object: string, field: string, value: string): SfRecord | undefined {

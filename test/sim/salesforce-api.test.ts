@@ -132,6 +132,27 @@ describe('Salesforce sim: SOQL', () => {
     expect(builder.map((r) => r.Id)).toEqual([...ids].sort().slice(0, 2));
   });
 
+  it('answers equality / IN / OR lookups (index-backed) exactly as a scan would', async () => {
+    const data = orgData(1, CONTACTS);
+    const who = data.Contact.slice(0, 5).map((c) => String(c.Id));
+    const tasks = await conn.query(`SELECT Id FROM Task WHERE WhoId IN ('${who.join("','")}') ORDER BY Id`);
+    expect(tasks.records.map((r) => r.Id)).toEqual(data.Task.filter((t) => who.includes(String(t.WhoId))).map((t) => String(t.Id)).sort());
+    // 15-char ids mean the same record.
+    const opps = await conn.query(`SELECT Id FROM Opportunity WHERE ContactId = '${who[0].slice(0, 15)}'`);
+    expect(opps.totalSize).toBe(data.Opportunity.filter((o) => o.ContactId === who[0]).length);
+    const a = data.Contact.find((c) => typeof c.Phone === 'string')!;
+    const b = data.Contact.find((c) => typeof c.MobilePhone === 'string' && c.Id !== a.Id)!;
+    const either = await conn.query(`SELECT Id FROM Contact WHERE Phone = '${String(a.Phone)}' OR MobilePhone = '${String(b.MobilePhone)}'`);
+    const expected = data.Contact.filter((c) => c.Phone === a.Phone || c.MobilePhone === b.MobilePhone).map((c) => String(c.Id));
+    expect(either.records.map((r) => r.Id).sort()).toEqual(expected.sort());
+    // Text equality is case-insensitive, as in orgs.
+    const last = String(data.Contact[0].LastName);
+    const upper = await conn.query(`SELECT Id FROM Contact WHERE LastName = '${last.toUpperCase()}' AND Id IN ('${who.join("','")}')`);
+    expect(upper.records.map((r) => r.Id)).toContain(who[0]);
+    const caseless = await conn.query(`SELECT COUNT() FROM Contact WHERE LastName = '${last.toLowerCase()}'`);
+    expect(caseless.totalSize).toBe(data.Contact.filter((c) => String(c.LastName).toLowerCase() === last.toLowerCase()).length);
+  });
+
   it('returns child subqueries (Opportunities, Tasks) with null for none', async () => {
     const data = orgData(1, CONTACTS);
     const withOpp = String(data.Opportunity[0].ContactId);
