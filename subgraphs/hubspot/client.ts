@@ -15,6 +15,14 @@ import { CrmCallError } from '../../shared/crm/connector.js';
 export const HUBSPOT_POLICY = {
   /** Inputs per batch read (contacts, deals, calls, associations). */
   batchLimit: 100,
+  /**
+   * Batch loads in flight at once. One (group commit): contacts asked for while a batch is in
+   * flight join the next one, so batches fill themselves under load. HubSpot allows 100-190
+   * requests per 10 s per app and a batch costs about five, so full batches matter more here than
+   * anywhere. Cost: a cold read arriving mid-flight waits up to one batch (two CRM round trips).
+   * CrmRuntimeConfig.maxConcurrentBatches overrides it.
+   */
+  maxConcurrentBatches: 1,
   /** Search page size; a phone matches a handful of contacts, not hundreds. */
   searchLimit: 100,
   /** A hot-path read that takes longer than this is treated as an outage (the breaker counts it). */
@@ -62,7 +70,9 @@ const isoDate = z.union([z.date(), z.string()]).transform((v) => (v instanceof D
  */
 export const hubspotObjectSchema = z.object({
   id: z.coerce.string(),
-  properties: z.record(z.string(), z.string().nullable()),
+  // HubSpot sends every value as a string; a stray number or boolean is read as its text rather
+  // than failing the whole batch (the mapping judges each value on its own).
+  properties: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).nullable().transform((v) => (v === null ? null : String(v)))),
   createdAt: isoDate.optional(),
   updatedAt: isoDate.optional(),
   archived: z.boolean().optional(),

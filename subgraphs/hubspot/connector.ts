@@ -64,9 +64,7 @@ export function createHubspotConnector(options: HubspotConnectorOptions): CrmCon
   return {
     source: 'hubspot',
     mappingVersion: HUBSPOT_MAPPING_VERSION,
-    // Four batches in flight stay well under HubSpot's 100-190 requests per 10 s per app even at
-    // five calls a batch; more would only queue at HubSpot's rate limiter instead of ours.
-    limits: { maxBatchSize: HUBSPOT_POLICY.batchLimit, maxConcurrentBatches: 4 },
+    limits: { maxBatchSize: HUBSPOT_POLICY.batchLimit, maxConcurrentBatches: HUBSPOT_POLICY.maxConcurrentBatches },
     mappingTable: HUBSPOT_MAPPING_TABLE,
 
     isValidSourceId: (sourceId) => SOURCE_ID.test(sourceId),
