@@ -4,7 +4,9 @@ import { conflict, objectNotFound, propertyValidationError, validationError, typ
 import { PROPERTY_DEFINITIONS, objectTypeOf, type ObjectType } from './properties.js';
 import type { PropertySchema } from './property-schema.js';
 import { normalizeWrite } from './property-values.js';
-import { ASSOCIATION_TYPE_IDS, type HubspotStore, type StoredObject } from './store.js';
+import { ASSOCIATION_TYPE_IDS } from './associations.js';
+import type { StoredObject } from './object-table.js';
+import type { HubspotStore } from './store.js';
 import type { PropertyChange, SubscriptionType, WebhookEmitter } from './webhooks.js';
 
 /**

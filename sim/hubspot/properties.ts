@@ -354,6 +354,9 @@ export const SYSTEM_DATES: Record<ObjectType, { created: string; modified: strin
   calls: { created: 'hs_createdate', modified: 'hs_lastmodifieddate' },
 };
 
+/** Properties HubSpot derives from the record itself (id, dates); never kept among stored values. */
+export const SYSTEM_PROPERTY_NAMES: ReadonlySet<string> = new Set(['hs_object_id', 'createdate', 'lastmodifieddate', 'hs_createdate', 'hs_lastmodifieddate']);
+
 /** A fixed creation date for the portal's property definitions, so answers are deterministic. */
 const PORTAL_CREATED_AT = '2019-08-06T02:43:14.491Z';
 

@@ -5,7 +5,7 @@ import { objectJson, projectionFor, type ObjectJson } from './object-json.js';
 import type { HubspotPortal } from './portal.js';
 import { OBJECT_TYPES, objectTypeOf, type ObjectType } from './properties.js';
 import { runSearch, searchRequestSchema } from './search.js';
-import { ASSOCIATION_TYPE_IDS } from './store.js';
+import { ASSOCIATION_TYPE_IDS } from './associations.js';
 
 /**
  * The HubSpot CRM API routes the simulator serves, with the endpoint names used in counters.
