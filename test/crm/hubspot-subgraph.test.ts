@@ -155,6 +155,39 @@ function suite(label: string, redisUrl: () => string | undefined) {
       expect(await ok.json()).toMatchObject({ received: 1 });
     });
 
+    it('duplicate and out-of-order deliveries are acknowledged and change nothing', async () => {
+      const post = async (events: object[]) => {
+        const body = JSON.stringify(events);
+        const timestamp = Date.now();
+        const res = await fetch(sub.webhookUrl, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-hubspot-request-timestamp': String(timestamp),
+            'x-hubspot-signature-v3': signHubspotV3({ secret: CLIENT_SECRET, method: 'POST', uri: sub.webhookUrl, body, timestamp }),
+          },
+          body,
+        });
+        expect(res.status).toBe(200);
+        return (await res.json()) as { received: number; applied: number; ignored: number };
+      };
+      const at = Date.now() - 1_000;
+      const change = (eventId: number, occurredAt: number, value: string) => ({
+        eventId, subscriptionId: 1, portalId: 62515, appId: 1, occurredAt, subscriptionType: 'contact.propertyChange',
+        attemptNumber: 0, objectId: 106, propertyName: 'hs_email_optout', propertyValue: value, changeSource: 'CRM_UI',
+      });
+      events.length = 0;
+      expect(await post([change(900001, at, 'true')])).toEqual({ received: 1, applied: 1, ignored: 0 });
+      // HubSpot retries a delivery with the same event ids.
+      expect(await post([change(900001, at, 'true')])).toEqual({ received: 1, applied: 0, ignored: 1 });
+      // An older change arriving late is not announced after the newer one.
+      expect(await post([change(900000, at - 5_000, 'false')])).toEqual({ received: 1, applied: 0, ignored: 1 });
+      await expect.poll(() => events.filter((e) => e.contactId === 'hubspot:106').length).toBe(1);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(events.filter((e) => e.contactId === 'hubspot:106')).toHaveLength(1);
+      expect(events.find((e) => e.contactId === 'hubspot:106')).toMatchObject({ changedFields: ['suppression.emailOptOut'], suppression: { emailOptOut: true } });
+    });
+
     it('contactsByPhone finds numbers stored in any format through the searchable phone properties', async () => {
       const answer = await gql(`{ contactsByPhone(phone: "+1 646 555 0102") { id primaryPhone } }`);
       expect(answer.errors).toBeUndefined();
