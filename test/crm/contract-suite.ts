@@ -166,12 +166,13 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
     const sg = await start();
     // Warm the token grant so only data calls remain to count.
     await gql(sg.url, CONTACT, { id: gid(ids[119]!) });
-    // At the simulator's default CRM latency (120 ms), requests arriving while batches are in
-    // flight wait for a dispatch slot and merge: with zero latency there would be nothing to share.
-    await sim.admin.setLatency({ medianMs: 120, jitterMs: 0 });
+    // With a CRM round trip of 200 ms (slower than the simulator's default 120 ms, so the test
+    // holds on a loaded machine where 100 requests take a while to arrive), requests arriving
+    // while a batch is in flight wait for a dispatch slot and merge.
+    await sim.admin.setLatency({ medianMs: 200, jitterMs: 0 });
     await sim.admin.reset('stats');
     const answers = await Promise.all(ids.slice(0, 100).map((id) => gql(sg.url, CONTACT, { id: gid(id) })));
-    expect(answers.every((a) => !a.errors && a.data?.contact?.id)).toBe(true);
+    expect(answers.filter((a) => a.errors || !a.data?.contact?.id).map((a) => a.errors?.[0]?.message ?? 'no contact')).toEqual([]);
     const batches = await batchCalls();
     expect(batches).toBeGreaterThanOrEqual(1);
     expect(batches, `${batches} batch calls for 100 concurrent requests`).toBeLessThanOrEqual(10);

@@ -38,7 +38,7 @@ runCrmContractSuite({
   startSubgraph: ({ simUrl, runtime, bus }) =>
     startHubspotSubgraph({
       port: 0,
-      hubspot: { baseUrl: simUrl, accessToken: 'dev-hubspot-token', clientSecret: 'dev-hubspot-client-secret', timeoutMs: 1_000 },
+      hubspot: { baseUrl: simUrl, accessToken: 'dev-hubspot-token', clientSecret: 'dev-hubspot-client-secret', timeoutMs: 5_000 },
       runtime,
       bus,
       log: silentLogger,

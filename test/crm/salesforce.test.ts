@@ -15,7 +15,7 @@ runCrmContractSuite({
   startSubgraph: ({ simUrl, runtime, bus }) =>
     startSalesforceSubgraph({
       port: 0,
-      salesforce: { loginUrl: simUrl, instanceUrl: simUrl, ...CLIENT, timeoutMs: 1_000 },
+      salesforce: { loginUrl: simUrl, instanceUrl: simUrl, ...CLIENT, timeoutMs: 5_000 },
       runtime,
       bus,
       log: silentLogger,
