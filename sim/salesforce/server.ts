@@ -38,6 +38,11 @@ export const salesforceSimOptions = z.object({
   queryBatchSize: z.number().int().min(1).max(2000).default(2000),
   /** Access tokens accepted without an OAuth round trip (benchmarks, manual curl). */
   staticAccessTokens: z.array(z.string()).default([]),
+  /**
+   * Build the child/phone indexes at start (default: orgs up to 200,000 contacts; bigger ones
+   * build them on first use, ~10 s per million tasks on the dev machine).
+   */
+  prebuildIndexes: z.boolean().optional(),
   /** URL put in `instance_url` (defaults to the sim's own URL). */
   instanceUrl: z.string().url().optional(),
 });
@@ -83,6 +88,8 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
     const body = JSON.stringify(event);
     sim.delivery.send(`${change.object}ChangeEvent`, () => ({ body, headers: {} }));
   });
+
+  if (opts.prebuildIndexes ?? opts.contacts <= 200_000) store.prebuildIndexes();
 
   const ctx: rest.SalesforceContext = {
     schema,
