@@ -13,7 +13,7 @@ import type { ReassignedNumberChecker } from './reassigned/checker.js';
 import type { RevocationHub } from './revocation-hub.js';
 import { attemptsSince, insertAttempt, lockNumber } from './store/attempts.js';
 import { appendAudit, type AuditRecord, type AuditWriter } from './store/audit.js';
-import { insertReassignedCheck, loadStoredFacts, type StoredFacts } from './store/facts.js';
+import { createFactsReader, insertReassignedCheck, loadStoredFacts, type StoredFacts } from './store/facts.js';
 import { appendGrant, appendRevocation, type Appended, type GrantRecord, type RevocationRecord } from './store/ledger.js';
 import { addInternalDnc, type InternalDncRecord } from './store/suppression.js';
 
@@ -71,6 +71,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
   const longestCapMs =
     Math.max(...policy.healthcare.caps.map((c) => c.windowHours), ...Object.values(policy.states).map((s) => s.cap?.windowHours ?? 0)) * HOUR_MS;
 
+  const readFacts = createFactsReader(db);
   const actorOf = (identity: Identity) => ({ actor: identity.sub, role: identity.roles.join(',') });
 
   /** Facts for a decision, each independently fail-closed. */
@@ -102,7 +103,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
     }
     let stored: StoredFacts | null = null;
     try {
-      stored = await loadStoredFacts(db, e164, new Date(Math.min(at.getTime(), evaluatedAt.getTime()) - longestCapMs));
+      stored = await readFacts(e164, new Date(Math.min(at.getTime(), evaluatedAt.getTime()) - longestCapMs));
       facts.ledger = stored.ledger;
       facts.suppression = stored.suppression;
       facts.attempts = stored.attempts;

@@ -252,7 +252,7 @@ describe('consent subgraph fails closed', () => {
   beforeAll(async () => {
     // The same database, but decision reads fail (as a lost connection would): everything else works.
     const broken: Database = Object.create(shared, {
-      query: { value: (sql: string, params?: unknown[]) => (sql.includes('FROM consent_ledger l') ? Promise.reject(new Error('connection lost')) : shared.query(sql, params)) },
+      query: { value: (sql: string, params?: unknown[]) => (sql.includes('FROM consent_ledger l') || sql.includes('EXECUTE dialplane_consent_facts') ? Promise.reject(new Error('connection lost')) : shared.query(sql, params)) },
     });
     consent = await startConsentSubgraph(config(), { log: silentLogger, metrics: createMetrics('consent-broken', { collectDefault: false }), db: broken, now: () => NOW });
   });

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { expect, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { importDncFile, parseDncLine } from '../../subgraphs/consent/dnc-file-import.js';
 import { onEachDatabase } from './support/databases.js';
+import { createTestDatabase } from '../support/services.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dnc-'));
 const file = (name: string, content: string | Buffer) => {
@@ -68,14 +69,16 @@ onEachDatabase('dnc import', (get) => {
   });
 });
 
-it('npm run dnc:import runs the script end to end (PGlite data dir) with a progress bar on stderr', async () => {
-  const dataDir = path.join(dir, 'pglite');
+it('npm run dnc:import runs the script end to end with a progress bar on stderr', async () => {
+  // PostgreSQL when the server is there (a PGlite data dir costs ~15 s of initdb on a busy machine).
+  const pg = inject('postgresAvailable') ? await createTestDatabase('dnc_cli') : null;
+  const target = pg ? { DATABASE_URL: pg.url, DATA_DIR: '' } : { DATA_DIR: path.join(dir, 'pglite'), DATABASE_URL: '' };
   const input = file('cli.txt', Array.from({ length: 100 }, (_, i) => `404${String(5_550_000 + i)}`).join('\n'));
   const { stdout, stderr } = await promisify(execFile)(
     'npx',
     ['tsx', 'scripts/dnc-import.ts', input, '--list', 'national', '--mode', 'full', '--downloaded-at', '2026-06-01T00:00:00Z'],
-    { env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'silent' }, timeout: 55_000 },
-  );
+    { env: { ...process.env, ...target, LOG_LEVEL: 'silent' }, timeout: 55_000 },
+  ).finally(() => pg?.drop());
   expect(JSON.parse(stdout.trim())).toMatchObject({ list: 'national', mode: 'full', numbers: 100, rejected: 0, areaCodes: 1 });
   expect(stderr).toMatch(/\[#+\] 100%\s+100 numbers/);
 }, 60_000);
