@@ -464,4 +464,15 @@ describe('errors and the wire', () => {
     await sim.admin.setFaults({ errorRate: 0, hangRate: 0, outage: false });
     expect((await hubspot.crm.contacts.basicApi.getById('101')).id).toBe('101');
   });
+
+  it('hangs requests when asked, until the caller gives up, and keeps serving others', async () => {
+    await sim.admin.setFaults({ errorRate: 0, hangRate: 1, outage: false, endpoints: ['contacts.get'] });
+    const hung = fetch(`${sim.url}/crm/v3/objects/contacts/101`, {
+      headers: { authorization: 'Bearer dev-hubspot-token' },
+      signal: AbortSignal.timeout(300),
+    });
+    await expect(hung).rejects.toThrow();
+    const other = await hubspot.crm.contacts.batchApi.read({ inputs: [{ id: '101' }], properties: [], propertiesWithHistory: [] });
+    expect(other.results).toHaveLength(1);
+  });
 });
