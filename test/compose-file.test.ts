@@ -59,9 +59,9 @@ function publishedPorts(service: Service): number[] {
 }
 
 describe('docker-compose.yml (static)', () => {
-  it('has the production shape: redis, postgres, both simulators, every subgraph, the worker and the gateway', () => {
+  it('has the production shape: redis, postgres, the simulators, every subgraph, the worker and the gateway', () => {
     expect(Object.keys(file.services).sort()).toEqual(
-      ['consent', 'engagement', 'gateway', 'hubspot', 'postgres', 'redis', 'salesforce', 'sim-hubspot', 'sim-salesforce', 'worker'].sort(),
+      ['consent', 'engagement', 'gateway', 'hubspot', 'postgres', 'redis', 'salesforce', 'sims', 'worker'].sort(),
     );
   });
 
@@ -80,7 +80,9 @@ describe('docker-compose.yml (static)', () => {
     const problems: string[] = [];
     for (const [name, service] of appServices) {
       const load = SCHEMAS[name];
-      if (!load) continue; // simulators: checked for entry point, ports and health only
+      // The simulators' env schema lives in their CLI module (importing it starts them): they are
+      // checked for entry point, ports, URLs and health only.
+      if (!load) continue;
       const schema = await load().catch(() => undefined);
       if (!schema) {
         problems.push(`${name}: config module not found`);
@@ -95,16 +97,20 @@ describe('docker-compose.yml (static)', () => {
     expect(problems).toEqual([]);
   });
 
-  it('each service listens on the port it publishes and health-checks', () => {
+  it('each service listens on the ports it publishes and health-checks', () => {
     for (const [name, service] of appServices) {
       const env = envOf(service);
       const portVars = Object.entries(env).filter(([k]) => /_PORT$/.test(k));
-      expect(portVars.length, `${name}: exactly one *_PORT`).toBe(name === 'worker' ? 0 : 1);
-      if (name === 'worker') continue;
-      const port = Number(portVars[0]![1]);
-      expect(publishedPorts(service), `${name}: published port`).toContain(port);
+      if (name === 'worker') {
+        expect(portVars, 'the worker serves nothing').toEqual([]);
+        continue;
+      }
+      expect(portVars.length, `${name}: a *_PORT`).toBeGreaterThan(0);
       const health = (service.healthcheck?.test ?? []).join(' ');
-      expect(health, `${name}: health check`).toContain(`127.0.0.1:${port}/`);
+      for (const [, value] of portVars) {
+        expect(publishedPorts(service), `${name}: published port`).toContain(Number(value));
+        expect(health, `${name}: health check`).toContain(`127.0.0.1:${value}/`);
+      }
     }
   });
 
@@ -119,7 +125,9 @@ describe('docker-compose.yml (static)', () => {
           const [, host, port] = match;
           expect(listening.get(host!), `${name}.${key}: no service "${host}"`).toBeDefined();
           expect(listening.get(host!), `${name}.${key}: ${host} does not listen on ${port}`).toContain(Number(port));
-          if (host !== name) expect(service.depends_on?.[host!]?.condition ?? (name.startsWith('sim-') ? 'service_healthy' : undefined), `${name} must wait for ${host}`).toBe('service_healthy');
+          // The simulators post change events to the CRM subgraphs, which depend on them: that
+          // edge goes the other way (a webhook target may come up later; the sims retry delivery).
+          if (host !== name && name !== 'sims') expect(service.depends_on?.[host!]?.condition, `${name} must wait for ${host}`).toBe('service_healthy');
         }
       }
       for (const dependency of Object.keys(service.depends_on ?? {})) expect(file.services[dependency], `${name} depends on ${dependency}`).toBeDefined();

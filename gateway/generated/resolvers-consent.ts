@@ -276,6 +276,8 @@ export type Mutation = {
   /** The decision plus, when allowed, an atomic reservation against the caps and an audit record. */
   authorizeCall: CallPermission;
   recordConsent: ConsentRecord;
+  /** Records a purchase or inquiry date for the established-business-relationship rule. */
+  recordRelationship: Relationship;
   revokeConsent: ConsentRecord;
 };
 
@@ -292,6 +294,11 @@ export type MutationAuthorizeCallArgs = {
 
 export type MutationRecordConsentArgs = {
   input: RecordConsentInput;
+};
+
+
+export type MutationRecordRelationshipArgs = {
+  input: RecordRelationshipInput;
 };
 
 
@@ -364,6 +371,30 @@ export type RecordConsentInput = {
   purposes: Array<CallPurpose>;
   sellers: Array<Scalars['String']['input']>;
 };
+
+/** An established business relationship (D1): lifts NATIONAL_DNC / STATE_DNC, never the consent an AI marketing call needs. */
+export type RecordRelationshipInput = {
+  kind: RelationshipKind;
+  occurredAt: Scalars['DateTime']['input'];
+  phone: Scalars['String']['input'];
+  seller: Scalars['String']['input'];
+  /** Where the fact comes from (e.g. `crm:salesforce`, `billing`). */
+  source: Scalars['String']['input'];
+};
+
+export type Relationship = {
+  __typename?: 'Relationship';
+  kind: RelationshipKind;
+  occurredAt: Scalars['DateTime']['output'];
+  phone: Scalars['String']['output'];
+  seller: Scalars['String']['output'];
+};
+
+export type RelationshipKind =
+  /** An inquiry or application: 3 months. */
+  | 'INQUIRY'
+  /** A purchase or transaction: an established business relationship for 18 months (policy data). */
+  | 'PURCHASE';
 
 export type RevocationChannel =
   | 'CRM_FLAG'
@@ -541,6 +572,9 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   RecordConsentInput: RecordConsentInput;
+  RecordRelationshipInput: RecordRelationshipInput;
+  Relationship: ResolverTypeWrapper<Relationship>;
+  RelationshipKind: RelationshipKind;
   RevocationChannel: RevocationChannel;
   RevocationScope: RevocationScope;
   RevokeConsentInput: RevokeConsentInput;
@@ -577,6 +611,8 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   Int: Scalars['Int']['output'];
   RecordConsentInput: RecordConsentInput;
+  RecordRelationshipInput: RecordRelationshipInput;
+  Relationship: Relationship;
   RevokeConsentInput: RevokeConsentInput;
   Subscription: Record<PropertyKey, never>;
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
@@ -708,6 +744,7 @@ export type MutationResolvers<ContextType = SubgraphContext, ParentType extends 
   addInternalDnc?: Resolver<ResolversTypes['InternalDncEntry'], ParentType, ContextType, RequireFields<MutationAddInternalDncArgs, 'input'>>;
   authorizeCall?: Resolver<ResolversTypes['CallPermission'], ParentType, ContextType, RequireFields<MutationAuthorizeCallArgs, 'input'>>;
   recordConsent?: Resolver<ResolversTypes['ConsentRecord'], ParentType, ContextType, RequireFields<MutationRecordConsentArgs, 'input'>>;
+  recordRelationship?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType, RequireFields<MutationRecordRelationshipArgs, 'input'>>;
   revokeConsent?: Resolver<ResolversTypes['ConsentRecord'], ParentType, ContextType, RequireFields<MutationRevokeConsentArgs, 'input'>>;
 };
 
@@ -725,6 +762,13 @@ export type QueryResolvers<ContextType = SubgraphContext, ParentType extends Res
   auditTrail?: Resolver<Array<ResolversTypes['AuditRecord']>, ParentType, ContextType, RequireFields<QueryAuditTrailArgs, 'limit' | 'phone'>>;
   callPermission?: Resolver<ResolversTypes['CallPermission'], ParentType, ContextType, RequireFields<QueryCallPermissionArgs, 'phone' | 'purpose'>>;
   consentRevocations?: Resolver<Array<ResolversTypes['ConsentRevocation']>, ParentType, ContextType, RequireFields<QueryConsentRevocationsArgs, 'limit'>>;
+};
+
+export type RelationshipResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Relationship'] = ResolversParentTypes['Relationship']> = {
+  kind?: Resolver<ResolversTypes['RelationshipKind'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  phone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  seller?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
@@ -755,6 +799,7 @@ export type Resolvers<ContextType = SubgraphContext> = {
   Obligation?: ObligationResolvers<ContextType>;
   Phone?: PhoneResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Relationship?: RelationshipResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   federation__FieldSet?: GraphQLScalarType;
   link__Import?: GraphQLScalarType;
