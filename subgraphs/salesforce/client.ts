@@ -86,7 +86,7 @@ export class SalesforceClient {
       loginUrl: options.loginUrl,
       instanceUrl: options.instanceUrl,
       version: options.apiVersion,
-      oauth2: { loginUrl: options.loginUrl, clientId: options.clientId, clientSecret: options.clientSecret, redirectUri: undefined as unknown as string },
+      oauth2: { loginUrl: options.loginUrl, clientId: options.clientId, clientSecret: options.clientSecret },
       // An expired token (401) re-runs the client_credentials grant; jsforce replays the call.
       refreshFn: (conn, callback) => {
         this.instrument('oauth.token', () => conn.oauth2.requestToken({ grant_type: 'client_credentials' }))
