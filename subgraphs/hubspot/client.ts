@@ -82,9 +82,8 @@ export type HubspotObject = z.infer<typeof hubspotObjectSchema>;
 const batchResponseSchema = z.object({
   status: z.string().optional(),
   results: z.array(hubspotObjectSchema),
-  errors: z
-    .array(z.object({ status: z.string().optional(), category: z.string().optional(), context: z.record(z.string(), z.array(z.string())).optional() }))
-    .optional(),
+  // 207 lists the ids it did not find here; absence from `results` already says "not found".
+  errors: z.array(z.unknown()).optional(),
 });
 
 const searchResponseSchema = z.object({
