@@ -84,3 +84,21 @@ export class UsageCounter {
     this.today = 0;
   }
 }
+
+/**
+ * HubSpot's own limit on search endpoints (documented as ~5 requests/s per token, on top of the
+ * burst limit), answered with the SECONDLY message the client retries after 1 s. A sliding
+ * one-second window.
+ */
+export class SearchLimiter {
+  private readonly stamps: number[] = [];
+
+  constructor(readonly perSecond: number) {}
+
+  take(now = Date.now()): boolean {
+    while (this.stamps.length > 0 && now - this.stamps[0] >= 1_000) this.stamps.shift();
+    if (this.stamps.length >= this.perSecond) return false;
+    this.stamps.push(now);
+    return true;
+  }
+}

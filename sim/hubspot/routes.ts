@@ -4,6 +4,7 @@ import { objectNotFound, validationError } from './errors.js';
 import { objectJson, projectionFor, type ObjectJson } from './object-json.js';
 import type { HubspotPortal } from './portal.js';
 import { OBJECT_TYPES, objectTypeOf, type ObjectType } from './properties.js';
+import { SearchLimiter, rateLimited } from './rate-limit-response.js';
 import { runSearch, searchRequestSchema } from './search.js';
 import { ASSOCIATION_TYPE_IDS } from './associations.js';
 
@@ -76,9 +77,16 @@ function batchEnvelope(results: ObjectJson[] | unknown[], startedAt: string, err
 
 const SINGULAR: Record<ObjectType, string> = { contacts: 'CONTACT', deals: 'DEAL', calls: 'CALL' };
 
+export interface HubspotRouteOptions {
+  /** Search requests allowed per second (HubSpot: ~5 per token); undefined = unlimited. */
+  searchPerSecond?: number;
+  dailyLimit: number;
+}
+
 /** Adds the CRM routes to `router` (filled after the harness exists: the portal needs its delivery queue). */
-export function addHubspotRoutes(router: Router<SimHandler>, portal: HubspotPortal): Router<SimHandler> {
+export function addHubspotRoutes(router: Router<SimHandler>, portal: HubspotPortal, options: HubspotRouteOptions): Router<SimHandler> {
   const { store, schema } = portal;
+  const searchLimiter = options.searchPerSecond === undefined ? undefined : new SearchLimiter(options.searchPerSecond);
 
   const batchRead =
     (type: ObjectType): SimHandler =>
@@ -138,6 +146,15 @@ export function addHubspotRoutes(router: Router<SimHandler>, portal: HubspotPort
   const search =
     (type: ObjectType): SimHandler =>
     (req) => {
+      if (searchLimiter && !searchLimiter.take()) {
+        throw rateLimited('SECONDLY', {
+          intervalMs: 1_000,
+          max: searchLimiter.perSecond,
+          remaining: 0,
+          dailyMax: options.dailyLimit,
+          dailyRemaining: options.dailyLimit,
+        });
+      }
       const body = parseBody(req, searchRequestSchema);
       const page = runSearch(store, schema, type, body);
       const projection = projectionFor(schema, type, body.properties);

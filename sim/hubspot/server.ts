@@ -62,6 +62,11 @@ export const hubspotSimOptions = z.object({
   latency: latencyConfig.optional(),
   faults: faultConfig.partial().optional(),
   rateLimit: rateLimitConfig.optional(),
+  /**
+   * HubSpot's separate search limit (~5 requests/s per token): beyond it a search answers 429
+   * with the SECONDLY message. Unset = unlimited (tests and benchmarks search freely).
+   */
+  searchRateLimitPerSecond: z.number().int().positive().optional(),
   /** Daily quota shown in X-HubSpot-RateLimit-Daily headers. */
   dailyLimit: z.number().int().positive().default(1_000_000),
   webhookTargets: z.array(z.string().url()).optional(),
@@ -186,7 +191,7 @@ export async function startHubspotSim(input: HubspotSimOptions): Promise<Hubspot
     batchWindowMs: opts.webhookBatchWindowMs,
   });
   portal = new HubspotPortal(store, schema, webhooks);
-  addHubspotRoutes(router, portal);
+  addHubspotRoutes(router, portal, { searchPerSecond: opts.searchRateLimitPerSecond, dailyLimit: opts.dailyLimit });
   const { url, port } = await sim.listen(opts.port, opts.host);
   return {
     url,

@@ -85,6 +85,32 @@ describe('HubSpot rate limits', () => {
     expect(log.map((e) => e.status)).toEqual([429, 200]);
   });
 
+  it('limits searches per second with the SECONDLY 429, which the client waits out', async () => {
+    const limited = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 }, searchRateLimitPerSecond: 2 });
+    try {
+      const search = () =>
+        fetch(`${limited.url}/crm/v3/objects/contacts/search`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer dev-hubspot-token', 'content-type': 'application/json' },
+          body: JSON.stringify({ filterGroups: [], limit: 1 }),
+        });
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await search()).status);
+      expect(statuses).toEqual([200, 200, 429]);
+      const body = (await (await search()).json()) as Record<string, unknown>;
+      expect(body).toMatchObject({ status: 'error', message: 'You have reached your secondly limit.', policyName: 'SECONDLY', errorType: 'RATE_LIMIT' });
+      // Reads are not searches: unaffected.
+      const read = await fetch(`${limited.url}/crm/v3/objects/contacts/101`, { headers: { authorization: 'Bearer dev-hubspot-token' } });
+      expect(read.status).toBe(200);
+      // The official client (3 attempts) waits 1 s and gets through.
+      const client = new Client({ accessToken: 'dev-hubspot-token', basePath: limited.url, numberOfApiCallRetries: 3 });
+      const res = await client.crm.contacts.searchApi.doSearch({ filterGroups: [], properties: [], limit: 1, after: '0', sorts: [] });
+      expect(res.results).toHaveLength(1);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('the client does not retry a DAILY 429', async () => {
     await sim.admin.setRateLimit({ enabled: false, limit: 100, windowMs: 10_000, policy: 'DAILY', failNext: 1 });
     const err = (await read().then(
