@@ -7,6 +7,7 @@ import { startConsentSubgraph, type RunningConsentSubgraph } from '../../subgrap
 import { createSimulatedChecker } from '../../subgraphs/consent/reassigned/simulated-checker.js';
 import { importRegistry, markSynced } from '../../subgraphs/consent/store/dnc-registry.js';
 import { openConsentDatabase } from '../../subgraphs/consent/store/open-consent-db.js';
+import { createTestDatabase, describeWithPostgres } from '../support/services.js';
 import type { ConsentConfig } from '../../subgraphs/consent/config.js';
 import { AGENT, COMPLIANCE, gql, PERMISSION_FIELDS, SECRET, SERVICE, WRITTEN_CONSENT, wsClient } from './support/consent-client.js';
 
@@ -27,14 +28,25 @@ const RECORD = 'mutation($input: RecordConsentInput!) { recordConsent(input: $in
 const REVOKE = 'mutation($input: RevokeConsentInput!) { revokeConsent(input: $input) { eventId cursor created } }';
 const DNC = 'mutation($input: AddInternalDncInput!) { addInternalDnc(input: $input) { id scope revocation { cursor } } }';
 
-// One embedded database for the file: starting PGlite costs seconds on a busy machine.
+/** The whole API suite on embedded PGlite and on the real PostgreSQL server (one database each). */
+function apiSuite(kind: 'pglite' | 'postgres'): void {
+(kind === 'pglite' ? describe : describeWithPostgres)(`consent API on ${kind}`, () => {
 let shared: Database;
+let drop: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  shared = await openConsentDatabase({});
+  if (kind === 'pglite') shared = await openConsentDatabase({});
+  else {
+    const test = await createTestDatabase('consent_api');
+    drop = test.drop;
+    shared = await openConsentDatabase({ url: test.url });
+  }
 });
-afterAll(async () => shared?.close());
+afterAll(async () => {
+  await shared?.close();
+  await drop?.();
+});
 
-describe('consent subgraph API (pglite)', () => {
+describe('consent subgraph API', () => {
   let consent: RunningConsentSubgraph;
   let bus: EventBus;
   const checker = createSimulatedChecker({ now: () => NOW, disconnected: new Map([['+12125550177', new Date('2026-03-01T00:00:00Z')]]) });
@@ -252,6 +264,7 @@ describe('consent subgraph fails closed', () => {
   beforeAll(async () => {
     // The same database, but decision reads fail (as a lost connection would): everything else works.
     const broken: Database = Object.create(shared, {
+      pool: { value: undefined },
       query: { value: (sql: string, params?: unknown[]) => (sql.includes('FROM consent_ledger l') || sql.includes('EXECUTE dialplane_consent_facts') ? Promise.reject(new Error('connection lost')) : shared.query(sql, params)) },
     });
     consent = await startConsentSubgraph(config(), { log: silentLogger, metrics: createMetrics('consent-broken', { collectDefault: false }), db: broken, now: () => NOW });
@@ -267,3 +280,8 @@ describe('consent subgraph fails closed', () => {
     expect(a.data!.authorizeCall).toMatchObject({ allowed: false, reasons: ['COMPLIANCE_DATA_UNAVAILABLE'], reservation: null });
   });
 });
+});
+}
+
+apiSuite('pglite');
+apiSuite('postgres');

@@ -60,8 +60,9 @@ const E164 = /^\+[1-9]\d{6,14}$/;
  * three values are inlined after strict validation (an E.164 string, three digits, an ISO instant).
  */
 export function createFactsReader(db: Database): (e164: string, attemptsSince: Date) => Promise<StoredFacts> {
-  if (db.kind === 'postgres' && db.pool) {
+  if (db.kind === 'postgres') {
     const pool = db.pool;
+    if (!pool) return (e164, since) => loadStoredFacts(db, e164, since);
     return async (e164, since) => {
       const result = await pool.query({ name: STATEMENT, text: FACTS_SQL, values: factsParams(e164, since) });
       return toStoredFacts(result.rows[0]);
