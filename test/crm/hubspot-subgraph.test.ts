@@ -82,6 +82,12 @@ function suite(label: string, redisUrl: () => string | undefined) {
       expect(grace).toMatchObject({ primaryPhone: '+16465550102', suppression: { doNotCall: true, emailOptOut: false }, openDeal: { stage: 'CLOSED_WON' } });
       expect(alan).toMatchObject({ phones: [{ extension: '12' }], suppression: { emailOptOut: true }, crmIntentStage: 'CUSTOMER' });
       expect(await counts()).toEqual({ 'contacts.batchRead': 1, 'associations.batchRead': 2, 'deals.batchRead': 1, 'calls.batchRead': 1 });
+      // Every HubSpot request is counted and timed per endpoint and outcome.
+      const metrics = await (await fetch(`${sub.baseUrl}/metrics`)).text();
+      for (const endpoint of ['contacts.batchRead', 'associations.batchRead', 'deals.batchRead', 'calls.batchRead']) {
+        expect(metrics).toMatch(new RegExp(`dialplane_crm_calls_total\\{[^}]*endpoint="${endpoint.replace('.', '\\.')}"[^}]*outcome="ok"[^}]*\\} [1-9]`));
+      }
+      expect(metrics).toMatch(/dialplane_crm_call_duration_seconds_bucket\{[^}]*endpoint="contacts.batchRead"/);
 
       // A repeat within the TTL is served from the cache: zero HubSpot calls.
       await sim.admin.reset('stats');
