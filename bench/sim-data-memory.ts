@@ -23,6 +23,8 @@ export interface SimDataMemoryResult {
   generateMs: number;
   readAllMs: number;
   indexMs: number;
+  /** Contact writes applied in each CRM (10,000, or every contact for smaller sizes). */
+  writes: number;
   writesMs: number;
   /** heapUsed + external (typed arrays live in external), MB, after GC. */
   heapPlusExternalMb: number;
@@ -99,6 +101,7 @@ async function measureHere(contacts: number): Promise<Omit<SimDataMemoryResult, 
     generateMs: Math.round(t1 - t0),
     readAllMs: Math.round(t2 - t1),
     indexMs: Math.round(t3 - t2),
+    writes,
     writesMs: Math.round(t4 - t3),
     heapPlusExternalMb: mb(mem.heapUsed + mem.external),
     heapUsedMb: mb(mem.heapUsed),
@@ -111,13 +114,31 @@ async function measureHere(contacts: number): Promise<Omit<SimDataMemoryResult, 
 
 const execFileAsync = promisify(execFile);
 
+/** Set in the children: a child must never start the bench itself (that would fork without end). */
+const CHILD_ENV = 'DIALPLANE_SIM_DATA_BENCH_CHILD';
+
+/**
+ * The parent's module-loading flags (tsx registers itself with --require/--import when run from
+ * TypeScript; none for dist/bench). Nothing else is passed on: `node -e` puts its code in
+ * execArgv, and a child re-running it would start the bench again.
+ */
+function loaderFlags(): string[] {
+  const flags: string[] = [];
+  const withValue = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const arg = process.execArgv[i];
+    if (withValue.has(arg) && i + 1 < process.execArgv.length) flags.push(arg, process.execArgv[++i]);
+    else if ([...withValue].some((flag) => arg.startsWith(`${flag}=`))) flags.push(arg);
+  }
+  return flags;
+}
+
 async function measureInChild(contacts: number): Promise<Omit<SimDataMemoryResult, 'deltaMb' | 'withinBudget'>> {
   const self = fileURLToPath(import.meta.url);
-  // execArgv carries the tsx loader when run from TypeScript; plain node for dist/bench.
   const { stdout } = await execFileAsync(
     process.execPath,
-    [...process.execArgv, '--expose-gc', '--max-old-space-size=4096', self, CHILD_FLAG, String(contacts)],
-    { maxBuffer: 1024 * 1024, timeout: 15 * 60_000 },
+    [...loaderFlags(), '--expose-gc', '--max-old-space-size=4096', self, CHILD_FLAG, String(contacts)],
+    { maxBuffer: 1024 * 1024, timeout: 15 * 60_000, env: { ...process.env, [CHILD_ENV]: '1' } },
   );
   const line = stdout.trim().split('\n').at(-1)!;
   return JSON.parse(line);
@@ -131,6 +152,7 @@ export interface SimDataMemoryBenchOptions {
 
 /** Entry point for the bench runner. */
 export async function runSimDataMemoryBench(options: SimDataMemoryBenchOptions = {}): Promise<SimDataMemoryResult[]> {
+  if (process.env[CHILD_ENV]) throw new Error('runSimDataMemoryBench called inside its own child process');
   const sizes = options.sizes ?? [10_000, 100_000, 1_000_000];
   const log = options.log ?? ((line: string) => console.log(line));
   const baseline = await measureInChild(0);
@@ -146,7 +168,7 @@ export async function runSimDataMemoryBench(options: SimDataMemoryBenchOptions =
     results.push(result);
     log(
       `sim-data ${contacts.toLocaleString('en-US')} contacts/CRM (${r.records.toLocaleString('en-US')} records, both CRMs): ` +
-        `generate ${r.generateMs} ms, read all ${r.readAllMs} ms, indexes ${r.indexMs} ms, 10k writes ${r.writesMs} ms; ` +
+        `generate ${r.generateMs} ms, read all ${r.readAllMs} ms, indexes ${r.indexMs} ms, ${r.writes} writes/CRM ${r.writesMs} ms; ` +
         `heap+external ${r.heapPlusExternalMb} MB (+${result.deltaMb} over baseline; heap ${r.heapUsedMb}, external ${r.externalMb}), ` +
         `rss ${r.rssMb} MB; get p50 ${r.getP50Us} us, phone lookup p50 ${r.lookupP50Us} us; ` +
         `${result.withinBudget ? 'within' : 'OVER'} the ${BUDGET_MB} MB budget`,
@@ -155,7 +177,7 @@ export async function runSimDataMemoryBench(options: SimDataMemoryBenchOptions =
   return results;
 }
 
-if (process.argv[2] === CHILD_FLAG) {
+if (process.argv[2] === CHILD_FLAG && process.env[CHILD_ENV]) {
   measureHere(Number(process.argv[3])).then(
     (r) => console.log(JSON.stringify(r)),
     (error: unknown) => {
@@ -163,7 +185,7 @@ if (process.argv[2] === CHILD_FLAG) {
       process.exit(1);
     },
   );
-} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+} else if (!process.env[CHILD_ENV] && process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const sizes = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n >= 0);
   runSimDataMemoryBench(sizes.length ? { sizes } : {}).catch((error: unknown) => {
     console.error(error);
