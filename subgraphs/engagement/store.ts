@@ -120,40 +120,40 @@ export class EngagementStore {
    * Stores the outcome, its write-back and (for an opt-out) its consent revocation, and enqueues
    * their jobs, all in ONE transaction. A repeated idempotency key (or webhook event id) returns
    * the first receipt and writes nothing.
+   *
+   * This is the acknowledgment path, so it is kept to one round trip per statement and one commit:
+   * the job first (it needs only our id), then the outcome and its write-back in one statement.
+   * A duplicate key inserts nothing, the transaction rolls back (taking the job with it), and the
+   * first receipt is read back.
    */
-  async recordOutcome(
-    input: CallOutcomeInput,
-    channel: 'graphql' | 'webhook',
-    webhookEventId?: string,
-  ): Promise<{ receipt: Receipt; outcome: StoredOutcome; revocationPending: boolean }> {
+  async recordOutcome(input: CallOutcomeInput, channel: 'graphql' | 'webhook', webhookEventId?: string): Promise<{ receipt: Receipt; revocationPending: boolean }> {
     const hash = payloadHash(input);
-    const existing = await this.findDuplicate(this.db, input.idempotencyKey, webhookEventId, hash);
-    if (existing) return { ...existing, revocationPending: false };
     const id = randomUUID();
     const optOut = isOptOut(input);
     try {
       return await this.db.transaction(async (tx) => {
         const now = new Date();
+        const jobId = await this.queue.sendWriteBack(tx, { writeBackId: id });
         const inserted = await tx.query(
-          `INSERT INTO engagement.call_outcome (id, idempotency_key, payload_hash, contact_id, crm, crm_contact_id, call_id,
-             decision_id, disposition, summary, intent_stage, next_action, next_action_at, duration_seconds, occurred_at,
-             opt_out, channel, webhook_event_id, accepted_at)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
-           ON CONFLICT DO NOTHING
+          `WITH o AS (
+             INSERT INTO engagement.call_outcome (id, idempotency_key, payload_hash, contact_id, crm, crm_contact_id, call_id,
+               decision_id, disposition, summary, intent_stage, next_action, next_action_at, duration_seconds, occurred_at,
+               opt_out, channel, webhook_event_id, accepted_at)
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
+             ON CONFLICT DO NOTHING
+             RETURNING id, crm, accepted_at
+           )
+           INSERT INTO engagement.write_back (id, crm, status, job_id, created_at, updated_at, next_attempt_at)
+           SELECT id, crm, 'QUEUED', $20, accepted_at, accepted_at, accepted_at FROM o
            RETURNING id`,
           [
             id, input.idempotencyKey, hash, input.contactId.id, input.contactId.crm, input.contactId.crmId, input.callId,
             input.decisionId, input.disposition, input.summary ?? null, input.intentStage ?? null, input.nextAction ?? null,
             input.nextActionAt ?? null, input.durationSeconds ?? null, input.occurredAt, optOut, channel, webhookEventId ?? null, now,
+            jobId,
           ],
         );
         if (inserted.rows.length === 0) throw new RaceLost();
-        const jobId = await this.queue.sendWriteBack(tx, { writeBackId: id });
-        await tx.query(
-          `INSERT INTO engagement.write_back (id, crm, status, job_id, created_at, updated_at, next_attempt_at)
-           VALUES ($1, $2, 'QUEUED', $3, $4, $4, $4)`,
-          [id, input.contactId.crm, jobId, now],
-        );
         if (optOut) {
           await tx.query(
             `INSERT INTO engagement.consent_revocation (outcome_id, phone, status, created_at) VALUES ($1, $2, 'PENDING', $3)`,
@@ -163,14 +163,14 @@ export class EngagementStore {
           // later so the immediate push usually wins and the job finds nothing to do.
           await this.queue.sendConsentRevoke(tx, { writeBackId: id }, 5);
         }
-        const outcome = (await this.getOutcomeTx(tx, id))!;
-        return { receipt: { id, status: 'QUEUED' as const, acceptedAt: now.toISOString(), duplicate: false }, outcome, revocationPending: optOut };
+        return { receipt: { id, status: 'QUEUED' as const, acceptedAt: now.toISOString(), duplicate: false }, revocationPending: optOut };
       });
     } catch (error) {
-      // A concurrent request with the same key committed first: answer with its receipt.
+      // The key (or event id) is taken, by an earlier request or a concurrent one that committed
+      // first: answer with its receipt (or a conflict when the content differs).
       if (error instanceof RaceLost || isUniqueViolation(error)) {
-        const winner = await this.findDuplicate(this.db, input.idempotencyKey, webhookEventId, hash);
-        if (winner) return { ...winner, revocationPending: false };
+        const first = await this.findDuplicate(this.db, input.idempotencyKey, webhookEventId, hash);
+        if (first) return { receipt: first.receipt, revocationPending: false };
       }
       throw error;
     }
