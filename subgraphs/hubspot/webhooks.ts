@@ -12,7 +12,13 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyHubspotSignatureV3, type Sign
  */
 
 const id = z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String);
+const text = z.union([z.string(), z.number(), z.boolean()]).nullable().transform((v) => (v === null ? null : String(v)));
 
+/**
+ * One event. The envelope (id, time, type) is required; the rest depends on the type: property
+ * changes carry objectId + propertyName/Value, association changes carry fromObjectId/toObjectId
+ * + associationType and no objectId.
+ */
 export const hubspotWebhookEvent = z.object({
   eventId: id,
   subscriptionId: id.optional(),
@@ -22,11 +28,15 @@ export const hubspotWebhookEvent = z.object({
   occurredAt: z.number().int().nonnegative(),
   subscriptionType: z.string().min(1),
   attemptNumber: z.number().int().optional(),
-  objectId: id,
+  objectId: id.optional(),
   propertyName: z.string().optional(),
-  propertyValue: z.string().nullable().optional(),
+  propertyValue: text.optional(),
   changeSource: z.string().optional(),
-  sourceId: z.string().nullable().optional(),
+  sourceId: text.optional(),
+  associationType: z.string().optional(),
+  fromObjectId: id.optional(),
+  toObjectId: id.optional(),
+  associationRemoved: z.boolean().optional(),
 });
 export type HubspotWebhookEvent = z.infer<typeof hubspotWebhookEvent>;
 
@@ -98,10 +108,14 @@ export function toChangeEvents(events: readonly HubspotWebhookEvent[], associati
   for (const e of events) {
     const [object, action] = e.subscriptionType.split('.', 2);
     if (!action) continue;
-    if (object === 'contact') {
+    if (action === 'associationChange') {
+      for (const contactId of contactsOfAssociation(e)) {
+        add({ eventId: `${e.eventId}-${contactId}`, sourceId: contactId, kind: 'updated', changedFields: ASSOCIATION_FIELDS, occurredAt: new Date(e.occurredAt).toISOString(), order: e.occurredAt });
+      }
+    } else if (object === 'contact') {
       const change = contactChangeOf(e, action);
       if (change) add(change);
-    } else if ((object === 'deal' || object === 'call') && associations) {
+    } else if ((object === 'deal' || object === 'call') && associations && e.objectId) {
       const type = object === 'deal' ? 'deals' : 'calls';
       if (action === 'propertyChange' && !readsProperty(type, e.propertyName ?? '')) continue;
       const changedFields = type === 'deals' ? ['openDeal'] : ['crmLastActivity'];
@@ -117,7 +131,17 @@ export function toChangeEvents(events: readonly HubspotWebhookEvent[], associati
   }));
 }
 
+/** The contact side of an association change (`CONTACT_TO_DEAL` from a contact, `DEAL_TO_CONTACT` to one). */
+function contactsOfAssociation(e: HubspotWebhookEvent): string[] {
+  const type = e.associationType?.toUpperCase() ?? '';
+  const out: string[] = [];
+  if (type.startsWith('CONTACT_TO_') && e.fromObjectId) out.push(e.fromObjectId);
+  if (type.endsWith('_TO_CONTACT') && e.toObjectId) out.push(e.toObjectId);
+  return out;
+}
+
 function contactChangeOf(e: HubspotWebhookEvent, action: string): CrmChangeEvent | null {
+  if (!e.objectId) return null;
   const base = { eventId: e.eventId, sourceId: e.objectId, occurredAt: new Date(e.occurredAt).toISOString(), order: e.occurredAt };
   switch (action) {
     case 'propertyChange': {
@@ -143,8 +167,6 @@ function contactChangeOf(e: HubspotWebhookEvent, action: string): CrmChangeEvent
       return { ...base, kind: 'undeleted', changedFields: [] };
     case 'merge':
       return { ...base, kind: 'updated', changedFields: [] };
-    case 'associationChange':
-      return { ...base, kind: 'updated', changedFields: ASSOCIATION_FIELDS };
     default:
       return null;
   }

@@ -87,14 +87,18 @@ describe('HubSpot webhook parsing', () => {
         event({ eventId: 21, subscriptionType: 'deal.propertyChange', objectId: 9001, propertyName: 'amount' }),
         event({ eventId: 22, subscriptionType: 'contact.deletion', objectId: 60, propertyName: undefined, propertyValue: undefined }),
         event({ eventId: 23, subscriptionType: 'contact.creation', objectId: 61, propertyName: undefined, propertyValue: undefined }),
-        event({ eventId: 24, subscriptionType: 'contact.associationChange', objectId: 62, propertyName: undefined }),
+        // Association events name both ends and no objectId (HubSpot's shape).
+        { eventId: 24, subscriptionId: 3, portalId: 62515, appId: 1, occurredAt: now - 2_000, subscriptionType: 'contact.associationChange', attemptNumber: 0, changeSource: 'USER', associationType: 'CONTACT_TO_DEAL', fromObjectId: 62, toObjectId: 9001, associationRemoved: false, isPrimaryAssociation: false },
+        { eventId: 25, subscriptionId: 4, portalId: 62515, appId: 1, occurredAt: now - 2_000, subscriptionType: 'deal.associationChange', attemptNumber: 0, changeSource: 'USER', associationType: 'DEAL_TO_CONTACT', fromObjectId: 9001, toObjectId: 63, associationRemoved: true, isPrimaryAssociation: false },
+        event({ eventId: 26, subscriptionType: 'contact.someFutureEvent', objectId: 64 }),
       ]),
       secret,
     );
     expect(result.ok && result.events.map((e) => [e.eventId, e.sourceId, e.kind, e.changedFields])).toEqual([
       ['22', '60', 'deleted', []],
       ['23', '61', 'created', []],
-      ['24', '62', 'updated', ['openDeal', 'crmLastActivity', 'crmIntentStage']],
+      ['24-62', '62', 'updated', ['openDeal', 'crmLastActivity', 'crmIntentStage']],
+      ['25-63', '63', 'updated', ['openDeal', 'crmLastActivity', 'crmIntentStage']],
     ]);
   });
 
