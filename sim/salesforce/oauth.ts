@@ -1,9 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { SimRequest, SimResponse } from '../common/sim-server.js';
-import { SIM_USER_ID } from './store.js';
+import { INTEGRATION_USER_ID, SIM_USER_ID } from './store.js';
 
 export const ORG_ID = '00DDp0000000001AAA';
-const INTEGRATION_USER_ID = '005Dp0000000002AAA';
 
 export interface OAuthSettings {
   clientId: string;

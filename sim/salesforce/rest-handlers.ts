@@ -9,6 +9,8 @@ import { parseRecordInput } from './record-input.js';
 import type { ObjectView, SchemaView } from './schema-view.js';
 import type { SalesforceStore, SfRecord } from './store.js';
 import { to18 } from './record-ids.js';
+import { ORG_ID } from './oauth.js';
+import { INTEGRATION_USER_ID } from './store.js';
 
 /** Limits of the real REST API. */
 export const SF_LIMITS = {
@@ -351,3 +353,17 @@ export const versions = () => ({
   status: 200,
   body: ['55.0', '56.0', '57.0', '58.0', '59.0', '60.0', '61.0', '62.0'].map((v) => ({ label: `v${v}`, url: `/services/data/v${v}`, version: v })),
 });
+
+/** `GET /services/data/vXX.X`: the resource directory (jsforce's identity() reads `identity`). */
+export function resources(version: string, baseUrl: string) {
+  const base = `/services/data/${version}`;
+  return {
+    sobjects: `${base}/sobjects`,
+    query: `${base}/query`,
+    queryAll: `${base}/queryAll`,
+    search: `${base}/search`,
+    composite: `${base}/composite`,
+    limits: `${base}/limits`,
+    identity: `${baseUrl}/id/${ORG_ID}/${INTEGRATION_USER_ID}`,
+  };
+}

@@ -6,7 +6,7 @@ import { faultConfig } from '../common/faults.js';
 import { rateLimitConfig } from '../common/rate-limiter.js';
 import { deliveryRetryConfig } from '../common/change-delivery.js';
 import { SchemaView } from './schema-view.js';
-import { SalesforceStore } from './store.js';
+import { INTEGRATION_USER_ID, SalesforceStore } from './store.js';
 import { generateSalesforceDataset, type SalesforceDataset } from '../data/index.js';
 import { SfError, sfErrorResponse, SF_CONTENT_TYPE } from './sf-error.js';
 import { handleTokenRequest, type Session } from './oauth.js';
@@ -63,6 +63,26 @@ export interface SalesforceSim {
 
 const API = '/services/data/:version';
 
+/** `GET {id url}` as `conn.identity()` reads it (user and org ids, plus the usual profile fields). */
+function identityOf(org: string, user: string, baseUrl: string, username: string) {
+  return {
+    id: `${baseUrl}/id/${org}/${user}`,
+    asserted_user: true,
+    user_id: user,
+    organization_id: org,
+    username,
+    nick_name: 'agent',
+    display_name: 'Dialplane Agent',
+    email: username,
+    active: true,
+    user_type: 'STANDARD',
+    language: 'en_US',
+    locale: 'en_US',
+    utcOffset: 0,
+    urls: { rest: `${baseUrl}/services/data/v{version}/`, sobjects: `${baseUrl}/services/data/v{version}/sobjects/`, query: `${baseUrl}/services/data/v{version}/query/` },
+  };
+}
+
 /**
  * Starts the Salesforce REST simulator: OAuth token endpoint, SOQL (with paging), SOSL phone
  * search, sObject retrieve/create/update/upsert/describe, sObject Collections, CDC-shaped change
@@ -74,7 +94,7 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
   const dataset = input.dataset ?? generateSalesforceDataset({ seed: opts.seed, contacts: opts.contacts });
   const schema = new SchemaView();
   const sessions = new Map<string, Session>();
-  for (const token of opts.staticAccessTokens) sessions.set(token, { userId: '005Dp0000000002AAA', issuedAt: Date.now() });
+  for (const token of opts.staticAccessTokens) sessions.set(token, { userId: INTEGRATION_USER_ID, issuedAt: Date.now() });
   let apiUsage = 0;
   let replayId = 0;
   let cursorSeq = 0;
@@ -104,6 +124,8 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
   const router = new Router<SimHandler>()
     .add('POST', '/services/oauth2/token', 'oauth.token', (req) => handleTokenRequest(req, opts, { loginUrl: baseUrl, instanceUrl: opts.instanceUrl ?? baseUrl }, sessions), { isPublic: true })
     .add('GET', '/services/data', 'versions', rest.versions, { isPublic: true })
+    .add('GET', API, 'resources', v((c) => ({ status: 200, body: rest.resources(c.version, baseUrl) })))
+    .add('GET', '/id/:org/:user', 'identity', (req) => ({ status: 200, body: identityOf(req.params.org, req.params.user, baseUrl, opts.username) }))
     .add('GET', `${API}/query`, 'query', v(rest.query))
     .add('GET', `${API}/queryAll`, 'query', v(rest.query))
     .add('GET', `${API}/query/:locator`, 'query.more', v(rest.queryMore))

@@ -52,6 +52,8 @@ describe('Salesforce sim: OAuth', () => {
     const user = await pw.login('agent@dialplane.dev', 'dev-password');
     expect(user.id).toMatch(/^005/);
     expect((await pw.query('SELECT COUNT() FROM Contact')).totalSize).toBe(CONTACTS);
+    const identity = await pw.identity();
+    expect(identity).toMatchObject({ user_id: user.id, organization_id: user.organizationId, username: 'agent@dialplane.dev' });
   });
 
   it('answers bad credentials with the real {error, error_description} shape', async () => {
