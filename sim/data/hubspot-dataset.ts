@@ -183,7 +183,10 @@ function buildContact(ctx: GeneratorContext, row: number): { record: HubspotObje
   const optRoll = rng.next();
   const optOut = demo ? String(demo.emailOptOut) : optRoll < HubspotRates.emailOptOut ? 'true' : optRoll < 0.7 ? 'false' : null;
   // HubSpot sets hs_timezone from the address/IP, so it follows the address, not the area code.
-  const timeZone = demo || rng.chance(HubspotRates.timeZoneSet) ? hubspotTimeZoneValue(person.addressPlace.zone, rng.chance(0.3)) : null;
+  const tzRoll = rng.next();
+  const timeZone = demo || rng.chance(HubspotRates.timeZoneSet)
+    ? hubspotTimeZoneValue(person.addressPlace.zone, demo ? 'slug' : tzRoll < 0.65 ? 'slug' : tzRoll < 0.95 ? 'legacy' : 'iana')
+    : null;
   const { lifecyclestage, hs_lead_status } = lifecycle(plan.stages, rng);
   const lastCall = plan.callTimes.length > 0 ? plan.callTimes[plan.callTimes.length - 1] : null;
   const createdAt = hubspotDateTime(plan.createdMs);

@@ -139,30 +139,33 @@ export const HS_CALL_DISPOSITION_WEIGHTS: readonly number[] = [7, 30, 5, 25, 28,
 export const HS_CALL_STATUSES: readonly string[] = ['COMPLETED', 'BUSY', 'NO_ANSWER', 'FAILED', 'CANCELED'];
 
 /**
- * hs_timezone option values: HubSpot writes tz database names with "/" spelled "_slash_", plus
- * legacy "us_slash_eastern"-style links (seen in portals' data and third-party typings; the full
- * option list is not in our reference). Both spellings appear in generated data.
+ * hs_timezone values: HubSpot's enumeration spells tz names in lower case with "/" written
+ * "_slash_" and "-" written "_minus_" (`america_slash_new_york`); portals also hold the legacy
+ * link spellings (`us_slash_eastern`, seen in portal data) and, after imports, plain IANA names.
+ * The full HubSpot option list is not in our reference, so the legacy spellings beyond
+ * us_slash_{eastern,central,mountain,pacific,alaska} and canada_slash_atlantic are by analogy.
  */
-export function hubspotTimeZoneValue(ianaZone: string, legacyStyle: boolean): string {
-  if (legacyStyle) {
-    const legacy = LEGACY_US_ZONES[ianaZone];
-    if (legacy) return legacy;
-  }
-  return ianaZone.toLowerCase().replace(/\//g, '_slash_');
+export type HubspotTimeZoneStyle = 'slug' | 'legacy' | 'iana';
+
+export function hubspotTimeZoneValue(ianaZone: string, style: HubspotTimeZoneStyle): string {
+  if (style === 'iana') return ianaZone;
+  const zone = style === 'legacy' ? (LEGACY_US_ZONES[ianaZone] ?? ianaZone) : ianaZone;
+  return zone.toLowerCase().replace(/\//g, '_slash_').replace(/-/g, '_minus_');
 }
 
+/** tz database backward-compatibility links for the zones the generator uses. */
 const LEGACY_US_ZONES: Readonly<Record<string, string>> = {
-  'America/New_York': 'us_slash_eastern',
-  'America/Detroit': 'us_slash_michigan',
-  'America/Chicago': 'us_slash_central',
-  'America/Denver': 'us_slash_mountain',
-  'America/Phoenix': 'us_slash_arizona',
-  'America/Los_Angeles': 'us_slash_pacific',
-  'America/Anchorage': 'us_slash_alaska',
-  'Pacific/Honolulu': 'us_slash_hawaii',
-  'America/Indiana/Indianapolis': 'us_slash_east_minus_indiana',
-  'America/Halifax': 'canada_slash_atlantic',
-  'America/Toronto': 'canada_slash_eastern',
-  'America/Vancouver': 'canada_slash_pacific',
-  'America/Edmonton': 'canada_slash_mountain',
+  'America/New_York': 'US/Eastern',
+  'America/Detroit': 'US/Michigan',
+  'America/Chicago': 'US/Central',
+  'America/Denver': 'US/Mountain',
+  'America/Phoenix': 'US/Arizona',
+  'America/Los_Angeles': 'US/Pacific',
+  'America/Anchorage': 'US/Alaska',
+  'Pacific/Honolulu': 'US/Hawaii',
+  'America/Indiana/Indianapolis': 'US/East-Indiana',
+  'America/Halifax': 'Canada/Atlantic',
+  'America/Toronto': 'Canada/Eastern',
+  'America/Vancouver': 'Canada/Pacific',
+  'America/Edmonton': 'Canada/Mountain',
 };

@@ -221,6 +221,18 @@ describe('sim data: messiness like real CRMs', () => {
     expect(zones).toContain('pacific_slash_honolulu');
     expect(zones).toContain('us_slash_eastern');
     expect(zones).toContain(null);
+    expect([...zones].some((z) => z?.includes('/'))).toBe(true); // plain IANA after an import
+    // Every value names a real zone once HubSpot's spelling is undone.
+    const unknown = [...zones].filter((z) => {
+      if (z === null) return false;
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: z.replace(/_slash_/g, '/').replace(/_minus_/g, '-') });
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(unknown).toEqual([]);
   });
 
   it('gives unique, well-formed ids', () => {
