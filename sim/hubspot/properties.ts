@@ -225,6 +225,8 @@ const CONTACT_PROPERTIES = define(
     },
     notes_last_contacted: { label: 'Last Contacted', type: 'datetime', calculated: true, group: 'sales_properties' },
     num_associated_deals: { label: 'Number of Associated Deals', type: 'number', calculated: true, group: 'deal_information' },
+    hs_calculated_phone_number: { label: 'Calculated Phone Number', ...SEARCHABLE, hidden: false },
+    hs_calculated_mobile_number: { label: 'Calculated Mobile Number', ...SEARCHABLE, hidden: false },
     hs_searchable_calculated_phone_number: { label: 'Searchable Phone Number', ...SEARCHABLE },
     hs_searchable_calculated_mobile_number: { label: 'Searchable Mobile Number', ...SEARCHABLE },
     hs_searchable_calculated_international_phone_number: { label: 'Searchable International Phone Number', ...SEARCHABLE },

@@ -2,7 +2,7 @@ import { Associations } from './associations.js';
 import { BaseView, type HubspotBaseData } from './base-view.js';
 import { ObjectTable, type StoredObject } from './object-table.js';
 import { OBJECT_TYPES, SYSTEM_PROPERTY_NAMES, type ObjectType } from './properties.js';
-import { SEARCHABLE_PHONE_PROPERTIES, searchablePhone } from './searchable-phone.js';
+import { hubspotCalculatedPhoneProperties } from '../data/phone-format.js';
 
 /**
  * The simulated portal's records: one table per object type, secondary indexes for the
@@ -148,18 +148,27 @@ function toMs(v: string | number | undefined): number | undefined {
  */
 function derive(type: ObjectType, out: Record<string, string>, changed: readonly string[], current: Record<string, string> = out): void {
   if (type === 'contacts') {
+    // The same calculation the dataset generator used, so written and generated records agree:
+    // digits of a valid number (national, and with country code), E.164; null when not valid.
+    if (!changed.includes('phone') && !changed.includes('mobilephone')) return finish(out, current);
+    const calc = hubspotCalculatedPhoneProperties(current.phone, current.mobilephone);
+    const fed = {
+      phone: ['hs_calculated_phone_number', 'hs_searchable_calculated_phone_number', 'hs_searchable_calculated_international_phone_number'],
+      mobilephone: ['hs_calculated_mobile_number', 'hs_searchable_calculated_mobile_number', 'hs_searchable_calculated_international_mobile_number'],
+    } as const;
     for (const source of ['phone', 'mobilephone'] as const) {
       if (!changed.includes(source)) continue;
-      const names = SEARCHABLE_PHONE_PROPERTIES[source];
-      const s = searchablePhone(current[source]);
-      out[names.national] = s?.national ?? '';
-      out[names.international] = s?.international ?? '';
+      for (const name of fed[source]) out[name] = calc[name] ?? '';
     }
   } else if (type === 'deals' && changed.includes('dealstage')) {
     const stage = current.dealstage ?? '';
     out.hs_is_closed = String(stage === 'closedwon' || stage === 'closedlost');
     out.hs_is_closed_won = String(stage === 'closedwon');
   }
-  // A freshly seeded/created record: drop empty calculated values rather than storing ''.
+  finish(out, current);
+}
+
+/** A freshly seeded/created record: drop empty calculated values rather than storing ''. */
+function finish(out: Record<string, string>, current: Record<string, string>): void {
   if (out === current) for (const k of Object.keys(out)) if (out[k] === '') delete out[k];
 }
