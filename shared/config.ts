@@ -61,6 +61,8 @@ export const runtimeEnv = {
   DATABASE_URL: optionalUrl,
   /** PGlite data directory; unset = in-memory (lost on exit, fine for `npm start` demos). */
   DATA_DIR: z.string().optional(),
+  /** Interface every server listens on: 127.0.0.1 on a workstation, 0.0.0.0 in containers. */
+  BIND_HOST: z.string().min(1).default('127.0.0.1'),
   /** HMAC secret of the gateway -> subgraph identity header. */
   DIALPLANE_INTERNAL_SECRET: z.string().min(16).default(DEV_INTERNAL_SECRET),
 };

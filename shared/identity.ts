@@ -41,6 +41,10 @@ export function signIdentity(identity: Identity, secret: string, now = Date.now(
 
 /** Returns the identity when the header is well-formed, correctly signed and fresh; else null. */
 export function verifyIdentity(header: string | undefined | null, secret: string, now = Date.now()): Identity | null {
+  return verifySigned(header, secret, now)?.identity ?? null;
+}
+
+function verifySigned(header: string | undefined | null, secret: string, now: number): { identity: Identity; iat: number } | null {
   if (!header) return null;
   const dot = header.indexOf('.');
   if (dot <= 0) return null;
@@ -52,8 +56,8 @@ export function verifyIdentity(header: string | undefined | null, secret: string
     const parsed = SignedPayload.safeParse(JSON.parse(Buffer.from(data, 'base64url').toString('utf8')));
     if (!parsed.success) return null;
     if (Math.abs(now - parsed.data.iat) > IDENTITY_MAX_AGE_MS) return null;
-    const { iat: _iat, ...identity } = parsed.data;
-    return identity;
+    const { iat, ...identity } = parsed.data;
+    return { identity, iat };
   } catch {
     return null;
   }
@@ -66,4 +70,25 @@ export function hasRole(identity: Identity | null | undefined, ...roles: Role[])
 /** The identity services use to call each other. */
 export function serviceIdentity(service: string): Identity {
   return { sub: `service:${service}`, roles: ['service'] };
+}
+
+/**
+ * A verifier that remembers headers it has verified, until they would expire. The gateway reuses
+ * one signed header per identity for a while, so on the hot path most requests repeat a header and
+ * skip the HMAC, JSON parse and schema check. Bounded: at most `maxEntries` remembered headers.
+ */
+export function createIdentityVerifier(secret: string, maxEntries = 10_000): (header: string | undefined | null) => Identity | null {
+  const verified = new Map<string, { identity: Identity; expiresAt: number }>();
+  return (header) => {
+    if (!header) return null;
+    const now = Date.now();
+    const hit = verified.get(header);
+    if (hit && hit.expiresAt > now) return hit.identity;
+    if (hit) verified.delete(header);
+    const result = verifySigned(header, secret, now);
+    if (!result) return null;
+    if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
+    verified.set(header, { identity: result.identity, expiresAt: result.iat + IDENTITY_MAX_AGE_MS });
+    return result.identity;
+  };
 }

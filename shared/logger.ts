@@ -7,7 +7,8 @@ export type { Logger };
  * mistake; the rule remains: log ids and codes, never phones, names, emails or transcripts.
  */
 const PERSONAL_DATA_PATHS = [
-  'phone', '*.phone', 'phones', '*.phones', 'e164', '*.e164', 'email', '*.email', 'name', '*.name',
+  // Top-level `name` is pino's logger name (the service), so only nested `*.name` is censored.
+  'phone', '*.phone', 'phones', '*.phones', 'e164', '*.e164', 'email', '*.email', '*.name',
   'firstName', '*.firstName', 'lastName', '*.lastName', 'summary', '*.summary', 'transcript', '*.transcript',
   'body', '*.body', 'authorization', '*.authorization', 'headers.authorization', 'token', '*.token',
 ];

@@ -1,7 +1,10 @@
 import http, { type IncomingMessage } from 'node:http';
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
@@ -9,7 +12,7 @@ import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { ErrorCode } from './errors.js';
 import { apolloHandler, closeServer, createRouter, listen, requestIdOf, sendJson, sendText, type Route } from './http.js';
-import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity.js';
+import { IDENTITY_HEADER, createIdentityVerifier, type Identity } from './identity.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -75,7 +78,9 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
     includeStacktraceInErrorResponses: options.development ?? false,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // Both add per-field hooks; we use neither traces nor cache hints.
       ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
       {
         async requestDidStart() {
           const started = process.hrtime.bigint();
@@ -99,23 +104,24 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
     return options.context ? options.context(base) : (base as C);
   };
 
-  const graphql = apolloHandler(apollo, async (req) => {
-    // The identity was verified before Apollo ran; parse again only to hand it over.
-    const identity = verifyIdentity(req.headers[IDENTITY_HEADER] as string | undefined, options.internalSecret)!;
-    return baseContext(identity, requestIdOf(req));
-  });
+  const verifyIdentity = createIdentityVerifier(options.internalSecret);
+  // Verified once, before Apollo runs; the context reads it from here.
+  const verifiedIdentity = new WeakMap<IncomingMessage, Identity>();
+  const graphql = apolloHandler(apollo, async (req) => baseContext(verifiedIdentity.get(req)!, requestIdOf(req)));
 
   const routes: Route[] = [
     {
       method: '*',
       path: '/graphql',
       handler: async (req, res, url) => {
-        if (!verifyIdentity(req.headers[IDENTITY_HEADER] as string | undefined, options.internalSecret)) {
+        const identity = verifyIdentity(req.headers[IDENTITY_HEADER] as string | undefined);
+        if (!identity) {
           sendJson(res, 401, {
             errors: [{ message: `${options.name} subgraph: missing or invalid gateway identity`, extensions: { code: ErrorCode.UNAUTHENTICATED } }],
           });
           return;
         }
+        verifiedIdentity.set(req, identity);
         await graphql(req, res, url);
       },
     },
@@ -148,7 +154,7 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
         schema,
         onConnect: (ctx) => {
           const header = (ctx.connectionParams?.[IDENTITY_HEADER] ?? (ctx.extra.request as IncomingMessage).headers[IDENTITY_HEADER]) as string | undefined;
-          const identity = verifyIdentity(header, options.internalSecret);
+          const identity = verifyIdentity(header);
           if (!identity) return false; // graphql-ws closes with 4403 Forbidden
           ctx.extra.identity = identity;
           ctx.extra.requestId = typeof ctx.connectionParams?.['x-request-id'] === 'string' ? (ctx.connectionParams['x-request-id'] as string) : crypto.randomUUID();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IDENTITY_MAX_AGE_MS, signIdentity, verifyIdentity } from '../../shared/identity.js';
+import { IDENTITY_MAX_AGE_MS, createIdentityVerifier, signIdentity, verifyIdentity } from '../../shared/identity.js';
 
 const secret = 'test-secret-0123456789';
 const agent = { sub: 'agent-7', roles: ['agent' as const], seller: 'acme' };
@@ -19,5 +19,16 @@ describe('gateway identity header', () => {
     expect(verifyIdentity(undefined, secret)).toBeNull();
     const old = signIdentity(agent, secret, Date.now() - IDENTITY_MAX_AGE_MS - 1_000);
     expect(verifyIdentity(old, secret)).toBeNull();
+  });
+
+  it('the caching verifier answers like verifyIdentity, for repeated and bad headers alike', () => {
+    const verify = createIdentityVerifier(secret, 2);
+    const header = signIdentity(agent, secret);
+    expect(verify(header)).toEqual(agent);
+    expect(verify(header)).toEqual(agent);
+    expect(verify(header.slice(0, -2) + 'xx')).toBeNull();
+    expect(verify(signIdentity(agent, 'another-secret-123456'))).toBeNull();
+    expect(verify(signIdentity(agent, secret, Date.now() - IDENTITY_MAX_AGE_MS - 1))).toBeNull();
+    for (let i = 0; i < 5; i++) expect(verify(signIdentity({ ...agent, sub: `a${i}` }, secret))?.sub).toBe(`a${i}`);
   });
 });
