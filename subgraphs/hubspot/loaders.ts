@@ -3,11 +3,14 @@ import type { HubspotClient, HubspotObject } from './client.js';
 import { CALL_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubspotContactBundle } from './mapping.js';
 
 /**
- * One batch of contacts with their deals and calls, in two rounds of HubSpot calls:
- *   round 1, in parallel: contacts batch read, v4 associations contacts->deals and contacts->calls
- *   round 2, in parallel: deals batch read and calls batch read (skipped when nothing is associated)
+ * One batch of contacts with their deals and calls, as three parallel chains of HubSpot calls:
+ *   contacts batch read
+ *   v4 associations contacts->deals, then deals batch read (skipped when nothing is associated)
+ *   v4 associations contacts->calls, then calls batch read (skipped when nothing is associated)
  * so a batch of ≤ 100 contacts usually costs five calls and two round trips of CRM latency (one
- * more per further 100 deals or calls).
+ * more call per further 100 deals or calls). The chains do not wait for each other: each second
+ * read starts as soon as its own association read answered, which trims the tail when CRM latency
+ * jitters.
  *
  * Only the CALLS_PER_CONTACT most recently created calls of each contact are read (HubSpot ids
  * grow with creation): the last activity is the latest hs_timestamp among them. Reading every call
@@ -23,31 +26,22 @@ export async function loadContactBundles(
   ids: readonly string[],
   associations?: AssociationIndex,
 ): Promise<Map<string, HubspotContactBundle>> {
-  const [contacts, dealLinks, callLinks] = await Promise.all([
+  const linked = async (to: 'deals' | 'calls', properties: readonly string[], keep: (ids: string[]) => string[]) => {
+    const links = await client.readAssociations('contacts', to, ids);
+    associations?.record(to, links);
+    const kept = new Map([...links].map(([from, targets]) => [from, keep(targets)]));
+    // A missing contact has no associations (HubSpot reports it as an error), so nothing is read for it.
+    const records = await client.batchRead(to, [...new Set([...kept.values()].flat())], properties);
+    const byId = new Map(records.map((r) => [r.id, r]));
+    return (contactId: string) => (kept.get(contactId) ?? []).map((id) => byId.get(id)).filter((r): r is HubspotObject => r !== undefined);
+  };
+  const [contacts, dealsOf, callsOf] = await Promise.all([
     client.batchRead('contacts', ids, CONTACT_PROPERTIES),
-    client.readAssociations('contacts', 'deals', ids),
-    client.readAssociations('contacts', 'calls', ids),
+    linked('deals', DEAL_PROPERTIES, (targets) => targets),
+    linked('calls', CALL_PROPERTIES, (targets) => newestIds(targets, CALLS_PER_CONTACT)),
   ]);
-  associations?.record('deals', dealLinks);
-  associations?.record('calls', callLinks);
-  // Only records of contacts that exist matter; associations of a missing id are ignored.
-  const found = new Set(contacts.map((c) => c.id));
-  const linked = (links: Map<string, string[]>) => [...new Set([...links].filter(([from]) => found.has(from)).flatMap(([, to]) => to))];
-  const recentCalls = new Map([...callLinks].map(([from, to]) => [from, newestIds(to, CALLS_PER_CONTACT)]));
-  const [deals, calls] = await Promise.all([
-    client.batchRead('deals', linked(dealLinks), DEAL_PROPERTIES),
-    client.batchRead('calls', linked(recentCalls), CALL_PROPERTIES),
-  ]);
-  const byId = (records: HubspotObject[]) => new Map(records.map((r) => [r.id, r]));
-  const dealById = byId(deals);
-  const callById = byId(calls);
-  const pick = (links: Map<string, string[]>, from: string, index: Map<string, HubspotObject>) =>
-    (links.get(from) ?? []).map((id) => index.get(id)).filter((r): r is HubspotObject => r !== undefined);
-
   const out = new Map<string, HubspotContactBundle>();
-  for (const contact of contacts) {
-    out.set(contact.id, { contact, deals: pick(dealLinks, contact.id, dealById), calls: pick(recentCalls, contact.id, callById) });
-  }
+  for (const contact of contacts) out.set(contact.id, { contact, deals: dealsOf(contact.id), calls: callsOf(contact.id) });
   return out;
 }
 
