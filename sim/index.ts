@@ -15,6 +15,8 @@ const urlList = z
 
 export const simEnv = z.object({
   LOG_LEVEL: runtimeEnv.LOG_LEVEL,
+  /** Listen address of both sims (0.0.0.0 in containers). */
+  BIND_HOST: runtimeEnv.BIND_HOST,
   SIM_SALESFORCE_PORT: portEnv.SIM_SALESFORCE_PORT,
   SIM_HUBSPOT_PORT: portEnv.SIM_HUBSPOT_PORT,
   /** Same seed, same data (both CRMs). */
@@ -44,6 +46,7 @@ const latency = { medianMs: env.SIM_LATENCY_MS, jitterMs: env.SIM_LATENCY_JITTER
 const started = performance.now();
 const salesforce = await startSalesforceSim({
   port: env.SIM_SALESFORCE_PORT,
+  host: env.BIND_HOST,
   seed,
   contacts: env.SIM_CONTACTS,
   latency,
@@ -53,6 +56,7 @@ const salesforce = await startSalesforceSim({
 });
 const hubspot = await startHubspotSim({
   port: env.SIM_HUBSPOT_PORT,
+  host: env.BIND_HOST,
   seed,
   contacts: env.SIM_CONTACTS,
   latency,

@@ -6,7 +6,7 @@ import { DEFAULT_LATENCY, delay, latencyConfig, sampleLatencyMs, type LatencyCon
 import { NO_FAULTS, decideFault, faultConfig, type FaultConfig } from './faults.js';
 import { NO_RATE_LIMIT, RateLimiter, rateLimitConfig, type RateLimitConfig, type RateLimitState } from './rate-limiter.js';
 import { RequestStats } from './request-stats.js';
-import { ChangeDelivery, DEFAULT_DELIVERY_RETRY, type DeliveryRetryConfig } from './change-delivery.js';
+import { ChangeDelivery, DEFAULT_DELIVERY_RETRY, deliveryRetryConfig, type DeliveryRetryConfig } from './change-delivery.js';
 import {
   driftRule,
   resetBody,
@@ -85,6 +85,34 @@ export interface SimKnobOptions {
   requestLogSize?: number;
   /** Injectable randomness for latency and faults (tests, reproducible benches). */
   random?: () => number;
+}
+
+/**
+ * The knob options every simulator's option schema accepts; spread into the sim's own zod object
+ * (`z.object({ ...simKnobOptionShape, port, … })`) so both sims take the same knobs the same way.
+ */
+export const simKnobOptionShape = {
+  latency: latencyConfig.optional(),
+  faults: faultConfig.partial().optional(),
+  rateLimit: rateLimitConfig.optional(),
+  /** Receivers of change events (the CRM subgraphs' webhook routes). */
+  webhookTargets: z.array(z.string().url()).optional(),
+  webhookRetry: deliveryRetryConfig.partial().optional(),
+  /** Request-log entries kept (a ring); 0 disables the log (benchmarks). */
+  requestLogSize: z.number().int().min(0).optional(),
+};
+
+/** Picks the knob options out of a simulator's parsed options, for createSimServer. */
+export function knobOptionsOf(o: SimKnobOptions): SimKnobOptions {
+  return {
+    latency: o.latency,
+    faults: o.faults,
+    rateLimit: o.rateLimit,
+    webhookTargets: o.webhookTargets,
+    webhookRetry: o.webhookRetry,
+    requestLogSize: o.requestLogSize,
+    random: o.random,
+  };
 }
 
 export interface SimServerOptions extends SimKnobOptions {
@@ -361,7 +389,9 @@ export function createSimServer(options: SimServerOptions): SimServer {
         server.listen(port, host, () => {
           server.off('error', reject);
           const addr = server.address() as AddressInfo;
-          resolve({ url: `http://${host}:${addr.port}`, port: addr.port });
+          // A wildcard bind is reachable locally on the loopback address.
+          const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+          resolve({ url: `http://${shown}:${addr.port}`, port: addr.port });
         });
       });
     },

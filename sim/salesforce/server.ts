@@ -1,10 +1,6 @@
 import { z } from 'zod';
-import { createSimServer, Router, type SimHandler, type SimResponse } from '../common/sim-server.js';
+import { createSimServer, knobOptionsOf, Router, simKnobOptionShape, type SimHandler, type SimRequest, type SimResponse } from '../common/sim-server.js';
 import { SimAdminClient } from '../common/admin-client.js';
-import { latencyConfig } from '../common/latency.js';
-import { faultConfig } from '../common/faults.js';
-import { rateLimitConfig } from '../common/rate-limiter.js';
-import { deliveryRetryConfig } from '../common/change-delivery.js';
 import { SchemaView } from './schema-view.js';
 import { INTEGRATION_USER_ID, SalesforceStore } from './store.js';
 import { generateSalesforceDataset, type SalesforceDataset } from '../data/index.js';
@@ -21,13 +17,8 @@ export const salesforceSimOptions = z.object({
   seed: z.union([z.number(), z.string()]).default(1),
   /** Contacts in the seeded org (opportunities and tasks scale with it). */
   contacts: z.number().int().min(0).default(10_000),
-  latency: latencyConfig.optional(),
-  faults: faultConfig.partial().optional(),
-  rateLimit: rateLimitConfig.optional(),
-  /** Receivers of CDC-shaped change events (e.g. the salesforce subgraph's /webhooks/salesforce). */
-  webhookTargets: z.array(z.string().url()).default([]),
-  webhookRetry: deliveryRetryConfig.partial().optional(),
-  requestLogSize: z.number().int().min(0).default(2000),
+  /** latency, faults, rateLimit, webhookTargets (CDC receivers), webhookRetry, requestLogSize */
+  ...simKnobOptionShape,
   clientId: z.string().default('dialplane-dev'),
   clientSecret: z.string().default('dev-salesforce-secret'),
   username: z.string().default('agent@dialplane.dev'),
@@ -121,11 +112,13 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
   };
 
   const v = (h: rest.SfHandler) => rest.versioned(ctx, h);
+  // URLs handed to clients use the host they reached us by (a container name, not 0.0.0.0).
+  const originOf = (req: SimRequest) => (typeof req.headers.host === 'string' && req.headers.host ? `http://${req.headers.host}` : baseUrl);
   const router = new Router<SimHandler>()
-    .add('POST', '/services/oauth2/token', 'oauth.token', (req) => handleTokenRequest(req, opts, { loginUrl: baseUrl, instanceUrl: opts.instanceUrl ?? baseUrl }, sessions), { isPublic: true })
+    .add('POST', '/services/oauth2/token', 'oauth.token', (req) => handleTokenRequest(req, opts, { loginUrl: originOf(req), instanceUrl: opts.instanceUrl ?? originOf(req) }, sessions), { isPublic: true })
     .add('GET', '/services/data', 'versions', rest.versions, { isPublic: true })
-    .add('GET', API, 'resources', v((c) => ({ status: 200, body: rest.resources(c.version, baseUrl) })))
-    .add('GET', '/id/:org/:user', 'identity', (req) => ({ status: 200, body: identityOf(req.params.org, req.params.user, baseUrl, opts.username) }))
+    .add('GET', API, 'resources', v((c, req) => ({ status: 200, body: rest.resources(c.version, originOf(req)) })))
+    .add('GET', '/id/:org/:user', 'identity', (req) => ({ status: 200, body: identityOf(req.params.org, req.params.user, originOf(req), opts.username) }))
     .add('GET', `${API}/query`, 'query', v(rest.query))
     .add('GET', `${API}/queryAll`, 'query', v(rest.query))
     .add('GET', `${API}/query/:locator`, 'query.more', v(rest.queryMore))
@@ -153,13 +146,7 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
     name: 'salesforce',
     router,
     contentType: SF_CONTENT_TYPE,
-    latency: opts.latency,
-    faults: opts.faults,
-    rateLimit: opts.rateLimit,
-    webhookTargets: opts.webhookTargets,
-    webhookRetry: opts.webhookRetry,
-    requestLogSize: opts.requestLogSize,
-    random: input.random,
+    ...knobOptionsOf({ ...opts, random: input.random }),
     commonHeaders: () => ({ 'Sforce-Limit-Info': `api-usage=${apiUsage}/${opts.dailyApiLimit}` }),
     authenticate(req): SimResponse | null {
       const auth = String(req.headers.authorization ?? '');
