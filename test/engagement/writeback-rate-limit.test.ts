@@ -3,6 +3,8 @@ import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
 import { crmKeyOf } from '../../subgraphs/engagement/mapping.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
 import { bucketOf } from '../../subgraphs/engagement/rate-limit.js';
+import { startWriteBackWorker } from '../../subgraphs/engagement/worker.js';
+import { createTestDatabase, describeWithPostgres } from '../support/services.js';
 import { eventually, outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
 
 // HubSpot's rate limit (simulator: fixed window, 429 TEN_SECONDLY_ROLLING bodies). With our share
@@ -23,7 +25,7 @@ async function run(sim: HubspotSim, engagement: RunningEngagementSubgraph, count
     ids.push(receipt.id);
     keys.push(crmKeyOf(input.idempotencyKey as string));
   }
-  engagement.worker!.notify();
+  engagement.worker?.notify();
   await eventually(async () => {
     const states = await Promise.all(ids.map((id) => engagement.runtime.store.getWriteBack(id)));
     return states.every((s) => s?.status === 'WRITTEN');
@@ -73,5 +75,32 @@ describe('engagement write-back under HubSpot rate limits (PGlite)', () => {
     const { capacity, refillPerMs } = bucketOf(LIMIT);
     expect((capacity + refillPerMs * LIMIT.windowMs) / LIMIT.limit).toBeLessThanOrEqual(1);
     expect((refillPerMs * LIMIT.windowMs) / LIMIT.limit).toBeGreaterThanOrEqual(0.9);
+  }, 60_000);
+});
+
+describeWithPostgres('one rate limit shared by every worker', () => {
+  let sim: HubspotSim;
+  let database: { url: string; drop: () => Promise<void> };
+  let api: RunningEngagementSubgraph;
+  const workers: { close(): Promise<void> }[] = [];
+  beforeAll(async () => {
+    database = await createTestDatabase('eng_shared_rate');
+    sim = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 }, rateLimit: { enabled: true, ...LIMIT, policy: 'TEN_SECONDLY_ROLLING' } });
+  });
+  afterAll(async () => {
+    for (const w of workers) await w.close();
+    await api?.close();
+    await sim?.close();
+    await database?.drop();
+  });
+
+  it('three workers (each with its own connection pool) together stay within the CRM limit', async () => {
+    const config = testConfig({ hubspotUrl: sim.url, databaseUrl: database.url });
+    config.policy = { ...config.policy, rateLimits: { ...config.policy.rateLimits, hubspot: LIMIT } };
+    api = await startEngagementSubgraph({ ...config, runWorker: false }, { log: quietLog, consent: recordingConsent() });
+    // Each worker alone would use the whole share; three private buckets would send 3x the limit.
+    for (let i = 0; i < 3; i++) workers.push(await startWriteBackWorker(config));
+    const { log } = await run(sim, api, 16);
+    expect(log.filter((r) => r.status === 429)).toHaveLength(0);
   }, 60_000);
 });
