@@ -1,6 +1,6 @@
 import type { SimEdit, SimEditResult } from '../common/admin-schemas.js';
 import { SimEditError } from '../common/sim-server.js';
-import { conflict, objectNotFound, propertyValidationError, validationError, type PropertyValidationIssue } from './errors.js';
+import { HubspotApiError, conflict, objectNotFound, propertyValidationError, validationError, type PropertyValidationIssue } from './errors.js';
 import { PROPERTY_DEFINITIONS, objectTypeOf, type ObjectType } from './properties.js';
 import type { PropertySchema } from './property-schema.js';
 import { normalizeWrite } from './property-values.js';
@@ -162,10 +162,8 @@ export class HubspotPortal {
         const { changed } = this.update(type, id, input, 'CRM_UI', { allowReadOnly: true });
         return { object: type, id, changedFields: changed };
       } catch (err) {
-        if (err instanceof Error && 'status' in err && (err as { status: number }).status === 404) {
-          throw new SimEditError(`no ${type} record ${id}`, 404);
-        }
-        if (err instanceof Error && 'body' in err) throw new SimEditError(err.message, 400);
+        // The admin API answers in its own shape: unknown record 404, anything HubSpot refuses 400.
+        if (err instanceof HubspotApiError) throw new SimEditError(err.status === 404 ? `no ${type} record ${id}` : err.message, err.status === 404 ? 404 : 400);
         throw err;
       }
     };
