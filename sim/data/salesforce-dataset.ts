@@ -12,7 +12,7 @@ import { KeyPrefix, salesforceId, salesforceRowOf } from './salesforce-ids.js';
 import { recordNames, recordEmail, stateValue } from './record-style.js';
 import {
   COMPANY_KINDS, COMPANY_WORDS, INDUSTRIES, PRODUCTS, SF_ACCOUNT_TYPES, SF_CALL_DISPOSITION_WEIGHTS,
-  SF_CALL_DISPOSITIONS, SF_CALL_SUBJECTS, SF_LEAD_SOURCES, SF_OTHER_TASK_SUBJECTS, SF_STAGE_WEIGHTS, SF_STAGES,
+  SF_CALL_DISPOSITIONS, SF_CALL_SUBJECTS, SF_LEAD_SOURCES, SF_OTHER_TASK_SUBJECTS, SF_SALUTATIONS, SF_STAGE_WEIGHTS, SF_STAGES,
 } from './vocabulary.js';
 
 export type SfValue = string | number | boolean | null;
@@ -135,13 +135,18 @@ function owner(rng: Rng): string {
   return OWNER_IDS[rng.int(OWNERS)];
 }
 
-/** CreatedDate, LastModifiedDate, SystemModstamp: modified some time after creation, before `latestMs`. */
-function stamps(createdMs: number, latestMs: number, rng: Rng): [string, string, string] {
+/**
+ * CreatedDate, LastModifiedDate, SystemModstamp (modified some time after creation, before
+ * `latestMs`), CreatedById, LastModifiedById.
+ */
+function stamps(createdMs: number, latestMs: number, rng: Rng): [string, string, string, string, string] {
   const modified = createdMs + Math.floor(rng.next() * Math.max(0, latestMs - createdMs));
   return [
     salesforceDateTime(createdMs),
     salesforceDateTime(modified),
     salesforceDateTime(Math.min(latestMs, modified + rng.int(5_000))),
+    owner(rng),
+    owner(rng),
   ];
 }
 
@@ -188,7 +193,9 @@ function buildContact(ctx: GeneratorContext, row: number): { record: SfRecord; t
   const st = stamps(plan.createdMs, ctx.epochMs, rng);
   const record: SfRecord = Object.freeze({
     Id: salesforceId(KeyPrefix.Contact, row),
+    IsDeleted: false,
     AccountId: salesforceId(KeyPrefix.Account, Math.floor(row / CONTACTS_PER_ACCOUNT)),
+    Salutation: !demo && rng.chance(0.35) ? rng.pick(SF_SALUTATIONS) : null,
     FirstName: names.first,
     LastName: names.last,
     Name: names.first ? `${names.first} ${names.last}` : names.last,
@@ -211,6 +218,8 @@ function buildContact(ctx: GeneratorContext, row: number): { record: SfRecord; t
     CreatedDate: st[0],
     LastModifiedDate: st[1],
     SystemModstamp: st[2],
+    CreatedById: st[3],
+    LastModifiedById: st[4],
   });
   const truth: ContactTruth = {
     person: identity.person,
@@ -250,17 +259,22 @@ function buildAccount(ctx: GeneratorContext, row: number): SfRecord {
   const st = stamps(createdMs, ctx.epochMs, rng);
   return Object.freeze({
     Id: salesforceId(KeyPrefix.Account, row),
+    IsDeleted: false,
     Name: name,
     Type: rng.pick(SF_ACCOUNT_TYPES),
     Industry: rng.pick(INDUSTRIES),
     Phone: formatPhone(nationalNumber(area.npa, rng), rng.weighted(STYLE_WEIGHTS), rng),
+    BillingStreet: `${rng.between(1, 9899)} ${rng.pick(['Commerce', 'Industrial', 'Harbor', 'Main', 'Park'])} ${rng.pick(['Blvd', 'Pkwy', 'St', 'Ave'])}`,
     BillingCity: area.places[0].city,
     BillingState: area.state,
+    BillingPostalCode: area.country === 'CA' ? `${area.places[0].postal} ${rng.int(10)}A${rng.int(10)}` : `${area.places[0].postal}${String(rng.int(100)).padStart(2, '0')}`,
     BillingCountry: area.country === 'CA' ? 'Canada' : 'United States',
     OwnerId: owner(rng),
     CreatedDate: st[0],
     LastModifiedDate: st[1],
     SystemModstamp: st[2],
+    CreatedById: st[3],
+    LastModifiedById: st[4],
   });
 }
 
@@ -278,6 +292,7 @@ function buildOpportunity(ctx: GeneratorContext, layout: ChildLayout, row: numbe
   const st = stamps(createdMs, ctx.epochMs, rng);
   return Object.freeze({
     Id: salesforceId(KeyPrefix.Opportunity, row),
+    IsDeleted: false,
     Name: `${accountName(ctx, account)} - ${rng.pick(PRODUCTS)}`,
     AccountId: salesforceId(KeyPrefix.Account, account),
     ContactId: salesforceId(KeyPrefix.Contact, contact),
@@ -285,15 +300,19 @@ function buildOpportunity(ctx: GeneratorContext, layout: ChildLayout, row: numbe
     IsClosed: stage.closed,
     IsWon: stage.won,
     Probability: stage.probability,
-    ForecastCategoryName: stage.forecast,
+    ForecastCategory: stage.forecast,
+    ForecastCategoryName: stage.forecastName,
     Amount: rng.between(5, 800) * 250,
     CloseDate: isoDate(closeMs),
     Type: rng.pick(['New Customer', 'Existing Customer - Upgrade', 'Existing Customer - Replacement']),
+    Description: null,
     LeadSource: rng.pick(SF_LEAD_SOURCES),
     OwnerId: owner(rng),
     CreatedDate: st[0],
     LastModifiedDate: st[1],
     SystemModstamp: st[2],
+    CreatedById: st[3],
+    LastModifiedById: st[4],
   });
 }
 
@@ -312,6 +331,7 @@ function buildTask(ctx: GeneratorContext, layout: ChildLayout, opportunities: Ch
   const subject = isCall ? (inbound ? 'Inbound call' : rng.pick(SF_CALL_SUBJECTS)) : rng.pick(SF_OTHER_TASK_SUBJECTS);
   return Object.freeze({
     Id: salesforceId(KeyPrefix.Task, row),
+    IsDeleted: false,
     WhoId: salesforceId(KeyPrefix.Contact, contact),
     WhatId: relatedOpp,
     Subject: subject,
@@ -330,5 +350,7 @@ function buildTask(ctx: GeneratorContext, layout: ChildLayout, opportunities: Ch
     CreatedDate: salesforceDateTime(atMs),
     LastModifiedDate: salesforceDateTime(atMs + seconds * 1000),
     SystemModstamp: salesforceDateTime(atMs + seconds * 1000 + rng.int(2_000)),
+    CreatedById: owner(rng),
+    LastModifiedById: owner(rng),
   });
 }

@@ -61,22 +61,26 @@ export const PRODUCTS: readonly string[] = [
 
 // ---- Salesforce picklists ----
 
-/** Standard Opportunity stages with their default probability and forecast category. */
-export const SF_STAGES: readonly { stage: string; probability: number; forecast: string; closed: boolean; won: boolean }[] = [
-  { stage: 'Prospecting', probability: 10, forecast: 'Pipeline', closed: false, won: false },
-  { stage: 'Qualification', probability: 10, forecast: 'Pipeline', closed: false, won: false },
-  { stage: 'Needs Analysis', probability: 20, forecast: 'Pipeline', closed: false, won: false },
-  { stage: 'Value Proposition', probability: 50, forecast: 'Pipeline', closed: false, won: false },
-  { stage: 'Id. Decision Makers', probability: 60, forecast: 'Pipeline', closed: false, won: false },
-  { stage: 'Perception Analysis', probability: 70, forecast: 'BestCase', closed: false, won: false },
-  { stage: 'Proposal/Price Quote', probability: 75, forecast: 'BestCase', closed: false, won: false },
-  { stage: 'Negotiation/Review', probability: 90, forecast: 'Commit', closed: false, won: false },
-  { stage: 'Closed Won', probability: 100, forecast: 'Closed', closed: true, won: true },
-  { stage: 'Closed Lost', probability: 0, forecast: 'Omitted', closed: true, won: false },
+/**
+ * Standard Opportunity stages with their default probability and forecast category (API value
+ * `ForecastCategory` and its label `ForecastCategoryName`).
+ */
+export const SF_STAGES: readonly { stage: string; probability: number; forecast: string; forecastName: string; closed: boolean; won: boolean }[] = [
+  { stage: 'Prospecting', probability: 10, forecast: 'Pipeline', forecastName: 'Pipeline', closed: false, won: false },
+  { stage: 'Qualification', probability: 10, forecast: 'Pipeline', forecastName: 'Pipeline', closed: false, won: false },
+  { stage: 'Needs Analysis', probability: 20, forecast: 'Pipeline', forecastName: 'Pipeline', closed: false, won: false },
+  { stage: 'Value Proposition', probability: 50, forecast: 'Pipeline', forecastName: 'Pipeline', closed: false, won: false },
+  { stage: 'Id. Decision Makers', probability: 60, forecast: 'Pipeline', forecastName: 'Pipeline', closed: false, won: false },
+  { stage: 'Perception Analysis', probability: 70, forecast: 'BestCase', forecastName: 'Best Case', closed: false, won: false },
+  { stage: 'Proposal/Price Quote', probability: 75, forecast: 'BestCase', forecastName: 'Best Case', closed: false, won: false },
+  { stage: 'Negotiation/Review', probability: 90, forecast: 'Forecast', forecastName: 'Commit', closed: false, won: false },
+  { stage: 'Closed Won', probability: 100, forecast: 'Closed', forecastName: 'Closed', closed: true, won: true },
+  { stage: 'Closed Lost', probability: 0, forecast: 'Omitted', forecastName: 'Omitted', closed: true, won: false },
 ];
 /** Relative frequency of each SF_STAGES entry (closed deals pile up over the years). */
 export const SF_STAGE_WEIGHTS: readonly number[] = [10, 8, 7, 6, 5, 5, 6, 5, 22, 26];
 
+export const SF_SALUTATIONS: readonly string[] = ['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.'];
 export const SF_LEAD_SOURCES: readonly string[] = ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'];
 export const SF_ACCOUNT_TYPES: readonly string[] = ['Prospect', 'Customer - Direct', 'Customer - Channel', 'Other'];
 
