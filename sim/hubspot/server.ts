@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import { SimAdminClient } from '../common/admin-client.js';
-import { deliveryRetryConfig } from '../common/change-delivery.js';
-import { faultConfig } from '../common/faults.js';
-import { latencyConfig } from '../common/latency.js';
-import { rateLimitConfig } from '../common/rate-limiter.js';
 import {
   Router,
   SimEditError,
   createSimServer,
+  knobOptionsOf,
+  simKnobOptionShape,
   type SimErrorShapes,
   type SimHandler,
   type SimRequest,
@@ -59,9 +57,7 @@ export const hubspotSimOptions = z.object({
    */
   seed: z.union([z.number().int(), z.string().min(1)]).optional(),
   contacts: z.number().int().min(0).max(5_000_000).optional(),
-  latency: latencyConfig.optional(),
-  faults: faultConfig.partial().optional(),
-  rateLimit: rateLimitConfig.optional(),
+  ...simKnobOptionShape,
   /**
    * HubSpot's separate search limit (~5 requests/s per token): beyond it a search answers 429
    * with the SECONDLY message. Unset = unlimited (tests and benchmarks search freely).
@@ -69,9 +65,6 @@ export const hubspotSimOptions = z.object({
   searchRateLimitPerSecond: z.number().int().positive().optional(),
   /** Daily quota shown in X-HubSpot-RateLimit-Daily headers. */
   dailyLimit: z.number().int().positive().default(1_000_000),
-  webhookTargets: z.array(z.string().url()).optional(),
-  webhookRetry: deliveryRetryConfig.partial().optional(),
-  requestLogSize: z.number().int().min(0).optional(),
 });
 export type HubspotSimOptions = z.input<typeof hubspotSimOptions> & {
   /** Records to serve instead of the built-in fixture (tests, benchmarks). */
@@ -176,13 +169,7 @@ export async function startHubspotSim(input: HubspotSimOptions): Promise<Hubspot
       },
       edit: (edit) => portal!.edit(edit),
     },
-    latency: opts.latency,
-    faults: opts.faults,
-    rateLimit: opts.rateLimit,
-    webhookTargets: opts.webhookTargets,
-    webhookRetry: opts.webhookRetry,
-    requestLogSize: opts.requestLogSize,
-    random: input.random,
+    ...knobOptionsOf({ ...opts, random: input.random }),
   });
   const webhooks = new WebhookEmitter(sim.delivery, {
     clientSecret: opts.clientSecret,
