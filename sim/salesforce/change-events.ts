@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RecordChange } from './store.js';
 import type { SchemaView } from './schema-view.js';
-import { formatValue } from './record-output.js';
+import { formatValue, parseSfDateTime } from './record-output.js';
 
 /** Fields CDC never carries in its payload (derived/compound in real orgs). */
 const OMITTED = new Set(['Id', 'Name', 'IsDeleted', 'CreatedById']);
@@ -46,7 +46,7 @@ export function buildCdcEvent(change: RecordChange, schema: SchemaView, replayId
     if (value === null && change.changeType === 'UPDATE') nulledFields.push(f.apiName);
   }
   const stamp = change.record.SystemModstamp;
-  const commitTimestamp = typeof stamp === 'string' ? Date.parse(stamp.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : Date.now();
+  const commitTimestamp = typeof stamp === 'string' ? parseSfDateTime(stamp) : Date.now();
   return {
     schema: `dialplane-sim-${change.object}ChangeEvent`,
     payload: {

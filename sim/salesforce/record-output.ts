@@ -1,7 +1,11 @@
 import type { FieldType } from './schema.js';
-import type { SfValue } from './store.js';
 import type { ObjectView } from './schema-view.js';
-import type { SfRecord } from './store.js';
+import type { SfRecord, SfValue } from './store.js';
+
+/** Parses a Salesforce datetime (`…+0000` as well as ISO `Z` / `+00:00`) to epoch ms (NaN if invalid). */
+export function parseSfDateTime(text: string): number {
+  return Date.parse(text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+}
 
 /** Salesforce's datetime format: `2024-05-01T12:00:00.000+0000`. */
 export function sfDateTime(ms: number): string {

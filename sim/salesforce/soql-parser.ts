@@ -1,3 +1,5 @@
+import { parseSfDateTime } from './record-output.js';
+
 /**
  * A SOQL parser for the subset dialplane and jsforce's query builder send:
  *   SELECT fields | COUNT() | (child subquery) FROM Object
@@ -330,7 +332,7 @@ export class SoqlParser {
       case 'number':
         return { kind: 'number', value: t.value as number };
       case 'datetime': {
-        const ms = Date.parse(t.text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+        const ms = parseSfDateTime(t.text);
         if (Number.isNaN(ms)) this.fail(t, `line 1:${t.col - 1} no viable alternative at character '${t.text}'`);
         return { kind: 'datetime', ms, text: t.text };
       }

@@ -2,7 +2,7 @@ import { datasetEpochMs, phoneDigitsKey, resetDataset, type EqualityIndex, type 
 import { OPPORTUNITY_STAGES, type FieldDef } from './schema.js';
 import type { SchemaView } from './schema-view.js';
 import { to18 } from './record-ids.js';
-import { sfDateTime } from './record-output.js';
+import { parseSfDateTime, sfDateTime } from './record-output.js';
 
 /** Stored values use API names and Salesforce's formats (datetimes as `2024-05-01T12:00:00.000+0000`). */
 export type SfValue = string | number | boolean | null;
@@ -118,7 +118,7 @@ export class SalesforceStore {
    */
   modifiedAfter(object: string, iso: string): Iterable<SfRecord> | null {
     const table = this.table(object);
-    if (!table || Date.parse(iso.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) < this.epochMs) return null;
+    if (!table || parseSfDateTime(iso) < this.epochMs) return null;
     return table.written();
   }
 
@@ -263,7 +263,7 @@ function derive(object: string, rec: Record<string, SfValue>): void {
 export function toStored(def: FieldDef, v: unknown): SfValue {
   if (v === null || v === undefined) return null;
   if (def.type === 'datetime') {
-    const ms = typeof v === 'number' ? v : Date.parse(String(v).replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+    const ms = typeof v === 'number' ? v : parseSfDateTime(String(v));
     return Number.isNaN(ms) ? null : sfDateTime(ms);
   }
   if (def.type === 'id' || def.type === 'reference') return to18(String(v));
