@@ -81,7 +81,13 @@ function compile(query: SoqlQuery, object: ObjectView, statement: string, ctx: Q
     countOnly,
     select(records) {
       let rows: SfRecord[] = [];
-      for (const r of records) if (!predicate || predicate(r)) rows.push(r);
+      // Unordered with a LIMIT: stop at the first offset+limit matches instead of scanning the org.
+      const enough = order.length === 0 && query.limit !== undefined ? (query.offset ?? 0) + query.limit : Infinity;
+      for (const r of records) {
+        if (predicate && !predicate(r)) continue;
+        rows.push(r);
+        if (rows.length >= enough) break;
+      }
       if (order.length > 0) {
         rows.sort((a, b) => {
           for (const o of order) {
