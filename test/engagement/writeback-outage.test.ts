@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
 import { crmKeyOf } from '../../subgraphs/engagement/mapping.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
 import { createTestDatabase, describeWithPostgres } from '../support/services.js';
-import { RECORD, eventually, gql, outcome, postCallEnded, quietLog, recordingConsent, testConfig } from './helpers.js';
+import { RECORD, eventually, gql, outcome, postCallEnded, recordingConsent, testConfig } from './helpers.js';
 
 // A 30 s HubSpot outage (simulator knob) on the real PostgreSQL server: every receipt returns at
 // once, readiness turns unhealthy once the oldest pending write-back passes the bound, and when
@@ -15,13 +16,17 @@ describeWithPostgres('engagement write-back through a 30 s CRM outage', () => {
   let engagement: RunningEngagementSubgraph;
   let database: { url: string; drop: () => Promise<void> };
   let baseUrl: string;
+  // Everything the service logs, to check the alert and that no personal data is logged.
+  const lines: { level: number; msg: string }[] = [];
+  const rawLines: string[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => { rawLines.push(line); lines.push(JSON.parse(line)); } });
 
   beforeAll(async () => {
     database = await createTestDatabase('eng_outage');
     sim = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 } });
     const config = testConfig({ hubspotUrl: sim.url, databaseUrl: database.url });
     config.policy = { ...config.policy, maxAttempts: 25, pendingAlertMs: 10_000 };
-    engagement = await startEngagementSubgraph(config, { log: quietLog, consent: recordingConsent(), alertIntervalMs: 1_000 });
+    engagement = await startEngagementSubgraph(config, { log, consent: recordingConsent(), alertIntervalMs: 1_000 });
     baseUrl = engagement.url.replace(/\/graphql$/, '');
   });
   afterAll(async () => {
@@ -60,6 +65,8 @@ describeWithPostgres('engagement write-back through a 30 s CRM outage', () => {
     }, 20_000, 500);
     expect(notReady.pending).toBe(16);
     expect(notReady.oldestPendingAgeMs).toBeGreaterThan(10_000);
+    // The pipeline alert: an error-level line while the oldest pending write-back is past the bound.
+    await eventually(async () => lines.some((l) => l.level === 50 && /oldest pending write-back older than the bound/.test(l.msg)), 5_000);
     const failing = await engagement.runtime.store.getWriteBack(ids[0]!);
     expect(failing).toMatchObject({ status: 'RETRYING', lastErrorCode: expect.stringMatching(/HTTP_503|SERVICE_UNAVAILABLE|INTERNAL/) });
     expect(failing!.attempts).toBeGreaterThanOrEqual(2);
@@ -81,5 +88,8 @@ describeWithPostgres('engagement write-back through a 30 s CRM outage', () => {
     expect(metrics).toMatch(/dialplane_writeback_failures_total\{[^}]*crm="hubspot"[^}]*\} \d+/);
     expect(metrics).toMatch(/dialplane_writeback_attempts_total\{[^}]*result="written"[^}]*\} 16/);
     expect(metrics).toMatch(/dialplane_writeback_dead_letter_count\{[^}]*\} 0/);
+    // Logs carry ids and codes only: no summary text, no phone numbers.
+    expect(rawLines.length).toBeGreaterThan(20);
+    expect(rawLines.join('\n')).not.toMatch(/Talked about the renewal|\+1\d{10}/);
   }, 70_000);
 });
