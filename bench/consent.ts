@@ -7,16 +7,23 @@
  *      (federation: CRM subgraph -> @requires -> consent); baseline: the contact alone.
  *   4. revocation delivery: 1,000 subscriptions on two gateway replicas (each relaying to its own
  *      consent replica), revocations published on one replica; publish -> received p50/p99.
- * Everything runs in this process (the load generator shares the 2 cores), so absolute numbers
- * are pessimistic; the baselines in the same run give the ratios.
+ * With PostgreSQL and Redis reachable (DATABASE_URL / REDIS_URL, else the local defaults) every
+ * server runs in its own child process, as deployed (sim, CRM subgraph, 2 consent replicas,
+ * 2 gateways) on a throw-away database; otherwise everything runs in this process on PGlite and
+ * an in-process bus (pessimistic: one event loop for all of it). The load generator shares the
+ * 2 cores either way; the baselines measured in the same run give the ratios.
  *
  *   run(report)                          // bench/index.ts (`npm run bench -- consent`)
  *   node dist/bench/consent.js           // alone; DATABASE_URL / REDIS_URL used when set
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET } from '../shared/config.js';
@@ -132,6 +139,187 @@ export function subscribeMany(url: string, token: string, count: number, perSock
   return { clients };
 }
 
+const THIS_FILE = fileURLToPath(import.meta.url);
+
+/** The servers the phases talk to, wherever they run. */
+interface Topology {
+  simUrl: string;
+  consentUrls: string[];
+  gatewayUrls: string[];
+  token: string;
+  db: Database;
+  /** Subscriptions open on the consent replicas (for waiting until all are registered). */
+  openSubscriptions(): Promise<number>;
+  close(): Promise<void>;
+  mode: string;
+}
+
+/** Runs one component in a child process (this file with `--serve`) and waits for its URL. */
+async function child(component: string, args: Record<string, string | undefined>): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, [...process.execArgv, THIS_FILE, '--serve', component, JSON.stringify(args)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: 'error' },
+  });
+  const lines = readline.createInterface({ input: proc.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${component} did not start within 90 s`)), 90_000);
+    proc.once('exit', (code) => reject(new Error(`${component} exited with ${code}`)));
+    lines.on('line', (line) => {
+      try {
+        const m = JSON.parse(line) as { ready?: boolean; url?: string };
+        if (m.ready && m.url) {
+          clearTimeout(timer);
+          resolve(m.url);
+        }
+      } catch {
+        // not our protocol line
+      }
+    });
+  });
+  return { url, proc };
+}
+
+async function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    proc.once('exit', () => resolve());
+    proc.kill('SIGTERM');
+    setTimeout(() => proc.kill('SIGKILL'), 5_000).unref();
+  });
+}
+
+/** Child-process side of `child()`. */
+async function serve(component: string, args: Record<string, string>): Promise<void> {
+  let close: () => Promise<void>;
+  let url: string;
+  if (component === 'sim') {
+    const sim = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 } });
+    ({ url, close } = { url: sim.url, close: () => sim.close() });
+  } else if (component === 'crm') {
+    const crm = await startHubspotSubgraph({ ...loadHubspotSubgraphConfig({ HUBSPOT_BASE_URL: args.simUrl, HUBSPOT_SUBGRAPH_PORT: '0', LOG_LEVEL: 'silent' }), log: silentLogger });
+    ({ url, close } = { url: crm.url, close: () => crm.close() });
+  } else if (component === 'consent') {
+    const c = await startConsentSubgraph(
+      { port: 0, nodeEnv: 'production', logLevel: 'silent', internalSecret: DEV_INTERNAL_SECRET, databaseUrl: args.databaseUrl, redisUrl: args.redisUrl, revocationPollMs: 1_000 },
+      { log: silentLogger, busPrefix: args.busPrefix },
+    );
+    ({ url, close } = { url: c.url, close: () => c.close() });
+  } else {
+    const config = loadGatewayConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      GATEWAY_PORT: '0',
+      SUPERGRAPH_PATH: args.supergraphPath,
+      CRM_SUBGRAPHS: `hubspot=${args.crmUrl}`,
+      CONSENT_SUBGRAPH_URL: args.consentUrl,
+      JWT_SECRET: DEV_JWT_SECRET,
+      DIALPLANE_INTERNAL_SECRET: DEV_INTERNAL_SECRET,
+    } as NodeJS.ProcessEnv);
+    const g = await startGateway({ ...config, development: false }, { log: silentLogger, collectDefaultMetrics: false });
+    ({ url, close } = { url: g.url, close: () => g.close() });
+  }
+  console.log(JSON.stringify({ ready: true, url }));
+  process.once('SIGTERM', () => void close().finally(() => process.exit(0)));
+}
+
+function writeSupergraph(): string {
+  const composition = composeSupergraph(readSubgraphSdls(ROOT));
+  if (!composition.ok) throw new Error(`composition failed: ${composition.errors.join('; ')}`);
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'consent-bench-')), 'supergraph.graphql');
+  writeFileSync(file, composition.supergraphSdl);
+  return file;
+}
+
+/** The deployed shape: every server its own process, PostgreSQL + Redis between the replicas. */
+async function processTopology(adminUrl: string, redisUrl: string): Promise<Topology> {
+  const name = `dialplane_bench_consent_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const dbUrl = new URL(adminUrl);
+  dbUrl.pathname = `/${name}`;
+  const databaseUrl = dbUrl.toString();
+  const procs: ChildProcess[] = [];
+  const db = await openConsentDatabase({ url: databaseUrl });
+  const dropDb = async () => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  };
+  try {
+    const busPrefix = `bench:consent:${randomBytes(4).toString('hex')}:`;
+    const sim = await child('sim', {});
+    procs.push(sim.proc);
+    const crm = await child('crm', { simUrl: sim.url });
+    procs.push(crm.proc);
+    const consents: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const c = await child('consent', { databaseUrl, redisUrl, busPrefix });
+      procs.push(c.proc);
+      consents.push(c.url);
+    }
+    const supergraphPath = writeSupergraph();
+    const gateways: string[] = [];
+    for (const consentUrl of consents) {
+      const g = await child('gateway', { supergraphPath, crmUrl: crm.url, consentUrl });
+      procs.push(g.proc);
+      gateways.push(g.url);
+    }
+    const metric = async (url: string) => {
+      const text = (await send({ url: url.replace(/\/graphql$/, '/metrics') }, 0)).body;
+      return Number(/^dialplane_consent_subscriptions(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
+    };
+    return {
+      simUrl: sim.url,
+      consentUrls: consents,
+      gatewayUrls: gateways,
+      token: await signToken(AGENT, JWT, '2h'),
+      db,
+      mode: `child processes, postgres + redis`,
+      openSubscriptions: async () => (await Promise.all(consents.map(metric))).reduce((a, b) => a + b, 0),
+      close: async () => {
+        await Promise.all(procs.reverse().map(stopChild));
+        await db.close();
+        await dropDb();
+      },
+    };
+  } catch (error) {
+    await Promise.all(procs.map(stopChild));
+    await db.close();
+    await dropDb();
+    throw error;
+  }
+}
+
+async function inProcessTopology(): Promise<Topology> {
+  const stack = await startConsentStack({ replicas: 2 });
+  return {
+    simUrl: stack.sim.url,
+    consentUrls: stack.consents.map((c) => c.url),
+    gatewayUrls: stack.gateways.map((g) => g.url),
+    token: stack.token,
+    db: stack.db,
+    mode: 'one process, pglite + in-process bus',
+    openSubscriptions: async () => stack.consents.reduce((n, c) => n + c.hub.subscribers, 0),
+    close: () => stack.close(),
+  };
+}
+
+async function reachable(databaseUrl: string, redisUrl: string): Promise<boolean> {
+  try {
+    const c = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 2_000 });
+    await c.connect();
+    await c.end();
+    const bus = await Promise.race([createEventBus({ redisUrl }), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('redis timeout')), 2_000))]);
+    await bus.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const pct = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -155,22 +343,25 @@ export async function run(report: (section: string, data: Record<string, unknown
   const subscriptions = input.subscriptions ?? 1_000;
   const revocations = input.revocations ?? 20;
   const log = (line: string) => console.log(`[consent] ${line}`);
-  const stack = await startConsentStack({ replicas: 2, databaseUrl: process.env.DATABASE_URL || undefined, redisUrl: process.env.REDIS_URL || undefined, busPrefix: `bench:consent:${process.pid}:` });
+  const databaseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const topology = (await reachable(databaseUrl, redisUrl)) ? await processTopology(databaseUrl, redisUrl) : await inProcessTopology();
   const clients: Client[] = [];
+  let local: RunningConsentSubgraph | null = null;
   try {
-    const [c0] = stack.consents as [RunningConsentSubgraph, RunningConsentSubgraph];
-    const [g0, g1] = stack.gateways as [RunningGateway, RunningGateway];
     const identity = () => ({ [IDENTITY_HEADER]: signIdentity(AGENT, DEV_INTERNAL_SECRET) });
+    const [c0url, c1url] = topology.consentUrls as [string, string];
+    const [g0url, g1url] = topology.gatewayUrls as [string, string];
 
     // A contact from the sim with a consented number; registry data for its area code.
-    const page = JSON.parse((await send({ url: `${stack.sim.url}/crm/v3/objects/contacts?limit=20&properties=phone,mobilephone`, headers: { authorization: 'Bearer dev-hubspot-token' } }, 0)).body) as {
+    const page = JSON.parse((await send({ url: `${topology.simUrl}/crm/v3/objects/contacts?limit=20&properties=phone,mobilephone`, headers: { authorization: 'Bearer dev-hubspot-token' } }, 0)).body) as {
       results: { id: string; properties: Record<string, string | null> }[];
     };
     const contactQuery = (id: string) => JSON.stringify({ query: `{ contact(id: "hubspot:${id}") { primaryPhone } }` });
     let contactId = '';
     let phone = '';
     for (const r of page.results) {
-      const res = JSON.parse((await send({ url: g0.url, method: 'POST', headers: { authorization: `Bearer ${stack.token}` }, body: contactQuery(r.id) }, 0)).body) as { data?: { contact?: { primaryPhone?: string | null } } };
+      const res = JSON.parse((await send({ url: g0url, method: 'POST', headers: { authorization: `Bearer ${topology.token}` }, body: contactQuery(r.id) }, 0)).body) as { data?: { contact?: { primaryPhone?: string | null } } };
       const p = res.data?.contact?.primaryPhone;
       if (p) {
         contactId = r.id;
@@ -180,13 +371,18 @@ export async function run(report: (section: string, data: Record<string, unknown
     }
     if (!phone) throw new Error('no sim contact with a valid phone');
     const ac = phone.slice(2, 5);
-    await markSynced(stack.db, 'national', ac, new Date());
-    for (const s of ['FL', 'OK', 'LA', 'MA', 'CO', 'IN', 'MO', 'PA', 'TN', 'TX', 'WY']) await markSynced(stack.db, `state:${s}`, '*', new Date());
-    await send({ url: c0.url, method: 'POST', headers: identity(), body: JSON.stringify({ query: 'mutation($i: RecordConsentInput!) { recordConsent(input: $i) { cursor } }', variables: { i: WRITTEN(phone) } }) }, 0);
-    log(`contact hubspot:${contactId}, ${os.cpus().length} cpus, db ${stack.db.kind}, ${durationMs} ms per phase`);
+    await markSynced(topology.db, 'national', ac, new Date());
+    for (const s of ['FL', 'OK', 'LA', 'MA', 'CO', 'IN', 'MO', 'PA', 'TN', 'TX', 'WY']) await markSynced(topology.db, `state:${s}`, '*', new Date());
+    await send({ url: c0url, method: 'POST', headers: identity(), body: JSON.stringify({ query: 'mutation($i: RecordConsentInput!) { recordConsent(input: $i) { cursor } }', variables: { i: WRITTEN(phone) } }) }, 0);
+    log(`contact hubspot:${contactId}, ${os.cpus().length} cpus, ${topology.mode}, ${durationMs} ms per phase`);
 
+    // The in-process service for phase 1: on the same database as the replicas.
+    local = await startConsentSubgraph(
+      { port: 0, nodeEnv: 'production', logLevel: 'silent', internalSecret: DEV_INTERNAL_SECRET, revocationPollMs: 60_000 },
+      { log: silentLogger, metrics: createMetrics('consent-bench-local', { collectDefault: false }), db: topology.db, bus: await createEventBus() },
+    );
     // 1. The decision inside the subgraph, and the pure rules as baseline.
-    const service = c0.service;
+    const service = local.service;
     const decideMs: number[] = [];
     const rulesMs: number[] = [];
     for (let i = 0; i < 300; i++) await service.decide({ phone, purpose: 'MARKETING', seller: 'acme' }, AGENT);
@@ -198,7 +394,7 @@ export async function run(report: (section: string, data: Record<string, unknown
     const sample = await service.decide({ phone, purpose: 'MARKETING', seller: 'acme' }, AGENT);
     const { loadStoredFacts } = await import('../subgraphs/consent/store/facts.js');
     const { calleeGeo } = await import('../subgraphs/consent/mapping/callee-geo.js');
-    const stored = await loadStoredFacts(stack.db, phone, new Date(Date.now() - 8 * 86_400_000));
+    const stored = await loadStoredFacts(topology.db, phone, new Date(Date.now() - 8 * 86_400_000));
     const facts = { at: new Date(), evaluatedAt: new Date(), purpose: 'MARKETING' as const, seller: 'acme', subject: 'MARKETING', phone: { e164: phone, country: 'US', valid: true }, geo: calleeGeo(phone), ...stored };
     for (let i = 0; i < 3_000; i++) {
       const t = performance.now();
@@ -207,12 +403,14 @@ export async function run(report: (section: string, data: Record<string, unknown
     }
     const decision = { p50: pct(decideMs, 50), p99: pct(decideMs, 99), rulesP50: pct(rulesMs, 50), rulesP99: pct(rulesMs, 99), allowed: sample.decision.allowed, reasons: sample.decision.reasons };
     log(`decision in the subgraph (facts + rules + audit): p50 ${decision.p50.toFixed(3)} ms p99 ${decision.p99.toFixed(3)} ms; rules alone p50 ${decision.rulesP50.toFixed(3)} ms p99 ${decision.rulesP99.toFixed(3)} ms; target p99 <= 2 ms ${decision.p99 <= 2 ? 'MET' : 'NOT MET'}`);
-    report('consent', { phase: 'decision-in-subgraph', ...decision, target: 'p99 <= 2 ms', met: decision.p99 <= 2 });
+    report('consent', { phase: 'decision-in-subgraph', db: topology.db.kind, ...decision, target: 'p99 <= 2 ms', met: decision.p99 <= 2 });
+    await local.close();
+    local = null;
 
     // 2. callPermission over HTTP: subgraph directly, through the gateway.
     const permissionBody = JSON.stringify({ query: `query($p: String!) { callPermission(phone: $p, purpose: MARKETING) { allowed reasons decisionId } }`, variables: { p: phone } });
-    const subgraphSpec: RequestSpec = { url: c0.url, method: 'POST', headers: identity(), body: permissionBody };
-    const gatewaySpec: RequestSpec = { url: g0.url, method: 'POST', headers: { authorization: `Bearer ${stack.token}` }, body: permissionBody };
+    const subgraphSpec: RequestSpec = { url: c0url, method: 'POST', headers: identity(), body: permissionBody };
+    const gatewaySpec: RequestSpec = { url: g0url, method: 'POST', headers: { authorization: `Bearer ${topology.token}` }, body: permissionBody };
     for (let i = 0; i < 200; i++) {
       await send(subgraphSpec, i);
       await send(gatewaySpec, i);
@@ -228,9 +426,13 @@ export async function run(report: (section: string, data: Record<string, unknown
       query: `query($id: ID!) { contact(id: $id) { id primaryPhone timeZone location { state } callPermission(purpose: MARKETING) { allowed reasons nextAllowedAt obligations { code } decisionId } } }`,
       variables: { id: `hubspot:${contactId}` },
     });
-    const contactBody = JSON.stringify({ query: `query($id: ID!) { contact(id: $id) { id primaryPhone timeZone location { state } } }`, variables: { id: `hubspot:${contactId}` } });
-    const combinedSpec: RequestSpec = { url: g0.url, method: 'POST', headers: { authorization: `Bearer ${stack.token}` }, body: combinedBody };
-    const contactSpec: RequestSpec = { url: g0.url, method: 'POST', headers: { authorization: `Bearer ${stack.token}` }, body: contactBody };
+    // Baseline: the same contact fields plus everything callPermission @requires, so the difference is the consent hop.
+    const contactBody = JSON.stringify({
+      query: `query($id: ID!) { contact(id: $id) { id primaryPhone timeZone location { state country } phones { e164 valid } openDeal { closed } } }`,
+      variables: { id: `hubspot:${contactId}` },
+    });
+    const combinedSpec: RequestSpec = { url: g0url, method: 'POST', headers: { authorization: `Bearer ${topology.token}` }, body: combinedBody };
+    const contactSpec: RequestSpec = { url: g0url, method: 'POST', headers: { authorization: `Bearer ${topology.token}` }, body: contactBody };
     const probe = await send(combinedSpec, 0);
     if (probe.body.includes('"errors"')) log(`combined query answered errors: ${probe.body.slice(0, 300)}`);
     for (let i = 0; i < 200; i++) await send(combinedSpec, i);
@@ -244,25 +446,24 @@ export async function run(report: (section: string, data: Record<string, unknown
     // 4. Revocation delivery across 1,000 subscriptions on two gateway replicas.
     const received = new Map<string, number[]>();
     const per = Math.ceil(subscriptions / 2);
-    for (const [g, offset] of [[g0, 0], [g1, per]] as const) {
+    for (const [g, offset] of [[g0url, 0], [g1url, per]] as const) {
       clients.push(
-        ...subscribeMany(g.url, stack.token, Math.min(per, subscriptions - offset), 50, (_i, cursor) => {
+        ...subscribeMany(g, topology.token, Math.min(per, subscriptions - offset), 50, (_i, cursor) => {
           let list = received.get(cursor);
           if (!list) received.set(cursor, (list = []));
           list.push(performance.now());
         }).clients,
       );
     }
-    const open = () => stack.consents.reduce((n, c) => n + c.hub.subscribers, 0);
     const deadline = Date.now() + 60_000;
-    while (open() < subscriptions && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    log(`${open()} subscriptions open on 2 consent replicas behind 2 gateways`);
+    while ((await topology.openSubscriptions()) < subscriptions && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    log(`${await topology.openSubscriptions()} subscriptions open on 2 consent replicas behind 2 gateways`);
     const delivery: number[] = [];
     let missing = 0;
     for (let i = 0; i < revocations; i++) {
       const target = `+1${ac}555${String(1000 + i).padStart(4, '0')}`;
       const t0 = performance.now();
-      const res = await send({ url: stack.consents[i % 2]!.url, method: 'POST', headers: identity(), body: JSON.stringify({ query: 'mutation($i: RevokeConsentInput!) { revokeConsent(input: $i) { cursor } }', variables: { i: { phone: target, channel: 'VOICE', source: 'bench', occurredAt: new Date().toISOString() } } }) }, i);
+      const res = await send({ url: [c0url, c1url][i % 2]!, method: 'POST', headers: identity(), body: JSON.stringify({ query: 'mutation($i: RevokeConsentInput!) { revokeConsent(input: $i) { cursor } }', variables: { i: { phone: target, channel: 'VOICE', source: 'bench', occurredAt: new Date().toISOString() } } }) }, i);
       const cursor = (JSON.parse(res.body) as { data: { revokeConsent: { cursor: string } } }).data.revokeConsent.cursor;
       const until = performance.now() + 5_000;
       while ((received.get(cursor)?.length ?? 0) < subscriptions && performance.now() < until) await new Promise((r) => setTimeout(r, 2));
@@ -273,15 +474,22 @@ export async function run(report: (section: string, data: Record<string, unknown
     }
     const deliveryStats: LatencyStats = stats(delivery, missing, 0);
     log(`revocation delivery to ${subscriptions} subscriptions x ${revocations} revocations: p50 ${deliveryStats.p50.toFixed(1)} ms p99 ${deliveryStats.p99.toFixed(1)} ms max ${deliveryStats.max.toFixed(1)} ms, missing ${missing}; target p99 <= 100 ms ${deliveryStats.p99 <= 100 && missing === 0 ? 'MET' : 'NOT MET'}`);
-    report('consent', { phase: 'revocation-delivery', subscriptions, revocations, bus: process.env.REDIS_URL ? 'redis' : 'memory', p50: deliveryStats.p50, p99: deliveryStats.p99, max: deliveryStats.max, missing, target: 'p99 <= 100 ms', met: deliveryStats.p99 <= 100 && missing === 0 });
+    report('consent', { phase: 'revocation-delivery', subscriptions, revocations, topology: topology.mode, p50: deliveryStats.p50, p99: deliveryStats.p99, max: deliveryStats.max, missing, target: 'p99 <= 100 ms', met: deliveryStats.p99 <= 100 && missing === 0 });
   } finally {
     for (const c of clients) await Promise.resolve(c.dispose()).catch(() => undefined);
     destroyAgents();
-    await stack.close();
+    await local?.close();
+    await topology.close();
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+const serveAt = process.argv.indexOf('--serve');
+if (serveAt > 0 && process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  serve(process.argv[serveAt + 1]!, JSON.parse(process.argv[serveAt + 2] ?? '{}') as Record<string, string>).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const results: Record<string, unknown>[] = [];
   run((_s, data) => results.push(data), {
     durationMs: Number(process.env.BENCH_DURATION_MS ?? 10_000),
