@@ -15,7 +15,7 @@
  *   node dist/bench/gateway.js                                     // alone
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -51,6 +51,8 @@ export interface GatewayBenchOptions {
   maxRatePhaseMs?: number;
   /** @default 50 */
   p99LimitMs?: number;
+  /** Closed-loop warm-up per target before any measurement. @default 5000 */
+  warmupMs?: number;
   /** Directory for the JSON result. @default bench/results */
   outDir?: string;
   log?: (line: string) => void;
@@ -59,11 +61,17 @@ export interface GatewayBenchOptions {
 export interface TargetResult {
   open: LatencyStats;
   closed: Record<string, LatencyStats>;
+  /**
+   * CPU milliseconds per request of each process during the first closed-loop phase (Linux
+   * /proc): robust to a busy machine where latencies are not, and it shows where the time goes.
+   */
+  cpuMsPerRequest: Record<string, number> | null;
 }
 
 export interface GatewayBenchReport {
   at: string;
-  machine: { cpus: number; model: string; node: string };
+  /** loadavg at start and end: a busy machine (other work on the same cores) explains noisy latencies. */
+  machine: { cpus: number; model: string; node: string; loadavgStart: number[]; loadavgEnd: number[] };
   options: Required<Omit<GatewayBenchOptions, 'log' | 'outDir'>>;
   query: string;
   targets: { gateway: TargetResult; subgraph: TargetResult; sim: TargetResult };
@@ -108,17 +116,48 @@ async function stop(proc: ChildProcess): Promise<void> {
   });
 }
 
-async function measure(spec: () => RequestSpec, options: Required<Omit<GatewayBenchOptions, 'log' | 'outDir'>>, check: Check, log: (l: string) => void, label: string): Promise<TargetResult> {
-  // Warm-up: caches, JIT, keep-alive sockets.
-  for (let i = 0; i < 300; i++) await send(spec(), i);
+/** user+system CPU ms of a process so far (Linux); null elsewhere. */
+function cpuMsOf(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS = 100;
+
+async function measure(
+  spec: () => RequestSpec,
+  options: Required<Omit<GatewayBenchOptions, 'log' | 'outDir'>>,
+  check: Check,
+  log: (l: string) => void,
+  label: string,
+  processes: Record<string, number | undefined>,
+): Promise<TargetResult> {
   const open = await openLoop(spec(), options.rate, options.durationMs, check);
   log(statLine(`${label}: open loop ${options.rate} req/s`, open));
   const closed: Record<string, LatencyStats> = {};
+  let cpuMsPerRequest: Record<string, number> | null = null;
   for (const c of options.concurrency) {
+    const before = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuMsOf(pid)]));
+    const self = process.cpuUsage();
     closed[String(c)] = await closedLoop(spec(), c, options.durationMs, check);
+    if (cpuMsPerRequest === null) {
+      const count = closed[String(c)]!.count || 1;
+      const used = process.cpuUsage(self);
+      cpuMsPerRequest = { loadGenerator: (used.user + used.system) / 1000 / count };
+      for (const [name, pid] of Object.entries(processes)) {
+        const start = before[name];
+        const end = cpuMsOf(pid);
+        if (start != null && end != null) cpuMsPerRequest[name] = (end - start) / count;
+      }
+    }
     log(statLine(`${label}: closed loop ${c} clients`, closed[String(c)]!));
   }
-  return { open, closed };
+  if (cpuMsPerRequest) log(`${label}: CPU ms per request ${Object.entries(cpuMsPerRequest).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+  return { open, closed, cpuMsPerRequest };
 }
 
 export async function runGatewayBench(input: GatewayBenchOptions = {}): Promise<GatewayBenchReport> {
@@ -130,8 +169,10 @@ export async function runGatewayBench(input: GatewayBenchOptions = {}): Promise<
     maxRateSteps: input.maxRateSteps ?? [200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800, 2000, 2500, 3000],
     maxRatePhaseMs: input.maxRatePhaseMs ?? 5_000,
     p99LimitMs: input.p99LimitMs ?? 50,
+    warmupMs: input.warmupMs ?? 5_000,
   };
   const children: ChildProcess[] = [];
+  const loadavgStart = os.loadavg();
   try {
     const sim = await child('sim', {});
     children.push(sim.proc);
@@ -145,7 +186,7 @@ export async function runGatewayBench(input: GatewayBenchOptions = {}): Promise<
     const body = JSON.stringify({ query: CALL_START_QUERY, variables: { id: `hubspot:${sourceId}` }, operationName: 'CallStart' });
     const { signToken } = await import('../gateway/dev-tokens.js');
     const token = await signToken({ sub: 'bench-agent', roles: ['agent'], seller: 'demo-seller' }, JWT, '2h');
-    log(`gateway bench: contact hubspot:${sourceId}, ${os.cpus().length} cpus, ${options.durationMs} ms per phase`);
+    log(`gateway bench: contact hubspot:${sourceId}, ${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)}, ${options.durationMs} ms per phase`);
 
     const gatewaySpec = (): RequestSpec => ({ url: gateway.url, method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
     // The identity header is valid for 5 minutes: sign a fresh one per phase.
@@ -163,9 +204,16 @@ export async function runGatewayBench(input: GatewayBenchOptions = {}): Promise<
     const graphqlOk: Check = (status, text) => status === 200 && !text.includes('"errors"');
     const httpOk: Check = (status) => status === 200;
 
-    const gatewayResult = await measure(gatewaySpec, options, graphqlOk, log, 'through the gateway');
-    const subgraphResult = await measure(subgraphSpec, options, graphqlOk, log, 'subgraph directly (floor)');
-    const simResult = await measure(simSpec, options, httpOk, log, 'CRM simulator directly');
+    const pids = { gateway: gateway.proc.pid, subgraph: subgraph.proc.pid, sim: sim.proc.pid };
+    // Warm every path before measuring any (caches, JIT of all three processes, keep-alive sockets):
+    // the first target measured must not pay for the others' cold start.
+    for (const [spec, check] of [[gatewaySpec, graphqlOk], [subgraphSpec, graphqlOk], [simSpec, httpOk]] as const) {
+      const warm = await closedLoop(spec(), 10, options.warmupMs, check);
+      if (warm.errors > 0) throw new Error(`warm-up saw ${warm.errors} failed requests: is the stack healthy?`);
+    }
+    const gatewayResult = await measure(gatewaySpec, options, graphqlOk, log, 'through the gateway', pids);
+    const subgraphResult = await measure(subgraphSpec, options, graphqlOk, log, 'subgraph directly (floor)', { subgraph: pids.subgraph, sim: pids.sim });
+    const simResult = await measure(simSpec, options, httpOk, log, 'CRM simulator directly', { sim: pids.sim });
     const best = await maxSteadyRate(gatewaySpec(), options.maxRateSteps, options.maxRatePhaseMs, options.p99LimitMs, graphqlOk);
     log(best ? statLine(`gateway: highest steady rate with p99 < ${options.p99LimitMs} ms = ${best.rate} req/s`, best.stats) : 'gateway: no tried rate held the p99 limit');
 
@@ -174,7 +222,7 @@ export async function runGatewayBench(input: GatewayBenchOptions = {}): Promise<
     log(`gateway overhead over the floor at ${options.rate} req/s: p50 +${overheadP50.toFixed(2)} ms, p99 +${overheadP99.toFixed(2)} ms`);
     const report: GatewayBenchReport = {
       at: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version },
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadavgStart, loadavgEnd: os.loadavg() },
       options,
       query: CALL_START_QUERY,
       targets: { gateway: gatewayResult, subgraph: subgraphResult, sim: simResult },
@@ -222,7 +270,6 @@ async function serve(component: string, args: Record<string, string>): Promise<v
     url = running.url;
     close = () => running.close();
   } else if (component === 'gateway') {
-    const { readFileSync } = await import('node:fs');
     const { startGateway } = await import('../gateway/server.js');
     // Next to this file's tree: the repository from source, dist/ when compiled (copy-assets copies schema/).
     const supergraphPath = path.resolve(path.dirname(THIS_FILE), '../schema/supergraph.graphql');

@@ -2,6 +2,7 @@ import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext } from '
 import {
   Kind,
   getNamedType,
+  getVariableValues,
   isListType,
   isNonNullType,
   isObjectType,
@@ -19,6 +20,8 @@ import type { GraphQLDataSource } from '@apollo/gateway';
 import type { GatewayContext } from './gateway-context.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { SupergraphInfo } from './supergraph-info.js';
+import type { SubgraphResult } from './subgraph-endpoint.js';
+import type { CrmFastLane } from './crm-fast-lane.js';
 
 /**
  * The call-start fast path. A query whose every field the CRM contract resolves (the commonest
@@ -95,10 +98,43 @@ function propagateRootNulls(data: Record<string, unknown>, operation: OperationD
   return data;
 }
 
+/**
+ * The operation's variables coerced as the planned path would (graphql-js rules), or undefined
+ * when they are invalid: then the request takes the planned path, which answers the 400.
+ */
+export function coerceVariables(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | null | undefined,
+): Record<string, unknown> | undefined {
+  const result = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 1 });
+  return 'errors' in result && result.errors ? undefined : (result.coerced as Record<string, unknown>);
+}
+
+/** The client's answer from a CRM result: errors formatted as the planned path words them, root nulls propagated. */
+export function fastPathResult(
+  result: SubgraphResult,
+  operation: OperationDefinitionNode,
+  root: GraphQLObjectType,
+  formatError: (error: GraphQLFormattedError) => GraphQLFormattedError,
+): { data: Record<string, unknown> | null; errors?: GraphQLFormattedError[] } {
+  const errors = result.errors?.map((e) =>
+    formatError({
+      message: e.message,
+      ...(e.path ? { path: e.path } : {}),
+      extensions: { ...e.extensions, code: e.extensions?.code ?? 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'crm' },
+    }),
+  );
+  const data = result.data ? propagateRootNulls({ ...result.data }, operation, root) : null;
+  return errors?.length ? { data, errors } : { data };
+}
+
 export function crmFastPath(options: {
   supergraph: SupergraphInfo;
   crm: GraphQLDataSource<GatewayContext>;
   metrics: GatewayMetrics;
+  /** Told about every eligible operation, so later requests with the same text skip Apollo. */
+  lane?: CrmFastLane;
   formatError: (error: GraphQLFormattedError) => GraphQLFormattedError;
   maxEntries?: number;
 }): ApolloServerPlugin<GatewayContext> {
@@ -117,6 +153,9 @@ export function crmFastPath(options: {
         ? print({ kind: Kind.DOCUMENT, definitions: context.document!.definitions.filter((d) => d.kind !== Kind.OPERATION_DEFINITION || d === context.operation) })
         : context.source;
       decision = { eligible, query };
+      if (eligible && query && options.lane && context.request.query) {
+        options.lane.remember(context.request.query, context.request.operationName, { sendQuery: query, operation: context.operation! });
+      }
       if (decisions.size >= maxEntries) decisions.delete(decisions.keys().next().value as string);
       decisions.set(key, decision);
     }
@@ -130,23 +169,17 @@ export function crmFastPath(options: {
           if (!root || context.operation?.operation !== 'query') return null;
           const decision = decide(context);
           if (!decision.eligible || !decision.query) return null;
-          options.metrics.crmFastPath.inc();
+          const variables = coerceVariables(options.supergraph.schema, context.operation, context.request.variables);
+          if (!variables) return null;
+          options.metrics.crmFastPath.inc({ via: 'plugin' });
           const result = await options.crm.process({
             kind: 'incoming operation' as never,
-            request: { query: decision.query, variables: context.request.variables, operationName: context.request.operationName },
+            request: { query: decision.query, variables, operationName: context.request.operationName },
             context: context.contextValue,
             incomingRequestContext: context as never,
             document: context.document,
           });
-          const errors = result.errors?.map((e) =>
-            options.formatError({
-              message: e.message,
-              ...(e.path ? { path: e.path } : {}),
-              extensions: { ...e.extensions, code: e.extensions?.code ?? 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'crm' },
-            }),
-          );
-          const data = result.data ? propagateRootNulls({ ...result.data }, context.operation, root) : null;
-          return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: errors?.length ? { data, errors } : { data } } };
+          return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: fastPathResult(result as SubgraphResult, context.operation, root, options.formatError) } };
         },
       };
     },

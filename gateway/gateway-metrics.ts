@@ -16,8 +16,8 @@ export interface GatewayMetrics {
   websocketConnections: Gauge;
   /** Requests refused at the door, by reason. */
   authFailures: Counter<'reason'>;
-  /** Queries answered by the CRM fast path (no query plan executed). */
-  crmFastPath: Counter;
+  /** Queries answered by the CRM fast path (no query plan executed): `via` plugin (inside Apollo) or lane (before it). */
+  crmFastPath: Counter<'via'>;
 }
 
 export function createGatewayMetrics(options: { collectDefault?: boolean } = {}): GatewayMetrics {
@@ -30,6 +30,6 @@ export function createGatewayMetrics(options: { collectDefault?: boolean } = {})
     subscriptionsOpen: metrics.gauge('dialplane_gateway_subscriptions_open', 'Client subscriptions currently relayed', ['subgraph']),
     websocketConnections: metrics.gauge('dialplane_gateway_websocket_connections', 'Open graphql-ws connections'),
     authFailures: metrics.counter('dialplane_gateway_auth_failures_total', 'Requests refused for authentication', ['reason']),
-    crmFastPath: metrics.counter('dialplane_gateway_crm_fast_path_total', 'Queries answered by the CRM fast path'),
+    crmFastPath: metrics.counter('dialplane_gateway_crm_fast_path_total', 'Queries answered by the CRM fast path', ['via']),
   };
 }

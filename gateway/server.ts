@@ -1,16 +1,17 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../shared/errors.js';
-import { apolloHandler, createRouter, listen, requestIdOf, sendJson, sendText } from '../shared/http.js';
+import { apolloHandler, createRouter, listen, readRawBody, requestIdOf, sendJson, sendText } from '../shared/http.js';
 import { signIdentity, type Identity } from '../shared/identity.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { AuthenticationError, createAuthenticator } from './authenticator.js';
 import type { GatewayConfig } from './config.js';
 import { crmFastPath } from './crm-fast-path.js';
+import { CrmFastLane } from './crm-fast-lane.js';
 import { CrmRoutingDataSource } from './crm-routing/crm-routing-data-source.js';
 import type { GatewayContext } from './gateway-context.js';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.js';
@@ -59,6 +60,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     },
   });
 
+  const formatError = (e: GraphQLFormattedError) => formatGatewayError(e, config.development);
+  const recorder = operationMetrics(metrics, log);
+  const lane = config.crmFastPath === false || !supergraph.schema.getQueryType() ? undefined : new CrmFastLane(crmSource, supergraph.schema, formatError, recorder, metrics);
   const apollo = new ApolloServer<GatewayContext>({
     gateway: gateway as never,
     introspection: true, // gated per role by introspectionGuard
@@ -73,8 +77,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
       // because introspection is refused for their role.
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       introspectionGuard({ development: config.development }),
-      ...(config.crmFastPath === false ? [] : [crmFastPath({ supergraph, crm: crmSource, metrics, formatError: (e) => formatGatewayError(e, config.development) })]),
-      operationMetrics(metrics, log) as ApolloServerPlugin<GatewayContext>,
+      ...(config.crmFastPath === false ? [] : [crmFastPath({ supergraph, crm: crmSource, metrics, lane, formatError })]),
+      recorder.plugin as ApolloServerPlugin<GatewayContext>,
     ],
   });
   let apiSchema: GraphQLSchema | undefined;
@@ -99,12 +103,15 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     log: log.child({ requestId }),
   });
 
-  const identities = new WeakMap<IncomingMessage, { identity: Identity; requestId: string }>();
+  const identities = new WeakMap<IncomingMessage, GatewayContext>();
   const graphql = apolloHandler(apollo, async (req) => {
     const known = identities.get(req);
     if (!known) throw new AuthenticationError('missing', 'Authentication required.');
-    return contextFor(known.identity, known.requestId);
+    return known;
   });
+  /** POST bodies are read here (the fast lane looks at them first) and handed to Apollo as parsed. */
+  const apolloWithBody = (req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) =>
+    executeApollo(apollo, req, res, url, body, async () => identities.get(req)!);
 
   const readiness = createReadinessProbe({
     subgraphs: [
@@ -125,7 +132,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
           // The landing page (a browser GET asking for HTML) is static; everything else needs a token.
           if (!(req.method === 'GET' && (req.headers.accept ?? '').includes('text/html'))) {
             try {
-              identities.set(req, { identity: await authenticator.authenticate(req.headers.authorization), requestId });
+              identities.set(req, contextFor(await authenticator.authenticate(req.headers.authorization), requestId));
             } catch (error) {
               if (!(error instanceof AuthenticationError)) throw error;
               metrics.authFailures.inc({ reason: error.reason });
@@ -133,7 +140,20 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
               return;
             }
           }
-          await graphql(req, res, url);
+          if (req.method !== 'POST' || !(req.headers['content-type'] ?? '').includes('json')) {
+            await graphql(req, res, url);
+            return;
+          }
+          const raw = await readRawBody(req);
+          let body: unknown;
+          try {
+            body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
+          } catch {
+            sendJson(res, 400, { errors: [{ message: 'body is not valid JSON', extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
+            return;
+          }
+          if (lane && (await lane.tryServe(body, req, res, identities.get(req)!))) return;
+          await apolloWithBody(req, res, url, body);
         },
       },
       { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }) },
@@ -209,4 +229,31 @@ export function formatGatewayError(formatted: GraphQLFormattedError, development
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
   };
+}
+
+/** shared/http.ts's apolloHandler for a body already read and parsed (so the fast lane could look first). */
+async function executeApollo(
+  apollo: ApolloServer<GatewayContext>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  body: unknown,
+  context: () => Promise<GatewayContext>,
+): Promise<void> {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const result = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: req.method ?? 'POST', headers, search: url.search, body },
+    context,
+  });
+  for (const [key, value] of result.headers) res.setHeader(key, value);
+  res.statusCode = result.status ?? 200;
+  if (result.body.kind === 'complete') {
+    res.end(result.body.string);
+    return;
+  }
+  for await (const chunk of result.body.asyncIterator) res.write(chunk);
+  res.end();
 }

@@ -32,6 +32,8 @@ export interface SubgraphHttpClientOptions {
 
 export interface SubgraphHttpClient {
   post(url: URL, body: string, headers: Record<string, string>): Promise<SubgraphResponse>;
+  /** The same request, answering the body text unparsed (the fast lane forwards it as is). */
+  postText(url: URL, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }>;
   close(): void;
 }
 
@@ -41,7 +43,17 @@ export function createSubgraphHttpClient(options: SubgraphHttpClientOptions = {}
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
 
-  function post(url: URL, body: string, headers: Record<string, string>): Promise<SubgraphResponse> {
+  async function post(url: URL, body: string, headers: Record<string, string>): Promise<SubgraphResponse> {
+    const { status, text } = await postText(url, body, headers);
+    try {
+      return { status, body: JSON.parse(text) as unknown };
+    } catch {
+      // GraphQL-over-HTTP servers answer JSON even for errors; anything else is a broken hop.
+      throw new SubgraphHttpError(`subgraph answered HTTP ${status} with a non-JSON body`, status >= 400 ? 'status' : 'invalid-body', status);
+    }
+  }
+
+  function postText(url: URL, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
     const secure = url.protocol === 'https:';
     return new Promise((resolve, reject) => {
       const req = (secure ? https : http).request(
@@ -62,17 +74,8 @@ export function createSubgraphHttpClient(options: SubgraphHttpClientOptions = {}
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('error', (error) => reject(new SubgraphHttpError(error.message, 'unreachable', undefined, { cause: error })));
           res.on('end', () => {
-            const status = res.statusCode ?? 0;
             const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown;
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              // GraphQL-over-HTTP servers answer JSON even for errors; anything else is a broken hop.
-              reject(new SubgraphHttpError(`subgraph answered HTTP ${status} with a non-JSON body`, status >= 400 ? 'status' : 'invalid-body', status));
-              return;
-            }
-            resolve({ status, body: parsed });
+            resolve({ status: res.statusCode ?? 0, text });
           });
         },
       );
@@ -86,6 +89,7 @@ export function createSubgraphHttpClient(options: SubgraphHttpClientOptions = {}
 
   return {
     post,
+    postText,
     close() {
       httpAgent.destroy();
       httpsAgent.destroy();

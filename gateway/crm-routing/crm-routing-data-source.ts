@@ -69,6 +69,49 @@ export class CrmRoutingDataSource implements GraphQLDataSource<GatewayContext> {
     return this.root(payload, plan.fields, plan.rewrite, context);
   }
 
+  /**
+   * The fast lane's entry: when a root operation's ids all belong to one CRM (the call-start
+   * case), forward it untouched and hand back that CRM's answer, as text when it is clean.
+   * Anything needing a split, a fan-out or an error for an unknown id answers `undefined`:
+   * use `process`.
+   */
+  async forwardWhole(
+    payload: { query: string; variables?: Variables; operationName?: string },
+    context: GatewayContext,
+  ): Promise<{ text: string } | { result: SubgraphResult } | undefined> {
+    const plan = this.planner.planFor(payload.query);
+    if (plan.kind !== 'root') return undefined;
+    const variables = payload.variables ?? {};
+    let target: string | undefined;
+    for (const field of plan.fields) {
+      let sources: string[];
+      if (field.route === 'first') sources = [this.names[0]!];
+      else if (field.route === 'fanOut') sources = this.names;
+      else {
+        const value = argumentValue(field.idArgument, variables);
+        const ids = field.route === 'byId' ? [value] : Array.isArray(value) ? value : [];
+        if (ids.length === 0) return undefined;
+        sources = ids.map((id) => sourceOfId(id) ?? '');
+      }
+      for (const source of sources) {
+        if (!this.byName.has(source) || (target !== undefined && source !== target)) return undefined;
+        target = source;
+      }
+    }
+    if (!target) return undefined;
+    const crm = this.byName.get(target)!;
+    try {
+      const answer = await crm.sendForText({ query: payload.query, variables, operationName: payload.operationName }, context);
+      return 'text' in answer ? answer : { result: withCrm(answer.result, target) };
+    } catch (error) {
+      if (!(error instanceof SubgraphUnavailableError)) throw error;
+      context.log.warn({ subgraph: crm.name, reason: error.reason }, 'crm subgraph unavailable');
+      const data: Record<string, unknown> = {};
+      for (const field of plan.fields) data[field.responseKey] = null;
+      return { result: { data, errors: plan.fields.map((f) => error.toFormatted([f.responseKey])) } };
+    }
+  }
+
   private async call(crm: SubgraphEndpoint, payload: { query: string; variables: Variables; operationName?: string }, context: GatewayContext): Promise<Outcome> {
     try {
       return { ok: true, result: await crm.send(payload, context) };
