@@ -219,6 +219,7 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
           requireRole(ctx.identity, OPERATORS, 'consentRevoked');
           const phones = parse(inputs.phones, args.phones, 'phones');
           const after = parse(inputs.cursor, args.after, 'after');
+          audit.write({ action: 'REVOCATIONS_READ', actor: ctx.identity.sub, role: ctx.identity.roles.join(','), seller: null, purpose: null, e164: phones?.length === 1 ? phones[0]! : null, decisionId: null, allowed: null, reasons: null, detail: { subscription: true, after: after ?? null, phones: phones?.length ?? null } });
           return hub.subscribe(phones ? new Set(phones) : null, after ?? null);
         },
         resolve: (entry: RevocationEntry) => revocation(entry),
