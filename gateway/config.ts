@@ -8,8 +8,6 @@ export const gatewayEnv = z.object({
   ...jwtEnv,
   ...serviceUrlEnv,
   GATEWAY_PORT: portEnv.GATEWAY_PORT,
-  /** Interface to bind; containers need 0.0.0.0 (proposed for runtimeEnv, see .team/requests.md). */
-  BIND_HOST: z.string().default('127.0.0.1'),
   /** The composed supergraph the gateway serves (written by `npm run compose`). */
   SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
   /** Upper bound of one subgraph fetch, in ms. */

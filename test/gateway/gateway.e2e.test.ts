@@ -168,6 +168,13 @@ describe('gateway end to end over HTTP', () => {
     expect(forged.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
   });
 
+  it('serves the Apollo Sandbox landing page to a browser (static; its operations still need a token)', async () => {
+    const page = await fetch(gatewayA.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toMatch(/sandbox/i);
+  });
+
   it('a subgraph called directly, without the gateway identity, answers 401', async () => {
     const direct = await post(salesforce.url, `{ contact(id: "salesforce:001") { id } }`, { token: tokens.admin });
     expect(direct.status).toBe(401);
