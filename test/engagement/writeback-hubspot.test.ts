@@ -154,6 +154,32 @@ describe('engagement write-back to HubSpot (PGlite)', () => {
     expect(sim.portal.store.get('contacts', '107')!.props.dialplane_do_not_call).toBe('true');
   }, 45_000);
 
+  it('answers concurrent duplicates with one receipt, and pages write-backs with a cursor', async () => {
+    const input = outcome('hubspot:103');
+    const receipts = await Promise.all(Array.from({ length: 5 }, () => record(input)));
+    expect(new Set(receipts.map((r) => r.id)).size).toBe(1);
+    expect(receipts.filter((r) => !r.duplicate)).toHaveLength(1);
+    const rows = await engagement.runtime.db.query('SELECT 1 FROM engagement.call_outcome WHERE idempotency_key = $1', [input.idempotencyKey]);
+    expect(rows.rows).toHaveLength(1);
+
+    const page = `query($after: String) { writeBacks(first: 2, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }`;
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const res: { data?: { writeBacks: { nodes: { id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } } = await gql(engagement.url, page, { after }, ['admin']);
+      seen.push(...res.data!.writeBacks.nodes.map((n) => n.id));
+      if (!res.data!.writeBacks.pageInfo.hasNextPage) break;
+      after = res.data!.writeBacks.pageInfo.endCursor;
+    }
+    const total = await engagement.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM engagement.write_back');
+    expect(seen).toHaveLength(total.rows[0]!.n);
+    expect(new Set(seen).size).toBe(seen.length);
+    const bad = await gql(engagement.url, page, { after: 'not-a-cursor' }, ['admin']);
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    const agent = await gql(engagement.url, page, {}, ['agent']);
+    expect(agent.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
   it('rejects invalid input with BAD_USER_INPUT naming the field, storing nothing', async () => {
     const before = await engagement.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM engagement.call_outcome');
     for (const [input, field] of [

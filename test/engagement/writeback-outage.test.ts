@@ -49,6 +49,14 @@ describeWithPostgres('engagement write-back through a 30 s CRM outage', () => {
       ids.push(res.data!.recordCallOutcome.id);
       keys.push(crmKeyOf(input.idempotencyKey as string));
     }
+    // Eight concurrent deliveries of one key (real concurrent transactions on PostgreSQL): one outcome.
+    const dup = outcome('hubspot:103');
+    const racers = await Promise.all(Array.from({ length: 8 }, () => gql<{ recordCallOutcome: { id: string; duplicate: boolean } }>(engagement.url, RECORD, { input: dup })));
+    expect(racers.every((r) => !r.errors)).toBe(true);
+    expect(new Set(racers.map((r) => r.data!.recordCallOutcome.id)).size).toBe(1);
+    expect(racers.filter((r) => !r.data!.recordCallOutcome.duplicate)).toHaveLength(1);
+    ids.push(racers[0]!.data!.recordCallOutcome.id);
+    keys.push(crmKeyOf(dup.idempotencyKey as string));
     for (let i = 0; i < 4; i++) {
       const { idempotencyKey: _k, ...rest } = outcome('hubspot:104', { disposition: 'NO_ANSWER' });
       const eventId = `evt-outage-${i}-${Date.now()}`;
@@ -63,7 +71,7 @@ describeWithPostgres('engagement write-back through a 30 s CRM outage', () => {
       const res = await fetch(`${baseUrl}/readyz`);
       return res.status === 503 ? ((await res.json()) as Record<string, number>) : null;
     }, 20_000, 500);
-    expect(notReady.pending).toBe(16);
+    expect(notReady.pending).toBe(17);
     expect(notReady.oldestPendingAgeMs).toBeGreaterThan(10_000);
     // The pipeline alert: an error-level line while the oldest pending write-back is past the bound.
     await eventually(async () => lines.some((l) => l.level === 50 && /oldest pending write-back older than the bound/.test(l.msg)), 5_000);
@@ -86,7 +94,7 @@ describeWithPostgres('engagement write-back through a 30 s CRM outage', () => {
 
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/dialplane_writeback_failures_total\{[^}]*crm="hubspot"[^}]*\} \d+/);
-    expect(metrics).toMatch(/dialplane_writeback_attempts_total\{[^}]*result="written"[^}]*\} 16/);
+    expect(metrics).toMatch(/dialplane_writeback_attempts_total\{[^}]*result="written"[^}]*\} 17/);
     expect(metrics).toMatch(/dialplane_writeback_dead_letter_count\{[^}]*\} 0/);
     // Logs carry ids and codes only: no summary text, no phone numbers.
     expect(rawLines.length).toBeGreaterThan(20);

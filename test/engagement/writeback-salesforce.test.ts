@@ -107,5 +107,24 @@ describe('engagement write-back to Salesforce (PGlite)', () => {
     const wb = await settled(receipt.id, 'DEAD_LETTERED');
     expect(wb.lastErrorCode).toBe('INVALID_CROSS_REFERENCE_KEY');
     expect(wb.attempts).toBe(1);
+
+    // Replay by filter: only the matching dead letters move; the contact is still gone, so it
+    // dead-letters again after one fresh attempt.
+    const replay = await gql<{ replayWriteBacks: { replayed: number; ids: string[] } }>(
+      engagement.url,
+      `mutation($f: WriteBackReplayFilter) { replayWriteBacks(filter: $f) { replayed ids } }`,
+      { f: { crm: 'salesforce', errorCode: 'INVALID_CROSS_REFERENCE_KEY' } },
+      ['admin'],
+    );
+    expect(replay.data!.replayWriteBacks).toEqual({ replayed: 1, ids: [receipt.id] });
+    const again = await settled(receipt.id, 'DEAD_LETTERED');
+    expect(again.attempts).toBe(1);
+    const none = await gql<{ replayWriteBacks: { replayed: number } }>(
+      engagement.url,
+      `mutation($f: WriteBackReplayFilter) { replayWriteBacks(filter: $f) { replayed } }`,
+      { f: { crm: 'hubspot' } },
+      ['admin'],
+    );
+    expect(none.data!.replayWriteBacks.replayed).toBe(0);
   });
 });
