@@ -109,7 +109,10 @@ export function attachSubscriptionRelay(options: SubscriptionRelayOptions): Subs
       lazy: true,
       lazyCloseTimeout: 1_000,
       keepAlive: 10_000,
-      retryAttempts: 5,
+      // A subgraph restart is bridged (graphql-ws resubscribes after reconnecting); a subgraph that
+      // stays down surfaces to the client as SUBGRAPH_UNAVAILABLE within a few seconds.
+      retryAttempts: 3,
+      retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, 300 * 2 ** retries + Math.random() * 200)),
       // Signed per (re)connect, so the identity header is always fresh.
       connectionParams: () => ({
         [IDENTITY_HEADER]: signIdentity(connection.identity!, options.internalSecret),

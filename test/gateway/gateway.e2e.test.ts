@@ -332,3 +332,19 @@ describeWithRedis('subscriptions across replicas of both the gateway and the sub
     }
   });
 });
+
+describe('subscriptions when the owning subgraph is down', () => {
+  it('tell the client SUBGRAPH_UNAVAILABLE within seconds', async () => {
+    const down = await startGateway(config({ subgraphUrls: { consent: 'http://127.0.0.1:9/graphql', engagement: engagement.url } }), { log: silentLogger, collectDefaultMetrics: false });
+    const client = wsClient(down.url, tokens.agent);
+    const sub = collect(client, `subscription { consentRevoked { phone } }`);
+    try {
+      await sub.until(1, 10_000);
+      expect(sub.results[0].errors[0].extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'consent' });
+    } finally {
+      sub.dispose();
+      await client.dispose();
+      await down.close();
+    }
+  });
+});
