@@ -57,11 +57,11 @@ describe('bearer JWT authentication (HS256)', () => {
 describe('bearer JWT authentication (JWKS, identity provider)', () => {
   let server: http.Server;
   let jwksUrl: string;
-  let privateKey: CryptoKey;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256');
-    privateKey = pair.privateKey as CryptoKey;
+    privateKey = pair.privateKey;
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
     server = http.createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
