@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
 import { crmKeyOf } from '../../subgraphs/engagement/mapping.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
+import { callOutcomeInput } from '../../subgraphs/engagement/outcome.js';
 import { bucketOf } from '../../subgraphs/engagement/rate-limit.js';
 import { startWriteBackWorker } from '../../subgraphs/engagement/worker.js';
 import { createTestDatabase, describeWithPostgres } from '../support/services.js';
@@ -18,10 +19,7 @@ async function run(sim: HubspotSim, engagement: RunningEngagementSubgraph, count
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const input = outcome(`hubspot:${['101', '103', '104', '105'][i % 4]}`);
-    const { receipt } = await engagement.runtime.store.recordOutcome(
-      (await import('../../subgraphs/engagement/outcome.js')).callOutcomeInput.parse(input),
-      'graphql',
-    );
+    const { receipt } = await engagement.runtime.store.recordOutcome(callOutcomeInput.parse(input), 'graphql');
     ids.push(receipt.id);
     keys.push(crmKeyOf(input.idempotencyKey as string));
   }
@@ -53,7 +51,7 @@ describe('engagement write-back under HubSpot rate limits (PGlite)', () => {
     config.policy = { ...config.policy, rateLimits: { ...config.policy.rateLimits, hubspot: { limit: 900, windowMs: 2_000 } } };
     const engagement = await startEngagementSubgraph(config, { log: quietLog, consent: recordingConsent() });
     started.push(engagement);
-    await sim.admin.reset('stats' as never).catch(() => {});
+    await sim.admin.reset('stats');
     const { states, log } = await run(sim, engagement, 24);
     expect(states.every((s) => s!.attempts === 1)).toBe(true); // 429s were waited out inside the job
     const throttled = log.filter((r) => r.status === 429).length;
