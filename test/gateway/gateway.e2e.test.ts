@@ -196,6 +196,7 @@ describe('gateway end to end over HTTP', () => {
       body: JSON.stringify({ query: '{ contact(id: "salesforce:001") { id } }' }),
     });
     expect(response.headers.get('x-request-id')).toBe('req-e2e-1');
+    expect(salesforce.requestIds).toContain('req-e2e-1');
     expect((await fetch(`${gatewayA.baseUrl}/healthz`)).status).toBe(200);
     const ready = await fetch(`${gatewayA.baseUrl}/readyz`);
     expect(ready.status).toBe(200);
