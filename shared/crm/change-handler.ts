@@ -69,7 +69,8 @@ export class ChangeHandler {
     const changedFields = event.changedFields.length > 0 && event.kind === 'updated' ? event.changedFields : ALL_CANONICAL_FIELDS;
     const suppressionChanged = changedFields.some((f) => f.startsWith('suppression'));
     const knownPhones = previous?.result.kind === 'found' ? (previous.result.contact.phones ?? []).map((p) => p.e164).filter((p): p is string => !!p) : [];
-    const phones = [...new Set([...knownPhones, ...newPhones])];
+    let phones = [...new Set([...knownPhones, ...newPhones])];
+    if (suppressionChanged && phones.length === 0) phones = await this.phonesFromCrm(event.sourceId);
     await bus.publish('contact.changed', {
       eventId: `${connector.source}:${event.eventId}`,
       contactId: globalId(connector.source, event.sourceId),
@@ -88,6 +89,28 @@ export class ChangeHandler {
     log.info({ crm: connector.source, eventId: event.eventId, kind: event.kind, fields: changedFields.length }, 'CRM change applied');
     return 'applied';
   }
+
+  /**
+   * A do-not-call change must reach the consent subgraph with the contact's numbers even when this
+   * replica never cached the contact, so read it from the CRM once. If the CRM cannot answer, the
+   * event still goes out (other replicas must evict) and the failure is logged at error level,
+   * because consent cannot suppress numbers it was not told.
+   */
+  private async phonesFromCrm(sourceId: string): Promise<string[]> {
+    try {
+      const [result] = await this.options.connector.loadContacts([sourceId]);
+      return phonesOf(result);
+    } catch (error) {
+      this.options.log.error({ crm: this.options.connector.source, sourceId, err: error instanceof Error ? error.message : String(error) }, 'could not read phones for a suppression change');
+      return [];
+    }
+  }
+}
+
+/** Fallback for a suppression change on a contact nobody has read yet: consent needs its numbers. */
+function phonesOf(result: Awaited<ReturnType<CrmConnector['loadContacts']>>[number] | undefined): string[] {
+  if (!result || result.kind !== 'found') return [];
+  return (result.contact.phones ?? []).map((p) => p.e164).filter((p): p is string => !!p);
 }
 
 async function readMarker(markers: Cache<SeenMarker>, key: string): Promise<SeenMarker | undefined> {

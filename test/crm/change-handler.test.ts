@@ -17,7 +17,7 @@ const contact = (id: string) => ({
   suppression: { doNotCall: false, emailOptOut: false },
 });
 
-function setup(options: { failPublishes?: number } = {}) {
+function setup(options: { failPublishes?: number; connector?: CrmConnector } = {}) {
   const published: EventOf<'contact.changed'>[] = [];
   let failures = options.failPublishes ?? 0;
   const bus: EventBus = {
@@ -35,7 +35,7 @@ function setup(options: { failPublishes?: number } = {}) {
   const store = new ContactStore({ cache: createCache<CachedContactEntry>({ namespace: 't:contact', ttlMs: 60_000 }), ttlMs: 10_000, retainMs: 60_000 });
   const phoneIndex = new PhoneIndex({ cache: createCache<PhoneIndexEntry>({ namespace: 't:phone', ttlMs: 60_000 }), ttlMs: 60_000, negativeTtlMs: 1_000 });
   const handler = new ChangeHandler({
-    connector, store, phoneIndex, bus, markers: createCache({ namespace: 't:events', ttlMs: 60_000 }),
+    connector: options.connector ?? connector, store, phoneIndex, bus, markers: createCache({ namespace: 't:events', ttlMs: 60_000 }),
     metrics: createCrmMetrics(createMetrics('t', { collectDefault: false }), 'salesforce'), log: silentLogger,
   });
   return { handler, store, phoneIndex, published };
@@ -46,6 +46,23 @@ const event = (over: Partial<CrmChangeEvent>): CrmChangeEvent => ({
 });
 
 describe('ChangeHandler', () => {
+  it('reads the phones from the CRM when a do-not-call change arrives for a contact nobody cached', async () => {
+    const asked: string[][] = [];
+    const reading = { ...connector, loadContacts: async (ids: readonly string[]) => { asked.push([...ids]); return [{ kind: 'found' as const, contact: contact('003A'), drift: [] }]; } } as CrmConnector;
+    const { handler, published } = setup({ connector: reading });
+    await handler.apply([event({ suppression: { doNotCall: true } })]);
+    expect(asked).toEqual([['003A']]);
+    expect(published[0]).toMatchObject({ contactId: 'salesforce:003A', phones: ['+14155550100'], suppression: { doNotCall: true } });
+  });
+
+  it('still announces a do-not-call change (without phones) when the CRM cannot be read', async () => {
+    const failing = { ...connector, loadContacts: async () => { throw new Error('CRM down'); } } as CrmConnector;
+    const { handler, published } = setup({ connector: failing });
+    expect(await handler.apply([event({})])).toEqual(['applied']);
+    expect(published).toHaveLength(1);
+    expect(published[0]!.phones).toBeUndefined();
+  });
+
   it('invalidates the cached contact at once but keeps it as an outage fallback', async () => {
     const { handler, store } = setup();
     await store.putMany([{ sourceId: '003A', result: { kind: 'found', contact: contact('003A'), drift: [] } }], Date.now());
