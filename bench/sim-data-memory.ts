@@ -177,6 +177,11 @@ export async function runSimDataMemoryBench(options: SimDataMemoryBenchOptions =
   return results;
 }
 
+/** `npm run bench` section: every size, against the size-0 baseline measured in the same run. */
+export async function run(report: (section: string, data: Record<string, unknown>) => void): Promise<void> {
+  for (const result of await runSimDataMemoryBench()) report('sim-data', { ...result });
+}
+
 if (process.argv[2] === CHILD_FLAG && process.env[CHILD_ENV]) {
   measureHere(Number(process.argv[3])).then(
     (r) => console.log(JSON.stringify(r)),
