@@ -1,6 +1,6 @@
 import PgBoss from 'pg-boss';
 import type { Database, Queryable } from '../../shared/db.js';
-import type { WriteBackPolicy } from './config.js';
+import { CRM_NAMES, type CrmName, type WriteBackPolicy } from './config.js';
 
 /**
  * The write-back queue is pg-boss (jobs in PostgreSQL or PGlite, locked with SKIP LOCKED, retried
@@ -11,8 +11,11 @@ import type { WriteBackPolicy } from './config.js';
 
 export const QUEUE_SCHEMA = 'engagement_queue';
 export const QUEUES = {
-  /** One job per outcome: write it to its CRM. */
-  writeBack: 'writeback',
+  /**
+   * One job per outcome: write it to its CRM. One queue per CRM, so a worker can stop fetching a
+   * CRM's jobs while that CRM is paused (rate limit, outage) and keep draining the others.
+   */
+  writeBack: (crm: CrmName) => `writeback-${crm}`,
   /** Parking lot of write-backs that exhausted their attempts or can never succeed; replayed by an admin. */
   deadLetter: 'writeback-dead-letter',
   /** Push an opt-out to the consent ledger (retried until consent answers; never dropped). */
@@ -52,14 +55,14 @@ function bossDb(sql: Queryable, db: Database): PgBoss.Db {
 export interface WriteBackQueue {
   readonly boss: PgBoss;
   /** Enqueues inside `tx`; returns the job id. */
-  sendWriteBack(tx: Queryable, data: WriteBackJobData): Promise<string>;
+  sendWriteBack(tx: Queryable, crm: CrmName, data: WriteBackJobData): Promise<string>;
   sendConsentRevoke(tx: Queryable, data: WriteBackJobData, startAfterSeconds?: number): Promise<string>;
   sendDeadLetter(tx: Queryable, data: DeadLetterJobData): Promise<string>;
   /**
    * Fails an attempt; pg-boss schedules the retry (exponential backoff with jitter), and we cap
    * the wait at `maxRetryDelaySeconds` (keeping jitter). Returns when the next attempt is due.
    */
-  failAttempt(jobId: string, output: object, maxRetryDelaySeconds: number): Promise<Date | null>;
+  failAttempt(crm: CrmName, jobId: string, output: object, maxRetryDelaySeconds: number): Promise<Date | null>;
   /** Cancels a parked dead-letter job (its write-back was replayed). */
   cancelDeadLetter(tx: Queryable, jobId: string): Promise<void>;
   stop(): Promise<void>;
@@ -89,8 +92,8 @@ export async function startWriteBackQueue(db: Database, options: QueueOptions): 
   // One attempt beyond the policy is held in reserve: if a worker dies during the last attempt,
   // pg-boss expires and re-runs the job once more, and our handler dead-letters it with its
   // error instead of pg-boss failing it silently.
-  const writeBackQueue: PgBoss.Queue = {
-    name: QUEUES.writeBack,
+  const writeBackQueue = (crm: CrmName): PgBoss.Queue => ({
+    name: QUEUES.writeBack(crm),
     policy: 'standard',
     retryLimit: policy.maxAttempts,
     retryDelay: policy.retryDelaySeconds,
@@ -98,9 +101,9 @@ export async function startWriteBackQueue(db: Database, options: QueueOptions): 
     expireInSeconds: policy.jobTimeoutSeconds,
     retentionDays: 14,
     deadLetter: QUEUES.deadLetter,
-  };
+  });
   await ensureQueue(boss, { name: QUEUES.deadLetter, policy: 'standard', retentionDays: 30 });
-  await ensureQueue(boss, writeBackQueue);
+  for (const crm of CRM_NAMES) await ensureQueue(boss, writeBackQueue(crm));
   await ensureQueue(boss, {
     name: QUEUES.consentRevoke,
     policy: 'standard',
@@ -119,19 +122,19 @@ export async function startWriteBackQueue(db: Database, options: QueueOptions): 
   };
   return {
     boss,
-    sendWriteBack: (tx, data) => send(tx, QUEUES.writeBack, data),
+    sendWriteBack: (tx, crm, data) => send(tx, QUEUES.writeBack(crm), data),
     sendConsentRevoke: (tx, data, startAfterSeconds) =>
       send(tx, QUEUES.consentRevoke, data, startAfterSeconds ? { startAfter: startAfterSeconds } : {}),
     sendDeadLetter: (tx, data) => send(tx, QUEUES.deadLetter, data),
-    failAttempt: async (jobId, output, maxRetryDelaySeconds) => {
-      await boss.fail(QUEUES.writeBack, jobId, output);
+    failAttempt: async (crm, jobId, output, maxRetryDelaySeconds) => {
+      await boss.fail(QUEUES.writeBack(crm), jobId, output);
       // pg-boss 10 has no ceiling on its doubling; clamp start_after on the retry row it just wrote.
       const { rows } = await db.query<{ start_after: Date }>(
         `UPDATE ${QUEUE_SCHEMA}.job
            SET start_after = LEAST(start_after, now() + $3 * (0.5 + random() * 0.5) * interval '1 second')
          WHERE name = $1 AND id = $2 AND state = 'retry'
          RETURNING start_after`,
-        [QUEUES.writeBack, jobId, maxRetryDelaySeconds],
+        [QUEUES.writeBack(crm), jobId, maxRetryDelaySeconds],
       );
       return rows[0] ? new Date(rows[0].start_after) : null;
     },

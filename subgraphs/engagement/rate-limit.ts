@@ -24,11 +24,27 @@ export function bucketOf(spec: RateLimitSpec): { capacity: number; refillPerMs: 
 }
 
 export interface CrmRateLimiter {
-  /** Waits until the CRM's shared bucket grants one request (or `signal` aborts). */
-  acquire(crm: CrmName, signal?: AbortSignal): Promise<void>;
-  /** Everyone stops calling `crm` for `ms` (the CRM said we are over its limit). */
+  /**
+   * Reserves the next request slot of the CRM's shared bucket and waits for it (one query, no
+   * polling). Throws (the slot is forfeited) when `signal` aborts first, or at once when the slot
+   * is further away than `maxWaitMs`.
+   */
+  acquire(crm: CrmName, options?: { signal?: AbortSignal; maxWaitMs?: number }): Promise<void>;
+  /** Everyone stops calling `crm` for `ms` (the CRM said we are over its limit, or it is down). */
   pause(crm: CrmName, ms: number): Promise<void>;
+  /** How long until `crm` has a free slot, per CRM (0 = now): workers skip fetching jobs for a blocked CRM. */
+  blockedForMs(): Promise<Record<string, number>>;
 }
+
+export class RateLimitWaitTooLong extends Error {
+  constructor(readonly waitMs: number) {
+    super(`next request slot in ${Math.round(waitMs)} ms`);
+  }
+}
+
+// The bucket's current level: refilled since the last change, capped at capacity. Tokens may be
+// negative: each reservation takes one whether or not it is there yet, and waits for it (GCRA).
+const LEVEL = `LEAST(capacity, tokens + GREATEST(0, EXTRACT(EPOCH FROM (clock_timestamp() - updated_at)) * 1000) * refill_per_ms)`;
 
 export async function createCrmRateLimiter(db: Database, specs: Record<CrmName, RateLimitSpec>): Promise<CrmRateLimiter> {
   for (const [crm, spec] of Object.entries(specs)) {
@@ -43,42 +59,41 @@ export async function createCrmRateLimiter(db: Database, specs: Record<CrmName, 
     );
   }
   return {
-    async acquire(crm, signal) {
-      for (;;) {
-        signal?.throwIfAborted();
-        const { rows } = await db.query<{ granted: boolean; wait_ms: number }>(
-          `WITH b AS (
-             SELECT crm, paused_until, refill_per_ms,
-                    LEAST(capacity, tokens + GREATEST(0, EXTRACT(EPOCH FROM (clock_timestamp() - updated_at)) * 1000) * refill_per_ms) AS avail,
-                    paused_until <= clock_timestamp() AS open
-             FROM engagement.rate_bucket WHERE crm = $1 FOR UPDATE
-           )
-           UPDATE engagement.rate_bucket r SET
-             tokens = CASE WHEN b.open AND b.avail >= 1 THEN b.avail - 1 ELSE b.avail END,
-             updated_at = clock_timestamp()
-           FROM b WHERE r.crm = b.crm
-           RETURNING (b.open AND b.avail >= 1) AS granted,
-             GREATEST(
-               CASE WHEN b.open THEN 0 ELSE EXTRACT(EPOCH FROM (b.paused_until - clock_timestamp())) * 1000 END,
-               CASE WHEN b.avail >= 1 THEN 0 ELSE (1 - b.avail) / b.refill_per_ms END
-             )::float8 AS wait_ms`,
+    async acquire(crm, options = {}) {
+      options.signal?.throwIfAborted();
+      const { rows } = await db.query<{ wait_ms: number }>(
+        `UPDATE engagement.rate_bucket SET tokens = ${LEVEL} - 1, updated_at = clock_timestamp()
+         WHERE crm = $1 AND ($2::float8 IS NULL OR (1 - ${LEVEL}) / refill_per_ms <= $2::float8)
+         RETURNING GREATEST(0, -tokens / refill_per_ms)::float8 AS wait_ms`,
+        [crm, options.maxWaitMs ?? null],
+      );
+      const row = rows[0];
+      if (!row) {
+        // Not reserved: the slot is beyond what the caller can wait (or the CRM has no bucket).
+        const level = await db.query<{ wait_ms: number }>(
+          `SELECT GREATEST(0, (1 - ${LEVEL}) / refill_per_ms)::float8 AS wait_ms FROM engagement.rate_bucket WHERE crm = $1`,
           [crm],
         );
-        const row = rows[0];
-        if (!row) throw new Error(`no rate bucket for ${crm}`);
-        if (row.granted) return;
-        // A little jitter so waiting workers do not wake in lockstep and fight over one token.
-        const waitMs = Math.min(Math.max(Number(row.wait_ms), 1), 60_000) + Math.random() * 5;
-        await sleep(waitMs, undefined, signal ? { signal } : undefined);
+        if (!level.rows[0]) throw new Error(`no rate bucket for ${crm}`);
+        throw new RateLimitWaitTooLong(Number(level.rows[0].wait_ms));
       }
+      const waitMs = Number(row.wait_ms);
+      if (waitMs > 0) await sleep(waitMs, undefined, options.signal ? { signal: options.signal } : undefined);
     },
     async pause(crm, ms) {
+      // A debt of `ms` worth of tokens: every slot not yet handed out moves past the pause.
       await db.query(
-        `UPDATE engagement.rate_bucket SET tokens = 0, updated_at = clock_timestamp(),
+        `UPDATE engagement.rate_bucket SET tokens = LEAST(${LEVEL}, -($2 * refill_per_ms)), updated_at = clock_timestamp(),
            paused_until = GREATEST(paused_until, clock_timestamp() + $2 * interval '1 millisecond')
          WHERE crm = $1`,
         [crm, Math.max(0, Math.round(ms))],
       );
+    },
+    async blockedForMs() {
+      const { rows } = await db.query<{ crm: string; wait_ms: number }>(
+        `SELECT crm, GREATEST(0, (1 - ${LEVEL}) / refill_per_ms)::float8 AS wait_ms FROM engagement.rate_bucket`,
+      );
+      return Object.fromEntries(rows.map((r) => [r.crm, Number(r.wait_ms)]));
     },
   };
 }

@@ -133,7 +133,7 @@ export class EngagementStore {
     try {
       return await this.db.transaction(async (tx) => {
         const now = new Date();
-        const jobId = await this.queue.sendWriteBack(tx, { writeBackId: id });
+        const jobId = await this.queue.sendWriteBack(tx, input.contactId.crm, { writeBackId: id });
         const inserted = await tx.query(
           `WITH o AS (
              INSERT INTO engagement.call_outcome (id, idempotency_key, payload_hash, contact_id, crm, crm_contact_id, call_id,
@@ -249,14 +249,16 @@ export class EngagementStore {
 
   /** The worker picked the job up: count the attempt. Returns null if the row is already final. */
   async beginAttempt(id: string): Promise<{ outcome: StoredOutcome; writeBack: WriteBackState } | null> {
-    const { rows } = await this.db.query<{ id: string }>(
-      `UPDATE engagement.write_back SET attempts = attempts + 1, updated_at = now(), next_attempt_at = NULL
-       WHERE id = $1 AND status IN ('QUEUED', 'RETRYING') RETURNING id`,
+    // One statement: the worker's per-job database work is what bounds write-back throughput.
+    const { rows } = await this.db.query<Record<string, unknown>>(
+      `UPDATE engagement.write_back w SET attempts = w.attempts + 1, updated_at = now(), next_attempt_at = NULL
+       FROM engagement.call_outcome o
+       WHERE w.id = $1 AND o.id = w.id AND w.status IN ('QUEUED', 'RETRYING')
+       RETURNING ${OUTCOME_COLUMNS}, ${WRITE_BACK_COLUMNS.replace(', o.contact_id', '')}`,
       [id],
     );
-    if (rows.length === 0) return null;
-    const [outcome, writeBack] = await Promise.all([this.getOutcome(id), this.getWriteBack(id)]);
-    return outcome && writeBack ? { outcome, writeBack } : null;
+    const row = rows[0];
+    return row ? { outcome: toOutcome(row), writeBack: toWriteBack(row) } : null;
   }
 
   async markWritten(tx: Queryable, id: string, crmRecordId: string | null): Promise<void> {
@@ -301,8 +303,8 @@ export class EngagementStore {
    */
   async replay(selection: { ids?: readonly string[]; filter?: { crm?: CrmName; errorCode?: string; since?: string } }, limit = 1000): Promise<string[]> {
     return this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ id: string; dlq_job_id: string | null }>(
-        `SELECT w.id, w.dlq_job_id FROM engagement.write_back w
+      const { rows } = await tx.query<{ id: string; crm: CrmName; dlq_job_id: string | null }>(
+        `SELECT w.id, w.crm, w.dlq_job_id FROM engagement.write_back w
          WHERE w.status = 'DEAD_LETTERED'
            AND ($1::uuid[] IS NULL OR w.id = ANY($1::uuid[]))
            AND ($2::text IS NULL OR w.crm = $2)
@@ -312,7 +314,7 @@ export class EngagementStore {
         [selection.ids ? [...selection.ids] : null, selection.filter?.crm ?? null, selection.filter?.errorCode ?? null, selection.filter?.since ?? null, limit],
       );
       for (const row of rows) {
-        const jobId = await this.queue.sendWriteBack(tx, { writeBackId: row.id });
+        const jobId = await this.queue.sendWriteBack(tx, row.crm, { writeBackId: row.id });
         await tx.query(
           `UPDATE engagement.write_back SET status = 'QUEUED', attempts = 0, job_id = $2, dlq_job_id = NULL, dead_at = NULL,
              next_attempt_at = now(), updated_at = now()

@@ -6,7 +6,7 @@ import type { CrmName, EngagementConfig, WriteBackPolicy } from './config.js';
 import { CRM_NAMES } from './config.js';
 import { WriteBackError, createCrmWriters, type CrmWriter } from './client.js';
 import { QUEUES, type WriteBackJobData } from './queue.js';
-import { createCrmRateLimiter, type CrmRateLimiter } from './rate-limit.js';
+import { RateLimitWaitTooLong, createCrmRateLimiter, type CrmRateLimiter } from './rate-limit.js';
 import { openEngagementRuntime, type EngagementRuntime } from './runtime.js';
 
 /**
@@ -34,6 +34,15 @@ export interface WorkerDeps {
 /** In-job waits on a rate limit before giving the attempt back to the queue's backoff. */
 const MAX_RATE_LIMIT_WAITS = 5;
 const MAX_IN_JOB_WAIT_MS = 15_000;
+/**
+ * Circuit breaker: after this many consecutive "CRM unavailable" failures, the CRM's shared bucket
+ * is paused (1 s, doubling, at most BREAKER_MAX_PAUSE_MS) so the fleet stops spending attempts,
+ * and database work, on a CRM that is down; the first request after a pause is the probe.
+ */
+const BREAKER_THRESHOLD = 3;
+const BREAKER_MAX_PAUSE_MS = 10_000;
+/** A CRM whose next slot is further away than this is not fetched for (its jobs stay queued). */
+const FETCH_BLOCK_MS = 1_000;
 
 export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWorker> {
   const { runtime, policy, writers, limiter } = deps;
@@ -43,6 +52,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
   let inFlight = 0;
   let wake: (() => void) | null = null;
   const idle = new Set<Promise<void>>();
+  const consecutiveUnavailable: Record<string, number> = {};
 
   const notify = () => {
     const w = wake;
@@ -66,7 +76,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
     const begun = await store.beginAttempt(id);
     if (!begun) {
       // Already written or dead-lettered (a crash after our commit, or a replayed duplicate).
-      await boss.complete(QUEUES.writeBack, job.id, { skipped: true });
+      await boss.complete(job.name, job.id, { skipped: true });
       return;
     }
     const { outcome } = begun;
@@ -91,10 +101,11 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
         try {
           result = await writer.write(outcome, async () => {
             try {
-              await limiter.acquire(crm, jobSignal);
+              await limiter.acquire(crm, { signal: jobSignal, maxWaitMs: Math.max(0, jobBudgetMs - (performance.now() - started)) });
             } catch (error) {
               if (abort.signal.aborted) throw error;
-              throw new WriteBackError(ErrorCode.CRM_RATE_LIMITED, `${crm} rate limit: no request slot within the job's time budget`, true, { crm, crmCode: 'RATE_LIMIT_WAIT', step: 'rate-limit' });
+              const waitMs = error instanceof RateLimitWaitTooLong ? error.waitMs : undefined;
+              throw new WriteBackError(ErrorCode.CRM_RATE_LIMITED, `${crm} rate limit: no request slot within the job's time budget`, true, { crm, crmCode: 'RATE_LIMIT_WAIT', step: 'rate-limit' }, waitMs);
             }
             m.crmRequests.inc({ crm });
           });
@@ -102,7 +113,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
         } catch (error) {
           // Honor the CRM's rate-limit answer for the whole fleet, then try again in this job
           // (the writes are idempotent) instead of spending an attempt on a throttle.
-          if (error instanceof WriteBackError && error.code === ErrorCode.CRM_RATE_LIMITED) {
+          if (error instanceof WriteBackError && error.code === ErrorCode.CRM_RATE_LIMITED && error.crmCode !== 'RATE_LIMIT_WAIT') {
             m.rateLimited.inc({ crm });
             const waitMs = error.retryAfterMs ?? 1_000;
             await limiter.pause(crm, waitMs);
@@ -113,9 +124,10 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
         }
       }
       m.writeDuration.observe({ crm }, (performance.now() - started) / 1000);
+      consecutiveUnavailable[crm] = 0;
       await store.db.transaction(async (tx) => {
         await store.markWritten(tx, id, result.crmRecordId);
-        await boss.complete(QUEUES.writeBack, job.id, { crmRecordId: result.crmRecordId }, { db: { executeSql: (t: string, v: unknown[]) => tx.query(t, v) } });
+        await boss.complete(job.name, job.id, { crmRecordId: result.crmRecordId }, { db: { executeSql: (t: string, v: unknown[]) => tx.query(t, v) } });
       });
       m.attempts.inc({ crm, result: 'written' });
       m.latency.observe({ crm }, (Date.now() - Date.parse(outcome.acceptedAt)) / 1000);
@@ -123,7 +135,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
     } catch (error) {
       if (abort.signal.aborted && !(error instanceof WriteBackError)) {
         // Shutting down mid-job: leave it to pg-boss expiry/retry rather than record a false failure.
-        await boss.fail(QUEUES.writeBack, job.id, { code: 'SHUTDOWN' }).catch(() => {});
+        await boss.fail(job.name, job.id, { code: 'SHUTDOWN' }).catch(() => {});
         return;
       }
       const wb = error instanceof WriteBackError ? error : null;
@@ -132,14 +144,22 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
       const retryable = wb ? wb.retryable : true;
       m.failures.inc({ crm, code });
       m.writeDuration.observe({ crm }, (performance.now() - started) / 1000);
+      if (wb?.code === ErrorCode.CRM_UNAVAILABLE) {
+        const n = (consecutiveUnavailable[crm] = (consecutiveUnavailable[crm] ?? 0) + 1);
+        if (n >= BREAKER_THRESHOLD) {
+          const pauseMs = Math.min(BREAKER_MAX_PAUSE_MS, 1000 * 2 ** (n - BREAKER_THRESHOLD));
+          await limiter.pause(crm, pauseMs).catch(() => {});
+          log.warn({ crm, consecutiveFailures: n, pauseMs }, 'CRM unavailable: write-backs paused');
+        }
+      }
       if (!retryable || attempt >= policy.maxAttempts) {
         await store.markDeadLettered(id, code, message);
-        await boss.complete(QUEUES.writeBack, job.id, { deadLettered: true, code });
+        await boss.complete(job.name, job.id, { deadLettered: true, code });
         m.attempts.inc({ crm, result: 'dead_lettered' });
         log.error({ writeBackId: id, crm, attempt, code, retryable }, 'write-back dead-lettered');
         return;
       }
-      const next = await queue.failAttempt(job.id, { code, message }, policy.maxRetryDelaySeconds);
+      const next = await queue.failAttempt(crm, job.id, { code, message }, policy.maxRetryDelaySeconds);
       await store.markRetrying(id, code, message, next);
       m.attempts.inc({ crm, result: 'retry' });
       log.warn({ writeBackId: id, crm, attempt, code }, 'write-back failed; will retry');
@@ -168,14 +188,31 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
     idle.add(p);
   };
 
+  // Which CRMs to fetch for: one whose shared bucket is paused (rate limit, breaker) is skipped, so
+  // its jobs wait in the queue instead of occupying workers; refreshed from the database, since the
+  // pause may come from another worker.
+  let blocked: Record<string, number> = {};
+  let blockedCheckedAt = 0;
+  const refreshBlocked = async () => {
+    if (Date.now() - blockedCheckedAt < policy.pollIntervalMs) return;
+    blockedCheckedAt = Date.now();
+    blocked = await limiter.blockedForMs().catch(() => blocked);
+  };
+  let lastRevokeFetch = 0;
+
   const loop = (async () => {
     while (!abort.signal.aborted) {
       let fetched = 0;
       try {
-        for (const [name, handler] of [
-          [QUEUES.consentRevoke, handleRevocation],
-          [QUEUES.writeBack, handleWriteBack],
-        ] as const) {
+        await refreshBlocked();
+        const queues: [string, (j: PgBoss.JobWithMetadata<WriteBackJobData>) => Promise<void>][] = [];
+        // Revocations are rare: look for them once per poll interval, not on every loop.
+        if (Date.now() - lastRevokeFetch >= policy.pollIntervalMs) {
+          lastRevokeFetch = Date.now();
+          queues.push([QUEUES.consentRevoke, handleRevocation]);
+        }
+        for (const crm of CRM_NAMES) if ((blocked[crm] ?? 0) <= FETCH_BLOCK_MS) queues.push([QUEUES.writeBack(crm), handleWriteBack]);
+        for (const [name, handler] of queues) {
           const free = policy.concurrency - inFlight;
           if (free <= 0 || abort.signal.aborted) break;
           const jobs = await boss.fetch<WriteBackJobData>(name, { batchSize: free, includeMetadata: true });
