@@ -22,7 +22,7 @@ import readline from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET } from '../shared/config.js';
 import { IDENTITY_HEADER, signIdentity } from '../shared/identity.js';
-import { closedLoop, destroyAgents, maxSteadyRate, openLoop, send, statLine, type Check, type LatencyStats, type RequestSpec } from './load.js';
+import { closedLoop, destroyAgents, openLoop, send, statLine, type Check, type LatencyStats, type RequestSpec } from './load.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const JWT = { secret: DEV_JWT_SECRET, issuer: 'dialplane', audience: 'dialplane-api' };
@@ -214,7 +214,20 @@ export async function runGatewayBench(input: GatewayBenchOptions = {}): Promise<
     const gatewayResult = await measure(gatewaySpec, options, graphqlOk, log, 'through the gateway', pids);
     const subgraphResult = await measure(subgraphSpec, options, graphqlOk, log, 'subgraph directly (floor)', { subgraph: pids.subgraph, sim: pids.sim });
     const simResult = await measure(simSpec, options, httpOk, log, 'CRM simulator directly', { sim: pids.sim });
-    const best = await maxSteadyRate(gatewaySpec(), options.maxRateSteps, options.maxRatePhaseMs, options.p99LimitMs, graphqlOk);
+    // Step the arrival rate up until p99 exceeds the limit (or errors appear). A failed step is
+    // tried once more before stopping: on a shared machine one burst of someone else's work should
+    // not decide the answer; both attempts are logged.
+    let best: { rate: number; stats: LatencyStats } | null = null;
+    for (const rate of options.maxRateSteps) {
+      let stats = await openLoop(gatewaySpec(), rate, options.maxRatePhaseMs, graphqlOk);
+      log(statLine(`gateway: steady rate ${rate} req/s`, stats));
+      if (stats.p99 > options.p99LimitMs || stats.errors > 0) {
+        stats = await openLoop(gatewaySpec(), rate, options.maxRatePhaseMs, graphqlOk);
+        log(statLine(`gateway: steady rate ${rate} req/s (retry)`, stats));
+        if (stats.p99 > options.p99LimitMs || stats.errors > 0) break;
+      }
+      best = { rate, stats };
+    }
     log(best ? statLine(`gateway: highest steady rate with p99 < ${options.p99LimitMs} ms = ${best.rate} req/s`, best.stats) : 'gateway: no tried rate held the p99 limit');
 
     const overheadP50 = gatewayResult.open.p50 - subgraphResult.open.p50;
