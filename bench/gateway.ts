@@ -11,8 +11,9 @@
  * Every server runs in its own child process (sim, subgraph, gateway), as deployed; the load
  * generator runs in this process. Run compiled (`npm run bench`): tsx costs 12-15% throughput.
  *
- *   runGatewayBench({ durationMs, rate, maxRateSteps, outDir })   // called by bench/index.ts
- *   node dist/bench/gateway.js                                     // alone
+ *   run(report)                          // bench/index.ts: `npm run bench -- gateway`
+ *   runGatewayBench({ durationMs, ... })  // programmatic, with options
+ *   node dist/bench/gateway.js [--quick]  // alone
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -249,7 +250,9 @@ export async function runGatewayBench(input: GatewayBenchOptions = {}): Promise<
       },
     };
     for (const [name, goal] of Object.entries(report.goals)) log(`goal ${name}: ${goal.target}; measured ${goal.measured} ${goal.met ? 'MET' : 'NOT MET'}`);
-    const outDir = input.outDir ?? path.resolve('bench/results');
+    // <repo>/bench/results whether this runs compiled (dist/bench/gateway.js) or from source.
+    const repo = path.resolve(path.dirname(THIS_FILE), THIS_FILE.includes(`${path.sep}dist${path.sep}bench${path.sep}`) ? '../..' : '..');
+    const outDir = input.outDir ?? path.join(repo, 'bench', 'results');
     mkdirSync(outDir, { recursive: true });
     report.file = path.join(outDir, `gateway-${report.at.replace(/[:.]/g, '-')}.json`);
     writeFileSync(report.file, `${JSON.stringify(report, null, 2)}\n`);
@@ -259,6 +262,12 @@ export async function runGatewayBench(input: GatewayBenchOptions = {}): Promise<
     destroyAgents();
     await Promise.all(children.reverse().map(stop));
   }
+}
+
+/** Entry for bench/index.ts (`npm run bench -- gateway`). */
+export async function run(report: (section: string, data: Record<string, unknown>) => void): Promise<void> {
+  const result = await runGatewayBench();
+  report('gateway', result as unknown as Record<string, unknown>);
 }
 
 /** Child-process side: start one component on an ephemeral port and report its URL. */
