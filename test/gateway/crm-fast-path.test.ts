@@ -80,6 +80,9 @@ describe('CRM fast path answers exactly what the planned path answers', () => {
     `{ contact(id: "nowhere:1") { id } }`,
     `{ a: contacts(ids: ["hubspot:51", "salesforce:404", "salesforce:001", "bad"]) { id name { first } } }`,
     `{ contactsByPhone(phone: "+14155550100") { id source } __typename }`,
+    // Rewrites per CRM must drop the fragments and variables a CRM's share no longer uses.
+    `{ x: contact(id: "hubspot:51") { ...F } y: contact(id: "salesforce:001") { id } } fragment F on Contact { id name { first } }`,
+    `query Mixed { a: contacts(ids: ["salesforce:001", "hubspot:51"]) { ...F } b: contactsByPhone(phone: "+14155550100") { id } } fragment F on Contact { id name { last } }`,
   ];
 
   it('with every CRM up (and the fast lane answers repeats byte-compatible, same Content-Type)', async () => {
