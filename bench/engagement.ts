@@ -37,6 +37,8 @@ const ROOT = process.cwd();
 const JWT = { secret: DEV_JWT_SECRET, issuer: 'dialplane', audience: 'dialplane-api' };
 const AGENT: Identity = { sub: 'bench-agent', roles: ['agent'], seller: 'acme' };
 const HUBSPOT_CONTACTS = ['101', '103', '104', '105'];
+const HUBSPOT_LIMIT = { limit: 100, windowMs: 10_000 };
+const SALESFORCE_LIMIT = { limit: 50, windowMs: 1_000 };
 const MUTATION = 'mutation($input: CallOutcomeInput!) { recordCallOutcome(input: $input) { id status } }';
 
 /** The consent ledger is another subgraph; opt-outs are not part of this benchmark. */
@@ -126,7 +128,11 @@ const ackOk = (status: number, body: string) => status === 200 && body.includes(
 async function acknowledgment(report: (data: Record<string, unknown>) => void, log: (l: string) => void, durationMs: number, rate: number) {
   const sf = await startSalesforceSim({ port: 0, contacts: 200, latency: { medianMs: 20, jitterMs: 10 } });
   const hs = await startHubspotSim({ port: 0, latency: { medianMs: 20, jitterMs: 10 } });
-  const rates = { salesforce: { limit: 1000, windowMs: 1000 }, hubspot: { limit: 1000, windowMs: 1000 } };
+  // The CRMs as they are in production: rate-limited (HubSpot 100 per 10 s, a Salesforce share of
+  // 50/s), with our share configured at those limits, so the worker drains at the CRM's pace.
+  const rates = { salesforce: SALESFORCE_LIMIT, hubspot: HUBSPOT_LIMIT };
+  await sf.admin.setRateLimit({ enabled: true, ...SALESFORCE_LIMIT });
+  await hs.admin.setRateLimit({ enabled: true, ...HUBSPOT_LIMIT, policy: 'TEN_SECONDLY_ROLLING' });
   const engagement = await startEngagementSubgraph(engagementConfig(sf, hs, rates, process.env.DATABASE_URL || undefined), { log: silentLogger, consent: noConsent });
   const gateway = await startGatewayFor(engagement);
   try {
@@ -247,8 +253,8 @@ export async function run(report: (section: string, data: Record<string, unknown
   await acknowledgment((d) => report('engagement', d), log, durationMs, rate);
   destroyAgents();
   // HubSpot's Free/Starter limit (100 per 10 s); a Salesforce share of 50 requests per second.
-  await throughput((d) => report('engagement', d), log, 'hubspot', { limit: 100, windowMs: 10_000 }, throughputMs);
-  await throughput((d) => report('engagement', d), log, 'salesforce', { limit: 50, windowMs: 1_000 }, throughputMs);
+  await throughput((d) => report('engagement', d), log, 'hubspot', HUBSPOT_LIMIT, throughputMs);
+  await throughput((d) => report('engagement', d), log, 'salesforce', SALESFORCE_LIMIT, throughputMs);
 }
 
 // `node dist/bench/engagement.js`

@@ -68,7 +68,7 @@ export const WRITER_POLICY = {
     hubspotTenSecondly: 2_000,
     hubspotDaily: 60 * 60_000,
     salesforceConcurrent: 1_000,
-    salesforceTotal: 5_000,
+    salesforceTotal: 1_000,
   },
 } as const;
 

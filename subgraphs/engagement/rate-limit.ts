@@ -9,8 +9,9 @@ import type { CrmName } from './config.js';
  * of each worker discovering the limit on its own.
  *
  * Sizing against a CRM's fixed window of L requests per W ms: a bucket of burst B refilled at
- * (L - B) / W never sends more than B + (L - B) = L in any window, and sustains (L - B) / W. With B
- * at 5% of L, that is 95% of the limit.
+ * (0.95 L - B) / W never sends more than 0.95 L in any window; the 5% margin absorbs requests that
+ * network jitter moves across the CRM's window boundary. With B at 2% of L (at least 1) that
+ * sustains about 93% of the limit.
  */
 
 export interface RateLimitSpec {
@@ -19,8 +20,8 @@ export interface RateLimitSpec {
 }
 
 export function bucketOf(spec: RateLimitSpec): { capacity: number; refillPerMs: number } {
-  const capacity = Math.max(1, Math.floor(spec.limit * 0.05));
-  return { capacity, refillPerMs: Math.max(spec.limit - capacity, 1) / spec.windowMs };
+  const capacity = Math.max(1, Math.floor(spec.limit * 0.02));
+  return { capacity, refillPerMs: Math.max(spec.limit * 0.95 - capacity, 0.5) / spec.windowMs };
 }
 
 export interface CrmRateLimiter {
