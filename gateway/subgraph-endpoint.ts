@@ -52,64 +52,52 @@ export class SubgraphEndpoint {
     this.url = new URL(url);
   }
 
+  /** Sends one operation and answers the subgraph's validated result. */
+  async send(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeader' | 'requestId'>): Promise<SubgraphResult> {
+    const started = performance.now();
+    const response = await this.transport(payload, context, started);
+    return this.interpret(response, started);
+  }
+
   /**
    * The fast lane's send: the subgraph's answer as text when it is a clean 200 without errors
-   * (forwarded to the client byte for byte), else the parsed result, as `send` gives it.
+   * (forwarded to the client byte for byte), else the validated result, as `send` gives it.
    */
   async sendForText(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeader' | 'requestId'>): Promise<{ text: string } | { result: SubgraphResult }> {
     const started = performance.now();
-    let response: { status: number; text: string };
-    try {
-      response = await this.http.postText(this.url, JSON.stringify(payload), this.headers(context));
-    } catch (error) {
-      this.metrics.subgraphFetchSeconds.observe({ subgraph: this.name, outcome: error instanceof SubgraphHttpError ? error.kind : 'error' }, (performance.now() - started) / 1000);
-      if (error instanceof SubgraphHttpError) throw new SubgraphUnavailableError(this.name, error.kind, { cause: error });
-      throw error;
-    }
-    // A clean answer is `{"data":...}` with no top-level errors; "errors" anywhere means: parse and look.
+    const response = await this.transport(payload, context, started);
+    // A clean answer is `{"data":...}` without errors; "errors" anywhere (even inside a value) means: parse and look.
     if (response.status === 200 && response.text.startsWith('{"data":') && !response.text.includes('"errors"')) {
-      this.metrics.subgraphFetchSeconds.observe({ subgraph: this.name, outcome: 'ok' }, (performance.now() - started) / 1000);
+      this.observe('ok', started);
       return { text: response.text };
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(response.text);
-    } catch {
-      body = undefined;
-    }
-    return { result: this.interpret({ status: response.status, body }, started) };
+    return { result: this.interpret(response, started) };
   }
 
-  private headers(context: Pick<GatewayContext, 'identityHeader' | 'requestId'>): Record<string, string> {
-    return { [IDENTITY_HEADER]: context.identityHeader, 'x-request-id': context.requestId };
-  }
-
-  /** Validates a subgraph answer (records the fetch metric); throws SubgraphUnavailableError when it is none. */
-  private interpret(response: { status: number; body: unknown }, started: number): SubgraphResult {
-    let outcome = 'ok';
+  private async transport(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeader' | 'requestId'>, started: number): Promise<{ status: number; text: string }> {
     try {
-      const parsed = SubgraphResult.safeParse(response.body);
-      if (!parsed.success) {
-        outcome = 'invalid';
-        throw new SubgraphUnavailableError(this.name, `HTTP ${response.status}, not a GraphQL response`);
-      }
-      if (response.status >= 400 && !parsed.data.errors?.length) {
-        outcome = 'status';
-        throw new SubgraphUnavailableError(this.name, `HTTP ${response.status}`);
-      }
-      if (parsed.data.errors?.length) outcome = 'errors';
-      return parsed.data as SubgraphResult;
-    } finally {
-      this.metrics.subgraphFetchSeconds.observe({ subgraph: this.name, outcome }, (performance.now() - started) / 1000);
+      return await this.http.postText(this.url, JSON.stringify(payload), {
+        [IDENTITY_HEADER]: context.identityHeader,
+        'x-request-id': context.requestId,
+      });
+    } catch (error) {
+      if (!(error instanceof SubgraphHttpError)) throw error;
+      this.observe(error.kind, started);
+      throw new SubgraphUnavailableError(this.name, error.kind, { cause: error });
     }
   }
 
-  async send(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeader' | 'requestId'>): Promise<SubgraphResult> {
-    const started = performance.now();
+  /** Validates a subgraph answer and records the fetch; SubgraphUnavailableError when it is none. */
+  private interpret(response: { status: number; text: string }, started: number): SubgraphResult {
     let outcome = 'ok';
     try {
-      const response = await this.http.post(this.url, JSON.stringify(payload), this.headers(context));
-      const parsed = SubgraphResult.safeParse(response.body);
+      let body: unknown;
+      try {
+        body = JSON.parse(response.text);
+      } catch {
+        body = undefined;
+      }
+      const parsed = SubgraphResult.safeParse(body);
       if (!parsed.success) {
         outcome = 'invalid';
         throw new SubgraphUnavailableError(this.name, `HTTP ${response.status}, not a GraphQL response`);
@@ -122,14 +110,12 @@ export class SubgraphEndpoint {
       }
       if (parsed.data.errors?.length) outcome = 'errors';
       return parsed.data as SubgraphResult;
-    } catch (error) {
-      if (error instanceof SubgraphHttpError) {
-        outcome = error.kind;
-        throw new SubgraphUnavailableError(this.name, error.kind === 'status' ? `HTTP ${error.status}` : error.kind, { cause: error });
-      }
-      throw error;
     } finally {
-      this.metrics.subgraphFetchSeconds.observe({ subgraph: this.name, outcome }, (performance.now() - started) / 1000);
+      this.observe(outcome, started);
     }
+  }
+
+  private observe(outcome: string, started: number): void {
+    this.metrics.subgraphFetchSeconds.observe({ subgraph: this.name, outcome }, (performance.now() - started) / 1000);
   }
 }

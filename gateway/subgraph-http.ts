@@ -7,16 +7,10 @@ import https from 'node:https';
  * call; on the hot path we only need "POST this JSON, give me JSON back" over a reused socket.
  * No retries here: a mutation must never be sent twice (retries belong in the job queue).
  */
-export interface SubgraphResponse {
-  status: number;
-  body: unknown;
-}
-
 export class SubgraphHttpError extends Error {
   constructor(
     message: string,
-    readonly kind: 'unreachable' | 'timeout' | 'status' | 'invalid-body',
-    readonly status?: number,
+    readonly kind: 'unreachable' | 'timeout',
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -31,8 +25,7 @@ export interface SubgraphHttpClientOptions {
 }
 
 export interface SubgraphHttpClient {
-  post(url: URL, body: string, headers: Record<string, string>): Promise<SubgraphResponse>;
-  /** The same request, answering the body text unparsed (the fast lane forwards it as is). */
+  /** POSTs a JSON body; answers the status and the body text (parsing is the caller's choice). */
   postText(url: URL, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }>;
   close(): void;
 }
@@ -42,16 +35,6 @@ export function createSubgraphHttpClient(options: SubgraphHttpClientOptions = {}
   const agentOptions = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: options.maxSockets ?? 128, maxFreeSockets: 64, scheduling: 'lifo' as const };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
-
-  async function post(url: URL, body: string, headers: Record<string, string>): Promise<SubgraphResponse> {
-    const { status, text } = await postText(url, body, headers);
-    try {
-      return { status, body: JSON.parse(text) as unknown };
-    } catch {
-      // GraphQL-over-HTTP servers answer JSON even for errors; anything else is a broken hop.
-      throw new SubgraphHttpError(`subgraph answered HTTP ${status} with a non-JSON body`, status >= 400 ? 'status' : 'invalid-body', status);
-    }
-  }
 
   function postText(url: URL, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
     const secure = url.protocol === 'https:';
@@ -72,7 +55,7 @@ export function createSubgraphHttpClient(options: SubgraphHttpClientOptions = {}
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', (error) => reject(new SubgraphHttpError(error.message, 'unreachable', undefined, { cause: error })));
+          res.on('error', (error) => reject(new SubgraphHttpError(error.message, 'unreachable', { cause: error })));
           res.on('end', () => {
             const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
             resolve({ status: res.statusCode ?? 0, text });
@@ -81,14 +64,13 @@ export function createSubgraphHttpClient(options: SubgraphHttpClientOptions = {}
       );
       req.on('timeout', () => req.destroy(new SubgraphHttpError(`no answer within ${timeoutMs} ms`, 'timeout')));
       req.on('error', (error) => {
-        reject(error instanceof SubgraphHttpError ? error : new SubgraphHttpError(error.message, 'unreachable', undefined, { cause: error }));
+        reject(error instanceof SubgraphHttpError ? error : new SubgraphHttpError(error.message, 'unreachable', { cause: error }));
       });
       req.end(body);
     });
   }
 
   return {
-    post,
     postText,
     close() {
       httpAgent.destroy();
