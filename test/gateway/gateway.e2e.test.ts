@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventBus, type EventBus } from '../../shared/events.js';
 import { silentLogger } from '../../shared/logger.js';
@@ -234,6 +235,26 @@ describe('gateway with a subgraph down', () => {
       expect(ready.status).toBe(503);
     } finally {
       await degraded.close();
+    }
+  });
+});
+
+describe('gateway with a subgraph that hangs', () => {
+  it('gives up after SUBGRAPH_TIMEOUT_MS and answers the rest', async () => {
+    // Accepts connections and never answers: the worst kind of down.
+    const hung = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const hungUrl = `http://127.0.0.1:${(hung.address() as net.AddressInfo).port}/graphql`;
+    const gateway = await startGateway(config({ subgraphUrls: { consent: consent.url, engagement: hungUrl }, subgraphTimeoutMs: 300 }), { log: silentLogger, collectDefaultMetrics: false });
+    try {
+      const started = performance.now();
+      const { body } = await post(gateway.url, `{ contact(id: "hubspot:51") { id name { first } intentStage } }`, { token: tokens.agent });
+      expect(performance.now() - started).toBeLessThan(3_000);
+      expect(body.data!.contact).toEqual({ id: 'hubspot:51', name: { first: 'Linus' }, intentStage: null });
+      expect(body.errors![0]!.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'engagement', reason: 'timeout' });
+    } finally {
+      await gateway.close();
+      hung.close();
     }
   });
 });
