@@ -5,7 +5,7 @@ import type { Logger } from '../shared/logger.js';
 export interface GatewayContext {
   /** The verified caller (from the bearer JWT). */
   identity: Identity;
-  /** `x-identity` header value, signed once per request and sent on every subgraph fetch. */
+  /** `x-dialplane-identity` value (HMAC-signed identity), reused per identity for a minute, sent on every subgraph fetch. */
   identityHeader: string;
   /** Propagated to subgraphs as `x-request-id`, logged with every line about this request. */
   requestId: string;
