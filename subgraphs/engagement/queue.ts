@@ -145,6 +145,11 @@ export async function startWriteBackQueue(db: Database, options: QueueOptions): 
   };
 }
 
+/**
+ * Creates the queue, or applies our options to it. Queue options live in the database, so the
+ * process that starts last sets them for everyone: every subgraph and worker process must run
+ * with the same WRITEBACK_* settings.
+ */
 async function ensureQueue(boss: PgBoss, queue: PgBoss.Queue): Promise<void> {
   const existing = await boss.getQueue(queue.name);
   if (existing) await boss.updateQueue(queue.name, queue);
