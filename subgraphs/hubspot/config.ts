@@ -18,7 +18,7 @@ export const hubspotSubgraphEnv = z
     BATCH_WINDOW_MS: cacheEnv.BATCH_WINDOW_MS,
     HUBSPOT_SUBGRAPH_PORT: portEnv.HUBSPOT_SUBGRAPH_PORT,
     /** Interface to listen on: 0.0.0.0 in containers. (Local until shared/config.ts has it; same as the gateway's.) */
-    BIND_HOST: z.string().min(1).default('127.0.0.1'),
+    BIND_HOST: runtimeEnv.BIND_HOST,
   })
   .transform((env) => ({
     port: env.HUBSPOT_SUBGRAPH_PORT,

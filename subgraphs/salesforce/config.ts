@@ -19,9 +19,11 @@ export const salesforceSubgraphEnv = z
     CACHE_TTL_MS: cacheEnv.CACHE_TTL_MS,
     BATCH_WINDOW_MS: cacheEnv.BATCH_WINDOW_MS,
     SALESFORCE_SUBGRAPH_PORT: portEnv.SALESFORCE_SUBGRAPH_PORT,
+    BIND_HOST: runtimeEnv.BIND_HOST,
   })
   .transform((env) => ({
     port: env.SALESFORCE_SUBGRAPH_PORT,
+    host: env.BIND_HOST,
     nodeEnv: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
     salesforce: {
