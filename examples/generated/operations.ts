@@ -54,6 +54,8 @@ export type DenyReason =
   | 'CONSENT_NUMBER_MISMATCH'
   | 'CONSENT_REVOKED'
   | 'CONSENT_SELLER_MISMATCH'
+  /** The CRM record carries its own do-not-call flag (Contact.callPermission only). */
+  | 'CRM_DO_NOT_CALL'
   | 'DEAL_CLOSED'
   | 'DNC_DATA_STALE'
   | 'FREQUENCY_CAP_EXCEEDED'

@@ -190,6 +190,7 @@ export type Contact = {
   openDeal?: Maybe<Deal>;
   phones?: Maybe<Array<Phone>>;
   primaryPhone?: Maybe<Scalars['String']['output']>;
+  suppression?: Maybe<Suppression>;
   timeZone?: Maybe<Scalars['String']['output']>;
 };
 
@@ -214,6 +215,8 @@ export type DenyReason =
   | 'CONSENT_NUMBER_MISMATCH'
   | 'CONSENT_REVOKED'
   | 'CONSENT_SELLER_MISMATCH'
+  /** The CRM record carries its own do-not-call flag (Contact.callPermission only). */
+  | 'CRM_DO_NOT_CALL'
   | 'DEAL_CLOSED'
   | 'DNC_DATA_STALE'
   | 'FREQUENCY_CAP_EXCEEDED'
@@ -442,6 +445,11 @@ export type SubscriptionConsentRevokedArgs = {
   phones?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+export type Suppression = {
+  __typename?: 'Suppression';
+  doNotCall?: Maybe<Scalars['Boolean']['output']>;
+};
+
 export type Link__Purpose =
   | 'EXECUTION'
   | 'SECURITY';
@@ -535,7 +543,7 @@ export type FederationReferenceTypes = {
     ( { __typename: 'Contact' }
     & GraphQLRecursivePick<FederationTypes['Contact'], {"id":true}>
     & ( Record<PropertyKey, never>
-        | GraphQLRecursivePick<FederationTypes['Contact'], {"primaryPhone":true,"phones":{"e164":true,"valid":true},"timeZone":true,"location":{"country":true,"state":true},"openDeal":{"closed":true}}> ) );
+        | GraphQLRecursivePick<FederationTypes['Contact'], {"primaryPhone":true,"phones":{"e164":true,"valid":true},"timeZone":true,"location":{"country":true,"state":true},"openDeal":{"closed":true},"suppression":{"doNotCall":true}}> ) );
 };
 
 
@@ -579,6 +587,7 @@ export type ResolversTypes = {
   RevocationScope: RevocationScope;
   RevokeConsentInput: RevokeConsentInput;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Suppression: ResolverTypeWrapper<Suppression>;
   federation__FieldSet: ResolverTypeWrapper<Scalars['federation__FieldSet']['output']>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   link__Purpose: Link__Purpose;
@@ -615,6 +624,7 @@ export type ResolversParentTypes = {
   Relationship: Relationship;
   RevokeConsentInput: RevokeConsentInput;
   Subscription: Record<PropertyKey, never>;
+  Suppression: Suppression;
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
   link__Import: Scalars['link__Import']['output'];
   Boolean: Scalars['Boolean']['output'];
@@ -775,6 +785,10 @@ export type SubscriptionResolvers<ContextType = SubgraphContext, ParentType exte
   consentRevoked?: SubscriptionResolver<ResolversTypes['ConsentRevocation'], "consentRevoked", ParentType, ContextType, Partial<SubscriptionConsentRevokedArgs>>;
 };
 
+export type SuppressionResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Suppression'] = ResolversParentTypes['Suppression']> = {
+  doNotCall?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+};
+
 export interface Federation__FieldSetScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['federation__FieldSet'], any> {
   name: 'federation__FieldSet';
 }
@@ -801,6 +815,7 @@ export type Resolvers<ContextType = SubgraphContext> = {
   Query?: QueryResolvers<ContextType>;
   Relationship?: RelationshipResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  Suppression?: SuppressionResolvers<ContextType>;
   federation__FieldSet?: GraphQLScalarType;
   link__Import?: GraphQLScalarType;
 };

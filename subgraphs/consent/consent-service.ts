@@ -33,6 +33,7 @@ export interface DecideRequest {
   location?: CrmLocation | null;
   statedZone?: string | null;
   deal?: { closed: boolean | null } | null;
+  crmDoNotCall?: boolean;
   phiFields?: string[] | null;
   /** Sources that failed upstream (e.g. the CRM facts of Contact.callPermission). */
   unavailable?: string[];
@@ -91,6 +92,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
       reassigned: null,
       attempts: null,
       deal: req.deal,
+      crmDoNotCall: req.crmDoNotCall,
       phiFields: req.phiFields ?? undefined,
       unavailable: req.unavailable,
     };

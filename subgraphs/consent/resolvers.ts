@@ -79,6 +79,7 @@ interface RequiredContact {
   timeZone?: string | null;
   location?: { country?: string | null; state?: string | null } | null;
   openDeal?: { closed?: boolean | null } | null;
+  suppression?: { doNotCall?: boolean | null } | null;
 }
 
 const DateTime = {
@@ -233,6 +234,9 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
         const chosen = contact.primaryPhone ?? phones?.find((p) => p.valid && p.e164)?.e164 ?? null;
         // No phone fields at all means the CRM did not answer them: fail closed, not "invalid number".
         const crmMissing = contact.primaryPhone == null && phones == null;
+        // A null flag means the CRM could not tell (e.g. the field drifted): fail closed.
+        const doNotCall = contact.suppression?.doNotCall;
+        const unavailable = [...(crmMissing ? ['crm'] : []), ...(doNotCall == null ? ['crm.suppression.doNotCall'] : [])];
         const result = await service.decide(
           {
             phone: chosen ?? '',
@@ -242,7 +246,8 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
             statedZone: contact.timeZone ?? null,
             location: contact.location ?? null,
             deal: contact.openDeal ? { closed: contact.openDeal.closed ?? null } : null,
-            unavailable: crmMissing ? ['crm'] : undefined,
+            crmDoNotCall: doNotCall ?? undefined,
+            unavailable: unavailable.length > 0 ? unavailable : undefined,
           },
           ctx.identity,
         );

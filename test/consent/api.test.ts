@@ -176,10 +176,12 @@ describe('consent subgraph API', () => {
     const phone = '+13055550105';
     await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone) });
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { callPermission(purpose: MARKETING, at: "2026-06-11T00:30:00Z") { allowed reasons nextAllowedAt phone } } } }`;
-    const rep = (over: Record<string, unknown>) => ({ __typename: 'Contact', id: 'hubspot:1', primaryPhone: phone, phones: [{ e164: phone, valid: true }], timeZone: 'America/New_York', location: { country: 'US', state: 'GA' }, openDeal: null, ...over });
-    const r = await gql(consent.url, q, { r: [rep({}), rep({ openDeal: { closed: true } }), rep({ primaryPhone: null, phones: null })] });
+    const rep = (over: Record<string, unknown>) => ({ __typename: 'Contact', id: 'hubspot:1', primaryPhone: phone, phones: [{ e164: phone, valid: true }], timeZone: 'America/New_York', location: { country: 'US', state: 'GA' }, openDeal: null, suppression: { doNotCall: false }, ...over });
+    const r = await gql(consent.url, q, { r: [rep({}), rep({ openDeal: { closed: true } }), rep({ primaryPhone: null, phones: null }), rep({ suppression: { doNotCall: true } }), rep({ suppression: { doNotCall: null } })] });
     expect(r.errors).toBeUndefined();
-    const [plain, closed, noCrm] = r.data!._entities.map((e: { callPermission: unknown }) => e.callPermission);
+    const [plain, closed, noCrm, crmDnc, driftedDnc] = r.data!._entities.map((e: { callPermission: unknown }) => e.callPermission);
+    expect(crmDnc.reasons).toEqual(['OUTSIDE_STATE_HOURS', 'CRM_DO_NOT_CALL']);
+    expect(driftedDnc).toMatchObject({ allowed: false, reasons: expect.arrayContaining(['COMPLIANCE_DATA_UNAVAILABLE']) });
     expect(plain).toMatchObject({ allowed: false, reasons: ['OUTSIDE_STATE_HOURS'], nextAllowedAt: '2026-06-11T12:00:00.000Z', phone });
     expect(closed.reasons).toEqual(['OUTSIDE_STATE_HOURS', 'DEAL_CLOSED']);
     expect(noCrm).toMatchObject({ allowed: false, reasons: ['COMPLIANCE_DATA_UNAVAILABLE'] });

@@ -204,6 +204,8 @@ const rows: Row[] = [
   // --- CRM facts ---
   { name: 'closed deal stops a marketing call', input: { deal: { closed: true } }, reasons: ['DEAL_CLOSED'] },
   { name: 'closed deal does not stop an informational call', input: { purpose: 'INFORMATIONAL', deal: { closed: true } }, reasons: [] },
+  { name: 'CRM do-not-call flag denies a marketing call', input: { crmDoNotCall: true }, reasons: ['CRM_DO_NOT_CALL'] },
+  { name: 'CRM do-not-call flag false changes nothing', input: { crmDoNotCall: false }, reasons: [] },
 
   // --- fail closed ---
   { name: 'ledger unreadable', input: { ledger: null }, reasons: ['COMPLIANCE_DATA_UNAVAILABLE'] },

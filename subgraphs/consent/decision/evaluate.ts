@@ -210,6 +210,8 @@ export function evaluate(facts: DecisionFacts, policy: CompliancePolicy): Decisi
 
   // --- deal state from the CRM (Contact.callPermission) ---
   if (facts.deal?.closed === true && policy.purposes.dealClosed.includes(purpose)) reasons.add('DEAL_CLOSED');
+  // A do-not-call flag set in the CRM is a company-specific DNC request the ledger may not have seen yet.
+  if (facts.crmDoNotCall === true && policy.purposes.internalDnc.includes(purpose)) reasons.add('CRM_DO_NOT_CALL');
 
   // --- caps (C2, G1), counted rolling in UTC ---
   if (policy.purposes.stateCaps.includes(purpose)) {

@@ -26,6 +26,7 @@ export const DENY_CODES = [
   'STATE_DAY_RESTRICTED',
   'FREQUENCY_CAP_EXCEEDED',
   'DEAL_CLOSED',
+  'CRM_DO_NOT_CALL',
 ] as const;
 export type DenyCode = (typeof DENY_CODES)[number];
 
@@ -132,6 +133,8 @@ export interface DecisionFacts {
   attempts: AttemptFact[] | null;
   /** From the CRM via @requires (Contact.callPermission only); undefined when not asked. */
   deal?: { closed: boolean | null } | null;
+  /** The CRM's own do-not-call flag via @requires (Contact.callPermission only); undefined when not asked. */
+  crmDoNotCall?: boolean;
   /** PHI fields the caller intends to use on the call (G2), when it says. */
   phiFields?: string[];
   /** Extra sources that failed to load (e.g. `crm`). */

@@ -59,6 +59,7 @@ export interface FactsInput {
   reassigned?: DecisionFacts['reassigned'] | 'auto';
   attempts?: AttemptFact[] | null;
   deal?: DecisionFacts['deal'];
+  crmDoNotCall?: DecisionFacts['crmDoNotCall'];
   phiFields?: string[];
   unavailable?: string[];
   geo?: DecisionFacts['geo'];
@@ -87,6 +88,7 @@ export function facts(input: FactsInput = {}): DecisionFacts {
         : input.reassigned,
     attempts: input.attempts === undefined ? [] : input.attempts,
     deal: input.deal,
+    crmDoNotCall: input.crmDoNotCall,
     phiFields: input.phiFields,
     unavailable: input.unavailable,
   };
