@@ -48,21 +48,13 @@ const ports = {
 
 const sims: Part[] = [
   {
-    name: 'salesforce simulator',
-    module: 'sim/salesforce/server.ts',
-    start: async () => {
-      const { startSalesforceSim } = await load('sim/salesforce/server.ts');
-      const sim = await startSalesforceSim({ port: ports.simSalesforce, webhookTargets: [localUrl(ports.salesforce, '/webhooks/salesforce')] });
-      return { name: 'salesforce simulator', url: sim.url, close: () => sim.close() };
-    },
-  },
-  {
-    name: 'hubspot simulator',
-    module: 'sim/hubspot/server.ts',
-    start: async () => {
-      const { startHubspotSim } = await load('sim/hubspot/server.ts');
-      const sim = await startHubspotSim({ port: ports.simHubspot, webhookTargets: [localUrl(ports.hubspot, '/webhooks/hubspot')] });
-      return { name: 'hubspot simulator', url: sim.url, close: () => sim.close() };
+    // Both simulators, seeded with the deterministic demo dataset (SIM_SEED, SIM_CONTACTS: 10,000 a CRM).
+    name: 'CRM simulators (salesforce, hubspot)',
+    module: 'sim/index.ts',
+    start: async ({ env }) => {
+      const { simEnv, startSimulators } = await load('sim/index.ts');
+      const sims = await startSimulators(loadConfig(simEnv, env));
+      return { name: 'CRM simulators (salesforce, hubspot)', url: `${sims.salesforce.url}  ${sims.hubspot.url}`, close: () => sims.close() };
     },
   },
 ];

@@ -3,9 +3,10 @@ import { crmClientEnv, loadConfig, portEnv, runtimeEnv } from '../shared/config.
 import { createLogger } from '../shared/logger.js';
 import { startSalesforceSim } from './salesforce/server.js';
 import { startHubspotSim } from './hubspot/server.js';
+import { pathToFileURL } from 'node:url';
 
 /**
- * `npm run sim`: both CRM simulators, Salesforce on 4101 and HubSpot on 4102 by default, each
+ * `npm run sim` (and `npm start`): both CRM simulators, Salesforce on 4101 and HubSpot on 4102 by default, each
  * with its `/__sim/` admin API. Config is read once here (env, validated with zod) and passed down.
  */
 const urlList = z
@@ -37,46 +38,54 @@ export const simEnv = z.object({
   HUBSPOT_CLIENT_SECRET: crmClientEnv.HUBSPOT_CLIENT_SECRET,
 });
 
-const env = loadConfig(simEnv);
-const log = createLogger('sim', { level: env.LOG_LEVEL });
-const seed = /^\d+$/.test(env.SIM_SEED) ? Number(env.SIM_SEED) : env.SIM_SEED;
-// A third of the median by default: a realistic spread that never goes negative.
-const latency = { medianMs: env.SIM_LATENCY_MS, jitterMs: env.SIM_LATENCY_JITTER_MS ?? Math.round(env.SIM_LATENCY_MS / 3) };
+export type SimEnv = z.infer<typeof simEnv>;
 
-const started = performance.now();
-const salesforce = await startSalesforceSim({
-  port: env.SIM_SALESFORCE_PORT,
-  host: env.BIND_HOST,
-  seed,
-  contacts: env.SIM_CONTACTS,
-  latency,
-  clientId: env.SALESFORCE_CLIENT_ID,
-  clientSecret: env.SALESFORCE_CLIENT_SECRET,
-  webhookTargets: env.SIM_SALESFORCE_CDC_TARGETS ?? [`http://127.0.0.1:${env.SALESFORCE_SUBGRAPH_PORT}/webhooks/salesforce`],
-});
-const hubspot = await startHubspotSim({
-  port: env.SIM_HUBSPOT_PORT,
-  host: env.BIND_HOST,
-  seed,
-  contacts: env.SIM_CONTACTS,
-  latency,
-  accessToken: env.HUBSPOT_ACCESS_TOKEN,
-  clientSecret: env.HUBSPOT_CLIENT_SECRET,
-  webhookTargets: env.SIM_HUBSPOT_WEBHOOK_TARGETS ?? [`http://127.0.0.1:${env.HUBSPOT_SUBGRAPH_PORT}/webhooks/hubspot`],
-});
-log.info(
-  { salesforce: salesforce.url, hubspot: hubspot.url, seed, contacts: env.SIM_CONTACTS, latency, startMs: Math.round(performance.now() - started) },
-  'CRM simulators listening (admin API under /__sim/)',
-);
-
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    Promise.all([salesforce.close(), hubspot.close()]).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+/** Starts both simulators from resolved config; `npm start` and `npm run sim` share this. */
+export async function startSimulators(env: SimEnv) {
+  const seed = /^\d+$/.test(env.SIM_SEED) ? Number(env.SIM_SEED) : env.SIM_SEED;
+  // A third of the median by default: a realistic spread that never goes negative.
+  const latency = { medianMs: env.SIM_LATENCY_MS, jitterMs: env.SIM_LATENCY_JITTER_MS ?? Math.round(env.SIM_LATENCY_MS / 3) };
+  const salesforce = await startSalesforceSim({
+    port: env.SIM_SALESFORCE_PORT,
+    host: env.BIND_HOST,
+    seed,
+    contacts: env.SIM_CONTACTS,
+    latency,
+    clientId: env.SALESFORCE_CLIENT_ID,
+    clientSecret: env.SALESFORCE_CLIENT_SECRET,
+    webhookTargets: env.SIM_SALESFORCE_CDC_TARGETS ?? [`http://127.0.0.1:${env.SALESFORCE_SUBGRAPH_PORT}/webhooks/salesforce`],
   });
+  const hubspot = await startHubspotSim({
+    port: env.SIM_HUBSPOT_PORT,
+    host: env.BIND_HOST,
+    seed,
+    contacts: env.SIM_CONTACTS,
+    latency,
+    accessToken: env.HUBSPOT_ACCESS_TOKEN,
+    clientSecret: env.HUBSPOT_CLIENT_SECRET,
+    webhookTargets: env.SIM_HUBSPOT_WEBHOOK_TARGETS ?? [`http://127.0.0.1:${env.HUBSPOT_SUBGRAPH_PORT}/webhooks/hubspot`],
+  });
+  return { salesforce, hubspot, seed, latency, close: async () => void (await Promise.all([salesforce.close(), hubspot.close()])) };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const env = loadConfig(simEnv);
+  const log = createLogger('sim', { level: env.LOG_LEVEL });
+  const started = performance.now();
+  const sims = await startSimulators(env);
+  log.info(
+    { salesforce: sims.salesforce.url, hubspot: sims.hubspot.url, seed: sims.seed, contacts: env.SIM_CONTACTS, latency: sims.latency, startMs: Math.round(performance.now() - started) },
+    'CRM simulators listening (admin API under /__sim/)',
+  );
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      sims.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
 }

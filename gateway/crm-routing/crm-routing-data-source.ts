@@ -301,6 +301,8 @@ export class CrmRoutingDataSource implements GraphQLDataSource<GatewayContext> {
             errors.push(remapError(error, name, (j) => positions[j] ?? j));
           } else if (field?.route === 'fanOut') {
             const offset = offsets.get(index) ?? 0;
+            // An error on the list itself (not on an item) means this CRM has no answer for it.
+            if (error.path?.length === 1) fanOutFailures.set(index, (fanOutFailures.get(index) ?? 0) + 1);
             errors.push(remapError(error, name, (j) => offset + j));
           } else errors.push(remapError(error, name));
         }
@@ -310,8 +312,35 @@ export class CrmRoutingDataSource implements GraphQLDataSource<GatewayContext> {
       // Every CRM failed: an empty list would claim "nobody has this number"; null + errors says "unknown".
       data[fields[index]!.responseKey] = fanOutFailures.get(index) === this.names.length ? null : list;
     }
-    return errors.length > 0 ? { data, errors } : { data };
+    const merged = dedupeFanOutErrors(errors);
+    return merged.length > 0 ? { data, errors: merged } : { data };
   }
+}
+
+/**
+ * The same input error from every CRM of a fan-out (e.g. BAD_USER_INPUT for an unusable phone) is
+ * one error to the client, not one per configured CRM.
+ */
+function dedupeFanOutErrors(errors: GraphQLFormattedError[]): GraphQLFormattedError[] {
+  const seen = new Map<string, number>();
+  const out: GraphQLFormattedError[] = [];
+  for (const error of errors) {
+    if (error.extensions?.code !== ErrorCode.BAD_USER_INPUT) {
+      out.push(error);
+      continue;
+    }
+    const key = JSON.stringify([error.message, error.path ?? null]);
+    const at = seen.get(key);
+    if (at === undefined) {
+      seen.set(key, out.length);
+      out.push(error);
+    } else {
+      // Reported by several CRMs: it is about the input, not about one CRM.
+      const { crm: _crm, ...extensions } = out[at]!.extensions ?? {};
+      out[at] = { ...out[at]!, extensions };
+    }
+  }
+  return out;
 }
 
 function argumentValue(node: ValueNode | undefined, variables: Variables): unknown {

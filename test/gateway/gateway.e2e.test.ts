@@ -146,6 +146,16 @@ describe('gateway end to end over HTTP', () => {
     expect(hubspot.calls.map((c) => c.field)).toEqual(['contactsByPhone']);
   });
 
+  it('reports an input error of a fan-out once, not once per CRM', async () => {
+    const { body } = await post(gatewayA.url, `query($p: String!) { contactsByPhone(phone: $p) { id } }`, {
+      token: tokens.agent,
+      variables: { p: 'not a phone' },
+    });
+    expect(body.data).toBeNull();
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors![0]).toMatchObject({ path: ['contactsByPhone'], extensions: { code: 'BAD_USER_INPUT', field: 'phone' } });
+  });
+
   it('routes several aliased root fields with literal ids in one operation', async () => {
     const { body } = await post(
       gatewayA.url,
