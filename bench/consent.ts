@@ -16,16 +16,15 @@
  *   run(report)                          // bench/index.ts (`npm run bench -- consent`)
  *   node dist/bench/consent.js           // alone; DATABASE_URL / REDIS_URL used when set
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
+import { startChild, stopChild, serveUntilParentLeaves, type Child } from './child-process.js';
 import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET } from '../shared/config.js';
 import type { Database } from '../shared/db.js';
 import { createEventBus, type EventBus } from '../shared/events.js';
@@ -140,6 +139,8 @@ export function subscribeMany(url: string, token: string, count: number, perSock
 }
 
 const THIS_FILE = fileURLToPath(import.meta.url);
+/** This file, re-run with `--serve <component>` in a child process (see child-process.ts). */
+const spawnComponent = (component: string, args: Record<string, string | undefined>) => startChild(THIS_FILE, component, args, { timeoutMs: 90_000 });
 
 /** The servers the phases talk to, wherever they run. */
 interface Topology {
@@ -155,38 +156,6 @@ interface Topology {
 }
 
 /** Runs one component in a child process (this file with `--serve`) and waits for its URL. */
-async function child(component: string, args: Record<string, string | undefined>): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, [...process.execArgv, THIS_FILE, '--serve', component, JSON.stringify(args)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LOG_LEVEL: 'error' },
-  });
-  const lines = readline.createInterface({ input: proc.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${component} did not start within 90 s`)), 90_000);
-    proc.once('exit', (code) => reject(new Error(`${component} exited with ${code}`)));
-    lines.on('line', (line) => {
-      try {
-        const m = JSON.parse(line) as { ready?: boolean; url?: string };
-        if (m.ready && m.url) {
-          clearTimeout(timer);
-          resolve(m.url);
-        }
-      } catch {
-        // not our protocol line
-      }
-    });
-  });
-  return { url, proc };
-}
-
-async function stopChild(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    proc.once('exit', () => resolve());
-    proc.kill('SIGTERM');
-    setTimeout(() => proc.kill('SIGKILL'), 5_000).unref();
-  });
-}
 
 /** Child-process side of `child()`. */
 async function serve(component: string, args: Record<string, string>): Promise<void> {
@@ -218,8 +187,7 @@ async function serve(component: string, args: Record<string, string>): Promise<v
     const g = await startGateway({ ...config, development: false }, { log: silentLogger, collectDefaultMetrics: false });
     ({ url, close } = { url: g.url, close: () => g.close() });
   }
-  console.log(JSON.stringify({ ready: true, url }));
-  process.once('SIGTERM', () => void close().finally(() => process.exit(0)));
+  serveUntilParentLeaves(url, close);
 }
 
 function writeSupergraph(): string {
@@ -240,7 +208,7 @@ async function processTopology(adminUrl: string, redisUrl: string): Promise<Topo
   const dbUrl = new URL(adminUrl);
   dbUrl.pathname = `/${name}`;
   const databaseUrl = dbUrl.toString();
-  const procs: ChildProcess[] = [];
+  const procs: Child['proc'][] = [];
   const db = await openConsentDatabase({ url: databaseUrl });
   const dropDb = async () => {
     const c = new pg.Client({ connectionString: adminUrl });
@@ -250,20 +218,20 @@ async function processTopology(adminUrl: string, redisUrl: string): Promise<Topo
   };
   try {
     const busPrefix = `bench:consent:${randomBytes(4).toString('hex')}:`;
-    const sim = await child('sim', {});
+    const sim = await spawnComponent('sim', {});
     procs.push(sim.proc);
-    const crm = await child('crm', { simUrl: sim.url });
+    const crm = await spawnComponent('crm', { simUrl: sim.url });
     procs.push(crm.proc);
     const consents: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const c = await child('consent', { databaseUrl, redisUrl, busPrefix });
+      const c = await spawnComponent('consent', { databaseUrl, redisUrl, busPrefix });
       procs.push(c.proc);
       consents.push(c.url);
     }
     const supergraphPath = writeSupergraph();
     const gateways: string[] = [];
     for (const consentUrl of consents) {
-      const g = await child('gateway', { supergraphPath, crmUrl: crm.url, consentUrl });
+      const g = await spawnComponent('gateway', { supergraphPath, crmUrl: crm.url, consentUrl });
       procs.push(g.proc);
       gateways.push(g.url);
     }

@@ -15,16 +15,17 @@
  * official-client baseline run in this process. Run compiled: `npm run bench -- crm`, or
  * `node dist/bench/crm-subgraph.js [--quick] [salesforce|hubspot]`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import readline from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import jsforce from 'jsforce';
 import { DEV_INTERNAL_SECRET } from '../shared/config.js';
 import { IDENTITY_HEADER, signIdentity } from '../shared/identity.js';
 import { SimAdminClient } from '../sim/common/admin-client.js';
-import { closedLoop, destroyAgents, fmt, openLoop, statLine, stats, type LatencyStats, type RequestSpec } from './load.js';
+import { startChild, stopChild, serveUntilParentLeaves } from './child-process.js';
+import { closedLoop, closedLoopFn, destroyAgents, fmt, openLoop, openLoopFn, statLine, type LatencyStats, type RequestSpec } from './load.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
+/** This file, re-run with `--serve <component>` in a child process (see child-process.ts). */
+const spawnComponent = (component: string, args: Record<string, string | undefined>) => startChild(THIS_FILE, component, args, { env: { NODE_ENV: 'production' } });
 type Crm = 'salesforce' | 'hubspot';
 type Report = (section: string, data: Record<string, unknown>) => void;
 
@@ -58,39 +59,6 @@ interface Phase {
 }
 
 // ------------------------------------------------------------------ child processes
-
-async function child(component: string, args: Record<string, string>): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, [...process.execArgv, THIS_FILE, '--serve', component, JSON.stringify(args)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'error' },
-  });
-  const lines = readline.createInterface({ input: proc.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${component} did not start within 120 s`)), 120_000);
-    proc.once('exit', (code) => reject(new Error(`${component} exited with ${code}`)));
-    lines.on('line', (line) => {
-      try {
-        const message = JSON.parse(line) as { ready?: boolean; url?: string };
-        if (message.ready && message.url) {
-          clearTimeout(timer);
-          resolve(message.url);
-        }
-      } catch {
-        // not our protocol line
-      }
-    });
-  });
-  return { url, proc };
-}
-
-async function stop(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    proc.once('exit', () => resolve());
-    proc.kill('SIGTERM');
-    setTimeout(() => proc.kill('SIGKILL'), 5_000).unref();
-  });
-}
 
 async function serve(component: string, args: Record<string, string>): Promise<void> {
   const { silentLogger } = await import('../shared/logger.js');
@@ -139,11 +107,7 @@ async function serve(component: string, args: Record<string, string>): Promise<v
       close = () => running.close();
     }
   }
-  process.stdout.write(`${JSON.stringify({ ready: true, url })}\n`);
-  const shutdown = () => void close().finally(() => process.exit(0));
-  process.on('SIGTERM', shutdown);
-  process.stdin.on('end', shutdown);
-  process.stdin.resume();
+  serveUntilParentLeaves(url, close);
 }
 
 // ------------------------------------------------------------------ helpers
@@ -186,41 +150,6 @@ async function measured(admin: SimAdminClient, run: () => Promise<LatencyStats>)
   return { stats: s, crmCallsPer1000: s.count ? (calls / s.count) * 1000 : NaN };
 }
 
-/** Open and closed loops for an async function (the official-client baseline). */
-async function openLoopFn(fn: (i: number) => Promise<void>, rate: number, durationMs: number): Promise<LatencyStats> {
-  const total = Math.max(1, Math.round((rate * durationMs) / 1000));
-  const interval = 1000 / rate;
-  const latencies: number[] = [];
-  let errors = 0;
-  const started = performance.now();
-  const inflight: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const intended = started + i * interval;
-    const wait = intended - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    inflight.push(fn(i).then(() => void latencies.push(performance.now() - intended), () => { errors++; latencies.push(performance.now() - intended); }));
-  }
-  await Promise.all(inflight);
-  return stats(latencies, errors, performance.now() - started);
-}
-
-async function closedLoopFn(fn: (i: number) => Promise<void>, concurrency: number, durationMs: number): Promise<LatencyStats> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let i = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < started + durationMs) {
-        const t0 = performance.now();
-        await fn(i++).catch(() => void errors++);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  return stats(latencies, errors, performance.now() - started);
-}
-
 async function officialClient(crm: Crm, simUrl: string): Promise<(id: string) => Promise<void>> {
   if (crm === 'salesforce') {
     const conn = new jsforce.Connection({ loginUrl: simUrl, instanceUrl: simUrl, version: SF.version, oauth2: { loginUrl: simUrl, clientId: SF.clientId, clientSecret: SF.clientSecret, redirectUri: 'http://localhost/cb' } });
@@ -256,8 +185,8 @@ export async function runCrmBench(options: CrmBenchOptions = {}): Promise<Record
   for (const crm of options.crms ?? (['salesforce', 'hubspot'] as Crm[])) {
     const coldIds = Math.ceil((rate * durationMs) / 1000) + concurrency * Math.ceil(durationMs / 100);
     const contacts = Math.max(2_000, 2 * coldIds + 500);
-    const sim = await child('sim', { crm, contacts: String(contacts) });
-    let subgraph = await child('subgraph', { crm, simUrl: sim.url });
+    const sim = await spawnComponent('sim', { crm, contacts: String(contacts) });
+    let subgraph = await spawnComponent('subgraph', { crm, simUrl: sim.url });
     try {
       const admin = new SimAdminClient(sim.url);
       await admin.setLatency({ medianMs: 0, jitterMs: 0 });
@@ -300,8 +229,8 @@ export async function runCrmBench(options: CrmBenchOptions = {}): Promise<Record
 
       // The same cold phases with 4 batch slots instead of the connector's default: fewer waits
       // behind an in-flight batch (lower cold latency), more CRM calls.
-      await stop(subgraph.proc);
-      subgraph = await child('subgraph', { crm, simUrl: sim.url, slots: '4' });
+      await stopChild(subgraph.proc);
+      subgraph = await spawnComponent('subgraph', { crm, simUrl: sim.url, slots: '4' });
       const cold4OpenPick = fresh();
       cursor += Math.ceil((rate * durationMs) / 1000) + 10;
       const cold4Open = await measured(admin, () => openLoop(spec(cold4OpenPick), rate, durationMs));
@@ -335,8 +264,8 @@ export async function runCrmBench(options: CrmBenchOptions = {}): Promise<Record
       out[crm] = { warmOpen, warmClosed, coldOpen, coldClosed, cold4Open, cold4Closed, directOpen, directClosed, goals, rate, concurrency, durationMs };
     } finally {
       destroyAgents();
-      await stop(subgraph.proc);
-      await stop(sim.proc);
+      await stopChild(subgraph.proc);
+      await stopChild(sim.proc);
     }
   }
   return out;

@@ -15,17 +15,18 @@
  *   runGatewayBench({ durationMs, ... })  // programmatic, with options
  *   node dist/bench/gateway.js [--quick]  // alone
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET } from '../shared/config.js';
 import { IDENTITY_HEADER, signIdentity } from '../shared/identity.js';
+import { startChild, stopChild, serveUntilParentLeaves, type Child } from './child-process.js';
 import { closedLoop, destroyAgents, openLoop, send, statLine, type Check, type LatencyStats, type RequestSpec } from './load.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
+/** This file, re-run with `--serve <component>` in a child process (see child-process.ts). */
+const spawnComponent = (component: string, args: Record<string, string | undefined>) => startChild(THIS_FILE, component, args, { env: { NODE_ENV: 'production' } });
 const JWT = { secret: DEV_JWT_SECRET, issuer: 'dialplane', audience: 'dialplane-api' };
 const HUBSPOT_TOKEN = 'dev-hubspot-token';
 
@@ -83,39 +84,6 @@ export interface GatewayBenchReport {
   file?: string;
 }
 
-/** Starts one component in a child process (this file with `--serve`) and waits for its URL. */
-async function child(component: string, args: Record<string, string>): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, [...process.execArgv, THIS_FILE, '--serve', component, JSON.stringify(args)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'error' },
-  });
-  const lines = readline.createInterface({ input: proc.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${component} did not start within 60 s`)), 60_000);
-    proc.once('exit', (code) => reject(new Error(`${component} exited with ${code}`)));
-    lines.on('line', (line) => {
-      try {
-        const message = JSON.parse(line) as { ready?: boolean; url?: string };
-        if (message.ready && message.url) {
-          clearTimeout(timer);
-          resolve(message.url);
-        }
-      } catch {
-        // not our protocol line
-      }
-    });
-  });
-  return { url, proc };
-}
-
-async function stop(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    proc.once('exit', () => resolve());
-    proc.kill('SIGTERM');
-    setTimeout(() => proc.kill('SIGKILL'), 5_000).unref();
-  });
-}
 
 /** user+system CPU ms of a process so far (Linux); null elsewhere. */
 function cpuMsOf(pid: number | undefined): number | null {
@@ -172,14 +140,14 @@ export async function runGatewayBench(input: GatewayBenchOptions = {}): Promise<
     p99LimitMs: input.p99LimitMs ?? 50,
     warmupMs: input.warmupMs ?? 5_000,
   };
-  const children: ChildProcess[] = [];
+  const children: Child['proc'][] = [];
   const loadavgStart = os.loadavg();
   try {
-    const sim = await child('sim', {});
+    const sim = await spawnComponent('sim', {});
     children.push(sim.proc);
-    const subgraph = await child('subgraph', { simUrl: sim.url });
+    const subgraph = await spawnComponent('subgraph', { simUrl: sim.url });
     children.push(subgraph.proc);
-    const gateway = await child('gateway', { crmUrl: subgraph.url });
+    const gateway = await spawnComponent('gateway', { crmUrl: subgraph.url });
     children.push(gateway.proc);
 
     const page = JSON.parse((await send({ url: `${sim.url}/crm/v3/objects/contacts?limit=1`, headers: { authorization: `Bearer ${HUBSPOT_TOKEN}` } }, 0)).body) as { results: { id: string }[] };
@@ -260,7 +228,7 @@ export async function runGatewayBench(input: GatewayBenchOptions = {}): Promise<
     return report;
   } finally {
     destroyAgents();
-    await Promise.all(children.reverse().map(stop));
+    await Promise.all(children.reverse().map(stopChild));
   }
 }
 
@@ -312,11 +280,7 @@ async function serve(component: string, args: Record<string, string>): Promise<v
   } else {
     throw new Error(`unknown component ${component}`);
   }
-  process.stdout.write(`${JSON.stringify({ ready: true, url })}\n`);
-  const shutdown = () => void close().finally(() => process.exit(0));
-  process.on('SIGTERM', shutdown);
-  process.stdin.on('end', shutdown); // parent went away
-  process.stdin.resume();
+  serveUntilParentLeaves(url, close);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -93,8 +93,11 @@ export function stats(latencies: number[], errors: number, durationMs: number): 
   };
 }
 
-/** Open loop at `rate` requests/s for `durationMs`, evenly spaced. */
-export async function openLoop(spec: RequestSpec, rate: number, durationMs: number, check: Check = graphqlOk): Promise<LatencyStats> {
+/**
+ * Open loop over any async operation (an HTTP request, an official CRM client call): `rate`
+ * starts per second for `durationMs`, evenly spaced; a rejection or a falsy result is an error.
+ */
+export async function openLoopFn(fn: (i: number) => Promise<boolean | void>, rate: number, durationMs: number): Promise<LatencyStats> {
   const total = Math.max(1, Math.round((rate * durationMs) / 1000));
   const interval = 1000 / rate;
   const latencies: number[] = [];
@@ -107,10 +110,10 @@ export async function openLoop(spec: RequestSpec, rate: number, durationMs: numb
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     else if (wait > 0) await new Promise((r) => setImmediate(r));
     inflight.push(
-      send(spec, i).then(
-        (r) => {
+      fn(i).then(
+        (ok) => {
           latencies.push(performance.now() - intended);
-          if (!check(r.status, r.body)) errors++;
+          if (ok === false) errors++;
         },
         () => {
           latencies.push(performance.now() - intended);
@@ -123,8 +126,8 @@ export async function openLoop(spec: RequestSpec, rate: number, durationMs: numb
   return stats(latencies, errors, performance.now() - started);
 }
 
-/** Closed loop: `concurrency` clients for `durationMs`. */
-export async function closedLoop(spec: RequestSpec, concurrency: number, durationMs: number, check: Check = graphqlOk): Promise<LatencyStats> {
+/** Closed loop over any async operation: `concurrency` callers for `durationMs`. */
+export async function closedLoopFn(fn: (i: number) => Promise<boolean | void>, concurrency: number, durationMs: number): Promise<LatencyStats> {
   const latencies: number[] = [];
   let errors = 0;
   let i = 0;
@@ -135,8 +138,7 @@ export async function closedLoop(spec: RequestSpec, concurrency: number, duratio
       while (performance.now() < deadline) {
         const t0 = performance.now();
         try {
-          const r = await send(spec, i++, concurrency);
-          if (!check(r.status, r.body)) errors++;
+          if ((await fn(i++)) === false) errors++;
         } catch {
           errors++;
         }
@@ -145,6 +147,21 @@ export async function closedLoop(spec: RequestSpec, concurrency: number, duratio
     }),
   );
   return stats(latencies, errors, performance.now() - started);
+}
+
+const viaHttp = (spec: RequestSpec, check: Check, maxSockets: number) => async (i: number) => {
+  const r = await send(spec, i, maxSockets);
+  return check(r.status, r.body);
+};
+
+/** Open loop of HTTP requests at `rate` requests/s for `durationMs`, evenly spaced. */
+export function openLoop(spec: RequestSpec, rate: number, durationMs: number, check: Check = graphqlOk): Promise<LatencyStats> {
+  return openLoopFn(viaHttp(spec, check, 256), rate, durationMs);
+}
+
+/** Closed loop of HTTP requests: `concurrency` clients for `durationMs`. */
+export function closedLoop(spec: RequestSpec, concurrency: number, durationMs: number, check: Check = graphqlOk): Promise<LatencyStats> {
+  return closedLoopFn(viaHttp(spec, check, concurrency), concurrency, durationMs);
 }
 
 /** Highest open-loop rate (from `rates`, ascending) whose p99 stays under `p99LimitMs` without errors. */

@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import readline from 'node:readline';
+
+/**
+ * Benchmarks run each component (simulator, subgraph, gateway) in its own process, as in
+ * production, so the load generator and the measured server do not share one event loop. The
+ * protocol: the parent runs `<file> --serve <component> <json args>`; the child starts the
+ * component and prints `{"ready":true,"url":…}` on stdout; it stops on SIGTERM or when its stdin
+ * closes (the parent went away).
+ */
+
+export interface Child {
+  url: string;
+  proc: ChildProcess;
+}
+
+export async function startChild(
+  file: string,
+  component: string,
+  args: Record<string, string | undefined>,
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Child> {
+  const proc = spawn(process.execPath, [...process.execArgv, file, '--serve', component, JSON.stringify(args)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: 'error', ...options.env },
+  });
+  const lines = readline.createInterface({ input: proc.stdout! });
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${component} did not start within ${timeoutMs / 1000} s`)), timeoutMs);
+    proc.once('exit', (code) => reject(new Error(`${component} exited with ${code}`)));
+    lines.on('line', (line) => {
+      try {
+        const message = JSON.parse(line) as { ready?: boolean; url?: string };
+        if (message.ready && message.url) {
+          clearTimeout(timer);
+          resolve(message.url);
+        }
+      } catch {
+        // not our protocol line
+      }
+    });
+  });
+  return { url, proc };
+}
+
+export async function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    proc.once('exit', () => resolve());
+    proc.kill('SIGTERM');
+    setTimeout(() => proc.kill('SIGKILL'), 5_000).unref();
+  });
+}
+
+/** Child side: announce readiness, then stop on SIGTERM or when the parent goes away. */
+export function serveUntilParentLeaves(url: string, close: () => Promise<void>): void {
+  process.stdout.write(`${JSON.stringify({ ready: true, url })}\n`);
+  const shutdown = () => void close().finally(() => process.exit(0));
+  process.once('SIGTERM', shutdown);
+  process.stdin.on('end', shutdown);
+  process.stdin.resume();
+}
