@@ -2,11 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createCache } from '../cache.js';
 import { createEventBus, type EventBus } from '../events.js';
 import { HttpError, readRawBody, sendJson, type Route } from '../http.js';
-import type { Logger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
 import { ChangeHandler } from './change-handler.js';
-import type { CrmConnector, WebhookRequest } from './connector.js';
+import type { CrmConnector, CrmSource, WebhookRequest } from './connector.js';
 import { ContactService } from './contact-service.js';
 import { ContactStore, type CachedContactEntry } from './contact-store.js';
 import { createContractResolvers } from './contract-resolvers.js';
@@ -56,6 +56,45 @@ export interface StartCrmSubgraphOptions {
   metrics?: Metrics;
   /** An existing bus to publish on (else one is created from redisUrl and closed with the server). */
   bus?: EventBus;
+}
+
+/** What every CRM subgraph's `server.ts` takes besides its CRM's connection options. */
+export interface CrmSubgraphOptions {
+  /** 0 = ephemeral (tests). */
+  port: number;
+  host?: string;
+  runtime: CrmRuntimeConfig;
+  log?: Logger;
+  logLevel?: string;
+  /** Publish change events on an existing bus instead of one built from runtime.redisUrl. */
+  bus?: EventBus;
+}
+
+/** Times and counts each CRM call per endpoint (the connector wraps every client call in it). */
+export type CrmCallInstrument = <T>(endpoint: string, fn: () => Promise<T>) => Promise<T>;
+
+/**
+ * The whole of a CRM subgraph's start-up but for its connector: one metrics registry shared by the
+ * runtime and the connector's per-call series, the logger, then `startCrmSubgraph`.
+ */
+export async function startInstrumentedCrmSubgraph(
+  source: CrmSource,
+  options: CrmSubgraphOptions,
+  createConnector: (instrument: CrmCallInstrument) => CrmConnector,
+): Promise<RunningCrmSubgraph> {
+  const log = options.log ?? createLogger(source, { level: options.logLevel });
+  const metrics = createMetrics(source);
+  const crmMetrics = createCrmMetrics(metrics, source);
+  return startCrmSubgraph({
+    name: source,
+    port: options.port,
+    host: options.host,
+    connector: createConnector((endpoint, fn) => crmMetrics.call(endpoint, fn)),
+    config: options.runtime,
+    log,
+    metrics,
+    bus: options.bus,
+  });
 }
 
 export interface RunningCrmSubgraph extends RunningSubgraph {
