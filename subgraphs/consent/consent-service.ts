@@ -59,6 +59,24 @@ export interface ConsentServiceDeps {
 }
 
 const HOUR_MS = 3_600_000;
+
+/**
+ * normalizePhone is a pure function of its input and libphonenumber's parse costs ~65 µs: the same
+ * numbers are asked about again and again (every decision of a call), so answers are kept in a
+ * bounded map (dropped whole when full). The answers are frozen: shared, never mutated.
+ */
+const PHONE_CACHE_MAX = 10_000;
+const phoneCache = new Map<string, ReturnType<typeof normalizePhone>>();
+function normalizedPhone(raw: string): ReturnType<typeof normalizePhone> {
+  let hit = phoneCache.get(raw);
+  if (hit === undefined) {
+    hit = normalizePhone(raw);
+    if (hit) Object.freeze(hit);
+    if (phoneCache.size >= PHONE_CACHE_MAX) phoneCache.clear();
+    phoneCache.set(raw, hit);
+  }
+  return hit;
+}
 const errMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export function createConsentService(deps: ConsentServiceDeps) {
@@ -77,7 +95,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
 
   /** Facts for a decision, each independently fail-closed. */
   async function gather(req: DecideRequest, at: Date, evaluatedAt: Date): Promise<{ facts: DecisionFacts; stored: StoredFacts | null }> {
-    const phone = normalizePhone(req.phone);
+    const phone = normalizedPhone(req.phone);
     const e164 = phone?.valid ? phone.e164 : null;
     const facts: DecisionFacts = {
       at,

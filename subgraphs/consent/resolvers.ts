@@ -94,6 +94,9 @@ const DateTime = {
 export function createResolvers(deps: { service: ConsentService; hub: RevocationHub; db: Database; audit: AuditWriter }) {
   const { service, hub, db, audit } = deps;
   const inputs = consentInputs(service.policy, service.now);
+  // Built once: `.omit()` makes a new schema whose first parse compiles its fast path (new
+  // Function + JIT), measured as ~6% of the subgraph's CPU when it ran per Contact.callPermission.
+  const contactDecisionArgs = inputs.decisionArgs.omit({ phone: true });
   const sellerOf = (given: string | null | undefined, identity: Identity) => given ?? identity.seller ?? null;
 
   return {
@@ -229,7 +232,7 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
     Contact: {
       async callPermission(contact: RequiredContact, args: { purpose: unknown; at?: unknown; seller?: unknown }, ctx: ConsentContext) {
         requireRole(ctx.identity, OPERATORS, 'callPermission');
-        const a = parse(inputs.decisionArgs.omit({ phone: true }), args, '');
+        const a = parse(contactDecisionArgs, args, '');
         const phones = contact.phones ?? null;
         const chosen = contact.primaryPhone ?? phones?.find((p) => p.valid && p.e164)?.e164 ?? null;
         // No phone fields at all means the CRM did not answer them: fail closed, not "invalid number".

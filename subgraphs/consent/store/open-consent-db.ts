@@ -11,5 +11,11 @@ export async function openConsentDatabase(options: { url?: string; dataDir?: str
     await db.close().catch(() => undefined);
     throw error;
   }
+  // Keep a warm core of connections through lulls: pg-pool closes every idle client after 10 s,
+  // and the next burst then pays a backend fork, authentication and a re-PREPARE of the facts
+  // statement per connection (seen as connection set-up at the start of a load phase, in the tail).
+  if (db.pool) db.pool.options.min = Math.min(WARM_CONNECTIONS, db.pool.options.max ?? WARM_CONNECTIONS);
   return db;
 }
+
+const WARM_CONNECTIONS = 4;
