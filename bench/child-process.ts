@@ -61,3 +61,17 @@ export function serveUntilParentLeaves(url: string, close: () => Promise<void>):
   process.stdin.on('end', shutdown);
   process.stdin.resume();
 }
+
+/**
+ * Child side of `startChild`: when this process was started as `<file> --serve <component> <args>`,
+ * runs `serve` with them and returns true (the caller then does nothing else).
+ */
+export function serveIfChild(serve: (component: string, args: Record<string, string>) => Promise<void>): boolean {
+  const at = process.argv.indexOf('--serve');
+  if (at <= 0) return false;
+  serve(process.argv[at + 1]!, JSON.parse(process.argv[at + 2] ?? '{}') as Record<string, string>).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+  return true;
+}

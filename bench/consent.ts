@@ -25,7 +25,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
-import { startChild, stopChild, serveUntilParentLeaves, type Child } from './child-process.js';
+import { serveIfChild, startChild, stopChild, serveUntilParentLeaves, type Child } from './child-process.js';
 import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET } from '../shared/config.js';
 import type { Database } from '../shared/db.js';
 import { createEventBus, type EventBus } from '../shared/events.js';
@@ -489,13 +489,7 @@ export async function run(report: (section: string, data: Record<string, unknown
   }
 }
 
-const serveAt = process.argv.indexOf('--serve');
-if (serveAt > 0 && process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  serve(process.argv[serveAt + 1]!, JSON.parse(process.argv[serveAt + 2] ?? '{}') as Record<string, string>).catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-} else if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]) && !serveIfChild(serve)) {
   const results: Record<string, unknown>[] = [];
   run((_s, data) => results.push(data), {
     durationMs: Number(process.env.BENCH_DURATION_MS ?? 10_000),

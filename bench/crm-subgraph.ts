@@ -20,7 +20,7 @@ import jsforce from 'jsforce';
 import { DEV_INTERNAL_SECRET } from '../shared/config.js';
 import { IDENTITY_HEADER, signIdentity } from '../shared/identity.js';
 import { SimAdminClient } from '../sim/common/admin-client.js';
-import { startChild, stopChild, serveUntilParentLeaves } from './child-process.js';
+import { serveIfChild, startChild, stopChild, serveUntilParentLeaves } from './child-process.js';
 import { closedLoop, closedLoopFn, destroyAgents, fmt, openLoop, openLoopFn, statLine, type LatencyStats, type RequestSpec } from './load.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -282,13 +282,7 @@ export async function run(report: Report): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const serveAt = process.argv.indexOf('--serve');
-  if (serveAt > 0) {
-    serve(process.argv[serveAt + 1]!, JSON.parse(process.argv[serveAt + 2] ?? '{}') as Record<string, string>).catch((error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    });
-  } else {
+  if (!serveIfChild(serve)) {
     const crms = process.argv.filter((a): a is Crm => a === 'salesforce' || a === 'hubspot');
     runCrmBench({ ...(process.argv.includes('--quick') ? { durationMs: 2_000 } : {}), ...(crms.length ? { crms } : {}) }).then(
       () => process.exit(0),

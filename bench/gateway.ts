@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET } from '../shared/config.js';
 import { IDENTITY_HEADER, signIdentity } from '../shared/identity.js';
-import { startChild, stopChild, serveUntilParentLeaves, type Child } from './child-process.js';
+import { serveIfChild, startChild, stopChild, serveUntilParentLeaves, type Child } from './child-process.js';
 import { closedLoop, destroyAgents, openLoop, send, statLine, type Check, type LatencyStats, type RequestSpec } from './load.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -284,13 +284,7 @@ async function serve(component: string, args: Record<string, string>): Promise<v
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const serveAt = process.argv.indexOf('--serve');
-  if (serveAt > 0) {
-    serve(process.argv[serveAt + 1]!, JSON.parse(process.argv[serveAt + 2] ?? '{}') as Record<string, string>).catch((error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    });
-  } else {
+  if (!serveIfChild(serve)) {
     const quick = process.argv.includes('--quick');
     runGatewayBench(quick ? { durationMs: 3_000, maxRatePhaseMs: 2_000 } : {}).then(
       () => process.exit(0),

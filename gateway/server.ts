@@ -1,11 +1,11 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
-import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../shared/errors.js';
-import { apolloHandler, createRouter, listen, readRawBody, requestIdOf, sendJson, sendText } from '../shared/http.js';
+import { apolloHandler, createRouter, executeApolloRequest, listen, readRawBody, requestIdOf, sendJson, sendText } from '../shared/http.js';
 import { signIdentity, type Identity } from '../shared/identity.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { AuthenticationError, createAuthenticator } from './authenticator.js';
@@ -111,7 +111,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
   });
   /** POST bodies are read here (the fast lane looks at them first) and handed to Apollo as parsed. */
   const apolloWithBody = (req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) =>
-    executeApollo(apollo, req, res, url, body, async () => identities.get(req)!);
+    executeApolloRequest(apollo, req, res, url, body, async () => identities.get(req)!);
 
   const readiness = createReadinessProbe({
     subgraphs: [
@@ -231,29 +231,3 @@ export function formatGatewayError(formatted: GraphQLFormattedError, development
   };
 }
 
-/** shared/http.ts's apolloHandler for a body already read and parsed (so the fast lane could look first). */
-async function executeApollo(
-  apollo: ApolloServer<GatewayContext>,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  body: unknown,
-  context: () => Promise<GatewayContext>,
-): Promise<void> {
-  const headers = new HeaderMap();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-  }
-  const result = await apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: req.method ?? 'POST', headers, search: url.search, body },
-    context,
-  });
-  for (const [key, value] of result.headers) res.setHeader(key, value);
-  res.statusCode = result.status ?? 200;
-  if (result.body.kind === 'complete') {
-    res.end(result.body.string);
-    return;
-  }
-  for await (const chunk of result.body.asyncIterator) res.write(chunk);
-  res.end();
-}

@@ -146,14 +146,10 @@ export function apolloHandler<C extends BaseContext>(
   context: (req: IncomingMessage, res: ServerResponse) => Promise<C>,
 ): Handler {
   return async (req, res, url) => {
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    }
     let body: unknown;
     if (req.method === 'POST') {
       const raw = await readRawBody(req);
-      const type = headers.get('content-type') ?? '';
+      const type = req.headers['content-type'] ?? '';
       if (raw.length > 0 && type.includes('json')) {
         try {
           body = JSON.parse(raw.toString('utf8'));
@@ -165,19 +161,38 @@ export function apolloHandler<C extends BaseContext>(
         body = raw.length > 0 ? raw.toString('utf8') : undefined;
       }
     }
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: () => context(req, res),
-    });
-    for (const [key, value] of result.headers) res.setHeader(key, value);
-    res.statusCode = result.status ?? 200;
-    if (result.body.kind === 'complete') {
-      res.end(result.body.string);
-      return;
-    }
-    for await (const chunk of result.body.asyncIterator) res.write(chunk);
-    res.end();
+    await executeApolloRequest(apollo, req, res, url, body, () => context(req, res));
   };
+}
+
+/**
+ * Runs one HTTP GraphQL request through Apollo with a body already read (and parsed when JSON),
+ * and writes Apollo's answer. The gateway calls this directly because it reads the body first.
+ */
+export async function executeApolloRequest<C extends BaseContext>(
+  apollo: ApolloServer<C>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  body: unknown,
+  context: () => Promise<C>,
+): Promise<void> {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const result = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+    context,
+  });
+  for (const [key, value] of result.headers) res.setHeader(key, value);
+  res.statusCode = result.status ?? 200;
+  if (result.body.kind === 'complete') {
+    res.end(result.body.string);
+    return;
+  }
+  for await (const chunk of result.body.asyncIterator) res.write(chunk);
+  res.end();
 }
 
 /** Request id: the caller's `x-request-id` when well-formed, else a fresh one. */
