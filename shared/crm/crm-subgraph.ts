@@ -13,6 +13,7 @@ import { createContractResolvers } from './contract-resolvers.js';
 import { crmContractTypeDefs } from './contract.js';
 import { createCrmMetrics } from './crm-metrics.js';
 import { PhoneIndex, type PhoneIndexEntry } from './phone-index.js';
+import { startCrmReconciliation, type CrmReconciliation, type CrmReconciliationConfig } from './reconciliation/crm-reconciliation.js';
 
 /**
  * Starts a CRM subgraph around a connector: the contract SDL and resolvers, the cache (memory or
@@ -42,6 +43,11 @@ export interface CrmRuntimeConfig {
    */
   maxConcurrentBatches?: number;
   development?: boolean;
+  /**
+   * Periodic reconciliation against the CRM (changes its webhooks never delivered); unset = off.
+   * `dataDir` is the PGlite parent directory: each CRM keeps its own `crm-reconcile-<crm>` in it.
+   */
+  reconcile?: CrmReconciliationConfig;
 }
 
 export interface StartCrmSubgraphOptions {
@@ -102,6 +108,8 @@ export interface RunningCrmSubgraph extends RunningSubgraph {
   service: ContactService;
   bus: EventBus;
   webhookUrl: string;
+  /** Present when `config.reconcile` is set. */
+  reconciliation?: CrmReconciliation;
 }
 
 export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promise<RunningCrmSubgraph> {
@@ -129,6 +137,15 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
   });
   const changes = new ChangeHandler({ connector, store, phoneIndex, bus, markers: markerCache, metrics: crmMetrics, log });
   const resolvers = createContractResolvers({ connector, service, phoneIndex, metrics: crmMetrics, log });
+  const reconciliation = config.reconcile
+    ? await startCrmReconciliation({
+        connector,
+        changes,
+        config: { ...config.reconcile, dataDir: config.reconcile.dataDir ? `${config.reconcile.dataDir}/crm-reconcile-${connector.source}` : undefined },
+        metrics,
+        log,
+      })
+    : undefined;
 
   const webhookPath = `/webhooks/${connector.source}`;
   const webhookRoute: Route = {
@@ -169,14 +186,25 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     metrics,
     routes: [webhookRoute],
     development: config.development,
-    readiness: async () => ({ ok: service.breaker.state !== 'open', details: { crm: connector.source, breaker: service.breaker.state } }),
+    readiness: async () => {
+      const reconciled = reconciliation ? await reconciliation.health() : null;
+      return {
+        ok: service.breaker.state !== 'open' && (reconciled?.ok ?? true),
+        details: {
+          crm: connector.source,
+          breaker: service.breaker.state,
+          ...(reconciled ? { reconciliation: reconciled.ok ? 'ok' : reconciled.reason, lastReconciledAt: reconciled.lastSuccessAt?.toISOString() ?? null } : {}),
+        },
+      };
+    },
     onClose: async () => {
+      await reconciliation?.stop().catch((error: unknown) => log.error({ crm: connector.source, err: String(error) }, 'reconciliation did not stop cleanly'));
       await connector.close();
       if (ownsBus) await bus.close();
       await Promise.allSettled([contactCache.disconnect(), phoneCache.disconnect(), markerCache.disconnect()]);
     },
   });
-  return { ...running, service, bus, webhookUrl: `${running.baseUrl}${webhookPath}` };
+  return { ...running, service, bus, webhookUrl: `${running.baseUrl}${webhookPath}`, ...(reconciliation ? { reconciliation } : {}) };
 }
 
 /** The URL the sender addressed (HubSpot signs it): Host header + path and query. */

@@ -227,6 +227,25 @@ export class HubspotClient {
     return parse(searchResponseSchema, raw, 'contacts.search').results.map((r) => r.id);
   }
 
+  /**
+   * One page of a contact search (incremental reads): filters AND within a group, groups OR,
+   * `after` is the offset HubSpot returned. Results in the response's `paging.next.after` order.
+   */
+  async searchContacts(request: {
+    filterGroups: { filters: { propertyName: string; operator: string; value?: string }[] }[];
+    sorts: { propertyName: string; direction: 'ASCENDING' | 'DESCENDING' }[];
+    properties: readonly string[];
+    limit: number;
+    after?: string;
+  }): Promise<{ results: HubspotObject[]; after: string | null }> {
+    const raw = await this.call('contacts.search', () =>
+      // The generated types want enum members for operators and sorts; the wire format is plain strings.
+      this.apis.search.doSearch({ ...request, properties: [...request.properties], after: request.after, filterGroups: request.filterGroups as never, sorts: request.sorts as never }),
+    );
+    const page = parse(searchResponseSchema, raw, 'contacts.search');
+    return { results: page.results, after: page.paging?.next?.after ?? null };
+  }
+
   /** The portal's property definitions for one object type (mapping check). */
   async listProperties(type: HubspotObjectType): Promise<HubspotProperty[]> {
     const raw = await this.call('properties.list', () => this.apis.properties.getAll(type, false));
