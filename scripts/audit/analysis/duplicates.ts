@@ -5,7 +5,7 @@ import { addressKey, foldText, normalizeEmail, type AuditContact } from '../audi
  * when they share two independent signals: a valid number and the last name, a number and the
  * email, the postal address and the last name, or the address and the email. One signal is not
  * enough: office switchboards and family lines share numbers, `info@` and common names share
- * emails, and names repeat. Keeps compact keys only (never whole records), so memory grows with
+ * emails (even with the same surname and initial: jsmith@ is John and Jane), and names repeat. Keeps compact keys only (never whole records), so memory grows with
  * the number of distinct keys, not with record size.
  */
 
