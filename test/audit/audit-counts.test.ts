@@ -9,6 +9,7 @@ import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
 import { startSalesforceSim, type SalesforceSim } from '../../sim/salesforce/server.js';
 import { currentPolicy } from '../../subgraphs/consent/policy/index.js';
 import { openConsentDatabase } from '../../subgraphs/consent/store/open-consent-db.js';
+import { applyBackfill } from '../../scripts/audit/backfill.js';
 import { runAudit } from '../../scripts/audit/run-audit.js';
 import { createHubspotAuditSource } from '../../scripts/audit/sources/hubspot-source.js';
 import { createSalesforceAuditSource } from '../../scripts/audit/sources/salesforce-source.js';
@@ -224,5 +225,54 @@ describeWithPostgres('npm run audit on seeded simulator data', () => {
     const csv = (await readFile(run.files.csv['consent.noMarketing'], 'utf8')).trim().split('\r\n');
     expect(csv.length - 1).toBe(total.byCategory['consent.noMarketing']);
     expect(await readFile(run.files.html, 'utf8')).toContain('<svg class="chart"');
+  }, 120_000);
+
+  it('resumes an interrupted audit from its checkpoint without reading pages twice, to the same result', async () => {
+    const resumeDir = await mkdtemp(path.join(tmpdir(), 'dialplane-audit-resume-'));
+    try {
+      const full = await runAudit({ sources: sources(), consentDb: db, outDir: path.join(resumeDir, 'full'), policy: { consentMaxAgeDays: 540 }, now: () => NOW });
+      await sf.admin.reset('stats');
+      await hs.admin.reset('stats');
+      const dir = path.join(resumeDir, 'interrupted');
+      const first = await runAudit({ sources: sources(), consentDb: db, outDir: dir, policy: { consentMaxAgeDays: 540 }, now: () => NOW, maxPagesPerCrm: 1 });
+      expect(first.complete).toBe(false);
+      expect(first.result.perCrm.salesforce!.contacts).toBe(200);
+      const checkpoint = JSON.parse(await readFile(path.join(dir, 'checkpoint.json'), 'utf8')) as { crms: Record<string, { contacts: number; done: boolean }> };
+      expect(checkpoint.crms.salesforce).toMatchObject({ contacts: 200, done: false });
+      const pagesBefore = (await sf.admin.count('query')) + (await sf.admin.count('query.more'));
+
+      const resumed = await runAudit({ sources: sources(), consentDb: db, outDir: dir, policy: { consentMaxAgeDays: 540 }, now: () => NOW });
+      expect(resumed.complete).toBe(true);
+      expect(resumed.result.total).toEqual(full.result.total);
+      expect(resumed.result.perCrm).toEqual(full.result.perCrm);
+      // The resumed run asked Salesforce only for the 400 contacts after the checkpoint (2 pages of
+      // 200) plus its closed-won and count queries, never the first page again.
+      const contactPages = (await sf.admin.requests({ endpoint: 'query' })).length + (await sf.admin.requests({ endpoint: 'query.more' })).length - pagesBefore;
+      expect(contactPages).toBe(2 + 2);
+      await expect(readFile(path.join(dir, 'checkpoint.json'), 'utf8')).rejects.toThrow(); // removed once complete, with the spools
+      await expect(readFile(path.join(dir, 'spool-salesforce.ndjson'), 'utf8')).rejects.toThrow();
+    } finally {
+      await rm(resumeDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('backfills the CRM do-not-call flags the dry run listed, once, however often it is applied', async () => {
+    const dry = await runAudit({ sources: sources(), consentDb: db, outDir: path.join(outDir, 'dry'), policy: { consentMaxAgeDays: 540 }, now: () => NOW });
+    const rows = dry.result.backfill;
+    expect(rows.length).toBe(dry.result.total.backfillNumbers);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows).not.toContainEqual(expect.objectContaining({ e164: planted.internalOnDnc }));
+
+    const applied = await runAudit({ sources: sources(), consentDb: db, outDir: path.join(outDir, 'apply'), policy: { consentMaxAgeDays: 540 }, now: () => NOW, applyBackfill: { db, policy: currentPolicy } });
+    expect(applied.backfill).toEqual({ rows: rows.length, inserted: rows.length, alreadyPresent: 0 });
+    const count = async () => Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM internal_dnc WHERE event_id LIKE 'backfill:%'`)).rows[0]!.n);
+    const revocations = async () => Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM consent_ledger WHERE event_id LIKE 'dnc:backfill:%' AND revocation_channel = 'CRM_FLAG'`)).rows[0]!.n);
+    expect([await count(), await revocations()]).toEqual([rows.length, rows.length]);
+
+    // Afterwards the audit finds nothing left to backfill, and applying the old dry run again adds nothing.
+    const after = await runAudit({ sources: sources(), consentDb: db, outDir: path.join(outDir, 'after'), policy: { consentMaxAgeDays: 540 }, now: () => NOW });
+    expect(after.result.total.byCategory['dnc.crmFlagNotInLedger']).toBe(0);
+    expect(await applyBackfill(db, rows, currentPolicy, NOW)).toEqual({ rows: rows.length, inserted: 0, alreadyPresent: rows.length });
+    expect([await count(), await revocations()]).toEqual([rows.length, rows.length]);
   }, 120_000);
 });
