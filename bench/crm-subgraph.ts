@@ -17,7 +17,7 @@
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import jsforce from 'jsforce';
-import { DEV_INTERNAL_SECRET } from '../shared/config.js';
+import { DEV_INTERNAL_SECRET, DEV_SECRETS } from '../shared/config.js';
 import { IDENTITY_HEADER, signIdentity } from '../shared/identity.js';
 import { SimAdminClient } from '../sim/common/admin-client.js';
 import { serveIfChild, startChild, stopChild, serveUntilParentLeaves } from './child-process.js';
@@ -89,7 +89,7 @@ async function serve(component: string, args: Record<string, string>): Promise<v
       const { startSalesforceSubgraph } = await import('../subgraphs/salesforce/server.js');
       const running = await startSalesforceSubgraph({
         port: 0,
-        salesforce: { loginUrl: args.simUrl!, instanceUrl: args.simUrl!, clientId: SF.clientId, clientSecret: SF.clientSecret, apiVersion: SF.version },
+        salesforce: { loginUrl: args.simUrl!, instanceUrl: args.simUrl!, clientId: SF.clientId, clientSecret: SF.clientSecret, apiVersion: SF.version, webhookSecret: DEV_SECRETS.SALESFORCE_WEBHOOK_SECRET },
         runtime,
         log: silentLogger,
       });

@@ -14,7 +14,7 @@ import { postGraphql, rawSubscribe } from './support.js';
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({ contacts: 20 });
-}, 60_000);
+}, 120_000);
 afterAll(() => stack?.close());
 
 const CALL_START = '{ contactsByPhone(phone: "+14155550100") { id } }';

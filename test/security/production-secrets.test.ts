@@ -62,7 +62,7 @@ describe('finding 4: production refuses development secrets in every service', (
       let stderr = '';
       child.stderr.on('data', (chunk) => (stderr += String(chunk)));
       // A service that starts (the defect) is stopped after a while, and reported as still running (null).
-      const stop = setTimeout(() => child.kill('SIGKILL'), 12_000);
+      const stop = setTimeout(() => child.kill('SIGKILL'), 45_000);
       child.on('exit', (code) => {
         clearTimeout(stop);
         resolve({ code, stderr });
@@ -78,5 +78,5 @@ describe('finding 4: production refuses development secrets in every service', (
     expect(consent.stderr).toContain('DIALPLANE_INTERNAL_SECRET');
     expect(engagement.code).toBe(1);
     expect(engagement.stderr).toContain('CALL_WEBHOOK_SECRET');
-  }, 30_000);
+  }, 60_000);
 });

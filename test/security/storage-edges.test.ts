@@ -122,7 +122,7 @@ describe('storage-touching edges (PGlite)', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({ env: stackEnv, contacts: 20 });
-  }, 60_000);
+  }, 120_000);
   afterAll(() => stack?.close());
   storageAttacks(() => stack);
 });
@@ -133,7 +133,7 @@ describeWithPostgres('storage-touching edges', () => {
   beforeAll(async () => {
     database = await createTestDatabase('security_edges');
     stack = await startStack({ env: stackEnv, contacts: 20, databaseUrl: database.url });
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await stack?.close();
     await database?.drop();
