@@ -5,8 +5,8 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../shared/errors.js';
-import { apolloHandler, createRouter, executeApolloRequest, listen, readRawBody, requestIdOf, sendJson, sendText } from '../shared/http.js';
-import { signIdentity, type Identity } from '../shared/identity.js';
+import { apolloHandler, createRouter, executeApolloRequest, listen, readGraphqlRawBody, requestIdOf, sendJson, sendText } from '../shared/http.js';
+import { createIdentitySigner, type Identity } from '../shared/identity.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { AuthenticationError, createAuthenticator } from './authenticator.js';
 import type { GatewayConfig } from './config.js';
@@ -38,9 +38,6 @@ export interface GatewayDependencies {
   /** Tests pass false: default process metrics collected by many instances in one process are noise. */
   collectDefaultMetrics?: boolean;
 }
-
-/** Identity headers are signed once per identity and reused for a minute (well inside the 5 min window). */
-const SIGNED_REUSE_MS = 60_000;
 
 export async function startGateway(config: GatewayConfig, deps: GatewayDependencies = {}): Promise<RunningGateway> {
   const log = deps.log ?? createLogger('gateway', { level: config.logLevel });
@@ -87,19 +84,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
   });
   await apollo.start();
 
-  const signed = new WeakMap<Identity, { header: string; at: number }>();
-  const identityHeaderFor = (identity: Identity): string => {
-    const now = Date.now();
-    const hit = signed.get(identity);
-    if (hit && now - hit.at < SIGNED_REUSE_MS) return hit.header;
-    const header = signIdentity(identity, config.internalSecret, now);
-    signed.set(identity, { header, at: now });
-    return header;
-  };
+  // Each subgraph request carries an identity header signed for its own body (shared/identity.ts).
+  const signIdentityFor = createIdentitySigner(config.internalSecret);
   const contextFor = (identity: Identity, requestId: string): GatewayContext => ({
     identity,
     requestId,
-    identityHeader: identityHeaderFor(identity),
+    identityHeaderFor: (body) => signIdentityFor(identity, body),
     log: log.child({ requestId }),
   });
 
@@ -144,7 +134,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
             await graphql(req, res, url);
             return;
           }
-          const raw = await readRawBody(req);
+          const raw = await readGraphqlRawBody(req, res);
+          if (!raw) return;
           let body: unknown;
           try {
             body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;

@@ -12,7 +12,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { ErrorCode } from '../shared/errors.js';
-import { IDENTITY_HEADER, signIdentity, type Identity } from '../shared/identity.js';
+import { IDENTITY_HEADER, WEBSOCKET_BINDING, signIdentity, type Identity } from '../shared/identity.js';
 import type { Logger } from '../shared/logger.js';
 import type { Authenticator } from './authenticator.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
@@ -113,9 +113,9 @@ export function attachSubscriptionRelay(options: SubscriptionRelayOptions): Subs
       // stays down surfaces to the client as SUBGRAPH_UNAVAILABLE within a few seconds.
       retryAttempts: 3,
       retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, 300 * 2 ** retries + Math.random() * 200)),
-      // Signed per (re)connect, so the identity header is always fresh.
+      // Signed per (re)connect, so the identity header is always fresh; bound to the connect itself.
       connectionParams: () => ({
-        [IDENTITY_HEADER]: signIdentity(connection.identity!, options.internalSecret),
+        [IDENTITY_HEADER]: signIdentity(connection.identity!, options.internalSecret, { body: WEBSOCKET_BINDING }),
         'x-request-id': connection.requestId!,
       }),
     });
