@@ -16,6 +16,7 @@ import { CrmRoutingDataSource } from './crm-routing/crm-routing-data-source.js';
 import type { GatewayContext } from './gateway-context.js';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.js';
 import { introspectionGuard } from './introspection-guard.js';
+import { formattedWithoutSuggestions } from './schema-disclosure.js';
 import { operationMetrics } from './operation-metrics.js';
 import { createReadinessProbe } from './readiness.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
@@ -63,6 +64,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
   const apollo = new ApolloServer<GatewayContext>({
     gateway: gateway as never,
     introspection: true, // gated per role by introspectionGuard
+    // No "Did you mean …" in production validation errors (gateway/schema-disclosure.ts covers the rest).
+    hideSchemaDetailsFromClientErrors: !config.development,
     includeStacktraceInErrorResponses: config.development,
     stopOnTerminationSignals: false, // index.ts owns signals and shuts down in order
     formatError: (formatted) => formatGatewayError(formatted, config.development),
@@ -185,6 +188,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     metrics,
     log,
     keepAliveMs: config.keepAliveMs,
+    hideSchemaDetails: !config.development,
   });
 
   const running = await listen(server, config.port, config.host);
@@ -209,7 +213,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
 }
 
 /** Every error leaves with a registered code; internals stay out of production answers. */
-export function formatGatewayError(formatted: GraphQLFormattedError, development: boolean): GraphQLFormattedError {
+export function formatGatewayError(original: GraphQLFormattedError, development: boolean): GraphQLFormattedError {
+  const formatted = development ? original : formattedWithoutSuggestions(original);
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
   if (typeof code === 'string' && development) return formatted;

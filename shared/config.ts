@@ -117,6 +117,8 @@ export const jwtEnv = {
   JWT_AUDIENCE: z.string().default('dialplane-api'),
   /** Optional JWKS endpoint for production identity providers (RS256/ES256). */
   JWT_JWKS_URL: optionalUrl,
+  /** Longest accepted token lifetime (exp - iat), seconds; tokens without exp are refused. */
+  JWT_MAX_LIFETIME_S: z.coerce.number().int().min(60).max(7 * 86_400).default(43_200),
 };
 
 export const portEnv = {
