@@ -75,6 +75,11 @@ export const callOutcomeInput = z
     phone: e164.nullish(),
     /** Scanned for an opt-out request, never stored or logged. */
     transcript: z.string().max(200_000).nullish(),
+    /**
+     * The seller the call was made for (seller isolation, docs/access.md). GraphQL: defaults to
+     * the caller's seller and must be within its scope; webhook: as the voice platform reports it.
+     */
+    seller: z.string().trim().min(1).max(200).nullish(),
   })
   .superRefine((input, ctx) => {
     if (Date.parse(input.occurredAt) > Date.now() + 5 * 60_000) {
@@ -122,6 +127,8 @@ export interface StoredOutcome {
   optOut: boolean;
   channel: 'graphql' | 'webhook';
   acceptedAt: string;
+  /** The seller the call was made for (null or absent: unknown, visible to every seller). */
+  seller?: string | null;
 }
 
 /**
