@@ -6,7 +6,7 @@ import { sellerIsolationAttacks } from './attacks/seller-isolation.js';
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack();
-}, 60_000);
+}, 180_000);
 afterAll(() => stack?.close());
 
 describe('seller isolation [pglite]', () => sellerIsolationAttacks(() => stack));
