@@ -34,11 +34,18 @@ export interface RuntimeOptions {
   maintenanceIntervalSeconds?: number;
   /** Replace the consent client (tests). */
   consent?: ConsentClient;
+  /**
+   * An already-open database to use instead of opening one from config (migrated here, not closed
+   * here): `npm start` gives consent and engagement one embedded PGlite (they use separate schemas)
+   * instead of one each, which halves the embedded stack's memory.
+   */
+  db?: Database;
 }
 
 export async function openEngagementRuntime(config: EngagementConfig, options: RuntimeOptions): Promise<EngagementRuntime> {
   const { log } = options;
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log });
+  const ownsDb = !options.db;
+  const db = options.db ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log }));
   try {
     await migrate(db, MIGRATION_COMPONENT, MIGRATIONS);
     const queue = await startWriteBackQueue(db, {
@@ -65,11 +72,11 @@ export async function openEngagementRuntime(config: EngagementConfig, options: R
       close: () =>
         (closing ??= (async () => {
           await queue.stop().catch((e: unknown) => log.warn({ err: String(e) }, 'queue stop failed'));
-          await db.close();
+          if (ownsDb) await db.close();
         })()),
     };
   } catch (error) {
-    await db.close().catch(() => {});
+    if (ownsDb) await db.close().catch(() => {});
     throw error;
   }
 }

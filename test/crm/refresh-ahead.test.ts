@@ -50,7 +50,7 @@ function harness(options: { refreshAheadMs?: number } = {}) {
   });
   const metrics = createCrmMetrics(createMetrics('refresh-ahead-test'), 'hubspot');
   const service = new ContactService({ connector, store, metrics, log: silentLogger, batchWindowMs: 0, now: clock, ...options });
-  const nameOf = (a: ContactAnswer) => (a.kind === 'found' ? a.contact.name.full : a.kind);
+  const nameOf = (a: ContactAnswer) => (a.kind === 'found' ? a.contact.name?.full : a.kind);
   /** Resolves with the answer, or 'waiting' if it is still waiting on the CRM after the event loop settles. */
   const answerNow = async (p: Promise<ContactAnswer[]>) => {
     const settled = await Promise.race([p.then((a) => a[0]!), new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), 20))]);
