@@ -20,14 +20,15 @@ export interface ResolverDeps {
   readYourWritesGraceMs: number;
 }
 
-/** Per request: the newest outcome of every contact in the query, loaded in one statement. */
+/**
+ * Per request: the newest outcome of every contact in the query, from the overlay cache or, for
+ * the contacts it does not hold, loaded in one statement.
+ */
 export function engagementContext(runtime: EngagementRuntime) {
+  const fetch = (ids: string[]) => runtime.store.latestOutcomes(ids);
   return (base: SubgraphContext): EngagementContext => ({
     ...base,
-    latest: new DataLoader<string, Latest | undefined>(async (ids) => {
-      const found = await runtime.store.latestOutcomes(ids);
-      return ids.map((id) => found.get(id));
-    }),
+    latest: new DataLoader<string, Latest | undefined>((ids) => runtime.overlay.load(ids, fetch)),
   });
 }
 
