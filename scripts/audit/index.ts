@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { crmClientEnv, loadConfig, runtimeEnv } from '../../shared/config.js';
+import { crmClientEnv, loadConfig, runtimeEnv, webhookSecretEnv } from '../../shared/config.js';
 import { CRM_SOURCES } from '../../shared/crm/connector.js';
 import { currentPolicy } from '../../subgraphs/consent/policy/index.js';
 import { openConsentDatabase } from '../../subgraphs/consent/store/open-consent-db.js';
@@ -45,7 +45,7 @@ const Env = z.object({
   DATABASE_URL: runtimeEnv.DATABASE_URL,
   DATA_DIR: runtimeEnv.DATA_DIR,
   ...crmClientEnv,
-
+  HUBSPOT_CLIENT_SECRET: webhookSecretEnv.HUBSPOT_CLIENT_SECRET,
 });
 
 function progressLine(p: AuditProgress): string {

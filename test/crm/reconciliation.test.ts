@@ -124,7 +124,7 @@ describe('incremental reads against the simulators (official clients)', () => {
   };
 
   it('Salesforce: SOQL on SystemModstamp >= t, in stamp order, following nextRecordsUrl', async () => {
-    const connector = createSalesforceConnector({ loginUrl: sf.url, instanceUrl: sf.url, clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret', apiVersion: '62.0' });
+    const connector = createSalesforceConnector({ loginUrl: sf.url, instanceUrl: sf.url, clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret', apiVersion: '62.0', webhookSecret: 'test-webhook-secret' });
     const since = Date.now() - 1;
     const conn = new jsforce.Connection({ oauth2: { loginUrl: sf.url, clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret' }, version: '62.0' });
     await conn.authorize({ grant_type: 'client_credentials' });

@@ -54,7 +54,8 @@ export function createSalesforceAuditSource(options: SalesforceAuditOptions): Au
   const pacer = new CallPacer(options.rate?.limit ?? 25, options.rate?.windowMs ?? 1_000);
   // Full reads scan the org: give them far longer than the hot path's deadline.
   const client = new SalesforceClient({ ...options, timeoutMs: 120_000, instrument: pacer.instrument });
-  const connector = createSalesforceConnector({ ...options, timeoutMs: 30_000, instrument: pacer.instrument });
+  // Only checkMapping is used: the connector never receives change events here.
+  const connector = createSalesforceConnector({ ...options, webhookSecret: 'unused-by-the-audit', timeoutMs: 30_000, instrument: pacer.instrument });
 
   async function* query(soql: string) {
     let page = await client.query(soql);
