@@ -64,20 +64,22 @@ const subgraphs: Part[] = [
   {
     name: 'salesforce',
     module: 'subgraphs/salesforce/server.ts',
-    start: async ({ env, log, bus }) => {
+    start: async ({ env, log, bus, sharedDb }) => {
       const { loadSalesforceSubgraphConfig } = await load('subgraphs/salesforce/config.ts');
       const { startSalesforceSubgraph } = await load('subgraphs/salesforce/server.ts');
-      const running = await startSalesforceSubgraph({ ...loadSalesforceSubgraphConfig(env), log: log.child({ service: 'salesforce' }), bus });
+      // Reconciliation state and jobs in the shared embedded database (not one PGlite per CRM).
+      const running = await startSalesforceSubgraph({ ...loadSalesforceSubgraphConfig(env), log: log.child({ service: 'salesforce' }), bus, reconcileDb: await sharedDb() });
       return { name: 'salesforce', url: running.url, close: () => running.close() };
     },
   },
   {
     name: 'hubspot',
     module: 'subgraphs/hubspot/server.ts',
-    start: async ({ env, log, bus }) => {
+    start: async ({ env, log, bus, sharedDb }) => {
       const { loadHubspotSubgraphConfig } = await load('subgraphs/hubspot/config.ts');
       const { startHubspotSubgraph } = await load('subgraphs/hubspot/server.ts');
-      const running = await startHubspotSubgraph({ ...loadHubspotSubgraphConfig(env), log: log.child({ service: 'hubspot' }), bus });
+      // Reconciliation state and jobs in the shared embedded database (not one PGlite per CRM).
+      const running = await startHubspotSubgraph({ ...loadHubspotSubgraphConfig(env), log: log.child({ service: 'hubspot' }), bus, reconcileDb: await sharedDb() });
       return { name: 'hubspot', url: running.url, close: () => running.close() };
     },
   },
@@ -117,8 +119,9 @@ async function main(): Promise<void> {
   const bus = await createEventBus({ log });
   const started: Running[] = [];
   const skipped: string[] = [];
-  // Embedded mode (no DATABASE_URL): consent and engagement share one PGlite (their tables live in
-  // separate schemas), opened on first use and closed after both; each PGlite costs 400-700 MB RSS.
+  // Embedded mode (no DATABASE_URL): consent, engagement and the CRM subgraphs' reconciliation share
+  // one PGlite (their tables live in separate schemas), opened on first use and closed after all of
+  // them; each PGlite costs 400-700 MB RSS.
   let embeddedDb: Promise<Database> | undefined;
   const sharedDb = async (): Promise<Database | undefined> => {
     if (env.DATABASE_URL) return undefined;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createCache } from '../cache.js';
+import type { Database } from '../db.js';
 import { createEventBus, type EventBus } from '../events.js';
 import { HttpError, readRawBody, sendJson, type Route } from '../http.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -65,6 +66,8 @@ export interface StartCrmSubgraphOptions {
   metrics?: Metrics;
   /** An existing bus to publish on (else one is created from redisUrl and closed with the server). */
   bus?: EventBus;
+  /** An open database for reconciliation (else opened from `config.reconcile` and closed with the server). */
+  reconcileDb?: Database;
 }
 
 /** What every CRM subgraph's `server.ts` takes besides its CRM's connection options. */
@@ -77,6 +80,8 @@ export interface CrmSubgraphOptions {
   logLevel?: string;
   /** Publish change events on an existing bus instead of one built from runtime.redisUrl. */
   bus?: EventBus;
+  /** An open database for reconciliation state and jobs (npm start shares its embedded one). */
+  reconcileDb?: Database;
 }
 
 /** Times and counts each CRM call per endpoint (the connector wraps every client call in it). */
@@ -103,6 +108,7 @@ export async function startInstrumentedCrmSubgraph(
     log,
     metrics,
     bus: options.bus,
+    reconcileDb: options.reconcileDb,
   });
 }
 
@@ -148,6 +154,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
         config: { ...config.reconcile, dataDir: config.reconcile.dataDir ? `${config.reconcile.dataDir}/crm-reconcile-${connector.source}` : undefined },
         metrics,
         log,
+        ...(options.reconcileDb ? { db: options.reconcileDb } : {}),
       })
     : undefined;
 
