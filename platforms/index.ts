@@ -1,12 +1,12 @@
-import { assertProductionSafe, loadConfig } from '../shared/config.js';
+import { loadConfig } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
-import { assertPlatformSecretsSafe, platformsEnv, toPlatformsConfig } from './core/config.js';
+import { assertPlatformsProductionReady, platformsEnv, toPlatformsConfig } from './core/config.js';
 import { startPlatformsService } from './service.js';
 
-// CLI entry: `npm run start:platforms` (the gateway must be reachable at GATEWAY_URL).
+// CLI entry: `npm run start:platforms` (the gateway must be reachable at GATEWAY_URL). loadConfig
+// refuses development secrets in production.
 const env = loadConfig(platformsEnv);
-assertProductionSafe(env);
-assertPlatformSecretsSafe(env);
+assertPlatformsProductionReady(env);
 const log = createLogger('platforms', { level: env.LOG_LEVEL });
 const service = await startPlatformsService(toPlatformsConfig(env), { log });
 log.info({ url: service.url }, 'voice-platforms service started');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, DEFAULT_PORTS, envPort, jwtEnv, runtimeEnv } from '../../shared/config.js';
+import { ConfigError, DEFAULT_PORTS, DEV_SECRETS, envPort, jwtEnv, runtimeEnv, secretEnv } from '../../shared/config.js';
 
 /**
  * The voice-platforms service's configuration: where the gateway is, who the service acts for
@@ -23,21 +23,20 @@ export const CALL_PURPOSES = [
 export type CallPurpose = (typeof CALL_PURPOSES)[number];
 
 /**
- * Development defaults, refused in production. The Telnyx pair is a fixed Ed25519 key whose
- * private half lives in the platform simulator (sim/platforms/keys.ts), so `npm start` demos sign
- * like Telnyx does; production sets the account's public key from Mission Control.
+ * Development defaults of the platform secrets: registered in shared/config.ts DEV_SECRETS, so
+ * `loadConfig` refuses each in production like every other secret. The Telnyx pair is a fixed
+ * Ed25519 key whose private half lives in the platform simulator (sim/platforms/keys.ts).
  */
 export const DEV_PLATFORM_SECRETS = {
-  VAPI_HMAC_SECRET: 'dev-vapi-hmac-secret-change-me',
-  RETELL_API_KEY: 'dev-retell-api-key-change-me',
-  TELNYX_PUBLIC_KEY: 'AHaxuNGuLTnp33no4scczC/ho1x/Qim/35YvLyVbfjU=',
-  TWILIO_AUTH_TOKEN: 'dev-twilio-auth-token-change-me',
-  BLAND_WEBHOOK_SECRET: 'dev-bland-webhook-secret-change-me',
-  BLAND_DYNAMIC_DATA_TOKEN: 'dev-bland-dynamic-data-token-change-me',
-  SYNTHFLOW_WEBHOOK_SECRET: 'dev-synthflow-webhook-secret-change-me',
+  VAPI_HMAC_SECRET: DEV_SECRETS.VAPI_HMAC_SECRET,
+  RETELL_API_KEY: DEV_SECRETS.RETELL_API_KEY,
+  TELNYX_PUBLIC_KEY: DEV_SECRETS.TELNYX_PUBLIC_KEY,
+  TWILIO_AUTH_TOKEN: DEV_SECRETS.TWILIO_AUTH_TOKEN,
+  BLAND_WEBHOOK_SECRET: DEV_SECRETS.BLAND_WEBHOOK_SECRET,
+  BLAND_DYNAMIC_DATA_TOKEN: DEV_SECRETS.BLAND_DYNAMIC_DATA_TOKEN,
+  SYNTHFLOW_WEBHOOK_SECRET: DEV_SECRETS.SYNTHFLOW_WEBHOOK_SECRET,
 } as const;
 
-const secret = (fallback: string) => z.string().min(16).default(fallback);
 
 export const platformsEnv = z.object({
   ...runtimeEnv,
@@ -58,19 +57,19 @@ export const platformsEnv = z.object({
   PLATFORMS_PUBLIC_URL: z.url().optional(),
   /** Where a hand-off transfers to (E.164), answered to the platform's hand-off tool. */
   PLATFORMS_HANDOFF_NUMBER: z.string().min(3).max(40).optional(),
-  VAPI_HMAC_SECRET: secret(DEV_PLATFORM_SECRETS.VAPI_HMAC_SECRET),
+  VAPI_HMAC_SECRET: secretEnv('VAPI_HMAC_SECRET'),
   /** The Vapi assistant an allowed assistant-request is answered with (its prompt reads the variables). */
   VAPI_ASSISTANT_ID: z.string().min(1).max(200).optional(),
-  RETELL_API_KEY: secret(DEV_PLATFORM_SECRETS.RETELL_API_KEY),
+  RETELL_API_KEY: secretEnv('RETELL_API_KEY'),
   /** Base64 Ed25519 public key of the Telnyx account (32 raw bytes). */
   TELNYX_PUBLIC_KEY: z
     .string()
     .default(DEV_PLATFORM_SECRETS.TELNYX_PUBLIC_KEY)
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected a base64 Ed25519 public key (32 bytes)'),
-  TWILIO_AUTH_TOKEN: secret(DEV_PLATFORM_SECRETS.TWILIO_AUTH_TOKEN),
-  BLAND_WEBHOOK_SECRET: secret(DEV_PLATFORM_SECRETS.BLAND_WEBHOOK_SECRET),
-  BLAND_DYNAMIC_DATA_TOKEN: secret(DEV_PLATFORM_SECRETS.BLAND_DYNAMIC_DATA_TOKEN),
-  SYNTHFLOW_WEBHOOK_SECRET: secret(DEV_PLATFORM_SECRETS.SYNTHFLOW_WEBHOOK_SECRET),
+  TWILIO_AUTH_TOKEN: secretEnv('TWILIO_AUTH_TOKEN'),
+  BLAND_WEBHOOK_SECRET: secretEnv('BLAND_WEBHOOK_SECRET'),
+  BLAND_DYNAMIC_DATA_TOKEN: secretEnv('BLAND_DYNAMIC_DATA_TOKEN'),
+  SYNTHFLOW_WEBHOOK_SECRET: secretEnv('SYNTHFLOW_WEBHOOK_SECRET'),
 });
 export type PlatformsEnv = z.infer<typeof platformsEnv>;
 
@@ -101,14 +100,14 @@ export interface PlatformsConfig {
   secrets: PlatformSecrets;
 }
 
-/** Production must not accept platform traffic signed with the development secrets. */
-export function assertPlatformSecretsSafe(env: PlatformsEnv): void {
-  if (env.NODE_ENV !== 'production') return;
-  const bad = (Object.keys(DEV_PLATFORM_SECRETS) as (keyof typeof DEV_PLATFORM_SECRETS)[])
-    .filter((name) => env[name] === DEV_PLATFORM_SECRETS[name])
-    .map((name) => `${name}: development default in production`);
-  if (!env.PLATFORMS_PUBLIC_URL) bad.push('PLATFORMS_PUBLIC_URL: required in production (Twilio signs the URL it calls)');
-  if (bad.length) throw new ConfigError(bad);
+/**
+ * Production needs the public base URL (Twilio signs the full URL it called). Development secrets
+ * are refused by `loadConfig` itself (they are registered in DEV_SECRETS).
+ */
+export function assertPlatformsProductionReady(env: PlatformsEnv): void {
+  if (env.NODE_ENV === 'production' && !env.PLATFORMS_PUBLIC_URL) {
+    throw new ConfigError(['PLATFORMS_PUBLIC_URL: required in production (Twilio signs the URL it calls)']);
+  }
 }
 
 export function toPlatformsConfig(env: PlatformsEnv): PlatformsConfig {

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config.js';
-import { assertPlatformSecretsSafe, DEV_PLATFORM_SECRETS, platformsEnv } from '../../platforms/core/config.js';
+import { assertPlatformsProductionReady, DEV_PLATFORM_SECRETS, platformsEnv } from '../../platforms/core/config.js';
 import type { PlatformRequest } from '../../platforms/core/adapter.js';
 import { signRetell, verifyRetell } from '../../platforms/retell/verify.js';
 import { signTelnyx, telnyxPublicKey, verifyTelnyx } from '../../platforms/telnyx/verify.js';
@@ -66,20 +66,20 @@ describe('platform signature schemes', () => {
 });
 
 describe('platform secrets', () => {
-  it('are refused in production while they are the development defaults, and need a public URL there', () => {
-    const env = loadConfig(platformsEnv, { NODE_ENV: 'production' });
-    expect(() => assertPlatformSecretsSafe(env)).toThrow(/VAPI_HMAC_SECRET.*development default/s);
-    expect(() => assertPlatformSecretsSafe(env)).toThrow(/TELNYX_PUBLIC_KEY/);
-    expect(() => assertPlatformSecretsSafe(env)).toThrow(/PLATFORMS_PUBLIC_URL/);
+  it('are refused in production while they are the development defaults, and a public URL is required there', () => {
+    expect(() => loadConfig(platformsEnv, { NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(40), DIALPLANE_INTERNAL_SECRET: 'i'.repeat(32) })).toThrow(
+      /RETELL_API_KEY.*TELNYX_PUBLIC_KEY.*VAPI_HMAC_SECRET/s,
+    );
     const { publicKey } = generateKeyPairSync('ed25519');
-    const real = loadConfig(platformsEnv, {
+    const secrets = {
       NODE_ENV: 'production',
-      PLATFORMS_PUBLIC_URL: 'https://voice.example.com',
+      JWT_SECRET: 'j'.repeat(40), DIALPLANE_INTERNAL_SECRET: 'i'.repeat(32),
       VAPI_HMAC_SECRET: 'v'.repeat(32), RETELL_API_KEY: 'r'.repeat(32), TWILIO_AUTH_TOKEN: 't'.repeat(32), BLAND_WEBHOOK_SECRET: 'b'.repeat(32),
       BLAND_DYNAMIC_DATA_TOKEN: 'd'.repeat(32), SYNTHFLOW_WEBHOOK_SECRET: 's'.repeat(32),
       TELNYX_PUBLIC_KEY: Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64'),
-    });
-    expect(() => assertPlatformSecretsSafe(real)).not.toThrow();
+    };
+    expect(() => assertPlatformsProductionReady(loadConfig(platformsEnv, secrets))).toThrow(/PLATFORMS_PUBLIC_URL/);
+    expect(() => assertPlatformsProductionReady(loadConfig(platformsEnv, { ...secrets, PLATFORMS_PUBLIC_URL: 'https://voice.example.com' }))).not.toThrow();
     expect(() => loadConfig(platformsEnv, { TELNYX_PUBLIC_KEY: 'c2hvcnQ=' })).toThrow(/TELNYX_PUBLIC_KEY/);
   });
 });
