@@ -20,11 +20,11 @@ import { vapiAdapter } from './vapi/index.js';
  * gateway → engagement → gateway loop, and a subgraph would have to re-implement the fan-out.
  */
 
-export function platformAdapters(config: Pick<PlatformsConfig, 'secrets' | 'vapiAssistantId'>): PlatformAdapter[] {
+export function platformAdapters(config: Pick<PlatformsConfig, 'secrets' | 'vapiAssistantId' | 'retellDeniedAgentId'>): PlatformAdapter[] {
   const s = config.secrets;
   return [
     vapiAdapter({ secret: s.vapiHmacSecret, assistantId: config.vapiAssistantId }),
-    retellAdapter({ apiKey: s.retellApiKey }),
+    retellAdapter({ apiKey: s.retellApiKey, deniedAgentId: config.retellDeniedAgentId }),
     telnyxAdapter({ publicKey: s.telnyxPublicKey }),
     twilioAdapter({ authToken: s.twilioAuthToken }),
     blandAdapter({ webhookSecret: s.blandWebhookSecret, dynamicDataToken: s.blandDynamicDataToken }),

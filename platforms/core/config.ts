@@ -61,6 +61,8 @@ export const platformsEnv = z.object({
   /** The Vapi assistant an allowed assistant-request is answered with (its prompt reads the variables). */
   VAPI_ASSISTANT_ID: z.string().min(1).max(200).optional(),
   RETELL_API_KEY: secretEnv('RETELL_API_KEY'),
+  /** A Retell agent that only explains and ends the call, given to denied inbound calls (optional). */
+  RETELL_DENIED_AGENT_ID: z.string().min(1).max(200).optional(),
   /** Base64 Ed25519 public key of the Telnyx account (32 raw bytes). */
   TELNYX_PUBLIC_KEY: z
     .string()
@@ -97,6 +99,7 @@ export interface PlatformsConfig {
   publicUrl?: string;
   handoffNumber?: string;
   vapiAssistantId?: string;
+  retellDeniedAgentId?: string;
   secrets: PlatformSecrets;
 }
 
@@ -126,6 +129,7 @@ export function toPlatformsConfig(env: PlatformsEnv): PlatformsConfig {
     publicUrl: env.PLATFORMS_PUBLIC_URL,
     handoffNumber: env.PLATFORMS_HANDOFF_NUMBER,
     vapiAssistantId: env.VAPI_ASSISTANT_ID,
+    retellDeniedAgentId: env.RETELL_DENIED_AGENT_ID,
     secrets: {
       vapiHmacSecret: env.VAPI_HMAC_SECRET,
       retellApiKey: env.RETELL_API_KEY,

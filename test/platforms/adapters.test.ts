@@ -75,6 +75,8 @@ const CASES: Case[] = [
         expect(v.dialplane_contact_status).toBe(CONTEXTS[kind].contactStatus);
         expect(v.dialplane_deny_reasons).toBe(CONTEXTS[kind].permission.reasons.join(','));
         expect(Object.values(v).every((x) => typeof x === 'string')).toBe(true);
+        // A denied call goes to the agent that only explains and ends the call (RETELL_DENIED_AGENT_ID).
+        expect(body.call_inbound.override_agent_id).toBe(kind === 'allowed' ? undefined : 'agent-denied');
       },
     },
     end: { hook: 'events', body: (c) => payloads.retell.callEnded(c), okStatus: 204, disposition: 'CONNECTED' },

@@ -92,7 +92,7 @@ export interface AdapterHarness {
 }
 
 export async function startAdapterHarness(): Promise<AdapterHarness> {
-  const config = toPlatformsConfig(loadConfig(platformsEnv, { NODE_ENV: 'test', PLATFORMS_PORT: '0', VAPI_ASSISTANT_ID: 'asst-sim' }));
+  const config = toPlatformsConfig(loadConfig(platformsEnv, { NODE_ENV: 'test', PLATFORMS_PORT: '0', VAPI_ASSISTANT_ID: 'asst-sim', RETELL_DENIED_AGENT_ID: 'agent-denied' }));
   const core = recordingCore();
   const service = await startPlatformsService(config, { core, log: silentLogger });
   return { service, core, config, client: createPlatformClient({ baseUrl: service.url, secrets: config.secrets }) };
