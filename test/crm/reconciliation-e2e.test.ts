@@ -102,6 +102,8 @@ describeWithPostgres('reconciliation when the CRMs lose their change events', ()
       await stack.sims.salesforce.admin.edit({ kind: 'doNotCall', contactId: SF_LEILANI.id, value: true });
       await stack.sims.salesforce.admin.waitForDeliveries();
       expect((await stack.sims.salesforce.admin.stats()).deliveries.delivered).toBe(1);
+      // Every number reached the subscriber; then two more runs each, for anything applied twice to show.
+      await expect.poll(() => stream.results.length, { timeout: 10_000, interval: 25 }).toBeGreaterThanOrEqual(PHONES.length);
       await aFullRunLater('salesforce');
       await aFullRunLater('hubspot');
 
