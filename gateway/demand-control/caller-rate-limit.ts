@@ -1,4 +1,4 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Identity, Role } from '../../shared/identity.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { RedisConnection } from '../../shared/redis.js';
@@ -77,9 +77,11 @@ export function createCallerRateLimiter(options: {
         await limiters.get(role)!.consume(callerKey(identity), 1);
         return { allowed: true };
       } catch (rejection) {
-        if (rejection instanceof RateLimiterRes) {
+        // A refusal is a RateLimiterRes (matched by shape: bundlers may load a second copy of the class).
+        const msBeforeNext = (rejection as { msBeforeNext?: unknown }).msBeforeNext;
+        if (!(rejection instanceof Error) && typeof msBeforeNext === 'number') {
           refused?.inc({ role });
-          return { allowed: false, retryAfterMs: Math.max(1, Math.ceil(rejection.msBeforeNext)) };
+          return { allowed: false, retryAfterMs: Math.max(1, Math.ceil(msBeforeNext)) };
         }
         // Both the store and the insurance failed: do not turn a limiter fault into an outage.
         return { allowed: true };

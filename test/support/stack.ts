@@ -124,6 +124,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           { name: 'hubspot', url: hubspot.url },
         ],
         subgraphUrls: { consent: consent.url, engagement: engagement.url },
+        ...options.gateway,
       },
       { log: silentLogger, collectDefaultMetrics: false },
     );
