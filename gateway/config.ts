@@ -57,8 +57,6 @@ export const gatewayEnv = z.object({
   /** `enforce`: agent/service callers run registered documents only. Default: enforce in production, off elsewhere. */
   GATEWAY_TRUSTED_DOCUMENTS: z.enum(['off', 'enforce']).optional(),
   GATEWAY_TRUSTED_DOCUMENTS_PATH: z.string().default('examples/generated/trusted/persisted-documents.json'),
-  /** Upper bound of one Redis command (rate-limit counters), ms. */
-  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(50),
 });
 
 /** Resolved gateway configuration; tests build it directly, `index.ts` builds it from the env. */

@@ -9,8 +9,13 @@ import type { Logger } from './logger.js';
  */
 export interface RedisConnectionOptions {
   url: string;
-  /** Upper bound of one command, ms. @default 50 */
+  /** Upper bound of one command, ms; 0: none (a pub/sub subscriber). @default 50 */
   commandTimeoutMs?: number;
+  /**
+   * Queue commands while disconnected and send them on connect (a subscriber's SUBSCRIBE);
+   * otherwise they fail at once. @default false
+   */
+  offlineQueue?: boolean;
   /** Upper bound of one connection attempt, ms. @default 1000 */
   connectTimeoutMs?: number;
   log?: Logger;
@@ -34,8 +39,8 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
   const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
   const client = createClient({
     url: options.url,
-    disableOfflineQueue: true,
-    commandOptions: { timeout: commandTimeoutMs },
+    disableOfflineQueue: !options.offlineQueue,
+    ...(commandTimeoutMs > 0 ? { commandOptions: { timeout: commandTimeoutMs } } : {}),
     socket: {
       connectTimeout: options.connectTimeoutMs ?? 1_000,
       // Keep trying forever, at most every 2 s: the service recovers by itself.
@@ -75,8 +80,13 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
       if (closed) return;
       closed = true;
       // Never wait on `connecting`: while Redis is down it retries forever.
-      if (client.isReady) await client.close().catch(() => client.destroy());
-      else if (client.isOpen) client.destroy();
+      // A graceful QUIT, bounded: a partitioned socket never answers it.
+      if (client.isReady) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([client.close().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 200)))]);
+        clearTimeout(timer);
+      }
+      if (client.isOpen) client.destroy();
     },
   };
 }

@@ -10,7 +10,7 @@ beforeAll(async () => {
   stack = await startStack({
     gateway: { admission: { rateLimits: { agent: { points: 20, durationS: 60 } } } },
   });
-}, 60_000);
+}, 180_000);
 afterAll(() => stack?.close());
 
 interface Answer {
