@@ -1,4 +1,4 @@
-import { RateLimiterMemory, RateLimiterRedis, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Identity, Role } from '../../shared/identity.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { RedisConnection } from '../../shared/redis.js';
@@ -6,9 +6,9 @@ import type { RedisConnection } from '../../shared/redis.js';
 /**
  * Per-caller request rate, shared by every gateway replica through Redis (rate-limiter-flexible's
  * atomic counter script), per role: `points` requests per `durationS` seconds per caller (`org`
- * + `sub`). When Redis does not answer within `redisTimeoutMs`, or is not connected, the limiter's
- * insurance (an in-process limiter with the same budget) decides instead, so an outage neither
- * blocks requests nor lifts the limit.
+ * + `sub`). When Redis errs, does not answer within `redisTimeoutMs`, or is not connected, an
+ * in-process limiter with the same budget (rate-limiter-flexible's insurance limiter) decides
+ * instead, so an outage neither blocks requests nor lifts the limit.
  */
 export interface RateLimit {
   points: number;
@@ -40,41 +40,66 @@ export function callerKey(identity: Identity): string {
   return `${identity.org ?? '-'}:${identity.sub}`;
 }
 
+class RedisTimeout extends Error {}
+
 export function createCallerRateLimiter(options: {
   limits?: Partial<Record<Role, RateLimit>>;
   redis?: RedisConnection;
   keyPrefix?: string;
   redisTimeoutMs?: number;
+  /** How long Redis is skipped after a timeout, ms. @default 1000 */
+  breakerOpenMs?: number;
   metrics?: Metrics;
+  now?: () => number;
 }): CallerRateLimiter {
   const limits = { ...DEFAULT_RATE_LIMITS, ...options.limits };
   const keyPrefix = options.keyPrefix ?? 'dialplane:ratelimit:';
-  const limiters = new Map<Role, RateLimiterAbstract | RLWrapperTimeouts>();
+  const timeoutMs = options.redisTimeoutMs ?? 50;
+  const openMs = options.breakerOpenMs ?? 1_000;
+  const now = options.now ?? Date.now;
+  const limiters = new Map<Role, { memory: RateLimiterMemory; shared?: RateLimiterRedis }>();
   for (const [role, limit] of Object.entries(limits) as [Role, RateLimit][]) {
     const memory = new RateLimiterMemory({ points: limit.points, duration: limit.durationS, keyPrefix: `${keyPrefix}${role}` });
-    if (!options.redis) {
-      limiters.set(role, memory);
-      continue;
-    }
-    const shared = new RateLimiterRedis({
-      storeClient: options.redis.client,
-      useRedisPackage: true,
-      // Not connected: decide in-process at once instead of queueing behind a reconnect.
-      rejectIfRedisNotReady: true,
-      points: limit.points,
-      duration: limit.durationS,
-      keyPrefix: `${keyPrefix}${role}`,
-      insuranceLimiter: memory,
-    });
-    limiters.set(role, new RLWrapperTimeouts({ limiter: shared, timeoutMs: options.redisTimeoutMs ?? 20, insuranceLimiter: memory }));
+    const shared = options.redis
+      ? new RateLimiterRedis({
+          storeClient: options.redis.client,
+          useRedisPackage: true,
+          // Not connected: decide in-process at once instead of queueing behind a reconnect.
+          rejectIfRedisNotReady: true,
+          points: limit.points,
+          duration: limit.durationS,
+          keyPrefix: `${keyPrefix}${role}`,
+          insuranceLimiter: memory,
+        })
+      : undefined;
+    limiters.set(role, { memory, ...(shared ? { shared } : {}) });
   }
   const refused = options.metrics?.counter('dialplane_gateway_rate_limited_total', 'Requests refused by the per-caller rate limit, by role', ['role']);
+  // A Redis that stops answering (a partition) is skipped for `openMs` after one timeout, so
+  // only one request per period pays the timeout.
+  let skipRedisUntil = 0;
+
+  const consumeShared = async (shared: RateLimiterRedis, memory: RateLimiterMemory, key: string): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([shared.consume(key, 1), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new RedisTimeout()), timeoutMs)))]);
+    } catch (error) {
+      if (!(error instanceof RedisTimeout)) throw error;
+      skipRedisUntil = now() + openMs;
+      await memory.consume(key, 1);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 
   return {
     async consume(identity) {
       const role = governingRole(identity, limits);
+      const { memory, shared } = limiters.get(role)!;
+      const key = callerKey(identity);
       try {
-        await limiters.get(role)!.consume(callerKey(identity), 1);
+        if (shared && options.redis!.isReady() && now() >= skipRedisUntil) await consumeShared(shared, memory, key);
+        else await memory.consume(key, 1);
         return { allowed: true };
       } catch (rejection) {
         // A refusal is a RateLimiterRes (matched by shape: bundlers may load a second copy of the class).
