@@ -30,10 +30,11 @@ describe('a contactsByPhone flood from one caller', () => {
   });
 
   const ask = async (caller: string, query: string) => {
+    const body = JSON.stringify({ query });
     const res = await fetch(sub.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-dialplane-identity': signIdentity({ sub: caller, roles: ['agent'] }, INTERNAL_SECRET) },
-      body: JSON.stringify({ query }),
+      headers: { 'content-type': 'application/json', 'x-dialplane-identity': signIdentity({ sub: caller, roles: ['agent'] }, INTERNAL_SECRET, { body }) },
+      body,
     });
     return (await res.json()) as { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] };
   };

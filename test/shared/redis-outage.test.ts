@@ -123,10 +123,11 @@ describeWithRedis('HubSpot subgraph with Redis unreachable', () => {
   });
 
   const read = async () => {
+    const body = JSON.stringify({ query: '{ contact(id: "hubspot:101") { id freshness { stale } } }' });
     const res = await fetch(sub.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-dialplane-identity': signIdentity({ sub: 'agent-1', roles: ['agent'] }, INTERNAL_SECRET) },
-      body: JSON.stringify({ query: '{ contact(id: "hubspot:101") { id freshness { stale } } }' }),
+      headers: { 'content-type': 'application/json', 'x-dialplane-identity': signIdentity({ sub: 'agent-1', roles: ['agent'] }, INTERNAL_SECRET, { body }) },
+      body,
     });
     return (await res.json()) as { data?: { contact: { id: string } | null }; errors?: unknown[] };
   };
