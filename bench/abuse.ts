@@ -61,7 +61,11 @@ async function startEmbedded(extraEnv: Record<string, string> = {}): Promise<{ u
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('embedded stack did not start within 180 s')), 180_000);
     proc.once('exit', (code) => reject(new Error(`embedded stack exited with ${code}`)));
+    let notStarted = false;
     lines.on('line', (line) => {
+      if (/^Not started:/.test(line)) notStarted = true;
+      else if (notStarted && line.trim() === '') notStarted = false;
+      if (notStarted) console.log(`[embedded stack] ${line}`);
       const m = /^Gateway:\s+(\S+)/.exec(line);
       if (m) {
         clearTimeout(timer);
