@@ -2,7 +2,8 @@
  * `npm run bench -- abuse` (issue 10): a victim agent runs the call-start query
  * (examples/operations/call-start.graphql: contact + consent decision) at 100 req/s open loop,
  * quiet and then while an abuser sends each attack of the issue as fast as it can (closed loop,
- * 8 in flight), against the embedded stack (`npm start` in a child process, its own ports).
+ * 8 in flight), against the embedded stack (`npm start` in a child process under tsx, its own
+ * free ports).
  * Reported per phase: the victim's p50/p99 and their ratio to the quiet phase, the victim's
  * errors, and what the abuser got (answered vs refused, by code).
  *
@@ -56,7 +57,9 @@ async function startEmbedded(extraEnv: Record<string, string> = {}): Promise<{ u
     LOG_LEVEL: 'error',
     ...extraEnv,
   };
-  const proc = spawn(process.execPath, [path.join(root, 'dist', 'scripts', 'start.js')], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // scripts/start.ts finds its parts by their .ts sources, so the stack runs under tsx (the same
+  // for every phase: ratios compare like with like); the load generator runs compiled.
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'start.ts')], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = readline.createInterface({ input: proc.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('embedded stack did not start within 180 s')), 180_000);
