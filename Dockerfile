@@ -15,5 +15,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The gateway reads the composed supergraph at start (SUPERGRAPH_PATH).
 COPY --from=build /app/schema ./schema
+# The trusted-documents manifest the gateway enforces in production (GATEWAY_TRUSTED_DOCUMENTS_PATH).
+COPY --from=build /app/examples/generated/trusted/persisted-documents.json ./examples/generated/trusted/persisted-documents.json
 USER node
 CMD ["node", "dist/gateway/index.js"]

@@ -5,6 +5,8 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  * `npm run codegen`:
  * - examples/generated/operations.ts: TypedDocumentNodes + result/variable types for the client
  *   operations in examples/operations/, validated against the client API (schema/api.graphql);
+ * - examples/generated/trusted/persisted-documents.json: the trusted-documents manifest (client
+ *   preset, sha256 of each normalized operation), enforced by the gateway in production;
  * - gateway/generated/resolvers-<subgraph>.ts: resolver signatures per subgraph SDL (federation
  *   aware: __resolveReference, @requires fields). Subgraphs import them if they want them.
  * test/codegen.test.ts fails when the committed output is stale.
@@ -25,6 +27,15 @@ const generates: CodegenConfig['generates'] = {
     documents: 'examples/operations/*.graphql',
     plugins: [header, 'typescript-operations', 'typed-document-node'],
     config: { scalars, enumsAsTypes: true, useTypeImports: true, avoidOptionals: { field: true, inputValue: false, object: false } },
+  },
+  // The trusted-documents manifest (persisted-documents.json, `sha256:<hex>` -> document) the
+  // gateway enforces for agent and service callers in production (docs/demand-control.md).
+  'examples/generated/trusted/': {
+    schema: 'schema/api.graphql',
+    documents: 'examples/operations/*.graphql',
+    preset: 'client',
+    presetConfig: { persistedDocuments: { hashAlgorithm: 'sha256' }, fragmentMasking: false },
+    config: { scalars, enumsAsTypes: true, useTypeImports: true, emitLegacyCommonJSImports: false },
   },
 };
 for (const [name, sdl] of Object.entries(subgraphs)) {

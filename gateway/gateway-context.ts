@@ -10,4 +10,6 @@ export interface GatewayContext {
   /** Propagated to subgraphs as `x-request-id`, logged with every line about this request. */
   requestId: string;
   log: Logger;
+  /** Set once the HTTP door (demand-control/admission.ts) admitted the operation, so Apollo does not check it again. */
+  admitted?: boolean;
 }

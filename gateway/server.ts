@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import { AuthenticationError, createAuthenticator } from './authenticator.js';
 import type { GatewayConfig } from './config.js';
 import { crmFastPath } from './crm-fast-path.js';
+import { Admission, toGraphQLError, type OperationBody } from './demand-control/admission.js';
 import { CrmFastLane } from './crm-fast-lane.js';
 import { CrmRoutingDataSource } from './crm-routing/crm-routing-data-source.js';
 import type { GatewayContext } from './gateway-context.js';
@@ -58,6 +59,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     },
   });
 
+  const admission = new Admission(config.admission ?? {}, supergraph.schema, metrics.metrics, log);
   const formatError = (e: GraphQLFormattedError) => formatGatewayError(e, config.development);
   const recorder = operationMetrics(metrics, log);
   const lane = config.crmFastPath === false || !supergraph.schema.getQueryType() ? undefined : new CrmFastLane(crmSource, supergraph.schema, formatError, recorder, metrics);
@@ -69,7 +71,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     includeStacktraceInErrorResponses: config.development,
     stopOnTerminationSignals: false, // index.ts owns signals and shuts down in order
     formatError: (formatted) => formatGatewayError(formatted, config.development),
+    // Trusted documents replace APQ: ids resolve to registered texts at the door (admission.ts),
+    // and nobody registers a new document by sending it.
+    persistedQueries: false,
     plugins: [
+      admission.plugin(),
       ApolloServerPluginInlineTraceDisabled(),
       // No HTTP cache hints from the gateway: answers are per caller (consent) and freshness is explicit.
       ApolloServerPluginCacheControlDisabled(),
@@ -133,21 +139,54 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
               return;
             }
           }
-          if (req.method !== 'POST' || !(req.headers['content-type'] ?? '').includes('json')) {
-            await graphql(req, res, url);
+          const context = identities.get(req);
+          if (!context) {
+            await graphql(req, res, url); // the landing page
             return;
           }
-          const raw = await readGraphqlRawBody(req, res);
-          if (!raw) return;
-          let body: unknown;
+          const entered = await admission.enter(context.identity);
+          if ('status' in entered) {
+            sendRefusal(res, entered);
+            return;
+          }
           try {
-            body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
-          } catch {
-            sendJson(res, 400, { errors: [{ message: 'body is not valid JSON', extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
-            return;
+            if (req.method !== 'POST' || !(req.headers['content-type'] ?? '').includes('json')) {
+              let target = url;
+              if (req.method === 'GET') {
+                const admitted = admission.admitSearch(url, context.identity);
+                if ('status' in admitted) {
+                  sendRefusal(res, admitted);
+                  return;
+                }
+                if (admitted.search !== url.search) target = new URL(`${url.pathname}${admitted.search}`, url);
+                context.admitted = true;
+              }
+              await graphql(req, res, target);
+              return;
+            }
+            const raw = await readGraphqlRawBody(req, res);
+            if (!raw) return;
+            let body: unknown;
+            try {
+              body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
+            } catch {
+              sendJson(res, 400, { errors: [{ message: 'body is not valid JSON', extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
+              return;
+            }
+            if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+              const admitted = admission.admitOperation(body as OperationBody, context.identity);
+              if ('status' in admitted) {
+                sendRefusal(res, admitted);
+                return;
+              }
+              body = admitted.body;
+              context.admitted = true;
+            }
+            if (lane && (await lane.tryServe(body, req, res, context))) return;
+            await apolloWithBody(req, res, url, body);
+          } finally {
+            entered.release();
           }
-          if (lane && (await lane.tryServe(body, req, res, identities.get(req)!))) return;
-          await apolloWithBody(req, res, url, body);
         },
       },
       { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }) },
@@ -166,6 +205,15 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
   const server = http.createServer((req: IncomingMessage, res: ServerResponse) => void router(req, res));
 
   const executeOperation = async (request: OperationRequest, identity: Identity, requestId: string): Promise<FormattedExecutionResult> => {
+    const entered = await admission.enter(identity);
+    if ('status' in entered) return { errors: [entered.error] };
+    try {
+      return await executeAdmitted(request, identity, requestId);
+    } finally {
+      entered.release();
+    }
+  };
+  const executeAdmitted = async (request: OperationRequest, identity: Identity, requestId: string): Promise<FormattedExecutionResult> => {
     const response = await apollo.executeOperation(
       { query: request.query, variables: request.variables ?? undefined, operationName: request.operationName ?? undefined },
       { contextValue: contextFor(identity, requestId) },
@@ -185,6 +233,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     subscriptionOwners: supergraph.subscriptionOwners,
     subgraphUrl,
     executeOperation,
+    admitSubscription: (request, identity) => {
+      const admitted = admission.admitOperation(request, identity);
+      return 'status' in admitted ? toGraphQLError(admitted) : null;
+    },
     metrics,
     log,
     keepAliveMs: config.keepAliveMs,
@@ -206,10 +258,15 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
         await relay.close();
         await running.close();
         await apollo.stop();
+        await admission.close();
         httpClient.close();
         log.info('gateway stopped');
       })()),
   };
+}
+
+function sendRefusal(res: ServerResponse, refusal: { status: number; headers: Record<string, string>; error: GraphQLFormattedError }): void {
+  sendJson(res, refusal.status, { errors: [refusal.error] }, refusal.headers);
 }
 
 /** Every error leaves with a registered code; internals stay out of production answers. */

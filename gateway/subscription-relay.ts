@@ -42,6 +42,8 @@ export interface SubscriptionRelayOptions {
   subgraphUrl: (name: string) => string | undefined;
   /** Runs a query or mutation through the federated pipeline. */
   executeOperation: (request: OperationRequest, identity: Identity, requestId: string) => Promise<FormattedExecutionResult>;
+  /** Demand control and trusted documents for a subscription (queries and mutations get them in executeOperation); an error refuses it. */
+  admitSubscription?: (request: OperationRequest, identity: Identity) => GraphQLError | null;
   metrics: GatewayMetrics;
   log: Logger;
   /** Ping interval for client sockets (ms); a client that misses a pong is dropped. */
@@ -211,6 +213,8 @@ export function attachSubscriptionRelay(options: SubscriptionRelayOptions): Subs
           if (owners.size !== 1) {
             return [relayError('A subscription must select root fields of exactly one subgraph.', ErrorCode.BAD_USER_INPUT)];
           }
+          const refused = options.admitSubscription?.(request, ctx.extra.identity!);
+          if (refused) return [refused];
           context = { kind: 'relay', owner: [...owners][0]!, request, connection: ctx.extra };
         } else {
           context = { kind: 'execute', request, connection: ctx.extra };

@@ -2,35 +2,174 @@ import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import QuickLRU from 'quick-lru';
 import type { Logger } from './logger.js';
+import { createRedisConnection, type RedisConnection } from './redis.js';
 
 /**
  * Keyv in front of the canonical data: in memory by default, Redis when REDIS_URL is set.
- * Failure policy: a cache fails OPEN (a broken Redis becomes a miss and a logged error, never a
- * failed request); the CRM and the circuit breaker behind it decide what the caller sees.
+ * Failure policy: a cache fails OPEN, and fast. With Redis, every write also lands in a bounded
+ * in-process tier; a Redis command that errs or exceeds its timeout (tens of ms) opens a breaker,
+ * and while it is open (or the connection is down) reads and writes use the in-process tier
+ * alone, without touching the network. After `breakerOpenMs` one request probes Redis again.
+ * The CRM and the circuit breaker behind the cache decide what the caller sees.
  */
 export interface CacheOptions {
   /** Key namespace, e.g. `crm:salesforce:m3` (include the mapping version so shapes never mix). */
   namespace: string;
   ttlMs: number;
   redisUrl?: string;
+  /** A shared Redis connection (several caches of one service); else one is opened from redisUrl. */
+  redis?: RedisConnection;
   /**
-   * Memory store only: the most entries kept (least recently used go first). Keyv drops an
-   * expired key only when it is read, so without a bound a long-running process grows forever.
+   * In-process store (or fallback tier) only: the most entries kept (least recently used go
+   * first). Keyv drops an expired key only when it is read, so without a bound a process grows.
    * @default 100_000
    */
   maxEntries?: number;
+  /** Upper bound of one Redis cache operation, ms. @default 50 */
+  redisTimeoutMs?: number;
+  /** How long Redis is skipped after a failure, ms. @default 1000 */
+  breakerOpenMs?: number;
   log?: Logger;
+  now?: () => number;
 }
 
-export type Cache<T> = Keyv<T>;
+/** What callers use of a cache (Keyv's API). */
+export interface Cache<T> {
+  get(key: string): Promise<T | undefined>;
+  getMany(keys: string[]): Promise<(T | undefined)[]>;
+  set(key: string, value: T, ttl?: number): Promise<boolean>;
+  setMany(entries: { key: string; value: T; ttl?: number }[]): Promise<boolean[]>;
+  delete(key: string): Promise<boolean>;
+  clear(): Promise<void>;
+  disconnect(): Promise<void>;
+}
 
 export const DEFAULT_MAX_MEMORY_ENTRIES = 100_000;
 
+function memoryCache<T>(options: CacheOptions): Keyv<T> {
+  const store = new QuickLRU<string, unknown>({ maxSize: options.maxEntries ?? DEFAULT_MAX_MEMORY_ENTRIES });
+  return new Keyv<T>({ store: store as never, namespace: options.namespace, ttl: options.ttlMs, throwOnErrors: false });
+}
+
 export function createCache<T>(options: CacheOptions): Cache<T> {
-  const store = options.redisUrl
-    ? new KeyvRedis(options.redisUrl, { throwOnConnectError: false, throwOnErrors: false, connectionTimeout: 2_000 })
-    : new QuickLRU<string, unknown>({ maxSize: options.maxEntries ?? DEFAULT_MAX_MEMORY_ENTRIES });
-  const cache = new Keyv<T>({ store: store as never, namespace: options.namespace, ttl: options.ttlMs, throwOnErrors: false });
-  cache.on('error', (error: unknown) => options.log?.error({ err: error instanceof Error ? error.message : String(error), namespace: options.namespace }, 'cache error (failing open)'));
-  return cache;
+  if (!options.redisUrl && !options.redis) return memoryCache<T>(options) as unknown as Cache<T>;
+  return new TieredCache<T>(options);
+}
+
+class TimeoutError extends Error {}
+
+/** Redis first while it answers quickly; the in-process tier otherwise (see the module comment). */
+export class TieredCache<T> implements Cache<T> {
+  private readonly local: Keyv<T>;
+  private readonly remote: Keyv<T>;
+  private readonly redis: RedisConnection;
+  private readonly ownsRedis: boolean;
+  private readonly timeoutMs: number;
+  private readonly openMs: number;
+  private readonly now: () => number;
+  /** Epoch ms until which Redis is skipped; 0 = closed. */
+  private openUntil = 0;
+  private probing = false;
+  private lastLogged = 0;
+
+  constructor(private readonly options: CacheOptions) {
+    this.local = memoryCache<T>(options);
+    this.ownsRedis = !options.redis;
+    this.redis = options.redis ?? createRedisConnection({ url: options.redisUrl!, log: options.log, name: 'cache' });
+    const store = new KeyvRedis(this.redis.client as never, { throwOnConnectError: false, throwOnErrors: true });
+    this.remote = new Keyv<T>({ store: store as never, namespace: options.namespace, ttl: options.ttlMs, throwOnErrors: true });
+    this.remote.on('error', () => undefined); // failures are handled (and logged) below
+    this.timeoutMs = options.redisTimeoutMs ?? 50;
+    this.openMs = options.breakerOpenMs ?? 1_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** True while the Redis connection is up (the breaker may still skip it). */
+  get connected(): boolean {
+    return this.redis.isReady();
+  }
+
+  /** closed: use Redis; open: skip it; one probe is let through once the open period ends. */
+  get breakerState(): 'closed' | 'open' {
+    return this.openUntil === 0 ? 'closed' : 'open';
+  }
+
+  private useRemote(): boolean {
+    if (!this.redis.isReady()) return false;
+    if (this.openUntil === 0) return true;
+    if (this.now() < this.openUntil || this.probing) return false;
+    this.probing = true; // half-open: this call probes
+    return true;
+  }
+
+  private async remoteCall<R>(op: () => Promise<R>): Promise<R> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const result = await Promise.race([
+        op(),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new TimeoutError(`redis cache timeout after ${this.timeoutMs} ms`)), this.timeoutMs))),
+      ]);
+      this.openUntil = 0;
+      return result;
+    } catch (error) {
+      this.openUntil = this.now() + this.openMs;
+      if (this.now() - this.lastLogged > 10_000) {
+        this.lastLogged = this.now();
+        this.options.log?.error({ err: error instanceof Error ? error.message : String(error), namespace: this.options.namespace }, 'cache error (Redis skipped; in-process tier serves)');
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      this.probing = false;
+    }
+  }
+
+  async get(key: string): Promise<T | undefined> {
+    if (this.useRemote()) {
+      try {
+        return (await this.remoteCall(() => this.remote.get(key))) as T | undefined;
+      } catch {
+        /* fall through */
+      }
+    }
+    return (await this.local.get(key)) as T | undefined;
+  }
+
+  async getMany(keys: string[]): Promise<(T | undefined)[]> {
+    if (this.useRemote()) {
+      try {
+        return (await this.remoteCall(() => this.remote.getMany(keys))) as (T | undefined)[];
+      } catch {
+        /* fall through */
+      }
+    }
+    return (await this.local.getMany(keys)) as (T | undefined)[];
+  }
+
+  async set(key: string, value: T, ttl?: number): Promise<boolean> {
+    await this.local.set(key, value, ttl);
+    if (this.useRemote()) await this.remoteCall(() => this.remote.set(key, value, ttl)).catch(() => undefined);
+    return true;
+  }
+
+  async setMany(entries: { key: string; value: T; ttl?: number }[]): Promise<boolean[]> {
+    await this.local.setMany(entries);
+    if (this.useRemote()) await this.remoteCall(() => this.remote.setMany(entries)).catch(() => undefined);
+    return entries.map(() => true);
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const deleted = await this.local.delete(key);
+    if (this.useRemote()) return this.remoteCall(() => this.remote.delete(key)).catch(() => deleted);
+    return deleted;
+  }
+
+  async clear(): Promise<void> {
+    await this.local.clear();
+    if (this.useRemote()) await this.remoteCall(() => this.remote.clear()).catch(() => undefined);
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.ownsRedis) await this.redis.close();
+  }
 }

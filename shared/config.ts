@@ -85,6 +85,8 @@ export const runtimeEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Redis for cache and event bus; unset = in-process. */
   REDIS_URL: optionalUrl,
+  /** Upper bound of one Redis command, ms: past it the in-process fallback answers (docs/demand-control.md). */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(50),
   /** PostgreSQL system of record; unset = embedded PGlite. */
   DATABASE_URL: optionalUrl,
   /** PGlite data directory; unset = in-memory (lost on exit, fine for `npm start` demos). */

@@ -21,6 +21,10 @@ export const ErrorCode = {
   WEBHOOK_SIGNATURE_INVALID: 'WEBHOOK_SIGNATURE_INVALID',
   CONFIG_INVALID: 'CONFIG_INVALID',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  RATE_LIMITED: 'RATE_LIMITED',
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  DOCUMENT_NOT_REGISTERED: 'DOCUMENT_NOT_REGISTERED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -42,6 +46,13 @@ export const ERROR_CODES: Record<ErrorCode, { description: string; httpStatus: n
   WEBHOOK_SIGNATURE_INVALID: { description: 'A webhook signature or timestamp did not verify.', httpStatus: 401 },
   CONFIG_INVALID: { description: 'Configuration failed validation at start-up.', httpStatus: 500 },
   PAYLOAD_TOO_LARGE: { description: 'The request body is larger than the endpoint accepts (1 MB unless documented otherwise).', httpStatus: 413 },
+  QUERY_TOO_COMPLEX: {
+    description: 'The operation exceeds a demand-control limit (tokens, depth, aliases, directives, list length) or the caller\'s cost budget; `extensions.limit` names it, `measured`/`max` (and `cost`/`budget`) give the figures.',
+    httpStatus: 400,
+  },
+  RATE_LIMITED: { description: 'The caller sent more requests than its rate or concurrency allows; `extensions.retryAfterMs` (and the Retry-After header) say when to retry.', httpStatus: 429 },
+  PERSISTED_QUERY_NOT_FOUND: { description: 'The document id / sha256 hash names no registered document.', httpStatus: 400 },
+  DOCUMENT_NOT_REGISTERED: { description: 'In production this role may run registered (trusted) documents only.', httpStatus: 403 },
   INTERNAL_SERVER_ERROR: { description: 'An unexpected failure; details are in the logs under the request id.', httpStatus: 500 },
 };
 

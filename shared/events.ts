@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { createClient } from 'redis';
 import { z } from 'zod';
 import type { Logger } from './logger.js';
+import { createRedisConnection } from './redis.js';
 
 /**
  * The event bus between subgraphs: in-process by default, Redis pub/sub when REDIS_URL is set (so
@@ -55,6 +55,10 @@ export interface EventBusOptions {
   /** Channel prefix; tests use a unique one so parallel runs never hear each other. */
   prefix?: string;
   log?: Logger;
+  /** Upper bound of one publish, ms. @default 50 */
+  commandTimeoutMs?: number;
+  /** How long start-up waits for Redis before going on degraded, ms. @default 500 */
+  connectWaitMs?: number;
 }
 
 export async function createEventBus(options: EventBusOptions = {}): Promise<EventBus> {
@@ -95,12 +99,15 @@ function createMemoryBus(options: EventBusOptions): EventBus {
 
 async function createRedisBus(url: string, options: EventBusOptions): Promise<EventBus> {
   const prefix = options.prefix ?? 'dialplane:events:';
-  const publisher = createClient({ url });
-  const subscriber = publisher.duplicate();
-  for (const c of [publisher, subscriber]) {
-    c.on('error', (error: unknown) => options.log?.error({ err: error instanceof Error ? error.message : String(error) }, 'event bus redis error'));
-  }
-  await Promise.all([publisher.connect(), subscriber.connect()]);
+  // Publishing fails within the command timeout when Redis is down (callers degrade: consent
+  // replicas poll the ledger; CRM webhook deliveries are retried by the sender). The subscriber
+  // queues its SUBSCRIBEs until connected and is resubscribed by the client after a reconnect, so
+  // the bus starts, and recovers, without Redis.
+  const publisherConnection = createRedisConnection({ url, log: options.log, name: 'event-bus-publisher', commandTimeoutMs: options.commandTimeoutMs });
+  const subscriberConnection = createRedisConnection({ url, log: options.log, name: 'event-bus-subscriber', commandTimeoutMs: 0, offlineQueue: true });
+  const publisher = publisherConnection.client;
+  const subscriber = subscriberConnection.client;
+  await Promise.all([publisherConnection.waitUntilReady(options.connectWaitMs ?? 500), subscriberConnection.waitUntilReady(options.connectWaitMs ?? 500)]);
   const handlers = new Map<string, Set<(raw: unknown) => void>>();
   return {
     kind: 'redis',
@@ -116,7 +123,7 @@ async function createRedisBus(url: string, options: EventBusOptions): Promise<Ev
         set = new Set();
         handlers.set(channel, set);
         const listeners = set;
-        await subscriber.subscribe(channel, (message: string) => {
+        const subscribed = subscriber.subscribe(channel, (message: string) => {
           let raw: unknown;
           try {
             raw = JSON.parse(message);
@@ -126,6 +133,10 @@ async function createRedisBus(url: string, options: EventBusOptions): Promise<Ev
           }
           for (const l of listeners) l(raw);
         });
+        // Connected: wait for the SUBSCRIBE (callers rely on hearing events published next).
+        // Disconnected: it stays queued and is sent on connect; do not hold start-up on it.
+        if (subscriberConnection.isReady()) await subscribed;
+        else subscribed.catch(() => undefined);
       }
       set.add(listener);
       return async () => {
@@ -138,7 +149,7 @@ async function createRedisBus(url: string, options: EventBusOptions): Promise<Ev
     },
     async close() {
       handlers.clear();
-      await Promise.allSettled([subscriber.quit(), publisher.quit()]);
+      await Promise.allSettled([subscriberConnection.close(), publisherConnection.close()]);
     },
   };
 }

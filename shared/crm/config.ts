@@ -11,6 +11,7 @@ export const crmSubgraphRuntimeEnv = {
   NODE_ENV: runtimeEnv.NODE_ENV,
   LOG_LEVEL: runtimeEnv.LOG_LEVEL,
   REDIS_URL: runtimeEnv.REDIS_URL,
+  REDIS_COMMAND_TIMEOUT_MS: runtimeEnv.REDIS_COMMAND_TIMEOUT_MS,
   DIALPLANE_INTERNAL_SECRET: runtimeEnv.DIALPLANE_INTERNAL_SECRET,
   CACHE_TTL_MS: cacheEnv.CACHE_TTL_MS,
   BATCH_WINDOW_MS: cacheEnv.BATCH_WINDOW_MS,
@@ -38,6 +39,7 @@ export function toCrmSubgraphRuntime(env: z.output<typeof runtimeObject>) {
     batchWindowMs: env.BATCH_WINDOW_MS,
     refreshAheadMs: env.CACHE_REFRESH_AHEAD_MS,
     redisUrl: env.REDIS_URL,
+    redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     internalSecret: env.DIALPLANE_INTERNAL_SECRET,
     development,
     ...(env.RECONCILE_INTERVAL_MS > 0

@@ -120,7 +120,10 @@ export class CrmCallError extends Error {
   /** Whether the failure means the CRM is unusable right now (opens the circuit breaker). */
   get isOutage(): boolean {
     // Rejected credentials make every call fail the same way: stop hammering the token endpoint.
-    return this.retryable || this.kind === 'auth';
+    // A rate limit (429) is the CRM answering, healthy, that we ask too much: it refuses the
+    // calls over the limit, never opens the breaker (one client's volume must not cut every
+    // caller off; issue 10).
+    return this.kind === 'timeout' || this.kind === 'network' || this.kind === 'unavailable' || this.kind === 'auth';
   }
 }
 

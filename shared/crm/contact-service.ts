@@ -3,7 +3,10 @@ import { BreakerOpenError, CircuitBreaker } from './circuit-breaker.js';
 import { CrmCallError, type CanonicalContact, type ContactLoadResult, type CrmConnector, type FieldDrift } from './connector.js';
 import type { CrmMetrics } from './crm-metrics.js';
 import type { ContactStore, CachedContactEntry } from './contact-store.js';
-import { WindowBatcher } from './window-batcher.js';
+import { CallerOverloadedError, WindowBatcher } from './window-batcher.js';
+
+/** Contact loads one caller may have waiting for the CRM at once (fair sharing; beyond: RATE_LIMITED). */
+export const DEFAULT_MAX_WAITING_PER_CALLER = 500;
 
 /**
  * The read path of a CRM subgraph: cache → short-window cross-request batcher → circuit breaker →
@@ -14,7 +17,9 @@ import { WindowBatcher } from './window-batcher.js';
 export type ContactAnswer =
   | { kind: 'found'; contact: CanonicalContact; drift: FieldDrift[]; fetchedAt: number; stale: boolean }
   | { kind: 'notFound' }
-  | { kind: 'unavailable'; reason: string };
+  | { kind: 'unavailable'; reason: string }
+  /** This caller already has its share of loads waiting for the CRM (fair sharing): retry later. */
+  | { kind: 'overloaded' };
 
 export interface ContactServiceOptions {
   connector: CrmConnector;
@@ -25,6 +30,8 @@ export interface ContactServiceOptions {
   /** Overrides connector.limits.maxConcurrentBatches. */
   maxConcurrentBatches?: number;
   breaker?: { failureThreshold?: number; openMs?: number };
+  /** Loads one caller may have waiting in the batcher. @default DEFAULT_MAX_WAITING_PER_CALLER */
+  maxWaitingPerCaller?: number;
   /**
    * Refresh ahead of expiry: a fresh entry read within this many ms of the end of its freshness is
    * re-read from the CRM in the background while callers keep getting the (still fresh) copy, so a
@@ -64,6 +71,7 @@ export class ContactService {
       windowMs: options.batchWindowMs,
       maxBatchSize: connector.limits.maxBatchSize,
       maxConcurrent: options.maxConcurrentBatches ?? connector.limits.maxConcurrentBatches,
+      maxWaitingPerCaller: options.maxWaitingPerCaller ?? DEFAULT_MAX_WAITING_PER_CALLER,
       dispatch: (ids) => this.fetch(ids),
     });
   }
@@ -73,7 +81,7 @@ export class ContactService {
   }
 
   /** One answer per id, in order. Never throws. */
-  async getMany(sourceIds: readonly string[]): Promise<ContactAnswer[]> {
+  async getMany(sourceIds: readonly string[], caller = ''): Promise<ContactAnswer[]> {
     const { store, metrics } = this.options;
     const now = this.now();
     const entries = await store.getMany(sourceIds);
@@ -88,13 +96,14 @@ export class ContactService {
         }
         metrics.cache('miss');
         try {
-          const result = await this.batcher.load(id);
+          const result = await this.batcher.load(id, caller);
           return result.kind === 'found' ? { ...result, fetchedAt: this.now(), stale: false } : result;
         } catch (error) {
           if (entry) {
             metrics.cache('stale');
             return fromEntry(entry, true);
           }
+          if (error instanceof CallerOverloadedError) return { kind: 'overloaded' };
           metrics.cache('unavailable');
           return { kind: 'unavailable', reason: describeFailure(error) };
         }

@@ -4,7 +4,7 @@ import { GraphQLError } from 'graphql';
 import { badUserInput, dialplaneError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { normalizePhone } from '../phone.js';
-import { parseGlobalId, type CanonicalContact, type CrmConnector, type FieldDrift } from './connector.js';
+import { CrmCallError, parseGlobalId, type CanonicalContact, type CrmConnector, type FieldDrift } from './connector.js';
 import type { ContactAnswer, ContactService } from './contact-service.js';
 import type { CrmMetrics } from './crm-metrics.js';
 import type { PhoneIndex } from './phone-index.js';
@@ -55,7 +55,10 @@ export function createContractResolvers(options: ContractResolverOptions) {
     let loader = loaders.get(context);
     if (!loader) {
       // cache: false would refetch within a request; the per-request cache is what we want here.
-      loader = new DataLoader<string, ContactAnswer>((ids) => service.getMany(ids), { maxBatchSize: 2_000 });
+      // The caller's queue in the batcher (fair sharing across callers): the verified identity.
+      const caller = (context as { identity?: { sub?: string; org?: string } }).identity;
+      const callerKey = caller?.sub ? `${caller.org ?? '-'}:${caller.sub}` : '';
+      loader = new DataLoader<string, ContactAnswer>((ids) => service.getMany(ids, callerKey), { maxBatchSize: 2_000 });
       loaders.set(context, loader);
     }
     return loader;
@@ -77,6 +80,9 @@ export function createContractResolvers(options: ContractResolverOptions) {
 
   const toParent = (answer: ContactAnswer): ContactParent | null | GraphQLError => {
     if (answer.kind === 'notFound') return null;
+    if (answer.kind === 'overloaded') {
+      return dialplaneError(ErrorCode.RATE_LIMITED, `too many ${source} contact loads are waiting for this caller; retry shortly`, { crm: source, limit: 'crm-queue' });
+    }
     if (answer.kind === 'unavailable') {
       return dialplaneError(ErrorCode.CRM_UNAVAILABLE, `${source} is unavailable and the contact is not cached (${answer.reason})`, { crm: source });
     }
@@ -165,7 +171,10 @@ export function createContractResolvers(options: ContractResolverOptions) {
         if (ids === undefined) {
           try {
             ids = await searchPhone(e164);
-          } catch {
+          } catch (error) {
+            if (error instanceof CrmCallError && error.kind === 'rate_limited') {
+              throw dialplaneError(ErrorCode.CRM_RATE_LIMITED, `${source} refused the phone search for its rate limit; retry shortly`, { crm: source });
+            }
             throw dialplaneError(ErrorCode.CRM_UNAVAILABLE, `${source} is unavailable: phone search failed`, { crm: source });
           }
           await phoneIndex.set(e164, ids);

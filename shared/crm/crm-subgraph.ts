@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createCache } from '../cache.js';
 import type { Database } from '../db.js';
+import { createRedisConnection } from '../redis.js';
 import { createEventBus, type EventBus } from '../events.js';
 import { HttpError, readRawBody, sendJson, type Route } from '../http.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -30,6 +31,8 @@ export interface CrmRuntimeConfig {
   batchWindowMs: number;
   /** Redis for cache, markers and event bus; unset = in-process. */
   redisUrl?: string;
+  /** Upper bound of one Redis command, ms. @default 50 */
+  redisCommandTimeoutMs?: number;
   internalSecret: string;
   /** How long cached contacts stay available as stale fallback during an outage. @default 3600000 */
   staleRetainMs?: number;
@@ -127,11 +130,15 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
   const crmMetrics = createCrmMetrics(metrics, connector.source);
   const prefix = `${config.keyPrefix ?? 'dialplane:'}crm:${connector.source}`;
   const staleRetainMs = config.staleRetainMs ?? 3_600_000;
-  const contactCache = createCache<CachedContactEntry>({ namespace: `${prefix}:contact:${connector.mappingVersion}`, ttlMs: staleRetainMs, redisUrl: config.redisUrl, log });
-  const phoneCache = createCache<PhoneIndexEntry>({ namespace: `${prefix}:phone`, ttlMs: config.phoneIndexTtlMs ?? 900_000, redisUrl: config.redisUrl, log });
-  const markerCache = createCache<{ order: number }>({ namespace: `${prefix}:events`, ttlMs: 24 * 3_600_000, redisUrl: config.redisUrl, log });
+  // One Redis connection for the three caches; it connects in the background, so the subgraph
+  // starts (degraded, in-process tier) when Redis is unreachable and recovers when it returns.
+  const redis = config.redisUrl ? createRedisConnection({ url: config.redisUrl, log, name: `${connector.source}-cache`, commandTimeoutMs: config.redisCommandTimeoutMs }) : undefined;
+  const cacheRedis = redis ? { redis, redisTimeoutMs: config.redisCommandTimeoutMs } : {};
+  const contactCache = createCache<CachedContactEntry>({ namespace: `${prefix}:contact:${connector.mappingVersion}`, ttlMs: staleRetainMs, ...cacheRedis, log });
+  const phoneCache = createCache<PhoneIndexEntry>({ namespace: `${prefix}:phone`, ttlMs: config.phoneIndexTtlMs ?? 900_000, ...cacheRedis, log });
+  const markerCache = createCache<{ order: number }>({ namespace: `${prefix}:events`, ttlMs: 24 * 3_600_000, ...cacheRedis, log });
   const ownsBus = !options.bus;
-  const bus = options.bus ?? (await createEventBus({ redisUrl: config.redisUrl, prefix: `${config.keyPrefix ?? 'dialplane:'}events:`, log }));
+  const bus = options.bus ?? (await createEventBus({ redisUrl: config.redisUrl, prefix: `${config.keyPrefix ?? 'dialplane:'}events:`, log, commandTimeoutMs: config.redisCommandTimeoutMs }));
 
   const store = new ContactStore({ cache: contactCache, ttlMs: config.cacheTtlMs, retainMs: staleRetainMs });
   const phoneIndex = new PhoneIndex({ cache: phoneCache, ttlMs: config.phoneIndexTtlMs ?? 900_000, negativeTtlMs: config.cacheTtlMs });
@@ -200,13 +207,18 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     metrics,
     routes: [webhookRoute],
     development: config.development,
+    // Redis down is degraded, not unready: the in-process tier serves, so replicas stay in rotation.
+    // A CRM that has not reconciled within its bound is unready (docs/reconciliation.md).
     readiness: async () => {
       const reconciled = reconciliation ? await reconciliation.health() : null;
+      const redisDown = redis !== undefined && !redis.isReady();
       return {
         ok: service.breaker.state !== 'open' && (reconciled?.ok ?? true),
         details: {
           crm: connector.source,
           breaker: service.breaker.state,
+          ...(redis ? { redis: redisDown ? 'down' : 'up' } : {}),
+          ...(redisDown && service.breaker.state !== 'open' ? { status: 'degraded' } : {}),
           ...(reconciled ? { reconciliation: reconciled.ok ? 'ok' : reconciled.reason, lastReconciledAt: reconciled.lastSuccessAt?.toISOString() ?? null } : {}),
         },
       };
@@ -216,6 +228,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
       await connector.close();
       if (ownsBus) await bus.close();
       await Promise.allSettled([contactCache.disconnect(), phoneCache.disconnect(), markerCache.disconnect()]);
+      await redis?.close();
     },
   });
   return { ...running, service, bus, webhookUrl: `${running.baseUrl}${webhookPath}`, ...(reconciliation ? { reconciliation } : {}) };

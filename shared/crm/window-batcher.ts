@@ -2,7 +2,12 @@
  * The short-window cross-request batcher. Loads asked for within `windowMs` of each other, from
  * any request, are coalesced into one dispatch (split at `maxBatchSize`, the CRM's batch limit);
  * a key already pending or in flight joins that load instead of causing another. At most
- * `maxConcurrent` dispatches run at once; further batches wait their turn (and keep growing).
+ * `maxConcurrent` dispatches run at once; further keys wait their turn (and batches grow).
+ *
+ * Fair sharing: waiting keys are queued per caller and each dispatch takes them round-robin
+ * across callers, so one caller's burst cannot push another caller's key behind it; a caller
+ * with `maxWaitingPerCaller` keys already waiting is refused at once (CallerOverloadedError):
+ * its burst sheds its own requests first.
  */
 
 export interface WindowBatcherOptions<K, V> {
@@ -10,10 +15,19 @@ export interface WindowBatcherOptions<K, V> {
   windowMs: number;
   maxBatchSize: number;
   maxConcurrent: number;
+  /** Keys one caller may have waiting (window or slot); beyond it its loads fail at once. @default Infinity */
+  maxWaitingPerCaller?: number;
   /** Resolves one result per key, in order; a rejection fails every key of the batch. */
   dispatch: (keys: K[]) => Promise<V[]>;
 }
 
+/** A caller already has its share of keys waiting for the CRM. */
+export class CallerOverloadedError extends Error {
+  constructor(readonly caller: string) {
+    super('too many loads waiting for this caller');
+    this.name = 'CallerOverloadedError';
+  }
+}
 interface Deferred<V> {
   promise: Promise<V>;
   resolve: (v: V) => void;
@@ -30,20 +44,29 @@ function deferred<V>(): Deferred<V> {
   return { promise, resolve, reject };
 }
 
+type Waiting<K, V> = [K, Deferred<V>];
+
 export class WindowBatcher<K, V> {
-  private pending = new Map<K, Deferred<V>>();
+  private pending = new Map<K, { d: Deferred<V>; caller: string }>();
   private inFlight = new Map<K, Promise<V>>();
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private running = 0;
-  private queue: Map<K, Deferred<V>>[] = [];
+  /** Keys flushed from a window and waiting for a dispatch slot, FIFO per caller. */
+  private waitingByCaller = new Map<string, Waiting<K, V>[]>();
+  private waitingCount = 0;
+  /** Keys per caller not yet dispatched (pending or waiting): the per-caller cap counts these. */
+  private undispatched = new Map<string, number>();
 
   constructor(private readonly options: WindowBatcherOptions<K, V>) {}
 
-  load(key: K): Promise<V> {
-    const existing = this.pending.get(key)?.promise ?? this.inFlight.get(key);
+  load(key: K, caller = ''): Promise<V> {
+    const existing = this.pending.get(key)?.d.promise ?? this.inFlight.get(key);
     if (existing) return existing;
+    const mine = this.undispatched.get(caller) ?? 0;
+    if (mine >= (this.options.maxWaitingPerCaller ?? Infinity)) return Promise.reject(new CallerOverloadedError(caller));
+    this.undispatched.set(caller, mine + 1);
     const d = deferred<V>();
-    this.pending.set(key, d);
+    this.pending.set(key, { d, caller });
     if (this.pending.size >= this.options.maxBatchSize) this.flush();
     else this.schedule();
     return d.promise;
@@ -51,7 +74,7 @@ export class WindowBatcher<K, V> {
 
   /** Keys waiting for the window or a dispatch slot (for tests and metrics). */
   get waiting(): number {
-    return this.pending.size + this.queue.reduce((n, b) => n + b.size, 0);
+    return this.pending.size + this.waitingCount;
   }
 
   private schedule(): void {
@@ -72,24 +95,40 @@ export class WindowBatcher<K, V> {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    for (const [key, d] of batch) this.inFlight.set(key, d.promise);
-    this.queue.push(batch);
+    for (const [key, { d, caller }] of batch) {
+      this.inFlight.set(key, d.promise);
+      let queue = this.waitingByCaller.get(caller);
+      if (!queue) this.waitingByCaller.set(caller, (queue = []));
+      queue.push([key, d]);
+      this.waitingCount += 1;
+    }
     this.drain();
   }
 
-  private drain(): void {
-    while (this.running < this.options.maxConcurrent && this.queue.length > 0) {
-      // Batches that waited for a slot are merged up to the batch limit: fewer, fuller CRM calls.
-      let batch = this.queue.shift()!;
-      while (this.queue.length > 0 && batch.size + this.queue[0]!.size <= this.options.maxBatchSize) {
-        batch = new Map([...batch, ...this.queue.shift()!]);
+  /** Up to maxBatchSize waiting keys, one per caller per round (Map order rotates: served callers go last). */
+  private takeFairBatch(): Waiting<K, V>[] {
+    const batch: Waiting<K, V>[] = [];
+    while (batch.length < this.options.maxBatchSize && this.waitingCount > 0) {
+      for (const [caller, queue] of [...this.waitingByCaller]) {
+        if (batch.length >= this.options.maxBatchSize) break;
+        batch.push(queue.shift()!);
+        this.waitingCount -= 1;
+        const left = (this.undispatched.get(caller) ?? 1) - 1;
+        if (left <= 0) this.undispatched.delete(caller);
+        else this.undispatched.set(caller, left);
+        this.waitingByCaller.delete(caller);
+        if (queue.length > 0) this.waitingByCaller.set(caller, queue); // to the back of the rotation
       }
-      // A batch never exceeds the limit: load() flushes as soon as pending reaches it.
-      this.run([...batch]);
     }
+    return batch;
   }
 
-  private run(chunk: [K, Deferred<V>][]): void {
+  private drain(): void {
+    // Keys that waited for a slot are merged up to the batch limit: fewer, fuller CRM calls.
+    while (this.running < this.options.maxConcurrent && this.waitingCount > 0) this.run(this.takeFairBatch());
+  }
+
+  private run(chunk: Waiting<K, V>[]): void {
     this.running += 1;
     const keys = chunk.map(([k]) => k);
     Promise.resolve()

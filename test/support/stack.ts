@@ -14,6 +14,7 @@ import { silentLogger } from '../../shared/logger.js';
 import { loadConfig } from '../../shared/config.js';
 import type { Identity } from '../../shared/identity.js';
 import { startGateway, type RunningGateway } from '../../gateway/server.js';
+import type { GatewayConfig } from '../../gateway/config.js';
 import { mintDevTokens, signToken, type CallerRole } from '../../gateway/dev-tokens.js';
 import { startSalesforceSim, type SalesforceSim } from '../../sim/salesforce/server.js';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
@@ -42,6 +43,8 @@ export interface StackOptions {
   engagementWorker?: boolean;
   /** Gateway in development mode (introspection for everyone, suggestions); default false. */
   development?: boolean;
+  /** Gateway configuration overrides (e.g. `admission`: limits, rate limits, trusted documents). */
+  gateway?: Partial<GatewayConfig>;
 }
 
 export interface Stack {
@@ -129,6 +132,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           { name: 'hubspot', url: hubspot.url },
         ],
         subgraphUrls: { consent: consent.url, engagement: engagement.url },
+        ...options.gateway,
       },
       { log: silentLogger, collectDefaultMetrics: false },
     );

@@ -1,0 +1,138 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type ActivityType =
+  | 'CALL'
+  | 'EMAIL'
+  | 'MEETING'
+  | 'OTHER'
+  | 'TASK';
+
+/** Why the call is made; the rules that apply depend on it. */
+export type CallPurpose =
+  /** Emergency purposes: no consent, no calling-hours rule. */
+  | 'EMERGENCY'
+  /** Healthcare calls (G1 exemption candidates when from a HIPAA covered entity to a patient-provided number). */
+  | 'HEALTHCARE_APPOINTMENT'
+  /** Billing is never exempt (needs consent like an informational call). */
+  | 'HEALTHCARE_BILLING'
+  | 'HEALTHCARE_DISCHARGE'
+  | 'HEALTHCARE_LAB_RESULTS'
+  | 'HEALTHCARE_PRESCRIPTION'
+  | 'HEALTHCARE_WELLNESS'
+  /** Informational (account, service, delivery): prior express consent, may be oral. */
+  | 'INFORMATIONAL'
+  /** Telemarketing / solicitation: needs prior express written consent; DNC lists apply. */
+  | 'MARKETING';
+
+/** The CRMs dialplane reads. */
+export type CrmSource =
+  | 'HUBSPOT'
+  | 'SALESFORCE';
+
+/** The canonical stage of a deal, mapped from the CRM's pipeline stage. */
+export type DealStage =
+  | 'CLOSED_LOST'
+  | 'CLOSED_WON'
+  | 'DISCOVERY'
+  | 'NEGOTIATION'
+  /** A stage the mapping does not know; crmStage holds the CRM's value. */
+  | 'OTHER'
+  | 'PROPOSAL'
+  | 'QUALIFICATION';
+
+/** Every code that denies a call (compliance-rules.md); `reasons` lists all that apply. */
+export type DenyReason =
+  | 'COMM_PREF_RESTRICTED'
+  | 'COMPLIANCE_DATA_UNAVAILABLE'
+  | 'CONSENT_EVIDENCE_INCOMPLETE'
+  | 'CONSENT_INSUFFICIENT'
+  | 'CONSENT_NUMBER_MISMATCH'
+  | 'CONSENT_REVOKED'
+  | 'CONSENT_SELLER_MISMATCH'
+  /** The CRM record carries its own do-not-call flag (Contact.callPermission only). */
+  | 'CRM_DO_NOT_CALL'
+  | 'DEAL_CLOSED'
+  | 'DNC_DATA_STALE'
+  | 'FREQUENCY_CAP_EXCEEDED'
+  | 'HC_EXEMPTION_INELIGIBLE'
+  | 'INTERNAL_DNC'
+  | 'INVALID_NUMBER'
+  | 'JURISDICTION_UNSUPPORTED'
+  | 'NATIONAL_DNC'
+  | 'NO_CONSENT'
+  | 'NUMBER_REASSIGNED'
+  | 'OUTSIDE_CALLING_HOURS'
+  | 'OUTSIDE_STATE_HOURS'
+  | 'PHI_EXCESS'
+  | 'RND_NO_DATA'
+  | 'STATE_DAY_RESTRICTED'
+  | 'STATE_DNC'
+  | 'TIMEZONE_UNRESOLVED';
+
+/**
+ * Where a contact stands in the buying journey, one scale for every CRM. Mapping tables per CRM are in
+ * docs/mapping-salesforce.md and docs/mapping-hubspot.md.
+ */
+export type IntentStage =
+  /** Being worked, not reached yet (attempted to contact, open). */
+  | 'ATTEMPTING'
+  /** Bought (closed won deal, customer lifecycle stage). */
+  | 'CUSTOMER'
+  /** Reached, conversation ongoing (connected, in progress). */
+  | 'ENGAGED'
+  /** Lost (every deal closed lost). */
+  | 'LOST'
+  /** An open deal in negotiation or contract. */
+  | 'NEGOTIATION'
+  /** Known, never worked (no lead status, subscriber). */
+  | 'NEW'
+  /** An open deal past qualification (discovery, proposal). */
+  | 'OPPORTUNITY'
+  /** Qualified interest (MQL/SQL, opportunity in qualification). */
+  | 'QUALIFIED'
+  /** The CRM value could not be placed on the scale. */
+  | 'UNKNOWN'
+  /** Not a fit or bad timing (unqualified). */
+  | 'UNQUALIFIED';
+
+export type RevocationChannel =
+  | 'CRM_FLAG'
+  | 'DNC_REQUEST'
+  | 'EMAIL'
+  | 'KEYPRESS'
+  | 'SMS_KEYWORD'
+  | 'TRANSCRIPT'
+  | 'VOICE'
+  | 'WEB';
+
+export type CallStartQueryVariables = Exact<{
+  id: string | number;
+  purpose: CallPurpose;
+}>;
+
+
+export type CallStartQuery = { contact: { id: string, source: CrmSource, primaryPhone: string | null, timeZone: string | null, intentStage: IntentStage | null, name: { first: string | null, full: string | null } | null, lastInteraction: { at: string | null, disposition: string | null, type: ActivityType | null } | null, openDeal: { name: string | null, stage: DealStage | null, amount: number | null } | null, suppression: { doNotCall: boolean | null } | null, freshness: { ageMs: number, stale: boolean }, callPermission: { allowed: boolean, reasons: Array<DenyReason>, nextAllowedAt: string | null, decisionId: string } | null } | null };
+
+export type ContactsByPhoneQueryVariables = Exact<{
+  phone: string;
+}>;
+
+
+export type ContactsByPhoneQuery = { contactsByPhone: Array<{ id: string, source: CrmSource, primaryPhone: string | null, name: { full: string | null } | null }> };
+
+export type ConsentRevocationsSubscriptionVariables = Exact<{
+  phones?: Array<string> | string | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ConsentRevocationsSubscription = { consentRevoked: { eventId: string, phone: string, revokedAt: string, channel: RevocationChannel, cursor: string } };
+
+
+export const CallStartDocument = {"__meta__":{"hash":"sha256:e7fae4ba393fea56acbab5b4d7fd4fa991b68adc8dff84196a8969f8d772b30b"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"CallStart"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"purpose"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CallPurpose"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"contact"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"source"}},{"kind":"Field","name":{"kind":"Name","value":"name"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"first"}},{"kind":"Field","name":{"kind":"Name","value":"full"}}]}},{"kind":"Field","name":{"kind":"Name","value":"primaryPhone"}},{"kind":"Field","name":{"kind":"Name","value":"timeZone"}},{"kind":"Field","name":{"kind":"Name","value":"intentStage"}},{"kind":"Field","name":{"kind":"Name","value":"lastInteraction"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"disposition"}},{"kind":"Field","name":{"kind":"Name","value":"type"}}]}},{"kind":"Field","name":{"kind":"Name","value":"openDeal"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"stage"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"suppression"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"doNotCall"}}]}},{"kind":"Field","name":{"kind":"Name","value":"freshness"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"ageMs"}},{"kind":"Field","name":{"kind":"Name","value":"stale"}}]}},{"kind":"Field","name":{"kind":"Name","value":"callPermission"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"purpose"},"value":{"kind":"Variable","name":{"kind":"Name","value":"purpose"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"allowed"}},{"kind":"Field","name":{"kind":"Name","value":"reasons"}},{"kind":"Field","name":{"kind":"Name","value":"nextAllowedAt"}},{"kind":"Field","name":{"kind":"Name","value":"decisionId"}}]}}]}}]}}]} as unknown as DocumentNode<CallStartQuery, CallStartQueryVariables>;
+export const ContactsByPhoneDocument = {"__meta__":{"hash":"sha256:149414e03a49364c4a11a1d2af6c341bb820dc670629200d456ac5fc8e9d79da"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ContactsByPhone"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"phone"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"contactsByPhone"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"phone"},"value":{"kind":"Variable","name":{"kind":"Name","value":"phone"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"source"}},{"kind":"Field","name":{"kind":"Name","value":"name"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"full"}}]}},{"kind":"Field","name":{"kind":"Name","value":"primaryPhone"}}]}}]}}]} as unknown as DocumentNode<ContactsByPhoneQuery, ContactsByPhoneQueryVariables>;
+export const ConsentRevocationsDocument = {"__meta__":{"hash":"sha256:eacc91f64dd4509f4ca9d3908c0071070c3c3e474ebe49742712d1acc35c4c12"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"ConsentRevocations"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"phones"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"consentRevoked"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"phones"},"value":{"kind":"Variable","name":{"kind":"Name","value":"phones"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"eventId"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"revokedAt"}},{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"cursor"}}]}}]}}]} as unknown as DocumentNode<ConsentRevocationsSubscription, ConsentRevocationsSubscriptionVariables>;
