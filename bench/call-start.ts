@@ -17,7 +17,7 @@
  * `BENCH_CPU_PROF=<dir>` starts every child with `--cpu-prof --cpu-prof-dir=<dir>` and prints the
  * top self-time entries of each process's profile at the end (`bench/profile-summary.ts`).
  *
- *   node dist/bench/call-start.js [--quick]      // alone
+ *   node dist/bench/call-start.js [--quick] [--closed-only] [--duration=<ms>] [--ttl=<ms>]   // alone
  *   npm run bench -- call-start                  // from bench/index.ts
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -59,6 +59,8 @@ export interface CallStartBenchOptions {
   cacheTtlMs?: number;
   /** Simulator latency median (ms); unset = the simulator's default. */
   simLatencyMs?: number;
+  /** Skip the open-loop phases (rate and steady-rate search): CPU and profile runs on a busy machine. */
+  closedOnly?: boolean;
   outDir?: string;
   log?: (line: string) => void;
 }
@@ -162,9 +164,11 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
       const warm = await closedLoop(spec(body), 10, options.warmupMs, ok);
       if (warm.errors > 0) throw new Error(`warm-up saw ${warm.errors} failed requests`);
     }
-    const open = await withCpu(pids, () => openLoop(spec(callStartBody), options.rate, options.durationMs, ok));
-    log(statLine(`call-start: open loop ${options.rate} req/s`, open.stats));
-    log(cpuLine(`call-start: open loop ${options.rate} req/s`, open.cpuMsPerRequest));
+    const open = input.closedOnly ? null : await withCpu(pids, () => openLoop(spec(callStartBody), options.rate, options.durationMs, ok));
+    if (open) {
+      log(statLine(`call-start: open loop ${options.rate} req/s`, open.stats));
+      log(cpuLine(`call-start: open loop ${options.rate} req/s`, open.cpuMsPerRequest));
+    }
     const closed: Record<string, { stats: LatencyStats; cpuMsPerRequest: PhaseCpu }> = {};
     for (const c of options.concurrency) {
       closed[c] = await withCpu(pids, () => closedLoop(spec(callStartBody), c, options.durationMs, ok));
@@ -176,7 +180,7 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
     log(cpuLine('CRM-only query', crmOnly.cpuMsPerRequest));
 
     let best: { rate: number; stats: LatencyStats } | null = null;
-    for (const rate of options.maxRateSteps) {
+    for (const rate of input.closedOnly ? [] : options.maxRateSteps) {
       let stats = await openLoop(spec(callStartBody), rate, options.maxRatePhaseMs, ok);
       log(statLine(`call-start: steady rate ${rate} req/s`, stats));
       if (stats.p99 > options.p99LimitMs || stats.errors > 0) {
@@ -203,7 +207,7 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
       maxSteadyRate: best ? { rate: best.rate, p50: best.stats.p50, p99: best.stats.p99 } : null,
       rssMb,
       goals: {
-        p99AtRate: { target: `<= 10 ms at ${options.rate} req/s`, measured: open.stats.p99, met: open.stats.p99 <= 10 },
+        p99AtRate: { target: `<= 10 ms at ${options.rate} req/s`, measured: open?.stats.p99 ?? NaN, met: (open?.stats.p99 ?? Infinity) <= 10 },
         steadyRate: { target: '>= 1000 req/s with p99 < 50 ms', measured: best?.rate ?? 0, met: (best?.rate ?? 0) >= 1000 },
         cpuPerRequest: { target: '<= 1.2 ms (all services)', measured: c0.cpuMsPerRequest.servicesTotal, met: (c0.cpuMsPerRequest.servicesTotal ?? 99) <= 1.2 },
       },
@@ -279,8 +283,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   if (!serveIfChild(serve)) {
     const quick = process.argv.includes('--quick');
     const ttl = process.argv.find((a) => a.startsWith('--ttl='));
+    const duration = process.argv.find((a) => a.startsWith('--duration='));
     runCallStartBench({
       ...(quick ? { durationMs: 4_000, maxRatePhaseMs: 3_000, warmupMs: 3_000 } : {}),
+      ...(duration ? { durationMs: Number(duration.slice(11)) } : {}),
+      ...(process.argv.includes('--closed-only') ? { closedOnly: true } : {}),
       ...(ttl ? { cacheTtlMs: Number(ttl.slice(6)) } : {}),
     }).then(
       () => process.exit(0),

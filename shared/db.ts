@@ -90,8 +90,14 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   };
 }
 
+/** shared_buffers of the embedded PGlite. */
+export const EMBEDDED_SHARED_BUFFERS = '16MB';
+
 async function openPglite(options: DatabaseOptions): Promise<Database> {
-  const db = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+  // PostgreSQL's default shared_buffers (128 MB) is sized for a server, not an embedded store of a
+  // few tables: 16 MB measured ~150 MB less RSS per PGlite with the same data (issue 17).
+  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`];
+  const db = options.dataDir ? new PGlite(options.dataDir, { startParams }) : new PGlite({ startParams });
   await db.waitReady;
   const wrap = (q: { query: PGlite['query'] }): Queryable => ({
     async query<R>(sql: string, params?: unknown[]) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, openDatabase, splitStatements, type Database } from '../../shared/db.js';
+import { EMBEDDED_SHARED_BUFFERS, migrate, openDatabase, splitStatements, type Database } from '../../shared/db.js';
 import { createTestDatabase, describeWithPostgres } from '../support/services.js';
 
 const MIGRATIONS = [
@@ -10,11 +10,12 @@ const MIGRATIONS = [
   { id: '002_more', sql: `ALTER TABLE things ADD COLUMN n numeric NOT NULL DEFAULT 1.5` },
 ];
 
-function suite(open: () => Promise<{ db: Database; done: () => Promise<void> }>) {
+function suite(open: () => Promise<{ db: Database; done: () => Promise<void> }>, extra?: (db: () => Database) => void) {
   let db: Database;
   let done: () => Promise<void>;
   beforeAll(async () => ({ db, done } = await open()));
   afterAll(async () => done());
+  extra?.(() => db);
 
   it('applies migrations once, in order', async () => {
     expect(await migrate(db, 'test', MIGRATIONS)).toEqual(['001_things', '002_more']);
@@ -39,10 +40,20 @@ function suite(open: () => Promise<{ db: Database; done: () => Promise<void> }>)
 }
 
 describe('database on embedded PGlite', () => {
-  suite(async () => {
-    const db = await openDatabase();
-    return { db, done: () => db.close() };
-  });
+  suite(
+    async () => {
+      const db = await openDatabase();
+      return { db, done: () => db.close() };
+    },
+    (db) => {
+      // Issue 17 (embedded footprint): PostgreSQL's server-sized 128 MB default cost ~150 MB RSS per PGlite.
+      it('runs with small shared buffers', async () => {
+        const { rows } = await db().query<{ shared_buffers: string }>('SHOW shared_buffers');
+        expect(rows[0]!.shared_buffers).toBe(EMBEDDED_SHARED_BUFFERS);
+        expect(EMBEDDED_SHARED_BUFFERS).toBe('16MB');
+      });
+    },
+  );
 });
 
 describeWithPostgres('database on PostgreSQL', () => {
