@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { loadConfig, runtimeEnv } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
 import { importDncFile, type DncImportProgress } from '../subgraphs/consent/dnc-file-import.js';
-import { listName } from '../subgraphs/consent/store/dnc-registry.js';
+import { registryListName as listName } from '../subgraphs/consent/store/dnc-registry.js';
 import { openConsentDatabase } from '../subgraphs/consent/store/open-consent-db.js';
 
 const USAGE = 'usage: npm run dnc:import <file> [--list national|state:XX] [--mode full|add|delete] [--downloaded-at ISO] [--area-codes 212,305]';

@@ -266,7 +266,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
       evaluatedAt,
       policyVersion: policy.version,
       consent: null,
-      evidence: { zones: [], states: [], grantSeq: null, revocationSeq: null, nationalDncSyncedAt: null, reassigned: null, attemptsCounted: 0, exemption: null },
+      evidence: { zones: [], states: [], zoneData: null, grantSeq: null, revocationSeq: null, nationalDncSyncedAt: null, reassigned: null, attemptsCounted: 0, exemption: null },
     };
   }
 

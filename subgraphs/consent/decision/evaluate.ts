@@ -73,6 +73,7 @@ export function evaluate(facts: DecisionFacts, policy: CompliancePolicy): Decisi
   const evidence: Decision['evidence'] = {
     zones: [],
     states: [],
+    zoneData: null,
     grantSeq: null,
     revocationSeq: null,
     nationalDncSyncedAt: null,
@@ -158,10 +159,13 @@ export function evaluate(facts: DecisionFacts, policy: CompliancePolicy): Decisi
     reasons.add('COMPLIANCE_DATA_UNAVAILABLE');
   } else {
     const stated = facts.geo.statedZone && isValidZone(facts.geo.statedZone) ? facts.geo.statedZone : null;
-    zones = union(facts.geo.numberZones, facts.geo.addressZones, [stated]).filter(isValidZone);
+    // C3: every candidate zone counts (the windows intersect): exchange data, the area code's zones
+    // when it spans several, the address's and the stated zone.
+    zones = union(facts.geo.numberZones, facts.geo.areaCodeZones, facts.geo.addressZones, [stated]).filter(isValidZone);
     states = union(facts.geo.numberStates, [facts.geo.addressState]);
     evidence.zones = zones;
     evidence.states = states;
+    evidence.zoneData = facts.geo.zoneData;
   }
 
   // --- suppression (D1-D4) ---
