@@ -9,6 +9,7 @@ import { apolloHandler, createRouter, executeApolloRequest, listen, readRawBody,
 import { signIdentity, type Identity } from '../shared/identity.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { AuthenticationError, createAuthenticator } from './authenticator.js';
+import { adminImportProxy } from './admin-import-proxy.js';
 import type { GatewayConfig } from './config.js';
 import { crmFastPath } from './crm-fast-path.js';
 import { CrmFastLane } from './crm-fast-lane.js';
@@ -156,6 +157,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
           await apolloWithBody(req, res, url, body);
         },
       },
+      adminImportProxy({ authenticator, consentUrl: () => subgraphUrl('consent'), identityHeaderFor, log }),
       { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }) },
       {
         method: 'GET',

@@ -63,6 +63,8 @@ export type DenyReason =
   | 'INTERNAL_DNC'
   | 'INVALID_NUMBER'
   | 'JURISDICTION_UNSUPPORTED'
+  /** The number is on the imported known-litigator list (internal suppression). */
+  | 'KNOWN_LITIGATOR'
   | 'NATIONAL_DNC'
   | 'NO_CONSENT'
   | 'NUMBER_REASSIGNED'

@@ -191,6 +191,13 @@ const rows: Row[] = [
   { name: 'D4 internal DNC of another seller does not apply', input: { suppression: { ...cleanSuppression(), internalDnc: [{ addedAt: new Date('2026-05-01'), scope: 'SELLER', seller: 'globex' }] } }, reasons: [] },
   { name: 'D4 internal DNC also stops informational calls', input: { purpose: 'INFORMATIONAL', suppression: { ...cleanSuppression(), internalDnc: [{ addedAt: new Date('2026-05-01'), scope: 'SELLER', seller: SELLER }] } }, reasons: ['INTERNAL_DNC'] },
 
+  // --- internal suppression: the known-litigator list ---
+  { name: 'litigator list hit denies a consented marketing call', input: { suppression: { ...cleanSuppression(), litigator: { listed: true, syncedAt: new Date('2026-05-01') } } }, reasons: ['KNOWN_LITIGATOR'] },
+  { name: 'litigator list hit denies an informational call', input: { purpose: 'INFORMATIONAL', suppression: { ...cleanSuppression(), litigator: { listed: true, syncedAt: new Date('2026-05-01') } } }, reasons: ['KNOWN_LITIGATOR'] },
+  { name: 'litigator list hit is listed with the other reasons', input: { ledger: [], suppression: { ...listed(), litigator: { listed: true, syncedAt: null } } }, reasons: ['NO_CONSENT', 'NATIONAL_DNC', 'KNOWN_LITIGATOR'] },
+  { name: 'litigator list does not stop an emergency call', input: { purpose: 'EMERGENCY', ledger: [], suppression: { ...cleanSuppression(), litigator: { listed: true, syncedAt: null } } }, reasons: [] },
+  { name: 'an old litigator list is never "stale" (internal list)', input: { suppression: { ...cleanSuppression(), litigator: { listed: false, syncedAt: new Date('2020-01-01') } } }, reasons: [] },
+
   // --- E1 reassigned numbers ---
   { name: 'E1 number reassigned since consent', input: { reassigned: { result: 'YES', consentDate: new Date('2026-01-10T15:00:00Z'), checkedAt: new Date('2026-06-09'), version: 'v' } }, reasons: ['NUMBER_REASSIGNED'] },
   { name: 'E1 database has no data', input: { reassigned: { result: 'NO_DATA', consentDate: new Date('2026-01-10T15:00:00Z'), checkedAt: new Date('2026-06-09'), version: 'v' } }, reasons: ['RND_NO_DATA'] },
@@ -302,6 +309,22 @@ describe('C3 split-zone area codes: the decision reports the zones it applied', 
     expect(decision.evidence.zones).toEqual(expect.arrayContaining(zones));
     expect(decision.evidence.states).toContain(state);
     expect(decision.evidence.zoneData).toMatch(/^nanp-split-zones-/);
+  });
+});
+
+describe('every decision that uses registry data shows its date', () => {
+  it('lists national, each applicable state list and the litigator list with their dates', () => {
+    const decision = evaluate(facts({ phone: MIAMI, suppression: { ...cleanSuppression('2026-06-01T00:00:00Z'), national: { listed: false, syncedAt: new Date('2026-05-20T00:00:00Z') } } }), policy);
+    expect(decision.evidence.suppressionLists).toEqual([
+      { list: 'litigator', downloadedAt: '2026-06-01T00:00:00.000Z' },
+      { list: 'national', downloadedAt: '2026-05-20T00:00:00.000Z' },
+      { list: 'state:FL', downloadedAt: '2026-06-01T00:00:00.000Z' },
+    ]);
+  });
+  it('a list never loaded shows a null date (and denies as stale)', () => {
+    const decision = evaluate(facts({ suppression: { ...cleanSuppression(), national: { listed: false, syncedAt: null } } }), policy);
+    expect(decision.evidence.suppressionLists).toContainEqual({ list: 'national', downloadedAt: null });
+    expect(decision.reasons).toContain('DNC_DATA_STALE');
   });
 });
 

@@ -17,6 +17,7 @@ export const DENY_CODES = [
   'INTERNAL_DNC',
   'NATIONAL_DNC',
   'STATE_DNC',
+  'KNOWN_LITIGATOR',
   'DNC_DATA_STALE',
   'NUMBER_REASSIGNED',
   'RND_NO_DATA',
@@ -91,6 +92,8 @@ export interface SuppressionFacts {
   national: { listed: boolean; syncedAt: Date | null };
   /** One entry per state list that applies to the callee's states. */
   state: { state: string; listed: boolean; syncedAt: Date | null }[];
+  /** The imported known-litigator list (internal suppression): hit, and the list's date. */
+  litigator: { listed: boolean; syncedAt: Date | null };
   relationships: Relationship[];
 }
 
@@ -179,7 +182,9 @@ export interface Decision {
     grantSeq: number | null;
     revocationSeq: number | null;
     nationalDncSyncedAt: string | null;
-    reassigned: { result: string; version: string; checkedAt: string } | null;
+    /** Every registry / suppression list the decision consulted, with the date of its data (null: never loaded). */
+    suppressionLists: { list: string; downloadedAt: string | null }[];
+    reassigned: { result: string; version: string; checkedAt: string; consentDate: string } | null;
     attemptsCounted: number;
     exemption: 'HEALTHCARE' | 'EMERGENCY' | null;
   };
