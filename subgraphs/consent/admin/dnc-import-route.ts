@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform } from 'node:stream';
 import { z } from 'zod';
 import type { Database } from '../../../shared/db.js';
 import { ERROR_CODES, ErrorCode, isDialplaneError } from '../../../shared/errors.js';
@@ -78,8 +79,16 @@ export function dncImportRoute(deps: DncImportRouteDeps): Route {
       const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
       if (encoding !== 'identity' && encoding !== 'gzip') return fail(res, ErrorCode.BAD_USER_INPUT, `Content-Encoding ${encoding} is not supported (gzip or none)`);
 
+      // Bytes counted as they pass (a 'data' listener on req would start flowing mode and lose data).
       let bytes = 0;
-      req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          bytes += chunk.length;
+          done(null, chunk);
+        },
+      });
+      req.on('error', (error) => counted.destroy(error));
+      req.pipe(counted);
       let streaming = false;
       const line = (value: unknown) => res.write(`${JSON.stringify(value)}\n`);
       const onProgress = (progress: DncImportProgress) => {
@@ -92,7 +101,7 @@ export function dncImportRoute(deps: DncImportRouteDeps): Route {
       try {
         const result = await importDncStream(
           deps.db,
-          { raw: req, gzip: encoding === 'gzip', totalBytes: Number(req.headers['content-length'] ?? 0) || 0, bytesRead: () => bytes },
+          { raw: counted, gzip: encoding === 'gzip', totalBytes: Number(req.headers['content-length'] ?? 0) || 0, bytesRead: () => bytes },
           { list: p.list, mode: p.mode, downloadedAt: p.downloadedAt, areaCodes: p.areaCodes, force: p.force, onProgress },
         );
         const summary = { list: p.list, mode: p.mode, downloadedAt: p.downloadedAt.toISOString(), force: p.force, ...result, areaCodes: result.areaCodes.length };
