@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { ERROR_CODES, ErrorCode } from '../shared/errors.js';
 import { sendJson, type Route } from '../shared/http.js';
-import { hasRole, IDENTITY_HEADER, type Identity } from '../shared/identity.js';
+import { hasRole, IDENTITY_HEADER, streamBinding, type Identity, type IdentityBinding } from '../shared/identity.js';
 import type { Logger } from '../shared/logger.js';
 import { AuthenticationError, type Authenticator } from './authenticator.js';
 
@@ -9,7 +9,8 @@ import { AuthenticationError, type Authenticator } from './authenticator.js';
  * `POST /admin/dnc-import`: the one public door to the consent subgraph's registry import. The
  * caller's JWT is verified and its role checked (admin or compliance) BEFORE any byte of the body
  * is read; the body (the file) is then piped, unparsed and unbuffered, to the consent subgraph with
- * the signed identity, and its NDJSON progress is piped back.
+ * the signed identity (bound to the method, path and query: see streamBinding), and its NDJSON
+ * progress is piped back.
  */
 export const ADMIN_IMPORT_PATH = '/admin/dnc-import';
 const ROLES = ['admin', 'compliance'] as const;
@@ -18,7 +19,7 @@ export interface AdminImportProxyDeps {
   authenticator: Authenticator;
   /** The consent subgraph's GraphQL URL (its base is used); undefined when not configured. */
   consentUrl: () => string | undefined;
-  identityHeaderFor: (identity: Identity) => string;
+  signIdentity: (identity: Identity, binding: IdentityBinding) => string;
   log: Logger;
 }
 
@@ -43,7 +44,7 @@ export function adminImportProxy(deps: AdminImportProxyDeps): Route {
       const consent = deps.consentUrl();
       if (!consent) return refuse(res, ErrorCode.SUBGRAPH_UNAVAILABLE, 'the consent subgraph is not configured');
       const target = new URL(ADMIN_IMPORT_PATH + url.search, consent);
-      const headers: http.OutgoingHttpHeaders = { [IDENTITY_HEADER]: deps.identityHeaderFor(identity) };
+      const headers: http.OutgoingHttpHeaders = { [IDENTITY_HEADER]: deps.signIdentity(identity, streamBinding('POST', target.pathname + target.search)) };
       for (const h of ['content-type', 'content-encoding', 'content-length', 'transfer-encoding', 'x-request-id']) {
         if (req.headers[h] !== undefined) headers[h] = req.headers[h];
       }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IDENTITY_HEADER, signIdentity } from '../../shared/identity.js';
+import { IDENTITY_HEADER, signIdentity, streamBinding } from '../../shared/identity.js';
 import { startRndSim, type RndSim } from '../../sim/rnd/server.js';
 import { uploadDncFile, type UploadOptions } from '../../subgraphs/consent/admin/dnc-import-client.js';
 import { startStack, STACK_INTERNAL_SECRET, type Stack } from '../support/stack.js';
@@ -135,10 +135,13 @@ describe('the import door (attack tests over real HTTP)', () => {
     expect(await agent.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
     const direct = new URL('/admin/dnc-import' + url().search, stack.urls.consent);
     expect((await post(direct, {})).status).toBe(401);
-    const forgedAgent = await post(direct, { [IDENTITY_HEADER]: signIdentity({ sub: 'x', roles: ['agent'] }, STACK_INTERNAL_SECRET) });
+    const forgedAgent = await post(direct, { [IDENTITY_HEADER]: signIdentity({ sub: 'x', roles: ['agent'] }, STACK_INTERNAL_SECRET, { body: streamBinding('POST', direct.pathname + direct.search) }) });
     expect(forgedAgent.status).toBe(403);
-    const wrongSecret = await post(direct, { [IDENTITY_HEADER]: signIdentity({ sub: 'x', roles: ['admin'] }, 'another-secret-0123456789abcdef0123') });
+    const wrongSecret = await post(direct, { [IDENTITY_HEADER]: signIdentity({ sub: 'x', roles: ['admin'] }, 'another-secret-0123456789abcdef0123', { body: streamBinding('POST', direct.pathname + direct.search) }) });
     expect(wrongSecret.status).toBe(401);
+    // An admin header signed for other import parameters does not open this import.
+    const moved = await post(direct, { [IDENTITY_HEADER]: signIdentity({ sub: 'x', roles: ['admin'] }, STACK_INTERNAL_SECRET, { body: streamBinding('POST', '/admin/dnc-import?list=litigator&mode=add&downloadedAt=2026-01-01T00:00:00Z') }) });
+    expect(moved.status).toBe(401);
     // None of them loaded anything: the number is still not listed (the forced older file is the data).
     expect((await permission('+12125550201')).reasons).not.toContain('NATIONAL_DNC');
   });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Database } from '../../../shared/db.js';
 import { ERROR_CODES, ErrorCode, isDialplaneError } from '../../../shared/errors.js';
 import { sendJson, type Route } from '../../../shared/http.js';
-import { hasRole, IDENTITY_HEADER, type Identity } from '../../../shared/identity.js';
+import { hasRole, IDENTITY_HEADER, streamBinding, type Identity, type IdentityBinding } from '../../../shared/identity.js';
 import type { Logger } from '../../../shared/logger.js';
 import { importDncStream, type DncImportProgress } from '../dnc-file-import.js';
 import type { AuditWriter } from '../store/audit.js';
@@ -47,7 +47,7 @@ const Params = z.object({
 
 export interface DncImportRouteDeps {
   db: Database;
-  verifyIdentity: (header: string | undefined | null) => Identity | null;
+  verifyIdentity: (header: string | undefined | null, binding: IdentityBinding) => Identity | null;
   audit: AuditWriter;
   log: Logger;
   now: () => Date;
@@ -64,7 +64,7 @@ export function dncImportRoute(deps: DncImportRouteDeps): Route {
     method: 'POST',
     path: DNC_IMPORT_PATH,
     handler: async (req: IncomingMessage, res: ServerResponse, url: URL) => {
-      const identity = deps.verifyIdentity(req.headers[IDENTITY_HEADER] as string | undefined);
+      const identity = deps.verifyIdentity(req.headers[IDENTITY_HEADER] as string | undefined, streamBinding('POST', url.pathname + url.search));
       if (!identity) return fail(res, ErrorCode.UNAUTHENTICATED, 'missing or invalid gateway identity');
       if (!hasRole(identity, ...DNC_IMPORT_ROLES)) return fail(res, ErrorCode.FORBIDDEN, `registry import needs role ${DNC_IMPORT_ROLES.join(' or ')}`);
       const parsed = Params.safeParse(Object.fromEntries(url.searchParams));
