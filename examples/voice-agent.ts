@@ -60,11 +60,11 @@ export async function runVoiceAgent(options: { url: string; token: string; phone
     if (contact) {
       log(`contact ${contact.id} (${contact.source}) stage=${contact.intentStage ?? '?'} zone=${contact.timeZone ?? '?'} age=${contact.freshness.ageMs}ms`);
       // Null means no decision could be made (the error says why): do not call.
-      const permission = contact.callPermission;
+      const primary = contact.callPermission;
       log(
-        permission === null
-          ? 'call permission: NO DECISION (do not call)'
-          : `call permission: ${permission.allowed ? 'ALLOWED' : `DENIED (${permission.reasons.join(', ')})`}`,
+        primary === null
+          ? `contact's primary phone ${contact.primaryPhone ?? '-'} now: NO DECISION (do not call)`
+          : `contact's primary phone ${contact.primaryPhone ?? '-'} now: ${primary.allowed ? 'ALLOWED' : `DENIED (${primary.reasons.join(', ')})`}`,
       );
     }
     if (partialErrors.length) log(`partial answer: ${partialErrors.join('; ')}`);

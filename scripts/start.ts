@@ -107,6 +107,12 @@ const subgraphs: Part[] = [
         await migrate(db, 'consent', CONSENT_MIGRATIONS);
       }
       const running = await startConsentSubgraph(loadConsentConfig(env), { log: log.child({ service: 'consent' }), bus, db });
+      // The embedded database starts empty: load the labelled demo dataset (never with DATABASE_URL / DATA_DIR).
+      if (!env.DATABASE_URL && !env.DATA_DIR) {
+        const { seedDemoData } = await load('subgraphs/consent/demo-seed.ts');
+        await seedDemoData(running.db, running.service);
+        return { name: 'consent (DEMO compliance data loaded)', url: running.url, close: () => running.close() };
+      }
       return { name: 'consent', url: running.url, close: () => running.close() };
     },
   },
