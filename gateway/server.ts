@@ -9,6 +9,7 @@ import { apolloHandler, createRouter, executeApolloRequest, listen, readGraphqlR
 import { createIdentitySigner, type Identity } from '../shared/identity.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { AuthenticationError, createAuthenticator } from './authenticator.js';
+import { adminImportProxy } from './admin-import-proxy.js';
 import type { GatewayConfig } from './config.js';
 import { crmFastPath } from './crm-fast-path.js';
 import { Admission, toGraphQLError, type OperationBody } from './demand-control/admission.js';
@@ -189,6 +190,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
           }
         },
       },
+      adminImportProxy({ authenticator, consentUrl: () => subgraphUrl('consent'), signIdentity: signIdentityFor, log }),
       { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }) },
       {
         method: 'GET',

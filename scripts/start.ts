@@ -60,6 +60,19 @@ const sims: Part[] = [
   },
 ];
 
+sims.push({
+  // A Reassigned Numbers Database simulator (RND query API shape) knowing the demo's reassigned number.
+  name: 'Reassigned Numbers Database simulator',
+  module: 'sim/rnd/server.ts',
+  start: async ({ env }) => {
+    const { startRndSim } = await load('sim/rnd/server.ts');
+    const { DEMO_DISCONNECTED } = await load('subgraphs/consent/demo-seed.ts');
+    const rnd = await startRndSim({ port: Number(env.SIM_RND_PORT ?? DEFAULT_PORTS.simRnd), disconnected: DEMO_DISCONNECTED });
+    env.RND_URL ??= rnd.url;
+    return { name: 'Reassigned Numbers Database simulator', url: rnd.url, close: () => rnd.close() };
+  },
+});
+
 const subgraphs: Part[] = [
   {
     name: 'salesforce',
@@ -96,6 +109,12 @@ const subgraphs: Part[] = [
         await migrate(db, 'consent', CONSENT_MIGRATIONS);
       }
       const running = await startConsentSubgraph(loadConsentConfig(env), { log: log.child({ service: 'consent' }), bus, db });
+      // The embedded database starts empty: load the labelled demo dataset (never with DATABASE_URL / DATA_DIR).
+      if (!env.DATABASE_URL && !env.DATA_DIR) {
+        const { seedDemoData } = await load('subgraphs/consent/demo-seed.ts');
+        await seedDemoData(running.db, running.service);
+        return { name: 'consent (DEMO compliance data loaded)', url: running.url, close: () => running.close() };
+      }
       return { name: 'consent', url: running.url, close: () => running.close() };
     },
   },
@@ -182,7 +201,11 @@ async function main(): Promise<void> {
     ...Object.entries(tokens).map(([role, token]) => `  ${role.padEnd(11)} ${token}`),
     '',
     'Try it:',
-    `  GATEWAY_URL=${gateway.url} npx tsx examples/voice-agent.ts +14155550100 --listen=10`,
+    `  GATEWAY_URL=${gateway.url} npx tsx examples/voice-agent.ts +14155550100 --at=2026-12-07T19:00:00Z   # demo consent: ALLOWED`,
+    `  GATEWAY_URL=${gateway.url} npx tsx examples/voice-agent.ts +14155550100 --at=2026-12-07T13:00:00Z   # 05:00 in San Francisco: DENIED + nextAllowedAt`,
+    `  GATEWAY_URL=${gateway.url} npx tsx examples/voice-agent.ts +19155550180   # reassigned number; +14155550190 litigator; +12125550160 registered, no consent`,
+    '  (demo compliance data: consent for +14155550100, +19155550180, +14155550190, +18505550140 acting for demo-seller;',
+    '   a registry snapshot dated today; the RND simulator; one litigator. Only in embedded mode.)',
     `  TOKEN=<agent token above>; curl -s ${gateway.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
     `    -d '{"query":"{ contactsByPhone(phone: \\"+14155550100\\") { id name { full } primaryPhone } }"}'`,
     ...(platformsUrl ? [`  npm run sim:platforms -- --url=${platformsUrl} --opt-out     # a whole call as each voice platform plays it`] : []),

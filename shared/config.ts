@@ -51,6 +51,7 @@ export const DEFAULT_PORTS = {
   engagement: 4004,
   simSalesforce: 4101,
   simHubspot: 4102,
+  simRnd: 4103,
 } as const;
 
 /**

@@ -37,6 +37,13 @@ export const IDENTITY_HEADER = 'x-dialplane-identity';
  * useless soon after, and only ever with the exact body it was signed for.
  */
 export const IDENTITY_MAX_AGE_MS = 30_000;
+/**
+ * What a streamed upload binds its identity to: its method, path and query (the body is a file
+ * streamed through unbuffered, so it cannot be hashed before it is sent). With the 30 s life, a
+ * captured header only replays the same import parameters.
+ */
+export const streamBinding = (method: string, pathAndQuery: string): string => `stream:${method} ${pathAndQuery}`;
+
 /** What a graphql-ws connection binds its identity to (a connect carries no request body). */
 export const WEBSOCKET_BINDING = 'graphql-ws:connection_init';
 

@@ -89,8 +89,18 @@ export type CallPermission = {
   policyVersion: Scalars['String']['output'];
   /** Every deny code that applies (empty when allowed). */
   reasons: Array<DenyReason>;
+  /** The reassigned-number answer the decision relied on (null when no consent date was relied on). */
+  reassignedCheck?: Maybe<ReassignedCheck>;
   /** Set by authorizeCall when the call is allowed. */
   reservation?: Maybe<CallReservation>;
+  /** The states whose rules the decision applied (from the number and the address). */
+  states: Array<Scalars['String']['output']>;
+  /** The registry and suppression lists the decision used, each with the date of its data. */
+  suppressionLists: Array<SuppressionListData>;
+  /** Version of the split-zone area-code table the zones came from. */
+  zoneData?: Maybe<Scalars['String']['output']>;
+  /** Every IANA zone whose calling window the decision applied (C3: latest start, earliest end across them). */
+  zones: Array<Scalars['String']['output']>;
 };
 
 /** Why the call is made; the rules that apply depend on it. */
@@ -236,6 +246,8 @@ export type DenyReason =
   | 'INTERNAL_DNC'
   | 'INVALID_NUMBER'
   | 'JURISDICTION_UNSUPPORTED'
+  /** The number is on the imported known-litigator list (internal suppression). */
+  | 'KNOWN_LITIGATOR'
   | 'NATIONAL_DNC'
   | 'NO_CONSENT'
   | 'NUMBER_REASSIGNED'
@@ -290,7 +302,11 @@ export type Mutation = {
   addInternalDnc: InternalDncEntry;
   /** The decision plus, when allowed, an atomic reservation against the caps and an audit record. */
   authorizeCall: CallPermission;
+  /** Asks the Reassigned Numbers Database about a number and consent date now; the answer is kept per (number, consent date). Roles admin, compliance. */
+  checkReassignedNumber: ReassignedCheck;
   recordConsent: ConsentRecord;
+  /** Records answers of a bulk RND query (the result file of a batch upload). Roles admin, compliance. */
+  recordReassignedResults: Array<ReassignedCheck>;
   /** Records a purchase or inquiry date for the established-business-relationship rule. */
   recordRelationship: Relationship;
   revokeConsent: ConsentRecord;
@@ -307,8 +323,19 @@ export type MutationAuthorizeCallArgs = {
 };
 
 
+export type MutationCheckReassignedNumberArgs = {
+  consentDate: Scalars['DateTime']['input'];
+  phone: Scalars['String']['input'];
+};
+
+
 export type MutationRecordConsentArgs = {
   input: RecordConsentInput;
+};
+
+
+export type MutationRecordReassignedResultsArgs = {
+  results: Array<ReassignedResultInput>;
 };
 
 
@@ -373,6 +400,37 @@ export type QueryConsentRevocationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   limit?: InputMaybe<Scalars['Int']['input']>;
   phones?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type ReassignedCheck = {
+  __typename?: 'ReassignedCheck';
+  checkedAt: Scalars['DateTime']['output'];
+  /** The consent date the database was asked about. */
+  consentDate: Scalars['DateTime']['output'];
+  phone: Scalars['String']['output'];
+  result: ReassignedResult;
+  /** Which data answered (RND data version, or the imported result file). */
+  version: Scalars['String']['output'];
+};
+
+/** An answer of the Reassigned Numbers Database (E1). */
+export type ReassignedResult =
+  /** Not disconnected since the consent date (safe harbor when from the latest data). */
+  | 'NO'
+  /** The database has no data for the number. */
+  | 'NO_DATA'
+  /** Permanently disconnected on or after the consent date: the consent is void. */
+  | 'YES';
+
+export type ReassignedResultInput = {
+  /** When the database answered; defaults to now. */
+  checkedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The consent date that was asked about. */
+  consentDate: Scalars['DateTime']['input'];
+  phone: Scalars['String']['input'];
+  result: ReassignedResult;
+  /** Which data answered (e.g. the RND result file's name or date). */
+  version: Scalars['String']['input'];
 };
 
 export type RecordConsentInput = {
@@ -463,6 +521,15 @@ export type SubscriptionConsentRevokedArgs = {
 export type Suppression = {
   __typename?: 'Suppression';
   doNotCall?: Maybe<Scalars['Boolean']['output']>;
+};
+
+/** A registry or suppression list a decision consulted, with the date of its data. */
+export type SuppressionListData = {
+  __typename?: 'SuppressionListData';
+  /** When the list's data (for the number's area code, for `national`) was downloaded; null: never loaded. */
+  downloadedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** `national`, `state:XX` or `litigator`. */
+  list: Scalars['String']['output'];
 };
 
 export type Link__Purpose =
@@ -594,6 +661,9 @@ export type ResolversTypes = {
   Phone: ResolverTypeWrapper<Phone>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ReassignedCheck: ResolverTypeWrapper<ReassignedCheck>;
+  ReassignedResult: ReassignedResult;
+  ReassignedResultInput: ReassignedResultInput;
   RecordConsentInput: RecordConsentInput;
   RecordRelationshipInput: RecordRelationshipInput;
   Relationship: ResolverTypeWrapper<Relationship>;
@@ -603,6 +673,7 @@ export type ResolversTypes = {
   RevokeConsentInput: RevokeConsentInput;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Suppression: ResolverTypeWrapper<Suppression>;
+  SuppressionListData: ResolverTypeWrapper<SuppressionListData>;
   federation__FieldSet: ResolverTypeWrapper<Scalars['federation__FieldSet']['output']>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   link__Purpose: Link__Purpose;
@@ -634,12 +705,15 @@ export type ResolversParentTypes = {
   Phone: Phone;
   Query: Record<PropertyKey, never>;
   Int: Scalars['Int']['output'];
+  ReassignedCheck: ReassignedCheck;
+  ReassignedResultInput: ReassignedResultInput;
   RecordConsentInput: RecordConsentInput;
   RecordRelationshipInput: RecordRelationshipInput;
   Relationship: Relationship;
   RevokeConsentInput: RevokeConsentInput;
   Subscription: Record<PropertyKey, never>;
   Suppression: Suppression;
+  SuppressionListData: SuppressionListData;
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
   link__Import: Scalars['link__Import']['output'];
   Boolean: Scalars['Boolean']['output'];
@@ -701,7 +775,12 @@ export type CallPermissionResolvers<ContextType = SubgraphContext, ParentType ex
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   policyVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   reasons?: Resolver<Array<ResolversTypes['DenyReason']>, ParentType, ContextType>;
+  reassignedCheck?: Resolver<Maybe<ResolversTypes['ReassignedCheck']>, ParentType, ContextType>;
   reservation?: Resolver<Maybe<ResolversTypes['CallReservation']>, ParentType, ContextType>;
+  states?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  suppressionLists?: Resolver<Array<ResolversTypes['SuppressionListData']>, ParentType, ContextType>;
+  zoneData?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  zones?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type CallReservationResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['CallReservation'] = ResolversParentTypes['CallReservation']> = {
@@ -769,7 +848,9 @@ export type LocationResolvers<ContextType = SubgraphContext, ParentType extends 
 export type MutationResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addInternalDnc?: Resolver<ResolversTypes['InternalDncEntry'], ParentType, ContextType, RequireFields<MutationAddInternalDncArgs, 'input'>>;
   authorizeCall?: Resolver<ResolversTypes['CallPermission'], ParentType, ContextType, RequireFields<MutationAuthorizeCallArgs, 'input'>>;
+  checkReassignedNumber?: Resolver<ResolversTypes['ReassignedCheck'], ParentType, ContextType, RequireFields<MutationCheckReassignedNumberArgs, 'consentDate' | 'phone'>>;
   recordConsent?: Resolver<ResolversTypes['ConsentRecord'], ParentType, ContextType, RequireFields<MutationRecordConsentArgs, 'input'>>;
+  recordReassignedResults?: Resolver<Array<ResolversTypes['ReassignedCheck']>, ParentType, ContextType, RequireFields<MutationRecordReassignedResultsArgs, 'results'>>;
   recordRelationship?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType, RequireFields<MutationRecordRelationshipArgs, 'input'>>;
   revokeConsent?: Resolver<ResolversTypes['ConsentRecord'], ParentType, ContextType, RequireFields<MutationRevokeConsentArgs, 'input'>>;
 };
@@ -790,6 +871,14 @@ export type QueryResolvers<ContextType = SubgraphContext, ParentType extends Res
   consentRevocations?: Resolver<Array<ResolversTypes['ConsentRevocation']>, ParentType, ContextType, RequireFields<QueryConsentRevocationsArgs, 'limit'>>;
 };
 
+export type ReassignedCheckResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['ReassignedCheck'] = ResolversParentTypes['ReassignedCheck']> = {
+  checkedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  consentDate?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  phone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  result?: Resolver<ResolversTypes['ReassignedResult'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type RelationshipResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Relationship'] = ResolversParentTypes['Relationship']> = {
   kind?: Resolver<ResolversTypes['RelationshipKind'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -803,6 +892,11 @@ export type SubscriptionResolvers<ContextType = SubgraphContext, ParentType exte
 
 export type SuppressionResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Suppression'] = ResolversParentTypes['Suppression']> = {
   doNotCall?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+};
+
+export type SuppressionListDataResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['SuppressionListData'] = ResolversParentTypes['SuppressionListData']> = {
+  downloadedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  list?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export interface Federation__FieldSetScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['federation__FieldSet'], any> {
@@ -829,9 +923,11 @@ export type Resolvers<ContextType = SubgraphContext> = {
   Obligation?: ObligationResolvers<ContextType>;
   Phone?: PhoneResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReassignedCheck?: ReassignedCheckResolvers<ContextType>;
   Relationship?: RelationshipResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Suppression?: SuppressionResolvers<ContextType>;
+  SuppressionListData?: SuppressionListDataResolvers<ContextType>;
   federation__FieldSet?: GraphQLScalarType;
   link__Import?: GraphQLScalarType;
 };

@@ -7,6 +7,9 @@ export const consentEnv = z.object({
   CONSENT_SUBGRAPH_PORT: envPort(DEFAULT_PORTS.consent),
   /** How often each replica re-reads the ledger for revocations the bus may have missed. */
   CONSENT_REVOCATION_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  /** The Reassigned Numbers Database query API (or sim/rnd); unset: no RND, E1 answers RND_NO_DATA. */
+  RND_URL: z.url().optional(),
+  RND_API_KEY: z.string().min(1).optional(),
 });
 
 export interface ConsentConfig {
@@ -18,6 +21,7 @@ export interface ConsentConfig {
   dataDir?: string;
   internalSecret: string;
   revocationPollMs: number;
+  rnd?: { url: string; apiKey?: string };
 }
 
 export function toConsentConfig(env: z.infer<typeof consentEnv>): ConsentConfig {
@@ -30,6 +34,7 @@ export function toConsentConfig(env: z.infer<typeof consentEnv>): ConsentConfig 
     dataDir: env.DATA_DIR,
     internalSecret: env.DIALPLANE_INTERNAL_SECRET,
     revocationPollMs: env.CONSENT_REVOCATION_POLL_MS,
+    rnd: env.RND_URL ? { url: env.RND_URL, apiKey: env.RND_API_KEY } : undefined,
   };
 }
 

@@ -96,6 +96,9 @@ export function createConsentService(deps: ConsentServiceDeps) {
   const actorOf = (identity: Identity) => ({ actor: identity.sub, role: identity.roles.join(',') });
 
   /** Facts for a decision, each independently fail-closed. */
+  /** Answers kept per consent date, for withReassigned (keyed by the facts object of one decision). */
+  const keptAnswers = new WeakMap<DecisionFacts, ReassignedFacts[]>();
+
   async function gather(req: DecideRequest, at: Date, evaluatedAt: Date): Promise<{ facts: DecisionFacts; stored: StoredFacts | null }> {
     const phone = normalizedPhone(req.phone);
     const e164 = phone?.valid ? phone.e164 : null;
@@ -130,6 +133,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
       facts.suppression = stored.suppression;
       facts.attempts = stored.attempts;
       facts.reassigned = stored.reassigned;
+      keptAnswers.set(facts, stored.reassignedByConsentDate);
     } catch (error) {
       failures.inc({ fact: 'store' });
       log.error({ err: errMessage(error) }, 'consent facts unreadable: failing closed');
@@ -148,25 +152,49 @@ export function createConsentService(deps: ConsentServiceDeps) {
     if (seq === null || !facts.ledger || !facts.phone.e164) return decision;
     const grant = facts.ledger.find((e): e is GrantEvent => e.kind === 'GRANT' && e.seq === seq);
     if (!grant) return decision;
-    const r = facts.reassigned;
-    const fresh =
-      r &&
+    const isFresh = (r: ReassignedFacts | null | undefined): r is ReassignedFacts =>
+      !!r &&
       r.consentDate.getTime() === grant.occurredAt.getTime() &&
       facts.evaluatedAt.getTime() - r.checkedAt.getTime() <= policy.reassigned.maxAgeDays * 24 * HOUR_MS;
-    if (fresh) return decision;
-    let answer: ReassignedFacts | null = null;
+    if (isFresh(facts.reassigned)) return decision;
+    // An answer kept for this (number, consent date): no need to ask the database again.
+    const kept = keptAnswers.get(facts)?.find(isFresh);
+    facts.reassigned = kept ?? (await askReassigned(facts.phone.e164, grant.occurredAt));
+    decision = evaluate(facts, policy);
+    return decision;
+  }
+
+  /** Asks the RND and keeps the answer per (number, consent date); null (fail closed) when it cannot answer. */
+  async function askReassigned(e164: string, consentDate: Date): Promise<ReassignedFacts | null> {
     try {
-      answer = await checker.check(facts.phone.e164, grant.occurredAt);
-      await insertReassignedCheck(db, facts.phone.e164, answer).catch((error: unknown) =>
-        log.warn({ err: errMessage(error) }, 'reassigned check not cached'),
-      );
+      const answer = await checker.check(e164, consentDate);
+      if (checker.cacheable !== false) {
+        await insertReassignedCheck(db, e164, answer).catch((error: unknown) => log.warn({ err: errMessage(error) }, 'reassigned check not cached'));
+      }
+      return answer;
     } catch (error) {
       failures.inc({ fact: 'reassigned' });
       log.error({ err: errMessage(error), checker: checker.name }, 'reassigned-number check failed: failing closed');
+      return null;
     }
-    facts.reassigned = answer;
-    decision = evaluate(facts, policy);
-    return decision;
+  }
+
+  /** checkReassignedNumber: asks the database now (admin), whatever is kept. */
+  async function checkReassigned(e164: string, consentDate: Date, identity: Identity): Promise<ReassignedFacts> {
+    const answer = await checker.check(e164, consentDate);
+    if (checker.cacheable !== false) await insertReassignedCheck(db, e164, answer);
+    audit.write({ action: 'REASSIGNED_RECORDED', ...actorOf(identity), seller: null, purpose: null, e164, decisionId: null, allowed: null, reasons: null, detail: { result: answer.result, version: answer.version, source: checker.name } });
+    return answer;
+  }
+
+  /** recordReassignedResults: answers from a bulk RND result file, kept like live answers. */
+  async function recordReassignedResults(results: { e164: string; answer: ReassignedFacts }[], identity: Identity): Promise<void> {
+    await db.transaction(async (tx) => {
+      for (const r of results) await insertReassignedCheck(tx, r.e164, r.answer);
+      await appendAudit(tx, [
+        { action: 'REASSIGNED_RECORDED', ...actorOf(identity), seller: null, purpose: null, e164: results.length === 1 ? results[0]!.e164 : null, decisionId: null, allowed: null, reasons: null, detail: { results: results.length, source: 'bulk' } },
+      ]);
+    });
   }
 
   function auditRecord(action: AuditRecord['action'], identity: Identity, req: DecideRequest, result: DecisionResult): AuditRecord {
@@ -272,7 +300,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
       evaluatedAt,
       policyVersion: policy.version,
       consent: null,
-      evidence: { zones: [], states: [], grantSeq: null, revocationSeq: null, nationalDncSyncedAt: null, reassigned: null, attemptsCounted: 0, exemption: null },
+      evidence: { zones: [], states: [], zoneData: null, grantSeq: null, revocationSeq: null, nationalDncSyncedAt: null, suppressionLists: [], reassigned: null, attemptsCounted: 0, exemption: null },
     };
   }
 
@@ -368,7 +396,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
     return { ...out, revocation: revocation as RevocationRecord | null };
   }
 
-  return { decide, authorize, recordConsent, revokeConsent, addInternalDnc: addDnc, sellerOfDecision, policy, now };
+  return { decide, authorize, recordConsent, revokeConsent, addInternalDnc: addDnc, sellerOfDecision, checkReassigned, recordReassignedResults, policy, now };
 }
 export type ConsentService = ReturnType<typeof createConsentService>;
 

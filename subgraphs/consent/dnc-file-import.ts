@@ -1,13 +1,15 @@
 import { createReadStream, statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Database } from '../../shared/db.js';
 import { importRegistry, type ImportMode, type ImportResult } from './store/dnc-registry.js';
 
 /**
- * Streams a registry file into the DNC mirror with bounded memory: the file is read chunk by chunk
+ * Streams a registry file into the DNC mirror with bounded memory: the input is read chunk by chunk
  * (async iteration honours back-pressure), numbers go to the database in batches of `batchSize`,
  * and only the current batch is ever held. Layouts (D2): one 10-digit number a line, or
- * `areacode,number`; an optional leading 1/+1; XML is read by stripping tags; `.gz` is gunzipped.
+ * `areacode,number`; an optional leading 1/+1; XML is read by stripping tags; gzip is gunzipped.
+ * The input is a file (CLI `--direct`, tests) or an HTTP request body (the admin import endpoint).
  */
 
 export interface DncFileImportOptions {
@@ -15,12 +17,14 @@ export interface DncFileImportOptions {
   mode: ImportMode;
   downloadedAt: Date;
   areaCodes?: string[];
+  force?: boolean;
   batchSize?: number;
   onProgress?: (p: DncImportProgress) => void;
 }
 
 export interface DncImportProgress {
   bytesRead: number;
+  /** Size of the input when known (file size, Content-Length); 0 when not. */
   totalBytes: number;
   numbers: number;
   rejected: number;
@@ -45,39 +49,47 @@ export function parseDncLine(line: string): string | null {
   return `+1${digits}`;
 }
 
-export async function importDncFile(db: Database, file: string, options: DncFileImportOptions): Promise<DncFileImportResult> {
+export interface DncStreamInput {
+  /** The raw bytes (before gunzip). */
+  raw: Readable;
+  gzip: boolean;
+  totalBytes: number;
+  /** Bytes consumed from `raw` so far (progress). */
+  bytesRead(): number;
+}
+
+export async function importDncStream(db: Database, input: DncStreamInput, options: DncFileImportOptions): Promise<DncFileImportResult> {
   const started = Date.now();
-  const totalBytes = statSync(file).size;
   const batchSize = options.batchSize ?? 10_000;
-  const progress: DncImportProgress = { bytesRead: 0, totalBytes, numbers: 0, rejected: 0, done: false };
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  // Progress from the file stream's own counter: a 'data' listener would switch it to flowing
-  // mode and race the async iterator below.
-  const source = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  const progress: DncImportProgress = { bytesRead: 0, totalBytes: input.totalBytes, numbers: 0, rejected: 0, done: false };
+  // Progress from the raw stream's own counter: a 'data' listener would switch it to flowing mode
+  // and race the async iterator below.
+  const source = input.gzip ? input.raw.pipe(createGunzip()) : input.raw;
+  if (input.gzip) input.raw.on('error', (e) => source.destroy(e));
 
   const result = await importRegistry(
     db,
-    { list: options.list, mode: options.mode, downloadedAt: options.downloadedAt, areaCodes: options.areaCodes },
+    { list: options.list, mode: options.mode, downloadedAt: options.downloadedAt, areaCodes: options.areaCodes, force: options.force },
     async (session) => {
       let batch: string[] = [];
       let carry = '';
+      const flush = async () => {
+        const full = batch;
+        batch = [];
+        await session.add(full);
+        progress.numbers += full.length;
+        progress.bytesRead = input.bytesRead();
+        options.onProgress?.(progress);
+      };
       const take = async (line: string) => {
-        // Blank lines and pure markup (XML envelopes) are not numbers, and not errors either.
-        if (line.replace(/<[^>]*>/g, '').trim() === '') return;
         const e164 = parseDncLine(line);
         if (!e164) {
-          progress.rejected++;
+          // Blank lines and pure markup (XML envelopes) are not numbers, and not errors either.
+          if (line.replace(/<[^>]*>/g, '').trim() !== '') progress.rejected++;
           return;
         }
         batch.push(e164);
-        if (batch.length >= batchSize) {
-          const full = batch;
-          batch = [];
-          await session.add(full);
-          progress.numbers += full.length;
-          progress.bytesRead = raw.bytesRead;
-          options.onProgress?.(progress);
-        }
+        if (batch.length >= batchSize) await flush();
       };
       for await (const chunk of source as AsyncIterable<Buffer>) {
         const lines = (carry + chunk.toString('latin1')).split(/\r?\n/);
@@ -92,7 +104,13 @@ export async function importDncFile(db: Database, file: string, options: DncFile
     },
   );
   progress.done = true;
-  progress.bytesRead = totalBytes;
+  progress.bytesRead = input.bytesRead();
+  if (progress.totalBytes === 0) progress.totalBytes = progress.bytesRead;
   options.onProgress?.(progress);
   return { ...result, rejected: progress.rejected, seconds: (Date.now() - started) / 1000 };
+}
+
+export async function importDncFile(db: Database, file: string, options: DncFileImportOptions): Promise<DncFileImportResult> {
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  return importDncStream(db, { raw, gzip: file.endsWith('.gz'), totalBytes: statSync(file).size, bytesRead: () => raw.bytesRead }, options);
 }

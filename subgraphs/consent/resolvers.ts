@@ -4,7 +4,7 @@ import { hasRole, type Identity } from '../../shared/identity.js';
 import { actingSeller, maySee, requireActFor, sellerScopeOf, visibleSellers } from '../../shared/seller-scope.js';
 import type { SubgraphContext } from '../../shared/subgraph-server.js';
 import type { ConsentService, DecisionResult } from './consent-service.js';
-import type { Decision } from './decision/types.js';
+import type { Decision, ReassignedFacts } from './decision/types.js';
 import { consentInputs, phone as phoneInput } from './mapping/inputs.js';
 import type { RevocationHub } from './revocation-hub.js';
 import { auditTrail, type AuditWriter } from './store/audit.js';
@@ -19,7 +19,7 @@ export interface ConsentContext extends SubgraphContext {}
 /** Roles that may ask for and act on decisions and consent. */
 const OPERATORS = ['agent', 'service', 'admin', 'compliance'] as const;
 
-function requireRole(identity: Identity, roles: readonly (typeof OPERATORS)[number][], what: string): void {
+function requireRole(identity: Identity, roles: readonly (typeof OPERATORS)[number][] | readonly (typeof DATA_ADMINS)[number][], what: string): void {
   if (!hasRole(identity, ...roles)) throw dialplaneError(ErrorCode.FORBIDDEN, `${what} needs role ${roles.join(' or ')}`, { roles });
 }
 
@@ -53,8 +53,23 @@ function permission(result: DecisionResult) {
       : null,
     hypothetical: !!result.hypothetical,
     reservation: result.reservation ? { attemptId: result.reservation.attemptId, reservedAt: result.reservation.reservedAt.toISOString() } : null,
+    zones: d.evidence.zones,
+    states: d.evidence.states,
+    zoneData: d.evidence.zoneData,
+    suppressionLists: d.evidence.suppressionLists,
+    reassignedCheck:
+      d.evidence.reassigned && result.e164
+        ? { phone: result.e164, result: d.evidence.reassigned.result, consentDate: d.evidence.reassigned.consentDate, checkedAt: d.evidence.reassigned.checkedAt, version: d.evidence.reassigned.version }
+        : null,
   };
 }
+
+function reassignedCheck(e164: string, r: ReassignedFacts) {
+  return { phone: e164, result: r.result, consentDate: r.consentDate.toISOString(), checkedAt: r.checkedAt.toISOString(), version: r.version };
+}
+
+/** Roles that may feed compliance data (registry files, RND answers). */
+const DATA_ADMINS = ['admin', 'compliance'] as const;
 
 function consentRecord(a: Appended, phone: string, kind: string, occurredAt: Date) {
   return { eventId: a.eventId, cursor: String(a.seq), phone, kind, occurredAt: occurredAt.toISOString(), recordedAt: a.recordedAt.toISOString(), created: a.inserted };
@@ -209,6 +224,23 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
         await addRelationship(db, { e164: i.phone, seller: i.seller, kind: i.kind, occurredAt: i.occurredAt, source: i.source });
         audit.write({ action: 'RELATIONSHIP_RECORDED', actor: ctx.identity.sub, role: ctx.identity.roles.join(','), seller: i.seller, purpose: null, e164: i.phone, decisionId: null, allowed: null, reasons: null, detail: { kind: i.kind } });
         return { phone: i.phone, seller: i.seller, kind: i.kind, occurredAt: i.occurredAt.toISOString() };
+      },
+      async checkReassignedNumber(_: unknown, args: unknown, ctx: ConsentContext) {
+        requireRole(ctx.identity, DATA_ADMINS, 'checkReassignedNumber');
+        const a = parse(inputs.checkReassignedNumber, args, '');
+        try {
+          return reassignedCheck(a.phone, await service.checkReassigned(a.phone, a.consentDate, ctx.identity));
+        } catch (error) {
+          throw dialplaneError(ErrorCode.COMPLIANCE_DATA_UNAVAILABLE, 'the Reassigned Numbers Database did not answer', { cause: error instanceof Error ? error.message : String(error) });
+        }
+      },
+      async recordReassignedResults(_: unknown, args: { results: unknown }, ctx: ConsentContext) {
+        requireRole(ctx.identity, DATA_ADMINS, 'recordReassignedResults');
+        const results = parse(inputs.recordReassignedResults, args.results, 'results');
+        const now = service.now();
+        const rows = results.map((r) => ({ e164: r.phone, answer: { result: r.result, consentDate: r.consentDate, checkedAt: r.checkedAt ?? now, version: r.version } }));
+        await service.recordReassignedResults(rows, ctx.identity);
+        return rows.map((r) => reassignedCheck(r.e164, r.answer));
       },
       async addInternalDnc(_: unknown, args: { input: unknown }, ctx: ConsentContext) {
         requireRole(ctx.identity, OPERATORS, 'addInternalDnc');

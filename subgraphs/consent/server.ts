@@ -11,8 +11,11 @@ import { listenForCrmDoNotCall } from './crm-dnc-listener.js';
 import { warmPhoneGeo } from './mapping/phone-geo.js';
 import { currentPolicy, type CompliancePolicy } from './policy/index.js';
 import type { ReassignedNumberChecker } from './reassigned/checker.js';
-import { createSimulatedChecker } from './reassigned/simulated-checker.js';
+import { createUnconfiguredChecker } from './reassigned/checker.js';
+import { createRndClient } from './reassigned/rnd-client.js';
 import { createResolvers } from './resolvers.js';
+import { dncImportRoute } from './admin/dnc-import-route.js';
+import { createIdentityVerifier } from '../../shared/identity.js';
 import { createRevocationHub, type RevocationHub } from './revocation-hub.js';
 import { createAuditWriter } from './store/audit.js';
 import { openConsentDatabase } from './store/open-consent-db.js';
@@ -56,7 +59,8 @@ export async function startConsentSubgraph(config: ConsentConfig, deps: ConsentD
   const hub = createRevocationHub({ db, bus, log, pollMs: config.revocationPollMs });
   await hub.start();
   const audit = createAuditWriter(db, log);
-  const checker = deps.checker ?? createSimulatedChecker();
+  // No RND configured is not "not reassigned": every answer is NO_DATA and the policy denies (E1).
+  const checker = deps.checker ?? (config.rnd ? createRndClient({ url: config.rnd.url, apiKey: config.rnd.apiKey, now: deps.now }) : createUnconfiguredChecker(deps.now));
   const service = createConsentService({ db, policy, checker, bus, hub, audit, log, metrics, now: deps.now });
   const stopCrmListener = await listenForCrmDoNotCall(bus, service, log);
   metrics.gauge('dialplane_consent_subscriptions', 'Open consentRevoked subscriptions on this replica', [], function collect() {
@@ -69,13 +73,14 @@ export async function startConsentSubgraph(config: ConsentConfig, deps: ConsentD
     typeDefs,
     resolvers: createResolvers({ service, hub, db, audit }) as never,
     internalSecret: config.internalSecret,
+    routes: [dncImportRoute({ db, verifyIdentity: createIdentityVerifier(config.internalSecret), audit, log, now: deps.now ?? (() => new Date()) })],
     log,
     metrics,
     subscriptions: true,
     development: config.nodeEnv === 'development',
     readiness: async () => {
       await db.query('SELECT 1');
-      return { ok: true, details: { db: db.kind, bus: bus.kind, policy: policy.version, phoneData: geoVersion } };
+      return { ok: true, details: { db: db.kind, bus: bus.kind, policy: policy.version, phoneData: geoVersion, reassigned: checker.name } };
     },
     onClose: async () => {
       await stopCrmListener().catch(() => undefined);

@@ -134,6 +134,55 @@ describe('consent subgraph API', () => {
     expect(r.data!.callPermission.reasons).toEqual(['NUMBER_REASSIGNED']);
   });
 
+  it('a decision reports the zones, the registry dates and the RND answer it used', async () => {
+    const phone = '+18505550131'; // split-zone 850: Central and Eastern
+    await markSynced(consent.db, 'national', '850', new Date('2026-06-02T00:00:00Z'));
+    await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone) });
+    const r = await gql(consent.url, `query($phone: String!) { callPermission(phone: $phone, purpose: MARKETING) { allowed reasons zones states zoneData suppressionLists { list downloadedAt } reassignedCheck { result consentDate version } } }`, { phone });
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.callPermission).toMatchObject({
+      allowed: true,
+      zones: ['America/Chicago', 'America/New_York'],
+      states: ['FL'],
+      zoneData: expect.stringMatching(/^nanp-split-zones-/),
+      reassignedCheck: { result: 'NO', consentDate: '2026-01-10T15:00:00.000Z', version: 'rnd-sim-1' },
+    });
+    expect(r.data!.callPermission.suppressionLists).toEqual(
+      expect.arrayContaining([
+        { list: 'national', downloadedAt: '2026-06-02T00:00:00.000Z' },
+        { list: 'state:FL', downloadedAt: '2026-06-01T00:00:00.000Z' },
+      ]),
+    );
+  });
+
+  it('the known-litigator list denies with its own reason', async () => {
+    const phone = '+12125550132';
+    await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone) });
+    await importRegistry(consent.db, { list: 'litigator', mode: 'add', downloadedAt: new Date('2026-06-05T00:00:00Z') }, async (s) => s.add([phone]));
+    const r = await gql(consent.url, `query($phone: String!) { callPermission(phone: $phone, purpose: MARKETING) { allowed reasons suppressionLists { list downloadedAt } } }`, { phone });
+    expect(r.data!.callPermission).toMatchObject({ allowed: false, reasons: ['KNOWN_LITIGATOR'] });
+    expect(r.data!.callPermission.suppressionLists).toContainEqual({ list: 'litigator', downloadedAt: '2026-06-05T00:00:00.000Z' });
+  });
+
+  it('RND answers: recorded in bulk by an admin, kept per (number, consent date), asked on demand; agents may not feed them', async () => {
+    const phone = '+12125550133';
+    await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone) });
+    const RESULTS = 'mutation($r: [ReassignedResultInput!]!) { recordReassignedResults(results: $r) { phone result consentDate version } }';
+    const denied = await gql(consent.url, RESULTS, { r: [{ phone, consentDate: '2026-01-10T15:00:00Z', result: 'YES', version: 'rnd-file-2026-06' }] });
+    expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const bad = await gql(consent.url, RESULTS, { r: [{ phone: 'nope', consentDate: '2026-01-10T15:00:00Z', result: 'YES', version: 'x' }] }, COMPLIANCE);
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'results.0.phone' });
+    const ok = await gql(consent.url, RESULTS, { r: [{ phone, consentDate: '2026-01-10T15:00:00Z', result: 'YES', version: 'rnd-file-2026-06', checkedAt: '2026-06-09T00:00:00Z' }] }, COMPLIANCE);
+    expect(ok.data!.recordReassignedResults).toEqual([{ phone, result: 'YES', consentDate: '2026-01-10T15:00:00.000Z', version: 'rnd-file-2026-06' }]);
+    const r = await gql(consent.url, CALL, { phone, purpose: 'MARKETING' });
+    expect(r.data!.callPermission.reasons).toEqual(['NUMBER_REASSIGNED']);
+    // An answer for another consent date does not hide the kept one.
+    await gql(consent.url, RESULTS, { r: [{ phone, consentDate: '2025-05-01T00:00:00Z', result: 'NO', version: 'rnd-file-2026-06', checkedAt: '2026-06-09T12:00:00Z' }] }, COMPLIANCE);
+    expect((await gql(consent.url, CALL, { phone, purpose: 'MARKETING' })).data!.callPermission.reasons).toEqual(['NUMBER_REASSIGNED']);
+    const asked = await gql(consent.url, 'mutation($p: String!, $d: DateTime!) { checkReassignedNumber(phone: $p, consentDate: $d) { result version } }', { p: '+12125550177', d: '2026-01-10T15:00:00Z' }, COMPLIANCE);
+    expect(asked.data!.checkReassignedNumber).toEqual({ result: 'YES', version: 'rnd-sim-1' });
+  });
+
   it('a failing reassigned-number database fails closed', async () => {
     const phone = '+12125550109';
     await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone) });

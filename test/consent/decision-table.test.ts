@@ -48,7 +48,77 @@ const monthsBefore = (months: number, days: number) => {
   return new Date(d.getTime() + days * 86_400_000);
 };
 
+/**
+ * C3 split-zone area codes: every code rule C3 names (and the overlays sharing its area), with the
+ * two zones it spans and the UTC offset of the western one on 10 June 2026 (DST in force), and the
+ * state window start where a state narrows the federal 8:00-21:00. Two rows per code, hand-computed:
+ * - 07:30 in the western zone (08:30 in the eastern) is too early;
+ * - 20:30 in the western zone (21:30 in the eastern) is too late.
+ * libphonenumber names one zone for most of these exchanges, so a decision on its data alone
+ * passes one of the two rows for every code.
+ */
+const SPLIT_CODES: { code: string; state: string; zones: [east: string, west: string]; westOffset: number; stateStart?: number }[] = [
+  { code: '850', state: 'FL', zones: ['America/New_York', 'America/Chicago'], westOffset: -5, stateStart: 8 },
+  { code: '448', state: 'FL', zones: ['America/New_York', 'America/Chicago'], westOffset: -5, stateStart: 8 },
+  { code: '208', state: 'ID', zones: ['America/Boise', 'America/Los_Angeles'], westOffset: -7 },
+  { code: '986', state: 'ID', zones: ['America/Boise', 'America/Los_Angeles'], westOffset: -7 },
+  { code: '541', state: 'OR', zones: ['America/Boise', 'America/Los_Angeles'], westOffset: -7 },
+  { code: '458', state: 'OR', zones: ['America/Boise', 'America/Los_Angeles'], westOffset: -7 },
+  { code: '605', state: 'SD', zones: ['America/Chicago', 'America/Denver'], westOffset: -6 },
+  { code: '915', state: 'TX', zones: ['America/Chicago', 'America/Denver'], westOffset: -6 },
+  { code: '906', state: 'MI', zones: ['America/Detroit', 'America/Menominee'], westOffset: -5, stateStart: 9 },
+  { code: '219', state: 'IN', zones: ['America/Indiana/Indianapolis', 'America/Chicago'], westOffset: -5 },
+  { code: '574', state: 'IN', zones: ['America/Indiana/Indianapolis', 'America/Chicago'], westOffset: -5 },
+  { code: '812', state: 'IN', zones: ['America/Indiana/Indianapolis', 'America/Chicago'], westOffset: -5 },
+  { code: '930', state: 'IN', zones: ['America/Indiana/Indianapolis', 'America/Chicago'], westOffset: -5 },
+  { code: '270', state: 'KY', zones: ['America/Kentucky/Louisville', 'America/Chicago'], westOffset: -5, stateStart: 10 },
+  { code: '364', state: 'KY', zones: ['America/Kentucky/Louisville', 'America/Chicago'], westOffset: -5, stateStart: 10 },
+  { code: '606', state: 'KY', zones: ['America/New_York', 'America/Chicago'], westOffset: -5, stateStart: 10 },
+  { code: '423', state: 'TN', zones: ['America/New_York', 'America/Chicago'], westOffset: -5 },
+  { code: '931', state: 'TN', zones: ['America/New_York', 'America/Chicago'], westOffset: -5 },
+  { code: '308', state: 'NE', zones: ['America/Chicago', 'America/Denver'], westOffset: -6 },
+  { code: '701', state: 'ND', zones: ['America/Chicago', 'America/Denver'], westOffset: -6 },
+  { code: '620', state: 'KS', zones: ['America/Chicago', 'America/Denver'], westOffset: -6 },
+  { code: '785', state: 'KS', zones: ['America/Chicago', 'America/Denver'], westOffset: -6 },
+  { code: '907', state: 'AK', zones: ['America/Anchorage', 'America/Adak'], westOffset: -9 },
+  { code: '928', state: 'AZ', zones: ['America/Denver', 'America/Phoenix'], westOffset: -7 },
+];
+/** 10 June 2026 (or the 11th when the hour passes midnight UTC) at `hour:minute` in a zone `offset` hours from UTC. */
+const utcAt = (day: number, hour: number, minute: number, offset: number) => new Date(Date.UTC(2026, 5, day, hour - offset, minute)).toISOString();
+const splitZoneRows: Row[] = SPLIT_CODES.flatMap(({ code, state, westOffset, stateStart }) => {
+  const phone = `+1${code}5550100`;
+  const open = stateStart ?? 8;
+  const windowed = stateStart !== undefined;
+  return [
+    {
+      name: `C3 split-zone ${code} (${state}): 07:30 in its western zone is too early`,
+      input: { phone, at: utcAt(10, 7, 30, westOffset) },
+      reasons: windowed ? ['OUTSIDE_CALLING_HOURS', 'OUTSIDE_STATE_HOURS'] : ['OUTSIDE_CALLING_HOURS'],
+      next: utcAt(10, open, 0, westOffset),
+    },
+    {
+      name: `C3 split-zone ${code} (${state}): 21:30 in its eastern zone is too late`,
+      input: { phone, at: utcAt(10, 20, 30, westOffset) },
+      reasons: windowed ? ['OUTSIDE_CALLING_HOURS', 'OUTSIDE_STATE_HOURS'] : ['OUTSIDE_CALLING_HOURS'],
+      next: utcAt(11, open, 0, westOffset),
+    },
+  ] satisfies Row[];
+});
+
 const rows: Row[] = [
+  ...splitZoneRows,
+  {
+    name: 'C3 split-zone 270 (KY) with a Kentucky address and a stated Eastern zone still gets Central',
+    input: { phone: '+12705550100', location: { country: 'US', state: 'KY' }, statedZone: 'America/New_York', at: '2026-06-10T14:30:00Z' },
+    reasons: ['OUTSIDE_STATE_HOURS'],
+    next: '2026-06-10T15:00:00.000Z',
+  },
+  {
+    name: 'C3 a toll-free number with a Tennessee address gets both Tennessee zones',
+    input: { phone: TOLL_FREE, location: { state: 'TN' }, at: '2026-06-11T01:30:00Z' },
+    reasons: ['OUTSIDE_CALLING_HOURS'],
+    next: '2026-06-11T13:00:00.000Z',
+  },
   // --- baseline and jurisdiction ---
   { name: 'complete written consent, NY noon: allowed', input: {}, reasons: [], obligations: ['ID_DISCLOSURE', 'OPT_OUT_OFFER', 'AI_DISCLOSURE_REQUIRED'] },
   { name: 'unparseable number', input: { phone: '12' }, reasons: ['INVALID_NUMBER'] },
@@ -120,6 +190,13 @@ const rows: Row[] = [
   { name: 'D4 internal DNC for every seller', input: { suppression: { ...cleanSuppression(), internalDnc: [{ addedAt: new Date('2026-05-01'), scope: 'ALL', seller: null }] } }, reasons: ['INTERNAL_DNC'] },
   { name: 'D4 internal DNC of another seller does not apply', input: { suppression: { ...cleanSuppression(), internalDnc: [{ addedAt: new Date('2026-05-01'), scope: 'SELLER', seller: 'globex' }] } }, reasons: [] },
   { name: 'D4 internal DNC also stops informational calls', input: { purpose: 'INFORMATIONAL', suppression: { ...cleanSuppression(), internalDnc: [{ addedAt: new Date('2026-05-01'), scope: 'SELLER', seller: SELLER }] } }, reasons: ['INTERNAL_DNC'] },
+
+  // --- internal suppression: the known-litigator list ---
+  { name: 'litigator list hit denies a consented marketing call', input: { suppression: { ...cleanSuppression(), litigator: { listed: true, syncedAt: new Date('2026-05-01') } } }, reasons: ['KNOWN_LITIGATOR'] },
+  { name: 'litigator list hit denies an informational call', input: { purpose: 'INFORMATIONAL', suppression: { ...cleanSuppression(), litigator: { listed: true, syncedAt: new Date('2026-05-01') } } }, reasons: ['KNOWN_LITIGATOR'] },
+  { name: 'litigator list hit is listed with the other reasons', input: { ledger: [], suppression: { ...listed(), litigator: { listed: true, syncedAt: null } } }, reasons: ['NO_CONSENT', 'NATIONAL_DNC', 'KNOWN_LITIGATOR'] },
+  { name: 'litigator list does not stop an emergency call', input: { purpose: 'EMERGENCY', ledger: [], suppression: { ...cleanSuppression(), litigator: { listed: true, syncedAt: null } } }, reasons: [] },
+  { name: 'an old litigator list is never "stale" (internal list)', input: { suppression: { ...cleanSuppression(), litigator: { listed: false, syncedAt: new Date('2020-01-01') } } }, reasons: [] },
 
   // --- E1 reassigned numbers ---
   { name: 'E1 number reassigned since consent', input: { reassigned: { result: 'YES', consentDate: new Date('2026-01-10T15:00:00Z'), checkedAt: new Date('2026-06-09'), version: 'v' } }, reasons: ['NUMBER_REASSIGNED'] },
@@ -225,6 +302,31 @@ const rows: Row[] = [
   { name: 'California callee: recording notice and AI disclosure law', input: { phone: LA }, reasons: [], obligations: ['ID_DISCLOSURE', 'OPT_OUT_OFFER', 'AI_DISCLOSURE_REQUIRED', 'RECORDING_NOTICE_REQUIRED'] },
   { name: 'informational call carries no opt-out-offer obligation', input: { purpose: 'INFORMATIONAL' }, reasons: [], obligations: ['ID_DISCLOSURE', 'AI_DISCLOSURE_REQUIRED'] },
 ];
+
+describe('C3 split-zone area codes: the decision reports the zones it applied', () => {
+  it.each(SPLIT_CODES.map((c) => [c.code, c] as const))('%s', (_code, { code, zones, state }) => {
+    const decision = evaluate(facts({ phone: `+1${code}5550100` }), policy);
+    expect(decision.evidence.zones).toEqual(expect.arrayContaining(zones));
+    expect(decision.evidence.states).toContain(state);
+    expect(decision.evidence.zoneData).toMatch(/^nanp-split-zones-/);
+  });
+});
+
+describe('every decision that uses registry data shows its date', () => {
+  it('lists national, each applicable state list and the litigator list with their dates', () => {
+    const decision = evaluate(facts({ phone: MIAMI, suppression: { ...cleanSuppression('2026-06-01T00:00:00Z'), national: { listed: false, syncedAt: new Date('2026-05-20T00:00:00Z') } } }), policy);
+    expect(decision.evidence.suppressionLists).toEqual([
+      { list: 'litigator', downloadedAt: '2026-06-01T00:00:00.000Z' },
+      { list: 'national', downloadedAt: '2026-05-20T00:00:00.000Z' },
+      { list: 'state:FL', downloadedAt: '2026-06-01T00:00:00.000Z' },
+    ]);
+  });
+  it('a list never loaded shows a null date (and denies as stale)', () => {
+    const decision = evaluate(facts({ suppression: { ...cleanSuppression(), national: { listed: false, syncedAt: null } } }), policy);
+    expect(decision.evidence.suppressionLists).toContainEqual({ list: 'national', downloadedAt: null });
+    expect(decision.reasons).toContain('DNC_DATA_STALE');
+  });
+});
 
 describe('call-permission decision table', () => {
   it('has at least 60 rows', () => expect(rows.length).toBeGreaterThanOrEqual(60));

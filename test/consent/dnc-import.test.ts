@@ -69,14 +69,14 @@ onEachDatabase('dnc import', (get) => {
   });
 });
 
-it('npm run dnc:import runs the script end to end with a progress bar on stderr', async () => {
+it('npm run dnc:import --direct loads a database with no service running, with a progress bar on stderr', async () => {
   // PostgreSQL when the server is there (a PGlite data dir costs ~15 s of initdb on a busy machine).
   const pg = inject('postgresAvailable') ? await createTestDatabase('dnc_cli') : null;
   const target = pg ? { DATABASE_URL: pg.url, DATA_DIR: '' } : { DATA_DIR: path.join(dir, 'pglite'), DATABASE_URL: '' };
   const input = file('cli.txt', Array.from({ length: 100 }, (_, i) => `404${String(5_550_000 + i)}`).join('\n'));
   const { stdout, stderr } = await promisify(execFile)(
     'npx',
-    ['tsx', 'scripts/dnc-import.ts', input, '--list', 'national', '--mode', 'full', '--downloaded-at', '2026-06-01T00:00:00Z'],
+    ['tsx', 'scripts/dnc-import.ts', input, '--direct', '--list', 'national', '--mode', 'full', '--downloaded-at', '2026-06-01T00:00:00Z'],
     { env: { ...process.env, ...target, LOG_LEVEL: 'silent' }, timeout: 55_000 },
   ).finally(() => pg?.drop());
   expect(JSON.parse(stdout.trim())).toMatchObject({ list: 'national', mode: 'full', numbers: 100, rejected: 0, areaCodes: 1 });

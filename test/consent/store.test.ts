@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { appendGrant, appendRevocation, ledgerFor, revocationsAfter } from '../../subgraphs/consent/store/ledger.js';
 import { addInternalDnc, addRelationship } from '../../subgraphs/consent/store/suppression.js';
-import { importRegistry } from '../../subgraphs/consent/store/dnc-registry.js';
+import { importRegistry, registryListName } from '../../subgraphs/consent/store/dnc-registry.js';
 import { appendAudit, auditTrail } from '../../subgraphs/consent/store/audit.js';
 import { insertAttempt } from '../../subgraphs/consent/store/attempts.js';
 import { insertReassignedCheck, loadStoredFacts } from '../../subgraphs/consent/store/facts.js';
@@ -105,6 +105,39 @@ onEachDatabase('consent store', (get) => {
     expect(rows.rows.map((r) => r.e164)).toEqual(['+14155550004']);
     const sync = await db.query<{ downloaded_at: Date }>("SELECT downloaded_at FROM dnc_sync WHERE list = 'national' AND area_code = '415'");
     expect(sync.rows[0]!.downloaded_at.toISOString()).toBe('2026-06-07T00:00:00.000Z');
+  });
+
+  it("a full list's date is that file's date; an older full file needs force and then sets the older date", async () => {
+    const { db } = get();
+    const list = 'national';
+    const syncOf = async () =>
+      (await db.query<{ downloaded_at: Date }>("SELECT downloaded_at FROM dnc_sync WHERE list = 'national' AND area_code = '516'")).rows[0]!.downloaded_at.toISOString();
+    const numbers = async () => (await db.query<{ e164: string }>("SELECT e164 FROM dnc_registry WHERE list = 'national' AND area_code = '516' ORDER BY e164")).rows.map((r) => r.e164);
+    await importRegistry(db, { list, mode: 'full', downloadedAt: new Date('2026-06-10') }, async (s) => s.add(['+15165550010', '+15165550011']));
+    // Older full file: refused, nothing changes.
+    const refused = importRegistry(db, { list, mode: 'full', downloadedAt: new Date('2026-06-01') }, async (s) => s.add(['+15165550001']));
+    await expect(refused).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await numbers()).toEqual(['+15165550010', '+15165550011']);
+    expect(await syncOf()).toBe('2026-06-10T00:00:00.000Z');
+    // Forced: the numbers AND the date are the older file's.
+    await importRegistry(db, { list, mode: 'full', downloadedAt: new Date('2026-06-01'), force: true }, async (s) => s.add(['+15165550001']));
+    expect(await numbers()).toEqual(['+15165550001']);
+    expect(await syncOf()).toBe('2026-06-01T00:00:00.000Z');
+    // A change list older than the loaded data is refused too.
+    await expect(importRegistry(db, { list, mode: 'add', downloadedAt: new Date('2026-05-01') }, async (s) => s.add(['+15165550002']))).rejects.toMatchObject({ code: 'CONFLICT' });
+    // State lists: the same rule on the one whole-list date.
+    await importRegistry(db, { list: 'state:TX', mode: 'full', downloadedAt: new Date('2026-06-10') }, async (s) => s.add(['+15125550001']));
+    await expect(importRegistry(db, { list: 'state:TX', mode: 'full', downloadedAt: new Date('2026-06-09') }, async (s) => s.add(['+15125550002']))).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('refuses list names the policy does not know', async () => {
+    const { db } = get();
+    for (const list of ['state:ZZ', 'state:NY', 'statewide', 'national ']) {
+      await expect(importRegistry(db, { list, mode: 'full', downloadedAt: new Date('2026-06-01') }, async () => undefined)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    }
+    expect(registryListName('state:tx')).toBe('state:TX');
+    expect(registryListName('litigator')).toBe('litigator');
+    expect(() => registryListName('state:ZZ')).toThrow(/CO, FL, IN, LA, MA, MO, OK, PA, TN, TX, WY/);
   });
 
   it('reads the audit trail newest first', async () => {

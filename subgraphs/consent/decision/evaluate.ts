@@ -73,9 +73,11 @@ export function evaluate(facts: DecisionFacts, policy: CompliancePolicy): Decisi
   const evidence: Decision['evidence'] = {
     zones: [],
     states: [],
+    zoneData: null,
     grantSeq: null,
     revocationSeq: null,
     nationalDncSyncedAt: null,
+    suppressionLists: [],
     reassigned: null,
     attemptsCounted: 0,
     exemption: purpose === 'EMERGENCY' ? 'EMERGENCY' : null,
@@ -158,10 +160,13 @@ export function evaluate(facts: DecisionFacts, policy: CompliancePolicy): Decisi
     reasons.add('COMPLIANCE_DATA_UNAVAILABLE');
   } else {
     const stated = facts.geo.statedZone && isValidZone(facts.geo.statedZone) ? facts.geo.statedZone : null;
-    zones = union(facts.geo.numberZones, facts.geo.addressZones, [stated]).filter(isValidZone);
+    // C3: every candidate zone counts (the windows intersect): exchange data, the area code's zones
+    // when it spans several, the address's and the stated zone.
+    zones = union(facts.geo.numberZones, facts.geo.areaCodeZones, facts.geo.addressZones, [stated]).filter(isValidZone);
     states = union(facts.geo.numberStates, [facts.geo.addressState]);
     evidence.zones = zones;
     evidence.states = states;
+    evidence.zoneData = facts.geo.zoneData;
   }
 
   // --- suppression (D1-D4) ---
@@ -175,6 +180,10 @@ export function evaluate(facts: DecisionFacts, policy: CompliancePolicy): Decisi
       if (hit) reasons.add('INTERNAL_DNC');
     }
     if (isHealthcare(purpose) && s.internalDnc.some((e) => e.scope === 'HEALTHCARE_VOICE')) reasons.add('COMM_PREF_RESTRICTED');
+    if (policy.purposes.litigator.includes(purpose)) {
+      evidence.suppressionLists.push({ list: 'litigator', downloadedAt: s.litigator.syncedAt?.toISOString() ?? null });
+      if (s.litigator.listed) reasons.add('KNOWN_LITIGATOR');
+    }
     if (solicitation) {
       // Signed written permission naming the number (a sufficient written grant), or a live EBR.
       const permitted =
@@ -182,11 +191,13 @@ export function evaluate(facts: DecisionFacts, policy: CompliancePolicy): Decisi
       const maxAge = policy.dncMaxAgeDays * DAY_MS;
       const stale = (syncedAt: Date | null) => !syncedAt || at.getTime() - syncedAt.getTime() > maxAge;
       evidence.nationalDncSyncedAt = s.national.syncedAt?.toISOString() ?? null;
+      evidence.suppressionLists.push({ list: 'national', downloadedAt: evidence.nationalDncSyncedAt });
       if (stale(s.national.syncedAt)) reasons.add('DNC_DATA_STALE');
       if (s.national.listed && !permitted) reasons.add('NATIONAL_DNC');
       for (const state of states) {
         if (!policy.states[state]?.stateDnc) continue;
         const list = s.state.find((l) => l.state === state);
+        evidence.suppressionLists.push({ list: `state:${state}`, downloadedAt: list?.syncedAt?.toISOString() ?? null });
         if (!list || stale(list.syncedAt)) reasons.add('DNC_DATA_STALE');
         if (list?.listed && !permitted) reasons.add('STATE_DNC');
       }
@@ -199,7 +210,7 @@ export function evaluate(facts: DecisionFacts, policy: CompliancePolicy): Decisi
     if (r === null) {
       reasons.add('COMPLIANCE_DATA_UNAVAILABLE');
     } else {
-      evidence.reassigned = { result: r.result, version: r.version, checkedAt: r.checkedAt.toISOString() };
+      evidence.reassigned = { result: r.result, version: r.version, checkedAt: r.checkedAt.toISOString(), consentDate: r.consentDate.toISOString() };
       const fresh =
         r.consentDate.getTime() === reliedGrantAt.getTime() &&
         facts.evaluatedAt.getTime() - r.checkedAt.getTime() <= policy.reassigned.maxAgeDays * DAY_MS;

@@ -17,6 +17,7 @@ export const DENY_CODES = [
   'INTERNAL_DNC',
   'NATIONAL_DNC',
   'STATE_DNC',
+  'KNOWN_LITIGATOR',
   'DNC_DATA_STALE',
   'NUMBER_REASSIGNED',
   'RND_NO_DATA',
@@ -91,6 +92,8 @@ export interface SuppressionFacts {
   national: { listed: boolean; syncedAt: Date | null };
   /** One entry per state list that applies to the callee's states. */
   state: { state: string; listed: boolean; syncedAt: Date | null }[];
+  /** The imported known-litigator list (internal suppression): hit, and the list's date. */
+  litigator: { listed: boolean; syncedAt: Date | null };
   relationships: Relationship[];
 }
 
@@ -111,11 +114,16 @@ export interface AttemptFact {
 
 /** Where the callee may be: from the number's exchange data, the CRM address and the CRM's stated zone. */
 export interface GeoFacts {
+  /** Zones libphonenumber's exchange-level data names for the number. */
   numberZones: string[];
+  /** Every zone of the number's area code when the split-zone table lists it and the exchange is not placed with certainty (C3). */
+  areaCodeZones: string[];
   numberStates: string[];
   addressZones: string[];
   addressState: string | null;
   statedZone: string | null;
+  /** Version of the split-zone area-code table consulted (policy data). */
+  zoneData: string;
 }
 
 /** Everything one decision reads. `null` for a fact means "could not be read": the decision fails closed. */
@@ -166,12 +174,17 @@ export interface Decision {
   consent: ConsentSummary | null;
   /** The facts the answer rests on, by reference (sequences, dates, zones): stored with the audit record. */
   evidence: {
+    /** Every zone whose calling window was applied (C3: the intersection of their windows). */
     zones: string[];
     states: string[];
+    /** Version of the split-zone area-code table the zones came from (null when no location was resolved). */
+    zoneData: string | null;
     grantSeq: number | null;
     revocationSeq: number | null;
     nationalDncSyncedAt: string | null;
-    reassigned: { result: string; version: string; checkedAt: string } | null;
+    /** Every registry / suppression list the decision consulted, with the date of its data (null: never loaded). */
+    suppressionLists: { list: string; downloadedAt: string | null }[];
+    reassigned: { result: string; version: string; checkedAt: string; consentDate: string } | null;
     attemptsCounted: number;
     exemption: 'HEALTHCARE' | 'EMERGENCY' | null;
   };

@@ -138,6 +138,16 @@ export function consentInputs(policy: CompliancePolicy, now: () => Date) {
     phiFields: z.array(text(100)).max(100).nullish(),
   });
 
+  const reassignedResult = z.object({
+    phone,
+    consentDate: pastInstant(now),
+    result: z.enum(['YES', 'NO', 'NO_DATA']),
+    checkedAt: pastInstant(now).nullish(),
+    version: z.string().trim().min(1).max(200),
+  });
+  const recordReassignedResults = z.array(reassignedResult).min(1).max(1_000);
+  const checkReassignedNumber = z.object({ phone, consentDate: pastInstant(now) });
+
   const phones = z.array(phone).max(10_000).nullish();
   const cursor = z
     .string()
@@ -145,6 +155,6 @@ export function consentInputs(policy: CompliancePolicy, now: () => Date) {
     .transform(Number)
     .nullish();
 
-  return { recordConsent, revokeConsent, addInternalDnc, recordRelationship, decisionArgs, authorizeCall, phones, cursor };
+  return { recordConsent, revokeConsent, addInternalDnc, recordRelationship, decisionArgs, authorizeCall, phones, cursor, recordReassignedResults, checkReassignedNumber };
 }
 export type ConsentInputs = ReturnType<typeof consentInputs>;

@@ -1,4 +1,4 @@
-import type { CompliancePolicy } from './policy-schema.js';
+import type { CompliancePolicyData } from './policy-schema.js';
 
 /**
  * Compliance thresholds as data (compliance-rules.md). Never edit a published version in place:
@@ -6,7 +6,7 @@ import type { CompliancePolicy } from './policy-schema.js';
  * Holiday lists are per calendar year; a year missing here makes day-restricted states deny with
  * STATE_DAY_RESTRICTED on any date that cannot be checked (see `holidayYears`).
  */
-export const POLICY_2026_11: CompliancePolicy = {
+export const POLICY_2026_11: CompliancePolicyData = {
   version: 'us-tcpa-2026-11-25',
   // C1: 8:00-21:00 callee local time, applied to every non-emergency AI call.
   federalWindow: { start: '08:00', end: '21:00' },

@@ -51,6 +51,8 @@ export const CompliancePolicySchema = z.object({
     dealClosed: purposes,
     callingHoursExempt: purposes,
     stateCaps: purposes,
+    /** Purposes the known-litigator suppression list stops (policy 2026-12 on; absent before). */
+    litigator: purposes.default([]),
   }),
   phiAllowedFields: z.partialRecord(CallPurpose, z.array(z.string())),
   retention: z.object({ consentYears: z.number(), internalDncYears: z.number(), auditYears: z.number() }),
@@ -58,3 +60,5 @@ export const CompliancePolicySchema = z.object({
   sellers: z.record(z.string(), z.object({ name: z.string(), hipaaCoveredEntity: z.boolean() })),
 });
 export type CompliancePolicy = z.infer<typeof CompliancePolicySchema>;
+/** A policy data file, before parsing fills defaults. */
+export type CompliancePolicyData = z.input<typeof CompliancePolicySchema>;

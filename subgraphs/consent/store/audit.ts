@@ -17,6 +17,8 @@ export const AUDIT_ACTIONS = [
   'RELATIONSHIP_RECORDED',
   'AUDIT_READ',
   'REVOCATIONS_READ',
+  'REGISTRY_IMPORTED',
+  'REASSIGNED_RECORDED',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

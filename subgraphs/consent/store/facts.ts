@@ -10,7 +10,10 @@ import { AttemptRow, InternalDncRow, LedgerRow, ReassignedRow, RelationshipRow, 
 export interface StoredFacts {
   ledger: LedgerEvent[];
   suppression: SuppressionFacts;
+  /** The newest reassigned-number answer kept (the decision's first guess). */
   reassigned: ReassignedFacts | null;
+  /** The newest answer kept for each consent date asked about (answers are per number and consent date). */
+  reassignedByConsentDate: ReassignedFacts[];
   attempts: AttemptFact[];
 }
 
@@ -23,7 +26,7 @@ const FactsRow = z.object({
   lists: json(z.string()),
   syncs: json(SyncRow),
   relationships: json(RelationshipRow),
-  reassigned: z.preprocess((v) => (typeof v === 'string' ? JSON.parse(v) : v), ReassignedRow.nullable()),
+  reassigned: json(ReassignedRow),
   attempts: json(AttemptRow),
 });
 
@@ -34,8 +37,8 @@ export const FACTS_SQL = `SELECT
   (SELECT json_agg(json_build_object('list', s.list, 'area_code', s.area_code, 'downloaded_at', s.downloaded_at))
      FROM dnc_sync s WHERE (s.list = 'national' AND s.area_code = $2) OR s.area_code = '*') AS syncs,
   (SELECT json_agg(json_build_object('seller', e.seller, 'kind', e.kind, 'occurred_at', e.occurred_at)) FROM ebr_relationships e WHERE e.e164 = $1) AS relationships,
-  (SELECT json_build_object('result', c.result, 'consent_date', c.consent_date, 'checked_at', c.checked_at, 'version', c.version)
-     FROM reassigned_checks c WHERE c.e164 = $1 ORDER BY c.checked_at DESC LIMIT 1) AS reassigned,
+  (SELECT json_agg(json_build_object('result', c.result, 'consent_date', c.consent_date, 'checked_at', c.checked_at, 'version', c.version) ORDER BY c.checked_at DESC)
+     FROM (SELECT DISTINCT ON (r.consent_date) r.* FROM reassigned_checks r WHERE r.e164 = $1 ORDER BY r.consent_date, r.checked_at DESC) c) AS reassigned,
   (SELECT json_agg(json_build_object('seller', a.seller, 'purpose', a.purpose, 'subject', a.subject, 'attempted_at', a.attempted_at))
      FROM call_attempts a WHERE a.e164 = $1 AND a.attempted_at > $3) AS attempts`;
 
@@ -49,7 +52,7 @@ function factsParams(e164: string, attemptsSince: Date): [string, string, Date] 
   return [e164, e164.startsWith('+1') ? e164.slice(2, 5) : '', attemptsSince];
 }
 
-const STATEMENT = 'dialplane_consent_facts_v1';
+const STATEMENT = 'dialplane_consent_facts_v2';
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 /**
@@ -85,6 +88,7 @@ export function createFactsReader(db: Database): (e164: string, attemptsSince: D
 function toStoredFacts(raw: unknown): StoredFacts {
   const row = FactsRow.parse(raw);
   const lists = new Set(row.lists);
+  const reassigned = row.reassigned.map((r) => ({ result: r.result, consentDate: r.consent_date, checkedAt: r.checked_at, version: r.version }));
   const national = row.syncs.find((s) => s.list === 'national');
   const stateLists = [...new Set([...row.syncs.filter((s) => s.list.startsWith('state:')).map((s) => s.list)])];
   return {
@@ -92,6 +96,7 @@ function toStoredFacts(raw: unknown): StoredFacts {
     suppression: {
       internalDnc: row.internal_dnc.map((d) => ({ scope: d.scope, seller: d.seller, addedAt: d.added_at })),
       national: { listed: lists.has('national'), syncedAt: national?.downloaded_at ?? null },
+      litigator: { listed: lists.has('litigator'), syncedAt: row.syncs.find((s) => s.list === 'litigator')?.downloaded_at ?? null },
       state: stateLists.map((list) => ({
         state: list.slice('state:'.length),
         listed: lists.has(list),
@@ -99,9 +104,8 @@ function toStoredFacts(raw: unknown): StoredFacts {
       })),
       relationships: row.relationships.map((r) => ({ seller: r.seller, kind: r.kind, occurredAt: r.occurred_at })),
     },
-    reassigned: row.reassigned
-      ? { result: row.reassigned.result, consentDate: row.reassigned.consent_date, checkedAt: row.reassigned.checked_at, version: row.reassigned.version }
-      : null,
+    reassigned: reassigned[0] ?? null,
+    reassignedByConsentDate: reassigned,
     attempts: row.attempts.map((a) => ({ at: a.attempted_at, seller: a.seller, purpose: a.purpose, subject: a.subject })),
   };
 }

@@ -43,6 +43,7 @@ export const cleanSuppression = (syncedAt = '2026-06-01T00:00:00Z'): Suppression
   internalDnc: [],
   national: { listed: false, syncedAt: new Date(syncedAt) },
   state: ['FL', 'OK', 'LA', 'MA', 'CO', 'IN', 'MO', 'PA', 'TN', 'TX', 'WY'].map((s) => ({ state: s, listed: false, syncedAt: new Date(syncedAt) })),
+  litigator: { listed: false, syncedAt: new Date(syncedAt) },
   relationships: [],
 });
 
