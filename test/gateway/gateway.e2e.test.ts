@@ -231,8 +231,9 @@ describe('gateway with a subgraph down', () => {
       expect(one.body.data!.contact).toEqual({ id: 'salesforce:001', name: { first: 'Ada' }, intentStage: null });
       const engagementError = one.body.errors!.find((e) => e.extensions?.subgraph === 'engagement');
       expect(engagementError?.extensions?.code).toBe('SUBGRAPH_UNAVAILABLE');
-      // The entity that lost the engagement fields; the fields it still has came from the crm subgraph.
-      expect(engagementError?.path).toEqual(['contact']);
+      // The field the down subgraph owns (null with its error at its own path, issue 9 finding 13);
+      // the fields the entity still has came from the crm subgraph.
+      expect(engagementError?.path).toEqual(['contact', 'intentStage']);
 
       const mixed = await post(degraded.url, `{ contacts(ids: ["hubspot:51", "salesforce:002"]) { id } }`, { token: tokens.agent });
       expect(mixed.body.data!.contacts).toEqual([null, { id: 'salesforce:002' }]);
