@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
 import { ChangeHandler } from './change-handler.js';
+import { webhookAuthFailures } from '../webhook-signature.js';
 import type { CrmConnector, CrmSource, WebhookRequest } from './connector.js';
 import { ContactService } from './contact-service.js';
 import { ContactStore, type CachedContactEntry } from './contact-store.js';
@@ -41,6 +42,8 @@ export interface CrmRuntimeConfig {
    * of queueing; more means lower cold latency and more calls.
    */
   maxConcurrentBatches?: number;
+  /** Refresh a hot contact this long before its freshness ends (ContactService). @default 2000 */
+  refreshAheadMs?: number;
   development?: boolean;
 }
 
@@ -125,12 +128,14 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     log,
     batchWindowMs: config.batchWindowMs,
     maxConcurrentBatches: config.maxConcurrentBatches,
+    refreshAheadMs: config.refreshAheadMs,
     breaker: config.breaker,
   });
   const changes = new ChangeHandler({ connector, store, phoneIndex, bus, markers: markerCache, metrics: crmMetrics, log });
   const resolvers = createContractResolvers({ connector, service, phoneIndex, metrics: crmMetrics, log });
 
   const webhookPath = `/webhooks/${connector.source}`;
+  const authFailures = webhookAuthFailures(metrics);
   const webhookRoute: Route = {
     method: 'POST',
     path: webhookPath,
@@ -146,7 +151,9 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
       const parsed = connector.parseWebhook(request);
       if (!parsed.ok) {
         crmMetrics.webhookEvent('rejected');
-        log.warn({ crm: connector.source, code: parsed.code, status: parsed.status }, 'CRM webhook rejected');
+        if (parsed.status === 401) authFailures.inc({ receiver: connector.source, reason: parsed.reason ?? 'signature' });
+        // Receiver, code and reason only: the body (phones, names) never reaches the logs.
+        log.warn({ receiver: connector.source, code: parsed.code, status: parsed.status, reason: parsed.reason }, 'CRM webhook rejected');
         throw new HttpError(parsed.status, parsed.code, parsed.message);
       }
       const outcomes = await changes.apply(parsed.events);

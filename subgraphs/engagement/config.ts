@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_PORTS, crmClientEnv, envBoolean, runtimeEnv, serviceUrlEnv, cacheEnv } from '../../shared/config.js';
+import { DEFAULT_PORTS, crmClientEnv, envBoolean, runtimeEnv, serviceUrlEnv, cacheEnv, webhookSecretEnv } from '../../shared/config.js';
 
 /**
  * The engagement subgraph's configuration: the shared env fragments plus the write-back policy.
@@ -28,7 +28,7 @@ export const engagementEnv = z.object({
   CONSENT_SUBGRAPH_URL: serviceUrlEnv.CONSENT_SUBGRAPH_URL,
   ENGAGEMENT_SUBGRAPH_PORT: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORTS.engagement),
   /** Shared secret of the post-call webhook (`POST /webhooks/call-ended`). */
-  CALL_WEBHOOK_SECRET: z.string().min(16).default('dev-call-webhook-secret'),
+  CALL_WEBHOOK_SECRET: webhookSecretEnv.CALL_WEBHOOK_SECRET,
   /** Run the write-back worker inside the subgraph process (`npm start`); `npm run worker` runs it alone. */
   ENGAGEMENT_WORKER: envBoolean(true),
   /** Attempts before a write-back is dead-lettered. */
@@ -48,6 +48,11 @@ export const engagementEnv = z.object({
   WRITEBACK_RATE_HUBSPOT: rateLimit('90/10000'),
   /** Readiness fails (and an error is logged) when the oldest pending write-back is older than this. */
   WRITEBACK_PENDING_ALERT_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
+  /**
+   * How long the newest-outcome overlay of a contact may be answered from memory. Writes of this
+   * process drop it at once; this bounds only writes of other processes (external worker, replicas). 0 = off.
+   */
+  ENGAGEMENT_OVERLAY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
 });
 export type EngagementEnv = z.infer<typeof engagementEnv>;
 
@@ -85,6 +90,8 @@ export interface EngagementConfig {
   webhookSecret: string;
   consentUrl: string;
   runWorker: boolean;
+  /** ENGAGEMENT_OVERLAY_CACHE_MS (runtime.ts default when absent). */
+  overlayCacheMs?: number;
   crm: CrmConnections;
   policy: WriteBackPolicy;
 }
@@ -99,6 +106,7 @@ export function toEngagementConfig(env: EngagementEnv): EngagementConfig {
     webhookSecret: env.CALL_WEBHOOK_SECRET,
     consentUrl: env.CONSENT_SUBGRAPH_URL,
     runWorker: env.ENGAGEMENT_WORKER,
+    overlayCacheMs: env.ENGAGEMENT_OVERLAY_CACHE_MS,
     crm: {
       salesforce: {
         loginUrl: env.SALESFORCE_LOGIN_URL,

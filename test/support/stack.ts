@@ -82,7 +82,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const contacts = options.contacts ?? 200;
     const latency = { medianMs: 0, jitterMs: 0 };
 
-    const salesforceSim = await startSalesforceSim({ port: 0, contacts, latency });
+    // The simulator signs its change events with the same secret the subgraph verifies them with.
+    const salesforceSim = await startSalesforceSim({ port: 0, contacts, latency, ...(env.SALESFORCE_WEBHOOK_SECRET ? { webhookSecret: env.SALESFORCE_WEBHOOK_SECRET } : {}) });
     closers.push(() => salesforceSim.close());
     const hubspotSim = await startHubspotSim({ port: 0, contacts, latency });
     closers.push(() => hubspotSim.close());
