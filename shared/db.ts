@@ -133,7 +133,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       if (/^08/.test(code) || /^57P0[123]$/.test(code) || code === '53300') return true;
       if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
     }
-    if (typeof message === 'string' && /Connection terminated|connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end|PGlite is closed|database .* does not allow connections/i.test(message)) {
+    if (typeof message === 'string' && /Connection terminated|connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end|PGlite is closed|is not currently accepting connections/i.test(message)) {
       return true;
     }
   }

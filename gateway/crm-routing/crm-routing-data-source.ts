@@ -25,12 +25,19 @@ function unknownSourceError(id: unknown, path: Path, known: readonly string[]): 
   };
 }
 
-/** Re-roots a CRM's error path from its share of a split list onto the original list. */
+/**
+ * Re-roots a CRM's error path from its share of a split list onto the original list; an
+ * `extensions.field` naming the item (`ids.<i>`) is re-indexed the same way, so the client sees its
+ * own index in both.
+ */
 function remapError(error: GraphQLFormattedError, crm: string, mapIndex?: (i: number) => number): GraphQLFormattedError {
   const path = error.path;
-  const extensions = { ...error.extensions, crm };
+  const extensions: Record<string, unknown> = { ...error.extensions, crm };
   if (!mapIndex || !path || typeof path[1] !== 'number') return { ...error, extensions };
-  return { ...error, path: [path[0]!, mapIndex(path[1]), ...path.slice(2)], extensions };
+  const original = mapIndex(path[1]);
+  const field = typeof extensions.field === 'string' ? /^(\w+)\.(\d+)$/.exec(extensions.field) : null;
+  if (field && Number(field[2]) === path[1]) extensions.field = `${field[1]}.${original}`;
+  return { ...error, path: [path[0]!, original, ...path.slice(2)], extensions };
 }
 
 /**

@@ -142,9 +142,9 @@ export function createContractResolvers(options: ContractResolverOptions) {
         if (args.ids.length > MAX_IDS_PER_QUERY) throw badUserInput('ids', `at most ${MAX_IDS_PER_QUERY} ids per query`);
         // A bad id is its own error at ["contacts", i] (an Error item of the list); every other
         // id is answered as if it were not there. The gateway re-indexes paths onto the client's list.
-        const parsed = args.ids.map((id): string | GraphQLError => {
+        const parsed = args.ids.map((id, i): string | GraphQLError => {
           try {
-            return sourceIdOf(id, 'ids');
+            return sourceIdOf(id, `ids.${i}`);
           } catch (error) {
             return error as GraphQLError;
           }

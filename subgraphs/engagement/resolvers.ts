@@ -125,6 +125,7 @@ export function engagementResolvers(deps: ResolverDeps): GraphQLResolverMap<Enga
           filter: args.data.filter
             ? { crm: args.data.filter.crm ?? undefined, errorCode: args.data.filter.errorCode ?? undefined, since: args.data.filter.since ?? undefined }
             : undefined,
+          sellers: visibleSellers(ctx.identity),
         });
         ctx.log.info({ count: ids.length, actor: ctx.identity.sub }, 'write-backs replayed');
         recorder.notifyWorker();

@@ -311,7 +311,11 @@ export class EngagementStore {
    * Replays dead-lettered write-backs: back to QUEUED with a fresh job and a fresh attempt budget,
    * their dead-letter jobs completed. Only DEAD_LETTERED rows move; returns the ids replayed.
    */
-  async replay(selection: { ids?: readonly string[]; filter?: { crm?: CrmName; errorCode?: string; since?: string } }, limit = 1000): Promise<string[]> {
+  /** `sellers` (seller scope): only write-backs of those sellers or of none; unset = all. */
+  async replay(
+    selection: { ids?: readonly string[]; filter?: { crm?: CrmName; errorCode?: string; since?: string }; sellers?: string[] | null },
+    limit = 1000,
+  ): Promise<string[]> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ id: string; crm: CrmName; dlq_job_id: string | null }>(
         `SELECT w.id, w.crm, w.dlq_job_id FROM engagement.write_back w
@@ -320,8 +324,12 @@ export class EngagementStore {
            AND ($2::text IS NULL OR w.crm = $2)
            AND ($3::text IS NULL OR w.last_error_code = $3)
            AND ($4::timestamptz IS NULL OR w.dead_at >= $4)
-         ORDER BY w.created_at LIMIT $5 FOR UPDATE`,
-        [selection.ids ? [...selection.ids] : null, selection.filter?.crm ?? null, selection.filter?.errorCode ?? null, selection.filter?.since ?? null, limit],
+           AND ($6::text[] IS NULL OR EXISTS (SELECT 1 FROM engagement.call_outcome o WHERE o.id = w.id AND (o.seller IS NULL OR o.seller = ANY($6::text[]))))
+         ORDER BY w.created_at LIMIT $5 FOR UPDATE OF w`,
+        [
+          selection.ids ? [...selection.ids] : null, selection.filter?.crm ?? null, selection.filter?.errorCode ?? null, selection.filter?.since ?? null, limit,
+          selection.sellers ?? null,
+        ],
       );
       for (const row of rows) {
         const jobId = await this.queue.sendWriteBack(tx, row.crm, { writeBackId: row.id });

@@ -205,7 +205,8 @@ describe('consent subgraph API', () => {
     const marketing = await gql(consent.url, CALL, { phone, purpose: 'MARKETING' });
     expect(marketing.data!.callPermission.reasons).toEqual(['CONSENT_INSUFFICIENT', 'NATIONAL_DNC']);
     const dnc = await gql(consent.url, DNC, { input: { phone, source: 'agent-desk', idempotencyKey: 'req-1' } });
-    expect(dnc.data!.addInternalDnc).toMatchObject({ scope: 'ALL', revocation: { cursor: expect.any(String) } });
+    // A seller-bound agent's request is for its own seller (docs/access.md).
+    expect(dnc.data!.addInternalDnc).toMatchObject({ scope: 'SELLER', revocation: { cursor: expect.any(String) } });
     const info = await gql(consent.url, CALL, { phone, purpose: 'INFORMATIONAL' });
     expect(info.data!.callPermission.reasons).toEqual(['CONSENT_REVOKED', 'INTERNAL_DNC']);
   });

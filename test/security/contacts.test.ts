@@ -69,6 +69,7 @@ describe('one bad id in a batch is its own error at the client index (finding 14
         expect(answer.data?.contacts.map((c) => c?.id ?? null), `${query} ${ids.join(',')}`).toEqual(ids.map((id, i) => (bad.includes(i) ? null : id)));
         const errors = (answer.errors ?? []).filter((e) => e.extensions?.code === 'BAD_USER_INPUT');
         expect(errors.map((e) => e.path).sort(), JSON.stringify(answer.errors)).toEqual(bad.map((i) => ['contacts', i]).sort());
+        for (const e of errors) expect(e.extensions?.field).toBe(`ids.${e.path![1]}`);
       }
     }
   });

@@ -1,12 +1,14 @@
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { DEV_INTERNAL_SECRET } from '../../../shared/config.js';
-import { IDENTITY_HEADER, WEBSOCKET_BINDING, signIdentity, type Identity } from '../../../shared/identity.js';
+import { IDENTITY_HEADER, WEBSOCKET_BINDING, serviceIdentity, signIdentity, type Identity } from '../../../shared/identity.js';
 
 export const SECRET = DEV_INTERNAL_SECRET;
 export const AGENT: Identity = { sub: 'agent-7', roles: ['agent'], seller: 'acme' };
-export const COMPLIANCE: Identity = { sub: 'officer-1', roles: ['compliance'] };
-export const SERVICE: Identity = { sub: 'service:engagement', roles: ['service'] };
+/** A compliance officer of the whole organisation (every seller, docs/access.md). */
+export const COMPLIANCE: Identity = { sub: 'officer-1', roles: ['compliance'], sellers: ['*'] };
+/** Engagement's own identity: it pushes opt-outs for every seller. */
+export const SERVICE: Identity = serviceIdentity('engagement');
 
 export interface GqlResult<T = Record<string, any>> {
   status: number;

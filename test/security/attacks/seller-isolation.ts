@@ -77,37 +77,34 @@ export function sellerIsolationAttacks(getStack: () => Stack): void {
 
     it('consentRevoked subscription', async () => {
       const phone = freshPhone();
-      const client = wsClient(stack, t.agentA);
-      const received: { scope: string; seller: string | null }[] = [];
-      let ready!: () => void;
-      const subscribed = new Promise<void>((r) => (ready = r));
-      const done = new Promise<void>((resolve, reject) => {
-        const dispose = client.subscribe<{ consentRevoked: { scope: string; seller: string | null } }>(
-          { query: 'subscription($p: [String!]) { consentRevoked(phones: $p) { scope seller } }', variables: { p: [phone] } },
-          {
-            next: (m) => {
-              received.push(m.data!.consentRevoked);
-              if (received.length === 1) {
-                dispose();
-                resolve();
-              }
-            },
-            error: reject,
-            complete: () => undefined,
-          },
-        );
-        client.on('connected', () => ready());
-      });
-      await subscribed;
-      // The revocations are recorded after the subscription's upstream is open: wait until the
-      // consent subgraph counts it (its own metric), then revoke for B, then for everyone.
-      await expect.poll(async () => (await (await fetch(new URL('/metrics', stack.urls.consent))).text()).match(/^dialplane_consent_subscriptions (\d+)/m)?.[1], { timeout: 10_000 }).not.toBe('0');
       const occurredAt = new Date(Date.now() - 60_000).toISOString();
-      await gql(stack, t.agentB, REVOKE_CONSENT, { input: { phone, channel: 'VOICE', seller: 'seller-b', source: 'ivr', occurredAt } });
-      await gql(stack, t.adminAll, REVOKE_CONSENT, { input: { phone, channel: 'VOICE', scope: 'ALL_SELLERS', source: 'ivr', occurredAt } });
-      await done;
-      await client.dispose();
-      expect(received[0]).toEqual({ scope: 'ALL_SELLERS', seller: null });
+      const forB = await gql<{ revokeConsent: { cursor: string } }>(stack, t.agentB, REVOKE_CONSENT, { input: { phone, channel: 'VOICE', seller: 'seller-b', source: 'ivr', occurredAt } });
+      const forAll = await gql<{ revokeConsent: { cursor: string } }>(stack, t.adminAll, REVOKE_CONSENT, { input: { phone, channel: 'VOICE', scope: 'ALL_SELLERS', source: 'ivr', occurredAt } });
+      expect(forB.errors ?? forAll.errors).toBeUndefined();
+      // Subscribing from just before B's revocation replays both from the ledger (no timing involved).
+      const after = String(Number(forB.data!.revokeConsent.cursor) - 1);
+      const firstEventFor = async (token: string) => {
+        const client = wsClient(stack, token);
+        try {
+          return await new Promise<{ scope: string; seller: string | null; cursor: string }>((resolve, reject) => {
+            const dispose = client.subscribe<{ consentRevoked: { scope: string; seller: string | null; cursor: string } }>(
+              { query: 'subscription($p: [String!], $after: String) { consentRevoked(phones: $p, after: $after) { scope seller cursor } }', variables: { p: [phone], after } },
+              {
+                next: (m) => {
+                  dispose();
+                  resolve(m.data!.consentRevoked);
+                },
+                error: reject,
+                complete: () => undefined,
+              },
+            );
+          });
+        } finally {
+          await client.dispose();
+        }
+      };
+      expect(await firstEventFor(t.agentA)).toEqual({ scope: 'ALL_SELLERS', seller: null, cursor: forAll.data!.revokeConsent.cursor });
+      expect(await firstEventFor(t.agentB)).toEqual({ scope: 'SELLER', seller: 'seller-b', cursor: forB.data!.revokeConsent.cursor });
     });
   });
 
