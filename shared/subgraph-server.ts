@@ -76,6 +76,9 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
   const apollo = new ApolloServer<C>({
     schema,
     includeStacktraceInErrorResponses: options.development ?? false,
+    // The entry point owns SIGTERM/SIGINT and closes HTTP, sockets, workers and stores in order;
+    // Apollo's own handler would stop Apollo alone and re-raise the signal behind our back.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       // Both add per-field hooks; we use neither traces nor cache hints.
