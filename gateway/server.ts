@@ -179,6 +179,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     if (response.body.kind !== 'single') return { errors: [{ message: 'incremental delivery is not supported over WebSocket' }] };
     return response.body.singleResult as FormattedExecutionResult;
   };
+  const running = await listen(server, config.port, config.host);
+  // Attached once listening: ws re-emits the HTTP server's errors, and graphql-ws would print a
+  // busy port as an "internal error" before start-up could report it.
   const relay = attachSubscriptionRelay({
     server,
     path: '/graphql',
@@ -196,7 +199,6 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     keepAliveMs: config.keepAliveMs,
   });
 
-  const running = await listen(server, config.port, config.host);
   log.info({ port: running.port, crms: config.crmSubgraphs.map((c) => c.name), subgraphs: [...supergraph.subgraphs.keys()] }, 'gateway listening');
 
   let closing: Promise<void> | undefined;

@@ -10,13 +10,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_PORTS, loadConfig } from '../shared/config.js';
+import { ConfigError, DEFAULT_PORTS, loadConfig } from '../shared/config.js';
 import { createEventBus, type EventBus } from '../shared/events.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { composeSupergraph, readSubgraphSdls } from '../gateway/compose-supergraph.js';
-import { loadGatewayConfig } from '../gateway/config.js';
+import { loadGatewayConfig, type GatewayConfig } from '../gateway/config.js';
 import { mintDevTokens } from '../gateway/dev-tokens.js';
-import { startGateway } from '../gateway/server.js';
+import { startGateway, type RunningGateway } from '../gateway/server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const exists = (rel: string) => existsSync(path.join(root, rel));
@@ -33,7 +33,9 @@ interface Part {
   name: string;
   /** Module whose presence means "this part exists". */
   module: string;
-  start(ctx: { env: NodeJS.ProcessEnv; log: Logger; bus: EventBus }): Promise<Running>;
+  /** The variables that set its listening port(s), named in the message when a port is taken. */
+  portVars: string[];
+  start(ctx: { env: NodeJS.ProcessEnv; logFor: (service: string) => Logger; bus: EventBus }): Promise<Running>;
 }
 
 const env: NodeJS.ProcessEnv = { NODE_ENV: 'development', ...process.env };
@@ -51,6 +53,7 @@ const sims: Part[] = [
     // Both simulators, seeded with the deterministic demo dataset (SIM_SEED, SIM_CONTACTS: 10,000 a CRM).
     name: 'CRM simulators (salesforce, hubspot)',
     module: 'sim/index.ts',
+    portVars: ['SIM_SALESFORCE_PORT', 'SIM_HUBSPOT_PORT'],
     start: async ({ env }) => {
       const { simEnv, startSimulators } = await load('sim/index.ts');
       const sims = await startSimulators(loadConfig(simEnv, env));
@@ -63,50 +66,87 @@ const subgraphs: Part[] = [
   {
     name: 'salesforce',
     module: 'subgraphs/salesforce/server.ts',
-    start: async ({ env, log, bus }) => {
+    portVars: ['SALESFORCE_SUBGRAPH_PORT'],
+    start: async ({ env, logFor, bus }) => {
       const { loadSalesforceSubgraphConfig } = await load('subgraphs/salesforce/config.ts');
       const { startSalesforceSubgraph } = await load('subgraphs/salesforce/server.ts');
-      const running = await startSalesforceSubgraph({ ...loadSalesforceSubgraphConfig(env), log: log.child({ service: 'salesforce' }), bus });
+      const running = await startSalesforceSubgraph({ ...loadSalesforceSubgraphConfig(env), log: logFor('salesforce'), bus });
       return { name: 'salesforce', url: running.url, close: () => running.close() };
     },
   },
   {
     name: 'hubspot',
     module: 'subgraphs/hubspot/server.ts',
-    start: async ({ env, log, bus }) => {
+    portVars: ['HUBSPOT_SUBGRAPH_PORT'],
+    start: async ({ env, logFor, bus }) => {
       const { loadHubspotSubgraphConfig } = await load('subgraphs/hubspot/config.ts');
       const { startHubspotSubgraph } = await load('subgraphs/hubspot/server.ts');
-      const running = await startHubspotSubgraph({ ...loadHubspotSubgraphConfig(env), log: log.child({ service: 'hubspot' }), bus });
+      const running = await startHubspotSubgraph({ ...loadHubspotSubgraphConfig(env), log: logFor('hubspot'), bus });
       return { name: 'hubspot', url: running.url, close: () => running.close() };
     },
   },
   {
     name: 'consent',
     module: 'subgraphs/consent/server.ts',
-    start: async ({ env, log, bus }) => {
+    portVars: ['CONSENT_SUBGRAPH_PORT'],
+    start: async ({ env, logFor, bus }) => {
       const { loadConsentConfig } = await load('subgraphs/consent/config.ts');
       const { startConsentSubgraph } = await load('subgraphs/consent/server.ts');
-      const running = await startConsentSubgraph(loadConsentConfig(env), { log: log.child({ service: 'consent' }), bus });
+      const running = await startConsentSubgraph(loadConsentConfig(env), { log: logFor('consent'), bus });
       return { name: 'consent', url: running.url, close: () => running.close() };
     },
   },
   {
     name: 'engagement (with the write-back worker in-process)',
     module: 'subgraphs/engagement/server.ts',
-    start: async ({ env, log }) => {
+    portVars: ['ENGAGEMENT_SUBGRAPH_PORT'],
+    start: async ({ env, logFor }) => {
       const { engagementEnv, toEngagementConfig } = await load('subgraphs/engagement/config.ts');
       const { startEngagementSubgraph } = await load('subgraphs/engagement/server.ts');
-      const running = await startEngagementSubgraph(toEngagementConfig(loadConfig(engagementEnv, env)), { log: log.child({ service: 'engagement' }) });
+      const running = await startEngagementSubgraph(toEngagementConfig(loadConfig(engagementEnv, env)), { log: logFor('engagement') });
       return { name: 'engagement', url: running.url, close: () => running.close() };
     },
   },
 ];
 
+/** What `npm start` really runs, for the banner (never credentials: host and database name only). */
+function describeBackends(env: NodeJS.ProcessEnv): string {
+  const database = env.DATABASE_URL
+    ? `PostgreSQL at ${new URL(env.DATABASE_URL).host}${new URL(env.DATABASE_URL).pathname}`
+    : env.DATA_DIR
+      ? `embedded PGlite in ${env.DATA_DIR}`
+      : 'embedded in-memory PGlite (lost on exit)';
+  const bus = env.REDIS_URL ? `Redis event bus and cache at ${new URL(env.REDIS_URL).host}` : 'in-process event bus and cache';
+  return `${bus}; ${database}`;
+}
+
+/** A part's start failure as one line an operator can act on (no stack for the usual causes). */
+function explainStartFailure(part: string, portVars: string[], error: unknown): string {
+  const e = error as NodeJS.ErrnoException & { port?: number };
+  if (e?.code === 'EADDRINUSE') {
+    return `${part} could not start: port ${e.port ?? '?'} is already in use by another program (set ${portVars.join(' / ')} to a free port, or stop that program)`;
+  }
+  if (e?.code === 'EACCES') return `${part} could not start: not allowed to listen on port ${e.port ?? '?'} (${portVars.join(' / ')})`;
+  if (error instanceof ConfigError) return `${part} could not start: ${error.message}`;
+  return `${part} could not start: ${error instanceof Error ? error.message : String(error)}`;
+}
+
 async function main(): Promise<void> {
-  const log = createLogger('dialplane', { level: env.LOG_LEVEL ?? 'warn' });
-  const bus = await createEventBus({ log });
+  const level = env.LOG_LEVEL ?? 'warn';
+  // One logger per part: each line carries its own service once (a child logger would repeat the key).
+  const logFor = (service: string) => createLogger(service, { level });
+  const bus = await createEventBus({ log: logFor('dialplane'), redisUrl: env.REDIS_URL });
   const started: Running[] = [];
   const skipped: string[] = [];
+
+  // All or nothing: a part that cannot start stops everything already started, so nothing ever
+  // serves a half-built system (the gateway would send queries to whatever holds the port).
+  const abort = async (message: string): Promise<never> => {
+    console.error(`\nnpm start: ${message}\nStopping the parts already started; nothing is being served.`);
+    for (const part of started.reverse()) await part.close().catch(() => {});
+    await bus.close().catch(() => {});
+    process.exit(1);
+  };
 
   for (const part of [...sims, ...subgraphs]) {
     if (!exists(part.module)) {
@@ -114,31 +154,33 @@ async function main(): Promise<void> {
       continue;
     }
     try {
-      started.push(await part.start({ env, log, bus }));
+      started.push(await part.start({ env, logFor, bus }));
     } catch (error) {
-      skipped.push(`${part.name} (failed to start: ${error instanceof Error ? error.message : String(error)})`);
+      await abort(explainStartFailure(part.name, part.portVars, error));
     }
   }
 
   const composition = composeSupergraph(readSubgraphSdls(root));
-  if (!composition.ok) {
-    console.error(`Composition failed:\n  - ${composition.errors.join('\n  - ')}`);
-    await Promise.all(started.map((s) => s.close()));
-    process.exit(1);
+  if (!composition.ok) await abort(`composition failed:\n  - ${composition.errors.join('\n  - ')}`);
+  let gatewayConfig: GatewayConfig;
+  let gateway: RunningGateway;
+  try {
+    gatewayConfig = { ...loadGatewayConfig(env), supergraphSdl: composition.ok ? composition.supergraphSdl : '' };
+    gateway = await startGateway(gatewayConfig, { log: logFor('gateway') });
+  } catch (error) {
+    return abort(explainStartFailure('gateway', ['GATEWAY_PORT'], error));
   }
-  const gatewayConfig = { ...loadGatewayConfig(env), supergraphSdl: composition.supergraphSdl };
-  const gateway = await startGateway(gatewayConfig, { log: log.child({ service: 'gateway' }) });
   started.push({ name: 'gateway', url: gateway.url, close: () => gateway.close() });
 
   const tokens = await mintDevTokens(gatewayConfig.jwt);
   const lines = [
     '',
-    'dialplane is running (embedded mode: in-process event bus and cache, in-memory PGlite)',
+    `dialplane is running (${describeBackends(env)})`,
     '',
     ...started.map((s) => `  ${s.name.padEnd(52)} ${s.url}`),
-    ...(skipped.length ? ['', 'Not started:', ...skipped.map((s) => `  ${s}`)] : []),
+    ...(skipped.length ? ['', 'Not written yet:', ...skipped.map((s) => `  ${s}`)] : []),
     '',
-    `Gateway:  ${gateway.url}   (Apollo Sandbox: open it in a browser; graphql-ws on the same path)`,
+    `Gateway:  ${gateway.url}   (in a browser: Apollo Sandbox, online; GraphiQL, offline: ${gateway.baseUrl}/explorer)`,
     `Health:   ${gateway.baseUrl}/healthz   ${gateway.baseUrl}/readyz   ${gateway.baseUrl}/metrics`,
     '',
     'Development tokens (12 h; send as "Authorization: Bearer <token>"):',
@@ -146,7 +188,8 @@ async function main(): Promise<void> {
     '',
     'Try it:',
     `  GATEWAY_URL=${gateway.url} npx tsx examples/voice-agent.ts +14155550100 --listen=10`,
-    `  TOKEN=<agent token above>; curl -s ${gateway.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
+    `  TOKEN=${tokens.agent}`,
+    `  curl -s ${gateway.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
     `    -d '{"query":"{ contactsByPhone(phone: \\"+14155550100\\") { id name { full } primaryPhone } }"}'`,
     '',
   ];

@@ -148,6 +148,12 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
   const router = createRouter(routes, (error, req) => log.error({ err: error instanceof Error ? error.message : String(error), path: req.url }, 'unhandled route error'));
   const server = http.createServer((req, res) => void router(req, res));
 
+  const running = await listen(server, options.port, options.host).catch(async (error: unknown) => {
+    await apollo.stop();
+    throw error;
+  });
+  // Attached once listening: ws re-emits the HTTP server's errors, and graphql-ws would print a
+  // busy port as an "internal error" before our start-up could report it.
   let wsServer: WebSocketServer | undefined;
   let wsCleanup: { dispose: () => Promise<void> | void } | undefined;
   if (options.subscriptions) {
@@ -169,7 +175,6 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
     );
   }
 
-  const running = await listen(server, options.port, options.host);
   log.info({ port: running.port, subscriptions: !!options.subscriptions }, `${options.name} subgraph listening`);
   let closing: Promise<void> | undefined;
   return {

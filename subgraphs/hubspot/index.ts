@@ -8,7 +8,7 @@ const config = loadHubspotSubgraphConfig();
 assertProductionSafe({ NODE_ENV: config.nodeEnv, DIALPLANE_INTERNAL_SECRET: config.runtime.internalSecret });
 const log = createLogger('hubspot', { level: config.logLevel });
 const running = await startHubspotSubgraph({ ...config, log });
-log.info({ url: running.url, webhook: running.webhookUrl }, 'hubspot subgraph listening');
+log.info({ url: running.url, webhook: running.webhookUrl }, 'hubspot subgraph started');
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

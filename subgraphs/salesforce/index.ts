@@ -8,7 +8,7 @@ const config = loadSalesforceSubgraphConfig();
 assertProductionSafe({ NODE_ENV: config.nodeEnv, DIALPLANE_INTERNAL_SECRET: config.runtime.internalSecret });
 const log = createLogger('salesforce', { level: config.logLevel });
 const running = await startSalesforceSubgraph({ ...config, log });
-log.info({ url: running.url, webhook: running.webhookUrl }, 'salesforce subgraph listening');
+log.info({ url: running.url, webhook: running.webhookUrl }, 'salesforce subgraph started');
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

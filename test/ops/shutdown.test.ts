@@ -30,8 +30,8 @@ interface Case {
 const cleanups: (() => Promise<void>)[] = [];
 const cases: Case[] = [
   { name: 'gateway', entry: 'gateway/index.ts', ready: /"msg":"gateway ready"/ },
-  { name: 'salesforce subgraph', entry: 'subgraphs/salesforce/index.ts', ready: /salesforce subgraph listening/ },
-  { name: 'hubspot subgraph', entry: 'subgraphs/hubspot/index.ts', ready: /hubspot subgraph listening/ },
+  { name: 'salesforce subgraph', entry: 'subgraphs/salesforce/index.ts', ready: /salesforce subgraph started/ },
+  { name: 'hubspot subgraph', entry: 'subgraphs/hubspot/index.ts', ready: /hubspot subgraph started/ },
   { name: 'consent subgraph', entry: 'subgraphs/consent/index.ts', ready: /consent subgraph started/ },
   { name: 'engagement subgraph (worker in-process)', entry: 'subgraphs/engagement/index.ts', ready: /engagement subgraph started/ },
   { name: 'CRM simulators', entry: 'sim/index.ts', ready: /CRM simulators listening/ },
