@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../support/services.js';
 import { inject } from 'vitest';
 import { spawnEntry, timeToExit, type SpawnedService } from '../support/processes.js';
+import { jsonLogLines, serviceKeyCount } from '../support/log-lines.js';
 
 // Every service's entry point, run as its own process the way an orchestrator runs it: after
 // SIGTERM it must exit 0 within a few seconds (Kubernetes' default grace period is 30 s; a process
@@ -66,5 +67,10 @@ describe('SIGTERM: every service exits promptly and cleanly', () => {
     expect(code).toBe(0);
     // The shutdown handler runs once (a second run would close twice and log twice).
     expect(service.output().match(/"signal":"SIGTERM"/g)?.length ?? 0).toBeLessThanOrEqual(1);
+    // Log hygiene: one `service` key a line, and no start-up line said twice.
+    const lines = jsonLogLines(service.output());
+    for (const { raw } of lines) expect(serviceKeyCount(raw), raw).toBe(1);
+    const startupMessages = lines.map((l) => String(l.parsed.msg)).filter((m) => /listening|started|ready/.test(m));
+    expect(new Set(startupMessages).size).toBe(startupMessages.length);
   }, 90_000);
 });

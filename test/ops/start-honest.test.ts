@@ -1,25 +1,11 @@
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnEntry, type SpawnedService } from '../support/processes.js';
+import { freePortEnv } from '../support/free-ports.js';
 
 // `npm start` either serves the whole system or nothing: a part that cannot start (its port held
 // by another program, a bad setting) stops the command with a message naming the part, a non-zero
 // exit, and the gateway never comes up in front of a half-built system.
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function portEnv(): Promise<Record<string, string>> {
-  const names = ['GATEWAY_PORT', 'SALESFORCE_SUBGRAPH_PORT', 'HUBSPOT_SUBGRAPH_PORT', 'CONSENT_SUBGRAPH_PORT', 'ENGAGEMENT_SUBGRAPH_PORT', 'SIM_SALESFORCE_PORT', 'SIM_HUBSPOT_PORT'];
-  const env: Record<string, string> = {};
-  for (const name of names) env[name] = String(await freePort());
-  return env;
-}
 
 describe('npm start fails fast and honestly', () => {
   const spawned: SpawnedService[] = [];
@@ -30,7 +16,7 @@ describe('npm start fails fast and honestly', () => {
   });
 
   it('exits non-zero naming the part whose port is taken, and never starts the gateway', async () => {
-    const ports = await portEnv();
+    const ports = await freePortEnv();
     // Another program holds the consent port.
     const squatter = net.createServer((socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nno'));
     await new Promise<void>((resolve) => squatter.listen(Number(ports.CONSENT_SUBGRAPH_PORT), '127.0.0.1', resolve));
@@ -48,7 +34,7 @@ describe('npm start fails fast and honestly', () => {
   }, 120_000);
 
   it('exits non-zero naming the part and the variable when a setting is invalid', async () => {
-    const ports = await portEnv();
+    const ports = await freePortEnv();
     const start = spawnEntry('scripts/start.ts', { ...ports, SIM_CONTACTS: '50', LOG_LEVEL: 'warn', WRITEBACK_MAX_ATTEMPTS: 'many' });
     spawned.push(start);
     const { code } = await start.exited;
