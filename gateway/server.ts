@@ -1,7 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../shared/errors.js';
@@ -17,6 +16,8 @@ import type { GatewayContext } from './gateway-context.js';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.js';
 import { introspectionGuard } from './introspection-guard.js';
 import { operationMetrics } from './operation-metrics.js';
+import { explorerRoutes } from './explorer/explorer-routes.js';
+import { browserDevToken, sandboxLandingPage } from './explorer/sandbox.js';
 import { createReadinessProbe } from './readiness.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { SubgraphEndpoint } from './subgraph-endpoint.js';
@@ -62,6 +63,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
 
   const formatError = (e: GraphQLFormattedError) => formatGatewayError(e, config.development);
   const recorder = operationMetrics(metrics, log);
+  const devToken = await browserDevToken(config);
   const lane = config.crmFastPath === false || !supergraph.schema.getQueryType() ? undefined : new CrmFastLane(crmSource, supergraph.schema, formatError, recorder, metrics);
   const apollo = new ApolloServer<GatewayContext>({
     gateway: gateway as never,
@@ -74,8 +76,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
       // No HTTP cache hints from the gateway: answers are per caller (consent) and freshness is explicit.
       ApolloServerPluginCacheControlDisabled(),
       // Sandbox for analysts and in development; agents get no schema from it in production
-      // because introspection is refused for their role.
-      ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      // because introspection is refused for their role. /explorer is the offline alternative.
+      sandboxLandingPage(devToken) as ApolloServerPlugin<GatewayContext>,
       introspectionGuard({ development: config.development }),
       ...(config.crmFastPath === false ? [] : [crmFastPath({ supergraph, crm: crmSource, metrics, lane, formatError })]),
       recorder.plugin as ApolloServerPlugin<GatewayContext>,
@@ -156,6 +158,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
           await apolloWithBody(req, res, url, body);
         },
       },
+      ...explorerRoutes({ devToken }),
       { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }) },
       {
         method: 'GET',
