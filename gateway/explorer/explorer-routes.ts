@@ -1,5 +1,6 @@
 import type { Route } from '../../shared/http.js';
-import { bundleRoute, sendPage } from '../ui-assets.js';
+import { sendText } from '../../shared/http.js';
+import { bundleRoute, findUiBuildDir, sendPage } from '../ui-assets.js';
 
 /**
  * GET /explorer: GraphiQL from our own bundle (gateway/explorer/browser/, built into
@@ -34,7 +35,12 @@ ${options.devToken ? `<meta name="dialplane-dev-token" content="${escapeAttribut
 export function explorerRoutes(options: ExplorerOptions): Route[] {
   const html = explorerPage(options);
   return [
-    { method: 'GET', path: '/explorer', handler: (_req, res) => sendPage(res, html) },
+    {
+      method: 'GET',
+      path: '/explorer',
+      handler: (_req, res) =>
+        findUiBuildDir() ? sendPage(res, html) : sendText(res, 503, 'The explorer bundle is not built: run `npm run build:ui` (npm start does it for you).\n'),
+    },
     bundleRoute('/explorer/assets', 'explorer'),
   ];
 }
