@@ -336,7 +336,7 @@ export async function run(report: (section: string, data: Record<string, unknown
   const clients: Client[] = [];
   let local: RunningConsentSubgraph | null = null;
   try {
-    const identity = () => ({ [IDENTITY_HEADER]: signIdentity(AGENT, DEV_INTERNAL_SECRET) });
+    const identity = () => (body: string) => ({ [IDENTITY_HEADER]: signIdentity(AGENT, DEV_INTERNAL_SECRET, { body }) });
     const [c0url, c1url] = topology.consentUrls as [string, string];
     const [g0url, g1url] = topology.gatewayUrls as [string, string];
 

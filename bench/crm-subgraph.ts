@@ -17,8 +17,8 @@
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import jsforce from 'jsforce';
-import { DEV_INTERNAL_SECRET } from '../shared/config.js';
-import { IDENTITY_HEADER, signIdentity } from '../shared/identity.js';
+import { DEV_INTERNAL_SECRET, DEV_SECRETS } from '../shared/config.js';
+import { IDENTITY_HEADER, createIdentitySigner } from '../shared/identity.js';
 import { SimAdminClient } from '../sim/common/admin-client.js';
 import { serveIfChild, startChild, stopChild, serveUntilParentLeaves } from './child-process.js';
 import { closedLoop, closedLoopFn, destroyAgents, fmt, openLoop, openLoopFn, statLine, type LatencyStats, type RequestSpec } from './load.js';
@@ -89,7 +89,7 @@ async function serve(component: string, args: Record<string, string>): Promise<v
       const { startSalesforceSubgraph } = await import('../subgraphs/salesforce/server.js');
       const running = await startSalesforceSubgraph({
         port: 0,
-        salesforce: { loginUrl: args.simUrl!, instanceUrl: args.simUrl!, clientId: SF.clientId, clientSecret: SF.clientSecret, apiVersion: SF.version },
+        salesforce: { loginUrl: args.simUrl!, instanceUrl: args.simUrl!, clientId: SF.clientId, clientSecret: SF.clientSecret, apiVersion: SF.version, webhookSecret: DEV_SECRETS.SALESFORCE_WEBHOOK_SECRET },
         runtime,
         log: silentLogger,
       });
@@ -180,7 +180,9 @@ export async function runCrmBench(options: CrmBenchOptions = {}): Promise<Record
   const concurrency = options.concurrency ?? 100;
   const log = options.log ?? ((line: string) => console.log(line));
   const out = {} as Record<Crm, Record<string, unknown>>;
-  const identity = { [IDENTITY_HEADER]: signIdentity({ sub: 'bench', roles: ['agent'] }, DEV_INTERNAL_SECRET) };
+  const sign = createIdentitySigner(DEV_INTERNAL_SECRET);
+  const benchAgent = { sub: 'bench', roles: ['agent' as const] };
+  const identity = (body: string) => ({ [IDENTITY_HEADER]: sign(benchAgent, body) });
 
   for (const crm of options.crms ?? (['salesforce', 'hubspot'] as Crm[])) {
     const coldIds = Math.ceil((rate * durationMs) / 1000) + concurrency * Math.ceil(durationMs / 100);
@@ -199,11 +201,10 @@ export async function runCrmBench(options: CrmBenchOptions = {}): Promise<Record
         body: (i) => JSON.stringify({ query: CONTACT_CONTEXT_QUERY, variables: { id: gid(pick(i)) } }),
       });
       const warmIds = ids.slice(0, 200);
-      const prime = () => fetch(subgraph.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...identity },
-        body: JSON.stringify({ query: 'query($ids:[ID!]!){ contacts(ids:$ids){ id } }', variables: { ids: warmIds.map(gid) } }),
-      });
+      const prime = () => {
+        const body = JSON.stringify({ query: 'query($ids:[ID!]!){ contacts(ids:$ids){ id } }', variables: { ids: warmIds.map(gid) } });
+        return fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json', ...identity(body) }, body });
+      };
       let cursor = 200;
       const fresh = () => {
         const start = cursor;

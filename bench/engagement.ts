@@ -142,7 +142,7 @@ async function acknowledgment(report: (data: Record<string, unknown>) => void, l
     const direct: RequestSpec = {
       url: engagement.url,
       method: 'POST',
-      headers: { [IDENTITY_HEADER]: signIdentity(AGENT, DEV_INTERNAL_SECRET), 'content-type': 'application/json' },
+      headers: (body) => ({ [IDENTITY_HEADER]: signIdentity(AGENT, DEV_INTERNAL_SECRET, { body }), 'content-type': 'application/json' }),
       body: (i) => outcomeBody(i, sfIds, 'direct'),
     };
     // Warm-up: JIT, connections, the gateway's query plan cache.

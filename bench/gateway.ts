@@ -158,11 +158,11 @@ export async function runGatewayBench(input: GatewayBenchOptions = {}): Promise<
     log(`gateway bench: contact hubspot:${sourceId}, ${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)}, ${options.durationMs} ms per phase`);
 
     const gatewaySpec = (): RequestSpec => ({ url: gateway.url, method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
-    // The identity header is valid for 5 minutes: sign a fresh one per phase.
+    // The identity header is signed per request, as the gateway does (it lives seconds).
     const subgraphSpec = (): RequestSpec => ({
       url: subgraph.url,
       method: 'POST',
-      headers: { [IDENTITY_HEADER]: signIdentity({ sub: 'bench-agent', roles: ['agent'] }, DEV_INTERNAL_SECRET) },
+      headers: (sent) => ({ [IDENTITY_HEADER]: signIdentity({ sub: 'bench-agent', roles: ['agent'] }, DEV_INTERNAL_SECRET, { body: sent }) }),
       body,
     });
     const simSpec = (): RequestSpec => ({

@@ -13,7 +13,8 @@ import http from 'node:http';
 export interface RequestSpec {
   url: string;
   method?: 'GET' | 'POST';
-  headers?: Record<string, string>;
+  /** Fixed headers, or headers made for each body (an identity header is signed over the body it travels with). */
+  headers?: Record<string, string> | ((body: string) => Record<string, string>);
   /** Body per request (index given), or a fixed body. */
   body?: string | ((i: number) => string);
 }
@@ -57,7 +58,7 @@ export function send(spec: RequestSpec, i: number, maxSockets = 256): Promise<{ 
       {
         method: spec.method ?? (body ? 'POST' : 'GET'),
         agent: agentFor(url, maxSockets),
-        headers: { ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}), ...spec.headers },
+        headers: { ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}), ...(typeof spec.headers === 'function' ? spec.headers(body ?? '') : spec.headers) },
       },
       (res) => {
         const chunks: Buffer[] = [];

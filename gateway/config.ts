@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { assertProductionSafe, envBoolean, jwtEnv, loadConfig, portEnv, runtimeEnv, serviceUrlEnv } from '../shared/config.js';
+import { envBoolean, jwtEnv, loadConfig, portEnv, runtimeEnv, serviceUrlEnv } from '../shared/config.js';
 
 /** The gateway's environment: shared fragments plus its own knobs. */
 export const gatewayEnv = z.object({
@@ -23,7 +23,7 @@ export interface GatewayConfig {
   development: boolean;
   logLevel?: string;
   internalSecret: string;
-  jwt: { secret: string; issuer: string; audience: string; jwksUrl?: string };
+  jwt: { secret: string; issuer: string; audience: string; jwksUrl?: string; maxLifetimeS?: number };
   /** The composed supergraph SDL (content, not path). */
   supergraphSdl: string;
   /** CRM subgraph deployments behind the supergraph's `crm` subgraph, in routing order. */
@@ -38,15 +38,20 @@ export interface GatewayConfig {
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const e = loadConfig(gatewayEnv, env);
-  assertProductionSafe(e);
+  const e = loadConfig(gatewayEnv, env); // refuses development secrets in production
   return {
     port: e.GATEWAY_PORT,
     host: e.BIND_HOST,
     development: e.NODE_ENV === 'development',
     logLevel: e.LOG_LEVEL,
     internalSecret: e.DIALPLANE_INTERNAL_SECRET,
-    jwt: { secret: e.JWT_SECRET, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ...(e.JWT_JWKS_URL ? { jwksUrl: e.JWT_JWKS_URL } : {}) },
+    jwt: {
+      secret: e.JWT_SECRET,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      maxLifetimeS: e.JWT_MAX_LIFETIME_S,
+      ...(e.JWT_JWKS_URL ? { jwksUrl: e.JWT_JWKS_URL } : {}),
+    },
     supergraphSdl: readFileSync(e.SUPERGRAPH_PATH, 'utf8'),
     crmSubgraphs: e.CRM_SUBGRAPHS,
     subgraphUrls: { consent: e.CONSENT_SUBGRAPH_URL, engagement: e.ENGAGEMENT_SUBGRAPH_URL },

@@ -5,8 +5,8 @@ import type { Logger } from '../shared/logger.js';
 export interface GatewayContext {
   /** The verified caller (from the bearer JWT). */
   identity: Identity;
-  /** `x-dialplane-identity` value (HMAC-signed identity), reused per identity for a minute, sent on every subgraph fetch. */
-  identityHeader: string;
+  /** The `x-dialplane-identity` value for one subgraph fetch: the identity signed over that fetch's body. */
+  identityHeaderFor(body: string): string;
   /** Propagated to subgraphs as `x-request-id`, logged with every line about this request. */
   requestId: string;
   log: Logger;

@@ -1,16 +1,26 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, type SelectionSetNode } from 'graphql';
+import { BREAK, visit, type DocumentNode } from 'graphql';
 import { ErrorCode, dialplaneError } from '../shared/errors.js';
 import { hasRole } from '../shared/identity.js';
 import type { GatewayContext } from './gateway-context.js';
 
-function asksForSchema(selectionSet: SelectionSetNode, depth = 0): boolean {
-  // __schema / __type are root fields; fragments at the root are followed a few levels deep.
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD && (selection.name.value === '__schema' || selection.name.value === '__type')) return true;
-    if (selection.kind === Kind.INLINE_FRAGMENT && depth < 3 && asksForSchema(selection.selectionSet, depth + 1)) return true;
-  }
-  return false;
+const INTROSPECTION_ROOTS = new Set(['__schema', '__type']);
+
+/**
+ * True when `__schema` or `__type` appears anywhere in the document: at the root, under an alias,
+ * in inline fragments at any depth, or in named fragments (spread anywhere, even inside other
+ * fragments). The whole document is walked, so no nesting hides them.
+ */
+export function asksForSchema(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (!INTROSPECTION_ROOTS.has(node.name.value)) return undefined;
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
 }
 
 /**
@@ -21,16 +31,9 @@ export function introspectionGuard(options: { development: boolean }): ApolloSer
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, document, contextValue }) {
-          if (!operation || options.development || hasRole(contextValue.identity, 'analyst', 'admin')) return;
-          let asks = asksForSchema(operation.selectionSet);
-          if (!asks) {
-            // Named fragments spread at the root.
-            for (const definition of document.definitions) {
-              if (definition.kind === Kind.FRAGMENT_DEFINITION && definition.typeCondition.name.value === 'Query' && asksForSchema(definition.selectionSet)) asks = true;
-            }
-          }
-          if (asks) {
+        async didResolveOperation({ document, contextValue }) {
+          if (options.development || hasRole(contextValue.identity, 'analyst', 'admin')) return;
+          if (asksForSchema(document)) {
             const error = dialplaneError(ErrorCode.FORBIDDEN, 'Introspection is available to the analyst and admin roles only.');
             (error.extensions as Record<string, unknown>).http = { status: 403 };
             throw error;

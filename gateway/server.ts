@@ -4,8 +4,8 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../shared/errors.js';
-import { apolloHandler, createRouter, executeApolloRequest, listen, readRawBody, requestIdOf, sendJson, sendText } from '../shared/http.js';
-import { signIdentity, type Identity } from '../shared/identity.js';
+import { apolloHandler, createRouter, executeApolloRequest, listen, readGraphqlRawBody, requestIdOf, sendJson, sendText } from '../shared/http.js';
+import { createIdentitySigner, type Identity } from '../shared/identity.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { AuthenticationError, createAuthenticator } from './authenticator.js';
 import type { GatewayConfig } from './config.js';
@@ -15,6 +15,7 @@ import { CrmRoutingDataSource } from './crm-routing/crm-routing-data-source.js';
 import type { GatewayContext } from './gateway-context.js';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.js';
 import { introspectionGuard } from './introspection-guard.js';
+import { formattedWithoutSuggestions } from './schema-disclosure.js';
 import { operationMetrics } from './operation-metrics.js';
 import { explorerRoutes } from './explorer/explorer-routes.js';
 import { browserDevToken, sandboxLandingPage } from './explorer/sandbox.js';
@@ -39,9 +40,6 @@ export interface GatewayDependencies {
   /** Tests pass false: default process metrics collected by many instances in one process are noise. */
   collectDefaultMetrics?: boolean;
 }
-
-/** Identity headers are signed once per identity and reused for a minute (well inside the 5 min window). */
-const SIGNED_REUSE_MS = 60_000;
 
 export async function startGateway(config: GatewayConfig, deps: GatewayDependencies = {}): Promise<RunningGateway> {
   const log = deps.log ?? createLogger('gateway', { level: config.logLevel });
@@ -68,6 +66,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
   const apollo = new ApolloServer<GatewayContext>({
     gateway: gateway as never,
     introspection: true, // gated per role by introspectionGuard
+    // No "Did you mean …" in production validation errors (gateway/schema-disclosure.ts covers the rest).
+    hideSchemaDetailsFromClientErrors: !config.development,
     includeStacktraceInErrorResponses: config.development,
     stopOnTerminationSignals: false, // index.ts owns signals and shuts down in order
     formatError: (formatted) => formatGatewayError(formatted, config.development),
@@ -89,19 +89,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
   });
   await apollo.start();
 
-  const signed = new WeakMap<Identity, { header: string; at: number }>();
-  const identityHeaderFor = (identity: Identity): string => {
-    const now = Date.now();
-    const hit = signed.get(identity);
-    if (hit && now - hit.at < SIGNED_REUSE_MS) return hit.header;
-    const header = signIdentity(identity, config.internalSecret, now);
-    signed.set(identity, { header, at: now });
-    return header;
-  };
+  // Each subgraph request carries an identity header signed for its own body (shared/identity.ts).
+  const signIdentityFor = createIdentitySigner(config.internalSecret);
   const contextFor = (identity: Identity, requestId: string): GatewayContext => ({
     identity,
     requestId,
-    identityHeader: identityHeaderFor(identity),
+    identityHeaderFor: (body) => signIdentityFor(identity, body),
     log: log.child({ requestId }),
   });
 
@@ -117,7 +110,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
 
   const readiness = createReadinessProbe({
     subgraphs: [
-      ...config.crmSubgraphs,
+      ...config.crmSubgraphs.map((s) => ({ ...s, degradable: true })),
       ...[...supergraph.subgraphs.keys()].filter((n) => n !== 'crm').map((name) => ({ name, url: subgraphUrl(name) ?? '' })),
     ],
     isLoaded: () => apiSchema !== undefined,
@@ -146,7 +139,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
             await graphql(req, res, url);
             return;
           }
-          const raw = await readRawBody(req);
+          const raw = await readGraphqlRawBody(req, res);
+          if (!raw) return;
           let body: unknown;
           try {
             body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
@@ -200,6 +194,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     metrics,
     log,
     keepAliveMs: config.keepAliveMs,
+    hideSchemaDetails: !config.development,
   });
 
   log.info({ port: running.port, crms: config.crmSubgraphs.map((c) => c.name), subgraphs: [...supergraph.subgraphs.keys()] }, 'gateway listening');
@@ -223,7 +218,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
 }
 
 /** Every error leaves with a registered code; internals stay out of production answers. */
-export function formatGatewayError(formatted: GraphQLFormattedError, development: boolean): GraphQLFormattedError {
+export function formatGatewayError(original: GraphQLFormattedError, development: boolean): GraphQLFormattedError {
+  const formatted = development ? original : formattedWithoutSuggestions(original);
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
   if (typeof code === 'string' && development) return formatted;

@@ -53,7 +53,7 @@ export class SubgraphEndpoint {
   }
 
   /** Sends one operation and answers the subgraph's validated result. */
-  async send(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeader' | 'requestId'>): Promise<SubgraphResult> {
+  async send(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeaderFor' | 'requestId'>): Promise<SubgraphResult> {
     const started = performance.now();
     const response = await this.transport(payload, context, started);
     return this.interpret(response, started);
@@ -63,7 +63,7 @@ export class SubgraphEndpoint {
    * The fast lane's send: the subgraph's answer as text when it is a clean 200 without errors
    * (forwarded to the client byte for byte), else the validated result, as `send` gives it.
    */
-  async sendForText(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeader' | 'requestId'>): Promise<{ text: string } | { result: SubgraphResult }> {
+  async sendForText(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeaderFor' | 'requestId'>): Promise<{ text: string } | { result: SubgraphResult }> {
     const started = performance.now();
     const response = await this.transport(payload, context, started);
     // A clean answer is `{"data":...}` without errors; "errors" anywhere (even inside a value) means: parse and look.
@@ -74,10 +74,12 @@ export class SubgraphEndpoint {
     return { result: this.interpret(response, started) };
   }
 
-  private async transport(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeader' | 'requestId'>, started: number): Promise<{ status: number; text: string }> {
+  private async transport(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeaderFor' | 'requestId'>, started: number): Promise<{ status: number; text: string }> {
     try {
-      return await this.http.postText(this.url, JSON.stringify(payload), {
-        [IDENTITY_HEADER]: context.identityHeader,
+      // Serialized once: the identity header is signed over exactly these bytes.
+      const body = JSON.stringify(payload);
+      return await this.http.postText(this.url, body, {
+        [IDENTITY_HEADER]: context.identityHeaderFor(body),
         'x-request-id': context.requestId,
       });
     } catch (error) {

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { createClient, type Client } from 'graphql-ws';
+import { CloseCode, createClient, type Client } from 'graphql-ws';
 import {
   Kind,
   type GraphQLError,
@@ -12,11 +12,12 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { ErrorCode } from '../shared/errors.js';
-import { IDENTITY_HEADER, signIdentity, type Identity } from '../shared/identity.js';
+import { IDENTITY_HEADER, WEBSOCKET_BINDING, signIdentity, type Identity } from '../shared/identity.js';
 import type { Logger } from '../shared/logger.js';
-import type { Authenticator } from './authenticator.js';
+import { AuthenticationError, type Authenticator } from './authenticator.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { graphqlRuntime } from './graphql-runtime.js';
+import { withoutSuggestions } from './schema-disclosure.js';
 
 const { GraphQLError: RuntimeGraphQLError, getOperationAST, parse, validate } = graphqlRuntime;
 
@@ -45,6 +46,8 @@ export interface SubscriptionRelayOptions {
   log: Logger;
   /** Ping interval for client sockets (ms); a client that misses a pong is dropped. */
   keepAliveMs?: number;
+  /** Production: validation errors carry no "Did you mean …" (gateway/schema-disclosure.ts). */
+  hideSchemaDetails?: boolean;
 }
 
 export interface OperationRequest {
@@ -57,7 +60,12 @@ type ConnectionExtra = {
   identity?: Identity;
   requestId?: string;
   upstreams?: Map<string, Client>;
+  /** Closes the socket with 4401 when the caller's token expires. */
+  expiryTimer?: NodeJS.Timeout;
 };
+
+/** setTimeout's ceiling (about 24.8 days); token lifetimes are far below it. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 interface RelayContext {
   kind: 'relay' | 'execute';
@@ -113,9 +121,9 @@ export function attachSubscriptionRelay(options: SubscriptionRelayOptions): Subs
       // stays down surfaces to the client as SUBGRAPH_UNAVAILABLE within a few seconds.
       retryAttempts: 3,
       retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, 300 * 2 ** retries + Math.random() * 200)),
-      // Signed per (re)connect, so the identity header is always fresh.
+      // Signed per (re)connect, so the identity header is always fresh; bound to the connect itself.
       connectionParams: () => ({
-        [IDENTITY_HEADER]: signIdentity(connection.identity!, options.internalSecret),
+        [IDENTITY_HEADER]: signIdentity(connection.identity!, options.internalSecret, { body: WEBSOCKET_BINDING }),
         'x-request-id': connection.requestId!,
       }),
     });
@@ -149,12 +157,21 @@ export function attachSubscriptionRelay(options: SubscriptionRelayOptions): Subs
         const params = ctx.connectionParams ?? {};
         const fromParams = params.authorization ?? params.Authorization;
         const header = typeof fromParams === 'string' ? fromParams : ctx.extra.request.headers.authorization;
+        let expiresAt: number;
         try {
-          ctx.extra.identity = await options.authenticator.authenticate(header);
-        } catch {
+          ({ identity: ctx.extra.identity, expiresAt } = await options.authenticator.authenticateUntil(header));
+        } catch (error) {
           metrics.authFailures.inc({ reason: 'websocket' });
-          return false; // graphql-ws closes with 4403 Forbidden
+          // A signed token for no caller we serve is forbidden; anything else (missing, bad,
+          // expired, too long-lived) is unauthenticated. Every reconnect authenticates again.
+          const forbidden = error instanceof AuthenticationError && error.reason === 'claims';
+          ctx.extra.socket.close(forbidden ? CloseCode.Forbidden : CloseCode.Unauthorized, forbidden ? 'Forbidden' : 'Unauthorized');
+          return false;
         }
+        // The socket lives as long as the token: at its expiry the client must reconnect with a new one.
+        const socket = ctx.extra.socket;
+        ctx.extra.expiryTimer = setTimeout(() => socket.close(CloseCode.Unauthorized, 'Token expired'), Math.min(Math.max(0, expiresAt - Date.now()), MAX_TIMER_MS));
+        ctx.extra.expiryTimer.unref();
         const given = params['x-request-id'];
         ctx.extra.requestId = typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : crypto.randomUUID();
         connections.add(ctx.extra);
@@ -162,6 +179,7 @@ export function attachSubscriptionRelay(options: SubscriptionRelayOptions): Subs
         return true;
       },
       onClose: (ctx) => {
+        clearTimeout(ctx.extra.expiryTimer);
         if (!connections.delete(ctx.extra)) return;
         metrics.websocketConnections.dec();
         for (const client of ctx.extra.upstreams?.values() ?? []) void client.dispose();
@@ -175,7 +193,10 @@ export function attachSubscriptionRelay(options: SubscriptionRelayOptions): Subs
         }
         const schema = options.apiSchema();
         const errors = validate(schema, document);
-        if (errors.length > 0) return [...errors];
+        if (errors.length > 0) {
+          if (options.hideSchemaDetails) for (const error of errors) error.message = withoutSuggestions(error.message);
+          return [...errors];
+        }
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [relayError('Unable to identify the operation to run.', ErrorCode.BAD_USER_INPUT)];
         const request: OperationRequest = { query: payload.query, variables: payload.variables, operationName: payload.operationName };

@@ -9,13 +9,13 @@
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { z } from 'zod';
-import { crmClientEnv, loadConfig } from '../shared/config.js';
+import { crmClientEnv, loadConfig, webhookSecretEnv } from '../shared/config.js';
 import type { CrmConnector, MappingCheckReport } from '../shared/crm/connector.js';
 import { renderMappingTable, replaceMappingTable } from '../shared/crm/mapping-table.js';
 import { createSalesforceConnector } from '../subgraphs/salesforce/connector.js';
 import { createHubspotConnector } from '../subgraphs/hubspot/connector.js';
 
-const env = loadConfig(z.object(crmClientEnv));
+const env = loadConfig(z.object({ ...crmClientEnv, ...webhookSecretEnv }));
 const args = process.argv.slice(2);
 const only = args.includes('--crm') ? args[args.indexOf('--crm') + 1] : undefined;
 
@@ -26,6 +26,7 @@ const connectors: CrmConnector[] = [
     clientId: env.SALESFORCE_CLIENT_ID,
     clientSecret: env.SALESFORCE_CLIENT_SECRET,
     apiVersion: env.SALESFORCE_API_VERSION,
+    webhookSecret: env.SALESFORCE_WEBHOOK_SECRET,
   }),
   createHubspotConnector({ baseUrl: env.HUBSPOT_BASE_URL, accessToken: env.HUBSPOT_ACCESS_TOKEN, clientSecret: env.HUBSPOT_CLIENT_SECRET }),
 ].filter((c) => !only || c.source === only);

@@ -15,12 +15,17 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses `env` with `schema`; on failure throws a ConfigError naming every bad variable. */
+/**
+ * Parses `env` with `schema`; on failure throws a ConfigError naming every bad variable. With
+ * NODE_ENV=production it also refuses any development secret the resolved configuration would run
+ * on (`assertProductionSafe`): every service loads its config here, so this is the one check.
+ */
 export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const result = schema.safeParse(env);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
+  if (env.NODE_ENV === 'production') assertProductionSafe(result.data);
   return result.data;
 }
 
@@ -48,9 +53,23 @@ export const DEFAULT_PORTS = {
   simHubspot: 4102,
 } as const;
 
-/** The development-only secret; production refuses to start with it (see `assertProductionSafe`). */
-export const DEV_INTERNAL_SECRET = 'dev-internal-secret-change-me';
-export const DEV_JWT_SECRET = 'dev-jwt-secret-change-me-0123456789abcdef';
+/**
+ * The development default of every secret that authenticates an inbound edge, by variable name.
+ * `npm start` runs on them; production refuses each (see `assertProductionSafe`).
+ */
+export const DEV_SECRETS = {
+  DIALPLANE_INTERNAL_SECRET: 'dev-internal-secret-change-me',
+  JWT_SECRET: 'dev-jwt-secret-change-me-0123456789abcdef',
+  CALL_WEBHOOK_SECRET: 'dev-call-webhook-secret',
+  HUBSPOT_CLIENT_SECRET: 'dev-hubspot-client-secret',
+  SALESFORCE_WEBHOOK_SECRET: 'dev-salesforce-webhook-secret',
+} as const;
+export type SecretName = keyof typeof DEV_SECRETS;
+export const DEV_INTERNAL_SECRET = DEV_SECRETS.DIALPLANE_INTERNAL_SECRET;
+export const DEV_JWT_SECRET = DEV_SECRETS.JWT_SECRET;
+
+/** A secret variable: at least `minLength` characters, defaulting to its development value. */
+export const secretEnv = (name: SecretName, minLength = 16) => z.string().min(minLength).default(DEV_SECRETS[name]);
 
 export const runtimeEnv = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -64,7 +83,7 @@ export const runtimeEnv = {
   /** Interface every server listens on: 127.0.0.1 on a workstation, 0.0.0.0 in containers. */
   BIND_HOST: z.string().min(1).default('127.0.0.1'),
   /** HMAC secret of the gateway -> subgraph identity header. */
-  DIALPLANE_INTERNAL_SECRET: z.string().min(16).default(DEV_INTERNAL_SECRET),
+  DIALPLANE_INTERNAL_SECRET: secretEnv('DIALPLANE_INTERNAL_SECRET'),
 };
 
 export const crmClientEnv = {
@@ -75,7 +94,16 @@ export const crmClientEnv = {
   SALESFORCE_API_VERSION: z.string().regex(/^\d+\.\d$/).default('62.0'),
   HUBSPOT_BASE_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.simHubspot}`),
   HUBSPOT_ACCESS_TOKEN: z.string().min(1).default('dev-hubspot-token'),
-  HUBSPOT_CLIENT_SECRET: z.string().min(1).default('dev-hubspot-client-secret'),
+};
+
+/** Secrets of the inbound webhooks, one per sender (docs/trust-model.md). */
+export const webhookSecretEnv = {
+  /** HubSpot app client secret: HubSpot signs its webhooks with it (signature v3). */
+  HUBSPOT_CLIENT_SECRET: secretEnv('HUBSPOT_CLIENT_SECRET', 1),
+  /** The signing relay in front of Salesforce change events (`POST /webhooks/salesforce`). */
+  SALESFORCE_WEBHOOK_SECRET: secretEnv('SALESFORCE_WEBHOOK_SECRET'),
+  /** Voice platforms sign `POST /webhooks/call-ended` with it. */
+  CALL_WEBHOOK_SECRET: secretEnv('CALL_WEBHOOK_SECRET'),
 };
 
 export const cacheEnv = {
@@ -84,11 +112,13 @@ export const cacheEnv = {
 };
 
 export const jwtEnv = {
-  JWT_SECRET: z.string().min(32).default(DEV_JWT_SECRET),
+  JWT_SECRET: secretEnv('JWT_SECRET', 32),
   JWT_ISSUER: z.string().default('dialplane'),
   JWT_AUDIENCE: z.string().default('dialplane-api'),
   /** Optional JWKS endpoint for production identity providers (RS256/ES256). */
   JWT_JWKS_URL: optionalUrl,
+  /** Longest accepted token lifetime (exp - iat), seconds; tokens without exp are refused. */
+  JWT_MAX_LIFETIME_S: z.coerce.number().int().min(60).max(7 * 86_400).default(43_200),
 };
 
 export const portEnv = {
@@ -129,11 +159,22 @@ export const serviceUrlEnv = {
 
 export { bool as envBoolean, port as envPort };
 
-/** Production must not run on development secrets. */
-export function assertProductionSafe(cfg: { NODE_ENV: string; DIALPLANE_INTERNAL_SECRET?: string; JWT_SECRET?: string }): void {
-  if (cfg.NODE_ENV !== 'production') return;
-  const bad: string[] = [];
-  if (cfg.DIALPLANE_INTERNAL_SECRET === DEV_INTERNAL_SECRET) bad.push('DIALPLANE_INTERNAL_SECRET: development default in production');
-  if (cfg.JWT_SECRET === DEV_JWT_SECRET) bad.push('JWT_SECRET: development default in production');
-  if (bad.length) throw new ConfigError(bad);
+/**
+ * Production must not run on development secrets. Looks through the resolved configuration (any
+ * shape: env objects and the nested objects config schemas transform them into) for a value that
+ * is one of the development secrets, and names the variable each came from.
+ */
+export function assertProductionSafe(config: unknown): void {
+  const byValue = new Map<string, string>(Object.entries(DEV_SECRETS).map(([name, value]) => [value, name]));
+  const found = new Set<string>();
+  const visit = (value: unknown, depth: number): void => {
+    if (typeof value === 'string') {
+      const name = byValue.get(value);
+      if (name) found.add(name);
+    } else if (value && typeof value === 'object' && depth < 6) {
+      for (const v of Object.values(value)) visit(v, depth + 1);
+    }
+  };
+  visit(config, 0);
+  if (found.size > 0) throw new ConfigError([...found].sort().map((name) => `${name}: development default in production; set a secret of your own`));
 }

@@ -17,8 +17,10 @@ export const ErrorCode = {
   CRM_REJECTED: 'CRM_REJECTED',
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   COMPLIANCE_DATA_UNAVAILABLE: 'COMPLIANCE_DATA_UNAVAILABLE',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   WEBHOOK_SIGNATURE_INVALID: 'WEBHOOK_SIGNATURE_INVALID',
   CONFIG_INVALID: 'CONFIG_INVALID',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -36,8 +38,10 @@ export const ERROR_CODES: Record<ErrorCode, { description: string; httpStatus: n
   CRM_REJECTED: { description: 'The CRM rejected a write permanently (validation, missing record).', httpStatus: 422 },
   SUBGRAPH_UNAVAILABLE: { description: 'A subgraph did not answer; only the fields it owns are missing.', httpStatus: 503 },
   COMPLIANCE_DATA_UNAVAILABLE: { description: 'Consent or suppression state could not be verified; the answer is do-not-call.', httpStatus: 503 },
+  SERVICE_UNAVAILABLE: { description: "A store the service needs (its database) is unavailable; nothing was written: retry the same request (same idempotency key) later.", httpStatus: 503 },
   WEBHOOK_SIGNATURE_INVALID: { description: 'A webhook signature or timestamp did not verify.', httpStatus: 401 },
   CONFIG_INVALID: { description: 'Configuration failed validation at start-up.', httpStatus: 500 },
+  PAYLOAD_TOO_LARGE: { description: 'The request body is larger than the endpoint accepts (1 MB unless documented otherwise).', httpStatus: 413 },
   INTERNAL_SERVER_ERROR: { description: 'An unexpected failure; details are in the logs under the request id.', httpStatus: 500 },
 };
 

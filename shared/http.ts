@@ -24,23 +24,47 @@ export class HttpError extends Error {
 }
 
 export const MAX_BODY_BYTES = 1_048_576;
+/**
+ * How much of an over-limit body is still read (and dropped) so the 413 reaches the client: a
+ * server that stops reading mid-upload closes a socket the client is still writing to, and the
+ * client sees a connection reset instead of the answer. Beyond this the connection is cut.
+ */
+export const MAX_DRAINED_BYTES = 32 * 1_048_576;
 
-/** Reads the raw body (webhook signatures are computed over raw bytes: verify before parsing). */
+function payloadTooLarge(limit: number): HttpError {
+  return new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE, `body larger than ${limit} bytes`, { limitBytes: limit });
+}
+
+/**
+ * Reads the raw body (webhook signatures are computed over raw bytes: verify before parsing).
+ * Over `limit` (declared or counted) it rejects with a 413 HttpError once the body has been
+ * drained, so the caller's answer is written to a socket that is still open.
+ */
 export function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const declared = Number(req.headers['content-length']);
+    let tooLarge = Number.isFinite(declared) && declared > limit;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        reject(new HttpError(413, ErrorCode.BAD_USER_INPUT, `body larger than ${limit} bytes`));
-        req.destroy();
+      if (!tooLarge && size <= limit) {
+        chunks.push(chunk);
         return;
       }
-      chunks.push(chunk);
+      tooLarge = true;
+      chunks.length = 0;
+      if (size > limit + MAX_DRAINED_BYTES) {
+        reject(payloadTooLarge(limit));
+        req.destroy();
+      }
     });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('end', () => {
+      if (tooLarge) reject(payloadTooLarge(limit));
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
     req.on('error', reject);
+    req.on('close', () => reject(new HttpError(400, ErrorCode.BAD_USER_INPUT, 'request aborted')));
   });
 }
 
@@ -53,6 +77,25 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
   } catch {
     throw new HttpError(400, ErrorCode.BAD_USER_INPUT, 'body is not valid JSON');
   }
+}
+
+/**
+ * A GraphQL POST body as Apollo takes it: parsed when the content type is JSON, text otherwise.
+ * `undefined` answers for an empty body; a JSON body that does not parse is `{ invalid: true }`.
+ */
+export function graphqlBodyOf(raw: Buffer, contentType: string | undefined): { body: unknown } | { invalid: true } {
+  if (raw.length === 0) return { body: undefined };
+  if (!(contentType ?? '').includes('json')) return { body: raw.toString('utf8') };
+  try {
+    return { body: JSON.parse(raw.toString('utf8')) };
+  } catch {
+    return { invalid: true };
+  }
+}
+
+/** A request-level failure on a GraphQL endpoint, in the GraphQL response shape. */
+export function sendGraphqlError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, status === 413 ? { connection: 'close', ...headers } : headers);
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -73,7 +116,9 @@ export function sendError(res: ServerResponse, error: unknown): void {
     return;
   }
   if (error instanceof HttpError) {
-    sendJson(res, error.status, { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
+    // After a 413 the rest of the connection is not worth keeping: say so, so clients open a new one.
+    const headers: Record<string, string> = error.status === 413 ? { connection: 'close' } : {};
+    sendJson(res, error.status, { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } }, headers);
     return;
   }
   sendJson(res, 500, { error: { code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'internal error' } });
@@ -149,23 +194,42 @@ export function apolloHandler<C extends BaseContext>(
   context: (req: IncomingMessage, res: ServerResponse) => Promise<C>,
 ): Handler {
   return async (req, res, url) => {
-    let body: unknown;
+    let raw: Buffer = Buffer.alloc(0);
     if (req.method === 'POST') {
-      const raw = await readRawBody(req);
-      const type = req.headers['content-type'] ?? '';
-      if (raw.length > 0 && type.includes('json')) {
-        try {
-          body = JSON.parse(raw.toString('utf8'));
-        } catch {
-          sendJson(res, 400, { errors: [{ message: 'body is not valid JSON', extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
-          return;
-        }
-      } else {
-        body = raw.length > 0 ? raw.toString('utf8') : undefined;
-      }
+      const read = await readGraphqlRawBody(req, res);
+      if (!read) return;
+      raw = read;
     }
-    await executeApolloRequest(apollo, req, res, url, body, () => context(req, res));
+    await executeRawGraphql(apollo, req, res, url, raw, () => context(req, res));
   };
+}
+
+/** Reads a GraphQL POST body; answers 413 in the GraphQL shape (and returns null) when it is too large. */
+export async function readGraphqlRawBody(req: IncomingMessage, res: ServerResponse, limit = MAX_BODY_BYTES): Promise<Buffer | null> {
+  try {
+    return await readRawBody(req, limit);
+  } catch (error) {
+    if (!(error instanceof HttpError) || error.status !== 413) throw error;
+    sendGraphqlError(res, 413, error.code, error.message);
+    return null;
+  }
+}
+
+/** Parses a raw GraphQL body (400 when it is JSON that does not parse) and runs it through Apollo. */
+export async function executeRawGraphql<C extends BaseContext>(
+  apollo: ApolloServer<C>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  raw: Buffer,
+  context: () => Promise<C>,
+): Promise<void> {
+  const parsed = graphqlBodyOf(raw, req.headers['content-type']);
+  if ('invalid' in parsed) {
+    sendGraphqlError(res, 400, ErrorCode.BAD_USER_INPUT, 'body is not valid JSON');
+    return;
+  }
+  await executeApolloRequest(apollo, req, res, url, parsed.body, context);
 }
 
 /**

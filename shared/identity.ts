@@ -3,9 +3,11 @@ import { z } from 'zod';
 
 /**
  * Who is calling. The gateway verifies the caller's JWT and forwards the verified identity to
- * subgraphs in `x-dialplane-identity`, HMAC-signed with DIALPLANE_INTERNAL_SECRET; subgraphs trust
- * that header only, so a subgraph called directly (without the gateway) answers 401. Services that
- * call each other (engagement -> consent) sign a `service` identity with the same secret.
+ * subgraphs in `x-dialplane-identity`, HMAC-signed with DIALPLANE_INTERNAL_SECRET over the identity,
+ * the signing time and the request body; subgraphs trust that header only, and only with that body
+ * and for IDENTITY_MAX_AGE_MS, so a subgraph called directly (without the gateway) or with a
+ * captured header answers 401. Services that call each other (engagement -> consent) sign a
+ * `service` identity with the same secret. docs/trust-model.md describes the scheme.
  */
 
 export const ROLES = ['agent', 'analyst', 'compliance', 'admin', 'service'] as const;
@@ -18,77 +20,121 @@ export const Identity = z.object({
   roles: z.array(Role).min(1),
   /** The seller (brand) the caller acts for; consent is per seller. */
   seller: z.string().min(1).max(200).optional(),
+  /**
+   * More sellers an admin, compliance or analyst caller (or an internal service) may act for; `"*"`
+   * means every seller. Agents act for `seller` only (shared/seller-scope.ts is the one rule).
+   */
+  sellers: z.array(z.string().min(1).max(200)).max(100).optional(),
   /** The organization (tenant). */
   org: z.string().min(1).max(200).optional(),
 });
 export type Identity = z.infer<typeof Identity>;
 
 export const IDENTITY_HEADER = 'x-dialplane-identity';
-/** A signed identity older than this is refused (replay window). */
-export const IDENTITY_MAX_AGE_MS = 5 * 60_000;
+/**
+ * A signed identity is accepted this long after (or before, for clock skew) it was signed. The
+ * gateway signs each subgraph request as it sends it, so seconds are plenty; a captured header is
+ * useless soon after, and only ever with the exact body it was signed for.
+ */
+export const IDENTITY_MAX_AGE_MS = 30_000;
+/** What a graphql-ws connection binds its identity to (a connect carries no request body). */
+export const WEBSOCKET_BINDING = 'graphql-ws:connection_init';
 
-const SignedPayload = Identity.extend({ iat: z.number().int() });
+const SignedIdentity = Identity.strict();
 
-function mac(secret: string, data: string): Buffer {
-  return createHmac('sha256', secret).update(data).digest();
+/** The bytes an identity header is bound to: the raw HTTP body, or WEBSOCKET_BINDING. */
+export type IdentityBinding = string | Buffer;
+
+/**
+ * `<base64url(identity json)>.<iat ms>.<base64url(HMAC-SHA256(secret, "<data>.<iat>." + body))>`:
+ * the MAC covers the request body it travels with, so the header cannot be moved to another
+ * request, and it lives IDENTITY_MAX_AGE_MS.
+ */
+function mac(secret: string, data: string, iat: string, body: IdentityBinding): Buffer {
+  return createHmac('sha256', secret).update(`${data}.${iat}.`).update(body).digest();
 }
 
-/** `<base64url(json)>.<base64url(hmac)>` */
-export function signIdentity(identity: Identity, secret: string, now = Date.now()): string {
-  const data = Buffer.from(JSON.stringify({ ...identity, iat: now })).toString('base64url');
-  return `${data}.${mac(secret, data).toString('base64url')}`;
+function encodeIdentity(identity: Identity): string {
+  return Buffer.from(JSON.stringify(identity)).toString('base64url');
 }
 
-/** Returns the identity when the header is well-formed, correctly signed and fresh; else null. */
-export function verifyIdentity(header: string | undefined | null, secret: string, now = Date.now()): Identity | null {
-  return verifySigned(header, secret, now)?.identity ?? null;
+export function signIdentity(identity: Identity, secret: string, options: { body: IdentityBinding; now?: number }): string {
+  return signEncoded(encodeIdentity(identity), secret, options.body, options.now ?? Date.now());
 }
 
-function verifySigned(header: string | undefined | null, secret: string, now: number): { identity: Identity; iat: number } | null {
-  if (!header) return null;
-  const dot = header.indexOf('.');
-  if (dot <= 0) return null;
-  const data = header.slice(0, dot);
-  const given = Buffer.from(header.slice(dot + 1), 'base64url');
-  const expected = mac(secret, data);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-  try {
-    const parsed = SignedPayload.safeParse(JSON.parse(Buffer.from(data, 'base64url').toString('utf8')));
-    if (!parsed.success) return null;
-    if (Math.abs(now - parsed.data.iat) > IDENTITY_MAX_AGE_MS) return null;
-    const { iat, ...identity } = parsed.data;
-    return { identity, iat };
-  } catch {
-    return null;
-  }
+function signEncoded(data: string, secret: string, body: IdentityBinding, now: number): string {
+  const iat = String(Math.trunc(now));
+  return `${data}.${iat}.${mac(secret, data, iat, body).toString('base64url')}`;
+}
+
+/**
+ * The gateway's signer: the identity's encoding is computed once per identity object (a token's
+ * identity is reused across its requests), so each request costs one HMAC over its body.
+ */
+export function createIdentitySigner(secret: string): (identity: Identity, body: IdentityBinding) => string {
+  const encoded = new WeakMap<Identity, string>();
+  return (identity, body) => {
+    let data = encoded.get(identity);
+    if (data === undefined) {
+      data = encodeIdentity(identity);
+      encoded.set(identity, data);
+    }
+    return signEncoded(data, secret, body, Date.now());
+  };
+}
+
+/** Returns the identity when the header is well-formed, signed for `body` and fresh; else null. */
+export function verifyIdentity(header: string | undefined | null, secret: string, body: IdentityBinding, now = Date.now()): Identity | null {
+  return createIdentityVerifier(secret, 1, () => now)(header, body);
+}
+
+/**
+ * A verifier for subgraphs. The MAC is checked on every request (it covers the body); the decoded
+ * identity is remembered per encoded identity, so the JSON parse and schema check run once per
+ * caller rather than once per request. Bounded: at most `maxEntries` remembered identities.
+ */
+export function createIdentityVerifier(
+  secret: string,
+  maxEntries = 10_000,
+  clock: () => number = Date.now,
+): (header: string | undefined | null, body: IdentityBinding) => Identity | null {
+  const decoded = new Map<string, Identity>();
+  return (header, body) => {
+    if (!header) return null;
+    const first = header.indexOf('.');
+    const second = header.indexOf('.', first + 1);
+    if (first <= 0 || second <= first + 1 || header.indexOf('.', second + 1) !== -1) return null;
+    const data = header.slice(0, first);
+    const iat = header.slice(first + 1, second);
+    if (!/^\d{1,16}$/.test(iat) || Math.abs(clock() - Number(iat)) > IDENTITY_MAX_AGE_MS) return null;
+    const given = Buffer.from(header.slice(second + 1), 'base64url');
+    const expected = mac(secret, data, iat, body);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    const known = decoded.get(data);
+    if (known) return known;
+    let identity: Identity;
+    try {
+      const parsed = SignedIdentity.safeParse(JSON.parse(Buffer.from(data, 'base64url').toString('utf8')));
+      if (!parsed.success) return null;
+      identity = parsed.data;
+    } catch {
+      return null;
+    }
+    if (decoded.size >= maxEntries) decoded.delete(decoded.keys().next().value!);
+    decoded.set(data, identity);
+    return identity;
+  };
 }
 
 export function hasRole(identity: Identity | null | undefined, ...roles: Role[]): boolean {
   return !!identity && identity.roles.some((r) => roles.includes(r));
 }
 
-/** The identity services use to call each other. */
-export function serviceIdentity(service: string): Identity {
-  return { sub: `service:${service}`, roles: ['service'] };
-}
-
 /**
- * A verifier that remembers headers it has verified, until they would expire. The gateway reuses
- * one signed header per identity for a while, so on the hot path most requests repeat a header and
- * skip the HMAC, JSON parse and schema check. Bounded: at most `maxEntries` remembered headers.
+ * The identity services use to call each other. Internal services act for the whole system (an
+ * opt-out pushed by engagement may concern any seller), hence `sellers: ["*"]` by default; pass
+ * the seller when a call is made for one.
  */
-export function createIdentityVerifier(secret: string, maxEntries = 10_000): (header: string | undefined | null) => Identity | null {
-  const verified = new Map<string, { identity: Identity; expiresAt: number }>();
-  return (header) => {
-    if (!header) return null;
-    const now = Date.now();
-    const hit = verified.get(header);
-    if (hit && hit.expiresAt > now) return hit.identity;
-    if (hit) verified.delete(header);
-    const result = verifySigned(header, secret, now);
-    if (!result) return null;
-    if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
-    verified.set(header, { identity: result.identity, expiresAt: result.iat + IDENTITY_MAX_AGE_MS });
-    return result.identity;
-  };
+export function serviceIdentity(service: string, seller?: string): Identity {
+  return seller ? { sub: `service:${service}`, roles: ['service'], seller } : { sub: `service:${service}`, roles: ['service'], sellers: ['*'] };
 }

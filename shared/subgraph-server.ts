@@ -10,9 +10,11 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { isDatabaseUnavailable } from './db.js';
 import { ErrorCode } from './errors.js';
-import { apolloHandler, closeServer, createRouter, listen, requestIdOf, sendJson, sendText, type Route } from './http.js';
-import { IDENTITY_HEADER, createIdentityVerifier, type Identity } from './identity.js';
+import { closeServer, createRouter, executeRawGraphql, listen, readGraphqlRawBody, requestIdOf, sendGraphqlError, sendJson, sendText, type Route } from './http.js';
+import { IDENTITY_HEADER, WEBSOCKET_BINDING, createIdentityVerifier, type Identity } from './identity.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -79,6 +81,23 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
     // The entry point owns SIGTERM/SIGINT and closes HTTP, sockets, workers and stores in order;
     // Apollo's own handler would stop Apollo alone and re-raise the signal behind our back.
     stopOnTerminationSignals: false,
+    // Errors without a dialplane code never show their raw text (a PostgreSQL message can quote
+    // the input): a database outage becomes the retryable SERVICE_UNAVAILABLE, anything else a
+    // generic INTERNAL_SERVER_ERROR; the cause is logged by name and SQLSTATE only.
+    formatError: (formatted, error) => {
+      const original = unwrapResolverError(error);
+      const code = formatted.extensions?.code;
+      if (code && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+      // graphql-js's own errors (and GraphQLErrors we throw) word themselves.
+      if ((original as Error | undefined)?.name === 'GraphQLError') return formatted;
+      const sqlState = typeof (original as { code?: unknown })?.code === 'string' ? (original as { code: string }).code : undefined;
+      if (isDatabaseUnavailable(original)) {
+        log.warn({ path: formatted.path, sqlState }, 'database unavailable: answered SERVICE_UNAVAILABLE');
+        return { message: 'The service store is unavailable; nothing was written. Retry later.', path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true } };
+      }
+      log.error({ path: formatted.path, err: original instanceof Error ? original.name : typeof original, sqlState }, 'unexpected resolver error');
+      return { message: 'Internal server error.', path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+    },
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       // Both add per-field hooks; we use neither traces nor cache hints.
@@ -108,24 +127,26 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
   };
 
   const verifyIdentity = createIdentityVerifier(options.internalSecret);
-  // Verified once, before Apollo runs; the context reads it from here.
-  const verifiedIdentity = new WeakMap<IncomingMessage, Identity>();
-  const graphql = apolloHandler(apollo, async (req) => baseContext(verifiedIdentity.get(req)!, requestIdOf(req)));
 
   const routes: Route[] = [
     {
       method: '*',
       path: '/graphql',
       handler: async (req, res, url) => {
-        const identity = verifyIdentity(req.headers[IDENTITY_HEADER] as string | undefined);
+        // The identity header is signed over the raw body (a GET's query string): read the bytes,
+        // verify, and only then parse. A captured header with another body answers 401.
+        let raw: Buffer = Buffer.alloc(0);
+        if (req.method === 'POST') {
+          const read = await readGraphqlRawBody(req, res);
+          if (!read) return;
+          raw = read;
+        }
+        const identity = verifyIdentity(req.headers[IDENTITY_HEADER] as string | undefined, req.method === 'POST' ? raw : url.search);
         if (!identity) {
-          sendJson(res, 401, {
-            errors: [{ message: `${options.name} subgraph: missing or invalid gateway identity`, extensions: { code: ErrorCode.UNAUTHENTICATED } }],
-          });
+          sendGraphqlError(res, 401, ErrorCode.UNAUTHENTICATED, `${options.name} subgraph: missing or invalid gateway identity`);
           return;
         }
-        verifiedIdentity.set(req, identity);
-        await graphql(req, res, url);
+        await executeRawGraphql(apollo, req, res, url, raw, () => baseContext(identity, requestIdOf(req)));
       },
     },
     { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { status: 'ok', service: options.name }) },
@@ -163,7 +184,7 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
         schema,
         onConnect: (ctx) => {
           const header = (ctx.connectionParams?.[IDENTITY_HEADER] ?? (ctx.extra.request as IncomingMessage).headers[IDENTITY_HEADER]) as string | undefined;
-          const identity = verifyIdentity(header);
+          const identity = verifyIdentity(header, WEBSOCKET_BINDING);
           if (!identity) return false; // graphql-ws closes with 4403 Forbidden
           ctx.extra.identity = identity;
           ctx.extra.requestId = typeof ctx.connectionParams?.['x-request-id'] === 'string' ? (ctx.connectionParams['x-request-id'] as string) : crypto.randomUUID();

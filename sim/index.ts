@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { crmClientEnv, loadConfig, portEnv, runtimeEnv } from '../shared/config.js';
+import { crmClientEnv, loadConfig, portEnv, runtimeEnv, webhookSecretEnv } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
 import { startSalesforceSim } from './salesforce/server.js';
 import { startHubspotSim } from './hubspot/server.js';
@@ -35,7 +35,9 @@ export const simEnv = z.object({
   SALESFORCE_CLIENT_ID: crmClientEnv.SALESFORCE_CLIENT_ID,
   SALESFORCE_CLIENT_SECRET: crmClientEnv.SALESFORCE_CLIENT_SECRET,
   HUBSPOT_ACCESS_TOKEN: crmClientEnv.HUBSPOT_ACCESS_TOKEN,
-  HUBSPOT_CLIENT_SECRET: crmClientEnv.HUBSPOT_CLIENT_SECRET,
+  HUBSPOT_CLIENT_SECRET: webhookSecretEnv.HUBSPOT_CLIENT_SECRET,
+  /** The simulator signs its change events as the signing relay in front of Salesforce would. */
+  SALESFORCE_WEBHOOK_SECRET: webhookSecretEnv.SALESFORCE_WEBHOOK_SECRET,
 });
 
 export type SimEnv = z.infer<typeof simEnv>;
@@ -53,6 +55,7 @@ export async function startSimulators(env: SimEnv) {
     latency,
     clientId: env.SALESFORCE_CLIENT_ID,
     clientSecret: env.SALESFORCE_CLIENT_SECRET,
+    webhookSecret: env.SALESFORCE_WEBHOOK_SECRET,
     webhookTargets: env.SIM_SALESFORCE_CDC_TARGETS ?? [`http://127.0.0.1:${env.SALESFORCE_SUBGRAPH_PORT}/webhooks/salesforce`],
   });
   const hubspot = await startHubspotSim({

@@ -165,7 +165,7 @@ export interface CrmChangeEvent {
 export type WebhookParseResult =
   | { ok: true; events: CrmChangeEvent[] }
   /** `status` 401 for a bad signature or stale timestamp, 400 for a malformed body. */
-  | { ok: false; status: 400 | 401; code: 'WEBHOOK_SIGNATURE_INVALID' | 'BAD_USER_INPUT'; message: string };
+  | { ok: false; status: 400 | 401; code: 'WEBHOOK_SIGNATURE_INVALID' | 'BAD_USER_INPUT'; message: string; /** Why a 401 was refused (metric label). */ reason?: string };
 
 // ---------------------------------------------------------------------------------------------
 // Mapping description (docs and mapping:check are generated from it)

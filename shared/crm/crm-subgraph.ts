@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
 import { ChangeHandler } from './change-handler.js';
+import { webhookAuthFailures } from '../webhook-signature.js';
 import type { CrmConnector, CrmSource, WebhookRequest } from './connector.js';
 import { ContactService } from './contact-service.js';
 import { ContactStore, type CachedContactEntry } from './contact-store.js';
@@ -131,6 +132,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
   const resolvers = createContractResolvers({ connector, service, phoneIndex, metrics: crmMetrics, log });
 
   const webhookPath = `/webhooks/${connector.source}`;
+  const authFailures = webhookAuthFailures(metrics);
   const webhookRoute: Route = {
     method: 'POST',
     path: webhookPath,
@@ -146,7 +148,9 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
       const parsed = connector.parseWebhook(request);
       if (!parsed.ok) {
         crmMetrics.webhookEvent('rejected');
-        log.warn({ crm: connector.source, code: parsed.code, status: parsed.status }, 'CRM webhook rejected');
+        if (parsed.status === 401) authFailures.inc({ receiver: connector.source, reason: parsed.reason ?? 'signature' });
+        // Receiver, code and reason only: the body (phones, names) never reaches the logs.
+        log.warn({ receiver: connector.source, code: parsed.code, status: parsed.status, reason: parsed.reason }, 'CRM webhook rejected');
         throw new HttpError(parsed.status, parsed.code, parsed.message);
       }
       const outcomes = await changes.apply(parsed.events);

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEV_SECRETS } from '../../shared/config.js';
+import { webhookSignatureHeaders } from '../../shared/webhook-signature.js';
 import { createSimServer, knobOptionsOf, Router, simKnobOptionShape, type SimHandler, type SimRequest, type SimResponse } from '../common/sim-server.js';
 import { SimAdminClient } from '../common/admin-client.js';
 import { SchemaView } from './schema-view.js';
@@ -21,6 +23,11 @@ export const salesforceSimOptions = z.object({
   ...simKnobOptionShape,
   clientId: z.string().default('dialplane-dev'),
   clientSecret: z.string().default('dev-salesforce-secret'),
+  /**
+   * Change events are signed with this (dialplane webhook signature, shared/webhook-signature.ts),
+   * standing in for the signing relay a real deployment puts in front of Salesforce CDC.
+   */
+  webhookSecret: z.string().min(1).default(DEV_SECRETS.SALESFORCE_WEBHOOK_SECRET),
   username: z.string().default('agent@dialplane.dev'),
   password: z.string().default('dev-password'),
   /** Daily API request allowance reported in Sforce-Limit-Info; beyond it REQUEST_LIMIT_EXCEEDED. */
@@ -97,7 +104,8 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
   const store = new SalesforceStore(schema, dataset, opts.seed, (change) => {
     const event = buildCdcEvent(change, schema, ++replayId, version);
     const body = JSON.stringify(event);
-    sim.delivery.send(`${change.object}ChangeEvent`, () => ({ body, headers: {} }));
+    // Signed per attempt: a retry carries a fresh timestamp, inside the receiver's replay window.
+    sim.delivery.send(`${change.object}ChangeEvent`, () => ({ body, headers: webhookSignatureHeaders(opts.webhookSecret, body) }));
   });
 
   if (opts.prebuildIndexes ?? opts.contacts <= 200_000) store.prebuildIndexes();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_PORTS, crmClientEnv, envBoolean, runtimeEnv, serviceUrlEnv, cacheEnv } from '../../shared/config.js';
+import { DEFAULT_PORTS, crmClientEnv, envBoolean, runtimeEnv, serviceUrlEnv, cacheEnv, webhookSecretEnv } from '../../shared/config.js';
 
 /**
  * The engagement subgraph's configuration: the shared env fragments plus the write-back policy.
@@ -28,7 +28,7 @@ export const engagementEnv = z.object({
   CONSENT_SUBGRAPH_URL: serviceUrlEnv.CONSENT_SUBGRAPH_URL,
   ENGAGEMENT_SUBGRAPH_PORT: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORTS.engagement),
   /** Shared secret of the post-call webhook (`POST /webhooks/call-ended`). */
-  CALL_WEBHOOK_SECRET: z.string().min(16).default('dev-call-webhook-secret'),
+  CALL_WEBHOOK_SECRET: webhookSecretEnv.CALL_WEBHOOK_SECRET,
   /** Run the write-back worker inside the subgraph process (`npm start`); `npm run worker` runs it alone. */
   ENGAGEMENT_WORKER: envBoolean(true),
   /** Attempts before a write-back is dead-lettered. */

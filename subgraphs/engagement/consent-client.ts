@@ -49,14 +49,15 @@ export function createConsentClient(options: { url: string; secret: string; time
         ...(UUID.test(request.decisionId) ? { decisionId: request.decisionId } : {}),
       };
       let response: Response;
+      const body = JSON.stringify({ query: REVOKE_MUTATION, variables: { input }, operationName: 'EngagementRevokeConsent' });
       try {
         response = await fetch(options.url, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
-            [IDENTITY_HEADER]: signIdentity(serviceIdentity('engagement'), options.secret),
+            [IDENTITY_HEADER]: signIdentity(serviceIdentity('engagement'), options.secret, { body }),
           },
-          body: JSON.stringify({ query: REVOKE_MUTATION, variables: { input }, operationName: 'EngagementRevokeConsent' }),
+          body,
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {

@@ -1,11 +1,10 @@
-import { assertProductionSafe, loadConfig } from '../../shared/config.js';
+import { loadConfig } from '../../shared/config.js';
 import { createLogger } from '../../shared/logger.js';
 import { engagementEnv, toEngagementConfig } from './config.js';
 import { startEngagementSubgraph } from './server.js';
 
 // CLI entry: `tsx subgraphs/engagement/index.ts` (the worker runs inside unless ENGAGEMENT_WORKER=false).
 const env = loadConfig(engagementEnv);
-assertProductionSafe(env);
 const log = createLogger('engagement', { level: env.LOG_LEVEL });
 const subgraph = await startEngagementSubgraph(toEngagementConfig(env), { log });
 log.info({ url: subgraph.url, worker: subgraph.worker ? 'in-process' : 'external' }, 'engagement subgraph started');

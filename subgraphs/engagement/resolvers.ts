@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { ErrorCode, badUserInput, badUserInputFromZod, dialplaneError } from '../../shared/errors.js';
 import { hasRole, type Role } from '../../shared/identity.js';
+import { actingSeller, maySee, visibleSellers } from '../../shared/seller-scope.js';
 import type { SubgraphContext } from '../../shared/subgraph-server.js';
 import { callOutcomeInput } from './outcome.js';
 import { contactRepresentation, intentStageOf, lastInteractionOf, type Latest } from './overlay.js';
@@ -25,7 +26,8 @@ export function engagementContext(runtime: EngagementRuntime) {
   return (base: SubgraphContext): EngagementContext => ({
     ...base,
     latest: new DataLoader<string, Latest | undefined>(async (ids) => {
-      const found = await runtime.store.latestOutcomes(ids);
+      // Only outcomes the caller's sellers may see feed the overlay (docs/access.md).
+      const found = await runtime.store.latestOutcomes(ids, visibleSellers(base.identity));
       return ids.map((id) => found.get(id));
     }),
   });
@@ -70,19 +72,21 @@ export function engagementResolvers(deps: ResolverDeps): GraphQLResolverMap<Enga
   return {
     Query: {
       writeBack: async (_: unknown, args: { id: string }, ctx: EngagementContext) => {
-        requireRole(ctx, 'agent', 'admin', 'service', 'analyst');
+        requireRole(ctx, 'agent', 'admin', 'service');
         if (!uuid.safeParse(args.id).success) return null;
         const found = await runtime.store.getWriteBack(args.id);
-        return found ? toGraphQL(found) : null;
+        // Another seller's write-back answers as if it did not exist.
+        return found && maySee(ctx.identity, found.seller) ? toGraphQL(found) : null;
       },
       writeBacks: async (_: unknown, raw: unknown, ctx: EngagementContext) => {
-        requireRole(ctx, 'admin', 'service', 'analyst');
+        requireRole(ctx, 'admin', 'service');
         const args = writeBacksArgs.safeParse(raw);
         if (!args.success) throw badUserInputFromZod(args.error);
         const page = await runtime.store.listWriteBacks({
           status: args.data.status ?? undefined,
           first: args.data.first ?? 50,
           after: afterOf(args.data.after),
+          sellers: visibleSellers(ctx.identity),
         });
         const last = page.items[page.items.length - 1];
         return { nodes: page.items.map(toGraphQL), pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? cursorOf(last.id) : null } };
@@ -93,8 +97,9 @@ export function engagementResolvers(deps: ResolverDeps): GraphQLResolverMap<Enga
         requireRole(ctx, 'agent', 'service', 'admin');
         const parsed = callOutcomeInput.safeParse(args.input);
         if (!parsed.success) throw badUserInputFromZod(parsed.error, 'input');
+        const seller = actingSeller(ctx.identity, parsed.data.seller, 'input.seller');
         try {
-          return await recorder.record(parsed.data, 'graphql');
+          return await recorder.record({ ...parsed.data, seller }, 'graphql');
         } catch (error) {
           if (error instanceof IdempotencyConflictError) {
             throw dialplaneError(ErrorCode.CONFLICT, error.message, { field: 'input.idempotencyKey' });

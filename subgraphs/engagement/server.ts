@@ -85,7 +85,7 @@ export async function startEngagementSubgraph(config: EngagementConfig, options:
       log,
       metrics: runtime.metrics,
       context: engagementContext(runtime),
-      routes: [callEndedRoute({ secret: config.webhookSecret, recorder, log })],
+      routes: [callEndedRoute({ secret: config.webhookSecret, recorder, log, metrics: runtime.metrics })],
       readiness: async () => {
         const { stats, over } = await overBound();
         if (over) log.error({ oldestPendingAgeMs: stats.oldestPendingAgeMs, boundMs: config.policy.pendingAlertMs }, 'not ready: write-back pipeline behind');

@@ -1,8 +1,18 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ErrorCode } from '../../shared/errors.js';
-import { HttpError, readRawBody, sendJson, type Route } from '../../shared/http.js';
+import { text } from '../../shared/input.js';
+import { HttpError, MAX_BODY_BYTES, readRawBody, sendJson, type Route } from '../../shared/http.js';
 import type { Logger } from '../../shared/logger.js';
+import type { Metrics } from '../../shared/metrics.js';
+import {
+  WEBHOOK_REPLAY_WINDOW_MS,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+  headerValue,
+  signWebhook,
+  verifyWebhookSignature,
+  webhookAuthFailures,
+} from '../../shared/webhook-signature.js';
 import { callOutcomeInput } from './outcome.js';
 import type { OutcomeRecorder } from './recorder.js';
 import { IdempotencyConflictError } from './store.js';
@@ -10,56 +20,47 @@ import { IdempotencyConflictError } from './store.js';
 /**
  * `POST /webhooks/call-ended`: voice platforms report a finished call (docs/webhooks-call-ended.md).
  *
- * Authentication, checked on the raw bytes before anything is parsed:
+ * Authentication, checked on the raw bytes before anything is parsed, with the scheme every
+ * dialplane-defined webhook shares (shared/webhook-signature.ts) and CALL_WEBHOOK_SECRET:
  *   X-Dialplane-Timestamp: <unix epoch milliseconds>
  *   X-Dialplane-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>[,v1=<…>]
- * Timestamps more than 5 minutes from our clock are refused (replays). Several v1= values may be
- * sent during a secret rotation; one must match. Answers 202 with the receipt once the outcome and
- * its job are committed; a redelivered event id answers 202 with the first receipt.
+ * Answers 202 with the receipt once the outcome and its job are committed; a redelivered event id
+ * answers 202 with the first receipt.
  */
 
 export const CALL_ENDED_PATH = '/webhooks/call-ended';
-export const TIMESTAMP_HEADER = 'x-dialplane-timestamp';
-export const SIGNATURE_HEADER = 'x-dialplane-signature';
-export const REPLAY_WINDOW_MS = 5 * 60_000;
+export const TIMESTAMP_HEADER = WEBHOOK_TIMESTAMP_HEADER;
+export const SIGNATURE_HEADER = WEBHOOK_SIGNATURE_HEADER;
+export const REPLAY_WINDOW_MS = WEBHOOK_REPLAY_WINDOW_MS;
+/** Voice platforms send transcripts; 1 MB is generous, anything above answers 413. */
+export const CALL_ENDED_MAX_BODY_BYTES = MAX_BODY_BYTES;
 
-export function signCallEnded(secret: string, timestamp: number, rawBody: string | Buffer): string {
-  const mac = createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
-  return `v1=${mac}`;
-}
+export const signCallEnded = signWebhook;
 
 /** True when one of the header's v1 signatures matches and the timestamp is fresh. */
 export function verifyCallEnded(secret: string, timestampHeader: string | undefined, signatureHeader: string | undefined, rawBody: Buffer, now = Date.now()): boolean {
-  if (!timestampHeader || !signatureHeader || !/^\d{10,16}$/.test(timestampHeader)) return false;
-  const timestamp = Number(timestampHeader);
-  if (Math.abs(now - timestamp) > REPLAY_WINDOW_MS) return false;
-  const expected = Buffer.from(signCallEnded(secret, timestamp, rawBody).slice(3), 'hex');
-  return signatureHeader.split(',').some((part) => {
-    const m = /^\s*v1=([0-9a-f]{64})\s*$/i.exec(part);
-    if (!m) return false;
-    const given = Buffer.from(m[1]!, 'hex');
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
+  return verifyWebhookSignature({ secret, timestamp: timestampHeader, signature: signatureHeader, rawBody, now }).ok;
 }
 
 /** The envelope: the same outcome as `recordCallOutcome`, with the platform's event id. */
 export const callEndedEvent = z.object({
-  eventId: z.string().trim().min(1).max(200),
+  eventId: text(200, 1),
   type: z.literal('call.ended').optional(),
   outcome: z.record(z.string(), z.unknown()),
 });
 
-export function callEndedRoute(deps: { secret: string; recorder: OutcomeRecorder; log: Logger }): Route {
+export function callEndedRoute(deps: { secret: string; recorder: OutcomeRecorder; log: Logger; metrics: Metrics }): Route {
   const { secret, recorder, log } = deps;
+  const authFailures = webhookAuthFailures(deps.metrics);
   return {
     method: 'POST',
     path: CALL_ENDED_PATH,
     handler: async (req, res) => {
-      const raw = await readRawBody(req);
-      const ts = req.headers[TIMESTAMP_HEADER];
-      const sig = req.headers[SIGNATURE_HEADER];
-      if (!verifyCallEnded(secret, typeof ts === 'string' ? ts : undefined, typeof sig === 'string' ? sig : undefined, raw)) {
-        log.warn({ path: CALL_ENDED_PATH }, 'call-ended webhook refused: bad signature or stale timestamp');
+      const raw = await readRawBody(req, CALL_ENDED_MAX_BODY_BYTES);
+      const check = verifyWebhookSignature({ secret, timestamp: headerValue(req.headers[TIMESTAMP_HEADER]), signature: headerValue(req.headers[SIGNATURE_HEADER]), rawBody: raw });
+      if (!check.ok) {
+        authFailures.inc({ receiver: 'call-ended', reason: check.reason });
+        log.warn({ receiver: 'call-ended', reason: check.reason }, 'webhook refused before parsing');
         throw new HttpError(401, ErrorCode.WEBHOOK_SIGNATURE_INVALID, 'signature or timestamp did not verify');
       }
       let json: unknown;

@@ -1,4 +1,4 @@
-import { assertProductionSafe, loadConfig } from '../../shared/config.js';
+import { loadConfig } from '../../shared/config.js';
 import { createLogger } from '../../shared/logger.js';
 import { engagementEnv, toEngagementConfig } from './config.js';
 import { startWriteBackWorker } from './worker.js';
@@ -7,7 +7,6 @@ import { startWriteBackWorker } from './worker.js';
 // (DATABASE_URL); they share the queue and the per-CRM rate limit through it. With PGlite the
 // worker needs the subgraph's process (ENGAGEMENT_WORKER=true), since PGlite is not shared.
 const env = loadConfig(engagementEnv);
-assertProductionSafe(env);
 const log = createLogger('engagement-worker', { level: env.LOG_LEVEL });
 if (!env.DATABASE_URL) log.warn('DATABASE_URL is not set: this worker drains its own PGlite database, not the subgraph\'s');
 const worker = await startWriteBackWorker(toEngagementConfig(env));

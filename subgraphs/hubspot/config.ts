@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { crmClientEnv, loadConfig, portEnv } from '../../shared/config.js';
+import { crmClientEnv, loadConfig, portEnv, webhookSecretEnv } from '../../shared/config.js';
 import { crmSubgraphRuntimeEnv, toCrmSubgraphRuntime } from '../../shared/crm/config.js';
 
 /**
@@ -11,7 +11,7 @@ export const hubspotSubgraphEnv = z
     ...crmSubgraphRuntimeEnv,
     HUBSPOT_BASE_URL: crmClientEnv.HUBSPOT_BASE_URL,
     HUBSPOT_ACCESS_TOKEN: crmClientEnv.HUBSPOT_ACCESS_TOKEN,
-    HUBSPOT_CLIENT_SECRET: crmClientEnv.HUBSPOT_CLIENT_SECRET,
+    HUBSPOT_CLIENT_SECRET: webhookSecretEnv.HUBSPOT_CLIENT_SECRET,
     HUBSPOT_SUBGRAPH_PORT: portEnv.HUBSPOT_SUBGRAPH_PORT,
   })
   .transform((env) => ({

@@ -1,11 +1,9 @@
-import { assertProductionSafe } from '../../shared/config.js';
 import { createLogger } from '../../shared/logger.js';
 import { loadHubspotSubgraphConfig } from './config.js';
 import { startHubspotSubgraph } from './server.js';
 
 // CLI entry: load config once, start, stop cleanly on SIGTERM/SIGINT.
 const config = loadHubspotSubgraphConfig();
-assertProductionSafe({ NODE_ENV: config.nodeEnv, DIALPLANE_INTERNAL_SECRET: config.runtime.internalSecret });
 const log = createLogger('hubspot', { level: config.logLevel });
 const running = await startHubspotSubgraph({ ...config, log });
 log.info({ url: running.url, webhook: running.webhookUrl }, 'hubspot subgraph started');

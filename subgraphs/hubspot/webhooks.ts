@@ -66,7 +66,7 @@ export function parseHubspotWebhook(request: WebhookRequest, clientSecret: strin
     timestamp: request.headers[TIMESTAMP_HEADER],
     now: request.receivedAt,
   });
-  if (!check.ok) return { ok: false, status: 401, code: ErrorCode.WEBHOOK_SIGNATURE_INVALID, message: SIGNATURE_MESSAGES[check.reason] };
+  if (!check.ok) return { ok: false, status: 401, code: ErrorCode.WEBHOOK_SIGNATURE_INVALID, message: SIGNATURE_MESSAGES[check.reason], reason: check.reason };
 
   let json: unknown;
   try {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { crmClientEnv, loadConfig, portEnv } from '../../shared/config.js';
+import { crmClientEnv, loadConfig, portEnv, webhookSecretEnv } from '../../shared/config.js';
 import { crmSubgraphRuntimeEnv, toCrmSubgraphRuntime } from '../../shared/crm/config.js';
 
 /**
@@ -14,6 +14,7 @@ export const salesforceSubgraphEnv = z
     SALESFORCE_CLIENT_ID: crmClientEnv.SALESFORCE_CLIENT_ID,
     SALESFORCE_CLIENT_SECRET: crmClientEnv.SALESFORCE_CLIENT_SECRET,
     SALESFORCE_API_VERSION: crmClientEnv.SALESFORCE_API_VERSION,
+    SALESFORCE_WEBHOOK_SECRET: webhookSecretEnv.SALESFORCE_WEBHOOK_SECRET,
     SALESFORCE_SUBGRAPH_PORT: portEnv.SALESFORCE_SUBGRAPH_PORT,
   })
   .transform((env) => ({
@@ -25,6 +26,7 @@ export const salesforceSubgraphEnv = z
       clientId: env.SALESFORCE_CLIENT_ID,
       clientSecret: env.SALESFORCE_CLIENT_SECRET,
       apiVersion: env.SALESFORCE_API_VERSION,
+      webhookSecret: env.SALESFORCE_WEBHOOK_SECRET,
     },
   }));
 

@@ -17,6 +17,8 @@ export interface SalesforceConnectorOptions {
   clientId: string;
   clientSecret: string;
   apiVersion: string;
+  /** Secret of the signing relay in front of `POST /webhooks/salesforce` (SALESFORCE_WEBHOOK_SECRET). */
+  webhookSecret: string;
   timeoutMs?: number;
   /** How long learned field drift holds before describe is asked again. @default 30000 */
   driftRecheckMs?: number;
@@ -73,7 +75,7 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
 
     parseWebhook: (request: WebhookRequest): WebhookParseResult => {
       try {
-        return parseSalesforceWebhook(request);
+        return parseSalesforceWebhook(request, options.webhookSecret);
       } catch {
         return { ok: false, status: 400, code: 'BAD_USER_INPUT', message: 'webhook could not be read' };
       }

@@ -1,11 +1,9 @@
-import { assertProductionSafe } from '../../shared/config.js';
 import { createLogger } from '../../shared/logger.js';
 import { loadSalesforceSubgraphConfig } from './config.js';
 import { startSalesforceSubgraph } from './server.js';
 
 // CLI entry: load config once, start, stop cleanly on SIGTERM/SIGINT.
 const config = loadSalesforceSubgraphConfig();
-assertProductionSafe({ NODE_ENV: config.nodeEnv, DIALPLANE_INTERNAL_SECRET: config.runtime.internalSecret });
 const log = createLogger('salesforce', { level: config.logLevel });
 const running = await startSalesforceSubgraph({ ...config, log });
 log.info({ url: running.url, webhook: running.webhookUrl }, 'salesforce subgraph started');

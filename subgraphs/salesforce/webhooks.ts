@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CrmChangeEvent, WebhookParseResult, WebhookRequest } from '../../shared/crm/connector.js';
+import { WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, verifyWebhookSignature } from '../../shared/webhook-signature.js';
 import { FIELD_SPECS } from './mapping.js';
 
 /**
@@ -8,10 +9,15 @@ import { FIELD_SPECS } from './mapping.js';
  * Opportunity and Task events are mapped to their contact through ContactId / WhoId when the
  * event carries it (otherwise the cached contact simply ages out within the TTL).
  *
- * CDC has no delivery signature. The endpoint therefore trusts events only in the safe
- * direction: they evict caches and announce *which* fields changed; values are forwarded only
- * where acting on a forged one cannot loosen anything (doNotCall = true), and phone values only
- * seed the phone index, which readers verify against the CRM record.
+ * CDC itself has no delivery signature, so deployments put a signing relay (or a Named Credential
+ * on an outbound call) in front of this receiver: every delivery carries the dialplane webhook
+ * signature (shared/webhook-signature.ts) made with SALESFORCE_WEBHOOK_SECRET, verified over the
+ * raw bytes before anything is parsed. Unsigned, mis-signed or stale deliveries answer 401 and
+ * nothing is applied. Even signed, events are trusted only in the safe direction: they evict
+ * caches and announce *which* fields changed; values are forwarded only where acting on one cannot
+ * loosen anything: doNotCall true adds a block, false records nothing (clearing the flag never
+ * restores consent), and phone values only seed the phone index, which readers verify against the
+ * CRM record.
  */
 
 const Header = z.object({
@@ -49,7 +55,15 @@ export function canonicalFieldsOf(object: string, fields: readonly string[]): st
 
 const PHONE_FIELDS = new Set(['Phone', 'MobilePhone', 'HomePhone', 'OtherPhone']);
 
-export function parseSalesforceWebhook(request: WebhookRequest): WebhookParseResult {
+export function parseSalesforceWebhook(request: WebhookRequest, webhookSecret: string): WebhookParseResult {
+  const check = verifyWebhookSignature({
+    secret: webhookSecret,
+    timestamp: request.headers[WEBHOOK_TIMESTAMP_HEADER],
+    signature: request.headers[WEBHOOK_SIGNATURE_HEADER],
+    rawBody: request.body,
+    now: request.receivedAt,
+  });
+  if (!check.ok) return { ok: false, status: 401, code: 'WEBHOOK_SIGNATURE_INVALID', message: `signature or timestamp did not verify (${check.reason})`, reason: check.reason };
   let json: unknown;
   try {
     json = JSON.parse(request.body.toString('utf8'));
@@ -89,7 +103,11 @@ function toChangeEvents(cdc: CdcEvent): CrmChangeEvent[] {
   const phoneValues = object === 'Contact'
     ? [...PHONE_FIELDS].map((f) => values[f]).filter((v): v is string => typeof v === 'string' && v.trim() !== '')
     : [];
-  const doNotCall = object === 'Contact' && values.DoNotCall === true ? { doNotCall: true } : undefined;
+  // Both values are forwarded: `false` (the flag cleared) must reach consent as false, which records
+  // nothing (the earlier revocation stands until new consent); dropping it would read as "unknown"
+  // and consent, failing closed, would add a new all-seller block. A change that names DoNotCall
+  // without a boolean value stays unknown (fail closed).
+  const doNotCall = object === 'Contact' && typeof values.DoNotCall === 'boolean' ? { doNotCall: values.DoNotCall } : undefined;
   return contactIds.map((sourceId) => ({
     eventId: `${eventKey}:${sourceId}`,
     sourceId,

@@ -28,10 +28,11 @@ describeWithPostgres('revocations through two gateway replicas', () => {
     });
 
     const revoke = async (consentUrl: string, phone: string, channel: string) => {
+      const body = JSON.stringify({ query: 'mutation($i: RevokeConsentInput!) { revokeConsent(input: $i) { cursor } }', variables: { i: { phone, channel, source: 'test', occurredAt: new Date(Date.now() - 1000).toISOString() } } });
       const res = await fetch(consentUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentity({ sub: 't', roles: ['agent'], seller: 'acme' }, DEV_INTERNAL_SECRET) },
-        body: JSON.stringify({ query: 'mutation($i: RevokeConsentInput!) { revokeConsent(input: $i) { cursor } }', variables: { i: { phone, channel, source: 'test', occurredAt: new Date(Date.now() - 1000).toISOString() } } }),
+        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentity({ sub: 't', roles: ['agent'], seller: 'acme' }, DEV_INTERNAL_SECRET, { body }) },
+        body,
       });
       return ((await res.json()) as { data: { revokeConsent: { cursor: string } } }).data.revokeConsent.cursor;
     };
@@ -87,13 +88,14 @@ describeWithPostgres('revocations through two gateway replicas', () => {
       expect(ids).toHaveLength(2);
       const phoneOf = async (id: string) => (await ask(`{ contact(id: "${id}") { primaryPhone } }`)).data.contact.primaryPhone as string;
       const consented = await phoneOf(ids[0]!);
-      const res = await fetch(stack.consents[0]!.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentity({ sub: 't', roles: ['agent'], seller: 'acme' }, DEV_INTERNAL_SECRET) },
-        body: JSON.stringify({
+      const recordBody = JSON.stringify({
           query: 'mutation($i: RecordConsentInput!) { recordConsent(input: $i) { cursor } }',
           variables: { i: { phone: consented, consentType: 'WRITTEN', purposes: ['MARKETING'], sellers: ['acme'], coversArtificialVoice: true, disclosure: { version: 'v1', hash: 'h', notConditionOfPurchase: true }, evidence: { source: 'web', signatureMethod: 'esign', ipAddress: '203.0.113.5' }, occurredAt: '2026-01-01T00:00:00Z' } },
-        }),
+      });
+      const res = await fetch(stack.consents[0]!.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentity({ sub: 't', roles: ['agent'], seller: 'acme' }, DEV_INTERNAL_SECRET, { body: recordBody }) },
+        body: recordBody,
       });
       expect(res.status).toBe(200);
       const q = 'query($id: ID!) { contact(id: $id) { id primaryPhone callPermission(purpose: MARKETING) { allowed reasons phone decisionId consent { status } } } }';

@@ -41,7 +41,7 @@ export interface CrmContractSuiteOptions {
 }
 
 const SECRET = 'contract-suite-internal-secret';
-const identity = () => signIdentity({ sub: 'contract-suite-agent', roles: ['agent'] }, SECRET);
+const identity = (body: string) => signIdentity({ sub: 'contract-suite-agent', roles: ['agent'] }, SECRET, { body });
 
 export interface GqlResult {
   data?: Record<string, any> | null;
@@ -49,11 +49,8 @@ export interface GqlResult {
 }
 
 export async function gql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<GqlResult> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: identity() },
-    body: JSON.stringify({ query, variables }),
-  });
+  const body = JSON.stringify({ query, variables });
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: identity(body) }, body });
   return (await res.json()) as GqlResult;
 }
 

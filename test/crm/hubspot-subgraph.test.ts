@@ -35,10 +35,11 @@ function suite(label: string, redisUrl: () => string | undefined) {
     const events: ContactChangedEvent[] = [];
 
     const gql = async (query: string, variables: Record<string, unknown> = {}): Promise<GraphQLAnswer> => {
+      const body = JSON.stringify({ query, variables });
       const res = await fetch(sub.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-dialplane-identity': signIdentity({ sub: 'agent-1', roles: ['agent'] }, INTERNAL_SECRET) },
-        body: JSON.stringify({ query, variables }),
+        headers: { 'content-type': 'application/json', 'x-dialplane-identity': signIdentity({ sub: 'agent-1', roles: ['agent'] }, INTERNAL_SECRET, { body }) },
+        body,
       });
       return (await res.json()) as GraphQLAnswer;
     };

@@ -1,3 +1,4 @@
+import { DEV_SECRETS } from '../../shared/config.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningCrmSubgraph } from '../../shared/crm/crm-subgraph.js';
 import type { CrmRuntimeConfig } from '../../shared/crm/crm-subgraph.js';
@@ -15,7 +16,7 @@ import { gql } from './contract-suite.js';
  */
 
 const SECRET = 'contract-suite-internal-secret';
-const CLIENT = { clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret', apiVersion: '62.0' };
+const CLIENT = { clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret', apiVersion: '62.0', webhookSecret: DEV_SECRETS.SALESFORCE_WEBHOOK_SECRET };
 const DEAL_QUERY = `query($ids: [ID!]!) { contacts(ids: $ids) { id crmIntentStage openDeal { id name stage crmStage closed won } suppression { doNotCall } } }`;
 
 describe('Salesforce subgraph against the simulator', () => {

@@ -3,6 +3,7 @@ import type { RunningCrmSubgraph } from '../../shared/crm/crm-subgraph.js';
 import { createEventBus, type ContactChangedEvent, type EventBus } from '../../shared/events.js';
 import { silentLogger } from '../../shared/logger.js';
 import { startSalesforceSubgraph } from '../../subgraphs/salesforce/server.js';
+import { webhookSignatureHeaders } from '../../shared/webhook-signature.js';
 import { describeWithRedis, TEST_REDIS_URL, uniquePrefix } from '../support/services.js';
 
 /**
@@ -10,6 +11,8 @@ import { describeWithRedis, TEST_REDIS_URL, uniquePrefix } from '../support/serv
  * duplicate and out-of-order deliveries ignored, malformed bodies rejected. No CRM call is made
  * on this path, so the subgraph points at an address nothing listens on.
  */
+
+const WEBHOOK_SECRET = 'sf-webhook-signing-relay-secret';
 
 const cdc = (over: { id: string; replayId: number; commit: number; fields?: string[]; values?: Record<string, unknown>; entity?: string }) => ({
   schema: 'dialplane-test',
@@ -27,14 +30,17 @@ function suite(label: string, redisUrl: string | undefined) {
   let sg: RunningCrmSubgraph;
   let bus: EventBus;
   const events: ContactChangedEvent[] = [];
-  const post = (body: unknown) => fetch(sg.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (body: unknown) => {
+    const raw = JSON.stringify(body);
+    return fetch(sg.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...webhookSignatureHeaders(WEBHOOK_SECRET, raw) }, body: raw });
+  };
 
   beforeAll(async () => {
     bus = await createEventBus({ redisUrl, prefix: uniquePrefix('sf-webhooks') });
     await bus.subscribe('contact.changed', (e) => void events.push(e));
     sg = await startSalesforceSubgraph({
       port: 0,
-      salesforce: { loginUrl: 'http://127.0.0.1:9', instanceUrl: 'http://127.0.0.1:9', clientId: 'x', clientSecret: 'y', apiVersion: '62.0', timeoutMs: 200 },
+      salesforce: { loginUrl: 'http://127.0.0.1:9', instanceUrl: 'http://127.0.0.1:9', clientId: 'x', clientSecret: 'y', apiVersion: '62.0', webhookSecret: WEBHOOK_SECRET, timeoutMs: 200 },
       runtime: { cacheTtlMs: 10_000, batchWindowMs: 3, internalSecret: 'sf-webhook-test-secret', redisUrl, keyPrefix: uniquePrefix('sf-webhooks') },
       bus,
       log: silentLogger,

@@ -1,9 +1,10 @@
+import { DEV_SECRETS } from '../../shared/config.js';
 import { silentLogger } from '../../shared/logger.js';
 import { startSalesforceSim } from '../../sim/salesforce/server.js';
 import { startSalesforceSubgraph } from '../../subgraphs/salesforce/server.js';
 import { runCrmContractSuite } from './contract-suite.js';
 
-const CLIENT = { clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret', apiVersion: '62.0' };
+const CLIENT = { clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret', apiVersion: '62.0', webhookSecret: DEV_SECRETS.SALESFORCE_WEBHOOK_SECRET };
 
 // The shared CRM contract suite, run unchanged against the Salesforce subgraph and simulator.
 runCrmContractSuite({

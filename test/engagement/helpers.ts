@@ -52,8 +52,9 @@ export function recordingConsent(): ConsentClient & { calls: RevocationRequest[]
   return state;
 }
 
-export function identityHeader(roles: Role[] = ['agent'], secret = DEV_INTERNAL_SECRET): Record<string, string> {
-  return { [IDENTITY_HEADER]: signIdentity({ sub: 'test-agent', roles }, secret) };
+/** The identity header for one request: signed over the body it travels with. */
+export function identityHeader(body: string, roles: Role[] = ['agent'], secret = DEV_INTERNAL_SECRET): Record<string, string> {
+  return { [IDENTITY_HEADER]: signIdentity({ sub: 'test-agent', roles }, secret, { body }) };
 }
 
 export async function gql<T = Record<string, unknown>>(
@@ -62,11 +63,8 @@ export async function gql<T = Record<string, unknown>>(
   variables: Record<string, unknown> = {},
   roles: Role[] = ['agent'],
 ): Promise<{ data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...identityHeader(roles) },
-    body: JSON.stringify({ query, variables }),
-  });
+  const body = JSON.stringify({ query, variables });
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...identityHeader(body, roles) }, body });
   return (await res.json()) as never;
 }
 

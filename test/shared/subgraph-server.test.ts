@@ -4,7 +4,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createLogger } from '../../shared/logger.js';
 import { createMetrics } from '../../shared/metrics.js';
-import { IDENTITY_HEADER, signIdentity } from '../../shared/identity.js';
+import { IDENTITY_HEADER, WEBSOCKET_BINDING, signIdentity } from '../../shared/identity.js';
 import { startSubgraph, type RunningSubgraph } from '../../shared/subgraph-server.js';
 
 const secret = 'subgraph-test-secret-123';
@@ -34,19 +34,22 @@ describe('startSubgraph', () => {
   });
   afterAll(() => sg.close());
 
-  const post = (headers: Record<string, string>) =>
-    fetch(sg.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ whoami }' }) });
+  const WHOAMI = JSON.stringify({ query: '{ whoami }' });
+  const post = (headers: Record<string, string>, body = WHOAMI) => fetch(sg.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
   it('answers 401 with UNAUTHENTICATED when called without the gateway identity', async () => {
     const res = await post({});
     expect(res.status).toBe(401);
     const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
     expect(body.errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
-    expect((await post({ [IDENTITY_HEADER]: signIdentity({ sub: 'x', roles: ['agent'] }, 'wrong-secret-xxxxxxxx') })).status).toBe(401);
+    expect((await post({ [IDENTITY_HEADER]: signIdentity({ sub: 'x', roles: ['agent'] }, 'wrong-secret-xxxxxxxx', { body: WHOAMI }) })).status).toBe(401);
+    // Signed for another body: the header does not travel to another request.
+    const other = JSON.stringify({ query: '{ whoami }', variables: { x: 1 } });
+    expect((await post({ [IDENTITY_HEADER]: signIdentity({ sub: 'x', roles: ['agent'] }, secret, { body: other }) })).status).toBe(401);
   });
 
   it('serves GraphQL to a signed identity, with health and metrics public', async () => {
-    const res = await post({ [IDENTITY_HEADER]: signIdentity({ sub: 'agent-1', roles: ['agent'] }, secret) });
+    const res = await post({ [IDENTITY_HEADER]: signIdentity({ sub: 'agent-1', roles: ['agent'] }, secret, { body: WHOAMI }) });
     expect(await res.json()).toEqual({ data: { whoami: 'agent-1' } });
     expect((await fetch(`${sg.baseUrl}/healthz`)).status).toBe(200);
     expect((await fetch(`${sg.baseUrl}/readyz`)).status).toBe(200);
@@ -55,7 +58,7 @@ describe('startSubgraph', () => {
 
   it('streams subscriptions over graphql-ws only to a signed identity', async () => {
     const wsUrl = sg.url.replace('http', 'ws');
-    const good = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { [IDENTITY_HEADER]: signIdentity({ sub: 'l', roles: ['agent'] }, secret) } });
+    const good = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { [IDENTITY_HEADER]: signIdentity({ sub: 'l', roles: ['agent'] }, secret, { body: WEBSOCKET_BINDING }) } });
     const values: number[] = [];
     for await (const r of good.iterate<{ ticks: number }>({ query: 'subscription { ticks(count: 3) }' })) values.push(r.data!.ticks);
     expect(values).toEqual([1, 2, 3]);

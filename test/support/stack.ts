@@ -58,6 +58,8 @@ export interface Stack {
   /** Signs a token for any identity with the stack's JWT secret. */
   token(identity: Identity, expiresIn?: string | number): Promise<string>;
   bus: EventBus;
+  /** Stops one subgraph (an outage); the rest keeps running. */
+  stopService(name: 'consent' | 'engagement' | 'salesforce' | 'hubspot'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -80,7 +82,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const contacts = options.contacts ?? 200;
     const latency = { medianMs: 0, jitterMs: 0 };
 
-    const salesforceSim = await startSalesforceSim({ port: 0, contacts, latency });
+    // The simulator signs its change events with the same secret the subgraph verifies them with.
+    const salesforceSim = await startSalesforceSim({ port: 0, contacts, latency, ...(env.SALESFORCE_WEBHOOK_SECRET ? { webhookSecret: env.SALESFORCE_WEBHOOK_SECRET } : {}) });
     closers.push(() => salesforceSim.close());
     const hubspotSim = await startHubspotSim({ port: 0, contacts, latency });
     closers.push(() => hubspotSim.close());
@@ -139,6 +142,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       tokens: await mintDevTokens(STACK_JWT),
       token: (identity, expiresIn) => signToken(identity, STACK_JWT, expiresIn),
       bus,
+      stopService: (name) => ({ consent, engagement, salesforce, hubspot })[name].close(),
       close,
     };
   } catch (error) {

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { DEV_INTERNAL_SECRET } from '../../../shared/config.js';
-import { IDENTITY_HEADER, signIdentity, type Identity } from '../../../shared/identity.js';
+import { IDENTITY_HEADER, WEBSOCKET_BINDING, signIdentity, type Identity } from '../../../shared/identity.js';
 
 export const SECRET = DEV_INTERNAL_SECRET;
 export const AGENT: Identity = { sub: 'agent-7', roles: ['agent'], seller: 'acme' };
@@ -17,8 +17,9 @@ export interface GqlResult<T = Record<string, any>> {
 /** POSTs a GraphQL operation to a subgraph with a signed identity (or none). */
 export async function gql<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}, identity: Identity | null = AGENT): Promise<GqlResult<T>> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (identity) headers[IDENTITY_HEADER] = signIdentity(identity, SECRET);
-  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const payload = JSON.stringify({ query, variables });
+  if (identity) headers[IDENTITY_HEADER] = signIdentity(identity, SECRET, { body: payload });
+  const res = await fetch(url, { method: 'POST', headers, body: payload });
   const body = (await res.json()) as Omit<GqlResult<T>, 'status'>;
   return { status: res.status, ...body };
 }
@@ -27,7 +28,7 @@ export function wsClient(url: string, identity: Identity = AGENT): Client {
   return createClient({
     url: url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
-    connectionParams: () => ({ [IDENTITY_HEADER]: signIdentity(identity, SECRET) }),
+    connectionParams: () => ({ [IDENTITY_HEADER]: signIdentity(identity, SECRET, { body: WEBSOCKET_BINDING }) }),
     retryAttempts: 0,
     lazy: true,
   });
