@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, DEFAULT_PORTS, loadConfig } from '../shared/config.js';
+import { openDatabase, type Database } from '../shared/db.js';
 import { createEventBus, type EventBus } from '../shared/events.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { composeSupergraph, readSubgraphSdls } from '../gateway/compose-supergraph.js';
@@ -35,7 +36,7 @@ interface Part {
   module: string;
   /** The variables that set its listening port(s), named in the message when a port is taken. */
   portVars: string[];
-  start(ctx: { env: NodeJS.ProcessEnv; logFor: (service: string) => Logger; bus: EventBus }): Promise<Running>;
+  start(ctx: { env: NodeJS.ProcessEnv; logFor: (service: string) => Logger; bus: EventBus; sharedDb: () => Promise<Database | undefined> }): Promise<Running>;
 }
 
 const env: NodeJS.ProcessEnv = { NODE_ENV: 'development', ...process.env };
@@ -89,10 +90,16 @@ const subgraphs: Part[] = [
     name: 'consent',
     module: 'subgraphs/consent/server.ts',
     portVars: ['CONSENT_SUBGRAPH_PORT'],
-    start: async ({ env, logFor, bus }) => {
+    start: async ({ env, logFor, bus, sharedDb }) => {
       const { loadConsentConfig } = await load('subgraphs/consent/config.ts');
       const { startConsentSubgraph } = await load('subgraphs/consent/server.ts');
-      const running = await startConsentSubgraph(loadConsentConfig(env), { log: logFor('consent'), bus });
+      const db = await sharedDb();
+      if (db) {
+        const { migrate } = await load('shared/db.ts');
+        const { CONSENT_MIGRATIONS } = await load('subgraphs/consent/migrations/index.ts');
+        await migrate(db, 'consent', CONSENT_MIGRATIONS);
+      }
+      const running = await startConsentSubgraph(loadConsentConfig(env), { log: logFor('consent'), bus, db });
       return { name: 'consent', url: running.url, close: () => running.close() };
     },
   },
@@ -100,10 +107,13 @@ const subgraphs: Part[] = [
     name: 'engagement (with the write-back worker in-process)',
     module: 'subgraphs/engagement/server.ts',
     portVars: ['ENGAGEMENT_SUBGRAPH_PORT'],
-    start: async ({ env, logFor }) => {
+    start: async ({ env, logFor, sharedDb }) => {
       const { engagementEnv, toEngagementConfig } = await load('subgraphs/engagement/config.ts');
       const { startEngagementSubgraph } = await load('subgraphs/engagement/server.ts');
-      const running = await startEngagementSubgraph(toEngagementConfig(loadConfig(engagementEnv, env)), { log: logFor('engagement') });
+      const running = await startEngagementSubgraph(toEngagementConfig(loadConfig(engagementEnv, env)), {
+        log: logFor('engagement'),
+        db: await sharedDb(),
+      });
       return { name: 'engagement', url: running.url, close: () => running.close() };
     },
   },
@@ -138,12 +148,21 @@ async function main(): Promise<void> {
   const bus = await createEventBus({ log: logFor('dialplane'), redisUrl: env.REDIS_URL });
   const started: Running[] = [];
   const skipped: string[] = [];
+  // Embedded mode (no DATABASE_URL): consent and engagement share one PGlite (their tables live in
+  // separate schemas), opened on first use and closed after both; each PGlite costs 400-700 MB RSS.
+  let embeddedDb: Promise<Database> | undefined;
+  const sharedDb = async (): Promise<Database | undefined> => {
+    if (env.DATABASE_URL) return undefined;
+    embeddedDb ??= openDatabase({ dataDir: env.DATA_DIR, log: logFor('dialplane') });
+    return embeddedDb;
+  };
 
   // All or nothing: a part that cannot start stops everything already started, so nothing ever
   // serves a half-built system (the gateway would send queries to whatever holds the port).
   const abort = async (message: string): Promise<never> => {
     console.error(`\nnpm start: ${message}\nStopping the parts already started; nothing is being served.`);
     for (const part of started.reverse()) await part.close().catch(() => {});
+    if (embeddedDb) await (await embeddedDb).close().catch(() => undefined);
     await bus.close().catch(() => {});
     process.exit(1);
   };
@@ -154,7 +173,7 @@ async function main(): Promise<void> {
       continue;
     }
     try {
-      started.push(await part.start({ env, logFor, bus }));
+      started.push(await part.start({ env, logFor, bus, sharedDb }));
     } catch (error) {
       await abort(explainStartFailure(part.name, part.portVars, error));
     }
@@ -206,6 +225,7 @@ async function main(): Promise<void> {
     for (const part of started.reverse()) {
       await part.close().catch((error: unknown) => console.error(`${part.name} did not close cleanly: ${String(error)}`));
     }
+    if (embeddedDb) await (await embeddedDb).close().catch(() => undefined);
     await bus.close();
     process.exit(0);
   };

@@ -42,6 +42,8 @@ export interface CrmRuntimeConfig {
    * of queueing; more means lower cold latency and more calls.
    */
   maxConcurrentBatches?: number;
+  /** Refresh a hot contact this long before its freshness ends (ContactService). @default 2000 */
+  refreshAheadMs?: number;
   development?: boolean;
 }
 
@@ -126,6 +128,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     log,
     batchWindowMs: config.batchWindowMs,
     maxConcurrentBatches: config.maxConcurrentBatches,
+    refreshAheadMs: config.refreshAheadMs,
     breaker: config.breaker,
   });
   const changes = new ChangeHandler({ connector, store, phoneIndex, bus, markers: markerCache, metrics: crmMetrics, log });

@@ -21,14 +21,23 @@ export interface ResolverDeps {
   readYourWritesGraceMs: number;
 }
 
-/** Per request: the newest outcome of every contact in the query, loaded in one statement. */
+/**
+ * Per request: the newest outcome of every contact in the query, from the overlay cache or, for
+ * the contacts it does not hold, loaded in one statement.
+ */
 export function engagementContext(runtime: EngagementRuntime) {
   return (base: SubgraphContext): EngagementContext => ({
     ...base,
-    latest: new DataLoader<string, Latest | undefined>(async (ids) => {
-      // Only outcomes the caller's sellers may see feed the overlay (docs/access.md).
-      const found = await runtime.store.latestOutcomes(ids, visibleSellers(base.identity));
-      return ids.map((id) => found.get(id));
+    latest: new DataLoader<string, Latest | undefined>((ids) => {
+      // Only outcomes the caller's sellers may see feed the overlay (docs/access.md); the cache key
+      // carries that scope, so an answer kept for one seller is never served to another.
+      const sellers = visibleSellers(base.identity);
+      const scope = sellers === null ? '*' : [...sellers].sort().join(',');
+      const key = (id: string) => `${scope}|${id}`;
+      return runtime.overlay.load(ids.map(key), async (keys) => {
+        const found = await runtime.store.latestOutcomes(keys.map((k) => k.slice(scope.length + 1)), sellers);
+        return new Map([...found].map(([id, latest]) => [key(id), latest]));
+      });
     }),
   });
 }
