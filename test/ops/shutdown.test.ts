@@ -72,5 +72,5 @@ describe('SIGTERM: every service exits promptly and cleanly', () => {
     for (const { raw } of lines) expect(serviceKeyCount(raw), raw).toBe(1);
     const startupMessages = lines.map((l) => String(l.parsed.msg)).filter((m) => /listening|started|ready/.test(m));
     expect(new Set(startupMessages).size).toBe(startupMessages.length);
-  }, 90_000);
+  }, 240_000);
 });

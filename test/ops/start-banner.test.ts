@@ -13,7 +13,7 @@ describe('npm start, as a new user sees it', () => {
   it('prints an honest banner with pasteable commands, logs cleanly, and stops on SIGTERM', async () => {
     const ports = await freePortEnv();
     start = spawnEntry('scripts/start.ts', { ...ports, SIM_CONTACTS: '50', LOG_LEVEL: 'info' });
-    await start.waitFor(/Try it:[\s\S]*primaryPhone/, 110_000);
+    await start.waitFor(/Try it:[\s\S]*primaryPhone/, 200_000);
     const output = start.output();
     expect(output).toContain('dialplane is running (in-process event bus and cache; embedded in-memory PGlite (lost on exit))');
     expect(output).toContain(`/explorer`);
@@ -29,5 +29,5 @@ describe('npm start, as a new user sees it', () => {
     expect(killed).toBe(false);
     expect(code).toBe(0);
     expect(ms).toBeLessThan(10_000);
-  }, 150_000);
+  }, 260_000);
 });

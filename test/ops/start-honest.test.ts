@@ -31,7 +31,7 @@ describe('npm start fails fast and honestly', () => {
     expect(output).not.toMatch(/EADDRINUSE[\s\S]*\n\s+at /); // a message, not a raw stack
     // Nothing was left listening on the gateway's port.
     await expect(fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/healthz`)).rejects.toThrow();
-  }, 120_000);
+  }, 240_000);
 
   it('exits non-zero naming the part and the variable when a setting is invalid', async () => {
     const ports = await freePortEnv();
@@ -41,5 +41,5 @@ describe('npm start fails fast and honestly', () => {
     expect(code).not.toBe(0);
     expect(start.output()).toMatch(/engagement[^\n]*could not start[\s\S]*WRITEBACK_MAX_ATTEMPTS/);
     expect(start.output()).not.toContain('dialplane is running');
-  }, 120_000);
+  }, 240_000);
 });

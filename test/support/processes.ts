@@ -46,7 +46,7 @@ export function spawnEntry(entry: string, env: Record<string, string>, args: str
     child,
     output: () => text,
     exited,
-    waitFor: (pattern, deadlineMs = 60_000) =>
+    waitFor: (pattern, deadlineMs = 150_000) =>
       new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => finish(new Error(`${entry}: no output matching ${pattern} within ${deadlineMs} ms; output:\n${text}`)), deadlineMs);
         const finish = (error?: Error) => {
