@@ -66,7 +66,6 @@ function Explorer() {
           />
         </label>
         <a href="/graphql">Apollo Sandbox (online)</a>
-        <a href="/console">Operations console</a>
       </header>
       <div className="dp-graphiql">
         <GraphiQL
