@@ -10,7 +10,6 @@ const env = loadConfig(engagementEnv);
 const log = createLogger('engagement-worker', { level: env.LOG_LEVEL });
 if (!env.DATABASE_URL) log.warn('DATABASE_URL is not set: this worker drains its own PGlite database, not the subgraph\'s');
 const worker = await startWriteBackWorker(toEngagementConfig(env));
-log.info({ database: env.DATABASE_URL ? 'postgresql' : 'pglite' }, 'write-back worker started');
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
