@@ -191,6 +191,22 @@ async function main(): Promise<void> {
   }
   started.push({ name: 'gateway', url: gateway.url, close: () => gateway.close() });
 
+  // The voice platforms' webhooks, a client of the gateway (docs/platforms.md).
+  let platformsUrl: string | null = null;
+  if (exists('platforms/service.ts')) {
+    try {
+      const { platformsEnv, toPlatformsConfig } = await load('platforms/core/config.ts');
+      const { startPlatformsService } = await load('platforms/service.ts');
+      const running = await startPlatformsService(toPlatformsConfig(loadConfig(platformsEnv, { ...env, GATEWAY_URL: gateway.url })), {
+        log: logFor('platforms'),
+      });
+      platformsUrl = running.url;
+      started.push({ name: 'voice platforms (/platforms/<name>/…)', url: running.url, close: () => running.close() });
+    } catch (error) {
+      await abort(explainStartFailure('voice platforms', ['PLATFORMS_PORT'], error));
+    }
+  }
+
   const tokens = await mintDevTokens(gatewayConfig.jwt);
   const lines = [
     '',
@@ -210,6 +226,7 @@ async function main(): Promise<void> {
     `  TOKEN=${tokens.agent}`,
     `  curl -s ${gateway.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
     `    -d '{"query":"{ contactsByPhone(phone: \\"+14155550100\\") { id name { full } primaryPhone } }"}'`,
+    ...(platformsUrl ? [`  npm run sim:platforms -- --url=${platformsUrl} --opt-out     # a whole call as each voice platform plays it`] : []),
     '',
   ];
   console.log(lines.join('\n'));
