@@ -13,6 +13,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The explorer's and console's browser bundles (npm run build runs scripts/build-ui.ts).
+COPY --from=build /app/ui-build ./ui-build
 # The gateway reads the composed supergraph at start (SUPERGRAPH_PATH).
 COPY --from=build /app/schema ./schema
 # The trusted-documents manifest the gateway enforces in production (GATEWAY_TRUSTED_DOCUMENTS_PATH).

@@ -1,7 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../shared/errors.js';
@@ -20,6 +19,8 @@ import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.js'
 import { introspectionGuard } from './introspection-guard.js';
 import { formattedWithoutSuggestions } from './schema-disclosure.js';
 import { operationMetrics } from './operation-metrics.js';
+import { explorerRoutes } from './explorer/explorer-routes.js';
+import { browserDevToken, sandboxLandingPage } from './explorer/sandbox.js';
 import { createReadinessProbe } from './readiness.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { SubgraphEndpoint } from './subgraph-endpoint.js';
@@ -63,6 +64,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
   const admission = new Admission(config.admission ?? {}, supergraph.schema, metrics.metrics, log);
   const formatError = (e: GraphQLFormattedError) => formatGatewayError(e, config.development);
   const recorder = operationMetrics(metrics, log);
+  const devToken = await browserDevToken(config);
   const lane = config.crmFastPath === false || !supergraph.schema.getQueryType() ? undefined : new CrmFastLane(crmSource, supergraph.schema, formatError, recorder, metrics);
   const apollo = new ApolloServer<GatewayContext>({
     gateway: gateway as never,
@@ -81,8 +83,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
       // No HTTP cache hints from the gateway: answers are per caller (consent) and freshness is explicit.
       ApolloServerPluginCacheControlDisabled(),
       // Sandbox for analysts and in development; agents get no schema from it in production
-      // because introspection is refused for their role.
-      ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      // because introspection is refused for their role. /explorer is the offline alternative.
+      sandboxLandingPage(devToken) as ApolloServerPlugin<GatewayContext>,
       introspectionGuard({ development: config.development }),
       ...(config.crmFastPath === false ? [] : [crmFastPath({ supergraph, crm: crmSource, metrics, lane, formatError })]),
       recorder.plugin as ApolloServerPlugin<GatewayContext>,
@@ -191,6 +193,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
         },
       },
       adminImportProxy({ authenticator, consentUrl: () => subgraphUrl('consent'), signIdentity: signIdentityFor, log }),
+      ...explorerRoutes({ devToken }),
       { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }) },
       {
         method: 'GET',
@@ -223,6 +226,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     if (response.body.kind !== 'single') return { errors: [{ message: 'incremental delivery is not supported over WebSocket' }] };
     return response.body.singleResult as FormattedExecutionResult;
   };
+  const running = await listen(server, config.port, config.host);
+  // Attached once listening: ws re-emits the HTTP server's errors, and graphql-ws would print a
+  // busy port as an "internal error" before start-up could report it.
   const relay = attachSubscriptionRelay({
     server,
     path: '/graphql',
@@ -245,7 +251,6 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     hideSchemaDetails: !config.development,
   });
 
-  const running = await listen(server, config.port, config.host);
   log.info({ port: running.port, crms: config.crmSubgraphs.map((c) => c.name), subgraphs: [...supergraph.subgraphs.keys()] }, 'gateway listening');
 
   let closing: Promise<void> | undefined;

@@ -10,14 +10,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_PORTS, loadConfig } from '../shared/config.js';
+import { ConfigError, DEFAULT_PORTS, loadConfig } from '../shared/config.js';
 import { openDatabase, type Database } from '../shared/db.js';
 import { createEventBus, type EventBus } from '../shared/events.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { composeSupergraph, readSubgraphSdls } from '../gateway/compose-supergraph.js';
-import { loadGatewayConfig } from '../gateway/config.js';
+import { loadGatewayConfig, type GatewayConfig } from '../gateway/config.js';
 import { mintDevTokens } from '../gateway/dev-tokens.js';
-import { startGateway } from '../gateway/server.js';
+import { startGateway, type RunningGateway } from '../gateway/server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const exists = (rel: string) => existsSync(path.join(root, rel));
@@ -34,7 +34,9 @@ interface Part {
   name: string;
   /** Module whose presence means "this part exists". */
   module: string;
-  start(ctx: { env: NodeJS.ProcessEnv; log: Logger; bus: EventBus; sharedDb: () => Promise<Database | undefined> }): Promise<Running>;
+  /** The variables that set its listening port(s), named in the message when a port is taken. */
+  portVars: string[];
+  start(ctx: { env: NodeJS.ProcessEnv; logFor: (service: string) => Logger; bus: EventBus; sharedDb: () => Promise<Database | undefined> }): Promise<Running>;
 }
 
 const env: NodeJS.ProcessEnv = { NODE_ENV: 'development', ...process.env };
@@ -52,6 +54,7 @@ const sims: Part[] = [
     // Both simulators, seeded with the deterministic demo dataset (SIM_SEED, SIM_CONTACTS: 10,000 a CRM).
     name: 'CRM simulators (salesforce, hubspot)',
     module: 'sim/index.ts',
+    portVars: ['SIM_SALESFORCE_PORT', 'SIM_HUBSPOT_PORT'],
     start: async ({ env }) => {
       const { simEnv, startSimulators } = await load('sim/index.ts');
       const sims = await startSimulators(loadConfig(simEnv, env));
@@ -64,6 +67,7 @@ sims.push({
   // A Reassigned Numbers Database simulator (RND query API shape) knowing the demo's reassigned number.
   name: 'Reassigned Numbers Database simulator',
   module: 'sim/rnd/server.ts',
+  portVars: ['SIM_RND_PORT'],
   start: async ({ env }) => {
     const { startRndSim } = await load('sim/rnd/server.ts');
     const { DEMO_DISCONNECTED } = await load('subgraphs/consent/demo-seed.ts');
@@ -77,29 +81,32 @@ const subgraphs: Part[] = [
   {
     name: 'salesforce',
     module: 'subgraphs/salesforce/server.ts',
-    start: async ({ env, log, bus, sharedDb }) => {
+    portVars: ['SALESFORCE_SUBGRAPH_PORT'],
+    start: async ({ env, logFor, bus, sharedDb }) => {
       const { loadSalesforceSubgraphConfig } = await load('subgraphs/salesforce/config.ts');
       const { startSalesforceSubgraph } = await load('subgraphs/salesforce/server.ts');
       // Reconciliation state and jobs in the shared embedded database (not one PGlite per CRM).
-      const running = await startSalesforceSubgraph({ ...loadSalesforceSubgraphConfig(env), log: log.child({ service: 'salesforce' }), bus, reconcileDb: await sharedDb() });
+      const running = await startSalesforceSubgraph({ ...loadSalesforceSubgraphConfig(env), log: logFor('salesforce'), bus, reconcileDb: await sharedDb() });
       return { name: 'salesforce', url: running.url, close: () => running.close() };
     },
   },
   {
     name: 'hubspot',
     module: 'subgraphs/hubspot/server.ts',
-    start: async ({ env, log, bus, sharedDb }) => {
+    portVars: ['HUBSPOT_SUBGRAPH_PORT'],
+    start: async ({ env, logFor, bus, sharedDb }) => {
       const { loadHubspotSubgraphConfig } = await load('subgraphs/hubspot/config.ts');
       const { startHubspotSubgraph } = await load('subgraphs/hubspot/server.ts');
       // Reconciliation state and jobs in the shared embedded database (not one PGlite per CRM).
-      const running = await startHubspotSubgraph({ ...loadHubspotSubgraphConfig(env), log: log.child({ service: 'hubspot' }), bus, reconcileDb: await sharedDb() });
+      const running = await startHubspotSubgraph({ ...loadHubspotSubgraphConfig(env), log: logFor('hubspot'), bus, reconcileDb: await sharedDb() });
       return { name: 'hubspot', url: running.url, close: () => running.close() };
     },
   },
   {
     name: 'consent',
     module: 'subgraphs/consent/server.ts',
-    start: async ({ env, log, bus, sharedDb }) => {
+    portVars: ['CONSENT_SUBGRAPH_PORT'],
+    start: async ({ env, logFor, bus, sharedDb }) => {
       const { loadConsentConfig } = await load('subgraphs/consent/config.ts');
       const { startConsentSubgraph } = await load('subgraphs/consent/server.ts');
       const db = await sharedDb();
@@ -108,7 +115,7 @@ const subgraphs: Part[] = [
         const { CONSENT_MIGRATIONS } = await load('subgraphs/consent/migrations/index.ts');
         await migrate(db, 'consent', CONSENT_MIGRATIONS);
       }
-      const running = await startConsentSubgraph(loadConsentConfig(env), { log: log.child({ service: 'consent' }), bus, db });
+      const running = await startConsentSubgraph(loadConsentConfig(env), { log: logFor('consent'), bus, db });
       // The embedded database starts empty: load the labelled demo dataset (never with DATABASE_URL / DATA_DIR).
       if (!env.DATABASE_URL && !env.DATA_DIR) {
         const { seedDemoData } = await load('subgraphs/consent/demo-seed.ts');
@@ -121,11 +128,12 @@ const subgraphs: Part[] = [
   {
     name: 'engagement (with the write-back worker in-process)',
     module: 'subgraphs/engagement/server.ts',
-    start: async ({ env, log, sharedDb }) => {
+    portVars: ['ENGAGEMENT_SUBGRAPH_PORT'],
+    start: async ({ env, logFor, sharedDb }) => {
       const { engagementEnv, toEngagementConfig } = await load('subgraphs/engagement/config.ts');
       const { startEngagementSubgraph } = await load('subgraphs/engagement/server.ts');
       const running = await startEngagementSubgraph(toEngagementConfig(loadConfig(engagementEnv, env)), {
-        log: log.child({ service: 'engagement' }),
+        log: logFor('engagement'),
         db: await sharedDb(),
       });
       return { name: 'engagement', url: running.url, close: () => running.close() };
@@ -133,9 +141,40 @@ const subgraphs: Part[] = [
   },
 ];
 
+/** What `npm start` really runs, for the banner (never credentials: host and database name only). */
+function describeBackends(env: NodeJS.ProcessEnv): string {
+  const database = env.DATABASE_URL
+    ? `PostgreSQL at ${new URL(env.DATABASE_URL).host}${new URL(env.DATABASE_URL).pathname}`
+    : env.DATA_DIR
+      ? `embedded PGlite in ${env.DATA_DIR}`
+      : 'embedded in-memory PGlite (lost on exit)';
+  const bus = env.REDIS_URL ? `Redis event bus and cache at ${new URL(env.REDIS_URL).host}` : 'in-process event bus and cache';
+  return `${bus}; ${database}`;
+}
+
+/** A part's start failure as one line an operator can act on (no stack for the usual causes). */
+function explainStartFailure(part: string, portVars: string[], error: unknown): string {
+  const e = error as NodeJS.ErrnoException & { port?: number };
+  if (e?.code === 'EADDRINUSE') {
+    return `${part} could not start: port ${e.port ?? '?'} is already in use by another program (set ${portVars.join(' / ')} to a free port, or stop that program)`;
+  }
+  if (e?.code === 'EACCES') return `${part} could not start: not allowed to listen on port ${e.port ?? '?'} (${portVars.join(' / ')})`;
+  if (error instanceof ConfigError) return `${part} could not start: ${error.message}`;
+  return `${part} could not start: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** The date (YYYY-MM-DD, UTC) of the next Monday–Friday after `from`. */
+function nextWeekday(from: Date): string {
+  const d = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate() + 1));
+  while (d.getUTCDay() === 0 || d.getUTCDay() === 6) d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
 async function main(): Promise<void> {
-  const log = createLogger('dialplane', { level: env.LOG_LEVEL ?? 'warn' });
-  const bus = await createEventBus({ log });
+  const level = env.LOG_LEVEL ?? 'warn';
+  // One logger per part: each line carries its own service once (a child logger would repeat the key).
+  const logFor = (service: string) => createLogger(service, { level });
+  const bus = await createEventBus({ log: logFor('dialplane'), redisUrl: env.REDIS_URL });
   const started: Running[] = [];
   const skipped: string[] = [];
   // Embedded mode (no DATABASE_URL): consent, engagement and the CRM subgraphs' reconciliation share
@@ -144,8 +183,18 @@ async function main(): Promise<void> {
   let embeddedDb: Promise<Database> | undefined;
   const sharedDb = async (): Promise<Database | undefined> => {
     if (env.DATABASE_URL) return undefined;
-    embeddedDb ??= openDatabase({ dataDir: env.DATA_DIR, log });
+    embeddedDb ??= openDatabase({ dataDir: env.DATA_DIR, log: logFor('dialplane') });
     return embeddedDb;
+  };
+
+  // All or nothing: a part that cannot start stops everything already started, so nothing ever
+  // serves a half-built system (the gateway would send queries to whatever holds the port).
+  const abort = async (message: string): Promise<never> => {
+    console.error(`\nnpm start: ${message}\nStopping the parts already started; nothing is being served.`);
+    for (const part of started.reverse()) await part.close().catch(() => {});
+    if (embeddedDb) await (await embeddedDb).close().catch(() => undefined);
+    await bus.close().catch(() => {});
+    process.exit(1);
   };
 
   for (const part of [...sims, ...subgraphs]) {
@@ -154,20 +203,22 @@ async function main(): Promise<void> {
       continue;
     }
     try {
-      started.push(await part.start({ env, log, bus, sharedDb }));
+      started.push(await part.start({ env, logFor, bus, sharedDb }));
     } catch (error) {
-      skipped.push(`${part.name} (failed to start: ${error instanceof Error ? error.message : String(error)})`);
+      await abort(explainStartFailure(part.name, part.portVars, error));
     }
   }
 
   const composition = composeSupergraph(readSubgraphSdls(root));
-  if (!composition.ok) {
-    console.error(`Composition failed:\n  - ${composition.errors.join('\n  - ')}`);
-    await Promise.all(started.map((s) => s.close()));
-    process.exit(1);
+  if (!composition.ok) await abort(`composition failed:\n  - ${composition.errors.join('\n  - ')}`);
+  let gatewayConfig: GatewayConfig;
+  let gateway: RunningGateway;
+  try {
+    gatewayConfig = { ...loadGatewayConfig(env), supergraphSdl: composition.ok ? composition.supergraphSdl : '' };
+    gateway = await startGateway(gatewayConfig, { log: logFor('gateway') });
+  } catch (error) {
+    return abort(explainStartFailure('gateway', ['GATEWAY_PORT'], error));
   }
-  const gatewayConfig = { ...loadGatewayConfig(env), supergraphSdl: composition.supergraphSdl };
-  const gateway = await startGateway(gatewayConfig, { log: log.child({ service: 'gateway' }) });
   started.push({ name: 'gateway', url: gateway.url, close: () => gateway.close() });
 
   // The voice platforms' webhooks, a client of the gateway (docs/platforms.md).
@@ -177,36 +228,40 @@ async function main(): Promise<void> {
       const { platformsEnv, toPlatformsConfig } = await load('platforms/core/config.ts');
       const { startPlatformsService } = await load('platforms/service.ts');
       const running = await startPlatformsService(toPlatformsConfig(loadConfig(platformsEnv, { ...env, GATEWAY_URL: gateway.url })), {
-        log: log.child({ service: 'platforms' }),
+        log: logFor('platforms'),
       });
       platformsUrl = running.url;
       started.push({ name: 'voice platforms (/platforms/<name>/…)', url: running.url, close: () => running.close() });
     } catch (error) {
-      skipped.push(`voice platforms (failed to start: ${error instanceof Error ? error.message : String(error)})`);
+      await abort(explainStartFailure('voice platforms', ['PLATFORMS_PORT'], error));
     }
   }
 
   const tokens = await mintDevTokens(gatewayConfig.jwt);
+  // What-if instants on the next weekday: the demo consent is recorded now, so a fixed date would
+  // fall before it (and outside the what-if window) as the calendar moves on.
+  const day = nextWeekday(new Date());
   const lines = [
     '',
-    'dialplane is running (embedded mode: in-process event bus and cache, in-memory PGlite)',
+    `dialplane is running (${describeBackends(env)})`,
     '',
     ...started.map((s) => `  ${s.name.padEnd(52)} ${s.url}`),
-    ...(skipped.length ? ['', 'Not started:', ...skipped.map((s) => `  ${s}`)] : []),
+    ...(skipped.length ? ['', 'Not written yet:', ...skipped.map((s) => `  ${s}`)] : []),
     '',
-    `Gateway:  ${gateway.url}   (Apollo Sandbox: open it in a browser; graphql-ws on the same path)`,
+    `Gateway:  ${gateway.url}   (in a browser: Apollo Sandbox, online; GraphiQL, offline: ${gateway.baseUrl}/explorer)`,
     `Health:   ${gateway.baseUrl}/healthz   ${gateway.baseUrl}/readyz   ${gateway.baseUrl}/metrics`,
     '',
     'Development tokens (12 h; send as "Authorization: Bearer <token>"):',
     ...Object.entries(tokens).map(([role, token]) => `  ${role.padEnd(11)} ${token}`),
     '',
     'Try it:',
-    `  GATEWAY_URL=${gateway.url} npx tsx examples/voice-agent.ts +14155550100 --at=2026-12-07T19:00:00Z   # demo consent: ALLOWED`,
-    `  GATEWAY_URL=${gateway.url} npx tsx examples/voice-agent.ts +14155550100 --at=2026-12-07T13:00:00Z   # 05:00 in San Francisco: DENIED + nextAllowedAt`,
+    `  GATEWAY_URL=${gateway.url} npx tsx examples/voice-agent.ts +14155550100 --at=${day}T19:00:00Z   # demo consent: ALLOWED`,
+    `  GATEWAY_URL=${gateway.url} npx tsx examples/voice-agent.ts +14155550100 --at=${day}T13:00:00Z   # 05:00 in San Francisco: DENIED + nextAllowedAt`,
     `  GATEWAY_URL=${gateway.url} npx tsx examples/voice-agent.ts +19155550180   # reassigned number; +14155550190 litigator; +12125550160 registered, no consent`,
     '  (demo compliance data: consent for +14155550100, +19155550180, +14155550190, +18505550140 acting for demo-seller;',
     '   a registry snapshot dated today; the RND simulator; one litigator. Only in embedded mode.)',
-    `  TOKEN=<agent token above>; curl -s ${gateway.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
+    `  TOKEN=${tokens.agent}`,
+    `  curl -s ${gateway.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
     `    -d '{"query":"{ contactsByPhone(phone: \\"+14155550100\\") { id name { full } primaryPhone } }"}'`,
     ...(platformsUrl ? [`  npm run sim:platforms -- --url=${platformsUrl} --opt-out     # a whole call as each voice platform plays it`] : []),
     '',

@@ -177,6 +177,9 @@ export function closeServer(server: http.Server, graceMs = 5_000): Promise<void>
     if (!server.listening) return resolve();
     const timer = setTimeout(() => server.closeAllConnections(), graceMs);
     timer.unref();
+    // A keep-alive socket whose request is still in flight goes idle after its answer; without
+    // this it would hold the server (and the process) open for the whole keepAliveTimeout.
+    server.keepAliveTimeout = 1;
     server.close(() => {
       clearTimeout(timer);
       resolve();

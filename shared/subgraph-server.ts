@@ -78,6 +78,9 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
   const apollo = new ApolloServer<C>({
     schema,
     includeStacktraceInErrorResponses: options.development ?? false,
+    // The entry point owns SIGTERM/SIGINT and closes HTTP, sockets, workers and stores in order;
+    // Apollo's own handler would stop Apollo alone and re-raise the signal behind our back.
+    stopOnTerminationSignals: false,
     // Errors without a dialplane code never show their raw text (a PostgreSQL message can quote
     // the input): a database outage becomes the retryable SERVICE_UNAVAILABLE, anything else a
     // generic INTERNAL_SERVER_ERROR; the cause is logged by name and SQLSTATE only.
@@ -166,6 +169,12 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
   const router = createRouter(routes, (error, req) => log.error({ err: error instanceof Error ? error.message : String(error), path: req.url }, 'unhandled route error'));
   const server = http.createServer((req, res) => void router(req, res));
 
+  const running = await listen(server, options.port, options.host).catch(async (error: unknown) => {
+    await apollo.stop();
+    throw error;
+  });
+  // Attached once listening: ws re-emits the HTTP server's errors, and graphql-ws would print a
+  // busy port as an "internal error" before our start-up could report it.
   let wsServer: WebSocketServer | undefined;
   let wsCleanup: { dispose: () => Promise<void> | void } | undefined;
   if (options.subscriptions) {
@@ -187,7 +196,6 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
     );
   }
 
-  const running = await listen(server, options.port, options.host);
   log.info({ port: running.port, subscriptions: !!options.subscriptions }, `${options.name} subgraph listening`);
   let closing: Promise<void> | undefined;
   return {

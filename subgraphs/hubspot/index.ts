@@ -6,7 +6,7 @@ import { startHubspotSubgraph } from './server.js';
 const config = loadHubspotSubgraphConfig();
 const log = createLogger('hubspot', { level: config.logLevel });
 const running = await startHubspotSubgraph({ ...config, log });
-log.info({ url: running.url, webhook: running.webhookUrl }, 'hubspot subgraph listening');
+log.info({ url: running.url, webhook: running.webhookUrl }, 'hubspot subgraph started');
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -6,7 +6,7 @@ import { startSalesforceSubgraph } from './server.js';
 const config = loadSalesforceSubgraphConfig();
 const log = createLogger('salesforce', { level: config.logLevel });
 const running = await startSalesforceSubgraph({ ...config, log });
-log.info({ url: running.url, webhook: running.webhookUrl }, 'salesforce subgraph listening');
+log.info({ url: running.url, webhook: running.webhookUrl }, 'salesforce subgraph started');
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,0 +1,33 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnEntry, timeToExit, type SpawnedService } from '../support/processes.js';
+import { jsonLogLines, serviceKeyCount } from '../support/log-lines.js';
+import { freePortEnv } from '../support/free-ports.js';
+
+// What a new user sees after `npm start`: a banner that says what is really running, commands that
+// can be pasted into a shell as printed, logs with one service key a line, and a clean exit on SIGTERM.
+describe('npm start, as a new user sees it', () => {
+  let start: SpawnedService | undefined;
+  afterAll(() => start?.kill());
+
+  it('prints an honest banner with pasteable commands, logs cleanly, and stops on SIGTERM', async () => {
+    const ports = await freePortEnv();
+    start = spawnEntry('scripts/start.ts', { ...ports, SIM_CONTACTS: '50', LOG_LEVEL: 'info' });
+    await start.waitFor(/Try it:[\s\S]*primaryPhone/, 200_000);
+    const output = start.output();
+    expect(output).toContain('dialplane is running (in-process event bus and cache; embedded in-memory PGlite (lost on exit))');
+    expect(output).toContain(`/explorer`);
+    // Every "Try it" line is valid shell as printed (bash -n parses without running).
+    const tryIt = output.slice(output.indexOf('Try it:') + 'Try it:'.length).split('\n').filter((l) => l.startsWith('  ')).map((l) => l.trim()).join('\n');
+    expect(tryIt).toMatch(/^GATEWAY_URL=http/m);
+    expect(tryIt).toMatch(/^TOKEN=ey/m);
+    execFileSync('bash', ['-n'], { input: tryIt });
+    const lines = jsonLogLines(output);
+    expect(lines.length).toBeGreaterThan(3);
+    for (const { raw } of lines) expect(serviceKeyCount(raw), raw).toBe(1);
+    const { ms, code, killed } = await timeToExit(start, 'SIGTERM', 20_000);
+    expect(killed).toBe(false);
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(10_000);
+  }, 260_000);
+});
