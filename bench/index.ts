@@ -21,6 +21,7 @@ const SECTIONS: { name: string; module: string; about: string }[] = [
   { name: 'sim-data', module: './sim-data-memory.js', about: 'CRM simulators: dataset generation time and memory (issue 2)' },
   { name: 'crm', module: './crm-subgraph.js', about: 'CRM subgraphs: warm/cold contact reads vs the official client (issue 3)' },
   { name: 'gateway', module: './gateway.js', about: 'gateway vs subgraph direct vs CRM direct (issue 4)' },
+  { name: 'gateway-checks', module: './gateway-checks.js', about: 'call-start p50 with auth and identity checks on vs off (issue 9)' },
   { name: 'consent', module: './consent.js', about: 'call-permission decisions and revocation delivery (issue 5)' },
   { name: 'engagement', module: './engagement.js', about: 'outcome acknowledgment and write-back throughput (issue 6)' },
 ];

@@ -4,6 +4,7 @@ import { createEventBus, type EventBus } from '../events.js';
 import { HttpError, readRawBody, sendJson, type Route } from '../http.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
+import type { IdentityVerifier } from '../identity.js';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
 import { ChangeHandler } from './change-handler.js';
 import { webhookAuthFailures } from '../webhook-signature.js';
@@ -43,6 +44,8 @@ export interface CrmRuntimeConfig {
    */
   maxConcurrentBatches?: number;
   development?: boolean;
+  /** Replaces the identity check (benchmarks measure the request path with checks switched off; never in services). */
+  identityVerifier?: IdentityVerifier;
 }
 
 export interface StartCrmSubgraphOptions {
@@ -169,6 +172,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     typeDefs: crmContractTypeDefs(),
     resolvers: resolvers as never,
     internalSecret: config.internalSecret,
+    ...(config.identityVerifier ? { identityVerifier: config.identityVerifier } : {}),
     log,
     metrics,
     routes: [webhookRoute],

@@ -294,11 +294,11 @@ describe('subscriptions over graphql-ws', () => {
     }
   });
 
-  it('refuses a connection without a valid token at connection_init', async () => {
+  it('refuses a connection without a valid token at connection_init (4401 Unauthorized)', async () => {
     let closedWith: number | undefined;
     const client = wsClient(gatewayA.url, undefined, (code) => (closedWith = code));
     const sub = collect(client, `subscription { consentRevoked { phone } }`);
-    await expect.poll(() => closedWith, { timeout: 5_000 }).toBe(4403);
+    await expect.poll(() => closedWith, { timeout: 5_000 }).toBe(4401);
     sub.dispose();
     await client.dispose();
   });
