@@ -18,9 +18,9 @@ export async function startChild(
   file: string,
   component: string,
   args: Record<string, string | undefined>,
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; /** Extra node flags for the child (e.g. --cpu-prof). */ execArgv?: string[] } = {},
 ): Promise<Child> {
-  const proc = spawn(process.execPath, [...process.execArgv, file, '--serve', component, JSON.stringify(args)], {
+  const proc = spawn(process.execPath, [...process.execArgv, ...(options.execArgv ?? []), file, '--serve', component, JSON.stringify(args)], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, LOG_LEVEL: 'error', ...options.env },
   });

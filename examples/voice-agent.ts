@@ -45,7 +45,13 @@ export async function runVoiceAgent(options: { url: string; token: string; phone
     const partialErrors = (start.errors ?? []).map((e) => `${String(e.extensions?.code)} at ${e.path?.join('.') ?? '-'}`);
     if (contact) {
       log(`contact ${contact.id} (${contact.source}) stage=${contact.intentStage ?? '?'} zone=${contact.timeZone ?? '?'} age=${contact.freshness.ageMs}ms`);
-      log(`call permission: ${contact.callPermission.allowed ? 'ALLOWED' : `DENIED (${contact.callPermission.reasons.join(', ')})`}`);
+      // Null means no decision could be made (the error says why): do not call.
+      const permission = contact.callPermission;
+      log(
+        permission === null
+          ? 'call permission: NO DECISION (do not call)'
+          : `call permission: ${permission.allowed ? 'ALLOWED' : `DENIED (${permission.reasons.join(', ')})`}`,
+      );
     }
     if (partialErrors.length) log(`partial answer: ${partialErrors.join('; ')}`);
 

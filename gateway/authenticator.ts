@@ -10,6 +10,8 @@ const Claims = z.object({
   sub: z.string().min(1).max(200),
   roles: z.array(z.enum(CALLER_ROLES)).min(1),
   seller: z.string().min(1).max(200).optional(),
+  /** Sellers an admin / compliance / analyst may act for (`["*"]`: every seller); shared/seller-scope.ts. */
+  sellers: z.array(z.string().min(1).max(200)).max(100).optional(),
   org: z.string().min(1).max(200).optional(),
   exp: z.number(),
   iat: z.number().optional(),

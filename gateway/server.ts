@@ -114,7 +114,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
 
   const readiness = createReadinessProbe({
     subgraphs: [
-      ...config.crmSubgraphs,
+      ...config.crmSubgraphs.map((s) => ({ ...s, degradable: true })),
       ...[...supergraph.subgraphs.keys()].filter((n) => n !== 'crm').map((name) => ({ name, url: subgraphUrl(name) ?? '' })),
     ],
     isLoaded: () => apiSchema !== undefined,

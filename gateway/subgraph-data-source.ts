@@ -1,4 +1,5 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { Kind, parse, type DocumentNode, type SelectionSetNode } from 'graphql';
 import type { GatewayContext } from './gateway-context.js';
 import { SubgraphUnavailableError, type SubgraphEndpoint, type SubgraphResult } from './subgraph-endpoint.js';
 
@@ -23,11 +24,39 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       if (!(error instanceof SubgraphUnavailableError)) throw error;
       context.log.warn({ subgraph: this.endpoint.name, reason: error.reason }, 'subgraph unavailable');
       const representations = request.variables?.representations;
-      // Entity fetch: one error per entity, so the gateway places each on the object that lost fields.
+      // Entity fetch: the entities stay (as bare objects) and each field this subgraph would have
+      // added is null with its own error, at ["contact", "callPermission"] once the gateway maps
+      // the path: a null there says "no answer", while the CRM's fields of the object survive.
       if (Array.isArray(representations)) {
-        return { data: { _entities: representations.map(() => null) }, errors: representations.map((_, i) => error.toFormatted(['_entities', i])) };
+        const fields = entityFieldKeys(options.document ?? parse(request.query!));
+        if (fields.length === 0) {
+          return { data: { _entities: representations.map(() => null) }, errors: representations.map((_, i) => error.toFormatted(['_entities', i])) };
+        }
+        return {
+          data: { _entities: representations.map((rep) => ({ __typename: (rep as { __typename?: unknown }).__typename })) },
+          errors: representations.flatMap((_, i) => fields.map((key) => error.toFormatted(['_entities', i, key]))),
+        };
       }
       return { data: null, errors: [error.toFormatted()] };
     }
   }
+}
+
+/** Response keys of the fields an `_entities` fetch selects on its entities (through inline fragments). */
+function entityFieldKeys(document: DocumentNode): string[] {
+  const keys = new Set<string>();
+  const collect = (set: SelectionSetNode) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value !== '__typename') keys.add(selection.alias?.value ?? selection.name.value);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) collect(selection.selectionSet);
+    }
+  };
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const root of definition.selectionSet.selections) {
+      if (root.kind === Kind.FIELD && root.name.value === '_entities' && root.selectionSet) collect(root.selectionSet);
+    }
+  }
+  return [...keys];
 }

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PORTS, loadConfig } from '../shared/config.js';
+import { openDatabase, type Database } from '../shared/db.js';
 import { createEventBus, type EventBus } from '../shared/events.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { composeSupergraph, readSubgraphSdls } from '../gateway/compose-supergraph.js';
@@ -33,7 +34,7 @@ interface Part {
   name: string;
   /** Module whose presence means "this part exists". */
   module: string;
-  start(ctx: { env: NodeJS.ProcessEnv; log: Logger; bus: EventBus }): Promise<Running>;
+  start(ctx: { env: NodeJS.ProcessEnv; log: Logger; bus: EventBus; sharedDb: () => Promise<Database | undefined> }): Promise<Running>;
 }
 
 const env: NodeJS.ProcessEnv = { NODE_ENV: 'development', ...process.env };
@@ -83,20 +84,29 @@ const subgraphs: Part[] = [
   {
     name: 'consent',
     module: 'subgraphs/consent/server.ts',
-    start: async ({ env, log, bus }) => {
+    start: async ({ env, log, bus, sharedDb }) => {
       const { loadConsentConfig } = await load('subgraphs/consent/config.ts');
       const { startConsentSubgraph } = await load('subgraphs/consent/server.ts');
-      const running = await startConsentSubgraph(loadConsentConfig(env), { log: log.child({ service: 'consent' }), bus });
+      const db = await sharedDb();
+      if (db) {
+        const { migrate } = await load('shared/db.ts');
+        const { CONSENT_MIGRATIONS } = await load('subgraphs/consent/migrations/index.ts');
+        await migrate(db, 'consent', CONSENT_MIGRATIONS);
+      }
+      const running = await startConsentSubgraph(loadConsentConfig(env), { log: log.child({ service: 'consent' }), bus, db });
       return { name: 'consent', url: running.url, close: () => running.close() };
     },
   },
   {
     name: 'engagement (with the write-back worker in-process)',
     module: 'subgraphs/engagement/server.ts',
-    start: async ({ env, log }) => {
+    start: async ({ env, log, sharedDb }) => {
       const { engagementEnv, toEngagementConfig } = await load('subgraphs/engagement/config.ts');
       const { startEngagementSubgraph } = await load('subgraphs/engagement/server.ts');
-      const running = await startEngagementSubgraph(toEngagementConfig(loadConfig(engagementEnv, env)), { log: log.child({ service: 'engagement' }) });
+      const running = await startEngagementSubgraph(toEngagementConfig(loadConfig(engagementEnv, env)), {
+        log: log.child({ service: 'engagement' }),
+        db: await sharedDb(),
+      });
       return { name: 'engagement', url: running.url, close: () => running.close() };
     },
   },
@@ -107,6 +117,14 @@ async function main(): Promise<void> {
   const bus = await createEventBus({ log });
   const started: Running[] = [];
   const skipped: string[] = [];
+  // Embedded mode (no DATABASE_URL): consent and engagement share one PGlite (their tables live in
+  // separate schemas), opened on first use and closed after both; each PGlite costs 400-700 MB RSS.
+  let embeddedDb: Promise<Database> | undefined;
+  const sharedDb = async (): Promise<Database | undefined> => {
+    if (env.DATABASE_URL) return undefined;
+    embeddedDb ??= openDatabase({ dataDir: env.DATA_DIR, log });
+    return embeddedDb;
+  };
 
   for (const part of [...sims, ...subgraphs]) {
     if (!exists(part.module)) {
@@ -114,7 +132,7 @@ async function main(): Promise<void> {
       continue;
     }
     try {
-      started.push(await part.start({ env, log, bus }));
+      started.push(await part.start({ env, log, bus, sharedDb }));
     } catch (error) {
       skipped.push(`${part.name} (failed to start: ${error instanceof Error ? error.message : String(error)})`);
     }
@@ -163,6 +181,7 @@ async function main(): Promise<void> {
     for (const part of started.reverse()) {
       await part.close().catch((error: unknown) => console.error(`${part.name} did not close cleanly: ${String(error)}`));
     }
+    if (embeddedDb) await (await embeddedDb).close().catch(() => undefined);
     await bus.close();
     process.exit(0);
   };

@@ -114,6 +114,26 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   };
 }
 
+/**
+ * True when `error` says the database could not be reached or went away (connection refused or
+ * lost, server shutting down or not accepting connections, pool exhausted, PGlite closed), as
+ * opposed to a statement that failed. Such a write is retryable: its transaction did not commit.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string') {
+      // SQLSTATE class 08 (connection exception), 57P01-57P03 (shutdown, cannot connect now), 53300 (too many connections).
+      if (/^08/.test(code) || /^57P0[123]$/.test(code) || code === '53300') return true;
+      if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
+    }
+    if (typeof message === 'string' && /Connection terminated|connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end|PGlite is closed|database .* does not allow connections/i.test(message)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 export interface Migration {
   /** Sortable, never renamed: `001_ledger`. */
   id: string;

@@ -20,6 +20,11 @@ export const Identity = z.object({
   roles: z.array(Role).min(1),
   /** The seller (brand) the caller acts for; consent is per seller. */
   seller: z.string().min(1).max(200).optional(),
+  /**
+   * More sellers an admin, compliance or analyst caller (or an internal service) may act for; `"*"`
+   * means every seller. Agents act for `seller` only (shared/seller-scope.ts is the one rule).
+   */
+  sellers: z.array(z.string().min(1).max(200)).max(100).optional(),
   /** The organization (tenant). */
   org: z.string().min(1).max(200).optional(),
 });
@@ -127,7 +132,11 @@ export function hasRole(identity: Identity | null | undefined, ...roles: Role[])
   return !!identity && identity.roles.some((r) => roles.includes(r));
 }
 
-/** The identity services use to call each other. */
-export function serviceIdentity(service: string): Identity {
-  return { sub: `service:${service}`, roles: ['service'] };
+/**
+ * The identity services use to call each other. Internal services act for the whole system (an
+ * opt-out pushed by engagement may concern any seller), hence `sellers: ["*"]` by default; pass
+ * the seller when a call is made for one.
+ */
+export function serviceIdentity(service: string, seller?: string): Identity {
+  return seller ? { sub: `service:${service}`, roles: ['service'], seller } : { sub: `service:${service}`, roles: ['service'], sellers: ['*'] };
 }

@@ -10,6 +10,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { isDatabaseUnavailable } from './db.js';
 import { ErrorCode } from './errors.js';
 import { closeServer, createRouter, executeRawGraphql, listen, readGraphqlRawBody, requestIdOf, sendGraphqlError, sendJson, sendText, type Route } from './http.js';
 import { IDENTITY_HEADER, WEBSOCKET_BINDING, createIdentityVerifier, type Identity, type IdentityVerifier } from './identity.js';
@@ -78,6 +80,23 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
   const apollo = new ApolloServer<C>({
     schema,
     includeStacktraceInErrorResponses: options.development ?? false,
+    // Errors without a dialplane code never show their raw text (a PostgreSQL message can quote
+    // the input): a database outage becomes the retryable SERVICE_UNAVAILABLE, anything else a
+    // generic INTERNAL_SERVER_ERROR; the cause is logged by name and SQLSTATE only.
+    formatError: (formatted, error) => {
+      const original = unwrapResolverError(error);
+      const code = formatted.extensions?.code;
+      if (code && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+      // graphql-js's own errors (and GraphQLErrors we throw) word themselves.
+      if ((original as Error | undefined)?.name === 'GraphQLError') return formatted;
+      const sqlState = typeof (original as { code?: unknown })?.code === 'string' ? (original as { code: string }).code : undefined;
+      if (isDatabaseUnavailable(original)) {
+        log.warn({ path: formatted.path, sqlState }, 'database unavailable: answered SERVICE_UNAVAILABLE');
+        return { message: 'The service store is unavailable; nothing was written. Retry later.', path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true } };
+      }
+      log.error({ path: formatted.path, err: original instanceof Error ? original.name : typeof original, sqlState }, 'unexpected resolver error');
+      return { message: 'Internal server error.', path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+    },
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       // Both add per-field hooks; we use neither traces nor cache hints.

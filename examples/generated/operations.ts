@@ -116,7 +116,7 @@ export type CallStartQueryVariables = Exact<{
 }>;
 
 
-export type CallStartQuery = { contact: { id: string, source: CrmSource, primaryPhone: string | null, timeZone: string | null, intentStage: IntentStage | null, name: { first: string | null, full: string | null } | null, lastInteraction: { at: string | null, disposition: string | null, type: ActivityType | null } | null, openDeal: { name: string | null, stage: DealStage | null, amount: number | null } | null, suppression: { doNotCall: boolean | null } | null, freshness: { ageMs: number, stale: boolean }, callPermission: { allowed: boolean, reasons: Array<DenyReason>, nextAllowedAt: string | null, decisionId: string } } | null };
+export type CallStartQuery = { contact: { id: string, source: CrmSource, primaryPhone: string | null, timeZone: string | null, intentStage: IntentStage | null, name: { first: string | null, full: string | null } | null, lastInteraction: { at: string | null, disposition: string | null, type: ActivityType | null } | null, openDeal: { name: string | null, stage: DealStage | null, amount: number | null } | null, suppression: { doNotCall: boolean | null } | null, freshness: { ageMs: number, stale: boolean }, callPermission: { allowed: boolean, reasons: Array<DenyReason>, nextAllowedAt: string | null, decisionId: string } | null } | null };
 
 export type ContactsByPhoneQueryVariables = Exact<{
   phone: string;

@@ -24,7 +24,9 @@ export type AddInternalDncInput = {
   /** When the request was made; defaults to now; never in the future. */
   occurredAt?: InputMaybe<Scalars['DateTime']['input']>;
   phone: Scalars['String']['input'];
+  /** Defaults to SELLER (the caller's own seller) for a seller-bound caller, ALL for a caller acting for every seller (docs/access.md). */
   scope?: InputMaybe<InternalDncScope>;
+  /** Defaults to the caller identity's seller; another seller than the token's is FORBIDDEN. */
   seller?: InputMaybe<Scalars['String']['input']>;
   source: Scalars['String']['input'];
 };
@@ -46,7 +48,10 @@ export type AuditRecord = {
 };
 
 export type AuthorizeCallInput = {
-  /** Planned dial instant; defaults to now. */
+  /**
+   * authorizeCall decides and reserves for the server's clock only. Omit `at`; one more than 5 s
+   * from the server's now is BAD_USER_INPUT (ask callPermission(at:) for another instant).
+   */
   at?: InputMaybe<Scalars['DateTime']['input']>;
   dealClosed?: InputMaybe<Scalars['Boolean']['input']>;
   location?: InputMaybe<LocationInput>;
@@ -69,6 +74,11 @@ export type CallPermission = {
   /** Quote this id when reporting the call's outcome; the audit log keeps the decision under it. */
   decisionId: Scalars['ID']['output'];
   evaluatedAt: Scalars['DateTime']['output'];
+  /**
+   * True when decided for a client-chosen instant (`callPermission(at:)`, a scheduler's what-if),
+   * not for now: never a permission to dial now, never a reservation.
+   */
+  hypothetical: Scalars['Boolean']['output'];
   /** When only time-based reasons deny: the earliest instant the call would be allowed. */
   nextAllowedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Obligations for an allowed call (empty when denied). */
@@ -183,8 +193,10 @@ export type Contact = {
   /**
    * The decision for this contact's number to dial (primaryPhone, else the first valid phone), using
    * the CRM's stated zone, address and open deal. Seller defaults to the caller identity's seller.
+   * Nullable: null with an error at this path means "no decision could be made: do not call" (e.g.
+   * the consent subgraph is down); the rest of the contact still resolves (docs/canonical-schema.md).
    */
-  callPermission: CallPermission;
+  callPermission?: Maybe<CallPermission>;
   id: Scalars['ID']['output'];
   location?: Maybe<Location>;
   openDeal?: Maybe<Deal>;
@@ -333,7 +345,10 @@ export type Query = {
   __typename?: 'Query';
   /** Every decision and consent read/change for a number, newest first. Role `compliance` only. */
   auditTrail: Array<AuditRecord>;
-  /** The decision for a number (no reservation). `at` lets a scheduler ask about a future instant. */
+  /**
+   * The decision for a number (no reservation). `at` lets a scheduler ask about another instant
+   * (2000-01-01 to 30 days ahead): the answer is marked `hypothetical`.
+   */
   callPermission: CallPermission;
   /** Revocations after a cursor (oldest first): the catch-up read behind consentRevoked. */
   consentRevocations: Array<ConsentRevocation>;
@@ -680,6 +695,7 @@ export type CallPermissionResolvers<ContextType = SubgraphContext, ParentType ex
   consent?: Resolver<Maybe<ResolversTypes['ConsentState']>, ParentType, ContextType>;
   decisionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   evaluatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  hypothetical?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   nextAllowedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   obligations?: Resolver<Array<ResolversTypes['Obligation']>, ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -724,7 +740,7 @@ export type ConsentStateResolvers<ContextType = SubgraphContext, ParentType exte
 
 export type ContactResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Contact'] = ResolversParentTypes['Contact'], FederationReferenceType extends FederationReferenceTypes['Contact'] = FederationReferenceTypes['Contact']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Contact']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  callPermission?: Resolver<ResolversTypes['CallPermission'], ParentType, ContextType, RequireFields<ContactCallPermissionArgs, 'purpose'>>;
+  callPermission?: Resolver<Maybe<ResolversTypes['CallPermission']>, ParentType, ContextType, RequireFields<ContactCallPermissionArgs, 'purpose'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 

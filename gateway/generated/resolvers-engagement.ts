@@ -66,6 +66,8 @@ export type CallOutcomeInput = {
   optOutDetected?: InputMaybe<Scalars['Boolean']['input']>;
   /** The number dialed; required for an opt-out (the number whose consent is revoked). */
   phone?: InputMaybe<Scalars['String']['input']>;
+  /** The seller the call was made for; defaults to the caller's seller. Another seller than the token's is FORBIDDEN. */
+  seller?: InputMaybe<Scalars['String']['input']>;
   /** What was said, for the CRM's call notes (personal data: never logged). */
   summary?: InputMaybe<Scalars['String']['input']>;
   /** Optional transcript, scanned for opt-out phrases and then discarded (never stored). */
@@ -163,11 +165,11 @@ export type NextAction =
 
 export type Query = {
   __typename?: 'Query';
-  /** One write-back by id (the receipt id). Roles: agent, admin, service. */
+  /** One write-back by id (the receipt id); null for another seller's. Roles: agent, admin, service. */
   writeBack?: Maybe<WriteBack>;
   /**
    * Write-backs oldest first, optionally of one status; `after` is the `endCursor` of the previous
-   * page. Roles: admin, service.
+   * page; only the caller's sellers' (docs/access.md). Roles: admin, service.
    */
   writeBacks: WriteBackConnection;
 };

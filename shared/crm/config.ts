@@ -13,6 +13,8 @@ export const crmSubgraphRuntimeEnv = {
   DIALPLANE_INTERNAL_SECRET: runtimeEnv.DIALPLANE_INTERNAL_SECRET,
   CACHE_TTL_MS: cacheEnv.CACHE_TTL_MS,
   BATCH_WINDOW_MS: cacheEnv.BATCH_WINDOW_MS,
+  /** Refresh a contact that is read in the last this-many ms of its freshness in the background (0 = off). */
+  CACHE_REFRESH_AHEAD_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
   /** Interface to listen on: 0.0.0.0 in containers. */
   BIND_HOST: runtimeEnv.BIND_HOST,
 };
@@ -24,6 +26,7 @@ export function toCrmSubgraphRuntime(env: z.output<typeof runtimeObject>) {
   const runtime: CrmRuntimeConfig = {
     cacheTtlMs: env.CACHE_TTL_MS,
     batchWindowMs: env.BATCH_WINDOW_MS,
+    refreshAheadMs: env.CACHE_REFRESH_AHEAD_MS,
     redisUrl: env.REDIS_URL,
     internalSecret: env.DIALPLANE_INTERNAL_SECRET,
     development,

@@ -25,7 +25,18 @@ export interface ContactServiceOptions {
   /** Overrides connector.limits.maxConcurrentBatches. */
   maxConcurrentBatches?: number;
   breaker?: { failureThreshold?: number; openMs?: number };
+  /**
+   * Refresh ahead of expiry: a fresh entry read within this many ms of the end of its freshness is
+   * re-read from the CRM in the background while callers keep getting the (still fresh) copy, so a
+   * hot contact never makes a caller wait on the CRM when it expires. 0 disables. Clamped to half
+   * the cache lifetime. @default 2000
+   */
+  refreshAheadMs?: number;
+  /** Clock (epoch ms); the store must use the same one. @default Date.now */
+  now?: () => number;
 }
+
+export const DEFAULT_REFRESH_AHEAD_MS = 2_000;
 
 /** Errors that mean "the CRM is down or overloaded" (open the breaker, serve stale). */
 export function isOutage(error: unknown): boolean {
@@ -35,9 +46,13 @@ export function isOutage(error: unknown): boolean {
 export class ContactService {
   readonly breaker: CircuitBreaker;
   private readonly batcher: WindowBatcher<string, ContactLoadResult>;
+  private readonly now: () => number;
+  /** Ids with a background refresh in flight (one per id at a time). */
+  private readonly refreshing = new Set<string>();
 
   constructor(private readonly options: ContactServiceOptions) {
     const { connector, metrics } = options;
+    this.now = options.now ?? Date.now;
     this.breaker = new CircuitBreaker(connector.source, {
       ...options.breaker,
       onStateChange: (state) => {
@@ -60,19 +75,21 @@ export class ContactService {
   /** One answer per id, in order. Never throws. */
   async getMany(sourceIds: readonly string[]): Promise<ContactAnswer[]> {
     const { store, metrics } = this.options;
-    const now = Date.now();
+    const now = this.now();
     const entries = await store.getMany(sourceIds);
+    const refreshFrom = store.ttlMs - this.refreshAheadMs;
     return Promise.all(
       sourceIds.map(async (id, i): Promise<ContactAnswer> => {
         const entry = entries[i];
         if (entry && store.isFresh(entry, now)) {
           metrics.cache('hit');
+          if (this.refreshAheadMs > 0 && now - entry.fetchedAt >= refreshFrom) this.refreshInBackground(id);
           return fromEntry(entry, false);
         }
         metrics.cache('miss');
         try {
           const result = await this.batcher.load(id);
-          return result.kind === 'found' ? { ...result, fetchedAt: Date.now(), stale: false } : result;
+          return result.kind === 'found' ? { ...result, fetchedAt: this.now(), stale: false } : result;
         } catch (error) {
           if (entry) {
             metrics.cache('stale');
@@ -85,6 +102,33 @@ export class ContactService {
     );
   }
 
+  /** Refresh-ahead window in ms (0 = off), at most half the freshness lifetime. */
+  get refreshAheadMs(): number {
+    const wanted = this.options.refreshAheadMs ?? DEFAULT_REFRESH_AHEAD_MS;
+    return Math.max(0, Math.min(wanted, Math.floor(this.options.store.ttlMs / 2)));
+  }
+
+  /** Ids whose background refresh is in flight (tests). */
+  get refreshesInFlight(): number {
+    return this.refreshing.size;
+  }
+
+  /**
+   * Re-reads one contact through the batcher (so it joins other loads in the window) without
+   * anyone waiting on it; `fetch` stores the result, and a change event that lands meanwhile still
+   * wins (ContactStore.putMany keeps a raced entry non-fresh). A failure is only logged: the
+   * current copy stays fresh until its own lifetime ends, never longer.
+   */
+  private refreshInBackground(id: string): void {
+    if (this.refreshing.has(id) || this.breaker.state === 'open') return;
+    this.refreshing.add(id);
+    this.options.metrics.cache('refresh');
+    this.batcher
+      .load(id)
+      .catch((error: unknown) => this.options.log.debug({ crm: this.source, err: describeFailure(error) }, 'refresh ahead of expiry failed'))
+      .finally(() => this.refreshing.delete(id));
+  }
+
   /** Runs a non-batched CRM call (phone search) through the same breaker. */
   callThroughBreaker<T>(fn: () => Promise<T>): Promise<T> {
     return this.breaker.run(fn, isOutage);
@@ -92,7 +136,7 @@ export class ContactService {
 
   private async fetch(ids: string[]): Promise<ContactLoadResult[]> {
     const { connector, store, metrics, log } = this.options;
-    const startedAt = Date.now();
+    const startedAt = this.now();
     metrics.batchSize(ids.length);
     try {
       const results = await this.breaker.run(() => connector.loadContacts(ids), isOutage);

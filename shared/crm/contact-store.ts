@@ -42,6 +42,11 @@ export class ContactStore {
     this.now = options.now ?? Date.now;
   }
 
+  /** How long an entry is fresh after it was fetched. */
+  get ttlMs(): number {
+    return this.options.ttlMs;
+  }
+
   isFresh(entry: CachedContactEntry, at = this.now()): boolean {
     return entry.invalidatedAt === undefined && at - entry.fetchedAt < this.options.ttlMs;
   }

@@ -134,9 +134,23 @@ export function createContractResolvers(options: ContractResolverOptions) {
 
       contacts: async (_: unknown, args: { ids: string[] }, context: object) => {
         if (args.ids.length > MAX_IDS_PER_QUERY) throw badUserInput('ids', `at most ${MAX_IDS_PER_QUERY} ids per query`);
-        const sourceIds = args.ids.map((id, i) => sourceIdOf(id, `ids.${i}`));
-        const answers = await loaderFor(context).loadMany(sourceIds);
-        return answers.map((a) => (a instanceof Error ? a : toParent(a)));
+        // A bad id is its own error at ["contacts", i] (an Error item of the list); every other
+        // id is answered as if it were not there. The gateway re-indexes paths onto the client's list.
+        const parsed = args.ids.map((id): string | GraphQLError => {
+          try {
+            return sourceIdOf(id, 'ids');
+          } catch (error) {
+            return error as GraphQLError;
+          }
+        });
+        const valid = parsed.filter((p): p is string => typeof p === 'string');
+        const answers = valid.length > 0 ? await loaderFor(context).loadMany(valid) : [];
+        let next = 0;
+        return parsed.map((p) => {
+          if (typeof p !== 'string') return p;
+          const a = answers[next++]!;
+          return a instanceof Error ? a : toParent(a);
+        });
       },
 
       contactsByPhone: async (_: unknown, args: { phone: string }, context: object) => {

@@ -11,7 +11,8 @@ export interface CrmMetrics {
   /** Times one CRM call and counts it by endpoint and outcome. Connectors wrap every client call in it. */
   call<T>(endpoint: string, fn: () => Promise<T>): Promise<T>;
   batchSize(size: number): void;
-  cache(result: 'hit' | 'miss' | 'stale' | 'unavailable'): void;
+  /** `refresh`: a background refresh ahead of expiry was started (the read itself counted as a hit). */
+  cache(result: 'hit' | 'miss' | 'stale' | 'unavailable' | 'refresh'): void;
   drift(field: string): void;
   breaker(state: BreakerState): void;
   webhookEvent(outcome: 'applied' | 'duplicate' | 'out_of_order' | 'rejected'): void;

@@ -43,6 +43,8 @@ export interface CrmRuntimeConfig {
    * of queueing; more means lower cold latency and more calls.
    */
   maxConcurrentBatches?: number;
+  /** Refresh a hot contact this long before its freshness ends (ContactService). @default 2000 */
+  refreshAheadMs?: number;
   development?: boolean;
   /** Replaces the identity check (benchmarks measure the request path with checks switched off; never in services). */
   identityVerifier?: IdentityVerifier;
@@ -129,6 +131,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     log,
     batchWindowMs: config.batchWindowMs,
     maxConcurrentBatches: config.maxConcurrentBatches,
+    refreshAheadMs: config.refreshAheadMs,
     breaker: config.breaker,
   });
   const changes = new ChangeHandler({ connector, store, phoneIndex, bus, markers: markerCache, metrics: crmMetrics, log });

@@ -44,6 +44,8 @@ export interface DecisionResult {
   decisionId: string;
   e164: string | null;
   reservation: { attemptId: string; reservedAt: Date } | null;
+  /** Decided for a client-chosen instant (a scheduler's what-if), not for now: never reserves. */
+  hypothetical?: boolean;
 }
 
 export interface ConsentServiceDeps {
@@ -178,7 +180,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
       decisionId: result.decisionId,
       allowed: d.allowed,
       reasons: d.reasons,
-      detail: { policyVersion: d.policyVersion, at: (req.at ?? d.evaluatedAt).toISOString(), evidence: d.evidence, reserved: !!result.reservation },
+      detail: { policyVersion: d.policyVersion, at: (req.at ?? d.evaluatedAt).toISOString(), hypothetical: !!result.hypothetical, evidence: d.evidence, reserved: !!result.reservation },
     };
   }
 
@@ -192,14 +194,15 @@ export function createConsentService(deps: ConsentServiceDeps) {
     const started = process.hrtime.bigint();
     const evaluatedAt = now();
     const at = req.at ?? evaluatedAt;
+    const hypothetical = req.at != null;
     let result: DecisionResult;
     try {
       const { facts } = await gather(req, at, evaluatedAt);
       const decision = await withReassigned(facts);
-      result = { decision, decisionId: randomUUID(), e164: facts.phone.e164, reservation: null };
+      result = { decision, decisionId: randomUUID(), e164: facts.phone.e164, reservation: null, hypothetical };
     } catch (error) {
       log.error({ err: errMessage(error) }, 'decision failed: failing closed');
-      result = { decision: unavailable(evaluatedAt), decisionId: randomUUID(), e164: null, reservation: null };
+      result = { decision: unavailable(evaluatedAt), decisionId: randomUUID(), e164: null, reservation: null, hypothetical };
     }
     audit.write(auditRecord('DECISION', identity, req, result));
     observe('query', started, result.decision);
@@ -210,11 +213,14 @@ export function createConsentService(deps: ConsentServiceDeps) {
    * authorizeCall: the decision re-made inside one transaction that holds the number's advisory
    * lock, with the facts re-read under it, so two agents racing for the last slot under a cap
    * serialize and exactly one reserves it. The audit row commits with the reservation.
+   * Server-owned time: the decision, the caps and the reservation use the server clock only
+   * (`req.at` is ignored; the API refuses one that is not now).
    */
   async function authorize(req: DecideRequest, identity: Identity): Promise<DecisionResult> {
     const started = process.hrtime.bigint();
     const evaluatedAt = now();
-    const at = req.at ?? evaluatedAt;
+    const at = evaluatedAt;
+    req = { ...req, at: null };
     const decisionId = randomUUID();
     let result: DecisionResult;
     try {
@@ -362,7 +368,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
     return { ...out, revocation: revocation as RevocationRecord | null };
   }
 
-  return { decide, authorize, recordConsent, revokeConsent, addInternalDnc: addDnc, policy, now };
+  return { decide, authorize, recordConsent, revokeConsent, addInternalDnc: addDnc, sellerOfDecision, policy, now };
 }
 export type ConsentService = ReturnType<typeof createConsentService>;
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { badUserInputFromZod, dialplaneError, ErrorCode } from '../../shared/errors.js';
+import { badUserInput, badUserInputFromZod, dialplaneError, ErrorCode } from '../../shared/errors.js';
 import { hasRole, type Identity } from '../../shared/identity.js';
+import { actingSeller, maySee, requireActFor, sellerScopeOf, visibleSellers } from '../../shared/seller-scope.js';
 import type { SubgraphContext } from '../../shared/subgraph-server.js';
 import type { ConsentService, DecisionResult } from './consent-service.js';
 import type { Decision } from './decision/types.js';
@@ -50,6 +51,7 @@ function permission(result: DecisionResult) {
           cursor: d.consent.lastSeq === null ? null : String(d.consent.lastSeq),
         }
       : null,
+    hypothetical: !!result.hypothetical,
     reservation: result.reservation ? { attemptId: result.reservation.attemptId, reservedAt: result.reservation.reservedAt.toISOString() } : null,
   };
 }
@@ -97,7 +99,6 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
   // Built once: `.omit()` makes a new schema whose first parse compiles its fast path (new
   // Function + JIT), measured as ~6% of the subgraph's CPU when it ran per Contact.callPermission.
   const contactDecisionArgs = inputs.decisionArgs.omit({ phone: true });
-  const sellerOf = (given: string | null | undefined, identity: Identity) => given ?? identity.seller ?? null;
 
   return {
     DateTime,
@@ -105,7 +106,7 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
       async callPermission(_: unknown, args: unknown, ctx: ConsentContext) {
         requireRole(ctx.identity, OPERATORS, 'callPermission');
         const a = parse(inputs.decisionArgs, args, '');
-        const result = await service.decide({ phone: a.phone, purpose: a.purpose, seller: sellerOf(a.seller, ctx.identity), at: a.at }, ctx.identity);
+        const result = await service.decide({ phone: a.phone, purpose: a.purpose, seller: actingSeller(ctx.identity, a.seller, 'seller'), at: a.at }, ctx.identity);
         return permission(result);
       },
       async consentRevocations(_: unknown, args: { after?: string | null; phones?: string[] | null; limit?: number | null }, ctx: ConsentContext) {
@@ -113,14 +114,14 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
         const after = parse(inputs.cursor, args.after, 'after') ?? 0;
         const phones = parse(inputs.phones, args.phones, 'phones') ?? null;
         const limit = Math.min(Math.max(args.limit ?? 100, 1), 1000);
-        const rows = await revocationsAfter(db, after, phones, limit);
+        const rows = await revocationsAfter(db, after, phones, limit, visibleSellers(ctx.identity));
         audit.write({ action: 'REVOCATIONS_READ', actor: ctx.identity.sub, role: ctx.identity.roles.join(','), seller: null, purpose: null, e164: phones?.length === 1 ? phones[0]! : null, decisionId: null, allowed: null, reasons: null, detail: { after, phones: phones?.length ?? null, rows: rows.length } });
         return rows.map(revocation);
       },
       async auditTrail(_: unknown, args: { phone: string; limit?: number | null }, ctx: ConsentContext) {
         requireRole(ctx.identity, ['compliance'], 'auditTrail');
         const e164 = parse(phoneInput, args.phone, 'phone');
-        const rows = await auditTrail(db, e164, Math.min(Math.max(args.limit ?? 100, 1), 1000));
+        const rows = (await auditTrail(db, e164, Math.min(Math.max(args.limit ?? 100, 1), 1000))).filter((r) => maySee(ctx.identity, r.seller));
         audit.write({ action: 'AUDIT_READ', actor: ctx.identity.sub, role: ctx.identity.roles.join(','), seller: null, purpose: null, e164, decisionId: null, allowed: null, reasons: null, detail: { rows: rows.length } });
         return rows.map((r) => ({
           id: String(r.id),
@@ -146,8 +147,8 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
           {
             phone: i.phone,
             purpose: i.purpose,
-            seller: sellerOf(i.seller, ctx.identity),
-            at: i.at,
+            seller: actingSeller(ctx.identity, i.seller, 'input.seller'),
+            // Server-owned time: the input's `at` was only checked to be now (inputs.ts).
             subject: i.subject,
             statedZone: i.timeZone,
             location: i.location,
@@ -161,6 +162,7 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
       async recordConsent(_: unknown, args: { input: unknown }, ctx: ConsentContext) {
         requireRole(ctx.identity, OPERATORS, 'recordConsent');
         const i = parse(inputs.recordConsent, args.input, 'input');
+        i.sellers.forEach((seller, index) => requireActFor(ctx.identity, seller, `input.sellers.${index}`));
         const { idempotencyKey, phone, ...rest } = i;
         const appended = await service.recordConsent(
           {
@@ -177,6 +179,14 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
       async revokeConsent(_: unknown, args: { input: unknown }, ctx: ConsentContext) {
         requireRole(ctx.identity, OPERATORS, 'revokeConsent');
         const i = parse(inputs.revokeConsent, args.input, 'input');
+        // The seller named, else the one of the call's decision, else the caller's own; a
+        // revocation for every seller (asked for, or no seller known) needs the every-seller scope.
+        const seller =
+          i.seller != null
+            ? actingSeller(ctx.identity, i.seller, 'input.seller')
+            : ((i.decisionId ? await service.sellerOfDecision(i.decisionId) : null) ?? (i.scope === 'ALL_SELLERS' ? null : sellerScopeOf(ctx.identity).home));
+        if (seller !== null) requireActFor(ctx.identity, seller, i.seller != null ? 'input.seller' : 'input.decisionId');
+        if (i.scope === 'ALL_SELLERS' || seller === null) requireActFor(ctx.identity, null, 'input.scope');
         const { appended } = await service.revokeConsent(
           {
             eventId: i.idempotencyKey ? `revoke:${i.idempotencyKey}` : randomUUID(),
@@ -185,7 +195,7 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
             source: i.source,
             channel: i.channel,
             scope: i.scope,
-            seller: i.seller,
+            seller,
             decisionId: i.decisionId,
           },
           ctx.identity,
@@ -195,6 +205,7 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
       async recordRelationship(_: unknown, args: { input: unknown }, ctx: ConsentContext) {
         requireRole(ctx.identity, OPERATORS, 'recordRelationship');
         const i = parse(inputs.recordRelationship, args.input, 'input');
+        requireActFor(ctx.identity, i.seller, 'input.seller');
         await addRelationship(db, { e164: i.phone, seller: i.seller, kind: i.kind, occurredAt: i.occurredAt, source: i.source });
         audit.write({ action: 'RELATIONSHIP_RECORDED', actor: ctx.identity.sub, role: ctx.identity.roles.join(','), seller: i.seller, purpose: null, e164: i.phone, decisionId: null, allowed: null, reasons: null, detail: { kind: i.kind } });
         return { phone: i.phone, seller: i.seller, kind: i.kind, occurredAt: i.occurredAt.toISOString() };
@@ -202,16 +213,22 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
       async addInternalDnc(_: unknown, args: { input: unknown }, ctx: ConsentContext) {
         requireRole(ctx.identity, OPERATORS, 'addInternalDnc');
         const i = parse(inputs.addInternalDnc, args.input, 'input');
+        // Default scope: the caller's own seller, or every seller for a caller that acts for all.
+        const own = sellerScopeOf(ctx.identity);
+        const scope = i.scope ?? (own.all || !own.home ? 'ALL' : 'SELLER');
+        const seller = scope === 'ALL' ? null : actingSeller(ctx.identity, i.seller, 'input.seller');
+        if (scope === 'SELLER' && !seller) throw badUserInput('input.seller', 'required for scope SELLER');
+        requireActFor(ctx.identity, seller, seller === null ? 'input.scope' : 'input.seller');
         const addedAt = i.occurredAt ?? service.now();
         const out = await service.addInternalDnc(
-          { eventId: i.idempotencyKey ? `dnc:${i.idempotencyKey}` : null, e164: i.phone, scope: i.scope, seller: i.seller ?? null, source: i.source, addedAt },
+          { eventId: i.idempotencyKey ? `dnc:${i.idempotencyKey}` : null, e164: i.phone, scope, seller, source: i.source, addedAt },
           ctx.identity,
         );
         return {
           id: String(out.entry.id),
           phone: i.phone,
-          scope: i.scope,
-          seller: i.seller ?? null,
+          scope,
+          seller,
           addedAt: addedAt.toISOString(),
           revocation: out.appended ? consentRecord(out.appended, i.phone, 'REVOCATION', addedAt) : null,
         };
@@ -224,7 +241,8 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
           const phones = parse(inputs.phones, args.phones, 'phones');
           const after = parse(inputs.cursor, args.after, 'after');
           audit.write({ action: 'REVOCATIONS_READ', actor: ctx.identity.sub, role: ctx.identity.roles.join(','), seller: null, purpose: null, e164: phones?.length === 1 ? phones[0]! : null, decisionId: null, allowed: null, reasons: null, detail: { subscription: true, after: after ?? null, phones: phones?.length ?? null } });
-          return hub.subscribe(phones ? new Set(phones) : null, after ?? null);
+          const identity = ctx.identity;
+          return hub.subscribe(phones ? new Set(phones) : null, after ?? null, (entry) => maySee(identity, entry.seller));
         },
         resolve: (entry: RevocationEntry) => revocation(entry),
       },
@@ -244,7 +262,7 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
           {
             phone: chosen ?? '',
             purpose: a.purpose,
-            seller: sellerOf(a.seller, ctx.identity),
+            seller: actingSeller(ctx.identity, a.seller, 'seller'),
             at: a.at,
             statedZone: contact.timeZone ?? null,
             location: contact.location ?? null,

@@ -14,7 +14,8 @@ export interface RevocationHub {
   start(): Promise<void>;
   /** Wakes the hub now (after a local append, without waiting for the bus). */
   poke(): void;
-  subscribe(phones: Set<string> | null, after: number | null): AsyncIterableIterator<RevocationEntry>;
+  /** `visible`: which events this subscriber may receive (seller scope, shared/seller-scope.ts). */
+  subscribe(phones: Set<string> | null, after: number | null, visible?: (entry: RevocationEntry) => boolean): AsyncIterableIterator<RevocationEntry>;
   readonly subscribers: number;
   close(): Promise<void>;
 }
@@ -68,14 +69,14 @@ export function createRevocationHub(options: { db: Database; bus: EventBus; log:
     get subscribers() {
       return listeners.size;
     },
-    subscribe(phones, after) {
+    subscribe(phones, after, visible) {
       const queue: RevocationEntry[] = [];
       let wake: ((r: IteratorResult<RevocationEntry>) => void) | null = null;
       let done = false;
       let delivered = after ?? -1;
       let replaying = after !== null;
       const held: RevocationEntry[] = [];
-      const matches = (e: RevocationEntry) => !phones || phones.has(e.e164);
+      const matches = (e: RevocationEntry) => (!phones || phones.has(e.e164)) && (!visible || visible(e));
       const push = (entry: RevocationEntry) => {
         if (done || entry.seq <= delivered || !matches(entry)) return;
         delivered = entry.seq;

@@ -48,6 +48,11 @@ export const engagementEnv = z.object({
   WRITEBACK_RATE_HUBSPOT: rateLimit('90/10000'),
   /** Readiness fails (and an error is logged) when the oldest pending write-back is older than this. */
   WRITEBACK_PENDING_ALERT_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
+  /**
+   * How long the newest-outcome overlay of a contact may be answered from memory. Writes of this
+   * process drop it at once; this bounds only writes of other processes (external worker, replicas). 0 = off.
+   */
+  ENGAGEMENT_OVERLAY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
 });
 export type EngagementEnv = z.infer<typeof engagementEnv>;
 
@@ -85,6 +90,8 @@ export interface EngagementConfig {
   webhookSecret: string;
   consentUrl: string;
   runWorker: boolean;
+  /** ENGAGEMENT_OVERLAY_CACHE_MS (runtime.ts default when absent). */
+  overlayCacheMs?: number;
   crm: CrmConnections;
   policy: WriteBackPolicy;
 }
@@ -99,6 +106,7 @@ export function toEngagementConfig(env: EngagementEnv): EngagementConfig {
     webhookSecret: env.CALL_WEBHOOK_SECRET,
     consentUrl: env.CONSENT_SUBGRAPH_URL,
     runWorker: env.ENGAGEMENT_WORKER,
+    overlayCacheMs: env.ENGAGEMENT_OVERLAY_CACHE_MS,
     crm: {
       salesforce: {
         loginUrl: env.SALESFORCE_LOGIN_URL,

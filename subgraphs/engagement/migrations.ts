@@ -75,6 +75,12 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    // Seller isolation (docs/access.md): the seller an outcome was recorded for; NULL = unknown
+    // (outcomes from before, or a platform that names none), visible to every seller.
+    id: '002_outcome_seller',
+    sql: `ALTER TABLE engagement.call_outcome ADD COLUMN seller text;`,
+  },
 ];
 
 /** The component name under which shared/db.ts records these migrations. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { DAY_MS, instantString, multilineText, text } from '../../shared/input.js';
 import { toE164 } from '../../shared/phone.js';
 import type { CrmName } from './config.js';
 
@@ -30,12 +31,14 @@ export type IntentStage = (typeof INTENT_STAGES)[number];
 export const NEXT_ACTIONS = ['NONE', 'CALL_BACK', 'SEND_EMAIL', 'SCHEDULE_MEETING', 'HAND_OFF', 'DO_NOT_CONTACT'] as const;
 export type NextAction = (typeof NEXT_ACTIONS)[number];
 
-const isoInstant = z.iso.datetime({ offset: true });
+/** A call's end may be stamped by a platform clock slightly ahead of ours. */
+export const OCCURRED_AT_SKEW_MS = 5 * 60_000;
+/** How far ahead a next action may be scheduled. */
+export const NEXT_ACTION_HORIZON_MS = 366 * DAY_MS;
+const serverNow = () => new Date();
 
 /** `salesforce:<Id>` / `hubspot:<id>` -> the CRM and its record id. */
-export const globalContactId = z
-  .string()
-  .trim()
+export const globalContactId = text(100)
   .transform((value, ctx) => {
     const m = /^(salesforce|hubspot):([A-Za-z0-9]{1,40})$/.exec(value);
     if (!m) {
@@ -45,9 +48,7 @@ export const globalContactId = z
     return { id: value, crm: m[1] as CrmName, crmId: m[2]! };
   });
 
-const e164 = z
-  .string()
-  .trim()
+const e164 = text(64)
   .transform((value, ctx) => {
     const normalized = toE164(value);
     if (!normalized) {
@@ -60,26 +61,28 @@ const e164 = z
 export const callOutcomeInput = z
   .object({
     contactId: globalContactId,
-    callId: z.string().trim().min(1).max(200),
-    decisionId: z.string().trim().min(1).max(200),
+    callId: text(200, 1),
+    decisionId: text(200, 1),
     idempotencyKey: z.string().trim().min(8).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
     disposition: z.enum(DISPOSITIONS),
-    summary: z.string().max(32_000).nullish(),
+    summary: multilineText(32_000).nullish(),
     intentStage: z.enum(INTENT_STAGES).nullish(),
     nextAction: z.enum(NEXT_ACTIONS).nullish(),
-    nextActionAt: isoInstant.nullish(),
+    nextActionAt: instantString(serverNow, NEXT_ACTION_HORIZON_MS).nullish(),
     durationSeconds: z.number().int().min(0).max(86_400).nullish(),
-    occurredAt: isoInstant,
+    occurredAt: instantString(serverNow, OCCURRED_AT_SKEW_MS),
     optOutDetected: z.boolean().nullish(),
     /** The number dialed (any format, read as US when national); required for an opt-out. */
     phone: e164.nullish(),
     /** Scanned for an opt-out request, never stored or logged. */
-    transcript: z.string().max(200_000).nullish(),
+    transcript: multilineText(200_000).nullish(),
+    /**
+     * The seller the call was made for (seller isolation, docs/access.md). GraphQL: defaults to
+     * the caller's seller and must be within its scope; webhook: as the voice platform reports it.
+     */
+    seller: text(200, 1).nullish(),
   })
   .superRefine((input, ctx) => {
-    if (Date.parse(input.occurredAt) > Date.now() + 5 * 60_000) {
-      ctx.addIssue({ code: 'custom', path: ['occurredAt'], message: 'is in the future' });
-    }
     if (isOptOut(input) && !input.phone) {
       ctx.addIssue({ code: 'custom', path: ['phone'], message: 'is required when the outcome is an opt-out (the number to revoke)' });
     }
@@ -122,6 +125,8 @@ export interface StoredOutcome {
   optOut: boolean;
   channel: 'graphql' | 'webhook';
   acceptedAt: string;
+  /** The seller the call was made for (null or absent: unknown, visible to every seller). */
+  seller?: string | null;
 }
 
 /**

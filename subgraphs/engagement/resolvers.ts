@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { ErrorCode, badUserInput, badUserInputFromZod, dialplaneError } from '../../shared/errors.js';
 import { hasRole, type Role } from '../../shared/identity.js';
+import { actingSeller, maySee, visibleSellers } from '../../shared/seller-scope.js';
 import type { SubgraphContext } from '../../shared/subgraph-server.js';
 import { callOutcomeInput } from './outcome.js';
 import { contactRepresentation, intentStageOf, lastInteractionOf, type Latest } from './overlay.js';
@@ -20,13 +21,23 @@ export interface ResolverDeps {
   readYourWritesGraceMs: number;
 }
 
-/** Per request: the newest outcome of every contact in the query, loaded in one statement. */
+/**
+ * Per request: the newest outcome of every contact in the query, from the overlay cache or, for
+ * the contacts it does not hold, loaded in one statement.
+ */
 export function engagementContext(runtime: EngagementRuntime) {
   return (base: SubgraphContext): EngagementContext => ({
     ...base,
-    latest: new DataLoader<string, Latest | undefined>(async (ids) => {
-      const found = await runtime.store.latestOutcomes(ids);
-      return ids.map((id) => found.get(id));
+    latest: new DataLoader<string, Latest | undefined>((ids) => {
+      // Only outcomes the caller's sellers may see feed the overlay (docs/access.md); the cache key
+      // carries that scope, so an answer kept for one seller is never served to another.
+      const sellers = visibleSellers(base.identity);
+      const scope = sellers === null ? '*' : [...sellers].sort().join(',');
+      const key = (id: string) => `${scope}|${id}`;
+      return runtime.overlay.load(ids.map(key), async (keys) => {
+        const found = await runtime.store.latestOutcomes(keys.map((k) => k.slice(scope.length + 1)), sellers);
+        return new Map([...found].map(([id, latest]) => [key(id), latest]));
+      });
     }),
   });
 }
@@ -70,19 +81,21 @@ export function engagementResolvers(deps: ResolverDeps): GraphQLResolverMap<Enga
   return {
     Query: {
       writeBack: async (_: unknown, args: { id: string }, ctx: EngagementContext) => {
-        requireRole(ctx, 'agent', 'admin', 'service', 'analyst');
+        requireRole(ctx, 'agent', 'admin', 'service');
         if (!uuid.safeParse(args.id).success) return null;
         const found = await runtime.store.getWriteBack(args.id);
-        return found ? toGraphQL(found) : null;
+        // Another seller's write-back answers as if it did not exist.
+        return found && maySee(ctx.identity, found.seller) ? toGraphQL(found) : null;
       },
       writeBacks: async (_: unknown, raw: unknown, ctx: EngagementContext) => {
-        requireRole(ctx, 'admin', 'service', 'analyst');
+        requireRole(ctx, 'admin', 'service');
         const args = writeBacksArgs.safeParse(raw);
         if (!args.success) throw badUserInputFromZod(args.error);
         const page = await runtime.store.listWriteBacks({
           status: args.data.status ?? undefined,
           first: args.data.first ?? 50,
           after: afterOf(args.data.after),
+          sellers: visibleSellers(ctx.identity),
         });
         const last = page.items[page.items.length - 1];
         return { nodes: page.items.map(toGraphQL), pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? cursorOf(last.id) : null } };
@@ -93,8 +106,9 @@ export function engagementResolvers(deps: ResolverDeps): GraphQLResolverMap<Enga
         requireRole(ctx, 'agent', 'service', 'admin');
         const parsed = callOutcomeInput.safeParse(args.input);
         if (!parsed.success) throw badUserInputFromZod(parsed.error, 'input');
+        const seller = actingSeller(ctx.identity, parsed.data.seller, 'input.seller');
         try {
-          return await recorder.record(parsed.data, 'graphql');
+          return await recorder.record({ ...parsed.data, seller }, 'graphql');
         } catch (error) {
           if (error instanceof IdempotencyConflictError) {
             throw dialplaneError(ErrorCode.CONFLICT, error.message, { field: 'input.idempotencyKey' });

@@ -8,6 +8,8 @@ import { MIGRATIONS, MIGRATION_COMPONENT } from './migrations.js';
 import { startWriteBackQueue, type WriteBackQueue } from './queue.js';
 import { createRevocationPusher, type RevocationPusher } from './revocations.js';
 import { EngagementStore } from './store.js';
+import type { Latest } from './overlay.js';
+import { OverlayCache, reportingWrites } from './overlay-cache.js';
 
 /**
  * Everything the subgraph and the worker share: the database (migrated), the pg-boss queue, the
@@ -22,6 +24,8 @@ export interface EngagementRuntime {
   engagementMetrics: EngagementMetrics;
   consent: ConsentClient;
   revocations: RevocationPusher;
+  /** Newest outcome per contact, kept in memory and dropped on every write (overlay-cache.ts). */
+  overlay: OverlayCache<Latest>;
   log: Logger;
   close(): Promise<void>;
 }
@@ -34,11 +38,24 @@ export interface RuntimeOptions {
   maintenanceIntervalSeconds?: number;
   /** Replace the consent client (tests). */
   consent?: ConsentClient;
+  /**
+   * An already-open database to use instead of opening one from config (migrated here, not closed
+   * here): `npm start` gives consent and engagement one embedded PGlite (they use separate schemas)
+   * instead of one each, which halves the embedded stack's memory.
+   */
+  db?: Database;
 }
+
+/** How long an overlay answer may be served from memory (bounds only what other processes write). */
+export const DEFAULT_OVERLAY_CACHE_MS = 1_000;
 
 export async function openEngagementRuntime(config: EngagementConfig, options: RuntimeOptions): Promise<EngagementRuntime> {
   const { log } = options;
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log });
+  const ownsDb = !options.db;
+  const overlay = new OverlayCache<Latest>({ maxAgeMs: config.overlayCacheMs ?? DEFAULT_OVERLAY_CACHE_MS });
+  // Every component of this process (store, queue, worker) writes through this handle, so the
+  // overlay cache hears of each write to the tables it mirrors.
+  const db = reportingWrites(options.db ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log })), () => overlay.changed());
   try {
     await migrate(db, MIGRATION_COMPONENT, MIGRATIONS);
     const queue = await startWriteBackQueue(db, {
@@ -61,15 +78,16 @@ export async function openEngagementRuntime(config: EngagementConfig, options: R
       engagementMetrics,
       consent,
       revocations,
+      overlay,
       log,
       close: () =>
         (closing ??= (async () => {
           await queue.stop().catch((e: unknown) => log.warn({ err: String(e) }, 'queue stop failed'));
-          await db.close();
+          if (ownsDb) await db.close();
         })()),
     };
   } catch (error) {
-    await db.close().catch(() => {});
+    if (ownsDb) await db.close().catch(() => {});
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
+import type { Database } from '../../shared/db.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { startSubgraph } from '../../shared/subgraph-server.js';
 import type { EngagementConfig } from './config.js';
@@ -33,6 +34,8 @@ export interface EngagementSubgraphOptions {
   maintenanceIntervalSeconds?: number;
   /** How often the pending-age alert is evaluated. */
   alertIntervalMs?: number;
+  /** A database shared with another component of this process (see RuntimeOptions.db); not closed here. */
+  db?: Database;
 }
 
 /**
@@ -46,6 +49,7 @@ export async function startEngagementSubgraph(config: EngagementConfig, options:
     log,
     consent: options.consent,
     maintenanceIntervalSeconds: options.maintenanceIntervalSeconds,
+    db: options.db,
   });
   const recorder = createOutcomeRecorder(runtime);
   let worker: WriteBackWorker | null = null;

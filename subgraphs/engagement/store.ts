@@ -29,6 +29,8 @@ export interface WriteBackState {
   createdAt: string;
   updatedAt: string;
   writtenAt: string | null;
+  /** The seller of its outcome (null or absent: unknown, visible to every seller). */
+  seller?: string | null;
 }
 
 export interface Receipt {
@@ -48,7 +50,7 @@ const iso = (v: unknown): string | null => (v == null ? null : new Date(v as str
 
 const OUTCOME_COLUMNS = `o.id, o.idempotency_key, o.contact_id, o.crm, o.crm_contact_id, o.call_id, o.decision_id,
   o.disposition, o.summary, o.intent_stage, o.next_action, o.next_action_at, o.duration_seconds, o.occurred_at,
-  o.opt_out, o.channel, o.accepted_at`;
+  o.opt_out, o.channel, o.accepted_at, o.seller`;
 
 function toOutcome(r: Record<string, unknown>): StoredOutcome {
   return {
@@ -69,11 +71,12 @@ function toOutcome(r: Record<string, unknown>): StoredOutcome {
     optOut: Boolean(r.opt_out),
     channel: r.channel as 'graphql' | 'webhook',
     acceptedAt: iso(r.accepted_at)!,
+    seller: (r.seller as string | null) ?? null,
   };
 }
 
 const WRITE_BACK_COLUMNS = `w.id, w.crm, w.status, w.attempts, w.last_error_code, w.last_error_message, w.next_attempt_at,
-  w.crm_record_id, w.created_at, w.updated_at, w.written_at, o.contact_id`;
+  w.crm_record_id, w.created_at, w.updated_at, w.written_at, o.contact_id, o.seller`;
 
 function toWriteBack(r: Record<string, unknown>): WriteBackState {
   return {
@@ -90,6 +93,7 @@ function toWriteBack(r: Record<string, unknown>): WriteBackState {
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,
     writtenAt: iso(r.written_at),
+    seller: (r.seller as string | null) ?? null,
   };
 }
 
@@ -97,6 +101,8 @@ export interface WriteBackFilter {
   status?: WriteBackStatus;
   crm?: CrmName;
   contactId?: string;
+  /** Seller scope: only these sellers' write-backs (plus those without a seller); unset = all. */
+  sellers?: string[] | null;
   /** Keyset cursor: the id of the last row of the previous page. */
   after?: string;
   first?: number;
@@ -138,8 +144,8 @@ export class EngagementStore {
           `WITH o AS (
              INSERT INTO engagement.call_outcome (id, idempotency_key, payload_hash, contact_id, crm, crm_contact_id, call_id,
                decision_id, disposition, summary, intent_stage, next_action, next_action_at, duration_seconds, occurred_at,
-               opt_out, channel, webhook_event_id, accepted_at)
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
+               opt_out, channel, webhook_event_id, accepted_at, seller)
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$21)
              ON CONFLICT DO NOTHING
              RETURNING id, crm, accepted_at
            )
@@ -150,7 +156,7 @@ export class EngagementStore {
             id, input.idempotencyKey, hash, input.contactId.id, input.contactId.crm, input.contactId.crmId, input.callId,
             input.decisionId, input.disposition, input.summary ?? null, input.intentStage ?? null, input.nextAction ?? null,
             input.nextActionAt ?? null, input.durationSeconds ?? null, input.occurredAt, optOut, channel, webhookEventId ?? null, now,
-            jobId,
+            jobId, input.seller ?? null,
           ],
         );
         if (inserted.rows.length === 0) throw new RaceLost();
@@ -206,8 +212,11 @@ export class EngagementStore {
     return rows[0] ? toOutcome(rows[0]) : null;
   }
 
-  /** The newest outcome per contact (by occurrence), with its write-back state: the overlay source. */
-  async latestOutcomes(contactIds: readonly string[]): Promise<Map<string, { outcome: StoredOutcome; writeBack: WriteBackState }>> {
+  /**
+   * The newest outcome per contact (by occurrence), with its write-back state: the overlay source.
+   * `sellers` (seller scope): only outcomes of those sellers or of none; null = every outcome.
+   */
+  async latestOutcomes(contactIds: readonly string[], sellers: string[] | null = null): Promise<Map<string, { outcome: StoredOutcome; writeBack: WriteBackState }>> {
     const out = new Map<string, { outcome: StoredOutcome; writeBack: WriteBackState }>();
     if (contactIds.length === 0) return out;
     const { rows } = await this.db.query<Record<string, unknown>>(
@@ -215,9 +224,9 @@ export class EngagementStore {
               w.status, w.attempts, w.last_error_code, w.last_error_message, w.next_attempt_at, w.crm_record_id,
               w.created_at, w.updated_at, w.written_at
        FROM engagement.call_outcome o JOIN engagement.write_back w ON w.id = o.id
-       WHERE o.contact_id = ANY($1::text[])
+       WHERE o.contact_id = ANY($1::text[]) AND ($2::text[] IS NULL OR o.seller IS NULL OR o.seller = ANY($2::text[]))
        ORDER BY o.contact_id, o.occurred_at DESC, o.accepted_at DESC`,
-      [contactIds],
+      [contactIds, sellers],
     );
     for (const r of rows) out.set(r.contact_id as string, { outcome: toOutcome(r), writeBack: toWriteBack(r) });
     return out;
@@ -240,9 +249,10 @@ export class EngagementStore {
          AND ($2::text IS NULL OR w.crm = $2)
          AND ($3::text IS NULL OR o.contact_id = $3)
          AND ($4::uuid IS NULL OR (w.created_at, w.id) > (SELECT created_at, id FROM engagement.write_back WHERE id = $4))
+         AND ($6::text[] IS NULL OR o.seller IS NULL OR o.seller = ANY($6::text[]))
        ORDER BY w.created_at, w.id
        LIMIT $5`,
-      [filter.status ?? null, filter.crm ?? null, filter.contactId ?? null, filter.after ?? null, first + 1],
+      [filter.status ?? null, filter.crm ?? null, filter.contactId ?? null, filter.after ?? null, first + 1, filter.sellers ?? null],
     );
     return { items: rows.slice(0, first).map(toWriteBack), hasNextPage: rows.length > first };
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode } from '../../shared/errors.js';
+import { text } from '../../shared/input.js';
 import { HttpError, MAX_BODY_BYTES, readRawBody, sendJson, type Route } from '../../shared/http.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
@@ -43,7 +44,7 @@ export function verifyCallEnded(secret: string, timestampHeader: string | undefi
 
 /** The envelope: the same outcome as `recordCallOutcome`, with the platform's event id. */
 export const callEndedEvent = z.object({
-  eventId: z.string().trim().min(1).max(200),
+  eventId: text(200, 1),
   type: z.literal('call.ended').optional(),
   outcome: z.record(z.string(), z.unknown()),
 });

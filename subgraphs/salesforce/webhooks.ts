@@ -15,8 +15,9 @@ import { FIELD_SPECS } from './mapping.js';
  * raw bytes before anything is parsed. Unsigned, mis-signed or stale deliveries answer 401 and
  * nothing is applied. Even signed, events are trusted only in the safe direction: they evict
  * caches and announce *which* fields changed; values are forwarded only where acting on one cannot
- * loosen anything (doNotCall = true), and phone values only seed the phone index, which readers
- * verify against the CRM record.
+ * loosen anything: doNotCall true adds a block, false records nothing (clearing the flag never
+ * restores consent), and phone values only seed the phone index, which readers verify against the
+ * CRM record.
  */
 
 const Header = z.object({
@@ -102,7 +103,11 @@ function toChangeEvents(cdc: CdcEvent): CrmChangeEvent[] {
   const phoneValues = object === 'Contact'
     ? [...PHONE_FIELDS].map((f) => values[f]).filter((v): v is string => typeof v === 'string' && v.trim() !== '')
     : [];
-  const doNotCall = object === 'Contact' && values.DoNotCall === true ? { doNotCall: true } : undefined;
+  // Both values are forwarded: `false` (the flag cleared) must reach consent as false, which records
+  // nothing (the earlier revocation stands until new consent); dropping it would read as "unknown"
+  // and consent, failing closed, would add a new all-seller block. A change that names DoNotCall
+  // without a boolean value stays unknown (fail closed).
+  const doNotCall = object === 'Contact' && typeof values.DoNotCall === 'boolean' ? { doNotCall: values.DoNotCall } : undefined;
   return contactIds.map((sourceId) => ({
     eventId: `${eventKey}:${sourceId}`,
     sourceId,

@@ -28,10 +28,11 @@ describe('bearer JWT authentication (HS256)', () => {
       .setExpirationTime(opts.exp ?? '1h')
       .sign(new TextEncoder().encode(opts.secret ?? TEST_JWT.secret));
 
-  it('accepts the development tokens of every role, with seller and org', async () => {
+  it('accepts the development tokens of every role, with seller and org (admin and compliance: every seller)', async () => {
     const tokens = await mintDevTokens(TEST_JWT);
     for (const [role, token] of Object.entries(tokens)) {
-      expect(await auth.authenticate(`Bearer ${token}`)).toEqual({ sub: `dev-${role}`, roles: [role], seller: 'demo-seller', org: 'demo-org' });
+      const sellers = role === 'admin' || role === 'compliance' ? { sellers: ['*'] } : {};
+      expect(await auth.authenticate(`Bearer ${token}`)).toEqual({ sub: `dev-${role}`, roles: [role], seller: 'demo-seller', org: 'demo-org', ...sellers });
     }
   });
 

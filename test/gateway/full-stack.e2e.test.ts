@@ -92,7 +92,7 @@ describe('full stack through the gateway (real subgraphs and simulators)', () =>
     expect(run.candidates, lines.join('\n')).toBeGreaterThanOrEqual(1);
     expect(run.contact?.id).toMatch(/^(hubspot|salesforce):/);
     expect(run.contact?.primaryPhone).toMatch(/^\+1\d{10}$/);
-    expect(typeof run.contact?.callPermission.allowed).toBe('boolean');
+    expect(typeof run.contact?.callPermission?.allowed).toBe('boolean');
     expect(run.contact?.freshness.stale).toBe(false);
     expect(run.partialErrors, lines.join('\n')).toEqual([]);
   });

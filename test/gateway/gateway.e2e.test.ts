@@ -231,8 +231,8 @@ describe('gateway with a subgraph down', () => {
       expect(one.body.data!.contact).toEqual({ id: 'salesforce:001', name: { first: 'Ada' }, intentStage: null });
       const engagementError = one.body.errors!.find((e) => e.extensions?.subgraph === 'engagement');
       expect(engagementError?.extensions?.code).toBe('SUBGRAPH_UNAVAILABLE');
-      // The entity that lost the engagement fields; the fields it still has came from the crm subgraph.
-      expect(engagementError?.path).toEqual(['contact']);
+      // The error sits at the field the engagement outage nulled; the rest came from the crm subgraph.
+      expect(engagementError?.path).toEqual(['contact', 'intentStage']);
 
       const mixed = await post(degraded.url, `{ contacts(ids: ["hubspot:51", "salesforce:002"]) { id } }`, { token: tokens.agent });
       expect(mixed.body.data!.contacts).toEqual([null, { id: 'salesforce:002' }]);
@@ -298,6 +298,7 @@ describe('subscriptions over graphql-ws', () => {
     let closedWith: number | undefined;
     const client = wsClient(gatewayA.url, undefined, (code) => (closedWith = code));
     const sub = collect(client, `subscription { consentRevoked { phone } }`);
+    // 4401 Unauthorized: no valid token (4403 is kept for a valid token that may not subscribe).
     await expect.poll(() => closedWith, { timeout: 5_000 }).toBe(4401);
     sub.dispose();
     await client.dispose();

@@ -58,6 +58,8 @@ export interface Stack {
   /** Signs a token for any identity with the stack's JWT secret. */
   token(identity: Identity, expiresIn?: string | number): Promise<string>;
   bus: EventBus;
+  /** Stops one subgraph (an outage); the rest keeps running. */
+  stopService(name: 'consent' | 'engagement' | 'salesforce' | 'hubspot'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -140,6 +142,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       tokens: await mintDevTokens(STACK_JWT),
       token: (identity, expiresIn) => signToken(identity, STACK_JWT, expiresIn),
       bus,
+      stopService: (name) => ({ consent, engagement, salesforce, hubspot })[name].close(),
       close,
     };
   } catch (error) {

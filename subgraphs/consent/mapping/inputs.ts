@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DAY_MS, instant, text } from '../../../shared/input.js';
 import { toE164 } from '../../../shared/phone.js';
 import { CallPurpose, type CompliancePolicy } from '../policy/index.js';
 import { CONSENT_CHANNELS, CONSENT_TYPES, REVOCATION_CHANNELS, REVOCATION_SCOPES } from '../decision/types.js';
@@ -10,8 +11,14 @@ import { CONSENT_CHANNELS, CONSENT_TYPES, REVOCATION_CHANNELS, REVOCATION_SCOPES
 
 /** Clock skew tolerated for `occurredAt` ("not in the future"). */
 export const FUTURE_SKEW_MS = 30_000;
+/** How far ahead of the server clock a scheduler's what-if `at` may ask (callPermission). */
+export const WHAT_IF_HORIZON_MS = 30 * DAY_MS;
+/** authorizeCall decides for now: a given `at` must be within this of the server clock. */
+export const AUTHORIZE_AT_TOLERANCE_MS = 5_000;
+/** Sellers one consent record may name. */
+export const MAX_CONSENT_SELLERS = 100;
 
-export const phone = z.string().transform((raw, ctx) => {
+export const phone = text(64).transform((raw, ctx) => {
   const e164 = toE164(raw);
   if (!e164) {
     ctx.addIssue({ code: 'custom', message: 'not a valid phone number' });
@@ -22,11 +29,12 @@ export const phone = z.string().transform((raw, ctx) => {
 
 export const dateTime = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
 
-const pastInstant = (now: () => Date) =>
-  dateTime.refine((d) => d.getTime() <= now().getTime() + FUTURE_SKEW_MS, { message: 'must not be in the future' });
+/** A past instant (consent given, request made): 2000-01-01 .. now (+ skew). */
+const pastInstant = (now: () => Date) => instant(now, FUTURE_SKEW_MS);
 
-const name = z.string().trim().min(1).max(200);
-const optText = z.string().trim().max(2000).nullish();
+const name = text(200, 1);
+const optText = text(2000).nullish();
+const key = text(200, 1);
 
 export function consentInputs(policy: CompliancePolicy, now: () => Date) {
   const evidence = z.object({
@@ -46,9 +54,9 @@ export function consentInputs(policy: CompliancePolicy, now: () => Date) {
     .object({
       phone,
       consentType: z.enum(CONSENT_TYPES),
-      purposes: z.array(CallPurpose).min(1),
-      sellers: z.array(name).min(1),
-      channels: z.array(z.enum(CONSENT_CHANNELS)).min(1).nullish().transform((v) => v ?? ['VOICE' as const]),
+      purposes: z.array(CallPurpose).min(1).max(CallPurpose.options.length),
+      sellers: z.array(name).min(1).max(MAX_CONSENT_SELLERS),
+      channels: z.array(z.enum(CONSENT_CHANNELS)).min(1).max(CONSENT_CHANNELS.length).nullish().transform((v) => v ?? ['VOICE' as const]),
       coversArtificialVoice: z.boolean(),
       disclosure: z
         .object({ version: optText, hash: optText, notConditionOfPurchase: z.boolean().nullish() })
@@ -56,7 +64,7 @@ export function consentInputs(policy: CompliancePolicy, now: () => Date) {
         .transform((v) => v ?? {}),
       evidence,
       occurredAt: pastInstant(now),
-      idempotencyKey: z.string().trim().min(1).max(200).nullish(),
+      idempotencyKey: key.nullish(),
     })
     .superRefine((input, ctx) => {
       // A4: written consent must carry its proof; refuse it rather than store what cannot be proven.
@@ -83,21 +91,21 @@ export function consentInputs(policy: CompliancePolicy, now: () => Date) {
     seller: name.nullish(),
     source: name,
     occurredAt: pastInstant(now),
-    idempotencyKey: z.string().trim().min(1).max(200).nullish(),
+    idempotencyKey: key.nullish(),
     // Lenient: an opt-out must never be refused over a malformed reference; only a UUID is looked up.
-    decisionId: z.string().trim().max(200).nullish(),
+    decisionId: text(200).nullish(),
   });
 
   const addInternalDnc = z
     .object({
       phone,
-      scope: z.enum(['ALL', 'SELLER', 'HEALTHCARE_VOICE']).nullish().transform((v) => v ?? 'ALL'),
+      // Unset: the caller's own seller (SELLER), or ALL for a caller acting for every seller (resolver).
+      scope: z.enum(['ALL', 'SELLER', 'HEALTHCARE_VOICE']).nullish(),
       seller: name.nullish(),
       source: name,
       occurredAt: pastInstant(now).nullish(),
-      idempotencyKey: z.string().trim().min(1).max(200).nullish(),
-    })
-    .refine((v) => v.scope !== 'SELLER' || !!v.seller, { path: ['seller'], message: 'required for scope SELLER' });
+      idempotencyKey: key.nullish(),
+    });
 
   const recordRelationship = z.object({
     phone,
@@ -109,18 +117,25 @@ export function consentInputs(policy: CompliancePolicy, now: () => Date) {
 
   // The decision accepts any string as the phone: an unreadable one is a deny (INVALID_NUMBER), not an error.
   const decisionArgs = z.object({
-    phone: z.string().max(64),
+    phone: text(64),
     purpose: CallPurpose,
     seller: name.nullish(),
-    at: dateTime.nullish(),
+    // A scheduler's what-if (the answer says `hypothetical`); never reserves.
+    at: instant(now, WHAT_IF_HORIZON_MS).nullish(),
   });
 
   const authorizeCall = decisionArgs.extend({
-    subject: z.string().trim().min(1).max(200).nullish(),
-    timeZone: z.string().max(64).nullish(),
-    location: z.object({ country: z.string().max(64).nullish(), state: z.string().max(64).nullish() }).nullish(),
+    // The server clock decides and reserves; a stated `at` is only accepted when it is now.
+    at: dateTime
+      .refine((d) => Math.abs(d.getTime() - now().getTime()) <= AUTHORIZE_AT_TOLERANCE_MS, {
+        message: `authorizeCall decides for the server's now: omit it, or use callPermission(at:) to ask about another instant`,
+      })
+      .nullish(),
+    subject: key.nullish(),
+    timeZone: text(64).nullish(),
+    location: z.object({ country: text(64).nullish(), state: text(64).nullish() }).nullish(),
     dealClosed: z.boolean().nullish(),
-    phiFields: z.array(z.string().max(100)).max(100).nullish(),
+    phiFields: z.array(text(100)).max(100).nullish(),
   });
 
   const phones = z.array(phone).max(10_000).nullish();

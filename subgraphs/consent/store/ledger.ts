@@ -114,11 +114,16 @@ export interface RevocationEntry {
 }
 
 /** Revocations after `cursor` in seq order (optionally for some numbers): the replay behind the subscription. */
-export async function revocationsAfter(db: Queryable, cursor: number, phones: string[] | null, limit = 1000): Promise<RevocationEntry[]> {
+/**
+ * Revocations after `cursor`, oldest first. `sellers` (seller scope): only revocations for those
+ * sellers plus the all-seller ones; null = every revocation.
+ */
+export async function revocationsAfter(db: Queryable, cursor: number, phones: string[] | null, limit = 1000, sellers: string[] | null = null): Promise<RevocationEntry[]> {
   const result = await db.query(
     `SELECT * FROM consent_ledger WHERE kind = 'REVOCATION' AND seq > $1 AND ($2::text[] IS NULL OR e164 = ANY($2::text[]))
+       AND ($4::text[] IS NULL OR seller IS NULL OR seller = ANY($4::text[]))
      ORDER BY seq LIMIT $3`,
-    [cursor, phones, limit],
+    [cursor, phones, limit, sellers],
   );
   return result.rows.map((raw) => {
     const r = LedgerRow.parse(raw);

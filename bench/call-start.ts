@@ -1,0 +1,293 @@
+/**
+ * The call-start benchmark (issue 17): the document a voice agent sends when a call starts
+ * (`examples/operations/call-start.graphql`, as it is: CRM contact + suppression + deal + last
+ * interaction + `callPermission`), through the whole federated stack, each service in its own
+ * process as deployed:
+ *   HubSpot simulator (default latency) → HubSpot subgraph (default cache lifetime) ─┐
+ *   consent subgraph (embedded PGlite) ──────────────────────────────────────────────┼─ gateway
+ *   engagement subgraph (embedded PGlite, worker in-process) ────────────────────────┘
+ *
+ * Figures, all measured in the same run:
+ *   - open loop at `rate` req/s, latency from the scheduled send time (saturation shows);
+ *   - closed loops at 10 and 50 clients, with CPU ms per request of every process
+ *     (user+system from /proc, summed), which a busy shared machine distorts far less than latency;
+ *   - the highest steady rate with p99 under 50 ms;
+ *   - the CRM-only baseline through the gateway (same contact, CRM fields only) for a ratio.
+ *
+ * `BENCH_CPU_PROF=<dir>` starts every child with `--cpu-prof --cpu-prof-dir=<dir>` and prints the
+ * top self-time entries of each process's profile at the end (`bench/profile-summary.ts`).
+ *
+ *   node dist/bench/call-start.js [--quick]      // alone
+ *   npm run bench -- call-start                  // from bench/index.ts
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { serveIfChild, serveUntilParentLeaves, startChild, stopChild, type Child } from './child-process.js';
+import { closedLoop, destroyAgents, openLoop, send, statLine, type Check, type LatencyStats, type RequestSpec } from './load.js';
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+const BENCH_SECRET = 'bench-internal-secret-0123456789abcdef';
+const JWT = { secret: 'bench-jwt-secret-0123456789abcdef0123456789', issuer: 'dialplane', audience: 'dialplane-api' };
+const HUBSPOT_TOKEN = 'dev-hubspot-token';
+
+/** Repository root whether this runs compiled (dist/bench) or from source (bench). */
+const REPO = path.resolve(path.dirname(THIS_FILE), THIS_FILE.includes(`${path.sep}dist${path.sep}bench${path.sep}`) ? '../..' : '..');
+
+/** The first operation of examples/operations/call-start.graphql, verbatim. */
+export function callStartDocument(): string {
+  const text = readFileSync(path.join(REPO, 'examples/operations/call-start.graphql'), 'utf8');
+  const start = text.indexOf('query CallStart');
+  const end = text.indexOf('\n}\n', start);
+  return text.slice(start, end + 2);
+}
+
+export const CRM_ONLY_QUERY = `query CrmOnly($id: ID!) {
+  contact(id: $id) { id source name { first full } primaryPhone timeZone intentStage openDeal { name stage amount } suppression { doNotCall } freshness { ageMs stale } }
+}`;
+
+export interface CallStartBenchOptions {
+  durationMs?: number;
+  rate?: number;
+  concurrency?: number[];
+  maxRateSteps?: number[];
+  maxRatePhaseMs?: number;
+  p99LimitMs?: number;
+  warmupMs?: number;
+  /** Contact cache lifetime of the CRM subgraph; unset = the default (CACHE_TTL_MS default). */
+  cacheTtlMs?: number;
+  /** Simulator latency median (ms); unset = the simulator's default. */
+  simLatencyMs?: number;
+  outDir?: string;
+  log?: (line: string) => void;
+}
+
+interface PhaseCpu {
+  [process: string]: number;
+}
+
+/** user+system CPU ms of a process so far (Linux /proc); null elsewhere. */
+function cpuMsOf(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** Resident set size of a process in MB (Linux /proc). */
+function rssMbOf(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+async function withCpu<T extends LatencyStats>(pids: Record<string, number | undefined>, run: () => Promise<T>): Promise<{ stats: T; cpuMsPerRequest: PhaseCpu }> {
+  const before = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, cpuMsOf(pid)]));
+  const self = process.cpuUsage();
+  const stats = await run();
+  const count = stats.count || 1;
+  const used = process.cpuUsage(self);
+  const cpu: PhaseCpu = {};
+  let total = 0;
+  for (const [name, pid] of Object.entries(pids)) {
+    const end = cpuMsOf(pid);
+    const start = before[name];
+    if (start != null && end != null) {
+      cpu[name] = (end - start) / count;
+      total += cpu[name];
+    }
+  }
+  cpu.servicesTotal = total;
+  cpu.loadGenerator = (used.user + used.system) / 1000 / count;
+  return { stats, cpuMsPerRequest: cpu };
+}
+
+const cpuLine = (label: string, cpu: PhaseCpu) =>
+  `${label}: CPU ms/request ${Object.entries(cpu)
+    .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+    .join(', ')}`;
+
+export async function runCallStartBench(input: CallStartBenchOptions = {}) {
+  const log = input.log ?? ((line: string) => console.log(line));
+  const options = {
+    durationMs: input.durationMs ?? 10_000,
+    rate: input.rate ?? 200,
+    concurrency: input.concurrency ?? [10, 50],
+    maxRateSteps: input.maxRateSteps ?? [200, 300, 400, 500, 600, 800, 1000, 1200],
+    maxRatePhaseMs: input.maxRatePhaseMs ?? 5_000,
+    p99LimitMs: input.p99LimitMs ?? 50,
+    warmupMs: input.warmupMs ?? 4_000,
+  };
+  const profDir = process.env.BENCH_CPU_PROF;
+  const execArgv = profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`] : [];
+  const spawn = (component: string, args: Record<string, string | undefined>) =>
+    startChild(THIS_FILE, component, args, { env: { NODE_ENV: 'production', LOG_LEVEL: 'error' }, execArgv });
+  const children: Child['proc'][] = [];
+  const loadavgStart = os.loadavg();
+  try {
+    const sim = await spawn('sim', { latencyMs: input.simLatencyMs === undefined ? undefined : String(input.simLatencyMs) });
+    children.push(sim.proc);
+    const crm = await spawn('hubspot', { simUrl: sim.url, cacheTtlMs: input.cacheTtlMs === undefined ? undefined : String(input.cacheTtlMs) });
+    children.push(crm.proc);
+    const consent = await spawn('consent', {});
+    children.push(consent.proc);
+    const engagement = await spawn('engagement', { consentUrl: consent.url, simUrl: sim.url });
+    children.push(engagement.proc);
+    const gateway = await spawn('gateway', { crmUrl: crm.url, consentUrl: consent.url, engagementUrl: engagement.url });
+    children.push(gateway.proc);
+    const pids = { gateway: gateway.proc.pid, hubspot: crm.proc.pid, consent: consent.proc.pid, engagement: engagement.proc.pid, sim: sim.proc.pid };
+
+    const page = JSON.parse((await send({ url: `${sim.url}/crm/v3/objects/contacts?limit=1`, headers: { authorization: `Bearer ${HUBSPOT_TOKEN}` } }, 0)).body) as { results: { id: string }[] };
+    const contactId = `hubspot:${page.results[0]!.id}`;
+    const { signToken } = await import('../gateway/dev-tokens.js');
+    const token = await signToken({ sub: 'bench-agent', roles: ['agent'], seller: 'demo-seller' }, JWT, '2h');
+    const document = callStartDocument();
+    const callStartBody = JSON.stringify({ query: document, variables: { id: contactId, purpose: 'MARKETING' }, operationName: 'CallStart' });
+    const crmOnlyBody = JSON.stringify({ query: CRM_ONLY_QUERY, variables: { id: contactId }, operationName: 'CrmOnly' });
+    const spec = (body: string): RequestSpec => ({ url: gateway.url, method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
+    const ok: Check = (status, text) => status === 200 && !text.includes('"errors"');
+    const probe = await send(spec(callStartBody), 0);
+    if (!ok(probe.status, probe.body)) throw new Error(`call-start probe failed: ${probe.status} ${probe.body.slice(0, 400)}`);
+    log(`call-start bench: contact ${contactId}, ${os.cpus().length} cpus, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${options.durationMs} ms per phase`);
+
+    for (const body of [callStartBody, crmOnlyBody]) {
+      const warm = await closedLoop(spec(body), 10, options.warmupMs, ok);
+      if (warm.errors > 0) throw new Error(`warm-up saw ${warm.errors} failed requests`);
+    }
+    const open = await withCpu(pids, () => openLoop(spec(callStartBody), options.rate, options.durationMs, ok));
+    log(statLine(`call-start: open loop ${options.rate} req/s`, open.stats));
+    log(cpuLine(`call-start: open loop ${options.rate} req/s`, open.cpuMsPerRequest));
+    const closed: Record<string, { stats: LatencyStats; cpuMsPerRequest: PhaseCpu }> = {};
+    for (const c of options.concurrency) {
+      closed[c] = await withCpu(pids, () => closedLoop(spec(callStartBody), c, options.durationMs, ok));
+      log(statLine(`call-start: closed loop ${c} clients`, closed[c].stats));
+      log(cpuLine(`call-start: closed loop ${c} clients`, closed[c].cpuMsPerRequest));
+    }
+    const crmOnly = await withCpu(pids, () => closedLoop(spec(crmOnlyBody), options.concurrency[0]!, options.durationMs, ok));
+    log(statLine(`CRM-only query: closed loop ${options.concurrency[0]} clients`, crmOnly.stats));
+    log(cpuLine('CRM-only query', crmOnly.cpuMsPerRequest));
+
+    let best: { rate: number; stats: LatencyStats } | null = null;
+    for (const rate of options.maxRateSteps) {
+      let stats = await openLoop(spec(callStartBody), rate, options.maxRatePhaseMs, ok);
+      log(statLine(`call-start: steady rate ${rate} req/s`, stats));
+      if (stats.p99 > options.p99LimitMs || stats.errors > 0) {
+        stats = await openLoop(spec(callStartBody), rate, options.maxRatePhaseMs, ok);
+        log(statLine(`call-start: steady rate ${rate} req/s (retry)`, stats));
+        if (stats.p99 > options.p99LimitMs || stats.errors > 0) break;
+      }
+      best = { rate, stats };
+    }
+    log(best ? statLine(`call-start: highest steady rate with p99 < ${options.p99LimitMs} ms = ${best.rate} req/s`, best.stats) : 'call-start: no tried rate held the p99 limit');
+    const rssMb = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, rssMbOf(pid)]));
+    log(`RSS MB after the run: ${Object.entries(rssMb).map(([k, v]) => `${k} ${v?.toFixed(0)}`).join(', ')}`);
+
+    const c0 = closed[options.concurrency[0]!]!;
+    const report = {
+      at: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, node: process.version, loadavgStart, loadavgEnd: os.loadavg() },
+      options: { ...options, cacheTtlMs: input.cacheTtlMs ?? 'default', simLatencyMs: input.simLatencyMs ?? 'default' },
+      document,
+      open,
+      closed,
+      crmOnly,
+      callStartToCrmOnlyThroughput: c0.stats.rps / crmOnly.stats.rps,
+      maxSteadyRate: best ? { rate: best.rate, p50: best.stats.p50, p99: best.stats.p99 } : null,
+      rssMb,
+      goals: {
+        p99AtRate: { target: `<= 10 ms at ${options.rate} req/s`, measured: open.stats.p99, met: open.stats.p99 <= 10 },
+        steadyRate: { target: '>= 1000 req/s with p99 < 50 ms', measured: best?.rate ?? 0, met: (best?.rate ?? 0) >= 1000 },
+        cpuPerRequest: { target: '<= 1.2 ms (all services)', measured: c0.cpuMsPerRequest.servicesTotal, met: (c0.cpuMsPerRequest.servicesTotal ?? 99) <= 1.2 },
+      },
+    };
+    for (const [name, goal] of Object.entries(report.goals)) log(`goal ${name}: ${goal.target}; measured ${typeof goal.measured === 'number' ? goal.measured.toFixed(2) : goal.measured} ${goal.met ? 'MET' : 'NOT MET'}`);
+    const outDir = input.outDir ?? path.join(REPO, 'bench', 'results');
+    mkdirSync(outDir, { recursive: true });
+    const file = path.join(outDir, `call-start-${report.at.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    log(`results: ${file}`);
+    return report;
+  } finally {
+    destroyAgents();
+    await Promise.all(children.reverse().map(stopChild));
+    if (profDir) {
+      const { summarizeProfiles } = await import('./profile-summary.js');
+      log(summarizeProfiles(profDir, 15));
+    }
+  }
+}
+
+export async function run(report: (section: string, data: Record<string, unknown>) => void): Promise<void> {
+  report('call-start', (await runCallStartBench()) as unknown as Record<string, unknown>);
+}
+
+/** Child side: one component per process, on an ephemeral port. */
+async function serve(component: string, args: Record<string, string>): Promise<void> {
+  const { silentLogger } = await import('../shared/logger.js');
+  const env: NodeJS.ProcessEnv = { NODE_ENV: 'production', LOG_LEVEL: 'error', DIALPLANE_INTERNAL_SECRET: BENCH_SECRET };
+  let running: { url: string; close(): Promise<void> };
+  if (component === 'sim') {
+    const { startHubspotSim } = await import('../sim/hubspot/server.js');
+    const latency = args.latencyMs === undefined ? {} : { latency: { medianMs: Number(args.latencyMs), jitterMs: Math.round(Number(args.latencyMs) / 3) } };
+    running = await startHubspotSim({ port: 0, contacts: 1000, ...latency });
+  } else if (component === 'hubspot') {
+    const { loadHubspotSubgraphConfig } = await import('../subgraphs/hubspot/config.js');
+    const { startHubspotSubgraph } = await import('../subgraphs/hubspot/server.js');
+    const config = loadHubspotSubgraphConfig({ ...env, HUBSPOT_BASE_URL: args.simUrl, HUBSPOT_SUBGRAPH_PORT: '0', ...(args.cacheTtlMs ? { CACHE_TTL_MS: args.cacheTtlMs } : {}) });
+    running = await startHubspotSubgraph({ ...config, log: silentLogger });
+  } else if (component === 'consent') {
+    const { loadConsentConfig } = await import('../subgraphs/consent/config.js');
+    const { startConsentSubgraph } = await import('../subgraphs/consent/server.js');
+    running = await startConsentSubgraph(loadConsentConfig({ ...env, CONSENT_SUBGRAPH_PORT: '0' }), { log: silentLogger });
+  } else if (component === 'engagement') {
+    const { loadConfig } = await import('../shared/config.js');
+    const { engagementEnv, toEngagementConfig } = await import('../subgraphs/engagement/config.js');
+    const { startEngagementSubgraph } = await import('../subgraphs/engagement/server.js');
+    const config = toEngagementConfig(
+      loadConfig(engagementEnv, { ...env, ENGAGEMENT_SUBGRAPH_PORT: '0', CONSENT_SUBGRAPH_URL: args.consentUrl, HUBSPOT_BASE_URL: args.simUrl, CALL_WEBHOOK_SECRET: 'bench-call-webhook-secret' }),
+    );
+    running = await startEngagementSubgraph(config, { log: silentLogger });
+  } else if (component === 'gateway') {
+    const { startGateway } = await import('../gateway/server.js');
+    running = await startGateway(
+      {
+        port: 0,
+        development: false,
+        internalSecret: BENCH_SECRET,
+        jwt: JWT,
+        supergraphSdl: readFileSync(path.join(REPO, 'schema/supergraph.graphql'), 'utf8'),
+        crmSubgraphs: [{ name: 'hubspot', url: args.crmUrl! }],
+        subgraphUrls: { consent: args.consentUrl!, engagement: args.engagementUrl! },
+      },
+      { log: silentLogger },
+    );
+  } else {
+    throw new Error(`unknown component ${component}`);
+  }
+  serveUntilParentLeaves(running.url, () => running.close());
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (!serveIfChild(serve)) {
+    const quick = process.argv.includes('--quick');
+    const ttl = process.argv.find((a) => a.startsWith('--ttl='));
+    runCallStartBench({
+      ...(quick ? { durationMs: 4_000, maxRatePhaseMs: 3_000, warmupMs: 3_000 } : {}),
+      ...(ttl ? { cacheTtlMs: Number(ttl.slice(6)) } : {}),
+    }).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  }
+}
