@@ -24,6 +24,7 @@ const SECTIONS: { name: string; module: string; about: string }[] = [
   { name: 'gateway-checks', module: './gateway-checks.js', about: 'call-start p50 with auth and identity checks on vs off (issue 9)' },
   { name: 'consent', module: './consent.js', about: 'call-permission decisions and revocation delivery (issue 5)' },
   { name: 'engagement', module: './engagement.js', about: 'outcome acknowledgment and write-back throughput (issue 6)' },
+  { name: 'platforms', module: './platforms.js', about: 'voice-platform call start vs the gateway queries it makes, a hanging CRM, opt-out to subscriber (issue 12)' },
 ];
 
 async function main(): Promise<void> {

@@ -64,20 +64,22 @@ const subgraphs: Part[] = [
   {
     name: 'salesforce',
     module: 'subgraphs/salesforce/server.ts',
-    start: async ({ env, log, bus }) => {
+    start: async ({ env, log, bus, sharedDb }) => {
       const { loadSalesforceSubgraphConfig } = await load('subgraphs/salesforce/config.ts');
       const { startSalesforceSubgraph } = await load('subgraphs/salesforce/server.ts');
-      const running = await startSalesforceSubgraph({ ...loadSalesforceSubgraphConfig(env), log: log.child({ service: 'salesforce' }), bus });
+      // Reconciliation state and jobs in the shared embedded database (not one PGlite per CRM).
+      const running = await startSalesforceSubgraph({ ...loadSalesforceSubgraphConfig(env), log: log.child({ service: 'salesforce' }), bus, reconcileDb: await sharedDb() });
       return { name: 'salesforce', url: running.url, close: () => running.close() };
     },
   },
   {
     name: 'hubspot',
     module: 'subgraphs/hubspot/server.ts',
-    start: async ({ env, log, bus }) => {
+    start: async ({ env, log, bus, sharedDb }) => {
       const { loadHubspotSubgraphConfig } = await load('subgraphs/hubspot/config.ts');
       const { startHubspotSubgraph } = await load('subgraphs/hubspot/server.ts');
-      const running = await startHubspotSubgraph({ ...loadHubspotSubgraphConfig(env), log: log.child({ service: 'hubspot' }), bus });
+      // Reconciliation state and jobs in the shared embedded database (not one PGlite per CRM).
+      const running = await startHubspotSubgraph({ ...loadHubspotSubgraphConfig(env), log: log.child({ service: 'hubspot' }), bus, reconcileDb: await sharedDb() });
       return { name: 'hubspot', url: running.url, close: () => running.close() };
     },
   },
@@ -117,8 +119,9 @@ async function main(): Promise<void> {
   const bus = await createEventBus({ log });
   const started: Running[] = [];
   const skipped: string[] = [];
-  // Embedded mode (no DATABASE_URL): consent and engagement share one PGlite (their tables live in
-  // separate schemas), opened on first use and closed after both; each PGlite costs 400-700 MB RSS.
+  // Embedded mode (no DATABASE_URL): consent, engagement and the CRM subgraphs' reconciliation share
+  // one PGlite (their tables live in separate schemas), opened on first use and closed after all of
+  // them; each PGlite costs 400-700 MB RSS.
   let embeddedDb: Promise<Database> | undefined;
   const sharedDb = async (): Promise<Database | undefined> => {
     if (env.DATABASE_URL) return undefined;
@@ -148,6 +151,22 @@ async function main(): Promise<void> {
   const gateway = await startGateway(gatewayConfig, { log: log.child({ service: 'gateway' }) });
   started.push({ name: 'gateway', url: gateway.url, close: () => gateway.close() });
 
+  // The voice platforms' webhooks, a client of the gateway (docs/platforms.md).
+  let platformsUrl: string | null = null;
+  if (exists('platforms/service.ts')) {
+    try {
+      const { platformsEnv, toPlatformsConfig } = await load('platforms/core/config.ts');
+      const { startPlatformsService } = await load('platforms/service.ts');
+      const running = await startPlatformsService(toPlatformsConfig(loadConfig(platformsEnv, { ...env, GATEWAY_URL: gateway.url })), {
+        log: log.child({ service: 'platforms' }),
+      });
+      platformsUrl = running.url;
+      started.push({ name: 'voice platforms (/platforms/<name>/…)', url: running.url, close: () => running.close() });
+    } catch (error) {
+      skipped.push(`voice platforms (failed to start: ${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+
   const tokens = await mintDevTokens(gatewayConfig.jwt);
   const lines = [
     '',
@@ -166,6 +185,7 @@ async function main(): Promise<void> {
     `  GATEWAY_URL=${gateway.url} npx tsx examples/voice-agent.ts +14155550100 --listen=10`,
     `  TOKEN=<agent token above>; curl -s ${gateway.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
     `    -d '{"query":"{ contactsByPhone(phone: \\"+14155550100\\") { id name { full } primaryPhone } }"}'`,
+    ...(platformsUrl ? [`  npm run sim:platforms -- --url=${platformsUrl} --opt-out     # a whole call as each voice platform plays it`] : []),
     '',
   ];
   console.log(lines.join('\n'));

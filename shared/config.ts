@@ -63,6 +63,15 @@ export const DEV_SECRETS = {
   CALL_WEBHOOK_SECRET: 'dev-call-webhook-secret',
   HUBSPOT_CLIENT_SECRET: 'dev-hubspot-client-secret',
   SALESFORCE_WEBHOOK_SECRET: 'dev-salesforce-webhook-secret',
+  // The voice platforms (platforms/core/config.ts). The Telnyx value is a public key whose private
+  // half the platform simulator holds (sim/platforms/keys.ts): production refuses it like a secret.
+  VAPI_HMAC_SECRET: 'dev-vapi-hmac-secret-change-me',
+  RETELL_API_KEY: 'dev-retell-api-key-change-me',
+  TELNYX_PUBLIC_KEY: 'AHaxuNGuLTnp33no4scczC/ho1x/Qim/35YvLyVbfjU=',
+  TWILIO_AUTH_TOKEN: 'dev-twilio-auth-token-change-me',
+  BLAND_WEBHOOK_SECRET: 'dev-bland-webhook-secret-change-me',
+  BLAND_DYNAMIC_DATA_TOKEN: 'dev-bland-dynamic-data-token-change-me',
+  SYNTHFLOW_WEBHOOK_SECRET: 'dev-synthflow-webhook-secret-change-me',
 } as const;
 export type SecretName = keyof typeof DEV_SECRETS;
 export const DEV_INTERNAL_SECRET = DEV_SECRETS.DIALPLANE_INTERNAL_SECRET;

@@ -13,6 +13,12 @@ import type { PhoneIndex } from './phone-index.js';
  * publishes a canonical `contact.changed` on the event bus. Safe against duplicate deliveries (event
  * id seen before) and out-of-order ones (order key at or below the last applied for that record):
  * those are acknowledged and ignored, so an older state is never announced after a newer one.
+ *
+ * Webhooks and reconciliation (shared/crm/reconciliation/) both come through here, and each
+ * record version (`versionMs`, the CRM's modification stamp) is applied once whichever path saw it
+ * first: a reconciled record at or below the newest version already applied is a duplicate, and
+ * a (late) webhook at or below the newest version reconciliation announced is one too, since a
+ * reconciled change announces every field.
  */
 
 /** Canonical top-level fields, announced when an event does not say what changed (create, delete, gap). */
@@ -21,6 +27,7 @@ export const ALL_CANONICAL_FIELDS = [
   'crmLastActivity', 'suppression.doNotCall', 'suppression.emailOptOut',
 ];
 
+/** `order` holds an order key (`order:`) or a version stamp in ms (`version:`, `reconciled:`). */
 const SeenMarker = z.object({ order: z.number() });
 type SeenMarker = z.infer<typeof SeenMarker>;
 
@@ -47,7 +54,7 @@ export class ChangeHandler {
     const outcomes: ApplyOutcome[] = [];
     for (const event of events) {
       const outcome = await this.applyOne(event);
-      this.options.metrics.webhookEvent(outcome);
+      if (event.origin !== 'reconciliation') this.options.metrics.webhookEvent(outcome);
       outcomes.push(outcome);
     }
     return outcomes;
@@ -56,11 +63,24 @@ export class ChangeHandler {
   private async applyOne(event: CrmChangeEvent): Promise<ApplyOutcome> {
     const { connector, store, phoneIndex, bus, markers, log } = this.options;
     const ttl = this.options.markerTtlMs ?? 24 * 3_600_000;
+    const reconciled = event.origin === 'reconciliation';
     const idKey = `id:${event.eventId}`;
     const orderKey = `order:${event.sourceId}`;
-    const [seen, last] = await Promise.all([readMarker(markers, idKey), readMarker(markers, orderKey)]);
+    const versionKey = `version:${event.sourceId}`;
+    const reconciledKey = `reconciled:${event.sourceId}`;
+    const [seen, last, version, reconciledVersion] = await Promise.all([
+      readMarker(markers, idKey),
+      readMarker(markers, orderKey),
+      readMarker(markers, versionKey),
+      readMarker(markers, reconciledKey),
+    ]);
     if (seen) return 'duplicate';
-    if (last && event.order < last.order) return 'out_of_order';
+    if (event.versionMs !== undefined) {
+      if (reconciled && version && event.versionMs <= version.order) return 'duplicate';
+      if (!reconciled && reconciledVersion && event.versionMs <= reconciledVersion.order) return 'duplicate';
+    }
+    // Order keys are per delivery channel; a reconciled record is ordered by its version alone.
+    if (!reconciled && last && event.order < last.order) return 'out_of_order';
 
     const previous = await store.invalidate(event.sourceId);
     const newPhones = (event.phoneValues ?? []).map((raw) => normalizePhone(raw)?.e164).filter((p): p is string => !!p);
@@ -82,11 +102,14 @@ export class ChangeHandler {
     });
     // Marked only once published: a delivery that failed half-way (bus down) is retried by the
     // sender and applied then, instead of being mistaken for a duplicate.
+    const versionMs = event.versionMs;
     await Promise.all([
       markers.set(idKey, { order: event.order }, ttl).catch(() => undefined),
-      markers.set(orderKey, { order: event.order }, ttl).catch(() => undefined),
+      reconciled ? undefined : markers.set(orderKey, { order: event.order }, ttl).catch(() => undefined),
+      versionMs !== undefined && (!version || versionMs > version.order) ? markers.set(versionKey, { order: versionMs }, ttl).catch(() => undefined) : undefined,
+      reconciled && versionMs !== undefined ? markers.set(reconciledKey, { order: versionMs }, ttl).catch(() => undefined) : undefined,
     ]);
-    log.info({ crm: connector.source, eventId: event.eventId, kind: event.kind, fields: changedFields.length }, 'CRM change applied');
+    log.info({ crm: connector.source, eventId: event.eventId, kind: event.kind, fields: changedFields.length, origin: event.origin ?? 'webhook' }, 'CRM change applied');
     return 'applied';
   }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cacheEnv, runtimeEnv } from '../config.js';
 import type { CrmRuntimeConfig } from './crm-subgraph.js';
+import { RECONCILE_DEFAULTS } from './reconciliation/reconcile-policy.js';
 
 /**
  * The environment every CRM subgraph reads besides its own CRM connection and port, and how it
@@ -17,6 +18,15 @@ export const crmSubgraphRuntimeEnv = {
   CACHE_REFRESH_AHEAD_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
   /** Interface to listen on: 0.0.0.0 in containers. */
   BIND_HOST: runtimeEnv.BIND_HOST,
+  /** Where reconciliation keeps its cursor and job queue (PostgreSQL; unset = embedded PGlite). */
+  DATABASE_URL: runtimeEnv.DATABASE_URL,
+  DATA_DIR: runtimeEnv.DATA_DIR,
+  /** Reconciliation interval; 0 turns reconciliation off. */
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(RECONCILE_DEFAULTS.intervalMs),
+  /** How far before its cursor each reconciliation read starts (late commits, clock skew). */
+  RECONCILE_SKEW_MARGIN_MS: z.coerce.number().int().min(0).default(RECONCILE_DEFAULTS.skewMarginMs),
+  /** No successful reconciliation for longer than this: readiness red and an error log line. */
+  RECONCILE_STALE_ALERT_MS: z.coerce.number().int().min(1_000).default(RECONCILE_DEFAULTS.staleAlertMs),
 };
 
 const runtimeObject = z.object(crmSubgraphRuntimeEnv);
@@ -30,6 +40,17 @@ export function toCrmSubgraphRuntime(env: z.output<typeof runtimeObject>) {
     redisUrl: env.REDIS_URL,
     internalSecret: env.DIALPLANE_INTERNAL_SECRET,
     development,
+    ...(env.RECONCILE_INTERVAL_MS > 0
+      ? {
+          reconcile: {
+            intervalMs: env.RECONCILE_INTERVAL_MS,
+            skewMarginMs: env.RECONCILE_SKEW_MARGIN_MS,
+            staleAlertMs: env.RECONCILE_STALE_ALERT_MS,
+            databaseUrl: env.DATABASE_URL,
+            dataDir: env.DATA_DIR,
+          },
+        }
+      : {}),
   };
   return { host: env.BIND_HOST, nodeEnv: env.NODE_ENV, logLevel: env.LOG_LEVEL, development, runtime };
 }

@@ -160,12 +160,41 @@ export interface CrmChangeEvent {
   phoneValues?: string[];
   /** Suppression values carried by the event, forwarded on contact.changed. */
   suppression?: { doNotCall?: boolean | null; emailOptOut?: boolean | null };
+  /**
+   * The record's modification stamp this change produced (ms): CDC commitTimestamp = SystemModstamp,
+   * webhook occurredAt = lastmodifieddate. Webhooks and reconciliation compare it to apply each
+   * record version once, whichever path saw it first.
+   */
+  versionMs?: number;
+  /** `reconciliation`: read from the CRM by the periodic sync, not delivered by it. @default 'webhook' */
+  origin?: 'webhook' | 'reconciliation';
 }
 
 export type WebhookParseResult =
   | { ok: true; events: CrmChangeEvent[] }
   /** `status` 401 for a bad signature or stale timestamp, 400 for a malformed body. */
   | { ok: false; status: 400 | 401; code: 'WEBHOOK_SIGNATURE_INVALID' | 'BAD_USER_INPUT'; message: string; /** Why a 401 was refused (metric label). */ reason?: string };
+
+// ---------------------------------------------------------------------------------------------
+// Incremental reads (reconciliation)
+// ---------------------------------------------------------------------------------------------
+
+/** One contact as an incremental read sees it: enough to evict, re-index and suppress. */
+export interface ChangedContact {
+  sourceId: string;
+  /**
+   * The CRM's modification stamp of the record in ms (Salesforce SystemModstamp, HubSpot
+   * lastmodifieddate): the same instant the CRM puts on the change event of that write
+   * (CDC commitTimestamp, webhook occurredAt), which is what makes reconciliation and webhooks
+   * idempotent with each other.
+   */
+  modifiedAtMs: number;
+  /** Raw values of the phone fields. */
+  phoneValues: string[];
+  /** null: the field is missing or unreadable (drift): treated as do-not-call downstream. */
+  doNotCall: boolean | null;
+  emailOptOut: boolean | null;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Mapping description (docs and mapping:check are generated from it)
@@ -233,6 +262,13 @@ export interface CrmConnector {
 
   /** Compares the CRM's live describe/properties with what the mapping reads. */
   checkMapping(): Promise<MappingCheckReport>;
+
+  /**
+   * Every contact modified at or after `sinceMs`, in pages ordered by (modifiedAtMs, sourceId)
+   * ascending, through the CRM's paged query API (SOQL on SystemModstamp, search on
+   * lastmodifieddate). Throws CrmCallError. Used by reconciliation, never on the hot path.
+   */
+  changedContactsSince(sinceMs: number): AsyncIterable<ChangedContact[]>;
 
   /** Verifies and parses a webhook delivery into canonical change events. Never throws. */
   parseWebhook(request: WebhookRequest): WebhookParseResult;

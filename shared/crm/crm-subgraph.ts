@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createCache } from '../cache.js';
+import type { Database } from '../db.js';
 import { createEventBus, type EventBus } from '../events.js';
 import { HttpError, readRawBody, sendJson, type Route } from '../http.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -15,6 +16,7 @@ import { createContractResolvers } from './contract-resolvers.js';
 import { crmContractTypeDefs } from './contract.js';
 import { createCrmMetrics } from './crm-metrics.js';
 import { PhoneIndex, type PhoneIndexEntry } from './phone-index.js';
+import { startCrmReconciliation, type CrmReconciliation, type CrmReconciliationConfig } from './reconciliation/crm-reconciliation.js';
 
 /**
  * Starts a CRM subgraph around a connector: the contract SDL and resolvers, the cache (memory or
@@ -48,6 +50,11 @@ export interface CrmRuntimeConfig {
   development?: boolean;
   /** Replaces the identity check (benchmarks measure the request path with checks switched off; never in services). */
   identityVerifier?: IdentityVerifier;
+  /**
+   * Periodic reconciliation against the CRM (changes its webhooks never delivered); unset = off.
+   * `dataDir` is the PGlite parent directory: each CRM keeps its own `crm-reconcile-<crm>` in it.
+   */
+  reconcile?: CrmReconciliationConfig;
 }
 
 export interface StartCrmSubgraphOptions {
@@ -62,6 +69,8 @@ export interface StartCrmSubgraphOptions {
   metrics?: Metrics;
   /** An existing bus to publish on (else one is created from redisUrl and closed with the server). */
   bus?: EventBus;
+  /** An open database for reconciliation (else opened from `config.reconcile` and closed with the server). */
+  reconcileDb?: Database;
 }
 
 /** What every CRM subgraph's `server.ts` takes besides its CRM's connection options. */
@@ -74,6 +83,8 @@ export interface CrmSubgraphOptions {
   logLevel?: string;
   /** Publish change events on an existing bus instead of one built from runtime.redisUrl. */
   bus?: EventBus;
+  /** An open database for reconciliation state and jobs (npm start shares its embedded one). */
+  reconcileDb?: Database;
 }
 
 /** Times and counts each CRM call per endpoint (the connector wraps every client call in it). */
@@ -100,6 +111,7 @@ export async function startInstrumentedCrmSubgraph(
     log,
     metrics,
     bus: options.bus,
+    reconcileDb: options.reconcileDb,
   });
 }
 
@@ -108,6 +120,8 @@ export interface RunningCrmSubgraph extends RunningSubgraph {
   service: ContactService;
   bus: EventBus;
   webhookUrl: string;
+  /** Present when `config.reconcile` is set. */
+  reconciliation?: CrmReconciliation;
 }
 
 export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promise<RunningCrmSubgraph> {
@@ -136,6 +150,16 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
   });
   const changes = new ChangeHandler({ connector, store, phoneIndex, bus, markers: markerCache, metrics: crmMetrics, log });
   const resolvers = createContractResolvers({ connector, service, phoneIndex, metrics: crmMetrics, log });
+  const reconciliation = config.reconcile
+    ? await startCrmReconciliation({
+        connector,
+        changes,
+        config: { ...config.reconcile, dataDir: config.reconcile.dataDir ? `${config.reconcile.dataDir}/crm-reconcile-${connector.source}` : undefined },
+        metrics,
+        log,
+        ...(options.reconcileDb ? { db: options.reconcileDb } : {}),
+      })
+    : undefined;
 
   const webhookPath = `/webhooks/${connector.source}`;
   const authFailures = webhookAuthFailures(metrics);
@@ -180,14 +204,25 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     metrics,
     routes: [webhookRoute],
     development: config.development,
-    readiness: async () => ({ ok: service.breaker.state !== 'open', details: { crm: connector.source, breaker: service.breaker.state } }),
+    readiness: async () => {
+      const reconciled = reconciliation ? await reconciliation.health() : null;
+      return {
+        ok: service.breaker.state !== 'open' && (reconciled?.ok ?? true),
+        details: {
+          crm: connector.source,
+          breaker: service.breaker.state,
+          ...(reconciled ? { reconciliation: reconciled.ok ? 'ok' : reconciled.reason, lastReconciledAt: reconciled.lastSuccessAt?.toISOString() ?? null } : {}),
+        },
+      };
+    },
     onClose: async () => {
+      await reconciliation?.stop().catch((error: unknown) => log.error({ crm: connector.source, err: String(error) }, 'reconciliation did not stop cleanly'));
       await connector.close();
       if (ownsBus) await bus.close();
       await Promise.allSettled([contactCache.disconnect(), phoneCache.disconnect(), markerCache.disconnect()]);
     },
   });
-  return { ...running, service, bus, webhookUrl: `${running.baseUrl}${webhookPath}` };
+  return { ...running, service, bus, webhookUrl: `${running.baseUrl}${webhookPath}`, ...(reconciliation ? { reconciliation } : {}) };
 }
 
 /** The URL the sender addressed (HubSpot signs it): Host header + path and query. */

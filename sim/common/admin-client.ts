@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { LatencyConfig } from './latency.js';
 import type { FaultConfig } from './faults.js';
 import type { RateLimitConfig } from './rate-limiter.js';
-import type { DeliveryRetryConfig } from './change-delivery.js';
+import type { DeliveryMode, DeliveryRetryConfig } from './change-delivery.js';
 import {
   simDeliveries,
   simEditResult,
@@ -89,6 +89,14 @@ export class SimAdminClient {
 
   async setWebhooks(targets: string[], retry?: Partial<DeliveryRetryConfig>): Promise<void> {
     await this.call('PUT', 'webhooks', retry ? { targets, retry } : { targets });
+  }
+
+  /**
+   * What happens to change events emitted from now on: `deliver` (default), `drop` (lost for good)
+   * or `hold` (sent when the mode returns to `deliver`).
+   */
+  async setDeliveryMode(mode: DeliveryMode): Promise<void> {
+    await this.call('PUT', 'delivery-mode', { mode });
   }
 
   /** Acts like a person editing the CRM; the simulator emits change events for it. */

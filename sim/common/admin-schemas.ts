@@ -3,7 +3,7 @@ import { latencyConfig } from './latency.js';
 import { faultConfig } from './faults.js';
 import { rateLimitConfig } from './rate-limiter.js';
 import { requestLogEntry } from './request-stats.js';
-import { deliveryRecord, deliveryRetryConfig } from './change-delivery.js';
+import { deliveryMode, deliveryRecord, deliveryRetryConfig } from './change-delivery.js';
 
 /** Bodies and answers of the `/__sim/` admin API, shared by both simulators and SimAdminClient. */
 
@@ -51,6 +51,9 @@ export const webhookTargetsBody = z.object({
 });
 export type WebhookTargetsBody = z.infer<typeof webhookTargetsBody>;
 
+/** `PUT /__sim/delivery-mode`: deliver, drop or hold every change event from now on. */
+export const deliveryModeBody = z.object({ mode: deliveryMode });
+
 export const resetBody = z.object({
   /** `all` (default): data back to the seed, knobs to their start values, stats cleared; `stats`: only counters, log and delivery history. */
   scope: z.enum(['all', 'stats']).default('all'),
@@ -61,7 +64,7 @@ export const simStats = z.object({
   sim: z.string(),
   total: z.number(),
   counters: z.record(z.string(), z.number()),
-  deliveries: z.object({ pending: z.number(), delivered: z.number(), failed: z.number(), attempts: z.number() }),
+  deliveries: z.object({ pending: z.number(), delivered: z.number(), failed: z.number(), attempts: z.number(), dropped: z.number(), held: z.number() }),
 });
 export type SimStats = z.infer<typeof simStats>;
 
@@ -72,7 +75,7 @@ export const simKnobs = z.object({
   latency: latencyConfig,
   faults: faultConfig,
   rateLimit: rateLimitConfig,
-  webhooks: z.object({ targets: z.array(z.string()), retry: deliveryRetryConfig }),
+  webhooks: z.object({ targets: z.array(z.string()), retry: deliveryRetryConfig, mode: deliveryMode }),
   drift: z.array(driftRule),
 });
 export type SimKnobs = z.infer<typeof simKnobs>;

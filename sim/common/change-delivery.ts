@@ -29,7 +29,8 @@ export const deliveryRecord = z.object({
   id: z.number(),
   target: z.string(),
   kind: z.string(),
-  state: z.enum(['pending', 'delivered', 'failed']),
+  /** `dropped`: lost by the `drop` delivery mode (never sent); `held`: waiting for `deliver` mode. */
+  state: z.enum(['pending', 'delivered', 'failed', 'dropped', 'held']),
   attempts: z.number(),
   /** HTTP status of the last attempt, or null for a network error / timeout */
   lastStatus: z.number().nullable(),
@@ -43,7 +44,19 @@ export interface DeliveryStats {
   delivered: number;
   failed: number;
   attempts: number;
+  dropped: number;
+  held: number;
 }
+
+/**
+ * What happens to a change event when it is emitted. `deliver` (default) sends it; `drop` loses it
+ * for good (an event bus that lost it, a subscription paused past its retention: real CRMs keep
+ * Change Data Capture events 72 h and retry HubSpot webhooks for 24 h, then give up); `hold` keeps
+ * it and sends it when the mode returns to `deliver` (a receiver unreachable for a while, then the
+ * CRM's retries land late). Events emitted before a mode change keep the mode they were born with.
+ */
+export const deliveryMode = z.enum(['deliver', 'drop', 'hold']);
+export type DeliveryMode = z.infer<typeof deliveryMode>;
 
 /**
  * Posts change events to receiver URLs, each target independently, retrying non-2xx answers and
@@ -58,6 +71,8 @@ export class ChangeDelivery {
   private nextId = 1;
   private attemptsTotal = 0;
   private closed = false;
+  private mode: DeliveryMode = 'deliver';
+  private readonly held: { record: DeliveryRecord; build: DeliveryBuilder }[] = [];
 
   constructor(
     targets: string[],
@@ -79,22 +94,38 @@ export class ChangeDelivery {
     this.retry = retry;
   }
 
+  getMode(): DeliveryMode {
+    return this.mode;
+  }
+
+  /** Switches the delivery mode; back to `deliver` sends every held event (oldest first). */
+  setMode(mode: DeliveryMode): void {
+    this.mode = mode;
+    if (mode !== 'deliver') return;
+    for (const { record, build } of this.held.splice(0)) {
+      record.state = 'pending';
+      this.track(this.attempt(record, build));
+    }
+  }
+
   /** Queues one event (or batch) for every configured target. `kind` is a label for the history. */
   send(kind: string, build: DeliveryBuilder): void {
     if (this.closed) return;
     for (const target of this.targets) {
+      const state = this.mode === 'drop' ? 'dropped' : this.mode === 'hold' ? 'held' : 'pending';
       const record: DeliveryRecord = {
         id: this.nextId++,
         target,
         kind,
-        state: 'pending',
+        state,
         attempts: 0,
         lastStatus: null,
         createdAt: new Date().toISOString(),
       };
       this.history.push(record);
       if (this.history.length > this.historySize) this.history.shift();
-      this.track(this.attempt(record, build));
+      if (state === 'pending') this.track(this.attempt(record, build));
+      else if (state === 'held') this.held.push({ record, build });
     }
   }
 
@@ -106,16 +137,21 @@ export class ChangeDelivery {
     let pending = 0;
     let delivered = 0;
     let failed = 0;
+    let dropped = 0;
+    let held = 0;
     for (const r of this.history) {
       if (r.state === 'pending') pending++;
       else if (r.state === 'delivered') delivered++;
+      else if (r.state === 'dropped') dropped++;
+      else if (r.state === 'held') held++;
       else failed++;
     }
-    return { pending, delivered, failed, attempts: this.attemptsTotal };
+    return { pending, delivered, failed, attempts: this.attemptsTotal, dropped, held };
   }
 
   clearHistory(): void {
-    this.history.length = 0;
+    // Held events stay queued (they are not history yet); only finished records are forgotten.
+    for (let i = this.history.length - 1; i >= 0; i--) if (this.history[i]!.state !== 'held') this.history.splice(i, 1);
     this.attemptsTotal = 0;
   }
 
@@ -130,9 +166,10 @@ export class ChangeDelivery {
 
   close(): void {
     this.closed = true;
+    this.held.length = 0;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    for (const r of this.history) if (r.state === 'pending') r.state = 'failed';
+    for (const r of this.history) if (r.state === 'pending' || r.state === 'held') r.state = 'failed';
   }
 
   private track(p: Promise<void>): void {

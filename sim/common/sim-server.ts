@@ -12,6 +12,7 @@ import {
   resetBody,
   simEdit,
   webhookTargetsBody,
+  deliveryModeBody,
   type DriftRule,
   type ResetScope,
   type SimEdit,
@@ -158,7 +159,7 @@ export function createSimServer(options: SimServerOptions): SimServer {
     latency: initial.latency,
     faults: initial.faults,
     rateLimit: initial.rateLimit,
-    webhooks: { targets: initial.targets, retry: initial.retry },
+    webhooks: { targets: initial.targets, retry: initial.retry, mode: 'deliver' },
     drift: [],
   };
   const hanging = new Set<ServerResponse>();
@@ -189,9 +190,10 @@ export function createSimServer(options: SimServerOptions): SimServer {
     knobs.faults = initial.faults;
     knobs.rateLimit = initial.rateLimit;
     limiter.configure(initial.rateLimit);
-    knobs.webhooks = { targets: initial.targets, retry: initial.retry };
+    knobs.webhooks = { targets: initial.targets, retry: initial.retry, mode: 'deliver' };
     delivery.setTargets(initial.targets);
     delivery.setRetry(initial.retry);
+    delivery.setMode('deliver');
     knobs.drift = [];
     options.admin.driftChanged?.(knobs.drift);
   }
@@ -247,10 +249,16 @@ export function createSimServer(options: SimServerOptions): SimServer {
       case 'PUT webhooks': {
         const { targets, retry } = parse(webhookTargetsBody);
         const merged = { ...knobs.webhooks.retry, ...retry };
-        knobs.webhooks = { targets, retry: merged };
+        knobs.webhooks = { targets, retry: merged, mode: knobs.webhooks.mode };
         delivery.setTargets(targets);
         delivery.setRetry(merged);
         return { status: 200, body: knobs.webhooks };
+      }
+      case 'PUT delivery-mode': {
+        const { mode } = parse(deliveryModeBody);
+        knobs.webhooks = { ...knobs.webhooks, mode };
+        delivery.setMode(mode);
+        return { status: 200, body: { mode } };
       }
       case 'POST edit': {
         const result = await options.admin.edit(parse(simEdit));

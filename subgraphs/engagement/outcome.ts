@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DAY_MS, instantString, multilineText, text } from '../../shared/input.js';
+import { mentionsOptOut } from '../../shared/opt-out-phrases.js';
 import { toE164 } from '../../shared/phone.js';
 import type { CrmName } from './config.js';
 
@@ -89,21 +90,10 @@ export const callOutcomeInput = z
   });
 export type CallOutcomeInput = z.infer<typeof callOutcomeInput>;
 
-// Phrases callers use to withdraw consent; deliberately broad: a false positive costs one
-// suppressed number, a false negative a TCPA violation.
-const OPT_OUT_PATTERNS = [
-  /\b(stop|quit) (calling|contacting)\b/i,
-  /\b(do not|don't|dont|never) (call|contact|ring)\b/i,
-  /\bremove (me|my (number|name))\b/i,
-  /\btake me off\b/i,
-  /\b(unsubscribe|opt(-| )?out)\b/i,
-  /\bput me on (your|the) do[- ]not[- ]call\b/i,
-];
-
 /** An opt-out by disposition, by the platform's own flag, by next action, or in the transcript. */
 export function isOptOut(input: Pick<CallOutcomeInput, 'disposition' | 'optOutDetected' | 'nextAction' | 'transcript'>): boolean {
   if (input.disposition === 'OPTED_OUT' || input.optOutDetected === true || input.nextAction === 'DO_NOT_CONTACT') return true;
-  return !!input.transcript && OPT_OUT_PATTERNS.some((p) => p.test(input.transcript!));
+  return mentionsOptOut(input.transcript);
 }
 
 /** What the store keeps (no transcript). */

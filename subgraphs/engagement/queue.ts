@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
 import type { Database, Queryable } from '../../shared/db.js';
+import { pgBossDb as bossDb } from '../../shared/job-queue.js';
 import { CRM_NAMES, type CrmName, type WriteBackPolicy } from './config.js';
 
 /**
@@ -30,26 +31,6 @@ export interface DeadLetterJobData {
   errorCode: string;
   error: string;
   attempts: number;
-}
-
-/**
- * pg-boss's `Db` over one of our SQL handles (the pool, or an open transaction). pg-boss installs
- * its schema with parameterless multi-statement scripts that must return the last statement's
- * rows, which goes straight to the driver.
- */
-function bossDb(sql: Queryable, db: Database): PgBoss.Db {
-  const script = async (text: string): Promise<{ rows: unknown[] }> => {
-    if (db.pglite) {
-      const results = await db.pglite.exec(text);
-      return { rows: results[results.length - 1]?.rows ?? [] };
-    }
-    const r = (await db.pool!.query(text)) as unknown as { rows: unknown[] } | { rows: unknown[] }[];
-    return Array.isArray(r) ? { rows: r[r.length - 1]?.rows ?? [] } : r;
-  };
-  return {
-    executeSql: async (text: string, values?: unknown[]) =>
-      values && values.length > 0 ? sql.query(text, values) : sql === db ? script(text) : sql.query(text),
-  };
 }
 
 export interface WriteBackQueue {

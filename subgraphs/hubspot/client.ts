@@ -52,7 +52,9 @@ export type HubspotEndpoint =
   | 'deals.batchRead'
   | 'calls.batchRead'
   | 'associations.batchRead'
-  | 'properties.list';
+  | 'properties.list'
+  | 'contacts.page'
+  | 'deals.search';
 
 /**
  * Wraps every HTTP request the client makes (metrics: CrmMetrics.call). It sees the CrmCallError,
@@ -145,6 +147,8 @@ export class HubspotClient {
     search: Client['crm']['contacts']['searchApi'];
     associations: Client['crm']['associations']['v4']['batchApi'];
     properties: Client['crm']['properties']['coreApi'];
+    contactPages: Client['crm']['contacts']['basicApi'];
+    dealSearch: Client['crm']['deals']['searchApi'];
   };
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
@@ -174,6 +178,8 @@ export class HubspotClient {
       search: this.client.crm.contacts.searchApi,
       associations: this.client.crm.associations.v4.batchApi,
       properties: this.client.crm.properties.coreApi,
+      contactPages: this.client.crm.contacts.basicApi,
+      dealSearch: this.client.crm.deals.searchApi,
     };
   }
 
@@ -225,6 +231,54 @@ export class HubspotClient {
       this.apis.search.doSearch({ filterGroups: filterGroups as never, properties: ['hs_object_id'], limit: HUBSPOT_POLICY.searchLimit, sorts: [] }),
     );
     return parse(searchResponseSchema, raw, 'contacts.search').results.map((r) => r.id);
+  }
+
+  /**
+   * One page of a contact search (incremental reads): filters AND within a group, groups OR,
+   * `after` is the offset HubSpot returned. Results in the response's `paging.next.after` order.
+   */
+  async searchContacts(request: {
+    filterGroups: { filters: { propertyName: string; operator: string; value?: string }[] }[];
+    sorts: { propertyName: string; direction: 'ASCENDING' | 'DESCENDING' }[];
+    properties: readonly string[];
+    limit: number;
+    after?: string;
+  }): Promise<{ results: HubspotObject[]; after: string | null; total: number | null }> {
+    const raw = await this.call('contacts.search', () =>
+      // The generated types want enum members for operators and sorts; the wire format is plain strings.
+      this.apis.search.doSearch({ ...request, properties: [...request.properties], after: request.after, filterGroups: request.filterGroups as never, sorts: request.sorts as never }),
+    );
+    const page = parse(searchResponseSchema, raw, 'contacts.search');
+    return { results: page.results, after: page.paging?.next?.after ?? null, total: page.total ?? null };
+  }
+
+  /**
+   * One page of every contact (`GET /crm/v3/objects/contacts?limit&after`), for full reads such
+   * as the audit: ≤ 100 a page, `after` from the previous page's `paging.next.after`.
+   */
+  async contactsPage(after: string | null, properties: readonly string[], limit = 100): Promise<{ results: HubspotObject[]; after: string | null }> {
+    const raw = await this.call('contacts.page', () => this.apis.contactPages.getPage(limit, after ?? undefined, [...properties], undefined, undefined, false));
+    const page = parse(searchResponseSchema, raw, 'contacts.page');
+    return { results: page.results, after: page.paging?.next?.after ?? null };
+  }
+
+  /** One page of a deal search (filters AND, `after` the offset HubSpot returned). */
+  async searchDeals(request: { filters: { propertyName: string; operator: string; value?: string }[]; properties: readonly string[]; limit: number; after?: string }): Promise<{ results: HubspotObject[]; after: string | null }> {
+    const raw = await this.call('deals.search', () =>
+      this.apis.dealSearch.doSearch({ filterGroups: [{ filters: request.filters }] as never, sorts: [], properties: [...request.properties], limit: request.limit, after: request.after }),
+    );
+    const page = parse(searchResponseSchema, raw, 'deals.search');
+    return { results: page.results, after: page.paging?.next?.after ?? null };
+  }
+
+  /** v4 associations deal -> contacts, ≤ 100 deals a call (first page of each). */
+  async dealContacts(dealIds: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const part of chunk([...new Set(dealIds)], HUBSPOT_POLICY.batchLimit)) {
+      const raw = await this.call('associations.batchRead', () => this.apis.associations.getPage('deals', 'contacts', { inputs: part.map((id) => ({ id })) }));
+      for (const r of parse(associationResponseSchema, raw, 'associations.batchRead').results) out.set(r.fromId, [...(out.get(r.fromId) ?? []), ...r.toIds]);
+    }
+    return out;
   }
 
   /** The portal's property definitions for one object type (mapping check). */

@@ -1,3 +1,4 @@
+import { hubspotChangedContactsSince } from './changes.js';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type {
   ContactLoadResult,
@@ -97,6 +98,8 @@ export function createHubspotConnector(options: HubspotConnectorOptions): CrmCon
         differences: compareProperties(live),
       };
     },
+
+    changedContactsSince: (sinceMs) => hubspotChangedContactsSince(client, sinceMs),
 
     parseWebhook: (request: WebhookRequest): WebhookParseResult => {
       try {

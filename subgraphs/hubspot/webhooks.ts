@@ -142,7 +142,7 @@ function contactsOfAssociation(e: HubspotWebhookEvent): string[] {
 
 function contactChangeOf(e: HubspotWebhookEvent, action: string): CrmChangeEvent | null {
   if (!e.objectId) return null;
-  const base = { eventId: e.eventId, sourceId: e.objectId, occurredAt: new Date(e.occurredAt).toISOString(), order: e.occurredAt };
+  const base = { eventId: e.eventId, sourceId: e.objectId, occurredAt: new Date(e.occurredAt).toISOString(), order: e.occurredAt, versionMs: e.occurredAt };
   switch (action) {
     case 'propertyChange': {
       const property = e.propertyName ?? '';

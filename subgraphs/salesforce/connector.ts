@@ -1,5 +1,6 @@
 import type { ContactLoadResult, CrmConnector, MappingCheckDifference, MappingCheckReport, WebhookParseResult, WebhookRequest } from '../../shared/crm/connector.js';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { salesforceChangedContactsSince } from './changes.js';
 import { SalesforceClient, SALESFORCE_POLICY, type CallInstrument, type DescribeResult } from './client.js';
 import { SalesforceLoader } from './loaders.js';
 import { FIELD_SPECS, MAPPING_TABLE, mapContact, SALESFORCE_MAPPING_VERSION, STAGE_MAP, type SfObject } from './mapping.js';
@@ -72,6 +73,8 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
         differences: compareDescribe(new Map(objects.map((o, i) => [o, described[i]!]))),
       };
     },
+
+    changedContactsSince: (sinceMs) => salesforceChangedContactsSince(client, sinceMs),
 
     parseWebhook: (request: WebhookRequest): WebhookParseResult => {
       try {

@@ -115,6 +115,7 @@ function toChangeEvents(cdc: CdcEvent): CrmChangeEvent[] {
     changedFields,
     occurredAt,
     order,
+    versionMs: h.commitTimestamp,
     ...(phoneValues.length > 0 ? { phoneValues } : {}),
     ...(doNotCall ? { suppression: doNotCall } : {}),
   }));

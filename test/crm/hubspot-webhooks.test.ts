@@ -51,8 +51,8 @@ describe('HubSpot webhook parsing', () => {
     expect(result).toEqual({
       ok: true,
       events: [
-        { eventId: '1', sourceId: '51', kind: 'updated', changedFields: ['phones', 'primaryPhone'], occurredAt: new Date(now - 2_000).toISOString(), order: now - 2_000, phoneValues: ['(415) 555-0100'] },
-        { eventId: '2', sourceId: '52', kind: 'updated', changedFields: ['suppression.doNotCall'], occurredAt: new Date(now - 1_000).toISOString(), order: now - 1_000, suppression: { doNotCall: true } },
+        { eventId: '1', sourceId: '51', kind: 'updated', changedFields: ['phones', 'primaryPhone'], occurredAt: new Date(now - 2_000).toISOString(), order: now - 2_000, versionMs: now - 2_000, phoneValues: ['(415) 555-0100'] },
+        { eventId: '2', sourceId: '52', kind: 'updated', changedFields: ['suppression.doNotCall'], occurredAt: new Date(now - 1_000).toISOString(), order: now - 1_000, versionMs: now - 1_000, suppression: { doNotCall: true } },
       ],
     });
   });
@@ -74,6 +74,7 @@ describe('HubSpot webhook parsing', () => {
         changedFields: ['suppression.doNotCall', 'phones', 'primaryPhone'],
         occurredAt: new Date(now - 2_000).toISOString(),
         order: now - 2_000,
+        versionMs: now - 2_000,
         suppression: { doNotCall: true },
         phoneValues: ['+1 415 555 0199'],
       },

@@ -76,6 +76,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       LOG_LEVEL: 'silent',
       DIALPLANE_INTERNAL_SECRET: STACK_INTERNAL_SECRET,
       CACHE_TTL_MS: '10000',
+      // Reconciliation is opt-in for stack tests (it adds a database and a job queue per CRM).
+      RECONCILE_INTERVAL_MS: '0',
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       ...options.env,
     };

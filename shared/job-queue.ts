@@ -1,0 +1,28 @@
+import type PgBoss from 'pg-boss';
+import type { Database, Queryable } from './db.js';
+
+/**
+ * pg-boss is the job queue dialplane runs (engagement's write-backs, CRM reconciliation); this is
+ * its database adapter over our `Database`, so it runs on PostgreSQL and on embedded PGlite alike.
+ */
+
+/**
+ * pg-boss's `Db` over one of our SQL handles (the pool, or an open transaction). pg-boss installs
+ * its schema with parameterless multi-statement scripts that must return the last statement's
+ * rows, which goes straight to the driver.
+ */
+export function pgBossDb(sql: Queryable, db: Database): PgBoss.Db {
+  const script = async (text: string): Promise<{ rows: unknown[] }> => {
+    if (db.pglite) {
+      const results = await db.pglite.exec(text);
+      return { rows: results[results.length - 1]?.rows ?? [] };
+    }
+    const r = (await db.pool!.query(text)) as unknown as { rows: unknown[] } | { rows: unknown[] }[];
+    return Array.isArray(r) ? { rows: r[r.length - 1]?.rows ?? [] } : r;
+  };
+  return {
+    executeSql: async (text: string, values?: unknown[]) =>
+      values && values.length > 0 ? sql.query(text, values) : sql === db ? script(text) : sql.query(text),
+  };
+}
+
