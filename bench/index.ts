@@ -22,6 +22,7 @@ const SECTIONS: { name: string; module: string; about: string }[] = [
   { name: 'crm', module: './crm-subgraph.js', about: 'CRM subgraphs: warm/cold contact reads vs the official client (issue 3)' },
   { name: 'gateway', module: './gateway.js', about: 'gateway vs subgraph direct vs CRM direct (issue 4)' },
   { name: 'call-start', module: './call-start.js', about: 'the call-start document through the whole stack, CPU per request of every process (issue 17)' },
+  { name: 'gateway-checks', module: './gateway-checks.js', about: 'call-start p50 with auth and identity checks on vs off (issue 9)' },
   { name: 'consent', module: './consent.js', about: 'call-permission decisions and revocation delivery (issue 5)' },
   { name: 'engagement', module: './engagement.js', about: 'outcome acknowledgment and write-back throughput (issue 6)' },
   { name: 'platforms', module: './platforms.js', about: 'voice-platform call start vs the gateway queries it makes, a hanging CRM, opt-out to subscriber (issue 12)' },

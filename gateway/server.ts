@@ -5,9 +5,9 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../shared/errors.js';
 import { apolloHandler, createRouter, executeApolloRequest, listen, readGraphqlRawBody, requestIdOf, sendJson, sendText } from '../shared/http.js';
-import { createIdentitySigner, type Identity } from '../shared/identity.js';
+import { createIdentitySigner, type Identity, type IdentityBinding } from '../shared/identity.js';
 import { createLogger, type Logger } from '../shared/logger.js';
-import { AuthenticationError, createAuthenticator } from './authenticator.js';
+import { AuthenticationError, createAuthenticator, type Authenticator } from './authenticator.js';
 import { adminImportProxy } from './admin-import-proxy.js';
 import type { GatewayConfig } from './config.js';
 import { crmFastPath } from './crm-fast-path.js';
@@ -41,13 +41,19 @@ export interface GatewayDependencies {
   log?: Logger;
   /** Tests pass false: default process metrics collected by many instances in one process are noise. */
   collectDefaultMetrics?: boolean;
+  /**
+   * Replace caller authentication and identity signing. Benchmarks only: they measure the same
+   * request with the checks switched off (bench/gateway.ts); services never pass these.
+   */
+  authenticator?: Authenticator;
+  identitySigner?: (identity: Identity, body: IdentityBinding) => string;
 }
 
 export async function startGateway(config: GatewayConfig, deps: GatewayDependencies = {}): Promise<RunningGateway> {
   const log = deps.log ?? createLogger('gateway', { level: config.logLevel });
   const metrics = createGatewayMetrics({ collectDefault: deps.collectDefaultMetrics ?? true });
   const supergraph = readSupergraph(config.supergraphSdl);
-  const authenticator = createAuthenticator(config.jwt);
+  const authenticator = deps.authenticator ?? createAuthenticator(config.jwt);
   const httpClient = createSubgraphHttpClient({ timeoutMs: config.subgraphTimeoutMs });
 
   const crmEndpoints = config.crmSubgraphs.map((c) => new SubgraphEndpoint(c.name, c.url, httpClient, metrics));
@@ -97,7 +103,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
   await apollo.start();
 
   // Each subgraph request carries an identity header signed for its own body (shared/identity.ts).
-  const signIdentityFor = createIdentitySigner(config.internalSecret);
+  const signIdentityFor = deps.identitySigner ?? createIdentitySigner(config.internalSecret);
   const contextFor = (identity: Identity, requestId: string): GatewayContext => ({
     identity,
     requestId,

@@ -95,6 +95,8 @@ export function verifyIdentity(header: string | undefined | null, secret: string
   return createIdentityVerifier(secret, 1, () => now)(header, body);
 }
 
+export type IdentityVerifier = (header: string | undefined | null, body: IdentityBinding) => Identity | null;
+
 /**
  * A verifier for subgraphs. The MAC is checked on every request (it covers the body); the decoded
  * identity is remembered per encoded identity, so the JSON parse and schema check run once per
@@ -104,7 +106,7 @@ export function createIdentityVerifier(
   secret: string,
   maxEntries = 10_000,
   clock: () => number = Date.now,
-): (header: string | undefined | null, body: IdentityBinding) => Identity | null {
+): IdentityVerifier {
   const decoded = new Map<string, Identity>();
   return (header, body) => {
     if (!header) return null;

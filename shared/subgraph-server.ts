@@ -14,7 +14,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { isDatabaseUnavailable } from './db.js';
 import { ErrorCode } from './errors.js';
 import { closeServer, createRouter, executeRawGraphql, listen, readGraphqlRawBody, requestIdOf, sendGraphqlError, sendJson, sendText, type Route } from './http.js';
-import { IDENTITY_HEADER, WEBSOCKET_BINDING, createIdentityVerifier, type Identity } from './identity.js';
+import { IDENTITY_HEADER, WEBSOCKET_BINDING, createIdentityVerifier, type Identity, type IdentityVerifier } from './identity.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -42,6 +42,8 @@ export interface SubgraphServerOptions<C extends SubgraphContext> {
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<C>;
   internalSecret: string;
+  /** Replaces the identity check built from `internalSecret` (benchmarks only: the request path with checks off). */
+  identityVerifier?: IdentityVerifier;
   log: Logger;
   metrics: Metrics;
   /** Extra routes. Paths under /webhooks/ are public (they verify their own signatures). */
@@ -126,7 +128,7 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
     return options.context ? options.context(base) : (base as C);
   };
 
-  const verifyIdentity = createIdentityVerifier(options.internalSecret);
+  const verifyIdentity = options.identityVerifier ?? createIdentityVerifier(options.internalSecret);
 
   const routes: Route[] = [
     {

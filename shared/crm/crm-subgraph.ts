@@ -6,6 +6,7 @@ import { createEventBus, type EventBus } from '../events.js';
 import { HttpError, readRawBody, sendJson, type Route } from '../http.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
+import type { IdentityVerifier } from '../identity.js';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
 import { ChangeHandler } from './change-handler.js';
 import { webhookAuthFailures } from '../webhook-signature.js';
@@ -50,6 +51,8 @@ export interface CrmRuntimeConfig {
   /** Refresh a hot contact this long before its freshness ends (ContactService). @default 2000 */
   refreshAheadMs?: number;
   development?: boolean;
+  /** Replaces the identity check (benchmarks measure the request path with checks switched off; never in services). */
+  identityVerifier?: IdentityVerifier;
   /**
    * Periodic reconciliation against the CRM (changes its webhooks never delivered); unset = off.
    * `dataDir` is the PGlite parent directory: each CRM keeps its own `crm-reconcile-<crm>` in it.
@@ -203,6 +206,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     typeDefs: crmContractTypeDefs(),
     resolvers: resolvers as never,
     internalSecret: config.internalSecret,
+    ...(config.identityVerifier ? { identityVerifier: config.identityVerifier } : {}),
     log,
     metrics,
     routes: [webhookRoute],

@@ -114,7 +114,7 @@ describe('HubSpot webhook parsing', () => {
 
   it('rejects a stale timestamp with 401 and names the reason', () => {
     const result = parseHubspotWebhook(request([event({})], { timestamp: now - 301_000 }), secret);
-    expect(result).toEqual({ ok: false, status: 401, code: 'WEBHOOK_SIGNATURE_INVALID', message: 'request timestamp older than 5 minutes' });
+    expect(result).toEqual({ ok: false, status: 401, code: 'WEBHOOK_SIGNATURE_INVALID', message: 'request timestamp older than 5 minutes', reason: 'stale_timestamp' });
   });
 
   it('rejects the wrong secret and missing headers with 401', () => {

@@ -48,6 +48,17 @@ describe('bearer JWT authentication (HS256)', () => {
     expect(await reasonOf(auth.authenticate(`Bearer ${await hs({ roles: ['service'] })}`))).toBe('claims');
   });
 
+  it('refuses a token without exp and one that lives longer than the configured maximum', async () => {
+    const key = new TextEncoder().encode(TEST_JWT.secret);
+    const base = () => new SignJWT({ roles: ['agent'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').setIssuer(TEST_JWT.issuer).setAudience(TEST_JWT.audience).setIssuedAt();
+    expect(await reasonOf(auth.authenticate(`Bearer ${await base().sign(key)}`))).toBe('invalid');
+    expect(await reasonOf(auth.authenticate(`Bearer ${await base().setExpirationTime('13h').sign(key)}`))).toBe('lifetime');
+    expect(await reasonOf(auth.authenticate(`Bearer ${await base().setExpirationTime('12h').sign(key)}`))).toBe('accepted');
+    const strict = createAuthenticator({ ...TEST_JWT, maxLifetimeS: 600 });
+    expect(await reasonOf(strict.authenticate(`Bearer ${await base().setExpirationTime('1h').sign(key)}`))).toBe('lifetime');
+    expect((await strict.authenticateUntil(`Bearer ${await base().setExpirationTime('5m').sign(key)}`)).expiresAt).toBeGreaterThan(Date.now());
+  });
+
   it('does not accept an unsigned (alg none) token', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
     const payload = Buffer.from(JSON.stringify({ sub: 'x', roles: ['admin'], iss: TEST_JWT.issuer, aud: TEST_JWT.audience })).toString('base64url');

@@ -294,7 +294,7 @@ describe('subscriptions over graphql-ws', () => {
     }
   });
 
-  it('refuses a connection without a valid token at connection_init', async () => {
+  it('refuses a connection without a valid token at connection_init (4401 Unauthorized)', async () => {
     let closedWith: number | undefined;
     const client = wsClient(gatewayA.url, undefined, (code) => (closedWith = code));
     const sub = collect(client, `subscription { consentRevoked { phone } }`);

@@ -3,7 +3,7 @@ import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signHubspotV3 } from '../../subgraphs/hubspot/signature.js';
 import { startStack, STACK_JWT, type Stack } from '../support/stack.js';
-import { postGraphql, rawSubscribe } from './support.js';
+import { metricValue, postGraphql, rawSubscribe } from './support.js';
 
 /**
  * The attack suite's gateway and receiver edges over real HTTP and graphql-ws: token rules
@@ -168,6 +168,9 @@ describe('attacks refused before issue 9 (kept refused)', () => {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': String(timestamp) }, body });
       expect(res.status).toBe(401);
     }
+    const metrics = new URL('/metrics', stack.urls.hubspot).toString();
+    expect(await metricValue(metrics, 'dialplane_webhook_auth_failures_total', { receiver: 'hubspot', reason: 'mismatch' })).toBe(1);
+    expect(await metricValue(metrics, 'dialplane_webhook_auth_failures_total', { receiver: 'hubspot', reason: 'stale_timestamp' })).toBe(1);
   });
 
   it('a mutation over GET', async () => {
