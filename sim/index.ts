@@ -75,20 +75,25 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const env = loadConfig(simEnv);
   const log = createLogger('sim', { level: env.LOG_LEVEL });
   const started = performance.now();
-  const sims = await startSimulators(env);
-  log.info(
-    { salesforce: sims.salesforce.url, hubspot: sims.hubspot.url, seed: sims.seed, contacts: env.SIM_CONTACTS, latency: sims.latency, startMs: Math.round(performance.now() - started) },
-    'CRM simulators listening (admin API under /__sim/)',
-  );
+  // Signal handlers before the ports open: a SIGTERM that arrives as soon as they answer still
+  // closes cleanly instead of killing the process.
+  const starting = startSimulators(env);
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       if (stopping) return;
       stopping = true;
-      sims.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
+      starting
+        .then((sims) => sims.close())
+        .then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
     });
   }
+  const sims = await starting;
+  log.info(
+    { salesforce: sims.salesforce.url, hubspot: sims.hubspot.url, seed: sims.seed, contacts: env.SIM_CONTACTS, latency: sims.latency, startMs: Math.round(performance.now() - started) },
+    'CRM simulators listening (admin API under /__sim/)',
+  );
 }

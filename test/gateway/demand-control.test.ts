@@ -32,7 +32,7 @@ const ids = (n: number) => Array.from({ length: n }, (_, i) => `salesforce:${Str
 describe('demand control: the project\'s own documents', () => {
   it('admits every client operation for an agent, the call-start query far under the agent budget', () => {
     const operations = projectOperations();
-    expect(operations.map((o) => o.name)).toEqual(['CallStart', 'ContactsByPhone', 'ConsentRevocations']);
+    expect(operations.map((o) => o.name)).toEqual(['CallStart', 'ContactsByPhone', 'CallPermission', 'ConsentRevocations']);
     for (const op of operations) expect(control.check({ query: op.query, variables: op.variables }, agent), op.name).toBeNull();
     const callStart = parse(operations[0]!.query).definitions[0] as OperationDefinitionNode;
     const cost = operationCost(schema, callStart, new Map());

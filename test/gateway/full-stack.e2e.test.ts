@@ -98,8 +98,8 @@ describe('full stack through the gateway (real subgraphs and simulators)', () =>
   });
 
   it('pushes a consent revocation to the listening agent through the gateway', async () => {
-    // The agent listens on the number it would dial: the contact's primary phone.
-    const phone = (await runVoiceAgent({ url: gateway.url, token: tokens.agent, phone: '+14155550100' })).contact!.primaryPhone!;
+    // The agent listens on the number it was given: the one it would dial.
+    const phone = '+14155550100';
     const listening = runVoiceAgent({ url: gateway.url, token: tokens.agent, phone: '+14155550100', listenMs: 2_500 });
     await new Promise((r) => setTimeout(r, 1_000));
     const revoke = await post(
