@@ -8,6 +8,15 @@ import { ContactService, type ContactAnswer } from '../../shared/crm/contact-ser
 import { ContactStore, type CachedContactEntry } from '../../shared/crm/contact-store.js';
 
 /**
+ * Lets every pending callback run (0 ms batch windows, promise chains, I/O-free work) by going
+ * round the event loop a few times: no clock time is waited, so "nothing happened" is checked
+ * without a fixed sleep (the service runs on the injected clock).
+ */
+async function settle(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
  * Refresh ahead of expiry (issue 17): a hot contact is re-read in the background shortly before
  * its freshness ends, callers keep the fresh copy meanwhile, change events still evict at once,
  * and no copy is ever served as fresh past its lifetime. Time is an injected clock; the CRM is a
@@ -52,10 +61,7 @@ function harness(options: { refreshAheadMs?: number } = {}) {
   const service = new ContactService({ connector, store, metrics, log: silentLogger, batchWindowMs: 0, now: clock, ...options });
   const nameOf = (a: ContactAnswer) => (a.kind === 'found' ? a.contact.name?.full : a.kind);
   /** Resolves with the answer, or 'waiting' if it is still waiting on the CRM after the event loop settles. */
-  const answerNow = async (p: Promise<ContactAnswer[]>) => {
-    const settled = await Promise.race([p.then((a) => a[0]!), new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), 20))]);
-    return settled;
-  };
+  const answerNow = async (p: Promise<ContactAnswer[]>) => Promise.race([p.then((a) => a[0]!), settle().then(() => 'waiting' as const)]);
   return {
     service,
     store,
@@ -85,7 +91,7 @@ describe('ContactService refresh ahead of expiry', () => {
     // Before the window: a plain hit, no CRM call.
     h.advance(TTL - AHEAD - 1);
     expect(h.nameOf((await h.service.getMany(['1']))[0]!)).toBe('v1');
-    await new Promise((r) => setTimeout(r, 5));
+    await settle();
     expect(h.pending).toHaveLength(0);
 
     // In the window: the caller gets the fresh copy at once; one background load starts, however many read.
@@ -156,7 +162,7 @@ describe('ContactService refresh ahead of expiry', () => {
     await first;
     off.advance(TTL - 1);
     await off.service.getMany(['1']);
-    await new Promise((r) => setTimeout(r, 10));
+    await settle();
     expect(off.pending).toHaveLength(0);
 
     expect(harness({ refreshAheadMs: 60_000 }).service.refreshAheadMs).toBe(TTL / 2);
