@@ -9,7 +9,9 @@ import { startWriteBackWorker } from './worker.js';
 const env = loadConfig(engagementEnv);
 const log = createLogger('engagement-worker', { level: env.LOG_LEVEL });
 if (!env.DATABASE_URL) log.warn('DATABASE_URL is not set: this worker drains its own PGlite database, not the subgraph\'s');
-const worker = await startWriteBackWorker(toEngagementConfig(env));
+// Signal handlers before the worker starts: a SIGTERM that arrives while it is still starting (its
+// "started" line is logged before start-up returns) waits for it and then drains it.
+const starting = startWriteBackWorker(toEngagementConfig(env));
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -17,12 +19,15 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'worker shutting down');
-    worker.close(10_000).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: String(error) }, 'worker shutdown failed');
-        process.exit(1);
-      },
-    );
+    starting
+      .then((worker) => worker.close(10_000))
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: String(error) }, 'worker shutdown failed');
+          process.exit(1);
+        },
+      );
   });
 }
+await starting;

@@ -68,7 +68,11 @@ function Explorer() {
         <a href="/graphql">Apollo Sandbox (online)</a>
       </header>
       <div className="dp-graphiql">
+        {/* Keyed by the token: a new token mounts a fresh GraphiQL whose schema introspection uses it
+            (an introspection refused before the token was given would otherwise stay on screen);
+            the editors keep their text through GraphiQL's own storage. */}
         <GraphiQL
+          key={token}
           fetcher={fetcher}
           defaultQuery={DEFAULT_QUERY}
           initialQuery={linked.get('query') ?? undefined}
