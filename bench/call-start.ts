@@ -236,7 +236,16 @@ export async function run(report: (section: string, data: Record<string, unknown
 /** Child side: one component per process, on an ephemeral port. */
 async function serve(component: string, args: Record<string, string>): Promise<void> {
   const { silentLogger } = await import('../shared/logger.js');
-  const env: NodeJS.ProcessEnv = { NODE_ENV: 'production', LOG_LEVEL: 'error', DIALPLANE_INTERNAL_SECRET: BENCH_SECRET };
+  // Production mode, as deployed: it refuses every development secret, so each gets a bench value.
+  const env: NodeJS.ProcessEnv = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'error',
+    HUBSPOT_CLIENT_SECRET: 'bench-hubspot-client-secret-0123456789',
+    SALESFORCE_WEBHOOK_SECRET: 'bench-salesforce-webhook-secret-0123456789',
+    CALL_WEBHOOK_SECRET: 'bench-call-webhook-secret-0123456789',
+    JWT_SECRET: JWT.secret,
+    DIALPLANE_INTERNAL_SECRET: BENCH_SECRET,
+  };
   let running: { url: string; close(): Promise<void> };
   if (component === 'sim') {
     const { startHubspotSim } = await import('../sim/hubspot/server.js');
@@ -256,7 +265,7 @@ async function serve(component: string, args: Record<string, string>): Promise<v
     const { engagementEnv, toEngagementConfig } = await import('../subgraphs/engagement/config.js');
     const { startEngagementSubgraph } = await import('../subgraphs/engagement/server.js');
     const config = toEngagementConfig(
-      loadConfig(engagementEnv, { ...env, ENGAGEMENT_SUBGRAPH_PORT: '0', CONSENT_SUBGRAPH_URL: args.consentUrl, HUBSPOT_BASE_URL: args.simUrl, CALL_WEBHOOK_SECRET: 'bench-call-webhook-secret' }),
+      loadConfig(engagementEnv, { ...env, ENGAGEMENT_SUBGRAPH_PORT: '0', CONSENT_SUBGRAPH_URL: args.consentUrl, HUBSPOT_BASE_URL: args.simUrl }),
     );
     running = await startEngagementSubgraph(config, { log: silentLogger });
   } else if (component === 'gateway') {
