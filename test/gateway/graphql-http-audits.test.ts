@@ -3,7 +3,7 @@ import { serverAudits } from 'graphql-http';
 import { silentLogger } from '../../shared/logger.js';
 import { startGateway, type RunningGateway } from '../../gateway/server.js';
 import { signToken } from '../../gateway/dev-tokens.js';
-import { TEST_JWT, TEST_SECRET, fixtureSupergraph, startCrmFixture, type CrmFixture } from './fixtures/subgraphs.js';
+import { TEST_JWT, fixtureGatewayConfig, startCrmFixture, type CrmFixture } from './fixtures/subgraphs.js';
 
 // The GraphQL-over-HTTP conformance audits of graphql-http, run against the gateway over real
 // HTTP. Every request carries a valid analyst token (several audits use `__type`, and outside
@@ -16,15 +16,7 @@ let token: string;
 beforeAll(async () => {
   crm = await startCrmFixture('salesforce', [{ sourceId: '001', first: 'Ada', phone: '+14155550100' }]);
   gateway = await startGateway(
-    {
-      port: 0,
-      development: false,
-      internalSecret: TEST_SECRET,
-      jwt: TEST_JWT,
-      supergraphSdl: fixtureSupergraph(),
-      crmSubgraphs: [{ name: 'salesforce', url: crm.url }],
-      subgraphUrls: {},
-    },
+    fixtureGatewayConfig(crm),
     { log: silentLogger, collectDefaultMetrics: false },
   );
   token = await signToken({ sub: 'audit', roles: ['analyst'] }, TEST_JWT);

@@ -5,7 +5,7 @@ import type { GatewayConfig } from '../../gateway/config.js';
 import { signToken } from '../../gateway/dev-tokens.js';
 import { describeWithRedis, TEST_REDIS_URL, uniquePrefix } from '../support/services.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { TEST_JWT, TEST_SECRET, fixtureSupergraph, startCrmFixture, type CrmFixture } from './fixtures/subgraphs.js';
+import { TEST_JWT, fixtureGatewayConfig, startCrmFixture, type CrmFixture } from './fixtures/subgraphs.js';
 
 // Per-caller rate limits are shared by every gateway replica through Redis, and fall back to an
 // in-process limiter (same budget per replica) when Redis is cut.
@@ -20,17 +20,11 @@ describeWithRedis('rate limit shared by gateway replicas', () => {
     const url = new URL(TEST_REDIS_URL);
     proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
     const keyPrefix = uniquePrefix('ratelimit');
-    const config = (): GatewayConfig => ({
-      port: 0,
-      development: false,
-      internalSecret: TEST_SECRET,
-      jwt: TEST_JWT,
-      supergraphSdl: fixtureSupergraph(),
-      crmSubgraphs: [{ name: 'salesforce', url: crm.url }],
-      subgraphUrls: {},
-      // Redis commands get a generous bound here: the machine running the suite is shared and busy.
-      admission: { rateLimits: { agent: { points: 10, durationS: 60 } }, redisUrl: proxy.url('redis'), redisKeyPrefix: keyPrefix, redisCommandTimeoutMs: 500 },
-    });
+    const config = (): GatewayConfig =>
+      fixtureGatewayConfig(crm, {
+        // Redis commands get a generous bound here: the machine running the suite is shared and busy.
+        admission: { rateLimits: { agent: { points: 10, durationS: 60 } }, redisUrl: proxy.url('redis'), redisKeyPrefix: keyPrefix, redisCommandTimeoutMs: 500 },
+      });
     gateways.push(await startGateway(config(), { log: silentLogger, collectDefaultMetrics: false }));
     gateways.push(await startGateway(config(), { log: silentLogger, collectDefaultMetrics: false }));
   });

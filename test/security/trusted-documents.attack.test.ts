@@ -5,7 +5,7 @@ import { silentLogger } from '../../shared/logger.js';
 import { startGateway, type RunningGateway } from '../../gateway/server.js';
 import { signToken } from '../../gateway/dev-tokens.js';
 import { loadManifest } from '../../gateway/demand-control/trusted-documents.js';
-import { TEST_JWT, TEST_SECRET, fixtureSupergraph, startCrmFixture, type CrmFixture } from '../gateway/fixtures/subgraphs.js';
+import { TEST_JWT, fixtureGatewayConfig, startCrmFixture, type CrmFixture } from '../gateway/fixtures/subgraphs.js';
 
 // Issue 10, trusted documents: in production an agent token runs only the documents our clients
 // were built with (the codegen manifest), by id or hash; an LLM-written or injected query is
@@ -22,16 +22,7 @@ let analyst: string;
 beforeAll(async () => {
   crm = await startCrmFixture('salesforce', [{ sourceId: '001', first: 'Ada', phone: '+14155550100' }]);
   gateway = await startGateway(
-    {
-      port: 0,
-      development: false,
-      internalSecret: TEST_SECRET,
-      jwt: TEST_JWT,
-      supergraphSdl: fixtureSupergraph(),
-      crmSubgraphs: [{ name: 'salesforce', url: crm.url }],
-      subgraphUrls: {},
-      admission: { trustedDocuments: { mode: 'enforce', manifest } },
-    },
+    fixtureGatewayConfig(crm, { admission: { trustedDocuments: { mode: 'enforce', manifest } }, }),
     { log: silentLogger, collectDefaultMetrics: false },
   );
   agent = await signToken({ sub: 'agent-1', roles: ['agent'] }, TEST_JWT);
