@@ -3,7 +3,7 @@
  * load config from the environment, start, shut down in order on SIGTERM/SIGINT.
  */
 import { ConfigError } from '../shared/config.js';
-import { createLogger } from '../shared/logger.js';
+import { createLogger, logError } from '../shared/logger.js';
 import { loadGatewayConfig } from './config.js';
 import { startGateway } from './server.js';
 
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     gateway.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        log.error({ err: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
+        logError(log, error, 'shutdown failed');
         process.exit(1);
       },
     );

@@ -1,8 +1,9 @@
 import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import QuickLRU from 'quick-lru';
-import type { Logger } from './logger.js';
+import { logError, type Logger } from './logger.js';
 import { createRedisConnection, type RedisConnection } from './redis.js';
+import { DialplaneError, ErrorCode } from './errors.js';
 
 /**
  * Keyv in front of the canonical data: in memory by default, Redis when REDIS_URL is set.
@@ -56,8 +57,6 @@ export function createCache<T>(options: CacheOptions): Cache<T> {
   return new TieredCache<T>(options);
 }
 
-class TimeoutError extends Error {}
-
 /** Redis first while it answers quickly; the in-process tier otherwise (see the module comment). */
 export class TieredCache<T> implements Cache<T> {
   private readonly local: Keyv<T>;
@@ -107,7 +106,7 @@ export class TieredCache<T> implements Cache<T> {
     try {
       const result = await Promise.race([
         op(),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new TimeoutError(`redis cache timeout after ${this.timeoutMs} ms`)), this.timeoutMs))),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new DialplaneError(ErrorCode.TIMEOUT, `redis cache timeout after ${this.timeoutMs} ms`)), this.timeoutMs))),
       ]);
       this.openUntil = 0;
       return result;
@@ -115,7 +114,7 @@ export class TieredCache<T> implements Cache<T> {
       this.openUntil = this.now() + this.openMs;
       if (this.now() - this.lastLogged > 10_000) {
         this.lastLogged = this.now();
-        this.options.log?.error({ err: error instanceof Error ? error.message : String(error), namespace: this.options.namespace }, 'cache error (Redis skipped; in-process tier serves)');
+        if (this.options.log) logError(this.options.log, error, 'cache error (Redis skipped; in-process tier serves)', { namespace: this.options.namespace });
       }
       throw error;
     } finally {

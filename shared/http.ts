@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
-import { ErrorCode } from './errors.js';
+import { DialplaneError, ErrorCode } from './errors.js';
 
 /**
  * Small node:http building blocks. Services use plain node:http rather than a framework: the hot
@@ -17,9 +17,11 @@ export interface Route {
   handler: Handler;
 }
 
-export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
-    super(message);
+/** A refusal a non-GraphQL endpoint answers with `status` and `{ error: { code, message, details? } }`. */
+export class HttpError extends DialplaneError {
+  constructor(readonly status: number, code: ErrorCode, message: string, readonly details?: unknown) {
+    super(code, message);
+    this.name = 'HttpError';
   }
 }
 
@@ -138,7 +140,7 @@ export function createRouter(routes: Route[], onError?: (error: unknown, req: In
     const route = candidates.find((r) => r.method === '*' || r.method === req.method);
     try {
       if (!route) {
-        if (candidates.length > 0) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`);
+        if (candidates.length > 0) throw new HttpError(405, ErrorCode.METHOD_NOT_ALLOWED, `${req.method} not allowed on ${url.pathname}`);
         throw new HttpError(404, ErrorCode.NOT_FOUND, `no route for ${url.pathname}`);
       }
       await route.handler(req, res, url);

@@ -17,6 +17,7 @@ import { closeServer, createRouter, executeRawGraphql, listen, readGraphqlRawBod
 import { IDENTITY_HEADER, WEBSOCKET_BINDING, createIdentityVerifier, type Identity, type IdentityVerifier } from './identity.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { logError } from './logger.js';
 
 /**
  * Every subgraph runs on this: @apollo/subgraph behind plain node:http, the gateway's signed
@@ -168,7 +169,7 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
       log.debug({ path: route.path }, 'extra route is not under /webhooks/: it must authenticate itself');
     }
   }
-  const router = createRouter(routes, (error, req) => log.error({ err: error instanceof Error ? error.message : String(error), path: req.url }, 'unhandled route error'));
+  const router = createRouter(routes, (error, req) => logError(log, error, 'unhandled route error', { path: req.url }));
   const server = http.createServer((req, res) => void router(req, res));
 
   const running = await listen(server, options.port, options.host).catch(async (error: unknown) => {

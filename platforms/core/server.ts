@@ -1,9 +1,10 @@
 import http from 'node:http';
-import { ERROR_CODES, ErrorCode, isDialplaneError } from '../../shared/errors.js';
+import { ERROR_CODES, ErrorCode, isClientFacingError } from '../../shared/errors.js';
 import { HttpError, listen, readRawBody, sendError, sendJson, sendText } from '../../shared/http.js';
 import type { Logger } from '../../shared/logger.js';
 import { PlatformInputError, type PlatformAdapter, type PlatformHook, type PlatformReply } from './adapter.js';
 import type { PlatformCore } from './types.js';
+import { logError } from '../../shared/logger.js';
 
 /**
  * The voice-platforms HTTP service (default port 4005): `POST /platforms/<name>/<hook>` for each
@@ -49,7 +50,7 @@ export async function startPlatformsServer(options: PlatformsServerOptions): Pro
       if (url.pathname === '/healthz' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', platforms: adapters.map((a) => a.name) });
       const match = hooks.get(url.pathname);
       if (!match) throw new HttpError(404, ErrorCode.NOT_FOUND, `no route for ${url.pathname}`);
-      if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`);
+      if (req.method !== 'POST') throw new HttpError(405, ErrorCode.METHOD_NOT_ALLOWED, `${req.method} not allowed on ${url.pathname}`);
       const raw = await readRawBody(req, MAX_PLATFORM_BODY_BYTES);
       const request = { raw, headers: req.headers, publicUrl: `${publicBase!.replace(/\/$/, '')}${url.pathname}${url.search}`, now: now() };
       const verified = match.hook.verify(request);
@@ -69,7 +70,7 @@ export async function startPlatformsServer(options: PlatformsServerOptions): Pro
         res.end();
       } else sendJson(res, reply.status, reply.body);
     })().catch((error: unknown) => {
-      if (!(error instanceof HttpError)) log.error({ err: error instanceof Error ? error.message : String(error) }, 'platform request failed');
+      if (!(error instanceof HttpError)) logError(log, error, 'platform request failed');
       sendError(res, error);
     });
   });
@@ -84,10 +85,10 @@ function toHttpError(error: unknown, platform: string, hook: string, log: Logger
     log.warn({ platform, hook, fields: error.issues.map((i) => i.field) }, 'platform payload refused');
     return new HttpError(400, ErrorCode.BAD_USER_INPUT, error.message, error.issues);
   }
-  if (isDialplaneError(error)) {
+  if (isClientFacingError(error)) {
     log.warn({ platform, hook, code: error.code }, 'platform request not completed');
     return new HttpError(ERROR_CODES[error.code].httpStatus, error.code, error.message);
   }
-  log.error({ platform, hook, err: error instanceof Error ? error.message : String(error) }, 'platform request failed');
+  logError(log, error, 'platform request failed', { platform, hook });
   return new HttpError(500, ErrorCode.INTERNAL_SERVER_ERROR, 'internal error');
 }

@@ -1,4 +1,4 @@
-import { createLogger } from '../../shared/logger.js';
+import { createLogger, logError } from '../../shared/logger.js';
 import { loadConsentConfig } from './config.js';
 import { startConsentSubgraph } from './server.js';
 
@@ -14,7 +14,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     running.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        log.error({ err: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
+        logError(log, error, 'shutdown failed');
         process.exit(1);
       },
     );

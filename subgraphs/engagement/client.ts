@@ -75,7 +75,7 @@ export const WRITER_POLICY = {
 function withTimeout<T>(crm: CrmName, step: string, promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new WriteBackError(ErrorCode.CRM_UNAVAILABLE, `${crm} ${step} timed out after ${ms} ms`, true, { crm, step, crmCode: 'TIMEOUT' })), ms);
+    timer = setTimeout(() => reject(new WriteBackError(ErrorCode.CRM_UNAVAILABLE, `${crm} ${step} timed out after ${ms} ms`, true, { crm, step, crmCode: ErrorCode.TIMEOUT })), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

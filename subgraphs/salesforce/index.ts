@@ -1,4 +1,4 @@
-import { createLogger } from '../../shared/logger.js';
+import { createLogger, logError } from '../../shared/logger.js';
 import { loadSalesforceSubgraphConfig } from './config.js';
 import { startSalesforceSubgraph } from './server.js';
 
@@ -17,7 +17,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     running.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        log.error({ err: error instanceof Error ? error.message : String(error) }, 'salesforce subgraph did not close cleanly');
+        logError(log, error, 'salesforce subgraph did not close cleanly');
         process.exit(1);
       },
     );

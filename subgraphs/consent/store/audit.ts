@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Queryable } from '../../../shared/db.js';
 import type { Logger } from '../../../shared/logger.js';
 import { instant } from './rows.js';
+import { logError } from '../../../shared/logger.js';
 
 /**
  * The audit log (G2, A4): every decision and every read or change of consent data, with actor,
@@ -86,7 +87,7 @@ export function createAuditWriter(db: Queryable, log: Logger, options: { interva
     flushing = flushing.then(() =>
       appendAudit(db, batch).catch((error: unknown) => {
         failures++;
-        log.error({ err: error instanceof Error ? error.message : String(error), rows: batch.length }, 'audit flush failed');
+        logError(log, error, 'audit flush failed', { rows: batch.length });
         if (failures <= 3) pending.unshift(...batch);
       }),
     );
