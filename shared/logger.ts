@@ -40,7 +40,9 @@ export const silentLogger: Logger = pino({ level: 'silent' });
 export function errorForLog(error: unknown): { type?: string; message: string; stack?: string; code?: string } {
   if (!(error instanceof Error)) return { message: String(error) };
   const code = (error as { code?: unknown }).code;
-  return { type: error.name, message: error.message, stack: error.stack, ...(typeof code === 'string' ? { code } : {}) };
+  const fields = { type: error.name, message: error.message, stack: error.stack, ...(typeof code === 'string' ? { code } : {}) };
+  // No prototype: pino's `err` serializer names a plain object's `type` after its constructor ("Object").
+  return Object.assign(Object.create(null) as object, fields);
 }
 
 /** Logs a failure at error level with its stack under `err`, beside the caller's (non-personal) fields. */

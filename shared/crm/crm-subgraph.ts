@@ -4,7 +4,7 @@ import type { Database } from '../db.js';
 import { createRedisConnection } from '../redis.js';
 import { createEventBus, type EventBus } from '../events.js';
 import { HttpError, readRawBody, sendJson, type Route } from '../http.js';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger, logError, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import type { IdentityVerifier } from '../identity.js';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
@@ -51,6 +51,8 @@ export interface CrmRuntimeConfig {
   /** Refresh a hot contact this long before its freshness ends (ContactService). @default 2000 */
   refreshAheadMs?: number;
   development?: boolean;
+  /** Clock (epoch ms) of freshness, serve-stale and the breaker; tests inject one instead of sleeping out a TTL. @default Date.now */
+  now?: () => number;
   /** Replaces the identity check (benchmarks measure the request path with checks switched off; never in services). */
   identityVerifier?: IdentityVerifier;
   /**
@@ -143,7 +145,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
   const ownsBus = !options.bus;
   const bus = options.bus ?? (await createEventBus({ redisUrl: config.redisUrl, prefix: `${config.keyPrefix ?? 'dialplane:'}events:`, log, commandTimeoutMs: config.redisCommandTimeoutMs }));
 
-  const store = new ContactStore({ cache: contactCache, ttlMs: config.cacheTtlMs, retainMs: staleRetainMs });
+  const store = new ContactStore({ cache: contactCache, ttlMs: config.cacheTtlMs, retainMs: staleRetainMs, now: config.now });
   const phoneIndex = new PhoneIndex({ cache: phoneCache, ttlMs: config.phoneIndexTtlMs ?? 900_000, negativeTtlMs: config.cacheTtlMs });
   const service = new ContactService({
     connector,
@@ -154,9 +156,10 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     maxConcurrentBatches: config.maxConcurrentBatches,
     refreshAheadMs: config.refreshAheadMs,
     breaker: config.breaker,
+    now: config.now,
   });
   const changes = new ChangeHandler({ connector, store, phoneIndex, bus, markers: markerCache, metrics: crmMetrics, log });
-  const resolvers = createContractResolvers({ connector, service, phoneIndex, metrics: crmMetrics, log });
+  const resolvers = createContractResolvers({ connector, service, phoneIndex, metrics: crmMetrics, log, now: config.now });
   const reconciliation = config.reconcile
     ? await startCrmReconciliation({
         connector,
@@ -228,7 +231,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
       };
     },
     onClose: async () => {
-      await reconciliation?.stop().catch((error: unknown) => log.error({ crm: connector.source, err: String(error) }, 'reconciliation did not stop cleanly'));
+      await reconciliation?.stop().catch((error: unknown) => logError(log, error, 'reconciliation did not stop cleanly', { crm: connector.source }));
       await connector.close();
       if (ownsBus) await bus.close();
       await Promise.allSettled([contactCache.disconnect(), phoneCache.disconnect(), markerCache.disconnect()]);

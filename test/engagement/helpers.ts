@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DEV_INTERNAL_SECRET } from '../../shared/config.js';
 import { IDENTITY_HEADER, signIdentity, type Role } from '../../shared/identity.js';
 import { silentLogger } from '../../shared/logger.js';
@@ -96,22 +95,6 @@ export async function postCallEnded(baseUrl: string, body: unknown, options: { s
     body: raw,
   });
   return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> | null };
-}
-
-/** Polls until `check` returns a truthy value or the deadline passes. */
-export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
-    await sleep(intervalMs);
-  }
 }
 
 export const quietLog = silentLogger;

@@ -4,7 +4,8 @@ import { SalesforceWriter } from '../../subgraphs/engagement/client.js';
 import { crmKeyOf } from '../../subgraphs/engagement/mapping.js';
 import { callOutcomeInput } from '../../subgraphs/engagement/outcome.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
-import { RECORD, WRITE_BACK, eventually, gql, outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
+import { eventually } from '../support/eventually.js';
+import { RECORD, WRITE_BACK, gql, outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
 
 // Salesforce through jsforce against the simulator: the call Task upserted by Dialplane_Key__c,
 // the contact's DoNotCall on an opt-out, a follow-up Task, re-authentication on an expired
