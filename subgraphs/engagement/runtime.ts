@@ -1,5 +1,5 @@
 import { migrate, openDatabase, type Database } from '../../shared/db.js';
-import type { Logger } from '../../shared/logger.js';
+import { errorForLog, type Logger } from '../../shared/logger.js';
 import { createMetrics, type Metrics } from '../../shared/metrics.js';
 import type { EngagementConfig } from './config.js';
 import { createConsentClient, type ConsentClient } from './consent-client.js';
@@ -82,7 +82,7 @@ export async function openEngagementRuntime(config: EngagementConfig, options: R
       log,
       close: () =>
         (closing ??= (async () => {
-          await queue.stop().catch((e: unknown) => log.warn({ err: String(e) }, 'queue stop failed'));
+          await queue.stop().catch((e: unknown) => log.warn({ err: errorForLog(e) }, 'queue stop failed'));
           if (ownsDb) await db.close();
         })()),
     };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import type { Database } from '../../shared/db.js';
-import { createLogger, type Logger } from '../../shared/logger.js';
+import { createLogger, logError, type Logger } from '../../shared/logger.js';
 import { startSubgraph } from '../../shared/subgraph-server.js';
 import type { EngagementConfig } from './config.js';
 import type { ConsentClient } from './consent-client.js';
@@ -76,7 +76,7 @@ export async function startEngagementSubgraph(config: EngagementConfig, options:
             );
           }
         })
-        .catch((error: unknown) => log.error({ err: String(error) }, 'write-back stats unavailable'));
+        .catch((error: unknown) => logError(log, error, 'write-back stats unavailable'));
     }, options.alertIntervalMs ?? 30_000);
     alertTimer.unref();
 

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../shared/config.js';
-import { createLogger } from '../../shared/logger.js';
+import { createLogger, logError } from '../../shared/logger.js';
 import { engagementEnv, toEngagementConfig } from './config.js';
 import { startWriteBackWorker } from './worker.js';
 
@@ -24,7 +24,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       .then(
         () => process.exit(0),
         (error: unknown) => {
-          log.error({ err: String(error) }, 'worker shutdown failed');
+          logError(log, error, 'worker shutdown failed');
           process.exit(1);
         },
       );
