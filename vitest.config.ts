@@ -22,6 +22,7 @@ const UNIT = [
   'test/engagement/mapping.test.ts',
   'test/gateway/demand-control.test.ts',
   'test/ops/deploy-k8s.test.ts',
+  'test/ops/import-rules.test.ts',
   'test/ops/node-line.test.ts',
   'test/platforms/call-context.test.ts',
   'test/platforms/signatures.test.ts',

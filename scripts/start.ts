@@ -40,14 +40,6 @@ interface Part {
 }
 
 const env: NodeJS.ProcessEnv = { NODE_ENV: 'development', ...process.env };
-const localUrl = (port: number, rel = '') => `http://127.0.0.1:${port}${rel}`;
-const ports = {
-  gateway: Number(env.GATEWAY_PORT ?? DEFAULT_PORTS.gateway),
-  salesforce: Number(env.SALESFORCE_SUBGRAPH_PORT ?? DEFAULT_PORTS.salesforce),
-  hubspot: Number(env.HUBSPOT_SUBGRAPH_PORT ?? DEFAULT_PORTS.hubspot),
-  simSalesforce: Number(env.SIM_SALESFORCE_PORT ?? DEFAULT_PORTS.simSalesforce),
-  simHubspot: Number(env.SIM_HUBSPOT_PORT ?? DEFAULT_PORTS.simHubspot),
-};
 
 const sims: Part[] = [
   {

@@ -54,7 +54,7 @@ export class CrmRoutingDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly names: string[];
 
   constructor(
-    private readonly crms: readonly SubgraphEndpoint[],
+    crms: readonly SubgraphEndpoint[],
     supergraph: GraphQLSchema,
   ) {
     if (crms.length === 0) throw new DialplaneError(ErrorCode.CONFIG_INVALID, 'at least one CRM subgraph must be configured');

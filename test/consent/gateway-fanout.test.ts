@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { DEV_INTERNAL_SECRET } from '../../shared/config.js';
 import { IDENTITY_HEADER, signIdentity } from '../../shared/identity.js';
-import { startConsentStack, subscribeMany, type ConsentStack } from '../../bench/consent.js';
+import { startConsentStack, subscribeMany, type ConsentStack } from '../../sim/stacks/consent-stack.js';
 import { createTestDatabase, describeWithPostgres, describeWithRedis, TEST_REDIS_URL, uniquePrefix } from '../support/services.js';
 import { eventually } from '../support/eventually.js';
 

@@ -26,7 +26,7 @@ const cdc = (over: { id: string; replayId: number; commit: number; fields?: stri
   event: { replayId: over.replayId },
 });
 
-function suite(label: string, redisUrl: string | undefined) {
+function suite(_label: string, redisUrl: string | undefined) {
   let sg: RunningCrmSubgraph;
   let bus: EventBus;
   const events: ContactChangedEvent[] = [];
