@@ -2,14 +2,14 @@ import { migrate, openDatabase, type Database } from '../../shared/db.js';
 import { errorForLog, type Logger } from '../../shared/logger.js';
 import { createMetrics, type Metrics } from '../../shared/metrics.js';
 import type { EngagementConfig } from './config.js';
-import { createConsentClient, type ConsentClient } from './consent-client.js';
+import { createConsentClient, type ConsentClient } from './worker/consent-client.js';
 import { createEngagementMetrics, type EngagementMetrics } from './metrics.js';
 import { MIGRATIONS, MIGRATION_COMPONENT } from './migrations.js';
-import { startWriteBackQueue, type WriteBackQueue } from './queue.js';
-import { createRevocationPusher, type RevocationPusher } from './revocations.js';
+import { startWriteBackQueue, type WriteBackQueue } from './queue/queue.js';
+import { createRevocationPusher, type RevocationPusher } from './worker/revocations.js';
 import { EngagementStore } from './store.js';
-import type { Latest } from './overlay.js';
-import { OverlayCache, reportingWrites } from './overlay-cache.js';
+import type { Latest } from './read-your-writes/overlay.js';
+import { OverlayCache, reportingWrites } from './read-your-writes/overlay-cache.js';
 
 /**
  * Everything the subgraph and the worker share: the database (migrated), the pg-boss queue, the
@@ -24,7 +24,7 @@ export interface EngagementRuntime {
   engagementMetrics: EngagementMetrics;
   consent: ConsentClient;
   revocations: RevocationPusher;
-  /** Newest outcome per contact, kept in memory and dropped on every write (overlay-cache.ts). */
+  /** Newest outcome per contact, kept in memory and dropped on every write (read-your-writes/overlay-cache.ts). */
   overlay: OverlayCache<Latest>;
   log: Logger;
   close(): Promise<void>;

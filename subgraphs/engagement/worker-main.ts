@@ -1,7 +1,7 @@
 import { loadConfig } from '../../shared/config.js';
 import { createLogger, logError } from '../../shared/logger.js';
 import { engagementEnv, toEngagementConfig } from './config.js';
-import { startWriteBackWorker } from './worker.js';
+import { startWriteBackWorker } from './worker/worker.js';
 
 // `npm run worker`: the write-back worker alone. Several may run against one PostgreSQL
 // (DATABASE_URL); they share the queue and the per-CRM rate limit through it. With PGlite the

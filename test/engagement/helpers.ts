@@ -3,8 +3,8 @@ import { DEV_INTERNAL_SECRET } from '../../shared/config.js';
 import { IDENTITY_HEADER, signIdentity, type Role } from '../../shared/identity.js';
 import { silentLogger } from '../../shared/logger.js';
 import type { EngagementConfig } from '../../subgraphs/engagement/config.js';
-import type { ConsentClient, RevocationRequest } from '../../subgraphs/engagement/consent-client.js';
-import { signCallEnded } from '../../subgraphs/engagement/webhooks.js';
+import type { ConsentClient, RevocationRequest } from '../../subgraphs/engagement/worker/consent-client.js';
+import { signCallEnded } from '../../subgraphs/engagement/intake/webhooks.js';
 
 export const WEBHOOK_SECRET = 'test-call-webhook-secret';
 

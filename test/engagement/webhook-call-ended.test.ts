@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
-import { crmKeyOf } from '../../subgraphs/engagement/mapping.js';
+import { crmKeyOf } from '../../subgraphs/engagement/crm-writers/mapping.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
-import { signCallEnded, verifyCallEnded } from '../../subgraphs/engagement/webhooks.js';
+import { signCallEnded, verifyCallEnded } from '../../subgraphs/engagement/intake/webhooks.js';
 import { eventually } from '../support/eventually.js';
 import { WEBHOOK_SECRET, outcome, postCallEnded, quietLog, recordingConsent, testConfig } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../../support/stack.js';
-import { signCallEnded } from '../../../subgraphs/engagement/webhooks.js';
+import { signCallEnded } from '../../../subgraphs/engagement/intake/webhooks.js';
 import { AUTHORIZE_CALL, CALL_PERMISSION, freshPhone, gql, RECORD_CONSENT, RECORD_OUTCOME, WRITTEN_CONSENT } from './client.js';
 
 /** The stack's engagement must be started with this secret (`env`), so the suite can sign webhooks. */

@@ -1,8 +1,8 @@
 import PgBoss from 'pg-boss';
-import type { Database, Queryable } from '../../shared/db.js';
-import { pgBossDb as bossDb } from '../../shared/job-queue.js';
-import { CRM_NAMES, type CrmName, type WriteBackPolicy } from './config.js';
-import { DialplaneError, ErrorCode } from '../../shared/errors.js';
+import type { Database, Queryable } from '../../../shared/db.js';
+import { pgBossDb as bossDb } from '../../../shared/job-queue.js';
+import { CRM_NAMES, type CrmName, type WriteBackPolicy } from '../config.js';
+import { DialplaneError, ErrorCode } from '../../../shared/errors.js';
 
 /**
  * The write-back queue is pg-boss (jobs in PostgreSQL or PGlite, locked with SKIP LOCKED, retried

@@ -1,7 +1,7 @@
 import type { CallOutcomeInput } from './outcome.js';
-import type { EngagementRuntime } from './runtime.js';
-import type { Receipt } from './store.js';
-import { logError } from '../../shared/logger.js';
+import type { EngagementRuntime } from '../runtime.js';
+import type { Receipt } from '../store.js';
+import { logError } from '../../../shared/logger.js';
 
 /**
  * The one path by which an outcome enters, shared by `recordCallOutcome` and the post-call

@@ -1,4 +1,4 @@
-import type { Database, Queryable } from '../../shared/db.js';
+import type { Database, Queryable } from '../../../shared/db.js';
 
 /**
  * The overlay read of Contact.intentStage / Contact.lastInteraction (the newest outcome of a

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type PgBoss from 'pg-boss';
-import { ErrorCode, isDialplaneError } from '../../shared/errors.js';
-import { createLogger, logError } from '../../shared/logger.js';
-import type { CrmName, EngagementConfig, WriteBackPolicy } from './config.js';
-import { CRM_NAMES } from './config.js';
-import { WriteBackError, createCrmWriters, type CrmWriter } from './client.js';
-import { QUEUES, type WriteBackJobData } from './queue.js';
-import { RateLimitWaitTooLong, createCrmRateLimiter, type CrmRateLimiter } from './rate-limit.js';
-import { openEngagementRuntime, type EngagementRuntime } from './runtime.js';
+import { ErrorCode, isDialplaneError } from '../../../shared/errors.js';
+import { createLogger, logError } from '../../../shared/logger.js';
+import type { CrmName, EngagementConfig, WriteBackPolicy } from '../config.js';
+import { CRM_NAMES } from '../config.js';
+import { WriteBackError, createCrmWriters, type CrmWriter } from '../crm-writers/client.js';
+import { QUEUES, type WriteBackJobData } from '../queue/queue.js';
+import { RateLimitWaitTooLong, createCrmRateLimiter, type CrmRateLimiter } from '../queue/rate-limit.js';
+import { openEngagementRuntime, type EngagementRuntime } from '../runtime.js';
 
 /**
  * The write-back worker: drains the pg-boss queues. Per job: count the attempt, make sure an

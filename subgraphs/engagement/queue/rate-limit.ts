@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Database } from '../../shared/db.js';
-import type { CrmName } from './config.js';
-import { DialplaneError, ErrorCode } from '../../shared/errors.js';
+import type { Database } from '../../../shared/db.js';
+import type { CrmName } from '../config.js';
+import { DialplaneError, ErrorCode } from '../../../shared/errors.js';
 
 /**
  * A token bucket per CRM, kept in the database so every worker process shares one budget. Each
