@@ -17,7 +17,7 @@
  *   node dist/bench/consent.js           // alone; DATABASE_URL / REDIS_URL used when set
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,10 +31,7 @@ import { createEventBus } from '../shared/events.js';
 import { IDENTITY_HEADER, signIdentity, type Identity } from '../shared/identity.js';
 import { silentLogger } from '../shared/logger.js';
 import { createMetrics } from '../shared/metrics.js';
-import { composeSupergraph, readSubgraphSdls } from '../gateway/compose-supergraph.js';
-import { loadGatewayConfig } from '../gateway/config.js';
 import { signToken } from '../gateway/dev-tokens.js';
-import { startGateway } from '../gateway/server.js';
 import { startHubspotSim } from '../sim/hubspot/server.js';
 import { loadHubspotSubgraphConfig } from '../subgraphs/hubspot/config.js';
 import { startHubspotSubgraph } from '../subgraphs/hubspot/server.js';
@@ -44,10 +41,8 @@ import { startConsentSubgraph, type RunningConsentSubgraph } from '../subgraphs/
 import { markSynced } from '../subgraphs/consent/store/dnc-registry.js';
 import { openConsentDatabase } from '../subgraphs/consent/store/open-consent-db.js';
 import { destroyAgents, openLoop, send, stats, statLine, type LatencyStats, type RequestSpec } from './load.js';
-import { startConsentStack, subscribeMany } from '../sim/stacks/consent-stack.js';
+import { startConsentStack, startStackGateway, subscribeMany, writeComposedSupergraph } from '../sim/stacks/consent-stack.js';
 
-// The SDL files are read from the repository (bench runs from its root, compiled or not).
-const ROOT = process.cwd();
 const JWT = { secret: DEV_JWT_SECRET, issuer: 'dialplane', audience: 'dialplane-api' };
 const AGENT: Identity = { sub: 'bench-agent', roles: ['agent'], seller: 'acme' };
 
@@ -105,28 +100,10 @@ async function serve(component: string, args: Record<string, string>): Promise<v
     );
     ({ url, close } = { url: c.url, close: () => c.close() });
   } else {
-    const config = loadGatewayConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      GATEWAY_PORT: '0',
-      SUPERGRAPH_PATH: args.supergraphPath,
-      CRM_SUBGRAPHS: `hubspot=${args.crmUrl}`,
-      CONSENT_SUBGRAPH_URL: args.consentUrl,
-      JWT_SECRET: DEV_JWT_SECRET,
-      DIALPLANE_INTERNAL_SECRET: DEV_INTERNAL_SECRET,
-    } as NodeJS.ProcessEnv);
-    const g = await startGateway({ ...config, development: false }, { log: silentLogger, collectDefaultMetrics: false });
+    const g = await startStackGateway({ supergraphPath: args.supergraphPath, crmUrl: args.crmUrl, consentUrl: args.consentUrl });
     ({ url, close } = { url: g.url, close: () => g.close() });
   }
   serveUntilParentLeaves(url, close);
-}
-
-function writeSupergraph(): string {
-  const composition = composeSupergraph(readSubgraphSdls(ROOT));
-  if (!composition.ok) throw new Error(`composition failed: ${composition.errors.join('; ')}`);
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'consent-bench-')), 'supergraph.graphql');
-  writeFileSync(file, composition.supergraphSdl);
-  return file;
 }
 
 /** The deployed shape: every server its own process, PostgreSQL + Redis between the replicas. */
@@ -159,7 +136,7 @@ async function processTopology(adminUrl: string, redisUrl: string): Promise<Topo
       procs.push(c.proc);
       consents.push(c.url);
     }
-    const supergraphPath = writeSupergraph();
+    const supergraphPath = writeComposedSupergraph();
     const gateways: string[] = [];
     for (const consentUrl of consents) {
       const g = await spawnComponent('gateway', { supergraphPath, crmUrl: crm.url, consentUrl });

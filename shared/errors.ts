@@ -26,7 +26,6 @@ export const ErrorCode = {
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   DOCUMENT_NOT_REGISTERED: 'DOCUMENT_NOT_REGISTERED',
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
-  CALLER_OVERLOADED: 'CALLER_OVERLOADED',
   RATE_LIMIT_WAIT: 'RATE_LIMIT_WAIT',
   CONSENT_PENDING: 'CONSENT_PENDING',
   TIMEOUT: 'TIMEOUT',
@@ -60,13 +59,12 @@ export const ERROR_CODES: Record<ErrorCode, { description: string; httpStatus: n
   PERSISTED_QUERY_NOT_FOUND: { description: 'The document id / sha256 hash names no registered document.', httpStatus: 400 },
   DOCUMENT_NOT_REGISTERED: { description: 'In production this role may run registered (trusted) documents only.', httpStatus: 403 },
   METHOD_NOT_ALLOWED: { description: 'The path exists, but not for this HTTP method.', httpStatus: 405 },
-  CALLER_OVERLOADED: { description: 'One caller already has its share of CRM loads waiting; its further loads fail at once (the others are served).', httpStatus: 429 },
   RATE_LIMIT_WAIT: {
     description: "Write-back status: the CRM's shared rate limit had no request slot within the job's time budget; the job retries later.",
     httpStatus: 503,
   },
   CONSENT_PENDING: { description: 'Write-back status: the opt-out is not yet in the consent ledger, so the CRM is not written yet; the job retries.', httpStatus: 503 },
-  TIMEOUT: { description: 'Write-back status: a CRM call did not answer within its time budget; the job retries.', httpStatus: 504 },
+  TIMEOUT: { description: 'A call (a CRM write, Redis) did not answer within its time budget: a write-back retries, a cache or rate limiter falls back in-process.', httpStatus: 504 },
   SHUTDOWN: { description: 'Job status: the worker stopped mid-job; the queue hands the job to a worker again.', httpStatus: 503 },
   INTERNAL_SERVER_ERROR: { description: 'An unexpected failure; details are in the logs under the request id.', httpStatus: 500 },
 };

@@ -65,24 +65,10 @@ export async function startConsentStack(options: { replicas: number; databaseUrl
       consents.push(c);
       closers.push(() => c.close());
     }
-    const composition = composeSupergraph(readSubgraphSdls(ROOT));
-    if (!composition.ok) throw new DialplaneError(ErrorCode.CONFIG_INVALID, `composition failed: ${composition.errors.join('; ')}`);
-    const supergraphPath = path.join(mkdtempSync(path.join(os.tmpdir(), 'consent-bench-')), 'supergraph.graphql');
-    writeFileSync(supergraphPath, composition.supergraphSdl);
+    const supergraphPath = writeComposedSupergraph();
     const gateways: RunningGateway[] = [];
     for (const c of consents) {
-      const config = loadGatewayConfig({
-        // 'test': production refuses the development secrets this in-process stack uses.
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'silent',
-        GATEWAY_PORT: '0',
-        SUPERGRAPH_PATH: supergraphPath,
-        CRM_SUBGRAPHS: `hubspot=${hubspot.url}`,
-        CONSENT_SUBGRAPH_URL: c.url,
-        JWT_SECRET: DEV_JWT_SECRET,
-        DIALPLANE_INTERNAL_SECRET: DEV_INTERNAL_SECRET,
-      } as NodeJS.ProcessEnv);
-      const g = await startGateway({ ...config, development: false }, { log: silentLogger, collectDefaultMetrics: false });
+      const g = await startStackGateway({ supergraphPath, crmUrl: hubspot.url, consentUrl: c.url });
       gateways.push(g);
       closers.push(() => g.close());
     }
@@ -102,6 +88,31 @@ export async function startConsentStack(options: { replicas: number; databaseUrl
     for (const close of closers.reverse()) await close().catch(() => undefined);
     throw error;
   }
+}
+
+/** Composes the supergraph from the repository's subgraph SDLs into a throw-away file; its path. */
+export function writeComposedSupergraph(): string {
+  const composition = composeSupergraph(readSubgraphSdls(ROOT));
+  if (!composition.ok) throw new DialplaneError(ErrorCode.CONFIG_INVALID, `composition failed: ${composition.errors.join('; ')}`);
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'consent-bench-')), 'supergraph.graphql');
+  writeFileSync(file, composition.supergraphSdl);
+  return file;
+}
+
+/** One gateway in front of the HubSpot subgraph and one consent replica, on the development secrets. */
+export async function startStackGateway(urls: { supergraphPath: string; crmUrl: string; consentUrl: string }): Promise<RunningGateway> {
+  const config = loadGatewayConfig({
+    // 'test': production refuses the development secrets this stack uses.
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    GATEWAY_PORT: '0',
+    SUPERGRAPH_PATH: urls.supergraphPath,
+    CRM_SUBGRAPHS: `hubspot=${urls.crmUrl}`,
+    CONSENT_SUBGRAPH_URL: urls.consentUrl,
+    JWT_SECRET: DEV_JWT_SECRET,
+    DIALPLANE_INTERNAL_SECRET: DEV_INTERNAL_SECRET,
+  } as NodeJS.ProcessEnv);
+  return startGateway({ ...config, development: false }, { log: silentLogger, collectDefaultMetrics: false });
 }
 
 /** Subscribes `count` times over `perSocket`-multiplexed graphql-ws connections to `url` (a gateway). */
