@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEV_INTERNAL_SECRET } from '../../shared/config.js';
+import { DialplaneError, ErrorCode } from '../../shared/errors.js';
 import { IDENTITY_HEADER, signIdentity, type Role } from '../../shared/identity.js';
 import { silentLogger } from '../../shared/logger.js';
 import type { EngagementConfig } from '../../subgraphs/engagement/config.js';
@@ -44,7 +45,7 @@ export function recordingConsent(): ConsentClient & { calls: RevocationRequest[]
     calls: [] as RevocationRequest[],
     down: false,
     async revoke(request: RevocationRequest) {
-      if (state.down) throw Object.assign(new Error('consent down'), { code: 'SUBGRAPH_UNAVAILABLE' });
+      if (state.down) throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'consent down', { subgraph: 'consent' }); // as the real client throws
       state.calls.push(request);
     },
   };
