@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { Client } from '@hubspot/api-client';
 import { z } from 'zod';
-import { CrmCallError } from '../../shared/crm/connector.js';
+import { CrmCallError, type CrmApiBudget } from '../../shared/crm/connector.js';
 
 /**
  * The HubSpot CRM v3/v4 calls dialplane makes, through the official client. Every response is
@@ -42,6 +42,12 @@ export const SEARCHABLE_PHONE_PROPERTIES = [
   'hs_searchable_calculated_international_phone_number',
   'hs_searchable_calculated_international_mobile_number',
 ] as const;
+
+/** The daily allowance headers HubSpot sends on private-app answers (lower-cased by the client). */
+const rateLimitHeaders = z.object({
+  'x-hubspot-ratelimit-daily': z.coerce.number().int().nonnegative(),
+  'x-hubspot-ratelimit-daily-remaining': z.coerce.number().int().nonnegative(),
+});
 
 export type HubspotObjectType = 'contacts' | 'deals' | 'calls';
 
@@ -167,6 +173,8 @@ export class HubspotClient {
       basePath: options.baseUrl.replace(/\/+$/, ''),
       numberOfApiCallRetries: attempts > 1 ? attempts : 0,
       httpAgent: this.agent,
+      // Every answer carries the portal's daily allowance; keep the latest for apiBudget().
+      middleware: [{ pre: (ctx: unknown) => ctx, post: (ctx: unknown) => (this.noteBudget(ctx), ctx) }],
     });
     // The client keeps its retry/limiter decorators in a process-wide singleton that every
     // `new Client()` overwrites and applies lazily on first access; touching the APIs now binds
@@ -290,6 +298,21 @@ export class HubspotClient {
   /** Drops pooled connections (including ones stuck on a hung request). */
   close(): void {
     this.agent.destroy();
+  }
+
+  /** The daily allowance from the `X-HubSpot-RateLimit-Daily*` headers of the last answer; null until one carried them. */
+  apiBudget(): CrmApiBudget | null {
+    return this.budget;
+  }
+
+  private budget: CrmApiBudget | null = null;
+
+  private noteBudget(ctx: unknown): void {
+    const parsed = rateLimitHeaders.safeParse((ctx as { headers?: unknown } | null)?.headers);
+    if (!parsed.success) return;
+    const limit = parsed.data['x-hubspot-ratelimit-daily'];
+    const remaining = parsed.data['x-hubspot-ratelimit-daily-remaining'];
+    this.budget = { used: Math.max(0, limit - remaining), limit, remaining, window: 'daily', reportedAtMs: Date.now() };
   }
 
   private call<T>(endpoint: HubspotEndpoint, fn: () => Promise<T>): Promise<T> {
