@@ -48,7 +48,7 @@ describe('operations console: access and data over HTTP', () => {
   it('shows every CRM to an analyst and an admin, counting reads, cache hits and CRM calls', async () => {
     // One contact read per CRM, twice: a miss (CRM call), then a hit.
     for (let i = 0; i < 2; i++) {
-      const r = await gql(stack.tokens.analyst, '{ a: contact(id: "hubspot:101") { id } b: contactsByPhone(phone: "+14155550100") { id } }');
+      const r = await gql(stack.tokens.analyst, '{ a: contact(id: "hubspot:1001") { id } b: contactsByPhone(phone: "+14155550100") { id } }');
       expect(r.errors).toBeUndefined();
     }
     for (const role of ['analyst', 'admin'] as const) {

@@ -16,6 +16,7 @@ import { loadWriteBacks, WriteBackPanel } from './writeback-panel.js';
 
 const TOKEN_KEY = 'dialplane.console.token';
 const REFRESH_MS = 3_000;
+const NO_TOKEN = 'Enter a token above (npm start prints one per role).';
 // In development the gateway hands the page a development token (never in production).
 const devToken = document.querySelector<HTMLMetaElement>('meta[name="dialplane-dev-token"]')?.content ?? '';
 
@@ -31,8 +32,10 @@ function claimedRoles(token: string): string {
 
 function Console() {
   const [token, setToken] = useState(() => window.localStorage.getItem(TOKEN_KEY) ?? devToken);
-  const pipeline = usePoll(() => loadPipeline(token), REFRESH_MS, token);
-  const writeBacks = usePoll(() => loadWriteBacks(token), REFRESH_MS, token);
+  // Nothing is asked without a token: every request would be a 401.
+  const hasToken = token.trim() !== '';
+  const pipeline = usePoll(() => loadPipeline(token), REFRESH_MS, token, hasToken, NO_TOKEN);
+  const writeBacks = usePoll(() => loadWriteBacks(token), REFRESH_MS, token, hasToken, NO_TOKEN);
   return (
     <div class="dp-console">
       <header class="dp-bar">
@@ -58,7 +61,8 @@ function Console() {
       </header>
       <main class="panels">
         <PipelinePanel polled={pipeline} />
-        <WriteBackPanel token={token} polled={writeBacks} />
+        {/* Keyed by the token: the replays followed under one token are not shown under another. */}
+        <WriteBackPanel key={token} token={token} polled={writeBacks} />
         <DriftPanel polled={pipeline} />
         <RevocationPanel token={token} />
         <AuditPanel token={token} />

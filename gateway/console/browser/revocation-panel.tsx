@@ -26,7 +26,7 @@ export function RevocationPanel({ token }: { token: string }) {
   useEffect(() => {
     if (!token.trim()) {
       setState('closed');
-      setError('UNAUTHENTICATED: enter a token');
+      setError('Enter a token above (npm start prints one per role).');
       return;
     }
     const client = subscriptionClient(token);

@@ -7,8 +7,11 @@ export interface Polled<T> {
   refresh: () => void;
 }
 
-/** Loads now and every `intervalMs` while mounted (and again whenever `key` changes, e.g. the token). */
-export function usePoll<T>(load: () => Promise<T>, intervalMs: number, key: string): Polled<T> {
+/**
+ * Loads now and every `intervalMs` while mounted and `enabled` (and again whenever `key` changes,
+ * e.g. the token); while not enabled it asks nothing and shows `idleMessage`.
+ */
+export function usePoll<T>(load: () => Promise<T>, intervalMs: number, key: string, enabled: boolean, idleMessage: string): Polled<T> {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
   const loadRef = useRef(load);
@@ -30,9 +33,15 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, key: stri
     );
   }, []);
   useEffect(() => {
+    if (!enabled) {
+      generation.current++;
+      setData(null);
+      setError(idleMessage);
+      return;
+    }
     refresh();
     const timer = window.setInterval(refresh, intervalMs);
     return () => window.clearInterval(timer);
-  }, [key, intervalMs, refresh]);
+  }, [key, intervalMs, refresh, enabled, idleMessage]);
   return { data, error, refresh };
 }

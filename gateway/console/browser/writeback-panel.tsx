@@ -99,7 +99,7 @@ export function WriteBackPanel({ token, polled }: { token: string; polled: Polle
           <tbody>{q.byCrm.map((c) => <tr key={c.crm}><td>{c.crm}</td><td>{count(c.pending)}</td><td>{count(c.retrying)}</td><td>{count(c.deadLettered)}</td></tr>)}</tbody>
         </table>
       )}
-      <h3>Dead-letter queue</h3>
+      {data && <h3>Dead-letter queue</h3>}
       {data && data.writeBacks.nodes.length === 0 && <p class="ok">Empty.</p>}
       {data && data.writeBacks.nodes.length > 0 && (
         <table id="dead-letters">
