@@ -77,7 +77,7 @@ export function pipelineRoute(deps: PipelineRouteDeps): Route {
       if (!health.success) return { name: crm.name, status: 'down', error: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, message: 'the subgraph answered an unexpected shape' } };
       return { name: crm.name, status: 'up', health: health.data };
     } catch (error) {
-      deps.log.warn({ crm: crm.name, err: error instanceof Error ? error.name : String(error) }, 'pipeline health: CRM subgraph did not answer');
+      deps.log.warn({ crm: crm.name, err: error instanceof Error ? error.name : String(error), detail: error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : null }, 'pipeline health: CRM subgraph did not answer');
       return { name: crm.name, status: 'down', error: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, message: 'the CRM subgraph did not answer' } };
     }
   };
