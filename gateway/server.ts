@@ -201,7 +201,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
       },
       adminImportProxy({ authenticator, consentUrl: () => subgraphUrl('consent'), signIdentity: signIdentityFor, log }),
       ...explorerRoutes({ devToken }),
-      ...consoleRoutes({ devToken, authenticator, crms: config.crmSubgraphs, signIdentity: signIdentityFor, log }),
+      ...consoleRoutes({ devToken, authenticator, crms: config.crmSubgraphs, signIdentity: signIdentityFor, admit: (identity) => admission.enter(identity), log }),
       { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }) },
       {
         method: 'GET',

@@ -3,6 +3,7 @@ import { sendText } from '../../shared/http.js';
 import type { Identity, IdentityBinding } from '../../shared/identity.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Authenticator } from '../authenticator.js';
+import type { Refusal } from '../demand-control/admission.js';
 import { bundleRoute, findUiBuildDir, sendPage } from '../ui-assets.js';
 import { pipelineRoute } from './pipeline-route.js';
 
@@ -19,6 +20,7 @@ export interface ConsoleOptions {
   authenticator: Authenticator;
   crms: readonly { name: string; url: string }[];
   signIdentity: (identity: Identity, binding: IdentityBinding) => string;
+  admit: (identity: Identity) => Promise<{ release: () => void } | Refusal>;
   log: Logger;
 }
 
@@ -51,6 +53,6 @@ export function consoleRoutes(options: ConsoleOptions): Route[] {
         findUiBuildDir() ? sendPage(res, html) : sendText(res, 503, 'The console bundle is not built: run `npm run build:ui` (npm start does it for you).\n'),
     },
     bundleRoute('/console/assets', 'console'),
-    pipelineRoute({ authenticator: options.authenticator, crms: options.crms, signIdentity: options.signIdentity, log: options.log }),
+    pipelineRoute({ authenticator: options.authenticator, crms: options.crms, signIdentity: options.signIdentity, admit: options.admit, log: options.log }),
   ];
 }

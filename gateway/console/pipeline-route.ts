@@ -6,10 +6,12 @@ import { hasRole, IDENTITY_HEADER, streamBinding, type Identity, type IdentityBi
 import type { Logger } from '../../shared/logger.js';
 import { CrmPipelineHealth, PIPELINE_HEALTH_PATH } from '../../shared/crm/pipeline-health.js';
 import { AuthenticationError, type Authenticator } from '../authenticator.js';
+import type { Refusal } from '../demand-control/admission.js';
 
 /**
  * `GET /console/api/pipeline`: every CRM's pipeline health for the operations console. The
- * caller's JWT is verified and its role checked before anything else; then each CRM subgraph is
+ * caller's JWT is verified and its role checked before anything else, then the caller passes the
+ * same per-caller rate limit and concurrency cap as on /graphql; then each CRM subgraph is
  * asked on its internal route with the signed identity (bound to that GET), in parallel, and each
  * answer is validated. A CRM that does not answer is listed as `down` with the reason; the others
  * still show.
@@ -33,6 +35,8 @@ export interface PipelineRouteDeps {
   authenticator: Authenticator;
   crms: readonly { name: string; url: string }[];
   signIdentity: (identity: Identity, binding: IdentityBinding) => string;
+  /** The gateway's per-caller door (rate limit, concurrency), as for /graphql. */
+  admit: (identity: Identity) => Promise<{ release: () => void } | Refusal>;
   log: Logger;
   timeoutMs?: number;
 }
@@ -87,8 +91,17 @@ export function pipelineRoute(deps: PipelineRouteDeps): Route {
     handler: async (req, res) => {
       const identity = await authorizeOperator(deps.authenticator, req, res, PIPELINE_ROLES, 'pipeline health');
       if (!identity) return;
-      const crms = await Promise.all(deps.crms.map((c) => ask(c, identity)));
-      sendJson(res, 200, { checkedAt: new Date().toISOString(), crms } satisfies PipelineAnswer, { 'cache-control': 'no-store' });
+      const entered = await deps.admit(identity);
+      if ('status' in entered) {
+        refuse(res, entered.error.extensions.code, entered.error.message, entered.headers);
+        return;
+      }
+      try {
+        const crms = await Promise.all(deps.crms.map((c) => ask(c, identity)));
+        sendJson(res, 200, { checkedAt: new Date().toISOString(), crms } satisfies PipelineAnswer, { 'cache-control': 'no-store' });
+      } finally {
+        entered.release();
+      }
     },
   };
 }

@@ -6,8 +6,7 @@ import { createEventBus, type EventBus } from '../events.js';
 import { HttpError, readRawBody, sendJson, type Route } from '../http.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
-import { createIdentityVerifier, hasRole, IDENTITY_HEADER, streamBinding, type IdentityVerifier } from '../identity.js';
-import { ErrorCode } from '../errors.js';
+import { createIdentityVerifier, type IdentityVerifier } from '../identity.js';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
 import { ChangeHandler } from './change-handler.js';
 import { webhookAuthFailures } from '../webhook-signature.js';
@@ -18,7 +17,7 @@ import { createContractResolvers } from './contract-resolvers.js';
 import { crmContractTypeDefs } from './contract.js';
 import { createCrmMetrics } from './crm-metrics.js';
 import { PhoneIndex, type PhoneIndexEntry } from './phone-index.js';
-import { PIPELINE_HEALTH_PATH, summarizePipeline, type Sample } from './pipeline-health.js';
+import { pipelineHealthRoute } from './pipeline-health-route.js';
 import { startCrmReconciliation, type CrmReconciliation, type CrmReconciliationConfig } from './reconciliation/crm-reconciliation.js';
 
 /**
@@ -26,9 +25,6 @@ import { startCrmReconciliation, type CrmReconciliation, type CrmReconciliationC
  * Redis), the cross-request batcher and breaker, and `POST /webhooks/<source>` for change events.
  * subgraphs/<crm>/server.ts is a thin wrapper that builds its connector and calls this.
  */
-
-/** Who may read a CRM's pipeline health (operators; no personal data in it). docs/access.md */
-export const PIPELINE_HEALTH_ROLES = ['admin', 'analyst', 'service'] as const;
 
 export interface CrmRuntimeConfig {
   /** Fresh lifetime of a cached contact. @default 10000 */
@@ -204,40 +200,14 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     },
   };
 
-  // The operations console's view of this CRM (through the gateway, which checked the caller's
-  // role; the signed identity is bound to this GET, so it cannot be replayed on another route).
-  const verifyIdentity = config.identityVerifier ?? createIdentityVerifier(config.internalSecret);
-  const samplesOf = async (name: string): Promise<Sample[]> => ((await metrics.registry.getSingleMetric(name)?.get())?.values ?? []) as Sample[];
-  const pipelineRoute: Route = {
-    method: 'GET',
-    path: PIPELINE_HEALTH_PATH,
-    handler: async (req: IncomingMessage, res: ServerResponse) => {
-      const identity = verifyIdentity(req.headers[IDENTITY_HEADER] as string | undefined, streamBinding('GET', PIPELINE_HEALTH_PATH));
-      if (!identity) throw new HttpError(401, ErrorCode.UNAUTHENTICATED, `${connector.source} subgraph: missing or invalid gateway identity`);
-      if (!hasRole(identity, ...PIPELINE_HEALTH_ROLES)) throw new HttpError(403, ErrorCode.FORBIDDEN, `pipeline health needs role ${PIPELINE_HEALTH_ROLES.join(' or ')}`);
-      const reconciled = reconciliation ? await reconciliation.health() : null;
-      const [cache, calls, drift, lag] = await Promise.all(
-        ['dialplane_crm_cache_total', 'dialplane_crm_calls_total', 'dialplane_crm_schema_drift_total', 'dialplane_crm_reconcile_lag_seconds'].map(samplesOf),
-      );
-      const budget = connector.apiBudget();
-      sendJson(res, 200, summarizePipeline({
-        crm: connector.source,
-        breaker: service.breaker.state,
-        cache: cache!,
-        calls: calls!,
-        drift: drift!,
-        apiBudget: budget,
-        reconciliation: reconciled
-          ? {
-              ok: reconciled.ok,
-              reason: reconciled.ok ? null : reconciled.reason,
-              lastSuccessAt: reconciled.lastSuccessAt,
-              lagSeconds: lag!.find((s) => s.labels.crm === connector.source)?.value ?? 0,
-            }
-          : null,
-      }));
-    },
-  };
+  // The operations console's view of this CRM (asked by the gateway: gateway/console/pipeline-route.ts).
+  const pipelineRoute = pipelineHealthRoute({
+    connector,
+    breakerState: () => service.breaker.state,
+    ...(reconciliation ? { reconciliation } : {}),
+    metrics,
+    verifyIdentity: config.identityVerifier ?? createIdentityVerifier(config.internalSecret),
+  });
 
   const running = await startSubgraph({
     name: options.name,

@@ -72,18 +72,32 @@ describe('operations console: access and data over HTTP', () => {
     }
   });
 
-  it('lists a CRM whose subgraph is down as down, the others still shown', async () => {
-    const local = await startStack();
-    try {
+  describe('with a per-caller rate limit, and a CRM subgraph down', () => {
+    let local: Stack;
+    beforeAll(async () => {
+      local = await startStack({ gateway: { admission: { rateLimits: { analyst: { points: 2, durationS: 60 } } } } });
       await local.stopService('salesforce');
-      const res = await fetch(`${local.gatewayUrl.replace(/\/graphql$/, '')}/console/api/pipeline`, { headers: { authorization: `Bearer ${local.tokens.admin}` } });
-      const answer = PipelineAnswer.parse(await res.json());
+    }, 120_000);
+    afterAll(async () => {
+      await local?.close();
+    });
+    const ask = (token: string) => fetch(`${local.gatewayUrl.replace(/\/graphql$/, '')}/console/api/pipeline`, { headers: { authorization: `Bearer ${token}` } });
+
+    it('lists a CRM whose subgraph is down as down, the others still shown', async () => {
+      const answer = PipelineAnswer.parse(await (await ask(local.tokens.admin)).json());
       expect(answer.crms.find((c) => c.name === 'salesforce')).toMatchObject({ status: 'down', error: { code: 'SUBGRAPH_UNAVAILABLE' } });
       expect(answer.crms.find((c) => c.name === 'hubspot')?.status).toBe('up');
-    } finally {
-      await local.close();
-    }
-  }, 120_000);
+    });
+
+    it('holds a caller to the same rate limit as /graphql (429 RATE_LIMITED with retry-after)', async () => {
+      expect((await ask(local.tokens.analyst)).status).toBe(200);
+      expect((await ask(local.tokens.analyst)).status).toBe(200);
+      const limited = await ask(local.tokens.analyst);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+    });
+  });
 
   it("refuses the CRM subgraph's internal route without the gateway's signed identity, or for an agent's", async () => {
     const target = new URL(PIPELINE_HEALTH_PATH, stack.urls.hubspot);

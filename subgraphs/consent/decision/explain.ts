@@ -111,8 +111,8 @@ export const RULES: readonly Rule[] = [
     applies: (p, policy) => policy.purposes.consentRequired.includes(p),
     detail: (e) => (e.reassigned ? `RND ${e.reassigned.result} (${e.reassigned.version})` : 'not asked (no consent date relied on)'),
   },
-  { rule: 'DEAL', title: "The contact's deal is not closed", codes: ['DEAL_CLOSED'], applies: (p, policy) => policy.purposes.dealClosed.includes(p) },
-  { rule: 'CRM', title: "The CRM record's own do-not-call flag", codes: ['CRM_DO_NOT_CALL'], applies: (p, policy) => policy.purposes.internalDnc.includes(p) },
+  { rule: 'DEAL', title: "The contact's deal is not closed (decisions on a contact: Contact.callPermission)", codes: ['DEAL_CLOSED'], applies: (p, policy) => policy.purposes.dealClosed.includes(p) },
+  { rule: 'CRM', title: "The CRM record's own do-not-call flag (decisions on a contact: Contact.callPermission)", codes: ['CRM_DO_NOT_CALL'], applies: (p, policy) => policy.purposes.internalDnc.includes(p) },
 ];
 
 /** Codes after which the decision stops: nothing else was evaluated. */
