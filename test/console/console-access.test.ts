@@ -124,6 +124,20 @@ describe('operations console: access and data over HTTP', () => {
     expect(admin.data.writeBackQueue).toMatchObject({ pending: expect.any(Number), retrying: expect.any(Number), deadLettered: expect.any(Number) });
   });
 
+  it("counts only the caller's sellers' write-backs in the queue", async () => {
+    // No worker in this stack: the outcome's write-back stays pending.
+    const recorded = await gql(stack.tokens.agent, 'mutation($input: CallOutcomeInput!) { recordCallOutcome(input: $input) { id } }', {
+      input: { contactId: 'hubspot:1002', callId: 'console-call-1', decisionId: 'console-decision-1', idempotencyKey: 'console-queue-scope-1', disposition: 'VOICEMAIL', occurredAt: new Date().toISOString() },
+    });
+    expect(recorded.errors).toBeUndefined();
+    const query = '{ writeBackQueue { pending byCrm { crm pending } } }';
+    const everySeller = await gql(stack.tokens.admin, query);
+    expect(everySeller.data.writeBackQueue.pending).toBeGreaterThanOrEqual(1);
+    expect(everySeller.data.writeBackQueue.byCrm).toContainEqual({ crm: 'hubspot', pending: everySeller.data.writeBackQueue.pending });
+    const otherSeller = await stack.token({ sub: 'other-admin', roles: ['admin'], seller: 'other-seller' });
+    expect((await gql(otherSeller, query)).data.writeBackQueue).toEqual({ pending: 0, byCrm: [] });
+  });
+
   it('explains a recorded decision rule by rule to the compliance role only', async () => {
     const phone = '+12125550177';
     const decided = await gql(stack.tokens.compliance, 'query($p: String!) { callPermission(phone: $p, purpose: MARKETING) { allowed reasons decisionId } }', { p: phone });
