@@ -212,6 +212,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
       { method: 'GET', path: '/metrics', handler: async (_req, res) => sendText(res, 200, await metrics.metrics.render(), metrics.metrics.contentType) },
     ],
     (error, req) => log.error({ err: error instanceof Error ? error.message : String(error), path: req.url }, 'unhandled gateway route error'),
+    'gateway',
   );
   const server = http.createServer((req: IncomingMessage, res: ServerResponse) => void router(req, res));
 

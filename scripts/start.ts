@@ -10,10 +10,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, DEFAULT_PORTS, loadConfig } from '../shared/config.js';
+import { ConfigError, DEFAULT_PORTS, loadConfig, loadTracingConfig } from '../shared/config.js';
 import { openDatabase, type Database } from '../shared/db.js';
 import { createEventBus, type EventBus } from '../shared/events.js';
 import { createLogger, type Logger } from '../shared/logger.js';
+import { startTracing, type Tracing } from '../shared/tracing.js';
 import { composeSupergraph, readSubgraphSdls } from '../gateway/compose-supergraph.js';
 import { loadGatewayConfig, type GatewayConfig } from '../gateway/config.js';
 import { mintDevTokens } from '../gateway/dev-tokens.js';
@@ -174,6 +175,14 @@ async function main(): Promise<void> {
   const level = env.LOG_LEVEL ?? 'warn';
   // One logger per part: each line carries its own service once (a child logger would repeat the key).
   const logFor = (service: string) => createLogger(service, { level });
+  // One tracing SDK for every part of this process (service.name "dialplane"), when configured.
+  let tracing: Tracing;
+  try {
+    tracing = startTracing(loadTracingConfig(env), { service: 'dialplane', log: logFor('dialplane') });
+  } catch (error) {
+    console.error(`\nnpm start: ${explainStartFailure('tracing', [], error)}\nNothing was started.`);
+    process.exit(1);
+  }
   const bus = await createEventBus({ log: logFor('dialplane'), redisUrl: env.REDIS_URL });
   const started: Running[] = [];
   const skipped: string[] = [];
@@ -194,6 +203,7 @@ async function main(): Promise<void> {
     for (const part of started.reverse()) await part.close().catch(() => {});
     if (embeddedDb) await (await embeddedDb).close().catch(() => undefined);
     await bus.close().catch(() => {});
+    await tracing.shutdown();
     process.exit(1);
   };
 
@@ -281,6 +291,7 @@ async function main(): Promise<void> {
     }
     if (embeddedDb) await (await embeddedDb).close().catch(() => undefined);
     await bus.close();
+    await tracing.shutdown();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

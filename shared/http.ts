@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { ErrorCode } from './errors.js';
+import { recordSpanError, tracingActive, withServerSpan } from './tracing.js';
 
 /**
  * Small node:http building blocks. Services use plain node:http rather than a framework: the hot
@@ -124,8 +125,11 @@ export function sendError(res: ServerResponse, error: unknown): void {
   sendJson(res, 500, { error: { code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'internal error' } });
 }
 
-/** Routes by method and path; unknown paths answer 404, errors answer their HttpError status. */
-export function createRouter(routes: Route[], onError?: (error: unknown, req: IncomingMessage) => void) {
+/**
+ * Routes by method and path; unknown paths answer 404, errors answer their HttpError status. With
+ * tracing on, each routed request is a SERVER span of `service` named after its route.
+ */
+export function createRouter(routes: Route[], onError?: (error: unknown, req: IncomingMessage) => void, service = 'http') {
   const exact = new Map<string, Route[]>();
   const prefixes: { prefix: string; route: Route }[] = [];
   for (const route of routes) {
@@ -136,16 +140,24 @@ export function createRouter(routes: Route[], onError?: (error: unknown, req: In
     const url = new URL(req.url ?? '/', 'http://localhost');
     const candidates = exact.get(url.pathname) ?? prefixes.filter((p) => url.pathname.startsWith(p.prefix)).map((p) => p.route);
     const route = candidates.find((r) => r.method === '*' || r.method === req.method);
-    try {
-      if (!route) {
-        if (candidates.length > 0) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`);
-        throw new HttpError(404, ErrorCode.NOT_FOUND, `no route for ${url.pathname}`);
+    const handle = async (): Promise<void> => {
+      try {
+        if (!route) {
+          if (candidates.length > 0) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`);
+          throw new HttpError(404, ErrorCode.NOT_FOUND, `no route for ${url.pathname}`);
+        }
+        await route.handler(req, res, url);
+      } catch (error) {
+        if (!(error instanceof HttpError)) {
+          onError?.(error, req);
+          recordSpanError(error);
+        }
+        sendError(res, error);
       }
-      await route.handler(req, res, url);
-    } catch (error) {
-      if (!(error instanceof HttpError)) onError?.(error, req);
-      sendError(res, error);
-    }
+    };
+    // Tested here: with tracing off a request pays for this test and nothing else of tracing.
+    if (route && tracingActive()) await withServerSpan(service, route.path, req, res, handle);
+    else await handle();
   };
 }
 

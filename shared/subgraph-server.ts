@@ -168,7 +168,7 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
       log.debug({ path: route.path }, 'extra route is not under /webhooks/: it must authenticate itself');
     }
   }
-  const router = createRouter(routes, (error, req) => log.error({ err: error instanceof Error ? error.message : String(error), path: req.url }, 'unhandled route error'));
+  const router = createRouter(routes, (error, req) => log.error({ err: error instanceof Error ? error.message : String(error), path: req.url }, 'unhandled route error'), options.name);
   const server = http.createServer((req, res) => void router(req, res));
 
   const running = await listen(server, options.port, options.host).catch(async (error: unknown) => {

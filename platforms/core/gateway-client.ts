@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { z } from 'zod';
 import { DialplaneError, ErrorCode } from '../../shared/errors.js';
+import { injectTraceHeaders } from '../../shared/tracing.js';
 import type { PlatformsConfig } from './config.js';
 
 /**
@@ -53,9 +54,11 @@ export function createGatewayClient(config: Pick<PlatformsConfig, 'gatewayUrl' |
     async request<T>(query: string, variables: Record<string, unknown>, options: { timeoutMs: number }) {
       let res: Response;
       try {
+        const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${await bearer()}` };
+        injectTraceHeaders(headers);
         res = await fetch(config.gatewayUrl, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${await bearer()}` },
+          headers,
           body: JSON.stringify({ query, variables }),
           signal: AbortSignal.timeout(options.timeoutMs),
         });

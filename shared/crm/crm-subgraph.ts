@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import type { IdentityVerifier } from '../identity.js';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
+import { SpanAttr, SpanKind, tracingActive, withSpan } from '../tracing.js';
 import { ChangeHandler } from './change-handler.js';
 import { webhookAuthFailures } from '../webhook-signature.js';
 import type { CrmConnector, CrmSource, WebhookRequest } from './connector.js';
@@ -109,7 +110,12 @@ export async function startInstrumentedCrmSubgraph(
     name: source,
     port: options.port,
     host: options.host,
-    connector: createConnector((endpoint, fn) => crmMetrics.call(endpoint, fn)),
+    // Each CRM call a CLIENT span (tracing on) inside its metrics timing.
+    connector: createConnector((endpoint, fn) =>
+      tracingActive()
+        ? withSpan(`${source} ${endpoint}`, { kind: SpanKind.CLIENT, attributes: { [SpanAttr.crm]: source, [SpanAttr.crmEndpoint]: endpoint } }, () => crmMetrics.call(endpoint, fn))
+        : crmMetrics.call(endpoint, fn),
+    ),
     config: options.runtime,
     log,
     metrics,
