@@ -86,14 +86,21 @@ export const secretEnv = (name: SecretName, minLength = 16) => z.string().min(mi
  * `OTEL_TRACES_EXPORTER=otlp` or an OTLP endpoint is set (and neither `OTEL_TRACES_EXPORTER=none` nor
  * `OTEL_SDK_DISABLED=true`); otherwise no SDK starts at all. Resolved by `tracingConfigOf`.
  */
+const collectorUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL of an OTLP/HTTP collector' }).optional())
+  .optional();
+
 export const tracingEnv = {
   OTEL_SDK_DISABLED: bool(false),
   /** `otlp` or `none`; unset: `otlp` exactly when an endpoint below is set. */
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).optional(),
   /** Collector base URL (OTLP/HTTP); `/v1/traces` is appended. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
   /** Full traces URL; wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collectorUrl,
   /** `key=value,…` (values percent-encoded), e.g. an API key of a hosted collector. */
   OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
   OTEL_EXPORTER_OTLP_TRACES_HEADERS: z.string().optional(),
