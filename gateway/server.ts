@@ -1,10 +1,10 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../shared/errors.js';
-import { apolloHandler, createRouter, executeApolloRequest, listen, readGraphqlRawBody, requestIdOf, sendJson, sendText } from '../shared/http.js';
+import { apolloHandler, createRouter, createServer, executeApolloRequest, listen, readGraphqlRawBody, requestIdOf, sendJson, sendText } from '../shared/http.js';
 import { createIdentitySigner, type Identity, type IdentityBinding } from '../shared/identity.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { AuthenticationError, createAuthenticator, type Authenticator } from './authenticator.js';
@@ -214,7 +214,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     (error, req) => log.error({ err: error instanceof Error ? error.message : String(error), path: req.url }, 'unhandled gateway route error'),
     'gateway',
   );
-  const server = http.createServer((req: IncomingMessage, res: ServerResponse) => void router(req, res));
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => void router(req, res), config.tls);
 
   const executeOperation = async (request: OperationRequest, identity: Identity, requestId: string): Promise<FormattedExecutionResult> => {
     const entered = await admission.enter(identity);

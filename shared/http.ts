@@ -1,7 +1,9 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { ErrorCode } from './errors.js';
+import type { ServerTls } from './tls.js';
 import { recordSpanError, tracingActive, withServerSpan } from './tracing.js';
 
 /**
@@ -161,15 +163,27 @@ export function createRouter(routes: Route[], onError?: (error: unknown, req: In
   };
 }
 
+/** Every listener is one of these: plain HTTP, or HTTPS when a certificate is configured. */
+export type HttpServer = http.Server | https.Server;
+
+/**
+ * The HTTP server of a service: HTTPS with `tls` (shared/tls.ts: TLS_CERT_FILE / TLS_KEY_FILE), plain
+ * HTTP without. WebSocket servers attached to it serve wss:// or ws:// accordingly.
+ */
+export function createServer(handler: (req: IncomingMessage, res: ServerResponse) => void, tls?: ServerTls): HttpServer {
+  return tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler);
+}
+
 export interface RunningServer {
-  server: http.Server;
+  server: HttpServer;
   port: number;
+  /** `https://host:port` when the server is HTTPS, else `http://host:port`. */
   url: string;
   close(): Promise<void>;
 }
 
 /** Listens (port 0 = ephemeral) and returns a handle whose close() ends keep-alive sockets too. */
-export async function listen(server: http.Server, port: number, host = '127.0.0.1'): Promise<RunningServer> {
+export async function listen(server: HttpServer, port: number, host = '127.0.0.1'): Promise<RunningServer> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
@@ -180,11 +194,12 @@ export async function listen(server: http.Server, port: number, host = '127.0.0.
     });
   });
   const actual = (server.address() as AddressInfo).port;
-  return { server, port: actual, url: `http://${host}:${actual}`, close: () => closeServer(server) };
+  const scheme = server instanceof https.Server ? 'https' : 'http';
+  return { server, port: actual, url: `${scheme}://${host}:${actual}`, close: () => closeServer(server) };
 }
 
 /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes idle sockets. */
-export function closeServer(server: http.Server, graceMs = 5_000): Promise<void> {
+export function closeServer(server: HttpServer, graceMs = 5_000): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     const timer = setTimeout(() => server.closeAllConnections(), graceMs);

@@ -1,7 +1,8 @@
-import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERROR_CODES, ErrorCode, isDialplaneError } from '../../shared/errors.js';
-import { HttpError, listen, readRawBody, sendError, sendJson, sendText } from '../../shared/http.js';
+import { HttpError, createServer, listen, readRawBody, sendError, sendJson, sendText } from '../../shared/http.js';
 import type { Logger } from '../../shared/logger.js';
+import type { ServerTls } from '../../shared/tls.js';
 import { recordSpanError, tracingActive, withServerSpan } from '../../shared/tracing.js';
 import { PlatformInputError, type PlatformAdapter, type PlatformHook, type PlatformReply } from './adapter.js';
 import type { PlatformCore } from './types.js';
@@ -17,6 +18,8 @@ import type { PlatformCore } from './types.js';
 export interface PlatformsServerOptions {
   port: number;
   host?: string;
+  /** HTTPS with this certificate; unset: plain HTTP. */
+  tls?: ServerTls;
   adapters: PlatformAdapter[];
   core: PlatformCore;
   log: Logger;
@@ -44,7 +47,7 @@ export async function startPlatformsServer(options: PlatformsServerOptions): Pro
   }
   let publicBase = options.publicUrl;
 
-  const server = http.createServer((req, res) => {
+  const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const serve = async () => {
       try {
@@ -59,9 +62,9 @@ export async function startPlatformsServer(options: PlatformsServerOptions): Pro
     };
     // A hook's path is its route; anything else is one "unrouted" span name, not one per path.
     void (tracingActive() ? withServerSpan('platforms', hooks.has(url.pathname) || url.pathname === '/healthz' ? url.pathname : 'unrouted', req, res, serve) : serve());
-  });
+  }, options.tls);
 
-  const answer = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+  const answer = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     if (url.pathname === '/healthz' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', platforms: adapters.map((a) => a.name) });
     const match = hooks.get(url.pathname);
     if (!match) throw new HttpError(404, ErrorCode.NOT_FOUND, `no route for ${url.pathname}`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cacheEnv, runtimeEnv, tlsEnv, tracingEnv } from '../config.js';
+import { loadServerTls } from '../tls.js';
 import type { CrmRuntimeConfig } from './crm-subgraph.js';
 import { RECONCILE_DEFAULTS } from './reconciliation/reconcile-policy.js';
 
@@ -56,5 +57,5 @@ export function toCrmSubgraphRuntime(env: z.output<typeof runtimeObject>) {
         }
       : {}),
   };
-  return { host: env.BIND_HOST, nodeEnv: env.NODE_ENV, logLevel: env.LOG_LEVEL, development, runtime };
+  return { host: env.BIND_HOST, tls: loadServerTls(env), nodeEnv: env.NODE_ENV, logLevel: env.LOG_LEVEL, development, runtime };
 }

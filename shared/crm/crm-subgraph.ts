@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import type { IdentityVerifier } from '../identity.js';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
+import type { ServerTls } from '../tls.js';
 import { SpanAttr, SpanKind, tracingActive, withSpan } from '../tracing.js';
 import { ChangeHandler } from './change-handler.js';
 import { webhookAuthFailures } from '../webhook-signature.js';
@@ -66,6 +67,8 @@ export interface StartCrmSubgraphOptions {
   name: string;
   port: number;
   host?: string;
+  /** HTTPS with this certificate; unset: plain HTTP. */
+  tls?: ServerTls;
   connector: CrmConnector;
   config: CrmRuntimeConfig;
   log: Logger;
@@ -82,6 +85,8 @@ export interface CrmSubgraphOptions {
   /** 0 = ephemeral (tests). */
   port: number;
   host?: string;
+  /** HTTPS with this certificate (TLS_CERT_FILE / TLS_KEY_FILE); unset: plain HTTP. */
+  tls?: ServerTls;
   runtime: CrmRuntimeConfig;
   log?: Logger;
   logLevel?: string;
@@ -110,6 +115,7 @@ export async function startInstrumentedCrmSubgraph(
     name: source,
     port: options.port,
     host: options.host,
+    tls: options.tls,
     // Each CRM call a CLIENT span (tracing on) inside its metrics timing.
     connector: createConnector((endpoint, fn) =>
       tracingActive()
@@ -209,6 +215,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     name: options.name,
     port: options.port,
     host: options.host,
+    tls: options.tls,
     typeDefs: crmContractTypeDefs(),
     resolvers: resolvers as never,
     internalSecret: config.internalSecret,
