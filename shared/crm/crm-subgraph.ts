@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { createCache } from '../cache.js';
 import type { Database } from '../db.js';
 import { createRedisConnection } from '../redis.js';
@@ -254,6 +255,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
 /** The URL the sender addressed (HubSpot signs it): Host header + path and query. */
 function webhookUrlOf(req: IncomingMessage, url: URL): string {
   const host = req.headers.host ?? 'localhost';
-  const proto = (req.headers['x-forwarded-proto'] as string | undefined) ?? 'http';
+  // The URL the sender signed (HubSpot v3 signs it whole): https when this listener serves TLS.
+  const proto = (req.headers['x-forwarded-proto'] as string | undefined) ?? ((req.socket as TLSSocket).encrypted ? 'https' : 'http');
   return `${proto}://${host}${url.pathname}${url.search}`;
 }

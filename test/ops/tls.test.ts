@@ -15,6 +15,7 @@ import { engagementEnv, toEngagementConfig } from '../../subgraphs/engagement/co
 import { loadHubspotSubgraphConfig } from '../../subgraphs/hubspot/config.js';
 import { loadSalesforceSubgraphConfig } from '../../subgraphs/salesforce/config.js';
 import { platformsEnv, toPlatformsConfig } from '../../platforms/core/config.js';
+import { SimAdminClient } from '../../sim/common/admin-client.js';
 import { freePortEnv } from '../support/free-ports.js';
 import { spawnEntry, type SpawnedService } from '../support/processes.js';
 
@@ -188,6 +189,14 @@ describe('npm start with TLS: HTTPS and WSS on every listener', () => {
     expect(answer.data!.contactsByPhone.map((c) => c.id.split(':')[0]).sort()).toEqual(['hubspot', 'salesforce']);
     expect(answer.data!.callPermission.decisionId).toMatch(/^[0-9a-f-]{36}$/);
   });
+
+  it('takes the simulators\' change events on the https webhooks', async () => {
+    const admin = new SimAdminClient(`http://127.0.0.1:${ports.SIM_HUBSPOT_PORT}`);
+    const edited = await admin.edit({ kind: 'phone', contactId: '1001', phone: `+1415555${String(Date.now()).slice(-4)}` });
+    expect(edited.changedFields.length).toBeGreaterThan(0);
+    const delivered = async () => (await admin.deliveries()).filter((d) => d.target.startsWith(`https://127.0.0.1:${ports.HUBSPOT_SUBGRAPH_PORT}/`));
+    await expect.poll(async () => (await delivered()).map((d) => `${d.state} ${d.lastStatus ?? d.lastError ?? ''}`), { timeout: 20_000, interval: 100 }).toContain('delivered 200');
+  }, 40_000);
 
   it('relays a subscription over wss (client → gateway → consent)', async () => {
     const phone = `+1212555${String(Date.now()).slice(-4)}`;
