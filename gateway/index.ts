@@ -11,7 +11,7 @@ import { startGateway } from './server.js';
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const log = createLogger('gateway', { level: config.logLevel });
-  const tracing = startTracing(loadTracingConfig(), { service: 'gateway', log });
+  const tracing = await startTracing(loadTracingConfig(), { service: 'gateway', log });
   const gateway = await startGateway(config, { log });
   log.info({ url: gateway.url }, 'gateway ready');
   let stopping = false;

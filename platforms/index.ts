@@ -9,7 +9,7 @@ import { startPlatformsService } from './service.js';
 const env = loadConfig(platformsEnv);
 assertPlatformsProductionReady(env);
 const log = createLogger('platforms', { level: env.LOG_LEVEL });
-const tracing = startTracing(tracingConfigOf(env), { service: 'platforms', log });
+const tracing = await startTracing(tracingConfigOf(env), { service: 'platforms', log });
 const service = await startPlatformsService(toPlatformsConfig(env), { log });
 log.info({ url: service.url }, 'voice-platforms service started');
 

@@ -202,7 +202,7 @@ async function main(): Promise<void> {
   // One tracing SDK for every part of this process (service.name "dialplane"), when configured.
   let tracing: Tracing;
   try {
-    tracing = startTracing(loadTracingConfig(env), { service: 'dialplane', log: logFor('dialplane') });
+    tracing = await startTracing(loadTracingConfig(env), { service: 'dialplane', log: logFor('dialplane') });
   } catch (error) {
     console.error(`\nnpm start: ${explainStartFailure('tracing', [], error)}\nNothing was started.`);
     process.exit(1);

@@ -12,22 +12,9 @@ import {
   type Span,
   type TextMapGetter,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  NodeTracerProvider,
-  ParentBasedSampler,
-  SimpleSpanProcessor,
-  TraceIdRatioBasedSampler,
-  type Sampler,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-node';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+// Type-only: the SDK and the exporter are loaded by `startTracing` when tracing is configured, so a
+// process without tracing never loads them (start-up time, memory).
+import type { NodeTracerProvider, Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { TracingConfig } from './config.js';
@@ -86,6 +73,7 @@ export interface StartTracingOptions {
 }
 
 let provider: NodeTracerProvider | undefined;
+let starting: Promise<void> | undefined;
 let users = 0;
 const TRACER = 'dialplane';
 
@@ -96,28 +84,14 @@ export function tracingActive(): boolean {
 
 /**
  * Starts the SDK when `config` is set (or a test exporter is given): W3C trace context, the
- * AsyncLocalStorage context manager, batched OTLP/HTTP export. Without either it starts nothing.
- * Several parts of one process (`npm start`, tests) share one SDK: the first call sets it up.
+ * AsyncLocalStorage context manager, batched OTLP/HTTP export. Without either it loads and starts
+ * nothing. Several parts of one process (`npm start`, tests) share one SDK: the first call sets it up.
  */
-export function startTracing(config: TracingConfig | undefined, options: StartTracingOptions): Tracing {
+export async function startTracing(config: TracingConfig | undefined, options: StartTracingOptions): Promise<Tracing> {
   if (!config && !options.exporter) return { shutdown: async () => {} };
-  if (!provider) {
-    const processor: SpanProcessor = options.exporter
-      ? new SimpleSpanProcessor(options.exporter)
-      : new BatchSpanProcessor(new OTLPTraceExporter({ url: config!.otlp.url, headers: config!.otlp.headers }));
-    provider = new NodeTracerProvider({
-      resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config?.serviceName ?? options.service }),
-      sampler: samplerOf(config?.sampler ?? { kind: 'always_on', ratio: 1 }),
-      spanProcessors: [processor],
-    });
-    provider.register({ propagator: new W3CTraceContextPropagator() });
-    if (options.log) {
-      const log = options.log;
-      const line = (message: string, args: unknown[]) => log.warn({ detail: args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ') }, `tracing: ${message}`);
-      diag.setLogger({ error: (m, ...a) => line(m, a), warn: (m, ...a) => line(m, a), info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
-    }
-  }
   users++;
+  starting ??= register(config, options);
+  await starting;
   let done = false;
   return {
     async shutdown() {
@@ -126,6 +100,7 @@ export function startTracing(config: TracingConfig | undefined, options: StartTr
       if (--users > 0 || !provider) return;
       const ending = provider;
       provider = undefined;
+      starting = undefined;
       // Flushes what is batched; an unreachable collector is reported through diag, never thrown
       // (shutting down must not fail because traces could not leave).
       await ending.shutdown().catch((error: unknown) => diag.warn('flush on shutdown failed', error));
@@ -137,20 +112,47 @@ export function startTracing(config: TracingConfig | undefined, options: StartTr
   };
 }
 
-function samplerOf(sampler: TracingConfig['sampler']): Sampler {
+async function register(config: TracingConfig | undefined, options: StartTracingOptions): Promise<void> {
+  const [sdk, { W3CTraceContextPropagator }, { resourceFromAttributes }, { ATTR_SERVICE_NAME }] = await Promise.all([
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/semantic-conventions'),
+  ]);
+  let processor: SpanProcessor;
+  if (options.exporter) processor = new sdk.SimpleSpanProcessor(options.exporter);
+  else {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+    processor = new sdk.BatchSpanProcessor(new OTLPTraceExporter({ url: config!.otlp.url, headers: config!.otlp.headers }));
+  }
+  const created = new sdk.NodeTracerProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config?.serviceName ?? options.service }),
+    sampler: samplerOf(sdk, config?.sampler ?? { kind: 'always_on', ratio: 1 }),
+    spanProcessors: [processor],
+  });
+  created.register({ propagator: new W3CTraceContextPropagator() });
+  if (options.log) {
+    const log = options.log;
+    const line = (message: string, args: unknown[]) => log.warn({ detail: args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ') }, `tracing: ${message}`);
+    diag.setLogger({ error: (m, ...a) => line(m, a), warn: (m, ...a) => line(m, a), info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
+  }
+  provider = created;
+}
+
+function samplerOf(sdk: typeof import('@opentelemetry/sdk-trace-node'), sampler: TracingConfig['sampler']): Sampler {
   switch (sampler.kind) {
     case 'always_on':
-      return new AlwaysOnSampler();
+      return new sdk.AlwaysOnSampler();
     case 'always_off':
-      return new AlwaysOffSampler();
+      return new sdk.AlwaysOffSampler();
     case 'traceidratio':
-      return new TraceIdRatioBasedSampler(sampler.ratio);
+      return new sdk.TraceIdRatioBasedSampler(sampler.ratio);
     case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() });
     case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOffSampler() });
     case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(sampler.ratio) });
+      return new sdk.ParentBasedSampler({ root: new sdk.TraceIdRatioBasedSampler(sampler.ratio) });
   }
 }
 

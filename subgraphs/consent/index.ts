@@ -7,7 +7,7 @@ import { startConsentSubgraph } from './server.js';
 // CLI entry: configuration is read here, once; everything below receives it.
 const config = loadConsentConfig();
 const log = createLogger('consent', { level: config.logLevel });
-const tracing = startTracing(loadTracingConfig(), { service: 'consent', log });
+const tracing = await startTracing(loadTracingConfig(), { service: 'consent', log });
 const running = await startConsentSubgraph(config, { log });
 log.info({ url: running.url }, 'consent subgraph started');
 

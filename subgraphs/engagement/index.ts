@@ -7,7 +7,7 @@ import { startEngagementSubgraph } from './server.js';
 // CLI entry: `tsx subgraphs/engagement/index.ts` (the worker runs inside unless ENGAGEMENT_WORKER=false).
 const env = loadConfig(engagementEnv);
 const log = createLogger('engagement', { level: env.LOG_LEVEL });
-const tracing = startTracing(tracingConfigOf(env), { service: 'engagement', log });
+const tracing = await startTracing(tracingConfigOf(env), { service: 'engagement', log });
 const subgraph = await startEngagementSubgraph(toEngagementConfig(env), { log });
 log.info({ url: subgraph.url, worker: subgraph.worker ? 'in-process' : 'external' }, 'engagement subgraph started');
 

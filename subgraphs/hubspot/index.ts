@@ -7,7 +7,7 @@ import { startHubspotSubgraph } from './server.js';
 // CLI entry: load config once, start, stop cleanly on SIGTERM/SIGINT.
 const config = loadHubspotSubgraphConfig();
 const log = createLogger('hubspot', { level: config.logLevel });
-const tracing = startTracing(loadTracingConfig(), { service: 'hubspot', log });
+const tracing = await startTracing(loadTracingConfig(), { service: 'hubspot', log });
 const running = await startHubspotSubgraph({ ...config, log });
 log.info({ url: running.url, webhook: running.webhookUrl }, 'hubspot subgraph started');
 

@@ -7,7 +7,7 @@ import { startSalesforceSubgraph } from './server.js';
 // CLI entry: load config once, start, stop cleanly on SIGTERM/SIGINT.
 const config = loadSalesforceSubgraphConfig();
 const log = createLogger('salesforce', { level: config.logLevel });
-const tracing = startTracing(loadTracingConfig(), { service: 'salesforce', log });
+const tracing = await startTracing(loadTracingConfig(), { service: 'salesforce', log });
 const running = await startSalesforceSubgraph({ ...config, log });
 log.info({ url: running.url, webhook: running.webhookUrl }, 'salesforce subgraph started');
 

@@ -17,7 +17,7 @@ describe('traces across the gateway, the subgraphs, the write-back queue and the
   let stack: Stack;
 
   beforeAll(async () => {
-    tracing = startTracing(undefined, { service: 'dialplane-test', exporter });
+    tracing = await startTracing(undefined, { service: 'dialplane-test', exporter });
     stack = await startStack({ engagementWorker: true });
   }, 120_000);
   afterAll(async () => {

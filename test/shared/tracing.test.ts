@@ -90,7 +90,7 @@ describe('tracing off, then on with an OTLP collector', () => {
   });
 
   it('starts no SDK and sends no trace header when nothing is configured', async () => {
-    const tracing = startTracing(loadTracingConfig({}), { service: 'gateway' });
+    const tracing = await startTracing(loadTracingConfig({}), { service: 'gateway' });
     expect(tracingActive()).toBe(false);
     let sawSpan: unknown = 'not called';
     await withSpan('anything', {}, async (span) => {
@@ -106,7 +106,7 @@ describe('tracing off, then on with an OTLP collector', () => {
 
   it('exports spans over OTLP/HTTP with the configured headers, flushed on shutdown', async () => {
     const config = loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: urlOf(collector), OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20collector-key' });
-    const tracing = startTracing(config, { service: 'gateway', log: silentLogger });
+    const tracing = await startTracing(config, { service: 'gateway', log: silentLogger });
     expect(tracingActive()).toBe(true);
     let traceId = '';
     await withSpan('call-start', {}, async (span) => {
