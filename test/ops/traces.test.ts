@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanAttr, startTracing, type Tracing } from '../../shared/tracing.js';
+import { freePort } from '../support/free-ports.js';
+import { spawnEntry, timeToExit } from '../support/processes.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 // The whole system in this process with tracing on and an in-memory exporter: one call outcome
@@ -151,4 +155,42 @@ describe('traces across the gateway, the subgraphs, the write-back queue and the
       expect(crmCall, trace.map((s) => s.name).join(', ')).toBeDefined();
     }
   });
+});
+
+describe('an entry point with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+  it('exports its spans to the collector and flushes them on SIGTERM before it exits', async () => {
+    const bodies: string[] = [];
+    const collector = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
+        if (req.url === '/v1/traces') bodies.push(Buffer.concat(chunks).toString('utf8'));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const port = await freePort();
+    const gateway = spawnEntry('gateway/index.ts', {
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      GATEWAY_PORT: String(port),
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+    });
+    try {
+      await gateway.waitFor(/"msg":"gateway ready"/, 120_000);
+      const requestId = `entry-${randomUUID()}`;
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { 'x-request-id': requestId } });
+      expect(res.status).toBe(200);
+      // Batched (5 s by default): the span leaves at the latest with the flush on SIGTERM.
+      const { code, killed } = await timeToExit(gateway, 'SIGTERM', 20_000);
+      expect(killed).toBe(false);
+      expect(code).toBe(0);
+      const exported = bodies.join('\n');
+      expect(exported).toContain(requestId);
+      expect(exported).toContain('"GET /healthz"');
+      expect(exported).toMatch(/"service\.name".{0,40}"gateway"/);
+    } finally {
+      gateway.kill();
+      await new Promise((resolve) => collector.close(resolve));
+    }
+  }, 150_000);
 });
