@@ -7,6 +7,7 @@ import { ErrorCode } from '../shared/errors.js';
 import { apolloHandler, createRouter, createServer, executeApolloRequest, listen, readGraphqlRawBody, requestIdOf, sendJson, sendText } from '../shared/http.js';
 import { createIdentitySigner, type Identity, type IdentityBinding } from '../shared/identity.js';
 import { createLogger, type Logger } from '../shared/logger.js';
+import { setSpanAttributes } from '../shared/tracing.js';
 import { AuthenticationError, createAuthenticator, type Authenticator } from './authenticator.js';
 import { adminImportProxy } from './admin-import-proxy.js';
 import type { GatewayConfig } from './config.js';
@@ -183,6 +184,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
               return;
             }
             if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+              // The operation's name on the request span (tracing on), e.g. the platforms' call start.
+              const operationName = (body as { operationName?: unknown }).operationName;
+              if (typeof operationName === 'string') setSpanAttributes({ 'graphql.operation.name': operationName });
               const admitted = admission.admitOperation(body as OperationBody, context.identity);
               if ('status' in admitted) {
                 sendRefusal(res, admitted);

@@ -39,8 +39,9 @@ export const SpanAttr = {
   subgraph: 'dialplane.subgraph',
   crm: 'dialplane.crm',
   crmEndpoint: 'dialplane.crm.endpoint',
-  /** The voice platform's own id of the call. */
+  /** The voice platform's own id of the call, and which platform (`vapi`, `retell`, …). */
   callId: 'dialplane.call.id',
+  platform: 'dialplane.platform',
   /** Our compliance decision's id (callPermission / authorizeCall, echoed by call outcomes). */
   decisionId: 'dialplane.decision.id',
   decisionAllowed: 'dialplane.decision.allowed',
@@ -90,8 +91,13 @@ export function tracingActive(): boolean {
 export async function startTracing(config: TracingConfig | undefined, options: StartTracingOptions): Promise<Tracing> {
   if (!config && !options.exporter) return { shutdown: async () => {} };
   users++;
-  starting ??= register(config, options);
-  await starting;
+  try {
+    await (starting ??= register(config, options));
+  } catch (error) {
+    users--;
+    starting = undefined;
+    throw error;
+  }
   let done = false;
   return {
     async shutdown() {
