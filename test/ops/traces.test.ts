@@ -5,6 +5,12 @@ import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanAttr, startTracing, type Tracing } from '../../shared/tracing.js';
+import { silentLogger } from '../../shared/logger.js';
+import { startPlatformsService } from '../../platforms/service.js';
+import { simCall } from '../../sim/platforms/calls.js';
+import { createPlatformClient } from '../../sim/platforms/client.js';
+import * as payloads from '../../sim/platforms/payloads.js';
+import { platformsConfigFor } from '../platforms/support.js';
 import { freePort } from '../support/free-ports.js';
 import { spawnEntry, timeToExit } from '../support/processes.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -134,6 +140,27 @@ describe('traces across the gateway, the subgraphs, the write-back queue and the
     expect(decision.spanContext().traceId).toBe(root?.spanContext().traceId);
     // Only ids: the number asked about is nowhere in the decision's attributes.
     expect(JSON.stringify(decision.attributes)).not.toContain('4155550123');
+  });
+
+  it('traces a voice platform\'s call start from its webhook through the gateway to the decision', async () => {
+    const config = platformsConfigFor(stack, { PLATFORMS_CALL_START_BUDGET_MS: '5000' });
+    const platforms = await startPlatformsService(config, { log: silentLogger });
+    try {
+      const call = simCall('vapi', '+18085550120');
+      const answer = await createPlatformClient({ baseUrl: platforms.url, secrets: config.secrets }).send('vapi', 'events', payloads.vapi.assistantRequest(call));
+      expect(answer.status).toBe(200);
+      const hook = await waitForSpans((spans) => spans.find((s) => s.attributes[SpanAttr.service] === 'platforms' && s.attributes[SpanAttr.callId] === call.callId), 'platform hook span');
+      expect(hook.attributes[SpanAttr.platform]).toBe('vapi');
+      const decisionId = hook.attributes[SpanAttr.decisionId];
+      expect(decisionId).toMatch(/^[0-9a-f-]{36}$/);
+      // The same trace holds the gateway's request (traceparent from the platforms service) and the decision.
+      const trace = traceOf(exporter.getFinishedSpans(), hook.spanContext().traceId);
+      const gatewaySpan = trace.find((s) => s.kind === SpanKind.SERVER && s.attributes[SpanAttr.service] === 'gateway');
+      expect(gatewaySpan?.parentSpanContext?.isRemote).toBe(true);
+      expect(trace.find((s) => s.name.startsWith('consent.') && s.attributes[SpanAttr.decisionId] === decisionId), trace.map((s) => s.name).join(', ')).toBeDefined();
+    } finally {
+      await platforms.close();
+    }
   });
 
   it('sends traceparent to the CRM subgraph on the fast path and the fast lane alike', async () => {
