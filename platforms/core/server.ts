@@ -61,11 +61,15 @@ export async function startPlatformsServer(options: PlatformsServerOptions): Pro
       }
     };
     // A hook's path is its route; anything else is one "unrouted" span name, not one per path.
-    void (tracingActive() ? withServerSpan('platforms', hooks.has(url.pathname) || url.pathname === '/healthz' ? url.pathname : 'unrouted', req, res, serve) : serve());
+    void (tracingActive() ? withServerSpan('platforms', hooks.has(url.pathname) || url.pathname === '/healthz' || url.pathname === '/readyz' ? url.pathname : 'unrouted', req, res, serve) : serve());
   }, options.tls);
 
   const answer = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     if (url.pathname === '/healthz' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', platforms: adapters.map((a) => a.name) });
+    // Ready as soon as it listens: every platform request is answered, fail-closed when the
+    // gateway is unreachable, so taking replicas out of rotation would only turn answers into
+    // connection errors (orchestrators probe this; deploy/k8s/platforms.yaml).
+    if (url.pathname === '/readyz' && req.method === 'GET') return sendJson(res, 200, { status: 'ready', service: 'platforms' });
     const match = hooks.get(url.pathname);
     if (!match) throw new HttpError(404, ErrorCode.NOT_FOUND, `no route for ${url.pathname}`);
     if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`);
