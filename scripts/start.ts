@@ -47,7 +47,17 @@ const ports = {
   hubspot: Number(env.HUBSPOT_SUBGRAPH_PORT ?? DEFAULT_PORTS.hubspot),
   simSalesforce: Number(env.SIM_SALESFORCE_PORT ?? DEFAULT_PORTS.simSalesforce),
   simHubspot: Number(env.SIM_HUBSPOT_PORT ?? DEFAULT_PORTS.simHubspot),
+  consent: Number(env.CONSENT_SUBGRAPH_PORT ?? DEFAULT_PORTS.consent),
+  engagement: Number(env.ENGAGEMENT_SUBGRAPH_PORT ?? DEFAULT_PORTS.engagement),
 };
+// Each part finds its peers where this stack puts them: a port moved with *_PORT moves the URL
+// its callers use (before, the callers kept the default ports). An explicit URL still wins.
+env.SALESFORCE_LOGIN_URL ??= localUrl(ports.simSalesforce);
+env.SALESFORCE_INSTANCE_URL ??= localUrl(ports.simSalesforce);
+env.HUBSPOT_BASE_URL ??= localUrl(ports.simHubspot);
+env.CRM_SUBGRAPHS ??= `salesforce=${localUrl(ports.salesforce, '/graphql')},hubspot=${localUrl(ports.hubspot, '/graphql')}`;
+env.CONSENT_SUBGRAPH_URL ??= localUrl(ports.consent, '/graphql');
+env.ENGAGEMENT_SUBGRAPH_URL ??= localUrl(ports.engagement, '/graphql');
 
 const sims: Part[] = [
   {
