@@ -42,28 +42,28 @@ interface Part {
 
 const env: NodeJS.ProcessEnv = { NODE_ENV: 'development', ...process.env };
 const localUrl = (port: number, rel = '') => `http://127.0.0.1:${port}${rel}`;
-/**
- * Where the other parts reach a started part: its own scheme, port and path on 127.0.0.1 (with TLS,
- * https: the certificate must name 127.0.0.1, docs/operations.md#tls). A URL the operator set wins.
- */
-const reachAt = (url: string): string => {
-  const u = new URL(url);
-  u.hostname = '127.0.0.1';
-  return u.pathname === '/' ? u.origin : u.toString();
-};
 const ports = {
   gateway: Number(env.GATEWAY_PORT ?? DEFAULT_PORTS.gateway),
   salesforce: Number(env.SALESFORCE_SUBGRAPH_PORT ?? DEFAULT_PORTS.salesforce),
   hubspot: Number(env.HUBSPOT_SUBGRAPH_PORT ?? DEFAULT_PORTS.hubspot),
   simSalesforce: Number(env.SIM_SALESFORCE_PORT ?? DEFAULT_PORTS.simSalesforce),
   simHubspot: Number(env.SIM_HUBSPOT_PORT ?? DEFAULT_PORTS.simHubspot),
+  consent: Number(env.CONSENT_SUBGRAPH_PORT ?? DEFAULT_PORTS.consent),
+  engagement: Number(env.ENGAGEMENT_SUBGRAPH_PORT ?? DEFAULT_PORTS.engagement),
 };
-// With TLS every subgraph listens on https: the simulators deliver their change events there.
-if (env.TLS_CERT_FILE) {
-  env.SIM_SALESFORCE_CDC_TARGETS ??= `https://127.0.0.1:${ports.salesforce}/webhooks/salesforce`;
-  env.SIM_HUBSPOT_WEBHOOK_TARGETS ??= `https://127.0.0.1:${ports.hubspot}/webhooks/hubspot`;
-}
-const crmUrls: string[] = [];
+// Each part finds its peers where this stack puts them: a port moved with *_PORT moves the URL
+// its callers use (before, the callers kept the default ports). An explicit URL still wins. With
+// TLS (docs/operations.md#tls) every subgraph listens on https (the certificate must name
+// 127.0.0.1), and the simulators, which stay plain HTTP, deliver their change events there.
+const subgraphUrl = (port: number, rel: string) => `${env.TLS_CERT_FILE ? 'https' : 'http'}://127.0.0.1:${port}${rel}`;
+env.SALESFORCE_LOGIN_URL ??= localUrl(ports.simSalesforce);
+env.SALESFORCE_INSTANCE_URL ??= localUrl(ports.simSalesforce);
+env.HUBSPOT_BASE_URL ??= localUrl(ports.simHubspot);
+env.CRM_SUBGRAPHS ??= `salesforce=${subgraphUrl(ports.salesforce, '/graphql')},hubspot=${subgraphUrl(ports.hubspot, '/graphql')}`;
+env.CONSENT_SUBGRAPH_URL ??= subgraphUrl(ports.consent, '/graphql');
+env.ENGAGEMENT_SUBGRAPH_URL ??= subgraphUrl(ports.engagement, '/graphql');
+env.SIM_SALESFORCE_CDC_TARGETS ??= subgraphUrl(ports.salesforce, '/webhooks/salesforce');
+env.SIM_HUBSPOT_WEBHOOK_TARGETS ??= subgraphUrl(ports.hubspot, '/webhooks/hubspot');
 
 const sims: Part[] = [
   {
@@ -74,10 +74,6 @@ const sims: Part[] = [
     start: async ({ env }) => {
       const { simEnv, startSimulators } = await load('sim/index.ts');
       const sims = await startSimulators(loadConfig(simEnv, env));
-      // The CRM subgraphs and the worker reach the simulators where they really listen (SIM_*_PORT).
-      env.SALESFORCE_LOGIN_URL ??= reachAt(sims.salesforce.url);
-      env.SALESFORCE_INSTANCE_URL ??= reachAt(sims.salesforce.url);
-      env.HUBSPOT_BASE_URL ??= reachAt(sims.hubspot.url);
       return { name: 'CRM simulators (salesforce, hubspot)', url: `${sims.salesforce.url}  ${sims.hubspot.url}`, close: () => sims.close() };
     },
   },
@@ -107,7 +103,6 @@ const subgraphs: Part[] = [
       const { startSalesforceSubgraph } = await load('subgraphs/salesforce/server.ts');
       // Reconciliation state and jobs in the shared embedded database (not one PGlite per CRM).
       const running = await startSalesforceSubgraph({ ...loadSalesforceSubgraphConfig(env), log: logFor('salesforce'), bus, reconcileDb: await sharedDb() });
-      crmUrls.push(`salesforce=${reachAt(running.url)}`);
       return { name: 'salesforce', url: running.url, close: () => running.close() };
     },
   },
@@ -120,8 +115,6 @@ const subgraphs: Part[] = [
       const { startHubspotSubgraph } = await load('subgraphs/hubspot/server.ts');
       // Reconciliation state and jobs in the shared embedded database (not one PGlite per CRM).
       const running = await startHubspotSubgraph({ ...loadHubspotSubgraphConfig(env), log: logFor('hubspot'), bus, reconcileDb: await sharedDb() });
-      crmUrls.push(`hubspot=${reachAt(running.url)}`);
-      env.CRM_SUBGRAPHS ??= crmUrls.join(',');
       return { name: 'hubspot', url: running.url, close: () => running.close() };
     },
   },
@@ -139,7 +132,6 @@ const subgraphs: Part[] = [
         await migrate(db, 'consent', CONSENT_MIGRATIONS);
       }
       const running = await startConsentSubgraph(loadConsentConfig(env), { log: logFor('consent'), bus, db });
-      env.CONSENT_SUBGRAPH_URL ??= reachAt(running.url);
       // The embedded database starts empty: load the labelled demo dataset (never with DATABASE_URL / DATA_DIR).
       if (!env.DATABASE_URL && !env.DATA_DIR) {
         const { seedDemoData } = await load('subgraphs/consent/demo-seed.ts');
@@ -160,7 +152,6 @@ const subgraphs: Part[] = [
         log: logFor('engagement'),
         db: await sharedDb(),
       });
-      env.ENGAGEMENT_SUBGRAPH_URL ??= reachAt(running.url);
       return { name: 'engagement', url: running.url, close: () => running.close() };
     },
   },
