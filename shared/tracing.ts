@@ -198,6 +198,17 @@ export function recordSpanError(error: unknown): void {
   span?.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
 }
 
+const NO_FIELDS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** `traceId` and `spanId` of the active span for a log line (nothing with tracing off or outside a span). */
+export function traceLogFields(): Record<string, string> {
+  if (!provider) return NO_FIELDS;
+  const span = trace.getActiveSpan();
+  if (!span) return NO_FIELDS;
+  const { traceId, spanId } = span.spanContext();
+  return { traceId, spanId };
+}
+
 /** Adds attributes to the active span (no-op with tracing off or outside a span). */
 export function setSpanAttributes(attributes: Attributes): void {
   if (!provider) return;

@@ -2,7 +2,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadTracingConfig } from '../../shared/config.js';
-import { silentLogger } from '../../shared/logger.js';
+import { createLogger, silentLogger } from '../../shared/logger.js';
 import { captureTraceCarrier, startTracing, tracingActive, withSpan } from '../../shared/tracing.js';
 import { createGatewayMetrics } from '../../gateway/gateway-metrics.js';
 import { SubgraphEndpoint } from '../../gateway/subgraph-endpoint.js';
@@ -99,6 +99,10 @@ describe('tracing off, then on with an OTLP collector', () => {
     });
     expect(sawSpan).toBeUndefined();
     expect(captureTraceCarrier()).toBeUndefined();
+    const lines: string[] = [];
+    const log = createLogger('gateway', { destination: { write: (line: string) => void lines.push(line) } });
+    await withSpan('anything', {}, async () => log.info('inside'));
+    expect(JSON.parse(lines[0]!)).not.toHaveProperty('traceId');
     expect(received.at(-1)?.traceparent).toBeUndefined();
     expect(received.at(-1)?.['x-request-id']).toBe('req-1');
     await tracing.shutdown();
@@ -109,11 +113,16 @@ describe('tracing off, then on with an OTLP collector', () => {
     const tracing = await startTracing(config, { service: 'gateway', log: silentLogger });
     expect(tracingActive()).toBe(true);
     let traceId = '';
+    const lines: string[] = [];
+    const log = createLogger('gateway', { destination: { write: (line: string) => void lines.push(line) } });
     await withSpan('call-start', {}, async (span) => {
       traceId = span!.spanContext().traceId;
+      log.info('inside the span');
       await endpoint.send({ query: '{ ok }' }, context);
       expect(captureTraceCarrier()?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     });
+    // The log line written inside the span names it.
+    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'inside the span', traceId, spanId: expect.stringMatching(/^[0-9a-f]{16}$/) });
     // The fetch carried the trace to the subgraph.
     expect(received.at(-1)?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     // Batched: nothing may have left yet; shutdown flushes.
