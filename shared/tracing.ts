@@ -198,13 +198,14 @@ export function recordSpanError(error: unknown): void {
   span?.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
 }
 
-const NO_FIELDS: Readonly<Record<string, string>> = Object.freeze({});
-
-/** `traceId` and `spanId` of the active span for a log line (nothing with tracing off or outside a span). */
+/**
+ * `traceId` and `spanId` of the active span for a log line (nothing with tracing off or outside a
+ * span). A fresh object each time: pino merges the line's own fields into what its mixin returns.
+ */
 export function traceLogFields(): Record<string, string> {
-  if (!provider) return NO_FIELDS;
+  if (!provider) return {};
   const span = trace.getActiveSpan();
-  if (!span) return NO_FIELDS;
+  if (!span) return {};
   const { traceId, spanId } = span.spanContext();
   return { traceId, spanId };
 }
