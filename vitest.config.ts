@@ -41,6 +41,8 @@ const SLOW = [
   'test/ops/start-banner.test.ts',
   'test/ops/start-honest.test.ts',
   'test/ops/shutdown.test.ts',
+  'test/ops/tls.test.ts',
+  'test/ops/traces.test.ts',
   'test/security/production-secrets.test.ts',
   'test/consent/compliance-data-stack.test.ts',
   'test/consent/gateway-fanout.test.ts',
