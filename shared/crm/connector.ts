@@ -173,8 +173,24 @@ export interface CrmChangeEvent {
   origin?: 'webhook' | 'reconciliation';
 }
 
+/**
+ * A change to a record that feeds contacts (a deal) when the delivery does not say which contacts:
+ * a Salesforce Opportunity change event carries no contact. The runtime asks the connector which
+ * contacts the record belongs to (`contactsOfRecords`) and applies `change` to each of them.
+ */
+export interface RelatedRecordChange {
+  /** CRM object name, e.g. `Opportunity`. */
+  object: string;
+  /** The record's CRM id. */
+  recordId: string;
+  /** Contacts the delivery did name (e.g. a ContactId in the payload); resolved ones are added. */
+  knownContactIds: string[];
+  /** The change as it applies to each contact; `eventId` becomes `<eventId>:<contact id>`. */
+  change: Omit<CrmChangeEvent, 'sourceId'>;
+}
+
 export type WebhookParseResult =
-  | { ok: true; events: CrmChangeEvent[] }
+  | { ok: true; events: CrmChangeEvent[]; related?: RelatedRecordChange[] }
   /** `status` 401 for a bad signature or stale timestamp, 400 for a malformed body. */
   | { ok: false; status: 400 | 401; code: 'WEBHOOK_SIGNATURE_INVALID' | 'BAD_USER_INPUT'; message: string; /** Why a 401 was refused (metric label). */ reason?: string };
 
@@ -275,6 +291,13 @@ export interface CrmConnector {
 
   /** Verifies and parses a webhook delivery into canonical change events. Never throws. */
   parseWebhook(request: WebhookRequest): WebhookParseResult;
+
+  /**
+   * The contacts each record of `records` belongs to now (key `<object>:<recordId>`), in as few CRM
+   * calls as possible; needed only by connectors whose parseWebhook returns `related` changes.
+   * Throws CrmCallError.
+   */
+  contactsOfRecords?(records: readonly { object: string; recordId: string }[]): Promise<Map<string, string[]>>;
 
   /** Releases client resources. */
   close(): Promise<void>;

@@ -9,8 +9,10 @@ import { createMetrics, type Metrics } from '../metrics.js';
 import type { IdentityVerifier } from '../identity.js';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
 import { ChangeHandler } from './change-handler.js';
+import { expandRelatedChanges } from './related-changes.js';
+import { ErrorCode } from '../errors.js';
 import { webhookAuthFailures } from '../webhook-signature.js';
-import type { CrmConnector, CrmSource, WebhookRequest } from './connector.js';
+import type { CrmChangeEvent, CrmConnector, CrmSource, WebhookRequest } from './connector.js';
 import { ContactService } from './contact-service.js';
 import { ContactStore, type CachedContactEntry } from './contact-store.js';
 import { createContractResolvers } from './contract-resolvers.js';
@@ -191,8 +193,22 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
         throw new HttpError(parsed.status, parsed.code, parsed.message);
       }
       const outcomes = await changes.apply(parsed.events);
+      let related: CrmChangeEvent[] = [];
+      if (parsed.related && parsed.related.length > 0) {
+        // A deal change names no contact: ask the CRM whose deal it is, then evict those. If the CRM
+        // cannot answer, the sender retries the delivery (the events above dedupe on the retry).
+        const records = parsed.related.map((r) => ({ object: r.object, recordId: r.recordId }));
+        try {
+          const contactsOf = connector.contactsOfRecords ? await service.callThroughBreaker(() => connector.contactsOfRecords!(records)) : new Map<string, string[]>();
+          related = expandRelatedChanges(parsed.related, contactsOf);
+        } catch (error) {
+          log.warn({ receiver: connector.source, records: records.length, err: error instanceof Error ? error.message : String(error) }, 'could not resolve the contacts of a deal change');
+          throw new HttpError(503, ErrorCode.CRM_UNAVAILABLE, 'the contacts of a changed deal could not be read from the CRM; retry the delivery');
+        }
+        outcomes.push(...(await changes.apply(related)));
+      }
       sendJson(res, 200, {
-        received: parsed.events.length,
+        received: parsed.events.length + related.length,
         applied: outcomes.filter((o) => o === 'applied').length,
         ignored: outcomes.filter((o) => o !== 'applied').length,
       });

@@ -4,6 +4,7 @@ import { salesforceChangedContactsSince } from './changes.js';
 import { SalesforceClient, SALESFORCE_POLICY, type CallInstrument, type DescribeResult } from './client.js';
 import { SalesforceLoader } from './loaders.js';
 import { FIELD_SPECS, MAPPING_TABLE, mapContact, SALESFORCE_MAPPING_VERSION, STAGE_MAP, type SfObject } from './mapping.js';
+import { salesforceContactsOfRecords } from './related-contacts.js';
 import { parseSalesforceWebhook } from './webhooks.js';
 
 /**
@@ -63,7 +64,7 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
     },
 
     async checkMapping(): Promise<MappingCheckReport> {
-      const objects: SfObject[] = ['Contact', 'Opportunity', 'Task'];
+      const objects: SfObject[] = ['Contact', 'Opportunity', 'OpportunityContactRole', 'Task'];
       const described = await Promise.all(objects.map((o) => client.describe(o)));
       return {
         crm: 'salesforce',
@@ -83,6 +84,8 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
         return { ok: false, status: 400, code: 'BAD_USER_INPUT', message: 'webhook could not be read' };
       }
     },
+
+    contactsOfRecords: (records) => salesforceContactsOfRecords(client, records, { missing: () => loader.missingFields() }),
 
     close: () => client.close(),
   };
