@@ -283,6 +283,14 @@ export interface CrmConnector {
   checkMapping(): Promise<MappingCheckReport>;
 
   /**
+   * The cheap, frequent form of checkMapping for the drift watch: one describe/properties call for
+   * the contact object, answering which CRM fields feeding the canonical fields in `critical`
+   * (`suppression.doNotCall`, `phones`…) are missing or of the wrong type now. A connector that
+   * remembers drift (Salesforce's loader) refreshes that memory here. Throws CrmCallError.
+   */
+  checkCriticalFields?(critical: readonly CanonicalFieldPath[]): Promise<FieldDrift[]>;
+
+  /**
    * Every contact modified at or after `sinceMs`, in pages ordered by (modifiedAtMs, sourceId)
    * ascending, through the CRM's paged query API (SOQL on SystemModstamp, search on
    * lastmodifieddate). Throws CrmCallError. Used by reconciliation, never on the hot path.

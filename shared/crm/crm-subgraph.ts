@@ -10,6 +10,7 @@ import type { IdentityVerifier } from '../identity.js';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
 import { ChangeHandler } from './change-handler.js';
 import { expandRelatedChanges } from './related-changes.js';
+import { DriftWatch, type Ticker } from './drift-watch.js';
 import { ErrorCode } from '../errors.js';
 import { webhookAuthFailures } from '../webhook-signature.js';
 import type { CrmChangeEvent, CrmConnector, CrmSource, WebhookRequest } from './connector.js';
@@ -52,6 +53,13 @@ export interface CrmRuntimeConfig {
   maxConcurrentBatches?: number;
   /** Refresh a hot contact this long before its freshness ends (ContactService). @default 2000 */
   refreshAheadMs?: number;
+  /**
+   * Period of the drift watch's describe of the contact object (DRIFT_CHECK_INTERVAL_MS); 0 or unset
+   * = no periodic check (reads still report drift). Services get the env default (3000).
+   */
+  driftCheckIntervalMs?: number;
+  /** Timer of the drift check (tests tick it by hand). @default setInterval */
+  driftTicker?: Ticker;
   development?: boolean;
   /** Replaces the identity check (benchmarks measure the request path with checks switched off; never in services). */
   identityVerifier?: IdentityVerifier;
@@ -123,6 +131,8 @@ export async function startInstrumentedCrmSubgraph(
 export interface RunningCrmSubgraph extends RunningSubgraph {
   /** The contact service (tests and the bench read breaker state through it). */
   service: ContactService;
+  /** Drift on consent-critical fields (tests read its state). */
+  driftWatch: DriftWatch;
   bus: EventBus;
   webhookUrl: string;
   /** Present when `config.reconcile` is set. */
@@ -147,9 +157,11 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
 
   const store = new ContactStore({ cache: contactCache, ttlMs: config.cacheTtlMs, retainMs: staleRetainMs });
   const phoneIndex = new PhoneIndex({ cache: phoneCache, ttlMs: config.phoneIndexTtlMs ?? 900_000, negativeTtlMs: config.cacheTtlMs });
+  const driftWatch = new DriftWatch({ connector, store, intervalMs: config.driftCheckIntervalMs ?? 0, ticker: config.driftTicker, log });
   const service = new ContactService({
     connector,
     store,
+    onLoaded: (results) => driftWatch.observe(results).catch((error: unknown) => log.warn({ crm: connector.source, err: String(error) }, 'drift watch could not evict')),
     metrics: crmMetrics,
     log,
     batchWindowMs: config.batchWindowMs,
@@ -169,6 +181,8 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
         ...(options.reconcileDb ? { db: options.reconcileDb } : {}),
       })
     : undefined;
+
+  driftWatch.start();
 
   const webhookPath = `/webhooks/${connector.source}`;
   const authFailures = webhookAuthFailures(metrics);
@@ -244,6 +258,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
       };
     },
     onClose: async () => {
+      driftWatch.stop();
       await reconciliation?.stop().catch((error: unknown) => log.error({ crm: connector.source, err: String(error) }, 'reconciliation did not stop cleanly'));
       await connector.close();
       if (ownsBus) await bus.close();
@@ -251,7 +266,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
       await redis?.close();
     },
   });
-  return { ...running, service, bus, webhookUrl: `${running.baseUrl}${webhookPath}`, ...(reconciliation ? { reconciliation } : {}) };
+  return { ...running, service, driftWatch, bus, webhookUrl: `${running.baseUrl}${webhookPath}`, ...(reconciliation ? { reconciliation } : {}) };
 }
 
 /** The URL the sender addressed (HubSpot signs it): Host header + path and query. */

@@ -75,6 +75,14 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
       };
     },
 
+    async checkCriticalFields(critical) {
+      await loader.refreshMissing(['Contact']);
+      const missing = new Set(loader.missingFields().Contact);
+      return FIELD_SPECS.filter((spec) => spec.object === 'Contact' && missing.has(spec.field)).flatMap((spec) =>
+        spec.feeds.filter((field) => critical.includes(field)).map((field) => ({ field, crmField: `Contact.${spec.field}`, reason: 'missing' as const })),
+      );
+    },
+
     changedContactsSince: (sinceMs) => salesforceChangedContactsSince(client, sinceMs),
 
     parseWebhook: (request: WebhookRequest): WebhookParseResult => {

@@ -35,7 +35,7 @@ export interface SalesforceLoaderOptions {
 export class SalesforceLoader {
   private missing = new Map<SfObject, Set<string>>(OBJECTS.map((o) => [o, new Set<string>()]));
   private missingCheckedAt = 0;
-  private describing: Promise<void> | undefined;
+  private readonly describing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly client: SalesforceClient,
@@ -148,21 +148,31 @@ export class SalesforceLoader {
     };
   }
 
-  /** Describes the objects the mapping reads (once for concurrent callers) and records expected fields that are gone. */
-  refreshMissing(): Promise<void> {
-    this.describing ??= (async () => {
-      const described = await Promise.all(OBJECTS.map((o) => this.client.describe(o)));
-      const next = new Map<SfObject, Set<string>>();
-      OBJECTS.forEach((o, i) => {
-        const live = new Set((described[i] as DescribeResult).fields.map((f) => f.name.toLowerCase()));
-        next.set(o, new Set(fieldsOf(o).filter((f) => !live.has(f.toLowerCase()))));
+  /**
+   * Describes `objects` (by default every object the mapping reads; once for concurrent callers
+   * asking for the same set) and records which expected fields are gone. The drift watch asks for
+   * Contact alone every few seconds (one describe call), so a field coming back is seen as quickly
+   * as one going away.
+   */
+  refreshMissing(objects: readonly SfObject[] = OBJECTS): Promise<void> {
+    const key = objects.join(',');
+    let inFlight = this.describing.get(key);
+    if (!inFlight) {
+      inFlight = (async () => {
+        const described = await Promise.all(objects.map((o) => this.client.describe(o)));
+        const next = new Map(this.missing);
+        objects.forEach((o, i) => {
+          const live = new Set((described[i] as DescribeResult).fields.map((f) => f.name.toLowerCase()));
+          next.set(o, new Set(fieldsOf(o).filter((f) => !live.has(f.toLowerCase()))));
+        });
+        this.missing = next;
+        if (objects.length === OBJECTS.length) this.missingCheckedAt = Date.now();
+      })().finally(() => {
+        this.describing.delete(key);
       });
-      this.missing = next;
-      this.missingCheckedAt = Date.now();
-    })().finally(() => {
-      this.describing = undefined;
-    });
-    return this.describing;
+      this.describing.set(key, inFlight);
+    }
+    return inFlight;
   }
 }
 
