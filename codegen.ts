@@ -4,7 +4,8 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 /**
  * `npm run codegen`:
  * - examples/generated/operations.ts: TypedDocumentNodes + result/variable types for the client
- *   operations in examples/operations/, validated against the client API (schema/api.graphql);
+ *   operations in examples/operations/ and the platforms service's (platforms/core/operations.graphql),
+ *   validated against the client API (schema/api.graphql);
  * - examples/generated/trusted/persisted-documents.json: the trusted-documents manifest (client
  *   preset, sha256 of each normalized operation), enforced by the gateway in production;
  * - gateway/generated/resolvers-<subgraph>.ts: resolver signatures per subgraph SDL (federation
@@ -24,7 +25,7 @@ const scalars = { DateTime: 'string', _Any: 'Record<string, unknown>', _FieldSet
 const generates: CodegenConfig['generates'] = {
   'examples/generated/operations.ts': {
     schema: 'schema/api.graphql',
-    documents: 'examples/operations/*.graphql',
+    documents: ['examples/operations/*.graphql', 'platforms/core/operations.graphql'],
     plugins: [header, 'typescript-operations', 'typed-document-node'],
     config: { scalars, enumsAsTypes: true, useTypeImports: true, avoidOptionals: { field: true, inputValue: false, object: false } },
   },
@@ -32,7 +33,7 @@ const generates: CodegenConfig['generates'] = {
   // gateway enforces for agent and service callers in production (docs/demand-control.md).
   'examples/generated/trusted/': {
     schema: 'schema/api.graphql',
-    documents: 'examples/operations/*.graphql',
+    documents: ['examples/operations/*.graphql', 'platforms/core/operations.graphql'],
     preset: 'client',
     presetConfig: { persistedDocuments: { hashAlgorithm: 'sha256' }, fragmentMasking: false },
     config: { scalars, enumsAsTypes: true, useTypeImports: true, emitLegacyCommonJSImports: false },

@@ -7,6 +7,15 @@
  * Reported per phase: the victim's p50/p99 and their ratio to the quiet phase, the victim's
  * errors, and what the abuser got (answered vs refused, by code).
  *
+ * Then the production shape (bench/production-stack.ts: every service in its own process, the
+ * gateway configured from the environment exactly as deployed, so agents run registered documents
+ * only; PostgreSQL and Redis, Redis behind a TCP proxy the bench can cut): the same phases, the
+ * agents sending registered document ids as production clients do, and a last phase in which
+ * Redis is cut (blackholed: the worst case, only timeouts notice) one second into the phase.
+ * Skipped, with the reason, when Redis or PostgreSQL does not answer (BENCH_REDIS_URL,
+ * BENCH_DATABASE_URL; defaults: the local servers). `ABUSE_SHAPES=embedded|production` runs one shape;
+ * `ABUSE_PHASE_MS` sets the phase length (6 s).
+ *
  * Then the door's own cost on the call-start request: admission (rate limit, concurrency slot,
  * demand control) timed in-process, against the quiet victim p50 of the same run.
  */
@@ -23,7 +32,11 @@ import { createMetrics } from '../shared/metrics.js';
 import { signToken } from '../gateway/dev-tokens.js';
 import { readSupergraph } from '../gateway/supergraph-info.js';
 import { Admission } from '../gateway/demand-control/admission.js';
-import { closedLoopFn, fmt, openLoopFn, send, type LatencyStats } from './load.js';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { startTcpProxy, type TcpProxy } from '../sim/common/tcp-proxy.js';
+import { destroyAgents, fmt, openLoopFn, send, type LatencyStats } from './load.js';
+import { BENCH_JWT, startProductionStack, type ProductionStack } from './production-stack.js';
 import type { Report } from './index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -96,7 +109,7 @@ interface Attack {
 
 const aliases = (n: number, field: string) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
 
-function attacks(contactIds: string[]): Attack[] {
+function attacks(contactIds: string[], phoneLookupId?: string): Attack[] {
   const ids500 = Array.from({ length: 500 }, (_, i) => contactIds[i % contactIds.length]!);
   return [
     { name: '200 aliases × contacts(500 ids)', token: 'abuser-analyst', body: () => JSON.stringify({ query: `query Flood($ids: [ID!]!) ${aliases(200, 'contacts(ids: $ids) { id name { full } }')}`, variables: { ids: ids500 } }) },
@@ -105,9 +118,23 @@ function attacks(contactIds: string[]): Attack[] {
     {
       name: 'contactsByPhone flood (distinct numbers)',
       token: 'abuser-agent',
-      body: (i) => JSON.stringify({ query: 'query L($p: String!) { contactsByPhone(phone: $p) { id } }', variables: { p: `+1415${String(2_000_000 + (i % 7_000_000)).padStart(7, '0')}` } }),
+      body: (i) => {
+        const phone = `+1415${String(2_000_000 + (i % 7_000_000)).padStart(7, '0')}`;
+        // In production agents can only send registered documents: the flood uses the registered lookup.
+        return phoneLookupId
+          ? JSON.stringify({ documentId: phoneLookupId, variables: { phone } })
+          : JSON.stringify({ query: 'query L($p: String!) { contactsByPhone(phone: $p) { id } }', variables: { p: phone } });
+      },
     },
   ];
+}
+
+/** The manifest id (`sha256:…`) of the registered operation with this name. */
+function registeredId(operationName: string): string {
+  const manifest = JSON.parse(readFileSync(path.join(root, 'examples', 'generated', 'trusted', 'persisted-documents.json'), 'utf8')) as Record<string, string>;
+  const entry = Object.entries(manifest).find(([, text]) => new RegExp(`^(query|mutation|subscription) ${operationName}\\b`).test(text.trim()));
+  if (!entry) throw new Error(`no registered document named ${operationName} in the trusted-documents manifest`);
+  return entry[0];
 }
 
 interface PhaseResult {
@@ -115,7 +142,15 @@ interface PhaseResult {
   abuser?: { sent: number; answered: number; refused: Record<string, number>; p50: number };
 }
 
-async function phase(url: string, victimBody: string, victimToken: string, attack?: { body: (i: number) => string; token: string }): Promise<PhaseResult> {
+async function phase(
+  url: string,
+  victimBody: string,
+  victimToken: string,
+  attack?: { body: (i: number) => string; token: string },
+  /** Runs this long into the phase (e.g. cut Redis), ms. */
+  fault?: { afterMs: number; run: () => void },
+): Promise<PhaseResult> {
+  const faultTimer = fault ? setTimeout(fault.run, fault.afterMs) : undefined;
   const victimSpec = { url, headers: { authorization: `Bearer ${victimToken}` }, body: victimBody };
   let stopAbuser = false;
   const refused: Record<string, number> = {};
@@ -145,6 +180,7 @@ async function phase(url: string, victimBody: string, victimToken: string, attac
     const res = await send(victimSpec, i);
     return res.status === 200 && !res.body.includes('"errors"');
   }, VICTIM_RATE, PHASE_MS);
+  clearTimeout(faultTimer);
   stopAbuser = true;
   await abuser;
   abuserLatencies.sort((a, b) => a - b);
@@ -175,6 +211,116 @@ async function admissionCost(query: string, variables: Record<string, unknown>):
   return { p50Ms: samples[Math.floor(samples.length * 0.5)]!, p99Ms: samples[Math.floor(samples.length * 0.99)]! };
 }
 
+interface Shape {
+  name: 'embedded' | 'production';
+  url: string;
+  victimBody: string;
+  victimToken: string;
+  tokens: Record<Attack['token'], string>;
+  attacks: Attack[];
+}
+
+/** Quiet, then each attack; returns the quiet phase (the baseline of the ratios). */
+async function runPhases(shape: Shape, report: Report, log: (line: string) => void): Promise<PhaseResult> {
+  // Warm-up: cache, fast lane, JIT.
+  await phase(shape.url, shape.victimBody, shape.victimToken);
+  const quiet = await phase(shape.url, shape.victimBody, shape.victimToken);
+  log(`${shape.name}, quiet: victim p50 ${fmt(quiet.victim.p50)} ms, p99 ${fmt(quiet.victim.p99)} ms, errors ${quiet.victim.errors}/${quiet.victim.count}`);
+  report('abuse', { shape: shape.name, phase: 'quiet', victim: quiet.victim });
+  for (const attack of shape.attacks) {
+    const result = await phase(shape.url, shape.victimBody, shape.victimToken, { body: attack.body, token: shape.tokens[attack.token] });
+    const a = result.abuser!;
+    log(
+      `${shape.name}, ${attack.name}: ${victimLine(result.victim, quiet.victim)}; ` +
+        `abuser sent ${a.sent}, answered ${a.answered}, refused ${JSON.stringify(a.refused)}, abuser p50 ${fmt(a.p50)} ms`,
+    );
+    report('abuse', { shape: shape.name, phase: attack.name, victim: result.victim, abuser: a, p50Ratio: result.victim.p50 / quiet.victim.p50, p99Ratio: result.victim.p99 / quiet.victim.p99 });
+  }
+  return quiet;
+}
+
+const victimLine = (victim: LatencyStats, quiet: LatencyStats) =>
+  `victim p50 ${fmt(victim.p50)} ms (×${fmt(victim.p50 / quiet.p50)}), p99 ${fmt(victim.p99)} ms (×${fmt(victim.p99 / quiet.p99)}), errors ${victim.errors}/${victim.count}`;
+
+async function reachable(url: string): Promise<boolean> {
+  const target = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(target.port), target.hostname, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.setTimeout(1_000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** A throw-away database on the PostgreSQL server for one run. */
+async function benchDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `dialplane_bench_abuse_${randomBytes(4).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+async function runProductionShape(callStartId: string, report: Report, log: (line: string) => void): Promise<void> {
+  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const postgresUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  for (const url of [redisUrl, postgresUrl]) {
+    if (!(await reachable(url))) {
+      log(`production shape skipped: ${new URL(url).protocol.replace(':', '')} does not answer at ${new URL(url).host}`);
+      report('abuse', { shape: 'production', skipped: `${url} unreachable` });
+      return;
+    }
+  }
+  const redis = new URL(redisUrl);
+  const proxy: TcpProxy = await startTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
+  const database = await benchDatabase(postgresUrl);
+  let stack: ProductionStack | undefined;
+  try {
+    stack = await startProductionStack({ gateway: 'deployed', redisUrl: proxy.url('redis'), databaseUrl: database.url });
+    const sign = (sub: string, role: 'agent' | 'analyst') => signToken({ sub, roles: [role], seller: 'demo-seller' }, BENCH_JWT, '2h');
+    const shape: Shape = {
+      name: 'production',
+      url: stack.gatewayUrl,
+      victimBody: JSON.stringify({ documentId: callStartId, variables: { id: stack.contactId, purpose: 'MARKETING' } }),
+      victimToken: await sign('victim-agent', 'agent'),
+      tokens: { 'abuser-agent': await sign('abuser-agent', 'agent'), 'abuser-analyst': await sign('abuser-analyst', 'analyst') },
+      attacks: attacks([stack.contactId], registeredId('ContactsByPhone')),
+    };
+    const probe = await send({ url: shape.url, headers: { authorization: `Bearer ${shape.victimToken}` }, body: shape.victimBody }, 0);
+    if (probe.status !== 200 || probe.body.includes('"errors"')) throw new Error(`production-shape call-start probe failed: ${probe.status} ${probe.body.slice(0, 400)}`);
+    const quiet = await runPhases(shape, report, log);
+
+    // Redis cut one second into the phase, restored after it: reads must keep answering from the
+    // in-process tier and the limiter's insurance, within milliseconds.
+    const cut = await phase(shape.url, shape.victimBody, shape.victimToken, undefined, { afterMs: 1_000, run: () => proxy.cut('blackhole') });
+    proxy.restore();
+    log(`production, Redis cut (blackholed) 1 s into the phase: ${victimLine(cut.victim, quiet.victim)} (target p99 ≤ 50 ms, 0 errors)`);
+    report('abuse', { shape: 'production', phase: 'redis-cut', victim: cut.victim, p50Ratio: cut.victim.p50 / quiet.victim.p50, p99Ratio: cut.victim.p99 / quiet.victim.p99 });
+    const after = await phase(shape.url, shape.victimBody, shape.victimToken);
+    log(`production, after Redis returned: ${victimLine(after.victim, quiet.victim)}`);
+    report('abuse', { shape: 'production', phase: 'redis-restored', victim: after.victim });
+  } finally {
+    destroyAgents();
+    await stack?.close();
+    await proxy.close();
+    await database.drop().catch((error: unknown) => log(`could not drop the bench database: ${String(error)}`));
+  }
+}
+
 export async function run(report: Report): Promise<void> {
   const log = (line: string) => console.log(line);
   const document = parse(readFileSync(path.join(root, 'examples', 'operations', 'call-start.graphql'), 'utf8'));
@@ -185,36 +331,29 @@ export async function run(report: Report): Promise<void> {
     'abuser-analyst': await signToken({ sub: 'abuser-analyst', roles: ['analyst'], seller: 'demo-seller' }, JWT),
   };
 
-  const stack = await startEmbedded();
-  try {
-    const lookup = await send({ url: stack.url, headers: { authorization: `Bearer ${victimToken}` }, body: JSON.stringify({ query: '{ a: contactsByPhone(phone: "+14155550100") { id } b: contactsByPhone(phone: "+14155550101") { id } }' }) }, 0);
-    const ids = [...lookup.body.matchAll(/"id":"([^"]+)"/g)].map((m) => m[1]!);
-    if (ids.length === 0) throw new Error(`no contact found for the victim: ${lookup.body.slice(0, 300)}`);
-    const variables = { id: ids[0], purpose: 'MARKETING' };
-    const victimBody = JSON.stringify({ query: callStart, variables });
-    // Warm-up: cache, fast lane, JIT.
-    await phase(stack.url, victimBody, victimToken);
-
-    const quiet = await phase(stack.url, victimBody, victimToken);
-    log(`embedded, quiet: victim p50 ${fmt(quiet.victim.p50)} ms, p99 ${fmt(quiet.victim.p99)} ms, errors ${quiet.victim.errors}/${quiet.victim.count}`);
-    report('abuse', { shape: 'embedded', phase: 'quiet', victim: quiet.victim });
-    for (const attack of attacks(ids)) {
-      const result = await phase(stack.url, victimBody, victimToken, { body: attack.body, token: tokens[attack.token] });
-      const a = result.abuser!;
-      log(
-        `embedded, ${attack.name}: victim p50 ${fmt(result.victim.p50)} ms (×${fmt(result.victim.p50 / quiet.victim.p50)}), p99 ${fmt(result.victim.p99)} ms (×${fmt(result.victim.p99 / quiet.victim.p99)}), errors ${result.victim.errors}/${result.victim.count}; ` +
-          `abuser sent ${a.sent}, answered ${a.answered}, refused ${JSON.stringify(a.refused)}, abuser p50 ${fmt(a.p50)} ms`,
-      );
-      report('abuse', { shape: 'embedded', phase: attack.name, victim: result.victim, abuser: a, p50Ratio: result.victim.p50 / quiet.victim.p50, p99Ratio: result.victim.p99 / quiet.victim.p99 });
+  const shapes = (process.env.ABUSE_SHAPES ?? 'embedded,production').split(',');
+  let quietP50: number | undefined;
+  if (shapes.includes('embedded')) {
+    const stack = await startEmbedded();
+    try {
+      const lookup = await send({ url: stack.url, headers: { authorization: `Bearer ${victimToken}` }, body: JSON.stringify({ query: '{ a: contactsByPhone(phone: "+14155550100") { id } b: contactsByPhone(phone: "+14155550101") { id } }' }) }, 0);
+      const ids = [...lookup.body.matchAll(/"id":"([^"]+)"/g)].map((m) => m[1]!);
+      if (ids.length === 0) throw new Error(`no contact found for the victim: ${lookup.body.slice(0, 300)}`);
+      const victimBody = JSON.stringify({ query: callStart, variables: { id: ids[0], purpose: 'MARKETING' } });
+      quietP50 = (await runPhases({ name: 'embedded', url: stack.url, victimBody, victimToken, tokens, attacks: attacks(ids) }, report, log)).victim.p50;
+    } finally {
+      destroyAgents();
+      await stop(stack.proc);
     }
-
-    const cost = await admissionCost(callStart, variables);
-    log(
-      `door (rate limit + concurrency slot + trusted-doc check + demand control) on the call-start request, in-process: p50 ${fmt(cost.p50Ms, 4)} ms, p99 ${fmt(cost.p99Ms, 4)} ms ` +
-        `(target ≤ 0.3 ms p50; ${fmt((cost.p50Ms / quiet.victim.p50) * 100, 2)} % of the quiet victim p50)`,
-    );
-    report('abuse', { phase: 'admission-overhead', ...cost, quietVictimP50Ms: quiet.victim.p50 });
-  } finally {
-    await stop(stack.proc);
   }
+
+  // The cost does not depend on which contact: any id of the right shape.
+  const cost = await admissionCost(callStart, { id: 'hubspot:1001', purpose: 'MARKETING' });
+  log(
+    `door (rate limit + concurrency slot + trusted-doc check + demand control) on the call-start request, in-process: p50 ${fmt(cost.p50Ms, 4)} ms, p99 ${fmt(cost.p99Ms, 4)} ms ` +
+      `(target ≤ 0.3 ms p50${quietP50 === undefined ? '' : `; ${fmt((cost.p50Ms / quietP50) * 100, 2)} % of the quiet embedded victim p50`})`,
+  );
+  report('abuse', { phase: 'admission-overhead', ...cost, ...(quietP50 === undefined ? {} : { quietVictimP50Ms: quietP50 }) });
+
+  if (shapes.includes('production')) await runProductionShape(registeredId('CallStart'), report, log);
 }

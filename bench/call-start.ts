@@ -23,17 +23,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { serveIfChild, serveUntilParentLeaves, startChild, stopChild, type Child } from './child-process.js';
+import { pathToFileURL } from 'node:url';
 import { closedLoop, destroyAgents, openLoop, send, statLine, type Check, type LatencyStats, type RequestSpec } from './load.js';
+import { BENCH_JWT, REPO, startProductionStack, type ProductionStack } from './production-stack.js';
 
-const THIS_FILE = fileURLToPath(import.meta.url);
-const BENCH_SECRET = 'bench-internal-secret-0123456789abcdef';
-const JWT = { secret: 'bench-jwt-secret-0123456789abcdef0123456789', issuer: 'dialplane', audience: 'dialplane-api' };
-const HUBSPOT_TOKEN = 'dev-hubspot-token';
-
-/** Repository root whether this runs compiled (dist/bench) or from source (bench). */
-const REPO = path.resolve(path.dirname(THIS_FILE), THIS_FILE.includes(`${path.sep}dist${path.sep}bench${path.sep}`) ? '../..' : '..');
 
 /** The first operation of examples/operations/call-start.graphql, verbatim. */
 export function callStartDocument(): string {
@@ -130,27 +123,18 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
   };
   const profDir = process.env.BENCH_CPU_PROF;
   const execArgv = profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`] : [];
-  const spawn = (component: string, args: Record<string, string | undefined>) =>
-    startChild(THIS_FILE, component, args, { env: { NODE_ENV: 'production', LOG_LEVEL: 'error' }, execArgv });
-  const children: Child['proc'][] = [];
+  let stack: ProductionStack | undefined;
   const loadavgStart = os.loadavg();
   try {
-    const sim = await spawn('sim', { latencyMs: input.simLatencyMs === undefined ? undefined : String(input.simLatencyMs) });
-    children.push(sim.proc);
-    const crm = await spawn('hubspot', { simUrl: sim.url, cacheTtlMs: input.cacheTtlMs === undefined ? undefined : String(input.cacheTtlMs) });
-    children.push(crm.proc);
-    const consent = await spawn('consent', {});
-    children.push(consent.proc);
-    const engagement = await spawn('engagement', { consentUrl: consent.url, simUrl: sim.url });
-    children.push(engagement.proc);
-    const gateway = await spawn('gateway', { crmUrl: crm.url, consentUrl: consent.url, engagementUrl: engagement.url });
-    children.push(gateway.proc);
-    const pids = { gateway: gateway.proc.pid, hubspot: crm.proc.pid, consent: consent.proc.pid, engagement: engagement.proc.pid, sim: sim.proc.pid };
-
-    const page = JSON.parse((await send({ url: `${sim.url}/crm/v3/objects/contacts?limit=1`, headers: { authorization: `Bearer ${HUBSPOT_TOKEN}` } }, 0)).body) as { results: { id: string }[] };
-    const contactId = `hubspot:${page.results[0]!.id}`;
+    stack = await startProductionStack({
+      execArgv,
+      ...(input.cacheTtlMs === undefined ? {} : { cacheTtlMs: input.cacheTtlMs }),
+      ...(input.simLatencyMs === undefined ? {} : { simLatencyMs: input.simLatencyMs }),
+    });
+    const { pids, contactId } = stack;
+    const gateway = { url: stack.gatewayUrl };
     const { signToken } = await import('../gateway/dev-tokens.js');
-    const token = await signToken({ sub: 'bench-agent', roles: ['agent'], seller: 'demo-seller' }, JWT, '2h');
+    const token = await signToken({ sub: 'bench-agent', roles: ['agent'], seller: 'demo-seller' }, BENCH_JWT, '2h');
     const document = callStartDocument();
     const callStartBody = JSON.stringify({ query: document, variables: { id: contactId, purpose: 'MARKETING' }, operationName: 'CallStart' });
     const crmOnlyBody = JSON.stringify({ query: CRM_ONLY_QUERY, variables: { id: contactId }, operationName: 'CrmOnly' });
@@ -221,7 +205,7 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
     return report;
   } finally {
     destroyAgents();
-    await Promise.all(children.reverse().map(stopChild));
+    await stack?.close();
     if (profDir) {
       const { summarizeProfiles } = await import('./profile-summary.js');
       log(summarizeProfiles(profDir, 15));
@@ -233,64 +217,8 @@ export async function run(report: (section: string, data: Record<string, unknown
   report('call-start', (await runCallStartBench()) as unknown as Record<string, unknown>);
 }
 
-/** Child side: one component per process, on an ephemeral port. */
-async function serve(component: string, args: Record<string, string>): Promise<void> {
-  const { silentLogger } = await import('../shared/logger.js');
-  // Production mode, as deployed: it refuses every development secret, so each gets a bench value.
-  const env: NodeJS.ProcessEnv = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'error',
-    HUBSPOT_CLIENT_SECRET: 'bench-hubspot-client-secret-0123456789',
-    SALESFORCE_WEBHOOK_SECRET: 'bench-salesforce-webhook-secret-0123456789',
-    CALL_WEBHOOK_SECRET: 'bench-call-webhook-secret-0123456789',
-    JWT_SECRET: JWT.secret,
-    DIALPLANE_INTERNAL_SECRET: BENCH_SECRET,
-  };
-  let running: { url: string; close(): Promise<void> };
-  if (component === 'sim') {
-    const { startHubspotSim } = await import('../sim/hubspot/server.js');
-    const latency = args.latencyMs === undefined ? {} : { latency: { medianMs: Number(args.latencyMs), jitterMs: Math.round(Number(args.latencyMs) / 3) } };
-    running = await startHubspotSim({ port: 0, contacts: 1000, ...latency });
-  } else if (component === 'hubspot') {
-    const { loadHubspotSubgraphConfig } = await import('../subgraphs/hubspot/config.js');
-    const { startHubspotSubgraph } = await import('../subgraphs/hubspot/server.js');
-    const config = loadHubspotSubgraphConfig({ ...env, HUBSPOT_BASE_URL: args.simUrl, HUBSPOT_SUBGRAPH_PORT: '0', ...(args.cacheTtlMs ? { CACHE_TTL_MS: args.cacheTtlMs } : {}) });
-    running = await startHubspotSubgraph({ ...config, log: silentLogger });
-  } else if (component === 'consent') {
-    const { loadConsentConfig } = await import('../subgraphs/consent/config.js');
-    const { startConsentSubgraph } = await import('../subgraphs/consent/server.js');
-    running = await startConsentSubgraph(loadConsentConfig({ ...env, CONSENT_SUBGRAPH_PORT: '0' }), { log: silentLogger });
-  } else if (component === 'engagement') {
-    const { loadConfig } = await import('../shared/config.js');
-    const { engagementEnv, toEngagementConfig } = await import('../subgraphs/engagement/config.js');
-    const { startEngagementSubgraph } = await import('../subgraphs/engagement/server.js');
-    const config = toEngagementConfig(
-      loadConfig(engagementEnv, { ...env, ENGAGEMENT_SUBGRAPH_PORT: '0', CONSENT_SUBGRAPH_URL: args.consentUrl, HUBSPOT_BASE_URL: args.simUrl }),
-    );
-    running = await startEngagementSubgraph(config, { log: silentLogger });
-  } else if (component === 'gateway') {
-    const { startGateway } = await import('../gateway/server.js');
-    running = await startGateway(
-      {
-        port: 0,
-        development: false,
-        internalSecret: BENCH_SECRET,
-        jwt: JWT,
-        supergraphSdl: readFileSync(path.join(REPO, 'schema/supergraph.graphql'), 'utf8'),
-        crmSubgraphs: [{ name: 'hubspot', url: args.crmUrl! }],
-        subgraphUrls: { consent: args.consentUrl!, engagement: args.engagementUrl! },
-      },
-      { log: silentLogger },
-    );
-  } else {
-    throw new Error(`unknown component ${component}`);
-  }
-  serveUntilParentLeaves(running.url, () => running.close());
-}
-
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  if (!serveIfChild(serve)) {
-    const quick = process.argv.includes('--quick');
+  const quick = process.argv.includes('--quick');
     const ttl = process.argv.find((a) => a.startsWith('--ttl='));
     const duration = process.argv.find((a) => a.startsWith('--duration='));
     runCallStartBench({
@@ -305,5 +233,4 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
         process.exit(1);
       },
     );
-  }
 }

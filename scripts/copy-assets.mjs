@@ -3,7 +3,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 
-const ROOTS = ['schema', 'shared', 'sim', 'subgraphs', 'gateway', 'bench', 'examples'];
+const ROOTS = ['schema', 'shared', 'sim', 'subgraphs', 'gateway', 'platforms', 'bench', 'examples'];
 const EXTENSIONS = new Set(['.graphql', '.json', '.sql']);
 
 function walk(dir) {

@@ -2,6 +2,7 @@ import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import QuickLRU from 'quick-lru';
 import type { Logger } from './logger.js';
+import { RedisBreaker } from './redis-breaker.js';
 import { createRedisConnection, type RedisConnection } from './redis.js';
 
 /**
@@ -9,7 +10,8 @@ import { createRedisConnection, type RedisConnection } from './redis.js';
  * Failure policy: a cache fails OPEN, and fast. With Redis, every write also lands in a bounded
  * in-process tier; a Redis command that errs or exceeds its timeout (tens of ms) opens a breaker,
  * and while it is open (or the connection is down) reads and writes use the in-process tier
- * alone, without touching the network. After `breakerOpenMs` one request probes Redis again.
+ * alone, without touching the network; a background PING every `breakerOpenMs` finds out when Redis
+ * answers again (shared/redis-breaker.ts), so no request pays a probe.
  * The CRM and the circuit breaker behind the cache decide what the caller sees.
  */
 export interface CacheOptions {
@@ -27,7 +29,7 @@ export interface CacheOptions {
   maxEntries?: number;
   /** Upper bound of one Redis cache operation, ms. @default 50 */
   redisTimeoutMs?: number;
-  /** How long Redis is skipped after a failure, ms. @default 1000 */
+  /** Time between background probes while Redis is skipped after a failure, ms. @default 1000 */
   breakerOpenMs?: number;
   log?: Logger;
   now?: () => number;
@@ -65,11 +67,8 @@ export class TieredCache<T> implements Cache<T> {
   private readonly redis: RedisConnection;
   private readonly ownsRedis: boolean;
   private readonly timeoutMs: number;
-  private readonly openMs: number;
   private readonly now: () => number;
-  /** Epoch ms until which Redis is skipped; 0 = closed. */
-  private openUntil = 0;
-  private probing = false;
+  private readonly breaker: RedisBreaker;
   private lastLogged = 0;
 
   constructor(private readonly options: CacheOptions) {
@@ -80,8 +79,8 @@ export class TieredCache<T> implements Cache<T> {
     this.remote = new Keyv<T>({ store: store as never, namespace: options.namespace, ttl: options.ttlMs, throwOnErrors: true });
     this.remote.on('error', () => undefined); // failures are handled (and logged) below
     this.timeoutMs = options.redisTimeoutMs ?? 50;
-    this.openMs = options.breakerOpenMs ?? 1_000;
     this.now = options.now ?? Date.now;
+    this.breaker = new RedisBreaker(this.redis, { openMs: options.breakerOpenMs ?? 1_000, timeoutMs: this.timeoutMs });
   }
 
   /** True while the Redis connection is up (the breaker may still skip it). */
@@ -89,30 +88,24 @@ export class TieredCache<T> implements Cache<T> {
     return this.redis.isReady();
   }
 
-  /** closed: use Redis; open: skip it; one probe is let through once the open period ends. */
+  /** closed: use Redis; open: skip it while a background probe waits for it to answer. */
   get breakerState(): 'closed' | 'open' {
-    return this.openUntil === 0 ? 'closed' : 'open';
+    return this.breaker.state;
   }
 
   private useRemote(): boolean {
-    if (!this.redis.isReady()) return false;
-    if (this.openUntil === 0) return true;
-    if (this.now() < this.openUntil || this.probing) return false;
-    this.probing = true; // half-open: this call probes
-    return true;
+    return this.breaker.usable();
   }
 
   private async remoteCall<R>(op: () => Promise<R>): Promise<R> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      const result = await Promise.race([
+      return await Promise.race([
         op(),
         new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new TimeoutError(`redis cache timeout after ${this.timeoutMs} ms`)), this.timeoutMs))),
       ]);
-      this.openUntil = 0;
-      return result;
     } catch (error) {
-      this.openUntil = this.now() + this.openMs;
+      this.breaker.trip();
       if (this.now() - this.lastLogged > 10_000) {
         this.lastLogged = this.now();
         this.options.log?.error({ err: error instanceof Error ? error.message : String(error), namespace: this.options.namespace }, 'cache error (Redis skipped; in-process tier serves)');
@@ -120,7 +113,6 @@ export class TieredCache<T> implements Cache<T> {
       throw error;
     } finally {
       clearTimeout(timer);
-      this.probing = false;
     }
   }
 
@@ -170,6 +162,7 @@ export class TieredCache<T> implements Cache<T> {
   }
 
   async disconnect(): Promise<void> {
+    this.breaker.stop();
     if (this.ownsRedis) await this.redis.close();
   }
 }

@@ -161,6 +161,7 @@ export class Admission {
   }
 
   async close(): Promise<void> {
+    this.rate?.close();
     await this.redis?.close();
   }
 }

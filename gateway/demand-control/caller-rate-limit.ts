@@ -2,6 +2,7 @@ import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Identity, Role } from '../../shared/identity.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { RedisConnection } from '../../shared/redis.js';
+import { RedisBreaker } from '../../shared/redis-breaker.js';
 
 /**
  * Per-caller request rate, shared by every gateway replica through Redis (rate-limiter-flexible's
@@ -27,6 +28,8 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: n
 
 export interface CallerRateLimiter {
   consume(identity: Identity): Promise<RateDecision>;
+  /** Stops the Redis breaker's background probe (shutdown). */
+  close(): void;
 }
 
 /** The role whose limit applies: the most generous one the caller holds. */
@@ -47,16 +50,14 @@ export function createCallerRateLimiter(options: {
   redis?: RedisConnection;
   keyPrefix?: string;
   redisTimeoutMs?: number;
-  /** How long Redis is skipped after a timeout, ms. @default 1000 */
+  /** Time between background probes while Redis is skipped after a timeout, ms. @default 1000 */
   breakerOpenMs?: number;
   metrics?: Metrics;
-  now?: () => number;
 }): CallerRateLimiter {
   const limits = { ...DEFAULT_RATE_LIMITS, ...options.limits };
   const keyPrefix = options.keyPrefix ?? 'dialplane:ratelimit:';
   const timeoutMs = options.redisTimeoutMs ?? 50;
   const openMs = options.breakerOpenMs ?? 1_000;
-  const now = options.now ?? Date.now;
   const limiters = new Map<Role, { memory: RateLimiterMemory; shared?: RateLimiterRedis }>();
   for (const [role, limit] of Object.entries(limits) as [Role, RateLimit][]) {
     const memory = new RateLimiterMemory({ points: limit.points, duration: limit.durationS, keyPrefix: `${keyPrefix}${role}` });
@@ -75,9 +76,9 @@ export function createCallerRateLimiter(options: {
     limiters.set(role, { memory, ...(shared ? { shared } : {}) });
   }
   const refused = options.metrics?.counter('dialplane_gateway_rate_limited_total', 'Requests refused by the per-caller rate limit, by role', ['role']);
-  // A Redis that stops answering (a partition) is skipped for `openMs` after one timeout, so
-  // only one request per period pays the timeout.
-  let skipRedisUntil = 0;
+  // A Redis that stops answering (a partition) is skipped after one timeout until a background
+  // probe sees it answer: no request pays a probe.
+  const breaker = options.redis ? new RedisBreaker(options.redis, { openMs, timeoutMs }) : undefined;
 
   const consumeShared = async (shared: RateLimiterRedis, memory: RateLimiterMemory, key: string): Promise<void> => {
     let timer: NodeJS.Timeout | undefined;
@@ -85,7 +86,7 @@ export function createCallerRateLimiter(options: {
       await Promise.race([shared.consume(key, 1), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new RedisTimeout()), timeoutMs)))]);
     } catch (error) {
       if (!(error instanceof RedisTimeout)) throw error;
-      skipRedisUntil = now() + openMs;
+      breaker?.trip();
       await memory.consume(key, 1);
     } finally {
       clearTimeout(timer);
@@ -93,12 +94,13 @@ export function createCallerRateLimiter(options: {
   };
 
   return {
+    close: () => breaker?.stop(),
     async consume(identity) {
       const role = governingRole(identity, limits);
       const { memory, shared } = limiters.get(role)!;
       const key = callerKey(identity);
       try {
-        if (shared && options.redis!.isReady() && now() >= skipRedisUntil) await consumeShared(shared, memory, key);
+        if (shared && breaker?.usable()) await consumeShared(shared, memory, key);
         else await memory.consume(key, 1);
         return { allowed: true };
       } catch (rejection) {

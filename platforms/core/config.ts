@@ -49,6 +49,8 @@ export const platformsEnv = z.object({
   /** The seller (brand) the calls are made for; consent is per seller. */
   PLATFORMS_SELLER: z.string().min(1).max(200).default('demo-seller'),
   PLATFORMS_ORG: z.string().min(1).max(200).optional(),
+  /** The gateway's trusted-documents manifest: the service sends the ids of its registered operations. */
+  PLATFORMS_TRUSTED_DOCUMENTS_PATH: z.string().min(1).default('examples/generated/trusted/persisted-documents.json'),
   /** The purpose the call-start permission is decided for. */
   PLATFORMS_PURPOSE: z.enum(CALL_PURPOSES).default('MARKETING'),
   /** Call-start answers are sent within this budget, with a stale/unavailable marker if need be. */
@@ -95,6 +97,8 @@ export interface PlatformsConfig {
   seller: string;
   org?: string;
   purpose: CallPurpose;
+  /** The trusted-documents manifest whose ids the gateway client sends (PLATFORMS_TRUSTED_DOCUMENTS_PATH). */
+  trustedDocumentsPath: string;
   callStartBudgetMs: number;
   publicUrl?: string;
   handoffNumber?: string;
@@ -125,6 +129,7 @@ export function toPlatformsConfig(env: PlatformsEnv): PlatformsConfig {
     seller: env.PLATFORMS_SELLER,
     org: env.PLATFORMS_ORG,
     purpose: env.PLATFORMS_PURPOSE,
+    trustedDocumentsPath: env.PLATFORMS_TRUSTED_DOCUMENTS_PATH,
     callStartBudgetMs: env.PLATFORMS_CALL_START_BUDGET_MS,
     publicUrl: env.PLATFORMS_PUBLIC_URL,
     handoffNumber: env.PLATFORMS_HANDOFF_NUMBER,

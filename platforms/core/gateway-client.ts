@@ -2,6 +2,7 @@ import { SignJWT } from 'jose';
 import { z } from 'zod';
 import { DialplaneError, ErrorCode } from '../../shared/errors.js';
 import type { PlatformsConfig } from './config.js';
+import { operationName, registeredDocumentIds } from './registered-documents.js';
 
 /**
  * The platforms service is a client of the gateway's public GraphQL API, like any agent: the
@@ -29,7 +30,14 @@ const response = z.object({
 
 const TOKEN_LIFETIME_S = 3_600;
 
-export function createGatewayClient(config: Pick<PlatformsConfig, 'gatewayUrl' | 'gatewayAuth' | 'seller' | 'org'>): GatewayClient {
+function documentBody(query: string, variables: Record<string, unknown>, ids: ReadonlyMap<string, string>) {
+  const name = operationName(query);
+  const documentId = name === undefined ? undefined : ids.get(name);
+  return documentId ? { documentId, variables } : { query, variables };
+}
+
+export function createGatewayClient(config: Pick<PlatformsConfig, 'gatewayUrl' | 'gatewayAuth' | 'seller' | 'org' | 'trustedDocumentsPath'>): GatewayClient {
+  const documentIds = registeredDocumentIds(config.trustedDocumentsPath);
   let minted: { token: string; renewAt: number } | null = null;
   const bearer = async (): Promise<string> => {
     const auth = config.gatewayAuth;
@@ -56,7 +64,8 @@ export function createGatewayClient(config: Pick<PlatformsConfig, 'gatewayUrl' |
         res = await fetch(config.gatewayUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${await bearer()}` },
-          body: JSON.stringify({ query, variables }),
+          // A registered operation goes by its id (a production gateway runs registered documents only).
+          body: JSON.stringify(documentBody(query, variables, documentIds)),
           signal: AbortSignal.timeout(options.timeoutMs),
         });
       } catch (error) {

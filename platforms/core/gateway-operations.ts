@@ -1,36 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { z } from 'zod';
 
 /**
- * The GraphQL operations the platforms service sends to the gateway, and zod shapes of their
- * answers (the gateway is another service: its answers are input like any other).
+ * The GraphQL operations the platforms service sends to the gateway (operations.graphql, next to
+ * this file, registered in the trusted-documents manifest by `npm run codegen`), and zod shapes of
+ * their answers (the gateway is another service: its answers are input like any other).
  */
 
-const PERMISSION_FIELDS = 'allowed reasons decisionId nextAllowedAt obligations { code detail }';
+const OPERATIONS_SOURCE = readFileSync(new URL('./operations.graphql', import.meta.url), 'utf8');
 
-/** The seller is the token's (the service identity acts for exactly one seller). */
-export const PERMISSION_QUERY = `query PlatformsCallPermission($phone: String!, $purpose: CallPurpose!) {
-  callPermission(phone: $phone, purpose: $purpose) { ${PERMISSION_FIELDS} }
-}`;
+/** One operation of operations.graphql, printed on its own (what is sent when no id is known). */
+function operation(name: string): string {
+  const definition = parse(OPERATIONS_SOURCE).definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === name);
+  if (!definition) throw new Error(`platforms/core/operations.graphql has no operation ${name}`);
+  return print(definition);
+}
 
-export const CONTACT_QUERY = `query PlatformsCallContext($phone: String!, $purpose: CallPurpose!) {
-  contactsByPhone(phone: $phone) {
-    id
-    source
-    name { full }
-    intentStage
-    freshness { stale }
-    lastInteraction { at summary disposition callDisposition }
-    callPermission(purpose: $purpose) { ${PERMISSION_FIELDS} }
-  }
-}`;
-
-export const REVOKE_MUTATION = `mutation PlatformsOptOut($input: RevokeConsentInput!) {
-  revokeConsent(input: $input) { eventId created }
-}`;
-
-export const RECORD_OUTCOME_MUTATION = `mutation PlatformsRecordOutcome($input: CallOutcomeInput!) {
-  recordCallOutcome(input: $input) { id status duplicate }
-}`;
+export const PERMISSION_QUERY = operation('PlatformsCallPermission');
+export const CONTACT_QUERY = operation('PlatformsCallContext');
+export const REVOKE_MUTATION = operation('PlatformsOptOut');
+export const RECORD_OUTCOME_MUTATION = operation('PlatformsRecordOutcome');
 
 export const permissionShape = z.object({
   allowed: z.boolean(),

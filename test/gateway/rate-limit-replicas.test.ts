@@ -4,7 +4,7 @@ import { startGateway, type RunningGateway } from '../../gateway/server.js';
 import type { GatewayConfig } from '../../gateway/config.js';
 import { signToken } from '../../gateway/dev-tokens.js';
 import { describeWithRedis, TEST_REDIS_URL, uniquePrefix } from '../support/services.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../../sim/common/tcp-proxy.js';
 import { TEST_JWT, fixtureGatewayConfig, startCrmFixture, type CrmFixture } from './fixtures/subgraphs.js';
 
 // Per-caller rate limits are shared by every gateway replica through Redis, and fall back to an

@@ -8,7 +8,7 @@ import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
 import { startHubspotSubgraph } from '../../subgraphs/hubspot/server.js';
 import type { RunningCrmSubgraph } from '../../shared/crm/crm-subgraph.js';
 import { describeWithRedis, TEST_REDIS_URL, uniquePrefix } from '../support/services.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../../sim/common/tcp-proxy.js';
 
 // Issue 10: "Redis down is 10 seconds". Redis sits behind a TCP proxy the tests cut: a partition
 // (blackhole: nothing answers, only timeouts notice) or a reset (connections refused). Reads must

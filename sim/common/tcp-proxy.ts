@@ -1,7 +1,8 @@
 import net from 'node:net';
 
 /**
- * A TCP proxy to cut in front of a real server (Redis) for outage tests:
+ * A TCP proxy to cut in front of a real server (Redis) for outage tests and the abuse bench (a
+ * network fault is simulated like a CRM fault, so it lives with the simulators):
  * - `cut('reset')`: every connection is destroyed and new ones are closed at once (a dead host
  *   that refuses, a restarted server);
  * - `cut('blackhole')`: connections stay open but nothing is forwarded either way (a partition:
