@@ -45,13 +45,14 @@ export function numbersWanted(argv: readonly string[] = process.argv, env: NodeJ
 }
 
 /**
- * A registry file of `count` distinct, valid NANP numbers, one 10-digit number a line (the FTC's
- * layout), spread over 600 area codes as a national file is. Written in 1 MiB chunks.
+ * A registry file of `count` distinct, valid NANP numbers (area codes 201–800), one 10-digit number a
+ * line (the FTC's layout), spread over 600 area codes as a national file is; `from` skips the first
+ * numbers of the sequence, so two files can hold disjoint numbers. Written in 1 MiB chunks.
  */
-export async function writeNationalFile(file: string, count: number): Promise<number> {
+export async function writeNationalFile(file: string, count: number, from = 0): Promise<number> {
   const out = createWriteStream(file);
   let chunk = '';
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < from + count; i++) {
     const rest = Math.floor(i / 600);
     const npa = 201 + (i % 600);
     const exchange = 200 + (rest % 800);
