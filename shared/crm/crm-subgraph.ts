@@ -157,7 +157,14 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
 
   const store = new ContactStore({ cache: contactCache, ttlMs: config.cacheTtlMs, retainMs: staleRetainMs });
   const phoneIndex = new PhoneIndex({ cache: phoneCache, ttlMs: config.phoneIndexTtlMs ?? 900_000, negativeTtlMs: config.cacheTtlMs });
-  const driftWatch = new DriftWatch({ connector, store, intervalMs: config.driftCheckIntervalMs ?? 0, ticker: config.driftTicker, log });
+  const driftWatch = new DriftWatch({
+    connector,
+    store,
+    intervalMs: config.driftCheckIntervalMs ?? 0,
+    ticker: config.driftTicker,
+    log,
+    onChange: (drifted) => crmMetrics.criticalDrift(new Set(drifted.map((d) => d.crmField)).size),
+  });
   const service = new ContactService({
     connector,
     store,
@@ -252,6 +259,8 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
           crm: connector.source,
           breaker: service.breaker.state,
           ...(redis ? { redis: redisDown ? 'down' : 'up' } : {}),
+          // Ready all the same: reads work, and every decision on a drifted contact fails closed.
+          ...(driftWatch.current.length > 0 ? { consentCriticalDrift: [...new Set(driftWatch.current.map((d) => d.crmField))] } : {}),
           ...(redisDown && service.breaker.state !== 'open' ? { status: 'degraded' } : {}),
           ...(reconciled ? { reconciliation: reconciled.ok ? 'ok' : reconciled.reason, lastReconciledAt: reconciled.lastSuccessAt?.toISOString() ?? null } : {}),
         },

@@ -62,6 +62,11 @@ async function decidableContacts(count: number): Promise<string[]> {
   }
   return out;
 }
+async function criticalDriftGauge(): Promise<number> {
+  const text = await (await fetch(new URL('/metrics', stack.urls.salesforce))).text();
+  const line = text.split('\n').find((l) => l.startsWith('dialplane_crm_consent_critical_drift{'));
+  return Number(line?.split(' ').at(-1));
+}
 const salesforceIdAt = (row: number) => salesforceId(KeyPrefix.Contact, row);
 
 describe('drift on Contact.DoNotCall fails closed for cached contacts', () => {
@@ -74,10 +79,16 @@ describe('drift on Contact.DoNotCall fails closed for cached contacts', () => {
     expect(await reasons(cached!)).not.toContain('COMPLIANCE_DATA_UNAVAILABLE');
     clock.tick();
     await expect.poll(() => reasons(cached!), { timeout: 1_500 }).toContain('COMPLIANCE_DATA_UNAVAILABLE');
+    // Operators see it: a gauge, and the field named in readiness (still ready: reads work).
+    expect(await criticalDriftGauge()).toBe(1);
+    const ready = await fetch(new URL('/readyz', stack.urls.salesforce));
+    expect(ready.status).toBe(200);
+    expect(await ready.text()).toContain('Contact.DoNotCall');
 
     await stack.sims.salesforce.admin.clearDrift();
     clock.tick();
     await expect.poll(() => reasons(cached!), { timeout: 1_500 }).not.toContain('COMPLIANCE_DATA_UNAVAILABLE');
+    expect(await criticalDriftGauge()).toBe(0);
   });
 
   it('a read of any other contact that meets the drift evicts the cached ones (no periodic check needed)', async () => {
