@@ -157,13 +157,14 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
 
   const store = new ContactStore({ cache: contactCache, ttlMs: config.cacheTtlMs, retainMs: staleRetainMs });
   const phoneIndex = new PhoneIndex({ cache: phoneCache, ttlMs: config.phoneIndexTtlMs ?? 900_000, negativeTtlMs: config.cacheTtlMs });
-  const driftWatch = new DriftWatch({
+  const driftWatch: DriftWatch = new DriftWatch({
     connector,
     store,
     intervalMs: config.driftCheckIntervalMs ?? 0,
     ticker: config.driftTicker,
     log,
     onChange: (drifted) => crmMetrics.criticalDrift(new Set(drifted.map((d) => d.crmField)).size),
+    paused: (): boolean => service.breaker.state === 'open',
   });
   const service = new ContactService({
     connector,

@@ -38,6 +38,8 @@ export interface DriftWatchOptions {
   log: Logger;
   /** Called after each change of the drifted set (metrics, tests). */
   onChange?: (drifted: readonly FieldDrift[]) => void;
+  /** True while the CRM is known to be down (breaker open): the periodic check skips its call. */
+  paused?: () => boolean;
 }
 
 export class DriftWatch {
@@ -45,6 +47,8 @@ export class DriftWatch {
   private drifted = new Map<string, FieldDrift>();
   private stopTicker: (() => void) | undefined;
   private checking: Promise<void> | undefined;
+  /** The last periodic check failed (logged once per outage, not every period). */
+  private failing = false;
   /** Serialises evictions so two changes never interleave their clears. */
   private applying: Promise<void> = Promise.resolve();
 
@@ -68,11 +72,18 @@ export class DriftWatch {
   /** One periodic check (single flight). A CRM that cannot answer changes nothing: reads still report. */
   check(): Promise<void> {
     const { connector, log } = this.options;
-    if (!connector.checkCriticalFields) return Promise.resolve();
+    if (!connector.checkCriticalFields || this.options.paused?.()) return Promise.resolve();
     this.checking ??= connector
       .checkCriticalFields(CONSENT_CRITICAL_FIELDS)
-      .then((drift) => this.update(drift))
-      .catch((error: unknown) => log.warn({ crm: connector.source, err: error instanceof Error ? error.message : String(error) }, 'drift check could not read the CRM schema'))
+      .then((drift) => {
+        if (this.failing) log.info({ crm: connector.source }, 'drift check reads the CRM schema again');
+        this.failing = false;
+        return this.update(drift);
+      })
+      .catch((error: unknown) => {
+        if (!this.failing) log.warn({ crm: connector.source, err: error instanceof Error ? error.message : String(error) }, 'drift check could not read the CRM schema (reads still report drift)');
+        this.failing = true;
+      })
       .finally(() => {
         this.checking = undefined;
       });
