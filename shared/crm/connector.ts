@@ -169,8 +169,13 @@ export interface CrmChangeEvent {
    * record version once, whichever path saw it first.
    */
   versionMs?: number;
-  /** `reconciliation`: read from the CRM by the periodic sync, not delivered by it. @default 'webhook' */
-  origin?: 'webhook' | 'reconciliation';
+  /**
+   * `reconciliation`: read from the CRM by the periodic sync, not delivered by it. `related`: a
+   * change of another record (a deal, a task) that feeds this contact: it evicts and announces, but
+   * is not ordered against the contact's own events (its order key is the other record's commit).
+   * @default 'webhook'
+   */
+  origin?: 'webhook' | 'reconciliation' | 'related';
 }
 
 /**

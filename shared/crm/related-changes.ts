@@ -9,7 +9,7 @@ export function expandRelatedChanges(related: readonly RelatedRecordChange[], co
   const events: CrmChangeEvent[] = [];
   for (const r of related) {
     const contacts = new Set([...r.knownContactIds, ...(contactsOf.get(`${r.object}:${r.recordId}`) ?? [])]);
-    for (const sourceId of contacts) events.push({ ...r.change, eventId: `${r.change.eventId}:${sourceId}`, sourceId });
+    for (const sourceId of contacts) events.push({ ...r.change, eventId: `${r.change.eventId}:${sourceId}`, sourceId, origin: 'related' });
   }
   return events;
 }

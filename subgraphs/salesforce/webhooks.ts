@@ -137,7 +137,8 @@ function toChangeEvents(cdc: CdcEvent): { events: CrmChangeEvent[]; related: Rel
     changedFields,
     occurredAt,
     order,
-    versionMs: h.commitTimestamp,
+    // A task's commit is not the contact's version, nor ordered with the contact's own events.
+    ...(object === 'Contact' ? { versionMs: h.commitTimestamp } : { origin: 'related' as const }),
     ...(phoneValues.length > 0 ? { phoneValues } : {}),
     ...(doNotCall ? { suppression: doNotCall } : {}),
   }));
