@@ -88,7 +88,11 @@ export function parseSalesforceWebhook(request: WebhookRequest, webhookSecret: s
 /** Objects whose changes move a contact's deals; their contacts are resolved from the CRM. */
 const DEAL_OBJECTS = new Set(['Opportunity', 'OpportunityContactRole']);
 const DEAL_FIELDS = ['openDeal', 'crmIntentStage'];
-/** A Salesforce record id (15 or 18 characters); anything else is never sent to a query. */
+/**
+ * A Salesforce record id (15 or 18 characters); anything else is never sent to a query. CDC merges
+ * one change of several records into one event (several recordIds, all resolved in one query) and
+ * sends a key-prefix wildcard (`006*`) after a lossy field-type conversion: that one is dropped here.
+ */
 const RECORD_ID = /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/;
 
 function toChangeEvents(cdc: CdcEvent): { events: CrmChangeEvent[]; related: RelatedRecordChange[] } {
