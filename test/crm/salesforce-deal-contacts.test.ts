@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_SECRETS } from '../../shared/config.js';
+import { webhookSignatureHeaders } from '../../shared/webhook-signature.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 /**
@@ -97,5 +99,28 @@ describe('Salesforce deals through OpportunityContactRole and ContactId', () => 
       await expect.poll(async () => (await contact(id)).callPermission.reasons, { timeout: 5_000 }).toContain('DEAL_CLOSED');
     }
     expect((await contact(byRoleOnly)).openDeal).toEqual({ id: `salesforce:${dealId}`, closed: true, won: true });
+  });
+
+  it('resolves every deal of one merged change event (several recordIds) with one SOQL query', async () => {
+    const deals = await soql('SELECT Id, ContactId FROM Opportunity ORDER BY Id LIMIT 3');
+    await stack.sims.salesforce.admin.reset('stats');
+    const raw = JSON.stringify({
+      schema: 'test',
+      payload: {
+        ChangeEventHeader: {
+          entityName: 'Opportunity', recordIds: deals.map((d) => d.Id), changeType: 'UPDATE', changedFields: ['Amount', 'LastModifiedDate'],
+          changeOrigin: '', transactionKey: 'tx-merged', sequenceNumber: 1, commitTimestamp: Date.now(), commitUser: '005000000000001AAA', commitNumber: 1,
+        },
+        Amount: 1000,
+      },
+      event: { replayId: 990_001 },
+    });
+    const secret = stack.env.SALESFORCE_WEBHOOK_SECRET ?? DEV_SECRETS.SALESFORCE_WEBHOOK_SECRET;
+    const res = await fetch(new URL('/webhooks/salesforce', stack.urls.salesforce), { method: 'POST', headers: { 'content-type': 'application/json', ...webhookSignatureHeaders(secret, raw) }, body: raw });
+    expect(res.status).toBe(200);
+    // Generated deals have their ContactId and a primary role for the same contact: one contact each.
+    expect(await res.json()).toEqual({ received: 3, applied: 3, ignored: 0 });
+    // (The drift watch's periodic describe may have run meanwhile; it is not a query.)
+    expect((await stack.sims.salesforce.admin.stats()).counters.query).toBe(1);
   });
 });
