@@ -47,7 +47,17 @@ const ports = {
   hubspot: Number(env.HUBSPOT_SUBGRAPH_PORT ?? DEFAULT_PORTS.hubspot),
   simSalesforce: Number(env.SIM_SALESFORCE_PORT ?? DEFAULT_PORTS.simSalesforce),
   simHubspot: Number(env.SIM_HUBSPOT_PORT ?? DEFAULT_PORTS.simHubspot),
+  consent: Number(env.CONSENT_SUBGRAPH_PORT ?? DEFAULT_PORTS.consent),
+  engagement: Number(env.ENGAGEMENT_SUBGRAPH_PORT ?? DEFAULT_PORTS.engagement),
 };
+// Each part finds its peers where this stack puts them: a port moved with *_PORT moves the URL
+// its callers use (before, the callers kept the default ports). An explicit URL still wins.
+env.SALESFORCE_LOGIN_URL ??= localUrl(ports.simSalesforce);
+env.SALESFORCE_INSTANCE_URL ??= localUrl(ports.simSalesforce);
+env.HUBSPOT_BASE_URL ??= localUrl(ports.simHubspot);
+env.CRM_SUBGRAPHS ??= `salesforce=${localUrl(ports.salesforce, '/graphql')},hubspot=${localUrl(ports.hubspot, '/graphql')}`;
+env.CONSENT_SUBGRAPH_URL ??= localUrl(ports.consent, '/graphql');
+env.ENGAGEMENT_SUBGRAPH_URL ??= localUrl(ports.engagement, '/graphql');
 
 const sims: Part[] = [
   {
@@ -249,6 +259,7 @@ async function main(): Promise<void> {
     ...(skipped.length ? ['', 'Not written yet:', ...skipped.map((s) => `  ${s}`)] : []),
     '',
     `Gateway:  ${gateway.url}   (in a browser: Apollo Sandbox, online; GraphiQL, offline: ${gateway.baseUrl}/explorer)`,
+    `Console:  ${gateway.baseUrl}/console   (operations: pipeline health, write-back queue and replay, revocations, audit; paste the admin or compliance token)`,
     `Health:   ${gateway.baseUrl}/healthz   ${gateway.baseUrl}/readyz   ${gateway.baseUrl}/metrics`,
     '',
     'Development tokens (12 h; send as "Authorization: Bearer <token>"):',

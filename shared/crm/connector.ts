@@ -263,6 +263,20 @@ export interface CrmBatchLimits {
   maxConcurrentBatches: number;
 }
 
+/**
+ * The CRM's API allowance as its last answer reported it (Salesforce `Sforce-Limit-Info`, daily;
+ * HubSpot `X-HubSpot-RateLimit-Daily*`); null before the first answer that carried it.
+ */
+export interface CrmApiBudget {
+  used: number;
+  limit: number;
+  remaining: number;
+  /** The allowance's period, as the CRM words it. */
+  window: 'daily';
+  /** When the CRM last reported it (ms since epoch). */
+  reportedAtMs: number;
+}
+
 export interface CrmConnector {
   readonly source: CrmSource;
   /** `<source>@<n>`; bumped whenever the canonical output of the mapping changes. Part of cache keys. */
@@ -311,6 +325,9 @@ export interface CrmConnector {
    * Throws CrmCallError.
    */
   contactsOfRecords?(records: readonly { object: string; recordId: string }[]): Promise<Map<string, string[]>>;
+
+  /** The API allowance left, from the CRM's own response headers (operations console). */
+  apiBudget(): CrmApiBudget | null;
 
   /** Releases client resources. */
   close(): Promise<void>;

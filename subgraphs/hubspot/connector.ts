@@ -119,6 +119,8 @@ export function createHubspotConnector(options: HubspotConnectorOptions): CrmCon
       }
     },
 
+    apiBudget: () => client.apiBudget(),
+
     async close() {
       client.close();
     },

@@ -95,6 +95,7 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
 
     contactsOfRecords: (records) => salesforceContactsOfRecords(client, records, { missing: () => loader.missingFields() }),
 
+    apiBudget: () => client.apiBudget(),
     close: () => client.close(),
   };
 }

@@ -107,6 +107,14 @@ describe('voice platforms end to end', () => {
     await expect.poll(() => activitiesOf(contactId, call.callId), { timeout: 15_000, interval: 100 }).toBe(1);
   });
 
+  it('answers the orchestrator: liveness and readiness (ready while listening: it answers fail-closed without the gateway)', async () => {
+    const live = await fetch(new URL('/healthz', service.url));
+    expect(live.status).toBe(200);
+    const ready = await fetch(new URL('/readyz', service.url));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', service: 'platforms' });
+  });
+
   it('an opt-out said on a live call reaches a subscribed agent before the call ends, then the call writes one activity', async () => {
     const contactId = await salesforceIdOf(OPTING_OUT);
     const call = simCall('vapi', OPTING_OUT, { optOut: true });
