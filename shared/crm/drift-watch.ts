@@ -107,11 +107,12 @@ export class DriftWatch {
     const next = new Map(drift.filter((d) => d.reason === 'missing').map((d) => [`${d.crmField}→${d.field}`, d]));
     if (next.size === this.drifted.size && [...next.keys()].every((k) => this.drifted.has(k))) return this.applying;
     const appeared = [...next.keys()].some((k) => !this.drifted.has(k));
+    const fieldsOf = (m: Map<string, FieldDrift>) => new Set([...m.values()].map((d) => d.crmField));
+    const [before, after] = [fieldsOf(this.drifted), fieldsOf(next)];
     this.drifted = next;
     const { connector, store, log } = this.options;
-    const fields = [...new Set([...next.values()].map((d) => d.crmField))];
-    if (appeared) log.error({ crm: connector.source, crmFields: fields }, 'consent-critical CRM field drifted: cached contacts evicted, decisions fail closed');
-    else log.warn({ crm: connector.source, crmFields: fields }, 'consent-critical CRM fields changed back: cached contacts evicted');
+    if (appeared) log.error({ crm: connector.source, crmFields: [...after] }, 'consent-critical CRM field drifted: cached contacts evicted, decisions fail closed');
+    else log.warn({ crm: connector.source, crmFields: [...before].filter((f) => !after.has(f)), stillDrifted: [...after] }, 'consent-critical CRM fields came back: cached contacts evicted');
     this.options.onChange?.(this.current);
     this.applying = this.applying.then(() => store.evictAll());
     return this.applying;
