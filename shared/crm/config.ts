@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { cacheEnv, runtimeEnv } from '../config.js';
+import { cacheEnv, runtimeEnv, tlsEnv, tracingEnv } from '../config.js';
+import { loadServerTls } from '../tls.js';
 import type { CrmRuntimeConfig } from './crm-subgraph.js';
 import { RECONCILE_DEFAULTS } from './reconciliation/reconcile-policy.js';
 
@@ -40,6 +41,8 @@ export const crmSubgraphRuntimeEnv = {
   RECONCILE_SKEW_MARGIN_MS: z.coerce.number().int().min(0).default(RECONCILE_DEFAULTS.skewMarginMs),
   /** No successful reconciliation for longer than this: readiness red and an error log line. */
   RECONCILE_STALE_ALERT_MS: z.coerce.number().int().min(1_000).default(RECONCILE_DEFAULTS.staleAlertMs),
+  ...tlsEnv,
+  ...tracingEnv,
 };
 
 const runtimeObject = z.object(crmSubgraphRuntimeEnv);
@@ -67,5 +70,5 @@ export function toCrmSubgraphRuntime(env: z.output<typeof runtimeObject>) {
         }
       : {}),
   };
-  return { host: env.BIND_HOST, nodeEnv: env.NODE_ENV, logLevel: env.LOG_LEVEL, development, runtime };
+  return { host: env.BIND_HOST, tls: loadServerTls(env), nodeEnv: env.NODE_ENV, logLevel: env.LOG_LEVEL, development, runtime };
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { createCache } from '../cache.js';
 import type { Database } from '../db.js';
 import { createRedisConnection } from '../redis.js';
@@ -8,6 +9,8 @@ import { createLogger, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { createIdentityVerifier, type IdentityVerifier } from '../identity.js';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
+import type { ServerTls } from '../tls.js';
+import { SpanAttr, SpanKind, tracingActive, withSpan } from '../tracing.js';
 import { ChangeHandler } from './change-handler.js';
 import { expandRelatedChanges } from './related-changes.js';
 import { DriftWatch, type Ticker } from './drift-watch.js';
@@ -76,6 +79,8 @@ export interface StartCrmSubgraphOptions {
   name: string;
   port: number;
   host?: string;
+  /** HTTPS with this certificate; unset: plain HTTP. */
+  tls?: ServerTls;
   connector: CrmConnector;
   config: CrmRuntimeConfig;
   log: Logger;
@@ -92,6 +97,8 @@ export interface CrmSubgraphOptions {
   /** 0 = ephemeral (tests). */
   port: number;
   host?: string;
+  /** HTTPS with this certificate (TLS_CERT_FILE / TLS_KEY_FILE); unset: plain HTTP. */
+  tls?: ServerTls;
   runtime: CrmRuntimeConfig;
   log?: Logger;
   logLevel?: string;
@@ -120,7 +127,13 @@ export async function startInstrumentedCrmSubgraph(
     name: source,
     port: options.port,
     host: options.host,
-    connector: createConnector((endpoint, fn) => crmMetrics.call(endpoint, fn)),
+    tls: options.tls,
+    // Each CRM call a CLIENT span (tracing on) inside its metrics timing.
+    connector: createConnector((endpoint, fn) =>
+      tracingActive()
+        ? withSpan(`${source} ${endpoint}`, { kind: SpanKind.CLIENT, attributes: { [SpanAttr.crm]: source, [SpanAttr.crmEndpoint]: endpoint } }, () => crmMetrics.call(endpoint, fn))
+        : crmMetrics.call(endpoint, fn),
+    ),
     config: options.runtime,
     log,
     metrics,
@@ -251,6 +264,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     name: options.name,
     port: options.port,
     host: options.host,
+    tls: options.tls,
     typeDefs: crmContractTypeDefs(),
     resolvers: resolvers as never,
     internalSecret: config.internalSecret,
@@ -292,6 +306,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
 /** The URL the sender addressed (HubSpot signs it): Host header + path and query. */
 function webhookUrlOf(req: IncomingMessage, url: URL): string {
   const host = req.headers.host ?? 'localhost';
-  const proto = (req.headers['x-forwarded-proto'] as string | undefined) ?? 'http';
+  // The URL the sender signed (HubSpot v3 signs it whole): https when this listener serves TLS.
+  const proto = (req.headers['x-forwarded-proto'] as string | undefined) ?? ((req.socket as TLSSocket).encrypted ? 'https' : 'http');
   return `${proto}://${host}${url.pathname}${url.search}`;
 }

@@ -72,6 +72,8 @@ export async function startConsentSubgraph(config: ConsentConfig, deps: ConsentD
   const running = await startSubgraph({
     name: 'consent',
     port: config.port,
+    host: config.host,
+    tls: config.tls,
     typeDefs,
     resolvers: createResolvers({ service, hub, db, audit }) as never,
     internalSecret: config.internalSecret,
