@@ -9,7 +9,7 @@ import { SpanAttr, tracingActive, withSpan } from '../../shared/tracing.js';
 import { evaluate } from './decision/evaluate.js';
 import type { Decision, DecisionFacts, GrantEvent, ReassignedFacts } from './decision/types.js';
 import { calleeGeo, type CrmLocation } from './mapping/callee-geo.js';
-import type { CallPurpose, CompliancePolicy } from './policy/index.js';
+import type { AreaCodeZoneTable, CallPurpose, CompliancePolicy } from './policy/index.js';
 import type { ReassignedNumberChecker } from './reassigned/checker.js';
 import type { RevocationHub } from './revocation-hub.js';
 import { attemptsSince, insertAttempt, lockNumber } from './store/attempts.js';
@@ -59,6 +59,8 @@ export interface ConsentServiceDeps {
   log: Logger;
   metrics: Metrics;
   now?: () => Date;
+  /** Split-zone area-code table (C3). @default currentAreaCodeZones */
+  areaCodeZones?: AreaCodeZoneTable;
 }
 
 const HOUR_MS = 3_600_000;
@@ -121,7 +123,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
     };
     if (!e164 || !phone?.country || !policy.supportedCountries.includes(phone.country)) return { facts, stored: null };
     try {
-      facts.geo = calleeGeo(e164, req.location, req.statedZone);
+      facts.geo = calleeGeo(e164, req.location, req.statedZone, deps.areaCodeZones);
     } catch (error) {
       failures.inc({ fact: 'geo' });
       logError(log, error, 'phone geo lookup failed');
