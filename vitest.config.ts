@@ -54,6 +54,8 @@ const SLOW = [
 ];
 // Probes Redis and PostgreSQL once per run (describeWithRedis / describeWithPostgres read the answer).
 const SERVERS = ['test/support/global-setup.ts'];
+// Builds ui-build/ (explorer, console) once before the pages are served.
+const UI = ['test/support/ui-build-setup.ts'];
 
 // Integration tests start real HTTP servers, Redis and PostgreSQL clients; two cores means
 // at most two test files at once, each in its own process so ports and globals never collide.
@@ -71,8 +73,8 @@ export default defineConfig({
     reporters: ['default'],
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT } },
-      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...SLOW], globalSetup: SERVERS } },
-      { extends: true, test: { name: 'slow', include: SLOW, globalSetup: SERVERS } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...SLOW], globalSetup: [...SERVERS, ...UI] } },
+      { extends: true, test: { name: 'slow', include: SLOW, globalSetup: [...SERVERS, ...UI] } },
     ],
   },
 });
