@@ -14,6 +14,7 @@ import type { RevocationHub } from './revocation-hub.js';
 import { attemptsSince, insertAttempt, lockNumber } from './store/attempts.js';
 import { appendAudit, type AuditRecord, type AuditWriter } from './store/audit.js';
 import { createFactsReader, insertReassignedCheck, loadStoredFacts, type StoredFacts } from './store/facts.js';
+import type { FactsSnapshot } from './store/facts-snapshot.js';
 import { appendGrant, appendRevocation, type Appended, type GrantRecord, type RevocationRecord } from './store/ledger.js';
 import { addInternalDnc, type InternalDncRecord } from './store/suppression.js';
 
@@ -57,6 +58,8 @@ export interface ConsentServiceDeps {
   audit: AuditWriter;
   log: Logger;
   metrics: Metrics;
+  /** Stored facts kept between decisions (store/facts-snapshot.ts); absent: every decision reads. */
+  snapshot?: FactsSnapshot;
   now?: () => Date;
 }
 
@@ -82,7 +85,7 @@ function normalizedPhone(raw: string): ReturnType<typeof normalizePhone> {
 const errMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export function createConsentService(deps: ConsentServiceDeps) {
-  const { db, policy, checker, bus, hub, audit, log, metrics } = deps;
+  const { db, policy, checker, bus, hub, audit, log, metrics, snapshot } = deps;
   const now = deps.now ?? (() => new Date());
   const decisionSeconds = metrics.histogram('dialplane_consent_decision_seconds', 'Call-permission decision latency (facts + rules)', ['kind', 'allowed']);
   const denials = metrics.counter('dialplane_consent_deny_reasons_total', 'Deny reasons returned', ['reason']);
@@ -128,7 +131,8 @@ export function createConsentService(deps: ConsentServiceDeps) {
     }
     let stored: StoredFacts | null = null;
     try {
-      stored = await readFacts(e164, new Date(Math.min(at.getTime(), evaluatedAt.getTime()) - longestCapMs));
+      const since = new Date(Math.min(at.getTime(), evaluatedAt.getTime()) - longestCapMs);
+      stored = snapshot ? await snapshot.read(e164, since, () => readFacts(e164, since)) : await readFacts(e164, since);
       facts.ledger = stored.ledger;
       facts.suppression = stored.suppression;
       facts.attempts = stored.attempts;
@@ -225,9 +229,16 @@ export function createConsentService(deps: ConsentServiceDeps) {
     const hypothetical = req.at != null;
     let result: DecisionResult;
     try {
-      const { facts } = await gather(req, at, evaluatedAt);
-      const decision = await withReassigned(facts);
-      result = { decision, decisionId: randomUUID(), e164: facts.phone.e164, reservation: null, hypothetical };
+      if (audit.failing) {
+        // The audit log is not taking rows: no decision may be handed out that cannot be audited.
+        failures.inc({ fact: 'audit' });
+        const phone = normalizedPhone(req.phone);
+        result = { decision: unavailable(evaluatedAt), decisionId: randomUUID(), e164: phone?.valid ? phone.e164 : null, reservation: null, hypothetical };
+      } else {
+        const { facts } = await gather(req, at, evaluatedAt);
+        const decision = await withReassigned(facts);
+        result = { decision, decisionId: randomUUID(), e164: facts.phone.e164, reservation: null, hypothetical };
+      }
     } catch (error) {
       log.error({ err: errMessage(error) }, 'decision failed: failing closed');
       result = { decision: unavailable(evaluatedAt), decisionId: randomUUID(), e164: null, reservation: null, hypothetical };

@@ -63,45 +63,102 @@ export async function appendAudit(db: Queryable, records: AuditRecord[]): Promis
   );
 }
 
+export interface AuditWriterOptions {
+  /** How long a row may wait for its batch. @default 20 */
+  intervalMs?: number;
+  /** Most rows per INSERT. @default 500 */
+  maxBatch?: number;
+  /** Longest wait between retries of a failing flush (doubling from `intervalMs`). @default 5000 */
+  maxRetryDelayMs?: number;
+}
+
 /**
  * Batches audit rows of read-only decisions (callPermission) so the hot path does not wait on a
- * write; flushes every `intervalMs` or `maxBatch` rows and on close. A failed flush is logged
- * and retried once with the next batch; decisions that mutate (authorizeCall, consent changes)
- * write their audit row in their own transaction instead.
+ * write; flushes every `intervalMs` or `maxBatch` rows and on close. Decisions that mutate
+ * (authorizeCall, consent changes) write their audit row in their own transaction instead.
+ *
+ * A row is removed only once its INSERT committed: a failed flush keeps every row, in order, and
+ * retries on its own with a doubling delay (up to `maxRetryDelayMs`) until the database takes
+ * them, however many attempts that needs. While a flush is failing, `failing` is true and the
+ * consent service answers every decision COMPLIANCE_DATA_UNAVAILABLE (fail closed: no decision
+ * is handed out that cannot be audited); those denials are kept and written too.
  */
-export function createAuditWriter(db: Queryable, log: Logger, options: { intervalMs?: number; maxBatch?: number } = {}) {
+export function createAuditWriter(db: Queryable, log: Logger, options: AuditWriterOptions = {}) {
   const intervalMs = options.intervalMs ?? 20;
   const maxBatch = options.maxBatch ?? 500;
-  let pending: AuditRecord[] = [];
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
+  const pending: AuditRecord[] = [];
   let timer: NodeJS.Timeout | null = null;
   let flushing: Promise<void> = Promise.resolve();
   let failures = 0;
+  let consecutiveFailures = 0;
+  let closed = false;
 
-  const flush = (): Promise<void> => {
+  const schedule = (ms: number): void => {
+    if (closed) return;
+    timer ??= setTimeout(() => {
+      timer = null;
+      void flush();
+    }, ms);
+  };
+
+  // Flushes run one after another (chained), so only this function removes rows from the front.
+  const writePending = async (): Promise<void> => {
+    while (pending.length > 0) {
+      const batch = pending.slice(0, maxBatch);
+      try {
+        await appendAudit(db, batch);
+      } catch (error) {
+        failures++;
+        consecutiveFailures++;
+        const retryMs = Math.min(maxRetryDelayMs, intervalMs * 2 ** Math.min(consecutiveFailures, 20));
+        log.error(
+          { err: error instanceof Error ? error.message : String(error), rows: pending.length, attempt: consecutiveFailures, retryMs },
+          'audit flush failed: rows kept, decisions fail closed until it succeeds',
+        );
+        schedule(retryMs);
+        return;
+      }
+      pending.splice(0, batch.length);
+      if (consecutiveFailures > 0) log.info({ afterAttempts: consecutiveFailures + 1 }, 'audit flush recovered');
+      consecutiveFailures = 0;
+    }
+  };
+
+  function flush(): Promise<void> {
     if (timer) clearTimeout(timer);
     timer = null;
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0) return flushing;
-    flushing = flushing.then(() =>
-      appendAudit(db, batch).catch((error: unknown) => {
-        failures++;
-        log.error({ err: error instanceof Error ? error.message : String(error), rows: batch.length }, 'audit flush failed');
-        if (failures <= 3) pending.unshift(...batch);
-      }),
-    );
+    flushing = flushing.then(writePending);
     return flushing;
-  };
+  }
 
   return {
     write(record: AuditRecord): void {
       pending.push({ ...record, at: record.at ?? new Date() });
-      if (pending.length >= maxBatch) void flush();
-      else timer ??= setTimeout(() => void flush(), intervalMs);
+      // While failing, the retry timer paces the attempts; otherwise a full batch goes at once.
+      if (consecutiveFailures === 0 && pending.length >= maxBatch) void flush();
+      else schedule(intervalMs);
     },
     flush,
+    /** Flushes once more and stops retrying; rows the database still refuses are logged as lost. */
+    async close(): Promise<void> {
+      await flush();
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (pending.length > 0) log.error({ rows: pending.length }, 'audit rows not written at shutdown');
+    },
+    /** Failed flushes so far. */
     get failures() {
       return failures;
+    },
+    /** True from a failed flush until a flush succeeds: decisions fail closed meanwhile. */
+    get failing() {
+      return consecutiveFailures > 0;
+    },
+    /** Rows not yet written. */
+    get pending() {
+      return pending.length;
     },
   };
 }
