@@ -213,24 +213,66 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
   }
 }
 
+/**
+ * The expiry swing (issue 17): the call-start document at `rate` req/s open loop for `durationMs`
+ * with the default contact-cache lifetime, then the same with a 1 h lifetime, each on a fresh
+ * stack. With refresh-ahead, expiries should not show in the p99 (target: within 1.5×).
+ */
+export async function runExpirySwing(input: { durationMs?: number; rate?: number; log?: (line: string) => void } = {}) {
+  const log = input.log ?? ((line: string) => console.log(line));
+  const durationMs = input.durationMs ?? 60_000;
+  const rate = input.rate ?? 200;
+  const ok: Check = (status, text) => status === 200 && !text.includes('"errors"');
+  const { signToken } = await import('../gateway/dev-tokens.js');
+  const token = await signToken({ sub: 'bench-agent', roles: ['agent'], seller: 'demo-seller' }, BENCH_JWT, '2h');
+  const results: Record<string, LatencyStats> = {};
+  for (const [label, cacheTtlMs] of [['default lifetime', undefined], ['1 h lifetime', 3_600_000]] as const) {
+    const stack = await startProductionStack(cacheTtlMs === undefined ? {} : { cacheTtlMs });
+    try {
+      const body = JSON.stringify({ query: callStartDocument(), variables: { id: stack.contactId, purpose: 'MARKETING' }, operationName: 'CallStart' });
+      const spec: RequestSpec = { url: stack.gatewayUrl, method: 'POST', headers: { authorization: `Bearer ${token}` }, body };
+      await closedLoop(spec, 10, 3_000, ok);
+      results[label] = await openLoop(spec, rate, durationMs, ok);
+      log(statLine(`call-start ${rate} req/s for ${durationMs / 1000} s, ${label}`, results[label]));
+    } finally {
+      destroyAgents();
+      await stack.close();
+    }
+  }
+  const ratio = results['default lifetime']!.p99 / results['1 h lifetime']!.p99;
+  log(`expiry swing: p99 default lifetime / p99 1 h lifetime = ×${ratio.toFixed(2)} (target ≤ 1.5)`);
+  return { durationMs, rate, defaultLifetime: results['default lifetime'], hourLifetime: results['1 h lifetime'], p99Ratio: ratio };
+}
+
 export async function run(report: (section: string, data: Record<string, unknown>) => void): Promise<void> {
+  if (process.env.CALL_START_EXPIRY_SWING === 'only') {
+    report('call-start', { expirySwing: await runExpirySwing() });
+    return;
+  }
   report('call-start', (await runCallStartBench()) as unknown as Record<string, unknown>);
+  if (process.env.CALL_START_EXPIRY_SWING !== 'off') report('call-start', { expirySwing: await runExpirySwing() });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const quick = process.argv.includes('--quick');
-    const ttl = process.argv.find((a) => a.startsWith('--ttl='));
-    const duration = process.argv.find((a) => a.startsWith('--duration='));
-    runCallStartBench({
-      ...(quick ? { durationMs: 4_000, maxRatePhaseMs: 3_000, warmupMs: 3_000 } : {}),
-      ...(duration ? { durationMs: Number(duration.slice(11)) } : {}),
-      ...(process.argv.includes('--closed-only') ? { closedOnly: true } : {}),
-      ...(ttl ? { cacheTtlMs: Number(ttl.slice(6)) } : {}),
-    }).then(
+  const ttl = process.argv.find((a) => a.startsWith('--ttl='));
+  const duration = process.argv.find((a) => a.startsWith('--duration='));
+  const done = (work: Promise<unknown>) =>
+    work.then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(error);
         process.exit(1);
       },
+    );
+  if (process.argv.includes('--expiry-swing')) done(runExpirySwing(duration ? { durationMs: Number(duration.slice(11)) } : {}));
+  else
+    done(
+      runCallStartBench({
+        ...(quick ? { durationMs: 4_000, maxRatePhaseMs: 3_000, warmupMs: 3_000 } : {}),
+        ...(duration ? { durationMs: Number(duration.slice(11)) } : {}),
+        ...(process.argv.includes('--closed-only') ? { closedOnly: true } : {}),
+        ...(ttl ? { cacheTtlMs: Number(ttl.slice(6)) } : {}),
+      }),
     );
 }

@@ -13,6 +13,7 @@ import { readCheckpoint, writeCheckpoint, type AuditCheckpoint } from './checkpo
 import { loadNumberFacts } from './consent-facts.js';
 import { csvLine, FINDING_CSV_HEADER } from './report/csv.js';
 import { renderHtmlReport } from './report/html-report.js';
+import { readAhead } from './sources/audit-source.js';
 import type { AuditSource } from './sources/audit-source.js';
 
 /**
@@ -113,7 +114,9 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditRun> {
       const started = Date.now();
       let readThisRun = 0;
       let pages = 0;
-      for await (const page of source.pages(state.checkpoint, closedWon)) {
+      // The next page is requested while this one is analysed: a listing's pages come one after
+      // another (each cursor arrives with the page before it), so the analysis must not add to that.
+      for await (const page of readAhead(source.pages(state.checkpoint, closedWon))) {
         await new Promise<void>((resolve, reject) => spool.write(page.contacts.map((c) => JSON.stringify(c)).join('\n') + (page.contacts.length ? '\n' : ''), (e) => (e ? reject(e) : resolve())));
         await analysePage(page.contacts);
         contacts += page.contacts.length;

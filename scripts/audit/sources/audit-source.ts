@@ -53,3 +53,25 @@ export class CallPacer {
     }
   }
 }
+
+/**
+ * Yields what `source` yields, already asking for the next item while the consumer works on this
+ * one (one item ahead, never more: memory stays one page).
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  // A read-ahead the consumer never asks for must not surface as an unhandled rejection.
+  next.catch(() => undefined);
+  try {
+    for (;;) {
+      const item = await next;
+      if (item.done) return;
+      next = iterator.next();
+      next.catch(() => undefined);
+      yield item.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
