@@ -349,6 +349,8 @@ export function createConsentService(deps: ConsentServiceDeps) {
   /** The seller of an earlier decision (an opt-out reported with the call's decision id). */
   async function sellerOfDecision(decisionId: string): Promise<string | null> {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(decisionId)) return null;
+    // The decision's row may still be queued in the batched writer: write it first.
+    await audit.flush();
     const r = await db.query<{ seller: string | null }>('SELECT seller FROM consent_audit WHERE decision_id = $1 AND seller IS NOT NULL LIMIT 1', [decisionId]);
     return r.rows[0]?.seller ?? null;
   }

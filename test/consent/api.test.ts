@@ -268,6 +268,7 @@ describe('consent subgraph API', () => {
     const SUB = 'subscription($p: [String!], $after: String) { consentRevoked(phones: $p, after: $after) { phone channel cursor } }';
     const client = wsClient(consent.url);
     const received: { phone: string; cursor: string }[] = [];
+    const subscribersBefore = consent.hub.subscribers;
     const first = new Promise<void>((resolve, reject) => {
       const dispose = client.subscribe<{ consentRevoked: { phone: string; cursor: string } }>(
         { query: SUB, variables: { p: [phone] } },
@@ -282,7 +283,9 @@ describe('consent subgraph API', () => {
         },
       );
     });
-    await new Promise((r) => setTimeout(r, 100)); // subscription registered
+    // The subscription is registered when the hub counts it (a fixed wait was too short under load).
+    const deadline = Date.now() + 10_000;
+    while (consent.hub.subscribers === subscribersBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     await gql(consent.url, REVOKE, { input: { phone, channel: 'KEYPRESS', source: 'ivr', occurredAt: '2026-06-10T15:00:00Z' } });
     await first;
     expect(received[0]).toMatchObject({ phone });
