@@ -10,7 +10,7 @@ import { createSimulatedChecker } from '../../subgraphs/consent/reassigned/simul
 import { createAuditWriter, type AuditRecord } from '../../subgraphs/consent/store/audit.js';
 import { markSynced } from '../../subgraphs/consent/store/dnc-registry.js';
 import { openConsentDatabase } from '../../subgraphs/consent/store/open-consent-db.js';
-import { PERMISSION_FIELDS, SECRET, WRITTEN_CONSENT, gql } from './support/consent-client.js';
+import { PERMISSION_FIELDS, SECRET, SERVICE, WRITTEN_CONSENT, gql } from './support/consent-client.js';
 
 // The batched audit writer used to drop a batch after 3 failed flushes. Rows are now kept until the
 // database takes them, and decisions fail closed while it does not. The outage is real: the audit
@@ -99,5 +99,20 @@ describe('decisions while the audit log refuses rows (consent subgraph over HTTP
     await consent.audit.flush();
     const ids = [before, refused, denied].map((d) => d.decisionId as string);
     expect(await countRows(raw, ids)).toBe(3);
+  });
+
+  it("an opt-out naming a decision made a moment ago (its row still queued) is scoped to that decision's seller", async () => {
+    const phone = '+12125550402';
+    await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone) });
+    const decision = await permission(phone);
+    const revoke = await gql(
+      consent.url,
+      'mutation($input: RevokeConsentInput!) { revokeConsent(input: $input) { eventId } }',
+      { input: { phone, channel: 'TRANSCRIPT', source: 'engagement', occurredAt: '2026-06-10T15:59:00Z', decisionId: decision.decisionId } },
+      SERVICE,
+    );
+    expect(revoke.errors).toBeUndefined();
+    const ledger = await raw.query<{ scope: string; seller: string | null }>('SELECT scope, seller FROM consent_ledger WHERE event_id = $1', [revoke.data!.revokeConsent.eventId]);
+    expect(ledger.rows[0]).toEqual({ scope: 'SELLER', seller: 'acme' });
   });
 });
