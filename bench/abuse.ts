@@ -32,10 +32,9 @@ import { createMetrics } from '../shared/metrics.js';
 import { signToken } from '../gateway/dev-tokens.js';
 import { readSupergraph } from '../gateway/supergraph-info.js';
 import { Admission } from '../gateway/demand-control/admission.js';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { startTcpProxy, type TcpProxy } from '../sim/common/tcp-proxy.js';
 import { destroyAgents, fmt, openLoopFn, send, type LatencyStats } from './load.js';
+import { BENCH_POSTGRES_URL, BENCH_REDIS_URL, reachable, throwAwayDatabase } from './bench-services.js';
 import { BENCH_JWT, startProductionStack, type ProductionStack } from './production-stack.js';
 import type { Report } from './index.js';
 
@@ -242,52 +241,17 @@ async function runPhases(shape: Shape, report: Report, log: (line: string) => vo
 const victimLine = (victim: LatencyStats, quiet: LatencyStats) =>
   `victim p50 ${fmt(victim.p50)} ms (×${fmt(victim.p50 / quiet.p50)}), p99 ${fmt(victim.p99)} ms (×${fmt(victim.p99 / quiet.p99)}), errors ${victim.errors}/${victim.count}`;
 
-async function reachable(url: string): Promise<boolean> {
-  const target = new URL(url);
-  return new Promise((resolve) => {
-    const socket = net.connect(Number(target.port), target.hostname, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.setTimeout(1_000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-/** A throw-away database on the PostgreSQL server for one run. */
-async function benchDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `dialplane_bench_abuse_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
-
 async function runProductionShape(callStartId: string, report: Report, log: (line: string) => void): Promise<void> {
-  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const postgresUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  for (const url of [redisUrl, postgresUrl]) {
+  for (const url of [BENCH_REDIS_URL, BENCH_POSTGRES_URL]) {
     if (!(await reachable(url))) {
       log(`production shape skipped: ${new URL(url).protocol.replace(':', '')} does not answer at ${new URL(url).host}`);
       report('abuse', { shape: 'production', skipped: `${url} unreachable` });
       return;
     }
   }
-  const redis = new URL(redisUrl);
+  const redis = new URL(BENCH_REDIS_URL);
   const proxy: TcpProxy = await startTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
-  const database = await benchDatabase(postgresUrl);
+  const database = await throwAwayDatabase('abuse');
   let stack: ProductionStack | undefined;
   try {
     stack = await startProductionStack({ gateway: 'deployed', redisUrl: proxy.url('redis'), databaseUrl: database.url });

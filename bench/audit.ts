@@ -12,15 +12,13 @@
  * share of each CRM's daily API budget; the audit process's peak RSS (VmHWM).
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import pg from 'pg';
 import { serveIfChild, serveUntilParentLeaves, startChild, stopChild } from './child-process.js';
+import { BENCH_POSTGRES_URL, reachable, throwAwayDatabase } from './bench-services.js';
 import { fmt } from './load.js';
 import type { Report } from './index.js';
 
@@ -39,27 +37,6 @@ interface AuditChildResult {
   calls: Record<string, number>;
   peakRssMb: number;
   complete: boolean;
-}
-
-async function reachable(url: string): Promise<boolean> {
-  const target = new URL(url);
-  return new Promise((resolve) => {
-    const socket = net.connect(Number(target.port || 5432), target.hostname, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-async function admin(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Median latency (s) of one contacts page of each simulator, as the audit requests them. */
@@ -105,17 +82,8 @@ function runAuditChild(args: { salesforceUrl: string; hubspotUrl: string; databa
 
 export async function run(report: Report): Promise<void> {
   const log = (line: string) => console.log(line);
-  const postgres = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  let database: { url: string; drop: () => Promise<void> } | undefined;
-  if (await reachable(postgres)) {
-    const name = `dialplane_bench_audit_${randomBytes(4).toString('hex')}`;
-    await admin(postgres, `CREATE DATABASE ${name}`);
-    const url = new URL(postgres);
-    url.pathname = `/${name}`;
-    database = { url: url.toString(), drop: () => admin(postgres, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-  } else {
-    log(`note: PostgreSQL does not answer at ${new URL(postgres).host}: the audit runs without a consent store`);
-  }
+  const database = (await reachable(BENCH_POSTGRES_URL)) ? await throwAwayDatabase('audit') : undefined;
+  if (!database) log(`note: PostgreSQL does not answer at ${new URL(BENCH_POSTGRES_URL).host}: the audit runs without a consent store`);
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'dialplane-audit-bench-'));
   const sims = await startChild(THIS_FILE, 'sims', { contacts: String(CONTACTS) }, { timeoutMs: 300_000 });
   try {

@@ -25,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { closedLoop, destroyAgents, openLoop, send, statLine, type Check, type LatencyStats, type RequestSpec } from './load.js';
-import { BENCH_JWT, REPO, startProductionStack, type ProductionStack } from './production-stack.js';
+import { BENCH_JWT, REPO, hivePeerInstalled, startProductionStack, type ProductionStack } from './production-stack.js';
 
 
 /** The first operation of examples/operations/call-start.graphql, verbatim. */
@@ -41,6 +41,8 @@ export const CRM_ONLY_QUERY = `query CrmOnly($id: ID!) {
 }`;
 
 export interface CallStartBenchOptions {
+  /** Run the Hive Gateway peer when bench/peers is installed. @default true */
+  peers?: boolean;
   durationMs?: number;
   rate?: number;
   concurrency?: number[];
@@ -105,6 +107,12 @@ async function withCpu<T extends LatencyStats>(pids: Record<string, number | und
   return { stats, cpuMsPerRequest: cpu };
 }
 
+/** Sends `n` identical requests at once; how many distinct decision ids came back. */
+async function distinctDecisions(spec: RequestSpec, n: number): Promise<number> {
+  const answers = await Promise.all(Array.from({ length: n }, (_, i) => send(spec, i)));
+  return new Set(answers.map((a) => /"decisionId":"([^"]+)"/.exec(a.body)?.[1]).filter(Boolean)).size;
+}
+
 const cpuLine = (label: string, cpu: PhaseCpu) =>
   `${label}: CPU ms/request ${Object.entries(cpu)
     .map(([k, v]) => `${k} ${v.toFixed(3)}`)
@@ -163,6 +171,37 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
     log(statLine(`CRM-only query: closed loop ${options.concurrency[0]} clients`, crmOnly.stats));
     log(cpuLine('CRM-only query', crmOnly.cpuMsPerRequest));
 
+    // Audited decisions are never shared: 50 concurrent call-starts for one contact, distinct decision ids.
+    const ourDecisions = await distinctDecisions(spec(callStartBody), 50);
+    log(`call-start: 50 concurrent requests for one contact got ${ourDecisions} distinct decision ids through dialplane`);
+
+    // The peer: Hive Gateway on the same subgraphs, merging off then on (Hive's default).
+    const peers: Record<string, { closed: Record<number, { stats: LatencyStats; cpuMsPerRequest: PhaseCpu }>; distinctDecisions: number; throughputRatio: Record<number, number> }> = {};
+    if (input.peers === false) {
+      // not asked for
+    } else if (!hivePeerInstalled()) {
+      log('Hive Gateway peer skipped: bench/peers is not installed (run `npm run bench:peers` once)');
+    } else {
+      for (const merging of ['off', 'on'] as const) {
+        const hive = await stack.startHivePeer(merging);
+        const hiveSpec: RequestSpec = { url: hive.url, method: 'POST', headers: {}, body: callStartBody };
+        const hiveProbe = await send(hiveSpec, 0);
+        if (!ok(hiveProbe.status, hiveProbe.body)) throw new Error(`Hive peer probe failed: ${hiveProbe.status} ${hiveProbe.body.slice(0, 400)}`);
+        await closedLoop(hiveSpec, 10, options.warmupMs, ok);
+        const label = `Hive Gateway, merging ${merging}`;
+        const peer = { closed: {} as Record<number, { stats: LatencyStats; cpuMsPerRequest: PhaseCpu }>, distinctDecisions: 0, throughputRatio: {} as Record<number, number> };
+        for (const c of options.concurrency) {
+          peer.closed[c] = await withCpu({ ...pids, gateway: hive.pid }, () => closedLoop(hiveSpec, c, options.durationMs, ok));
+          peer.throughputRatio[c] = closed[c]!.stats.rps / peer.closed[c].stats.rps;
+          log(statLine(`${label}: closed loop ${c} clients`, peer.closed[c].stats));
+          log(`${cpuLine(`${label}: closed loop ${c} clients`, peer.closed[c].cpuMsPerRequest)}; dialplane/Hive throughput ×${peer.throughputRatio[c]!.toFixed(2)}`);
+        }
+        peer.distinctDecisions = await distinctDecisions(hiveSpec, 50);
+        log(`${label}: 50 concurrent requests for one contact got ${peer.distinctDecisions} distinct decision ids`);
+        peers[`hive-merging-${merging}`] = peer;
+      }
+    }
+
     let best: { rate: number; stats: LatencyStats } | null = null;
     for (const rate of input.closedOnly ? [] : options.maxRateSteps) {
       let stats = await openLoop(spec(callStartBody), rate, options.maxRatePhaseMs, ok);
@@ -190,7 +229,23 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
       callStartToCrmOnlyThroughput: c0.stats.rps / crmOnly.stats.rps,
       maxSteadyRate: best ? { rate: best.rate, p50: best.stats.p50, p99: best.stats.p99 } : null,
       rssMb,
+      distinctDecisions: ourDecisions,
+      peers,
       goals: {
+        ...(peers['hive-merging-off']
+          ? {
+              vsHiveMergingOff: {
+                target: '>= 2x at 10 and 50 clients',
+                measured: Object.values(peers['hive-merging-off'].throughputRatio).map((r) => r.toFixed(2)).join(' / '),
+                met: Object.values(peers['hive-merging-off'].throughputRatio).every((r) => r >= 2),
+              },
+              vsHiveMergingOn: {
+                target: '>= 1x at 10 and 50 clients',
+                measured: Object.values(peers['hive-merging-on']!.throughputRatio).map((r) => r.toFixed(2)).join(' / '),
+                met: Object.values(peers['hive-merging-on']!.throughputRatio).every((r) => r >= 1),
+              },
+            }
+          : {}),
         p99AtRate: { target: `<= 10 ms at ${options.rate} req/s`, measured: open?.stats.p99 ?? NaN, met: (open?.stats.p99 ?? Infinity) <= 10 },
         steadyRate: { target: '>= 1000 req/s with p99 < 50 ms', measured: best?.rate ?? 0, met: (best?.rate ?? 0) >= 1000 },
         cpuPerRequest: { target: '<= 1.2 ms (all services)', measured: c0.cpuMsPerRequest.servicesTotal, met: (c0.cpuMsPerRequest.servicesTotal ?? 99) <= 1.2 },

@@ -14,6 +14,9 @@
  * `npm run start:gateway` runs in production: trusted documents enforced, per-caller rate limits).
  */
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serveIfChild, serveUntilParentLeaves, startChild, stopChild, type Child } from './child-process.js';
@@ -41,6 +44,8 @@ export interface ProductionStackOptions {
 
 export interface ProductionStack {
   gatewayUrl: string;
+  /** Starts Hive Gateway on the same subgraphs (bench/peers must be installed). */
+  startHivePeer(merging: 'on' | 'off'): Promise<{ url: string; pid: number | undefined }>;
   simUrl: string;
   /** A contact of the simulator, as the graph names it. */
   contactId: string;
@@ -75,6 +80,11 @@ export async function startProductionStack(options: ProductionStackOptions = {})
     const page = JSON.parse((await send({ url: `${sim.url}/crm/v3/objects/contacts?limit=1`, headers: { authorization: `Bearer ${HUBSPOT_TOKEN}` } }, 0)).body) as { results: { id: string }[] };
     return {
       gatewayUrl: gateway.url,
+      async startHivePeer(merging) {
+        const hive = await spawn('hiveGateway', { merging, crmUrl: crm.url, consentUrl: consent.url, engagementUrl: engagement.url });
+        children.push(hive.proc);
+        return { url: hive.url, pid: hive.proc.pid };
+      },
       simUrl: sim.url,
       contactId: `hubspot:${page.results[0]!.id}`,
       pids: { gateway: gateway.proc.pid, hubspot: crm.proc.pid, consent: consent.proc.pid, engagement: engagement.proc.pid, sim: sim.proc.pid },
@@ -150,10 +160,71 @@ async function serve(component: string, args: Record<string, string>): Promise<v
       ENGAGEMENT_SUBGRAPH_URL: args.engagementUrl,
     });
     running = await startGateway(config, { log: silentLogger });
+  } else if (component === 'hiveGateway') {
+    running = await startHivePeer(args);
   } else {
     throw new Error(`unknown component ${component}`);
   }
   serveUntilParentLeaves(running.url, () => running.close());
+}
+
+/** Where `npm run bench:peers` installs the peers (their own package.json and lock). */
+const PEERS = path.join(REPO, 'bench', 'peers');
+
+/** Whether the bench-only peers are installed. */
+export function hivePeerInstalled(): boolean {
+  try {
+    createRequire(path.join(PEERS, 'package.json')).resolve('@graphql-hive/gateway-runtime');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Hive Gateway (its runtime, the engine of @graphql-hive/gateway 2.15) on the same supergraph and
+ * subgraphs, as the peer of issue 17: `crm` routed to the one CRM subgraph, in-flight request
+ * merging (`deduplicateInflightRequests`, Hive's default) on or off. Our subgraphs accept only
+ * requests signed with the gateway identity, so a plugin signs each subgraph fetch for a fixed
+ * agent identity (Hive verifies no JWT: that work is ours alone, a small head start for the peer).
+ */
+async function startHivePeer(args: Record<string, string>): Promise<{ url: string; close(): Promise<void> }> {
+  const runtimePath = createRequire(path.join(PEERS, 'package.json')).resolve('@graphql-hive/gateway-runtime');
+  const { createGatewayRuntime } = (await import(pathToFileURL(runtimePath).href)) as {
+    createGatewayRuntime(config: Record<string, unknown>): http.RequestListener & { dispose(): Promise<void> | void };
+  };
+  const { IDENTITY_HEADER, signIdentity } = await import('../shared/identity.js');
+  const identity = { sub: 'bench-agent', roles: ['agent' as const], seller: 'demo-seller' };
+  const gateway = createGatewayRuntime({
+    supergraph: readFileSync(path.join(REPO, 'schema/supergraph.graphql'), 'utf8'),
+    transportEntries: {
+      '*.http': { options: { deduplicateInflightRequests: args.merging === 'on' } },
+      crm: { location: args.crmUrl },
+      consent: { location: args.consentUrl },
+      engagement: { location: args.engagementUrl },
+    },
+    plugins: () => [
+      {
+        onFetch({ options, setOptions }: { options: { body?: unknown; headers?: Record<string, string> }; setOptions(o: unknown): void }) {
+          const body = typeof options.body === 'string' ? options.body : '';
+          setOptions({ ...options, headers: { ...options.headers, [IDENTITY_HEADER]: signIdentity(identity, BENCH_INTERNAL_SECRET, { body }) } });
+        },
+      },
+    ],
+    logging: false,
+    graphiql: false,
+    landingPage: false,
+  });
+  const server = http.createServer(gateway);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await gateway.dispose();
+    },
+  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) serveIfChild(serve);

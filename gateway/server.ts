@@ -20,6 +20,7 @@ import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.js'
 import { introspectionGuard } from './introspection-guard.js';
 import { formattedWithoutSuggestions } from './schema-disclosure.js';
 import { operationMetrics } from './operation-metrics.js';
+import { consoleRoutes } from './console/console-routes.js';
 import { explorerRoutes } from './explorer/explorer-routes.js';
 import { browserDevToken, sandboxLandingPage } from './explorer/sandbox.js';
 import { createReadinessProbe } from './readiness.js';
@@ -202,6 +203,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
       },
       adminImportProxy({ authenticator, consentUrl: () => subgraphUrl('consent'), signIdentity: signIdentityFor, log }),
       ...explorerRoutes({ devToken }),
+      ...consoleRoutes({ devToken, authenticator, crms: config.crmSubgraphs, signIdentity: signIdentityFor, admit: (identity) => admission.enter(identity), log }),
       { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }) },
       {
         method: 'GET',

@@ -249,6 +249,7 @@ async function main(): Promise<void> {
     ...(skipped.length ? ['', 'Not written yet:', ...skipped.map((s) => `  ${s}`)] : []),
     '',
     `Gateway:  ${gateway.url}   (in a browser: Apollo Sandbox, online; GraphiQL, offline: ${gateway.baseUrl}/explorer)`,
+    `Console:  ${gateway.baseUrl}/console   (operations: pipeline health, write-back queue and replay, revocations, audit; paste the admin or compliance token)`,
     `Health:   ${gateway.baseUrl}/healthz   ${gateway.baseUrl}/readyz   ${gateway.baseUrl}/metrics`,
     '',
     'Development tokens (12 h; send as "Authorization: Bearer <token>"):',

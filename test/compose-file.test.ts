@@ -34,12 +34,18 @@ const SCHEMAS: Record<string, () => Promise<z.ZodType | undefined>> = {
   consent: async () => (await import('../subgraphs/consent/config.js')).consentEnv,
   engagement: async () => (await import('../subgraphs/engagement/config.js')).engagementEnv,
   worker: async () => (await import('../subgraphs/engagement/config.js')).engagementEnv,
+  platforms: async () => (await import('../platforms/core/config.js')).platformsEnv,
+};
+
+/** Required secrets that have a shape an operator's real value has (the rest: strong random text). */
+const SHAPED_SECRETS: Record<string, string> = {
+  TELNYX_PUBLIC_KEY: Buffer.alloc(32, 7).toString('base64'), // an Ed25519 public key
 };
 
 /** `${VAR:?msg}` / `${VAR:-default}` as an operator would resolve them (non-development secrets). */
 function interpolate(value: string): string {
   return value.replace(/\$\{(\w+)(?::([?-])([^}]*))?\}/g, (_m, name: string, op?: string, rest?: string) =>
-    op === '-' ? (rest ?? '') : `compose-test-${name.toLowerCase()}-0123456789abcdef0123456789`,
+    op === '-' ? (rest ?? '') : (SHAPED_SECRETS[name] ?? `compose-test-${name.toLowerCase()}-0123456789abcdef0123456789`),
   );
 }
 
@@ -59,9 +65,9 @@ function publishedPorts(service: Service): number[] {
 }
 
 describe('docker-compose.yml (static)', () => {
-  it('has the production shape: redis, postgres, the simulators, every subgraph, the worker and the gateway', () => {
+  it('has the production shape: redis, postgres, the simulators, every subgraph, the worker, the gateway and the voice platforms', () => {
     expect(Object.keys(file.services).sort()).toEqual(
-      ['consent', 'engagement', 'gateway', 'hubspot', 'postgres', 'redis', 'salesforce', 'sims', 'worker'].sort(),
+      ['consent', 'engagement', 'gateway', 'hubspot', 'platforms', 'postgres', 'redis', 'salesforce', 'sims', 'worker'].sort(),
     );
   });
 

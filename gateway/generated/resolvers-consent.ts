@@ -38,6 +38,8 @@ export type AuditRecord = {
   allowed?: Maybe<Scalars['Boolean']['output']>;
   at: Scalars['DateTime']['output'];
   decisionId?: Maybe<Scalars['ID']['output']>;
+  /** A decision (DECISION, AUTHORIZE) explained rule by rule, in the order the rules apply; null for other rows. */
+  explanation?: Maybe<Array<RuleCheck>>;
   id: Scalars['ID']['output'];
   phone?: Maybe<Scalars['String']['output']>;
   policyVersion?: Maybe<Scalars['String']['output']>;
@@ -502,6 +504,29 @@ export type RevokeConsentInput = {
   source: Scalars['String']['input'];
 };
 
+export type RuleCheck = {
+  __typename?: 'RuleCheck';
+  /** The rule's deny codes this decision carries (empty unless DENIED). */
+  codes: Array<DenyReason>;
+  /** What the decision relied on for the rule (zones, list dates, grant and revocation sequences). */
+  detail?: Maybe<Scalars['String']['output']>;
+  outcome: RuleOutcome;
+  /** The rule's id in docs/compliance.md (A1-A4, C1, D1/D3, ...). */
+  rule: Scalars['String']['output'];
+  title: Scalars['String']['output'];
+};
+
+/** How one rule of docs/compliance.md went in a recorded decision. */
+export type RuleOutcome =
+  /** One of the rule's deny codes is among the decision's reasons. */
+  | 'DENIED'
+  /** The rule does not apply to the call's purpose. */
+  | 'NOT_APPLICABLE'
+  /** The decision stopped before this rule (unreadable or non-US number), or a fact it needs could not be read. */
+  | 'NOT_EVALUATED'
+  /** The rule applied to the purpose and did not deny. */
+  | 'PASSED';
+
 export type Subscription = {
   __typename?: 'Subscription';
   /**
@@ -671,6 +696,8 @@ export type ResolversTypes = {
   RevocationChannel: RevocationChannel;
   RevocationScope: RevocationScope;
   RevokeConsentInput: RevokeConsentInput;
+  RuleCheck: ResolverTypeWrapper<RuleCheck>;
+  RuleOutcome: RuleOutcome;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Suppression: ResolverTypeWrapper<Suppression>;
   SuppressionListData: ResolverTypeWrapper<SuppressionListData>;
@@ -711,6 +738,7 @@ export type ResolversParentTypes = {
   RecordRelationshipInput: RecordRelationshipInput;
   Relationship: Relationship;
   RevokeConsentInput: RevokeConsentInput;
+  RuleCheck: RuleCheck;
   Subscription: Record<PropertyKey, never>;
   Suppression: Suppression;
   SuppressionListData: SuppressionListData;
@@ -755,6 +783,7 @@ export type AuditRecordResolvers<ContextType = SubgraphContext, ParentType exten
   allowed?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   decisionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  explanation?: Resolver<Maybe<Array<ResolversTypes['RuleCheck']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   policyVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -886,6 +915,14 @@ export type RelationshipResolvers<ContextType = SubgraphContext, ParentType exte
   seller?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type RuleCheckResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['RuleCheck'] = ResolversParentTypes['RuleCheck']> = {
+  codes?: Resolver<Array<ResolversTypes['DenyReason']>, ParentType, ContextType>;
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['RuleOutcome'], ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type SubscriptionResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   consentRevoked?: SubscriptionResolver<ResolversTypes['ConsentRevocation'], "consentRevoked", ParentType, ContextType, Partial<SubscriptionConsentRevokedArgs>>;
 };
@@ -925,6 +962,7 @@ export type Resolvers<ContextType = SubgraphContext> = {
   Query?: QueryResolvers<ContextType>;
   ReassignedCheck?: ReassignedCheckResolvers<ContextType>;
   Relationship?: RelationshipResolvers<ContextType>;
+  RuleCheck?: RuleCheckResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Suppression?: SuppressionResolvers<ContextType>;
   SuppressionListData?: SuppressionListDataResolvers<ContextType>;

@@ -168,6 +168,12 @@ export type Query = {
   /** One write-back by id (the receipt id); null for another seller's. Roles: agent, admin, service. */
   writeBack?: Maybe<WriteBack>;
   /**
+   * The write-back queue now (the operations console): pending, retrying and dead-lettered
+   * write-backs, overall and per CRM, and the oldest pending age; only the caller's sellers'
+   * (docs/access.md). Roles: admin, service.
+   */
+  writeBackQueue: WriteBackQueueStats;
+  /**
    * Write-backs oldest first, optionally of one status; `after` is the `endCursor` of the previous
    * page; only the caller's sellers' (docs/access.md). Roles: admin, service.
    */
@@ -220,10 +226,31 @@ export type WriteBackConnection = {
   pageInfo: WriteBackPageInfo;
 };
 
+export type WriteBackCrmQueue = {
+  __typename?: 'WriteBackCrmQueue';
+  crm: Scalars['String']['output'];
+  deadLettered: Scalars['Int']['output'];
+  pending: Scalars['Int']['output'];
+  retrying: Scalars['Int']['output'];
+};
+
 export type WriteBackPageInfo = {
   __typename?: 'WriteBackPageInfo';
   endCursor?: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+export type WriteBackQueueStats = {
+  __typename?: 'WriteBackQueueStats';
+  byCrm: Array<WriteBackCrmQueue>;
+  /** Parked until an admin replays them (replayWriteBacks). */
+  deadLettered: Scalars['Int']['output'];
+  /** Seconds since the oldest pending write-back was accepted; null when none is pending. */
+  oldestPendingAgeSeconds?: Maybe<Scalars['Float']['output']>;
+  /** Not yet in the CRM: queued or retrying. */
+  pending: Scalars['Int']['output'];
+  /** Pending write-backs whose last attempt failed (another is scheduled). */
+  retrying: Scalars['Int']['output'];
 };
 
 export type WriteBackReceipt = {
@@ -375,7 +402,10 @@ export type ResolversTypes = {
   ReplayResult: ResolverTypeWrapper<ReplayResult>;
   WriteBack: ResolverTypeWrapper<WriteBack>;
   WriteBackConnection: ResolverTypeWrapper<WriteBackConnection>;
+  WriteBackCrmQueue: ResolverTypeWrapper<WriteBackCrmQueue>;
   WriteBackPageInfo: ResolverTypeWrapper<WriteBackPageInfo>;
+  WriteBackQueueStats: ResolverTypeWrapper<WriteBackQueueStats>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   WriteBackReceipt: ResolverTypeWrapper<WriteBackReceipt>;
   WriteBackReplayFilter: WriteBackReplayFilter;
   WriteBackStatus: WriteBackStatus;
@@ -399,7 +429,10 @@ export type ResolversParentTypes = {
   ReplayResult: ReplayResult;
   WriteBack: WriteBack;
   WriteBackConnection: WriteBackConnection;
+  WriteBackCrmQueue: WriteBackCrmQueue;
   WriteBackPageInfo: WriteBackPageInfo;
+  WriteBackQueueStats: WriteBackQueueStats;
+  Float: Scalars['Float']['output'];
   WriteBackReceipt: WriteBackReceipt;
   WriteBackReplayFilter: WriteBackReplayFilter;
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
@@ -471,6 +504,7 @@ export type MutationResolvers<ContextType = SubgraphContext, ParentType extends 
 
 export type QueryResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   writeBack?: Resolver<Maybe<ResolversTypes['WriteBack']>, ParentType, ContextType, RequireFields<QueryWriteBackArgs, 'id'>>;
+  writeBackQueue?: Resolver<ResolversTypes['WriteBackQueueStats'], ParentType, ContextType>;
   writeBacks?: Resolver<ResolversTypes['WriteBackConnection'], ParentType, ContextType, RequireFields<QueryWriteBacksArgs, 'first'>>;
 };
 
@@ -499,9 +533,24 @@ export type WriteBackConnectionResolvers<ContextType = SubgraphContext, ParentTy
   pageInfo?: Resolver<ResolversTypes['WriteBackPageInfo'], ParentType, ContextType>;
 };
 
+export type WriteBackCrmQueueResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['WriteBackCrmQueue'] = ResolversParentTypes['WriteBackCrmQueue']> = {
+  crm?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  deadLettered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pending?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  retrying?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type WriteBackPageInfoResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['WriteBackPageInfo'] = ResolversParentTypes['WriteBackPageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type WriteBackQueueStatsResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['WriteBackQueueStats'] = ResolversParentTypes['WriteBackQueueStats']> = {
+  byCrm?: Resolver<Array<ResolversTypes['WriteBackCrmQueue']>, ParentType, ContextType>;
+  deadLettered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  oldestPendingAgeSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  pending?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  retrying?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type WriteBackReceiptResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['WriteBackReceipt'] = ResolversParentTypes['WriteBackReceipt']> = {
@@ -528,7 +577,9 @@ export type Resolvers<ContextType = SubgraphContext> = {
   ReplayResult?: ReplayResultResolvers<ContextType>;
   WriteBack?: WriteBackResolvers<ContextType>;
   WriteBackConnection?: WriteBackConnectionResolvers<ContextType>;
+  WriteBackCrmQueue?: WriteBackCrmQueueResolvers<ContextType>;
   WriteBackPageInfo?: WriteBackPageInfoResolvers<ContextType>;
+  WriteBackQueueStats?: WriteBackQueueStatsResolvers<ContextType>;
   WriteBackReceipt?: WriteBackReceiptResolvers<ContextType>;
   federation__FieldSet?: GraphQLScalarType;
   link__Import?: GraphQLScalarType;

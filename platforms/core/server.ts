@@ -47,6 +47,10 @@ export async function startPlatformsServer(options: PlatformsServerOptions): Pro
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === '/healthz' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', platforms: adapters.map((a) => a.name) });
+      // Ready as soon as it listens: every platform request is answered, fail-closed when the
+      // gateway is unreachable, so taking replicas out of rotation would only turn answers into
+      // connection errors (orchestrators probe this; deploy/k8s/platforms.yaml).
+      if (url.pathname === '/readyz' && req.method === 'GET') return sendJson(res, 200, { status: 'ready', service: 'platforms' });
       const match = hooks.get(url.pathname);
       if (!match) throw new HttpError(404, ErrorCode.NOT_FOUND, `no route for ${url.pathname}`);
       if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`);

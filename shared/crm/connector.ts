@@ -242,6 +242,20 @@ export interface CrmBatchLimits {
   maxConcurrentBatches: number;
 }
 
+/**
+ * The CRM's API allowance as its last answer reported it (Salesforce `Sforce-Limit-Info`, daily;
+ * HubSpot `X-HubSpot-RateLimit-Daily*`); null before the first answer that carried it.
+ */
+export interface CrmApiBudget {
+  used: number;
+  limit: number;
+  remaining: number;
+  /** The allowance's period, as the CRM words it. */
+  window: 'daily';
+  /** When the CRM last reported it (ms since epoch). */
+  reportedAtMs: number;
+}
+
 export interface CrmConnector {
   readonly source: CrmSource;
   /** `<source>@<n>`; bumped whenever the canonical output of the mapping changes. Part of cache keys. */
@@ -275,6 +289,9 @@ export interface CrmConnector {
 
   /** Verifies and parses a webhook delivery into canonical change events. Never throws. */
   parseWebhook(request: WebhookRequest): WebhookParseResult;
+
+  /** The API allowance left, from the CRM's own response headers (operations console). */
+  apiBudget(): CrmApiBudget | null;
 
   /** Releases client resources. */
   close(): Promise<void>;

@@ -6,7 +6,7 @@ import { createEventBus, type EventBus } from '../events.js';
 import { HttpError, readRawBody, sendJson, type Route } from '../http.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
-import type { IdentityVerifier } from '../identity.js';
+import { createIdentityVerifier, type IdentityVerifier } from '../identity.js';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
 import { ChangeHandler } from './change-handler.js';
 import { webhookAuthFailures } from '../webhook-signature.js';
@@ -17,6 +17,7 @@ import { createContractResolvers } from './contract-resolvers.js';
 import { crmContractTypeDefs } from './contract.js';
 import { createCrmMetrics } from './crm-metrics.js';
 import { PhoneIndex, type PhoneIndexEntry } from './phone-index.js';
+import { pipelineHealthRoute } from './pipeline-health-route.js';
 import { startCrmReconciliation, type CrmReconciliation, type CrmReconciliationConfig } from './reconciliation/crm-reconciliation.js';
 
 /**
@@ -199,6 +200,15 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     },
   };
 
+  // The operations console's view of this CRM (asked by the gateway: gateway/console/pipeline-route.ts).
+  const pipelineRoute = pipelineHealthRoute({
+    connector,
+    breakerState: () => service.breaker.state,
+    ...(reconciliation ? { reconciliation } : {}),
+    metrics,
+    verifyIdentity: config.identityVerifier ?? createIdentityVerifier(config.internalSecret),
+  });
+
   const running = await startSubgraph({
     name: options.name,
     port: options.port,
@@ -209,7 +219,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     ...(config.identityVerifier ? { identityVerifier: config.identityVerifier } : {}),
     log,
     metrics,
-    routes: [webhookRoute],
+    routes: [webhookRoute, pipelineRoute],
     development: config.development,
     // Redis down is degraded, not unready: the in-process tier serves, so replicas stay in rotation.
     // A CRM that has not reconciled within its bound is unready (docs/reconciliation.md).

@@ -5,6 +5,7 @@ import { actingSeller, maySee, requireActFor, sellerScopeOf, visibleSellers } fr
 import type { SubgraphContext } from '../../shared/subgraph-server.js';
 import type { ConsentService, DecisionResult } from './consent-service.js';
 import type { Decision, ReassignedFacts } from './decision/types.js';
+import { explanationOf } from './mapping/decision-explanation.js';
 import { consentInputs, phone as phoneInput } from './mapping/inputs.js';
 import type { RevocationHub } from './revocation-hub.js';
 import { auditTrail, type AuditWriter } from './store/audit.js';
@@ -152,6 +153,7 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
           allowed: r.allowed,
           reasons: r.reasons,
           policyVersion: typeof r.detail?.policyVersion === 'string' ? r.detail.policyVersion : null,
+          explanation: explanationOf(r, service.policy),
         }));
       },
     },

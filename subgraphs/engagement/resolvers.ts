@@ -100,6 +100,19 @@ export function engagementResolvers(deps: ResolverDeps): GraphQLResolverMap<Enga
         const last = page.items[page.items.length - 1];
         return { nodes: page.items.map(toGraphQL), pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? cursorOf(last.id) : null } };
       },
+      writeBackQueue: async (_: unknown, _args: unknown, ctx: EngagementContext) => {
+        requireRole(ctx, 'admin', 'service');
+        const stats = await runtime.store.stats(visibleSellers(ctx.identity));
+        return {
+          pending: stats.pending,
+          retrying: stats.retrying,
+          deadLettered: stats.deadLettered,
+          oldestPendingAgeSeconds: stats.oldestPendingAgeMs === null ? null : stats.oldestPendingAgeMs / 1000,
+          byCrm: Object.entries(stats.byCrm)
+            .map(([crm, counts]) => ({ crm, ...counts }))
+            .sort((a, b) => a.crm.localeCompare(b.crm)),
+        };
+      },
     },
     Mutation: {
       recordCallOutcome: async (_: unknown, args: { input: unknown }, ctx: EngagementContext) => {

@@ -114,6 +114,7 @@ export interface QueueStats {
   deadLettered: number;
   oldestPendingAgeMs: number | null;
   pendingByCrm: Record<string, number>;
+  byCrm: Record<string, { pending: number; retrying: number; deadLettered: number }>;
 }
 
 export class EngagementStore {
@@ -383,19 +384,35 @@ export class EngagementStore {
     return rows[0]?.status ?? 'NONE';
   }
 
-  async stats(): Promise<QueueStats> {
+  /**
+   * The queue now: counts by status (pending = queued + retrying) overall and per CRM, and the
+   * oldest pending age. `sellers` limits it to those sellers' write-backs (plus those without a
+   * seller), as every read of write-backs is (docs/access.md); unset = all (metrics, readiness).
+   */
+  async stats(sellers: string[] | null = null): Promise<QueueStats> {
     const { rows } = await this.db.query<{ crm: string; status: string; n: number; oldest: Date | string | null }>(
-      `SELECT crm, status, count(*)::int AS n, min(created_at) AS oldest FROM engagement.write_back
-       WHERE status <> 'WRITTEN' GROUP BY crm, status`,
+      `SELECT w.crm, w.status, count(*)::int AS n, min(w.created_at) AS oldest FROM engagement.write_back w
+       WHERE w.status <> 'WRITTEN'
+         AND ($1::text[] IS NULL OR EXISTS (
+           SELECT 1 FROM engagement.call_outcome o WHERE o.id = w.id AND (o.seller IS NULL OR o.seller = ANY($1::text[]))))
+       GROUP BY w.crm, w.status`,
+      [sellers],
     );
-    const stats: QueueStats = { pending: 0, retrying: 0, deadLettered: 0, oldestPendingAgeMs: null, pendingByCrm: {} };
+    const stats: QueueStats = { pending: 0, retrying: 0, deadLettered: 0, oldestPendingAgeMs: null, pendingByCrm: {}, byCrm: {} };
     let oldest: number | null = null;
     for (const r of rows) {
       const n = Number(r.n);
-      if (r.status === 'DEAD_LETTERED') stats.deadLettered += n;
-      else {
+      const crm = (stats.byCrm[r.crm] ??= { pending: 0, retrying: 0, deadLettered: 0 });
+      if (r.status === 'DEAD_LETTERED') {
+        stats.deadLettered += n;
+        crm.deadLettered += n;
+      } else {
         stats.pending += n;
-        if (r.status === 'RETRYING') stats.retrying += n;
+        crm.pending += n;
+        if (r.status === 'RETRYING') {
+          stats.retrying += n;
+          crm.retrying += n;
+        }
         stats.pendingByCrm[r.crm] = (stats.pendingByCrm[r.crm] ?? 0) + n;
         const t = r.oldest ? new Date(r.oldest).getTime() : null;
         if (t !== null && (oldest === null || t < oldest)) oldest = t;

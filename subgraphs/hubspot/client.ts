@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { Client } from '@hubspot/api-client';
 import { z } from 'zod';
-import { CrmCallError } from '../../shared/crm/connector.js';
+import { CrmCallError, type CrmApiBudget } from '../../shared/crm/connector.js';
 
 /**
  * The HubSpot CRM v3/v4 calls dialplane makes, through the official client. Every response is
@@ -42,6 +42,12 @@ export const SEARCHABLE_PHONE_PROPERTIES = [
   'hs_searchable_calculated_international_phone_number',
   'hs_searchable_calculated_international_mobile_number',
 ] as const;
+
+/** The daily allowance headers HubSpot sends on private-app answers (lower-cased by the client). */
+const rateLimitHeaders = z.object({
+  'x-hubspot-ratelimit-daily': z.coerce.number().int().nonnegative(),
+  'x-hubspot-ratelimit-daily-remaining': z.coerce.number().int().nonnegative(),
+});
 
 export type HubspotObjectType = 'contacts' | 'deals' | 'calls';
 
@@ -192,7 +198,7 @@ export class HubspotClient {
     const pages = await Promise.all(
       chunk(unique, HUBSPOT_POLICY.batchLimit).map((part) =>
         this.call(endpoint, () =>
-          api.read({ inputs: part.map((id) => ({ id })), properties: [...properties], propertiesWithHistory: [] }, false),
+          api.read({ inputs: part.map((id) => ({ id })), properties: [...properties], propertiesWithHistory: [] }, false, this.observeAnswers),
         ).then((raw) => parse(batchResponseSchema, raw, endpoint).results),
       ),
     );
@@ -207,7 +213,7 @@ export class HubspotClient {
     const pages = await Promise.all(
       chunk(unique, HUBSPOT_POLICY.batchLimit).map((part) =>
         this.call('associations.batchRead', () =>
-          this.apis.associations.getPage(from, to, { inputs: part.map((id) => ({ id })) }),
+          this.apis.associations.getPage(from, to, { inputs: part.map((id) => ({ id })) }, this.observeAnswers),
         ).then((raw) => parse(associationResponseSchema, raw, 'associations.batchRead').results),
       ),
     );
@@ -228,7 +234,7 @@ export class HubspotClient {
     }));
     const raw = await this.call('contacts.search', () =>
       // The generated types want enum members for operators; the wire format is the plain string.
-      this.apis.search.doSearch({ filterGroups: filterGroups as never, properties: ['hs_object_id'], limit: HUBSPOT_POLICY.searchLimit, sorts: [] }),
+      this.apis.search.doSearch({ filterGroups: filterGroups as never, properties: ['hs_object_id'], limit: HUBSPOT_POLICY.searchLimit, sorts: [] }, this.observeAnswers),
     );
     return parse(searchResponseSchema, raw, 'contacts.search').results.map((r) => r.id);
   }
@@ -246,7 +252,7 @@ export class HubspotClient {
   }): Promise<{ results: HubspotObject[]; after: string | null; total: number | null }> {
     const raw = await this.call('contacts.search', () =>
       // The generated types want enum members for operators and sorts; the wire format is plain strings.
-      this.apis.search.doSearch({ ...request, properties: [...request.properties], after: request.after, filterGroups: request.filterGroups as never, sorts: request.sorts as never }),
+      this.apis.search.doSearch({ ...request, properties: [...request.properties], after: request.after, filterGroups: request.filterGroups as never, sorts: request.sorts as never }, this.observeAnswers),
     );
     const page = parse(searchResponseSchema, raw, 'contacts.search');
     return { results: page.results, after: page.paging?.next?.after ?? null, total: page.total ?? null };
@@ -257,7 +263,7 @@ export class HubspotClient {
    * as the audit: ≤ 100 a page, `after` from the previous page's `paging.next.after`.
    */
   async contactsPage(after: string | null, properties: readonly string[], limit = 100): Promise<{ results: HubspotObject[]; after: string | null }> {
-    const raw = await this.call('contacts.page', () => this.apis.contactPages.getPage(limit, after ?? undefined, [...properties], undefined, undefined, false));
+    const raw = await this.call('contacts.page', () => this.apis.contactPages.getPage(limit, after ?? undefined, [...properties], undefined, undefined, false, this.observeAnswers));
     const page = parse(searchResponseSchema, raw, 'contacts.page');
     return { results: page.results, after: page.paging?.next?.after ?? null };
   }
@@ -265,7 +271,7 @@ export class HubspotClient {
   /** One page of a deal search (filters AND, `after` the offset HubSpot returned). */
   async searchDeals(request: { filters: { propertyName: string; operator: string; value?: string }[]; properties: readonly string[]; limit: number; after?: string }): Promise<{ results: HubspotObject[]; after: string | null }> {
     const raw = await this.call('deals.search', () =>
-      this.apis.dealSearch.doSearch({ filterGroups: [{ filters: request.filters }] as never, sorts: [], properties: [...request.properties], limit: request.limit, after: request.after }),
+      this.apis.dealSearch.doSearch({ filterGroups: [{ filters: request.filters }] as never, sorts: [], properties: [...request.properties], limit: request.limit, after: request.after }, this.observeAnswers),
     );
     const page = parse(searchResponseSchema, raw, 'deals.search');
     return { results: page.results, after: page.paging?.next?.after ?? null };
@@ -275,7 +281,7 @@ export class HubspotClient {
   async dealContacts(dealIds: readonly string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     for (const part of chunk([...new Set(dealIds)], HUBSPOT_POLICY.batchLimit)) {
-      const raw = await this.call('associations.batchRead', () => this.apis.associations.getPage('deals', 'contacts', { inputs: part.map((id) => ({ id })) }));
+      const raw = await this.call('associations.batchRead', () => this.apis.associations.getPage('deals', 'contacts', { inputs: part.map((id) => ({ id })) }, this.observeAnswers));
       for (const r of parse(associationResponseSchema, raw, 'associations.batchRead').results) out.set(r.fromId, [...(out.get(r.fromId) ?? []), ...r.toIds]);
     }
     return out;
@@ -283,7 +289,7 @@ export class HubspotClient {
 
   /** The portal's property definitions for one object type (mapping check). */
   async listProperties(type: HubspotObjectType): Promise<HubspotProperty[]> {
-    const raw = await this.call('properties.list', () => this.apis.properties.getAll(type, false));
+    const raw = await this.call('properties.list', () => this.apis.properties.getAll(type, false, undefined, this.observeAnswers));
     return parse(propertiesResponseSchema, raw, 'properties.list').results;
   }
 
@@ -292,6 +298,30 @@ export class HubspotClient {
     this.agent.destroy();
   }
 
+  /** The daily allowance from the `X-HubSpot-RateLimit-Daily*` headers of the last answer; null until one carried them. */
+  apiBudget(): CrmApiBudget | null {
+    return this.budget;
+  }
+
+  private budget: CrmApiBudget | null = null;
+
+  /**
+   * Per-call options that let us read each answer's headers. They go on every call because the
+   * generated client applies the middleware of `new Client({ middleware })` only to calls that
+   * pass options of their own; 'replace' keeps the call otherwise exactly as without options.
+   */
+  private readonly observeAnswers = {
+    middleware: [{ pre: (ctx: unknown) => Promise.resolve(ctx), post: (ctx: unknown) => (this.noteBudget(ctx), Promise.resolve(ctx)) }],
+    middlewareMergeStrategy: 'replace',
+  } as never;
+
+  private noteBudget(ctx: unknown): void {
+    const parsed = rateLimitHeaders.safeParse((ctx as { headers?: unknown } | null)?.headers);
+    if (!parsed.success) return;
+    const limit = parsed.data['x-hubspot-ratelimit-daily'];
+    const remaining = parsed.data['x-hubspot-ratelimit-daily-remaining'];
+    this.budget = { used: Math.max(0, limit - remaining), limit, remaining, window: 'daily', reportedAtMs: Date.now() };
+  }
   private call<T>(endpoint: HubspotEndpoint, fn: () => Promise<T>): Promise<T> {
     return this.instrument(endpoint, async () => {
       let timer: NodeJS.Timeout | undefined;

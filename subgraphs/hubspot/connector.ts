@@ -110,6 +110,8 @@ export function createHubspotConnector(options: HubspotConnectorOptions): CrmCon
       }
     },
 
+    apiBudget: () => client.apiBudget(),
+
     async close() {
       client.close();
     },

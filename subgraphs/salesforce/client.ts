@@ -1,7 +1,7 @@
 import jsforce from 'jsforce';
 import type { Connection as JsforceConnection } from 'jsforce';
 import { z } from 'zod';
-import { CrmCallError } from '../../shared/crm/connector.js';
+import { CrmCallError, type CrmApiBudget } from '../../shared/crm/connector.js';
 
 /**
  * The Salesforce REST client: jsforce's Connection with an OAuth 2.0 client_credentials grant
@@ -114,6 +114,23 @@ export class SalesforceClient {
     return this.authorizing;
   }
 
+  /**
+   * The daily API allowance from the `Sforce-Limit-Info` header of the last answer (jsforce keeps
+   * it in `limitInfo`); null until an answer carried it.
+   */
+  apiBudget(): CrmApiBudget | null {
+    return this.budget;
+  }
+
+  private budget: CrmApiBudget | null = null;
+
+  private noteBudget(): void {
+    const usage = (this.conn as unknown as { limitInfo?: { apiUsage?: { used: number; limit: number } } }).limitInfo?.apiUsage;
+    if (usage && Number.isFinite(usage.used) && Number.isFinite(usage.limit)) {
+      this.budget = { used: usage.used, limit: usage.limit, remaining: Math.max(0, usage.limit - usage.used), window: 'daily', reportedAtMs: Date.now() };
+    }
+  }
+
   private async call<T>(endpoint: SalesforceEndpoint, schema: z.ZodType<T>, fn: (conn: JsforceConnection) => Promise<unknown>): Promise<T> {
     await this.ensureAuthorized();
     return this.instrument(endpoint, async () => {
@@ -122,6 +139,8 @@ export class SalesforceClient {
         body = await fn(this.conn);
       } catch (error) {
         throw toCrmCallError(error, endpoint);
+      } finally {
+        this.noteBudget();
       }
       const parsed = schema.safeParse(body);
       if (!parsed.success) throw new CrmCallError('salesforce', endpoint, 'invalid_response', `${endpoint}: response did not match the expected shape`);

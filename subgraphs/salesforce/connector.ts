@@ -84,6 +84,7 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
       }
     },
 
+    apiBudget: () => client.apiBudget(),
     close: () => client.close(),
   };
 }

@@ -37,6 +37,7 @@ const SCHEMAS: Record<string, { schema: () => Promise<z.ZodType>; portVar?: stri
   consent: { schema: async () => (await import('../../subgraphs/consent/config.js')).consentEnv, portVar: 'CONSENT_SUBGRAPH_PORT' },
   engagement: { schema: async () => (await import('../../subgraphs/engagement/config.js')).engagementEnv, portVar: 'ENGAGEMENT_SUBGRAPH_PORT' },
   worker: { schema: async () => (await import('../../subgraphs/engagement/config.js')).engagementEnv },
+  platforms: { schema: async () => (await import('../../platforms/core/config.js')).platformsEnv, portVar: 'PLATFORMS_PORT' },
 };
 
 function shapeKeys(schema: z.ZodType): string[] {
@@ -48,6 +49,7 @@ function shapeKeys(schema: z.ZodType): string[] {
 function secretValue(name: string): string {
   if (name === 'DATABASE_URL') return 'postgres://dialplane:k8s-test-password@postgres:5432/dialplane';
   if (name === 'REDIS_URL') return 'redis://redis:6379';
+  if (name === 'TELNYX_PUBLIC_KEY') return Buffer.alloc(32, 7).toString('base64'); // an Ed25519 public key's shape
   return `k8s-test-${name.toLowerCase()}-0123456789abcdef0123456789`;
 }
 
@@ -64,7 +66,7 @@ describe('deploy/k8s manifests', () => {
     }
   });
 
-  it('runs the gateway, each subgraph and the worker, with Redis and PostgreSQL external', () => {
+  it('runs the gateway, each subgraph, the worker and the voice-platforms service, with Redis and PostgreSQL external', () => {
     expect(deployments.map((d) => d.doc.metadata.name).sort()).toEqual(Object.keys(SCHEMAS).sort());
     expect(services.get('redis')?.spec.type).toBe('ExternalName');
     expect(services.get('postgres')?.spec.type).toBe('ExternalName');
@@ -80,7 +82,7 @@ describe('deploy/k8s manifests', () => {
     const env: Record<string, string> = {};
     for (const v of container.env as { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string } } }[]) {
       expect(known.has(v.name), `${name} sets ${v.name}, which its config schema does not read`).toBe(true);
-      if (/SECRET|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL|CLIENT_ID/.test(v.name)) {
+      if (/SECRET|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL|CLIENT_ID|_KEY$/.test(v.name)) {
         expect(v.valueFrom?.secretKeyRef?.name, `${name}: ${v.name} must come from a Secret`).toBe('dialplane-secrets');
         env[v.name] = secretValue(v.name);
       } else env[v.name] = v.value!;

@@ -17,6 +17,7 @@ describe('npm start, as a new user sees it', () => {
     const output = start.output();
     expect(output).toContain('dialplane is running (in-process event bus and cache; embedded in-memory PGlite (lost on exit))');
     expect(output).toContain(`/explorer`);
+    expect(output).toMatch(/Console: +http:\/\/127\.0\.0\.1:\d+\/console/);
     // Every "Try it" line is valid shell as printed (bash -n parses without running).
     const tryIt = output.slice(output.indexOf('Try it:') + 'Try it:'.length).split('\n').filter((l) => l.startsWith('  ')).map((l) => l.trim()).join('\n');
     expect(tryIt).toMatch(/^GATEWAY_URL=http/m);

@@ -1,15 +1,14 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config.js';
 import { silentLogger } from '../../shared/logger.js';
-import { platformsEnv, toPlatformsConfig } from '../../platforms/core/config.js';
 import { PLATFORM_NAMES } from '../../platforms/core/types.js';
 import { startPlatformsService, type RunningPlatformsService } from '../../platforms/service.js';
 import { playCall, simCall } from '../../sim/platforms/calls.js';
 import { createPlatformClient, type PlatformClient } from '../../sim/platforms/client.js';
 import * as payloads from '../../sim/platforms/payloads.js';
-import { STACK_JWT, startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '../support/stack.js';
+import { platformsConfigFor } from './support.js';
 
 /**
  * The whole system in-process (CRM simulators, subgraphs with the write-back worker, gateway) and
@@ -72,18 +71,7 @@ async function writeBackCount(): Promise<number> {
 
 beforeAll(async () => {
   stack = await startStack({ engagementWorker: true, contacts: 50 });
-  const configWith = (budgetMs: number) =>
-    toPlatformsConfig(
-      loadConfig(platformsEnv, {
-        ...stack.env,
-        GATEWAY_URL: stack.gatewayUrl,
-        JWT_SECRET: STACK_JWT.secret,
-        JWT_ISSUER: STACK_JWT.issuer,
-        JWT_AUDIENCE: STACK_JWT.audience,
-        PLATFORMS_PORT: '0',
-        PLATFORMS_CALL_START_BUDGET_MS: String(budgetMs),
-      }),
-    );
+  const configWith = (budgetMs: number) => platformsConfigFor(stack, { PLATFORMS_CALL_START_BUDGET_MS: String(budgetMs) });
   // Functional cases get a budget a loaded CI machine cannot miss; the outage case the tight one.
   const config = configWith(5_000);
   service = await startPlatformsService(config, { log: silentLogger });
@@ -117,6 +105,14 @@ describe('voice platforms end to end', () => {
     expect(last.response.status).toBe(401);
     for (const { step, response } of steps.slice(0, -1)) expect([step, response.status < 300]).toEqual([step, true]);
     await expect.poll(() => activitiesOf(contactId, call.callId), { timeout: 15_000, interval: 100 }).toBe(1);
+  });
+
+  it('answers the orchestrator: liveness and readiness (ready while listening: it answers fail-closed without the gateway)', async () => {
+    const live = await fetch(new URL('/healthz', service.url));
+    expect(live.status).toBe(200);
+    const ready = await fetch(new URL('/readyz', service.url));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', service: 'platforms' });
   });
 
   it('an opt-out said on a live call reaches a subscribed agent before the call ends, then the call writes one activity', async () => {

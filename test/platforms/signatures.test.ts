@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config.js';
 import { assertPlatformsProductionReady, DEV_PLATFORM_SECRETS, platformsEnv } from '../../platforms/core/config.js';
@@ -6,6 +6,7 @@ import type { PlatformRequest } from '../../platforms/core/adapter.js';
 import { signRetell, verifyRetell } from '../../platforms/retell/verify.js';
 import { signTelnyx, telnyxPublicKey, verifyTelnyx } from '../../platforms/telnyx/verify.js';
 import { twilioSignature, verifyTwilio } from '../../platforms/twilio/verify.js';
+import { signSynthflow, verifySynthflow } from '../../platforms/synthflow/verify.js';
 import { signVapi, verifyVapi } from '../../platforms/vapi/verify.js';
 import { devTelnyxPrivateKey } from '../../sim/platforms/keys.js';
 
@@ -27,6 +28,19 @@ describe('platform signature schemes', () => {
     expect(verifyTwilio('2bd9e9638872de601313dc77410d3b23', req(params.toString(), { 'x-twilio-signature': 'oVb2kXoVy8GEfwBDjR8bk/ZZ6eA=' }, url))).toEqual({ ok: true });
     // The URL is part of what is signed: the same request at another URL does not verify.
     expect(verifyTwilio('2bd9e9638872de601313dc77410d3b23', req(params.toString(), { 'x-twilio-signature': 'oVb2kXoVy8GEfwBDjR8bk/ZZ6eA=' }, `${url}?x=1`)).ok).toBe(false);
+  });
+
+  it('synthflow: base64 HMAC-SHA256 of the call_id, as the docs\' reference code computes it', () => {
+    // docs.synthflow.ai "Webhooks Security": payload = call_id, hmac.new(secret, call_id, sha256).digest(), base64-encoded.
+    const secret = 'your-secret-key';
+    const body = JSON.stringify({ status: 'completed', call: { call_id: '123456789', end_call_reason: 'hangup' } });
+    const documented = createHmac('sha256', secret).update('123456789').digest('base64');
+    expect(verifySynthflow(secret, req(body, { 'http_synthflow_signature': documented }))).toEqual({ ok: true });
+    expect(verifySynthflow(secret, req(body, { 'synthflow-signature': documented }))).toEqual({ ok: true });
+    expect(signSynthflow(secret, body)).toBe(documented);
+    // Another call's signature, or the hex spelling of the same MAC, does not verify.
+    expect(verifySynthflow(secret, req(body, { 'synthflow-signature': createHmac('sha256', secret).update('987654321').digest('base64') })).ok).toBe(false);
+    expect(verifySynthflow(secret, req(body, { 'synthflow-signature': createHmac('sha256', secret).update('123456789').digest('hex') })).ok).toBe(false);
   });
 
   it('telnyx: Ed25519 over "timestamp|body" verifies with the public key only, within 5 minutes', () => {

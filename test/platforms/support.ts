@@ -4,6 +4,22 @@ import { platformsEnv, toPlatformsConfig, type PlatformsConfig } from '../../pla
 import { startPlatformsService, type RunningPlatformsService } from '../../platforms/service.js';
 import type { CallContext, CallRef, CallStartRequest, EndOfCall, PlatformCore, ToolCall } from '../../platforms/core/types.js';
 import { createPlatformClient, type PlatformClient } from '../../sim/platforms/client.js';
+import { STACK_JWT, type Stack } from '../support/stack.js';
+
+/** The platforms service's configuration in front of a test stack's gateway, as its environment would give it. */
+export function platformsConfigFor(stack: Stack, env: Record<string, string> = {}): PlatformsConfig {
+  return toPlatformsConfig(
+    loadConfig(platformsEnv, {
+      ...stack.env,
+      GATEWAY_URL: stack.gatewayUrl,
+      JWT_SECRET: STACK_JWT.secret,
+      JWT_ISSUER: STACK_JWT.issuer,
+      JWT_AUDIENCE: STACK_JWT.audience,
+      PLATFORMS_PORT: '0',
+      ...env,
+    }),
+  );
+}
 
 /**
  * A platforms service over a recording core, for the adapter tests: what each platform's request

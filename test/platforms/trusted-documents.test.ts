@@ -1,14 +1,13 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config.js';
 import { silentLogger } from '../../shared/logger.js';
 import { loadManifest } from '../../gateway/demand-control/trusted-documents.js';
-import { platformsEnv, toPlatformsConfig } from '../../platforms/core/config.js';
 import { startPlatformsService, type RunningPlatformsService } from '../../platforms/service.js';
 import { simCall } from '../../sim/platforms/calls.js';
 import { createPlatformClient } from '../../sim/platforms/client.js';
 import * as payloads from '../../sim/platforms/payloads.js';
-import { STACK_JWT, startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '../support/stack.js';
+import { platformsConfigFor } from './support.js';
 
 /**
  * In production the gateway runs registered documents only for agent callers (issue 10), and the
@@ -22,18 +21,7 @@ let stack: Stack;
 const services: RunningPlatformsService[] = [];
 
 async function platformsWith(manifestPath: string) {
-  const config = toPlatformsConfig(
-    loadConfig(platformsEnv, {
-      ...stack.env,
-      GATEWAY_URL: stack.gatewayUrl,
-      JWT_SECRET: STACK_JWT.secret,
-      JWT_ISSUER: STACK_JWT.issuer,
-      JWT_AUDIENCE: STACK_JWT.audience,
-      PLATFORMS_PORT: '0',
-      PLATFORMS_CALL_START_BUDGET_MS: '5000',
-      PLATFORMS_TRUSTED_DOCUMENTS_PATH: manifestPath,
-    }),
-  );
+  const config = platformsConfigFor(stack, { PLATFORMS_CALL_START_BUDGET_MS: '5000', PLATFORMS_TRUSTED_DOCUMENTS_PATH: manifestPath });
   const service = await startPlatformsService(config, { log: silentLogger });
   services.push(service);
   return createPlatformClient({ baseUrl: service.url, secrets: config.secrets });
