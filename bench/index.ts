@@ -26,6 +26,8 @@ const SECTIONS: { name: string; module: string; about: string }[] = [
   { name: 'consent', module: './consent.js', about: 'call-permission decisions and revocation delivery (issue 5)' },
   { name: 'engagement', module: './engagement.js', about: 'outcome acknowledgment and write-back throughput (issue 6)' },
   { name: 'platforms', module: './platforms.js', about: 'voice-platform call start vs the gateway queries it makes, a hanging CRM, opt-out to subscriber (issue 12)' },
+  { name: 'dnc-import', module: './dnc-import.js', about: 'a full national DNC file (1,000,000 numbers; BENCH_DNC_NUMBERS) through the running service\'s admin door, as the CLI sends it (issue 11)' },
+  { name: 'decision', module: './decision-sources.js', about: 'decision p99 with and without the issue-11 data sources (litigator list, RND answers, split-zone table) (issue 11)' },
   { name: 'audit', module: './audit.js', about: 'the pre-deployment audit of 100,000 contacts per CRM: rate-limit floor, peak memory, API budget (issue 13)' },
   { name: 'abuse', module: './abuse.js', about: 'a victim call-start read under each abuse attack; the door\'s cost (issue 10)' },
 ];

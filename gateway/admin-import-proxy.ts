@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import { ERROR_CODES, ErrorCode } from '../shared/errors.js';
 import { sendJson, type Route } from '../shared/http.js';
 import { hasRole, IDENTITY_HEADER, streamBinding, type Identity, type IdentityBinding } from '../shared/identity.js';
@@ -49,7 +50,7 @@ export function adminImportProxy(deps: AdminImportProxyDeps): Route {
         if (req.headers[h] !== undefined) headers[h] = req.headers[h];
       }
       await new Promise<void>((resolve) => {
-        const upstream = http.request(target, { method: 'POST', headers }, (answer) => {
+        const upstream = (target.protocol === 'https:' ? https : http).request(target, { method: 'POST', headers }, (answer) => {
           const pass: http.OutgoingHttpHeaders = {};
           for (const h of ['content-type', 'content-length', 'cache-control']) if (answer.headers[h] !== undefined) pass[h] = answer.headers[h];
           res.writeHead(answer.statusCode ?? 502, pass);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { envBoolean, jwtEnv, loadConfig, portEnv, runtimeEnv, serviceUrlEnv } from '../shared/config.js';
 import { ROLES, type Role } from '../shared/identity.js';
+import { loadServerTls, type ServerTls } from '../shared/tls.js';
 import type { AdmissionConfig } from './demand-control/admission.js';
 import type { RateLimit } from './demand-control/caller-rate-limit.js';
 import { loadManifest, type TrustedDocumentsMode } from './demand-control/trusted-documents.js';
@@ -63,6 +64,8 @@ export const gatewayEnv = z.object({
 export interface GatewayConfig {
   port: number;
   host?: string;
+  /** HTTPS/WSS with this certificate (TLS_CERT_FILE / TLS_KEY_FILE); unset: plain HTTP. */
+  tls?: ServerTls;
   development: boolean;
   logLevel?: string;
   internalSecret: string;
@@ -87,6 +90,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   return {
     port: e.GATEWAY_PORT,
     host: e.BIND_HOST,
+    tls: loadServerTls(e),
     development: e.NODE_ENV === 'development',
     logLevel: e.LOG_LEVEL,
     internalSecret: e.DIALPLANE_INTERNAL_SECRET,

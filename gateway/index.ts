@@ -2,14 +2,16 @@
  * CLI entry of the gateway (`npm run start:gateway`, the `gateway` service in docker-compose):
  * load config from the environment, start, shut down in order on SIGTERM/SIGINT.
  */
-import { ConfigError } from '../shared/config.js';
+import { ConfigError, loadTracingConfig } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
+import { startTracing } from '../shared/tracing.js';
 import { loadGatewayConfig } from './config.js';
 import { startGateway } from './server.js';
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const log = createLogger('gateway', { level: config.logLevel });
+  const tracing = await startTracing(loadTracingConfig(), { service: 'gateway', log });
   const gateway = await startGateway(config, { log });
   log.info({ url: gateway.url }, 'gateway ready');
   let stopping = false;
@@ -19,7 +21,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
-    gateway.close().then(
+    gateway.close().finally(() => tracing.shutdown()).then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error instanceof Error ? error.message : String(error) }, 'shutdown failed');

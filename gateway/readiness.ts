@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 
 export type SubgraphReadiness = 'up' | 'not-ready' | 'degraded' | 'down';
 
@@ -42,7 +43,8 @@ export function createReadinessProbe(options: {
         resolve(0);
         return;
       }
-      const req = http.get(target, { timeout: timeoutMs }, (res) => {
+      // Subgraphs behind TLS are probed over https (trusting NODE_EXTRA_CA_CERTS, docs/operations.md#tls).
+      const req = (target.protocol === 'https:' ? https : http).get(target, { timeout: timeoutMs }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });

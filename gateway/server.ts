@@ -1,13 +1,14 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../shared/errors.js';
-import { apolloHandler, createRouter, executeApolloRequest, listen, readGraphqlRawBody, requestIdOf, sendJson, sendText } from '../shared/http.js';
+import { apolloHandler, createRouter, createServer, executeApolloRequest, listen, readGraphqlRawBody, requestIdOf, sendJson, sendText } from '../shared/http.js';
 import { createIdentitySigner, type Identity, type IdentityBinding } from '../shared/identity.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { responseTypePlugin } from '../shared/response-type.js';
+import { setSpanAttributes } from '../shared/tracing.js';
 import { AuthenticationError, createAuthenticator, type Authenticator } from './authenticator.js';
 import { adminImportProxy } from './admin-import-proxy.js';
 import type { GatewayConfig } from './config.js';
@@ -186,6 +187,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
               return;
             }
             if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+              // The operation's name on the request span (tracing on), e.g. the platforms' call start.
+              const operationName = (body as { operationName?: unknown }).operationName;
+              if (typeof operationName === 'string') setSpanAttributes({ 'graphql.operation.name': operationName });
               const admitted = admission.admitOperation(body as OperationBody, context.identity);
               if ('status' in admitted) {
                 sendRefusal(res, admitted);
@@ -216,8 +220,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
       { method: 'GET', path: '/metrics', handler: async (_req, res) => sendText(res, 200, await metrics.metrics.render(), metrics.metrics.contentType) },
     ],
     (error, req) => log.error({ err: error instanceof Error ? error.message : String(error), path: req.url }, 'unhandled gateway route error'),
+    'gateway',
   );
-  const server = http.createServer((req: IncomingMessage, res: ServerResponse) => void router(req, res));
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => void router(req, res), config.tls);
 
   const executeOperation = async (request: OperationRequest, identity: Identity, requestId: string): Promise<FormattedExecutionResult> => {
     const entered = await admission.enter(identity);

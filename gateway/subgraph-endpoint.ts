@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { GraphQLFormattedError } from 'graphql';
 import { ErrorCode } from '../shared/errors.js';
 import { IDENTITY_HEADER } from '../shared/identity.js';
+import { SpanAttr, SpanKind, injectTraceHeaders, tracingActive, withSpan } from '../shared/tracing.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { SubgraphHttpError, type SubgraphHttpClient } from './subgraph-http.js';
@@ -74,14 +75,31 @@ export class SubgraphEndpoint {
     return { result: this.interpret(response, started) };
   }
 
-  private async transport(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeaderFor' | 'requestId'>, started: number): Promise<{ status: number; text: string }> {
+  private transport(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeaderFor' | 'requestId'>, started: number): Promise<{ status: number; text: string }> {
+    if (!tracingActive()) return this.post(payload, context, started);
+    // A CLIENT span per fetch (every path: planned, fast path, fast lane); its context goes to
+    // the subgraph as `traceparent`.
+    return withSpan(
+      `POST ${this.name}`,
+      { kind: SpanKind.CLIENT, attributes: { [SpanAttr.subgraph]: this.name, 'http.request.method': 'POST', 'server.address': this.url.hostname, 'url.path': this.url.pathname } },
+      async (span) => {
+        const response = await this.post(payload, context, started);
+        span?.setAttribute('http.response.status_code', response.status);
+        return response;
+      },
+    );
+  }
+
+  private async post(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeaderFor' | 'requestId'>, started: number): Promise<{ status: number; text: string }> {
     try {
       // Serialized once: the identity header is signed over exactly these bytes.
       const body = JSON.stringify(payload);
-      return await this.http.postText(this.url, body, {
+      const headers: Record<string, string> = {
         [IDENTITY_HEADER]: context.identityHeaderFor(body),
         'x-request-id': context.requestId,
-      });
+      };
+      injectTraceHeaders(headers);
+      return await this.http.postText(this.url, body, headers);
     } catch (error) {
       if (!(error instanceof SubgraphHttpError)) throw error;
       this.observe(error.kind, started);

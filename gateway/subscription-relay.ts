@@ -1,4 +1,3 @@
-import type http from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { CloseCode, createClient, type Client } from 'graphql-ws';
@@ -13,6 +12,7 @@ import {
 } from 'graphql';
 import { ErrorCode } from '../shared/errors.js';
 import { IDENTITY_HEADER, WEBSOCKET_BINDING, signIdentity, type Identity } from '../shared/identity.js';
+import type { HttpServer } from '../shared/http.js';
 import type { Logger } from '../shared/logger.js';
 import { AuthenticationError, type Authenticator } from './authenticator.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
@@ -32,7 +32,7 @@ const { GraphQLError: RuntimeGraphQLError, getOperationAST, parse, validate } = 
  * Queries and mutations sent over the socket run through the normal federated pipeline.
  */
 export interface SubscriptionRelayOptions {
-  server: http.Server;
+  server: HttpServer;
   path: string;
   authenticator: Authenticator;
   internalSecret: string;

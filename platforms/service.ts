@@ -49,6 +49,7 @@ export async function startPlatformsService(config: PlatformsConfig, options: Pl
   const server = await startPlatformsServer({
     port: config.port,
     host: config.bindHost,
+    tls: config.tls,
     adapters: platformAdapters(config),
     core,
     log,

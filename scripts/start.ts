@@ -10,10 +10,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, DEFAULT_PORTS, loadConfig } from '../shared/config.js';
+import { ConfigError, DEFAULT_PORTS, loadConfig, loadTracingConfig } from '../shared/config.js';
 import { openDatabase, type Database } from '../shared/db.js';
 import { createEventBus, type EventBus } from '../shared/events.js';
 import { createLogger, type Logger } from '../shared/logger.js';
+import { startTracing, type Tracing } from '../shared/tracing.js';
 import { composeSupergraph, readSubgraphSdls } from '../gateway/compose-supergraph.js';
 import { loadGatewayConfig, type GatewayConfig } from '../gateway/config.js';
 import { mintDevTokens } from '../gateway/dev-tokens.js';
@@ -47,7 +48,22 @@ const ports = {
   hubspot: Number(env.HUBSPOT_SUBGRAPH_PORT ?? DEFAULT_PORTS.hubspot),
   simSalesforce: Number(env.SIM_SALESFORCE_PORT ?? DEFAULT_PORTS.simSalesforce),
   simHubspot: Number(env.SIM_HUBSPOT_PORT ?? DEFAULT_PORTS.simHubspot),
+  consent: Number(env.CONSENT_SUBGRAPH_PORT ?? DEFAULT_PORTS.consent),
+  engagement: Number(env.ENGAGEMENT_SUBGRAPH_PORT ?? DEFAULT_PORTS.engagement),
 };
+// Each part finds its peers where this stack puts them: a port moved with *_PORT moves the URL
+// its callers use (before, the callers kept the default ports). An explicit URL still wins. With
+// TLS (docs/operations.md#tls) every subgraph listens on https (the certificate must name
+// 127.0.0.1), and the simulators, which stay plain HTTP, deliver their change events there.
+const subgraphUrl = (port: number, rel: string) => `${env.TLS_CERT_FILE ? 'https' : 'http'}://127.0.0.1:${port}${rel}`;
+env.SALESFORCE_LOGIN_URL ??= localUrl(ports.simSalesforce);
+env.SALESFORCE_INSTANCE_URL ??= localUrl(ports.simSalesforce);
+env.HUBSPOT_BASE_URL ??= localUrl(ports.simHubspot);
+env.CRM_SUBGRAPHS ??= `salesforce=${subgraphUrl(ports.salesforce, '/graphql')},hubspot=${subgraphUrl(ports.hubspot, '/graphql')}`;
+env.CONSENT_SUBGRAPH_URL ??= subgraphUrl(ports.consent, '/graphql');
+env.ENGAGEMENT_SUBGRAPH_URL ??= subgraphUrl(ports.engagement, '/graphql');
+env.SIM_SALESFORCE_CDC_TARGETS ??= subgraphUrl(ports.salesforce, '/webhooks/salesforce');
+env.SIM_HUBSPOT_WEBHOOK_TARGETS ??= subgraphUrl(ports.hubspot, '/webhooks/hubspot');
 
 const sims: Part[] = [
   {
@@ -174,6 +190,14 @@ async function main(): Promise<void> {
   const level = env.LOG_LEVEL ?? 'warn';
   // One logger per part: each line carries its own service once (a child logger would repeat the key).
   const logFor = (service: string) => createLogger(service, { level });
+  // One tracing SDK for every part of this process (service.name "dialplane"), when configured.
+  let tracing: Tracing;
+  try {
+    tracing = await startTracing(loadTracingConfig(env), { service: 'dialplane', log: logFor('dialplane') });
+  } catch (error) {
+    console.error(`\nnpm start: ${explainStartFailure('tracing', [], error)}\nNothing was started.`);
+    process.exit(1);
+  }
   const bus = await createEventBus({ log: logFor('dialplane'), redisUrl: env.REDIS_URL });
   const started: Running[] = [];
   const skipped: string[] = [];
@@ -194,6 +218,7 @@ async function main(): Promise<void> {
     for (const part of started.reverse()) await part.close().catch(() => {});
     if (embeddedDb) await (await embeddedDb).close().catch(() => undefined);
     await bus.close().catch(() => {});
+    await tracing.shutdown();
     process.exit(1);
   };
 
@@ -282,6 +307,7 @@ async function main(): Promise<void> {
     }
     if (embeddedDb) await (await embeddedDb).close().catch(() => undefined);
     await bus.close();
+    await tracing.shutdown();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

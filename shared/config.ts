@@ -81,6 +81,99 @@ export const DEV_JWT_SECRET = DEV_SECRETS.JWT_SECRET;
 /** A secret variable: at least `minLength` characters, defaulting to its development value. */
 export const secretEnv = (name: SecretName, minLength = 16) => z.string().min(minLength).default(DEV_SECRETS[name]);
 
+/**
+ * OpenTelemetry traces, in the standard variables (docs/operations.md#traces). Export is on when
+ * `OTEL_TRACES_EXPORTER=otlp` or an OTLP endpoint is set (and neither `OTEL_TRACES_EXPORTER=none` nor
+ * `OTEL_SDK_DISABLED=true`); otherwise no SDK starts at all. Resolved by `tracingConfigOf`.
+ */
+const collectorUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL of an OTLP/HTTP collector' }).optional())
+  .optional();
+
+export const tracingEnv = {
+  OTEL_SDK_DISABLED: bool(false),
+  /** `otlp` or `none`; unset: `otlp` exactly when an endpoint below is set. */
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).optional(),
+  /** Collector base URL (OTLP/HTTP); `/v1/traces` is appended. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
+  /** Full traces URL; wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collectorUrl,
+  /** `key=value,…` (values percent-encoded), e.g. an API key of a hosted collector. */
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: z.string().optional(),
+  /** The exporter speaks OTLP over HTTP with JSON bodies (what a collector's :4318 accepts). */
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.literal('http/json', { error: 'only http/json is supported (OTLP/HTTP JSON; a collector accepts it on :4318)' }).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.literal('http/json', { error: 'only http/json is supported (OTLP/HTTP JSON; a collector accepts it on :4318)' }).optional(),
+  /** Overrides the service name a process reports (default: the part's own name). */
+  OTEL_SERVICE_NAME: z.string().min(1).max(200).optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
+    .default('parentbased_always_on'),
+  /** The ratio of the `…traceidratio` samplers, 0..1. */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
+};
+
+export type TracingSampler = z.output<typeof tracingEnv.OTEL_TRACES_SAMPLER>;
+
+/** Where and how spans are exported; `undefined` means tracing is off. */
+export interface TracingConfig {
+  otlp: { url: string; headers: Record<string, string> };
+  sampler: { kind: TracingSampler; ratio: number };
+  serviceName?: string;
+}
+
+const tracingObject = z.object(tracingEnv);
+
+/** The resolved tracing configuration of an environment, or undefined when no export is configured. */
+export function tracingConfigOf(env: z.output<typeof tracingObject>): TracingConfig | undefined {
+  if (env.OTEL_SDK_DISABLED || env.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces` : undefined);
+  if (!endpoint && env.OTEL_TRACES_EXPORTER !== 'otlp') return undefined;
+  const headers = { ...otlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS, 'OTEL_EXPORTER_OTLP_HEADERS'), ...otlpHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS') };
+  return {
+    // The specification's default collector address.
+    otlp: { url: endpoint ?? 'http://localhost:4318/v1/traces', headers },
+    sampler: { kind: env.OTEL_TRACES_SAMPLER, ratio: env.OTEL_TRACES_SAMPLER_ARG },
+    ...(env.OTEL_SERVICE_NAME ? { serviceName: env.OTEL_SERVICE_NAME } : {}),
+  };
+}
+
+/** Parses and resolves the tracing variables on their own (entry points call this before starting tracing). */
+export function loadTracingConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig | undefined {
+  return tracingConfigOf(loadConfig(tracingObject, env));
+}
+
+function otlpHeaders(text: string | undefined, name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of (text ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const at = entry.indexOf('=');
+    const key = at > 0 ? entry.slice(0, at).trim() : '';
+    let value: string | undefined;
+    try {
+      value = at > 0 ? decodeURIComponent(entry.slice(at + 1).trim()) : undefined;
+    } catch {
+      value = undefined;
+    }
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key) || value === undefined) throw new ConfigError([`${name}: expected key=value,… (values percent-encoded)`]);
+    out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Optional TLS of every listener (docs/operations.md#tls): both files or neither. `loadServerTls`
+ * (shared/tls.ts) reads them and checks that they make a key pair.
+ */
+export const tlsEnv = {
+  /** PEM certificate (chain) every HTTP listener of the process serves; unset = plain HTTP. */
+  TLS_CERT_FILE: z.string().trim().min(1).optional(),
+  /** PEM private key of TLS_CERT_FILE. */
+  TLS_KEY_FILE: z.string().trim().min(1).optional(),
+};
+
 export const runtimeEnv = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -96,6 +189,8 @@ export const runtimeEnv = {
   BIND_HOST: z.string().min(1).default('127.0.0.1'),
   /** HMAC secret of the gateway -> subgraph identity header. */
   DIALPLANE_INTERNAL_SECRET: secretEnv('DIALPLANE_INTERNAL_SECRET'),
+  ...tlsEnv,
+  ...tracingEnv,
 };
 
 export const crmClientEnv = {

@@ -1,7 +1,10 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { ErrorCode } from './errors.js';
+import type { ServerTls } from './tls.js';
+import { recordSpanError, tracingActive, withServerSpan } from './tracing.js';
 
 /**
  * Small node:http building blocks. Services use plain node:http rather than a framework: the hot
@@ -128,8 +131,11 @@ export function sendError(res: ServerResponse, error: unknown): void {
   sendJson(res, 500, { error: { code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'internal error' } });
 }
 
-/** Routes by method and path; unknown paths answer 404, errors answer their HttpError status. */
-export function createRouter(routes: Route[], onError?: (error: unknown, req: IncomingMessage) => void) {
+/**
+ * Routes by method and path; unknown paths answer 404, errors answer their HttpError status. With
+ * tracing on, each routed request is a SERVER span of `service` named after its route.
+ */
+export function createRouter(routes: Route[], onError?: (error: unknown, req: IncomingMessage) => void, service = 'http') {
   const exact = new Map<string, Route[]>();
   const prefixes: { prefix: string; route: Route }[] = [];
   for (const route of routes) {
@@ -140,28 +146,48 @@ export function createRouter(routes: Route[], onError?: (error: unknown, req: In
     const url = new URL(req.url ?? '/', 'http://localhost');
     const candidates = exact.get(url.pathname) ?? prefixes.filter((p) => url.pathname.startsWith(p.prefix)).map((p) => p.route);
     const route = candidates.find((r) => r.method === '*' || r.method === req.method);
-    try {
-      if (!route) {
-        if (candidates.length > 0) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`);
-        throw new HttpError(404, ErrorCode.NOT_FOUND, `no route for ${url.pathname}`);
+    const handle = async (): Promise<void> => {
+      try {
+        if (!route) {
+          if (candidates.length > 0) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`);
+          throw new HttpError(404, ErrorCode.NOT_FOUND, `no route for ${url.pathname}`);
+        }
+        await route.handler(req, res, url);
+      } catch (error) {
+        if (!(error instanceof HttpError)) {
+          onError?.(error, req);
+          recordSpanError(error);
+        }
+        sendError(res, error);
       }
-      await route.handler(req, res, url);
-    } catch (error) {
-      if (!(error instanceof HttpError)) onError?.(error, req);
-      sendError(res, error);
-    }
+    };
+    // Tested here: with tracing off a request pays for this test and nothing else of tracing.
+    if (route && tracingActive()) await withServerSpan(service, route.path, req, res, handle);
+    else await handle();
   };
 }
 
+/** Every listener is one of these: plain HTTP, or HTTPS when a certificate is configured. */
+export type HttpServer = http.Server | https.Server;
+
+/**
+ * The HTTP server of a service: HTTPS with `tls` (shared/tls.ts: TLS_CERT_FILE / TLS_KEY_FILE), plain
+ * HTTP without. WebSocket servers attached to it serve wss:// or ws:// accordingly.
+ */
+export function createServer(handler: (req: IncomingMessage, res: ServerResponse) => void, tls?: ServerTls): HttpServer {
+  return tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler);
+}
+
 export interface RunningServer {
-  server: http.Server;
+  server: HttpServer;
   port: number;
+  /** `https://host:port` when the server is HTTPS, else `http://host:port`. */
   url: string;
   close(): Promise<void>;
 }
 
 /** Listens (port 0 = ephemeral) and returns a handle whose close() ends keep-alive sockets too. */
-export async function listen(server: http.Server, port: number, host = '127.0.0.1'): Promise<RunningServer> {
+export async function listen(server: HttpServer, port: number, host = '127.0.0.1'): Promise<RunningServer> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
@@ -172,11 +198,12 @@ export async function listen(server: http.Server, port: number, host = '127.0.0.
     });
   });
   const actual = (server.address() as AddressInfo).port;
-  return { server, port: actual, url: `http://${host}:${actual}`, close: () => closeServer(server) };
+  const scheme = server instanceof https.Server ? 'https' : 'http';
+  return { server, port: actual, url: `${scheme}://${host}:${actual}`, close: () => closeServer(server) };
 }
 
 /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes idle sockets. */
-export function closeServer(server: http.Server, graceMs = 5_000): Promise<void> {
+export function closeServer(server: HttpServer, graceMs = 5_000): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     const timer = setTimeout(() => server.closeAllConnections(), graceMs);

@@ -1,4 +1,5 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { traceLogFields } from './tracing.js';
 
 export type { Logger };
 
@@ -15,17 +16,24 @@ const PERSONAL_DATA_PATHS = [
 
 export interface LoggerOptions {
   level?: string;
+  /** Where lines go (default stdout); tests read them back. */
+  destination?: DestinationStream;
 }
 
-/** One JSON logger per service; child loggers add request ids. */
+/**
+ * One JSON logger per service; child loggers add request ids. With tracing on, a line written
+ * inside a span carries its `traceId` and `spanId`, so a trace leads to its log lines and back.
+ */
 export function createLogger(service: string, options: LoggerOptions = {}): Logger {
-  return pino({
+  const settings = {
     name: service,
     level: options.level ?? 'info',
     base: { service },
     redact: { paths: PERSONAL_DATA_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+    mixin: traceLogFields,
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
 /** A logger that drops everything; for tests and library defaults. */

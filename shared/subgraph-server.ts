@@ -1,4 +1,4 @@
-import http, { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -14,10 +14,11 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { isDatabaseUnavailable } from './db.js';
 import { responseTypePlugin } from './response-type.js';
 import { ErrorCode } from './errors.js';
-import { closeServer, createRouter, executeRawGraphql, listen, readGraphqlRawBody, requestIdOf, sendGraphqlError, sendJson, sendText, type Route } from './http.js';
+import { closeServer, createRouter, createServer, executeRawGraphql, listen, readGraphqlRawBody, requestIdOf, sendGraphqlError, sendJson, sendText, type Route } from './http.js';
 import { IDENTITY_HEADER, WEBSOCKET_BINDING, createIdentityVerifier, type Identity, type IdentityVerifier } from './identity.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { ServerTls } from './tls.js';
 
 /**
  * Every subgraph runs on this: @apollo/subgraph behind plain node:http, the gateway's signed
@@ -40,6 +41,8 @@ export interface SubgraphServerOptions<C extends SubgraphContext> {
   name: string;
   port: number;
   host?: string;
+  /** Serve HTTPS (and WSS) with this certificate; unset: plain HTTP. */
+  tls?: ServerTls;
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<C>;
   internalSecret: string;
@@ -170,8 +173,8 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
       log.debug({ path: route.path }, 'extra route is not under /webhooks/: it must authenticate itself');
     }
   }
-  const router = createRouter(routes, (error, req) => log.error({ err: error instanceof Error ? error.message : String(error), path: req.url }, 'unhandled route error'));
-  const server = http.createServer((req, res) => void router(req, res));
+  const router = createRouter(routes, (error, req) => log.error({ err: error instanceof Error ? error.message : String(error), path: req.url }, 'unhandled route error'), options.name);
+  const server = createServer((req, res) => void router(req, res), options.tls);
 
   const running = await listen(server, options.port, options.host).catch(async (error: unknown) => {
     await apollo.stop();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadServerTls, type ServerTls } from '../../shared/tls.js';
 import { ConfigError, DEFAULT_PORTS, DEV_SECRETS, envPort, jwtEnv, runtimeEnv, secretEnv } from '../../shared/config.js';
 
 /**
@@ -90,6 +91,8 @@ export interface PlatformSecrets {
 export interface PlatformsConfig {
   port: number;
   bindHost: string;
+  /** HTTPS with this certificate (TLS_CERT_FILE / TLS_KEY_FILE); unset: plain HTTP. */
+  tls?: ServerTls;
   logLevel: string;
   gatewayUrl: string;
   /** Either a fixed token or the means to mint one. */
@@ -121,6 +124,7 @@ export function toPlatformsConfig(env: PlatformsEnv): PlatformsConfig {
   return {
     port: env.PLATFORMS_PORT,
     bindHost: env.BIND_HOST,
+    tls: loadServerTls(env),
     logLevel: env.LOG_LEVEL,
     gatewayUrl: env.GATEWAY_URL,
     gatewayAuth: env.PLATFORMS_GATEWAY_TOKEN

@@ -3,6 +3,7 @@ import { DialplaneError, ErrorCode, isDialplaneError } from '../../shared/errors
 import type { Logger } from '../../shared/logger.js';
 import { mentionsOptOut } from '../../shared/opt-out-phrases.js';
 import { toE164 } from '../../shared/phone.js';
+import { SpanAttr, setSpanAttributes } from '../../shared/tracing.js';
 import { CallMemory } from './call-memory.js';
 import { combineCallContext, invalidNumberContext, type ContactLookup, type PermissionLookup } from './call-context.js';
 import type { CallPurpose, PlatformsConfig } from './config.js';
@@ -90,6 +91,8 @@ export function createPlatformCore(deps: CoreDeps): PlatformCore {
 
   return {
     async callStart(request) {
+      // The platform's request span (tracing on) says which call it is and what was decided.
+      setSpanAttributes({ [SpanAttr.callId]: request.callId, [SpanAttr.platform]: request.platform });
       const phone = toE164(request.customerPhone);
       if (!phone) return invalidNumberContext(config.purpose);
       const context = await resolve(phone, config.purpose, config.callStartBudgetMs);
@@ -97,6 +100,7 @@ export function createPlatformCore(deps: CoreDeps): PlatformCore {
         contactId: context.contact?.id,
         decisionId: context.permission.decisionId ?? undefined,
       });
+      if (context.permission.decisionId) setSpanAttributes({ [SpanAttr.decisionId]: context.permission.decisionId, [SpanAttr.decisionAllowed]: context.permission.allowed });
       log.info(
         { platform: request.platform, callId: request.callId, contactStatus: context.contactStatus, allowed: context.permission.allowed, reasons: context.permission.reasons },
         'call-start context answered',
@@ -147,6 +151,7 @@ export function createPlatformCore(deps: CoreDeps): PlatformCore {
     },
 
     async endOfCall(event): Promise<EndOfCallResult> {
+      setSpanAttributes({ [SpanAttr.callId]: event.callId, [SpanAttr.platform]: event.platform });
       const phone = toE164(event.customerPhone);
       const remembered = memory.get(event.platform, event.callId, phone);
       const optOut = event.optOutDetected === true || remembered?.optedOut === true || mentionsOptOut(event.transcript);

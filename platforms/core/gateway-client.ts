@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { z } from 'zod';
 import { DialplaneError, ErrorCode } from '../../shared/errors.js';
+import { injectTraceHeaders } from '../../shared/tracing.js';
 import type { PlatformsConfig } from './config.js';
 import { operationName, registeredDocumentIds } from './registered-documents.js';
 
@@ -61,9 +62,11 @@ export function createGatewayClient(config: Pick<PlatformsConfig, 'gatewayUrl' |
     async request<T>(query: string, variables: Record<string, unknown>, options: { timeoutMs: number }) {
       let res: Response;
       try {
+        const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${await bearer()}` };
+        injectTraceHeaders(headers);
         res = await fetch(config.gatewayUrl, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${await bearer()}` },
+          headers,
           // A registered operation goes by its id (a production gateway runs registered documents only).
           body: JSON.stringify(documentBody(query, variables, documentIds)),
           signal: AbortSignal.timeout(options.timeoutMs),

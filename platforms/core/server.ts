@@ -1,7 +1,9 @@
-import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERROR_CODES, ErrorCode, isDialplaneError } from '../../shared/errors.js';
-import { HttpError, listen, readRawBody, sendError, sendJson, sendText } from '../../shared/http.js';
+import { HttpError, createServer, listen, readRawBody, sendError, sendJson, sendText } from '../../shared/http.js';
 import type { Logger } from '../../shared/logger.js';
+import type { ServerTls } from '../../shared/tls.js';
+import { recordSpanError, tracingActive, withServerSpan } from '../../shared/tracing.js';
 import { PlatformInputError, type PlatformAdapter, type PlatformHook, type PlatformReply } from './adapter.js';
 import type { PlatformCore } from './types.js';
 
@@ -16,6 +18,8 @@ import type { PlatformCore } from './types.js';
 export interface PlatformsServerOptions {
   port: number;
   host?: string;
+  /** HTTPS with this certificate; unset: plain HTTP. */
+  tls?: ServerTls;
   adapters: PlatformAdapter[];
   core: PlatformCore;
   log: Logger;
@@ -43,40 +47,51 @@ export async function startPlatformsServer(options: PlatformsServerOptions): Pro
   }
   let publicBase = options.publicUrl;
 
-  const server = http.createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname === '/healthz' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', platforms: adapters.map((a) => a.name) });
-      // Ready as soon as it listens: every platform request is answered, fail-closed when the
-      // gateway is unreachable, so taking replicas out of rotation would only turn answers into
-      // connection errors (orchestrators probe this; deploy/k8s/platforms.yaml).
-      if (url.pathname === '/readyz' && req.method === 'GET') return sendJson(res, 200, { status: 'ready', service: 'platforms' });
-      const match = hooks.get(url.pathname);
-      if (!match) throw new HttpError(404, ErrorCode.NOT_FOUND, `no route for ${url.pathname}`);
-      if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`);
-      const raw = await readRawBody(req, MAX_PLATFORM_BODY_BYTES);
-      const request = { raw, headers: req.headers, publicUrl: `${publicBase!.replace(/\/$/, '')}${url.pathname}${url.search}`, now: now() };
-      const verified = match.hook.verify(request);
-      if (!verified.ok) {
-        log.warn({ platform: match.platform, hook: match.hook.path, reason: verified.reason }, 'platform request refused: signature did not verify');
-        throw new HttpError(401, ErrorCode.WEBHOOK_SIGNATURE_INVALID, `signature did not verify (${verified.reason})`);
-      }
-      let reply: PlatformReply;
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const serve = async () => {
       try {
-        reply = await match.hook.handle(request, core);
+        await answer(req, res, url);
       } catch (error) {
-        throw toHttpError(error, match.platform, match.hook.path, log);
+        if (!(error instanceof HttpError)) {
+          log.error({ err: error instanceof Error ? error.message : String(error) }, 'platform request failed');
+          recordSpanError(error);
+        }
+        sendError(res, error);
       }
-      if (reply.contentType && typeof reply.body === 'string') sendText(res, reply.status, reply.body, reply.contentType);
-      else if (reply.body === undefined) {
-        res.writeHead(reply.status);
-        res.end();
-      } else sendJson(res, reply.status, reply.body);
-    })().catch((error: unknown) => {
-      if (!(error instanceof HttpError)) log.error({ err: error instanceof Error ? error.message : String(error) }, 'platform request failed');
-      sendError(res, error);
-    });
-  });
+    };
+    // A hook's path is its route; anything else is one "unrouted" span name, not one per path.
+    void (tracingActive() ? withServerSpan('platforms', hooks.has(url.pathname) || url.pathname === '/healthz' || url.pathname === '/readyz' ? url.pathname : 'unrouted', req, res, serve) : serve());
+  }, options.tls);
+
+  const answer = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    if (url.pathname === '/healthz' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', platforms: adapters.map((a) => a.name) });
+    // Ready as soon as it listens: every platform request is answered, fail-closed when the
+    // gateway is unreachable, so taking replicas out of rotation would only turn answers into
+    // connection errors (orchestrators probe this; deploy/k8s/platforms.yaml).
+    if (url.pathname === '/readyz' && req.method === 'GET') return sendJson(res, 200, { status: 'ready', service: 'platforms' });
+    const match = hooks.get(url.pathname);
+    if (!match) throw new HttpError(404, ErrorCode.NOT_FOUND, `no route for ${url.pathname}`);
+    if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`);
+    const raw = await readRawBody(req, MAX_PLATFORM_BODY_BYTES);
+    const request = { raw, headers: req.headers, publicUrl: `${publicBase!.replace(/\/$/, '')}${url.pathname}${url.search}`, now: now() };
+    const verified = match.hook.verify(request);
+    if (!verified.ok) {
+      log.warn({ platform: match.platform, hook: match.hook.path, reason: verified.reason }, 'platform request refused: signature did not verify');
+      throw new HttpError(401, ErrorCode.WEBHOOK_SIGNATURE_INVALID, `signature did not verify (${verified.reason})`);
+    }
+    let reply: PlatformReply;
+    try {
+      reply = await match.hook.handle(request, core);
+    } catch (error) {
+      throw toHttpError(error, match.platform, match.hook.path, log);
+    }
+    if (reply.contentType && typeof reply.body === 'string') sendText(res, reply.status, reply.body, reply.contentType);
+    else if (reply.body === undefined) {
+      res.writeHead(reply.status);
+      res.end();
+    } else sendJson(res, reply.status, reply.body);
+  };
 
   const running = await listen(server, options.port, options.host);
   publicBase ??= running.url;

@@ -79,8 +79,12 @@ export class ChangeHandler {
       if (reconciled && version && event.versionMs <= version.order) return 'duplicate';
       if (!reconciled && reconciledVersion && event.versionMs <= reconciledVersion.order) return 'duplicate';
     }
-    // Order keys are per delivery channel; a reconciled record is ordered by its version alone.
-    if (!reconciled && last && event.order < last.order) return 'out_of_order';
+    // Order keys are per delivery channel; a reconciled record is ordered by its version alone. A
+    // related record's change (a deal) is never "older" than the contact's own events: evicting is
+    // always safe, and letting its commit time into the contact's order would make a late do-not-call
+    // event of the contact look out of order.
+    const related = event.origin === 'related';
+    if (!reconciled && !related && last && event.order < last.order) return 'out_of_order';
 
     const previous = await store.invalidate(event.sourceId);
     const newPhones = (event.phoneValues ?? []).map((raw) => normalizePhone(raw)?.e164).filter((p): p is string => !!p);
@@ -105,7 +109,7 @@ export class ChangeHandler {
     const versionMs = event.versionMs;
     await Promise.all([
       markers.set(idKey, { order: event.order }, ttl).catch(() => undefined),
-      reconciled ? undefined : markers.set(orderKey, { order: event.order }, ttl).catch(() => undefined),
+      reconciled || related ? undefined : markers.set(orderKey, { order: event.order }, ttl).catch(() => undefined),
       versionMs !== undefined && (!version || versionMs > version.order) ? markers.set(versionKey, { order: versionMs }, ttl).catch(() => undefined) : undefined,
       reconciled && versionMs !== undefined ? markers.set(reconciledKey, { order: versionMs }, ttl).catch(() => undefined) : undefined,
     ]);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { cacheEnv, runtimeEnv } from '../config.js';
+import { cacheEnv, runtimeEnv, tlsEnv, tracingEnv } from '../config.js';
+import { loadServerTls } from '../tls.js';
 import type { CrmRuntimeConfig } from './crm-subgraph.js';
 import { RECONCILE_DEFAULTS } from './reconciliation/reconcile-policy.js';
 
@@ -17,6 +18,18 @@ export const crmSubgraphRuntimeEnv = {
   BATCH_WINDOW_MS: cacheEnv.BATCH_WINDOW_MS,
   /** Refresh a contact that is read in the last this-many ms of its freshness in the background (0 = off). */
   CACHE_REFRESH_AHEAD_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
+  /**
+   * How often the drift watch describes the contact object (one CRM call) to see consent-critical
+   * fields (do-not-call, phones) drift or come back; 0 turns the periodic check off (reads still
+   * report drift). Each check is one API call: 3 s is 28,800 calls a day per replica.
+   */
+  DRIFT_CHECK_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600_000)
+    .refine((ms) => ms === 0 || ms >= 500, { message: 'must be 0 (off) or at least 500 ms' })
+    .default(3_000),
   /** Interface to listen on: 0.0.0.0 in containers. */
   BIND_HOST: runtimeEnv.BIND_HOST,
   /** Where reconciliation keeps its cursor and job queue (PostgreSQL; unset = embedded PGlite). */
@@ -28,6 +41,8 @@ export const crmSubgraphRuntimeEnv = {
   RECONCILE_SKEW_MARGIN_MS: z.coerce.number().int().min(0).default(RECONCILE_DEFAULTS.skewMarginMs),
   /** No successful reconciliation for longer than this: readiness red and an error log line. */
   RECONCILE_STALE_ALERT_MS: z.coerce.number().int().min(1_000).default(RECONCILE_DEFAULTS.staleAlertMs),
+  ...tlsEnv,
+  ...tracingEnv,
 };
 
 const runtimeObject = z.object(crmSubgraphRuntimeEnv);
@@ -38,6 +53,7 @@ export function toCrmSubgraphRuntime(env: z.output<typeof runtimeObject>) {
     cacheTtlMs: env.CACHE_TTL_MS,
     batchWindowMs: env.BATCH_WINDOW_MS,
     refreshAheadMs: env.CACHE_REFRESH_AHEAD_MS,
+    driftCheckIntervalMs: env.DRIFT_CHECK_INTERVAL_MS,
     redisUrl: env.REDIS_URL,
     redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     internalSecret: env.DIALPLANE_INTERNAL_SECRET,
@@ -54,5 +70,5 @@ export function toCrmSubgraphRuntime(env: z.output<typeof runtimeObject>) {
         }
       : {}),
   };
-  return { host: env.BIND_HOST, nodeEnv: env.NODE_ENV, logLevel: env.LOG_LEVEL, development, runtime };
+  return { host: env.BIND_HOST, tls: loadServerTls(env), nodeEnv: env.NODE_ENV, logLevel: env.LOG_LEVEL, development, runtime };
 }

@@ -169,12 +169,33 @@ export interface CrmChangeEvent {
    * record version once, whichever path saw it first.
    */
   versionMs?: number;
-  /** `reconciliation`: read from the CRM by the periodic sync, not delivered by it. @default 'webhook' */
-  origin?: 'webhook' | 'reconciliation';
+  /**
+   * `reconciliation`: read from the CRM by the periodic sync, not delivered by it. `related`: a
+   * change of another record (a deal, a task) that feeds this contact: it evicts and announces, but
+   * is not ordered against the contact's own events (its order key is the other record's commit).
+   * @default 'webhook'
+   */
+  origin?: 'webhook' | 'reconciliation' | 'related';
+}
+
+/**
+ * A change to a record that feeds contacts (a deal) when the delivery does not say which contacts:
+ * a Salesforce Opportunity change event carries no contact. The runtime asks the connector which
+ * contacts the record belongs to (`contactsOfRecords`) and applies `change` to each of them.
+ */
+export interface RelatedRecordChange {
+  /** CRM object name, e.g. `Opportunity`. */
+  object: string;
+  /** The record's CRM id. */
+  recordId: string;
+  /** Contacts the delivery did name (e.g. a ContactId in the payload); resolved ones are added. */
+  knownContactIds: string[];
+  /** The change as it applies to each contact; `eventId` becomes `<eventId>:<contact id>`. */
+  change: Omit<CrmChangeEvent, 'sourceId'>;
 }
 
 export type WebhookParseResult =
-  | { ok: true; events: CrmChangeEvent[] }
+  | { ok: true; events: CrmChangeEvent[]; related?: RelatedRecordChange[] }
   /** `status` 401 for a bad signature or stale timestamp, 400 for a malformed body. */
   | { ok: false; status: 400 | 401; code: 'WEBHOOK_SIGNATURE_INVALID' | 'BAD_USER_INPUT'; message: string; /** Why a 401 was refused (metric label). */ reason?: string };
 
@@ -281,6 +302,14 @@ export interface CrmConnector {
   checkMapping(): Promise<MappingCheckReport>;
 
   /**
+   * The cheap, frequent form of checkMapping for the drift watch: one describe/properties call for
+   * the contact object, answering which CRM fields feeding the canonical fields in `critical`
+   * (`suppression.doNotCall`, `phones`…) are missing or of the wrong type now. A connector that
+   * remembers drift (Salesforce's loader) refreshes that memory here. Throws CrmCallError.
+   */
+  checkCriticalFields?(critical: readonly CanonicalFieldPath[]): Promise<FieldDrift[]>;
+
+  /**
    * Every contact modified at or after `sinceMs`, in pages ordered by (modifiedAtMs, sourceId)
    * ascending, through the CRM's paged query API (SOQL on SystemModstamp, search on
    * lastmodifieddate). Throws CrmCallError. Used by reconciliation, never on the hot path.
@@ -289,6 +318,13 @@ export interface CrmConnector {
 
   /** Verifies and parses a webhook delivery into canonical change events. Never throws. */
   parseWebhook(request: WebhookRequest): WebhookParseResult;
+
+  /**
+   * The contacts each record of `records` belongs to now (key `<object>:<recordId>`), in as few CRM
+   * calls as possible; needed only by connectors whose parseWebhook returns `related` changes.
+   * Throws CrmCallError.
+   */
+  contactsOfRecords?(records: readonly { object: string; recordId: string }[]): Promise<Map<string, string[]>>;
 
   /** The API allowance left, from the CRM's own response headers (operations console). */
   apiBudget(): CrmApiBudget | null;

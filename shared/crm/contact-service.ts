@@ -41,6 +41,8 @@ export interface ContactServiceOptions {
   refreshAheadMs?: number;
   /** Clock (epoch ms); the store must use the same one. @default Date.now */
   now?: () => number;
+  /** Sees every batch the CRM answered, after it is stored (the drift watch reads its drift). */
+  onLoaded?: (results: readonly ContactLoadResult[]) => Promise<void>;
 }
 
 export const DEFAULT_REFRESH_AHEAD_MS = 2_000;
@@ -151,6 +153,7 @@ export class ContactService {
       const results = await this.breaker.run(() => connector.loadContacts(ids), isOutage);
       // Written before the loads resolve, so a request arriving right after finds it.
       await store.putMany(ids.map((sourceId, i) => ({ sourceId, result: results[i]! })), startedAt);
+      await this.options.onLoaded?.(results);
       return results;
     } catch (error) {
       if (!(error instanceof BreakerOpenError)) {

@@ -37,6 +37,8 @@ export class ContactStore {
    * cached as fresh (it may predate the change).
    */
   private readonly invalidations = new Map<string, number>();
+  /** When every entry was last evicted (drift on a consent-critical field); fetches started before it are not kept. */
+  private evictedAllAt = -Infinity;
 
   constructor(private readonly options: ContactStoreOptions) {
     this.now = options.now ?? Date.now;
@@ -69,6 +71,8 @@ export class ContactStore {
 
   /** Stores fresh results of a fetch that started at `startedAt`. */
   async putMany(items: { sourceId: string; result: ContactLoadResult }[], startedAt: number): Promise<void> {
+    // Read before the CRM's schema changed under it: its answer may predate the drift.
+    if (startedAt <= this.evictedAllAt) return;
     const fetchedAt = this.now();
     const entries = items.map(({ sourceId, result }) => {
       const invalidated = this.invalidations.get(sourceId);
@@ -97,6 +101,17 @@ export class ContactStore {
       await this.options.cache.delete(sourceId).catch(() => undefined);
     }
     return entry;
+  }
+
+  /**
+   * Drops every cached contact of this CRM, stale fallbacks included (they were read under the
+   * old schema), and refuses to keep fetches that started before now. Used when a consent-critical
+   * field drifts or comes back. Best effort on the cache: a failed clear leaves entries to their TTL.
+   */
+  async evictAll(): Promise<void> {
+    this.evictedAllAt = this.now();
+    this.invalidations.clear();
+    await this.options.cache.clear().catch(() => undefined);
   }
 
   async clear(): Promise<void> {

@@ -14,6 +14,8 @@ export interface CrmMetrics {
   /** `refresh`: a background refresh ahead of expiry was started (the read itself counted as a hit). */
   cache(result: 'hit' | 'miss' | 'stale' | 'unavailable' | 'refresh'): void;
   drift(field: string): void;
+  /** Consent-critical CRM fields the drift watch currently knows to be missing. */
+  criticalDrift(fields: number): void;
   breaker(state: BreakerState): void;
   webhookEvent(outcome: 'applied' | 'duplicate' | 'out_of_order' | 'rejected'): void;
   phoneLookup(via: 'index' | 'search'): void;
@@ -27,10 +29,12 @@ export function createCrmMetrics(metrics: Metrics, crm: CrmSource): CrmMetrics {
   const batch = metrics.histogram('dialplane_crm_batch_size', 'Contacts per CRM batch load', ['crm'], [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000]);
   const cache = metrics.counter('dialplane_crm_cache_total', 'Contact cache lookups by result', ['crm', 'result']);
   const drift = metrics.counter('dialplane_crm_schema_drift_total', 'Canonical fields not served because of CRM schema drift', ['crm', 'field']);
+  const critical = metrics.gauge('dialplane_crm_consent_critical_drift', 'Consent-critical CRM fields (do-not-call, phones) currently missing; decisions on this CRM fail closed', ['crm']);
   const breaker = metrics.gauge('dialplane_crm_breaker_state', 'CRM circuit breaker state (0 closed, 1 half-open, 2 open)', ['crm']);
   const webhooks = metrics.counter('dialplane_crm_change_events_total', 'CRM change events by outcome', ['crm', 'outcome']);
   const phone = metrics.counter('dialplane_crm_phone_lookups_total', 'contactsByPhone resolutions by path', ['crm', 'via']);
   breaker.set({ crm }, 0);
+  critical.set({ crm }, 0);
   return {
     async call(endpoint, fn) {
       const stop = callSeconds.startTimer({ crm, endpoint });
@@ -48,6 +52,7 @@ export function createCrmMetrics(metrics: Metrics, crm: CrmSource): CrmMetrics {
     batchSize: (size) => batch.observe({ crm }, size),
     cache: (result) => cache.inc({ crm, result }),
     drift: (field) => drift.inc({ crm, field }),
+    criticalDrift: (fields) => critical.set({ crm }, fields),
     breaker: (state) => breaker.set({ crm }, BREAKER_VALUE[state]),
     webhookEvent: (outcome) => webhooks.inc({ crm, outcome }),
     phoneLookup: (via) => phone.inc({ crm, via }),

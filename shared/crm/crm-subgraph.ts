@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { createCache } from '../cache.js';
 import type { Database } from '../db.js';
 import { createRedisConnection } from '../redis.js';
@@ -8,9 +9,14 @@ import { createLogger, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { createIdentityVerifier, type IdentityVerifier } from '../identity.js';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
+import type { ServerTls } from '../tls.js';
+import { SpanAttr, SpanKind, tracingActive, withSpan } from '../tracing.js';
 import { ChangeHandler } from './change-handler.js';
+import { expandRelatedChanges } from './related-changes.js';
+import { DriftWatch, type Ticker } from './drift-watch.js';
+import { ErrorCode } from '../errors.js';
 import { webhookAuthFailures } from '../webhook-signature.js';
-import type { CrmConnector, CrmSource, WebhookRequest } from './connector.js';
+import type { CrmChangeEvent, CrmConnector, CrmSource, WebhookRequest } from './connector.js';
 import { ContactService } from './contact-service.js';
 import { ContactStore, type CachedContactEntry } from './contact-store.js';
 import { createContractResolvers } from './contract-resolvers.js';
@@ -51,6 +57,13 @@ export interface CrmRuntimeConfig {
   maxConcurrentBatches?: number;
   /** Refresh a hot contact this long before its freshness ends (ContactService). @default 2000 */
   refreshAheadMs?: number;
+  /**
+   * Period of the drift watch's describe of the contact object (DRIFT_CHECK_INTERVAL_MS); 0 or unset
+   * = no periodic check (reads still report drift). Services get the env default (3000).
+   */
+  driftCheckIntervalMs?: number;
+  /** Timer of the drift check (tests tick it by hand). @default setInterval */
+  driftTicker?: Ticker;
   development?: boolean;
   /** Replaces the identity check (benchmarks measure the request path with checks switched off; never in services). */
   identityVerifier?: IdentityVerifier;
@@ -66,6 +79,8 @@ export interface StartCrmSubgraphOptions {
   name: string;
   port: number;
   host?: string;
+  /** HTTPS with this certificate; unset: plain HTTP. */
+  tls?: ServerTls;
   connector: CrmConnector;
   config: CrmRuntimeConfig;
   log: Logger;
@@ -82,6 +97,8 @@ export interface CrmSubgraphOptions {
   /** 0 = ephemeral (tests). */
   port: number;
   host?: string;
+  /** HTTPS with this certificate (TLS_CERT_FILE / TLS_KEY_FILE); unset: plain HTTP. */
+  tls?: ServerTls;
   runtime: CrmRuntimeConfig;
   log?: Logger;
   logLevel?: string;
@@ -110,7 +127,13 @@ export async function startInstrumentedCrmSubgraph(
     name: source,
     port: options.port,
     host: options.host,
-    connector: createConnector((endpoint, fn) => crmMetrics.call(endpoint, fn)),
+    tls: options.tls,
+    // Each CRM call a CLIENT span (tracing on) inside its metrics timing.
+    connector: createConnector((endpoint, fn) =>
+      tracingActive()
+        ? withSpan(`${source} ${endpoint}`, { kind: SpanKind.CLIENT, attributes: { [SpanAttr.crm]: source, [SpanAttr.crmEndpoint]: endpoint } }, () => crmMetrics.call(endpoint, fn))
+        : crmMetrics.call(endpoint, fn),
+    ),
     config: options.runtime,
     log,
     metrics,
@@ -122,6 +145,8 @@ export async function startInstrumentedCrmSubgraph(
 export interface RunningCrmSubgraph extends RunningSubgraph {
   /** The contact service (tests and the bench read breaker state through it). */
   service: ContactService;
+  /** Drift on consent-critical fields (tests read its state). */
+  driftWatch: DriftWatch;
   bus: EventBus;
   webhookUrl: string;
   /** Present when `config.reconcile` is set. */
@@ -146,9 +171,19 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
 
   const store = new ContactStore({ cache: contactCache, ttlMs: config.cacheTtlMs, retainMs: staleRetainMs });
   const phoneIndex = new PhoneIndex({ cache: phoneCache, ttlMs: config.phoneIndexTtlMs ?? 900_000, negativeTtlMs: config.cacheTtlMs });
+  const driftWatch: DriftWatch = new DriftWatch({
+    connector,
+    store,
+    intervalMs: config.driftCheckIntervalMs ?? 0,
+    ticker: config.driftTicker,
+    log,
+    onChange: (drifted) => crmMetrics.criticalDrift(new Set(drifted.map((d) => d.crmField)).size),
+    paused: (): boolean => service.breaker.state === 'open',
+  });
   const service = new ContactService({
     connector,
     store,
+    onLoaded: (results) => driftWatch.observe(results).catch((error: unknown) => log.warn({ crm: connector.source, err: String(error) }, 'drift watch could not evict')),
     metrics: crmMetrics,
     log,
     batchWindowMs: config.batchWindowMs,
@@ -168,6 +203,8 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
         ...(options.reconcileDb ? { db: options.reconcileDb } : {}),
       })
     : undefined;
+
+  driftWatch.start();
 
   const webhookPath = `/webhooks/${connector.source}`;
   const authFailures = webhookAuthFailures(metrics);
@@ -192,8 +229,22 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
         throw new HttpError(parsed.status, parsed.code, parsed.message);
       }
       const outcomes = await changes.apply(parsed.events);
+      let related: CrmChangeEvent[] = [];
+      if (parsed.related && parsed.related.length > 0) {
+        // A deal change names no contact: ask the CRM whose deal it is, then evict those. If the CRM
+        // cannot answer, the sender retries the delivery (the events above dedupe on the retry).
+        const records = parsed.related.map((r) => ({ object: r.object, recordId: r.recordId }));
+        try {
+          const contactsOf = connector.contactsOfRecords ? await service.callThroughBreaker(() => connector.contactsOfRecords!(records)) : new Map<string, string[]>();
+          related = expandRelatedChanges(parsed.related, contactsOf);
+        } catch (error) {
+          log.warn({ receiver: connector.source, records: records.length, err: error instanceof Error ? error.message : String(error) }, 'could not resolve the contacts of a deal change');
+          throw new HttpError(503, ErrorCode.CRM_UNAVAILABLE, 'the contacts of a changed deal could not be read from the CRM; retry the delivery');
+        }
+        outcomes.push(...(await changes.apply(related)));
+      }
       sendJson(res, 200, {
-        received: parsed.events.length,
+        received: parsed.events.length + related.length,
         applied: outcomes.filter((o) => o === 'applied').length,
         ignored: outcomes.filter((o) => o !== 'applied').length,
       });
@@ -213,6 +264,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     name: options.name,
     port: options.port,
     host: options.host,
+    tls: options.tls,
     typeDefs: crmContractTypeDefs(),
     resolvers: resolvers as never,
     internalSecret: config.internalSecret,
@@ -232,12 +284,15 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
           crm: connector.source,
           breaker: service.breaker.state,
           ...(redis ? { redis: redisDown ? 'down' : 'up' } : {}),
+          // Ready all the same: reads work, and every decision on a drifted contact fails closed.
+          ...(driftWatch.current.length > 0 ? { consentCriticalDrift: [...new Set(driftWatch.current.map((d) => d.crmField))] } : {}),
           ...(redisDown && service.breaker.state !== 'open' ? { status: 'degraded' } : {}),
           ...(reconciled ? { reconciliation: reconciled.ok ? 'ok' : reconciled.reason, lastReconciledAt: reconciled.lastSuccessAt?.toISOString() ?? null } : {}),
         },
       };
     },
     onClose: async () => {
+      driftWatch.stop();
       await reconciliation?.stop().catch((error: unknown) => log.error({ crm: connector.source, err: String(error) }, 'reconciliation did not stop cleanly'));
       await connector.close();
       if (ownsBus) await bus.close();
@@ -245,12 +300,13 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
       await redis?.close();
     },
   });
-  return { ...running, service, bus, webhookUrl: `${running.baseUrl}${webhookPath}`, ...(reconciliation ? { reconciliation } : {}) };
+  return { ...running, service, driftWatch, bus, webhookUrl: `${running.baseUrl}${webhookPath}`, ...(reconciliation ? { reconciliation } : {}) };
 }
 
 /** The URL the sender addressed (HubSpot signs it): Host header + path and query. */
 function webhookUrlOf(req: IncomingMessage, url: URL): string {
   const host = req.headers.host ?? 'localhost';
-  const proto = (req.headers['x-forwarded-proto'] as string | undefined) ?? 'http';
+  // The URL the sender signed (HubSpot v3 signs it whole): https when this listener serves TLS.
+  const proto = (req.headers['x-forwarded-proto'] as string | undefined) ?? ((req.socket as TLSSocket).encrypted ? 'https' : 'http');
   return `${proto}://${host}${url.pathname}${url.search}`;
 }

@@ -26,6 +26,8 @@ export interface SfRecord {
 export interface SalesforceDataset {
   readonly Contact: RecordTable<SfRecord>;
   readonly Opportunity: RecordTable<SfRecord>;
+  /** One primary contact role per generated opportunity (row for row), naming the same contact as its ContactId. */
+  readonly OpportunityContactRole: RecordTable<SfRecord>;
   readonly Task: RecordTable<SfRecord>;
   readonly Account: RecordTable<SfRecord>;
 }
@@ -97,6 +99,7 @@ export function generateSalesforceDataset(options: DatasetOptions = {}): Salesfo
   return {
     Contact: table('Contact', KeyPrefix.Contact, n, (row) => buildContact(ctx, row).record),
     Opportunity: table('Opportunity', KeyPrefix.Opportunity, opportunities.total, (row) => buildOpportunity(ctx, opportunities, row)),
+    OpportunityContactRole: table('OpportunityContactRole', KeyPrefix.OpportunityContactRole, opportunities.total, (row) => buildContactRole(ctx, opportunities, row)),
     Task: table('Task', KeyPrefix.Task, tasks.total, (row) => buildTask(ctx, tasks, opportunities, row)),
     Account: table('Account', KeyPrefix.Account, accounts, (row) => buildAccount(ctx, row)),
   };
@@ -313,6 +316,27 @@ function buildOpportunity(ctx: GeneratorContext, layout: ChildLayout, row: numbe
     SystemModstamp: st[2],
     CreatedById: st[3],
     LastModifiedById: st[4],
+  });
+}
+
+/**
+ * The primary contact role of opportunity `row`: Salesforce creates it with the opportunity when
+ * ContactId is given, so generated orgs carry both links to the same contact.
+ */
+function buildContactRole(ctx: GeneratorContext, layout: ChildLayout, row: number): SfRecord {
+  const opportunity = buildOpportunity(ctx, layout, row);
+  return Object.freeze({
+    Id: salesforceId(KeyPrefix.OpportunityContactRole, row),
+    IsDeleted: false,
+    OpportunityId: opportunity.Id,
+    ContactId: opportunity.ContactId,
+    Role: 'Decision Maker',
+    IsPrimary: true,
+    CreatedDate: opportunity.CreatedDate,
+    LastModifiedDate: opportunity.CreatedDate,
+    SystemModstamp: opportunity.CreatedDate,
+    CreatedById: opportunity.CreatedById,
+    LastModifiedById: opportunity.CreatedById,
   });
 }
 

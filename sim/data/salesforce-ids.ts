@@ -14,6 +14,7 @@ export const KeyPrefix = {
   Account: '001',
   Contact: '003',
   Opportunity: '006',
+  OpportunityContactRole: '00K',
   Task: '00T',
   User: '005',
 } as const;

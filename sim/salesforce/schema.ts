@@ -1,5 +1,5 @@
 /**
- * The simulated org's sObject schema: Contact, Opportunity and Task with the standard fields
+ * The simulated org's sObject schema: Account, Contact, Opportunity, OpportunityContactRole and Task with the standard fields
  * dialplane reads and writes (plus the custom external id `Dialplane_Key__c` on Task). The same
  * definitions drive describe, SOQL field checks, write validation and record output, so a schema
  * drift rule changes all of them at once.
@@ -76,11 +76,11 @@ function f(name: string, type: FieldType, opts: FieldOpts = {}): FieldDef {
   };
 }
 
-/** Fields Salesforce maintains itself on every object. */
-function systemFields(): FieldDef[] {
+/** Fields Salesforce maintains itself on every object (OwnerId only where the object has an owner). */
+function systemFields(owned = true): FieldDef[] {
   const sys = { createable: false, updateable: false, calculated: true };
   return [
-    f('OwnerId', 'reference', { referenceTo: ['User'], relationshipName: 'Owner', nillable: false }),
+    ...(owned ? [f('OwnerId', 'reference', { referenceTo: ['User'], relationshipName: 'Owner', nillable: false })] : []),
     f('CreatedDate', 'datetime', { ...sys, nillable: false }),
     f('CreatedById', 'reference', { ...sys, referenceTo: ['User'], relationshipName: 'CreatedBy', nillable: false }),
     f('LastModifiedDate', 'datetime', { ...sys, nillable: false }),
@@ -138,6 +138,7 @@ const contact: SObjectDef = {
   ],
   childRelationships: [
     { relationshipName: 'Opportunities', childSObject: 'Opportunity', field: 'ContactId' },
+    { relationshipName: 'OpportunityContactRoles', childSObject: 'OpportunityContactRole', field: 'ContactId' },
     { relationshipName: 'Tasks', childSObject: 'Task', field: 'WhoId' },
   ],
 };
@@ -166,7 +167,37 @@ const opportunity: SObjectDef = {
     f('LastActivityDate', 'date', { createable: false, updateable: false, calculated: true }),
     ...systemFields(),
   ],
-  childRelationships: [{ relationshipName: 'Tasks', childSObject: 'Task', field: 'WhatId' }],
+  childRelationships: [
+    { relationshipName: 'OpportunityContactRoles', childSObject: 'OpportunityContactRole', field: 'OpportunityId' },
+    { relationshipName: 'Tasks', childSObject: 'Task', field: 'WhatId' },
+  ],
+};
+
+/** Standard Role picklist values of a new org (admins add their own). */
+export const OPPORTUNITY_CONTACT_ROLES = [
+  'Business User', 'Decision Maker', 'Economic Buyer', 'Economic Decision Maker', 'Evaluator', 'Executive Sponsor', 'Influencer', 'Technical Buyer', 'Other',
+];
+
+/**
+ * The role a contact plays on an opportunity: the junction orgs use to link several contacts to one
+ * deal (Opportunity.ContactId names the primary one only, where the org uses it). Fields as the
+ * object reference lists them; OpportunityId is set on create only; no owner (the opportunity's
+ * sharing applies).
+ */
+const opportunityContactRole: SObjectDef = {
+  name: 'OpportunityContactRole',
+  label: 'Opportunity Contact Role',
+  labelPlural: 'Opportunity Contact Role',
+  keyPrefix: '00K',
+  fields: [
+    { ...idField(), label: 'Contact Role ID' },
+    f('OpportunityId', 'reference', { label: 'Opportunity ID', referenceTo: ['Opportunity'], relationshipName: 'Opportunity', nillable: false, required: true, updateable: false }),
+    f('ContactId', 'reference', { label: 'Contact ID', referenceTo: ['Contact'], relationshipName: 'Contact', required: true }),
+    f('Role', 'picklist', { picklist: OPPORTUNITY_CONTACT_ROLES }),
+    f('IsPrimary', 'boolean', { label: 'Primary' }),
+    ...systemFields(false),
+  ],
+  childRelationships: [],
 };
 
 const task: SObjectDef = {
@@ -220,7 +251,7 @@ const account: SObjectDef = {
   ],
 };
 
-export const SOBJECTS: Record<string, SObjectDef> = { Account: account, Contact: contact, Opportunity: opportunity, Task: task };
+export const SOBJECTS: Record<string, SObjectDef> = { Account: account, Contact: contact, Opportunity: opportunity, OpportunityContactRole: opportunityContactRole, Task: task };
 
 /** Case-insensitive object lookup, as Salesforce resolves names. */
 export function findSObject(name: string): SObjectDef | undefined {

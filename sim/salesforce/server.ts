@@ -30,7 +30,11 @@ export const salesforceSimOptions = z.object({
   webhookSecret: z.string().min(1).default(DEV_SECRETS.SALESFORCE_WEBHOOK_SECRET),
   username: z.string().default('agent@dialplane.dev'),
   password: z.string().default('dev-password'),
-  /** Daily API request allowance reported in Sforce-Limit-Info; beyond it REQUEST_LIMIT_EXCEEDED. */
+  /**
+   * API request allowance per 24 hours, reported in Sforce-Limit-Info; beyond it
+   * REQUEST_LIMIT_EXCEEDED. The count starts again 24 h after the window's first request (orgs count
+   * a rolling 24 h), so a long-running `npm start` with its periodic drift checks never runs dry.
+   */
   dailyApiLimit: z.number().int().min(1).default(100_000),
   /** Records per SOQL page (real: 2000); lower it to exercise paging with little data. */
   queryBatchSize: z.number().int().min(1).max(2000).default(2000),
@@ -94,6 +98,7 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
   const sessions = new Map<string, Session>();
   for (const token of opts.staticAccessTokens) sessions.set(token, { userId: INTEGRATION_USER_ID, issuedAt: Date.now() });
   let apiUsage = 0;
+  let usageWindowStart = 0;
   let replayId = 0;
   let cursorSeq = 0;
   let baseUrl = '';
@@ -160,6 +165,11 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
       const auth = String(req.headers.authorization ?? '');
       const token = auth.startsWith('Bearer ') ? auth.slice(7) : auth.startsWith('OAuth ') ? auth.slice(6) : '';
       if (!sessions.has(token)) return sfErrorResponse(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+      const now = Date.now();
+      if (now - usageWindowStart >= 86_400_000) {
+        usageWindowStart = now;
+        apiUsage = 0;
+      }
       apiUsage++;
       if (apiUsage > opts.dailyApiLimit) return sfErrorResponse(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
       return null;

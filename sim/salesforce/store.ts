@@ -10,7 +10,7 @@ export type SfRecord = Readonly<Record<string, SfValue>>;
 /** A record being built or patched. */
 export type SfValues = Record<string, SfValue>;
 
-export const SF_OBJECTS = ['Account', 'Contact', 'Opportunity', 'Task'] as const;
+export const SF_OBJECTS = ['Account', 'Contact', 'Opportunity', 'OpportunityContactRole', 'Task'] as const;
 export type SfObjectName = (typeof SF_OBJECTS)[number];
 
 export type ChangeType = 'CREATE' | 'UPDATE';
@@ -79,6 +79,8 @@ export class SalesforceStore {
    */
   prebuildIndexes(): void {
     this.lookupEqual('Opportunity', 'ContactId', '003000000000000');
+    this.lookupEqual('OpportunityContactRole', 'ContactId', '003000000000000');
+    this.lookupEqual('OpportunityContactRole', 'OpportunityId', '006000000000000');
     this.lookupEqual('Task', 'WhoId', '003000000000000');
     this.findContactsByPhone('0000000000');
   }
@@ -166,7 +168,7 @@ export class SalesforceStore {
     }
     Object.assign(rec, values);
     const user = origin === 'api' ? INTEGRATION_USER_ID : SIM_USER_ID;
-    rec.OwnerId ??= user;
+    if (view.def.fields.some((fd) => fd.name === 'OwnerId')) rec.OwnerId ??= user;
     rec.CreatedById = user;
     rec.LastModifiedById = user;
     rec.CreatedDate = now;
@@ -181,6 +183,10 @@ export class SalesforceStore {
     if (object === 'Task') this.touchLastActivity(stored);
     const changedFields = Object.keys(stored).filter((k) => stored[k] !== null && k !== 'Id');
     this.onChange({ object, id, changeType: 'CREATE', changedFields, record: stored, origin });
+    // Salesforce creates the primary contact role along with an opportunity given a ContactId.
+    if (object === 'Opportunity' && typeof stored.ContactId === 'string') {
+      this.insert('OpportunityContactRole', { OpportunityId: id, ContactId: stored.ContactId, IsPrimary: true, Role: null }, origin);
+    }
     return id;
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadServerTls, type ServerTls } from '../../shared/tls.js';
 import { envPort, loadConfig, runtimeEnv, DEFAULT_PORTS } from '../../shared/config.js';
 
 /** Environment of the consent subgraph (parsed once, in index.ts or scripts/start.ts). */
@@ -21,6 +22,10 @@ export const consentEnv = z.object({
 
 export interface ConsentConfig {
   port: number;
+  /** Listen address (BIND_HOST); default 127.0.0.1. */
+  host?: string;
+  /** HTTPS/WSS with this certificate (TLS_CERT_FILE / TLS_KEY_FILE); unset: plain HTTP. */
+  tls?: ServerTls;
   nodeEnv: 'development' | 'production' | 'test';
   logLevel: string;
   redisUrl?: string;
@@ -36,6 +41,8 @@ export interface ConsentConfig {
 export function toConsentConfig(env: z.infer<typeof consentEnv>): ConsentConfig {
   return {
     port: env.CONSENT_SUBGRAPH_PORT,
+    host: env.BIND_HOST,
+    tls: loadServerTls(env),
     nodeEnv: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
     redisUrl: env.REDIS_URL,

@@ -5,10 +5,11 @@ import type { Identity } from '../../shared/identity.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
 import { normalizePhone } from '../../shared/phone.js';
+import { SpanAttr, tracingActive, withSpan } from '../../shared/tracing.js';
 import { evaluate } from './decision/evaluate.js';
 import type { Decision, DecisionFacts, GrantEvent, ReassignedFacts } from './decision/types.js';
 import { calleeGeo, type CrmLocation } from './mapping/callee-geo.js';
-import type { CallPurpose, CompliancePolicy } from './policy/index.js';
+import type { AreaCodeZoneTable, CallPurpose, CompliancePolicy } from './policy/index.js';
 import type { ReassignedNumberChecker } from './reassigned/checker.js';
 import type { RevocationHub } from './revocation-hub.js';
 import { attemptsSince, insertAttempt, lockNumber } from './store/attempts.js';
@@ -61,6 +62,8 @@ export interface ConsentServiceDeps {
   /** Stored facts kept between decisions (store/facts-snapshot.ts); absent: every decision reads. */
   snapshot?: FactsSnapshot;
   now?: () => Date;
+  /** Split-zone area-code table (C3). @default currentAreaCodeZones */
+  areaCodeZones?: AreaCodeZoneTable;
 }
 
 const HOUR_MS = 3_600_000;
@@ -124,7 +127,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
     };
     if (!e164 || !phone?.country || !policy.supportedCountries.includes(phone.country)) return { facts, stored: null };
     try {
-      facts.geo = calleeGeo(e164, req.location, req.statedZone);
+      facts.geo = calleeGeo(e164, req.location, req.statedZone, deps.areaCodeZones);
     } catch (error) {
       failures.inc({ fact: 'geo' });
       log.error({ err: errMessage(error) }, 'phone geo lookup failed');
@@ -409,7 +412,24 @@ export function createConsentService(deps: ConsentServiceDeps) {
     return { ...out, revocation: revocation as RevocationRecord | null };
   }
 
-  return { decide, authorize, recordConsent, revokeConsent, addInternalDnc: addDnc, sellerOfDecision, checkReassigned, recordReassignedResults, policy, now };
+  /** The decision as a span (tracing on): its id, whether it allowed the call, why not; never the number. */
+  const traced =
+    (name: string, run: (req: DecideRequest, identity: Identity) => Promise<DecisionResult>) =>
+    (req: DecideRequest, identity: Identity): Promise<DecisionResult> => {
+      if (!tracingActive()) return run(req, identity);
+      return withSpan(name, { attributes: { 'dialplane.call.purpose': req.purpose, 'dialplane.decision.hypothetical': req.at != null } }, async (span) => {
+        const result = await run(req, identity);
+        span?.setAttributes({
+          [SpanAttr.decisionId]: result.decisionId,
+          [SpanAttr.decisionAllowed]: result.decision.allowed,
+          [SpanAttr.decisionReasons]: [...result.decision.reasons],
+          [SpanAttr.policyVersion]: result.decision.policyVersion,
+        });
+        return result;
+      });
+    };
+
+  return { decide: traced('consent.callPermission', decide), authorize: traced('consent.authorizeCall', authorize), recordConsent, revokeConsent, addInternalDnc: addDnc, sellerOfDecision, checkReassigned, recordReassignedResults, policy, now };
 }
 export type ConsentService = ReturnType<typeof createConsentService>;
 

@@ -9,7 +9,7 @@ import type { ConsentConfig } from './config.js';
 import { createConsentService, type ConsentService } from './consent-service.js';
 import { listenForCrmDoNotCall } from './crm-dnc-listener.js';
 import { warmPhoneGeo } from './mapping/phone-geo.js';
-import { currentPolicy, type CompliancePolicy } from './policy/index.js';
+import { currentPolicy, type AreaCodeZoneTable, type CompliancePolicy } from './policy/index.js';
 import type { ReassignedNumberChecker } from './reassigned/checker.js';
 import { createUnconfiguredChecker } from './reassigned/checker.js';
 import { createRndClient } from './reassigned/rnd-client.js';
@@ -31,6 +31,8 @@ export interface ConsentDeps {
   db?: Database;
   checker?: ReassignedNumberChecker;
   policy?: CompliancePolicy;
+  /** Split-zone area-code table (C3); the current policy data unless given (the bench compares without it). */
+  areaCodeZones?: AreaCodeZoneTable;
   now?: () => Date;
   /** Redis channel prefix for a bus made here (tests use uniquePrefix()). */
   busPrefix?: string;
@@ -73,7 +75,7 @@ export async function startConsentSubgraph(config: ConsentConfig, deps: ConsentD
   const audit = createAuditWriter(db, log);
   // No RND configured is not "not reassigned": every answer is NO_DATA and the policy denies (E1).
   const checker = deps.checker ?? (config.rnd ? createRndClient({ url: config.rnd.url, apiKey: config.rnd.apiKey, now: deps.now }) : createUnconfiguredChecker(deps.now));
-  const service = createConsentService({ db, policy, checker, bus, hub, audit, log, metrics, snapshot, now: deps.now });
+  const service = createConsentService({ db, policy, checker, bus, hub, audit, log, metrics, snapshot, now: deps.now, areaCodeZones: deps.areaCodeZones });
   const stopCrmListener = await listenForCrmDoNotCall(bus, service, log);
   metrics.gauge('dialplane_consent_subscriptions', 'Open consentRevoked subscriptions on this replica', [], function collect() {
     this.set(hub.subscribers);
@@ -82,6 +84,8 @@ export async function startConsentSubgraph(config: ConsentConfig, deps: ConsentD
   const running = await startSubgraph({
     name: 'consent',
     port: config.port,
+    host: config.host,
+    tls: config.tls,
     typeDefs,
     resolvers: createResolvers({ service, hub, db, audit }) as never,
     internalSecret: config.internalSecret,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadServerTls, type ServerTls } from '../../shared/tls.js';
 import { DEFAULT_PORTS, crmClientEnv, envBoolean, runtimeEnv, serviceUrlEnv, cacheEnv, webhookSecretEnv } from '../../shared/config.js';
 
 /**
@@ -82,6 +83,10 @@ export interface CrmConnections {
 /** What `startEngagementSubgraph` and `startWriteBackWorker` need, resolved. */
 export interface EngagementConfig {
   port: number;
+  /** Listen address (BIND_HOST); default 127.0.0.1. */
+  host?: string;
+  /** HTTPS with this certificate (TLS_CERT_FILE / TLS_KEY_FILE); unset: plain HTTP. */
+  tls?: ServerTls;
   logLevel: string;
   /** PostgreSQL URL; unset = PGlite (in `dataDir`, or in memory). */
   databaseUrl?: string;
@@ -99,6 +104,8 @@ export interface EngagementConfig {
 export function toEngagementConfig(env: EngagementEnv): EngagementConfig {
   return {
     port: env.ENGAGEMENT_SUBGRAPH_PORT,
+    host: env.BIND_HOST,
+    tls: loadServerTls(env),
     logLevel: env.LOG_LEVEL,
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATA_DIR,

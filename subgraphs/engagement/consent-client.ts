@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DialplaneError, ErrorCode } from '../../shared/errors.js';
 import { IDENTITY_HEADER, serviceIdentity, signIdentity } from '../../shared/identity.js';
+import { injectTraceHeaders } from '../../shared/tracing.js';
 
 /**
  * Pushes an opt-out to the consent subgraph's ledger (`Mutation.revokeConsent`), called directly
@@ -51,12 +52,14 @@ export function createConsentClient(options: { url: string; secret: string; time
       let response: Response;
       const body = JSON.stringify({ query: REVOKE_MUTATION, variables: { input }, operationName: 'EngagementRevokeConsent' });
       try {
+        const headers: Record<string, string> = {
+          'content-type': 'application/json',
+          [IDENTITY_HEADER]: signIdentity(serviceIdentity('engagement'), options.secret, { body }),
+        };
+        injectTraceHeaders(headers);
         response = await fetch(options.url, {
           method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            [IDENTITY_HEADER]: signIdentity(serviceIdentity('engagement'), options.secret, { body }),
-          },
+          headers,
           body,
           signal: AbortSignal.timeout(timeoutMs),
         });

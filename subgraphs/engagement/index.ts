@@ -1,11 +1,13 @@
-import { loadConfig } from '../../shared/config.js';
+import { loadConfig, tracingConfigOf } from '../../shared/config.js';
 import { createLogger } from '../../shared/logger.js';
+import { startTracing } from '../../shared/tracing.js';
 import { engagementEnv, toEngagementConfig } from './config.js';
 import { startEngagementSubgraph } from './server.js';
 
 // CLI entry: `tsx subgraphs/engagement/index.ts` (the worker runs inside unless ENGAGEMENT_WORKER=false).
 const env = loadConfig(engagementEnv);
 const log = createLogger('engagement', { level: env.LOG_LEVEL });
+const tracing = await startTracing(tracingConfigOf(env), { service: 'engagement', log });
 const subgraph = await startEngagementSubgraph(toEngagementConfig(env), { log });
 log.info({ url: subgraph.url, worker: subgraph.worker ? 'in-process' : 'external' }, 'engagement subgraph started');
 
@@ -15,7 +17,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    subgraph.close().then(
+    subgraph.close().finally(() => tracing.shutdown()).then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: String(error) }, 'shutdown failed');

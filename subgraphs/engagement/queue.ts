@@ -1,6 +1,7 @@
 import PgBoss from 'pg-boss';
 import type { Database, Queryable } from '../../shared/db.js';
 import { pgBossDb as bossDb } from '../../shared/job-queue.js';
+import { SpanKind, captureTraceCarrier, tracingActive, withSpan, type TraceCarrier } from '../../shared/tracing.js';
 import { CRM_NAMES, type CrmName, type WriteBackPolicy } from './config.js';
 
 /**
@@ -25,6 +26,11 @@ export const QUEUES = {
 
 export interface WriteBackJobData {
   writeBackId: string;
+  /**
+   * The W3C trace context of the enqueue (tracing on): the worker continues that trace, so a call
+   * outcome's trace runs from the gateway to the CRM write (docs/operations.md#traces).
+   */
+  trace?: TraceCarrier;
 }
 export interface DeadLetterJobData {
   writeBackId: string;
@@ -96,11 +102,20 @@ export async function startWriteBackQueue(db: Database, options: QueueOptions): 
     retentionDays: 14,
   });
 
-  const send = async (tx: Queryable, name: string, data: object, extra: PgBoss.SendOptions = {}) => {
+  const enqueue = async (tx: Queryable, name: string, data: object, extra: PgBoss.SendOptions) => {
     const id = await boss.send(name, data, { ...extra, db: bossDb(tx, db) });
     if (!id) throw new Error(`pg-boss refused a job for ${name}`);
     return id;
   };
+  // With tracing on, each enqueue is a PRODUCER span whose context rides in the job's payload.
+  const send = (tx: Queryable, name: string, data: object, extra: PgBoss.SendOptions = {}) =>
+    !tracingActive()
+      ? enqueue(tx, name, data, extra)
+      : withSpan(`${name} send`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'pg-boss', 'messaging.operation.type': 'send', 'messaging.destination.name': name } }, async (span) => {
+          const id = await enqueue(tx, name, { ...data, trace: captureTraceCarrier() }, extra);
+          span?.setAttribute('messaging.message.id', id);
+          return id;
+        });
   return {
     boss,
     sendWriteBack: (tx, crm, data) => send(tx, QUEUES.writeBack(crm), data),

@@ -83,6 +83,8 @@ export async function startEngagementSubgraph(config: EngagementConfig, options:
     const subgraph = await startSubgraph<EngagementContext>({
       name: 'engagement',
       port: config.port,
+      host: config.host,
+      tls: config.tls,
       typeDefs: ENGAGEMENT_TYPE_DEFS,
       resolvers: engagementResolvers({ runtime, recorder, readYourWritesGraceMs: config.policy.readYourWritesGraceMs }),
       internalSecret: config.internalSecret,

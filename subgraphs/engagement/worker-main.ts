@@ -1,5 +1,6 @@
-import { loadConfig } from '../../shared/config.js';
+import { loadConfig, tracingConfigOf } from '../../shared/config.js';
 import { createLogger } from '../../shared/logger.js';
+import { startTracing } from '../../shared/tracing.js';
 import { engagementEnv, toEngagementConfig } from './config.js';
 import { startWriteBackWorker } from './worker.js';
 
@@ -11,7 +12,9 @@ const log = createLogger('engagement-worker', { level: env.LOG_LEVEL });
 if (!env.DATABASE_URL) log.warn('DATABASE_URL is not set: this worker drains its own PGlite database, not the subgraph\'s');
 // Signal handlers before the worker starts: a SIGTERM that arrives while it is still starting (its
 // "started" line is logged before start-up returns) waits for it and then drains it.
-const starting = startWriteBackWorker(toEngagementConfig(env));
+const config = toEngagementConfig(env);
+const tracing = startTracing(tracingConfigOf(env), { service: 'engagement-worker', log });
+const starting = tracing.then(() => startWriteBackWorker(config));
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -21,6 +24,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     log.info({ signal }, 'worker shutting down');
     starting
       .then((worker) => worker.close(10_000))
+      .finally(async () => (await tracing).shutdown())
       .then(
         () => process.exit(0),
         (error: unknown) => {

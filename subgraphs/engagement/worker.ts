@@ -2,9 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type PgBoss from 'pg-boss';
 import { ErrorCode, isDialplaneError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/logger.js';
+import { SpanAttr, SpanKind, contextFromCarrier, recordSpanError, tracingActive, withSpan } from '../../shared/tracing.js';
 import type { CrmName, EngagementConfig, WriteBackPolicy } from './config.js';
 import { CRM_NAMES } from './config.js';
 import { WriteBackError, createCrmWriters, type CrmWriter } from './client.js';
+import type { StoredOutcome } from './outcome.js';
 import { QUEUES, type WriteBackJobData } from './queue.js';
 import { RateLimitWaitTooLong, createCrmRateLimiter, type CrmRateLimiter } from './rate-limit.js';
 import { openEngagementRuntime, type EngagementRuntime } from './runtime.js';
@@ -43,6 +45,43 @@ const BREAKER_THRESHOLD = 3;
 const BREAKER_MAX_PAUSE_MS = 10_000;
 /** A CRM whose next slot is further away than this is not fetched for (its jobs stay queued). */
 const FETCH_BLOCK_MS = 1_000;
+
+/**
+ * A job's CONSUMER span (tracing on), a child of the enqueue's span whose context the job carries:
+ * the trace of the request that recorded the outcome continues here, attempt after attempt.
+ */
+function processJob(name: string, job: PgBoss.JobWithMetadata<WriteBackJobData>, handler: (j: PgBoss.JobWithMetadata<WriteBackJobData>) => Promise<void>): Promise<void> {
+  if (!tracingActive()) return handler(job);
+  return withSpan(
+    `${name} process`,
+    {
+      kind: SpanKind.CONSUMER,
+      parent: contextFromCarrier(job.data.trace),
+      attributes: {
+        'messaging.system': 'pg-boss',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': name,
+        'messaging.message.id': job.id,
+        [SpanAttr.writeBackId]: job.data.writeBackId,
+        [SpanAttr.attempt]: job.retryCount + 1,
+      },
+    },
+    () => handler(job),
+  );
+}
+
+/** The CRM write of one attempt as a CLIENT span, with the call and decision it records. */
+function traceCrmWrite<T>(crm: CrmName, outcome: StoredOutcome, attempt: number, write: () => Promise<T>): Promise<T> {
+  if (!tracingActive()) return write();
+  return withSpan(
+    `${crm} write`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { [SpanAttr.crm]: crm, [SpanAttr.outcomeId]: outcome.id, [SpanAttr.callId]: outcome.callId, [SpanAttr.decisionId]: outcome.decisionId, [SpanAttr.attempt]: attempt },
+    },
+    write,
+  );
+}
 
 export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWorker> {
   const { runtime, policy, writers, limiter } = deps;
@@ -99,7 +138,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
       let result;
       for (let waits = 0; ; waits++) {
         try {
-          result = await writer.write(outcome, async () => {
+          result = await traceCrmWrite(crm, outcome, attempt, () => writer.write(outcome, async () => {
             try {
               await limiter.acquire(crm, { signal: jobSignal, maxWaitMs: Math.max(0, jobBudgetMs - (performance.now() - started)) });
             } catch (error) {
@@ -108,7 +147,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
               throw new WriteBackError(ErrorCode.CRM_RATE_LIMITED, `${crm} rate limit: no request slot within the job's time budget`, true, { crm, crmCode: 'RATE_LIMIT_WAIT', step: 'rate-limit' }, waitMs);
             }
             m.crmRequests.inc({ crm });
-          });
+          }));
           break;
         } catch (error) {
           // Honor the CRM's rate-limit answer for the whole fleet, then try again in this job
@@ -139,6 +178,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
         return;
       }
       const wb = error instanceof WriteBackError ? error : null;
+      recordSpanError(error);
       const code = wb?.crmCode ?? (isDialplaneError(error) ? error.code : ErrorCode.INTERNAL_SERVER_ERROR);
       const message = error instanceof Error ? error.message : String(error);
       const retryable = wb ? wb.retryable : true;
@@ -174,7 +214,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
 
   const run = (name: string, job: PgBoss.JobWithMetadata<WriteBackJobData>, handler: (j: PgBoss.JobWithMetadata<WriteBackJobData>) => Promise<void>) => {
     inFlight++;
-    const p = handler(job)
+    const p = processJob(name, job, handler)
       .catch((error: unknown) => {
         // The handler records its own failures; reaching here means the database failed us. The
         // job stays active and pg-boss expiry retries it.

@@ -99,6 +99,15 @@ export function createHubspotConnector(options: HubspotConnectorOptions): CrmCon
       };
     },
 
+    async checkCriticalFields(critical) {
+      const live = new Map((await client.listProperties('contacts')).map((p) => [p.name, p]));
+      return HUBSPOT_PROPERTY_SPECS.filter((spec) => spec.object === 'contacts' && spec.feeds.some((f) => critical.includes(f))).flatMap((spec) => {
+        const property = live.get(spec.property);
+        const reason = !property ? 'missing' : !spec.types.includes(property.type) ? 'invalid' : null;
+        return reason ? spec.feeds.filter((f) => critical.includes(f)).map((field) => ({ field, crmField: `contacts.${spec.property}`, reason })) : [];
+      });
+    },
+
     changedContactsSince: (sinceMs) => hubspotChangedContactsSince(client, sinceMs),
 
     parseWebhook: (request: WebhookRequest): WebhookParseResult => {

@@ -99,6 +99,8 @@ export function toChangeEvents(events: readonly HubspotWebhookEvent[], associati
       return;
     }
     existing.ids.push(change.eventId);
+    // Merged with one of the contact's own changes: ordered as the contact's own.
+    if (existing.origin !== change.origin) delete existing.origin;
     existing.kind = strongerKind(existing.kind, change.kind);
     existing.changedFields =
       existing.changedFields.length === 0 || change.changedFields.length === 0 ? [] : [...new Set([...existing.changedFields, ...change.changedFields])];
@@ -110,7 +112,7 @@ export function toChangeEvents(events: readonly HubspotWebhookEvent[], associati
     if (!action) continue;
     if (action === 'associationChange') {
       for (const contactId of contactsOfAssociation(e)) {
-        add({ eventId: `${e.eventId}-${contactId}`, sourceId: contactId, kind: 'updated', changedFields: ASSOCIATION_FIELDS, occurredAt: new Date(e.occurredAt).toISOString(), order: e.occurredAt });
+        add({ eventId: `${e.eventId}-${contactId}`, sourceId: contactId, kind: 'updated', changedFields: ASSOCIATION_FIELDS, occurredAt: new Date(e.occurredAt).toISOString(), order: e.occurredAt, origin: 'related' });
       }
     } else if (object === 'contact') {
       const change = contactChangeOf(e, action);
@@ -120,7 +122,7 @@ export function toChangeEvents(events: readonly HubspotWebhookEvent[], associati
       if (action === 'propertyChange' && !readsProperty(type, e.propertyName ?? '')) continue;
       const changedFields = type === 'deals' ? ['openDeal'] : ['crmLastActivity'];
       for (const contactId of associations.contacts(type, e.objectId)) {
-        add({ eventId: `${object}-${e.eventId}-${contactId}`, sourceId: contactId, kind: 'updated', changedFields, occurredAt: new Date(e.occurredAt).toISOString(), order: e.occurredAt });
+        add({ eventId: `${object}-${e.eventId}-${contactId}`, sourceId: contactId, kind: 'updated', changedFields, occurredAt: new Date(e.occurredAt).toISOString(), order: e.occurredAt, origin: 'related' });
       }
     }
   }

@@ -4,6 +4,7 @@ import { salesforceChangedContactsSince } from './changes.js';
 import { SalesforceClient, SALESFORCE_POLICY, type CallInstrument, type DescribeResult } from './client.js';
 import { SalesforceLoader } from './loaders.js';
 import { FIELD_SPECS, MAPPING_TABLE, mapContact, SALESFORCE_MAPPING_VERSION, STAGE_MAP, type SfObject } from './mapping.js';
+import { salesforceContactsOfRecords } from './related-contacts.js';
 import { parseSalesforceWebhook } from './webhooks.js';
 
 /**
@@ -63,7 +64,7 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
     },
 
     async checkMapping(): Promise<MappingCheckReport> {
-      const objects: SfObject[] = ['Contact', 'Opportunity', 'Task'];
+      const objects: SfObject[] = ['Contact', 'Opportunity', 'OpportunityContactRole', 'Task'];
       const described = await Promise.all(objects.map((o) => client.describe(o)));
       return {
         crm: 'salesforce',
@@ -72,6 +73,14 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
         fieldsChecked: FIELD_SPECS.length,
         differences: compareDescribe(new Map(objects.map((o, i) => [o, described[i]!]))),
       };
+    },
+
+    async checkCriticalFields(critical) {
+      await loader.refreshMissing(['Contact']);
+      const missing = new Set(loader.missingFields().Contact);
+      return FIELD_SPECS.filter((spec) => spec.object === 'Contact' && missing.has(spec.field)).flatMap((spec) =>
+        spec.feeds.filter((field) => critical.includes(field)).map((field) => ({ field, crmField: `Contact.${spec.field}`, reason: 'missing' as const })),
+      );
     },
 
     changedContactsSince: (sinceMs) => salesforceChangedContactsSince(client, sinceMs),
@@ -83,6 +92,8 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
         return { ok: false, status: 400, code: 'BAD_USER_INPUT', message: 'webhook could not be read' };
       }
     },
+
+    contactsOfRecords: (records) => salesforceContactsOfRecords(client, records, { missing: () => loader.missingFields() }),
 
     apiBudget: () => client.apiBudget(),
     close: () => client.close(),

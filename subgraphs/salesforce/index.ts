@@ -1,10 +1,13 @@
+import { loadTracingConfig } from '../../shared/config.js';
 import { createLogger } from '../../shared/logger.js';
+import { startTracing } from '../../shared/tracing.js';
 import { loadSalesforceSubgraphConfig } from './config.js';
 import { startSalesforceSubgraph } from './server.js';
 
 // CLI entry: load config once, start, stop cleanly on SIGTERM/SIGINT.
 const config = loadSalesforceSubgraphConfig();
 const log = createLogger('salesforce', { level: config.logLevel });
+const tracing = await startTracing(loadTracingConfig(), { service: 'salesforce', log });
 const running = await startSalesforceSubgraph({ ...config, log });
 log.info({ url: running.url, webhook: running.webhookUrl }, 'salesforce subgraph started');
 
@@ -14,7 +17,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'salesforce subgraph stopping');
-    running.close().then(
+    running.close().finally(() => tracing.shutdown()).then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error instanceof Error ? error.message : String(error) }, 'salesforce subgraph did not close cleanly');

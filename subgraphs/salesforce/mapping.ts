@@ -16,7 +16,8 @@ import {
 import { normalizeCountry, normalizeState } from '../../shared/crm/location.js';
 
 /**
- * The Salesforce mapping: Contact + its Opportunities + its latest Task → canonical Contact.
+ * The Salesforce mapping: Contact + its Opportunities (linked by Opportunity.ContactId or by an
+ * OpportunityContactRole) + its latest Task → canonical Contact.
  * Declared once as FIELD_SPECS (CRM field, zod source type, canonical fields it feeds, transform);
  * the SOQL field lists, the per-field drift checks, mapping:check and the docs table
  * (docs/mapping-salesforce.md, tested against MAPPING_TABLE) all come from it.
@@ -24,9 +25,9 @@ import { normalizeCountry, normalizeState } from '../../shared/crm/location.js';
  * Bump SALESFORCE_MAPPING_VERSION whenever the canonical output for the same record changes: it
  * is part of the cache namespace, so a new mapping never reads a shape cached by the old one.
  */
-export const SALESFORCE_MAPPING_VERSION = 'salesforce@1';
+export const SALESFORCE_MAPPING_VERSION = 'salesforce@2';
 
-export type SfObject = 'Contact' | 'Opportunity' | 'Task';
+export type SfObject = 'Contact' | 'Opportunity' | 'OpportunityContactRole' | 'Task';
 
 export interface SalesforceFieldSpec {
   object: SfObject;
@@ -78,6 +79,8 @@ export const FIELD_SPECS: readonly SalesforceFieldSpec[] = [
   spec('Opportunity', 'IsWon', bool, ['boolean'], [...DEAL_FEEDS('won'), 'crmIntentStage'], 'openDeal.won', 'as is'),
   spec('Opportunity', 'Amount', num, ['currency', 'double'], DEAL_FEEDS('amount'), 'openDeal.amount', 'as is'),
   spec('Opportunity', 'CloseDate', str, ['date'], [...DEAL_FEEDS('closeDate'), 'openDeal'], 'openDeal.closeDate', 'YYYY-MM-DD; orders deals (open: soonest first)'),
+  spec('OpportunityContactRole', 'ContactId', z.string().nullable(), ['reference'], ['openDeal', 'crmIntentStage'], '(join)', 'links the contact to the deals it has a role on (`OpportunityContactRoles` subquery)'),
+  spec('OpportunityContactRole', 'OpportunityId', z.string().nullable(), ['reference'], ['openDeal', 'crmIntentStage'], '(join)', 'deals linked only by a role are read by Id in one more query per batch'),
   spec('Task', 'Id', z.string().min(15), ['id'], [], '(key)', 'record key'),
   spec('Task', 'WhoId', z.string().nullable(), ['reference'], ['crmLastActivity', 'crmIntentStage'], '(join)', 'links the task to its contact (`WhoId IN (…)`)'),
   spec('Task', 'Subject', str, ['string', 'combobox'], ['crmLastActivity.summary'], 'crmLastActivity.summary', 'as is (never logged)'),

@@ -1,13 +1,16 @@
 import { z } from 'zod';
-import type { CrmChangeEvent, WebhookParseResult, WebhookRequest } from '../../shared/crm/connector.js';
+import type { CrmChangeEvent, RelatedRecordChange, WebhookParseResult, WebhookRequest } from '../../shared/crm/connector.js';
 import { WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, verifyWebhookSignature } from '../../shared/webhook-signature.js';
 import { FIELD_SPECS } from './mapping.js';
 
 /**
  * Salesforce Change Data Capture events, POSTed as JSON (one event, or an array of events) in the
  * shape CometD delivers them on /data/ContactChangeEvent. Contact events name the record directly;
- * Opportunity and Task events are mapped to their contact through ContactId / WhoId when the
- * event carries it (otherwise the cached contact simply ages out within the TTL).
+ * Task events are mapped to their contact through WhoId when the event carries it. Opportunity and
+ * OpportunityContactRole events usually carry no contact (CDC sends only the changed fields), so
+ * they come back as `related` changes: the runtime asks the connector for the deal's contacts
+ * (Opportunity.ContactId and every OpportunityContactRole, one batched SOQL query) and evicts
+ * each, so a closed deal reaches the decision within the event delay.
  *
  * CDC itself has no delivery signature, so deployments put a signing relay (or a Named Credential
  * on an outbound call) in front of this receiver: every delivery carries the dialplane webhook
@@ -73,11 +76,26 @@ export function parseSalesforceWebhook(request: WebhookRequest, webhookSecret: s
   const parsed = CdcBody.safeParse(json);
   if (!parsed.success) return { ok: false, status: 400, code: 'BAD_USER_INPUT', message: 'body is not a Change Data Capture event' };
   const events: CrmChangeEvent[] = [];
-  for (const cdc of Array.isArray(parsed.data) ? parsed.data : [parsed.data]) events.push(...toChangeEvents(cdc));
-  return { ok: true, events };
+  const related: RelatedRecordChange[] = [];
+  for (const cdc of Array.isArray(parsed.data) ? parsed.data : [parsed.data]) {
+    const out = toChangeEvents(cdc);
+    events.push(...out.events);
+    related.push(...out.related);
+  }
+  return { ok: true, events, ...(related.length > 0 ? { related } : {}) };
 }
 
-function toChangeEvents(cdc: CdcEvent): CrmChangeEvent[] {
+/** Objects whose changes move a contact's deals; their contacts are resolved from the CRM. */
+const DEAL_OBJECTS = new Set(['Opportunity', 'OpportunityContactRole']);
+const DEAL_FIELDS = ['openDeal', 'crmIntentStage'];
+/**
+ * A Salesforce record id (15 or 18 characters); anything else is never sent to a query. CDC merges
+ * one change of several records into one event (several recordIds, all resolved in one query) and
+ * sends a key-prefix wildcard (`006*`) after a lossy field-type conversion: that one is dropped here.
+ */
+const RECORD_ID = /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/;
+
+function toChangeEvents(cdc: CdcEvent): { events: CrmChangeEvent[]; related: RelatedRecordChange[] } {
   const { ChangeEventHeader: h, ...values } = cdc.payload;
   const object = h.entityName.replace(/ChangeEvent$/, '');
   const kind = h.changeType.startsWith('GAP') ? 'gap' : (KIND[h.changeType] ?? 'updated');
@@ -87,18 +105,26 @@ function toChangeEvents(cdc: CdcEvent): CrmChangeEvent[] {
   const order = h.commitTimestamp * 1_000 + ((h.sequenceNumber ?? 0) % 1_000);
   const occurredAt = new Date(h.commitTimestamp).toISOString();
 
+  if (DEAL_OBJECTS.has(object)) {
+    const join = values.ContactId;
+    const known = typeof join === 'string' && join.startsWith('003') ? [join] : [];
+    // The eventId gets `:<contact id>` per contact, as for the events below.
+    const change = { eventId: eventKey, kind: 'updated' as const, changedFields: DEAL_FIELDS, occurredAt, order };
+    const recordIds = h.recordIds.filter((id) => RECORD_ID.test(id));
+    return { events: [], related: recordIds.map((recordId) => ({ object, recordId, knownContactIds: known, change })) };
+  }
   let contactIds: string[];
   let changedFields: string[];
   if (object === 'Contact') {
     contactIds = h.recordIds;
     changedFields = canonicalFieldsOf('Contact', changed);
-  } else if (object === 'Opportunity' || object === 'Task') {
-    const join = values[object === 'Opportunity' ? 'ContactId' : 'WhoId'];
-    if (typeof join !== 'string' || !join.startsWith('003')) return [];
+  } else if (object === 'Task') {
+    const join = values.WhoId;
+    if (typeof join !== 'string' || !join.startsWith('003')) return { events: [], related: [] };
     contactIds = [join];
-    changedFields = object === 'Opportunity' ? ['openDeal', 'crmIntentStage'] : ['crmLastActivity', 'crmIntentStage'];
+    changedFields = ['crmLastActivity', 'crmIntentStage'];
   } else {
-    return [];
+    return { events: [], related: [] };
   }
   const phoneValues = object === 'Contact'
     ? [...PHONE_FIELDS].map((f) => values[f]).filter((v): v is string => typeof v === 'string' && v.trim() !== '')
@@ -108,15 +134,17 @@ function toChangeEvents(cdc: CdcEvent): CrmChangeEvent[] {
   // and consent, failing closed, would add a new all-seller block. A change that names DoNotCall
   // without a boolean value stays unknown (fail closed).
   const doNotCall = object === 'Contact' && typeof values.DoNotCall === 'boolean' ? { doNotCall: values.DoNotCall } : undefined;
-  return contactIds.map((sourceId) => ({
+  const events = contactIds.map((sourceId) => ({
     eventId: `${eventKey}:${sourceId}`,
     sourceId,
     kind,
     changedFields,
     occurredAt,
     order,
-    versionMs: h.commitTimestamp,
+    // A task's commit is not the contact's version, nor ordered with the contact's own events.
+    ...(object === 'Contact' ? { versionMs: h.commitTimestamp } : { origin: 'related' as const }),
     ...(phoneValues.length > 0 ? { phoneValues } : {}),
     ...(doNotCall ? { suppression: doNotCall } : {}),
   }));
+  return { events, related: [] };
 }

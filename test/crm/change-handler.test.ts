@@ -104,4 +104,19 @@ describe('ChangeHandler', () => {
     await handler.apply([event({ changedFields: ['phones'], phoneValues: ['(415) 555-0123'] })]);
     expect(await phoneIndex.get('+14155550123')).toEqual(['003B', '003A']);
   });
+  it('a related record\'s change (a deal) evicts whatever its commit time, and never makes the contact\'s own late event look out of order', async () => {
+    const { handler, store, published } = setup();
+    const cache = async () => store.putMany([{ sourceId: '003A', result: { kind: 'found', contact: contact('003A'), drift: [] } }], Date.now());
+    // The contact's own event at t=5000, then a deal closed at t=3000 delivered later: still evicts.
+    expect(await handler.apply([event({ eventId: 'own-1', order: 5_000 })])).toEqual(['applied']);
+    await cache();
+    expect(await handler.apply([event({ eventId: 'deal-1:003A', order: 3_000, changedFields: ['openDeal'], origin: 'related' })])).toEqual(['applied']);
+    expect(store.isFresh((await store.getMany(['003A']))[0]!)).toBe(false);
+    // A deal at t=9000 does not advance the contact's order: its own do-not-call at t=7000, late, applies.
+    expect(await handler.apply([event({ eventId: 'deal-2:003A', order: 9_000, changedFields: ['openDeal'], origin: 'related' })])).toEqual(['applied']);
+    expect(await handler.apply([event({ eventId: 'own-2', order: 7_000, suppression: { doNotCall: true } })])).toEqual(['applied']);
+    expect(published.at(-1)).toMatchObject({ changedFields: ['suppression.doNotCall'], suppression: { doNotCall: true } });
+    // The contact's own order still holds for its own events.
+    expect(await handler.apply([event({ eventId: 'own-3', order: 6_000 })])).toEqual(['out_of_order']);
+  });
 });

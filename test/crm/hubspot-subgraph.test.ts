@@ -5,6 +5,7 @@ import { signIdentity } from '../../shared/identity.js';
 import { silentLogger } from '../../shared/logger.js';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
 import { createHubspotConnector } from '../../subgraphs/hubspot/connector.js';
+import { CONSENT_CRITICAL_FIELDS } from '../../shared/crm/drift-watch.js';
 import { signHubspotV3 } from '../../subgraphs/hubspot/signature.js';
 import { startHubspotSubgraph } from '../../subgraphs/hubspot/server.js';
 import { describeWithRedis, TEST_REDIS_URL, uniquePrefix } from '../support/services.js';
@@ -113,7 +114,12 @@ function suite(label: string, redisUrl: () => string | undefined) {
       try {
         const report = await connector.checkMapping();
         expect(report.differences).toEqual([{ crmField: 'contacts.hs_email_optout', problem: 'missing', expected: 'bool' }]);
+        // The drift watch's cheap check looks at consent-critical properties only.
+        expect(await connector.checkCriticalFields!(CONSENT_CRITICAL_FIELDS)).toEqual([]);
+        await sim.admin.setDrift({ object: 'contacts', field: 'dialplane_do_not_call', action: 'rename', to: 'dnc_v2' });
+        expect(await connector.checkCriticalFields!(CONSENT_CRITICAL_FIELDS)).toEqual([{ field: 'suppression.doNotCall', crmField: 'contacts.dialplane_do_not_call', reason: 'missing' }]);
         await sim.admin.clearDrift();
+        expect(await connector.checkCriticalFields!(CONSENT_CRITICAL_FIELDS)).toEqual([]);
         expect((await connector.checkMapping()).differences).toEqual([]);
       } finally {
         await connector.close();

@@ -63,7 +63,7 @@ describe('Salesforce subgraph against the simulator', () => {
     const res = await gql(s2.url, DEAL_QUERY, { ids: [withDeal.id] });
     const paths = (res.errors ?? []).map((e) => e.path!.join('.')).sort();
     expect(paths).toEqual(['contacts.0.crmIntentStage', 'contacts.0.openDeal.crmStage', 'contacts.0.openDeal.stage']);
-    for (const e of res.errors!) expect(e.extensions).toMatchObject({ code: 'CRM_SCHEMA_DRIFT', crm: 'salesforce', field: 'Opportunity.StageName', mappingVersion: 'salesforce@1' });
+    for (const e of res.errors!) expect(e.extensions).toMatchObject({ code: 'CRM_SCHEMA_DRIFT', crm: 'salesforce', field: 'Opportunity.StageName', mappingVersion: 'salesforce@2' });
     const c = res.data!.contacts[0];
     expect(c.openDeal.id).toMatch(/^salesforce:006/);
     expect(typeof c.openDeal.closed).toBe('boolean');

@@ -76,15 +76,23 @@ function suite(label: string, redisUrl: string | undefined) {
     expect(mine[0]!.changedFields.sort()).toEqual(['phones', 'primaryPhone']);
   });
 
-  it('maps an Opportunity change to its contact and accepts an array of events', async () => {
+  it('maps a Task change to its contact and accepts an array of events', async () => {
     const before = events.length;
     const res = await post([
-      cdc({ id: '006Dp0000000001AAA', entity: 'OpportunityChangeEvent', replayId: 30, commit: 1_700_000_003_000, fields: ['StageName'], values: { ContactId: '003Dp0000000003AAA' } }),
-      cdc({ id: '006Dp0000000002AAA', entity: 'Opportunity', replayId: 31, commit: 1_700_000_003_000, fields: ['StageName'] }),
+      cdc({ id: '00TDp0000000001AAA', entity: 'TaskChangeEvent', replayId: 30, commit: 1_700_000_003_000, fields: ['Status'], values: { WhoId: '003Dp0000000003AAA' } }),
+      cdc({ id: '00TDp0000000002AAA', entity: 'Task', replayId: 31, commit: 1_700_000_003_000, fields: ['Status'] }),
     ]);
     expect(await res.json()).toEqual({ received: 1, applied: 1, ignored: 0 });
     await expect.poll(() => events.length).toBe(before + 1);
-    expect(events.at(-1)).toMatchObject({ contactId: 'salesforce:003Dp0000000003AAA', changedFields: ['openDeal', 'crmIntentStage'] });
+    expect(events.at(-1)).toMatchObject({ contactId: 'salesforce:003Dp0000000003AAA', changedFields: ['crmLastActivity', 'crmIntentStage'] });
+  });
+
+  it('an Opportunity change names no contact: with the CRM unreachable the delivery answers 503 so the sender retries', async () => {
+    // The deal's contacts come from the CRM (ContactId and the contact roles); this subgraph's CRM
+    // address has nothing listening, so the delivery must fail rather than be dropped.
+    const res = await post(cdc({ id: '006Dp0000000002AAA', entity: 'OpportunityChangeEvent', replayId: 40, commit: 1_700_000_004_000, fields: ['StageName'] }));
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('CRM_UNAVAILABLE');
   });
 
   it('rejects a body that is not a CDC event with 400', async () => {

@@ -23,6 +23,15 @@ describe('npm start, as a new user sees it', () => {
     expect(tryIt).toMatch(/^GATEWAY_URL=http/m);
     expect(tryIt).toMatch(/^TOKEN=ey/m);
     execFileSync('bash', ['-n'], { input: tryIt });
+    // The stack on moved ports reaches its own parts (before, callers kept the default ports).
+    const gatewayUrl = /^GATEWAY_URL=(\S+)/m.exec(tryIt)![1]!;
+    const token = /^TOKEN=(\S+?);?$/m.exec(tryIt)![1]!;
+    const answer = await fetch(gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ contactsByPhone(phone: "+14155550100") { id } }' }),
+    });
+    expect(await answer.json()).toMatchObject({ data: { contactsByPhone: [{ id: expect.stringMatching(/^salesforce:/) }, { id: expect.stringMatching(/^hubspot:/) }] } });
     const lines = jsonLogLines(output);
     expect(lines.length).toBeGreaterThan(3);
     for (const { raw } of lines) expect(serviceKeyCount(raw), raw).toBe(1);

@@ -207,14 +207,14 @@ describe('Salesforce sim: sObjects', () => {
 
   it('describes objects (global list, fields, external id) and 404s unknown ones', async () => {
     const global = await conn.describeGlobal();
-    expect(global.sobjects.map((s) => s.name).sort()).toEqual(['Account', 'Contact', 'Opportunity', 'Task']);
+    expect(global.sobjects.map((s) => s.name).sort()).toEqual(['Account', 'Contact', 'Opportunity', 'OpportunityContactRole', 'Task']);
     const task = await conn.describe('Task');
     const key = task.fields.find((f) => f.name === 'Dialplane_Key__c')!;
     expect(key).toMatchObject({ externalId: true, unique: true, custom: true, type: 'string', soapType: 'xsd:string' });
     const contact = await conn.describe('Contact');
     expect(contact.keyPrefix).toBe('003');
     expect(contact.fields.find((f) => f.name === 'DoNotCall')).toMatchObject({ type: 'boolean' });
-    expect(contact.childRelationships.map((r) => r.relationshipName)).toEqual(['Opportunities', 'Tasks']);
+    expect(contact.childRelationships.map((r) => r.relationshipName)).toEqual(['Opportunities', 'OpportunityContactRoles', 'Tasks']);
     await expectSfError(conn.describe('Widget'), 'NOT_FOUND');
   });
 

@@ -21,6 +21,7 @@ import { startSalesforceSim, type SalesforceSim } from '../../sim/salesforce/ser
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
 import { loadSalesforceSubgraphConfig } from '../../subgraphs/salesforce/config.js';
 import { startSalesforceSubgraph } from '../../subgraphs/salesforce/server.js';
+import type { CrmRuntimeConfig } from '../../shared/crm/crm-subgraph.js';
 import { loadHubspotSubgraphConfig } from '../../subgraphs/hubspot/config.js';
 import { startHubspotSubgraph } from '../../subgraphs/hubspot/server.js';
 import { loadConsentConfig } from '../../subgraphs/consent/config.js';
@@ -46,6 +47,8 @@ export interface StackOptions {
   development?: boolean;
   /** Gateway configuration overrides (e.g. `admission`: limits, rate limits, trusted documents). */
   gateway?: Partial<GatewayConfig>;
+  /** Runtime overrides for both CRM subgraphs (e.g. a hand-ticked `driftTicker`). */
+  crmRuntime?: Partial<CrmRuntimeConfig>;
 }
 
 export interface Stack {
@@ -103,9 +106,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ENGAGEMENT_SUBGRAPH_PORT: '0',
     });
 
-    const salesforce = await startSalesforceSubgraph({ ...loadSalesforceSubgraphConfig(env), log: silentLogger, bus });
+    const sfConfig = loadSalesforceSubgraphConfig(env);
+    const salesforce = await startSalesforceSubgraph({ ...sfConfig, runtime: { ...sfConfig.runtime, ...options.crmRuntime }, log: silentLogger, bus });
     closers.push(() => salesforce.close());
-    const hubspot = await startHubspotSubgraph({ ...loadHubspotSubgraphConfig(env), log: silentLogger, bus });
+    const hsConfig = loadHubspotSubgraphConfig(env);
+    const hubspot = await startHubspotSubgraph({ ...hsConfig, runtime: { ...hsConfig.runtime, ...options.crmRuntime }, log: silentLogger, bus });
     closers.push(() => hubspot.close());
     // Change events flow from each simulator to its subgraph's receiver, as under `npm start`.
     await salesforceSim.admin.setWebhooks([new URL('/webhooks/salesforce', salesforce.url).toString()]);
