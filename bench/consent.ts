@@ -17,26 +17,22 @@
  *   node dist/bench/consent.js           // alone; DATABASE_URL / REDIS_URL used when set
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PerformanceObserver } from 'node:perf_hooks';
 import pg from 'pg';
-import WebSocket from 'ws';
-import { createClient, type Client } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import { serveIfChild, startChild, stopChild, serveUntilParentLeaves, type Child } from './child-process.js';
 import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET } from '../shared/config.js';
 import type { Database } from '../shared/db.js';
-import { createEventBus, type EventBus } from '../shared/events.js';
+import { createEventBus } from '../shared/events.js';
 import { IDENTITY_HEADER, signIdentity, type Identity } from '../shared/identity.js';
 import { silentLogger } from '../shared/logger.js';
 import { createMetrics } from '../shared/metrics.js';
-import { composeSupergraph, readSubgraphSdls } from '../gateway/compose-supergraph.js';
-import { loadGatewayConfig } from '../gateway/config.js';
 import { signToken } from '../gateway/dev-tokens.js';
-import { startGateway, type RunningGateway } from '../gateway/server.js';
-import { startHubspotSim, type HubspotSim } from '../sim/hubspot/server.js';
+import { startHubspotSim } from '../sim/hubspot/server.js';
 import { loadHubspotSubgraphConfig } from '../subgraphs/hubspot/config.js';
 import { startHubspotSubgraph } from '../subgraphs/hubspot/server.js';
 import { evaluate } from '../subgraphs/consent/decision/evaluate.js';
@@ -45,99 +41,10 @@ import { startConsentSubgraph, type RunningConsentSubgraph } from '../subgraphs/
 import { markSynced } from '../subgraphs/consent/store/dnc-registry.js';
 import { openConsentDatabase } from '../subgraphs/consent/store/open-consent-db.js';
 import { destroyAgents, openLoop, send, stats, statLine, type LatencyStats, type RequestSpec } from './load.js';
+import { startConsentStack, startStackGateway, subscribeMany, writeComposedSupergraph } from '../sim/stacks/consent-stack.js';
 
-// The SDL files are read from the repository (bench runs from its root, compiled or not).
-const ROOT = process.cwd();
 const JWT = { secret: DEV_JWT_SECRET, issuer: 'dialplane', audience: 'dialplane-api' };
 const AGENT: Identity = { sub: 'bench-agent', roles: ['agent'], seller: 'acme' };
-
-export interface ConsentStack {
-  sim: HubspotSim;
-  consents: RunningConsentSubgraph[];
-  gateways: RunningGateway[];
-  crmUrl: string;
-  token: string;
-  db: Database;
-  close(): Promise<void>;
-}
-
-/**
- * HubSpot sim + HubSpot subgraph + `replicas` consent subgraphs (one database, one bus) + one
- * gateway per consent replica. PostgreSQL/Redis when URLs are given, else PGlite + in-process bus.
- */
-export async function startConsentStack(options: { replicas: number; databaseUrl?: string; redisUrl?: string; busPrefix?: string }): Promise<ConsentStack> {
-  const closers: (() => Promise<void>)[] = [];
-  try {
-    const sim = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 } });
-    closers.push(() => sim.close());
-    const hubspot = await startHubspotSubgraph({ ...loadHubspotSubgraphConfig({ HUBSPOT_BASE_URL: sim.url, HUBSPOT_SUBGRAPH_PORT: '0', LOG_LEVEL: 'silent' }), log: silentLogger });
-    closers.push(() => hubspot.close());
-    const db = options.databaseUrl ? await openConsentDatabase({ url: options.databaseUrl, maxConnections: 20 }) : await openConsentDatabase({});
-    closers.push(() => db.close());
-    const sharedBus: EventBus | undefined = options.redisUrl ? undefined : await createEventBus();
-    if (sharedBus) closers.push(() => sharedBus.close());
-    const consents: RunningConsentSubgraph[] = [];
-    for (let i = 0; i < options.replicas; i++) {
-      const c = await startConsentSubgraph(
-        { port: 0, nodeEnv: 'production', logLevel: 'silent', internalSecret: DEV_INTERNAL_SECRET, redisUrl: options.redisUrl, revocationPollMs: 1_000 },
-        { log: silentLogger, metrics: createMetrics(`consent-${i}`, { collectDefault: false }), db, bus: sharedBus, busPrefix: options.busPrefix },
-      );
-      consents.push(c);
-      closers.push(() => c.close());
-    }
-    const composition = composeSupergraph(readSubgraphSdls(ROOT));
-    if (!composition.ok) throw new Error(`composition failed: ${composition.errors.join('; ')}`);
-    const supergraphPath = path.join(mkdtempSync(path.join(os.tmpdir(), 'consent-bench-')), 'supergraph.graphql');
-    writeFileSync(supergraphPath, composition.supergraphSdl);
-    const gateways: RunningGateway[] = [];
-    for (const c of consents) {
-      const config = loadGatewayConfig({
-        // 'test': production refuses the development secrets this in-process stack uses.
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'silent',
-        GATEWAY_PORT: '0',
-        SUPERGRAPH_PATH: supergraphPath,
-        CRM_SUBGRAPHS: `hubspot=${hubspot.url}`,
-        CONSENT_SUBGRAPH_URL: c.url,
-        JWT_SECRET: DEV_JWT_SECRET,
-        DIALPLANE_INTERNAL_SECRET: DEV_INTERNAL_SECRET,
-      } as NodeJS.ProcessEnv);
-      const g = await startGateway({ ...config, development: false }, { log: silentLogger, collectDefaultMetrics: false });
-      gateways.push(g);
-      closers.push(() => g.close());
-    }
-    const token = await signToken(AGENT, JWT, '2h');
-    return {
-      sim,
-      consents,
-      gateways,
-      crmUrl: hubspot.url,
-      token,
-      db,
-      close: async () => {
-        for (const close of closers.reverse()) await close().catch(() => undefined);
-      },
-    };
-  } catch (error) {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
-    throw error;
-  }
-}
-
-/** Subscribes `count` times over `perSocket`-multiplexed graphql-ws connections to `url` (a gateway). */
-export function subscribeMany(url: string, token: string, count: number, perSocket: number, onEvent: (index: number, cursor: string) => void): { clients: Client[] } {
-  const clients: Client[] = [];
-  const query = 'subscription { consentRevoked { phone cursor } }';
-  for (let s = 0; s * perSocket < count; s++) {
-    const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: true });
-    clients.push(client);
-    for (let j = 0; j < perSocket && s * perSocket + j < count; j++) {
-      const index = s * perSocket + j;
-      client.subscribe<{ consentRevoked: { cursor: string } }>({ query }, { next: (m) => onEvent(index, m.data!.consentRevoked.cursor), error: () => undefined, complete: () => undefined });
-    }
-  }
-  return { clients };
-}
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 /** Unmeasured revocations before the delivery phase (reported as "cold"). */
@@ -193,28 +100,10 @@ async function serve(component: string, args: Record<string, string>): Promise<v
     );
     ({ url, close } = { url: c.url, close: () => c.close() });
   } else {
-    const config = loadGatewayConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      GATEWAY_PORT: '0',
-      SUPERGRAPH_PATH: args.supergraphPath,
-      CRM_SUBGRAPHS: `hubspot=${args.crmUrl}`,
-      CONSENT_SUBGRAPH_URL: args.consentUrl,
-      JWT_SECRET: DEV_JWT_SECRET,
-      DIALPLANE_INTERNAL_SECRET: DEV_INTERNAL_SECRET,
-    } as NodeJS.ProcessEnv);
-    const g = await startGateway({ ...config, development: false }, { log: silentLogger, collectDefaultMetrics: false });
+    const g = await startStackGateway({ supergraphPath: args.supergraphPath, crmUrl: args.crmUrl, consentUrl: args.consentUrl });
     ({ url, close } = { url: g.url, close: () => g.close() });
   }
   serveUntilParentLeaves(url, close);
-}
-
-function writeSupergraph(): string {
-  const composition = composeSupergraph(readSubgraphSdls(ROOT));
-  if (!composition.ok) throw new Error(`composition failed: ${composition.errors.join('; ')}`);
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'consent-bench-')), 'supergraph.graphql');
-  writeFileSync(file, composition.supergraphSdl);
-  return file;
 }
 
 /** The deployed shape: every server its own process, PostgreSQL + Redis between the replicas. */
@@ -247,7 +136,7 @@ async function processTopology(adminUrl: string, redisUrl: string): Promise<Topo
       procs.push(c.proc);
       consents.push(c.url);
     }
-    const supergraphPath = writeSupergraph();
+    const supergraphPath = writeComposedSupergraph();
     const gateways: string[] = [];
     for (const consentUrl of consents) {
       const g = await spawnComponent('gateway', { supergraphPath, crmUrl: crm.url, consentUrl });

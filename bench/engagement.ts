@@ -27,9 +27,9 @@ import { signToken } from '../gateway/dev-tokens.js';
 import { startGateway, type RunningGateway } from '../gateway/server.js';
 import { startHubspotSim, type HubspotSim } from '../sim/hubspot/server.js';
 import { startSalesforceSim, type SalesforceSim } from '../sim/salesforce/server.js';
-import type { ConsentClient } from '../subgraphs/engagement/consent-client.js';
+import type { ConsentClient } from '../subgraphs/engagement/worker/consent-client.js';
 import type { EngagementConfig } from '../subgraphs/engagement/config.js';
-import { callOutcomeInput } from '../subgraphs/engagement/outcome.js';
+import { callOutcomeInput } from '../subgraphs/engagement/intake/outcome.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../subgraphs/engagement/server.js';
 import { destroyAgents, fmt, openLoop, statLine, type LatencyStats, type RequestSpec } from './load.js';
 
@@ -220,7 +220,7 @@ async function throughput(report: (data: Record<string, unknown>) => void, log: 
       });
       await engagement.runtime.store.recordOutcome(input, 'graphql');
     }
-    const { startWriteBackWorker } = await import('../subgraphs/engagement/worker.js');
+    const { startWriteBackWorker } = await import('../subgraphs/engagement/worker/worker.js');
     const worker = await startWriteBackWorker({ ...engagementConfig(sf, hs, rates), runWorker: true }, { runtime: engagement.runtime });
     const started = Date.now();
     await new Promise((r) => setTimeout(r, measureMs));

@@ -98,6 +98,7 @@ export function stats(latencies: number[], errors: number, durationMs: number): 
  * Open loop over any async operation (an HTTP request, an official CRM client call): `rate`
  * starts per second for `durationMs`, evenly spaced; a rejection or a falsy result is an error.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: callers pass functions that return nothing as well as booleans.
 export async function openLoopFn(fn: (i: number) => Promise<boolean | void>, rate: number, durationMs: number): Promise<LatencyStats> {
   const total = Math.max(1, Math.round((rate * durationMs) / 1000));
   const interval = 1000 / rate;
@@ -128,6 +129,7 @@ export async function openLoopFn(fn: (i: number) => Promise<boolean | void>, rat
 }
 
 /** Closed loop over any async operation: `concurrency` callers for `durationMs`. */
+// biome-ignore lint/suspicious/noConfusingVoidType: callers pass functions that return nothing as well as booleans.
 export async function closedLoopFn(fn: (i: number) => Promise<boolean | void>, concurrency: number, durationMs: number): Promise<LatencyStats> {
   const latencies: number[] = [];
   let errors = 0;

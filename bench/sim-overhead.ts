@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { closedLoop, destroyAgents, send, statLine, type LatencyStats, type RequestSpec } from './load.js';
 import { startSalesforceSim } from '../sim/salesforce/server.js';
-import { benchHubspotSim } from '../sim/hubspot/bench.js';
+import { benchHubspotSim } from './hubspot-sim.js';
 import { generateSalesforceDataset } from '../sim/data/index.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import { ErrorCode } from '../shared/errors.js';
+import { DialplaneError, ErrorCode } from '../shared/errors.js';
 import type { Identity } from '../shared/identity.js';
 
 /** Roles a caller's JWT may carry (`service` is for subgraph-to-subgraph calls only, never a JWT). */
@@ -31,14 +31,13 @@ export interface AuthenticatorOptions {
   maxLifetimeS?: number;
 }
 
-export class AuthenticationError extends Error {
-  readonly code = ErrorCode.UNAUTHENTICATED;
+export class AuthenticationError extends DialplaneError {
   /**
    * `claims`: correctly signed, but for no caller this gateway serves (no subject, no caller role):
    * forbidden rather than unauthenticated (graphql-ws closes 4403, not 4401).
    */
   constructor(readonly reason: 'missing' | 'malformed' | 'invalid' | 'claims' | 'lifetime', message: string) {
-    super(message);
+    super(ErrorCode.UNAUTHENTICATED, message, { reason });
     this.name = 'AuthenticationError';
   }
 }

@@ -4,6 +4,7 @@ import { composeServices } from '@apollo/composition';
 import type { GraphQLError } from 'graphql';
 import { graphqlRuntime } from './graphql-runtime.js';
 import { DEFAULT_PORTS } from '../shared/config.js';
+import { DialplaneError, ErrorCode } from '../shared/errors.js';
 
 /**
  * Supergraph composition, shared by `npm run compose`, its `--check` freshness mode and tests.
@@ -49,7 +50,7 @@ export function readSubgraphSdls(root: string, sources: readonly SubgraphSource[
     const file = path.join(root, source.sdlPath);
     if (!existsSync(file)) {
       if (source.optional) continue;
-      throw new Error(`subgraph "${source.name}": SDL file ${source.sdlPath} does not exist`);
+      throw new DialplaneError(ErrorCode.CONFIG_INVALID, `subgraph "${source.name}": SDL file ${source.sdlPath} does not exist`);
     }
     out.push({ name: source.name, url: source.url, sdl: readFileSync(file, 'utf8') });
   }

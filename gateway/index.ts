@@ -3,7 +3,7 @@
  * load config from the environment, start, shut down in order on SIGTERM/SIGINT.
  */
 import { ConfigError, loadTracingConfig } from '../shared/config.js';
-import { createLogger } from '../shared/logger.js';
+import { createLogger, logError } from '../shared/logger.js';
 import { startTracing } from '../shared/tracing.js';
 import { loadGatewayConfig } from './config.js';
 import { startGateway } from './server.js';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     gateway.close().finally(() => tracing.shutdown()).then(
       () => process.exit(0),
       (error: unknown) => {
-        log.error({ err: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
+        logError(log, error, 'shutdown failed');
         process.exit(1);
       },
     );

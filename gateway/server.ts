@@ -3,10 +3,10 @@ import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import { ErrorCode } from '../shared/errors.js';
+import { DialplaneError, ErrorCode } from '../shared/errors.js';
 import { apolloHandler, createRouter, createServer, executeApolloRequest, listen, readGraphqlRawBody, requestIdOf, sendJson, sendText } from '../shared/http.js';
 import { createIdentitySigner, type Identity, type IdentityBinding } from '../shared/identity.js';
-import { createLogger, type Logger } from '../shared/logger.js';
+import { createLogger, type Logger, logError } from '../shared/logger.js';
 import { responseTypePlugin } from '../shared/response-type.js';
 import { setSpanAttributes } from '../shared/tracing.js';
 import { AuthenticationError, createAuthenticator, type Authenticator } from './authenticator.js';
@@ -219,7 +219,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
       },
       { method: 'GET', path: '/metrics', handler: async (_req, res) => sendText(res, 200, await metrics.metrics.render(), metrics.metrics.contentType) },
     ],
-    (error, req) => log.error({ err: error instanceof Error ? error.message : String(error), path: req.url }, 'unhandled gateway route error'),
+    (error, req) => logError(log, error, 'unhandled gateway route error', { path: req.url }),
     'gateway',
   );
   const server = createServer((req: IncomingMessage, res: ServerResponse) => void router(req, res), config.tls);
@@ -250,7 +250,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     authenticator,
     internalSecret: config.internalSecret,
     apiSchema: () => {
-      if (!apiSchema) throw new Error('supergraph not loaded');
+      if (!apiSchema) throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'supergraph not loaded');
       return apiSchema;
     },
     subscriptionOwners: supergraph.subscriptionOwners,

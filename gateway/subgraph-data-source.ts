@@ -2,6 +2,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import { Kind, parse, type DocumentNode, type SelectionSetNode } from 'graphql';
 import type { GatewayContext } from './gateway-context.js';
 import { SubgraphUnavailableError, type SubgraphEndpoint, type SubgraphResult } from './subgraph-endpoint.js';
+import { DialplaneError, ErrorCode } from '../shared/errors.js';
 
 /**
  * Data source of an ordinary subgraph (consent, engagement): forwards the fetch with the signed
@@ -13,7 +14,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   constructor(private readonly endpoint: SubgraphEndpoint) {}
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResult> {
-    if (options.kind !== 'incoming operation') throw new Error(`unsupported data source request kind: ${options.kind}`);
+    if (options.kind !== 'incoming operation') throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `unsupported data source request kind: ${options.kind}`);
     const { request, context } = options;
     try {
       return await this.endpoint.send(

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { GraphQLFormattedError } from 'graphql';
-import { ErrorCode } from '../shared/errors.js';
+import { DialplaneError, ErrorCode } from '../shared/errors.js';
 import { IDENTITY_HEADER } from '../shared/identity.js';
 import { SpanAttr, SpanKind, injectTraceHeaders, tracingActive, withSpan } from '../shared/tracing.js';
 import type { GatewayContext } from './gateway-context.js';
@@ -29,10 +29,9 @@ export interface SubgraphPayload {
  * Thrown when a subgraph cannot answer at all. Carries SUBGRAPH_UNAVAILABLE and the subgraph's
  * name (never the request body) so the client sees which fields are missing and why.
  */
-export class SubgraphUnavailableError extends Error {
-  readonly code = ErrorCode.SUBGRAPH_UNAVAILABLE;
+export class SubgraphUnavailableError extends DialplaneError {
   constructor(readonly subgraph: string, readonly reason: string, options?: { cause?: unknown }) {
-    super(`Subgraph "${subgraph}" is unavailable (${reason}); the fields it owns are missing from this response.`, options);
+    super(ErrorCode.SUBGRAPH_UNAVAILABLE, `Subgraph "${subgraph}" is unavailable (${reason}); the fields it owns are missing from this response.`, { subgraph, reason }, options);
     this.name = 'SubgraphUnavailableError';
   }
   toFormatted(path?: ReadonlyArray<string | number>): GraphQLFormattedError {

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { DialplaneError, ErrorCode } from '../shared/errors.js';
 
 /**
  * The gateway's one HTTP client for subgraph fetches: plain node:http over keep-alive agents.
@@ -7,13 +8,13 @@ import https from 'node:https';
  * call; on the hot path we only need "POST this JSON, give me JSON back" over a reused socket.
  * No retries here: a mutation must never be sent twice (retries belong in the job queue).
  */
-export class SubgraphHttpError extends Error {
+export class SubgraphHttpError extends DialplaneError {
   constructor(
     message: string,
     readonly kind: 'unreachable' | 'timeout',
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(ErrorCode.SUBGRAPH_UNAVAILABLE, message, { kind }, options);
     this.name = 'SubgraphHttpError';
   }
 }

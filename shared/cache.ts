@@ -1,9 +1,10 @@
 import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import QuickLRU from 'quick-lru';
-import type { Logger } from './logger.js';
+import { logError, type Logger } from './logger.js';
 import { RedisBreaker } from './redis-breaker.js';
 import { createRedisConnection, type RedisConnection } from './redis.js';
+import { DialplaneError, ErrorCode } from './errors.js';
 
 /**
  * Keyv in front of the canonical data: in memory by default, Redis when REDIS_URL is set.
@@ -58,8 +59,6 @@ export function createCache<T>(options: CacheOptions): Cache<T> {
   return new TieredCache<T>(options);
 }
 
-class TimeoutError extends Error {}
-
 /** Redis first while it answers quickly; the in-process tier otherwise (see the module comment). */
 export class TieredCache<T> implements Cache<T> {
   private readonly local: Keyv<T>;
@@ -102,13 +101,13 @@ export class TieredCache<T> implements Cache<T> {
     try {
       return await Promise.race([
         op(),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new TimeoutError(`redis cache timeout after ${this.timeoutMs} ms`)), this.timeoutMs))),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new DialplaneError(ErrorCode.TIMEOUT, `redis cache timeout after ${this.timeoutMs} ms`)), this.timeoutMs))),
       ]);
     } catch (error) {
       this.breaker.trip();
       if (this.now() - this.lastLogged > 10_000) {
         this.lastLogged = this.now();
-        this.options.log?.error({ err: error instanceof Error ? error.message : String(error), namespace: this.options.namespace }, 'cache error (Redis skipped; in-process tier serves)');
+        if (this.options.log) logError(this.options.log, error, 'cache error (Redis skipped; in-process tier serves)', { namespace: this.options.namespace });
       }
       throw error;
     } finally {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode } from './errors.js';
+import { DialplaneError, ErrorCode } from './errors.js';
 
 /**
  * Configuration is read once, at each entry point, from the environment: every part of dialplane
@@ -7,10 +7,9 @@ import { ErrorCode } from './errors.js';
  * resolved, typed object and never read `process.env` themselves.
  */
 
-export class ConfigError extends Error {
-  readonly code = ErrorCode.CONFIG_INVALID;
+export class ConfigError extends DialplaneError {
   constructor(readonly issues: string[]) {
-    super(`Invalid configuration:\n  ${issues.join('\n  ')}`);
+    super(ErrorCode.CONFIG_INVALID, `Invalid configuration:\n  ${issues.join('\n  ')}`);
     this.name = 'ConfigError';
   }
 }

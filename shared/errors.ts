@@ -25,6 +25,11 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   DOCUMENT_NOT_REGISTERED: 'DOCUMENT_NOT_REGISTERED',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  RATE_LIMIT_WAIT: 'RATE_LIMIT_WAIT',
+  CONSENT_PENDING: 'CONSENT_PENDING',
+  TIMEOUT: 'TIMEOUT',
+  SHUTDOWN: 'SHUTDOWN',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -53,6 +58,14 @@ export const ERROR_CODES: Record<ErrorCode, { description: string; httpStatus: n
   RATE_LIMITED: { description: 'The caller sent more requests than its rate or concurrency allows; `extensions.retryAfterMs` (and the Retry-After header) say when to retry.', httpStatus: 429 },
   PERSISTED_QUERY_NOT_FOUND: { description: 'The document id / sha256 hash names no registered document.', httpStatus: 400 },
   DOCUMENT_NOT_REGISTERED: { description: 'In production this role may run registered (trusted) documents only.', httpStatus: 403 },
+  METHOD_NOT_ALLOWED: { description: 'The path exists, but not for this HTTP method.', httpStatus: 405 },
+  RATE_LIMIT_WAIT: {
+    description: "Write-back status: the CRM's shared rate limit had no request slot within the job's time budget; the job retries later.",
+    httpStatus: 503,
+  },
+  CONSENT_PENDING: { description: 'Write-back status: the opt-out is not yet in the consent ledger, so the CRM is not written yet; the job retries.', httpStatus: 503 },
+  TIMEOUT: { description: 'A call (a CRM write, Redis) did not answer within its time budget: a write-back retries, a cache or rate limiter falls back in-process.', httpStatus: 504 },
+  SHUTDOWN: { description: 'Job status: the worker stopped mid-job; the queue hands the job to a worker again.', httpStatus: 503 },
   INTERNAL_SERVER_ERROR: { description: 'An unexpected failure; details are in the logs under the request id.', httpStatus: 500 },
 };
 
@@ -73,7 +86,11 @@ export function badUserInputFromZod(error: { issues: { path: PropertyKey[]; mess
   return dialplaneError(ErrorCode.BAD_USER_INPUT, `${first.field}: ${first.message}`, { field: first.field, issues });
 }
 
-/** An error class for non-GraphQL layers (clients, stores) that still carries a registered code. */
+/**
+ * The one error base of dialplane: every error we raise is a DialplaneError (or a subclass) with a
+ * registered code, so handlers branch on `code` and logs name it. GraphQL resolvers throw
+ * `dialplaneError(...)` (a GraphQLError) instead, with the same codes.
+ */
 export class DialplaneError extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -91,4 +108,12 @@ export class DialplaneError extends Error {
 
 export function isDialplaneError(e: unknown, code?: ErrorCode): e is DialplaneError {
   return e instanceof DialplaneError && (code === undefined || e.code === code);
+}
+
+/**
+ * A DialplaneError whose message may be shown to the client: every code but INTERNAL_SERVER_ERROR,
+ * whose text (an invariant, a driver's message) stays in the logs behind a generic answer.
+ */
+export function isClientFacingError(e: unknown): e is DialplaneError {
+  return isDialplaneError(e) && e.code !== ErrorCode.INTERNAL_SERVER_ERROR;
 }

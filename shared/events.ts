@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
-import type { Logger } from './logger.js';
+import { logError, type Logger } from './logger.js';
 import { createRedisConnection } from './redis.js';
 
 /**
@@ -73,7 +73,9 @@ function deliver<T extends Topic>(topic: T, raw: unknown, handler: (e: EventOf<T
   }
   Promise.resolve()
     .then(() => handler(parsed.data as EventOf<T>))
-    .catch((error: unknown) => log?.error({ topic, err: error instanceof Error ? error.message : String(error) }, 'event handler failed'));
+    .catch((error: unknown) => {
+      if (log) logError(log, error, 'event handler failed', { topic });
+    });
 }
 
 function createMemoryBus(options: EventBusOptions): EventBus {

@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
-import { ErrorCode } from './errors.js';
+import { DialplaneError, ErrorCode } from './errors.js';
 import type { ServerTls } from './tls.js';
 import { recordSpanError, tracingActive, withServerSpan } from './tracing.js';
 
@@ -20,9 +20,11 @@ export interface Route {
   handler: Handler;
 }
 
-export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
-    super(message);
+/** A refusal a non-GraphQL endpoint answers with `status` and `{ error: { code, message, details? } }`. */
+export class HttpError extends DialplaneError {
+  constructor(readonly status: number, code: ErrorCode, message: string, readonly details?: unknown) {
+    super(code, message);
+    this.name = 'HttpError';
   }
 }
 
@@ -149,7 +151,7 @@ export function createRouter(routes: Route[], onError?: (error: unknown, req: In
     const handle = async (): Promise<void> => {
       try {
         if (!route) {
-          if (candidates.length > 0) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`);
+          if (candidates.length > 0) throw new HttpError(405, ErrorCode.METHOD_NOT_ALLOWED, `${req.method} not allowed on ${url.pathname}`);
           throw new HttpError(404, ErrorCode.NOT_FOUND, `no route for ${url.pathname}`);
         }
         await route.handler(req, res, url);

@@ -13,8 +13,10 @@ import { z } from 'zod';
  */
 
 /** C0 controls except TAB/LF/CR, DEL, C1 controls. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: this pattern exists to find control characters in input.
 const CONTROL_MULTILINE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 /** Every C0 control, DEL, C1 controls. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: this pattern exists to find control characters in input.
 const CONTROL_SINGLE_LINE = /[\u0000-\u001F\u007F-\u009F]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

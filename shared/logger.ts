@@ -38,3 +38,22 @@ export function createLogger(service: string, options: LoggerOptions = {}): Logg
 
 /** A logger that drops everything; for tests and library defaults. */
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+/**
+ * An error as a log field: name, message, stack and a string `code` (ours or a driver's SQLSTATE /
+ * errno). Only these fields: a driver error's other properties (a PostgreSQL `detail`, an HTTP
+ * client's request) can quote personal data; the message may too, as before, and the logger's
+ * redaction still applies to whatever object the caller adds.
+ */
+export function errorForLog(error: unknown): { type?: string; message: string; stack?: string; code?: string } {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  const fields = { type: error.name, message: error.message, stack: error.stack, ...(typeof code === 'string' ? { code } : {}) };
+  // No prototype: pino's `err` serializer names a plain object's `type` after its constructor ("Object").
+  return Object.assign(Object.create(null) as object, fields);
+}
+
+/** Logs a failure at error level with its stack under `err`, beside the caller's (non-personal) fields. */
+export function logError(log: Logger, error: unknown, msg: string, fields: Record<string, unknown> = {}): void {
+  log.error({ ...fields, err: errorForLog(error) }, msg);
+}

@@ -1,4 +1,5 @@
 import type { RedisConnection } from './redis.js';
+import { DialplaneError, ErrorCode } from './errors.js';
 
 /**
  * Decides whether a request may use Redis right now. One failed or slow command (the caller
@@ -65,10 +66,10 @@ export class RedisBreaker {
   private async probe(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      if (!this.redis.isReady()) throw new Error('redis not connected');
+      if (!this.redis.isReady()) throw new DialplaneError(ErrorCode.SERVICE_UNAVAILABLE, 'redis not connected');
       await Promise.race([
         this.redis.client.ping(),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`redis probe timeout after ${this.timeoutMs} ms`)), this.timeoutMs))),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new DialplaneError(ErrorCode.TIMEOUT, `redis probe timeout after ${this.timeoutMs} ms`)), this.timeoutMs))),
       ]);
       this.open = false;
       this.options.onClose?.();

@@ -1,5 +1,5 @@
 import { createClient, type RedisClientType } from 'redis';
-import type { Logger } from './logger.js';
+import { errorForLog, type Logger } from './logger.js';
 
 /**
  * A Redis connection whose faults cost milliseconds, not seconds. Every command has a tight
@@ -53,7 +53,7 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
     const now = Date.now();
     if (now - lastError < 10_000) return;
     lastError = now;
-    options.log?.warn({ err: error instanceof Error ? error.message : String(error), redis: options.name ?? 'redis' }, 'redis unavailable (degraded: in-process fallbacks in use)');
+    options.log?.warn({ err: errorForLog(error), redis: options.name ?? 'redis' }, 'redis unavailable (degraded: in-process fallbacks in use)');
   });
   client.on('ready', () => {
     if (lastError) options.log?.info({ redis: options.name ?? 'redis' }, 'redis connected');

@@ -18,6 +18,7 @@ import { closeServer, createRouter, createServer, executeRawGraphql, listen, rea
 import { IDENTITY_HEADER, WEBSOCKET_BINDING, createIdentityVerifier, type Identity, type IdentityVerifier } from './identity.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { logError } from './logger.js';
 import type { ServerTls } from './tls.js';
 
 /**
@@ -173,7 +174,7 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
       log.debug({ path: route.path }, 'extra route is not under /webhooks/: it must authenticate itself');
     }
   }
-  const router = createRouter(routes, (error, req) => log.error({ err: error instanceof Error ? error.message : String(error), path: req.url }, 'unhandled route error'), options.name);
+  const router = createRouter(routes, (error, req) => logError(log, error, 'unhandled route error', { path: req.url }), options.name);
   const server = createServer((req, res) => void router(req, res), options.tls);
 
   const running = await listen(server, options.port, options.host).catch(async (error: unknown) => {

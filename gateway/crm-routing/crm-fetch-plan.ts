@@ -19,6 +19,7 @@ import {
   type ValueNode,
   type VariableDefinitionNode,
 } from 'graphql';
+import { DialplaneError, ErrorCode } from '../../shared/errors.js';
 
 /**
  * How a `crm` fetch is routed, worked out once per distinct subgraph operation and cached: the
@@ -69,7 +70,7 @@ export class CrmFetchPlanner {
 
   private build(document: DocumentNode): CrmFetchPlan {
     const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-    if (!operation) throw new Error('crm fetch without an operation');
+    if (!operation) throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'crm fetch without an operation');
     const rootFields = operation.selectionSet.selections;
     const onlyField = rootFields.length === 1 && rootFields[0]!.kind === Kind.FIELD ? rootFields[0] : undefined;
     if (onlyField && onlyField.name.value === '_entities') return { kind: 'entities' };

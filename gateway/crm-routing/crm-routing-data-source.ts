@@ -1,7 +1,7 @@
 import type { GraphQLFormattedError, GraphQLSchema, ValueNode } from 'graphql';
 import { Kind, valueFromASTUntyped } from 'graphql';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { ErrorCode } from '../../shared/errors.js';
+import { DialplaneError, ErrorCode } from '../../shared/errors.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { SubgraphUnavailableError, type SubgraphEndpoint, type SubgraphResult } from '../subgraph-endpoint.js';
 import { CrmFetchPlanner, splitVariableName, type RootFieldPlan } from './crm-fetch-plan.js';
@@ -54,10 +54,10 @@ export class CrmRoutingDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly names: string[];
 
   constructor(
-    private readonly crms: readonly SubgraphEndpoint[],
+    crms: readonly SubgraphEndpoint[],
     supergraph: GraphQLSchema,
   ) {
-    if (crms.length === 0) throw new Error('at least one CRM subgraph must be configured');
+    if (crms.length === 0) throw new DialplaneError(ErrorCode.CONFIG_INVALID, 'at least one CRM subgraph must be configured');
     this.planner = new CrmFetchPlanner(supergraph);
     this.byName = new Map(crms.map((c) => [c.name, c]));
     this.names = crms.map((c) => c.name);
@@ -65,9 +65,9 @@ export class CrmRoutingDataSource implements GraphQLDataSource<GatewayContext> {
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResult> {
     const { request } = options;
-    if (!request.query) throw new Error('crm fetch without a query');
+    if (!request.query) throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'crm fetch without a query');
     // Health checks and schema loading do not happen with a static supergraph; answer them from the first CRM.
-    if (options.kind !== 'incoming operation') throw new Error(`unsupported crm data source request kind: ${options.kind}`);
+    if (options.kind !== 'incoming operation') throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `unsupported crm data source request kind: ${options.kind}`);
     const context = options.context;
     const plan = this.planner.planFor(request.query, options.document);
     const variables: Variables = request.variables ?? {};
@@ -134,7 +134,7 @@ export class CrmRoutingDataSource implements GraphQLDataSource<GatewayContext> {
   /** `_entities(representations:)`: split by CRM, parallel, reassembled by original position. */
   private async entities(payload: { query: string; variables: Variables; operationName?: string }, context: GatewayContext): Promise<SubgraphResult> {
     const representations = payload.variables.representations;
-    if (!Array.isArray(representations)) throw new Error('entity fetch without representations');
+    if (!Array.isArray(representations)) throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'entity fetch without representations');
     const positions = new Map<string, number[]>();
     const errors: GraphQLFormattedError[] = [];
     const entities: unknown[] = new Array(representations.length).fill(null);

@@ -2,6 +2,7 @@ import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Identity, Role } from '../../shared/identity.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { RedisConnection } from '../../shared/redis.js';
+import { DialplaneError, ErrorCode } from '../../shared/errors.js';
 import { RedisBreaker } from '../../shared/redis-breaker.js';
 
 /**
@@ -43,7 +44,12 @@ export function callerKey(identity: Identity): string {
   return `${identity.org ?? '-'}:${identity.sub}`;
 }
 
-class RedisTimeout extends Error {}
+/** Redis did not answer within `redisTimeoutMs`: decide in-process instead. */
+class RedisTimeout extends DialplaneError {
+  constructor(timeoutMs: number) {
+    super(ErrorCode.TIMEOUT, `redis rate limiter timeout after ${timeoutMs} ms`);
+  }
+}
 
 export function createCallerRateLimiter(options: {
   limits?: Partial<Record<Role, RateLimit>>;
@@ -83,7 +89,7 @@ export function createCallerRateLimiter(options: {
   const consumeShared = async (shared: RateLimiterRedis, memory: RateLimiterMemory, key: string): Promise<void> => {
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([shared.consume(key, 1), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new RedisTimeout()), timeoutMs)))]);
+      await Promise.race([shared.consume(key, 1), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new RedisTimeout(timeoutMs)), timeoutMs)))]);
     } catch (error) {
       if (!(error instanceof RedisTimeout)) throw error;
       breaker?.trip();

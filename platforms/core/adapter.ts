@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import type { PlatformCore, PlatformName } from './types.js';
+import { DialplaneError, ErrorCode } from '../../shared/errors.js';
 
 /**
  * The one shape every platform folder implements (platforms/<name>/index.ts). Each hook is served
@@ -40,9 +41,9 @@ export interface PlatformAdapter {
 }
 
 /** A payload that verified but does not parse: 400, nothing stored. */
-export class PlatformInputError extends Error {
+export class PlatformInputError extends DialplaneError {
   constructor(message: string, readonly issues: { field: string; message: string }[] = []) {
-    super(message);
+    super(ErrorCode.BAD_USER_INPUT, message);
     this.name = 'PlatformInputError';
   }
 }

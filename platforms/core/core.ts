@@ -19,7 +19,7 @@ import {
   revokeAnswer,
 } from './gateway-operations.js';
 import type { CallOutcomeInput } from './outcome-input.js';
-import type { CallContext, CallRef, EndOfCall, EndOfCallResult, PlatformCore, ToolCall, ToolResult } from './types.js';
+import type { CallContext, CallRef, EndOfCallResult, PlatformCore, ToolResult } from './types.js';
 
 /**
  * The flow every platform shares, behind the adapters: call-start context, mid-call tools, live

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { z } from 'zod';
+import { DialplaneError, ErrorCode } from '../../shared/errors.js';
 
 /**
  * The GraphQL operations the platforms service sends to the gateway (operations.graphql, next to
@@ -13,7 +14,7 @@ const OPERATIONS_SOURCE = readFileSync(new URL('./operations.graphql', import.me
 /** One operation of operations.graphql, printed on its own (what is sent when no id is known). */
 function operation(name: string): string {
   const definition = parse(OPERATIONS_SOURCE).definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === name);
-  if (!definition) throw new Error(`platforms/core/operations.graphql has no operation ${name}`);
+  if (!definition) throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `platforms/core/operations.graphql has no operation ${name}`);
   return print(definition);
 }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ERROR_CODES, ErrorCode, isDialplaneError } from '../../shared/errors.js';
+import { ERROR_CODES, ErrorCode, isClientFacingError } from '../../shared/errors.js';
 import { HttpError, createServer, listen, readRawBody, sendError, sendJson, sendText } from '../../shared/http.js';
-import type { Logger } from '../../shared/logger.js';
+import { logError, type Logger } from '../../shared/logger.js';
 import type { ServerTls } from '../../shared/tls.js';
 import { recordSpanError, tracingActive, withServerSpan } from '../../shared/tracing.js';
 import { PlatformInputError, type PlatformAdapter, type PlatformHook, type PlatformReply } from './adapter.js';
@@ -54,7 +54,7 @@ export async function startPlatformsServer(options: PlatformsServerOptions): Pro
         await answer(req, res, url);
       } catch (error) {
         if (!(error instanceof HttpError)) {
-          log.error({ err: error instanceof Error ? error.message : String(error) }, 'platform request failed');
+          logError(log, error, 'platform request failed');
           recordSpanError(error);
         }
         sendError(res, error);
@@ -72,7 +72,7 @@ export async function startPlatformsServer(options: PlatformsServerOptions): Pro
     if (url.pathname === '/readyz' && req.method === 'GET') return sendJson(res, 200, { status: 'ready', service: 'platforms' });
     const match = hooks.get(url.pathname);
     if (!match) throw new HttpError(404, ErrorCode.NOT_FOUND, `no route for ${url.pathname}`);
-    if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`);
+    if (req.method !== 'POST') throw new HttpError(405, ErrorCode.METHOD_NOT_ALLOWED, `${req.method} not allowed on ${url.pathname}`);
     const raw = await readRawBody(req, MAX_PLATFORM_BODY_BYTES);
     const request = { raw, headers: req.headers, publicUrl: `${publicBase!.replace(/\/$/, '')}${url.pathname}${url.search}`, now: now() };
     const verified = match.hook.verify(request);
@@ -103,10 +103,10 @@ function toHttpError(error: unknown, platform: string, hook: string, log: Logger
     log.warn({ platform, hook, fields: error.issues.map((i) => i.field) }, 'platform payload refused');
     return new HttpError(400, ErrorCode.BAD_USER_INPUT, error.message, error.issues);
   }
-  if (isDialplaneError(error)) {
+  if (isClientFacingError(error)) {
     log.warn({ platform, hook, code: error.code }, 'platform request not completed');
     return new HttpError(ERROR_CODES[error.code].httpStatus, error.code, error.message);
   }
-  log.error({ platform, hook, err: error instanceof Error ? error.message : String(error) }, 'platform request failed');
+  logError(log, error, 'platform request failed', { platform, hook });
   return new HttpError(500, ErrorCode.INTERNAL_SERVER_ERROR, 'internal error');
 }

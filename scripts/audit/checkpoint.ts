@@ -1,5 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { DialplaneError, ErrorCode } from '../../shared/errors.js';
 
 /**
  * Where an interrupted audit resumes: per CRM the CRM-side position after the last page read,
@@ -24,7 +25,7 @@ export async function readCheckpoint(path: string): Promise<AuditCheckpoint | nu
     return null;
   }
   const parsed = AuditCheckpoint.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`checkpoint ${path} is not an audit checkpoint: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new DialplaneError(ErrorCode.BAD_USER_INPUT, `checkpoint ${path} is not an audit checkpoint: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 

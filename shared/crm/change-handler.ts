@@ -7,6 +7,7 @@ import { globalId, type CrmChangeEvent, type CrmConnector } from './connector.js
 import type { ContactStore } from './contact-store.js';
 import type { CrmMetrics } from './crm-metrics.js';
 import type { PhoneIndex } from './phone-index.js';
+import { logError } from '../logger.js';
 
 /**
  * Applies CRM change events: invalidates the cached contact at once, updates the phone index, and
@@ -128,7 +129,7 @@ export class ChangeHandler {
       const [result] = await this.options.connector.loadContacts([sourceId]);
       return phonesOf(result);
     } catch (error) {
-      this.options.log.error({ crm: this.options.connector.source, sourceId, err: error instanceof Error ? error.message : String(error) }, 'could not read phones for a suppression change');
+      logError(this.options.log, error, 'could not read phones for a suppression change', { crm: this.options.connector.source, sourceId });
       return [];
     }
   }

@@ -1,3 +1,5 @@
+import { DialplaneError, ErrorCode } from '../errors.js';
+
 /**
  * A circuit breaker around one CRM client. After `failureThreshold` consecutive outage-type
  * failures it opens: calls fail at once (the runtime serves stale data) instead of queueing behind
@@ -17,9 +19,9 @@ export interface CircuitBreakerOptions {
 }
 
 /** Thrown without calling the CRM while the breaker is open. */
-export class BreakerOpenError extends Error {
-  constructor(readonly name_: string) {
-    super(`circuit breaker for ${name_} is open`);
+export class BreakerOpenError extends DialplaneError {
+  constructor(readonly breaker: string) {
+    super(ErrorCode.CRM_UNAVAILABLE, `circuit breaker for ${breaker} is open`, { breaker });
     this.name = 'BreakerOpenError';
   }
 }

@@ -1,3 +1,5 @@
+import { DialplaneError, ErrorCode } from '../errors.js';
+
 /**
  * The CRM connector interface: the one seam between the shared CRM runtime (cache, batching,
  * breaker, resolvers, webhooks, phone index in shared/crm/) and a CRM (subgraphs/<crm>/).
@@ -97,21 +99,34 @@ export type ContactLoadResult =
 // Errors
 // ---------------------------------------------------------------------------------------------
 
+export type CrmCallFailure = 'timeout' | 'network' | 'unavailable' | 'rate_limited' | 'auth' | 'rejected' | 'invalid_response';
+
+/** The registered code of each way a CRM call fails. */
+const CRM_CALL_FAILURE_CODES: Record<CrmCallFailure, ErrorCode> = {
+  timeout: ErrorCode.CRM_UNAVAILABLE,
+  network: ErrorCode.CRM_UNAVAILABLE,
+  unavailable: ErrorCode.CRM_UNAVAILABLE,
+  auth: ErrorCode.CRM_UNAVAILABLE,
+  invalid_response: ErrorCode.CRM_UNAVAILABLE,
+  rate_limited: ErrorCode.CRM_RATE_LIMITED,
+  rejected: ErrorCode.CRM_REJECTED,
+};
+
 /**
  * A failed CRM call. `retryable` tells the breaker whether it counts as an outage (network,
  * timeout, 5xx, 429) or is a permanent answer (400, 404) that must not open the breaker.
  */
-export class CrmCallError extends Error {
+export class CrmCallError extends DialplaneError {
   constructor(
     readonly crm: CrmSource,
     /** Endpoint name as the simulators count it (`collections.retrieve`, `contacts.batchRead`). */
     readonly endpoint: string,
-    readonly kind: 'timeout' | 'network' | 'unavailable' | 'rate_limited' | 'auth' | 'rejected' | 'invalid_response',
+    readonly kind: CrmCallFailure,
     message: string,
     readonly status?: number,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(CRM_CALL_FAILURE_CODES[kind], message, { crm, endpoint, kind, ...(status === undefined ? {} : { status }) }, options);
     this.name = 'CrmCallError';
   }
   get retryable(): boolean {

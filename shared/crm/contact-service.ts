@@ -64,6 +64,7 @@ export class ContactService {
     this.now = options.now ?? Date.now;
     this.breaker = new CircuitBreaker(connector.source, {
       ...options.breaker,
+      now: this.now,
       onStateChange: (state) => {
         metrics.breaker(state);
         options.log.warn({ crm: connector.source, state }, 'CRM circuit breaker state changed');

@@ -37,6 +37,8 @@ export interface ContractResolverOptions {
   phoneIndex: PhoneIndex;
   metrics: CrmMetrics;
   log: Logger;
+  /** Clock of `freshness.ageMs`; the service's. @default Date.now */
+  now?: () => number;
 }
 
 const PhoneArg = z.string().max(64);
@@ -46,6 +48,7 @@ export const MAX_IDS_PER_QUERY = 500;
 
 export function createContractResolvers(options: ContractResolverOptions) {
   const { connector, service, phoneIndex, metrics, log } = options;
+  const now = options.now ?? Date.now;
   const source = connector.source;
   const loaders = new WeakMap<object, DataLoader<string, ContactAnswer>>();
   const loggedDrift = new Set<string>();
@@ -225,7 +228,7 @@ export function createContractResolvers(options: ContractResolverOptions) {
       suppression: field('suppression'),
       freshness: (p: ContactParent) => ({
         fetchedAt: new Date(p.fetchedAt).toISOString(),
-        ageMs: Math.max(0, Date.now() - p.fetchedAt),
+        ageMs: Math.max(0, now() - p.fetchedAt),
         stale: p.stale,
         source: p.contact.source.toUpperCase(),
         mappingVersion: connector.mappingVersion,

@@ -5,7 +5,7 @@ import type { Database } from '../db.js';
 import { createRedisConnection } from '../redis.js';
 import { createEventBus, type EventBus } from '../events.js';
 import { HttpError, readRawBody, sendJson, type Route } from '../http.js';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger, errorForLog, logError, type Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { createIdentityVerifier, type IdentityVerifier } from '../identity.js';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
@@ -65,6 +65,8 @@ export interface CrmRuntimeConfig {
   /** Timer of the drift check (tests tick it by hand). @default setInterval */
   driftTicker?: Ticker;
   development?: boolean;
+  /** Clock (epoch ms) of freshness, serve-stale and the breaker; tests inject one instead of sleeping out a TTL. @default Date.now */
+  now?: () => number;
   /** Replaces the identity check (benchmarks measure the request path with checks switched off; never in services). */
   identityVerifier?: IdentityVerifier;
   /**
@@ -169,7 +171,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
   const ownsBus = !options.bus;
   const bus = options.bus ?? (await createEventBus({ redisUrl: config.redisUrl, prefix: `${config.keyPrefix ?? 'dialplane:'}events:`, log, commandTimeoutMs: config.redisCommandTimeoutMs }));
 
-  const store = new ContactStore({ cache: contactCache, ttlMs: config.cacheTtlMs, retainMs: staleRetainMs });
+  const store = new ContactStore({ cache: contactCache, ttlMs: config.cacheTtlMs, retainMs: staleRetainMs, now: config.now });
   const phoneIndex = new PhoneIndex({ cache: phoneCache, ttlMs: config.phoneIndexTtlMs ?? 900_000, negativeTtlMs: config.cacheTtlMs });
   const driftWatch: DriftWatch = new DriftWatch({
     connector,
@@ -183,16 +185,17 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
   const service = new ContactService({
     connector,
     store,
-    onLoaded: (results) => driftWatch.observe(results).catch((error: unknown) => log.warn({ crm: connector.source, err: String(error) }, 'drift watch could not evict')),
+    onLoaded: (results) => driftWatch.observe(results).catch((error: unknown) => log.warn({ crm: connector.source, err: errorForLog(error) }, 'drift watch could not evict')),
     metrics: crmMetrics,
     log,
     batchWindowMs: config.batchWindowMs,
     maxConcurrentBatches: config.maxConcurrentBatches,
     refreshAheadMs: config.refreshAheadMs,
     breaker: config.breaker,
+    now: config.now,
   });
   const changes = new ChangeHandler({ connector, store, phoneIndex, bus, markers: markerCache, metrics: crmMetrics, log });
-  const resolvers = createContractResolvers({ connector, service, phoneIndex, metrics: crmMetrics, log });
+  const resolvers = createContractResolvers({ connector, service, phoneIndex, metrics: crmMetrics, log, now: config.now });
   const reconciliation = config.reconcile
     ? await startCrmReconciliation({
         connector,
@@ -238,7 +241,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
           const contactsOf = connector.contactsOfRecords ? await service.callThroughBreaker(() => connector.contactsOfRecords!(records)) : new Map<string, string[]>();
           related = expandRelatedChanges(parsed.related, contactsOf);
         } catch (error) {
-          log.warn({ receiver: connector.source, records: records.length, err: error instanceof Error ? error.message : String(error) }, 'could not resolve the contacts of a deal change');
+          log.warn({ receiver: connector.source, records: records.length, err: errorForLog(error) }, 'could not resolve the contacts of a deal change');
           throw new HttpError(503, ErrorCode.CRM_UNAVAILABLE, 'the contacts of a changed deal could not be read from the CRM; retry the delivery');
         }
         outcomes.push(...(await changes.apply(related)));
@@ -293,7 +296,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     },
     onClose: async () => {
       driftWatch.stop();
-      await reconciliation?.stop().catch((error: unknown) => log.error({ crm: connector.source, err: String(error) }, 'reconciliation did not stop cleanly'));
+      await reconciliation?.stop().catch((error: unknown) => logError(log, error, 'reconciliation did not stop cleanly', { crm: connector.source }));
       await connector.close();
       if (ownsBus) await bus.close();
       await Promise.allSettled([contactCache.disconnect(), phoneCache.disconnect(), markerCache.disconnect()]);

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import { errorForLog, type Logger } from '../logger.js';
 import type { CanonicalFieldPath, ContactLoadResult, CrmConnector, FieldDrift } from './connector.js';
 import type { ContactStore } from './contact-store.js';
 
@@ -81,7 +81,7 @@ export class DriftWatch {
         return this.update(drift);
       })
       .catch((error: unknown) => {
-        if (!this.failing) log.warn({ crm: connector.source, err: error instanceof Error ? error.message : String(error) }, 'drift check could not read the CRM schema (reads still report drift)');
+        if (!this.failing) log.warn({ crm: connector.source, err: errorForLog(error) }, 'drift check could not read the CRM schema (reads still report drift)');
         this.failing = true;
       })
       .finally(() => {

@@ -1,3 +1,5 @@
+import { DialplaneError, ErrorCode } from '../errors.js';
+
 /**
  * The short-window cross-request batcher. Loads asked for within `windowMs` of each other, from
  * any request, are coalesced into one dispatch (split at `maxBatchSize`, the CRM's batch limit);
@@ -22,9 +24,9 @@ export interface WindowBatcherOptions<K, V> {
 }
 
 /** A caller already has its share of keys waiting for the CRM. */
-export class CallerOverloadedError extends Error {
+export class CallerOverloadedError extends DialplaneError {
   constructor(readonly caller: string) {
-    super('too many loads waiting for this caller');
+    super(ErrorCode.RATE_LIMITED, 'too many loads waiting for this caller');
     this.name = 'CallerOverloadedError';
   }
 }
@@ -137,7 +139,7 @@ export class WindowBatcher<K, V> {
         (values) => {
           chunk.forEach(([, d], i) => {
             if (i < values.length) d.resolve(values[i]!);
-            else d.reject(new Error('batch dispatch returned fewer results than keys'));
+            else d.reject(new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'batch dispatch returned fewer results than keys'));
           });
         },
         (error: unknown) => chunk.forEach(([, d]) => d.reject(error)),

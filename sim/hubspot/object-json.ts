@@ -33,7 +33,7 @@ export function projectionFor(schema: PropertySchema, type: ObjectType, requeste
 }
 
 /** The current value of an internal property, derived ones included; null when unset. */
-export function valueOf(store: HubspotStore, type: ObjectType, obj: StoredObject, internalName: string): string | null {
+export function propertyValue(store: HubspotStore, type: ObjectType, obj: StoredObject, internalName: string): string | null {
   const stored = obj.props[internalName];
   if (stored !== undefined) return stored;
   if (internalName === 'hs_object_id') return obj.id;
@@ -46,7 +46,7 @@ export function valueOf(store: HubspotStore, type: ObjectType, obj: StoredObject
 
 export function objectJson(store: HubspotStore, type: ObjectType, obj: StoredObject, projection: Projection): ObjectJson {
   const properties: Record<string, string | null> = {};
-  for (const [apiName, internal] of projection) properties[apiName] = valueOf(store, type, obj, internal);
+  for (const [apiName, internal] of projection) properties[apiName] = propertyValue(store, type, obj, internal);
   return {
     id: obj.id,
     properties,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { validationError } from './errors.js';
-import { valueOf } from './object-json.js';
+import { propertyValue } from './object-json.js';
 import { SYSTEM_DATES, type ObjectType, type PropertyDefinition } from './properties.js';
 import type { PropertySchema } from './property-schema.js';
 import { parseDateValue } from './property-values.js';
@@ -225,7 +225,7 @@ function compileFilter(
   values: string[] | undefined,
 ): Predicate {
   const get = (obj: StoredObject) => {
-    const v = valueOf(store, type, obj, def.name);
+    const v = propertyValue(store, type, obj, def.name);
     return v === null || v === '' ? null : v;
   };
   const conv = comparer(def);
@@ -315,7 +315,7 @@ function compileQuery(store: HubspotStore, type: ObjectType, query: string): Pre
   return (obj) => {
     const tokens: string[] = [];
     for (const f of fields) {
-      const v = valueOf(store, type, obj, f);
+      const v = propertyValue(store, type, obj, f);
       if (!v) continue;
       const lower = v.toLowerCase();
       tokens.push(...lower.split(/[\s@.,;()+-]+/).filter(Boolean), lower);
@@ -341,7 +341,7 @@ function sortObjects(
   const decorated = objects.map((obj) => ({
     obj,
     values: keys.map((k) => {
-      const v = valueOf(store, type, obj, k.def.name);
+      const v = propertyValue(store, type, obj, k.def.name);
       return v === null || v === '' ? null : k.conv(v);
     }),
   }));

@@ -150,7 +150,10 @@ function derive(type: ObjectType, out: Record<string, string>, changed: readonly
   if (type === 'contacts') {
     // The same calculation the dataset generator used, so written and generated records agree:
     // digits of a valid number (national, and with country code), E.164; null when not valid.
-    if (!changed.includes('phone') && !changed.includes('mobilephone')) return finish(out, current);
+    if (!changed.includes('phone') && !changed.includes('mobilephone')) {
+      finish(out, current);
+      return;
+    }
     const calc = hubspotCalculatedPhoneProperties(current.phone, current.mobilephone);
     const fed = {
       phone: ['hs_calculated_phone_number', 'hs_searchable_calculated_phone_number', 'hs_searchable_calculated_international_phone_number'],

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../../shared/db.js';
 import type { EventBus } from '../../shared/events.js';
 import type { Identity } from '../../shared/identity.js';
-import type { Logger } from '../../shared/logger.js';
+import { errorForLog, logError, type Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
 import { normalizePhone } from '../../shared/phone.js';
 import { SpanAttr, tracingActive, withSpan } from '../../shared/tracing.js';
@@ -85,7 +85,6 @@ function normalizedPhone(raw: string): ReturnType<typeof normalizePhone> {
   }
   return hit;
 }
-const errMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export function createConsentService(deps: ConsentServiceDeps) {
   const { db, policy, checker, bus, hub, audit, log, metrics, snapshot } = deps;
@@ -130,7 +129,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
       facts.geo = calleeGeo(e164, req.location, req.statedZone, deps.areaCodeZones);
     } catch (error) {
       failures.inc({ fact: 'geo' });
-      log.error({ err: errMessage(error) }, 'phone geo lookup failed');
+      logError(log, error, 'phone geo lookup failed');
     }
     let stored: StoredFacts | null = null;
     try {
@@ -143,7 +142,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
       keptAnswers.set(facts, stored.reassignedByConsentDate);
     } catch (error) {
       failures.inc({ fact: 'store' });
-      log.error({ err: errMessage(error) }, 'consent facts unreadable: failing closed');
+      logError(log, error, 'consent facts unreadable: failing closed');
     }
     return { facts, stored };
   }
@@ -176,12 +175,12 @@ export function createConsentService(deps: ConsentServiceDeps) {
     try {
       const answer = await checker.check(e164, consentDate);
       if (checker.cacheable !== false) {
-        await insertReassignedCheck(db, e164, answer).catch((error: unknown) => log.warn({ err: errMessage(error) }, 'reassigned check not cached'));
+        await insertReassignedCheck(db, e164, answer).catch((error: unknown) => log.warn({ err: errorForLog(error) }, 'reassigned check not cached'));
       }
       return answer;
     } catch (error) {
       failures.inc({ fact: 'reassigned' });
-      log.error({ err: errMessage(error), checker: checker.name }, 'reassigned-number check failed: failing closed');
+      logError(log, error, 'reassigned-number check failed: failing closed', { checker: checker.name });
       return null;
     }
   }
@@ -243,7 +242,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
         result = { decision, decisionId: randomUUID(), e164: facts.phone.e164, reservation: null, hypothetical };
       }
     } catch (error) {
-      log.error({ err: errMessage(error) }, 'decision failed: failing closed');
+      logError(log, error, 'decision failed: failing closed');
       result = { decision: unavailable(evaluatedAt), decisionId: randomUUID(), e164: null, reservation: null, hypothetical };
     }
     audit.write(auditRecord('DECISION', identity, req, result));
@@ -297,7 +296,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
       }
     } catch (error) {
       failures.inc({ fact: 'reservation' });
-      log.error({ err: errMessage(error) }, 'authorizeCall failed: failing closed');
+      logError(log, error, 'authorizeCall failed: failing closed');
       result = { decision: unavailable(evaluatedAt), decisionId, e164: null, reservation: null };
       audit.write(auditRecord('AUTHORIZE', identity, req, result));
     }
@@ -332,7 +331,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
       });
     } catch (error) {
       // Durable already; other replicas pick it up on their next ledger poll.
-      log.error({ err: errMessage(error), seq: appended.seq }, 'consent.revoked publish failed');
+      logError(log, error, 'consent.revoked publish failed', { seq: appended.seq });
     }
   }
 

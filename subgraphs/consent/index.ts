@@ -1,5 +1,5 @@
 import { loadTracingConfig } from '../../shared/config.js';
-import { createLogger } from '../../shared/logger.js';
+import { createLogger, logError } from '../../shared/logger.js';
 import { startTracing } from '../../shared/tracing.js';
 import { loadConsentConfig } from './config.js';
 import { startConsentSubgraph } from './server.js';
@@ -17,7 +17,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     running.close().finally(() => tracing.shutdown()).then(
       () => process.exit(0),
       (error: unknown) => {
-        log.error({ err: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
+        logError(log, error, 'shutdown failed');
         process.exit(1);
       },
     );

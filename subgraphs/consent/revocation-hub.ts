@@ -2,6 +2,7 @@ import type { Database } from '../../shared/db.js';
 import type { EventBus } from '../../shared/events.js';
 import type { Logger } from '../../shared/logger.js';
 import { revocationsAfter, type RevocationEntry } from './store/ledger.js';
+import { logError } from '../../shared/logger.js';
 
 /**
  * Delivers revocations to the subscriptions of this replica. The ledger is the source of truth;
@@ -61,7 +62,7 @@ export function createRevocationHub(options: RevocationHubOptions): RevocationHu
       return;
     }
     running = drain()
-      .catch((error: unknown) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'revocation hub read failed'))
+      .catch((error: unknown) => logError(log, error, 'revocation hub read failed'))
       .finally(() => {
         running = null;
       });
@@ -108,7 +109,7 @@ export function createRevocationHub(options: RevocationHubOptions): RevocationHu
               if (page.length < 500) break;
             }
           } catch (error) {
-            log.error({ err: error instanceof Error ? error.message : String(error) }, 'revocation replay failed');
+            logError(log, error, 'revocation replay failed');
           } finally {
             replaying = false;
             for (const e of held.splice(0)) push(e);

@@ -1,5 +1,5 @@
 import { loadConfig, tracingConfigOf } from '../../shared/config.js';
-import { createLogger } from '../../shared/logger.js';
+import { createLogger, logError } from '../../shared/logger.js';
 import { startTracing } from '../../shared/tracing.js';
 import { engagementEnv, toEngagementConfig } from './config.js';
 import { startEngagementSubgraph } from './server.js';
@@ -20,7 +20,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     subgraph.close().finally(() => tracing.shutdown()).then(
       () => process.exit(0),
       (error: unknown) => {
-        log.error({ err: String(error) }, 'shutdown failed');
+        logError(log, error, 'shutdown failed');
         process.exit(1);
       },
     );

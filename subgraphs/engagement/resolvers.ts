@@ -5,10 +5,10 @@ import { ErrorCode, badUserInput, badUserInputFromZod, dialplaneError } from '..
 import { hasRole, type Role } from '../../shared/identity.js';
 import { actingSeller, maySee, visibleSellers } from '../../shared/seller-scope.js';
 import type { SubgraphContext } from '../../shared/subgraph-server.js';
-import { callOutcomeInput } from './outcome.js';
-import { contactRepresentation, intentStageOf, lastInteractionOf, type Latest } from './overlay.js';
+import { callOutcomeInput } from './intake/outcome.js';
+import { contactRepresentation, intentStageOf, lastInteractionOf, type Latest } from './read-your-writes/overlay.js';
 import { IdempotencyConflictError, WRITE_BACK_STATUSES, type WriteBackState } from './store.js';
-import type { OutcomeRecorder } from './recorder.js';
+import type { OutcomeRecorder } from './intake/recorder.js';
 import type { EngagementRuntime } from './runtime.js';
 
 export interface EngagementContext extends SubgraphContext {

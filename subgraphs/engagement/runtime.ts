@@ -1,15 +1,15 @@
 import { migrate, openDatabase, type Database } from '../../shared/db.js';
-import type { Logger } from '../../shared/logger.js';
+import { errorForLog, type Logger } from '../../shared/logger.js';
 import { createMetrics, type Metrics } from '../../shared/metrics.js';
 import type { EngagementConfig } from './config.js';
-import { createConsentClient, type ConsentClient } from './consent-client.js';
+import { createConsentClient, type ConsentClient } from './worker/consent-client.js';
 import { createEngagementMetrics, type EngagementMetrics } from './metrics.js';
 import { MIGRATIONS, MIGRATION_COMPONENT } from './migrations.js';
-import { startWriteBackQueue, type WriteBackQueue } from './queue.js';
-import { createRevocationPusher, type RevocationPusher } from './revocations.js';
+import { startWriteBackQueue, type WriteBackQueue } from './queue/queue.js';
+import { createRevocationPusher, type RevocationPusher } from './worker/revocations.js';
 import { EngagementStore } from './store.js';
-import type { Latest } from './overlay.js';
-import { OverlayCache, reportingWrites } from './overlay-cache.js';
+import type { Latest } from './read-your-writes/overlay.js';
+import { OverlayCache, reportingWrites } from './read-your-writes/overlay-cache.js';
 
 /**
  * Everything the subgraph and the worker share: the database (migrated), the pg-boss queue, the
@@ -24,7 +24,7 @@ export interface EngagementRuntime {
   engagementMetrics: EngagementMetrics;
   consent: ConsentClient;
   revocations: RevocationPusher;
-  /** Newest outcome per contact, kept in memory and dropped on every write (overlay-cache.ts). */
+  /** Newest outcome per contact, kept in memory and dropped on every write (read-your-writes/overlay-cache.ts). */
   overlay: OverlayCache<Latest>;
   log: Logger;
   close(): Promise<void>;
@@ -82,7 +82,7 @@ export async function openEngagementRuntime(config: EngagementConfig, options: R
       log,
       close: () =>
         (closing ??= (async () => {
-          await queue.stop().catch((e: unknown) => log.warn({ err: String(e) }, 'queue stop failed'));
+          await queue.stop().catch((e: unknown) => log.warn({ err: errorForLog(e) }, 'queue stop failed'));
           if (ownsDb) await db.close();
         })()),
     };

@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import type { Database } from '../../shared/db.js';
-import { createLogger, type Logger } from '../../shared/logger.js';
+import { createLogger, logError, type Logger } from '../../shared/logger.js';
 import { startSubgraph } from '../../shared/subgraph-server.js';
 import type { EngagementConfig } from './config.js';
-import type { ConsentClient } from './consent-client.js';
-import type { CrmWriter } from './client.js';
+import type { ConsentClient } from './worker/consent-client.js';
+import type { CrmWriter } from './crm-writers/client.js';
 import type { CrmName } from './config.js';
-import { createOutcomeRecorder, type OutcomeRecorder } from './recorder.js';
+import { createOutcomeRecorder, type OutcomeRecorder } from './intake/recorder.js';
 import { engagementContext, engagementResolvers, type EngagementContext } from './resolvers.js';
 import { openEngagementRuntime, type EngagementRuntime } from './runtime.js';
-import { callEndedRoute } from './webhooks.js';
-import { startWriteBackWorker, type WriteBackWorker } from './worker.js';
+import { callEndedRoute } from './intake/webhooks.js';
+import { startWriteBackWorker, type WriteBackWorker } from './worker/worker.js';
 
 export const ENGAGEMENT_TYPE_DEFS = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
@@ -76,7 +76,7 @@ export async function startEngagementSubgraph(config: EngagementConfig, options:
             );
           }
         })
-        .catch((error: unknown) => log.error({ err: String(error) }, 'write-back stats unavailable'));
+        .catch((error: unknown) => logError(log, error, 'write-back stats unavailable'));
     }, options.alertIntervalMs ?? 30_000);
     alertTimer.unref();
 

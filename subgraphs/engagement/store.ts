@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../../shared/db.js';
 import type { CrmName } from './config.js';
-import type { CallOutcomeInput, Disposition, IntentStage, NextAction, StoredOutcome } from './outcome.js';
-import { isOptOut, payloadHash } from './outcome.js';
-import type { WriteBackQueue } from './queue.js';
+import type { CallOutcomeInput, Disposition, IntentStage, NextAction, StoredOutcome } from './intake/outcome.js';
+import { isOptOut, payloadHash } from './intake/outcome.js';
+import type { WriteBackQueue } from './queue/queue.js';
+import { DialplaneError, ErrorCode } from '../../shared/errors.js';
 
 /**
  * Outcomes, their write-back state and pending consent revocations. Every state change the
@@ -40,9 +41,9 @@ export interface Receipt {
   duplicate: boolean;
 }
 
-export class IdempotencyConflictError extends Error {
+export class IdempotencyConflictError extends DialplaneError {
   constructor() {
-    super('idempotencyKey was already used with a different outcome');
+    super(ErrorCode.CONFLICT, 'idempotencyKey was already used with a different outcome');
   }
 }
 
@@ -423,7 +424,12 @@ export class EngagementStore {
   }
 }
 
-class RaceLost extends Error {}
+/** Another transaction inserted the same idempotency key first (control flow inside `accept`). */
+class RaceLost extends DialplaneError {
+  constructor() {
+    super(ErrorCode.CONFLICT, 'lost the insert race for this idempotency key');
+  }
+}
 
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';

@@ -1,8 +1,8 @@
 import { loadConfig, tracingConfigOf } from '../../shared/config.js';
-import { createLogger } from '../../shared/logger.js';
+import { createLogger, logError } from '../../shared/logger.js';
 import { startTracing } from '../../shared/tracing.js';
 import { engagementEnv, toEngagementConfig } from './config.js';
-import { startWriteBackWorker } from './worker.js';
+import { startWriteBackWorker } from './worker/worker.js';
 
 // `npm run worker`: the write-back worker alone. Several may run against one PostgreSQL
 // (DATABASE_URL); they share the queue and the per-CRM rate limit through it. With PGlite the
@@ -28,7 +28,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       .then(
         () => process.exit(0),
         (error: unknown) => {
-          log.error({ err: String(error) }, 'worker shutdown failed');
+          logError(log, error, 'worker shutdown failed');
           process.exit(1);
         },
       );

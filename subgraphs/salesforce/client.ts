@@ -79,7 +79,7 @@ export class SalesforceClient {
   private authorizing: Promise<void> | undefined;
   private readonly instrument: CallInstrument;
 
-  constructor(private readonly options: SalesforceClientOptions) {
+  constructor(options: SalesforceClientOptions) {
     const timeoutMs = options.timeoutMs ?? SALESFORCE_POLICY.callTimeoutMs;
     this.instrument = options.instrument ?? ((_endpoint, fn) => fn());
     this.conn = new jsforce.Connection({

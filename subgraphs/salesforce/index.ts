@@ -1,5 +1,5 @@
 import { loadTracingConfig } from '../../shared/config.js';
-import { createLogger } from '../../shared/logger.js';
+import { createLogger, logError } from '../../shared/logger.js';
 import { startTracing } from '../../shared/tracing.js';
 import { loadSalesforceSubgraphConfig } from './config.js';
 import { startSalesforceSubgraph } from './server.js';
@@ -20,7 +20,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     running.close().finally(() => tracing.shutdown()).then(
       () => process.exit(0),
       (error: unknown) => {
-        log.error({ err: error instanceof Error ? error.message : String(error) }, 'salesforce subgraph did not close cleanly');
+        logError(log, error, 'salesforce subgraph did not close cleanly');
         process.exit(1);
       },
     );

@@ -10,6 +10,7 @@ import { openConsentDatabase } from '../../subgraphs/consent/store/open-consent-
 import { createTestDatabase, describeWithPostgres } from '../support/services.js';
 import type { ConsentConfig } from '../../subgraphs/consent/config.js';
 import { AGENT, COMPLIANCE, gql, PERMISSION_FIELDS, SECRET, SERVICE, WRITTEN_CONSENT, wsClient } from './support/consent-client.js';
+import { eventually } from '../support/eventually.js';
 
 const NOW = new Date('2026-06-10T16:00:00Z'); // 12:00 in New York and Miami
 const config = (over: Partial<ConsentConfig> = {}): ConsentConfig => ({
@@ -241,8 +242,11 @@ describe('consent subgraph API', () => {
     const phone = '+12125550101';
     const denied = await gql(consent.url, 'query($p: String!) { auditTrail(phone: $p) { action } }', { p: phone }, AGENT);
     expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    await new Promise((r) => setTimeout(r, 60)); // the batched decision audit rows flush every 20 ms
-    const trail = await gql(consent.url, 'query($p: String!) { auditTrail(phone: $p) { action actor role seller purpose decisionId allowed reasons policyVersion } }', { p: phone }, COMPLIANCE);
+    // Decision audit rows are written in batches (every 20 ms): wait until this phone's is there.
+    const trail = await eventually(async () => {
+      const answer = await gql(consent.url, 'query($p: String!) { auditTrail(phone: $p) { action actor role seller purpose decisionId allowed reasons policyVersion } }', { p: phone }, COMPLIANCE);
+      return answer.data?.auditTrail.some((a: { action: string }) => a.action === 'DECISION') ? answer : null;
+    }, 5_000, 10);
     const actions = trail.data!.auditTrail.map((a: { action: string }) => a.action);
     expect(actions).toEqual(expect.arrayContaining(['DECISION', 'CONSENT_RECORDED', 'CONSENT_REVOKED']));
     const decision = trail.data!.auditTrail.find((a: { action: string; allowed: boolean }) => a.action === 'DECISION' && a.allowed === false);
@@ -253,11 +257,10 @@ describe('consent subgraph API', () => {
     const phone = '+14045550106';
     await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone) });
     await bus.publish('contact.changed', { eventId: 'sf-evt-1', contactId: 'salesforce:003A', source: 'salesforce', changedFields: ['suppression.doNotCall'], occurredAt: '2026-06-10T15:00:00Z', phones: ['(404) 555-0106'], suppression: { doNotCall: true } });
-    let reasons: string[] = [];
-    for (let i = 0; i < 50 && reasons.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      reasons = (await gql(consent.url, CALL, { phone, purpose: 'MARKETING' })).data!.callPermission.reasons;
-    }
+    const reasons = await eventually(async () => {
+      const found: string[] = (await gql(consent.url, CALL, { phone, purpose: 'MARKETING' })).data!.callPermission.reasons;
+      return found.length > 0 ? found : null;
+    }, 5_000, 20);
     expect(reasons).toEqual(['CONSENT_REVOKED', 'INTERNAL_DNC']);
     const revs = await gql(consent.url, 'query($p: [String!]) { consentRevocations(phones: $p) { channel scope source } }', { p: [phone] });
     expect(revs.data!.consentRevocations).toEqual([{ channel: 'CRM_FLAG', scope: 'ALL_SELLERS', source: 'crm:salesforce' }]);
@@ -283,9 +286,7 @@ describe('consent subgraph API', () => {
         },
       );
     });
-    // The subscription is registered when the hub counts it (a fixed wait was too short under load).
-    const deadline = Date.now() + 10_000;
-    while (consent.hub.subscribers === subscribersBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await eventually(() => consent.hub.subscribers > subscribersBefore, 5_000, 5); // subscription registered
     await gql(consent.url, REVOKE, { input: { phone, channel: 'KEYPRESS', source: 'ivr', occurredAt: '2026-06-10T15:00:00Z' } });
     await first;
     expect(received[0]).toMatchObject({ phone });

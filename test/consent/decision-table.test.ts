@@ -16,7 +16,6 @@ interface Row {
   obligations?: string[];
 }
 
-const NY = '+12125550100'; // America/New_York, NY
 const MIAMI = '+13055550100'; // America/New_York, FL
 const PANHANDLE_CT = '+18502305555'; // 850-230: America/Chicago, FL
 const BOISE = '+12085550100'; // 208: America/Boise + America/Los_Angeles, ID

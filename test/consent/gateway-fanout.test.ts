@@ -3,8 +3,9 @@ import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { DEV_INTERNAL_SECRET } from '../../shared/config.js';
 import { IDENTITY_HEADER, signIdentity } from '../../shared/identity.js';
-import { startConsentStack, subscribeMany, type ConsentStack } from '../../bench/consent.js';
+import { startConsentStack, subscribeMany, type ConsentStack } from '../../sim/stacks/consent-stack.js';
 import { createTestDatabase, describeWithPostgres, describeWithRedis, TEST_REDIS_URL, uniquePrefix } from '../support/services.js';
+import { eventually } from '../support/eventually.js';
 
 /**
  * The issue's acceptance case end to end: 500 subscriptions through two gateway replicas (each
@@ -36,11 +37,6 @@ describeWithPostgres('revocations through two gateway replicas', () => {
       });
       return ((await res.json()) as { data: { revokeConsent: { cursor: string } } }).data.revokeConsent.cursor;
     };
-    const until = async (cond: () => boolean, ms = 20_000) => {
-      const end = Date.now() + ms;
-      while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
-      return cond();
-    };
 
     it('500 subscriptions on two gateways all receive a revocation; a reconnect with the cursor replays what it missed', async () => {
       const inbox: string[][] = Array.from({ length: 500 }, () => []);
@@ -48,10 +44,10 @@ describeWithPostgres('revocations through two gateway replicas', () => {
         clients.push(...subscribeMany(g.url, stack.token, 250, 50, (index, cursor) => inbox[i * 250 + index]!.push(cursor)).clients);
       }
       const open = () => stack.consents.reduce((n, c) => n + c.hub.subscribers, 0);
-      expect(await until(() => open() === 500)).toBe(true);
+      await eventually(() => open() === 500, 20_000, 25);
 
       const first = await revoke(stack.consents[0]!.url, '+12125550400', 'VOICE');
-      expect(await until(() => inbox.every((m) => m.length === 1))).toBe(true);
+      await eventually(() => inbox.every((m) => m.length === 1), 20_000, 25);
       expect(new Set(inbox.map((m) => m[0])).size).toBe(1);
       expect(inbox[0]![0]).toBe(first);
 
@@ -59,7 +55,7 @@ describeWithPostgres('revocations through two gateway replicas', () => {
       await clients[0]!.dispose();
       const second = await revoke(stack.consents[1]!.url, '+12125550401', 'SMS_KEYWORD');
       const third = await revoke(stack.consents[0]!.url, '+12125550402', 'EMAIL');
-      expect(await until(() => inbox.slice(50).every((m) => m.length === 3))).toBe(true);
+      await eventually(() => inbox.slice(50).every((m) => m.length === 3), 20_000, 25);
       expect(inbox.slice(0, 50).every((m) => m.length === 1)).toBe(true);
 
       // It resubscribes through the other gateway from its cursor.
@@ -70,7 +66,7 @@ describeWithPostgres('revocations through two gateway replicas', () => {
         { query: 'subscription($after: String) { consentRevoked(after: $after) { cursor } }', variables: { after: first } },
         { next: (m) => resumed.push(m.data!.consentRevoked.cursor), error: () => undefined, complete: () => undefined },
       );
-      expect(await until(() => resumed.length === 2)).toBe(true);
+      await eventually(() => resumed.length === 2, 20_000, 25);
       expect(resumed).toEqual([second, third]);
     });
 

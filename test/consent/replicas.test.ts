@@ -10,6 +10,7 @@ import { markSynced } from '../../subgraphs/consent/store/dnc-registry.js';
 import type { ConsentConfig } from '../../subgraphs/consent/config.js';
 import { createTestDatabase, describeWithPostgres, describeWithRedis, TEST_REDIS_URL, uniquePrefix } from '../support/services.js';
 import { gql, PERMISSION_FIELDS, SECRET, WRITTEN_CONSENT, wsClient } from './support/consent-client.js';
+import { eventually } from '../support/eventually.js';
 
 const NOW = new Date('2026-06-10T16:00:00Z');
 const AUTHORIZE = `mutation($input: AuthorizeCallInput!) { authorizeCall(input: $input) { ${PERMISSION_FIELDS} } }`;
@@ -102,16 +103,11 @@ describeWithPostgres('revocation fan-out across replicas', () => {
           );
         }
       }
-      const until = async (cond: () => boolean, ms = 15_000) => {
-        const end = Date.now() + ms;
-        while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
-        return cond();
-      };
-      expect(await until(() => replicas[0]!.hub.subscribers + replicas[1]!.hub.subscribers === SUBSCRIPTIONS)).toBe(true);
+      await eventually(() => replicas[0]!.hub.subscribers + replicas[1]!.hub.subscribers === SUBSCRIPTIONS, 15_000, 25);
 
       const started = Date.now();
       await gql(replicas[0]!.url, REVOKE, { input: { phone, channel: 'VOICE', source: 'agent', occurredAt: '2026-06-10T15:00:00Z' } });
-      expect(await until(() => inbox.every((m) => m.length === 1))).toBe(true);
+      await eventually(() => inbox.every((m) => m.length === 1), 15_000, 25);
       const deliveredMs = Date.now() - started;
       expect(deliveredMs).toBeLessThan(15_000);
 
@@ -120,7 +116,7 @@ describeWithPostgres('revocation fan-out across replicas', () => {
       const cursor = inbox[0]![0]!.cursor;
       await gql(replicas[1]!.url, REVOKE, { input: { phone, channel: 'SMS_KEYWORD', source: 'sms', occurredAt: '2026-06-10T15:01:00Z' } });
       await gql(replicas[0]!.url, REVOKE, { input: { phone, channel: 'WEB', source: 'web', occurredAt: '2026-06-10T15:02:00Z' } });
-      expect(await until(() => inbox.slice(1).every((m) => m.length === 3))).toBe(true);
+      await eventually(() => inbox.slice(1).every((m) => m.length === 3), 15_000, 25);
       expect(inbox[0]).toHaveLength(1);
       // It reconnects (to the other replica) with its cursor and gets exactly what it missed, in order.
       const back = wsClient(replicas[1]!.url);
@@ -129,7 +125,7 @@ describeWithPostgres('revocation fan-out across replicas', () => {
         { query: SUB, variables: { after: cursor } },
         { next: (m) => inbox[0]!.push(m.data!.consentRevoked), error: () => undefined, complete: () => undefined },
       );
-      expect(await until(() => inbox[0]!.length === 3)).toBe(true);
+      await eventually(() => inbox[0]!.length === 3, 15_000, 25);
       expect(inbox[0]!.map((m) => m.channel)).toEqual(['VOICE', 'SMS_KEYWORD', 'WEB']);
       expect(inbox[1]!.map((m) => m.cursor)).toEqual(inbox[0]!.map((m) => m.cursor));
     });

@@ -3,6 +3,7 @@ import { signIdentity, streamBinding, IDENTITY_HEADER } from '../../shared/ident
 import { PIPELINE_HEALTH_PATH } from '../../shared/crm/pipeline-health.js';
 import { PipelineAnswer } from '../../gateway/console/pipeline-route.js';
 import { RULES } from '../../subgraphs/consent/decision/explain.js';
+import { buildUi, uiBuildIsFresh } from '../../scripts/build-ui.js';
 import { STACK_INTERNAL_SECRET, startStack, type Stack } from '../support/stack.js';
 
 // The operations console's data over real HTTP, role by role (docs/access.md): the pipeline
@@ -11,6 +12,8 @@ import { STACK_INTERNAL_SECRET, startStack, type Stack } from '../support/stack.
 describe('operations console: access and data over HTTP', () => {
   let stack: Stack;
   beforeAll(async () => {
+    // The page is served from ui-build/: build it here rather than rely on a browser test running first.
+    if (!uiBuildIsFresh()) await buildUi();
     stack = await startStack();
   }, 120_000);
   afterAll(async () => {

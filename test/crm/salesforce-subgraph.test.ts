@@ -82,9 +82,10 @@ describe('Salesforce subgraph against the simulator', () => {
   });
 
   it('a hanging CRM times out, serves stale, and the breaker opens (readyz 503, no further CRM calls)', async () => {
-    const s = await start({ cacheTtlMs: 100, breaker: { failureThreshold: 2, openMs: 60_000 } }, 300);
+    let nowMs = Date.now();
+    const s = await start({ cacheTtlMs: 100, breaker: { failureThreshold: 2, openMs: 60_000 }, now: () => nowMs }, 300);
     await gql(s.url, DEAL_QUERY, { ids: [`salesforce:${ids[0]}`] });
-    await new Promise((r) => setTimeout(r, 150));
+    nowMs += 150; // past the freshness lifetime on the subgraph's clock
     await sim.admin.setFaults({ hangRate: 1 });
     const t0 = Date.now();
     const stale = await gql(s.url, `query($id: ID!) { contact(id: $id) { id freshness { stale } } }`, { id: `salesforce:${ids[0]}` });

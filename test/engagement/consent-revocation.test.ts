@@ -3,7 +3,8 @@ import { DEV_INTERNAL_SECRET } from '../../shared/config.js';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
 import { startConsentSubgraph, type RunningConsentSubgraph } from '../../subgraphs/consent/server.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
-import { RECORD, eventually, gql, outcome, quietLog, testConfig } from './helpers.js';
+import { eventually } from '../support/eventually.js';
+import { RECORD, gql, outcome, quietLog, testConfig } from './helpers.js';
 
 // The real consent subgraph (PGlite) behind the real client: an opt-out in an outcome becomes one
 // revocation in the consent ledger, recorded before the CRM is written, even when the same

@@ -11,7 +11,8 @@ import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
 import { loadHubspotSubgraphConfig } from '../../subgraphs/hubspot/config.js';
 import { startHubspotSubgraph } from '../../subgraphs/hubspot/server.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
-import { eventually, outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
+import { eventually } from '../support/eventually.js';
+import { outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
 
 // Through the real gateway and the real HubSpot subgraph: the agent records an outcome with the
 // CRM down, and the next read of the contact already shows it (intentStage, lastInteraction via
@@ -104,8 +105,10 @@ describe('read-your-writes through the gateway', () => {
     const justWritten = await viaGateway<{ contact: Record<string, any> }>(CONTACT, { id: 'hubspot:101' });
     expect(justWritten.data!.contact.lastInteraction).toMatchObject({ origin: 'OUTCOME', writeBackStatus: 'WRITTEN' });
     // After it, the CRM's own values lead again, and they now hold the call we wrote.
-    await new Promise((r) => setTimeout(r, 1_200));
-    const settled = await viaGateway<{ contact: Record<string, any> }>(CONTACT, { id: 'hubspot:101' });
+    const settled = await eventually(async () => {
+      const answer = await viaGateway<{ contact: Record<string, any> }>(CONTACT, { id: 'hubspot:101' });
+      return answer.data?.contact.lastInteraction?.origin === 'CRM' ? answer : null;
+    }, 10_000);
     expect(settled.data!.contact.lastInteraction).toMatchObject({ origin: 'CRM', disposition: 'Connected' });
     expect(Date.parse(settled.data!.contact.crmLastActivity.at)).toBe(Date.parse(input.occurredAt as string));
   }, 60_000);

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DEV_INTERNAL_SECRET } from '../../shared/config.js';
+import { DialplaneError, ErrorCode } from '../../shared/errors.js';
 import { IDENTITY_HEADER, signIdentity, type Role } from '../../shared/identity.js';
 import { silentLogger } from '../../shared/logger.js';
 import type { EngagementConfig } from '../../subgraphs/engagement/config.js';
-import type { ConsentClient, RevocationRequest } from '../../subgraphs/engagement/consent-client.js';
-import { signCallEnded } from '../../subgraphs/engagement/webhooks.js';
+import type { ConsentClient, RevocationRequest } from '../../subgraphs/engagement/worker/consent-client.js';
+import { signCallEnded } from '../../subgraphs/engagement/intake/webhooks.js';
 
 export const WEBHOOK_SECRET = 'test-call-webhook-secret';
 
@@ -45,7 +45,7 @@ export function recordingConsent(): ConsentClient & { calls: RevocationRequest[]
     calls: [] as RevocationRequest[],
     down: false,
     async revoke(request: RevocationRequest) {
-      if (state.down) throw Object.assign(new Error('consent down'), { code: 'SUBGRAPH_UNAVAILABLE' });
+      if (state.down) throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'consent down', { subgraph: 'consent' }); // as the real client throws
       state.calls.push(request);
     },
   };
@@ -96,22 +96,6 @@ export async function postCallEnded(baseUrl: string, body: unknown, options: { s
     body: raw,
   });
   return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> | null };
-}
-
-/** Polls until `check` returns a truthy value or the deadline passes. */
-export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
-    await sleep(intervalMs);
-  }
 }
 
 export const quietLog = silentLogger;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyHubspotError, classifySalesforceError } from '../../subgraphs/engagement/client.js';
+import { classifyHubspotError, classifySalesforceError } from '../../subgraphs/engagement/crm-writers/client.js';
 import {
   HUBSPOT_DISPOSITION_GUID,
   INTENT_LEAD_STATUS,
@@ -9,9 +9,9 @@ import {
   salesforceContactUpdateOf,
   salesforceFollowUpOf,
   salesforceTaskOf,
-} from '../../subgraphs/engagement/mapping.js';
-import { DISPOSITIONS, callOutcomeInput, isOptOut, payloadHash, type StoredOutcome } from '../../subgraphs/engagement/outcome.js';
-import { intentStageOf, lastInteractionOf } from '../../subgraphs/engagement/overlay.js';
+} from '../../subgraphs/engagement/crm-writers/mapping.js';
+import { DISPOSITIONS, callOutcomeInput, isOptOut, payloadHash, type StoredOutcome } from '../../subgraphs/engagement/intake/outcome.js';
+import { intentStageOf, lastInteractionOf } from '../../subgraphs/engagement/read-your-writes/overlay.js';
 import { LEAD_STATUS_INTENT } from '../../subgraphs/hubspot/mapping.js';
 import type { WriteBackState } from '../../subgraphs/engagement/store.js';
 

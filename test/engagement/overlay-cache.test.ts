@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../shared/db.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
-import { OverlayCache, mayChangeOverlay, reportingWrites } from '../../subgraphs/engagement/overlay-cache.js';
+import { OverlayCache, mayChangeOverlay, reportingWrites } from '../../subgraphs/engagement/read-your-writes/overlay-cache.js';
 import { RECORD, gql, outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
 
 // Issue 17: the overlay read (newest outcome per contact) was one database statement per

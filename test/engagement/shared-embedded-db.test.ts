@@ -5,7 +5,8 @@ import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
 import { CONSENT_MIGRATIONS } from '../../subgraphs/consent/migrations/index.js';
 import { startConsentSubgraph, type RunningConsentSubgraph } from '../../subgraphs/consent/server.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
-import { RECORD, eventually, gql, outcome, quietLog, testConfig } from './helpers.js';
+import { eventually } from '../support/eventually.js';
+import { RECORD, gql, outcome, quietLog, testConfig } from './helpers.js';
 
 // `npm start` embedded footprint (issue 17): consent and engagement on ONE PGlite (separate
 // schemas), the write-back worker in-process. Both keep working side by side, and closing

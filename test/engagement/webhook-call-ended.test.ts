@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
-import { crmKeyOf } from '../../subgraphs/engagement/mapping.js';
+import { crmKeyOf } from '../../subgraphs/engagement/crm-writers/mapping.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
-import { signCallEnded, verifyCallEnded } from '../../subgraphs/engagement/webhooks.js';
-import { WEBHOOK_SECRET, eventually, outcome, postCallEnded, quietLog, recordingConsent, testConfig } from './helpers.js';
+import { signCallEnded, verifyCallEnded } from '../../subgraphs/engagement/intake/webhooks.js';
+import { eventually } from '../support/eventually.js';
+import { WEBHOOK_SECRET, outcome, postCallEnded, quietLog, recordingConsent, testConfig } from './helpers.js';
 
 // POST /webhooks/call-ended over real HTTP: signature and replay window checked on the raw bytes,
 // 202 with the receipt, idempotent by event id; nothing stored for a refused request.

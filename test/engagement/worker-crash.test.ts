@@ -3,10 +3,11 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
-import { crmKeyOf } from '../../subgraphs/engagement/mapping.js';
+import { crmKeyOf } from '../../subgraphs/engagement/crm-writers/mapping.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
 import { createTestDatabase, describeWithPostgres } from '../support/services.js';
-import { RECORD, eventually, gql, outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
+import { eventually } from '../support/eventually.js';
+import { RECORD, gql, outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
 
 // `npm run worker` as a separate process on the real PostgreSQL server, killed with SIGKILL while
 // jobs are in flight (slow CRM: 300 ms a request). A new worker process finishes the work: every

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
-import { crmKeyOf } from '../../subgraphs/engagement/mapping.js';
-import { RECORD, WRITE_BACK, eventually, gql, outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
+import { crmKeyOf } from '../../subgraphs/engagement/crm-writers/mapping.js';
+import { eventually } from '../support/eventually.js';
+import { RECORD, WRITE_BACK, gql, outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
 
 // The whole path on embedded PGlite: GraphQL receipt -> pg-boss job -> worker -> HubSpot simulator
 // (the official client over real HTTP), and the state the API reports along the way.
@@ -143,8 +144,12 @@ describe('engagement write-back to HubSpot (PGlite)', () => {
     consent.down = true;
     const input = outcome('hubspot:107', { disposition: 'CONNECTED', summary: 'asked us to stop', transcript: 'please stop calling me', phone: '(415) 555-0100' });
     const receipt = await record(input);
-    await new Promise((r) => setTimeout(r, 1_500));
-    expect((await writeBack(receipt.id))!.status).not.toBe('WRITTEN');
+    // The worker took the job and was held back by the ledger (not merely slow to start).
+    const held = await eventually(async () => {
+      const wb = await writeBack(receipt.id);
+      return wb && (wb.attempts as number) >= 1 && wb.status !== 'QUEUED' ? wb : null;
+    }, 20_000);
+    expect(held).toMatchObject({ status: 'RETRYING', lastErrorCode: 'CONSENT_PENDING' });
     expect(callsWithKey(crmKeyOf(input.idempotencyKey as string))).toHaveLength(0);
     consent.down = false;
     await written(receipt.id, 30_000);

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
-import { crmKeyOf } from '../../subgraphs/engagement/mapping.js';
+import { crmKeyOf } from '../../subgraphs/engagement/crm-writers/mapping.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
-import { callOutcomeInput } from '../../subgraphs/engagement/outcome.js';
-import { bucketOf } from '../../subgraphs/engagement/rate-limit.js';
-import { startWriteBackWorker } from '../../subgraphs/engagement/worker.js';
+import { callOutcomeInput } from '../../subgraphs/engagement/intake/outcome.js';
+import { bucketOf } from '../../subgraphs/engagement/queue/rate-limit.js';
+import { startWriteBackWorker } from '../../subgraphs/engagement/worker/worker.js';
 import { createTestDatabase, describeWithPostgres } from '../support/services.js';
-import { eventually, outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
+import { eventually } from '../support/eventually.js';
+import { outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
 
 // HubSpot's rate limit (simulator: fixed window, 429 TEN_SECONDLY_ROLLING bodies). With our share
 // configured far above the CRM's real limit, the worker hits a 429 storm and rides it out by

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceSim, type SalesforceSim } from '../../sim/salesforce/server.js';
-import { SalesforceWriter } from '../../subgraphs/engagement/client.js';
-import { crmKeyOf } from '../../subgraphs/engagement/mapping.js';
-import { callOutcomeInput } from '../../subgraphs/engagement/outcome.js';
+import { SalesforceWriter } from '../../subgraphs/engagement/crm-writers/client.js';
+import { crmKeyOf } from '../../subgraphs/engagement/crm-writers/mapping.js';
+import { callOutcomeInput } from '../../subgraphs/engagement/intake/outcome.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
-import { RECORD, WRITE_BACK, eventually, gql, outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
+import { eventually } from '../support/eventually.js';
+import { RECORD, WRITE_BACK, gql, outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
 
 // Salesforce through jsforce against the simulator: the call Task upserted by Dialplane_Key__c,
 // the contact's DoNotCall on an opt-out, a follow-up Task, re-authentication on an expired

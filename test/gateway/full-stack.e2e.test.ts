@@ -10,6 +10,7 @@ import { mintDevTokens } from '../../gateway/dev-tokens.js';
 import { runVoiceAgent } from '../../examples/voice-agent.js';
 import { TEST_JWT, TEST_SECRET } from './fixtures/subgraphs.js';
 import { post } from './fixtures/client.js';
+import { eventually } from '../support/eventually.js';
 
 // The newcomer's path with the real parts: simulators with their demo data, the real CRM, consent
 // and engagement subgraphs (embedded: in-process bus, in-memory PGlite), the committed supergraph,
@@ -21,6 +22,8 @@ const has = (rel: string) => existsSync(path.join(root, rel));
 const closers: (() => Promise<void>)[] = [];
 let gateway: RunningGateway;
 let bus: EventBus;
+/** Revocation subscriptions open at the consent subgraph (the agent's goes through the gateway to it). */
+let consentSubscribers: () => number;
 let tokens: Awaited<ReturnType<typeof mintDevTokens>>;
 const crms: { name: string; url: string }[] = [];
 
@@ -55,6 +58,7 @@ beforeAll(async () => {
   const { startConsentSubgraph } = await import('../../subgraphs/consent/server.js');
   const consent = await startConsentSubgraph(loadConsentConfig({ ...env, CONSENT_SUBGRAPH_PORT: '0' }), { log: silentLogger, bus });
   closers.push(() => consent.close());
+  consentSubscribers = () => consent.hub.subscribers;
 
   const { engagementEnv, toEngagementConfig } = await import('../../subgraphs/engagement/config.js');
   const { startEngagementSubgraph } = await import('../../subgraphs/engagement/server.js');
@@ -100,8 +104,9 @@ describe('full stack through the gateway (real subgraphs and simulators)', () =>
   it('pushes a consent revocation to the listening agent through the gateway', async () => {
     // The agent listens on the number it was given: the one it would dial.
     const phone = '+14155550100';
+    const before = consentSubscribers();
     const listening = runVoiceAgent({ url: gateway.url, token: tokens.agent, phone: '+14155550100', listenMs: 2_500 });
-    await new Promise((r) => setTimeout(r, 1_000));
+    await eventually(() => consentSubscribers() > before, 2_000, 10);
     const revoke = await post(
       gateway.url,
       `mutation($input: RevokeConsentInput!) { revokeConsent(input: $input) { __typename } }`,

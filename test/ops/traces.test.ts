@@ -14,6 +14,7 @@ import { platformsConfigFor } from '../platforms/support.js';
 import { freePort } from '../support/free-ports.js';
 import { spawnEntry, timeToExit } from '../support/processes.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { eventually } from '../support/eventually.js';
 
 // The whole system in this process with tracing on and an in-memory exporter: one call outcome
 // recorded through the gateway must be ONE trace from the gateway's request span, through the
@@ -45,15 +46,10 @@ describe('traces across the gateway, the subgraphs, the write-back queue and the
   }
 
   /** Polls the exporter until `find` answers (the worker writes to the CRM after the response). */
-  async function waitForSpans<T>(find: (spans: ReadableSpan[]) => T | undefined, what: string, deadlineMs = 30_000): Promise<T> {
-    const deadline = Date.now() + deadlineMs;
-    for (;;) {
-      const found = find(exporter.getFinishedSpans());
-      if (found !== undefined) return found;
-      if (Date.now() > deadline) throw new Error(`no ${what} within ${deadlineMs} ms; spans: ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  const waitForSpans = <T>(find: (spans: ReadableSpan[]) => T | undefined, what: string, deadlineMs = 30_000): Promise<T> =>
+    eventually(() => find(exporter.getFinishedSpans()), deadlineMs, 50).catch(() => {
+      throw new Error(`no ${what} within ${deadlineMs} ms; spans: ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`);
+    });
 
   const gatewayRequestSpan = (spans: ReadableSpan[], requestId: string) =>
     spans.find((s) => s.kind === SpanKind.SERVER && s.attributes[SpanAttr.service] === 'gateway' && s.attributes[SpanAttr.requestId] === requestId);

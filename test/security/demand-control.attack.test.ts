@@ -57,7 +57,7 @@ describe('demand control at the gateway door', () => {
     const compliance = await stack.token({ sub: 'auditor', roles: ['compliance'], seller: 'demo-seller' });
     // Decisions only (reading the trail is itself audited).
     const trail = async () =>
-      ((await post(compliance, `{ auditTrail(phone: "${phone}") { decisionId } }`)).body.data?.auditTrail as { decisionId: string | null }[]).filter((r) => r.decisionId).length;
+      ((await post(compliance, `{ auditTrail(phone: "${phone}") { decisionId } }`)).body.data!.auditTrail as { decisionId: string | null }[]).filter((r) => r.decisionId).length;
     const before = await trail();
     const answer = await post(await agentToken(), aliases(12, `callPermission(phone: "${phone}", purpose: MARKETING) { allowed }`));
     expect(answer.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost', budget: 100 });

@@ -11,10 +11,10 @@ import { metricValue, postGraphql } from './support.js';
  * (finding 5), each trying to put a number on the all-seller do-not-call list.
  */
 
-export const SALESFORCE_WEBHOOK_SECRET = 'stack-salesforce-webhook-secret-0123456789';
+const SALESFORCE_WEBHOOK_SECRET = 'stack-salesforce-webhook-secret-0123456789';
 
 /** The documented scheme (docs/trust-model.md), computed independently of the code under test. */
-export function signDialplaneWebhook(secret: string, timestamp: number, body: string): string {
+function signDialplaneWebhook(secret: string, timestamp: number, body: string): string {
   return `v1=${createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex')}`;
 }
 

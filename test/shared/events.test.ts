@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEventBus, type EventBus } from '../../shared/events.js';
+import { eventually } from '../support/eventually.js';
 import { TEST_REDIS_URL, describeWithRedis, uniquePrefix } from '../support/services.js';
 
 const event = (n: number) => ({
@@ -7,13 +8,8 @@ const event = (n: number) => ({
   changedFields: ['suppression.doNotCall'], occurredAt: new Date().toISOString(),
 });
 
-function waitFor<T>(received: T[], count: number, ms = 3_000): Promise<void> {
-  const until = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tick = () => (received.length >= count ? resolve() : Date.now() > until ? reject(new Error(`got ${received.length}/${count}`)) : setTimeout(tick, 5));
-    tick();
-  });
-}
+/** Waits until `received` holds `count` events. */
+const received = (list: unknown[], count: number) => eventually(() => list.length >= count, 3_000, 5);
 
 function suite(open: () => Promise<EventBus>) {
   it('delivers to every subscriber (other replicas included) and stops after unsubscribe', async () => {
@@ -21,15 +17,18 @@ function suite(open: () => Promise<EventBus>) {
     const b = await open();
     const gotA: unknown[] = [];
     const gotB: unknown[] = [];
+    // A second subscriber on bus `a` that stays: once it has an event, so would A have had it.
+    const witness: unknown[] = [];
     const offA = await a.subscribe('contact.changed', (e) => void gotA.push(e));
+    await a.subscribe('contact.changed', (e) => void witness.push(e));
     await b.subscribe('contact.changed', (e) => void gotB.push(e));
     await a.publish('contact.changed', event(1));
-    await waitFor(gotA, 1);
-    if (a.kind === 'redis') await waitFor(gotB, 1); // separate in-memory buses share nothing, as separate processes would
+    await received(gotA, 1);
+    if (a.kind === 'redis') await received(gotB, 1); // separate in-memory buses share nothing, as separate processes would
     await offA();
     await a.publish('contact.changed', event(2));
-    if (a.kind === 'redis') await waitFor(gotB, 2);
-    await new Promise((r) => setTimeout(r, 50));
+    if (a.kind === 'redis') await received(gotB, 2);
+    await received(witness, 2);
     expect(gotA).toHaveLength(1);
     await Promise.all([a.close(), b.close()]);
   });

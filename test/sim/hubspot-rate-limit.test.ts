@@ -1,12 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Client } from '@hubspot/api-client';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
+import { eventually } from '../support/eventually.js';
 
 /**
  * HubSpot 429s as @hubspot/api-client sees them. Its RetryDecorator retries a 429 only for
  * policyName TEN_SECONDLY_ROLLING (waiting 10 s x attempt) or the exact secondly message (1 s x
- * attempt), never a DAILY one; the simulator's bodies must trip exactly those checks. One real
- * 10 s wait is paid here, on purpose: it is the policy our write-back worker will meet.
+ * attempt), never a DAILY one; the simulator's bodies must trip exactly those checks. The client's
+ * 10 s wait runs on vitest's fake setTimeout, advanced by hand: it is the policy our write-back
+ * worker will meet, checked without paying it in real time.
  */
 
 let sim: HubspotSim;
@@ -75,14 +77,23 @@ describe('HubSpot rate limits', () => {
     expect(log.map((e) => e.status)).toEqual([429, 200]);
   });
 
-  it('the client retries a TEN_SECONDLY_ROLLING 429 after 10 s and then succeeds', { timeout: 25_000 }, async () => {
+  it('the client retries a TEN_SECONDLY_ROLLING 429 after 10 s and then succeeds', async () => {
     await sim.admin.setRateLimit({ enabled: false, limit: 100, windowMs: 10_000, policy: 'TEN_SECONDLY_ROLLING', failNext: 1 });
-    const started = Date.now();
-    const res = await read();
-    expect(res.results[0].id).toBe('101');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(9_900);
-    const log = await sim.admin.requests({ endpoint: 'contacts.batchRead' });
-    expect(log.map((e) => e.status)).toEqual([429, 200]);
+    const statuses = async () => (await sim.admin.requests({ endpoint: 'contacts.batchRead' })).map((e) => e.status);
+    // The client's 10 s wait runs on a fake clock (only setTimeout is faked; HTTP keeps real time).
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      const result = read();
+      await eventually(async () => (await statuses()).length === 1, 5_000, 10);
+      await vi.advanceTimersByTimeAsync(9_900);
+      expect(await statuses()).toEqual([429]); // still waiting at 9.9 s
+      await vi.advanceTimersByTimeAsync(100);
+      const res = await result;
+      expect(res.results[0].id).toBe('101');
+      expect(await statuses()).toEqual([429, 200]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('limits searches per second with the SECONDLY 429, which the client waits out', async () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client, Signature } from '@hubspot/api-client';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
+import { eventually } from '../support/eventually.js';
 
 /**
  * HubSpot change events: edits through the API or the admin `edit` call reach a receiver as a
@@ -186,9 +187,8 @@ describe('HubSpot webhooks', () => {
       await Promise.all(
         Array.from({ length: 150 }, (_, i) => windowed.admin.edit({ kind: 'set', object: 'contacts', id: '105', fields: { city: `Vancouver ${i}` } })),
       );
-      const deadline = Date.now() + 10_000;
       const total = () => receiver.received.reduce((n, r) => n + (JSON.parse(r.body) as unknown[]).length, 0);
-      while (total() < 150 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await eventually(() => total() >= 150, 10_000, 20);
       const sizes = receiver.received.map((r) => (JSON.parse(r.body) as unknown[]).length);
       expect(sizes.every((n) => n <= 100)).toBe(true);
       expect(total()).toBe(150);

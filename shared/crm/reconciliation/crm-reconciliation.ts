@@ -1,5 +1,5 @@
 import { migrate, openDatabase, type Database } from '../../db.js';
-import type { Logger } from '../../logger.js';
+import { logError, type Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import type { ChangeHandler } from '../change-handler.js';
 import type { CrmConnector } from '../connector.js';
@@ -92,7 +92,7 @@ export async function startCrmReconciliation(options: {
             'CRM not reconciled within the bound: changes the CRM failed to deliver may be missing',
           );
         }
-      })().catch((error: unknown) => log.error({ crm, err: String(error) }, 'reconciliation state unavailable'));
+      })().catch((error: unknown) => logError(log, error, 'reconciliation state unavailable', { crm }));
     }, config.alertCheckMs ?? Math.min(30_000, Math.max(1_000, Math.floor(config.staleAlertMs / 2))));
     alertTimer.unref();
 

@@ -3,6 +3,7 @@ import type { Database } from '../../db.js';
 import { pgBossDb } from '../../job-queue.js';
 import type { Logger } from '../../logger.js';
 import type { Reconciler } from './reconciler.js';
+import { logError } from '../../logger.js';
 
 /**
  * Runs a CRM's reconciliation on the job queue dialplane already runs (pg-boss), so that across
@@ -70,7 +71,7 @@ export async function startReconcileSchedule(options: ReconcileScheduleOptions):
     try {
       await boss.send(queue, {});
     } catch (error) {
-      log.error({ crm: reconciler.source, err: error instanceof Error ? error.message : String(error) }, 'could not queue a reconciliation run');
+      logError(log, error, 'could not queue a reconciliation run', { crm: reconciler.source });
     }
   };
   const timer = setInterval(() => void trigger(), intervalMs);

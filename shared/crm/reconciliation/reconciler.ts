@@ -3,6 +3,7 @@ import type { ApplyOutcome, ChangeHandler } from '../change-handler.js';
 import { CrmCallError, type CrmConnector } from '../connector.js';
 import type { ReconcileStateStore } from './cursor-store.js';
 import { advanceCursor, readStartMs, reconciledChangeEvent, type ReconcileSettings } from './reconcile-policy.js';
+import { logError } from '../../logger.js';
 
 /**
  * One CRM's reconciliation run: read every contact changed since the durable cursor (minus the
@@ -85,7 +86,7 @@ export class Reconciler {
       const code = error instanceof CrmCallError ? `${error.endpoint}:${error.kind}` : error instanceof Error ? error.name : 'error';
       await state.recordFailure(crm, this.now(), code).catch(() => undefined);
       observer?.run('failure', null, this.now());
-      log.error({ crm, code, err: error instanceof Error ? error.message : String(error) }, 'CRM reconciliation run failed');
+      logError(log, error, 'CRM reconciliation run failed', { crm, code });
       throw error;
     }
   }

@@ -2,13 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
 import { z } from 'zod';
 import type { Database } from '../../../shared/db.js';
-import { ERROR_CODES, ErrorCode, isDialplaneError } from '../../../shared/errors.js';
+import { ERROR_CODES, ErrorCode, isClientFacingError } from '../../../shared/errors.js';
 import { sendJson, type Route } from '../../../shared/http.js';
 import { hasRole, IDENTITY_HEADER, streamBinding, type Identity, type IdentityBinding } from '../../../shared/identity.js';
 import type { Logger } from '../../../shared/logger.js';
 import { importDncStream, type DncImportProgress } from '../dnc-file-import.js';
 import type { AuditWriter } from '../store/audit.js';
 import { registryListName } from '../store/dnc-registry.js';
+import { logError } from '../../../shared/logger.js';
 
 /**
  * `POST /admin/dnc-import?list=national|state:XX|litigator&mode=full|add|delete&downloadedAt=ISO[&force=true][&areaCodes=212,305]`
@@ -121,9 +122,9 @@ export function dncImportRoute(deps: DncImportRouteDeps): Route {
         line({ result: summary });
         res.end();
       } catch (error) {
-        const code = isDialplaneError(error) ? error.code : ErrorCode.INTERNAL_SERVER_ERROR;
-        const message = isDialplaneError(error) ? error.message : 'the import failed and was rolled back; the logs have the cause';
-        deps.log.error({ err: error instanceof Error ? error.message : String(error), list: p.list }, 'registry import failed (rolled back)');
+        const code = isClientFacingError(error) ? error.code : ErrorCode.INTERNAL_SERVER_ERROR;
+        const message = isClientFacingError(error) ? error.message : 'the import failed and was rolled back; the logs have the cause';
+        logError(deps.log, error, 'registry import failed (rolled back)', { list: p.list });
         if (streaming) {
           line({ error: { code, message } });
           res.end();

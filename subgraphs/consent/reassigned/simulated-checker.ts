@@ -1,4 +1,5 @@
 import type { ReassignedNumberChecker } from './checker.js';
+import { DialplaneError, ErrorCode } from '../../../shared/errors.js';
 
 export interface SimulatedCheckerOptions {
   /** Numbers permanently disconnected, with the disconnect date. */
@@ -18,7 +19,7 @@ export function createSimulatedChecker(options: SimulatedCheckerOptions = {}): R
     name: 'simulated',
     options,
     async check(e164, consentDate) {
-      if (options.failing) throw new Error('reassigned-number database unavailable');
+      if (options.failing) throw new DialplaneError(ErrorCode.COMPLIANCE_DATA_UNAVAILABLE, 'reassigned-number database unavailable');
       const version = options.version ?? 'rnd-sim-1';
       const checkedAt = now();
       if (options.noData?.has(e164)) return { result: 'NO_DATA', consentDate, checkedAt, version };

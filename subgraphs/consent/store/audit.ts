@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Queryable } from '../../../shared/db.js';
-import type { Logger } from '../../../shared/logger.js';
+import { logError, type Logger } from '../../../shared/logger.js';
 import { instant } from './rows.js';
 
 /**
@@ -117,10 +117,7 @@ export function createAuditWriter(db: Queryable, log: Logger, options: AuditWrit
         failures++;
         consecutiveFailures++;
         const retryMs = Math.min(maxRetryDelayMs, intervalMs * 2 ** Math.min(consecutiveFailures, 20));
-        log.error(
-          { err: error instanceof Error ? error.message : String(error), rows: pending.length, attempt: consecutiveFailures, retryMs },
-          'audit flush failed: rows kept, decisions fail closed until it succeeds',
-        );
+        logError(log, error, 'audit flush failed: rows kept, decisions fail closed until it succeeds', { rows: pending.length, attempt: consecutiveFailures, retryMs });
         schedule(retryMs);
         return;
       }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Database, Queryable } from '../../../shared/db.js';
 import type { LedgerEvent, ReassignedFacts, SuppressionFacts, AttemptFact } from '../decision/types.js';
 import { AttemptRow, InternalDncRow, LedgerRow, ReassignedRow, RelationshipRow, SyncRow, toLedgerEvent } from './rows.js';
+import { DialplaneError, ErrorCode } from '../../../shared/errors.js';
 
 /**
  * Everything stored about one number that a decision reads, in ONE round trip (sub-selects
@@ -74,7 +75,7 @@ export function createFactsReader(db: Database): (e164: string, attemptsSince: D
   }
   let prepared: Promise<void> | null = null;
   return async (e164, since) => {
-    if (!E164.test(e164) || Number.isNaN(since.getTime())) throw new Error('facts reader: invalid key');
+    if (!E164.test(e164) || Number.isNaN(since.getTime())) throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'facts reader: invalid key');
     prepared ??= db.exec(`PREPARE ${FACTS_STATEMENT}(text, text, timestamptz) AS ${FACTS_SQL}`).catch((error: unknown) => {
       prepared = null;
       throw error;

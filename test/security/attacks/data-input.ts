@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../../support/stack.js';
-import { signCallEnded } from '../../../subgraphs/engagement/webhooks.js';
-import { AUTHORIZE_CALL, CALL_PERMISSION, codeOf, freshPhone, gql, RECORD_CONSENT, RECORD_OUTCOME, WRITTEN_CONSENT } from './client.js';
+import { signCallEnded } from '../../../subgraphs/engagement/intake/webhooks.js';
+import { AUTHORIZE_CALL, CALL_PERMISSION, freshPhone, gql, RECORD_CONSENT, RECORD_OUTCOME, WRITTEN_CONSENT } from './client.js';
 
 /** The stack's engagement must be started with this secret (`env`), so the suite can sign webhooks. */
 export const ATTACK_CALL_WEBHOOK_SECRET = 'attack-suite-call-webhook-secret-0123456789';

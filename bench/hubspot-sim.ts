@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closedLoop, destroyAgents, send, statLine, type LatencyStats, type RequestSpec } from '../../bench/load.js';
-import { startHubspotSim } from './server.js';
+import { closedLoop, destroyAgents, send, statLine, type LatencyStats, type RequestSpec } from './load.js';
+import { startHubspotSim } from '../sim/hubspot/server.js';
 
 /**
  * The HubSpot simulator's own overhead, latency knob at 0: a 100-id contacts batch read (the

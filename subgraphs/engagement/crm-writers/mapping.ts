@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Disposition, IntentStage, StoredOutcome } from './outcome.js';
+import type { Disposition, IntentStage, StoredOutcome } from '../intake/outcome.js';
 
 /**
  * Canonical call outcome -> the CRM's writes. Pure functions, versioned: a change to any table

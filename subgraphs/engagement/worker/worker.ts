@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type PgBoss from 'pg-boss';
-import { ErrorCode, isDialplaneError } from '../../shared/errors.js';
-import { createLogger } from '../../shared/logger.js';
-import { SpanAttr, SpanKind, contextFromCarrier, recordSpanError, tracingActive, withSpan } from '../../shared/tracing.js';
-import type { CrmName, EngagementConfig, WriteBackPolicy } from './config.js';
-import { CRM_NAMES } from './config.js';
-import { WriteBackError, createCrmWriters, type CrmWriter } from './client.js';
-import type { StoredOutcome } from './outcome.js';
-import { QUEUES, type WriteBackJobData } from './queue.js';
-import { RateLimitWaitTooLong, createCrmRateLimiter, type CrmRateLimiter } from './rate-limit.js';
-import { openEngagementRuntime, type EngagementRuntime } from './runtime.js';
+import { ErrorCode, isDialplaneError } from '../../../shared/errors.js';
+import { createLogger, logError } from '../../../shared/logger.js';
+import { SpanAttr, SpanKind, contextFromCarrier, recordSpanError, tracingActive, withSpan } from '../../../shared/tracing.js';
+import type { CrmName, EngagementConfig, WriteBackPolicy } from '../config.js';
+import { CRM_NAMES } from '../config.js';
+import { WriteBackError, createCrmWriters, type CrmWriter } from '../crm-writers/client.js';
+import type { StoredOutcome } from '../intake/outcome.js';
+import { QUEUES, type WriteBackJobData } from '../queue/queue.js';
+import { RateLimitWaitTooLong, createCrmRateLimiter, type CrmRateLimiter } from '../queue/rate-limit.js';
+import { openEngagementRuntime, type EngagementRuntime } from '../runtime.js';
 
 /**
  * The write-back worker: drains the pg-boss queues. Per job: count the attempt, make sure an
@@ -132,7 +132,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
         // Never write the CRM before the ledger has the opt-out.
         const status = await revocations.push(outcome.id);
         if (status === 'PENDING') {
-          throw new WriteBackError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'opt-out not yet in the consent ledger', true, { crm, crmCode: 'CONSENT_PENDING', step: 'consent.revoke' });
+          throw new WriteBackError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'opt-out not yet in the consent ledger', true, { crm, crmCode: ErrorCode.CONSENT_PENDING, step: 'consent.revoke' });
         }
       }
       let result;
@@ -144,7 +144,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
             } catch (error) {
               if (abort.signal.aborted) throw error;
               const waitMs = error instanceof RateLimitWaitTooLong ? error.waitMs : undefined;
-              throw new WriteBackError(ErrorCode.CRM_RATE_LIMITED, `${crm} rate limit: no request slot within the job's time budget`, true, { crm, crmCode: 'RATE_LIMIT_WAIT', step: 'rate-limit' }, waitMs);
+              throw new WriteBackError(ErrorCode.CRM_RATE_LIMITED, `${crm} rate limit: no request slot within the job's time budget`, true, { crm, crmCode: ErrorCode.RATE_LIMIT_WAIT, step: 'rate-limit' }, waitMs);
             }
             m.crmRequests.inc({ crm });
           }));
@@ -152,7 +152,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
         } catch (error) {
           // Honor the CRM's rate-limit answer for the whole fleet, then try again in this job
           // (the writes are idempotent) instead of spending an attempt on a throttle.
-          if (error instanceof WriteBackError && error.code === ErrorCode.CRM_RATE_LIMITED && error.crmCode !== 'RATE_LIMIT_WAIT') {
+          if (error instanceof WriteBackError && error.code === ErrorCode.CRM_RATE_LIMITED && error.crmCode !== ErrorCode.RATE_LIMIT_WAIT) {
             m.rateLimited.inc({ crm });
             const waitMs = error.retryAfterMs ?? 1_000;
             await limiter.pause(crm, waitMs);
@@ -174,7 +174,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
     } catch (error) {
       if (abort.signal.aborted && !(error instanceof WriteBackError)) {
         // Shutting down mid-job: leave it to pg-boss expiry/retry rather than record a false failure.
-        await boss.fail(job.name, job.id, { code: 'SHUTDOWN' }).catch(() => {});
+        await boss.fail(job.name, job.id, { code: ErrorCode.SHUTDOWN }).catch(() => {});
         return;
       }
       const wb = error instanceof WriteBackError ? error : null;
@@ -208,7 +208,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
 
   async function handleRevocation(job: PgBoss.JobWithMetadata<WriteBackJobData>): Promise<void> {
     const status = await revocations.push(job.data.writeBackId);
-    if (status === 'PENDING') await boss.fail(QUEUES.consentRevoke, job.id, { code: 'CONSENT_PENDING' });
+    if (status === 'PENDING') await boss.fail(QUEUES.consentRevoke, job.id, { code: ErrorCode.CONSENT_PENDING });
     else await boss.complete(QUEUES.consentRevoke, job.id, { status });
   }
 
@@ -218,7 +218,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
       .catch((error: unknown) => {
         // The handler records its own failures; reaching here means the database failed us. The
         // job stays active and pg-boss expiry retries it.
-        log.error({ queue: name, jobId: job.id, err: error instanceof Error ? error.message : String(error) }, 'write-back handler failed');
+        logError(log, error, 'write-back handler failed', { queue: name, jobId: job.id });
       })
       .finally(() => {
         inFlight--;
@@ -260,7 +260,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
           fetched += jobs.length;
         }
       } catch (error) {
-        log.error({ err: error instanceof Error ? error.message : String(error) }, 'write-back fetch failed');
+        logError(log, error, 'write-back fetch failed');
         await sleep(policy.pollIntervalMs);
       }
       if (abort.signal.aborted) break;

@@ -1,8 +1,9 @@
 import PgBoss from 'pg-boss';
-import type { Database, Queryable } from '../../shared/db.js';
-import { pgBossDb as bossDb } from '../../shared/job-queue.js';
-import { SpanKind, captureTraceCarrier, tracingActive, withSpan, type TraceCarrier } from '../../shared/tracing.js';
-import { CRM_NAMES, type CrmName, type WriteBackPolicy } from './config.js';
+import type { Database, Queryable } from '../../../shared/db.js';
+import { pgBossDb as bossDb } from '../../../shared/job-queue.js';
+import { SpanKind, captureTraceCarrier, tracingActive, withSpan, type TraceCarrier } from '../../../shared/tracing.js';
+import { CRM_NAMES, type CrmName, type WriteBackPolicy } from '../config.js';
+import { DialplaneError, ErrorCode } from '../../../shared/errors.js';
 
 /**
  * The write-back queue is pg-boss (jobs in PostgreSQL or PGlite, locked with SKIP LOCKED, retried
@@ -104,7 +105,7 @@ export async function startWriteBackQueue(db: Database, options: QueueOptions): 
 
   const enqueue = async (tx: Queryable, name: string, data: object, extra: PgBoss.SendOptions) => {
     const id = await boss.send(name, data, { ...extra, db: bossDb(tx, db) });
-    if (!id) throw new Error(`pg-boss refused a job for ${name}`);
+    if (!id) throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `pg-boss refused a job for ${name}`);
     return id;
   };
   // With tracing on, each enqueue is a PRODUCER span whose context rides in the job's payload.

@@ -3,8 +3,8 @@ import https from 'node:https';
 import jsforce from 'jsforce';
 import { Client as HubspotClient } from '@hubspot/api-client';
 import { z } from 'zod';
-import { DialplaneError, ErrorCode } from '../../shared/errors.js';
-import type { CrmConnections, CrmName } from './config.js';
+import { DialplaneError, ErrorCode } from '../../../shared/errors.js';
+import type { CrmConnections, CrmName } from '../config.js';
 import {
   HUBSPOT_CALL_KEY_PROPERTY,
   HUBSPOT_CALL_TO_CONTACT,
@@ -15,7 +15,7 @@ import {
   salesforceFollowUpOf,
   salesforceTaskOf,
 } from './mapping.js';
-import type { StoredOutcome } from './outcome.js';
+import type { StoredOutcome } from '../intake/outcome.js';
 
 /**
  * The CRM writers: one outcome -> the CRM's writes, through the official clients (jsforce,
@@ -75,7 +75,7 @@ export const WRITER_POLICY = {
 function withTimeout<T>(crm: CrmName, step: string, promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new WriteBackError(ErrorCode.CRM_UNAVAILABLE, `${crm} ${step} timed out after ${ms} ms`, true, { crm, step, crmCode: 'TIMEOUT' })), ms);
+    timer = setTimeout(() => reject(new WriteBackError(ErrorCode.CRM_UNAVAILABLE, `${crm} ${step} timed out after ${ms} ms`, true, { crm, step, crmCode: ErrorCode.TIMEOUT })), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { DISPOSITION_LABEL } from './mapping.js';
-import type { IntentStage, StoredOutcome } from './outcome.js';
-import { PENDING_STATUSES, type WriteBackState } from './store.js';
+import { DISPOSITION_LABEL } from '../crm-writers/mapping.js';
+import type { IntentStage, StoredOutcome } from '../intake/outcome.js';
+import { PENDING_STATUSES, type WriteBackState } from '../store.js';
 
 /**
  * Read-your-writes: the canonical intent stage and last interaction are the CRM's values unless a

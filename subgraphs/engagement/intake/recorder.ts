@@ -1,7 +1,8 @@
-import { SpanAttr, tracingActive, withSpan } from '../../shared/tracing.js';
+import { SpanAttr, tracingActive, withSpan } from '../../../shared/tracing.js';
 import type { CallOutcomeInput } from './outcome.js';
-import type { EngagementRuntime } from './runtime.js';
-import type { Receipt } from './store.js';
+import type { EngagementRuntime } from '../runtime.js';
+import type { Receipt } from '../store.js';
+import { logError } from '../../../shared/logger.js';
 
 /**
  * The one path by which an outcome enters, shared by `recordCallOutcome` and the post-call
@@ -33,7 +34,7 @@ export function createOutcomeRecorder(runtime: EngagementRuntime): OutcomeRecord
     if (revocationPending) {
       const p = revocations
         .push(receipt.id)
-        .catch((error: unknown) => log.error({ outcomeId: receipt.id, err: error instanceof Error ? error.message : String(error) }, 'opt-out push failed; the job will retry'))
+        .catch((error: unknown) => logError(log, error, 'opt-out push failed; the job will retry', { outcomeId: receipt.id }))
         .finally(() => pushes.delete(p));
       pushes.add(p);
     }

@@ -1,8 +1,8 @@
-import type { Logger } from '../../shared/logger.js';
-import { isDialplaneError } from '../../shared/errors.js';
+import type { Logger } from '../../../shared/logger.js';
+import { isDialplaneError } from '../../../shared/errors.js';
 import type { ConsentClient } from './consent-client.js';
-import type { EngagementMetrics } from './metrics.js';
-import type { EngagementStore } from './store.js';
+import type { EngagementMetrics } from '../metrics.js';
+import type { EngagementStore } from '../store.js';
 
 /**
  * Opt-out -> consent ledger. The revocation row is committed with the outcome; `push` is then

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { DialplaneError, ErrorCode } from '../../shared/errors.js';
-import { IDENTITY_HEADER, serviceIdentity, signIdentity } from '../../shared/identity.js';
-import { injectTraceHeaders } from '../../shared/tracing.js';
+import { DialplaneError, ErrorCode } from '../../../shared/errors.js';
+import { IDENTITY_HEADER, serviceIdentity, signIdentity } from '../../../shared/identity.js';
+import { injectTraceHeaders } from '../../../shared/tracing.js';
 
 /**
  * Pushes an opt-out to the consent subgraph's ledger (`Mutation.revokeConsent`), called directly

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { DAY_MS, instantString, multilineText, text } from '../../shared/input.js';
-import { mentionsOptOut } from '../../shared/opt-out-phrases.js';
-import { toE164 } from '../../shared/phone.js';
-import type { CrmName } from './config.js';
+import { DAY_MS, instantString, multilineText, text } from '../../../shared/input.js';
+import { mentionsOptOut } from '../../../shared/opt-out-phrases.js';
+import { toE164 } from '../../../shared/phone.js';
+import type { CrmName } from '../config.js';
 
 /**
  * The canonical call outcome: what the agent (GraphQL) or the voice platform (webhook) reports

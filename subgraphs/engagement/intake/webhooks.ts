@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ErrorCode } from '../../shared/errors.js';
-import { text } from '../../shared/input.js';
-import { HttpError, MAX_BODY_BYTES, readRawBody, sendJson, type Route } from '../../shared/http.js';
-import type { Logger } from '../../shared/logger.js';
-import type { Metrics } from '../../shared/metrics.js';
+import { ErrorCode } from '../../../shared/errors.js';
+import { text } from '../../../shared/input.js';
+import { HttpError, MAX_BODY_BYTES, readRawBody, sendJson, type Route } from '../../../shared/http.js';
+import type { Logger } from '../../../shared/logger.js';
+import type { Metrics } from '../../../shared/metrics.js';
 import {
   WEBHOOK_REPLAY_WINDOW_MS,
   WEBHOOK_SIGNATURE_HEADER,
@@ -12,10 +12,10 @@ import {
   signWebhook,
   verifyWebhookSignature,
   webhookAuthFailures,
-} from '../../shared/webhook-signature.js';
+} from '../../../shared/webhook-signature.js';
 import { callOutcomeInput } from './outcome.js';
 import type { OutcomeRecorder } from './recorder.js';
-import { IdempotencyConflictError } from './store.js';
+import { IdempotencyConflictError } from '../store.js';
 
 /**
  * `POST /webhooks/call-ended`: voice platforms report a finished call (docs/webhooks-call-ended.md).

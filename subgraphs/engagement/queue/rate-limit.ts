@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Database } from '../../shared/db.js';
-import type { CrmName } from './config.js';
+import type { Database } from '../../../shared/db.js';
+import type { CrmName } from '../config.js';
+import { DialplaneError, ErrorCode } from '../../../shared/errors.js';
 
 /**
  * A token bucket per CRM, kept in the database so every worker process shares one budget. Each
@@ -37,9 +38,9 @@ export interface CrmRateLimiter {
   blockedForMs(): Promise<Record<string, number>>;
 }
 
-export class RateLimitWaitTooLong extends Error {
+export class RateLimitWaitTooLong extends DialplaneError {
   constructor(readonly waitMs: number) {
-    super(`next request slot in ${Math.round(waitMs)} ms`);
+    super(ErrorCode.RATE_LIMIT_WAIT, `next request slot in ${Math.round(waitMs)} ms`);
   }
 }
 
@@ -75,7 +76,7 @@ export async function createCrmRateLimiter(db: Database, specs: Record<CrmName, 
           `SELECT GREATEST(0, (1 - ${LEVEL}) / refill_per_ms)::float8 AS wait_ms FROM engagement.rate_bucket WHERE crm = $1`,
           [crm],
         );
-        if (!level.rows[0]) throw new Error(`no rate bucket for ${crm}`);
+        if (!level.rows[0]) throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `no rate bucket for ${crm}`);
         throw new RateLimitWaitTooLong(Number(level.rows[0].wait_ms));
       }
       const waitMs = Number(row.wait_ms);

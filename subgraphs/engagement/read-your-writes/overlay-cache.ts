@@ -1,5 +1,5 @@
-import type { Database } from '../../shared/db.js';
-import { READ_ONLY_SQL, reportingWrites as reportingDbWrites } from '../../shared/db-writes.js';
+import type { Database } from '../../../shared/db.js';
+import { READ_ONLY_SQL, reportingWrites as reportingDbWrites } from '../../../shared/db-writes.js';
 
 /**
  * The overlay read of Contact.intentStage / Contact.lastInteraction (the newest outcome of a
