@@ -103,6 +103,11 @@ export class Admission {
    */
   admitOperation(body: OperationBody, identity: Identity): { body: OperationBody } | Refusal {
     let admitted = body;
+    // An id this gateway cannot resolve (it has no manifest) is a document it does not know; the
+    // client may then send the text (the persisted-query protocol), never a bare "no query" error.
+    if (!this.trusted && body.documentId !== undefined && body.query === undefined) {
+      return refusalOf(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'This gateway has no registered documents; send the query text.');
+    }
     if (this.trusted) {
       const resolution = this.trusted.resolve(body, identity);
       if (resolution.kind === 'refused') return refusalOf(resolution.code, resolution.message);

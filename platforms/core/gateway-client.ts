@@ -58,30 +58,35 @@ export function createGatewayClient(config: Pick<PlatformsConfig, 'gatewayUrl' |
     return token;
   };
 
+  const post = async <T>(body: object, signal: AbortSignal): Promise<GraphqlResult<T>> => {
+    let res: Response;
+    try {
+      const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${await bearer()}` };
+      injectTraceHeaders(headers);
+      res = await fetch(config.gatewayUrl, { method: 'POST', headers, body: JSON.stringify(body), signal });
+    } catch (error) {
+      throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'gateway did not answer in time', { upstream: 'gateway' }, { cause: error });
+    }
+    const parsed = response.safeParse(await res.json().catch(() => null));
+    if (!parsed.success) {
+      throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, `gateway answered ${res.status} with an unreadable body`, { upstream: 'gateway', status: res.status });
+    }
+    return {
+      data: (parsed.data.data ?? null) as T | null,
+      errors: (parsed.data.errors ?? []).map((e) => ({ message: e.message, code: e.extensions?.code ?? 'INTERNAL_SERVER_ERROR' })),
+    };
+  };
+
   return {
     async request<T>(query: string, variables: Record<string, unknown>, options: { timeoutMs: number }) {
-      let res: Response;
-      try {
-        const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${await bearer()}` };
-        injectTraceHeaders(headers);
-        res = await fetch(config.gatewayUrl, {
-          method: 'POST',
-          headers,
-          // A registered operation goes by its id (a production gateway runs registered documents only).
-          body: JSON.stringify(documentBody(query, variables, documentIds)),
-          signal: AbortSignal.timeout(options.timeoutMs),
-        });
-      } catch (error) {
-        throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'gateway did not answer in time', { upstream: 'gateway' }, { cause: error });
-      }
-      const parsed = response.safeParse(await res.json().catch(() => null));
-      if (!parsed.success) {
-        throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, `gateway answered ${res.status} with an unreadable body`, { upstream: 'gateway', status: res.status });
-      }
-      return {
-        data: (parsed.data.data ?? null) as T | null,
-        errors: (parsed.data.errors ?? []).map((e) => ({ message: e.message, code: e.extensions?.code ?? 'INTERNAL_SERVER_ERROR' })),
-      };
+      const deadline = AbortSignal.timeout(options.timeoutMs);
+      // A registered operation goes by its id (a production gateway runs registered documents only).
+      const body = documentBody(query, variables, documentIds);
+      const first = await post<T>(body, deadline);
+      // A gateway without our manifest does not know the id: say the text once, as Apollo's
+      // persisted-query protocol does (a gateway that enforces registered documents still refuses it).
+      if ('documentId' in body && first.errors.some((e) => e.code === ErrorCode.PERSISTED_QUERY_NOT_FOUND)) return post<T>({ query, variables }, deadline);
+      return first;
     },
   };
 }

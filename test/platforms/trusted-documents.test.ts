@@ -46,6 +46,20 @@ describe('platforms service against a gateway that enforces trusted documents', 
     expect(variables.dialplane_decision_id).toMatch(/\S/);
   });
 
+  it('a gateway that does not know the ids (no manifest loaded) gets the texts on a second try, as in the persisted-query protocol', async () => {
+    const bare = await startStack({ contacts: 50, gateway: { admission: {} } });
+    try {
+      const config = platformsConfigFor(bare, { PLATFORMS_CALL_START_BUDGET_MS: '5000', PLATFORMS_TRUSTED_DOCUMENTS_PATH: MANIFEST });
+      const service = await startPlatformsService(config, { log: silentLogger });
+      services.push(service);
+      const client = createPlatformClient({ baseUrl: service.url, secrets: config.secrets });
+      const start = await client.send('telnyx', 'dynamic-variables', payloads.telnyx.initialization(simCall('telnyx', CALLER)));
+      expect((start.body as { dynamic_variables: Record<string, string> }).dynamic_variables.dialplane_contact_status).toBe('known');
+    } finally {
+      await bare.close();
+    }
+  }, 180_000);
+
   it('the same service without the manifest sends texts, which the gateway refuses: context unavailable, call denied', async () => {
     const client = await platformsWith(path.resolve('does-not-exist.json'));
     const start = await client.send('telnyx', 'dynamic-variables', payloads.telnyx.initialization(simCall('telnyx', CALLER)));
