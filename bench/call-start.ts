@@ -26,6 +26,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { closedLoop, destroyAgents, openLoop, send, statLine, type Check, type LatencyStats, type RequestSpec } from './load.js';
 import { BENCH_JWT, REPO, hivePeerInstalled, startProductionStack, type ProductionStack } from './production-stack.js';
+import type { ProfileWindow } from './profile-summary.js';
 
 
 /** The first operation of examples/operations/call-start.graphql, verbatim. */
@@ -132,6 +133,7 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
   const profDir = process.env.BENCH_CPU_PROF;
   const execArgv = profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`] : [];
   let stack: ProductionStack | undefined;
+  let profileWindow: ProfileWindow | undefined;
   const loadavgStart = os.loadavg();
   try {
     stack = await startProductionStack({
@@ -162,11 +164,14 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
       log(cpuLine(`call-start: open loop ${options.rate} req/s`, open.cpuMsPerRequest));
     }
     const closed: Record<string, { stats: LatencyStats; cpuMsPerRequest: PhaseCpu }> = {};
+    const closedFromUs = Number(process.hrtime.bigint() / 1000n);
     for (const c of options.concurrency) {
       closed[c] = await withCpu(pids, () => closedLoop(spec(callStartBody), c, options.durationMs, ok));
       log(statLine(`call-start: closed loop ${c} clients`, closed[c].stats));
       log(cpuLine(`call-start: closed loop ${c} clients`, closed[c].cpuMsPerRequest));
     }
+    // The profiles are summarised over the call-start closed loops only (no start-up, warm-up or CRM-only phase).
+    profileWindow = { fromUs: closedFromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
     const crmOnly = await withCpu(pids, () => closedLoop(spec(crmOnlyBody), options.concurrency[0]!, options.durationMs, ok));
     log(statLine(`CRM-only query: closed loop ${options.concurrency[0]} clients`, crmOnly.stats));
     log(cpuLine('CRM-only query', crmOnly.cpuMsPerRequest));
@@ -263,7 +268,8 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
     await stack?.close();
     if (profDir) {
       const { summarizeProfiles } = await import('./profile-summary.js');
-      log(summarizeProfiles(profDir, 15));
+      const names = Object.fromEntries(Object.entries(stack?.pids ?? {}).filter(([, pid]) => pid).map(([name, pid]) => [pid, name]));
+      log(summarizeProfiles(profDir, 15, { window: profileWindow, names }));
     }
   }
 }

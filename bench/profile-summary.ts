@@ -29,11 +29,28 @@ const shortUrl = (url: string) => {
   return url.replace(/^file:\/\//, '');
 };
 
-/** Self time per function (ms) and per package/area, from sample counts weighted by time deltas. */
-export function topEntries(profile: CpuProfile, top: number): { totalMs: number; idleMs: number; functions: [string, number][]; areas: [string, number][] } {
+/**
+ * A time window in the profiles' clock: µs of the monotonic clock, which V8 stamps profiles with
+ * and `process.hrtime` reads (`hrtime.bigint() / 1000n`), so one window fits every process.
+ */
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+/**
+ * Self time per function (ms) and per package/area, from sample counts weighted by time deltas;
+ * with `window`, only the samples taken inside it (a bench phase, without start-up and warm-up).
+ */
+export function topEntries(profile: CpuProfile, top: number, window?: ProfileWindow): { totalMs: number; idleMs: number; functions: [string, number][]; areas: [string, number][] } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  for (let i = 0; i < profile.samples.length; i++) self.set(profile.samples[i]!, (self.get(profile.samples[i]!) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  let at = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0;
+    if (window && (at < window.fromUs || at >= window.toUs)) continue;
+    self.set(profile.samples[i]!, (self.get(profile.samples[i]!) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  }
   const functions = new Map<string, number>();
   const areas = new Map<string, number>();
   let idleMs = 0;
@@ -57,13 +74,19 @@ export function topEntries(profile: CpuProfile, top: number): { totalMs: number;
   return { totalMs, idleMs, functions: sorted(functions), areas: sorted(areas) };
 }
 
-export function summarizeProfiles(dir: string, top = 15): string {
+/**
+ * The summary of every profile in `dir`. `names` labels profiles by process id (the pid is the
+ * third dot-separated field of a `--cpu-prof` file name); `window` limits them to a phase.
+ */
+export function summarizeProfiles(dir: string, top = 15, options: { window?: ProfileWindow; names?: Record<number, string> } = {}): string {
   const lines: string[] = [];
+  if (options.window) lines.push(`\nprofiles limited to the measured phases (${((options.window.toUs - options.window.fromUs) / 1e6).toFixed(1)} s)`);
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
     const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
-    const t = topEntries(profile, top);
+    const t = topEntries(profile, top, options.window);
     const busy = t.totalMs - t.idleMs;
-    lines.push(`\n--- ${file}: busy ${busy.toFixed(0)} ms of ${t.totalMs.toFixed(0)} ms`);
+    const name = options.names?.[Number(file.split('.')[3])];
+    lines.push(`\n--- ${name ? `${name} (${file})` : file}: busy ${busy.toFixed(0)} ms of ${t.totalMs.toFixed(0)} ms`);
     lines.push('  by area (self ms, % of busy):');
     for (const [k, v] of t.areas) lines.push(`    ${v.toFixed(0).padStart(7)}  ${((v / busy) * 100).toFixed(1).padStart(5)}%  ${k}`);
     lines.push('  by function:');

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { CrmRoutingDataSource } from './crm-routing/crm-routing-data-source.js';
@@ -6,6 +5,7 @@ import { coerceVariables, fastPathResult } from './crm-fast-path.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { OperationRecorder } from './operation-metrics.js';
+import { RESPONSE_TYPES, createResponseTypeChooser } from '../shared/response-type.js';
 
 /**
  * The fast lane in front of Apollo Server for the hottest operations. Once Apollo has parsed and
@@ -21,17 +21,12 @@ interface Remembered {
   operation: OperationDefinitionNode;
 }
 
-// Apollo negotiates the response type with `negotiator`; use the same one (Apollo's dependency) so
-// both paths answer the same Content-Type for the same Accept header.
-const Negotiator = createRequire(createRequire(import.meta.url).resolve('@apollo/server'))('negotiator') as new (req: {
-  headers: { accept?: string };
-}) => { mediaType(available: string[]): string | undefined };
-const JSON_TYPE = 'application/json; charset=utf-8';
-const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json; charset=utf-8';
+// The same choice Apollo makes for the same Accept header (both paths answer the same Content-Type).
+const JSON_TYPE = RESPONSE_TYPES.json;
+const GRAPHQL_RESPONSE_TYPE = RESPONSE_TYPES.graphqlResponseJson;
 
 export class CrmFastLane {
   private readonly remembered = new Map<string, Remembered>();
-  private readonly contentTypes = new Map<string, string | null>();
 
   constructor(
     private readonly crm: CrmRoutingDataSource,
@@ -47,16 +42,7 @@ export class CrmFastLane {
     this.remembered.set(`${operationName ?? ''}\u0000${query}`, entry);
   }
 
-  private contentType(accept: string | undefined): string | null {
-    if (!accept) return JSON_TYPE;
-    let type = this.contentTypes.get(accept);
-    if (type === undefined) {
-      const chosen = new Negotiator({ headers: { accept } }).mediaType([JSON_TYPE, GRAPHQL_RESPONSE_TYPE]);
-      type = chosen ?? null;
-      if (this.contentTypes.size < 100) this.contentTypes.set(accept, type);
-    }
-    return type;
-  }
+  private readonly contentType = createResponseTypeChooser([JSON_TYPE, GRAPHQL_RESPONSE_TYPE]);
 
   /** Answers the request when it can; false means "not handled, run it through Apollo". */
   async tryServe(body: unknown, req: IncomingMessage, res: ServerResponse, context: GatewayContext): Promise<boolean> {

@@ -12,6 +12,17 @@ const INTROSPECTION_ROOTS = new Set(['__schema', '__type']);
  * fragments). The whole document is walked, so no nesting hides them.
  */
 export function asksForSchema(document: DocumentNode): boolean {
+  // Apollo hands every request with the same text the same parsed (immutable) document from its
+  // document store: walk each one once, not once per request (a walk per call-start, issue 17).
+  let found = walked.get(document);
+  if (found !== undefined) return found;
+  found = walk(document);
+  walked.set(document, found);
+  return found;
+}
+const walked = new WeakMap<DocumentNode, boolean>();
+
+function walk(document: DocumentNode): boolean {
   let found = false;
   visit(document, {
     Field(node) {

@@ -7,6 +7,7 @@ import { DialplaneError, ErrorCode } from '../shared/errors.js';
 import { apolloHandler, createRouter, createServer, executeApolloRequest, listen, readGraphqlRawBody, requestIdOf, sendJson, sendText } from '../shared/http.js';
 import { createIdentitySigner, type Identity, type IdentityBinding } from '../shared/identity.js';
 import { createLogger, type Logger, logError } from '../shared/logger.js';
+import { responseTypePlugin } from '../shared/response-type.js';
 import { setSpanAttributes } from '../shared/tracing.js';
 import { AuthenticationError, createAuthenticator, type Authenticator } from './authenticator.js';
 import { adminImportProxy } from './admin-import-proxy.js';
@@ -90,6 +91,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
       ApolloServerPluginInlineTraceDisabled(),
       // No HTTP cache hints from the gateway: answers are per caller (consent) and freshness is explicit.
       ApolloServerPluginCacheControlDisabled(),
+      responseTypePlugin<GatewayContext>(),
       // Sandbox for analysts and in development; agents get no schema from it in production
       // because introspection is refused for their role. /explorer is the offline alternative.
       sandboxLandingPage(devToken) as ApolloServerPlugin<GatewayContext>,

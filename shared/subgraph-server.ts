@@ -12,6 +12,7 @@ import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { isDatabaseUnavailable } from './db.js';
+import { responseTypePlugin } from './response-type.js';
 import { ErrorCode } from './errors.js';
 import { closeServer, createRouter, createServer, executeRawGraphql, listen, readGraphqlRawBody, requestIdOf, sendGraphqlError, sendJson, sendText, type Route } from './http.js';
 import { IDENTITY_HEADER, WEBSOCKET_BINDING, createIdentityVerifier, type Identity, type IdentityVerifier } from './identity.js';
@@ -109,6 +110,7 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
       // Both add per-field hooks; we use neither traces nor cache hints.
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginCacheControlDisabled(),
+      responseTypePlugin<C>(),
       {
         async requestDidStart() {
           const started = process.hrtime.bigint();

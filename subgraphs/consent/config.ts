@@ -10,6 +10,13 @@ export const consentEnv = z.object({
   CONSENT_REVOCATION_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   /** The Reassigned Numbers Database query API (or sim/rnd); unset: no RND, E1 answers RND_NO_DATA. */
   RND_URL: z.url().optional(),
+  /**
+   * How long a number's stored facts may be reused between decisions (store/facts-snapshot.ts).
+   * Unset: 1000 on the embedded database (no other writer), 0 (off) on PostgreSQL, where other
+   * replicas write unseen; set it there only if a grant, import or attempt written by another
+   * replica may show up to this late in callPermission (revocations evict at once through the bus).
+   */
+  CONSENT_FACTS_SNAPSHOT_MS: z.coerce.number().int().min(0).max(10_000).optional(),
   RND_API_KEY: z.string().min(1).optional(),
 });
 
@@ -27,6 +34,8 @@ export interface ConsentConfig {
   internalSecret: string;
   revocationPollMs: number;
   rnd?: { url: string; apiKey?: string };
+  /** Facts snapshot lifetime; undefined = the default for the database kind (server.ts). */
+  factsSnapshotMs?: number;
 }
 
 export function toConsentConfig(env: z.infer<typeof consentEnv>): ConsentConfig {
@@ -42,6 +51,7 @@ export function toConsentConfig(env: z.infer<typeof consentEnv>): ConsentConfig 
     internalSecret: env.DIALPLANE_INTERNAL_SECRET,
     revocationPollMs: env.CONSENT_REVOCATION_POLL_MS,
     rnd: env.RND_URL ? { url: env.RND_URL, apiKey: env.RND_API_KEY } : undefined,
+    factsSnapshotMs: env.CONSENT_FACTS_SNAPSHOT_MS,
   };
 }
 

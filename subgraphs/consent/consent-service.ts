@@ -15,6 +15,7 @@ import type { RevocationHub } from './revocation-hub.js';
 import { attemptsSince, insertAttempt, lockNumber } from './store/attempts.js';
 import { appendAudit, type AuditRecord, type AuditWriter } from './store/audit.js';
 import { createFactsReader, insertReassignedCheck, loadStoredFacts, type StoredFacts } from './store/facts.js';
+import type { FactsSnapshot } from './store/facts-snapshot.js';
 import { appendGrant, appendRevocation, type Appended, type GrantRecord, type RevocationRecord } from './store/ledger.js';
 import { addInternalDnc, type InternalDncRecord } from './store/suppression.js';
 
@@ -58,6 +59,8 @@ export interface ConsentServiceDeps {
   audit: AuditWriter;
   log: Logger;
   metrics: Metrics;
+  /** Stored facts kept between decisions (store/facts-snapshot.ts); absent: every decision reads. */
+  snapshot?: FactsSnapshot;
   now?: () => Date;
   /** Split-zone area-code table (C3). @default currentAreaCodeZones */
   areaCodeZones?: AreaCodeZoneTable;
@@ -84,7 +87,7 @@ function normalizedPhone(raw: string): ReturnType<typeof normalizePhone> {
 }
 
 export function createConsentService(deps: ConsentServiceDeps) {
-  const { db, policy, checker, bus, hub, audit, log, metrics } = deps;
+  const { db, policy, checker, bus, hub, audit, log, metrics, snapshot } = deps;
   const now = deps.now ?? (() => new Date());
   const decisionSeconds = metrics.histogram('dialplane_consent_decision_seconds', 'Call-permission decision latency (facts + rules)', ['kind', 'allowed']);
   const denials = metrics.counter('dialplane_consent_deny_reasons_total', 'Deny reasons returned', ['reason']);
@@ -130,7 +133,8 @@ export function createConsentService(deps: ConsentServiceDeps) {
     }
     let stored: StoredFacts | null = null;
     try {
-      stored = await readFacts(e164, new Date(Math.min(at.getTime(), evaluatedAt.getTime()) - longestCapMs));
+      const since = new Date(Math.min(at.getTime(), evaluatedAt.getTime()) - longestCapMs);
+      stored = snapshot ? await snapshot.read(e164, since, () => readFacts(e164, since)) : await readFacts(e164, since);
       facts.ledger = stored.ledger;
       facts.suppression = stored.suppression;
       facts.attempts = stored.attempts;
@@ -227,9 +231,16 @@ export function createConsentService(deps: ConsentServiceDeps) {
     const hypothetical = req.at != null;
     let result: DecisionResult;
     try {
-      const { facts } = await gather(req, at, evaluatedAt);
-      const decision = await withReassigned(facts);
-      result = { decision, decisionId: randomUUID(), e164: facts.phone.e164, reservation: null, hypothetical };
+      if (audit.failing) {
+        // The audit log is not taking rows: no decision may be handed out that cannot be audited.
+        failures.inc({ fact: 'audit' });
+        const phone = normalizedPhone(req.phone);
+        result = { decision: unavailable(evaluatedAt), decisionId: randomUUID(), e164: phone?.valid ? phone.e164 : null, reservation: null, hypothetical };
+      } else {
+        const { facts } = await gather(req, at, evaluatedAt);
+        const decision = await withReassigned(facts);
+        result = { decision, decisionId: randomUUID(), e164: facts.phone.e164, reservation: null, hypothetical };
+      }
     } catch (error) {
       logError(log, error, 'decision failed: failing closed');
       result = { decision: unavailable(evaluatedAt), decisionId: randomUUID(), e164: null, reservation: null, hypothetical };
@@ -340,6 +351,8 @@ export function createConsentService(deps: ConsentServiceDeps) {
   /** The seller of an earlier decision (an opt-out reported with the call's decision id). */
   async function sellerOfDecision(decisionId: string): Promise<string | null> {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(decisionId)) return null;
+    // The decision's row may still be queued in the batched writer: write it first.
+    await audit.flush();
     const r = await db.query<{ seller: string | null }>('SELECT seller FROM consent_audit WHERE decision_id = $1 AND seller IS NOT NULL LIMIT 1', [decisionId]);
     return r.rows[0]?.seller ?? null;
   }

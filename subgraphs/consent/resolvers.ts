@@ -137,6 +137,7 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
       async auditTrail(_: unknown, args: { phone: string; limit?: number | null }, ctx: ConsentContext) {
         requireRole(ctx.identity, ['compliance'], 'auditTrail');
         const e164 = parse(phoneInput, args.phone, 'phone');
+        await audit.flush(); // the trail includes decisions whose rows are still queued
         const rows = (await auditTrail(db, e164, Math.min(Math.max(args.limit ?? 100, 1), 1000))).filter((r) => maySee(ctx.identity, r.seller));
         audit.write({ action: 'AUDIT_READ', actor: ctx.identity.sub, role: ctx.identity.roles.join(','), seller: null, purpose: null, e164, decisionId: null, allowed: null, reasons: null, detail: { rows: rows.length } });
         return rows.map((r) => ({

@@ -21,7 +21,16 @@ export interface RevocationHub {
   close(): Promise<void>;
 }
 
-export function createRevocationHub(options: { db: Database; bus: EventBus; log: Logger; pollMs: number }): RevocationHub {
+export interface RevocationHubOptions {
+  db: Database;
+  bus: EventBus;
+  log: Logger;
+  pollMs: number;
+  /** Told before new revocations are fanned out (the facts snapshot drops what it keeps). */
+  onRevocations?: () => void;
+}
+
+export function createRevocationHub(options: RevocationHubOptions): RevocationHub {
   const { db, bus, log } = options;
   const listeners = new Set<(entry: RevocationEntry) => void>();
   let cursor = 0;
@@ -36,6 +45,7 @@ export function createRevocationHub(options: { db: Database; bus: EventBus; log:
       again = false;
       for (;;) {
         const batch = await revocationsAfter(db, cursor, null, 500);
+        if (batch.length > 0) options.onRevocations?.();
         for (const entry of batch) {
           cursor = entry.seq;
           for (const l of listeners) l(entry);

@@ -17,7 +17,9 @@ import { createResolvers } from './resolvers.js';
 import { dncImportRoute } from './admin/dnc-import-route.js';
 import { createIdentityVerifier } from '../../shared/identity.js';
 import { createRevocationHub, type RevocationHub } from './revocation-hub.js';
-import { createAuditWriter } from './store/audit.js';
+import { createAuditWriter, type AuditWriter } from './store/audit.js';
+import { FactsSnapshot, mayChangeFacts } from './store/facts-snapshot.js';
+import { reportingWrites } from '../../shared/db-writes.js';
 import { openConsentDatabase } from './store/open-consent-db.js';
 
 export interface ConsentDeps {
@@ -43,8 +45,14 @@ export interface RunningConsentSubgraph {
   /** For tests and the bench: the service and hub behind the API. */
   service: ConsentService;
   hub: RevocationHub;
+  /** The database as every module here uses it (writes reported to the facts snapshot). */
   db: Database;
+  snapshot: FactsSnapshot;
+  audit: AuditWriter;
 }
+
+/** Facts snapshot lifetime on the embedded database (its only writer is this process). */
+const DEFAULT_EMBEDDED_SNAPSHOT_MS = 1_000;
 
 const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
@@ -55,15 +63,19 @@ export async function startConsentSubgraph(config: ConsentConfig, deps: ConsentD
   const policy = deps.policy ?? currentPolicy;
   const geoVersion = warmPhoneGeo();
   const ownsDb = !deps.db;
-  const db = deps.db ?? (await openConsentDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log }));
+  const opened = deps.db ?? (await openConsentDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log }));
+  // Every module below writes through `db`, so the facts snapshot hears of each write this process makes.
+  const snapshot = new FactsSnapshot({ maxAgeMs: config.factsSnapshotMs ?? (opened.kind === 'pglite' ? DEFAULT_EMBEDDED_SNAPSHOT_MS : 0) });
+  const db = snapshot.enabled ? reportingWrites(opened, mayChangeFacts, () => snapshot.changed()) : opened;
   const ownsBus = !deps.bus;
   const bus = deps.bus ?? (await createEventBus({ redisUrl: config.redisUrl, prefix: deps.busPrefix, log }));
-  const hub = createRevocationHub({ db, bus, log, pollMs: config.revocationPollMs });
+  const stopSnapshotEviction = snapshot.enabled ? await bus.subscribe('consent.revoked', () => snapshot.changed()) : async () => undefined;
+  const hub = createRevocationHub({ db, bus, log, pollMs: config.revocationPollMs, onRevocations: () => snapshot.changed() });
   await hub.start();
   const audit = createAuditWriter(db, log);
   // No RND configured is not "not reassigned": every answer is NO_DATA and the policy denies (E1).
   const checker = deps.checker ?? (config.rnd ? createRndClient({ url: config.rnd.url, apiKey: config.rnd.apiKey, now: deps.now }) : createUnconfiguredChecker(deps.now));
-  const service = createConsentService({ db, policy, checker, bus, hub, audit, log, metrics, now: deps.now, areaCodeZones: deps.areaCodeZones });
+  const service = createConsentService({ db, policy, checker, bus, hub, audit, log, metrics, snapshot, now: deps.now, areaCodeZones: deps.areaCodeZones });
   const stopCrmListener = await listenForCrmDoNotCall(bus, service, log);
   metrics.gauge('dialplane_consent_subscriptions', 'Open consentRevoked subscriptions on this replica', [], function collect() {
     this.set(hub.subscribers);
@@ -88,12 +100,13 @@ export async function startConsentSubgraph(config: ConsentConfig, deps: ConsentD
     },
     onClose: async () => {
       await stopCrmListener().catch(() => undefined);
+      await stopSnapshotEviction().catch(() => undefined);
       await hub.close();
-      await audit.flush();
+      await audit.close();
       if (ownsBus) await bus.close();
       if (ownsDb) await db.close();
     },
   });
   log.info({ db: db.kind, bus: bus.kind, policy: policy.version }, 'consent subgraph ready');
-  return { url: running.url, port: running.port, close: running.close, service, hub, db };
+  return { url: running.url, port: running.port, close: running.close, service, hub, db, snapshot, audit };
 }

@@ -45,9 +45,25 @@ export function isValidZone(zone: string): boolean {
   }
 }
 
-function parts(zone: string, at: number): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of formatter(zone).formatToParts(at)) out[p.type] = p.value;
+/**
+ * The formatter shows whole seconds, so its parts depend only on (zone, second). Every decision
+ * asks about the same few zones at nearly the same instant, and formatToParts was the largest
+ * single function of a call-start decision (issue 17): answers are kept per (zone, second),
+ * bounded (dropped whole when full), frozen because they are shared.
+ */
+const PARTS_CACHE_MAX = 5_000;
+const partsCache = new Map<string, Readonly<Record<string, string>>>();
+
+function parts(zone: string, at: number): Readonly<Record<string, string>> {
+  const key = `${zone}\u0000${Math.floor(at / 1000)}`;
+  let out = partsCache.get(key);
+  if (out === undefined) {
+    const fresh: Record<string, string> = {};
+    for (const p of formatter(zone).formatToParts(at)) fresh[p.type] = p.value;
+    out = Object.freeze(fresh);
+    if (partsCache.size >= PARTS_CACHE_MAX) partsCache.clear();
+    partsCache.set(key, out);
+  }
   return out;
 }
 

@@ -53,7 +53,8 @@ function factsParams(e164: string, attemptsSince: Date): [string, string, Date] 
   return [e164, e164.startsWith('+1') ? e164.slice(2, 5) : '', attemptsSince];
 }
 
-const STATEMENT = 'dialplane_consent_facts_v2';
+/** Name of the prepared facts read (facts-snapshot.ts knows it as a read). */
+export const FACTS_STATEMENT = 'dialplane_consent_facts_v2';
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 /**
@@ -68,20 +69,20 @@ export function createFactsReader(db: Database): (e164: string, attemptsSince: D
     const pool = db.pool;
     if (!pool) return (e164, since) => loadStoredFacts(db, e164, since);
     return async (e164, since) => {
-      const result = await pool.query({ name: STATEMENT, text: FACTS_SQL, values: factsParams(e164, since) });
+      const result = await pool.query({ name: FACTS_STATEMENT, text: FACTS_SQL, values: factsParams(e164, since) });
       return toStoredFacts(result.rows[0]);
     };
   }
   let prepared: Promise<void> | null = null;
   return async (e164, since) => {
     if (!E164.test(e164) || Number.isNaN(since.getTime())) throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'facts reader: invalid key');
-    prepared ??= db.exec(`PREPARE ${STATEMENT}(text, text, timestamptz) AS ${FACTS_SQL}`).catch((error: unknown) => {
+    prepared ??= db.exec(`PREPARE ${FACTS_STATEMENT}(text, text, timestamptz) AS ${FACTS_SQL}`).catch((error: unknown) => {
       prepared = null;
       throw error;
     });
     await prepared;
     const [n, ac, t] = factsParams(e164, since);
-    const result = await db.query(`EXECUTE ${STATEMENT}('${n}', '${ac}', '${t.toISOString()}')`);
+    const result = await db.query(`EXECUTE ${FACTS_STATEMENT}('${n}', '${ac}', '${t.toISOString()}')`);
     return toStoredFacts(result.rows[0]);
   };
 }

@@ -1,4 +1,5 @@
-import type { Database, Queryable } from '../../../shared/db.js';
+import type { Database } from '../../../shared/db.js';
+import { READ_ONLY_SQL, reportingWrites as reportingDbWrites } from '../../../shared/db-writes.js';
 
 /**
  * The overlay read of Contact.intentStage / Contact.lastInteraction (the newest outcome of a
@@ -74,54 +75,17 @@ export class OverlayCache<V> {
   }
 }
 
-/** Statements that only read: a plain SELECT without a row lock. */
-const READ_ONLY = /^\s*SELECT\b(?![\s\S]*\bFOR\s+(UPDATE|SHARE|NO\s+KEY\s+UPDATE)\b)/i;
 /** The tables the overlay reads; statements on other tables (pg-boss's job polling) cannot change it. */
 const OVERLAY_TABLES = /\bengagement\.(call_outcome|write_back)\b/i;
 /** True when the statement may change what the overlay reads. */
-export const mayChangeOverlay = (sql: string): boolean => OVERLAY_TABLES.test(sql) && !READ_ONLY.test(sql);
+export const mayChangeOverlay = (sql: string): boolean => OVERLAY_TABLES.test(sql) && !READ_ONLY_SQL.test(sql);
 
 /**
- * The same database with every statement that may write the overlay's tables reported to `onWrite`: when issued, and
- * (inside a transaction that wrote) again once the transaction has committed or rolled back.
- * Driver handles (pglite, pool) are passed through: pg-boss's own schema scripts go there and never
- * touch the overlay's tables.
+ * The same database with every statement that may write the overlay's tables reported to `onWrite`
+ * (shared/db-writes.ts): when issued, and (inside a transaction that wrote) again once the
+ * transaction has committed or rolled back. pg-boss's own schema scripts go through the driver
+ * handles and never touch the overlay's tables.
  */
 export function reportingWrites(db: Database, onWrite: () => void): Database {
-  const watch = (q: Queryable, wrote?: { value: boolean }): Queryable['query'] =>
-    (async (sql: string, params?: unknown[]) => {
-      const writes = mayChangeOverlay(sql);
-      if (writes) {
-        onWrite();
-        if (wrote) wrote.value = true;
-      }
-      try {
-        return await q.query(sql, params);
-      } finally {
-        if (writes) onWrite();
-      }
-    }) as Queryable['query'];
-  return {
-    kind: db.kind,
-    pglite: db.pglite,
-    pool: db.pool,
-    query: watch(db),
-    async transaction(fn) {
-      const wrote = { value: false };
-      try {
-        return await db.transaction((tx) => fn({ query: watch(tx, wrote) }));
-      } finally {
-        if (wrote.value) onWrite();
-      }
-    },
-    async exec(sql) {
-      onWrite();
-      try {
-        await db.exec(sql);
-      } finally {
-        onWrite();
-      }
-    },
-    close: () => db.close(),
-  };
+  return reportingDbWrites(db, mayChangeOverlay, onWrite);
 }
