@@ -115,6 +115,20 @@ export async function run(report: (section: string, data: Record<string, unknown
     await openLoopFn(telnyx, 50, 2_000);
     await openLoopFn(vapi, 50, 2_000);
 
+    // One at a time first: the cost of a call start without any queueing behind others.
+    const sequential = async (fn: (i: number) => Promise<boolean>) => {
+      const samples: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const t0 = performance.now();
+        await fn(i);
+        samples.push(performance.now() - t0);
+      }
+      return stats(samples, 0, 0);
+    };
+    const seqDirect = await sequential(direct);
+    const seqTelnyx = await sequential(telnyx);
+    log(`one at a time (40 each): gateway queries direct p50 ${fmt(seqDirect.p50)} ms, telnyx call start p50 ${fmt(seqTelnyx.p50)} ms (×${fmt(seqTelnyx.p50 / seqDirect.p50)})`);
+
     const phase = async (label: string, fn: (i: number) => Promise<boolean>): Promise<LatencyStats> => {
       const s = await openLoopFn(fn, rate, durationMs);
       log(statLine(label, s));
