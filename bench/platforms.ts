@@ -146,7 +146,9 @@ export async function run(report: (section: string, data: Record<string, unknown
 
     // Opt-out to subscriber: one subscriber for 40 numbers; each opt-out is a new call for a number
     // not revoked before (revoking a revoked number is idempotent: no new event to push).
-    const phones = Array.from({ length: 40 }, (_, i) => `+1850555${String(2_000 + i).padStart(4, '0')}`);
+    // The first number is a warm-up: graphql-ws does not acknowledge a subscribe, so the first
+    // opt-out could race the subscription's registration; it is sent, awaited and not counted.
+    const phones = Array.from({ length: 41 }, (_, i) => `+1850555${String(2_000 + i).padStart(4, '0')}`);
     const ws = createClient({ url: gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
     closers.push(() => ws.dispose() as Promise<void>);
     const arrived = new Map<string, () => void>();
@@ -168,11 +170,13 @@ export async function run(report: (section: string, data: Record<string, unknown
         timer = setTimeout(() => resolve(false), 5_000);
       });
       await client.send('vapi', 'events', payloads.vapi.transcript(call, 'Please stop calling me.'));
-      if (await received) delays.push(performance.now() - started);
-      else missed++;
+      const got = await received;
       clearTimeout(timer);
+      if (phone === phones[0]) continue;
+      if (got) delays.push(performance.now() - started);
+      else missed++;
     }
-    if (missed > 0) log(`opt-out: ${missed} of ${phones.length} revocations did not reach the subscriber within 5 s`);
+    if (missed > 0) log(`opt-out: ${missed} of ${phones.length - 1} revocations did not reach the subscriber within 5 s`);
     const optOut = stats(delays, 0, 0);
     log(`opt-out (Vapi transcript) to subscriber, ${delays.length} of 40 sequential: p50 ${fmt(optOut.p50)} ms  p99 ${fmt(optOut.p99)} ms  max ${fmt(optOut.max)} ms (target p99 <= 100 ms)`);
 
