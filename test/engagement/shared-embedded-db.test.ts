@@ -37,7 +37,7 @@ describe('consent and engagement sharing one embedded PGlite', () => {
 
   it('records an opt-out: revocation in the consent ledger and write-back written, in the one database', async () => {
     expect(engagement.runtime.db.pglite).toBe(db.pglite); // the same PGlite, behind the overlay write reporter
-    expect(consent.db).toBe(db);
+    expect(consent.db.pglite).toBe(db.pglite); // the same PGlite, behind the facts snapshot's write watcher
     const input = outcome('hubspot:104', { disposition: 'OPTED_OUT', phone: '808 555 0104', summary: 'do not call me again' });
     const receipt = (await gql<{ recordCallOutcome: { id: string } }>(engagement.url, RECORD, { input })).data!.recordCallOutcome;
     const ledger = await eventually(async () => {
