@@ -276,7 +276,8 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
 
 /**
  * The expiry swing (issue 17): the call-start document at `rate` req/s open loop for `durationMs`
- * with the default contact-cache lifetime, then the same with a 1 h lifetime, each on a fresh
+ * with the default contact-cache lifetime, then the same with a 10 min lifetime (the longest the
+ * CRM subgraph accepts, longer than the run), each on a fresh
  * stack. With refresh-ahead, expiries should not show in the p99 (target: within 1.5×).
  */
 export async function runExpirySwing(input: { durationMs?: number; rate?: number; log?: (line: string) => void } = {}) {
@@ -287,7 +288,8 @@ export async function runExpirySwing(input: { durationMs?: number; rate?: number
   const { signToken } = await import('../gateway/dev-tokens.js');
   const token = await signToken({ sub: 'bench-agent', roles: ['agent'], seller: 'demo-seller' }, BENCH_JWT, '2h');
   const results: Record<string, LatencyStats> = {};
-  for (const [label, cacheTtlMs] of [['default lifetime', undefined], ['1 h lifetime', 3_600_000]] as const) {
+  // The longest lifetime the CRM subgraph accepts (10 min) outlives the run: no expiry in it.
+  for (const [label, cacheTtlMs] of [['default lifetime', undefined], ['10 min lifetime', 600_000]] as const) {
     const stack = await startProductionStack(cacheTtlMs === undefined ? {} : { cacheTtlMs });
     try {
       const body = JSON.stringify({ query: callStartDocument(), variables: { id: stack.contactId, purpose: 'MARKETING' }, operationName: 'CallStart' });
@@ -300,9 +302,9 @@ export async function runExpirySwing(input: { durationMs?: number; rate?: number
       await stack.close();
     }
   }
-  const ratio = results['default lifetime']!.p99 / results['1 h lifetime']!.p99;
-  log(`expiry swing: p99 default lifetime / p99 1 h lifetime = ×${ratio.toFixed(2)} (target ≤ 1.5)`);
-  return { durationMs, rate, defaultLifetime: results['default lifetime'], hourLifetime: results['1 h lifetime'], p99Ratio: ratio };
+  const ratio = results['default lifetime']!.p99 / results['10 min lifetime']!.p99;
+  log(`expiry swing: p99 default lifetime / p99 10 min lifetime (no expiry in the run) = ×${ratio.toFixed(2)} (target ≤ 1.5)`);
+  return { durationMs, rate, defaultLifetime: results['default lifetime'], longLifetime: results['10 min lifetime'], p99Ratio: ratio };
 }
 
 export async function run(report: (section: string, data: Record<string, unknown>) => void): Promise<void> {
