@@ -32,6 +32,7 @@ import { createMetrics } from '../shared/metrics.js';
 import { signToken } from '../gateway/dev-tokens.js';
 import { readSupergraph } from '../gateway/supergraph-info.js';
 import { Admission } from '../gateway/demand-control/admission.js';
+import { idsByOperationName, loadManifest, TRUSTED_DOCUMENTS_MANIFEST } from '../shared/trusted-documents-manifest.js';
 import { startTcpProxy, type TcpProxy } from '../sim/common/tcp-proxy.js';
 import { destroyAgents, fmt, openLoopFn, send, type LatencyStats } from './load.js';
 import { BENCH_POSTGRES_URL, BENCH_REDIS_URL, reachable, throwAwayDatabase } from './bench-services.js';
@@ -130,10 +131,9 @@ function attacks(contactIds: string[], phoneLookupId?: string): Attack[] {
 
 /** The manifest id (`sha256:…`) of the registered operation with this name. */
 function registeredId(operationName: string): string {
-  const manifest = JSON.parse(readFileSync(path.join(root, 'examples', 'generated', 'trusted', 'persisted-documents.json'), 'utf8')) as Record<string, string>;
-  const entry = Object.entries(manifest).find(([, text]) => new RegExp(`^(query|mutation|subscription) ${operationName}\\b`).test(text.trim()));
-  if (!entry) throw new Error(`no registered document named ${operationName} in the trusted-documents manifest`);
-  return entry[0];
+  const id = idsByOperationName(loadManifest(path.join(root, TRUSTED_DOCUMENTS_MANIFEST))).get(operationName);
+  if (!id) throw new Error(`no registered document named ${operationName} in the trusted-documents manifest`);
+  return id;
 }
 
 interface PhaseResult {

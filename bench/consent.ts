@@ -196,12 +196,14 @@ async function reachable(databaseUrl: string, redisUrl: string): Promise<boolean
   }
 }
 
-const pct = (values: number[], p: number) => {
+/** The p-th percentile of the samples (nearest rank). */
+export const pct = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 };
 
-const WRITTEN = (phone: string) => ({
+/** Written consent for a number, as a bench seeds it. */
+export const WRITTEN = (phone: string) => ({
   phone,
   consentType: 'WRITTEN',
   purposes: ['MARKETING', 'INFORMATIONAL'],

@@ -31,6 +31,7 @@ import { createRndClient } from '../subgraphs/consent/reassigned/rnd-client.js';
 import { startConsentSubgraph, type RunningConsentSubgraph } from '../subgraphs/consent/server.js';
 import { markSynced } from '../subgraphs/consent/store/dnc-registry.js';
 import { openConsentDatabase } from '../subgraphs/consent/store/open-consent-db.js';
+import { pct, WRITTEN } from './consent.js';
 import { writeNationalFile } from './dnc-import.js';
 import type { Report } from './index.js';
 
@@ -46,23 +47,6 @@ function envInt(name: string, fallback: number): number {
   return n;
 }
 
-const pct = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
-
-const written = (phone: string) => ({
-  phone,
-  consentType: 'WRITTEN',
-  purposes: ['MARKETING', 'INFORMATIONAL'],
-  sellers: ['acme'],
-  channels: ['VOICE'],
-  coversArtificialVoice: true,
-  disclosure: { version: 'v3', hash: 'sha256:bench', notConditionOfPurchase: true },
-  evidence: { source: 'bench', signatureMethod: 'esign', ipAddress: '203.0.113.1' },
-  occurredAt: '2026-01-10T15:00:00Z',
-});
-
 function nextWeekdayAt(hourUtc: number): Date {
   const d = new Date();
   d.setUTCHours(hourUtc, 0, 0, 0);
@@ -72,7 +56,7 @@ function nextWeekdayAt(hourUtc: number): Date {
 }
 
 async function recordConsent(consent: RunningConsentSubgraph, phone: string): Promise<void> {
-  const body = JSON.stringify({ query: 'mutation($i: RecordConsentInput!) { recordConsent(input: $i) { cursor } }', variables: { i: written(phone) } });
+  const body = JSON.stringify({ query: 'mutation($i: RecordConsentInput!) { recordConsent(input: $i) { cursor } }', variables: { i: WRITTEN(phone) } });
   const res = await fetch(consent.url, { method: 'POST', headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentity(AGENT, DEV_INTERNAL_SECRET, { body }) }, body });
   const answer = (await res.json()) as { errors?: { message: string }[] };
   if (answer.errors?.length) throw new Error(`recordConsent: ${answer.errors[0]!.message}`);

@@ -17,7 +17,7 @@ import { silentLogger } from '../shared/logger.js';
 import { composeSupergraph, readSubgraphSdls } from '../gateway/compose-supergraph.js';
 import { mintDevTokens } from '../gateway/dev-tokens.js';
 import { startGateway } from '../gateway/server.js';
-import { loadManifest } from '../gateway/demand-control/trusted-documents.js';
+import { loadManifest, TRUSTED_DOCUMENTS_MANIFEST } from '../shared/trusted-documents-manifest.js';
 import { startSalesforceSim } from '../sim/salesforce/server.js';
 import { startHubspotSim } from '../sim/hubspot/server.js';
 import { loadSalesforceSubgraphConfig } from '../subgraphs/salesforce/config.js';
@@ -76,7 +76,7 @@ export async function run(report: (section: string, data: Record<string, unknown
         crmSubgraphs: [{ name: 'salesforce', url: salesforce.url }, { name: 'hubspot', url: hubspot.url }],
         subgraphUrls: { consent: consent.url, engagement: engagement.url },
         // As `npm start`: the trusted-documents manifest loaded, so the service's document ids resolve.
-        admission: { trustedDocuments: { mode: 'off', manifest: loadManifest(path.join(root, 'examples/generated/trusted/persisted-documents.json')) } },
+        admission: { trustedDocuments: { mode: 'off', manifest: loadManifest(path.join(root, TRUSTED_DOCUMENTS_MANIFEST)) } },
       },
       { log: silentLogger, collectDefaultMetrics: false },
     );

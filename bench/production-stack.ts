@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TRUSTED_DOCUMENTS_MANIFEST } from '../shared/trusted-documents-manifest.js';
 import { serveIfChild, serveUntilParentLeaves, startChild, stopChild, type Child } from './child-process.js';
 import { send } from './load.js';
 
@@ -154,7 +155,7 @@ async function serve(component: string, args: Record<string, string>): Promise<v
       ...env,
       GATEWAY_PORT: '0',
       SUPERGRAPH_PATH: path.join(REPO, 'schema/supergraph.graphql'),
-      GATEWAY_TRUSTED_DOCUMENTS_PATH: path.join(REPO, 'examples/generated/trusted/persisted-documents.json'),
+      GATEWAY_TRUSTED_DOCUMENTS_PATH: path.join(REPO, TRUSTED_DOCUMENTS_MANIFEST),
       CRM_SUBGRAPHS: `hubspot=${args.crmUrl}`,
       CONSENT_SUBGRAPH_URL: args.consentUrl,
       ENGAGEMENT_SUBGRAPH_URL: args.engagementUrl,

@@ -5,7 +5,8 @@ import { ROLES, type Role } from '../shared/identity.js';
 import { loadServerTls, type ServerTls } from '../shared/tls.js';
 import type { AdmissionConfig } from './demand-control/admission.js';
 import type { RateLimit } from './demand-control/caller-rate-limit.js';
-import { loadManifest, type TrustedDocumentsMode } from './demand-control/trusted-documents.js';
+import { loadManifest, TRUSTED_DOCUMENTS_MANIFEST } from '../shared/trusted-documents-manifest.js';
+import type { TrustedDocumentsMode } from './demand-control/trusted-documents.js';
 
 /** `role=value,role=value` (a subset of the roles) parsed by `value`. */
 function perRole<T>(parse: (raw: string) => T | undefined, expected: string) {
@@ -57,7 +58,7 @@ export const gatewayEnv = z.object({
   GATEWAY_MAX_IN_FLIGHT_PER_CALLER: z.coerce.number().int().min(0).max(10_000).default(16),
   /** `enforce`: agent/service callers run registered documents only. Default: enforce in production, off elsewhere. */
   GATEWAY_TRUSTED_DOCUMENTS: z.enum(['off', 'enforce']).optional(),
-  GATEWAY_TRUSTED_DOCUMENTS_PATH: z.string().default('examples/generated/trusted/persisted-documents.json'),
+  GATEWAY_TRUSTED_DOCUMENTS_PATH: z.string().default(TRUSTED_DOCUMENTS_MANIFEST),
 });
 
 /** Resolved gateway configuration; tests build it directly, `index.ts` builds it from the env. */

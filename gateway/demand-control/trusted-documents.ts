@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import QuickLRU from 'quick-lru';
-import { z } from 'zod';
 import { ErrorCode } from '../../shared/errors.js';
 import { hasRole, type Identity } from '../../shared/identity.js';
 
@@ -19,8 +17,6 @@ import { hasRole, type Identity } from '../../shared/identity.js';
  */
 export type TrustedDocumentsMode = 'off' | 'enforce';
 
-export const Manifest = z.record(z.string().regex(/^sha256:[0-9a-f]{64}$/), z.string().min(1));
-
 export interface TrustedDocuments {
   readonly mode: TrustedDocumentsMode;
   readonly size: number;
@@ -37,10 +33,6 @@ export type TrustedResolution =
 
 /** Roles allowed ad-hoc documents when enforcement is on. */
 const AD_HOC_ROLES = ['analyst', 'compliance', 'admin'] as const;
-
-export function loadManifest(path: string): Record<string, string> {
-  return Manifest.parse(JSON.parse(readFileSync(path, 'utf8')));
-}
 
 function normalizeId(raw: string): string {
   return raw.startsWith('sha256:') ? raw : `sha256:${raw}`;

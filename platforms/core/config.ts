@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loadServerTls, type ServerTls } from '../../shared/tls.js';
+import { TRUSTED_DOCUMENTS_MANIFEST } from '../../shared/trusted-documents-manifest.js';
 import { ConfigError, DEFAULT_PORTS, DEV_SECRETS, envPort, jwtEnv, runtimeEnv, secretEnv } from '../../shared/config.js';
 
 /**
@@ -51,7 +52,7 @@ export const platformsEnv = z.object({
   PLATFORMS_SELLER: z.string().min(1).max(200).default('demo-seller'),
   PLATFORMS_ORG: z.string().min(1).max(200).optional(),
   /** The gateway's trusted-documents manifest: the service sends the ids of its registered operations. */
-  PLATFORMS_TRUSTED_DOCUMENTS_PATH: z.string().min(1).default('examples/generated/trusted/persisted-documents.json'),
+  PLATFORMS_TRUSTED_DOCUMENTS_PATH: z.string().min(1).default(TRUSTED_DOCUMENTS_MANIFEST),
   /** The purpose the call-start permission is decided for. */
   PLATFORMS_PURPOSE: z.enum(CALL_PURPOSES).default('MARKETING'),
   /** Call-start answers are sent within this budget, with a stale/unavailable marker if need be. */

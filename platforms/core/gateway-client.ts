@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { DialplaneError, ErrorCode } from '../../shared/errors.js';
 import { injectTraceHeaders } from '../../shared/tracing.js';
 import type { PlatformsConfig } from './config.js';
-import { operationName, registeredDocumentIds } from './registered-documents.js';
+import { operationName } from '../../shared/trusted-documents-manifest.js';
+import { registeredDocumentIds } from './registered-documents.js';
 
 /**
  * The platforms service is a client of the gateway's public GraphQL API, like any agent: the

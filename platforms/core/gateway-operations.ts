@@ -9,11 +9,11 @@ import { DialplaneError, ErrorCode } from '../../shared/errors.js';
  * their answers (the gateway is another service: its answers are input like any other).
  */
 
-const OPERATIONS_SOURCE = readFileSync(new URL('./operations.graphql', import.meta.url), 'utf8');
+const OPERATIONS = parse(readFileSync(new URL('./operations.graphql', import.meta.url), 'utf8'));
 
 /** One operation of operations.graphql, printed on its own (what is sent when no id is known). */
 function operation(name: string): string {
-  const definition = parse(OPERATIONS_SOURCE).definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === name);
+  const definition = OPERATIONS.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === name);
   if (!definition) throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `platforms/core/operations.graphql has no operation ${name}`);
   return print(definition);
 }

@@ -10,6 +10,7 @@ import { createSimulatedChecker } from '../../subgraphs/consent/reassigned/simul
 import { createAuditWriter, type AuditRecord } from '../../subgraphs/consent/store/audit.js';
 import { markSynced } from '../../subgraphs/consent/store/dnc-registry.js';
 import { openConsentDatabase } from '../../subgraphs/consent/store/open-consent-db.js';
+import { eventually } from '../support/eventually.js';
 import { PERMISSION_FIELDS, SECRET, SERVICE, WRITTEN_CONSENT, gql } from './support/consent-client.js';
 
 // The batched audit writer used to drop a batch after 3 failed flushes. Rows are now kept until the
@@ -21,15 +22,6 @@ const auditAway = (db: Database) => db.exec('ALTER TABLE consent_audit RENAME TO
 const auditBack = (db: Database) => db.exec('ALTER TABLE consent_audit_away RENAME TO consent_audit');
 const countRows = async (db: Database, ids: string[]) =>
   (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM consent_audit WHERE decision_id = ANY($1::uuid[])', [ids])).rows[0]!.n;
-
-/** Polls `check` until it holds (deadline 10 s). */
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('batched audit writer (embedded PGlite)', () => {
   let db: Database;
@@ -45,11 +37,11 @@ describe('batched audit writer (embedded PGlite)', () => {
     await auditAway(db);
     const rows = Array.from({ length: 10 }, (_, i) => row(i));
     for (const r of rows) writer.write(r);
-    await until(() => writer.failures >= 6); // the old writer gave up after 3
+    await eventually(() => writer.failures >= 6, 10_000, 5); // the old writer gave up after 3
     expect(writer.failing).toBe(true);
     expect(writer.pending).toBe(10);
     await auditBack(db);
-    await until(() => writer.pending === 0);
+    await eventually(() => writer.pending === 0, 10_000, 5);
     expect(writer.failing).toBe(false);
     const ids = rows.map((r) => r.decisionId!);
     expect(await countRows(db, ids)).toBe(10);
@@ -89,12 +81,12 @@ describe('decisions while the audit log refuses rows (consent subgraph over HTTP
 
     await auditAway(raw);
     const refused = await permission(phone); // allowed: its row is written later, and fails
-    await until(() => consent.audit.failing);
+    await eventually(() => consent.audit.failing, 10_000, 5);
     const denied = await permission(phone);
     expect(denied).toMatchObject({ allowed: false, reasons: ['COMPLIANCE_DATA_UNAVAILABLE'] });
 
     await auditBack(raw);
-    await until(() => !consent.audit.failing && consent.audit.pending === 0);
+    await eventually(() => !consent.audit.failing && consent.audit.pending === 0, 10_000, 5);
     expect(await permission(phone)).toMatchObject({ allowed: true });
     await consent.audit.flush();
     const ids = [before, refused, denied].map((d) => d.decisionId as string);

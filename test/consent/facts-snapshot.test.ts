@@ -13,6 +13,7 @@ import { FactsSnapshot, mayChangeFacts } from '../../subgraphs/consent/store/fac
 import { appendRevocation } from '../../subgraphs/consent/store/ledger.js';
 import { openConsentDatabase } from '../../subgraphs/consent/store/open-consent-db.js';
 import { AGENT, PERMISSION_FIELDS, SECRET, SERVICE, WRITTEN_CONSENT, gql } from './support/consent-client.js';
+import { eventually } from '../support/eventually.js';
 
 // Issue 17: a number's stored facts are kept in memory between decisions. Only the database read
 // is shared: every decision keeps its own id and audit row, and every write evicts at once.
@@ -103,16 +104,6 @@ const REVOKE = 'mutation($input: RevokeConsentInput!) { revokeConsent(input: $in
 const DNC = 'mutation($input: AddInternalDncInput!) { addInternalDnc(input: $input) { id } }';
 const AUTHORIZE = `mutation($input: AuthorizeCallInput!) { authorizeCall(input: $input) { ${PERMISSION_FIELDS} } }`;
 
-/** Polls `read` until `ok` holds or the deadline passes (then answers the last value). */
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
 describe('consent decisions through the facts snapshot (embedded PGlite)', () => {
   let raw: Database;
   let bus: EventBus;
@@ -186,7 +177,10 @@ describe('consent decisions through the facts snapshot (embedded PGlite)', () =>
       appendRevocation(tx, { eventId: randomUUID(), e164: phone, occurredAt: new Date('2026-06-10T15:59:00Z'), source: 'ivr', actor: 'other-replica', channel: 'VOICE', scope: 'ALL_SELLERS', seller: null }),
     );
     // The hub polls every 200 ms; the snapshot would keep the answer for 10 s.
-    const denied = await until(() => permission(phone), (p) => p.allowed === false, 3_000);
+    const denied = await eventually(async () => {
+      const p = await permission(phone);
+      return p.allowed === false ? p : null;
+    }, 3_000, 5);
     expect(denied).toMatchObject({ allowed: false, reasons: ['CONSENT_REVOKED'] });
   });
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../shared/logger.js';
-import { loadManifest } from '../../gateway/demand-control/trusted-documents.js';
+import { loadManifest } from '../../shared/trusted-documents-manifest.js';
 import { startPlatformsService, type RunningPlatformsService } from '../../platforms/service.js';
 import { simCall } from '../../sim/platforms/calls.js';
 import { createPlatformClient } from '../../sim/platforms/client.js';

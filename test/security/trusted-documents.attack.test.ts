@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../shared/logger.js';
 import { startGateway, type RunningGateway } from '../../gateway/server.js';
 import { signToken } from '../../gateway/dev-tokens.js';
-import { loadManifest } from '../../gateway/demand-control/trusted-documents.js';
+import { loadManifest } from '../../shared/trusted-documents-manifest.js';
 import { TEST_JWT, fixtureGatewayConfig, startCrmFixture, type CrmFixture } from '../gateway/fixtures/subgraphs.js';
 
 // Issue 10, trusted documents: in production an agent token runs only the documents our clients

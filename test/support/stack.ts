@@ -14,7 +14,7 @@ import { silentLogger } from '../../shared/logger.js';
 import { loadConfig } from '../../shared/config.js';
 import type { Identity } from '../../shared/identity.js';
 import { startGateway, type RunningGateway } from '../../gateway/server.js';
-import { loadManifest } from '../../gateway/demand-control/trusted-documents.js';
+import { loadManifest, TRUSTED_DOCUMENTS_MANIFEST } from '../../shared/trusted-documents-manifest.js';
 import type { GatewayConfig } from '../../gateway/config.js';
 import { mintDevTokens, signToken, type CallerRole } from '../../gateway/dev-tokens.js';
 import { startSalesforceSim, type SalesforceSim } from '../../sim/salesforce/server.js';
@@ -139,7 +139,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ],
         subgraphUrls: { consent: consent.url, engagement: engagement.url },
         // As `npm start` (development): the manifest is loaded so registered ids resolve, texts are not checked.
-        admission: { trustedDocuments: { mode: 'off', manifest: loadManifest(path.join(root, 'examples/generated/trusted/persisted-documents.json')) } },
+        admission: { trustedDocuments: { mode: 'off', manifest: loadManifest(path.join(root, TRUSTED_DOCUMENTS_MANIFEST)) } },
         ...options.gateway,
       },
       { log: silentLogger, collectDefaultMetrics: false },
