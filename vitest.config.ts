@@ -73,7 +73,15 @@ export default defineConfig({
     reporters: ['default'],
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT } },
-      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...SLOW], globalSetup: [...SERVERS, ...UI] } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...UNIT, ...SLOW],
+          globalSetup: [...SERVERS, ...UI],
+        },
+      },
       { extends: true, test: { name: 'slow', include: SLOW, globalSetup: [...SERVERS, ...UI] } },
     ],
   },

@@ -55,7 +55,15 @@ async function freePort(): Promise<number> {
 
 /** `npm start` (compiled) in a child process on free ports; resolves with the gateway URL. */
 async function startEmbedded(extraEnv: Record<string, string> = {}): Promise<{ url: string; proc: ChildProcess }> {
-  const names = ['GATEWAY_PORT', 'SALESFORCE_SUBGRAPH_PORT', 'HUBSPOT_SUBGRAPH_PORT', 'CONSENT_SUBGRAPH_PORT', 'ENGAGEMENT_SUBGRAPH_PORT', 'SIM_SALESFORCE_PORT', 'SIM_HUBSPOT_PORT'];
+  const names = [
+    'GATEWAY_PORT',
+    'SALESFORCE_SUBGRAPH_PORT',
+    'HUBSPOT_SUBGRAPH_PORT',
+    'CONSENT_SUBGRAPH_PORT',
+    'ENGAGEMENT_SUBGRAPH_PORT',
+    'SIM_SALESFORCE_PORT',
+    'SIM_HUBSPOT_PORT',
+  ];
   const ports: Record<string, string> = {};
   for (const name of names) ports[name] = String(await freePort());
   const env: Record<string, string> = {
@@ -72,7 +80,11 @@ async function startEmbedded(extraEnv: Record<string, string> = {}): Promise<{ u
   };
   // scripts/start.ts finds its parts by their .ts sources, so the stack runs under tsx (the same
   // for every phase: ratios compare like with like); the load generator runs compiled.
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'start.ts')], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'start.ts')], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = readline.createInterface({ input: proc.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('embedded stack did not start within 180 s')), 180_000);
@@ -112,9 +124,28 @@ const aliases = (n: number, field: string) => `{ ${Array.from({ length: n }, (_,
 function attacks(contactIds: string[], phoneLookupId?: string): Attack[] {
   const ids500 = Array.from({ length: 500 }, (_, i) => contactIds[i % contactIds.length]!);
   return [
-    { name: '200 aliases × contacts(500 ids)', token: 'abuser-analyst', body: () => JSON.stringify({ query: `query Flood($ids: [ID!]!) ${aliases(200, 'contacts(ids: $ids) { id name { full } }')}`, variables: { ids: ids500 } }) },
-    { name: '1,000 aliases × contactsByPhone', token: 'abuser-analyst', body: () => JSON.stringify({ query: aliases(1_000, 'contactsByPhone(phone: "+14155550100") { id }') }) },
-    { name: '1,000 aliases × callPermission', token: 'abuser-agent', body: () => JSON.stringify({ query: aliases(1_000, 'callPermission(phone: "+14155550100", purpose: MARKETING) { allowed }') }) },
+    {
+      name: '200 aliases × contacts(500 ids)',
+      token: 'abuser-analyst',
+      body: () =>
+        JSON.stringify({
+          query: `query Flood($ids: [ID!]!) ${aliases(200, 'contacts(ids: $ids) { id name { full } }')}`,
+          variables: { ids: ids500 },
+        }),
+    },
+    {
+      name: '1,000 aliases × contactsByPhone',
+      token: 'abuser-analyst',
+      body: () => JSON.stringify({ query: aliases(1_000, 'contactsByPhone(phone: "+14155550100") { id }') }),
+    },
+    {
+      name: '1,000 aliases × callPermission',
+      token: 'abuser-agent',
+      body: () =>
+        JSON.stringify({
+          query: aliases(1_000, 'callPermission(phone: "+14155550100", purpose: MARKETING) { allowed }'),
+        }),
+    },
     {
       name: 'contactsByPhone flood (distinct numbers)',
       token: 'abuser-agent',
@@ -123,7 +154,10 @@ function attacks(contactIds: string[], phoneLookupId?: string): Attack[] {
         // In production agents can only send registered documents: the flood uses the registered lookup.
         return phoneLookupId
           ? JSON.stringify({ documentId: phoneLookupId, variables: { phone } })
-          : JSON.stringify({ query: 'query L($p: String!) { contactsByPhone(phone: $p) { id } }', variables: { p: phone } });
+          : JSON.stringify({
+              query: 'query L($p: String!) { contactsByPhone(phone: $p) { id } }',
+              variables: { p: phone },
+            });
       },
     },
   ];
@@ -163,7 +197,10 @@ async function phase(
             const i = sent++;
             const t0 = performance.now();
             try {
-              const res = await send({ url, headers: { authorization: `Bearer ${attack.token}` }, body: attack.body(i) }, i);
+              const res = await send(
+                { url, headers: { authorization: `Bearer ${attack.token}` }, body: attack.body(i) },
+                i,
+              );
               abuserLatencies.push(performance.now() - t0);
               const code = /"code":"([A-Z_]+)"/.exec(res.body)?.[1];
               if (res.status === 200 && !code) answered++;
@@ -175,24 +212,38 @@ async function phase(
         }),
       )
     : Promise.resolve();
-  const victim = await openLoopFn(async (i) => {
-    const res = await send(victimSpec, i);
-    return res.status === 200 && !res.body.includes('"errors"');
-  }, VICTIM_RATE, PHASE_MS);
+  const victim = await openLoopFn(
+    async (i) => {
+      const res = await send(victimSpec, i);
+      return res.status === 200 && !res.body.includes('"errors"');
+    },
+    VICTIM_RATE,
+    PHASE_MS,
+  );
   clearTimeout(faultTimer);
   stopAbuser = true;
   await abuser;
   abuserLatencies.sort((a, b) => a - b);
   return {
     victim,
-    ...(attack ? { abuser: { sent, answered, refused, p50: abuserLatencies[Math.floor(abuserLatencies.length / 2)] ?? NaN } } : {}),
+    ...(attack
+      ? { abuser: { sent, answered, refused, p50: abuserLatencies[Math.floor(abuserLatencies.length / 2)] ?? NaN } }
+      : {}),
   };
 }
 
 /** Per-request cost of the door on the call-start request, timed in-process (µs resolution). */
-async function admissionCost(query: string, variables: Record<string, unknown>): Promise<{ p50Ms: number; p99Ms: number }> {
+async function admissionCost(
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<{ p50Ms: number; p99Ms: number }> {
   const supergraph = readSupergraph(readFileSync(path.join(root, 'schema', 'supergraph.graphql'), 'utf8'));
-  const admission = new Admission({ rateLimits: { agent: { points: 1_000_000_000, durationS: 1 } }, maxInFlightPerCaller: 16 }, supergraph.schema, createMetrics('bench', { collectDefault: false }), silentLogger);
+  const admission = new Admission(
+    { rateLimits: { agent: { points: 1_000_000_000, durationS: 1 } }, maxInFlightPerCaller: 16 },
+    supergraph.schema,
+    createMetrics('bench', { collectDefault: false }),
+    silentLogger,
+  );
   const identity = { sub: 'agent-bench', roles: ['agent' as const], seller: 'demo-seller' };
   const body = { query, variables };
   const samples: number[] = [];
@@ -201,7 +252,8 @@ async function admissionCost(query: string, variables: Record<string, unknown>):
     const entered = await admission.enter(identity);
     if ('status' in entered) throw new Error('admission refused the call-start request');
     const admitted = admission.admitOperation(body, identity);
-    if ('status' in admitted) throw new Error(`demand control refused the call-start request: ${admitted.error.message}`);
+    if ('status' in admitted)
+      throw new Error(`demand control refused the call-start request: ${admitted.error.message}`);
     entered.release();
     samples.push(performance.now() - t0);
   }
@@ -224,16 +276,28 @@ async function runPhases(shape: Shape, report: Report, log: (line: string) => vo
   // Warm-up: cache, fast lane, JIT.
   await phase(shape.url, shape.victimBody, shape.victimToken);
   const quiet = await phase(shape.url, shape.victimBody, shape.victimToken);
-  log(`${shape.name}, quiet: victim p50 ${fmt(quiet.victim.p50)} ms, p99 ${fmt(quiet.victim.p99)} ms, errors ${quiet.victim.errors}/${quiet.victim.count}`);
+  log(
+    `${shape.name}, quiet: victim p50 ${fmt(quiet.victim.p50)} ms, p99 ${fmt(quiet.victim.p99)} ms, errors ${quiet.victim.errors}/${quiet.victim.count}`,
+  );
   report('abuse', { shape: shape.name, phase: 'quiet', victim: quiet.victim });
   for (const attack of shape.attacks) {
-    const result = await phase(shape.url, shape.victimBody, shape.victimToken, { body: attack.body, token: shape.tokens[attack.token] });
+    const result = await phase(shape.url, shape.victimBody, shape.victimToken, {
+      body: attack.body,
+      token: shape.tokens[attack.token],
+    });
     const a = result.abuser!;
     log(
       `${shape.name}, ${attack.name}: ${victimLine(result.victim, quiet.victim)}; ` +
         `abuser sent ${a.sent}, answered ${a.answered}, refused ${JSON.stringify(a.refused)}, abuser p50 ${fmt(a.p50)} ms`,
     );
-    report('abuse', { shape: shape.name, phase: attack.name, victim: result.victim, abuser: a, p50Ratio: result.victim.p50 / quiet.victim.p50, p99Ratio: result.victim.p99 / quiet.victim.p99 });
+    report('abuse', {
+      shape: shape.name,
+      phase: attack.name,
+      victim: result.victim,
+      abuser: a,
+      p50Ratio: result.victim.p50 / quiet.victim.p50,
+      p99Ratio: result.victim.p99 / quiet.victim.p99,
+    });
   }
   return quiet;
 }
@@ -244,7 +308,9 @@ const victimLine = (victim: LatencyStats, quiet: LatencyStats) =>
 async function runProductionShape(callStartId: string, report: Report, log: (line: string) => void): Promise<void> {
   for (const url of [BENCH_REDIS_URL, BENCH_POSTGRES_URL]) {
     if (!(await reachable(url))) {
-      log(`production shape skipped: ${new URL(url).protocol.replace(':', '')} does not answer at ${new URL(url).host}`);
+      log(
+        `production shape skipped: ${new URL(url).protocol.replace(':', '')} does not answer at ${new URL(url).host}`,
+      );
       report('abuse', { shape: 'production', skipped: `${url} unreachable` });
       return;
     }
@@ -254,26 +320,49 @@ async function runProductionShape(callStartId: string, report: Report, log: (lin
   const database = await throwAwayDatabase('abuse');
   let stack: ProductionStack | undefined;
   try {
-    stack = await startProductionStack({ gateway: 'deployed', redisUrl: proxy.url('redis'), databaseUrl: database.url });
-    const sign = (sub: string, role: 'agent' | 'analyst') => signToken({ sub, roles: [role], seller: 'demo-seller' }, BENCH_JWT, '2h');
+    stack = await startProductionStack({
+      gateway: 'deployed',
+      redisUrl: proxy.url('redis'),
+      databaseUrl: database.url,
+    });
+    const sign = (sub: string, role: 'agent' | 'analyst') =>
+      signToken({ sub, roles: [role], seller: 'demo-seller' }, BENCH_JWT, '2h');
     const shape: Shape = {
       name: 'production',
       url: stack.gatewayUrl,
       victimBody: JSON.stringify({ documentId: callStartId, variables: { id: stack.contactId, purpose: 'MARKETING' } }),
       victimToken: await sign('victim-agent', 'agent'),
-      tokens: { 'abuser-agent': await sign('abuser-agent', 'agent'), 'abuser-analyst': await sign('abuser-analyst', 'analyst') },
+      tokens: {
+        'abuser-agent': await sign('abuser-agent', 'agent'),
+        'abuser-analyst': await sign('abuser-analyst', 'analyst'),
+      },
       attacks: attacks([stack.contactId], registeredId('ContactsByPhone')),
     };
-    const probe = await send({ url: shape.url, headers: { authorization: `Bearer ${shape.victimToken}` }, body: shape.victimBody }, 0);
-    if (probe.status !== 200 || probe.body.includes('"errors"')) throw new Error(`production-shape call-start probe failed: ${probe.status} ${probe.body.slice(0, 400)}`);
+    const probe = await send(
+      { url: shape.url, headers: { authorization: `Bearer ${shape.victimToken}` }, body: shape.victimBody },
+      0,
+    );
+    if (probe.status !== 200 || probe.body.includes('"errors"'))
+      throw new Error(`production-shape call-start probe failed: ${probe.status} ${probe.body.slice(0, 400)}`);
     const quiet = await runPhases(shape, report, log);
 
     // Redis cut one second into the phase, restored after it: reads must keep answering from the
     // in-process tier and the limiter's insurance, within milliseconds.
-    const cut = await phase(shape.url, shape.victimBody, shape.victimToken, undefined, { afterMs: 1_000, run: () => proxy.cut('blackhole') });
+    const cut = await phase(shape.url, shape.victimBody, shape.victimToken, undefined, {
+      afterMs: 1_000,
+      run: () => proxy.cut('blackhole'),
+    });
     proxy.restore();
-    log(`production, Redis cut (blackholed) 1 s into the phase: ${victimLine(cut.victim, quiet.victim)} (target p99 ≤ 50 ms, 0 errors)`);
-    report('abuse', { shape: 'production', phase: 'redis-cut', victim: cut.victim, p50Ratio: cut.victim.p50 / quiet.victim.p50, p99Ratio: cut.victim.p99 / quiet.victim.p99 });
+    log(
+      `production, Redis cut (blackholed) 1 s into the phase: ${victimLine(cut.victim, quiet.victim)} (target p99 ≤ 50 ms, 0 errors)`,
+    );
+    report('abuse', {
+      shape: 'production',
+      phase: 'redis-cut',
+      victim: cut.victim,
+      p50Ratio: cut.victim.p50 / quiet.victim.p50,
+      p99Ratio: cut.victim.p99 / quiet.victim.p99,
+    });
     const after = await phase(shape.url, shape.victimBody, shape.victimToken);
     log(`production, after Redis returned: ${victimLine(after.victim, quiet.victim)}`);
     report('abuse', { shape: 'production', phase: 'redis-restored', victim: after.victim });
@@ -288,7 +377,14 @@ async function runProductionShape(callStartId: string, report: Report, log: (lin
 export async function run(report: Report): Promise<void> {
   const log = (line: string) => console.log(line);
   const document = parse(readFileSync(path.join(root, 'examples', 'operations', 'call-start.graphql'), 'utf8'));
-  const callStart = print({ kind: Kind.DOCUMENT, definitions: [document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === 'CallStart')!] });
+  const callStart = print({
+    kind: Kind.DOCUMENT,
+    definitions: [
+      document.definitions.find(
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === 'CallStart',
+      )!,
+    ],
+  });
   const victimToken = await signToken({ sub: 'victim-agent', roles: ['agent'], seller: 'demo-seller' }, JWT);
   const tokens = {
     'abuser-agent': await signToken({ sub: 'abuser-agent', roles: ['agent'], seller: 'demo-seller' }, JWT),
@@ -300,11 +396,27 @@ export async function run(report: Report): Promise<void> {
   if (shapes.includes('embedded')) {
     const stack = await startEmbedded();
     try {
-      const lookup = await send({ url: stack.url, headers: { authorization: `Bearer ${victimToken}` }, body: JSON.stringify({ query: '{ a: contactsByPhone(phone: "+14155550100") { id } b: contactsByPhone(phone: "+14155550101") { id } }' }) }, 0);
+      const lookup = await send(
+        {
+          url: stack.url,
+          headers: { authorization: `Bearer ${victimToken}` },
+          body: JSON.stringify({
+            query:
+              '{ a: contactsByPhone(phone: "+14155550100") { id } b: contactsByPhone(phone: "+14155550101") { id } }',
+          }),
+        },
+        0,
+      );
       const ids = [...lookup.body.matchAll(/"id":"([^"]+)"/g)].map((m) => m[1]!);
       if (ids.length === 0) throw new Error(`no contact found for the victim: ${lookup.body.slice(0, 300)}`);
       const victimBody = JSON.stringify({ query: callStart, variables: { id: ids[0], purpose: 'MARKETING' } });
-      quietP50 = (await runPhases({ name: 'embedded', url: stack.url, victimBody, victimToken, tokens, attacks: attacks(ids) }, report, log)).victim.p50;
+      quietP50 = (
+        await runPhases(
+          { name: 'embedded', url: stack.url, victimBody, victimToken, tokens, attacks: attacks(ids) },
+          report,
+          log,
+        )
+      ).victim.p50;
     } finally {
       destroyAgents();
       await stop(stack.proc);
@@ -317,7 +429,11 @@ export async function run(report: Report): Promise<void> {
     `door (rate limit + concurrency slot + trusted-doc check + demand control) on the call-start request, in-process: p50 ${fmt(cost.p50Ms, 4)} ms, p99 ${fmt(cost.p99Ms, 4)} ms ` +
       `(target ≤ 0.3 ms p50${quietP50 === undefined ? '' : `; ${fmt((cost.p50Ms / quietP50) * 100, 2)} % of the quiet embedded victim p50`})`,
   );
-  report('abuse', { phase: 'admission-overhead', ...cost, ...(quietP50 === undefined ? {} : { quietVictimP50Ms: quietP50 }) });
+  report('abuse', {
+    phase: 'admission-overhead',
+    ...cost,
+    ...(quietP50 === undefined ? {} : { quietVictimP50Ms: quietP50 }),
+  });
 
   if (shapes.includes('production')) await runProductionShape(registeredId('CallStart'), report, log);
 }

@@ -40,7 +40,10 @@ interface AuditChildResult {
 }
 
 /** Median latency (s) of one contacts page of each simulator, as the audit requests them. */
-async function pageLatencies(salesforceUrl: string, hubspotUrl: string): Promise<{ salesforce: { first: number; page: number }; hubspot: number }> {
+async function pageLatencies(
+  salesforceUrl: string,
+  hubspotUrl: string,
+): Promise<{ salesforce: { first: number; page: number }; hubspot: number }> {
   const median = async (call: () => Promise<Response>) => {
     const samples: number[] = [];
     for (let i = 0; i < 7; i++) {
@@ -56,14 +59,22 @@ async function pageLatencies(salesforceUrl: string, hubspotUrl: string): Promise
     await fetch(`${salesforceUrl}/services/oauth2/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'dialplane-dev', client_secret: 'dev-salesforce-secret' }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: 'dialplane-dev',
+        client_secret: 'dev-salesforce-secret',
+      }),
     })
   ).json()) as { access_token: string };
-  const soql = encodeURIComponent('SELECT Id, FirstName, LastName, Email, Phone, MobilePhone, MailingState, MailingPostalCode, MailingCountry, DoNotCall FROM Contact');
+  const soql = encodeURIComponent(
+    'SELECT Id, FirstName, LastName, Email, Phone, MobilePhone, MailingState, MailingPostalCode, MailingCountry, DoNotCall FROM Contact',
+  );
   const auth = { headers: { authorization: `Bearer ${token.access_token}` } };
   // A SOQL listing is one query, then queryMore pages by cursor: the first page evaluates the whole
   // query, the rest are read from its cursor. Floor = first page + (pages - 1) × a cursor page.
-  const first = (await (await fetch(`${salesforceUrl}/services/data/v62.0/query?q=${soql}`, auth)).json()) as { nextRecordsUrl?: string };
+  const first = (await (await fetch(`${salesforceUrl}/services/data/v62.0/query?q=${soql}`, auth)).json()) as {
+    nextRecordsUrl?: string;
+  };
   let next = first.nextRecordsUrl;
   const firstPage = await median(() => fetch(`${salesforceUrl}/services/data/v62.0/query?q=${soql}`, auth));
   const cursorPage = next
@@ -76,36 +87,60 @@ async function pageLatencies(salesforceUrl: string, hubspotUrl: string): Promise
     : firstPage;
   return {
     salesforce: { first: firstPage, page: cursorPage },
-    hubspot: await median(() => fetch(`${hubspotUrl}/crm/v3/objects/contacts?limit=${HUBSPOT_PAGE}&properties=firstname,lastname,phone,mobilephone`, { headers: { authorization: 'Bearer dev-hubspot-token' } })),
+    hubspot: await median(() =>
+      fetch(
+        `${hubspotUrl}/crm/v3/objects/contacts?limit=${HUBSPOT_PAGE}&properties=firstname,lastname,phone,mobilephone`,
+        { headers: { authorization: 'Bearer dev-hubspot-token' } },
+      ),
+    ),
   };
 }
 
 /** Runs the audit in its own process; resolves with what it printed as its result line. */
-function runAuditChild(args: { salesforceUrl: string; hubspotUrl: string; databaseUrl?: string; outDir: string }): Promise<AuditChildResult> {
+function runAuditChild(args: {
+  salesforceUrl: string;
+  hubspotUrl: string;
+  databaseUrl?: string;
+  outDir: string;
+}): Promise<AuditChildResult> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...process.execArgv, THIS_FILE, '--audit', JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [...process.execArgv, THIS_FILE, '--audit', JSON.stringify(args)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const lines = readline.createInterface({ input: proc.stdout! });
     let result: AuditChildResult | undefined;
     lines.on('line', (line) => {
       if (line.startsWith('{"perCrm"')) result = JSON.parse(line) as AuditChildResult;
       else console.log(`  ${line}`);
     });
-    proc.once('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`audit child exited with ${code}`))));
+    proc.once('exit', (code) =>
+      code === 0 && result ? resolve(result) : reject(new Error(`audit child exited with ${code}`)),
+    );
   });
 }
 
 export async function run(report: Report): Promise<void> {
   const log = (line: string) => console.log(line);
   const database = (await reachable(BENCH_POSTGRES_URL)) ? await throwAwayDatabase('audit') : undefined;
-  if (!database) log(`note: PostgreSQL does not answer at ${new URL(BENCH_POSTGRES_URL).host}: the audit runs without a consent store`);
+  if (!database)
+    log(
+      `note: PostgreSQL does not answer at ${new URL(BENCH_POSTGRES_URL).host}: the audit runs without a consent store`,
+    );
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'dialplane-audit-bench-'));
   const sims = await startChild(THIS_FILE, 'sims', { contacts: String(CONTACTS) }, { timeoutMs: 300_000 });
   try {
     const [salesforceUrl, hubspotUrl] = sims.url.split(' ') as [string, string];
-    log(`audit bench: ${CONTACTS.toLocaleString('en-US')} contacts per CRM, simulators at default latency, consent store ${database ? 'PostgreSQL' : 'none'}`);
+    log(
+      `audit bench: ${CONTACTS.toLocaleString('en-US')} contacts per CRM, simulators at default latency, consent store ${database ? 'PostgreSQL' : 'none'}`,
+    );
     const pageLatencyS = await pageLatencies(salesforceUrl, hubspotUrl);
     const started = performance.now();
-    const result = await runAuditChild({ salesforceUrl, hubspotUrl, outDir, ...(database ? { databaseUrl: database.url } : {}) });
+    const result = await runAuditChild({
+      salesforceUrl,
+      hubspotUrl,
+      outDir,
+      ...(database ? { databaseUrl: database.url } : {}),
+    });
     const wallS = (performance.now() - started) / 1000;
     const floors = {
       // The pages the audit must read, at the most calls per second its pacing (the CRM's limit) allows.
@@ -118,7 +153,8 @@ export async function run(report: Report): Promise<void> {
       if (!r) continue;
       const calls = result.calls[crm] ?? 0;
       const latency = pageLatencyS[crm];
-      const pagingFloor = typeof latency === 'number' ? pages[crm] * latency : latency.first + (pages[crm] - 1) * latency.page;
+      const pagingFloor =
+        typeof latency === 'number' ? pages[crm] * latency : latency.first + (pages[crm] - 1) * latency.page;
       const floor = Math.max(floors[crm], pagingFloor);
       log(
         `${crm}: ${r.contacts.toLocaleString('en-US')} contacts in ${fmt(r.seconds, 1)} s (${fmt(r.contacts / r.seconds, 0)} contacts/s); ` +
@@ -127,8 +163,17 @@ export async function run(report: Report): Promise<void> {
           `${fmt((calls / DAILY_BUDGET[crm]) * 100 * (100_000 / r.contacts), 3)} % of a ${DAILY_BUDGET[crm].toLocaleString('en-US')}/day budget per 100,000 contacts (target ≤ 2 %)`,
       );
     }
-    log(`audit process peak RSS ${fmt(result.peakRssMb, 0)} MB (target < 300 MB); wall clock ${fmt(wallS, 1)} s in all; complete: ${result.complete}`);
-    report('audit', { contacts: CONTACTS, wallS, floorsS: floors, pageLatencyS, ...result, consentStore: database ? 'postgres' : 'none' });
+    log(
+      `audit process peak RSS ${fmt(result.peakRssMb, 0)} MB (target < 300 MB); wall clock ${fmt(wallS, 1)} s in all; complete: ${result.complete}`,
+    );
+    report('audit', {
+      contacts: CONTACTS,
+      wallS,
+      floorsS: floors,
+      pageLatencyS,
+      ...result,
+      consentStore: database ? 'postgres' : 'none',
+    });
   } finally {
     await stopChild(sims.proc);
     rmSync(outDir, { recursive: true, force: true });
@@ -151,14 +196,31 @@ async function serve(component: string, args: Record<string, string>): Promise<v
 }
 
 /** Child: the audit itself, as `npm run audit` runs it. */
-async function audit(args: { salesforceUrl: string; hubspotUrl: string; databaseUrl?: string; outDir: string }): Promise<void> {
+async function audit(args: {
+  salesforceUrl: string;
+  hubspotUrl: string;
+  databaseUrl?: string;
+  outDir: string;
+}): Promise<void> {
   const { runAudit } = await import('../scripts/audit/run-audit.js');
   const { createSalesforceAuditSource } = await import('../scripts/audit/sources/salesforce-source.js');
   const { createHubspotAuditSource } = await import('../scripts/audit/sources/hubspot-source.js');
   const { openConsentDatabase } = await import('../subgraphs/consent/store/open-consent-db.js');
   const sources = [
-    createSalesforceAuditSource({ loginUrl: args.salesforceUrl, instanceUrl: args.salesforceUrl, clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret', apiVersion: '62.0', rate: SALESFORCE_RATE }),
-    createHubspotAuditSource({ baseUrl: args.hubspotUrl, accessToken: 'dev-hubspot-token', clientSecret: 'dev-hubspot-client-secret', rate: HUBSPOT_RATE }),
+    createSalesforceAuditSource({
+      loginUrl: args.salesforceUrl,
+      instanceUrl: args.salesforceUrl,
+      clientId: 'dialplane-dev',
+      clientSecret: 'dev-salesforce-secret',
+      apiVersion: '62.0',
+      rate: SALESFORCE_RATE,
+    }),
+    createHubspotAuditSource({
+      baseUrl: args.hubspotUrl,
+      accessToken: 'dev-hubspot-token',
+      clientSecret: 'dev-hubspot-client-secret',
+      rate: HUBSPOT_RATE,
+    }),
   ];
   const db = args.databaseUrl ? await openConsentDatabase({ url: args.databaseUrl }) : null;
   const lastSeen: Record<string, { contacts: number; perSecond: number }> = {};
@@ -181,7 +243,12 @@ async function audit(args: { salesforceUrl: string; hubspotUrl: string; database
   const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
   // Each CRM's time is its contact listing, from the first page's request to the last page's
   // analysis (the audit's own rate; the closed-won look-up before it is not paging).
-  const perCrm = Object.fromEntries(Object.entries(lastSeen).map(([crm, last]) => [crm, { contacts: last.contacts, seconds: last.contacts / last.perSecond }]));
+  const perCrm = Object.fromEntries(
+    Object.entries(lastSeen).map(([crm, last]) => [
+      crm,
+      { contacts: last.contacts, seconds: last.contacts / last.perSecond },
+    ]),
+  );
   const result: AuditChildResult = {
     perCrm,
     calls: Object.fromEntries(Object.entries(run.result.calls).map(([crm, c]) => [crm, c.used])),

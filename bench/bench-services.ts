@@ -29,7 +29,10 @@ export function reachable(url: string): Promise<boolean> {
 }
 
 /** A throw-away database on the PostgreSQL server for one run, dropped by `drop()`. */
-export async function throwAwayDatabase(label: string, serverUrl = BENCH_POSTGRES_URL): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function throwAwayDatabase(
+  label: string,
+  serverUrl = BENCH_POSTGRES_URL,
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `dialplane_bench_${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
   const admin = async (sql: string) => {
     const client = new pg.Client({ connectionString: serverUrl });

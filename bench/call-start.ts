@@ -24,10 +24,18 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { closedLoop, destroyAgents, openLoop, send, statLine, type Check, type LatencyStats, type RequestSpec } from './load.js';
+import {
+  closedLoop,
+  destroyAgents,
+  openLoop,
+  send,
+  statLine,
+  type Check,
+  type LatencyStats,
+  type RequestSpec,
+} from './load.js';
 import { BENCH_JWT, REPO, hivePeerInstalled, startProductionStack, type ProductionStack } from './production-stack.js';
 import type { ProfileWindow } from './profile-summary.js';
-
 
 /** The first operation of examples/operations/call-start.graphql, verbatim. */
 export function callStartDocument(): string {
@@ -87,7 +95,10 @@ function rssMbOf(pid: number | undefined): number | null {
   }
 }
 
-async function withCpu<T extends LatencyStats>(pids: Record<string, number | undefined>, run: () => Promise<T>): Promise<{ stats: T; cpuMsPerRequest: PhaseCpu }> {
+async function withCpu<T extends LatencyStats>(
+  pids: Record<string, number | undefined>,
+  run: () => Promise<T>,
+): Promise<{ stats: T; cpuMsPerRequest: PhaseCpu }> {
   const before = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, cpuMsOf(pid)]));
   const self = process.cpuUsage();
   const stats = await run();
@@ -146,19 +157,40 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
     const { signToken } = await import('../gateway/dev-tokens.js');
     const token = await signToken({ sub: 'bench-agent', roles: ['agent'], seller: 'demo-seller' }, BENCH_JWT, '2h');
     const document = callStartDocument();
-    const callStartBody = JSON.stringify({ query: document, variables: { id: contactId, purpose: 'MARKETING' }, operationName: 'CallStart' });
-    const crmOnlyBody = JSON.stringify({ query: CRM_ONLY_QUERY, variables: { id: contactId }, operationName: 'CrmOnly' });
-    const spec = (body: string): RequestSpec => ({ url: gateway.url, method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
+    const callStartBody = JSON.stringify({
+      query: document,
+      variables: { id: contactId, purpose: 'MARKETING' },
+      operationName: 'CallStart',
+    });
+    const crmOnlyBody = JSON.stringify({
+      query: CRM_ONLY_QUERY,
+      variables: { id: contactId },
+      operationName: 'CrmOnly',
+    });
+    const spec = (body: string): RequestSpec => ({
+      url: gateway.url,
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body,
+    });
     const ok: Check = (status, text) => status === 200 && !text.includes('"errors"');
     const probe = await send(spec(callStartBody), 0);
-    if (!ok(probe.status, probe.body)) throw new Error(`call-start probe failed: ${probe.status} ${probe.body.slice(0, 400)}`);
-    log(`call-start bench: contact ${contactId}, ${os.cpus().length} cpus, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${options.durationMs} ms per phase`);
+    if (!ok(probe.status, probe.body))
+      throw new Error(`call-start probe failed: ${probe.status} ${probe.body.slice(0, 400)}`);
+    log(
+      `call-start bench: contact ${contactId}, ${os.cpus().length} cpus, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}, ${options.durationMs} ms per phase`,
+    );
 
     for (const body of [callStartBody, crmOnlyBody]) {
       const warm = await closedLoop(spec(body), 10, options.warmupMs, ok);
       if (warm.errors > 0) throw new Error(`warm-up saw ${warm.errors} failed requests`);
     }
-    const open = input.closedOnly ? null : await withCpu(pids, () => openLoop(spec(callStartBody), options.rate, options.durationMs, ok));
+    const open = input.closedOnly
+      ? null
+      : await withCpu(pids, () => openLoop(spec(callStartBody), options.rate, options.durationMs, ok));
     if (open) {
       log(statLine(`call-start: open loop ${options.rate} req/s`, open.stats));
       log(cpuLine(`call-start: open loop ${options.rate} req/s`, open.cpuMsPerRequest));
@@ -172,16 +204,27 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
     }
     // The profiles are summarised over the call-start closed loops only (no start-up, warm-up or CRM-only phase).
     profileWindow = { fromUs: closedFromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
-    const crmOnly = await withCpu(pids, () => closedLoop(spec(crmOnlyBody), options.concurrency[0]!, options.durationMs, ok));
+    const crmOnly = await withCpu(pids, () =>
+      closedLoop(spec(crmOnlyBody), options.concurrency[0]!, options.durationMs, ok),
+    );
     log(statLine(`CRM-only query: closed loop ${options.concurrency[0]} clients`, crmOnly.stats));
     log(cpuLine('CRM-only query', crmOnly.cpuMsPerRequest));
 
     // Audited decisions are never shared: 50 concurrent call-starts for one contact, distinct decision ids.
     const ourDecisions = await distinctDecisions(spec(callStartBody), 50);
-    log(`call-start: 50 concurrent requests for one contact got ${ourDecisions} distinct decision ids through dialplane`);
+    log(
+      `call-start: 50 concurrent requests for one contact got ${ourDecisions} distinct decision ids through dialplane`,
+    );
 
     // The peer: Hive Gateway on the same subgraphs, merging off then on (Hive's default).
-    const peers: Record<string, { closed: Record<number, { stats: LatencyStats; cpuMsPerRequest: PhaseCpu }>; distinctDecisions: number; throughputRatio: Record<number, number> }> = {};
+    const peers: Record<
+      string,
+      {
+        closed: Record<number, { stats: LatencyStats; cpuMsPerRequest: PhaseCpu }>;
+        distinctDecisions: number;
+        throughputRatio: Record<number, number>;
+      }
+    > = {};
     if (input.peers === false) {
       // not asked for
     } else if (!hivePeerInstalled()) {
@@ -191,15 +234,24 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
         const hive = await stack.startHivePeer(merging);
         const hiveSpec: RequestSpec = { url: hive.url, method: 'POST', headers: {}, body: callStartBody };
         const hiveProbe = await send(hiveSpec, 0);
-        if (!ok(hiveProbe.status, hiveProbe.body)) throw new Error(`Hive peer probe failed: ${hiveProbe.status} ${hiveProbe.body.slice(0, 400)}`);
+        if (!ok(hiveProbe.status, hiveProbe.body))
+          throw new Error(`Hive peer probe failed: ${hiveProbe.status} ${hiveProbe.body.slice(0, 400)}`);
         await closedLoop(hiveSpec, 10, options.warmupMs, ok);
         const label = `Hive Gateway, merging ${merging}`;
-        const peer = { closed: {} as Record<number, { stats: LatencyStats; cpuMsPerRequest: PhaseCpu }>, distinctDecisions: 0, throughputRatio: {} as Record<number, number> };
+        const peer = {
+          closed: {} as Record<number, { stats: LatencyStats; cpuMsPerRequest: PhaseCpu }>,
+          distinctDecisions: 0,
+          throughputRatio: {} as Record<number, number>,
+        };
         for (const c of options.concurrency) {
-          peer.closed[c] = await withCpu({ ...pids, gateway: hive.pid }, () => closedLoop(hiveSpec, c, options.durationMs, ok));
+          peer.closed[c] = await withCpu({ ...pids, gateway: hive.pid }, () =>
+            closedLoop(hiveSpec, c, options.durationMs, ok),
+          );
           peer.throughputRatio[c] = closed[c]!.stats.rps / peer.closed[c].stats.rps;
           log(statLine(`${label}: closed loop ${c} clients`, peer.closed[c].stats));
-          log(`${cpuLine(`${label}: closed loop ${c} clients`, peer.closed[c].cpuMsPerRequest)}; dialplane/Hive throughput ×${peer.throughputRatio[c]!.toFixed(2)}`);
+          log(
+            `${cpuLine(`${label}: closed loop ${c} clients`, peer.closed[c].cpuMsPerRequest)}; dialplane/Hive throughput ×${peer.throughputRatio[c]!.toFixed(2)}`,
+          );
         }
         peer.distinctDecisions = await distinctDecisions(hiveSpec, 50);
         log(`${label}: 50 concurrent requests for one contact got ${peer.distinctDecisions} distinct decision ids`);
@@ -218,9 +270,20 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
       }
       best = { rate, stats };
     }
-    log(best ? statLine(`call-start: highest steady rate with p99 < ${options.p99LimitMs} ms = ${best.rate} req/s`, best.stats) : 'call-start: no tried rate held the p99 limit');
+    log(
+      best
+        ? statLine(
+            `call-start: highest steady rate with p99 < ${options.p99LimitMs} ms = ${best.rate} req/s`,
+            best.stats,
+          )
+        : 'call-start: no tried rate held the p99 limit',
+    );
     const rssMb = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, rssMbOf(pid)]));
-    log(`RSS MB after the run: ${Object.entries(rssMb).map(([k, v]) => `${k} ${v?.toFixed(0)}`).join(', ')}`);
+    log(
+      `RSS MB after the run: ${Object.entries(rssMb)
+        .map(([k, v]) => `${k} ${v?.toFixed(0)}`)
+        .join(', ')}`,
+    );
 
     const c0 = closed[options.concurrency[0]!]!;
     const report = {
@@ -241,22 +304,41 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
           ? {
               vsHiveMergingOff: {
                 target: '>= 2x at 10 and 50 clients',
-                measured: Object.values(peers['hive-merging-off'].throughputRatio).map((r) => r.toFixed(2)).join(' / '),
+                measured: Object.values(peers['hive-merging-off'].throughputRatio)
+                  .map((r) => r.toFixed(2))
+                  .join(' / '),
                 met: Object.values(peers['hive-merging-off'].throughputRatio).every((r) => r >= 2),
               },
               vsHiveMergingOn: {
                 target: '>= 1x at 10 and 50 clients',
-                measured: Object.values(peers['hive-merging-on']!.throughputRatio).map((r) => r.toFixed(2)).join(' / '),
+                measured: Object.values(peers['hive-merging-on']!.throughputRatio)
+                  .map((r) => r.toFixed(2))
+                  .join(' / '),
                 met: Object.values(peers['hive-merging-on']!.throughputRatio).every((r) => r >= 1),
               },
             }
           : {}),
-        p99AtRate: { target: `<= 10 ms at ${options.rate} req/s`, measured: open?.stats.p99 ?? NaN, met: (open?.stats.p99 ?? Infinity) <= 10 },
-        steadyRate: { target: '>= 1000 req/s with p99 < 50 ms', measured: best?.rate ?? 0, met: (best?.rate ?? 0) >= 1000 },
-        cpuPerRequest: { target: '<= 1.2 ms (all services)', measured: c0.cpuMsPerRequest.servicesTotal, met: (c0.cpuMsPerRequest.servicesTotal ?? 99) <= 1.2 },
+        p99AtRate: {
+          target: `<= 10 ms at ${options.rate} req/s`,
+          measured: open?.stats.p99 ?? NaN,
+          met: (open?.stats.p99 ?? Infinity) <= 10,
+        },
+        steadyRate: {
+          target: '>= 1000 req/s with p99 < 50 ms',
+          measured: best?.rate ?? 0,
+          met: (best?.rate ?? 0) >= 1000,
+        },
+        cpuPerRequest: {
+          target: '<= 1.2 ms (all services)',
+          measured: c0.cpuMsPerRequest.servicesTotal,
+          met: (c0.cpuMsPerRequest.servicesTotal ?? 99) <= 1.2,
+        },
       },
     };
-    for (const [name, goal] of Object.entries(report.goals)) log(`goal ${name}: ${goal.target}; measured ${typeof goal.measured === 'number' ? goal.measured.toFixed(2) : goal.measured} ${goal.met ? 'MET' : 'NOT MET'}`);
+    for (const [name, goal] of Object.entries(report.goals))
+      log(
+        `goal ${name}: ${goal.target}; measured ${typeof goal.measured === 'number' ? goal.measured.toFixed(2) : goal.measured} ${goal.met ? 'MET' : 'NOT MET'}`,
+      );
     const outDir = input.outDir ?? path.join(REPO, 'bench', 'results');
     mkdirSync(outDir, { recursive: true });
     const file = path.join(outDir, `call-start-${report.at.replace(/[:.]/g, '-')}.json`);
@@ -268,7 +350,11 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
     await stack?.close();
     if (profDir) {
       const { summarizeProfiles } = await import('./profile-summary.js');
-      const names = Object.fromEntries(Object.entries(stack?.pids ?? {}).filter(([, pid]) => pid).map(([name, pid]) => [pid, name]));
+      const names = Object.fromEntries(
+        Object.entries(stack?.pids ?? {})
+          .filter(([, pid]) => pid)
+          .map(([name, pid]) => [pid, name]),
+      );
       log(summarizeProfiles(profDir, 15, { window: profileWindow, names }));
     }
   }
@@ -289,11 +375,23 @@ export async function runExpirySwing(input: { durationMs?: number; rate?: number
   const token = await signToken({ sub: 'bench-agent', roles: ['agent'], seller: 'demo-seller' }, BENCH_JWT, '2h');
   const results: Record<string, LatencyStats> = {};
   // The longest lifetime the CRM subgraph accepts (10 min) outlives the run: no expiry in it.
-  for (const [label, cacheTtlMs] of [['default lifetime', undefined], ['10 min lifetime', 600_000]] as const) {
+  for (const [label, cacheTtlMs] of [
+    ['default lifetime', undefined],
+    ['10 min lifetime', 600_000],
+  ] as const) {
     const stack = await startProductionStack(cacheTtlMs === undefined ? {} : { cacheTtlMs });
     try {
-      const body = JSON.stringify({ query: callStartDocument(), variables: { id: stack.contactId, purpose: 'MARKETING' }, operationName: 'CallStart' });
-      const spec: RequestSpec = { url: stack.gatewayUrl, method: 'POST', headers: { authorization: `Bearer ${token}` }, body };
+      const body = JSON.stringify({
+        query: callStartDocument(),
+        variables: { id: stack.contactId, purpose: 'MARKETING' },
+        operationName: 'CallStart',
+      });
+      const spec: RequestSpec = {
+        url: stack.gatewayUrl,
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body,
+      };
       await closedLoop(spec, 10, 3_000, ok);
       results[label] = await openLoop(spec, rate, durationMs, ok);
       log(statLine(`call-start ${rate} req/s for ${durationMs / 1000} s, ${label}`, results[label]));
@@ -303,8 +401,16 @@ export async function runExpirySwing(input: { durationMs?: number; rate?: number
     }
   }
   const ratio = results['default lifetime']!.p99 / results['10 min lifetime']!.p99;
-  log(`expiry swing: p99 default lifetime / p99 10 min lifetime (no expiry in the run) = ×${ratio.toFixed(2)} (target ≤ 1.5)`);
-  return { durationMs, rate, defaultLifetime: results['default lifetime'], longLifetime: results['10 min lifetime'], p99Ratio: ratio };
+  log(
+    `expiry swing: p99 default lifetime / p99 10 min lifetime (no expiry in the run) = ×${ratio.toFixed(2)} (target ≤ 1.5)`,
+  );
+  return {
+    durationMs,
+    rate,
+    defaultLifetime: results['default lifetime'],
+    longLifetime: results['10 min lifetime'],
+    p99Ratio: ratio,
+  };
 }
 
 export async function run(report: (section: string, data: Record<string, unknown>) => void): Promise<void> {
@@ -328,7 +434,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
         process.exit(1);
       },
     );
-  if (process.argv.includes('--expiry-swing')) done(runExpirySwing(duration ? { durationMs: Number(duration.slice(11)) } : {}));
+  if (process.argv.includes('--expiry-swing'))
+    done(runExpirySwing(duration ? { durationMs: Number(duration.slice(11)) } : {}));
   else
     done(
       runCallStartBench({

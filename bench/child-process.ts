@@ -18,16 +18,27 @@ export async function startChild(
   file: string,
   component: string,
   args: Record<string, string | undefined>,
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; /** Extra node flags for the child (e.g. --cpu-prof). */ execArgv?: string[] } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number /** Extra node flags for the child (e.g. --cpu-prof). */;
+    execArgv?: string[];
+  } = {},
 ): Promise<Child> {
-  const proc = spawn(process.execPath, [...process.execArgv, ...(options.execArgv ?? []), file, '--serve', component, JSON.stringify(args)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, LOG_LEVEL: 'error', ...options.env },
-  });
+  const proc = spawn(
+    process.execPath,
+    [...process.execArgv, ...(options.execArgv ?? []), file, '--serve', component, JSON.stringify(args)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, LOG_LEVEL: 'error', ...options.env },
+    },
+  );
   const lines = readline.createInterface({ input: proc.stdout! });
   const timeoutMs = options.timeoutMs ?? 120_000;
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${component} did not start within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${component} did not start within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     proc.once('exit', (code) => reject(new Error(`${component} exited with ${code}`)));
     lines.on('line', (line) => {
       try {
@@ -69,9 +80,11 @@ export function serveUntilParentLeaves(url: string, close: () => Promise<void>):
 export function serveIfChild(serve: (component: string, args: Record<string, string>) => Promise<void>): boolean {
   const at = process.argv.indexOf('--serve');
   if (at <= 0) return false;
-  serve(process.argv[at + 1]!, JSON.parse(process.argv[at + 2] ?? '{}') as Record<string, string>).catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
+  serve(process.argv[at + 1]!, JSON.parse(process.argv[at + 2] ?? '{}') as Record<string, string>).catch(
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
   return true;
 }

@@ -41,7 +41,12 @@ import { startConsentSubgraph, type RunningConsentSubgraph } from '../subgraphs/
 import { markSynced } from '../subgraphs/consent/store/dnc-registry.js';
 import { openConsentDatabase } from '../subgraphs/consent/store/open-consent-db.js';
 import { destroyAgents, openLoop, send, stats, statLine, type LatencyStats, type RequestSpec } from './load.js';
-import { startConsentStack, startStackGateway, subscribeMany, writeComposedSupergraph } from '../sim/stacks/consent-stack.js';
+import {
+  startConsentStack,
+  startStackGateway,
+  subscribeMany,
+  writeComposedSupergraph,
+} from '../sim/stacks/consent-stack.js';
 
 const JWT = { secret: DEV_JWT_SECRET, issuer: 'dialplane', audience: 'dialplane-api' };
 const AGENT: Identity = { sub: 'bench-agent', roles: ['agent'], seller: 'acme' };
@@ -50,7 +55,8 @@ const THIS_FILE = fileURLToPath(import.meta.url);
 /** Unmeasured revocations before the delivery phase (reported as "cold"). */
 const WARM_REVOCATIONS = 6;
 /** This file, re-run with `--serve <component>` in a child process (see child-process.ts). */
-const spawnComponent = (component: string, args: Record<string, string | undefined>) => startChild(THIS_FILE, component, args, { timeoutMs: 90_000 });
+const spawnComponent = (component: string, args: Record<string, string | undefined>) =>
+  startChild(THIS_FILE, component, args, { timeoutMs: 90_000 });
 
 /** The servers the phases talk to, wherever they run. */
 interface Topology {
@@ -75,12 +81,17 @@ function recordGc(dir: string, component: string): void {
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
-      lines.push(JSON.stringify({ t: Math.round(performance.timeOrigin + e.startTime), kind: kinds[kind] ?? String(kind), ms: Number(e.duration.toFixed(2)) }));
+      lines.push(
+        JSON.stringify({
+          t: Math.round(performance.timeOrigin + e.startTime),
+          kind: kinds[kind] ?? String(kind),
+          ms: Number(e.duration.toFixed(2)),
+        }),
+      );
     }
   }).observe({ entryTypes: ['gc'] });
   process.on('exit', () => writeFileSync(path.join(dir, `gc-${component}-${process.pid}.jsonl`), lines.join('\n')));
 }
-
 
 /** Child-process side of `child()`. */
 async function serve(component: string, args: Record<string, string>): Promise<void> {
@@ -91,16 +102,31 @@ async function serve(component: string, args: Record<string, string>): Promise<v
     const sim = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 } });
     ({ url, close } = { url: sim.url, close: () => sim.close() });
   } else if (component === 'crm') {
-    const crm = await startHubspotSubgraph({ ...loadHubspotSubgraphConfig({ HUBSPOT_BASE_URL: args.simUrl, HUBSPOT_SUBGRAPH_PORT: '0', LOG_LEVEL: 'silent' }), log: silentLogger });
+    const crm = await startHubspotSubgraph({
+      ...loadHubspotSubgraphConfig({ HUBSPOT_BASE_URL: args.simUrl, HUBSPOT_SUBGRAPH_PORT: '0', LOG_LEVEL: 'silent' }),
+      log: silentLogger,
+    });
     ({ url, close } = { url: crm.url, close: () => crm.close() });
   } else if (component === 'consent') {
     const c = await startConsentSubgraph(
-      { port: 0, nodeEnv: 'production', logLevel: 'silent', internalSecret: DEV_INTERNAL_SECRET, databaseUrl: args.databaseUrl, redisUrl: args.redisUrl, revocationPollMs: 1_000 },
+      {
+        port: 0,
+        nodeEnv: 'production',
+        logLevel: 'silent',
+        internalSecret: DEV_INTERNAL_SECRET,
+        databaseUrl: args.databaseUrl,
+        redisUrl: args.redisUrl,
+        revocationPollMs: 1_000,
+      },
       { log: silentLogger, busPrefix: args.busPrefix },
     );
     ({ url, close } = { url: c.url, close: () => c.close() });
   } else {
-    const g = await startStackGateway({ supergraphPath: args.supergraphPath, crmUrl: args.crmUrl, consentUrl: args.consentUrl });
+    const g = await startStackGateway({
+      supergraphPath: args.supergraphPath,
+      crmUrl: args.crmUrl,
+      consentUrl: args.consentUrl,
+    });
     ({ url, close } = { url: g.url, close: () => g.close() });
   }
   serveUntilParentLeaves(url, close);
@@ -188,7 +214,10 @@ async function reachable(databaseUrl: string, redisUrl: string): Promise<boolean
     const c = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 2_000 });
     await c.connect();
     await c.end();
-    const bus = await Promise.race([createEventBus({ redisUrl }), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('redis timeout')), 2_000))]);
+    const bus = await Promise.race([
+      createEventBus({ redisUrl }),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('redis timeout')), 2_000)),
+    ]);
     await bus.close();
     return true;
   } catch {
@@ -215,31 +244,61 @@ export const WRITTEN = (phone: string) => ({
   occurredAt: '2026-01-10T15:00:00Z',
 });
 
-export async function run(report: (section: string, data: Record<string, unknown>) => void, input: { durationMs?: number; rate?: number; subscriptions?: number; revocations?: number } = {}): Promise<void> {
+export async function run(
+  report: (section: string, data: Record<string, unknown>) => void,
+  input: { durationMs?: number; rate?: number; subscriptions?: number; revocations?: number } = {},
+): Promise<void> {
   const durationMs = input.durationMs ?? 10_000;
   const rate = input.rate ?? 200;
   const subscriptions = input.subscriptions ?? 1_000;
   const revocations = input.revocations ?? 20;
-  const log = (line: string) => console.log(`[consent]${process.env.BENCH_GC_DIR ? ` ${new Date().toISOString()}` : ''} ${line}`);
+  const log = (line: string) =>
+    console.log(`[consent]${process.env.BENCH_GC_DIR ? ` ${new Date().toISOString()}` : ''} ${line}`);
   const databaseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-  const topology = (await reachable(databaseUrl, redisUrl)) ? await processTopology(databaseUrl, redisUrl) : await inProcessTopology();
+  const topology = (await reachable(databaseUrl, redisUrl))
+    ? await processTopology(databaseUrl, redisUrl)
+    : await inProcessTopology();
   const clients: Client[] = [];
   let local: RunningConsentSubgraph | null = null;
   try {
-    const identity = () => (body: string) => ({ [IDENTITY_HEADER]: signIdentity(AGENT, DEV_INTERNAL_SECRET, { body }) });
+    const identity = () => (body: string) => ({
+      [IDENTITY_HEADER]: signIdentity(AGENT, DEV_INTERNAL_SECRET, { body }),
+    });
     const [c0url, c1url] = topology.consentUrls as [string, string];
     const [g0url, g1url] = topology.gatewayUrls as [string, string];
 
     // A contact from the sim with a consented number; registry data for its area code.
-    const page = JSON.parse((await send({ url: `${topology.simUrl}/crm/v3/objects/contacts?limit=20&properties=phone,mobilephone`, headers: { authorization: 'Bearer dev-hubspot-token' } }, 0)).body) as {
+    const page = JSON.parse(
+      (
+        await send(
+          {
+            url: `${topology.simUrl}/crm/v3/objects/contacts?limit=20&properties=phone,mobilephone`,
+            headers: { authorization: 'Bearer dev-hubspot-token' },
+          },
+          0,
+        )
+      ).body,
+    ) as {
       results: { id: string; properties: Record<string, string | null> }[];
     };
     const contactQuery = (id: string) => JSON.stringify({ query: `{ contact(id: "hubspot:${id}") { primaryPhone } }` });
     let contactId = '';
     let phone = '';
     for (const r of page.results) {
-      const res = JSON.parse((await send({ url: g0url, method: 'POST', headers: { authorization: `Bearer ${topology.token}` }, body: contactQuery(r.id) }, 0)).body) as { data?: { contact?: { primaryPhone?: string | null } } };
+      const res = JSON.parse(
+        (
+          await send(
+            {
+              url: g0url,
+              method: 'POST',
+              headers: { authorization: `Bearer ${topology.token}` },
+              body: contactQuery(r.id),
+            },
+            0,
+          )
+        ).body,
+      ) as { data?: { contact?: { primaryPhone?: string | null } } };
       const p = res.data?.contact?.primaryPhone;
       if (p) {
         contactId = r.id;
@@ -250,14 +309,37 @@ export async function run(report: (section: string, data: Record<string, unknown
     if (!phone) throw new Error('no sim contact with a valid phone');
     const ac = phone.slice(2, 5);
     await markSynced(topology.db, 'national', ac, new Date());
-    for (const s of ['FL', 'OK', 'LA', 'MA', 'CO', 'IN', 'MO', 'PA', 'TN', 'TX', 'WY']) await markSynced(topology.db, `state:${s}`, '*', new Date());
-    await send({ url: c0url, method: 'POST', headers: identity(), body: JSON.stringify({ query: 'mutation($i: RecordConsentInput!) { recordConsent(input: $i) { cursor } }', variables: { i: WRITTEN(phone) } }) }, 0);
+    for (const s of ['FL', 'OK', 'LA', 'MA', 'CO', 'IN', 'MO', 'PA', 'TN', 'TX', 'WY'])
+      await markSynced(topology.db, `state:${s}`, '*', new Date());
+    await send(
+      {
+        url: c0url,
+        method: 'POST',
+        headers: identity(),
+        body: JSON.stringify({
+          query: 'mutation($i: RecordConsentInput!) { recordConsent(input: $i) { cursor } }',
+          variables: { i: WRITTEN(phone) },
+        }),
+      },
+      0,
+    );
     log(`contact hubspot:${contactId}, ${os.cpus().length} cpus, ${topology.mode}, ${durationMs} ms per phase`);
 
     // The in-process service for phase 1: on the same database as the replicas.
     local = await startConsentSubgraph(
-      { port: 0, nodeEnv: 'production', logLevel: 'silent', internalSecret: DEV_INTERNAL_SECRET, revocationPollMs: 60_000 },
-      { log: silentLogger, metrics: createMetrics('consent-bench-local', { collectDefault: false }), db: topology.db, bus: await createEventBus() },
+      {
+        port: 0,
+        nodeEnv: 'production',
+        logLevel: 'silent',
+        internalSecret: DEV_INTERNAL_SECRET,
+        revocationPollMs: 60_000,
+      },
+      {
+        log: silentLogger,
+        metrics: createMetrics('consent-bench-local', { collectDefault: false }),
+        db: topology.db,
+        bus: await createEventBus(),
+      },
     );
     // 1. The decision inside the subgraph, and the pure rules as baseline.
     const service = local.service;
@@ -273,22 +355,54 @@ export async function run(report: (section: string, data: Record<string, unknown
     const { loadStoredFacts } = await import('../subgraphs/consent/store/facts.js');
     const { calleeGeo } = await import('../subgraphs/consent/mapping/callee-geo.js');
     const stored = await loadStoredFacts(topology.db, phone, new Date(Date.now() - 8 * 86_400_000));
-    const facts = { at: new Date(), evaluatedAt: new Date(), purpose: 'MARKETING' as const, seller: 'acme', subject: 'MARKETING', phone: { e164: phone, country: 'US', valid: true }, geo: calleeGeo(phone), ...stored };
+    const facts = {
+      at: new Date(),
+      evaluatedAt: new Date(),
+      purpose: 'MARKETING' as const,
+      seller: 'acme',
+      subject: 'MARKETING',
+      phone: { e164: phone, country: 'US', valid: true },
+      geo: calleeGeo(phone),
+      ...stored,
+    };
     for (let i = 0; i < 3_000; i++) {
       const t = performance.now();
       evaluate(facts, currentPolicy);
       rulesMs.push(performance.now() - t);
     }
-    const decision = { p50: pct(decideMs, 50), p99: pct(decideMs, 99), rulesP50: pct(rulesMs, 50), rulesP99: pct(rulesMs, 99), allowed: sample.decision.allowed, reasons: sample.decision.reasons };
-    log(`decision in the subgraph (facts + rules + audit): p50 ${decision.p50.toFixed(3)} ms p99 ${decision.p99.toFixed(3)} ms; rules alone p50 ${decision.rulesP50.toFixed(3)} ms p99 ${decision.rulesP99.toFixed(3)} ms; target p99 <= 2 ms ${decision.p99 <= 2 ? 'MET' : 'NOT MET'}`);
-    report('consent', { phase: 'decision-in-subgraph', db: topology.db.kind, ...decision, target: 'p99 <= 2 ms', met: decision.p99 <= 2 });
+    const decision = {
+      p50: pct(decideMs, 50),
+      p99: pct(decideMs, 99),
+      rulesP50: pct(rulesMs, 50),
+      rulesP99: pct(rulesMs, 99),
+      allowed: sample.decision.allowed,
+      reasons: sample.decision.reasons,
+    };
+    log(
+      `decision in the subgraph (facts + rules + audit): p50 ${decision.p50.toFixed(3)} ms p99 ${decision.p99.toFixed(3)} ms; rules alone p50 ${decision.rulesP50.toFixed(3)} ms p99 ${decision.rulesP99.toFixed(3)} ms; target p99 <= 2 ms ${decision.p99 <= 2 ? 'MET' : 'NOT MET'}`,
+    );
+    report('consent', {
+      phase: 'decision-in-subgraph',
+      db: topology.db.kind,
+      ...decision,
+      target: 'p99 <= 2 ms',
+      met: decision.p99 <= 2,
+    });
     await local.close();
     local = null;
 
     // 2. callPermission over HTTP: subgraph directly, through the gateway.
-    const permissionBody = JSON.stringify({ query: `query($p: String!) { callPermission(phone: $p, purpose: MARKETING) { allowed reasons decisionId } }`, variables: { p: phone } });
+    const permissionBody = JSON.stringify({
+      query: `query($p: String!) { callPermission(phone: $p, purpose: MARKETING) { allowed reasons decisionId } }`,
+      variables: { p: phone },
+    });
     const subgraphSpec: RequestSpec = { url: c0url, method: 'POST', headers: identity(), body: permissionBody };
-    const gatewaySpec: RequestSpec = { url: g0url, method: 'POST', headers: { authorization: `Bearer ${topology.token}` }, body: permissionBody };
+    const gatewaySpec: RequestSpec = {
+      url: g0url,
+      method: 'POST',
+      headers: { authorization: `Bearer ${topology.token}` },
+      body: permissionBody,
+    };
     for (let i = 0; i < 200; i++) {
       await send(subgraphSpec, i);
       await send(gatewaySpec, i);
@@ -309,8 +423,18 @@ export async function run(report: (section: string, data: Record<string, unknown
       query: `query($id: ID!) { contact(id: $id) { id primaryPhone timeZone location { state country } phones { e164 valid } openDeal { closed } } }`,
       variables: { id: `hubspot:${contactId}` },
     });
-    const combinedSpec: RequestSpec = { url: g0url, method: 'POST', headers: { authorization: `Bearer ${topology.token}` }, body: combinedBody };
-    const contactSpec: RequestSpec = { url: g0url, method: 'POST', headers: { authorization: `Bearer ${topology.token}` }, body: contactBody };
+    const combinedSpec: RequestSpec = {
+      url: g0url,
+      method: 'POST',
+      headers: { authorization: `Bearer ${topology.token}` },
+      body: combinedBody,
+    };
+    const contactSpec: RequestSpec = {
+      url: g0url,
+      method: 'POST',
+      headers: { authorization: `Bearer ${topology.token}` },
+      body: contactBody,
+    };
     const probe = await send(combinedSpec, 0);
     if (probe.body.includes('"errors"')) log(`combined query answered errors: ${probe.body.slice(0, 300)}`);
     for (let i = 0; i < 200; i++) await send(combinedSpec, i);
@@ -318,13 +442,25 @@ export async function run(report: (section: string, data: Record<string, unknown
     log(statLine(`contact alone through the gateway, ${rate} req/s (baseline)`, contactOnly));
     const combined = await openLoop(combinedSpec, rate, durationMs);
     log(statLine(`contact + callPermission through the gateway, ${rate} req/s`, combined));
-    log(`contact + permission p99 ${combined.p99.toFixed(2)} ms (target <= 12 ms: ${combined.p99 <= 12 ? 'MET' : 'NOT MET'}); cost over the contact alone: p50 +${(combined.p50 - contactOnly.p50).toFixed(2)} ms`);
-    report('consent', { phase: 'contact-plus-permission', rate, baselineContactOnly: contactOnly, combined, target: 'p99 <= 12 ms at 200 req/s', met: combined.p99 <= 12 });
+    log(
+      `contact + permission p99 ${combined.p99.toFixed(2)} ms (target <= 12 ms: ${combined.p99 <= 12 ? 'MET' : 'NOT MET'}); cost over the contact alone: p50 +${(combined.p50 - contactOnly.p50).toFixed(2)} ms`,
+    );
+    report('consent', {
+      phase: 'contact-plus-permission',
+      rate,
+      baselineContactOnly: contactOnly,
+      combined,
+      target: 'p99 <= 12 ms at 200 req/s',
+      met: combined.p99 <= 12,
+    });
 
     // 4. Revocation delivery across 1,000 subscriptions on two gateway replicas.
     const received = new Map<string, number[]>();
     const per = Math.ceil(subscriptions / 2);
-    for (const [g, offset] of [[g0url, 0], [g1url, per]] as const) {
+    for (const [g, offset] of [
+      [g0url, 0],
+      [g1url, per],
+    ] as const) {
       clients.push(
         ...subscribeMany(g, topology.token, Math.min(per, subscriptions - offset), 50, (_i, cursor) => {
           let list = received.get(cursor);
@@ -334,15 +470,31 @@ export async function run(report: (section: string, data: Record<string, unknown
       );
     }
     const deadline = Date.now() + 60_000;
-    while ((await topology.openSubscriptions()) < subscriptions && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((await topology.openSubscriptions()) < subscriptions && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     log(`${await topology.openSubscriptions()} subscriptions open on 2 consent replicas behind 2 gateways`);
     /** Revokes one number on replica `i % 2`; answers each subscriber's publish -> received time and how many never arrived. */
     const revokeAndWait = async (i: number, target: string): Promise<{ times: number[]; missing: number }> => {
       const t0 = performance.now();
-      const res = await send({ url: [c0url, c1url][i % 2]!, method: 'POST', headers: identity(), body: JSON.stringify({ query: 'mutation($i: RevokeConsentInput!) { revokeConsent(input: $i) { cursor } }', variables: { i: { phone: target, channel: 'VOICE', source: 'bench', occurredAt: new Date().toISOString() } } }) }, i);
-      const cursor = (JSON.parse(res.body) as { data: { revokeConsent: { cursor: string } } }).data.revokeConsent.cursor;
+      const res = await send(
+        {
+          url: [c0url, c1url][i % 2]!,
+          method: 'POST',
+          headers: identity(),
+          body: JSON.stringify({
+            query: 'mutation($i: RevokeConsentInput!) { revokeConsent(input: $i) { cursor } }',
+            variables: {
+              i: { phone: target, channel: 'VOICE', source: 'bench', occurredAt: new Date().toISOString() },
+            },
+          }),
+        },
+        i,
+      );
+      const cursor = (JSON.parse(res.body) as { data: { revokeConsent: { cursor: string } } }).data.revokeConsent
+        .cursor;
       const until = performance.now() + 5_000;
-      while ((received.get(cursor)?.length ?? 0) < subscriptions && performance.now() < until) await new Promise((r) => setTimeout(r, 2));
+      while ((received.get(cursor)?.length ?? 0) < subscriptions && performance.now() < until)
+        await new Promise((r) => setTimeout(r, 2));
       const times = (received.get(cursor) ?? []).map((t) => t - t0);
       return { times, missing: subscriptions - times.length };
     };
@@ -356,7 +508,9 @@ export async function run(report: (section: string, data: Record<string, unknown
       cold.push(w.missing === 0 ? Math.max(...w.times) : NaN);
       await new Promise((r) => setTimeout(r, 100));
     }
-    log(`revocation delivery, cold (first ${WARM_REVOCATIONS} revocations, alternating replicas, last subscriber): ${cold.map((v) => v.toFixed(0)).join(' ')} ms`);
+    log(
+      `revocation delivery, cold (first ${WARM_REVOCATIONS} revocations, alternating replicas, last subscriber): ${cold.map((v) => v.toFixed(0)).join(' ')} ms`,
+    );
     const delivery: number[] = [];
     /** Publish -> last subscriber, per revocation (where a p99 over 20 x 1000 samples comes from). */
     const perRevocation: number[] = [];
@@ -369,9 +523,25 @@ export async function run(report: (section: string, data: Record<string, unknown
       await new Promise((r) => setTimeout(r, 100));
     }
     const deliveryStats: LatencyStats = stats(delivery, missing, 0);
-    log(`revocation delivery, last subscriber per revocation (ms): ${perRevocation.map((v) => v.toFixed(0)).join(' ')}`);
-    log(`revocation delivery to ${subscriptions} subscriptions x ${revocations} revocations: p50 ${deliveryStats.p50.toFixed(1)} ms p99 ${deliveryStats.p99.toFixed(1)} ms max ${deliveryStats.max.toFixed(1)} ms, missing ${missing}; target p99 <= 100 ms ${deliveryStats.p99 <= 100 && missing === 0 ? 'MET' : 'NOT MET'}`);
-    report('consent', { phase: 'revocation-delivery', subscriptions, revocations, topology: topology.mode, coldLastSubscriberMs: cold, p50: deliveryStats.p50, p99: deliveryStats.p99, max: deliveryStats.max, missing, target: 'p99 <= 100 ms', met: deliveryStats.p99 <= 100 && missing === 0 });
+    log(
+      `revocation delivery, last subscriber per revocation (ms): ${perRevocation.map((v) => v.toFixed(0)).join(' ')}`,
+    );
+    log(
+      `revocation delivery to ${subscriptions} subscriptions x ${revocations} revocations: p50 ${deliveryStats.p50.toFixed(1)} ms p99 ${deliveryStats.p99.toFixed(1)} ms max ${deliveryStats.max.toFixed(1)} ms, missing ${missing}; target p99 <= 100 ms ${deliveryStats.p99 <= 100 && missing === 0 ? 'MET' : 'NOT MET'}`,
+    );
+    report('consent', {
+      phase: 'revocation-delivery',
+      subscriptions,
+      revocations,
+      topology: topology.mode,
+      coldLastSubscriberMs: cold,
+      p50: deliveryStats.p50,
+      p99: deliveryStats.p99,
+      max: deliveryStats.max,
+      missing,
+      target: 'p99 <= 100 ms',
+      met: deliveryStats.p99 <= 100 && missing === 0,
+    });
   } finally {
     for (const c of clients) await Promise.resolve(c.dispose()).catch(() => undefined);
     destroyAgents();

@@ -21,11 +21,22 @@ import { DEV_INTERNAL_SECRET, DEV_SECRETS } from '../shared/config.js';
 import { IDENTITY_HEADER, createIdentitySigner } from '../shared/identity.js';
 import { SimAdminClient } from '../sim/common/admin-client.js';
 import { serveIfChild, startChild, stopChild, serveUntilParentLeaves } from './child-process.js';
-import { closedLoop, closedLoopFn, destroyAgents, fmt, openLoop, openLoopFn, statLine, type LatencyStats, type RequestSpec } from './load.js';
+import {
+  closedLoop,
+  closedLoopFn,
+  destroyAgents,
+  fmt,
+  openLoop,
+  openLoopFn,
+  statLine,
+  type LatencyStats,
+  type RequestSpec,
+} from './load.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 /** This file, re-run with `--serve <component>` in a child process (see child-process.ts). */
-const spawnComponent = (component: string, args: Record<string, string | undefined>) => startChild(THIS_FILE, component, args, { env: { NODE_ENV: 'production' } });
+const spawnComponent = (component: string, args: Record<string, string | undefined>) =>
+  startChild(THIS_FILE, component, args, { env: { NODE_ENV: 'production' } });
 type Crm = 'salesforce' | 'hubspot';
 type Report = (section: string, data: Record<string, unknown>) => void;
 
@@ -89,7 +100,14 @@ async function serve(component: string, args: Record<string, string>): Promise<v
       const { startSalesforceSubgraph } = await import('../subgraphs/salesforce/server.js');
       const running = await startSalesforceSubgraph({
         port: 0,
-        salesforce: { loginUrl: args.simUrl!, instanceUrl: args.simUrl!, clientId: SF.clientId, clientSecret: SF.clientSecret, apiVersion: SF.version, webhookSecret: DEV_SECRETS.SALESFORCE_WEBHOOK_SECRET },
+        salesforce: {
+          loginUrl: args.simUrl!,
+          instanceUrl: args.simUrl!,
+          clientId: SF.clientId,
+          clientSecret: SF.clientSecret,
+          apiVersion: SF.version,
+          webhookSecret: DEV_SECRETS.SALESFORCE_WEBHOOK_SECRET,
+        },
         runtime,
         log: silentLogger,
       });
@@ -114,12 +132,21 @@ async function serve(component: string, args: Record<string, string>): Promise<v
 
 async function listIds(crm: Crm, simUrl: string, n: number): Promise<string[]> {
   if (crm === 'salesforce') {
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: SF.clientId, client_secret: SF.clientSecret });
-    const token = (await (await fetch(`${simUrl}/services/oauth2/token`, { method: 'POST', body: form })).json()) as { access_token: string };
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: SF.clientId,
+      client_secret: SF.clientSecret,
+    });
+    const token = (await (await fetch(`${simUrl}/services/oauth2/token`, { method: 'POST', body: form })).json()) as {
+      access_token: string;
+    };
     const ids: string[] = [];
-    let next: string | undefined = `/services/data/v${SF.version}/query?q=${encodeURIComponent(`SELECT Id FROM Contact LIMIT ${n}`)}`;
+    let next: string | undefined =
+      `/services/data/v${SF.version}/query?q=${encodeURIComponent(`SELECT Id FROM Contact LIMIT ${n}`)}`;
     while (next && ids.length < n) {
-      const page = (await (await fetch(`${simUrl}${next}`, { headers: { authorization: `Bearer ${token.access_token}` } })).json()) as { records: { Id: string }[]; nextRecordsUrl?: string };
+      const page = (await (
+        await fetch(`${simUrl}${next}`, { headers: { authorization: `Bearer ${token.access_token}` } })
+      ).json()) as { records: { Id: string }[]; nextRecordsUrl?: string };
       ids.push(...page.records.map((r) => r.Id));
       next = page.nextRecordsUrl;
     }
@@ -128,7 +155,9 @@ async function listIds(crm: Crm, simUrl: string, n: number): Promise<string[]> {
   const ids: string[] = [];
   let after: string | undefined;
   while (ids.length < n) {
-    const res = await fetch(`${simUrl}/crm/v3/objects/contacts?limit=100${after ? `&after=${after}` : ''}`, { headers: { authorization: `Bearer ${HUBSPOT_TOKEN}` } });
+    const res = await fetch(`${simUrl}/crm/v3/objects/contacts?limit=100${after ? `&after=${after}` : ''}`, {
+      headers: { authorization: `Bearer ${HUBSPOT_TOKEN}` },
+    });
     const page = (await res.json()) as { results: { id: string }[]; paging?: { next?: { after: string } } };
     ids.push(...page.results.map((r) => r.id));
     after = page.paging?.next?.after;
@@ -139,7 +168,9 @@ async function listIds(crm: Crm, simUrl: string, n: number): Promise<string[]> {
 
 async function dataCalls(admin: SimAdminClient): Promise<number> {
   const { counters } = await admin.stats();
-  return Object.entries(counters).filter(([e]) => !OVERHEAD_ENDPOINTS.has(e)).reduce((n, [, c]) => n + c, 0);
+  return Object.entries(counters)
+    .filter(([e]) => !OVERHEAD_ENDPOINTS.has(e))
+    .reduce((n, [, c]) => n + c, 0);
 }
 
 /** Runs a load phase and counts the CRM calls it caused. */
@@ -152,7 +183,17 @@ async function measured(admin: SimAdminClient, run: () => Promise<LatencyStats>)
 
 async function officialClient(crm: Crm, simUrl: string): Promise<(id: string) => Promise<void>> {
   if (crm === 'salesforce') {
-    const conn = new jsforce.Connection({ loginUrl: simUrl, instanceUrl: simUrl, version: SF.version, oauth2: { loginUrl: simUrl, clientId: SF.clientId, clientSecret: SF.clientSecret, redirectUri: 'http://localhost/cb' } });
+    const conn = new jsforce.Connection({
+      loginUrl: simUrl,
+      instanceUrl: simUrl,
+      version: SF.version,
+      oauth2: {
+        loginUrl: simUrl,
+        clientId: SF.clientId,
+        clientSecret: SF.clientSecret,
+        redirectUri: 'http://localhost/cb',
+      },
+    });
     await conn.authorize({ grant_type: 'client_credentials' });
     return async (id) => {
       await conn.query(
@@ -202,8 +243,15 @@ export async function runCrmBench(options: CrmBenchOptions = {}): Promise<Record
       });
       const warmIds = ids.slice(0, 200);
       const prime = () => {
-        const body = JSON.stringify({ query: 'query($ids:[ID!]!){ contacts(ids:$ids){ id } }', variables: { ids: warmIds.map(gid) } });
-        return fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json', ...identity(body) }, body });
+        const body = JSON.stringify({
+          query: 'query($ids:[ID!]!){ contacts(ids:$ids){ id } }',
+          variables: { ids: warmIds.map(gid) },
+        });
+        return fetch(subgraph.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...identity(body) },
+          body,
+        });
       };
       let cursor = 200;
       const fresh = () => {
@@ -211,25 +259,51 @@ export async function runCrmBench(options: CrmBenchOptions = {}): Promise<Record
         return (i: number) => ids[(start + i) % ids.length]!;
       };
 
-      log(`--- ${crm}: ${ids.length} contacts, CRM latency ${SIM_DEFAULT_LATENCY.medianMs} ± ${SIM_DEFAULT_LATENCY.jitterMs} ms`);
+      log(
+        `--- ${crm}: ${ids.length} contacts, CRM latency ${SIM_DEFAULT_LATENCY.medianMs} ± ${SIM_DEFAULT_LATENCY.jitterMs} ms`,
+      );
       await prime();
       // Unreported warm-up: JIT and the subgraph's parse/validation caches reach steady state, as in
       // a service that has been up for a while (the gateway bench does the same).
-      await closedLoop(spec((i) => warmIds[i % warmIds.length]!), 10, 3_000);
+      await closedLoop(
+        spec((i) => warmIds[i % warmIds.length]!),
+        10,
+        3_000,
+      );
       await prime();
-      const warmOpen = await measured(admin, () => openLoop(spec((i) => warmIds[i % warmIds.length]!), rate, durationMs));
-      log(`${statLine(`${crm} subgraph, warm, open loop ${rate}/s`, warmOpen.stats)}  CRM calls/1000 ${fmt(warmOpen.crmCallsPer1000, 1)}`);
+      const warmOpen = await measured(admin, () =>
+        openLoop(
+          spec((i) => warmIds[i % warmIds.length]!),
+          rate,
+          durationMs,
+        ),
+      );
+      log(
+        `${statLine(`${crm} subgraph, warm, open loop ${rate}/s`, warmOpen.stats)}  CRM calls/1000 ${fmt(warmOpen.crmCallsPer1000, 1)}`,
+      );
       await prime();
-      const warmClosed = await measured(admin, () => closedLoop(spec((i) => warmIds[i % warmIds.length]!), concurrency, durationMs));
-      log(`${statLine(`${crm} subgraph, warm, closed loop ${concurrency}`, warmClosed.stats)}  CRM calls/1000 ${fmt(warmClosed.crmCallsPer1000, 1)}`);
+      const warmClosed = await measured(admin, () =>
+        closedLoop(
+          spec((i) => warmIds[i % warmIds.length]!),
+          concurrency,
+          durationMs,
+        ),
+      );
+      log(
+        `${statLine(`${crm} subgraph, warm, closed loop ${concurrency}`, warmClosed.stats)}  CRM calls/1000 ${fmt(warmClosed.crmCallsPer1000, 1)}`,
+      );
 
       const coldOpenPick = fresh();
       cursor += Math.ceil((rate * durationMs) / 1000) + 10;
       const coldOpen = await measured(admin, () => openLoop(spec(coldOpenPick), rate, durationMs));
-      log(`${statLine(`${crm} subgraph, cold, open loop ${rate}/s`, coldOpen.stats)}  CRM calls/1000 ${fmt(coldOpen.crmCallsPer1000, 1)}`);
+      log(
+        `${statLine(`${crm} subgraph, cold, open loop ${rate}/s`, coldOpen.stats)}  CRM calls/1000 ${fmt(coldOpen.crmCallsPer1000, 1)}`,
+      );
       const coldClosedPick = fresh();
       const coldClosed = await measured(admin, () => closedLoop(spec(coldClosedPick), concurrency, durationMs));
-      log(`${statLine(`${crm} subgraph, cold, closed loop ${concurrency}`, coldClosed.stats)}  CRM calls/1000 ${fmt(coldClosed.crmCallsPer1000, 1)}`);
+      log(
+        `${statLine(`${crm} subgraph, cold, closed loop ${concurrency}`, coldClosed.stats)}  CRM calls/1000 ${fmt(coldClosed.crmCallsPer1000, 1)}`,
+      );
       cursor += coldClosed.stats.count + 10;
 
       // The same cold phases with 4 batch slots instead of the connector's default: fewer waits
@@ -239,21 +313,35 @@ export async function runCrmBench(options: CrmBenchOptions = {}): Promise<Record
       const cold4OpenPick = fresh();
       cursor += Math.ceil((rate * durationMs) / 1000) + 10;
       const cold4Open = await measured(admin, () => openLoop(spec(cold4OpenPick), rate, durationMs));
-      log(`${statLine(`${crm} subgraph, cold, 4 slots, open loop ${rate}/s`, cold4Open.stats)}  CRM calls/1000 ${fmt(cold4Open.crmCallsPer1000, 1)}`);
+      log(
+        `${statLine(`${crm} subgraph, cold, 4 slots, open loop ${rate}/s`, cold4Open.stats)}  CRM calls/1000 ${fmt(cold4Open.crmCallsPer1000, 1)}`,
+      );
       const cold4ClosedPick = fresh();
       const cold4Closed = await measured(admin, () => closedLoop(spec(cold4ClosedPick), concurrency, durationMs));
-      log(`${statLine(`${crm} subgraph, cold, 4 slots, closed loop ${concurrency}`, cold4Closed.stats)}  CRM calls/1000 ${fmt(cold4Closed.crmCallsPer1000, 1)}`);
+      log(
+        `${statLine(`${crm} subgraph, cold, 4 slots, closed loop ${concurrency}`, cold4Closed.stats)}  CRM calls/1000 ${fmt(cold4Closed.crmCallsPer1000, 1)}`,
+      );
       cursor += cold4Closed.stats.count;
       if (cursor > ids.length) log(`  (note: the id pool wrapped; some "cold" reads hit the cache)`);
 
       const lookup = await officialClient(crm, sim.url);
       const directOpen = await measured(admin, () => openLoopFn((i) => lookup(ids[i % ids.length]!), rate, durationMs));
-      log(`${statLine(`${crm} official client direct, open loop ${rate}/s`, directOpen.stats)}  CRM calls/1000 ${fmt(directOpen.crmCallsPer1000, 1)}`);
-      const directClosed = await measured(admin, () => closedLoopFn((i) => lookup(ids[i % ids.length]!), concurrency, durationMs));
-      log(`${statLine(`${crm} official client direct, closed loop ${concurrency}`, directClosed.stats)}  CRM calls/1000 ${fmt(directClosed.crmCallsPer1000, 1)}`);
+      log(
+        `${statLine(`${crm} official client direct, open loop ${rate}/s`, directOpen.stats)}  CRM calls/1000 ${fmt(directOpen.crmCallsPer1000, 1)}`,
+      );
+      const directClosed = await measured(admin, () =>
+        closedLoopFn((i) => lookup(ids[i % ids.length]!), concurrency, durationMs),
+      );
+      log(
+        `${statLine(`${crm} official client direct, closed loop ${concurrency}`, directClosed.stats)}  CRM calls/1000 ${fmt(directClosed.crmCallsPer1000, 1)}`,
+      );
 
       const goals = {
-        warmP99At200: { target: 'warm p99 ≤ 3 ms at 200 req/s (open loop)', measured: `${fmt(warmOpen.stats.p99)} ms`, met: warmOpen.stats.p99 <= 3 },
+        warmP99At200: {
+          target: 'warm p99 ≤ 3 ms at 200 req/s (open loop)',
+          measured: `${fmt(warmOpen.stats.p99)} ms`,
+          met: warmOpen.stats.p99 <= 3,
+        },
         coldP99: {
           target: 'cold p99 within 20 ms of the CRM direct p99 (open loop)',
           measured: `${fmt(coldOpen.stats.p99)} ms (4 slots: ${fmt(cold4Open.stats.p99)} ms) vs ${fmt(directOpen.stats.p99)} ms direct`,
@@ -266,7 +354,20 @@ export async function runCrmBench(options: CrmBenchOptions = {}): Promise<Record
         },
       };
       for (const g of Object.values(goals)) log(`  ${g.met ? 'MET    ' : 'NOT MET'} ${g.target}: ${g.measured}`);
-      out[crm] = { warmOpen, warmClosed, coldOpen, coldClosed, cold4Open, cold4Closed, directOpen, directClosed, goals, rate, concurrency, durationMs };
+      out[crm] = {
+        warmOpen,
+        warmClosed,
+        coldOpen,
+        coldClosed,
+        cold4Open,
+        cold4Closed,
+        directOpen,
+        directClosed,
+        goals,
+        rate,
+        concurrency,
+        durationMs,
+      };
     } finally {
       destroyAgents();
       await stopChild(subgraph.proc);
@@ -285,7 +386,10 @@ export async function run(report: Report): Promise<void> {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (!serveIfChild(serve)) {
     const crms = process.argv.filter((a): a is Crm => a === 'salesforce' || a === 'hubspot');
-    runCrmBench({ ...(process.argv.includes('--quick') ? { durationMs: 2_000 } : {}), ...(crms.length ? { crms } : {}) }).then(
+    runCrmBench({
+      ...(process.argv.includes('--quick') ? { durationMs: 2_000 } : {}),
+      ...(crms.length ? { crms } : {}),
+    }).then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(error);

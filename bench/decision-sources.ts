@@ -37,7 +37,12 @@ import type { Report } from './index.js';
 
 const AGENT: Identity = { sub: 'bench-agent', roles: ['agent'], seller: 'acme' };
 const TARGET_GROWTH_MS = 0.2;
-const NO_SPLIT_ZONES: AreaCodeZoneTable = { version: 'none', retrieved: '2026-12-01', sources: ['(bench baseline: no table)'], areaCodes: {} };
+const NO_SPLIT_ZONES: AreaCodeZoneTable = {
+  version: 'none',
+  retrieved: '2026-12-01',
+  sources: ['(bench baseline: no table)'],
+  areaCodes: {},
+};
 const STATE_LISTS = ['FL', 'OK', 'LA', 'MA', 'CO', 'IN', 'MO', 'PA', 'TN', 'TX', 'WY'];
 
 function envInt(name: string, fallback: number): number {
@@ -56,8 +61,18 @@ function nextWeekdayAt(hourUtc: number): Date {
 }
 
 async function recordConsent(consent: RunningConsentSubgraph, phone: string): Promise<void> {
-  const body = JSON.stringify({ query: 'mutation($i: RecordConsentInput!) { recordConsent(input: $i) { cursor } }', variables: { i: WRITTEN(phone) } });
-  const res = await fetch(consent.url, { method: 'POST', headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentity(AGENT, DEV_INTERNAL_SECRET, { body }) }, body });
+  const body = JSON.stringify({
+    query: 'mutation($i: RecordConsentInput!) { recordConsent(input: $i) { cursor } }',
+    variables: { i: WRITTEN(phone) },
+  });
+  const res = await fetch(consent.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      [IDENTITY_HEADER]: signIdentity(AGENT, DEV_INTERNAL_SECRET, { body }),
+    },
+    body,
+  });
   const answer = (await res.json()) as { errors?: { message: string }[] };
   if (answer.errors?.length) throw new Error(`recordConsent: ${answer.errors[0]!.message}`);
 }
@@ -111,7 +126,13 @@ export async function run(report: Report): Promise<void> {
       for (const s of STATE_LISTS) await markSynced(db, `state:${s}`, '*', downloadedAt);
       if (sources.litigator) await importDncFile(db, litigatorFile, { list: 'litigator', mode: 'full', downloadedAt });
       const consent = await startConsentSubgraph(
-        { port: 0, nodeEnv: 'production', logLevel: 'silent', internalSecret: DEV_INTERNAL_SECRET, revocationPollMs: 60_000 },
+        {
+          port: 0,
+          nodeEnv: 'production',
+          logLevel: 'silent',
+          internalSecret: DEV_INTERNAL_SECRET,
+          revocationPollMs: 60_000,
+        },
         {
           log: silentLogger,
           metrics: createMetrics(`consent-bench-decision-${variants.length}`, { collectDefault: false }),
@@ -129,7 +150,8 @@ export async function run(report: Report): Promise<void> {
     // of day the bench runs never decides which rule paths are taken (nextAllowedAt is only worked
     // out when time is the only reason).
     const at = nextWeekdayAt(17);
-    const decide = (v: Variant, phone: string) => v.consent.service.decide({ phone, purpose: 'MARKETING', seller: 'acme', at }, AGENT);
+    const decide = (v: Variant, phone: string) =>
+      v.consent.service.decide({ phone, purpose: 'MARKETING', seller: 'acme', at }, AGENT);
     // Warm-up: JIT, statement caches, and the RND answers kept for each (number, consent date).
     for (const v of variants) for (let i = 0; i < 300; i++) await decide(v, phones[i % phones.length]!);
     const asked = rnd.queries;
@@ -148,7 +170,8 @@ export async function run(report: Report): Promise<void> {
     }
     const [without, withSources, ...single] = variants as [Variant, Variant, ...Variant[]];
     // What each variant decided (same number, same instant): the sources change the reasons.
-    for (const v of variants) log(`  ${v.name} decides: ${(await decide(v, phones[0]!)).decision.reasons.join(', ') || 'ALLOWED'}`);
+    for (const v of variants)
+      log(`  ${v.name} decides: ${(await decide(v, phones[0]!)).decision.reasons.join(', ') || 'ALLOWED'}`);
     // Kept answers: the RND is asked once per (number, consent date), during the warm-up.
     const rndQueriesWhileTimed = rnd.queries - asked;
     const figures = {
@@ -166,8 +189,15 @@ export async function run(report: Report): Promise<void> {
       `decide p50/p99 without the sources ${figures.without.p50.toFixed(3)}/${figures.without.p99.toFixed(3)} ms, with them ${figures.with.p50.toFixed(3)}/${figures.with.p99.toFixed(3)} ms; ` +
         `p99 ratio ${ratio.toFixed(2)}, growth ${growth.toFixed(3)} ms (target <= ${TARGET_GROWTH_MS} ms: ${growth <= TARGET_GROWTH_MS ? 'MET' : 'NOT MET'})`,
     );
-    for (const v of single) log(`  ${v.name}: p50/p99 ${pct(v.samples, 50).toFixed(3)}/${pct(v.samples, 99).toFixed(3)} ms`);
-    report('decision', { ...figures, p99Ratio: Number(ratio.toFixed(3)), p99GrowthMs: Number(growth.toFixed(3)), target: `p99 growth <= ${TARGET_GROWTH_MS} ms`, met: growth <= TARGET_GROWTH_MS });
+    for (const v of single)
+      log(`  ${v.name}: p50/p99 ${pct(v.samples, 50).toFixed(3)}/${pct(v.samples, 99).toFixed(3)} ms`);
+    report('decision', {
+      ...figures,
+      p99Ratio: Number(ratio.toFixed(3)),
+      p99GrowthMs: Number(growth.toFixed(3)),
+      target: `p99 growth <= ${TARGET_GROWTH_MS} ms`,
+      met: growth <= TARGET_GROWTH_MS,
+    });
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });

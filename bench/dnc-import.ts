@@ -40,7 +40,8 @@ const TARGET_SECONDS = 60;
 export function numbersWanted(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): number {
   const flag = argv.find((a) => a.startsWith('--numbers='))?.slice('--numbers='.length) ?? env.BENCH_DNC_NUMBERS;
   const n = flag === undefined ? 1_000_000 : Number(flag);
-  if (!Number.isInteger(n) || n < 1 || n > 50_000_000) throw new Error(`numbers must be an integer in 1..50,000,000 (got ${flag})`);
+  if (!Number.isInteger(n) || n < 1 || n > 50_000_000)
+    throw new Error(`numbers must be an integer in 1..50,000,000 (got ${flag})`);
   return n;
 }
 
@@ -92,17 +93,32 @@ async function throwAwayPostgres(serverUrl: string): Promise<Target | null> {
   }
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return { name: 'postgresql', databaseUrl: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return {
+    name: 'postgresql',
+    databaseUrl: url.toString(),
+    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
 }
 
 /** Consent (on the target's database) + gateway in this process; the file through the gateway's door. */
-async function importThroughService(target: Target, file: string, count: number, log: (line: string) => void): Promise<Record<string, unknown>> {
+async function importThroughService(
+  target: Target,
+  file: string,
+  count: number,
+  log: (line: string) => void,
+): Promise<Record<string, unknown>> {
   const closers: (() => Promise<void>)[] = [];
   try {
     const db = await openConsentDatabase(target.databaseUrl ? { url: target.databaseUrl } : {});
     closers.push(() => db.close());
     const consent = await startConsentSubgraph(
-      { port: 0, nodeEnv: 'production', logLevel: 'silent', internalSecret: DEV_INTERNAL_SECRET, revocationPollMs: 60_000 },
+      {
+        port: 0,
+        nodeEnv: 'production',
+        logLevel: 'silent',
+        internalSecret: DEV_INTERNAL_SECRET,
+        revocationPollMs: 60_000,
+      },
       { log: silentLogger, metrics: createMetrics('consent-bench-dnc', { collectDefault: false }), db },
     );
     closers.push(() => consent.close());
@@ -121,7 +137,10 @@ async function importThroughService(target: Target, file: string, count: number,
       JWT_SECRET: DEV_JWT_SECRET,
       DIALPLANE_INTERNAL_SECRET: DEV_INTERNAL_SECRET,
     } as NodeJS.ProcessEnv);
-    const gateway = await startGateway({ ...config, development: false }, { log: silentLogger, collectDefaultMetrics: false });
+    const gateway = await startGateway(
+      { ...config, development: false },
+      { log: silentLogger, collectDefaultMetrics: false },
+    );
     closers.push(() => gateway.close());
     const token = await signToken({ sub: 'bench-admin', roles: ['admin'] }, JWT, '2h');
 
@@ -140,7 +159,9 @@ async function importThroughService(target: Target, file: string, count: number,
         const now = performance.now();
         if (now - lastLogged < 10_000 || p.done) return;
         lastLogged = now;
-        log(`  ${target.name}: ${p.numbers.toLocaleString('en-US')} numbers after ${((now - started) / 1000).toFixed(0)} s`);
+        log(
+          `  ${target.name}: ${p.numbers.toLocaleString('en-US')} numbers after ${((now - started) / 1000).toFixed(0)} s`,
+        );
       },
     }).finally(() => clearInterval(sampler));
     const seconds = (performance.now() - started) / 1000;
@@ -156,7 +177,9 @@ async function importThroughService(target: Target, file: string, count: number,
       projectedSecondsFor1M: Number(((seconds * 1_000_000) / count).toFixed(1)),
       met: (seconds * 1_000_000) / count < TARGET_SECONDS,
     };
-    log(`${target.name}: ${figures.numbers.toLocaleString('en-US')} numbers in ${figures.seconds} s (${figures.numbersPerSecond.toLocaleString('en-US')}/s, peak RSS ${figures.peakRssMiB} MiB); 1,000,000 at this rate: ${figures.projectedSecondsFor1M} s, target < ${TARGET_SECONDS} s ${figures.met ? 'MET' : 'NOT MET'}`);
+    log(
+      `${target.name}: ${figures.numbers.toLocaleString('en-US')} numbers in ${figures.seconds} s (${figures.numbersPerSecond.toLocaleString('en-US')}/s, peak RSS ${figures.peakRssMiB} MiB); 1,000,000 at this rate: ${figures.projectedSecondsFor1M} s, target < ${TARGET_SECONDS} s ${figures.met ? 'MET' : 'NOT MET'}`,
+    );
     if (result.numbers !== count) throw new Error(`imported ${result.numbers} of ${count} numbers`);
     return figures;
   } finally {
@@ -172,9 +195,13 @@ export async function run(report: Report, options: { numbers?: number } = {}): P
   try {
     const t = performance.now();
     const bytes = await writeNationalFile(file, count);
-    log(`generated ${count.toLocaleString('en-US')} numbers (${(bytes / 2 ** 20).toFixed(1)} MiB) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    log(
+      `generated ${count.toLocaleString('en-US')} numbers (${(bytes / 2 ** 20).toFixed(1)} MiB) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
     const targets: Target[] = [{ name: 'pglite-embedded' }];
-    const postgres = await throwAwayPostgres(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+    const postgres = await throwAwayPostgres(
+      process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    );
     if (postgres) targets.push(postgres);
     else log('PostgreSQL does not answer: embedded database only');
     for (const target of targets) {

@@ -44,7 +44,12 @@ const MUTATION = 'mutation($input: CallOutcomeInput!) { recordCallOutcome(input:
 /** The consent ledger is another subgraph; opt-outs are not part of this benchmark. */
 const noConsent: ConsentClient = { revoke: async () => {} };
 
-function engagementConfig(sf: SalesforceSim, hs: HubspotSim, rates: EngagementConfig['policy']['rateLimits'], databaseUrl?: string): EngagementConfig {
+function engagementConfig(
+  sf: SalesforceSim,
+  hs: HubspotSim,
+  rates: EngagementConfig['policy']['rateLimits'],
+  databaseUrl?: string,
+): EngagementConfig {
   return {
     port: 0,
     logLevel: 'silent',
@@ -54,7 +59,13 @@ function engagementConfig(sf: SalesforceSim, hs: HubspotSim, rates: EngagementCo
     consentUrl: 'http://127.0.0.1:9/graphql',
     runWorker: true,
     crm: {
-      salesforce: { loginUrl: sf.url, instanceUrl: sf.url, clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret', apiVersion: '62.0' },
+      salesforce: {
+        loginUrl: sf.url,
+        instanceUrl: sf.url,
+        clientId: 'dialplane-dev',
+        clientSecret: 'dev-salesforce-secret',
+        apiVersion: '62.0',
+      },
       hubspot: { baseUrl: hs.url, accessToken: 'dev-hubspot-token' },
     },
     policy: {
@@ -76,15 +87,25 @@ async function salesforceContactIds(sf: SalesforceSim, n: number): Promise<strin
   const auth = await fetch(`${sf.url}/services/oauth2/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'dialplane-dev', client_secret: 'dev-salesforce-secret' }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'dialplane-dev',
+      client_secret: 'dev-salesforce-secret',
+    }),
   });
   const { access_token } = (await auth.json()) as { access_token: string };
-  const res = await fetch(`${sf.url}/services/data/v62.0/query?q=${encodeURIComponent(`SELECT Id FROM Contact LIMIT ${n}`)}`, { headers: { authorization: `Bearer ${access_token}` } });
+  const res = await fetch(
+    `${sf.url}/services/data/v62.0/query?q=${encodeURIComponent(`SELECT Id FROM Contact LIMIT ${n}`)}`,
+    { headers: { authorization: `Bearer ${access_token}` } },
+  );
   return ((await res.json()) as { records: { Id: string }[] }).records.map((r) => r.Id);
 }
 
 function outcomeBody(i: number, sfIds: string[], run: string): string {
-  const contactId = i % 2 === 0 ? `salesforce:${sfIds[(i / 2) % sfIds.length]}` : `hubspot:${HUBSPOT_CONTACTS[((i - 1) / 2) % HUBSPOT_CONTACTS.length]}`;
+  const contactId =
+    i % 2 === 0
+      ? `salesforce:${sfIds[(i / 2) % sfIds.length]}`
+      : `hubspot:${HUBSPOT_CONTACTS[((i - 1) / 2) % HUBSPOT_CONTACTS.length]}`;
   return JSON.stringify({
     query: MUTATION,
     variables: {
@@ -123,9 +144,15 @@ async function startGatewayFor(engagement: RunningEngagementSubgraph): Promise<R
   return startGateway({ ...config, development: false }, { log: silentLogger, collectDefaultMetrics: false });
 }
 
-const ackOk = (status: number, body: string) => status === 200 && body.includes('"QUEUED"') && !body.includes('"errors"');
+const ackOk = (status: number, body: string) =>
+  status === 200 && body.includes('"QUEUED"') && !body.includes('"errors"');
 
-async function acknowledgment(report: (data: Record<string, unknown>) => void, log: (l: string) => void, durationMs: number, rate: number) {
+async function acknowledgment(
+  report: (data: Record<string, unknown>) => void,
+  log: (l: string) => void,
+  durationMs: number,
+  rate: number,
+) {
   const sf = await startSalesforceSim({ port: 0, contacts: 200, latency: { medianMs: 20, jitterMs: 10 } });
   const hs = await startHubspotSim({ port: 0, latency: { medianMs: 20, jitterMs: 10 } });
   // The CRMs as they are in production: rate-limited (HubSpot 100 per 10 s, a Salesforce share of
@@ -133,16 +160,27 @@ async function acknowledgment(report: (data: Record<string, unknown>) => void, l
   const rates = { salesforce: SALESFORCE_LIMIT, hubspot: HUBSPOT_LIMIT };
   await sf.admin.setRateLimit({ enabled: true, ...SALESFORCE_LIMIT });
   await hs.admin.setRateLimit({ enabled: true, ...HUBSPOT_LIMIT, policy: 'TEN_SECONDLY_ROLLING' });
-  const engagement = await startEngagementSubgraph(engagementConfig(sf, hs, rates, process.env.DATABASE_URL || undefined), { log: silentLogger, consent: noConsent });
+  const engagement = await startEngagementSubgraph(
+    engagementConfig(sf, hs, rates, process.env.DATABASE_URL || undefined),
+    { log: silentLogger, consent: noConsent },
+  );
   const gateway = await startGatewayFor(engagement);
   try {
     const sfIds = await salesforceContactIds(sf, 50);
     const token = await signToken(AGENT, JWT, '2h');
-    const viaGateway = (run: string): RequestSpec => ({ url: gateway.url, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: (i) => outcomeBody(i, sfIds, run) });
+    const viaGateway = (run: string): RequestSpec => ({
+      url: gateway.url,
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: (i) => outcomeBody(i, sfIds, run),
+    });
     const direct: RequestSpec = {
       url: engagement.url,
       method: 'POST',
-      headers: (body) => ({ [IDENTITY_HEADER]: signIdentity(AGENT, DEV_INTERNAL_SECRET, { body }), 'content-type': 'application/json' }),
+      headers: (body) => ({
+        [IDENTITY_HEADER]: signIdentity(AGENT, DEV_INTERNAL_SECRET, { body }),
+        'content-type': 'application/json',
+      }),
       body: (i) => outcomeBody(i, sfIds, 'direct'),
     };
     // Warm-up: JIT, connections, the gateway's query plan cache.
@@ -153,14 +191,20 @@ async function acknowledgment(report: (data: Record<string, unknown>) => void, l
     const results: Record<string, LatencyStats> = {};
     const states: [string, () => Promise<void>][] = [
       ['healthy', async () => {}],
-      ['slow', async () => {
-        await sf.admin.setLatency({ medianMs: 1000, jitterMs: 0 });
-        await hs.admin.setLatency({ medianMs: 1000, jitterMs: 0 });
-      }],
-      ['down', async () => {
-        await sf.admin.setFaults({ outage: true });
-        await hs.admin.setFaults({ outage: true });
-      }],
+      [
+        'slow',
+        async () => {
+          await sf.admin.setLatency({ medianMs: 1000, jitterMs: 0 });
+          await hs.admin.setLatency({ medianMs: 1000, jitterMs: 0 });
+        },
+      ],
+      [
+        'down',
+        async () => {
+          await sf.admin.setFaults({ outage: true });
+          await hs.admin.setFaults({ outage: true });
+        },
+      ],
     ];
     for (const [state, apply] of states) {
       await apply();
@@ -194,11 +238,32 @@ async function acknowledgment(report: (data: Record<string, unknown>) => void, l
   }
 }
 
-async function throughput(report: (data: Record<string, unknown>) => void, log: (l: string) => void, crm: 'salesforce' | 'hubspot', limit: { limit: number; windowMs: number }, measureMs: number) {
-  const sf = await startSalesforceSim({ port: 0, contacts: 200, latency: { medianMs: 5, jitterMs: 2 }, ...(crm === 'salesforce' ? { rateLimit: { enabled: true, ...limit } } : {}) });
-  const hs = await startHubspotSim({ port: 0, latency: { medianMs: 5, jitterMs: 2 }, ...(crm === 'hubspot' ? { rateLimit: { enabled: true, ...limit, policy: 'TEN_SECONDLY_ROLLING' } } : {}) });
-  const rates = { salesforce: crm === 'salesforce' ? limit : { limit: 1000, windowMs: 1000 }, hubspot: crm === 'hubspot' ? limit : { limit: 1000, windowMs: 1000 } };
-  const engagement = await startEngagementSubgraph({ ...engagementConfig(sf, hs, rates), runWorker: false }, { log: silentLogger, consent: noConsent });
+async function throughput(
+  report: (data: Record<string, unknown>) => void,
+  log: (l: string) => void,
+  crm: 'salesforce' | 'hubspot',
+  limit: { limit: number; windowMs: number },
+  measureMs: number,
+) {
+  const sf = await startSalesforceSim({
+    port: 0,
+    contacts: 200,
+    latency: { medianMs: 5, jitterMs: 2 },
+    ...(crm === 'salesforce' ? { rateLimit: { enabled: true, ...limit } } : {}),
+  });
+  const hs = await startHubspotSim({
+    port: 0,
+    latency: { medianMs: 5, jitterMs: 2 },
+    ...(crm === 'hubspot' ? { rateLimit: { enabled: true, ...limit, policy: 'TEN_SECONDLY_ROLLING' } } : {}),
+  });
+  const rates = {
+    salesforce: crm === 'salesforce' ? limit : { limit: 1000, windowMs: 1000 },
+    hubspot: crm === 'hubspot' ? limit : { limit: 1000, windowMs: 1000 },
+  };
+  const engagement = await startEngagementSubgraph(
+    { ...engagementConfig(sf, hs, rates), runWorker: false },
+    { log: silentLogger, consent: noConsent },
+  );
   try {
     const sfIds = crm === 'salesforce' ? await salesforceContactIds(sf, 50) : [];
     await (crm === 'salesforce' ? sf : hs).admin.reset('stats');
@@ -207,7 +272,10 @@ async function throughput(report: (data: Record<string, unknown>) => void, log: 
     const requestsPerOutcome = crm === 'salesforce' ? 1 : 3;
     const backlog = Math.ceil(((limitPerSec * measureMs) / 1000 / requestsPerOutcome) * 1.5) + 20;
     for (let i = 0; i < backlog; i++) {
-      const contactId = crm === 'salesforce' ? `salesforce:${sfIds[i % sfIds.length]}` : `hubspot:${HUBSPOT_CONTACTS[i % HUBSPOT_CONTACTS.length]}`;
+      const contactId =
+        crm === 'salesforce'
+          ? `salesforce:${sfIds[i % sfIds.length]}`
+          : `hubspot:${HUBSPOT_CONTACTS[i % HUBSPOT_CONTACTS.length]}`;
       const input = callOutcomeInput.parse({
         contactId,
         callId: `tput-${i}`,
@@ -221,7 +289,10 @@ async function throughput(report: (data: Record<string, unknown>) => void, log: 
       await engagement.runtime.store.recordOutcome(input, 'graphql');
     }
     const { startWriteBackWorker } = await import('../subgraphs/engagement/worker/worker.js');
-    const worker = await startWriteBackWorker({ ...engagementConfig(sf, hs, rates), runWorker: true }, { runtime: engagement.runtime });
+    const worker = await startWriteBackWorker(
+      { ...engagementConfig(sf, hs, rates), runWorker: true },
+      { runtime: engagement.runtime },
+    );
     const started = Date.now();
     await new Promise((r) => setTimeout(r, measureMs));
     const elapsed = Date.now() - started;
@@ -230,13 +301,29 @@ async function throughput(report: (data: Record<string, unknown>) => void, log: 
     const requests = await sim.admin.requests();
     const accepted = requests.filter((r) => r.status < 300 && r.endpoint !== 'oauth.token').length;
     const throttled = requests.filter((r) => r.status === 429 || r.status === 403).length;
-    const written = (await engagement.runtime.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM engagement.write_back WHERE status = 'WRITTEN'`)).rows[0]!.n;
+    const written = (
+      await engagement.runtime.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM engagement.write_back WHERE status = 'WRITTEN'`,
+      )
+    ).rows[0]!.n;
     const rps = accepted / (elapsed / 1000);
     log(
       `${crm}: limit ${limit.limit}/${limit.windowMs} ms = ${fmt(limitPerSec)} req/s; achieved ${fmt(rps)} req/s accepted ` +
         `(${fmt((rps / limitPerSec) * 100, 1)}% of the limit, target >= 90%), ${throttled} throttled, ${fmt(written / (elapsed / 1000))} outcomes/s written`,
     );
-    report({ phase: 'throughput', crm, limit, limitPerSec, measureMs: elapsed, acceptedRequests: accepted, requestsPerSec: rps, ratioOfLimit: rps / limitPerSec, throttled, outcomesWritten: written, outcomesPerSec: written / (elapsed / 1000) });
+    report({
+      phase: 'throughput',
+      crm,
+      limit,
+      limitPerSec,
+      measureMs: elapsed,
+      acceptedRequests: accepted,
+      requestsPerSec: rps,
+      ratioOfLimit: rps / limitPerSec,
+      throttled,
+      outcomesWritten: written,
+      outcomesPerSec: written / (elapsed / 1000),
+    });
   } finally {
     await engagement.close();
     await sf.close();
@@ -244,12 +331,17 @@ async function throughput(report: (data: Record<string, unknown>) => void, log: 
   }
 }
 
-export async function run(report: (section: string, data: Record<string, unknown>) => void, input: { durationMs?: number; rate?: number; throughputMs?: number } = {}): Promise<void> {
+export async function run(
+  report: (section: string, data: Record<string, unknown>) => void,
+  input: { durationMs?: number; rate?: number; throughputMs?: number } = {},
+): Promise<void> {
   const durationMs = input.durationMs ?? 10_000;
   const rate = input.rate ?? 100;
   const throughputMs = input.throughputMs ?? 20_000;
   const log = (line: string) => console.log(`[engagement] ${line}`);
-  log(`${os.cpus().length} cpus, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${durationMs} ms per acknowledgment phase at ${rate} req/s`);
+  log(
+    `${os.cpus().length} cpus, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${durationMs} ms per acknowledgment phase at ${rate} req/s`,
+  );
   await acknowledgment((d) => report('engagement', d), log, durationMs, rate);
   destroyAgents();
   // HubSpot's Free/Starter limit (100 per 10 s); a Salesforce share of 50 requests per second.
@@ -269,4 +361,3 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     },
   );
 }
-

@@ -25,7 +25,8 @@ import { serveIfChild, startChild, stopChild, serveUntilParentLeaves, type Child
 import { closedLoop, destroyAgents, send, statLine, type Check, type LatencyStats, type RequestSpec } from './load.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
-const spawnComponent = (component: string, args: Record<string, string | undefined>) => startChild(THIS_FILE, component, args, { env: { NODE_ENV: 'production' } });
+const spawnComponent = (component: string, args: Record<string, string | undefined>) =>
+  startChild(THIS_FILE, component, args, { env: { NODE_ENV: 'production' } });
 const JWT = { secret: DEV_JWT_SECRET, issuer: 'dialplane', audience: 'dialplane-api' };
 const HUBSPOT_TOKEN = 'dev-hubspot-token';
 const BENCH_AGENT: Identity = { sub: 'bench-agent', roles: ['agent'], seller: 'demo-seller' };
@@ -74,13 +75,31 @@ export async function runChecksBench(input: ChecksBenchOptions = {}): Promise<Ch
       children.push(gateway.proc);
       stacks[checks] = gateway.url;
     }
-    const page = JSON.parse((await send({ url: `${sim.url}/crm/v3/objects/contacts?limit=1`, headers: { authorization: `Bearer ${HUBSPOT_TOKEN}` } }, 0)).body) as { results: { id: string }[] };
-    const body = JSON.stringify({ query: CALL_START_QUERY, variables: { id: `hubspot:${page.results[0]!.id}` }, operationName: 'CallStart' });
+    const page = JSON.parse(
+      (
+        await send(
+          { url: `${sim.url}/crm/v3/objects/contacts?limit=1`, headers: { authorization: `Bearer ${HUBSPOT_TOKEN}` } },
+          0,
+        )
+      ).body,
+    ) as { results: { id: string }[] };
+    const body = JSON.stringify({
+      query: CALL_START_QUERY,
+      variables: { id: `hubspot:${page.results[0]!.id}` },
+      operationName: 'CallStart',
+    });
     const { signToken } = await import('../gateway/dev-tokens.js');
     const token = await signToken(BENCH_AGENT, JWT, '2h');
-    const spec = (checks: 'on' | 'off'): RequestSpec => ({ url: stacks[checks], method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
+    const spec = (checks: 'on' | 'off'): RequestSpec => ({
+      url: stacks[checks],
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body,
+    });
     const ok: Check = (status, text) => status === 200 && !text.includes('"errors"');
-    log(`gateway checks bench: ${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)}, ${roundCount} alternating rounds of ${roundMs} ms, one client`);
+    log(
+      `gateway checks bench: ${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)}, ${roundCount} alternating rounds of ${roundMs} ms, one client`,
+    );
     for (const checks of ['on', 'off'] as const) {
       const warm = await closedLoop(spec(checks), 10, 3_000, ok);
       if (warm.errors > 0) throw new Error(`warm-up (checks ${checks}) saw ${warm.errors} failed requests`);
@@ -99,7 +118,9 @@ export async function runChecksBench(input: ChecksBenchOptions = {}): Promise<Ch
       rounds.push(round);
     }
     const checksCpuMs = await measureChecksCpu(token, body);
-    log(`checks CPU per call-start request (in-process, median of batches): authenticate ${checksCpuMs.authenticate.toFixed(4)} ms, sign ${checksCpuMs.sign.toFixed(4)} ms, verify ${checksCpuMs.verify.toFixed(4)} ms, total ${checksCpuMs.total.toFixed(4)} ms`);
+    log(
+      `checks CPU per call-start request (in-process, median of batches): authenticate ${checksCpuMs.authenticate.toFixed(4)} ms, sign ${checksCpuMs.sign.toFixed(4)} ms, verify ${checksCpuMs.verify.toFixed(4)} ms, total ${checksCpuMs.total.toFixed(4)} ms`,
+    );
     const p50OnMs = median(rounds.map((r) => r.on.p50));
     const p50OffMs = median(rounds.map((r) => r.off.p50));
     const report: ChecksBenchReport = {
@@ -203,7 +224,13 @@ async function serve(component: string, args: Record<string, string>): Promise<v
       {
         log: silentLogger,
         ...(checksOff
-          ? { authenticator: { authenticate: async () => BENCH_AGENT, authenticateUntil: async () => ({ identity: BENCH_AGENT, expiresAt: Date.now() + 3_600_000 }) }, identitySigner: () => 'unchecked' }
+          ? {
+              authenticator: {
+                authenticate: async () => BENCH_AGENT,
+                authenticateUntil: async () => ({ identity: BENCH_AGENT, expiresAt: Date.now() + 3_600_000 }),
+              },
+              identitySigner: () => 'unchecked',
+            }
           : {}),
       },
     );

@@ -22,11 +22,21 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET } from '../shared/config.js';
 import { IDENTITY_HEADER, signIdentity } from '../shared/identity.js';
 import { serveIfChild, startChild, stopChild, serveUntilParentLeaves, type Child } from './child-process.js';
-import { closedLoop, destroyAgents, openLoop, send, statLine, type Check, type LatencyStats, type RequestSpec } from './load.js';
+import {
+  closedLoop,
+  destroyAgents,
+  openLoop,
+  send,
+  statLine,
+  type Check,
+  type LatencyStats,
+  type RequestSpec,
+} from './load.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 /** This file, re-run with `--serve <component>` in a child process (see child-process.ts). */
-const spawnComponent = (component: string, args: Record<string, string | undefined>) => startChild(THIS_FILE, component, args, { env: { NODE_ENV: 'production' } });
+const spawnComponent = (component: string, args: Record<string, string | undefined>) =>
+  startChild(THIS_FILE, component, args, { env: { NODE_ENV: 'production' } });
 const JWT = { secret: DEV_JWT_SECRET, issuer: 'dialplane', audience: 'dialplane-api' };
 const HUBSPOT_TOKEN = 'dev-hubspot-token';
 
@@ -38,7 +48,8 @@ export const CALL_START_QUERY = `query CallStart($id: ID!) {
     suppression { doNotCall emailOptOut } freshness { ageMs stale mappingVersion }
   }
 }`;
-const SIM_PROPERTIES = 'firstname,lastname,email,phone,mobilephone,hs_timezone,state,country,city,zip,lifecyclestage,hs_lead_status,dialplane_do_not_call,hs_email_optout,lastmodifieddate';
+const SIM_PROPERTIES =
+  'firstname,lastname,email,phone,mobilephone,hs_timezone,state,country,city,zip,lifecyclestage,hs_lead_status,dialplane_do_not_call,hs_email_optout,lastmodifieddate';
 
 export interface GatewayBenchOptions {
   /** Length of each measured phase. @default 10000 */
@@ -84,7 +95,6 @@ export interface GatewayBenchReport {
   file?: string;
 }
 
-
 /** user+system CPU ms of a process so far (Linux); null elsewhere. */
 function cpuMsOf(pid: number | undefined): number | null {
   if (!pid) return null;
@@ -125,7 +135,12 @@ async function measure(
     }
     log(statLine(`${label}: closed loop ${c} clients`, closed[String(c)]!));
   }
-  if (cpuMsPerRequest) log(`${label}: CPU ms per request ${Object.entries(cpuMsPerRequest).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+  if (cpuMsPerRequest)
+    log(
+      `${label}: CPU ms per request ${Object.entries(cpuMsPerRequest)
+        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+        .join(', ')}`,
+    );
   return { open, closed, cpuMsPerRequest };
 }
 
@@ -150,19 +165,39 @@ export async function runGatewayBench(input: GatewayBenchOptions = {}): Promise<
     const gateway = await spawnComponent('gateway', { crmUrl: subgraph.url });
     children.push(gateway.proc);
 
-    const page = JSON.parse((await send({ url: `${sim.url}/crm/v3/objects/contacts?limit=1`, headers: { authorization: `Bearer ${HUBSPOT_TOKEN}` } }, 0)).body) as { results: { id: string }[] };
+    const page = JSON.parse(
+      (
+        await send(
+          { url: `${sim.url}/crm/v3/objects/contacts?limit=1`, headers: { authorization: `Bearer ${HUBSPOT_TOKEN}` } },
+          0,
+        )
+      ).body,
+    ) as { results: { id: string }[] };
     const sourceId = page.results[0]!.id;
-    const body = JSON.stringify({ query: CALL_START_QUERY, variables: { id: `hubspot:${sourceId}` }, operationName: 'CallStart' });
+    const body = JSON.stringify({
+      query: CALL_START_QUERY,
+      variables: { id: `hubspot:${sourceId}` },
+      operationName: 'CallStart',
+    });
     const { signToken } = await import('../gateway/dev-tokens.js');
     const token = await signToken({ sub: 'bench-agent', roles: ['agent'], seller: 'demo-seller' }, JWT, '2h');
-    log(`gateway bench: contact hubspot:${sourceId}, ${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)}, ${options.durationMs} ms per phase`);
+    log(
+      `gateway bench: contact hubspot:${sourceId}, ${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)}, ${options.durationMs} ms per phase`,
+    );
 
-    const gatewaySpec = (): RequestSpec => ({ url: gateway.url, method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
+    const gatewaySpec = (): RequestSpec => ({
+      url: gateway.url,
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body,
+    });
     // The identity header is signed per request, as the gateway does (it lives seconds).
     const subgraphSpec = (): RequestSpec => ({
       url: subgraph.url,
       method: 'POST',
-      headers: (sent) => ({ [IDENTITY_HEADER]: signIdentity({ sub: 'bench-agent', roles: ['agent'] }, DEV_INTERNAL_SECRET, { body: sent }) }),
+      headers: (sent) => ({
+        [IDENTITY_HEADER]: signIdentity({ sub: 'bench-agent', roles: ['agent'] }, DEV_INTERNAL_SECRET, { body: sent }),
+      }),
       body,
     });
     const simSpec = (): RequestSpec => ({
@@ -176,12 +211,19 @@ export async function runGatewayBench(input: GatewayBenchOptions = {}): Promise<
     const pids = { gateway: gateway.proc.pid, subgraph: subgraph.proc.pid, sim: sim.proc.pid };
     // Warm every path before measuring any (caches, JIT of all three processes, keep-alive sockets):
     // the first target measured must not pay for the others' cold start.
-    for (const [spec, check] of [[gatewaySpec, graphqlOk], [subgraphSpec, graphqlOk], [simSpec, httpOk]] as const) {
+    for (const [spec, check] of [
+      [gatewaySpec, graphqlOk],
+      [subgraphSpec, graphqlOk],
+      [simSpec, httpOk],
+    ] as const) {
       const warm = await closedLoop(spec(), 10, options.warmupMs, check);
       if (warm.errors > 0) throw new Error(`warm-up saw ${warm.errors} failed requests: is the stack healthy?`);
     }
     const gatewayResult = await measure(gatewaySpec, options, graphqlOk, log, 'through the gateway', pids);
-    const subgraphResult = await measure(subgraphSpec, options, graphqlOk, log, 'subgraph directly (floor)', { subgraph: pids.subgraph, sim: pids.sim });
+    const subgraphResult = await measure(subgraphSpec, options, graphqlOk, log, 'subgraph directly (floor)', {
+      subgraph: pids.subgraph,
+      sim: pids.sim,
+    });
     const simResult = await measure(simSpec, options, httpOk, log, 'CRM simulator directly', { sim: pids.sim });
     // Step the arrival rate up until p99 exceeds the limit (or errors appear). A failed step is
     // tried once more before stopping: on a shared machine one burst of someone else's work should
@@ -197,14 +239,26 @@ export async function runGatewayBench(input: GatewayBenchOptions = {}): Promise<
       }
       best = { rate, stats };
     }
-    log(best ? statLine(`gateway: highest steady rate with p99 < ${options.p99LimitMs} ms = ${best.rate} req/s`, best.stats) : 'gateway: no tried rate held the p99 limit');
+    log(
+      best
+        ? statLine(`gateway: highest steady rate with p99 < ${options.p99LimitMs} ms = ${best.rate} req/s`, best.stats)
+        : 'gateway: no tried rate held the p99 limit',
+    );
 
     const overheadP50 = gatewayResult.open.p50 - subgraphResult.open.p50;
     const overheadP99 = gatewayResult.open.p99 - subgraphResult.open.p99;
-    log(`gateway overhead over the floor at ${options.rate} req/s: p50 +${overheadP50.toFixed(2)} ms, p99 +${overheadP99.toFixed(2)} ms`);
+    log(
+      `gateway overhead over the floor at ${options.rate} req/s: p50 +${overheadP50.toFixed(2)} ms, p99 +${overheadP99.toFixed(2)} ms`,
+    );
     const report: GatewayBenchReport = {
       at: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadavgStart, loadavgEnd: os.loadavg() },
+      machine: {
+        cpus: os.cpus().length,
+        model: os.cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        loadavgStart,
+        loadavgEnd: os.loadavg(),
+      },
       options,
       query: CALL_START_QUERY,
       targets: { gateway: gatewayResult, subgraph: subgraphResult, sim: simResult },
@@ -212,14 +266,26 @@ export async function runGatewayBench(input: GatewayBenchOptions = {}): Promise<
       gatewayOverheadP99Ms: overheadP99,
       maxSteadyRate: best ? { rate: best.rate, p50: best.stats.p50, p99: best.stats.p99 } : null,
       goals: {
-        gatewayP99AtRate: { target: `<= 10 ms at ${options.rate} req/s`, measured: `${gatewayResult.open.p99.toFixed(2)} ms`, met: gatewayResult.open.p99 <= 10 },
+        gatewayP99AtRate: {
+          target: `<= 10 ms at ${options.rate} req/s`,
+          measured: `${gatewayResult.open.p99.toFixed(2)} ms`,
+          met: gatewayResult.open.p99 <= 10,
+        },
         overheadP50: { target: '<= 2 ms', measured: `${overheadP50.toFixed(2)} ms`, met: overheadP50 <= 2 },
-        steadyRate: { target: '>= 1000 req/s with p99 < 50 ms', measured: `${best?.rate ?? 0} req/s`, met: (best?.rate ?? 0) >= 1000 },
+        steadyRate: {
+          target: '>= 1000 req/s with p99 < 50 ms',
+          measured: `${best?.rate ?? 0} req/s`,
+          met: (best?.rate ?? 0) >= 1000,
+        },
       },
     };
-    for (const [name, goal] of Object.entries(report.goals)) log(`goal ${name}: ${goal.target}; measured ${goal.measured} ${goal.met ? 'MET' : 'NOT MET'}`);
+    for (const [name, goal] of Object.entries(report.goals))
+      log(`goal ${name}: ${goal.target}; measured ${goal.measured} ${goal.met ? 'MET' : 'NOT MET'}`);
     // <repo>/bench/results whether this runs compiled (dist/bench/gateway.js) or from source.
-    const repo = path.resolve(path.dirname(THIS_FILE), THIS_FILE.includes(`${path.sep}dist${path.sep}bench${path.sep}`) ? '../..' : '..');
+    const repo = path.resolve(
+      path.dirname(THIS_FILE),
+      THIS_FILE.includes(`${path.sep}dist${path.sep}bench${path.sep}`) ? '../..' : '..',
+    );
     const outDir = input.outDir ?? path.join(repo, 'bench', 'results');
     mkdirSync(outDir, { recursive: true });
     report.file = path.join(outDir, `gateway-${report.at.replace(/[:.]/g, '-')}.json`);

@@ -25,12 +25,30 @@ export interface HubspotSimBenchResult {
   floor: LatencyStats;
 }
 
-const PROPERTIES = ['firstname', 'lastname', 'email', 'phone', 'mobilephone', 'hs_timezone', 'state', 'country', 'lifecyclestage', 'dialplane_do_not_call', 'hs_email_optout'];
+const PROPERTIES = [
+  'firstname',
+  'lastname',
+  'email',
+  'phone',
+  'mobilephone',
+  'hs_timezone',
+  'state',
+  'country',
+  'lifecyclestage',
+  'dialplane_do_not_call',
+  'hs_email_optout',
+];
 
 export async function benchHubspotSim(options: HubspotSimBenchOptions = {}): Promise<HubspotSimBenchResult[]> {
   const contacts = options.contacts ?? 10_000;
   const durationMs = options.durationMs ?? 3_000;
-  const sim = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 }, seed: 'bench', contacts, requestLogSize: 0 });
+  const sim = await startHubspotSim({
+    port: 0,
+    latency: { medianMs: 0, jitterMs: 0 },
+    seed: 'bench',
+    contacts,
+    requestLogSize: 0,
+  });
   // Windows of 100 consecutive ids sliding over the portal, so reads are not all of one hot set.
   const body = (i: number) =>
     JSON.stringify({
@@ -54,12 +72,18 @@ export async function benchHubspotSim(options: HubspotSimBenchOptions = {}): Pro
   const floorServer = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(sample) });
+      res.writeHead(200, {
+        'content-type': 'application/json;charset=utf-8',
+        'content-length': Buffer.byteLength(sample),
+      });
       res.end(sample);
     });
   });
   await new Promise<void>((resolve) => floorServer.listen(0, '127.0.0.1', resolve));
-  const floorSpec: RequestSpec = { ...simSpec, url: `http://127.0.0.1:${(floorServer.address() as AddressInfo).port}/` };
+  const floorSpec: RequestSpec = {
+    ...simSpec,
+    url: `http://127.0.0.1:${(floorServer.address() as AddressInfo).port}/`,
+  };
 
   const results: HubspotSimBenchResult[] = [];
   try {
@@ -80,7 +104,9 @@ export async function benchHubspotSim(options: HubspotSimBenchOptions = {}): Pro
 }
 
 /** The `bench/index.ts` section shape: prints its lines and reports the figures. */
-export async function runHubspotSimOverhead(report: (section: string, data: Record<string, unknown>) => void): Promise<void> {
+export async function runHubspotSimOverhead(
+  report: (section: string, data: Record<string, unknown>) => void,
+): Promise<void> {
   const results = await benchHubspotSim();
   for (const r of results) {
     console.log(statLine(`hubspot sim batch read x100 (c=${r.concurrency})`, r.sim));

@@ -17,26 +17,77 @@ interface BenchModule {
 }
 
 const SECTIONS: { name: string; module: string; about: string }[] = [
-  { name: 'sim', module: './sim-overhead.js', about: 'CRM simulators: overhead of a 100-id batch read at latency 0 (issue 2)' },
-  { name: 'sim-data', module: './sim-data-memory.js', about: 'CRM simulators: dataset generation time and memory (issue 2)' },
-  { name: 'crm', module: './crm-subgraph.js', about: 'CRM subgraphs: warm/cold contact reads vs the official client (issue 3)' },
+  {
+    name: 'sim',
+    module: './sim-overhead.js',
+    about: 'CRM simulators: overhead of a 100-id batch read at latency 0 (issue 2)',
+  },
+  {
+    name: 'sim-data',
+    module: './sim-data-memory.js',
+    about: 'CRM simulators: dataset generation time and memory (issue 2)',
+  },
+  {
+    name: 'crm',
+    module: './crm-subgraph.js',
+    about: 'CRM subgraphs: warm/cold contact reads vs the official client (issue 3)',
+  },
   { name: 'gateway', module: './gateway.js', about: 'gateway vs subgraph direct vs CRM direct (issue 4)' },
-  { name: 'call-start', module: './call-start.js', about: 'the call-start document through the whole stack, CPU per request of every process (issue 17)' },
-  { name: 'gateway-checks', module: './gateway-checks.js', about: 'call-start p50 with auth and identity checks on vs off (issue 9)' },
+  {
+    name: 'call-start',
+    module: './call-start.js',
+    about: 'the call-start document through the whole stack, CPU per request of every process (issue 17)',
+  },
+  {
+    name: 'gateway-checks',
+    module: './gateway-checks.js',
+    about: 'call-start p50 with auth and identity checks on vs off (issue 9)',
+  },
   { name: 'consent', module: './consent.js', about: 'call-permission decisions and revocation delivery (issue 5)' },
-  { name: 'engagement', module: './engagement.js', about: 'outcome acknowledgment and write-back throughput (issue 6)' },
-  { name: 'platforms', module: './platforms.js', about: 'voice-platform call start vs the gateway queries it makes, a hanging CRM, opt-out to subscriber (issue 12)' },
-  { name: 'dnc-import', module: './dnc-import.js', about: 'a full national DNC file (1,000,000 numbers; BENCH_DNC_NUMBERS) through the running service\'s admin door, as the CLI sends it (issue 11)' },
-  { name: 'decision', module: './decision-sources.js', about: 'decision p99 with and without the issue-11 data sources (litigator list, RND answers, split-zone table) (issue 11)' },
-  { name: 'audit', module: './audit.js', about: 'the pre-deployment audit of 100,000 contacts per CRM: rate-limit floor, peak memory, API budget (issue 13)' },
-  { name: 'abuse', module: './abuse.js', about: 'a victim call-start read under each abuse attack; the door\'s cost (issue 10)' },
+  {
+    name: 'engagement',
+    module: './engagement.js',
+    about: 'outcome acknowledgment and write-back throughput (issue 6)',
+  },
+  {
+    name: 'platforms',
+    module: './platforms.js',
+    about: 'voice-platform call start vs the gateway queries it makes, a hanging CRM, opt-out to subscriber (issue 12)',
+  },
+  {
+    name: 'dnc-import',
+    module: './dnc-import.js',
+    about:
+      "a full national DNC file (1,000,000 numbers; BENCH_DNC_NUMBERS) through the running service's admin door, as the CLI sends it (issue 11)",
+  },
+  {
+    name: 'decision',
+    module: './decision-sources.js',
+    about:
+      'decision p99 with and without the issue-11 data sources (litigator list, RND answers, split-zone table) (issue 11)',
+  },
+  {
+    name: 'audit',
+    module: './audit.js',
+    about: 'the pre-deployment audit of 100,000 contacts per CRM: rate-limit floor, peak memory, API budget (issue 13)',
+  },
+  {
+    name: 'abuse',
+    module: './abuse.js',
+    about: "a victim call-start read under each abuse attack; the door's cost (issue 10)",
+  },
 ];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const results: Record<string, unknown> = {
     startedAt: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
     sections: {},
   };
   const sections = results.sections as Record<string, unknown[]>;

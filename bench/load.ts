@@ -58,7 +58,10 @@ export function send(spec: RequestSpec, i: number, maxSockets = 256): Promise<{ 
       {
         method: spec.method ?? (body ? 'POST' : 'GET'),
         agent: agentFor(url, maxSockets),
-        headers: { ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}), ...(typeof spec.headers === 'function' ? spec.headers(body ?? '') : spec.headers) },
+        headers: {
+          ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
+          ...(typeof spec.headers === 'function' ? spec.headers(body ?? '') : spec.headers),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -98,8 +101,12 @@ export function stats(latencies: number[], errors: number, durationMs: number): 
  * Open loop over any async operation (an HTTP request, an official CRM client call): `rate`
  * starts per second for `durationMs`, evenly spaced; a rejection or a falsy result is an error.
  */
-// biome-ignore lint/suspicious/noConfusingVoidType: callers pass functions that return nothing as well as booleans.
-export async function openLoopFn(fn: (i: number) => Promise<boolean | void>, rate: number, durationMs: number): Promise<LatencyStats> {
+export async function openLoopFn(
+  // biome-ignore lint/suspicious/noConfusingVoidType: callers pass functions that return nothing as well as booleans.
+  fn: (i: number) => Promise<boolean | void>,
+  rate: number,
+  durationMs: number,
+): Promise<LatencyStats> {
   const total = Math.max(1, Math.round((rate * durationMs) / 1000));
   const interval = 1000 / rate;
   const latencies: number[] = [];
@@ -129,8 +136,12 @@ export async function openLoopFn(fn: (i: number) => Promise<boolean | void>, rat
 }
 
 /** Closed loop over any async operation: `concurrency` callers for `durationMs`. */
-// biome-ignore lint/suspicious/noConfusingVoidType: callers pass functions that return nothing as well as booleans.
-export async function closedLoopFn(fn: (i: number) => Promise<boolean | void>, concurrency: number, durationMs: number): Promise<LatencyStats> {
+export async function closedLoopFn(
+  // biome-ignore lint/suspicious/noConfusingVoidType: callers pass functions that return nothing as well as booleans.
+  fn: (i: number) => Promise<boolean | void>,
+  concurrency: number,
+  durationMs: number,
+): Promise<LatencyStats> {
   const latencies: number[] = [];
   let errors = 0;
   let i = 0;
@@ -158,17 +169,33 @@ const viaHttp = (spec: RequestSpec, check: Check, maxSockets: number) => async (
 };
 
 /** Open loop of HTTP requests at `rate` requests/s for `durationMs`, evenly spaced. */
-export function openLoop(spec: RequestSpec, rate: number, durationMs: number, check: Check = graphqlOk): Promise<LatencyStats> {
+export function openLoop(
+  spec: RequestSpec,
+  rate: number,
+  durationMs: number,
+  check: Check = graphqlOk,
+): Promise<LatencyStats> {
   return openLoopFn(viaHttp(spec, check, 256), rate, durationMs);
 }
 
 /** Closed loop of HTTP requests: `concurrency` clients for `durationMs`. */
-export function closedLoop(spec: RequestSpec, concurrency: number, durationMs: number, check: Check = graphqlOk): Promise<LatencyStats> {
+export function closedLoop(
+  spec: RequestSpec,
+  concurrency: number,
+  durationMs: number,
+  check: Check = graphqlOk,
+): Promise<LatencyStats> {
   return closedLoopFn(viaHttp(spec, check, concurrency), concurrency, durationMs);
 }
 
 /** Highest open-loop rate (from `rates`, ascending) whose p99 stays under `p99LimitMs` without errors. */
-export async function maxSteadyRate(spec: RequestSpec, rates: number[], durationMs: number, p99LimitMs: number, check: Check = graphqlOk) {
+export async function maxSteadyRate(
+  spec: RequestSpec,
+  rates: number[],
+  durationMs: number,
+  p99LimitMs: number,
+  check: Check = graphqlOk,
+) {
   let best: { rate: number; stats: LatencyStats } | null = null;
   for (const rate of rates) {
     const s = await openLoop(spec, rate, durationMs, check);

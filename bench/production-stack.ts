@@ -25,11 +25,18 @@ import { send } from './load.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 export const BENCH_INTERNAL_SECRET = 'bench-internal-secret-0123456789abcdef';
-export const BENCH_JWT = { secret: 'bench-jwt-secret-0123456789abcdef0123456789', issuer: 'dialplane', audience: 'dialplane-api' };
+export const BENCH_JWT = {
+  secret: 'bench-jwt-secret-0123456789abcdef0123456789',
+  issuer: 'dialplane',
+  audience: 'dialplane-api',
+};
 const HUBSPOT_TOKEN = 'dev-hubspot-token';
 
 /** Repository root whether this runs compiled (dist/bench) or from source (bench). */
-export const REPO = path.resolve(path.dirname(THIS_FILE), THIS_FILE.includes(`${path.sep}dist${path.sep}bench${path.sep}`) ? '../..' : '..');
+export const REPO = path.resolve(
+  path.dirname(THIS_FILE),
+  THIS_FILE.includes(`${path.sep}dist${path.sep}bench${path.sep}`) ? '../..' : '..',
+);
 
 export interface ProductionStackOptions {
   gateway?: 'bench' | 'deployed';
@@ -55,14 +62,23 @@ export interface ProductionStack {
 }
 
 const defined = (args: Record<string, string | number | undefined>) =>
-  Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  Object.fromEntries(
+    Object.entries(args)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  );
 
 export async function startProductionStack(options: ProductionStackOptions = {}): Promise<ProductionStack> {
   const spawn = (component: string, args: Record<string, string | number | undefined>) =>
-    startChild(THIS_FILE, component, defined({ ...args, redisUrl: options.redisUrl, databaseUrl: options.databaseUrl }), {
-      env: { NODE_ENV: 'production', LOG_LEVEL: 'error' },
-      ...(options.execArgv ? { execArgv: options.execArgv } : {}),
-    });
+    startChild(
+      THIS_FILE,
+      component,
+      defined({ ...args, redisUrl: options.redisUrl, databaseUrl: options.databaseUrl }),
+      {
+        env: { NODE_ENV: 'production', LOG_LEVEL: 'error' },
+        ...(options.execArgv ? { execArgv: options.execArgv } : {}),
+      },
+    );
   const children: Child['proc'][] = [];
   const close = async () => {
     await Promise.all(children.reverse().map(stopChild));
@@ -76,19 +92,41 @@ export async function startProductionStack(options: ProductionStackOptions = {})
     children.push(consent.proc);
     const engagement = await spawn('engagement', { consentUrl: consent.url, simUrl: sim.url });
     children.push(engagement.proc);
-    const gateway = await spawn(options.gateway === 'deployed' ? 'deployedGateway' : 'benchGateway', { crmUrl: crm.url, consentUrl: consent.url, engagementUrl: engagement.url });
+    const gateway = await spawn(options.gateway === 'deployed' ? 'deployedGateway' : 'benchGateway', {
+      crmUrl: crm.url,
+      consentUrl: consent.url,
+      engagementUrl: engagement.url,
+    });
     children.push(gateway.proc);
-    const page = JSON.parse((await send({ url: `${sim.url}/crm/v3/objects/contacts?limit=1`, headers: { authorization: `Bearer ${HUBSPOT_TOKEN}` } }, 0)).body) as { results: { id: string }[] };
+    const page = JSON.parse(
+      (
+        await send(
+          { url: `${sim.url}/crm/v3/objects/contacts?limit=1`, headers: { authorization: `Bearer ${HUBSPOT_TOKEN}` } },
+          0,
+        )
+      ).body,
+    ) as { results: { id: string }[] };
     return {
       gatewayUrl: gateway.url,
       async startHivePeer(merging) {
-        const hive = await spawn('hiveGateway', { merging, crmUrl: crm.url, consentUrl: consent.url, engagementUrl: engagement.url });
+        const hive = await spawn('hiveGateway', {
+          merging,
+          crmUrl: crm.url,
+          consentUrl: consent.url,
+          engagementUrl: engagement.url,
+        });
         children.push(hive.proc);
         return { url: hive.url, pid: hive.proc.pid };
       },
       simUrl: sim.url,
       contactId: `hubspot:${page.results[0]!.id}`,
-      pids: { gateway: gateway.proc.pid, hubspot: crm.proc.pid, consent: consent.proc.pid, engagement: engagement.proc.pid, sim: sim.proc.pid },
+      pids: {
+        gateway: gateway.proc.pid,
+        hubspot: crm.proc.pid,
+        consent: consent.proc.pid,
+        engagement: engagement.proc.pid,
+        sim: sim.proc.pid,
+      },
       close,
     };
   } catch (error) {
@@ -115,23 +153,38 @@ async function serve(component: string, args: Record<string, string>): Promise<v
   let running: { url: string; close(): Promise<void> };
   if (component === 'sim') {
     const { startHubspotSim } = await import('../sim/hubspot/server.js');
-    const latency = args.latencyMs === undefined ? {} : { latency: { medianMs: Number(args.latencyMs), jitterMs: Math.round(Number(args.latencyMs) / 3) } };
+    const latency =
+      args.latencyMs === undefined
+        ? {}
+        : { latency: { medianMs: Number(args.latencyMs), jitterMs: Math.round(Number(args.latencyMs) / 3) } };
     running = await startHubspotSim({ port: 0, contacts: 1000, ...latency });
   } else if (component === 'hubspot') {
     const { loadHubspotSubgraphConfig } = await import('../subgraphs/hubspot/config.js');
     const { startHubspotSubgraph } = await import('../subgraphs/hubspot/server.js');
-    const config = loadHubspotSubgraphConfig({ ...env, HUBSPOT_BASE_URL: args.simUrl, HUBSPOT_SUBGRAPH_PORT: '0', ...(args.cacheTtlMs ? { CACHE_TTL_MS: args.cacheTtlMs } : {}) });
+    const config = loadHubspotSubgraphConfig({
+      ...env,
+      HUBSPOT_BASE_URL: args.simUrl,
+      HUBSPOT_SUBGRAPH_PORT: '0',
+      ...(args.cacheTtlMs ? { CACHE_TTL_MS: args.cacheTtlMs } : {}),
+    });
     running = await startHubspotSubgraph({ ...config, log: silentLogger });
   } else if (component === 'consent') {
     const { loadConsentConfig } = await import('../subgraphs/consent/config.js');
     const { startConsentSubgraph } = await import('../subgraphs/consent/server.js');
-    running = await startConsentSubgraph(loadConsentConfig({ ...env, CONSENT_SUBGRAPH_PORT: '0' }), { log: silentLogger });
+    running = await startConsentSubgraph(loadConsentConfig({ ...env, CONSENT_SUBGRAPH_PORT: '0' }), {
+      log: silentLogger,
+    });
   } else if (component === 'engagement') {
     const { loadConfig } = await import('../shared/config.js');
     const { engagementEnv, toEngagementConfig } = await import('../subgraphs/engagement/config.js');
     const { startEngagementSubgraph } = await import('../subgraphs/engagement/server.js');
     const config = toEngagementConfig(
-      loadConfig(engagementEnv, { ...env, ENGAGEMENT_SUBGRAPH_PORT: '0', CONSENT_SUBGRAPH_URL: args.consentUrl, HUBSPOT_BASE_URL: args.simUrl }),
+      loadConfig(engagementEnv, {
+        ...env,
+        ENGAGEMENT_SUBGRAPH_PORT: '0',
+        CONSENT_SUBGRAPH_URL: args.consentUrl,
+        HUBSPOT_BASE_URL: args.simUrl,
+      }),
     );
     running = await startEngagementSubgraph(config, { log: silentLogger });
   } else if (component === 'benchGateway') {
@@ -206,9 +259,18 @@ async function startHivePeer(args: Record<string, string>): Promise<{ url: strin
     },
     plugins: () => [
       {
-        onFetch({ options, setOptions }: { options: { body?: unknown; headers?: Record<string, string> }; setOptions(o: unknown): void }) {
+        onFetch({
+          options,
+          setOptions,
+        }: {
+          options: { body?: unknown; headers?: Record<string, string> };
+          setOptions(o: unknown): void;
+        }) {
           const body = typeof options.body === 'string' ? options.body : '';
-          setOptions({ ...options, headers: { ...options.headers, [IDENTITY_HEADER]: signIdentity(identity, BENCH_INTERNAL_SECRET, { body }) } });
+          setOptions({
+            ...options,
+            headers: { ...options.headers, [IDENTITY_HEADER]: signIdentity(identity, BENCH_INTERNAL_SECRET, { body }) },
+          });
         },
       },
     ],

@@ -42,7 +42,11 @@ export interface ProfileWindow {
  * Self time per function (ms) and per package/area, from sample counts weighted by time deltas;
  * with `window`, only the samples taken inside it (a bench phase, without start-up and warm-up).
  */
-export function topEntries(profile: CpuProfile, top: number, window?: ProfileWindow): { totalMs: number; idleMs: number; functions: [string, number][]; areas: [string, number][] } {
+export function topEntries(
+  profile: CpuProfile,
+  top: number,
+  window?: ProfileWindow,
+): { totalMs: number; idleMs: number; functions: [string, number][]; areas: [string, number][] } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   let at = profile.startTime;
@@ -67,7 +71,15 @@ export function topEntries(profile: CpuProfile, top: number, window?: ProfileWin
     const key = `${functionName || '(anonymous)'} ${where}`.trim();
     functions.set(key, (functions.get(key) ?? 0) + ms);
     const short = shortUrl(url);
-    const area = !url ? functionName : short.startsWith('@') ? short.split('/').slice(0, 2).join('/') : short.includes('/') && url.includes('node_modules') ? short.split('/')[0]! : short.startsWith('node:') ? 'node:' + short.slice(5).split('/')[0] : short.split('/').slice(0, 2).join('/');
+    const area = !url
+      ? functionName
+      : short.startsWith('@')
+        ? short.split('/').slice(0, 2).join('/')
+        : short.includes('/') && url.includes('node_modules')
+          ? short.split('/')[0]!
+          : short.startsWith('node:')
+            ? 'node:' + short.slice(5).split('/')[0]
+            : short.split('/').slice(0, 2).join('/');
     areas.set(area, (areas.get(area) ?? 0) + ms);
   }
   const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top);
@@ -78,21 +90,33 @@ export function topEntries(profile: CpuProfile, top: number, window?: ProfileWin
  * The summary of every profile in `dir`. `names` labels profiles by process id (the pid is the
  * third dot-separated field of a `--cpu-prof` file name); `window` limits them to a phase.
  */
-export function summarizeProfiles(dir: string, top = 15, options: { window?: ProfileWindow; names?: Record<number, string> } = {}): string {
+export function summarizeProfiles(
+  dir: string,
+  top = 15,
+  options: { window?: ProfileWindow; names?: Record<number, string> } = {},
+): string {
   const lines: string[] = [];
-  if (options.window) lines.push(`\nprofiles limited to the measured phases (${((options.window.toUs - options.window.fromUs) / 1e6).toFixed(1)} s)`);
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
+  if (options.window)
+    lines.push(
+      `\nprofiles limited to the measured phases (${((options.window.toUs - options.window.fromUs) / 1e6).toFixed(1)} s)`,
+    );
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort()) {
     const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
     const t = topEntries(profile, top, options.window);
     const busy = t.totalMs - t.idleMs;
     const name = options.names?.[Number(file.split('.')[3])];
     lines.push(`\n--- ${name ? `${name} (${file})` : file}: busy ${busy.toFixed(0)} ms of ${t.totalMs.toFixed(0)} ms`);
     lines.push('  by area (self ms, % of busy):');
-    for (const [k, v] of t.areas) lines.push(`    ${v.toFixed(0).padStart(7)}  ${((v / busy) * 100).toFixed(1).padStart(5)}%  ${k}`);
+    for (const [k, v] of t.areas)
+      lines.push(`    ${v.toFixed(0).padStart(7)}  ${((v / busy) * 100).toFixed(1).padStart(5)}%  ${k}`);
     lines.push('  by function:');
-    for (const [k, v] of t.functions) lines.push(`    ${v.toFixed(0).padStart(7)}  ${((v / busy) * 100).toFixed(1).padStart(5)}%  ${k}`);
+    for (const [k, v] of t.functions)
+      lines.push(`    ${v.toFixed(0).padStart(7)}  ${((v / busy) * 100).toFixed(1).padStart(5)}%  ${k}`);
   }
   return lines.join('\n');
 }
 
-if (process.argv[1]?.endsWith('profile-summary.js')) console.log(summarizeProfiles(process.argv[2]!, Number(process.argv[3] ?? 15)));
+if (process.argv[1]?.endsWith('profile-summary.js'))
+  console.log(summarizeProfiles(process.argv[2]!, Number(process.argv[3] ?? 15)));

@@ -2,7 +2,11 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import {
-  generateHubspotDataset, generateSalesforceDataset, phoneDigitsKey, type HubspotObject, type SfRecord,
+  generateHubspotDataset,
+  generateSalesforceDataset,
+  phoneDigitsKey,
+  type HubspotObject,
+  type SfRecord,
 } from '../sim/data/index.js';
 
 /**
@@ -52,15 +56,18 @@ async function measureHere(contacts: number): Promise<Omit<SimDataMemoryResult, 
   const t1 = performance.now();
   let records = 0;
   for (const table of [sf.Contact, sf.Opportunity, sf.Task, sf.Account, hs.contacts, hs.deals, hs.calls]) {
-    for (const _ of (table as Iterable<unknown>)) records++;
+    for (const _ of table as Iterable<unknown>) records++;
   }
   const t2 = performance.now();
   const sfPhones = sf.Contact.createIndex((c: SfRecord) => [
-    phoneDigitsKey(c.Phone as string | null), phoneDigitsKey(c.MobilePhone as string | null), phoneDigitsKey(c.HomePhone as string | null),
+    phoneDigitsKey(c.Phone as string | null),
+    phoneDigitsKey(c.MobilePhone as string | null),
+    phoneDigitsKey(c.HomePhone as string | null),
   ]);
   const sfOppsByContact = sf.Opportunity.createIndex((o: SfRecord) => o.ContactId as string);
   const hsPhones = hs.contacts.createIndex((c: HubspotObject) => [
-    c.properties.hs_searchable_calculated_phone_number, c.properties.hs_searchable_calculated_mobile_number,
+    c.properties.hs_searchable_calculated_phone_number,
+    c.properties.hs_searchable_calculated_mobile_number,
   ]);
   sfPhones.build();
   sfOppsByContact.build();
@@ -69,7 +76,10 @@ async function measureHere(contacts: number): Promise<Omit<SimDataMemoryResult, 
   const writes = Math.min(10_000, contacts);
   for (let i = 0; i < writes; i++) {
     const row = (i * 7919) % contacts;
-    sf.Contact.update(sf.Contact.idAt(row), { DoNotCall: true, Phone: `+1415555${String(i % 10_000).padStart(4, '0')}` });
+    sf.Contact.update(sf.Contact.idAt(row), {
+      DoNotCall: true,
+      Phone: `+1415555${String(i % 10_000).padStart(4, '0')}`,
+    });
     const hsId = hs.contacts.idAt(row);
     const current = hs.contacts.get(hsId)!;
     hs.contacts.update(hsId, { properties: { ...current.properties, dialplane_do_not_call: 'true' } });
@@ -191,7 +201,10 @@ if (process.argv[2] === CHILD_FLAG && process.env[CHILD_ENV]) {
     },
   );
 } else if (!process.env[CHILD_ENV] && process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const sizes = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n >= 0);
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n >= 0);
   runSimDataMemoryBench(sizes.length ? { sizes } : {}).catch((error: unknown) => {
     console.error(error);
     process.exit(1);

@@ -21,14 +21,31 @@ export interface SimOverheadOptions {
   concurrency?: number[];
 }
 
-const FIELDS = ['Id', 'FirstName', 'LastName', 'Email', 'Phone', 'MobilePhone', 'HomePhone', 'MailingState', 'MailingCountry', 'MailingPostalCode', 'DoNotCall', 'HasOptedOutOfEmail', 'LastModifiedDate'];
+const FIELDS = [
+  'Id',
+  'FirstName',
+  'LastName',
+  'Email',
+  'Phone',
+  'MobilePhone',
+  'HomePhone',
+  'MailingState',
+  'MailingCountry',
+  'MailingPostalCode',
+  'DoNotCall',
+  'HasOptedOutOfEmail',
+  'LastModifiedDate',
+];
 
 /** A node:http server that reads the request and answers a fixed body: the floor of any simulator. */
 async function startBaseline(responseBody: string): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(responseBody) });
+      res.writeHead(200, {
+        'content-type': 'application/json;charset=UTF-8',
+        'content-length': Buffer.byteLength(responseBody),
+      });
       res.end(responseBody);
     });
   });
@@ -49,9 +66,17 @@ export async function runSimOverhead(report: Report, options: SimOverheadOptions
   const concurrency = options.concurrency ?? [1, 8];
   const ids = [...generateSalesforceDataset({ seed: 'bench', contacts }).Contact.values()].map((c) => c.Id);
   const token = 'bench-token';
-  const sf = await startSalesforceSim({ port: 0, seed: 'bench', contacts, latency: { medianMs: 0, jitterMs: 0 }, requestLogSize: 0, staticAccessTokens: [token] });
+  const sf = await startSalesforceSim({
+    port: 0,
+    seed: 'bench',
+    contacts,
+    latency: { medianMs: 0, jitterMs: 0 },
+    requestLogSize: 0,
+    staticAccessTokens: [token],
+  });
   // Windows of 100 consecutive ids sliding over the org, so reads are not all of one hot set.
-  const body = (i: number) => JSON.stringify({ ids: Array.from({ length: 100 }, (_, k) => ids[(i * 100 + k) % ids.length]), fields: FIELDS });
+  const body = (i: number) =>
+    JSON.stringify({ ids: Array.from({ length: 100 }, (_, k) => ids[(i * 100 + k) % ids.length]), fields: FIELDS });
   const sfSpec: RequestSpec = {
     url: `${sf.url}/services/data/v62.0/composite/sobjects/Contact`,
     method: 'POST',
@@ -75,7 +100,12 @@ export async function runSimOverhead(report: Report, options: SimOverheadOptions
       for (const c of concurrency) {
         const floor = await closedLoop(baseSpec, c, durationMs, ok);
         rows.push({ name: 'baseline: bare node:http, salesforce bodies', concurrency: c, stats: floor });
-        rows.push({ name: 'salesforce sim: collections retrieve x100', concurrency: c, stats: await closedLoop(sfSpec, c, durationMs, ok), baseline: floor });
+        rows.push({
+          name: 'salesforce sim: collections retrieve x100',
+          concurrency: c,
+          stats: await closedLoop(sfSpec, c, durationMs, ok),
+          baseline: floor,
+        });
       }
     } finally {
       await baseline.close();
@@ -87,14 +117,34 @@ export async function runSimOverhead(report: Report, options: SimOverheadOptions
   // The HubSpot bench measures its own bare-server floor with HubSpot-sized bodies in the same run.
   for (const r of await benchHubspotSim({ contacts, durationMs, concurrency })) {
     rows.push({ name: 'baseline: bare node:http, hubspot bodies', concurrency: r.concurrency, stats: r.floor });
-    rows.push({ name: 'hubspot sim: contacts batch read x100', concurrency: r.concurrency, stats: r.sim, baseline: r.floor });
+    rows.push({
+      name: 'hubspot sim: contacts batch read x100',
+      concurrency: r.concurrency,
+      stats: r.sim,
+      baseline: r.floor,
+    });
   }
 
   for (const r of rows) {
     const base = r.baseline;
-    const ratio = base ? { p50VsBaseline: r.stats.p50 / base.p50, rpsVsBaseline: r.stats.rps / base.rps, p50OverheadMs: r.stats.p50 - base.p50 } : {};
-    console.log(`${statLine(`${r.name} (c=${r.concurrency})`, r.stats)}${base ? `  p50 x${(r.stats.p50 / base.p50).toFixed(2)} of baseline` : ''}`);
-    report('sim', { name: r.name, concurrency: r.concurrency, contacts, ...r.stats, ...ratio, p50Under2ms: r.stats.p50 < 2 });
+    const ratio = base
+      ? {
+          p50VsBaseline: r.stats.p50 / base.p50,
+          rpsVsBaseline: r.stats.rps / base.rps,
+          p50OverheadMs: r.stats.p50 - base.p50,
+        }
+      : {};
+    console.log(
+      `${statLine(`${r.name} (c=${r.concurrency})`, r.stats)}${base ? `  p50 x${(r.stats.p50 / base.p50).toFixed(2)} of baseline` : ''}`,
+    );
+    report('sim', {
+      name: r.name,
+      concurrency: r.concurrency,
+      contacts,
+      ...r.stats,
+      ...ratio,
+      p50Under2ms: r.stats.p50 < 2,
+    });
   }
 }
 

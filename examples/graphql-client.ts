@@ -8,7 +8,10 @@ import { createClient, type Client } from 'graphql-ws';
  * by default in Node), subscriptions over graphql-ws, both typed by the generated documents.
  */
 export class GraphQLRequestError extends Error {
-  constructor(readonly errors: FormattedExecutionResult['errors'], readonly status: number) {
+  constructor(
+    readonly errors: FormattedExecutionResult['errors'],
+    readonly status: number,
+  ) {
     super(errors?.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('; ') ?? `HTTP ${status}`);
     this.name = 'GraphQLRequestError';
   }
@@ -16,9 +19,17 @@ export class GraphQLRequestError extends Error {
 
 export interface DialplaneClient {
   /** Runs a query or mutation; resolves with data (and any partial-data errors), rejects without data. */
-  request<R, V extends Record<string, unknown>>(document: TypedDocumentNode<R, V>, variables: V): Promise<{ data: R; errors?: FormattedExecutionResult['errors'] }>;
+  request<R, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<R, V>,
+    variables: V,
+  ): Promise<{ data: R; errors?: FormattedExecutionResult['errors'] }>;
   /** Subscribes; returns an unsubscribe function. */
-  subscribe<R, V extends Record<string, unknown>>(document: TypedDocumentNode<R, V>, variables: V, onData: (data: R) => void, onError?: (error: unknown) => void): () => void;
+  subscribe<R, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<R, V>,
+    variables: V,
+    onData: (data: R) => void,
+    onError?: (error: unknown) => void,
+  ): () => void;
   close(): Promise<void>;
 }
 
@@ -43,7 +54,11 @@ export function createDialplaneClient(options: { url: string; token: string }): 
     async request(document, variables) {
       const response = await fetch(options.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', authorization: `Bearer ${options.token}` },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json',
+          authorization: `Bearer ${options.token}`,
+        },
         body: JSON.stringify({ query: text(document as never), variables }),
       });
       const body = (await response.json()) as FormattedExecutionResult;
@@ -54,7 +69,8 @@ export function createDialplaneClient(options: { url: string; token: string }): 
       return socket().subscribe(
         { query: text(document as never), variables },
         {
-          next: (result) => (result.data ? onData(result.data as never) : onError?.(new GraphQLRequestError(result.errors, 200))),
+          next: (result) =>
+            result.data ? onData(result.data as never) : onError?.(new GraphQLRequestError(result.errors, 200)),
           error: (error) => onError?.(error),
           complete: () => undefined,
         },

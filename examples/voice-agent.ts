@@ -36,7 +36,14 @@ export interface VoiceAgentRun {
   revocations: ConsentRevocationsSubscription['consentRevoked'][];
 }
 
-export async function runVoiceAgent(options: { url: string; token: string; phone: string; at?: string; listenMs?: number; log?: (line: string) => void }): Promise<VoiceAgentRun> {
+export async function runVoiceAgent(options: {
+  url: string;
+  token: string;
+  phone: string;
+  at?: string;
+  listenMs?: number;
+  log?: (line: string) => void;
+}): Promise<VoiceAgentRun> {
   const log = options.log ?? (() => undefined);
   const client = createDialplaneClient({ url: options.url, token: options.token });
   const revocations: VoiceAgentRun['revocations'] = [];
@@ -44,21 +51,33 @@ export async function runVoiceAgent(options: { url: string; token: string; phone
     const lookup = await client.request(ContactsByPhoneDocument, { phone: options.phone });
     const candidates = lookup.data.contactsByPhone;
     log(`caller id ${options.phone}: ${candidates.length} contact(s) ${candidates.map((c) => c.id).join(', ')}`);
-    const asked = await client.request(CallPermissionDocument, { phone: options.phone, purpose: 'MARKETING', at: options.at ?? null });
+    const asked = await client.request(CallPermissionDocument, {
+      phone: options.phone,
+      purpose: 'MARKETING',
+      at: options.at ?? null,
+    });
     const permission = asked.data.callPermission;
     const when = options.at ? ` at ${options.at} (what-if)` : '';
-    log(`call permission for ${options.phone}${when}: ${permission.allowed ? 'ALLOWED' : `DENIED (${permission.reasons.join(', ')})`}`);
+    log(
+      `call permission for ${options.phone}${when}: ${permission.allowed ? 'ALLOWED' : `DENIED (${permission.reasons.join(', ')})`}`,
+    );
     if (permission.nextAllowedAt) log(`  next allowed at ${permission.nextAllowedAt}`);
-    log(`  zones ${permission.zones.join(', ') || '-'}; lists ${permission.suppressionLists.map((l) => `${l.list}@${l.downloadedAt?.slice(0, 10) ?? 'never'}`).join(', ') || '-'}${permission.reassignedCheck ? `; RND ${permission.reassignedCheck.result} (${permission.reassignedCheck.version})` : ''}`);
+    log(
+      `  zones ${permission.zones.join(', ') || '-'}; lists ${permission.suppressionLists.map((l) => `${l.list}@${l.downloadedAt?.slice(0, 10) ?? 'never'}`).join(', ') || '-'}${permission.reassignedCheck ? `; RND ${permission.reassignedCheck.result} (${permission.reassignedCheck.version})` : ''}`,
+    );
     if (permission.allowed) for (const o of permission.obligations) log(`  must: ${o.code}: ${o.detail}`);
     const first = candidates[0];
     if (!first) return { candidates: 0, permission, contact: null, partialErrors: [], revocations };
 
     const start = await client.request(CallStartDocument, { id: first.id, purpose: 'MARKETING' });
     const contact = start.data.contact;
-    const partialErrors = (start.errors ?? []).map((e) => `${String(e.extensions?.code)} at ${e.path?.join('.') ?? '-'}`);
+    const partialErrors = (start.errors ?? []).map(
+      (e) => `${String(e.extensions?.code)} at ${e.path?.join('.') ?? '-'}`,
+    );
     if (contact) {
-      log(`contact ${contact.id} (${contact.source}) stage=${contact.intentStage ?? '?'} zone=${contact.timeZone ?? '?'} age=${contact.freshness.ageMs}ms`);
+      log(
+        `contact ${contact.id} (${contact.source}) stage=${contact.intentStage ?? '?'} zone=${contact.timeZone ?? '?'} age=${contact.freshness.ageMs}ms`,
+      );
       // Null means no decision could be made (the error says why): do not call.
       const primary = contact.callPermission;
       log(
@@ -77,7 +96,9 @@ export async function runVoiceAgent(options: { url: string; token: string; phone
           { phones: [permission.phone!] },
           (data) => {
             revocations.push(data.consentRevoked);
-            log(`REVOKED ${data.consentRevoked.phone} via ${data.consentRevoked.channel} (cursor ${data.consentRevoked.cursor}): hang up`);
+            log(
+              `REVOKED ${data.consentRevoked.phone} via ${data.consentRevoked.channel} (cursor ${data.consentRevoked.cursor}): hang up`,
+            );
           },
           (error) => log(`subscription error: ${error instanceof Error ? error.message : JSON.stringify(error)}`),
         );
@@ -97,7 +118,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const url = process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000/graphql';
   const token =
     process.env.DIALPLANE_TOKEN ??
-    (await signToken({ sub: 'example-voice-agent', roles: ['agent'], seller: 'demo-seller', org: 'demo-org' }, { secret: DEV_JWT_SECRET, issuer: 'dialplane', audience: 'dialplane-api' }));
+    (await signToken(
+      { sub: 'example-voice-agent', roles: ['agent'], seller: 'demo-seller', org: 'demo-org' },
+      { secret: DEV_JWT_SECRET, issuer: 'dialplane', audience: 'dialplane-api' },
+    ));
   runVoiceAgent({ url, token, phone, at, listenMs: listen, log: (line) => console.log(line) }).then(
     (run) => process.exit(run.permission ? 0 : 1),
     (error: unknown) => {

@@ -41,23 +41,31 @@ export function adminImportProxy(deps: AdminImportProxyDeps): Route {
         if (!(error instanceof AuthenticationError)) throw error;
         return refuse(res, ErrorCode.UNAUTHENTICATED, error.message, { 'www-authenticate': 'Bearer' });
       }
-      if (!hasRole(identity, ...ROLES)) return refuse(res, ErrorCode.FORBIDDEN, `registry import needs role ${ROLES.join(' or ')}`);
+      if (!hasRole(identity, ...ROLES))
+        return refuse(res, ErrorCode.FORBIDDEN, `registry import needs role ${ROLES.join(' or ')}`);
       const consent = deps.consentUrl();
       if (!consent) return refuse(res, ErrorCode.SUBGRAPH_UNAVAILABLE, 'the consent subgraph is not configured');
       const target = new URL(ADMIN_IMPORT_PATH + url.search, consent);
-      const headers: http.OutgoingHttpHeaders = { [IDENTITY_HEADER]: deps.signIdentity(identity, streamBinding('POST', target.pathname + target.search)) };
+      const headers: http.OutgoingHttpHeaders = {
+        [IDENTITY_HEADER]: deps.signIdentity(identity, streamBinding('POST', target.pathname + target.search)),
+      };
       for (const h of ['content-type', 'content-encoding', 'content-length', 'transfer-encoding', 'x-request-id']) {
         if (req.headers[h] !== undefined) headers[h] = req.headers[h];
       }
       await new Promise<void>((resolve) => {
-        const upstream = (target.protocol === 'https:' ? https : http).request(target, { method: 'POST', headers }, (answer) => {
-          const pass: http.OutgoingHttpHeaders = {};
-          for (const h of ['content-type', 'content-length', 'cache-control']) if (answer.headers[h] !== undefined) pass[h] = answer.headers[h];
-          res.writeHead(answer.statusCode ?? 502, pass);
-          answer.pipe(res);
-          answer.on('end', resolve);
-          answer.on('error', () => (res.destroy(), resolve()));
-        });
+        const upstream = (target.protocol === 'https:' ? https : http).request(
+          target,
+          { method: 'POST', headers },
+          (answer) => {
+            const pass: http.OutgoingHttpHeaders = {};
+            for (const h of ['content-type', 'content-length', 'cache-control'])
+              if (answer.headers[h] !== undefined) pass[h] = answer.headers[h];
+            res.writeHead(answer.statusCode ?? 502, pass);
+            answer.pipe(res);
+            answer.on('end', resolve);
+            answer.on('error', () => (res.destroy(), resolve()));
+          },
+        );
         upstream.on('error', (error) => {
           deps.log.error({ err: error.message }, 'registry import: consent subgraph unreachable');
           if (!res.headersSent) refuse(res, ErrorCode.SUBGRAPH_UNAVAILABLE, 'the consent subgraph did not answer');

@@ -36,7 +36,10 @@ export class AuthenticationError extends DialplaneError {
    * `claims`: correctly signed, but for no caller this gateway serves (no subject, no caller role):
    * forbidden rather than unauthenticated (graphql-ws closes 4403, not 4401).
    */
-  constructor(readonly reason: 'missing' | 'malformed' | 'invalid' | 'claims' | 'lifetime', message: string) {
+  constructor(
+    readonly reason: 'missing' | 'malformed' | 'invalid' | 'claims' | 'lifetime',
+    message: string,
+  ) {
     super(ErrorCode.UNAUTHENTICATED, message, { reason });
     this.name = 'AuthenticationError';
   }
@@ -61,10 +64,17 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const verified = new Map<string, { identity: Identity; expiresAt: number; cachedUntil: number }>();
   const MAX_CACHED = 10_000;
 
-  async function authenticateUntil(authorization: string | undefined | null): Promise<{ identity: Identity; expiresAt: number }> {
-    if (!authorization) throw new AuthenticationError('missing', 'Authentication required: send Authorization: Bearer <token>.');
-    const token = authorization.startsWith('Bearer ') || authorization.startsWith('bearer ') ? authorization.slice(7).trim() : authorization.trim();
-    if (!token || token.split('.').length !== 3) throw new AuthenticationError('malformed', 'The bearer token is not a JWT.');
+  async function authenticateUntil(
+    authorization: string | undefined | null,
+  ): Promise<{ identity: Identity; expiresAt: number }> {
+    if (!authorization)
+      throw new AuthenticationError('missing', 'Authentication required: send Authorization: Bearer <token>.');
+    const token =
+      authorization.startsWith('Bearer ') || authorization.startsWith('bearer ')
+        ? authorization.slice(7).trim()
+        : authorization.trim();
+    if (!token || token.split('.').length !== 3)
+      throw new AuthenticationError('malformed', 'The bearer token is not a JWT.');
     const now = Date.now();
     const hit = verified.get(token);
     if (hit && hit.cachedUntil > now) return hit;
@@ -86,7 +96,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const { exp, iat, ...identity } = claims.data;
     // A token that never expires, or lives longer than a shift, is a standing credential: refused.
     if (exp - (iat ?? Math.floor(now / 1000)) > maxLifetimeS) {
-      throw new AuthenticationError('lifetime', `The bearer token lives longer than ${maxLifetimeS} s; ask for a shorter-lived token.`);
+      throw new AuthenticationError(
+        'lifetime',
+        `The bearer token lives longer than ${maxLifetimeS} s; ask for a shorter-lived token.`,
+      );
     }
     if (verified.size >= MAX_CACHED) verified.clear();
     const entry = { identity, expiresAt: exp * 1000, cachedUntil: Math.min(exp * 1000, now + 5 * 60_000) };

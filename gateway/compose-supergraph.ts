@@ -25,9 +25,24 @@ export interface SubgraphSource {
 }
 
 export const SUBGRAPH_SOURCES: readonly SubgraphSource[] = [
-  { name: 'crm', sdlPath: 'schema/crm-contract.graphql', url: `http://127.0.0.1:${DEFAULT_PORTS.salesforce}/graphql`, optional: false },
-  { name: 'consent', sdlPath: 'subgraphs/consent/schema.graphql', url: `http://127.0.0.1:${DEFAULT_PORTS.consent}/graphql`, optional: true },
-  { name: 'engagement', sdlPath: 'subgraphs/engagement/schema.graphql', url: `http://127.0.0.1:${DEFAULT_PORTS.engagement}/graphql`, optional: true },
+  {
+    name: 'crm',
+    sdlPath: 'schema/crm-contract.graphql',
+    url: `http://127.0.0.1:${DEFAULT_PORTS.salesforce}/graphql`,
+    optional: false,
+  },
+  {
+    name: 'consent',
+    sdlPath: 'subgraphs/consent/schema.graphql',
+    url: `http://127.0.0.1:${DEFAULT_PORTS.consent}/graphql`,
+    optional: true,
+  },
+  {
+    name: 'engagement',
+    sdlPath: 'subgraphs/engagement/schema.graphql',
+    url: `http://127.0.0.1:${DEFAULT_PORTS.engagement}/graphql`,
+    optional: true,
+  },
 ];
 
 export const SUPERGRAPH_PATH = 'schema/supergraph.graphql';
@@ -50,7 +65,10 @@ export function readSubgraphSdls(root: string, sources: readonly SubgraphSource[
     const file = path.join(root, source.sdlPath);
     if (!existsSync(file)) {
       if (source.optional) continue;
-      throw new DialplaneError(ErrorCode.CONFIG_INVALID, `subgraph "${source.name}": SDL file ${source.sdlPath} does not exist`);
+      throw new DialplaneError(
+        ErrorCode.CONFIG_INVALID,
+        `subgraph "${source.name}": SDL file ${source.sdlPath} does not exist`,
+      );
     }
     out.push({ name: source.name, url: source.url, sdl: readFileSync(file, 'utf8') });
   }

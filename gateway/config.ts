@@ -12,7 +12,10 @@ import type { TrustedDocumentsMode } from './demand-control/trusted-documents.js
 function perRole<T>(parse: (raw: string) => T | undefined, expected: string) {
   return z.string().transform((text, ctx) => {
     const out: Partial<Record<Role, T>> = {};
-    for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+    for (const entry of text
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)) {
       const [role, raw] = entry.split('=', 2);
       const value = raw === undefined ? undefined : parse(raw.trim());
       if (!role || !(ROLES as readonly string[]).includes(role.trim()) || value === undefined) {
@@ -120,7 +123,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
         : false,
       rateLimits: e.GATEWAY_RATE_LIMITS === 'off' ? false : e.GATEWAY_RATE_LIMITS,
       ...(e.GATEWAY_MAX_IN_FLIGHT_PER_CALLER > 0 ? { maxInFlightPerCaller: e.GATEWAY_MAX_IN_FLIGHT_PER_CALLER } : {}),
-      ...trustedDocuments(e.GATEWAY_TRUSTED_DOCUMENTS ?? (e.NODE_ENV === 'production' ? 'enforce' : 'off'), e.GATEWAY_TRUSTED_DOCUMENTS_PATH),
+      ...trustedDocuments(
+        e.GATEWAY_TRUSTED_DOCUMENTS ?? (e.NODE_ENV === 'production' ? 'enforce' : 'off'),
+        e.GATEWAY_TRUSTED_DOCUMENTS_PATH,
+      ),
       ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
       redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     },

@@ -64,7 +64,8 @@ export function isCrmOnlyOperation(
         if (!check(selection.selectionSet, parent)) return false;
       } else {
         const fragment = fragments.get(selection.name.value);
-        if (!fragment || fragment.typeCondition.name.value !== parent.name || visiting.has(fragment.name.value)) return false;
+        if (!fragment || fragment.typeCondition.name.value !== parent.name || visiting.has(fragment.name.value))
+          return false;
         visiting.add(fragment.name.value);
         const ok = check(fragment.selectionSet, parent);
         visiting.delete(fragment.name.value);
@@ -77,7 +78,11 @@ export function isCrmOnlyOperation(
 }
 
 /** GraphQL's null propagation for root fields the routing layer may have nulled (a CRM down). */
-function propagateRootNulls(data: Record<string, unknown>, operation: OperationDefinitionNode, root: GraphQLObjectType): Record<string, unknown> | null {
+function propagateRootNulls(
+  data: Record<string, unknown>,
+  operation: OperationDefinitionNode,
+  root: GraphQLObjectType,
+): Record<string, unknown> | null {
   const nonNullViolated = (value: unknown, type: GraphQLType): boolean => {
     if (value === null || value === undefined) return isNonNullType(type);
     const inner = isNonNullType(type) ? type.ofType : type;
@@ -147,14 +152,26 @@ export function crmFastPath(options: {
     const key = `${context.queryHash}:${context.request.operationName ?? ''}`;
     let decision = decisions.get(key);
     if (!decision) {
-      const eligible = !!context.document && !!context.operation && isCrmOnlyOperation(context.document, context.operation, options.supergraph.schema, crmFields);
+      const eligible =
+        !!context.document &&
+        !!context.operation &&
+        isCrmOnlyOperation(context.document, context.operation, options.supergraph.schema, crmFields);
       // Send exactly one operation: the selected one (a document may carry several).
-      const query = eligible && context.document!.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).length > 1
-        ? print({ kind: Kind.DOCUMENT, definitions: context.document!.definitions.filter((d) => d.kind !== Kind.OPERATION_DEFINITION || d === context.operation) })
-        : context.source;
+      const query =
+        eligible && context.document!.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).length > 1
+          ? print({
+              kind: Kind.DOCUMENT,
+              definitions: context.document!.definitions.filter(
+                (d) => d.kind !== Kind.OPERATION_DEFINITION || d === context.operation,
+              ),
+            })
+          : context.source;
       decision = { eligible, query };
       if (eligible && query && options.lane && context.request.query) {
-        options.lane.remember(context.request.query, context.request.operationName, { sendQuery: query, operation: context.operation! });
+        options.lane.remember(context.request.query, context.request.operationName, {
+          sendQuery: query,
+          operation: context.operation!,
+        });
       }
       if (decisions.size >= maxEntries) decisions.delete(decisions.keys().next().value as string);
       decisions.set(key, decision);
@@ -179,7 +196,13 @@ export function crmFastPath(options: {
             incomingRequestContext: context as never,
             document: context.document,
           });
-          return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: fastPathResult(result as SubgraphResult, context.operation, root, options.formatError) } };
+          return {
+            http: { status: undefined, headers: new HeaderMap() },
+            body: {
+              kind: 'single',
+              singleResult: fastPathResult(result as SubgraphResult, context.operation, root, options.formatError),
+            },
+          };
         },
       };
     },

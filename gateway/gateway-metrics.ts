@@ -24,12 +24,30 @@ export function createGatewayMetrics(options: { collectDefault?: boolean } = {})
   const metrics = createMetrics('gateway', options);
   return {
     metrics,
-    operationSeconds: metrics.histogram('dialplane_gateway_operation_duration_seconds', 'GraphQL operation latency at the gateway', ['operation', 'type']),
-    operationErrors: metrics.counter('dialplane_gateway_operation_errors_total', 'GraphQL operations answered with errors', ['operation', 'code']),
-    subgraphFetchSeconds: metrics.histogram('dialplane_gateway_subgraph_fetch_duration_seconds', 'Latency of one gateway -> subgraph fetch', ['subgraph', 'outcome']),
-    subscriptionsOpen: metrics.gauge('dialplane_gateway_subscriptions_open', 'Client subscriptions currently relayed', ['subgraph']),
+    operationSeconds: metrics.histogram(
+      'dialplane_gateway_operation_duration_seconds',
+      'GraphQL operation latency at the gateway',
+      ['operation', 'type'],
+    ),
+    operationErrors: metrics.counter(
+      'dialplane_gateway_operation_errors_total',
+      'GraphQL operations answered with errors',
+      ['operation', 'code'],
+    ),
+    subgraphFetchSeconds: metrics.histogram(
+      'dialplane_gateway_subgraph_fetch_duration_seconds',
+      'Latency of one gateway -> subgraph fetch',
+      ['subgraph', 'outcome'],
+    ),
+    subscriptionsOpen: metrics.gauge('dialplane_gateway_subscriptions_open', 'Client subscriptions currently relayed', [
+      'subgraph',
+    ]),
     websocketConnections: metrics.gauge('dialplane_gateway_websocket_connections', 'Open graphql-ws connections'),
-    authFailures: metrics.counter('dialplane_gateway_auth_failures_total', 'Requests refused for authentication', ['reason']),
-    crmFastPath: metrics.counter('dialplane_gateway_crm_fast_path_total', 'Queries answered by the CRM fast path', ['via']),
+    authFailures: metrics.counter('dialplane_gateway_auth_failures_total', 'Requests refused for authentication', [
+      'reason',
+    ]),
+    crmFastPath: metrics.counter('dialplane_gateway_crm_fast_path_total', 'Queries answered by the CRM fast path', [
+      'via',
+    ]),
   };
 }

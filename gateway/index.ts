@@ -21,13 +21,16 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
-    gateway.close().finally(() => tracing.shutdown()).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logError(log, error, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    gateway
+      .close()
+      .finally(() => tracing.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logError(log, error, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -45,7 +45,10 @@ export function introspectionGuard(options: { development: boolean }): ApolloSer
         async didResolveOperation({ document, contextValue }) {
           if (options.development || hasRole(contextValue.identity, 'analyst', 'admin')) return;
           if (asksForSchema(document)) {
-            const error = dialplaneError(ErrorCode.FORBIDDEN, 'Introspection is available to the analyst and admin roles only.');
+            const error = dialplaneError(
+              ErrorCode.FORBIDDEN,
+              'Introspection is available to the analyst and admin roles only.',
+            );
             (error.extensions as Record<string, unknown>).http = { status: 403 };
             throw error;
           }

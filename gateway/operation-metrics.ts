@@ -10,7 +10,13 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 export interface OperationRecorder {
   /** Records one operation answered outside Apollo's pipeline (the fast lane). */
-  record(operationName: string | undefined, type: string, seconds: number, errors: readonly GraphQLFormattedError[] | undefined, context?: { log?: Logger }): void;
+  record(
+    operationName: string | undefined,
+    type: string,
+    seconds: number,
+    errors: readonly GraphQLFormattedError[] | undefined,
+    context?: { log?: Logger },
+  ): void;
   /** The Apollo plugin recording every operation Apollo answers. */
   plugin: ApolloServerPlugin<BaseContext>;
 }
@@ -43,8 +49,15 @@ export function operationMetrics(metrics: GatewayMetrics, log: Logger): Operatio
         return {
           async willSendResponse({ operationName, operation, errors: pipelineErrors, contextValue, response }) {
             // Answers produced by a plugin (the CRM fast path) carry their errors only in the body.
-            const errors = pipelineErrors ?? (response.body.kind === 'single' ? response.body.singleResult.errors : undefined);
-            record(operationName ?? undefined, operation?.operation ?? 'unknown', (performance.now() - started) / 1000, errors, contextValue as { log?: Logger });
+            const errors =
+              pipelineErrors ?? (response.body.kind === 'single' ? response.body.singleResult.errors : undefined);
+            record(
+              operationName ?? undefined,
+              operation?.operation ?? 'unknown',
+              (performance.now() - started) / 1000,
+              errors,
+              contextValue as { log?: Logger },
+            );
           },
         };
       },

@@ -61,7 +61,11 @@ export function createReadinessProbe(options: {
     );
     const subgraphs = Object.fromEntries(results);
     const loaded = options.isLoaded();
-    return { ok: loaded && results.every(([, s]) => s === 'up' || s === 'degraded'), supergraph: loaded ? 'loaded' : 'loading', subgraphs };
+    return {
+      ok: loaded && results.every(([, s]) => s === 'up' || s === 'degraded'),
+      supergraph: loaded ? 'loaded' : 'loading',
+      subgraphs,
+    };
   }
 
   return {

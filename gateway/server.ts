@@ -1,10 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { DialplaneError, ErrorCode } from '../shared/errors.js';
-import { apolloHandler, createRouter, createServer, executeApolloRequest, listen, readGraphqlRawBody, requestIdOf, sendJson, sendText } from '../shared/http.js';
+import {
+  apolloHandler,
+  createRouter,
+  createServer,
+  executeApolloRequest,
+  listen,
+  readGraphqlRawBody,
+  requestIdOf,
+  sendJson,
+  sendText,
+} from '../shared/http.js';
 import { createIdentitySigner, type Identity, type IdentityBinding } from '../shared/identity.js';
 import { createLogger, type Logger, logError } from '../shared/logger.js';
 import { responseTypePlugin } from '../shared/response-type.js';
@@ -66,7 +79,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     supergraphSdl: config.supergraphSdl,
     buildService: ({ name, url }): GraphQLDataSource => {
       if (name === 'crm') return crmSource as GraphQLDataSource;
-      return new SubgraphDataSource(new SubgraphEndpoint(name, config.subgraphUrls[name] ?? url ?? '', httpClient, metrics)) as GraphQLDataSource;
+      return new SubgraphDataSource(
+        new SubgraphEndpoint(name, config.subgraphUrls[name] ?? url ?? '', httpClient, metrics),
+      ) as GraphQLDataSource;
     },
   });
 
@@ -74,7 +89,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
   const formatError = (e: GraphQLFormattedError) => formatGatewayError(e, config.development);
   const recorder = operationMetrics(metrics, log);
   const devToken = await browserDevToken(config);
-  const lane = config.crmFastPath === false || !supergraph.schema.getQueryType() ? undefined : new CrmFastLane(crmSource, supergraph.schema, formatError, recorder, metrics);
+  const lane =
+    config.crmFastPath === false || !supergraph.schema.getQueryType()
+      ? undefined
+      : new CrmFastLane(crmSource, supergraph.schema, formatError, recorder, metrics);
   const apollo = new ApolloServer<GatewayContext>({
     gateway: gateway as never,
     introspection: true, // gated per role by introspectionGuard
@@ -96,7 +114,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
       // because introspection is refused for their role. /explorer is the offline alternative.
       sandboxLandingPage(devToken) as ApolloServerPlugin<GatewayContext>,
       introspectionGuard({ development: config.development }),
-      ...(config.crmFastPath === false ? [] : [crmFastPath({ supergraph, crm: crmSource, metrics, lane, formatError })]),
+      ...(config.crmFastPath === false
+        ? []
+        : [crmFastPath({ supergraph, crm: crmSource, metrics, lane, formatError })]),
       recorder.plugin as ApolloServerPlugin<GatewayContext>,
     ],
   });
@@ -128,7 +148,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
   const readiness = createReadinessProbe({
     subgraphs: [
       ...config.crmSubgraphs.map((s) => ({ ...s, degradable: true })),
-      ...[...supergraph.subgraphs.keys()].filter((n) => n !== 'crm').map((name) => ({ name, url: subgraphUrl(name) ?? '' })),
+      ...[...supergraph.subgraphs.keys()]
+        .filter((n) => n !== 'crm')
+        .map((name) => ({ name, url: subgraphUrl(name) ?? '' })),
     ],
     isLoaded: () => apiSchema !== undefined,
   });
@@ -148,7 +170,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
             } catch (error) {
               if (!(error instanceof AuthenticationError)) throw error;
               metrics.authFailures.inc({ reason: error.reason });
-              sendJson(res, 401, { errors: [{ message: error.message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] }, { 'www-authenticate': 'Bearer' });
+              sendJson(
+                res,
+                401,
+                { errors: [{ message: error.message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] },
+                { 'www-authenticate': 'Bearer' },
+              );
               return;
             }
           }
@@ -183,7 +210,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
             try {
               body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
             } catch {
-              sendJson(res, 400, { errors: [{ message: 'body is not valid JSON', extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
+              sendJson(res, 400, {
+                errors: [{ message: 'body is not valid JSON', extensions: { code: ErrorCode.BAD_USER_INPUT } }],
+              });
               return;
             }
             if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
@@ -207,24 +236,47 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
       },
       adminImportProxy({ authenticator, consentUrl: () => subgraphUrl('consent'), signIdentity: signIdentityFor, log }),
       ...explorerRoutes({ devToken }),
-      ...consoleRoutes({ devToken, authenticator, crms: config.crmSubgraphs, signIdentity: signIdentityFor, admit: (identity) => admission.enter(identity), log }),
-      { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }) },
+      ...consoleRoutes({
+        devToken,
+        authenticator,
+        crms: config.crmSubgraphs,
+        signIdentity: signIdentityFor,
+        admit: (identity) => admission.enter(identity),
+        log,
+      }),
+      {
+        method: 'GET',
+        path: '/healthz',
+        handler: (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
+      },
       {
         method: 'GET',
         path: '/readyz',
         handler: async (_req, res) => {
           const state = await readiness.check();
-          sendJson(res, state.ok ? 200 : 503, { status: state.ok ? 'ready' : 'not-ready', service: 'gateway', ...state });
+          sendJson(res, state.ok ? 200 : 503, {
+            status: state.ok ? 'ready' : 'not-ready',
+            service: 'gateway',
+            ...state,
+          });
         },
       },
-      { method: 'GET', path: '/metrics', handler: async (_req, res) => sendText(res, 200, await metrics.metrics.render(), metrics.metrics.contentType) },
+      {
+        method: 'GET',
+        path: '/metrics',
+        handler: async (_req, res) => sendText(res, 200, await metrics.metrics.render(), metrics.metrics.contentType),
+      },
     ],
     (error, req) => logError(log, error, 'unhandled gateway route error', { path: req.url }),
     'gateway',
   );
   const server = createServer((req: IncomingMessage, res: ServerResponse) => void router(req, res), config.tls);
 
-  const executeOperation = async (request: OperationRequest, identity: Identity, requestId: string): Promise<FormattedExecutionResult> => {
+  const executeOperation = async (
+    request: OperationRequest,
+    identity: Identity,
+    requestId: string,
+  ): Promise<FormattedExecutionResult> => {
     const entered = await admission.enter(identity);
     if ('status' in entered) return { errors: [entered.error] };
     try {
@@ -233,12 +285,21 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
       entered.release();
     }
   };
-  const executeAdmitted = async (request: OperationRequest, identity: Identity, requestId: string): Promise<FormattedExecutionResult> => {
+  const executeAdmitted = async (
+    request: OperationRequest,
+    identity: Identity,
+    requestId: string,
+  ): Promise<FormattedExecutionResult> => {
     const response = await apollo.executeOperation(
-      { query: request.query, variables: request.variables ?? undefined, operationName: request.operationName ?? undefined },
+      {
+        query: request.query,
+        variables: request.variables ?? undefined,
+        operationName: request.operationName ?? undefined,
+      },
       { contextValue: contextFor(identity, requestId) },
     );
-    if (response.body.kind !== 'single') return { errors: [{ message: 'incremental delivery is not supported over WebSocket' }] };
+    if (response.body.kind !== 'single')
+      return { errors: [{ message: 'incremental delivery is not supported over WebSocket' }] };
     return response.body.singleResult as FormattedExecutionResult;
   };
   const running = await listen(server, config.port, config.host);
@@ -266,7 +327,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     hideSchemaDetails: !config.development,
   });
 
-  log.info({ port: running.port, crms: config.crmSubgraphs.map((c) => c.name), subgraphs: [...supergraph.subgraphs.keys()] }, 'gateway listening');
+  log.info(
+    { port: running.port, crms: config.crmSubgraphs.map((c) => c.name), subgraphs: [...supergraph.subgraphs.keys()] },
+    'gateway listening',
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -287,7 +351,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
   };
 }
 
-function sendRefusal(res: ServerResponse, refusal: { status: number; headers: Record<string, string>; error: GraphQLFormattedError }): void {
+function sendRefusal(
+  res: ServerResponse,
+  refusal: { status: number; headers: Record<string, string>; error: GraphQLFormattedError },
+): void {
   sendJson(res, refusal.status, { errors: [refusal.error] }, refusal.headers);
 }
 
@@ -297,12 +364,14 @@ export function formatGatewayError(original: GraphQLFormattedError, development:
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
   if (typeof code === 'string' && development) return formatted;
-  if (code === undefined && development) return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  if (code === undefined && development)
+    return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.INTERNAL_SERVER_ERROR } };
   return {
-    message: development ? formatted.message : 'Internal server error; the request id in the x-request-id header finds it in the logs.',
+    message: development
+      ? formatted.message
+      : 'Internal server error; the request id in the x-request-id header finds it in the logs.',
     ...(formatted.path ? { path: formatted.path } : {}),
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
   };
 }
-

@@ -14,7 +14,11 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   constructor(private readonly endpoint: SubgraphEndpoint) {}
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResult> {
-    if (options.kind !== 'incoming operation') throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `unsupported data source request kind: ${options.kind}`);
+    if (options.kind !== 'incoming operation')
+      throw new DialplaneError(
+        ErrorCode.INTERNAL_SERVER_ERROR,
+        `unsupported data source request kind: ${options.kind}`,
+      );
     const { request, context } = options;
     try {
       return await this.endpoint.send(
@@ -31,10 +35,15 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       if (Array.isArray(representations)) {
         const fields = entityFieldKeys(options.document ?? parse(request.query!));
         if (fields.length === 0) {
-          return { data: { _entities: representations.map(() => null) }, errors: representations.map((_, i) => error.toFormatted(['_entities', i])) };
+          return {
+            data: { _entities: representations.map(() => null) },
+            errors: representations.map((_, i) => error.toFormatted(['_entities', i])),
+          };
         }
         return {
-          data: { _entities: representations.map((rep) => ({ __typename: (rep as { __typename?: unknown }).__typename })) },
+          data: {
+            _entities: representations.map((rep) => ({ __typename: (rep as { __typename?: unknown }).__typename })),
+          },
           errors: representations.flatMap((_, i) => fields.map((key) => error.toFormatted(['_entities', i, key]))),
         };
       }

@@ -30,12 +30,25 @@ export interface SubgraphPayload {
  * name (never the request body) so the client sees which fields are missing and why.
  */
 export class SubgraphUnavailableError extends DialplaneError {
-  constructor(readonly subgraph: string, readonly reason: string, options?: { cause?: unknown }) {
-    super(ErrorCode.SUBGRAPH_UNAVAILABLE, `Subgraph "${subgraph}" is unavailable (${reason}); the fields it owns are missing from this response.`, { subgraph, reason }, options);
+  constructor(
+    readonly subgraph: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      ErrorCode.SUBGRAPH_UNAVAILABLE,
+      `Subgraph "${subgraph}" is unavailable (${reason}); the fields it owns are missing from this response.`,
+      { subgraph, reason },
+      options,
+    );
     this.name = 'SubgraphUnavailableError';
   }
   toFormatted(path?: ReadonlyArray<string | number>): GraphQLFormattedError {
-    return { message: this.message, ...(path ? { path } : {}), extensions: { code: this.code, subgraph: this.subgraph, reason: this.reason } };
+    return {
+      message: this.message,
+      ...(path ? { path } : {}),
+      extensions: { code: this.code, subgraph: this.subgraph, reason: this.reason },
+    };
   }
 }
 
@@ -53,7 +66,10 @@ export class SubgraphEndpoint {
   }
 
   /** Sends one operation and answers the subgraph's validated result. */
-  async send(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeaderFor' | 'requestId'>): Promise<SubgraphResult> {
+  async send(
+    payload: SubgraphPayload,
+    context: Pick<GatewayContext, 'identityHeaderFor' | 'requestId'>,
+  ): Promise<SubgraphResult> {
     const started = performance.now();
     const response = await this.transport(payload, context, started);
     return this.interpret(response, started);
@@ -63,7 +79,10 @@ export class SubgraphEndpoint {
    * The fast lane's send: the subgraph's answer as text when it is a clean 200 without errors
    * (forwarded to the client byte for byte), else the validated result, as `send` gives it.
    */
-  async sendForText(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeaderFor' | 'requestId'>): Promise<{ text: string } | { result: SubgraphResult }> {
+  async sendForText(
+    payload: SubgraphPayload,
+    context: Pick<GatewayContext, 'identityHeaderFor' | 'requestId'>,
+  ): Promise<{ text: string } | { result: SubgraphResult }> {
     const started = performance.now();
     const response = await this.transport(payload, context, started);
     // A clean answer is `{"data":...}` without errors; "errors" anywhere (even inside a value) means: parse and look.
@@ -74,13 +93,25 @@ export class SubgraphEndpoint {
     return { result: this.interpret(response, started) };
   }
 
-  private transport(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeaderFor' | 'requestId'>, started: number): Promise<{ status: number; text: string }> {
+  private transport(
+    payload: SubgraphPayload,
+    context: Pick<GatewayContext, 'identityHeaderFor' | 'requestId'>,
+    started: number,
+  ): Promise<{ status: number; text: string }> {
     if (!tracingActive()) return this.post(payload, context, started);
     // A CLIENT span per fetch (every path: planned, fast path, fast lane); its context goes to
     // the subgraph as `traceparent`.
     return withSpan(
       `POST ${this.name}`,
-      { kind: SpanKind.CLIENT, attributes: { [SpanAttr.subgraph]: this.name, 'http.request.method': 'POST', 'server.address': this.url.hostname, 'url.path': this.url.pathname } },
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          [SpanAttr.subgraph]: this.name,
+          'http.request.method': 'POST',
+          'server.address': this.url.hostname,
+          'url.path': this.url.pathname,
+        },
+      },
       async (span) => {
         const response = await this.post(payload, context, started);
         span?.setAttribute('http.response.status_code', response.status);
@@ -89,7 +120,11 @@ export class SubgraphEndpoint {
     );
   }
 
-  private async post(payload: SubgraphPayload, context: Pick<GatewayContext, 'identityHeaderFor' | 'requestId'>, started: number): Promise<{ status: number; text: string }> {
+  private async post(
+    payload: SubgraphPayload,
+    context: Pick<GatewayContext, 'identityHeaderFor' | 'requestId'>,
+    started: number,
+  ): Promise<{ status: number; text: string }> {
     try {
       // Serialized once: the identity header is signed over exactly these bytes.
       const body = JSON.stringify(payload);

@@ -33,11 +33,21 @@ export interface SubgraphHttpClient {
 
 export function createSubgraphHttpClient(options: SubgraphHttpClientOptions = {}): SubgraphHttpClient {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const agentOptions = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: options.maxSockets ?? 128, maxFreeSockets: 64, scheduling: 'lifo' as const };
+  const agentOptions = {
+    keepAlive: true,
+    keepAliveMsecs: 1_000,
+    maxSockets: options.maxSockets ?? 128,
+    maxFreeSockets: 64,
+    scheduling: 'lifo' as const,
+  };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
 
-  function postText(url: URL, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+  function postText(
+    url: URL,
+    body: string,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; text: string }> {
     const secure = url.protocol === 'https:';
     return new Promise((resolve, reject) => {
       const req = (secure ? https : http).request(
@@ -65,7 +75,11 @@ export function createSubgraphHttpClient(options: SubgraphHttpClientOptions = {}
       );
       req.on('timeout', () => req.destroy(new SubgraphHttpError(`no answer within ${timeoutMs} ms`, 'timeout')));
       req.on('error', (error) => {
-        reject(error instanceof SubgraphHttpError ? error : new SubgraphHttpError(error.message, 'unreachable', { cause: error }));
+        reject(
+          error instanceof SubgraphHttpError
+            ? error
+            : new SubgraphHttpError(error.message, 'unreachable', { cause: error }),
+        );
       });
       req.end(body);
     });

@@ -41,7 +41,11 @@ export interface SubscriptionRelayOptions {
   /** Subgraph name -> its GraphQL HTTP URL (ws:// is derived). */
   subgraphUrl: (name: string) => string | undefined;
   /** Runs a query or mutation through the federated pipeline. */
-  executeOperation: (request: OperationRequest, identity: Identity, requestId: string) => Promise<FormattedExecutionResult>;
+  executeOperation: (
+    request: OperationRequest,
+    identity: Identity,
+    requestId: string,
+  ) => Promise<FormattedExecutionResult>;
   /** Demand control and trusted documents for a subscription (queries and mutations get them in executeOperation); an error refuses it. */
   admitSubscription?: (request: OperationRequest, identity: Identity) => GraphQLError | null;
   metrics: GatewayMetrics;
@@ -93,7 +97,8 @@ function relayError(message: string, code: string, extensions: Record<string, un
 
 /** Upstream failures as GraphQL errors: the subgraph's own error list, or "connection lost". */
 function upstreamErrors(error: unknown, subgraph: string): GraphQLFormattedError[] {
-  if (Array.isArray(error) && error.every((e) => typeof e?.message === 'string')) return error as GraphQLFormattedError[];
+  if (Array.isArray(error) && error.every((e) => typeof e?.message === 'string'))
+    return error as GraphQLFormattedError[];
   return [
     {
       message: `Subgraph "${subgraph}" subscription connection failed; resubscribe to resume.`,
@@ -112,7 +117,8 @@ export function attachSubscriptionRelay(options: SubscriptionRelayOptions): Subs
     let client = connection.upstreams.get(subgraph);
     if (client) return client;
     const httpUrl = options.subgraphUrl(subgraph);
-    if (!httpUrl) throw relayError(`No URL configured for subgraph "${subgraph}".`, ErrorCode.SUBGRAPH_UNAVAILABLE, { subgraph });
+    if (!httpUrl)
+      throw relayError(`No URL configured for subgraph "${subgraph}".`, ErrorCode.SUBGRAPH_UNAVAILABLE, { subgraph });
     client = createClient({
       url: toWsUrl(httpUrl),
       webSocketImpl: WebSocket,
@@ -167,15 +173,22 @@ export function attachSubscriptionRelay(options: SubscriptionRelayOptions): Subs
           // A signed token for no caller we serve is forbidden; anything else (missing, bad,
           // expired, too long-lived) is unauthenticated. Every reconnect authenticates again.
           const forbidden = error instanceof AuthenticationError && error.reason === 'claims';
-          ctx.extra.socket.close(forbidden ? CloseCode.Forbidden : CloseCode.Unauthorized, forbidden ? 'Forbidden' : 'Unauthorized');
+          ctx.extra.socket.close(
+            forbidden ? CloseCode.Forbidden : CloseCode.Unauthorized,
+            forbidden ? 'Forbidden' : 'Unauthorized',
+          );
           return false;
         }
         // The socket lives as long as the token: at its expiry the client must reconnect with a new one.
         const socket = ctx.extra.socket;
-        ctx.extra.expiryTimer = setTimeout(() => socket.close(CloseCode.Unauthorized, 'Token expired'), Math.min(Math.max(0, expiresAt - Date.now()), MAX_TIMER_MS));
+        ctx.extra.expiryTimer = setTimeout(
+          () => socket.close(CloseCode.Unauthorized, 'Token expired'),
+          Math.min(Math.max(0, expiresAt - Date.now()), MAX_TIMER_MS),
+        );
         ctx.extra.expiryTimer.unref();
         const given = params['x-request-id'];
-        ctx.extra.requestId = typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : crypto.randomUUID();
+        ctx.extra.requestId =
+          typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : crypto.randomUUID();
         connections.add(ctx.extra);
         metrics.websocketConnections.inc();
         return true;
@@ -201,7 +214,11 @@ export function attachSubscriptionRelay(options: SubscriptionRelayOptions): Subs
         }
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [relayError('Unable to identify the operation to run.', ErrorCode.BAD_USER_INPUT)];
-        const request: OperationRequest = { query: payload.query, variables: payload.variables, operationName: payload.operationName };
+        const request: OperationRequest = {
+          query: payload.query,
+          variables: payload.variables,
+          operationName: payload.operationName,
+        };
         let context: RelayContext;
         if (operation.operation === 'subscription') {
           const owners = new Set<string>();
@@ -211,7 +228,9 @@ export function attachSubscriptionRelay(options: SubscriptionRelayOptions): Subs
             if (owner) owners.add(owner);
           }
           if (owners.size !== 1) {
-            return [relayError('A subscription must select root fields of exactly one subgraph.', ErrorCode.BAD_USER_INPUT)];
+            return [
+              relayError('A subscription must select root fields of exactly one subgraph.', ErrorCode.BAD_USER_INPUT),
+            ];
           }
           const refused = options.admitSubscription?.(request, ctx.extra.identity!);
           if (refused) return [refused];
@@ -219,13 +238,23 @@ export function attachSubscriptionRelay(options: SubscriptionRelayOptions): Subs
         } else {
           context = { kind: 'execute', request, connection: ctx.extra };
         }
-        const args: ExecutionArgs = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: context };
+        const args: ExecutionArgs = {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: context,
+        };
         return args;
       },
       subscribe: (args) => relay(args.contextValue as RelayContext) as never,
       execute: (args) => {
         const context = args.contextValue as RelayContext;
-        return options.executeOperation(context.request, context.connection.identity!, context.connection.requestId!) as never;
+        return options.executeOperation(
+          context.request,
+          context.connection.identity!,
+          context.connection.requestId!,
+        ) as never;
       },
       // Relayed results are already serialized shapes (plain error objects): send them as they are.
       onNext: (_ctx, _id, _payload, _args, result) => result as never,
@@ -240,7 +269,8 @@ export function attachSubscriptionRelay(options: SubscriptionRelayOptions): Subs
       (closing ??= (async () => {
         for (const socket of wss.clients) socket.close(1001, 'Going away');
         await disposable.dispose();
-        for (const connection of connections) for (const client of connection.upstreams?.values() ?? []) await client.dispose();
+        for (const connection of connections)
+          for (const client of connection.upstreams?.values() ?? []) await client.dispose();
         connections.clear();
         await new Promise<void>((resolve) => wss.close(() => resolve()));
       })()),

@@ -42,7 +42,9 @@ function resolvableFieldsOf(document: DocumentNode, enumToName: ReadonlyMap<stri
   };
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
-    const typeGraphs = (definition.directives ?? []).filter((d) => d.name.value === 'join__type').map((d) => stringArg(d, 'graph'));
+    const typeGraphs = (definition.directives ?? [])
+      .filter((d) => d.name.value === 'join__type')
+      .map((d) => stringArg(d, 'graph'));
     for (const field of definition.fields ?? []) {
       const coordinate = `${definition.name.value}.${field.name.value}`;
       const joins = (field.directives ?? []).filter((d) => d.name.value === 'join__field');
@@ -90,13 +92,17 @@ export function readSupergraph(sdl: string): SupergraphInfo {
   const subscriptionOwners = new Map<string, string>();
   const subscriptionTypes = document.definitions.filter(
     (d): d is ObjectTypeDefinitionNode | ObjectTypeExtensionNode =>
-      (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION) && d.name.value === subscriptionTypeName,
+      (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION) &&
+      d.name.value === subscriptionTypeName,
   );
   for (const type of subscriptionTypes) {
-    const typeGraphs = (type.directives ?? []).filter((d) => d.name.value === 'join__type').map((d) => stringArg(d, 'graph'));
+    const typeGraphs = (type.directives ?? [])
+      .filter((d) => d.name.value === 'join__type')
+      .map((d) => stringArg(d, 'graph'));
     for (const field of type.fields ?? []) {
       const fieldGraph = field.directives?.find((d) => d.name.value === 'join__field');
-      const graphEnum = (fieldGraph && stringArg(fieldGraph, 'graph')) ?? (typeGraphs.length === 1 ? typeGraphs[0] : undefined);
+      const graphEnum =
+        (fieldGraph && stringArg(fieldGraph, 'graph')) ?? (typeGraphs.length === 1 ? typeGraphs[0] : undefined);
       const owner = graphEnum ? enumToName.get(graphEnum) : undefined;
       if (owner) subscriptionOwners.set(field.name.value, owner);
     }

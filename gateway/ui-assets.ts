@@ -67,12 +67,24 @@ export function bundleRoute(prefix: string, folder: string): Route {
       const dir = findUiBuildDir();
       const ext = path.extname(name);
       if (!/^[A-Za-z0-9._-]+$/.test(name) || !CONTENT_TYPES[ext] || !dir || !existsSync(path.join(dir, folder, name))) {
-        sendJson(res, 404, { errors: [{ message: dir ? `no asset ${name}` : 'ui-build/ is missing: run `npm run build:ui`', extensions: { code: ErrorCode.NOT_FOUND } }] });
+        sendJson(res, 404, {
+          errors: [
+            {
+              message: dir ? `no asset ${name}` : 'ui-build/ is missing: run `npm run build:ui`',
+              extensions: { code: ErrorCode.NOT_FOUND },
+            },
+          ],
+        });
         return;
       }
       let body = cache.get(name);
       if (!body) cache.set(name, (body = readFileSync(path.join(dir, folder, name))));
-      res.writeHead(200, { 'content-type': CONTENT_TYPES[ext]!, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', 'content-length': body.length });
+      res.writeHead(200, {
+        'content-type': CONTENT_TYPES[ext]!,
+        'cache-control': 'no-cache',
+        'x-content-type-options': 'nosniff',
+        'content-length': body.length,
+      });
       res.end(body);
     },
   };

@@ -18,9 +18,12 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    service.close().finally(() => tracing.shutdown()).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    service
+      .close()
+      .finally(() => tracing.shutdown())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   });
 }

@@ -20,7 +20,9 @@ import { vapiAdapter } from './vapi/index.js';
  * gateway → engagement → gateway loop, and a subgraph would have to re-implement the fan-out.
  */
 
-export function platformAdapters(config: Pick<PlatformsConfig, 'secrets' | 'vapiAssistantId' | 'retellDeniedAgentId'>): PlatformAdapter[] {
+export function platformAdapters(
+  config: Pick<PlatformsConfig, 'secrets' | 'vapiAssistantId' | 'retellDeniedAgentId'>,
+): PlatformAdapter[] {
   const s = config.secrets;
   return [
     vapiAdapter({ secret: s.vapiHmacSecret, assistantId: config.vapiAssistantId }),
@@ -43,7 +45,10 @@ export interface RunningPlatformsService extends RunningPlatformsServer {
   core: PlatformCore;
 }
 
-export async function startPlatformsService(config: PlatformsConfig, options: PlatformsServiceOptions = {}): Promise<RunningPlatformsService> {
+export async function startPlatformsService(
+  config: PlatformsConfig,
+  options: PlatformsServiceOptions = {},
+): Promise<RunningPlatformsService> {
   const log = options.log ?? createLogger('platforms', { level: config.logLevel });
   const core = options.core ?? createPlatformCore({ config, gateway: createGatewayClient(config), log });
   const server = await startPlatformsServer({

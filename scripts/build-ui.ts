@@ -30,7 +30,10 @@ function filesUnder(dir: string): string[] {
 /** Hash of everything the bundles are made from. */
 export function uiInputsHash(): string {
   const hash = createHash('sha256');
-  const files = [...INPUT_FILES.map((f) => path.join(root, f)), ...SOURCE_DIRS.flatMap((d) => filesUnder(path.join(root, d)))].sort();
+  const files = [
+    ...INPUT_FILES.map((f) => path.join(root, f)),
+    ...SOURCE_DIRS.flatMap((d) => filesUnder(path.join(root, d))),
+  ].sort();
   for (const file of files) {
     hash.update(path.relative(root, file));
     hash.update(readFileSync(file));
@@ -60,7 +63,13 @@ export async function buildUi(): Promise<void> {
   mkdirSync(UI_BUILD_DIR, { recursive: true });
   const explorerOut = path.join(UI_BUILD_DIR, 'explorer');
   await Promise.all([
-    build({ ...common, entryPoints: { explorer: path.join(root, 'gateway/explorer/browser/explorer.tsx') }, outdir: explorerOut, format: 'esm', jsx: 'automatic' }),
+    build({
+      ...common,
+      entryPoints: { explorer: path.join(root, 'gateway/explorer/browser/explorer.tsx') },
+      outdir: explorerOut,
+      format: 'esm',
+      jsx: 'automatic',
+    }),
     // Monaco's language workers (GraphiQL 5 edits with Monaco), one classic worker script each.
     build({
       ...common,
@@ -73,7 +82,16 @@ export async function buildUi(): Promise<void> {
       format: 'iife',
     }),
     ...(existsSync(path.join(root, 'gateway/console/browser/console.tsx'))
-      ? [build({ ...common, entryPoints: { console: path.join(root, 'gateway/console/browser/console.tsx') }, outdir: path.join(UI_BUILD_DIR, 'console'), format: 'esm', jsx: 'automatic', jsxImportSource: 'preact' })]
+      ? [
+          build({
+            ...common,
+            entryPoints: { console: path.join(root, 'gateway/console/browser/console.tsx') },
+            outdir: path.join(UI_BUILD_DIR, 'console'),
+            format: 'esm',
+            jsx: 'automatic',
+            jsxImportSource: 'preact',
+          }),
+        ]
       : []),
   ]);
   writeFileSync(path.join(UI_BUILD_DIR, 'stamp.json'), `${JSON.stringify({ inputs }, null, 2)}\n`);

@@ -16,7 +16,9 @@ import {
 
 // `--root=<dir>` composes another checkout (tests use a temporary copy); default: this repository.
 const rootArg = process.argv.find((a) => a.startsWith('--root='));
-const root = rootArg ? path.resolve(rootArg.slice('--root='.length)) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = rootArg
+  ? path.resolve(rootArg.slice('--root='.length))
+  : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
 
 function read(rel: string): string | undefined {
@@ -38,7 +40,9 @@ function main(): number {
   if (check) {
     const stale = outputs.filter(([rel, content]) => read(rel) !== content).map(([rel]) => rel);
     if (stale.length > 0) {
-      console.error(`Stale: ${stale.join(', ')} no longer match the subgraph SDLs. Run \`npm run compose\` and commit.`);
+      console.error(
+        `Stale: ${stale.join(', ')} no longer match the subgraph SDLs. Run \`npm run compose\` and commit.`,
+      );
       return 1;
     }
     console.log(`Supergraph is fresh (subgraphs: ${outcome.subgraphs.join(', ')}).`);

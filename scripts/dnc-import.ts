@@ -37,7 +37,10 @@ const Args = z.object({
     }
   }),
   mode: z.enum(['full', 'add', 'delete'], { error: 'required: full, add or delete' }),
-  downloadedAt: z.iso.datetime({ offset: true }).optional().transform((v) => (v ? new Date(v) : new Date())),
+  downloadedAt: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .transform((v) => (v ? new Date(v) : new Date())),
   force: z.boolean().default(false),
   direct: z.boolean().default(false),
   url: z.url().optional(),
@@ -72,8 +75,13 @@ function fail(message: string): never {
 
 async function main(): Promise<void> {
   // npm turns flags given without `--` into npm_config_* variables and drops them from argv.
-  const swallowed = ['list', 'mode', 'force', 'downloaded_at', 'area_codes', 'direct'].filter((k) => process.env[`npm_config_${k}`] !== undefined);
-  if (swallowed.length > 0) fail(`npm swallowed --${swallowed.join(', --').replace(/_/g, '-')}: put "--" before the file (npm run dnc:import -- <file> --list ...)`);
+  const swallowed = ['list', 'mode', 'force', 'downloaded_at', 'area_codes', 'direct'].filter(
+    (k) => process.env[`npm_config_${k}`] !== undefined,
+  );
+  if (swallowed.length > 0)
+    fail(
+      `npm swallowed --${swallowed.join(', --').replace(/_/g, '-')}: put "--" before the file (npm run dnc:import -- <file> --list ...)`,
+    );
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
@@ -86,7 +94,8 @@ async function main(): Promise<void> {
       url: { type: 'string' },
     },
   });
-  if (positionals.length > 1) fail(`one file expected, got ${positionals.length} arguments: did npm swallow the flags? put "--" before the file`);
+  if (positionals.length > 1)
+    fail(`one file expected, got ${positionals.length} arguments: did npm swallow the flags? put "--" before the file`);
   const parsed = Args.safeParse({
     file: positionals[0],
     list: values.list,
@@ -122,20 +131,35 @@ async function main(): Promise<void> {
 
   let summary: Record<string, unknown>;
   if (args.direct) {
-    if (!env.DATABASE_URL && !env.DATA_DIR) fail('--direct needs DATABASE_URL or DATA_DIR (an in-memory database would be discarded on exit); without --direct the file goes to the running service');
+    if (!env.DATABASE_URL && !env.DATA_DIR)
+      fail(
+        '--direct needs DATABASE_URL or DATA_DIR (an in-memory database would be discarded on exit); without --direct the file goes to the running service',
+      );
     const log = createLogger('dnc-import', { level: env.LOG_LEVEL });
     const db = await openConsentDatabase({ url: env.DATABASE_URL, dataDir: env.DATA_DIR, log });
     try {
-      const result = await importDncFile(db, args.file, { list: args.list, mode: args.mode, downloadedAt: args.downloadedAt, areaCodes: args.areaCodes, force: args.force, onProgress });
+      const result = await importDncFile(db, args.file, {
+        list: args.list,
+        mode: args.mode,
+        downloadedAt: args.downloadedAt,
+        areaCodes: args.areaCodes,
+        force: args.force,
+        onProgress,
+      });
       summary = { ...result, areaCodes: result.areaCodes.length };
     } finally {
       await db.close();
     }
   } else {
-    if (!env.DIALPLANE_TOKEN && env.NODE_ENV === 'production') fail('DIALPLANE_TOKEN (a JWT with role admin or compliance) is required in production');
+    if (!env.DIALPLANE_TOKEN && env.NODE_ENV === 'production')
+      fail('DIALPLANE_TOKEN (a JWT with role admin or compliance) is required in production');
     const token =
       env.DIALPLANE_TOKEN ??
-      (await signToken({ sub: 'dnc-import-cli', roles: ['admin'] }, { secret: env.JWT_SECRET, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE }, '1h'));
+      (await signToken(
+        { sub: 'dnc-import-cli', roles: ['admin'] },
+        { secret: env.JWT_SECRET, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+        '1h',
+      ));
     const result = await uploadDncFile({
       gatewayUrl: args.url ?? env.GATEWAY_URL,
       token,
@@ -151,11 +175,24 @@ async function main(): Promise<void> {
   }
   if (tty) process.stderr.write('\n');
   const { numbers, rejected, removed, areaCodes, seconds } = summary as Record<string, number>;
-  console.log(JSON.stringify({ list: args.list, mode: args.mode, downloadedAt: args.downloadedAt.toISOString(), numbers, rejected, removed, areaCodes, seconds, via: args.direct ? 'database' : 'service' }));
+  console.log(
+    JSON.stringify({
+      list: args.list,
+      mode: args.mode,
+      downloadedAt: args.downloadedAt.toISOString(),
+      numbers,
+      rejected,
+      removed,
+      areaCodes,
+      seconds,
+      via: args.direct ? 'database' : 'service',
+    }),
+  );
 }
 
 main().catch((error: unknown) => {
-  const code = typeof error === 'object' && error && 'code' in error ? ` [${String((error as { code: unknown }).code)}]` : '';
+  const code =
+    typeof error === 'object' && error && 'code' in error ? ` [${String((error as { code: unknown }).code)}]` : '';
   console.error(`dnc:import failed${code}: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -28,7 +28,11 @@ const connectors: CrmConnector[] = [
     apiVersion: env.SALESFORCE_API_VERSION,
     webhookSecret: env.SALESFORCE_WEBHOOK_SECRET,
   }),
-  createHubspotConnector({ baseUrl: env.HUBSPOT_BASE_URL, accessToken: env.HUBSPOT_ACCESS_TOKEN, clientSecret: env.HUBSPOT_CLIENT_SECRET }),
+  createHubspotConnector({
+    baseUrl: env.HUBSPOT_BASE_URL,
+    accessToken: env.HUBSPOT_ACCESS_TOKEN,
+    clientSecret: env.HUBSPOT_CLIENT_SECRET,
+  }),
 ].filter((c) => !only || c.source === only);
 
 if (args.includes('--write-docs')) {
@@ -49,12 +53,18 @@ for (const c of connectors) {
     report = await c.checkMapping();
   } catch (error) {
     unreachable += 1;
-    console.error(`${c.source}: could not read the live schema (${error instanceof Error ? error.message : String(error)})`);
+    console.error(
+      `${c.source}: could not read the live schema (${error instanceof Error ? error.message : String(error)})`,
+    );
     continue;
   }
-  console.log(`${report.crm} (${report.mappingVersion}): ${report.fieldsChecked} fields checked, ${report.differences.length} difference(s)`);
+  console.log(
+    `${report.crm} (${report.mappingVersion}): ${report.fieldsChecked} fields checked, ${report.differences.length} difference(s)`,
+  );
   for (const d of report.differences) {
-    console.log(`  ${d.problem.padEnd(24)} ${d.crmField.padEnd(40)} expected ${d.expected}${d.actual ? `, found ${d.actual}` : ''}`);
+    console.log(
+      `  ${d.problem.padEnd(24)} ${d.crmField.padEnd(40)} expected ${d.expected}${d.actual ? `, found ${d.actual}` : ''}`,
+    );
   }
   differences += report.differences.length;
   await c.close();

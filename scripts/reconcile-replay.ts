@@ -31,15 +31,26 @@ async function main(): Promise<void> {
   }
   const env = loadConfig(z.object({ DATABASE_URL: runtimeEnv.DATABASE_URL, DATA_DIR: runtimeEnv.DATA_DIR }));
   if (!env.DATABASE_URL && !env.DATA_DIR) {
-    console.error('DATABASE_URL (or DATA_DIR) must name the database the CRM subgraphs keep reconciliation state in: an in-memory one cannot be reached from here.');
+    console.error(
+      'DATABASE_URL (or DATA_DIR) must name the database the CRM subgraphs keep reconciliation state in: an in-memory one cannot be reached from here.',
+    );
     process.exit(2);
   }
   const { crm, from } = parsed.data;
-  const db = await openDatabase({ url: env.DATABASE_URL, dataDir: env.DATA_DIR ? `${env.DATA_DIR}/crm-reconcile-${crm}` : undefined });
+  const db = await openDatabase({
+    url: env.DATABASE_URL,
+    dataDir: env.DATA_DIR ? `${env.DATA_DIR}/crm-reconcile-${crm}` : undefined,
+  });
   try {
     await migrate(db, 'crm-reconcile', RECONCILE_MIGRATIONS);
     await new ReconcileStateStore(db).rewind(crm, from.getTime());
-    console.log(JSON.stringify({ crm, replayFrom: from.toISOString(), note: 'the next scheduled run reads every contact changed since then' }));
+    console.log(
+      JSON.stringify({
+        crm,
+        replayFrom: from.toISOString(),
+        note: 'the next scheduled run reads every contact changed since then',
+      }),
+    );
   } finally {
     await db.close();
   }

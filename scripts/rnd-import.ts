@@ -20,12 +20,16 @@ import { DEV_JWT_SECRET, loadConfig, runtimeEnv } from '../shared/config.js';
 import { signToken } from '../gateway/dev-tokens.js';
 import { importRndResults, type RndImportProgress } from '../subgraphs/consent/admin/rnd-import-client.js';
 
-const USAGE = 'usage: npm run rnd:import -- <file> [--source NAME] [--checked-at ISO] [--batch-size 1..1000] [--url GATEWAY_URL]';
+const USAGE =
+  'usage: npm run rnd:import -- <file> [--source NAME] [--checked-at ISO] [--batch-size 1..1000] [--url GATEWAY_URL]';
 
 const Args = z.object({
   file: z.string({ error: 'a result file is required' }).min(1),
   source: z.string().min(1).max(200).optional(),
-  checkedAt: z.iso.datetime({ offset: true }).optional().transform((v) => (v ? new Date(v) : undefined)),
+  checkedAt: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .transform((v) => (v ? new Date(v) : undefined)),
   batchSize: z.coerce.number().int().min(1).max(1_000).default(1_000),
   url: z.url().optional(),
 });
@@ -47,27 +51,60 @@ function fail(message: string): never {
 async function main(): Promise<void> {
   // npm turns flags given without `--` into npm_config_* variables and drops them from argv.
   const swallowed = ['source', 'checked_at', 'batch_size'].filter((k) => process.env[`npm_config_${k}`] !== undefined);
-  if (swallowed.length > 0) fail(`npm swallowed --${swallowed.join(', --').replace(/_/g, '-')}: put "--" before the file (npm run rnd:import -- <file> --source ...)`);
+  if (swallowed.length > 0)
+    fail(
+      `npm swallowed --${swallowed.join(', --').replace(/_/g, '-')}: put "--" before the file (npm run rnd:import -- <file> --source ...)`,
+    );
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { source: { type: 'string' }, 'checked-at': { type: 'string' }, 'batch-size': { type: 'string' }, url: { type: 'string' } },
+    options: {
+      source: { type: 'string' },
+      'checked-at': { type: 'string' },
+      'batch-size': { type: 'string' },
+      url: { type: 'string' },
+    },
   });
-  if (positionals.length > 1) fail(`one file expected, got ${positionals.length} arguments: did npm swallow the flags? put "--" before the file`);
-  const parsed = Args.safeParse({ file: positionals[0], source: values.source, checkedAt: values['checked-at'], batchSize: values['batch-size'], url: values.url });
+  if (positionals.length > 1)
+    fail(`one file expected, got ${positionals.length} arguments: did npm swallow the flags? put "--" before the file`);
+  const parsed = Args.safeParse({
+    file: positionals[0],
+    source: values.source,
+    checkedAt: values['checked-at'],
+    batchSize: values['batch-size'],
+    url: values.url,
+  });
   if (!parsed.success) fail(parsed.error.issues.map((i) => `${i.path.join('.') || 'file'}: ${i.message}`).join('\n  '));
   const args = parsed.data;
   const env = loadConfig(Env);
-  if (!env.DIALPLANE_TOKEN && env.NODE_ENV === 'production') fail('DIALPLANE_TOKEN (a JWT with role admin or compliance) is required in production');
+  if (!env.DIALPLANE_TOKEN && env.NODE_ENV === 'production')
+    fail('DIALPLANE_TOKEN (a JWT with role admin or compliance) is required in production');
   const token =
-    env.DIALPLANE_TOKEN ?? (await signToken({ sub: 'rnd-import-cli', roles: ['admin'] }, { secret: env.JWT_SECRET, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE }, '1h'));
+    env.DIALPLANE_TOKEN ??
+    (await signToken(
+      { sub: 'rnd-import-cli', roles: ['admin'] },
+      { secret: env.JWT_SECRET, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+      '1h',
+    ));
   const source = args.source ?? `rnd-file:${path.basename(args.file)}`;
-  const onProgress = (p: RndImportProgress) => process.stderr.write(`${p.recorded.toLocaleString('en-US')} answers recorded, ${p.rejected} rejected lines${p.done ? ' (done)' : ''}\n`);
-  const result = await importRndResults({ gatewayUrl: args.url ?? env.GATEWAY_URL, token, file: args.file, source, checkedAt: args.checkedAt, batchSize: args.batchSize, onProgress });
+  const onProgress = (p: RndImportProgress) =>
+    process.stderr.write(
+      `${p.recorded.toLocaleString('en-US')} answers recorded, ${p.rejected} rejected lines${p.done ? ' (done)' : ''}\n`,
+    );
+  const result = await importRndResults({
+    gatewayUrl: args.url ?? env.GATEWAY_URL,
+    token,
+    file: args.file,
+    source,
+    checkedAt: args.checkedAt,
+    batchSize: args.batchSize,
+    onProgress,
+  });
   console.log(JSON.stringify({ source, ...result, via: 'service' }));
 }
 
 main().catch((error: unknown) => {
-  const code = typeof error === 'object' && error && 'code' in error ? ` [${String((error as { code: unknown }).code)}]` : '';
+  const code =
+    typeof error === 'object' && error && 'code' in error ? ` [${String((error as { code: unknown }).code)}]` : '';
   console.error(`rnd:import failed${code}: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

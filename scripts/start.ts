@@ -37,7 +37,12 @@ interface Part {
   module: string;
   /** The variables that set its listening port(s), named in the message when a port is taken. */
   portVars: string[];
-  start(ctx: { env: NodeJS.ProcessEnv; logFor: (service: string) => Logger; bus: EventBus; sharedDb: () => Promise<Database | undefined> }): Promise<Running>;
+  start(ctx: {
+    env: NodeJS.ProcessEnv;
+    logFor: (service: string) => Logger;
+    bus: EventBus;
+    sharedDb: () => Promise<Database | undefined>;
+  }): Promise<Running>;
 }
 
 const env: NodeJS.ProcessEnv = { NODE_ENV: 'development', ...process.env };
@@ -74,7 +79,11 @@ const sims: Part[] = [
     start: async ({ env }) => {
       const { simEnv, startSimulators } = await load('sim/index.ts');
       const sims = await startSimulators(loadConfig(simEnv, env));
-      return { name: 'CRM simulators (salesforce, hubspot)', url: `${sims.salesforce.url}  ${sims.hubspot.url}`, close: () => sims.close() };
+      return {
+        name: 'CRM simulators (salesforce, hubspot)',
+        url: `${sims.salesforce.url}  ${sims.hubspot.url}`,
+        close: () => sims.close(),
+      };
     },
   },
 ];
@@ -87,7 +96,10 @@ sims.push({
   start: async ({ env }) => {
     const { startRndSim } = await load('sim/rnd/server.ts');
     const { DEMO_DISCONNECTED } = await load('subgraphs/consent/demo-seed.ts');
-    const rnd = await startRndSim({ port: Number(env.SIM_RND_PORT ?? DEFAULT_PORTS.simRnd), disconnected: DEMO_DISCONNECTED });
+    const rnd = await startRndSim({
+      port: Number(env.SIM_RND_PORT ?? DEFAULT_PORTS.simRnd),
+      disconnected: DEMO_DISCONNECTED,
+    });
     env.RND_URL ??= rnd.url;
     return { name: 'Reassigned Numbers Database simulator', url: rnd.url, close: () => rnd.close() };
   },
@@ -102,7 +114,12 @@ const subgraphs: Part[] = [
       const { loadSalesforceSubgraphConfig } = await load('subgraphs/salesforce/config.ts');
       const { startSalesforceSubgraph } = await load('subgraphs/salesforce/server.ts');
       // Reconciliation state and jobs in the shared embedded database (not one PGlite per CRM).
-      const running = await startSalesforceSubgraph({ ...loadSalesforceSubgraphConfig(env), log: logFor('salesforce'), bus, reconcileDb: await sharedDb() });
+      const running = await startSalesforceSubgraph({
+        ...loadSalesforceSubgraphConfig(env),
+        log: logFor('salesforce'),
+        bus,
+        reconcileDb: await sharedDb(),
+      });
       return { name: 'salesforce', url: running.url, close: () => running.close() };
     },
   },
@@ -114,7 +131,12 @@ const subgraphs: Part[] = [
       const { loadHubspotSubgraphConfig } = await load('subgraphs/hubspot/config.ts');
       const { startHubspotSubgraph } = await load('subgraphs/hubspot/server.ts');
       // Reconciliation state and jobs in the shared embedded database (not one PGlite per CRM).
-      const running = await startHubspotSubgraph({ ...loadHubspotSubgraphConfig(env), log: logFor('hubspot'), bus, reconcileDb: await sharedDb() });
+      const running = await startHubspotSubgraph({
+        ...loadHubspotSubgraphConfig(env),
+        log: logFor('hubspot'),
+        bus,
+        reconcileDb: await sharedDb(),
+      });
       return { name: 'hubspot', url: running.url, close: () => running.close() };
     },
   },
@@ -164,7 +186,9 @@ function describeBackends(env: NodeJS.ProcessEnv): string {
     : env.DATA_DIR
       ? `embedded PGlite in ${env.DATA_DIR}`
       : 'embedded in-memory PGlite (lost on exit)';
-  const bus = env.REDIS_URL ? `Redis event bus and cache at ${new URL(env.REDIS_URL).host}` : 'in-process event bus and cache';
+  const bus = env.REDIS_URL
+    ? `Redis event bus and cache at ${new URL(env.REDIS_URL).host}`
+    : 'in-process event bus and cache';
   return `${bus}; ${database}`;
 }
 
@@ -174,7 +198,8 @@ function explainStartFailure(part: string, portVars: string[], error: unknown): 
   if (e?.code === 'EADDRINUSE') {
     return `${part} could not start: port ${e.port ?? '?'} is already in use by another program (set ${portVars.join(' / ')} to a free port, or stop that program)`;
   }
-  if (e?.code === 'EACCES') return `${part} could not start: not allowed to listen on port ${e.port ?? '?'} (${portVars.join(' / ')})`;
+  if (e?.code === 'EACCES')
+    return `${part} could not start: not allowed to listen on port ${e.port ?? '?'} (${portVars.join(' / ')})`;
   if (error instanceof ConfigError) return `${part} could not start: ${error.message}`;
   return `${part} could not start: ${error instanceof Error ? error.message : String(error)}`;
 }
@@ -252,9 +277,12 @@ async function main(): Promise<void> {
     try {
       const { platformsEnv, toPlatformsConfig } = await load('platforms/core/config.ts');
       const { startPlatformsService } = await load('platforms/service.ts');
-      const running = await startPlatformsService(toPlatformsConfig(loadConfig(platformsEnv, { ...env, GATEWAY_URL: gateway.url })), {
-        log: logFor('platforms'),
-      });
+      const running = await startPlatformsService(
+        toPlatformsConfig(loadConfig(platformsEnv, { ...env, GATEWAY_URL: gateway.url })),
+        {
+          log: logFor('platforms'),
+        },
+      );
       platformsUrl = running.url;
       started.push({ name: 'voice platforms (/platforms/<name>/…)', url: running.url, close: () => running.close() });
     } catch (error) {
@@ -289,7 +317,11 @@ async function main(): Promise<void> {
     `  TOKEN=${tokens.agent}`,
     `  curl -s ${gateway.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
     `    -d '{"query":"{ contactsByPhone(phone: \\"+14155550100\\") { id name { full } primaryPhone } }"}'`,
-    ...(platformsUrl ? [`  npm run sim:platforms -- --url=${platformsUrl} --opt-out     # a whole call as each voice platform plays it`] : []),
+    ...(platformsUrl
+      ? [
+          `  npm run sim:platforms -- --url=${platformsUrl} --opt-out     # a whole call as each voice platform plays it`,
+        ]
+      : []),
     '',
   ];
   console.log(lines.join('\n'));
@@ -303,7 +335,9 @@ async function main(): Promise<void> {
     force.unref();
     // Front to back: the gateway first (no new work), then subgraphs, then the simulators.
     for (const part of started.reverse()) {
-      await part.close().catch((error: unknown) => console.error(`${part.name} did not close cleanly: ${String(error)}`));
+      await part
+        .close()
+        .catch((error: unknown) => console.error(`${part.name} did not close cleanly: ${String(error)}`));
     }
     if (embeddedDb) await (await embeddedDb).close().catch(() => undefined);
     await bus.close();

@@ -75,7 +75,12 @@ export class TieredCache<T> implements Cache<T> {
     this.ownsRedis = !options.redis;
     this.redis = options.redis ?? createRedisConnection({ url: options.redisUrl!, log: options.log, name: 'cache' });
     const store = new KeyvRedis(this.redis.client as never, { throwOnConnectError: false, throwOnErrors: true });
-    this.remote = new Keyv<T>({ store: store as never, namespace: options.namespace, ttl: options.ttlMs, throwOnErrors: true });
+    this.remote = new Keyv<T>({
+      store: store as never,
+      namespace: options.namespace,
+      ttl: options.ttlMs,
+      throwOnErrors: true,
+    });
     this.remote.on('error', () => undefined); // failures are handled (and logged) below
     this.timeoutMs = options.redisTimeoutMs ?? 50;
     this.now = options.now ?? Date.now;
@@ -101,13 +106,22 @@ export class TieredCache<T> implements Cache<T> {
     try {
       return await Promise.race([
         op(),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new DialplaneError(ErrorCode.TIMEOUT, `redis cache timeout after ${this.timeoutMs} ms`)), this.timeoutMs))),
+        new Promise<never>(
+          (_, reject) =>
+            (timer = setTimeout(
+              () => reject(new DialplaneError(ErrorCode.TIMEOUT, `redis cache timeout after ${this.timeoutMs} ms`)),
+              this.timeoutMs,
+            )),
+        ),
       ]);
     } catch (error) {
       this.breaker.trip();
       if (this.now() - this.lastLogged > 10_000) {
         this.lastLogged = this.now();
-        if (this.options.log) logError(this.options.log, error, 'cache error (Redis skipped; in-process tier serves)', { namespace: this.options.namespace });
+        if (this.options.log)
+          logError(this.options.log, error, 'cache error (Redis skipped; in-process tier serves)', {
+            namespace: this.options.namespace,
+          });
       }
       throw error;
     } finally {

@@ -104,12 +104,23 @@ export const tracingEnv = {
   OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
   OTEL_EXPORTER_OTLP_TRACES_HEADERS: z.string().optional(),
   /** The exporter speaks OTLP over HTTP with JSON bodies (what a collector's :4318 accepts). */
-  OTEL_EXPORTER_OTLP_PROTOCOL: z.literal('http/json', { error: 'only http/json is supported (OTLP/HTTP JSON; a collector accepts it on :4318)' }).optional(),
-  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.literal('http/json', { error: 'only http/json is supported (OTLP/HTTP JSON; a collector accepts it on :4318)' }).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z
+    .literal('http/json', { error: 'only http/json is supported (OTLP/HTTP JSON; a collector accepts it on :4318)' })
+    .optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z
+    .literal('http/json', { error: 'only http/json is supported (OTLP/HTTP JSON; a collector accepts it on :4318)' })
+    .optional(),
   /** Overrides the service name a process reports (default: the part's own name). */
   OTEL_SERVICE_NAME: z.string().min(1).max(200).optional(),
   OTEL_TRACES_SAMPLER: z
-    .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
+    .enum([
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ])
     .default('parentbased_always_on'),
   /** The ratio of the `…traceidratio` samplers, 0..1. */
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
@@ -129,9 +140,14 @@ const tracingObject = z.object(tracingEnv);
 /** The resolved tracing configuration of an environment, or undefined when no export is configured. */
 export function tracingConfigOf(env: z.output<typeof tracingObject>): TracingConfig | undefined {
   if (env.OTEL_SDK_DISABLED || env.OTEL_TRACES_EXPORTER === 'none') return undefined;
-  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces` : undefined);
+  const endpoint =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces` : undefined);
   if (!endpoint && env.OTEL_TRACES_EXPORTER !== 'otlp') return undefined;
-  const headers = { ...otlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS, 'OTEL_EXPORTER_OTLP_HEADERS'), ...otlpHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS') };
+  const headers = {
+    ...otlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS, 'OTEL_EXPORTER_OTLP_HEADERS'),
+    ...otlpHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'),
+  };
   return {
     // The specification's default collector address.
     otlp: { url: endpoint ?? 'http://localhost:4318/v1/traces', headers },
@@ -147,7 +163,10 @@ export function loadTracingConfig(env: NodeJS.ProcessEnv = process.env): Tracing
 
 function otlpHeaders(text: string | undefined, name: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const entry of (text ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (text ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const at = entry.indexOf('=');
     const key = at > 0 ? entry.slice(0, at).trim() : '';
     let value: string | undefined;
@@ -156,7 +175,8 @@ function otlpHeaders(text: string | undefined, name: string): Record<string, str
     } catch {
       value = undefined;
     }
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key) || value === undefined) throw new ConfigError([`${name}: expected key=value,… (values percent-encoded)`]);
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key) || value === undefined)
+      throw new ConfigError([`${name}: expected key=value,… (values percent-encoded)`]);
     out[key] = value;
   }
   return out;
@@ -197,7 +217,10 @@ export const crmClientEnv = {
   SALESFORCE_INSTANCE_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.simSalesforce}`),
   SALESFORCE_CLIENT_ID: z.string().min(1).default('dialplane-dev'),
   SALESFORCE_CLIENT_SECRET: z.string().min(1).default('dev-salesforce-secret'),
-  SALESFORCE_API_VERSION: z.string().regex(/^\d+\.\d$/).default('62.0'),
+  SALESFORCE_API_VERSION: z
+    .string()
+    .regex(/^\d+\.\d$/)
+    .default('62.0'),
   HUBSPOT_BASE_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.simHubspot}`),
   HUBSPOT_ACCESS_TOKEN: z.string().min(1).default('dev-hubspot-token'),
 };
@@ -224,7 +247,12 @@ export const jwtEnv = {
   /** Optional JWKS endpoint for production identity providers (RS256/ES256). */
   JWT_JWKS_URL: optionalUrl,
   /** Longest accepted token lifetime (exp - iat), seconds; tokens without exp are refused. */
-  JWT_MAX_LIFETIME_S: z.coerce.number().int().min(60).max(7 * 86_400).default(43_200),
+  JWT_MAX_LIFETIME_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(43_200),
 };
 
 export const portEnv = {
@@ -244,7 +272,10 @@ export const crmSubgraphList = z
     `salesforce=http://127.0.0.1:${DEFAULT_PORTS.salesforce}/graphql,hubspot=http://127.0.0.1:${DEFAULT_PORTS.hubspot}/graphql`,
   )
   .transform((value, ctx) => {
-    const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+    const entries = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const out: { name: string; url: string }[] = [];
     for (const entry of entries) {
       const [name, url] = entry.split('=', 2);
@@ -282,5 +313,8 @@ export function assertProductionSafe(config: unknown): void {
     }
   };
   visit(config, 0);
-  if (found.size > 0) throw new ConfigError([...found].sort().map((name) => `${name}: development default in production; set a secret of your own`));
+  if (found.size > 0)
+    throw new ConfigError(
+      [...found].sort().map((name) => `${name}: development default in production; set a secret of your own`),
+    );
 }

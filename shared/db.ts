@@ -133,7 +133,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       if (/^08/.test(code) || /^57P0[123]$/.test(code) || code === '53300') return true;
       if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
     }
-    if (typeof message === 'string' && /Connection terminated|connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end|PGlite is closed|is not currently accepting connections/i.test(message)) {
+    if (
+      typeof message === 'string' &&
+      /Connection terminated|connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end|PGlite is closed|is not currently accepting connections/i.test(
+        message,
+      )
+    ) {
       return true;
     }
   }
@@ -159,7 +164,10 @@ export async function migrate(db: Database, component: string, migrations: Migra
   for (const migration of [...migrations].sort((a, b) => a.id.localeCompare(b.id))) {
     const done = await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`dialplane_migrate:${component}`]);
-      const seen = await tx.query('SELECT 1 FROM dialplane_migrations WHERE component = $1 AND id = $2', [component, migration.id]);
+      const seen = await tx.query('SELECT 1 FROM dialplane_migrations WHERE component = $1 AND id = $2', [
+        component,
+        migration.id,
+      ]);
       if (seen.rowCount > 0 || seen.rows.length > 0) return false;
       for (const statement of splitStatements(migration.sql)) await tx.query(statement);
       await tx.query('INSERT INTO dialplane_migrations (component, id) VALUES ($1, $2)', [component, migration.id]);

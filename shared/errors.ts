@@ -36,41 +36,99 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** What each code means and the HTTP status it maps to outside GraphQL (webhooks, health). */
 export const ERROR_CODES: Record<ErrorCode, { description: string; httpStatus: number }> = {
-  BAD_USER_INPUT: { description: 'An argument or payload failed validation; `extensions.field` names it.', httpStatus: 400 },
-  UNAUTHENTICATED: { description: 'No valid credentials (JWT at the gateway, signed identity at a subgraph).', httpStatus: 401 },
-  FORBIDDEN: { description: 'Authenticated, but the role may not do this.', httpStatus: 403 },
-  NOT_FOUND: { description: 'The requested record does not exist.', httpStatus: 404 },
-  CONFLICT: { description: 'The request conflicts with stored state (e.g. idempotency key reused with another payload).', httpStatus: 409 },
-  CRM_UNAVAILABLE: { description: 'The CRM could not be reached or failed, and nothing usable is cached.', httpStatus: 503 },
-  CRM_RATE_LIMITED: { description: 'The CRM refused the call for rate limits.', httpStatus: 503 },
-  CRM_SCHEMA_DRIFT: { description: 'A CRM field the mapping expects is missing or changed; the affected canonical field is not served.', httpStatus: 502 },
-  CRM_REJECTED: { description: 'The CRM rejected a write permanently (validation, missing record).', httpStatus: 422 },
-  SUBGRAPH_UNAVAILABLE: { description: 'A subgraph did not answer; only the fields it owns are missing.', httpStatus: 503 },
-  COMPLIANCE_DATA_UNAVAILABLE: { description: 'Consent or suppression state could not be verified; the answer is do-not-call.', httpStatus: 503 },
-  SERVICE_UNAVAILABLE: { description: "A store the service needs (its database) is unavailable; nothing was written: retry the same request (same idempotency key) later.", httpStatus: 503 },
-  WEBHOOK_SIGNATURE_INVALID: { description: 'A webhook signature or timestamp did not verify.', httpStatus: 401 },
-  CONFIG_INVALID: { description: 'Configuration failed validation at start-up.', httpStatus: 500 },
-  PAYLOAD_TOO_LARGE: { description: 'The request body is larger than the endpoint accepts (1 MB unless documented otherwise).', httpStatus: 413 },
-  QUERY_TOO_COMPLEX: {
-    description: 'The operation exceeds a demand-control limit (tokens, depth, aliases, directives, list length) or the caller\'s cost budget; `extensions.limit` names it, `measured`/`max` (and `cost`/`budget`) give the figures.',
+  BAD_USER_INPUT: {
+    description: 'An argument or payload failed validation; `extensions.field` names it.',
     httpStatus: 400,
   },
-  RATE_LIMITED: { description: 'The caller sent more requests than its rate or concurrency allows; `extensions.retryAfterMs` (and the Retry-After header) say when to retry.', httpStatus: 429 },
-  PERSISTED_QUERY_NOT_FOUND: { description: 'The document id / sha256 hash names no registered document.', httpStatus: 400 },
-  DOCUMENT_NOT_REGISTERED: { description: 'In production this role may run registered (trusted) documents only.', httpStatus: 403 },
-  METHOD_NOT_ALLOWED: { description: 'The path exists, but not for this HTTP method.', httpStatus: 405 },
-  RATE_LIMIT_WAIT: {
-    description: "Write-back status: the CRM's shared rate limit had no request slot within the job's time budget; the job retries later.",
+  UNAUTHENTICATED: {
+    description: 'No valid credentials (JWT at the gateway, signed identity at a subgraph).',
+    httpStatus: 401,
+  },
+  FORBIDDEN: { description: 'Authenticated, but the role may not do this.', httpStatus: 403 },
+  NOT_FOUND: { description: 'The requested record does not exist.', httpStatus: 404 },
+  CONFLICT: {
+    description: 'The request conflicts with stored state (e.g. idempotency key reused with another payload).',
+    httpStatus: 409,
+  },
+  CRM_UNAVAILABLE: {
+    description: 'The CRM could not be reached or failed, and nothing usable is cached.',
     httpStatus: 503,
   },
-  CONSENT_PENDING: { description: 'Write-back status: the opt-out is not yet in the consent ledger, so the CRM is not written yet; the job retries.', httpStatus: 503 },
-  TIMEOUT: { description: 'A call (a CRM write, Redis) did not answer within its time budget: a write-back retries, a cache or rate limiter falls back in-process.', httpStatus: 504 },
-  SHUTDOWN: { description: 'Job status: the worker stopped mid-job; the queue hands the job to a worker again.', httpStatus: 503 },
-  INTERNAL_SERVER_ERROR: { description: 'An unexpected failure; details are in the logs under the request id.', httpStatus: 500 },
+  CRM_RATE_LIMITED: { description: 'The CRM refused the call for rate limits.', httpStatus: 503 },
+  CRM_SCHEMA_DRIFT: {
+    description: 'A CRM field the mapping expects is missing or changed; the affected canonical field is not served.',
+    httpStatus: 502,
+  },
+  CRM_REJECTED: { description: 'The CRM rejected a write permanently (validation, missing record).', httpStatus: 422 },
+  SUBGRAPH_UNAVAILABLE: {
+    description: 'A subgraph did not answer; only the fields it owns are missing.',
+    httpStatus: 503,
+  },
+  COMPLIANCE_DATA_UNAVAILABLE: {
+    description: 'Consent or suppression state could not be verified; the answer is do-not-call.',
+    httpStatus: 503,
+  },
+  SERVICE_UNAVAILABLE: {
+    description:
+      'A store the service needs (its database) is unavailable; nothing was written: retry the same request (same idempotency key) later.',
+    httpStatus: 503,
+  },
+  WEBHOOK_SIGNATURE_INVALID: { description: 'A webhook signature or timestamp did not verify.', httpStatus: 401 },
+  CONFIG_INVALID: { description: 'Configuration failed validation at start-up.', httpStatus: 500 },
+  PAYLOAD_TOO_LARGE: {
+    description: 'The request body is larger than the endpoint accepts (1 MB unless documented otherwise).',
+    httpStatus: 413,
+  },
+  QUERY_TOO_COMPLEX: {
+    description:
+      "The operation exceeds a demand-control limit (tokens, depth, aliases, directives, list length) or the caller's cost budget; `extensions.limit` names it, `measured`/`max` (and `cost`/`budget`) give the figures.",
+    httpStatus: 400,
+  },
+  RATE_LIMITED: {
+    description:
+      'The caller sent more requests than its rate or concurrency allows; `extensions.retryAfterMs` (and the Retry-After header) say when to retry.',
+    httpStatus: 429,
+  },
+  PERSISTED_QUERY_NOT_FOUND: {
+    description: 'The document id / sha256 hash names no registered document.',
+    httpStatus: 400,
+  },
+  DOCUMENT_NOT_REGISTERED: {
+    description: 'In production this role may run registered (trusted) documents only.',
+    httpStatus: 403,
+  },
+  METHOD_NOT_ALLOWED: { description: 'The path exists, but not for this HTTP method.', httpStatus: 405 },
+  RATE_LIMIT_WAIT: {
+    description:
+      "Write-back status: the CRM's shared rate limit had no request slot within the job's time budget; the job retries later.",
+    httpStatus: 503,
+  },
+  CONSENT_PENDING: {
+    description:
+      'Write-back status: the opt-out is not yet in the consent ledger, so the CRM is not written yet; the job retries.',
+    httpStatus: 503,
+  },
+  TIMEOUT: {
+    description:
+      'A call (a CRM write, Redis) did not answer within its time budget: a write-back retries, a cache or rate limiter falls back in-process.',
+    httpStatus: 504,
+  },
+  SHUTDOWN: {
+    description: 'Job status: the worker stopped mid-job; the queue hands the job to a worker again.',
+    httpStatus: 503,
+  },
+  INTERNAL_SERVER_ERROR: {
+    description: 'An unexpected failure; details are in the logs under the request id.',
+    httpStatus: 500,
+  },
 };
 
 /** Builds a GraphQLError with a registered code and structured, non-personal context. */
-export function dialplaneError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+export function dialplaneError(
+  code: ErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+): GraphQLError {
   return new GraphQLError(message, { extensions: { ...extensions, code } });
 }
 
@@ -80,8 +138,14 @@ export function badUserInput(field: string, message: string): GraphQLError {
 }
 
 /** Converts a zod error into one BAD_USER_INPUT naming the first failing field (all issues in `issues`). */
-export function badUserInputFromZod(error: { issues: { path: PropertyKey[]; message: string }[] }, prefix = ''): GraphQLError {
-  const issues = error.issues.map((i) => ({ field: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
+export function badUserInputFromZod(
+  error: { issues: { path: PropertyKey[]; message: string }[] },
+  prefix = '',
+): GraphQLError {
+  const issues = error.issues.map((i) => ({
+    field: [prefix, ...i.path.map(String)].filter(Boolean).join('.'),
+    message: i.message,
+  }));
   const first = issues[0] ?? { field: prefix || 'input', message: 'invalid' };
   return dialplaneError(ErrorCode.BAD_USER_INPUT, `${first.field}: ${first.message}`, { field: first.field, issues });
 }

@@ -21,7 +21,10 @@ export const ContactChangedEvent = z.object({
   /** E.164 phones of the contact, included when suppression changed, so consent can act without a CRM read. */
   phones: z.array(z.string()).optional(),
   /** New suppression state when it changed. */
-  suppression: z.object({ doNotCall: z.boolean().nullable(), emailOptOut: z.boolean().nullable() }).partial().optional(),
+  suppression: z
+    .object({ doNotCall: z.boolean().nullable(), emailOptOut: z.boolean().nullable() })
+    .partial()
+    .optional(),
 });
 export type ContactChangedEvent = z.infer<typeof ContactChangedEvent>;
 
@@ -46,7 +49,10 @@ export interface EventBus {
   readonly kind: 'memory' | 'redis';
   publish<T extends Topic>(topic: T, event: EventOf<T>): Promise<void>;
   /** Handler errors are logged, never thrown back to the publisher. Returns an unsubscribe. */
-  subscribe<T extends Topic>(topic: T, handler: (event: EventOf<T>) => void | Promise<void>): Promise<() => Promise<void>>;
+  subscribe<T extends Topic>(
+    topic: T,
+    handler: (event: EventOf<T>) => void | Promise<void>,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -65,7 +71,12 @@ export async function createEventBus(options: EventBusOptions = {}): Promise<Eve
   return options.redisUrl ? createRedisBus(options.redisUrl, options) : createMemoryBus(options);
 }
 
-function deliver<T extends Topic>(topic: T, raw: unknown, handler: (e: EventOf<T>) => void | Promise<void>, log?: Logger): void {
+function deliver<T extends Topic>(
+  topic: T,
+  raw: unknown,
+  handler: (e: EventOf<T>) => void | Promise<void>,
+  log?: Logger,
+): void {
   const parsed = TOPICS[topic].safeParse(raw);
   if (!parsed.success) {
     log?.warn({ topic, issues: parsed.error.issues.length }, 'event bus: dropped malformed event');
@@ -105,11 +116,25 @@ async function createRedisBus(url: string, options: EventBusOptions): Promise<Ev
   // replicas poll the ledger; CRM webhook deliveries are retried by the sender). The subscriber
   // queues its SUBSCRIBEs until connected and is resubscribed by the client after a reconnect, so
   // the bus starts, and recovers, without Redis.
-  const publisherConnection = createRedisConnection({ url, log: options.log, name: 'event-bus-publisher', commandTimeoutMs: options.commandTimeoutMs });
-  const subscriberConnection = createRedisConnection({ url, log: options.log, name: 'event-bus-subscriber', commandTimeoutMs: 0, offlineQueue: true });
+  const publisherConnection = createRedisConnection({
+    url,
+    log: options.log,
+    name: 'event-bus-publisher',
+    commandTimeoutMs: options.commandTimeoutMs,
+  });
+  const subscriberConnection = createRedisConnection({
+    url,
+    log: options.log,
+    name: 'event-bus-subscriber',
+    commandTimeoutMs: 0,
+    offlineQueue: true,
+  });
   const publisher = publisherConnection.client;
   const subscriber = subscriberConnection.client;
-  await Promise.all([publisherConnection.waitUntilReady(options.connectWaitMs ?? 500), subscriberConnection.waitUntilReady(options.connectWaitMs ?? 500)]);
+  await Promise.all([
+    publisherConnection.waitUntilReady(options.connectWaitMs ?? 500),
+    subscriberConnection.waitUntilReady(options.connectWaitMs ?? 500),
+  ]);
   const handlers = new Map<string, Set<(raw: unknown) => void>>();
   return {
     kind: 'redis',

@@ -22,7 +22,12 @@ export interface Route {
 
 /** A refusal a non-GraphQL endpoint answers with `status` and `{ error: { code, message, details? } }`. */
 export class HttpError extends DialplaneError {
-  constructor(readonly status: number, code: ErrorCode, message: string, readonly details?: unknown) {
+  constructor(
+    readonly status: number,
+    code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
     super(code, message);
     this.name = 'HttpError';
   }
@@ -112,17 +117,42 @@ export function graphqlBodyOf(raw: Buffer, contentType: string | undefined): { b
 }
 
 /** A request-level failure on a GraphQL endpoint, in the GraphQL response shape. */
-export function sendGraphqlError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, status === 413 ? { connection: 'close', ...headers } : headers);
+export function sendGraphqlError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  sendJson(
+    res,
+    status,
+    { errors: [{ message, extensions: { code } }] },
+    status === 413 ? { connection: 'close', ...headers } : headers,
+  );
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+    ...headers,
+  });
   res.end(payload);
 }
 
-export function sendText(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType = 'text/plain; charset=utf-8',
+): void {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -136,7 +166,12 @@ export function sendError(res: ServerResponse, error: unknown): void {
   if (error instanceof HttpError) {
     // After a 413 the rest of the connection is not worth keeping: say so, so clients open a new one.
     const headers: Record<string, string> = error.status === 413 ? { connection: 'close' } : {};
-    sendJson(res, error.status, { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } }, headers);
+    sendJson(
+      res,
+      error.status,
+      { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } },
+      headers,
+    );
     return;
   }
   sendJson(res, 500, { error: { code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'internal error' } });
@@ -146,7 +181,11 @@ export function sendError(res: ServerResponse, error: unknown): void {
  * Routes by method and path; unknown paths answer 404, errors answer their HttpError status. With
  * tracing on, each routed request is a SERVER span of `service` named after its route.
  */
-export function createRouter(routes: Route[], onError?: (error: unknown, req: IncomingMessage) => void, service = 'http') {
+export function createRouter(
+  routes: Route[],
+  onError?: (error: unknown, req: IncomingMessage) => void,
+  service = 'http',
+) {
   const exact = new Map<string, Route[]>();
   const prefixes: { prefix: string; route: Route }[] = [];
   for (const route of routes) {
@@ -155,12 +194,14 @@ export function createRouter(routes: Route[], onError?: (error: unknown, req: In
   }
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const candidates = exact.get(url.pathname) ?? prefixes.filter((p) => url.pathname.startsWith(p.prefix)).map((p) => p.route);
+    const candidates =
+      exact.get(url.pathname) ?? prefixes.filter((p) => url.pathname.startsWith(p.prefix)).map((p) => p.route);
     const route = candidates.find((r) => r.method === '*' || r.method === req.method);
     const handle = async (): Promise<void> => {
       try {
         if (!route) {
-          if (candidates.length > 0) throw new HttpError(405, ErrorCode.METHOD_NOT_ALLOWED, `${req.method} not allowed on ${url.pathname}`);
+          if (candidates.length > 0)
+            throw new HttpError(405, ErrorCode.METHOD_NOT_ALLOWED, `${req.method} not allowed on ${url.pathname}`);
           throw new HttpError(404, ErrorCode.NOT_FOUND, `no route for ${url.pathname}`);
         }
         await route.handler(req, res, url);
@@ -185,7 +226,10 @@ export type HttpServer = http.Server | https.Server;
  * The HTTP server of a service: HTTPS with `tls` (shared/tls.ts: TLS_CERT_FILE / TLS_KEY_FILE), plain
  * HTTP without. WebSocket servers attached to it serve wss:// or ws:// accordingly.
  */
-export function createServer(handler: (req: IncomingMessage, res: ServerResponse) => void, tls?: ServerTls): HttpServer {
+export function createServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  tls?: ServerTls,
+): HttpServer {
   return tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler);
 }
 
@@ -247,7 +291,11 @@ export function apolloHandler<C extends BaseContext>(
 }
 
 /** Reads a GraphQL POST body; answers 413 in the GraphQL shape (and returns null) when it is too large. */
-export async function readGraphqlRawBody(req: IncomingMessage, res: ServerResponse, limit = MAX_BODY_BYTES): Promise<Buffer | null> {
+export async function readGraphqlRawBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit = MAX_BODY_BYTES,
+): Promise<Buffer | null> {
   try {
     return await readRawBody(req, limit);
   } catch (error) {

@@ -65,7 +65,11 @@ function encodeIdentity(identity: Identity): string {
   return Buffer.from(JSON.stringify(identity)).toString('base64url');
 }
 
-export function signIdentity(identity: Identity, secret: string, options: { body: IdentityBinding; now?: number }): string {
+export function signIdentity(
+  identity: Identity,
+  secret: string,
+  options: { body: IdentityBinding; now?: number },
+): string {
   return signEncoded(encodeIdentity(identity), secret, options.body, options.now ?? Date.now());
 }
 
@@ -91,7 +95,12 @@ export function createIdentitySigner(secret: string): (identity: Identity, body:
 }
 
 /** Returns the identity when the header is well-formed, signed for `body` and fresh; else null. */
-export function verifyIdentity(header: string | undefined | null, secret: string, body: IdentityBinding, now = Date.now()): Identity | null {
+export function verifyIdentity(
+  header: string | undefined | null,
+  secret: string,
+  body: IdentityBinding,
+  now = Date.now(),
+): Identity | null {
   return createIdentityVerifier(secret, 1, () => now)(header, body);
 }
 
@@ -145,5 +154,7 @@ export function hasRole(identity: Identity | null | undefined, ...roles: Role[])
  * the seller when a call is made for one.
  */
 export function serviceIdentity(service: string, seller?: string): Identity {
-  return seller ? { sub: `service:${service}`, roles: ['service'], seller } : { sub: `service:${service}`, roles: ['service'], sellers: ['*'] };
+  return seller
+    ? { sub: `service:${service}`, roles: ['service'], seller }
+    : { sub: `service:${service}`, roles: ['service'], sellers: ['*'] };
 }

@@ -56,19 +56,24 @@ export function instant(now: () => Date, maxAheadMs: number) {
     .transform((v) => new Date(v))
     .refine((d) => d.getTime() >= EARLIEST_INSTANT.getTime(), { message: 'must not be before 2000-01-01', abort: true })
     .refine((d) => d.getTime() <= now().getTime() + maxAheadMs, {
-      message: maxAheadMs <= MINUTE_MS ? 'must not be in the future' : `must not be more than ${describeSpan(maxAheadMs)} ahead of the server clock`,
+      message:
+        maxAheadMs <= MINUTE_MS
+          ? 'must not be in the future'
+          : `must not be more than ${describeSpan(maxAheadMs)} ahead of the server clock`,
     });
 }
 
 /** The same bounds on an ISO string kept as a string (stores that keep the caller's text). */
 export function instantString(now: () => Date, maxAheadMs: number) {
-  return cleanText(z.string()).pipe(z.iso.datetime({ offset: true })).refine(
-    (v) => {
-      const t = Date.parse(v);
-      return t >= EARLIEST_INSTANT.getTime() && t <= now().getTime() + maxAheadMs;
-    },
-    { message: `must be between 2000-01-01 and ${describeSpan(maxAheadMs)} ahead of the server clock` },
-  );
+  return cleanText(z.string())
+    .pipe(z.iso.datetime({ offset: true }))
+    .refine(
+      (v) => {
+        const t = Date.parse(v);
+        return t >= EARLIEST_INSTANT.getTime() && t <= now().getTime() + maxAheadMs;
+      },
+      { message: `must be between 2000-01-01 and ${describeSpan(maxAheadMs)} ahead of the server clock` },
+    );
 }
 
 function describeSpan(ms: number): string {

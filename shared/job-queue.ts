@@ -25,4 +25,3 @@ export function pgBossDb(sql: Queryable, db: Database): PgBoss.Db {
       values && values.length > 0 ? sql.query(text, values) : sql === db ? script(text) : sql.query(text),
   };
 }
-

@@ -9,9 +9,30 @@ export type { Logger };
  */
 const PERSONAL_DATA_PATHS = [
   // Top-level `name` is pino's logger name (the service), so only nested `*.name` is censored.
-  'phone', '*.phone', 'phones', '*.phones', 'e164', '*.e164', 'email', '*.email', '*.name',
-  'firstName', '*.firstName', 'lastName', '*.lastName', 'summary', '*.summary', 'transcript', '*.transcript',
-  'body', '*.body', 'authorization', '*.authorization', 'headers.authorization', 'token', '*.token',
+  'phone',
+  '*.phone',
+  'phones',
+  '*.phones',
+  'e164',
+  '*.e164',
+  'email',
+  '*.email',
+  '*.name',
+  'firstName',
+  '*.firstName',
+  'lastName',
+  '*.lastName',
+  'summary',
+  '*.summary',
+  'transcript',
+  '*.transcript',
+  'body',
+  '*.body',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'token',
+  '*.token',
 ];
 
 export interface LoggerOptions {
@@ -48,7 +69,12 @@ export const silentLogger: Logger = pino({ level: 'silent' });
 export function errorForLog(error: unknown): { type?: string; message: string; stack?: string; code?: string } {
   if (!(error instanceof Error)) return { message: String(error) };
   const code = (error as { code?: unknown }).code;
-  const fields = { type: error.name, message: error.message, stack: error.stack, ...(typeof code === 'string' ? { code } : {}) };
+  const fields = {
+    type: error.name,
+    message: error.message,
+    stack: error.stack,
+    ...(typeof code === 'string' ? { code } : {}),
+  };
   // No prototype: pino's `err` serializer names a plain object's `type` after its constructor ("Object").
   return Object.assign(Object.create(null) as object, fields);
 }

@@ -7,8 +7,18 @@ import client from 'prom-client';
 export interface Metrics {
   readonly registry: client.Registry;
   counter<L extends string>(name: string, help: string, labelNames?: readonly L[]): client.Counter<L>;
-  histogram<L extends string>(name: string, help: string, labelNames?: readonly L[], buckets?: number[]): client.Histogram<L>;
-  gauge<L extends string>(name: string, help: string, labelNames?: readonly L[], collect?: (this: client.Gauge<L>) => void | Promise<void>): client.Gauge<L>;
+  histogram<L extends string>(
+    name: string,
+    help: string,
+    labelNames?: readonly L[],
+    buckets?: number[],
+  ): client.Histogram<L>;
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames?: readonly L[],
+    collect?: (this: client.Gauge<L>) => void | Promise<void>,
+  ): client.Gauge<L>;
   /** Prometheus text exposition of everything registered. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -27,9 +37,17 @@ export function createMetrics(service: string, options: { collectDefault?: boole
     counter: (name, help, labelNames = []) =>
       existing(name) ?? new client.Counter({ name, help, labelNames: [...labelNames], registers: [registry] }),
     histogram: (name, help, labelNames = [], buckets = LATENCY_BUCKETS) =>
-      existing(name) ?? new client.Histogram({ name, help, labelNames: [...labelNames], buckets, registers: [registry] }),
+      existing(name) ??
+      new client.Histogram({ name, help, labelNames: [...labelNames], buckets, registers: [registry] }),
     gauge: (name, help, labelNames = [], collect) =>
-      existing(name) ?? new client.Gauge({ name, help, labelNames: [...labelNames], registers: [registry], ...(collect ? { collect } : {}) }),
+      existing(name) ??
+      new client.Gauge({
+        name,
+        help,
+        labelNames: [...labelNames],
+        registers: [registry],
+        ...(collect ? { collect } : {}),
+      }),
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };

@@ -25,7 +25,10 @@ export interface NormalizedPhone {
 export const DEFAULT_PHONE_REGION: CountryCode = 'US';
 
 /** Returns the normalized number, or null when the input is not a usable phone number at all. */
-export function normalizePhone(raw: string | null | undefined, defaultRegion: CountryCode = DEFAULT_PHONE_REGION): NormalizedPhone | null {
+export function normalizePhone(
+  raw: string | null | undefined,
+  defaultRegion: CountryCode = DEFAULT_PHONE_REGION,
+): NormalizedPhone | null {
   if (typeof raw !== 'string') return null;
   const input = raw.trim();
   if (input.length < 7 || input.length > 40) return null;
@@ -44,7 +47,10 @@ export function normalizePhone(raw: string | null | undefined, defaultRegion: Co
 }
 
 /** E.164 or null: for lookups where only a dialable, valid number is acceptable. */
-export function toE164(raw: string | null | undefined, defaultRegion: CountryCode = DEFAULT_PHONE_REGION): string | null {
+export function toE164(
+  raw: string | null | undefined,
+  defaultRegion: CountryCode = DEFAULT_PHONE_REGION,
+): string | null {
   const n = normalizePhone(raw, defaultRegion);
   return n && n.valid ? n.e164 : null;
 }

@@ -69,7 +69,13 @@ export class RedisBreaker {
       if (!this.redis.isReady()) throw new DialplaneError(ErrorCode.SERVICE_UNAVAILABLE, 'redis not connected');
       await Promise.race([
         this.redis.client.ping(),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new DialplaneError(ErrorCode.TIMEOUT, `redis probe timeout after ${this.timeoutMs} ms`)), this.timeoutMs))),
+        new Promise<never>(
+          (_, reject) =>
+            (timer = setTimeout(
+              () => reject(new DialplaneError(ErrorCode.TIMEOUT, `redis probe timeout after ${this.timeoutMs} ms`)),
+              this.timeoutMs,
+            )),
+        ),
       ]);
       this.open = false;
       this.options.onClose?.();

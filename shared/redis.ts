@@ -53,7 +53,10 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
     const now = Date.now();
     if (now - lastError < 10_000) return;
     lastError = now;
-    options.log?.warn({ err: errorForLog(error), redis: options.name ?? 'redis' }, 'redis unavailable (degraded: in-process fallbacks in use)');
+    options.log?.warn(
+      { err: errorForLog(error), redis: options.name ?? 'redis' },
+      'redis unavailable (degraded: in-process fallbacks in use)',
+    );
   });
   client.on('ready', () => {
     if (lastError) options.log?.info({ redis: options.name ?? 'redis' }, 'redis connected');
@@ -83,7 +86,10 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
       // A graceful QUIT, bounded: a partitioned socket never answers it.
       if (client.isReady) {
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([client.close().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 200)))]);
+        await Promise.race([
+          client.close().catch(() => undefined),
+          new Promise((resolve) => (timer = setTimeout(resolve, 200))),
+        ]);
         clearTimeout(timer);
       }
       if (client.isOpen) client.destroy();

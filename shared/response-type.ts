@@ -21,14 +21,21 @@ export const RESPONSE_TYPES = {
 } as const;
 
 /** What Apollo offers for a single result (chooseContentTypeForSingleResultResponse). */
-export const SINGLE_RESULT_TYPES = [RESPONSE_TYPES.json, RESPONSE_TYPES.graphqlResponseJson, RESPONSE_TYPES.jsonGraphqlCallback];
+export const SINGLE_RESULT_TYPES = [
+  RESPONSE_TYPES.json,
+  RESPONSE_TYPES.graphqlResponseJson,
+  RESPONSE_TYPES.jsonGraphqlCallback,
+];
 
 /**
  * `(accept) => chosen type | null` (null: nothing in `available` is acceptable, Apollo's 406).
  * No Accept header means JSON, as in Apollo. At most `maxEntries` headers are remembered (a
  * client varying its header only costs the negotiation again).
  */
-export function createResponseTypeChooser(available: readonly string[], maxEntries = 100): (accept: string | undefined | null) => string | null {
+export function createResponseTypeChooser(
+  available: readonly string[],
+  maxEntries = 100,
+): (accept: string | undefined | null) => string | null {
   const chosen = new Map<string, string | null>();
   return (accept) => {
     if (!accept) return RESPONSE_TYPES.json;

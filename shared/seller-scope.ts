@@ -70,7 +70,9 @@ export function visibleSellers(identity: Identity): string[] | null {
 function forbidden(field: string, seller: string | null): never {
   throw dialplaneError(
     ErrorCode.FORBIDDEN,
-    seller === null ? `${field}: acting for every seller needs a token for every seller` : `${field}: this token may not act for that seller`,
+    seller === null
+      ? `${field}: acting for every seller needs a token for every seller`
+      : `${field}: this token may not act for that seller`,
     { field },
   );
 }

@@ -14,8 +14,26 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { isDatabaseUnavailable } from './db.js';
 import { responseTypePlugin } from './response-type.js';
 import { ErrorCode } from './errors.js';
-import { closeServer, createRouter, createServer, executeRawGraphql, listen, readGraphqlRawBody, requestIdOf, sendGraphqlError, sendJson, sendText, type Route } from './http.js';
-import { IDENTITY_HEADER, WEBSOCKET_BINDING, createIdentityVerifier, type Identity, type IdentityVerifier } from './identity.js';
+import {
+  closeServer,
+  createRouter,
+  createServer,
+  executeRawGraphql,
+  listen,
+  readGraphqlRawBody,
+  requestIdOf,
+  sendGraphqlError,
+  sendJson,
+  sendText,
+  type Route,
+} from './http.js';
+import {
+  IDENTITY_HEADER,
+  WEBSOCKET_BINDING,
+  createIdentityVerifier,
+  type Identity,
+  type IdentityVerifier,
+} from './identity.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { logError } from './logger.js';
@@ -76,10 +94,15 @@ export interface RunningSubgraph {
 
 const PUBLIC_PREFIXES = ['/webhooks/'];
 
-export async function startSubgraph<C extends SubgraphContext>(options: SubgraphServerOptions<C>): Promise<RunningSubgraph> {
+export async function startSubgraph<C extends SubgraphContext>(
+  options: SubgraphServerOptions<C>,
+): Promise<RunningSubgraph> {
   const { log, metrics } = options;
   const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as never }]);
-  const requestDuration = metrics.histogram('dialplane_graphql_request_duration_seconds', 'GraphQL request latency', ['operation', 'outcome']);
+  const requestDuration = metrics.histogram('dialplane_graphql_request_duration_seconds', 'GraphQL request latency', [
+    'operation',
+    'outcome',
+  ]);
   const requestErrors = metrics.counter('dialplane_graphql_errors_total', 'GraphQL errors by code', ['code']);
 
   const apollo = new ApolloServer<C>({
@@ -97,13 +120,25 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
       if (code && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
       // graphql-js's own errors (and GraphQLErrors we throw) word themselves.
       if ((original as Error | undefined)?.name === 'GraphQLError') return formatted;
-      const sqlState = typeof (original as { code?: unknown })?.code === 'string' ? (original as { code: string }).code : undefined;
+      const sqlState =
+        typeof (original as { code?: unknown })?.code === 'string' ? (original as { code: string }).code : undefined;
       if (isDatabaseUnavailable(original)) {
         log.warn({ path: formatted.path, sqlState }, 'database unavailable: answered SERVICE_UNAVAILABLE');
-        return { message: 'The service store is unavailable; nothing was written. Retry later.', path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true } };
+        return {
+          message: 'The service store is unavailable; nothing was written. Retry later.',
+          path: formatted.path,
+          extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true },
+        };
       }
-      log.error({ path: formatted.path, err: original instanceof Error ? original.name : typeof original, sqlState }, 'unexpected resolver error');
-      return { message: 'Internal server error.', path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+      log.error(
+        { path: formatted.path, err: original instanceof Error ? original.name : typeof original, sqlState },
+        'unexpected resolver error',
+      );
+      return {
+        message: 'Internal server error.',
+        path: formatted.path,
+        extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+      };
     },
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
@@ -116,11 +151,15 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
           const started = process.hrtime.bigint();
           return {
             async didEncounterErrors({ errors }) {
-              for (const e of errors) requestErrors.inc({ code: String(e.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR) });
+              for (const e of errors)
+                requestErrors.inc({ code: String(e.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR) });
             },
             async willSendResponse({ operationName, errors }) {
               const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-              requestDuration.observe({ operation: operationName ?? 'anonymous', outcome: errors?.length ? 'error' : 'ok' }, seconds);
+              requestDuration.observe(
+                { operation: operationName ?? 'anonymous', outcome: errors?.length ? 'error' : 'ok' },
+                seconds,
+              );
             },
           };
         },
@@ -149,24 +188,46 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
           if (!read) return;
           raw = read;
         }
-        const identity = verifyIdentity(req.headers[IDENTITY_HEADER] as string | undefined, req.method === 'POST' ? raw : url.search);
+        const identity = verifyIdentity(
+          req.headers[IDENTITY_HEADER] as string | undefined,
+          req.method === 'POST' ? raw : url.search,
+        );
         if (!identity) {
-          sendGraphqlError(res, 401, ErrorCode.UNAUTHENTICATED, `${options.name} subgraph: missing or invalid gateway identity`);
+          sendGraphqlError(
+            res,
+            401,
+            ErrorCode.UNAUTHENTICATED,
+            `${options.name} subgraph: missing or invalid gateway identity`,
+          );
           return;
         }
         await executeRawGraphql(apollo, req, res, url, raw, () => baseContext(identity, requestIdOf(req)));
       },
     },
-    { method: 'GET', path: '/healthz', handler: (_req, res) => sendJson(res, 200, { status: 'ok', service: options.name }) },
+    {
+      method: 'GET',
+      path: '/healthz',
+      handler: (_req, res) => sendJson(res, 200, { status: 'ok', service: options.name }),
+    },
     {
       method: 'GET',
       path: '/readyz',
       handler: async (_req, res) => {
-        const ready = options.readiness ? await options.readiness().catch((e: unknown) => ({ ok: false, details: { error: String(e) } })) : { ok: true };
-        sendJson(res, ready.ok ? 200 : 503, { status: ready.ok ? 'ready' : 'not-ready', service: options.name, ...ready.details });
+        const ready = options.readiness
+          ? await options.readiness().catch((e: unknown) => ({ ok: false, details: { error: String(e) } }))
+          : { ok: true };
+        sendJson(res, ready.ok ? 200 : 503, {
+          status: ready.ok ? 'ready' : 'not-ready',
+          service: options.name,
+          ...ready.details,
+        });
       },
     },
-    { method: 'GET', path: '/metrics', handler: async (_req, res) => sendText(res, 200, await metrics.render(), metrics.contentType) },
+    {
+      method: 'GET',
+      path: '/metrics',
+      handler: async (_req, res) => sendText(res, 200, await metrics.render(), metrics.contentType),
+    },
     ...(options.routes ?? []),
   ];
   for (const route of options.routes ?? []) {
@@ -174,7 +235,11 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
       log.debug({ path: route.path }, 'extra route is not under /webhooks/: it must authenticate itself');
     }
   }
-  const router = createRouter(routes, (error, req) => logError(log, error, 'unhandled route error', { path: req.url }), options.name);
+  const router = createRouter(
+    routes,
+    (error, req) => logError(log, error, 'unhandled route error', { path: req.url }),
+    options.name,
+  );
   const server = createServer((req, res) => void router(req, res), options.tls);
 
   const running = await listen(server, options.port, options.host).catch(async (error: unknown) => {
@@ -191,11 +256,15 @@ export async function startSubgraph<C extends SubgraphContext>(options: Subgraph
       {
         schema,
         onConnect: (ctx) => {
-          const header = (ctx.connectionParams?.[IDENTITY_HEADER] ?? (ctx.extra.request as IncomingMessage).headers[IDENTITY_HEADER]) as string | undefined;
+          const header = (ctx.connectionParams?.[IDENTITY_HEADER] ??
+            (ctx.extra.request as IncomingMessage).headers[IDENTITY_HEADER]) as string | undefined;
           const identity = verifyIdentity(header, WEBSOCKET_BINDING);
           if (!identity) return false; // graphql-ws closes with 4403 Forbidden
           ctx.extra.identity = identity;
-          ctx.extra.requestId = typeof ctx.connectionParams?.['x-request-id'] === 'string' ? (ctx.connectionParams['x-request-id'] as string) : crypto.randomUUID();
+          ctx.extra.requestId =
+            typeof ctx.connectionParams?.['x-request-id'] === 'string'
+              ? (ctx.connectionParams['x-request-id'] as string)
+              : crypto.randomUUID();
           return true;
         },
         context: (ctx) => baseContext(ctx.extra.identity!, ctx.extra.requestId!),

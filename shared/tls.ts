@@ -19,7 +19,10 @@ export interface ServerTls {
   key: string;
 }
 
-export function loadServerTls(env: { TLS_CERT_FILE?: string; TLS_KEY_FILE?: string }, now: () => Date = () => new Date()): ServerTls | undefined {
+export function loadServerTls(
+  env: { TLS_CERT_FILE?: string; TLS_KEY_FILE?: string },
+  now: () => Date = () => new Date(),
+): ServerTls | undefined {
   const certFile = env.TLS_CERT_FILE;
   const keyFile = env.TLS_KEY_FILE;
   if (!certFile && !keyFile) return undefined;
@@ -47,7 +50,10 @@ export function loadServerTls(env: { TLS_CERT_FILE?: string; TLS_KEY_FILE?: stri
   } catch {
     throw new ConfigError([`TLS_CERT_FILE: ${certFile} holds no PEM certificate`]);
   }
-  if (Date.parse(leaf.validTo) < now().getTime()) throw new ConfigError([`TLS_CERT_FILE: the certificate in ${certFile} expired on ${new Date(leaf.validTo).toISOString()}`]);
+  if (Date.parse(leaf.validTo) < now().getTime())
+    throw new ConfigError([
+      `TLS_CERT_FILE: the certificate in ${certFile} expired on ${new Date(leaf.validTo).toISOString()}`,
+    ]);
   try {
     // The same check the server makes on its first handshake: a readable key that belongs to the certificate.
     createSecureContext({ cert, key });

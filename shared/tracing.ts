@@ -129,7 +129,9 @@ async function register(config: TracingConfig | undefined, options: StartTracing
   if (options.exporter) processor = new sdk.SimpleSpanProcessor(options.exporter);
   else {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-    processor = new sdk.BatchSpanProcessor(new OTLPTraceExporter({ url: config!.otlp.url, headers: config!.otlp.headers }));
+    processor = new sdk.BatchSpanProcessor(
+      new OTLPTraceExporter({ url: config!.otlp.url, headers: config!.otlp.headers }),
+    );
   }
   const created = new sdk.NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config?.serviceName ?? options.service }),
@@ -139,8 +141,21 @@ async function register(config: TracingConfig | undefined, options: StartTracing
   created.register({ propagator: new W3CTraceContextPropagator() });
   if (options.log) {
     const log = options.log;
-    const line = (message: string, args: unknown[]) => log.warn({ detail: args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ') }, `tracing: ${message}`);
-    diag.setLogger({ error: (m, ...a) => line(m, a), warn: (m, ...a) => line(m, a), info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
+    const line = (message: string, args: unknown[]) =>
+      log.warn(
+        { detail: args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ') },
+        `tracing: ${message}`,
+      );
+    diag.setLogger(
+      {
+        error: (m, ...a) => line(m, a),
+        warn: (m, ...a) => line(m, a),
+        info: () => {},
+        debug: () => {},
+        verbose: () => {},
+      },
+      DiagLogLevel.WARN,
+    );
   }
   provider = created;
 }
@@ -177,17 +192,22 @@ export function withSpan<T>(name: string, options: SpanOptions, fn: (span?: Span
   if (!provider) return fn();
   const tracer = trace.getTracer(TRACER);
   const parent = options.parent ?? context.active();
-  return tracer.startActiveSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes }, parent, async (span) => {
-    try {
-      return await fn(span);
-    } catch (error) {
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer.startActiveSpan(
+    name,
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes },
+    parent,
+    async (span) => {
+      try {
+        return await fn(span);
+      } catch (error) {
+        span.recordException(error instanceof Error ? error : String(error));
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 /** Marks the active span failed with `error` (an error answered, not thrown, still counts). */
@@ -238,7 +258,9 @@ export function captureTraceCarrier(): TraceCarrier | undefined {
   if (!provider) return undefined;
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
-  return carrier.traceparent ? { traceparent: carrier.traceparent, ...(carrier.tracestate ? { tracestate: carrier.tracestate } : {}) } : undefined;
+  return carrier.traceparent
+    ? { traceparent: carrier.traceparent, ...(carrier.tracestate ? { tracestate: carrier.tracestate } : {}) }
+    : undefined;
 }
 
 /** The context a job continues from (its enqueuer's span), or ROOT_CONTEXT for none or a malformed one. */
@@ -252,19 +274,33 @@ export function contextFromCarrier(carrier: unknown): Context {
  * The SERVER span of one HTTP request (`POST /graphql`), continuing the caller's trace when it
  * sent `traceparent`; its status code is recorded when the handler is done.
  */
-export function withServerSpan(service: string, route: string, req: IncomingMessage, res: ServerResponse, fn: () => Promise<void>): Promise<void> {
+export function withServerSpan(
+  service: string,
+  route: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  fn: () => Promise<void>,
+): Promise<void> {
   if (!provider) return fn();
-  const attributes: Attributes = { 'http.request.method': req.method ?? 'GET', 'http.route': route, [SpanAttr.service]: service };
+  const attributes: Attributes = {
+    'http.request.method': req.method ?? 'GET',
+    'http.route': route,
+    [SpanAttr.service]: service,
+  };
   const requestId = req.headers['x-request-id'];
   if (typeof requestId === 'string') attributes[SpanAttr.requestId] = requestId;
-  return withSpan(`${req.method ?? 'GET'} ${route}`, { kind: SpanKind.SERVER, parent: contextFromHeaders(req.headers), attributes }, async (span) => {
-    try {
-      await fn();
-    } finally {
-      span?.setAttribute('http.response.status_code', res.statusCode);
-      if (res.statusCode >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
-    }
-  });
+  return withSpan(
+    `${req.method ?? 'GET'} ${route}`,
+    { kind: SpanKind.SERVER, parent: contextFromHeaders(req.headers), attributes },
+    async (span) => {
+      try {
+        await fn();
+      } finally {
+        span?.setAttribute('http.response.status_code', res.statusCode);
+        if (res.statusCode >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
+      }
+    },
+  );
 }
 
 export { SpanKind };

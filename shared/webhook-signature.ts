@@ -19,7 +19,12 @@ export const WEBHOOK_TIMESTAMP_HEADER = 'x-dialplane-timestamp';
 export const WEBHOOK_SIGNATURE_HEADER = 'x-dialplane-signature';
 export const WEBHOOK_REPLAY_WINDOW_MS = 5 * 60_000;
 
-export type WebhookSignatureFailure = 'missing_signature' | 'missing_timestamp' | 'bad_timestamp' | 'stale_timestamp' | 'mismatch';
+export type WebhookSignatureFailure =
+  | 'missing_signature'
+  | 'missing_timestamp'
+  | 'bad_timestamp'
+  | 'stale_timestamp'
+  | 'mismatch';
 export type WebhookSignatureCheck = { ok: true } | { ok: false; reason: WebhookSignatureFailure };
 
 export function signWebhook(secret: string, timestamp: number, rawBody: string | Buffer): string {
@@ -27,7 +32,11 @@ export function signWebhook(secret: string, timestamp: number, rawBody: string |
 }
 
 /** The two headers a sender adds to a body it signs. */
-export function webhookSignatureHeaders(secret: string, rawBody: string | Buffer, now = Date.now()): Record<string, string> {
+export function webhookSignatureHeaders(
+  secret: string,
+  rawBody: string | Buffer,
+  now = Date.now(),
+): Record<string, string> {
   return { [WEBHOOK_TIMESTAMP_HEADER]: String(now), [WEBHOOK_SIGNATURE_HEADER]: signWebhook(secret, now, rawBody) };
 }
 
@@ -43,7 +52,8 @@ export function verifyWebhookSignature(input: {
   if (!input.timestamp) return { ok: false, reason: 'missing_timestamp' };
   if (!/^\d{10,16}$/.test(input.timestamp)) return { ok: false, reason: 'bad_timestamp' };
   const timestamp = Number(input.timestamp);
-  if (Math.abs((input.now ?? Date.now()) - timestamp) > (input.windowMs ?? WEBHOOK_REPLAY_WINDOW_MS)) return { ok: false, reason: 'stale_timestamp' };
+  if (Math.abs((input.now ?? Date.now()) - timestamp) > (input.windowMs ?? WEBHOOK_REPLAY_WINDOW_MS))
+    return { ok: false, reason: 'stale_timestamp' };
   const expected = Buffer.from(signWebhook(input.secret, timestamp, input.rawBody).slice(3), 'hex');
   const matches = input.signature.split(',').some((part) => {
     const m = /^\s*v1=([0-9a-f]{64})\s*$/i.exec(part);
@@ -64,5 +74,9 @@ export function headerValue(value: string | string[] | undefined): string | unde
  * and the reason, never the body.
  */
 export function webhookAuthFailures(metrics: Metrics) {
-  return metrics.counter('dialplane_webhook_auth_failures_total', 'Webhook deliveries refused before parsing (signature or timestamp), by receiver and reason', ['receiver', 'reason']);
+  return metrics.counter(
+    'dialplane_webhook_auth_failures_total',
+    'Webhook deliveries refused before parsing (signature or timestamp), by receiver and reason',
+    ['receiver', 'reason'],
+  );
 }

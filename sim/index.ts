@@ -11,7 +11,12 @@ import { pathToFileURL } from 'node:url';
  */
 const urlList = z
   .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.url()));
 
 export const simEnv = z.object({
@@ -46,7 +51,10 @@ export type SimEnv = z.infer<typeof simEnv>;
 export async function startSimulators(env: SimEnv) {
   const seed = /^\d+$/.test(env.SIM_SEED) ? Number(env.SIM_SEED) : env.SIM_SEED;
   // A third of the median by default: a realistic spread that never goes negative.
-  const latency = { medianMs: env.SIM_LATENCY_MS, jitterMs: env.SIM_LATENCY_JITTER_MS ?? Math.round(env.SIM_LATENCY_MS / 3) };
+  const latency = {
+    medianMs: env.SIM_LATENCY_MS,
+    jitterMs: env.SIM_LATENCY_JITTER_MS ?? Math.round(env.SIM_LATENCY_MS / 3),
+  };
   const salesforce = await startSalesforceSim({
     port: env.SIM_SALESFORCE_PORT,
     host: env.BIND_HOST,
@@ -56,7 +64,9 @@ export async function startSimulators(env: SimEnv) {
     clientId: env.SALESFORCE_CLIENT_ID,
     clientSecret: env.SALESFORCE_CLIENT_SECRET,
     webhookSecret: env.SALESFORCE_WEBHOOK_SECRET,
-    webhookTargets: env.SIM_SALESFORCE_CDC_TARGETS ?? [`http://127.0.0.1:${env.SALESFORCE_SUBGRAPH_PORT}/webhooks/salesforce`],
+    webhookTargets: env.SIM_SALESFORCE_CDC_TARGETS ?? [
+      `http://127.0.0.1:${env.SALESFORCE_SUBGRAPH_PORT}/webhooks/salesforce`,
+    ],
   });
   const hubspot = await startHubspotSim({
     port: env.SIM_HUBSPOT_PORT,
@@ -66,9 +76,17 @@ export async function startSimulators(env: SimEnv) {
     latency,
     accessToken: env.HUBSPOT_ACCESS_TOKEN,
     clientSecret: env.HUBSPOT_CLIENT_SECRET,
-    webhookTargets: env.SIM_HUBSPOT_WEBHOOK_TARGETS ?? [`http://127.0.0.1:${env.HUBSPOT_SUBGRAPH_PORT}/webhooks/hubspot`],
+    webhookTargets: env.SIM_HUBSPOT_WEBHOOK_TARGETS ?? [
+      `http://127.0.0.1:${env.HUBSPOT_SUBGRAPH_PORT}/webhooks/hubspot`,
+    ],
   });
-  return { salesforce, hubspot, seed, latency, close: async () => void (await Promise.all([salesforce.close(), hubspot.close()])) };
+  return {
+    salesforce,
+    hubspot,
+    seed,
+    latency,
+    close: async () => void (await Promise.all([salesforce.close(), hubspot.close()])),
+  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -93,7 +111,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   }
   const sims = await starting;
   log.info(
-    { salesforce: sims.salesforce.url, hubspot: sims.hubspot.url, seed: sims.seed, contacts: env.SIM_CONTACTS, latency: sims.latency, startMs: Math.round(performance.now() - started) },
+    {
+      salesforce: sims.salesforce.url,
+      hubspot: sims.hubspot.url,
+      seed: sims.seed,
+      contacts: env.SIM_CONTACTS,
+      latency: sims.latency,
+      startMs: Math.round(performance.now() - started),
+    },
     'CRM simulators listening (admin API under /__sim/)',
   );
 }

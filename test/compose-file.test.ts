@@ -45,7 +45,9 @@ const SHAPED_SECRETS: Record<string, string> = {
 /** `${VAR:?msg}` / `${VAR:-default}` as an operator would resolve them (non-development secrets). */
 function interpolate(value: string): string {
   return value.replace(/\$\{(\w+)(?::([?-])([^}]*))?\}/g, (_m, name: string, op?: string, rest?: string) =>
-    op === '-' ? (rest ?? '') : (SHAPED_SECRETS[name] ?? `compose-test-${name.toLowerCase()}-0123456789abcdef0123456789`),
+    op === '-'
+      ? (rest ?? '')
+      : (SHAPED_SECRETS[name] ?? `compose-test-${name.toLowerCase()}-0123456789abcdef0123456789`),
   );
 }
 
@@ -58,7 +60,9 @@ function shapeKeys(schema: z.ZodType): string[] {
   return Object.keys(s.shape ?? s.in?.shape ?? s.def?.in?.shape ?? {});
 }
 
-const appServices = Object.entries(file.services).filter(([, s]) => s.build !== undefined || s.image === 'dialplane:local');
+const appServices = Object.entries(file.services).filter(
+  ([, s]) => s.build !== undefined || s.image === 'dialplane:local',
+);
 
 function publishedPorts(service: Service): number[] {
   return (service.ports ?? []).map((p) => Number(String(p).split(':').pop()));
@@ -67,7 +71,18 @@ function publishedPorts(service: Service): number[] {
 describe('docker-compose.yml (static)', () => {
   it('has the production shape: redis, postgres, the simulators, every subgraph, the worker, the gateway and the voice platforms', () => {
     expect(Object.keys(file.services).sort()).toEqual(
-      ['consent', 'engagement', 'gateway', 'hubspot', 'platforms', 'postgres', 'redis', 'salesforce', 'sims', 'worker'].sort(),
+      [
+        'consent',
+        'engagement',
+        'gateway',
+        'hubspot',
+        'platforms',
+        'postgres',
+        'redis',
+        'salesforce',
+        'sims',
+        'worker',
+      ].sort(),
     );
   });
 
@@ -96,9 +111,11 @@ describe('docker-compose.yml (static)', () => {
       }
       const env = envOf(service);
       const known = new Set(shapeKeys(schema));
-      for (const key of Object.keys(env)) if (!known.has(key)) problems.push(`${name}: ${key} is not read by its config schema`);
+      for (const key of Object.keys(env))
+        if (!known.has(key)) problems.push(`${name}: ${key} is not read by its config schema`);
       const parsed = schema.safeParse(env);
-      if (!parsed.success) problems.push(`${name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        problems.push(`${name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
     expect(problems).toEqual([]);
   });
@@ -133,10 +150,12 @@ describe('docker-compose.yml (static)', () => {
           expect(listening.get(host!), `${name}.${key}: ${host} does not listen on ${port}`).toContain(Number(port));
           // The simulators post change events to the CRM subgraphs, which depend on them: that
           // edge goes the other way (a webhook target may come up later; the sims retry delivery).
-          if (host !== name && name !== 'sims') expect(service.depends_on?.[host!]?.condition, `${name} must wait for ${host}`).toBe('service_healthy');
+          if (host !== name && name !== 'sims')
+            expect(service.depends_on?.[host!]?.condition, `${name} must wait for ${host}`).toBe('service_healthy');
         }
       }
-      for (const dependency of Object.keys(service.depends_on ?? {})) expect(file.services[dependency], `${name} depends on ${dependency}`).toBeDefined();
+      for (const dependency of Object.keys(service.depends_on ?? {}))
+        expect(file.services[dependency], `${name} depends on ${dependency}`).toBeDefined();
       if (name !== 'worker') expect(service.healthcheck, `${name}: health check`).toBeDefined();
     }
   });

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { API_SCHEMA_PATH, SUBGRAPH_SOURCES, SUPERGRAPH_PATH, composeSupergraph, readSubgraphSdls } from '../gateway/compose-supergraph.js';
+import {
+  API_SCHEMA_PATH,
+  SUBGRAPH_SOURCES,
+  SUPERGRAPH_PATH,
+  composeSupergraph,
+  readSubgraphSdls,
+} from '../gateway/compose-supergraph.js';
 import { readSupergraph } from '../gateway/supergraph-info.js';
 
 const run = promisify(execFile);
@@ -45,8 +51,14 @@ describe('supergraph composition', () => {
   it('the committed supergraph.graphql and api.graphql match the subgraph SDLs (else: npm run compose)', () => {
     const outcome = composeSupergraph(readSubgraphSdls(root));
     if (!outcome.ok) throw new Error(`composition fails:\n${outcome.errors.join('\n')}`);
-    expect(readFileSync(path.join(root, SUPERGRAPH_PATH), 'utf8'), 'schema/supergraph.graphql is stale: run `npm run compose`').toBe(outcome.supergraphSdl);
-    expect(readFileSync(path.join(root, API_SCHEMA_PATH), 'utf8'), 'schema/api.graphql is stale: run `npm run compose`').toBe(outcome.apiSdl);
+    expect(
+      readFileSync(path.join(root, SUPERGRAPH_PATH), 'utf8'),
+      'schema/supergraph.graphql is stale: run `npm run compose`',
+    ).toBe(outcome.supergraphSdl);
+    expect(
+      readFileSync(path.join(root, API_SCHEMA_PATH), 'utf8'),
+      'schema/api.graphql is stale: run `npm run compose`',
+    ).toBe(outcome.apiSdl);
   });
 
   it('names the CRM contract once, as the subgraph `crm`', () => {
@@ -63,7 +75,10 @@ describe('supergraph composition', () => {
     const fresh = await compose([`--root=${dir}`, '--check']);
     expect(fresh.code, fresh.stderr).toBe(0);
     const contract = path.join(dir, 'schema/crm-contract.graphql');
-    writeFileSync(contract, readFileSync(contract, 'utf8').replace('type Query {', 'type Query {\n  contactCount: Int'));
+    writeFileSync(
+      contract,
+      readFileSync(contract, 'utf8').replace('type Query {', 'type Query {\n  contactCount: Int'),
+    );
     const stale = await compose([`--root=${dir}`, '--check']);
     expect(stale.code).toBe(1);
     expect(stale.stderr).toMatch(/Stale: schema\/supergraph\.graphql, schema\/api\.graphql/);

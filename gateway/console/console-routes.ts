@@ -50,9 +50,21 @@ export function consoleRoutes(options: ConsoleOptions): Route[] {
       method: 'GET',
       path: '/console',
       handler: (_req, res) =>
-        findUiBuildDir() ? sendPage(res, html) : sendText(res, 503, 'The console bundle is not built: run `npm run build:ui` (npm start does it for you).\n'),
+        findUiBuildDir()
+          ? sendPage(res, html)
+          : sendText(
+              res,
+              503,
+              'The console bundle is not built: run `npm run build:ui` (npm start does it for you).\n',
+            ),
     },
     bundleRoute('/console/assets', 'console'),
-    pipelineRoute({ authenticator: options.authenticator, crms: options.crms, signIdentity: options.signIdentity, admit: options.admit, log: options.log }),
+    pipelineRoute({
+      authenticator: options.authenticator,
+      crms: options.crms,
+      signIdentity: options.signIdentity,
+      admit: options.admit,
+      log: options.log,
+    }),
   ];
 }

@@ -2,7 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ERROR_CODES, ErrorCode } from '../../shared/errors.js';
 import { sendJson, type Route } from '../../shared/http.js';
-import { hasRole, IDENTITY_HEADER, streamBinding, type Identity, type IdentityBinding, type Role } from '../../shared/identity.js';
+import {
+  hasRole,
+  IDENTITY_HEADER,
+  streamBinding,
+  type Identity,
+  type IdentityBinding,
+  type Role,
+} from '../../shared/identity.js';
 import type { Logger } from '../../shared/logger.js';
 import { CrmPipelineHealth, PIPELINE_HEALTH_PATH } from '../../shared/crm/pipeline-health.js';
 import { AuthenticationError, type Authenticator } from '../authenticator.js';
@@ -25,7 +32,11 @@ export const PipelineAnswer = z.object({
   crms: z.array(
     z.discriminatedUnion('status', [
       z.object({ name: z.string(), status: z.literal('up'), health: CrmPipelineHealth }),
-      z.object({ name: z.string(), status: z.literal('down'), error: z.object({ code: z.string(), message: z.string() }) }),
+      z.object({
+        name: z.string(),
+        status: z.literal('down'),
+        error: z.object({ code: z.string(), message: z.string() }),
+      }),
     ]),
   ),
 });
@@ -42,12 +53,23 @@ export interface PipelineRouteDeps {
 }
 
 /** The `{ error: { code, message } }` answer every non-GraphQL endpoint gives, status from the code registry. */
-export function refuse(res: ServerResponse, code: ErrorCode, message: string, headers: Record<string, string> = {}): void {
+export function refuse(
+  res: ServerResponse,
+  code: ErrorCode,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, ERROR_CODES[code].httpStatus, { error: { code, message } }, headers);
 }
 
 /** Verifies the JWT and the role; answers the typed refusal itself and returns null when it refuses. */
-export async function authorizeOperator(authenticator: Authenticator, req: IncomingMessage, res: ServerResponse, roles: readonly Role[], what: string): Promise<Identity | null> {
+export async function authorizeOperator(
+  authenticator: Authenticator,
+  req: IncomingMessage,
+  res: ServerResponse,
+  roles: readonly Role[],
+  what: string,
+): Promise<Identity | null> {
   let identity: Identity;
   try {
     identity = await authenticator.authenticate(req.headers.authorization);
@@ -65,24 +87,53 @@ export async function authorizeOperator(authenticator: Authenticator, req: Incom
 
 export function pipelineRoute(deps: PipelineRouteDeps): Route {
   const timeoutMs = deps.timeoutMs ?? 2_000;
-  const ask = async (crm: { name: string; url: string }, identity: Identity): Promise<PipelineAnswer['crms'][number]> => {
+  const ask = async (
+    crm: { name: string; url: string },
+    identity: Identity,
+  ): Promise<PipelineAnswer['crms'][number]> => {
     try {
       const target = new URL(PIPELINE_HEALTH_PATH, crm.url);
       const answer = await fetch(target, {
-        headers: { [IDENTITY_HEADER]: deps.signIdentity(identity, streamBinding('GET', PIPELINE_HEALTH_PATH)), accept: 'application/json' },
+        headers: {
+          [IDENTITY_HEADER]: deps.signIdentity(identity, streamBinding('GET', PIPELINE_HEALTH_PATH)),
+          accept: 'application/json',
+        },
         signal: AbortSignal.timeout(timeoutMs),
       });
       const body: unknown = await answer.json().catch(() => null);
       if (answer.status !== 200) {
         const error = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).safeParse(body);
-        return { name: crm.name, status: 'down', error: error.success ? error.data.error : { code: ErrorCode.SUBGRAPH_UNAVAILABLE, message: `HTTP ${answer.status}` } };
+        return {
+          name: crm.name,
+          status: 'down',
+          error: error.success
+            ? error.data.error
+            : { code: ErrorCode.SUBGRAPH_UNAVAILABLE, message: `HTTP ${answer.status}` },
+        };
       }
       const health = CrmPipelineHealth.safeParse(body);
-      if (!health.success) return { name: crm.name, status: 'down', error: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, message: 'the subgraph answered an unexpected shape' } };
+      if (!health.success)
+        return {
+          name: crm.name,
+          status: 'down',
+          error: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, message: 'the subgraph answered an unexpected shape' },
+        };
       return { name: crm.name, status: 'up', health: health.data };
     } catch (error) {
-      deps.log.warn({ crm: crm.name, err: error instanceof Error ? error.name : String(error), detail: error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : null }, 'pipeline health: CRM subgraph did not answer');
-      return { name: crm.name, status: 'down', error: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, message: 'the CRM subgraph did not answer' } };
+      deps.log.warn(
+        {
+          crm: crm.name,
+          err: error instanceof Error ? error.name : String(error),
+          detail:
+            error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : null,
+        },
+        'pipeline health: CRM subgraph did not answer',
+      );
+      return {
+        name: crm.name,
+        status: 'down',
+        error: { code: ErrorCode.SUBGRAPH_UNAVAILABLE, message: 'the CRM subgraph did not answer' },
+      };
     }
   };
   return {
@@ -98,7 +149,9 @@ export function pipelineRoute(deps: PipelineRouteDeps): Route {
       }
       try {
         const crms = await Promise.all(deps.crms.map((c) => ask(c, identity)));
-        sendJson(res, 200, { checkedAt: new Date().toISOString(), crms } satisfies PipelineAnswer, { 'cache-control': 'no-store' });
+        sendJson(res, 200, { checkedAt: new Date().toISOString(), crms } satisfies PipelineAnswer, {
+          'cache-control': 'no-store',
+        });
       } finally {
         entered.release();
       }

@@ -69,14 +69,20 @@ export class CrmFetchPlanner {
   }
 
   private build(document: DocumentNode): CrmFetchPlan {
-    const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const operation = document.definitions.find(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+    );
     if (!operation) throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'crm fetch without an operation');
     const rootFields = operation.selectionSet.selections;
     const onlyField = rootFields.length === 1 && rootFields[0]!.kind === Kind.FIELD ? rootFields[0] : undefined;
     if (onlyField && onlyField.name.value === '_entities') return { kind: 'entities' };
 
     const rootType =
-      operation.operation === 'mutation' ? this.supergraph.getMutationType() : operation.operation === 'query' ? this.supergraph.getQueryType() : null;
+      operation.operation === 'mutation'
+        ? this.supergraph.getMutationType()
+        : operation.operation === 'query'
+          ? this.supergraph.getQueryType()
+          : null;
     const fields: RootFieldPlan[] = rootFields.map((selection) => classify(selection, rootType ?? undefined));
     const rewrites = new Map<string, string>();
     return {
@@ -104,8 +110,12 @@ function classify(selection: SelectionNode, rootType: GraphQLObjectType | undefi
   const responseKey = selection.alias?.value ?? selection.name.value;
   const definition: GraphQLField<unknown, unknown> | undefined = rootType?.getFields()[selection.name.value];
   if (!definition) return { responseKey, route: 'first' };
-  const idsArg = definition.args.find((a) => a.name === 'ids' && isListType(unwrap(a.type)) && getNamedType(a.type).name === 'ID');
-  const idArg = definition.args.find((a) => a.name === 'id' && getNamedType(a.type).name === 'ID' && !isListType(unwrap(a.type)));
+  const idsArg = definition.args.find(
+    (a) => a.name === 'ids' && isListType(unwrap(a.type)) && getNamedType(a.type).name === 'ID',
+  );
+  const idArg = definition.args.find(
+    (a) => a.name === 'id' && getNamedType(a.type).name === 'ID' && !isListType(unwrap(a.type)),
+  );
   const argumentValue = (name: string) => selection.arguments?.find((a) => a.name.value === name)?.value;
   if (idsArg) return { responseKey, route: 'splitIds', idArgument: argumentValue('ids') };
   if (idArg) return { responseKey, route: 'byId', idArgument: argumentValue('id') };
@@ -139,7 +149,10 @@ function subsetDocument(
         variable,
         type: {
           kind: Kind.NON_NULL_TYPE,
-          type: { kind: Kind.LIST_TYPE, type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } } },
+          type: {
+            kind: Kind.LIST_TYPE,
+            type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
+          },
         },
       });
     } else {

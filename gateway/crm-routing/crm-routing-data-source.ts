@@ -30,7 +30,11 @@ function unknownSourceError(id: unknown, path: Path, known: readonly string[]): 
  * `extensions.field` naming the item (`ids.<i>`) is re-indexed the same way, so the client sees its
  * own index in both.
  */
-function remapError(error: GraphQLFormattedError, crm: string, mapIndex?: (i: number) => number): GraphQLFormattedError {
+function remapError(
+  error: GraphQLFormattedError,
+  crm: string,
+  mapIndex?: (i: number) => number,
+): GraphQLFormattedError {
   const path = error.path;
   const extensions: Record<string, unknown> = { ...error.extensions, crm };
   if (!mapIndex || !path || typeof path[1] !== 'number') return { ...error, extensions };
@@ -53,11 +57,9 @@ export class CrmRoutingDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly byName: Map<string, SubgraphEndpoint>;
   private readonly names: string[];
 
-  constructor(
-    crms: readonly SubgraphEndpoint[],
-    supergraph: GraphQLSchema,
-  ) {
-    if (crms.length === 0) throw new DialplaneError(ErrorCode.CONFIG_INVALID, 'at least one CRM subgraph must be configured');
+  constructor(crms: readonly SubgraphEndpoint[], supergraph: GraphQLSchema) {
+    if (crms.length === 0)
+      throw new DialplaneError(ErrorCode.CONFIG_INVALID, 'at least one CRM subgraph must be configured');
     this.planner = new CrmFetchPlanner(supergraph);
     this.byName = new Map(crms.map((c) => [c.name, c]));
     this.names = crms.map((c) => c.name);
@@ -67,7 +69,11 @@ export class CrmRoutingDataSource implements GraphQLDataSource<GatewayContext> {
     const { request } = options;
     if (!request.query) throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'crm fetch without a query');
     // Health checks and schema loading do not happen with a static supergraph; answer them from the first CRM.
-    if (options.kind !== 'incoming operation') throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `unsupported crm data source request kind: ${options.kind}`);
+    if (options.kind !== 'incoming operation')
+      throw new DialplaneError(
+        ErrorCode.INTERNAL_SERVER_ERROR,
+        `unsupported crm data source request kind: ${options.kind}`,
+      );
     const context = options.context;
     const plan = this.planner.planFor(request.query, options.document);
     const variables: Variables = request.variables ?? {};
@@ -108,7 +114,10 @@ export class CrmRoutingDataSource implements GraphQLDataSource<GatewayContext> {
     if (!target) return undefined;
     const crm = this.byName.get(target)!;
     try {
-      const answer = await crm.sendForText({ query: payload.query, variables, operationName: payload.operationName }, context);
+      const answer = await crm.sendForText(
+        { query: payload.query, variables, operationName: payload.operationName },
+        context,
+      );
       return 'text' in answer ? answer : { result: withCrm(answer.result, target) };
     } catch (error) {
       if (!(error instanceof SubgraphUnavailableError)) throw error;
@@ -119,7 +128,11 @@ export class CrmRoutingDataSource implements GraphQLDataSource<GatewayContext> {
     }
   }
 
-  private async call(crm: SubgraphEndpoint, payload: { query: string; variables: Variables; operationName?: string }, context: GatewayContext): Promise<Outcome> {
+  private async call(
+    crm: SubgraphEndpoint,
+    payload: { query: string; variables: Variables; operationName?: string },
+    context: GatewayContext,
+  ): Promise<Outcome> {
     try {
       return { ok: true, result: await crm.send(payload, context) };
     } catch (error) {
@@ -132,9 +145,13 @@ export class CrmRoutingDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   /** `_entities(representations:)`: split by CRM, parallel, reassembled by original position. */
-  private async entities(payload: { query: string; variables: Variables; operationName?: string }, context: GatewayContext): Promise<SubgraphResult> {
+  private async entities(
+    payload: { query: string; variables: Variables; operationName?: string },
+    context: GatewayContext,
+  ): Promise<SubgraphResult> {
     const representations = payload.variables.representations;
-    if (!Array.isArray(representations)) throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'entity fetch without representations');
+    if (!Array.isArray(representations))
+      throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'entity fetch without representations');
     const positions = new Map<string, number[]>();
     const errors: GraphQLFormattedError[] = [];
     const entities: unknown[] = new Array(representations.length).fill(null);
@@ -155,13 +172,20 @@ export class CrmRoutingDataSource implements GraphQLDataSource<GatewayContext> {
       const [source] = positions.keys();
       const outcome = await this.call(this.byName.get(source!)!, payload, context);
       if (outcome.ok) return withCrm(outcome.result, source!);
-      return { data: { _entities: entities }, errors: representations.map((_, i) => outcome.error.toFormatted(['_entities', i])) };
+      return {
+        data: { _entities: entities },
+        errors: representations.map((_, i) => outcome.error.toFormatted(['_entities', i])),
+      };
     }
 
     const shares = [...positions];
     const outcomes = await Promise.all(
       shares.map(([source, indexes]) =>
-        this.call(this.byName.get(source)!, { ...payload, variables: { ...payload.variables, representations: indexes.map((i) => representations[i]) } }, context),
+        this.call(
+          this.byName.get(source)!,
+          { ...payload, variables: { ...payload.variables, representations: indexes.map((i) => representations[i]) } },
+          context,
+        ),
       ),
     );
     shares.forEach(([source, indexes], s) => {
@@ -238,7 +262,12 @@ export class CrmRoutingDataSource implements GraphQLDataSource<GatewayContext> {
 
     const targets = [...perCrm];
     // Fast path (the call-start query): one CRM answers every field with all its ids: forward untouched.
-    if (targets.length === 1 && !needsRewrite && errors.length === 0 && targets[0]![1].fields.length === fields.length) {
+    if (
+      targets.length === 1 &&
+      !needsRewrite &&
+      errors.length === 0 &&
+      targets[0]![1].fields.length === fields.length
+    ) {
       const [name] = targets[0]!;
       const outcome = await this.call(this.byName.get(name)!, payload, context);
       if (outcome.ok) return withCrm(outcome.result, name);
@@ -255,7 +284,11 @@ export class CrmRoutingDataSource implements GraphQLDataSource<GatewayContext> {
           const ids = splitIds.get(field)!;
           variables[splitVariableName(field)] = positions.map((p) => ids[p]);
         }
-        return this.call(this.byName.get(name)!, { query: rewrite(entry.fields), variables, operationName: payload.operationName }, context);
+        return this.call(
+          this.byName.get(name)!,
+          { query: rewrite(entry.fields), variables, operationName: payload.operationName },
+          context,
+        );
       }),
     );
 

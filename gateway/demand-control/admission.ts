@@ -51,7 +51,12 @@ export interface OperationBody {
   documentId?: unknown;
 }
 
-function refusalOf(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}): Refusal {
+function refusalOf(
+  code: ErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Refusal {
   return { status: ERROR_CODES[code].httpStatus, headers, error: { message, extensions: { ...extensions, code } } };
 }
 
@@ -66,7 +71,13 @@ export class Admission {
     if (config.limits !== false) this.demand = createDemandControl({ schema, limits: config.limits ?? {}, metrics });
     if (config.trustedDocuments) this.trusted = createTrustedDocuments(config.trustedDocuments);
     if (config.rateLimits) {
-      if (config.redisUrl) this.redis = createRedisConnection({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, log, name: 'gateway-rate-limit' });
+      if (config.redisUrl)
+        this.redis = createRedisConnection({
+          url: config.redisUrl,
+          commandTimeoutMs: config.redisCommandTimeoutMs,
+          log,
+          name: 'gateway-rate-limit',
+        });
       this.rate = createCallerRateLimiter({
         limits: config.rateLimits,
         ...(this.redis ? { redis: this.redis } : {}),
@@ -83,14 +94,25 @@ export class Admission {
     let release: () => void = () => undefined;
     if (this.concurrency) {
       const slot = this.concurrency.tryEnter(callerKey(identity));
-      if (!slot) return refusalOf(ErrorCode.RATE_LIMITED, 'Too many concurrent requests from this caller.', { limit: 'concurrency', retryAfterMs: 100 }, { 'retry-after': '1' });
+      if (!slot)
+        return refusalOf(
+          ErrorCode.RATE_LIMITED,
+          'Too many concurrent requests from this caller.',
+          { limit: 'concurrency', retryAfterMs: 100 },
+          { 'retry-after': '1' },
+        );
       release = slot;
     }
     if (this.rate) {
       const decision = await this.rate.consume(identity);
       if (!decision.allowed) {
         release();
-        return refusalOf(ErrorCode.RATE_LIMITED, 'Request rate limit exceeded for this caller.', { limit: 'rate', retryAfterMs: decision.retryAfterMs }, { 'retry-after': String(Math.ceil(decision.retryAfterMs / 1000)) });
+        return refusalOf(
+          ErrorCode.RATE_LIMITED,
+          'Request rate limit exceeded for this caller.',
+          { limit: 'rate', retryAfterMs: decision.retryAfterMs },
+          { 'retry-after': String(Math.ceil(decision.retryAfterMs / 1000)) },
+        );
       }
     }
     return { release };
@@ -106,18 +128,28 @@ export class Admission {
     // An id this gateway cannot resolve (it has no manifest) is a document it does not know; the
     // client may then send the text (the persisted-query protocol), never a bare "no query" error.
     if (!this.trusted && body.documentId !== undefined && body.query === undefined) {
-      return refusalOf(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'This gateway has no registered documents; send the query text.');
+      return refusalOf(
+        ErrorCode.PERSISTED_QUERY_NOT_FOUND,
+        'This gateway has no registered documents; send the query text.',
+      );
     }
     if (this.trusted) {
       const resolution = this.trusted.resolve(body, identity);
       if (resolution.kind === 'refused') return refusalOf(resolution.code, resolution.message);
       if (resolution.changed) {
         const { documentId: _, extensions: __, ...rest } = body;
-        admitted = { ...rest, query: resolution.query, ...(resolution.extensions ? { extensions: resolution.extensions } : {}) };
+        admitted = {
+          ...rest,
+          query: resolution.query,
+          ...(resolution.extensions ? { extensions: resolution.extensions } : {}),
+        };
       }
     }
     if (this.demand && typeof admitted.query === 'string') {
-      const variables = typeof admitted.variables === 'object' && admitted.variables !== null && !Array.isArray(admitted.variables) ? (admitted.variables as Record<string, unknown>) : null;
+      const variables =
+        typeof admitted.variables === 'object' && admitted.variables !== null && !Array.isArray(admitted.variables)
+          ? (admitted.variables as Record<string, unknown>)
+          : null;
       const operationName = typeof admitted.operationName === 'string' ? admitted.operationName : null;
       const refused = this.demand.check({ query: admitted.query, operationName, variables }, identity);
       if (refused) return refusalOf(refused.code, refused.message, refused.extensions);
@@ -137,7 +169,13 @@ export class Admission {
         return raw; // Apollo answers the malformed parameter.
       }
     };
-    const body: OperationBody = { query: params.get('query') ?? undefined, operationName: params.get('operationName') ?? undefined, variables: json('variables'), extensions: json('extensions'), documentId: params.get('documentId') ?? undefined };
+    const body: OperationBody = {
+      query: params.get('query') ?? undefined,
+      operationName: params.get('operationName') ?? undefined,
+      variables: json('variables'),
+      extensions: json('extensions'),
+      documentId: params.get('documentId') ?? undefined,
+    };
     const admitted = this.admitOperation(body, identity);
     if ('status' in admitted) return admitted;
     if (admitted.body === body) return { search: url.search };
@@ -158,7 +196,15 @@ export class Admission {
       requestDidStart: async () => ({
         didResolveOperation: async ({ request, contextValue }) => {
           if (contextValue.admitted) return;
-          const admitted = this.admitOperation({ query: request.query, operationName: request.operationName, variables: request.variables, extensions: request.extensions }, contextValue.identity);
+          const admitted = this.admitOperation(
+            {
+              query: request.query,
+              operationName: request.operationName,
+              variables: request.variables,
+              extensions: request.extensions,
+            },
+            contextValue.identity,
+          );
           if ('status' in admitted) throw toGraphQLError(admitted);
         },
       }),
@@ -172,5 +218,7 @@ export class Admission {
 }
 
 export function toGraphQLError(refusal: Refusal) {
-  return new graphqlRuntime.GraphQLError(refusal.error.message, { extensions: { ...refusal.error.extensions, http: { status: refusal.status } } });
+  return new graphqlRuntime.GraphQLError(refusal.error.message, {
+    extensions: { ...refusal.error.extensions, http: { status: refusal.status } },
+  });
 }

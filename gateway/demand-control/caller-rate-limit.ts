@@ -36,7 +36,8 @@ export interface CallerRateLimiter {
 /** The role whose limit applies: the most generous one the caller holds. */
 function governingRole(identity: Identity, limits: Readonly<Record<Role, RateLimit>>): Role {
   let best = identity.roles[0]!;
-  for (const role of identity.roles) if (limits[role].points / limits[role].durationS > limits[best].points / limits[best].durationS) best = role;
+  for (const role of identity.roles)
+    if (limits[role].points / limits[role].durationS > limits[best].points / limits[best].durationS) best = role;
   return best;
 }
 
@@ -66,7 +67,11 @@ export function createCallerRateLimiter(options: {
   const openMs = options.breakerOpenMs ?? 1_000;
   const limiters = new Map<Role, { memory: RateLimiterMemory; shared?: RateLimiterRedis }>();
   for (const [role, limit] of Object.entries(limits) as [Role, RateLimit][]) {
-    const memory = new RateLimiterMemory({ points: limit.points, duration: limit.durationS, keyPrefix: `${keyPrefix}${role}` });
+    const memory = new RateLimiterMemory({
+      points: limit.points,
+      duration: limit.durationS,
+      keyPrefix: `${keyPrefix}${role}`,
+    });
     const shared = options.redis
       ? new RateLimiterRedis({
           storeClient: options.redis.client,
@@ -81,7 +86,11 @@ export function createCallerRateLimiter(options: {
       : undefined;
     limiters.set(role, { memory, ...(shared ? { shared } : {}) });
   }
-  const refused = options.metrics?.counter('dialplane_gateway_rate_limited_total', 'Requests refused by the per-caller rate limit, by role', ['role']);
+  const refused = options.metrics?.counter(
+    'dialplane_gateway_rate_limited_total',
+    'Requests refused by the per-caller rate limit, by role',
+    ['role'],
+  );
   // A Redis that stops answering (a partition) is skipped after one timeout until a background
   // probe sees it answer: no request pays a probe.
   const breaker = options.redis ? new RedisBreaker(options.redis, { openMs, timeoutMs }) : undefined;
@@ -89,7 +98,10 @@ export function createCallerRateLimiter(options: {
   const consumeShared = async (shared: RateLimiterRedis, memory: RateLimiterMemory, key: string): Promise<void> => {
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([shared.consume(key, 1), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new RedisTimeout(timeoutMs)), timeoutMs)))]);
+      await Promise.race([
+        shared.consume(key, 1),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new RedisTimeout(timeoutMs)), timeoutMs))),
+      ]);
     } catch (error) {
       if (!(error instanceof RedisTimeout)) throw error;
       breaker?.trip();

@@ -94,7 +94,12 @@ function listArgumentLength(value: ValueNode | undefined, variables: Readonly<Re
   return value.kind === Kind.NULL ? 0 : 1;
 }
 
-function intArgument(field: FieldNode, definition: GraphQLField<unknown, unknown>, name: string, variables: Readonly<Record<string, unknown>>): number | undefined {
+function intArgument(
+  field: FieldNode,
+  definition: GraphQLField<unknown, unknown>,
+  name: string,
+  variables: Readonly<Record<string, unknown>>,
+): number | undefined {
   const value = argumentNode(field, name);
   let raw: unknown;
   if (value?.kind === Kind.INT) raw = Number(value.value);
@@ -114,7 +119,12 @@ export function operationCost(
   variables: Readonly<Record<string, unknown>> = {},
   costs: Readonly<Record<string, FieldCost>> = FIELD_COSTS,
 ): number {
-  const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const root =
+    operation.operation === 'query'
+      ? schema.getQueryType()
+      : operation.operation === 'mutation'
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
   if (!root) return 0;
   const visiting = new Set<string>();
 
@@ -152,7 +162,10 @@ export function operationCost(
     }
     let size = 1;
     if (isListOutput(definition.type)) {
-      size = (spec.slicingArgument ? intArgument(node, definition, spec.slicingArgument, variables) : undefined) ?? spec.assumedSize ?? DEFAULT_ASSUMED_LIST_SIZE;
+      size =
+        (spec.slicingArgument ? intArgument(node, definition, spec.slicingArgument, variables) : undefined) ??
+        spec.assumedSize ??
+        DEFAULT_ASSUMED_LIST_SIZE;
     }
     return weight + (node.selectionSet ? size * selectionCost(node.selectionSet, named) : 0);
   };

@@ -61,16 +61,37 @@ export function budgetFor(identity: Identity, budgets: Readonly<Record<Role, num
 function refusal(limit: LimitName, max: number, measured: number | undefined, what: string): DemandRefusal {
   return {
     code: ErrorCode.QUERY_TOO_COMPLEX,
-    message: measured === undefined ? `The operation exceeds the ${what} limit of ${max}.` : `The operation's ${what} is ${measured}; the limit is ${max}.`,
+    message:
+      measured === undefined
+        ? `The operation exceeds the ${what} limit of ${max}.`
+        : `The operation's ${what} is ${measured}; the limit is ${max}.`,
     extensions: { limit, max, ...(measured === undefined ? {} : { measured }) },
   };
 }
 
-export function createDemandControl(options: { schema: GraphQLSchema; limits?: Partial<DemandLimits>; metrics?: Metrics; cacheSize?: number }): DemandControl {
-  const limits: DemandLimits = { ...DEFAULT_DEMAND_LIMITS, ...options.limits, costBudgets: { ...DEFAULT_DEMAND_LIMITS.costBudgets, ...options.limits?.costBudgets } };
+export function createDemandControl(options: {
+  schema: GraphQLSchema;
+  limits?: Partial<DemandLimits>;
+  metrics?: Metrics;
+  cacheSize?: number;
+}): DemandControl {
+  const limits: DemandLimits = {
+    ...DEFAULT_DEMAND_LIMITS,
+    ...options.limits,
+    costBudgets: { ...DEFAULT_DEMAND_LIMITS.costBudgets, ...options.limits?.costBudgets },
+  };
   const measured = new QuickLRU<string, MeasureOutcome>({ maxSize: options.cacheSize ?? 2_000 });
-  const refused = options.metrics?.counter('dialplane_gateway_demand_refused_total', 'Operations refused by demand control, by limit and role', ['limit', 'role']);
-  const costs = options.metrics?.histogram('dialplane_gateway_operation_cost', 'Static cost of admitted operations', ['role'], [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000]);
+  const refused = options.metrics?.counter(
+    'dialplane_gateway_demand_refused_total',
+    'Operations refused by demand control, by limit and role',
+    ['limit', 'role'],
+  );
+  const costs = options.metrics?.histogram(
+    'dialplane_gateway_operation_cost',
+    'Static cost of admitted operations',
+    ['role'],
+    [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+  );
 
   const refuse = (r: DemandRefusal, identity: Identity): DemandRefusal => {
     refused?.inc({ limit: r.extensions.limit, role: identity.roles[0] ?? 'unknown' });
@@ -86,13 +107,17 @@ export function createDemandControl(options: { schema: GraphQLSchema; limits?: P
         measured.set(request.query, outcome);
       }
       if (outcome.kind === 'unparseable') return null;
-      if (outcome.kind === 'too-many-tokens') return refuse(refusal('tokens', limits.maxTokens, undefined, 'token'), identity);
+      if (outcome.kind === 'too-many-tokens')
+        return refuse(refusal('tokens', limits.maxTokens, undefined, 'token'), identity);
       const m = outcome.measures;
       if (m.depth > limits.maxDepth) return refuse(refusal('depth', limits.maxDepth, m.depth, 'depth'), identity);
-      if (m.aliases > limits.maxAliases) return refuse(refusal('aliases', limits.maxAliases, m.aliases, 'alias count'), identity);
-      if (m.directives > limits.maxDirectives) return refuse(refusal('directives', limits.maxDirectives, m.directives, 'directive count'), identity);
+      if (m.aliases > limits.maxAliases)
+        return refuse(refusal('aliases', limits.maxAliases, m.aliases, 'alias count'), identity);
+      if (m.directives > limits.maxDirectives)
+        return refuse(refusal('directives', limits.maxDirectives, m.directives, 'directive count'), identity);
       const longestList = Math.max(m.literalListLength, request.variables ? longestVariableList(request.variables) : 0);
-      if (longestList > limits.maxListLength) return refuse(refusal('listLength', limits.maxListLength, longestList, 'longest list argument'), identity);
+      if (longestList > limits.maxListLength)
+        return refuse(refusal('listLength', limits.maxListLength, longestList, 'longest list argument'), identity);
 
       const operation = request.operationName ? m.operations.get(request.operationName) : m.soleOperation;
       if (!operation) return null; // Apollo answers the missing/ambiguous operation name.

@@ -57,8 +57,10 @@ export function measureDocument(schema: GraphQLSchema, text: string, maxTokens: 
     document = parser.parseDocument();
     tokens = parser.tokenCount;
   } catch (error) {
-    if (error instanceof Error && /Token limit/.test(error.message)) return { kind: 'too-many-tokens', limit: maxTokens };
-    if (error instanceof GraphQLError || (error instanceof Error && error.name === 'GraphQLError')) return { kind: 'unparseable' };
+    if (error instanceof Error && /Token limit/.test(error.message))
+      return { kind: 'too-many-tokens', limit: maxTokens };
+    if (error instanceof GraphQLError || (error instanceof Error && error.name === 'GraphQLError'))
+      return { kind: 'unparseable' };
     throw error;
   }
 
@@ -67,9 +69,21 @@ export function measureDocument(schema: GraphQLSchema, text: string, maxTokens: 
   let directives = 0;
   const measured = (set: (n: number) => void) => [(_ctx: unknown, details: { n: number }) => set(details.n)];
   validate(schema, document, [
-    maxDepthRule({ n: UNBOUNDED, propagateOnRejection: false, onAccept: measured((n) => (depth = Math.max(depth, n))) }),
-    maxAliasesRule({ n: UNBOUNDED, propagateOnRejection: false, onAccept: measured((n) => (aliases = Math.max(aliases, n))) }),
-    maxDirectivesRule({ n: UNBOUNDED, propagateOnRejection: false, onAccept: measured((n) => (directives = Math.max(directives, n))) }),
+    maxDepthRule({
+      n: UNBOUNDED,
+      propagateOnRejection: false,
+      onAccept: measured((n) => (depth = Math.max(depth, n))),
+    }),
+    maxAliasesRule({
+      n: UNBOUNDED,
+      propagateOnRejection: false,
+      onAccept: measured((n) => (aliases = Math.max(aliases, n))),
+    }),
+    maxDirectivesRule({
+      n: UNBOUNDED,
+      propagateOnRejection: false,
+      onAccept: measured((n) => (directives = Math.max(directives, n))),
+    }),
   ]);
 
   const operations = new Map<string, OperationDefinitionNode>();
@@ -94,8 +108,10 @@ export function measureDocument(schema: GraphQLSchema, text: string, maxTokens: 
     }
     if (typeof node !== 'object' || node === null) return;
     const n = node as { kind?: string; value?: ValueNode; defaultValue?: ValueNode };
-    if (n.kind === Kind.ARGUMENT && n.value) literalListLength = Math.max(literalListLength, longestLiteralList(n.value));
-    if (n.kind === Kind.VARIABLE_DEFINITION && n.defaultValue) literalListLength = Math.max(literalListLength, longestLiteralList(n.defaultValue));
+    if (n.kind === Kind.ARGUMENT && n.value)
+      literalListLength = Math.max(literalListLength, longestLiteralList(n.value));
+    if (n.kind === Kind.VARIABLE_DEFINITION && n.defaultValue)
+      literalListLength = Math.max(literalListLength, longestLiteralList(n.defaultValue));
     for (const key in n) if (key !== 'loc') scan((n as Record<string, unknown>)[key]);
   };
   scan(document.definitions);
@@ -121,10 +137,12 @@ export function longestVariableList(value: unknown, depth = 0): number {
   if (depth > 8 || typeof value !== 'object' || value === null) return 0;
   if (Array.isArray(value)) {
     let longest = value.length;
-    for (const item of value) if (typeof item === 'object' && item !== null) longest = Math.max(longest, longestVariableList(item, depth + 1));
+    for (const item of value)
+      if (typeof item === 'object' && item !== null) longest = Math.max(longest, longestVariableList(item, depth + 1));
     return longest;
   }
   let longest = 0;
-  for (const key in value) longest = Math.max(longest, longestVariableList((value as Record<string, unknown>)[key], depth + 1));
+  for (const key in value)
+    longest = Math.max(longest, longestVariableList((value as Record<string, unknown>)[key], depth + 1));
   return longest;
 }

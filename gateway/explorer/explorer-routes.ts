@@ -39,7 +39,13 @@ export function explorerRoutes(options: ExplorerOptions): Route[] {
       method: 'GET',
       path: '/explorer',
       handler: (_req, res) =>
-        findUiBuildDir() ? sendPage(res, html) : sendText(res, 503, 'The explorer bundle is not built: run `npm run build:ui` (npm start does it for you).\n'),
+        findUiBuildDir()
+          ? sendPage(res, html)
+          : sendText(
+              res,
+              503,
+              'The explorer bundle is not built: run `npm run build:ui` (npm start does it for you).\n',
+            ),
     },
     bundleRoute('/explorer/assets', 'explorer'),
   ];

@@ -12,7 +12,9 @@ import { signToken } from '../dev-tokens.js';
 export function sandboxLandingPage(devToken: string | undefined): ApolloServerPlugin {
   return ApolloServerPluginLandingPageLocalDefault({
     includeCookies: false,
-    embed: { initialState: { sharedHeaders: { Authorization: `Bearer ${devToken ?? '<paste an analyst or admin token>'}` } } },
+    embed: {
+      initialState: { sharedHeaders: { Authorization: `Bearer ${devToken ?? '<paste an analyst or admin token>'}` } },
+    },
   }) as ApolloServerPlugin;
 }
 

@@ -14,7 +14,9 @@ export function blandAdapter(options: { webhookSecret: string; dynamicDataToken:
         verify: (request) => verifyBlandDynamicData(options.dynamicDataToken, request),
         async handle(request, core) {
           const body = parseJson(dynamicData, request.raw);
-          return blandDynamicDataAnswer(await core.callStart({ platform: 'bland', callId: body.call_id, customerPhone: body.phone_number }));
+          return blandDynamicDataAnswer(
+            await core.callStart({ platform: 'bland', callId: body.call_id, customerPhone: body.phone_number }),
+          );
         },
       },
       {

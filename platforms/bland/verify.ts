@@ -16,7 +16,9 @@ export function signBland(secret: string, raw: string | Buffer): string {
 export function verifyBlandWebhook(secret: string, request: PlatformRequest): VerifyResult {
   const signature = header(request.headers, 'x-webhook-signature');
   if (!signature) return { ok: false, reason: 'missing' };
-  return signatureMatches(hmac('sha256', secret, request.raw), signature.trim(), 'hex') ? { ok: true } : { ok: false, reason: 'mismatch' };
+  return signatureMatches(hmac('sha256', secret, request.raw), signature.trim(), 'hex')
+    ? { ok: true }
+    : { ok: false, reason: 'mismatch' };
 }
 
 export function verifyBlandDynamicData(token: string, request: PlatformRequest): VerifyResult {

@@ -42,7 +42,10 @@ export interface PlatformAdapter {
 
 /** A payload that verified but does not parse: 400, nothing stored. */
 export class PlatformInputError extends DialplaneError {
-  constructor(message: string, readonly issues: { field: string; message: string }[] = []) {
+  constructor(
+    message: string,
+    readonly issues: { field: string; message: string }[] = [],
+  ) {
     super(ErrorCode.BAD_USER_INPUT, message);
     this.name = 'PlatformInputError';
   }

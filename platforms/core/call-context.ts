@@ -13,9 +13,7 @@ import type { CallContext, Permission } from './types.js';
  * - when no decision came back at all, the call is denied with COMPLIANCE_DATA_UNAVAILABLE.
  */
 
-export type ContactLookup =
-  | { kind: 'answered'; contacts: ContactShape[]; partial: boolean }
-  | { kind: 'failed' };
+export type ContactLookup = { kind: 'answered'; contacts: ContactShape[]; partial: boolean } | { kind: 'failed' };
 
 export type PermissionLookup = { kind: 'answered'; permission: PermissionShape } | { kind: 'failed' };
 
@@ -32,7 +30,12 @@ export function invalidNumberContext(purpose: CallPurpose): CallContext {
   };
 }
 
-export function combineCallContext(phone: string, purpose: CallPurpose, lookup: ContactLookup, numberPermission: PermissionLookup): CallContext {
+export function combineCallContext(
+  phone: string,
+  purpose: CallPurpose,
+  lookup: ContactLookup,
+  numberPermission: PermissionLookup,
+): CallContext {
   const fromNumber = numberPermission.kind === 'answered' ? toPermission(numberPermission.permission) : null;
   if (lookup.kind === 'answered') {
     const contact = lookup.contacts.find((c): c is ContactShape => c !== null);
@@ -60,15 +63,35 @@ export function combineCallContext(phone: string, purpose: CallPurpose, lookup: 
       };
     }
     if (!lookup.partial) {
-      return { contactStatus: 'unknown', stale: false, contact: null, permission: fromNumber ?? denyUnavailable(null), purpose, phone };
+      return {
+        contactStatus: 'unknown',
+        stale: false,
+        contact: null,
+        permission: fromNumber ?? denyUnavailable(null),
+        purpose,
+        phone,
+      };
     }
   }
   // No CRM answer (or some CRMs failed and none matched): nobody can say the CRM has no flag.
-  return { contactStatus: 'unavailable', stale: true, contact: null, permission: denyUnavailable(fromNumber), purpose, phone };
+  return {
+    contactStatus: 'unavailable',
+    stale: true,
+    contact: null,
+    permission: denyUnavailable(fromNumber),
+    purpose,
+    phone,
+  };
 }
 
 function toPermission(p: PermissionShape): Permission {
-  return { allowed: p.allowed, reasons: p.reasons, decisionId: p.decisionId, obligations: p.obligations, nextAllowedAt: p.nextAllowedAt ?? null };
+  return {
+    allowed: p.allowed,
+    reasons: p.reasons,
+    decisionId: p.decisionId,
+    obligations: p.obligations,
+    nextAllowedAt: p.nextAllowedAt ?? null,
+  };
 }
 
 /** Denied for lack of data, keeping the number's own reasons and decision id when there is one. */

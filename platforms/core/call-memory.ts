@@ -25,10 +25,18 @@ export class CallMemory {
 
   /** By call id, else by the customer's number (Retell and Synthflow start calls without an id). */
   get(platform: PlatformName, callId: string | undefined, phone: string | null): CallMemoryEntry | undefined {
-    return (callId ? this.calls.get(key(platform, 'call', callId)) : undefined) ?? (phone ? this.calls.get(key(platform, 'phone', phone)) : undefined);
+    return (
+      (callId ? this.calls.get(key(platform, 'call', callId)) : undefined) ??
+      (phone ? this.calls.get(key(platform, 'phone', phone)) : undefined)
+    );
   }
 
-  update(platform: PlatformName, callId: string | undefined, phone: string | null, patch: CallMemoryEntry): CallMemoryEntry {
+  update(
+    platform: PlatformName,
+    callId: string | undefined,
+    phone: string | null,
+    patch: CallMemoryEntry,
+  ): CallMemoryEntry {
     const merged = { ...this.get(platform, callId, phone), ...patch };
     if (callId) this.calls.set(key(platform, 'call', callId), merged);
     if (phone) this.calls.set(key(platform, 'phone', phone), merged);

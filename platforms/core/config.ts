@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { loadServerTls, type ServerTls } from '../../shared/tls.js';
 import { TRUSTED_DOCUMENTS_MANIFEST } from '../../shared/trusted-documents-manifest.js';
-import { ConfigError, DEFAULT_PORTS, DEV_SECRETS, envPort, jwtEnv, runtimeEnv, secretEnv } from '../../shared/config.js';
+import {
+  ConfigError,
+  DEFAULT_PORTS,
+  DEV_SECRETS,
+  envPort,
+  jwtEnv,
+  runtimeEnv,
+  secretEnv,
+} from '../../shared/config.js';
 
 /**
  * The voice-platforms service's configuration: where the gateway is, who the service acts for
@@ -38,7 +46,6 @@ export const DEV_PLATFORM_SECRETS = {
   BLAND_DYNAMIC_DATA_TOKEN: DEV_SECRETS.BLAND_DYNAMIC_DATA_TOKEN,
   SYNTHFLOW_WEBHOOK_SECRET: DEV_SECRETS.SYNTHFLOW_WEBHOOK_SECRET,
 } as const;
-
 
 export const platformsEnv = z.object({
   ...runtimeEnv,

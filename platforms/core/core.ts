@@ -52,7 +52,12 @@ export function createPlatformCore(deps: CoreDeps): PlatformCore {
     let lookup: ContactLookup = { kind: 'failed' };
     if (contacts.status === 'fulfilled') {
       const parsed = contactAnswer.safeParse(contacts.value.data);
-      if (parsed.success) lookup = { kind: 'answered', contacts: parsed.data.contactsByPhone.filter((c) => c !== null), partial: contacts.value.errors.length > 0 };
+      if (parsed.success)
+        lookup = {
+          kind: 'answered',
+          contacts: parsed.data.contactsByPhone.filter((c) => c !== null),
+          partial: contacts.value.errors.length > 0,
+        };
       else log.warn({ codes: contacts.value.errors.map((e) => e.code) }, 'contact lookup failed');
     } else {
       log.warn({ code: codeOf(contacts.reason) }, 'contact lookup did not answer within the budget');
@@ -83,10 +88,15 @@ export function createPlatformCore(deps: CoreDeps): PlatformCore {
     const parsed = revokeAnswer.safeParse(result.data);
     if (!parsed.success) {
       const code = result.errors[0]?.code ?? 'UNKNOWN';
-      throw new DialplaneError(ErrorCode.COMPLIANCE_DATA_UNAVAILABLE, `opt-out not recorded: ${code}`, { upstreamCode: code });
+      throw new DialplaneError(ErrorCode.COMPLIANCE_DATA_UNAVAILABLE, `opt-out not recorded: ${code}`, {
+        upstreamCode: code,
+      });
     }
     memory.update(call.platform, call.callId, phone, { optedOut: true });
-    log.info({ platform: call.platform, callId: call.callId, eventId: parsed.data.revokeConsent.eventId, channel }, 'opt-out recorded in the consent ledger');
+    log.info(
+      { platform: call.platform, callId: call.callId, eventId: parsed.data.revokeConsent.eventId, channel },
+      'opt-out recorded in the consent ledger',
+    );
   }
 
   return {
@@ -100,9 +110,19 @@ export function createPlatformCore(deps: CoreDeps): PlatformCore {
         contactId: context.contact?.id,
         decisionId: context.permission.decisionId ?? undefined,
       });
-      if (context.permission.decisionId) setSpanAttributes({ [SpanAttr.decisionId]: context.permission.decisionId, [SpanAttr.decisionAllowed]: context.permission.allowed });
+      if (context.permission.decisionId)
+        setSpanAttributes({
+          [SpanAttr.decisionId]: context.permission.decisionId,
+          [SpanAttr.decisionAllowed]: context.permission.allowed,
+        });
       log.info(
-        { platform: request.platform, callId: request.callId, contactStatus: context.contactStatus, allowed: context.permission.allowed, reasons: context.permission.reasons },
+        {
+          platform: request.platform,
+          callId: request.callId,
+          contactStatus: context.contactStatus,
+          allowed: context.permission.allowed,
+          reasons: context.permission.reasons,
+        },
         'call-start context answered',
       );
       return context;
@@ -112,7 +132,12 @@ export function createPlatformCore(deps: CoreDeps): PlatformCore {
       const phone = toE164(call.customerPhone);
       switch (tool.tool) {
         case 'check_permission': {
-          if (!phone) return { ok: false, message: 'The number could not be read; do not call.', data: { allowed: false, reasons: ['INVALID_NUMBER'] } };
+          if (!phone)
+            return {
+              ok: false,
+              message: 'The number could not be read; do not call.',
+              data: { allowed: false, reasons: ['INVALID_NUMBER'] },
+            };
           const purpose = tool.purpose ?? config.purpose;
           const context = await resolve(phone, purpose, TOOL_BUDGET_MS);
           const { allowed, reasons } = context.permission;
@@ -125,17 +150,30 @@ export function createPlatformCore(deps: CoreDeps): PlatformCore {
         case 'record_opt_out': {
           if (!phone) return { ok: false, message: 'The number could not be read; the opt-out was not recorded.' };
           await revoke(call, 'VOICE', phone);
-          return { ok: true, message: 'The opt-out is recorded; this number will not be called again. Confirm it to the caller and end the call politely.' };
+          return {
+            ok: true,
+            message:
+              'The opt-out is recorded; this number will not be called again. Confirm it to the caller and end the call politely.',
+          };
         }
         case 'schedule_callback': {
-          memory.update(call.platform, call.callId, phone, { nextAction: 'CALL_BACK', nextActionAt: tool.at ?? undefined });
-          return { ok: true, message: tool.at ? `A callback is scheduled for ${tool.at}.` : 'A callback is noted.', data: { nextAction: 'CALL_BACK', nextActionAt: tool.at ?? null } };
+          memory.update(call.platform, call.callId, phone, {
+            nextAction: 'CALL_BACK',
+            nextActionAt: tool.at ?? undefined,
+          });
+          return {
+            ok: true,
+            message: tool.at ? `A callback is scheduled for ${tool.at}.` : 'A callback is noted.',
+            data: { nextAction: 'CALL_BACK', nextActionAt: tool.at ?? null },
+          };
         }
         case 'hand_off': {
           memory.update(call.platform, call.callId, phone, { nextAction: 'HAND_OFF' });
           return {
             ok: true,
-            message: config.handoffNumber ? `Transfer the caller to ${config.handoffNumber}.` : 'A person will follow up; tell the caller so.',
+            message: config.handoffNumber
+              ? `Transfer the caller to ${config.handoffNumber}.`
+              : 'A person will follow up; tell the caller so.',
             data: { nextAction: 'HAND_OFF', transferTo: config.handoffNumber ?? null },
           };
         }
@@ -164,11 +202,21 @@ export function createPlatformCore(deps: CoreDeps): PlatformCore {
         const context = await resolve(phone, config.purpose, END_OF_CALL_BUDGET_MS);
         if (context.contactStatus !== 'known') {
           // The opt-out must not wait for a CRM: it goes to the ledger even when the outcome cannot.
-          const optOutRecorded = optOut && !remembered?.optedOut ? (await revoke(call, 'TRANSCRIPT', phone), true) : remembered?.optedOut === true;
+          const optOutRecorded =
+            optOut && !remembered?.optedOut
+              ? (await revoke(call, 'TRANSCRIPT', phone), true)
+              : remembered?.optedOut === true;
           if (context.contactStatus === 'unavailable') {
-            throw new DialplaneError(ErrorCode.CRM_UNAVAILABLE, 'the contact cannot be resolved now; deliver the event again', { platform: event.platform });
+            throw new DialplaneError(
+              ErrorCode.CRM_UNAVAILABLE,
+              'the contact cannot be resolved now; deliver the event again',
+              { platform: event.platform },
+            );
           }
-          log.info({ platform: event.platform, callId: event.callId, optOutRecorded }, 'end of call for a number no CRM holds: nothing to write back');
+          log.info(
+            { platform: event.platform, callId: event.callId, optOutRecorded },
+            'end of call for a number no CRM holds: nothing to write back',
+          );
           return { kind: 'no-contact', optOutRecorded };
         }
         contactId = context.contact!.id;
@@ -192,22 +240,40 @@ export function createPlatformCore(deps: CoreDeps): PlatformCore {
         phone,
         transcript: event.transcript ?? null,
       };
-      const result = await gateway.request<unknown>(RECORD_OUTCOME_MUTATION, { input }, { timeoutMs: WRITE_TIMEOUT_MS });
+      const result = await gateway.request<unknown>(
+        RECORD_OUTCOME_MUTATION,
+        { input },
+        { timeoutMs: WRITE_TIMEOUT_MS },
+      );
       const parsed = receiptAnswer.safeParse(result.data);
       if (parsed.success) {
         const receipt = parsed.data.recordCallOutcome;
-        log.info({ platform: event.platform, callId: event.callId, outcomeId: receipt.id, duplicate: receipt.duplicate, disposition: input.disposition }, 'call outcome recorded');
+        log.info(
+          {
+            platform: event.platform,
+            callId: event.callId,
+            outcomeId: receipt.id,
+            duplicate: receipt.duplicate,
+            disposition: input.disposition,
+          },
+          'call outcome recorded',
+        );
         return { kind: 'recorded', outcomeId: receipt.id, duplicate: receipt.duplicate };
       }
       const code = result.errors[0]?.code ?? 'UNKNOWN';
       // The first event of a call wins: Retell's call_analyzed after call_ended (or the reverse),
       // a retry carrying other details: the outcome is already durable under the call's key.
       if (code === ErrorCode.CONFLICT) {
-        log.info({ platform: event.platform, callId: event.callId }, 'call outcome already recorded by an earlier event of this call');
+        log.info(
+          { platform: event.platform, callId: event.callId },
+          'call outcome already recorded by an earlier event of this call',
+        );
         return { kind: 'already-recorded' };
       }
       if (code === ErrorCode.BAD_USER_INPUT) {
-        throw new DialplaneError(ErrorCode.BAD_USER_INPUT, 'the end-of-call event does not make a valid outcome', { fields: result.errors.map((e) => e.message) });
+        throw new DialplaneError(ErrorCode.BAD_USER_INPUT, 'the end-of-call event does not make a valid outcome', {
+          fields: result.errors.map((e) => e.message),
+        });
       }
       throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, `outcome not recorded: ${code}`, { upstreamCode: code });
     },
@@ -216,7 +282,9 @@ export function createPlatformCore(deps: CoreDeps): PlatformCore {
 
 /** `<platform>:<call id>:<what>`, printable ASCII as recordCallOutcome requires; long or odd ids are hashed. */
 export function idempotencyKey(platform: string, callId: string, what: 'outcome' | 'opt-out'): string {
-  const id = /^[\x21-\x7e]{1,150}$/.test(callId) ? callId : `sha256-${createHash('sha256').update(callId).digest('hex')}`;
+  const id = /^[\x21-\x7e]{1,150}$/.test(callId)
+    ? callId
+    : `sha256-${createHash('sha256').update(callId).digest('hex')}`;
   return `${platform}:${what}:${id}`;
 }
 

@@ -20,13 +20,19 @@ export interface GraphqlResult<T> {
 
 export interface GatewayClient {
   /** Never throws for GraphQL errors (they come back in `errors`); throws on transport failure or timeout. */
-  request<T>(query: string, variables: Record<string, unknown>, options: { timeoutMs: number }): Promise<GraphqlResult<T>>;
+  request<T>(
+    query: string,
+    variables: Record<string, unknown>,
+    options: { timeoutMs: number },
+  ): Promise<GraphqlResult<T>>;
 }
 
 const response = z.object({
   data: z.record(z.string(), z.unknown()).nullable().optional(),
   errors: z
-    .array(z.object({ message: z.string(), extensions: z.object({ code: z.string().optional() }).passthrough().optional() }))
+    .array(
+      z.object({ message: z.string(), extensions: z.object({ code: z.string().optional() }).passthrough().optional() }),
+    )
     .optional(),
 });
 
@@ -38,7 +44,9 @@ function documentBody(query: string, variables: Record<string, unknown>, ids: Re
   return documentId ? { documentId, variables } : { query, variables };
 }
 
-export function createGatewayClient(config: Pick<PlatformsConfig, 'gatewayUrl' | 'gatewayAuth' | 'seller' | 'org' | 'trustedDocumentsPath'>): GatewayClient {
+export function createGatewayClient(
+  config: Pick<PlatformsConfig, 'gatewayUrl' | 'gatewayAuth' | 'seller' | 'org' | 'trustedDocumentsPath'>,
+): GatewayClient {
   const documentIds = registeredDocumentIds(config.trustedDocumentsPath);
   let minted: { token: string; renewAt: number } | null = null;
   const bearer = async (): Promise<string> => {
@@ -46,7 +54,11 @@ export function createGatewayClient(config: Pick<PlatformsConfig, 'gatewayUrl' |
     if (auth.kind === 'token') return auth.token;
     const now = Date.now();
     if (minted && minted.renewAt > now) return minted.token;
-    const token = await new SignJWT({ roles: ['agent'], seller: config.seller, ...(config.org ? { org: config.org } : {}) })
+    const token = await new SignJWT({
+      roles: ['agent'],
+      seller: config.seller,
+      ...(config.org ? { org: config.org } : {}),
+    })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('service:platforms')
       .setIssuer(auth.issuer)
@@ -62,19 +74,34 @@ export function createGatewayClient(config: Pick<PlatformsConfig, 'gatewayUrl' |
   const post = async <T>(body: object, signal: AbortSignal): Promise<GraphqlResult<T>> => {
     let res: Response;
     try {
-      const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${await bearer()}` };
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await bearer()}`,
+      };
       injectTraceHeaders(headers);
       res = await fetch(config.gatewayUrl, { method: 'POST', headers, body: JSON.stringify(body), signal });
     } catch (error) {
-      throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'gateway did not answer in time', { upstream: 'gateway' }, { cause: error });
+      throw new DialplaneError(
+        ErrorCode.SUBGRAPH_UNAVAILABLE,
+        'gateway did not answer in time',
+        { upstream: 'gateway' },
+        { cause: error },
+      );
     }
     const parsed = response.safeParse(await res.json().catch(() => null));
     if (!parsed.success) {
-      throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, `gateway answered ${res.status} with an unreadable body`, { upstream: 'gateway', status: res.status });
+      throw new DialplaneError(
+        ErrorCode.SUBGRAPH_UNAVAILABLE,
+        `gateway answered ${res.status} with an unreadable body`,
+        { upstream: 'gateway', status: res.status },
+      );
     }
     return {
       data: (parsed.data.data ?? null) as T | null,
-      errors: (parsed.data.errors ?? []).map((e) => ({ message: e.message, code: e.extensions?.code ?? 'INTERNAL_SERVER_ERROR' })),
+      errors: (parsed.data.errors ?? []).map((e) => ({
+        message: e.message,
+        code: e.extensions?.code ?? 'INTERNAL_SERVER_ERROR',
+      })),
     };
   };
 
@@ -86,7 +113,8 @@ export function createGatewayClient(config: Pick<PlatformsConfig, 'gatewayUrl' |
       const first = await post<T>(body, deadline);
       // A gateway without our manifest does not know the id: say the text once, as Apollo's
       // persisted-query protocol does (a gateway that enforces registered documents still refuses it).
-      if ('documentId' in body && first.errors.some((e) => e.code === ErrorCode.PERSISTED_QUERY_NOT_FOUND)) return post<T>({ query, variables }, deadline);
+      if ('documentId' in body && first.errors.some((e) => e.code === ErrorCode.PERSISTED_QUERY_NOT_FOUND))
+        return post<T>({ query, variables }, deadline);
       return first;
     },
   };

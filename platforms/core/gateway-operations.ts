@@ -13,8 +13,14 @@ const OPERATIONS = parse(readFileSync(new URL('./operations.graphql', import.met
 
 /** One operation of operations.graphql, printed on its own (what is sent when no id is known). */
 function operation(name: string): string {
-  const definition = OPERATIONS.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === name);
-  if (!definition) throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `platforms/core/operations.graphql has no operation ${name}`);
+  const definition = OPERATIONS.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === name,
+  );
+  if (!definition)
+    throw new DialplaneError(
+      ErrorCode.INTERNAL_SERVER_ERROR,
+      `platforms/core/operations.graphql has no operation ${name}`,
+    );
   return print(definition);
 }
 
@@ -54,4 +60,6 @@ export type ContactShape = z.infer<typeof contactShape>;
 export const permissionAnswer = z.object({ callPermission: permissionShape });
 export const contactAnswer = z.object({ contactsByPhone: z.array(contactShape.nullable()) });
 export const revokeAnswer = z.object({ revokeConsent: z.object({ eventId: z.string(), created: z.boolean() }) });
-export const receiptAnswer = z.object({ recordCallOutcome: z.object({ id: z.string(), status: z.string(), duplicate: z.boolean() }) });
+export const receiptAnswer = z.object({
+  recordCallOutcome: z.object({ id: z.string(), status: z.string(), duplicate: z.boolean() }),
+});

@@ -43,7 +43,8 @@ export async function startPlatformsServer(options: PlatformsServerOptions): Pro
   const now = options.now ?? Date.now;
   const hooks = new Map<string, { platform: string; hook: PlatformHook }>();
   for (const adapter of adapters) {
-    for (const hook of adapter.hooks) hooks.set(`${PLATFORMS_PREFIX}${adapter.name}/${hook.path}`, { platform: adapter.name, hook });
+    for (const hook of adapter.hooks)
+      hooks.set(`${PLATFORMS_PREFIX}${adapter.name}/${hook.path}`, { platform: adapter.name, hook });
   }
   let publicBase = options.publicUrl;
 
@@ -61,23 +62,44 @@ export async function startPlatformsServer(options: PlatformsServerOptions): Pro
       }
     };
     // A hook's path is its route; anything else is one "unrouted" span name, not one per path.
-    void (tracingActive() ? withServerSpan('platforms', hooks.has(url.pathname) || url.pathname === '/healthz' || url.pathname === '/readyz' ? url.pathname : 'unrouted', req, res, serve) : serve());
+    void (tracingActive()
+      ? withServerSpan(
+          'platforms',
+          hooks.has(url.pathname) || url.pathname === '/healthz' || url.pathname === '/readyz'
+            ? url.pathname
+            : 'unrouted',
+          req,
+          res,
+          serve,
+        )
+      : serve());
   }, options.tls);
 
   const answer = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    if (url.pathname === '/healthz' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', platforms: adapters.map((a) => a.name) });
+    if (url.pathname === '/healthz' && req.method === 'GET')
+      return sendJson(res, 200, { status: 'ok', platforms: adapters.map((a) => a.name) });
     // Ready as soon as it listens: every platform request is answered, fail-closed when the
     // gateway is unreachable, so taking replicas out of rotation would only turn answers into
     // connection errors (orchestrators probe this; deploy/k8s/platforms.yaml).
-    if (url.pathname === '/readyz' && req.method === 'GET') return sendJson(res, 200, { status: 'ready', service: 'platforms' });
+    if (url.pathname === '/readyz' && req.method === 'GET')
+      return sendJson(res, 200, { status: 'ready', service: 'platforms' });
     const match = hooks.get(url.pathname);
     if (!match) throw new HttpError(404, ErrorCode.NOT_FOUND, `no route for ${url.pathname}`);
-    if (req.method !== 'POST') throw new HttpError(405, ErrorCode.METHOD_NOT_ALLOWED, `${req.method} not allowed on ${url.pathname}`);
+    if (req.method !== 'POST')
+      throw new HttpError(405, ErrorCode.METHOD_NOT_ALLOWED, `${req.method} not allowed on ${url.pathname}`);
     const raw = await readRawBody(req, MAX_PLATFORM_BODY_BYTES);
-    const request = { raw, headers: req.headers, publicUrl: `${publicBase!.replace(/\/$/, '')}${url.pathname}${url.search}`, now: now() };
+    const request = {
+      raw,
+      headers: req.headers,
+      publicUrl: `${publicBase!.replace(/\/$/, '')}${url.pathname}${url.search}`,
+      now: now(),
+    };
     const verified = match.hook.verify(request);
     if (!verified.ok) {
-      log.warn({ platform: match.platform, hook: match.hook.path, reason: verified.reason }, 'platform request refused: signature did not verify');
+      log.warn(
+        { platform: match.platform, hook: match.hook.path, reason: verified.reason },
+        'platform request refused: signature did not verify',
+      );
       throw new HttpError(401, ErrorCode.WEBHOOK_SIGNATURE_INVALID, `signature did not verify (${verified.reason})`);
     }
     let reply: PlatformReply;

@@ -26,7 +26,12 @@ export function secretEquals(given: string, expected: string): boolean {
 }
 
 /** A timestamp in seconds or milliseconds since the epoch, within the replay window of `now`. */
-export function freshTimestamp(value: string, now: number, unit: 'seconds' | 'milliseconds', windowMs = REPLAY_WINDOW_MS): boolean {
+export function freshTimestamp(
+  value: string,
+  now: number,
+  unit: 'seconds' | 'milliseconds',
+  windowMs = REPLAY_WINDOW_MS,
+): boolean {
   if (!/^\d{1,16}$/.test(value)) return false;
   const ms = unit === 'seconds' ? Number(value) * 1000 : Number(value);
   return Math.abs(now - ms) <= windowMs;

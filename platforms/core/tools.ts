@@ -19,7 +19,10 @@ const argsByTool = {
 } as const;
 
 export function parseToolCall(name: string, args: unknown): ToolCall {
-  if (!(TOOL_NAMES as readonly string[]).includes(name)) throw new PlatformInputError(`unknown tool "${name}"`, [{ field: 'name', message: `one of ${TOOL_NAMES.join(', ')}` }]);
+  if (!(TOOL_NAMES as readonly string[]).includes(name))
+    throw new PlatformInputError(`unknown tool "${name}"`, [
+      { field: 'name', message: `one of ${TOOL_NAMES.join(', ')}` },
+    ]);
   const tool = name as (typeof TOOL_NAMES)[number];
   const parsed = parseValue(argsByTool[tool], args ?? {}) as Record<string, unknown>;
   return { tool, ...parsed } as ToolCall;

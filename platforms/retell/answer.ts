@@ -15,7 +15,10 @@ export function retellInboundAnswer(context: CallContext, deniedAgentId: string 
     body: {
       call_inbound: {
         dynamic_variables: contextVariables(context),
-        metadata: { dialplane_contact_id: context.contact?.id ?? null, dialplane_decision_id: context.permission.decisionId },
+        metadata: {
+          dialplane_contact_id: context.contact?.id ?? null,
+          dialplane_decision_id: context.permission.decisionId,
+        },
         ...(denied && deniedAgentId ? { override_agent_id: deniedAgentId } : {}),
       },
     },

@@ -29,7 +29,8 @@ export function retellAdapter(options: { apiKey: string; deniedAgentId?: string 
         verify,
         async handle(request, core) {
           const envelope = parseJson(anyEvent, request.raw);
-          if (!['call_started', 'call_ended', 'call_analyzed', 'transcript_updated'].includes(envelope.event)) return { status: 204 };
+          if (!['call_started', 'call_ended', 'call_analyzed', 'transcript_updated'].includes(envelope.event))
+            return { status: 204 };
           const { event, call } = parseValue(callEvent, envelope);
           if (event === 'transcript_updated') {
             const said = retellSpeech(call);
@@ -52,4 +53,3 @@ export function retellAdapter(options: { apiKey: string; deniedAgentId?: string 
     ],
   };
 }
-

@@ -16,11 +16,16 @@ export function retellDisposition(call: RetellCall): Disposition {
 
 /** The customer is the caller on inbound calls and the callee on outbound ones. */
 export function retellCallRef(call: RetellCall): CallRef {
-  return { platform: 'retell', callId: call.call_id, customerPhone: (call.direction === 'outbound' ? call.to_number : call.from_number) ?? null };
+  return {
+    platform: 'retell',
+    callId: call.call_id,
+    customerPhone: (call.direction === 'outbound' ? call.to_number : call.from_number) ?? null,
+  };
 }
 
 export function retellSpeech(call: RetellCall): string | null {
-  if (call.transcript_object?.length) return customerTurns(call.transcript_object.map((t) => ({ role: t.role, text: t.content })));
+  if (call.transcript_object?.length)
+    return customerTurns(call.transcript_object.map((t) => ({ role: t.role, text: t.content })));
   return customerSpeech(call.transcript);
 }
 

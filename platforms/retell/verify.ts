@@ -17,5 +17,7 @@ export function verifyRetell(apiKey: string, request: PlatformRequest): VerifyRe
   const m = /^v=(\d{10,16}),d=([0-9a-f]{64})$/i.exec(value.trim());
   if (!m) return { ok: false, reason: 'malformed' };
   if (!freshTimestamp(m[1]!, request.now, 'milliseconds')) return { ok: false, reason: 'stale' };
-  return signatureMatches(hmac('sha256', apiKey, request.raw, m[1]!), m[2]!, 'hex') ? { ok: true } : { ok: false, reason: 'mismatch' };
+  return signatureMatches(hmac('sha256', apiKey, request.raw, m[1]!), m[2]!, 'hex')
+    ? { ok: true }
+    : { ok: false, reason: 'mismatch' };
 }

@@ -9,7 +9,13 @@ import { contextVariables } from '../core/variables.js';
  */
 export function synthflowInboundAnswer(context: CallContext): PlatformReply {
   if (!context.permission.allowed) {
-    return { status: 200, body: { call_inbound: {}, dialplane: { allowed: false, reasons: context.permission.reasons } } };
+    return {
+      status: 200,
+      body: { call_inbound: {}, dialplane: { allowed: false, reasons: context.permission.reasons } },
+    };
   }
-  return { status: 200, body: { call_inbound: { override_model_id: '', custom_variables: contextVariables(context) } } };
+  return {
+    status: 200,
+    body: { call_inbound: { override_model_id: '', custom_variables: contextVariables(context) } },
+  };
 }

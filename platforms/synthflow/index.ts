@@ -15,7 +15,9 @@ export function synthflowAdapter(options: { secret: string }): PlatformAdapter {
         verify,
         async handle(request, core) {
           const body = parseJson(inboundCall, request.raw);
-          return synthflowInboundAnswer(await core.callStart({ platform: 'synthflow', customerPhone: body.call_inbound.from_number }));
+          return synthflowInboundAnswer(
+            await core.callStart({ platform: 'synthflow', customerPhone: body.call_inbound.from_number }),
+          );
         },
       },
       {

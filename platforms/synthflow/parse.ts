@@ -18,7 +18,10 @@ export const inboundCall = z.object({
 export const postCall = z
   .object({
     status: z.string().max(50).optional(),
-    lead: z.object({ phone_number: z.string().max(64).optional(), name: z.string().optional() }).passthrough().optional(),
+    lead: z
+      .object({ phone_number: z.string().max(64).optional(), name: z.string().optional() })
+      .passthrough()
+      .optional(),
     call: z
       .object({
         call_id: z.string().min(1).max(200),

@@ -14,7 +14,12 @@ import { hmac, signatureMatches } from '../core/signatures.js';
 export function synthflowSignedValue(raw: Buffer): string | Buffer {
   try {
     const json = JSON.parse(raw.toString('utf8')) as { call_id?: unknown; call?: { call_id?: unknown } };
-    const id = typeof json.call_id === 'string' ? json.call_id : typeof json.call?.call_id === 'string' ? json.call.call_id : null;
+    const id =
+      typeof json.call_id === 'string'
+        ? json.call_id
+        : typeof json.call?.call_id === 'string'
+          ? json.call.call_id
+          : null;
     return id ?? raw;
   } catch {
     return raw;
@@ -26,7 +31,10 @@ export function signSynthflow(secret: string, raw: string | Buffer): string {
 }
 
 export function verifySynthflow(secret: string, request: PlatformRequest): VerifyResult {
-  const signature = header(request.headers, 'synthflow-signature') ?? header(request.headers, 'http_synthflow_signature');
+  const signature =
+    header(request.headers, 'synthflow-signature') ?? header(request.headers, 'http_synthflow_signature');
   if (!signature) return { ok: false, reason: 'missing' };
-  return signatureMatches(hmac('sha256', secret, synthflowSignedValue(request.raw)), signature.trim(), 'base64') ? { ok: true } : { ok: false, reason: 'mismatch' };
+  return signatureMatches(hmac('sha256', secret, synthflowSignedValue(request.raw)), signature.trim(), 'base64')
+    ? { ok: true }
+    : { ok: false, reason: 'mismatch' };
 }

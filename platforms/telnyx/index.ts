@@ -20,7 +20,11 @@ export function telnyxAdapter(options: { publicKey: string }): PlatformAdapter {
         verify,
         async handle(request, core) {
           const { data } = parseJson(initialization, request.raw);
-          const context = await core.callStart({ platform: 'telnyx', callId: data.payload.call_control_id, customerPhone: data.payload.telnyx_end_user_target });
+          const context = await core.callStart({
+            platform: 'telnyx',
+            callId: data.payload.call_control_id,
+            customerPhone: data.payload.telnyx_end_user_target,
+          });
           return telnyxVariablesAnswer(context);
         },
       },
@@ -29,7 +33,8 @@ export function telnyxAdapter(options: { publicKey: string }): PlatformAdapter {
         verify,
         async handle(request, core) {
           const envelope = parseJson(anyEvent, request.raw);
-          if (envelope.data.event_type !== 'call.hangup' && envelope.data.event_type !== 'call.conversation.ended') return ack();
+          if (envelope.data.event_type !== 'call.hangup' && envelope.data.event_type !== 'call.conversation.ended')
+            return ack();
           const result = await core.endOfCall(telnyxEndOfCall(parseValue(callEnded, envelope), request.now));
           return ack({ received: true, result: result.kind });
         },

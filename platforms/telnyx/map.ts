@@ -29,7 +29,10 @@ export function telnyxCustomer(payload: TelnyxCallEnded['data']['payload']): str
 export function telnyxEndOfCall(event: TelnyxCallEnded, now: number): EndOfCall {
   const { payload } = event.data;
   const duration =
-    payload.duration_sec ?? (payload.start_time && payload.end_time ? (Date.parse(payload.end_time) - Date.parse(payload.start_time)) / 1000 : undefined);
+    payload.duration_sec ??
+    (payload.start_time && payload.end_time
+      ? (Date.parse(payload.end_time) - Date.parse(payload.start_time)) / 1000
+      : undefined);
   return {
     platform: 'telnyx',
     // Both events of a call carry its call_control_id: the outcome's key, so the second writes nothing.

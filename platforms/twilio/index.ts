@@ -16,7 +16,10 @@ export function twilioAdapter(options: { authToken: string }): PlatformAdapter {
         path: 'status',
         verify: (request) => verifyTwilio(options.authToken, request),
         async handle(request, core) {
-          const status = parseValue(statusCallback, Object.fromEntries(new URLSearchParams(request.raw.toString('utf8'))));
+          const status = parseValue(
+            statusCallback,
+            Object.fromEntries(new URLSearchParams(request.raw.toString('utf8'))),
+          );
           if (!FINAL_STATUSES.has(status.CallStatus)) return twilioAck();
           await core.endOfCall(twilioEndOfCall(status, request.now));
           return twilioAck();

@@ -4,7 +4,17 @@ import { z } from 'zod';
 export const statusCallback = z
   .object({
     CallSid: z.string().regex(/^CA[0-9a-f]{32}$/i, 'a Twilio call SID'),
-    CallStatus: z.enum(['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled']),
+    CallStatus: z.enum([
+      'queued',
+      'initiated',
+      'ringing',
+      'in-progress',
+      'completed',
+      'busy',
+      'no-answer',
+      'failed',
+      'canceled',
+    ]),
     From: z.string().max(64).optional(),
     To: z.string().max(64).optional(),
     Direction: z.string().max(40).optional(),

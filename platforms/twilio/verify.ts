@@ -15,7 +15,18 @@ export function twilioSignature(authToken: string, url: string, params: URLSearc
 function twilioSignedString(url: string, params: URLSearchParams): string {
   const names = [...new Set(params.keys())].sort();
   // Repeated names contribute each value, in sorted order, as Twilio's helper libraries do.
-  return url + names.map((name) => params.getAll(name).sort().map((value) => name + value).join('')).join('');
+  return (
+    url +
+    names
+      .map((name) =>
+        params
+          .getAll(name)
+          .sort()
+          .map((value) => name + value)
+          .join(''),
+      )
+      .join('')
+  );
 }
 
 export function verifyTwilio(authToken: string, request: PlatformRequest): VerifyResult {

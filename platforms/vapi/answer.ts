@@ -9,9 +9,18 @@ import { contextVariables, deniedMessage, toolResultText } from '../core/variabl
  */
 export function vapiAssistantAnswer(context: CallContext, assistantId: string | undefined): PlatformReply {
   if (!context.permission.allowed) return { status: 200, body: { error: deniedMessage(context) } };
-  return { status: 200, body: { ...(assistantId ? { assistantId } : {}), assistantOverrides: { variableValues: contextVariables(context) } } };
+  return {
+    status: 200,
+    body: {
+      ...(assistantId ? { assistantId } : {}),
+      assistantOverrides: { variableValues: contextVariables(context) },
+    },
+  };
 }
 
 export function vapiToolAnswer(results: { toolCallId: string; result: ToolResult }[]): PlatformReply {
-  return { status: 200, body: { results: results.map((r) => ({ toolCallId: r.toolCallId, result: toolResultText(r.result) })) } };
+  return {
+    status: 200,
+    body: { results: results.map((r) => ({ toolCallId: r.toolCallId, result: toolResultText(r.result) })) },
+  };
 }

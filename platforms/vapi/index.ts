@@ -22,19 +22,27 @@ export function vapiAdapter(options: { secret: string; assistantId?: string }): 
           const { message } = parseJson(envelope, request.raw);
           if (message.type === 'assistant-request') {
             const m = parseValue(assistantRequest, message);
-            const context = await core.callStart({ platform: 'vapi', callId: m.call.id, customerPhone: m.customer?.number ?? '' });
+            const context = await core.callStart({
+              platform: 'vapi',
+              callId: m.call.id,
+              customerPhone: m.customer?.number ?? '',
+            });
             return vapiAssistantAnswer(context, options.assistantId);
           }
           if (message.type === 'tool-calls') {
             const m = parseValue(toolCalls, message);
-            const calls = m.toolCallList.map((t) => ({ id: t.id, call: parseToolCall(t.function?.name ?? t.name!, toolArguments(t.function?.arguments ?? t.parameters)) }));
+            const calls = m.toolCallList.map((t) => ({
+              id: t.id,
+              call: parseToolCall(t.function?.name ?? t.name!, toolArguments(t.function?.arguments ?? t.parameters)),
+            }));
             const results = [];
             for (const c of calls) results.push({ toolCallId: c.id, result: await core.tool(vapiCallRef(m), c.call) });
             return vapiToolAnswer(results);
           }
           if (message.type === 'transcript' || message.type.startsWith('transcript[')) {
             const m = parseValue(transcript, message);
-            if (m.role === 'user' && m.transcriptType !== 'partial') await core.liveTranscript(vapiCallRef(m), m.transcript);
+            if (m.role === 'user' && m.transcriptType !== 'partial')
+              await core.liveTranscript(vapiCallRef(m), m.transcript);
             return ack();
           }
           if (message.type === 'end-of-call-report') {

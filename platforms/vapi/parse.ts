@@ -24,11 +24,17 @@ const toolCall = z
     id: z.string().min(1).max(200),
     name: z.string().optional(),
     parameters: z.record(z.string(), z.unknown()).optional(),
-    function: z.object({ name: z.string(), arguments: z.union([z.record(z.string(), z.unknown()), z.string()]).optional() }).optional(),
+    function: z
+      .object({ name: z.string(), arguments: z.union([z.record(z.string(), z.unknown()), z.string()]).optional() })
+      .optional(),
   })
   .refine((t) => t.function?.name ?? t.name, 'a tool call needs a name');
 
-export const toolCalls = z.object({ type: z.literal('tool-calls'), ...base, toolCallList: z.array(toolCall).min(1).max(20) });
+export const toolCalls = z.object({
+  type: z.literal('tool-calls'),
+  ...base,
+  toolCallList: z.array(toolCall).min(1).max(20),
+});
 
 export const transcript = z.object({
   type: z.union([z.literal('transcript'), z.string().startsWith('transcript[')]),
@@ -44,7 +50,10 @@ export const endOfCallReport = z.object({
   endedReason: z.string().min(1).max(200),
   endedAt: z.string().optional(),
   durationSeconds: z.number().min(0).optional(),
-  artifact: z.object({ transcript: z.string().max(200_000).optional() }).passthrough().optional(),
+  artifact: z
+    .object({ transcript: z.string().max(200_000).optional() })
+    .passthrough()
+    .optional(),
   analysis: z
     .object({
       summary: z.string().max(32_000).optional(),

@@ -20,5 +20,7 @@ export function verifyVapi(secret: string, request: PlatformRequest): VerifyResu
   const unit = timestamp.length >= 13 ? 'milliseconds' : 'seconds';
   if (!freshTimestamp(timestamp, request.now, unit)) return { ok: false, reason: 'stale' };
   const given = signature.replace(/^sha256=/, '');
-  return signatureMatches(hmac('sha256', secret, `${timestamp}.`, request.raw), given, 'hex') ? { ok: true } : { ok: false, reason: 'mismatch' };
+  return signatureMatches(hmac('sha256', secret, `${timestamp}.`, request.raw), given, 'hex')
+    ? { ok: true }
+    : { ok: false, reason: 'mismatch' };
 }

@@ -29,7 +29,11 @@ export interface AuditContact {
 
 /** Lower-case ASCII letters and digits only: `José ` → `jose`. */
 export function foldText(value: string | null | undefined): string {
-  return (value ?? '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]/g, '');
+  return (value ?? '')
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
 }
 
 /** `Jane.Doe+crm@Example.com` → `jane.doe@example.com`; null when not an address. */

@@ -23,13 +23,39 @@ export interface BackfillOutcome {
   alreadyPresent: number;
 }
 
-export async function applyBackfill(db: Database, rows: readonly BackfillRow[], policy: CompliancePolicy, at: Date): Promise<BackfillOutcome> {
+export async function applyBackfill(
+  db: Database,
+  rows: readonly BackfillRow[],
+  policy: CompliancePolicy,
+  at: Date,
+): Promise<BackfillOutcome> {
   let inserted = 0;
   for (const row of rows) {
     const eventId = `backfill:${row.crm}:${row.id}:${row.e164}`;
     const added = await db.transaction(async (tx) => {
-      const entry = await addInternalDnc(tx, { eventId, e164: row.e164, scope: 'ALL', seller: null, source: `crm:${row.crm}`, actor: 'audit-backfill', addedAt: at }, policy);
-      await appendRevocation(tx, { eventId: `dnc:${eventId}`, e164: row.e164, occurredAt: at, source: `crm:${row.crm}`, actor: 'audit-backfill', channel: 'CRM_FLAG', scope: 'ALL_SELLERS', seller: null });
+      const entry = await addInternalDnc(
+        tx,
+        {
+          eventId,
+          e164: row.e164,
+          scope: 'ALL',
+          seller: null,
+          source: `crm:${row.crm}`,
+          actor: 'audit-backfill',
+          addedAt: at,
+        },
+        policy,
+      );
+      await appendRevocation(tx, {
+        eventId: `dnc:${eventId}`,
+        e164: row.e164,
+        occurredAt: at,
+        source: `crm:${row.crm}`,
+        actor: 'audit-backfill',
+        channel: 'CRM_FLAG',
+        scope: 'ALL_SELLERS',
+        seller: null,
+      });
       return entry.inserted;
     });
     if (added) inserted++;

@@ -13,7 +13,10 @@ import { DialplaneError, ErrorCode } from '../../shared/errors.js';
 export const AuditCheckpoint = z.object({
   version: z.literal(1),
   startedAt: z.string(),
-  crms: z.record(z.string(), z.object({ checkpoint: z.string().nullable(), done: z.boolean(), contacts: z.number().int().nonnegative() })),
+  crms: z.record(
+    z.string(),
+    z.object({ checkpoint: z.string().nullable(), done: z.boolean(), contacts: z.number().int().nonnegative() }),
+  ),
 });
 export type AuditCheckpoint = z.infer<typeof AuditCheckpoint>;
 
@@ -25,7 +28,11 @@ export async function readCheckpoint(path: string): Promise<AuditCheckpoint | nu
     return null;
   }
   const parsed = AuditCheckpoint.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new DialplaneError(ErrorCode.BAD_USER_INPUT, `checkpoint ${path} is not an audit checkpoint: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new DialplaneError(
+      ErrorCode.BAD_USER_INPUT,
+      `checkpoint ${path} is not an audit checkpoint: ${z.prettifyError(parsed.error)}`,
+    );
   return parsed.data;
 }
 

@@ -89,10 +89,17 @@ async function main(): Promise<void> {
           apiVersion: env.SALESFORCE_API_VERSION,
           rate: args.salesforceRate,
         })
-      : createHubspotAuditSource({ baseUrl: env.HUBSPOT_BASE_URL, accessToken: env.HUBSPOT_ACCESS_TOKEN, clientSecret: env.HUBSPOT_CLIENT_SECRET, rate: args.hubspotRate }),
+      : createHubspotAuditSource({
+          baseUrl: env.HUBSPOT_BASE_URL,
+          accessToken: env.HUBSPOT_ACCESS_TOKEN,
+          clientSecret: env.HUBSPOT_CLIENT_SECRET,
+          rate: args.hubspotRate,
+        }),
   );
   if (!env.DATABASE_URL && !env.DATA_DIR) {
-    console.error('note: no DATABASE_URL or DATA_DIR: the consent store is empty, so every number reports as without consent and unlisted.');
+    console.error(
+      'note: no DATABASE_URL or DATA_DIR: the consent store is empty, so every number reports as without consent and unlisted.',
+    );
   }
   const db = await openConsentDatabase({ url: env.DATABASE_URL, dataDir: env.DATA_DIR });
   const tty = process.stderr.isTTY;

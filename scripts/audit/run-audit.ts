@@ -58,10 +58,16 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditRun> {
   const now = options.now ?? (() => new Date());
   await mkdir(options.outDir, { recursive: true });
   const checkpointPath = path.join(options.outDir, 'checkpoint.json');
-  const checkpoint: AuditCheckpoint = (await readCheckpoint(checkpointPath)) ?? { version: 1, startedAt: now().toISOString(), crms: {} };
+  const checkpoint: AuditCheckpoint = (await readCheckpoint(checkpointPath)) ?? {
+    version: 1,
+    startedAt: now().toISOString(),
+    crms: {},
+  };
   const resuming = Object.keys(checkpoint.crms).length > 0;
 
-  const csvFiles = Object.fromEntries(FINDING_CATEGORIES.map((c) => [c, path.join(options.outDir, `${c}.csv`)])) as Record<FindingCategory, string>;
+  const csvFiles = Object.fromEntries(
+    FINDING_CATEGORIES.map((c) => [c, path.join(options.outDir, `${c}.csv`)]),
+  ) as Record<FindingCategory, string>;
   const streams = new Map<FindingCategory, WriteStream>();
   const streamOf = (c: FindingCategory) => {
     let s = streams.get(c);
@@ -117,7 +123,12 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditRun> {
       // The next page is requested while this one is analysed: a listing's pages come one after
       // another (each cursor arrives with the page before it), so the analysis must not add to that.
       for await (const page of readAhead(source.pages(state.checkpoint, closedWon))) {
-        await new Promise<void>((resolve, reject) => spool.write(page.contacts.map((c) => JSON.stringify(c)).join('\n') + (page.contacts.length ? '\n' : ''), (e) => (e ? reject(e) : resolve())));
+        await new Promise<void>((resolve, reject) =>
+          spool.write(
+            page.contacts.map((c) => JSON.stringify(c)).join('\n') + (page.contacts.length ? '\n' : ''),
+            (e) => (e ? reject(e) : resolve()),
+          ),
+        );
         await analysePage(page.contacts);
         contacts += page.contacts.length;
         readThisRun += page.contacts.length;
@@ -125,7 +136,13 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditRun> {
         state.contacts = contacts;
         await writeCheckpoint(checkpointPath, checkpoint);
         const perSecond = readThisRun / Math.max(0.001, (Date.now() - started) / 1000);
-        options.onProgress?.({ crm: source.crm, contacts, total, perSecond, etaSeconds: total !== null && perSecond > 0 ? Math.max(0, (total - contacts) / perSecond) : null });
+        options.onProgress?.({
+          crm: source.crm,
+          contacts,
+          total,
+          perSecond,
+          etaSeconds: total !== null && perSecond > 0 ? Math.max(0, (total - contacts) / perSecond) : null,
+        });
         if (options.maxPagesPerCrm !== undefined && ++pages >= options.maxPagesPerCrm) break;
       }
       if (options.maxPagesPerCrm !== undefined && pages >= options.maxPagesPerCrm) complete = false;
@@ -139,7 +156,16 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditRun> {
   const mapping: Record<string, { differences: AuditResult['mapping'][string]['differences'] }> = {};
   const calls: AuditResult['calls'] = {};
   for (const source of options.sources) {
-    mapping[source.crm] = { differences: await source.mappingDifferences().catch((e: unknown) => [{ crmField: '(describe)', problem: 'unavailable', expected: 'describe answers', actual: e instanceof Error ? e.message : String(e) }]) };
+    mapping[source.crm] = {
+      differences: await source.mappingDifferences().catch((e: unknown) => [
+        {
+          crmField: '(describe)',
+          problem: 'unavailable',
+          expected: 'describe answers',
+          actual: e instanceof Error ? e.message : String(e),
+        },
+      ]),
+    };
     const endpoints = source.calls();
     calls[source.crm] = { used: Object.values(endpoints).reduce((a, b) => a + b, 0), endpoints };
   }
@@ -149,15 +175,34 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditRun> {
   for (const c of FINDING_CATEGORIES) if (!streams.has(c)) await writeFile(csvFiles[c], csvLine(FINDING_CSV_HEADER));
 
   let backfill: BackfillOutcome | null = null;
-  if (options.applyBackfill && complete) backfill = await applyBackfill(options.applyBackfill.db, result.backfill, options.applyBackfill.policy, now());
+  if (options.applyBackfill && complete)
+    backfill = await applyBackfill(options.applyBackfill.db, result.backfill, options.applyBackfill.policy, now());
 
   // The report's own lists, complete, beside it.
   const write = (file: string, header: readonly string[], rows: readonly (readonly unknown[])[]) =>
     writeFile(path.join(options.outDir, file), csvLine(header) + rows.map((r) => csvLine(r)).join(''));
-  await write('duplicates.csv', ['records', 'across CRMs', 'ids'], result.duplicates.groups.map((g) => [g.members.length, g.crossCrm ? 'yes' : 'no', g.members.join(' ')]));
-  await write('shared-numbers.csv', ['e164', 'records', 'ids'], result.duplicates.sharedNumbers.map((x) => [x.e164, x.members.length, x.members.join(' ')]));
-  await write('backfill.csv', ['crm', 'id', 'e164'], result.backfill.map((b) => [b.crm, b.id, b.e164]));
-  await write('mapping.csv', ['crm', 'field', 'problem', 'expected', 'actual'], result.crms.flatMap((crm) => result.mapping[crm]!.differences.map((d) => [crm, d.crmField, d.problem, d.expected, d.actual ?? ''])));
+  await write(
+    'duplicates.csv',
+    ['records', 'across CRMs', 'ids'],
+    result.duplicates.groups.map((g) => [g.members.length, g.crossCrm ? 'yes' : 'no', g.members.join(' ')]),
+  );
+  await write(
+    'shared-numbers.csv',
+    ['e164', 'records', 'ids'],
+    result.duplicates.sharedNumbers.map((x) => [x.e164, x.members.length, x.members.join(' ')]),
+  );
+  await write(
+    'backfill.csv',
+    ['crm', 'id', 'e164'],
+    result.backfill.map((b) => [b.crm, b.id, b.e164]),
+  );
+  await write(
+    'mapping.csv',
+    ['crm', 'field', 'problem', 'expected', 'actual'],
+    result.crms.flatMap((crm) =>
+      result.mapping[crm]!.differences.map((d) => [crm, d.crmField, d.problem, d.expected, d.actual ?? '']),
+    ),
+  );
 
   const json = path.join(options.outDir, 'audit.json');
   const html = path.join(options.outDir, 'audit.html');
@@ -165,7 +210,10 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditRun> {
   await writeFile(html, renderHtmlReport(result, { complete, backfill }));
   if (complete) {
     // The spools hold personal data: gone once the audit they served is complete.
-    await Promise.all([rm(checkpointPath, { force: true }), ...options.sources.map((s) => rm(path.join(options.outDir, `spool-${s.crm}.ndjson`), { force: true }))]);
+    await Promise.all([
+      rm(checkpointPath, { force: true }),
+      ...options.sources.map((s) => rm(path.join(options.outDir, `spool-${s.crm}.ndjson`), { force: true })),
+    ]);
   }
   return { result, complete, backfill, files: { json, html, csv: csvFiles } };
 }

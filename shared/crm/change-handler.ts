@@ -24,8 +24,17 @@ import { logError } from '../logger.js';
 
 /** Canonical top-level fields, announced when an event does not say what changed (create, delete, gap). */
 export const ALL_CANONICAL_FIELDS = [
-  'name', 'email', 'phones', 'primaryPhone', 'timeZone', 'location', 'crmIntentStage', 'openDeal',
-  'crmLastActivity', 'suppression.doNotCall', 'suppression.emailOptOut',
+  'name',
+  'email',
+  'phones',
+  'primaryPhone',
+  'timeZone',
+  'location',
+  'crmIntentStage',
+  'openDeal',
+  'crmLastActivity',
+  'suppression.doNotCall',
+  'suppression.emailOptOut',
 ];
 
 /** `order` holds an order key (`order:`) or a version stamp in ms (`version:`, `reconciled:`). */
@@ -91,9 +100,13 @@ export class ChangeHandler {
     const newPhones = (event.phoneValues ?? []).map((raw) => normalizePhone(raw)?.e164).filter((p): p is string => !!p);
     await Promise.all(newPhones.map((e164) => phoneIndex.add(e164, event.sourceId)));
 
-    const changedFields = event.changedFields.length > 0 && event.kind === 'updated' ? event.changedFields : ALL_CANONICAL_FIELDS;
+    const changedFields =
+      event.changedFields.length > 0 && event.kind === 'updated' ? event.changedFields : ALL_CANONICAL_FIELDS;
     const suppressionChanged = changedFields.some((f) => f.startsWith('suppression'));
-    const knownPhones = previous?.result.kind === 'found' ? (previous.result.contact.phones ?? []).map((p) => p.e164).filter((p): p is string => !!p) : [];
+    const knownPhones =
+      previous?.result.kind === 'found'
+        ? (previous.result.contact.phones ?? []).map((p) => p.e164).filter((p): p is string => !!p)
+        : [];
     let phones = [...new Set([...knownPhones, ...newPhones])];
     if (suppressionChanged && phones.length === 0) phones = await this.phonesFromCrm(event.sourceId);
     await bus.publish('contact.changed', {
@@ -111,10 +124,23 @@ export class ChangeHandler {
     await Promise.all([
       markers.set(idKey, { order: event.order }, ttl).catch(() => undefined),
       reconciled || related ? undefined : markers.set(orderKey, { order: event.order }, ttl).catch(() => undefined),
-      versionMs !== undefined && (!version || versionMs > version.order) ? markers.set(versionKey, { order: versionMs }, ttl).catch(() => undefined) : undefined,
-      reconciled && versionMs !== undefined ? markers.set(reconciledKey, { order: versionMs }, ttl).catch(() => undefined) : undefined,
+      versionMs !== undefined && (!version || versionMs > version.order)
+        ? markers.set(versionKey, { order: versionMs }, ttl).catch(() => undefined)
+        : undefined,
+      reconciled && versionMs !== undefined
+        ? markers.set(reconciledKey, { order: versionMs }, ttl).catch(() => undefined)
+        : undefined,
     ]);
-    log.info({ crm: connector.source, eventId: event.eventId, kind: event.kind, fields: changedFields.length, origin: event.origin ?? 'webhook' }, 'CRM change applied');
+    log.info(
+      {
+        crm: connector.source,
+        eventId: event.eventId,
+        kind: event.kind,
+        fields: changedFields.length,
+        origin: event.origin ?? 'webhook',
+      },
+      'CRM change applied',
+    );
     return 'applied';
   }
 
@@ -129,7 +155,10 @@ export class ChangeHandler {
       const [result] = await this.options.connector.loadContacts([sourceId]);
       return phonesOf(result);
     } catch (error) {
-      logError(this.options.log, error, 'could not read phones for a suppression change', { crm: this.options.connector.source, sourceId });
+      logError(this.options.log, error, 'could not read phones for a suppression change', {
+        crm: this.options.connector.source,
+        sourceId,
+      });
       return [];
     }
   }

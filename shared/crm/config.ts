@@ -70,5 +70,12 @@ export function toCrmSubgraphRuntime(env: z.output<typeof runtimeObject>) {
         }
       : {}),
   };
-  return { host: env.BIND_HOST, tls: loadServerTls(env), nodeEnv: env.NODE_ENV, logLevel: env.LOG_LEVEL, development, runtime };
+  return {
+    host: env.BIND_HOST,
+    tls: loadServerTls(env),
+    nodeEnv: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    development,
+    runtime,
+  };
 }

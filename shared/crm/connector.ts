@@ -21,9 +21,24 @@ export type CrmSource = (typeof CRM_SOURCES)[number];
 
 export type PhoneType = 'MOBILE' | 'WORK' | 'HOME' | 'OTHER';
 export type IntentStage =
-  | 'NEW' | 'ATTEMPTING' | 'ENGAGED' | 'QUALIFIED' | 'OPPORTUNITY' | 'NEGOTIATION'
-  | 'CUSTOMER' | 'LOST' | 'UNQUALIFIED' | 'UNKNOWN';
-export type DealStage = 'QUALIFICATION' | 'DISCOVERY' | 'PROPOSAL' | 'NEGOTIATION' | 'CLOSED_WON' | 'CLOSED_LOST' | 'OTHER';
+  | 'NEW'
+  | 'ATTEMPTING'
+  | 'ENGAGED'
+  | 'QUALIFIED'
+  | 'OPPORTUNITY'
+  | 'NEGOTIATION'
+  | 'CUSTOMER'
+  | 'LOST'
+  | 'UNQUALIFIED'
+  | 'UNKNOWN';
+export type DealStage =
+  | 'QUALIFICATION'
+  | 'DISCOVERY'
+  | 'PROPOSAL'
+  | 'NEGOTIATION'
+  | 'CLOSED_WON'
+  | 'CLOSED_LOST'
+  | 'OTHER';
 export type ActivityType = 'CALL' | 'EMAIL' | 'MEETING' | 'TASK' | 'OTHER';
 
 export interface CanonicalPhone {
@@ -99,7 +114,14 @@ export type ContactLoadResult =
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-export type CrmCallFailure = 'timeout' | 'network' | 'unavailable' | 'rate_limited' | 'auth' | 'rejected' | 'invalid_response';
+export type CrmCallFailure =
+  | 'timeout'
+  | 'network'
+  | 'unavailable'
+  | 'rate_limited'
+  | 'auth'
+  | 'rejected'
+  | 'invalid_response';
 
 /** The registered code of each way a CRM call fails. */
 const CRM_CALL_FAILURE_CODES: Record<CrmCallFailure, ErrorCode> = {
@@ -126,11 +148,18 @@ export class CrmCallError extends DialplaneError {
     readonly status?: number,
     options?: { cause?: unknown },
   ) {
-    super(CRM_CALL_FAILURE_CODES[kind], message, { crm, endpoint, kind, ...(status === undefined ? {} : { status }) }, options);
+    super(
+      CRM_CALL_FAILURE_CODES[kind],
+      message,
+      { crm, endpoint, kind, ...(status === undefined ? {} : { status }) },
+      options,
+    );
     this.name = 'CrmCallError';
   }
   get retryable(): boolean {
-    return this.kind === 'timeout' || this.kind === 'network' || this.kind === 'unavailable' || this.kind === 'rate_limited';
+    return (
+      this.kind === 'timeout' || this.kind === 'network' || this.kind === 'unavailable' || this.kind === 'rate_limited'
+    );
   }
   /** Whether the failure means the CRM is unusable right now (opens the circuit breaker). */
   get isOutage(): boolean {
@@ -212,7 +241,13 @@ export interface RelatedRecordChange {
 export type WebhookParseResult =
   | { ok: true; events: CrmChangeEvent[]; related?: RelatedRecordChange[] }
   /** `status` 401 for a bad signature or stale timestamp, 400 for a malformed body. */
-  | { ok: false; status: 400 | 401; code: 'WEBHOOK_SIGNATURE_INVALID' | 'BAD_USER_INPUT'; message: string; /** Why a 401 was refused (metric label). */ reason?: string };
+  | {
+      ok: false;
+      status: 400 | 401;
+      code: 'WEBHOOK_SIGNATURE_INVALID' | 'BAD_USER_INPUT';
+      message: string /** Why a 401 was refused (metric label). */;
+      reason?: string;
+    };
 
 // ---------------------------------------------------------------------------------------------
 // Incremental reads (reconciliation)

@@ -1,6 +1,12 @@
 import type { Logger } from '../logger.js';
 import { BreakerOpenError, CircuitBreaker } from './circuit-breaker.js';
-import { CrmCallError, type CanonicalContact, type ContactLoadResult, type CrmConnector, type FieldDrift } from './connector.js';
+import {
+  CrmCallError,
+  type CanonicalContact,
+  type ContactLoadResult,
+  type CrmConnector,
+  type FieldDrift,
+} from './connector.js';
 import type { CrmMetrics } from './crm-metrics.js';
 import type { ContactStore, CachedContactEntry } from './contact-store.js';
 import { CallerOverloadedError, WindowBatcher } from './window-batcher.js';
@@ -137,7 +143,9 @@ export class ContactService {
     this.options.metrics.cache('refresh');
     this.batcher
       .load(id)
-      .catch((error: unknown) => this.options.log.debug({ crm: this.source, err: describeFailure(error) }, 'refresh ahead of expiry failed'))
+      .catch((error: unknown) =>
+        this.options.log.debug({ crm: this.source, err: describeFailure(error) }, 'refresh ahead of expiry failed'),
+      )
       .finally(() => this.refreshing.delete(id));
   }
 
@@ -153,7 +161,10 @@ export class ContactService {
     try {
       const results = await this.breaker.run(() => connector.loadContacts(ids), isOutage);
       // Written before the loads resolve, so a request arriving right after finds it.
-      await store.putMany(ids.map((sourceId, i) => ({ sourceId, result: results[i]! })), startedAt);
+      await store.putMany(
+        ids.map((sourceId, i) => ({ sourceId, result: results[i]! })),
+        startedAt,
+      );
       await this.options.onLoaded?.(results);
       return results;
     } catch (error) {
@@ -173,6 +184,7 @@ function fromEntry(entry: CachedContactEntry, stale: boolean): ContactAnswer {
 
 function describeFailure(error: unknown): string {
   if (error instanceof BreakerOpenError) return 'circuit breaker open';
-  if (error instanceof CrmCallError) return `${error.endpoint}: ${error.kind}${error.status ? ` (${error.status})` : ''}`;
+  if (error instanceof CrmCallError)
+    return `${error.endpoint}: ${error.kind}${error.status ? ` (${error.status})` : ''}`;
   return error instanceof Error ? error.message : String(error);
 }

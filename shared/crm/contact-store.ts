@@ -12,7 +12,11 @@ import type { CanonicalContact, ContactLoadResult, FieldDrift } from './connecto
 export const CachedContactEntry = z.object({
   /** What the CRM answered: the mapped contact (with drift) or not found. */
   result: z.union([
-    z.object({ kind: z.literal('found'), contact: z.custom<CanonicalContact>((v) => typeof v === 'object' && v !== null), drift: z.array(z.custom<FieldDrift>()) }),
+    z.object({
+      kind: z.literal('found'),
+      contact: z.custom<CanonicalContact>((v) => typeof v === 'object' && v !== null),
+      drift: z.array(z.custom<FieldDrift>()),
+    }),
     z.object({ kind: z.literal('notFound') }),
   ]),
   /** Epoch ms when the CRM returned it. */
@@ -58,7 +62,10 @@ export class ContactStore {
     if (sourceIds.length === 0) return [];
     let raw: unknown[];
     try {
-      raw = sourceIds.length === 1 ? [await this.options.cache.get(sourceIds[0]!)] : await this.options.cache.getMany([...sourceIds]);
+      raw =
+        sourceIds.length === 1
+          ? [await this.options.cache.get(sourceIds[0]!)]
+          : await this.options.cache.getMany([...sourceIds]);
     } catch {
       return sourceIds.map(() => undefined);
     }

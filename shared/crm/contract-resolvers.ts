@@ -72,24 +72,52 @@ export function createContractResolvers(options: ContractResolverOptions) {
     const once = `${connector.mappingVersion}|${d.crmField}|${d.field}`;
     if (!loggedDrift.has(once)) {
       loggedDrift.add(once);
-      log.error({ crm: source, crmField: d.crmField, field: d.field, reason: d.reason, mappingVersion: connector.mappingVersion }, 'CRM schema drift: canonical field not served');
+      log.error(
+        {
+          crm: source,
+          crmField: d.crmField,
+          field: d.field,
+          reason: d.reason,
+          mappingVersion: connector.mappingVersion,
+        },
+        'CRM schema drift: canonical field not served',
+      );
     }
     return dialplaneError(
       ErrorCode.CRM_SCHEMA_DRIFT,
       `${source} field ${d.crmField} is ${d.reason === 'missing' ? 'missing' : 'not of the expected type'}; ${d.field} cannot be served (mapping ${connector.mappingVersion})`,
-      { crm: source, field: d.crmField, canonicalField: d.field, reason: d.reason, mappingVersion: connector.mappingVersion },
+      {
+        crm: source,
+        field: d.crmField,
+        canonicalField: d.field,
+        reason: d.reason,
+        mappingVersion: connector.mappingVersion,
+      },
     );
   };
 
   const toParent = (answer: ContactAnswer): ContactParent | null | GraphQLError => {
     if (answer.kind === 'notFound') return null;
     if (answer.kind === 'overloaded') {
-      return dialplaneError(ErrorCode.RATE_LIMITED, `too many ${source} contact loads are waiting for this caller; retry shortly`, { crm: source, limit: 'crm-queue' });
+      return dialplaneError(
+        ErrorCode.RATE_LIMITED,
+        `too many ${source} contact loads are waiting for this caller; retry shortly`,
+        { crm: source, limit: 'crm-queue' },
+      );
     }
     if (answer.kind === 'unavailable') {
-      return dialplaneError(ErrorCode.CRM_UNAVAILABLE, `${source} is unavailable and the contact is not cached (${answer.reason})`, { crm: source });
+      return dialplaneError(
+        ErrorCode.CRM_UNAVAILABLE,
+        `${source} is unavailable and the contact is not cached (${answer.reason})`,
+        { crm: source },
+      );
     }
-    return { contact: answer.contact, drift: new Map(answer.drift.map((d) => [d.field, d])), fetchedAt: answer.fetchedAt, stale: answer.stale };
+    return {
+      contact: answer.contact,
+      drift: new Map(answer.drift.map((d) => [d.field, d])),
+      fetchedAt: answer.fetchedAt,
+      stale: answer.stale,
+    };
   };
 
   const sourceIdOf = (id: string, argName: string): string => {
@@ -109,9 +137,7 @@ export function createContractResolvers(options: ContractResolverOptions) {
   const searchPhone = (e164: string): Promise<string[]> => {
     let pending = phoneSearches.get(e164);
     if (!pending) {
-      pending = service
-        .callThroughBreaker(() => connector.findByPhone(e164))
-        .finally(() => phoneSearches.delete(e164));
+      pending = service.callThroughBreaker(() => connector.findByPhone(e164)).finally(() => phoneSearches.delete(e164));
       phoneSearches.set(e164, pending);
     }
     return pending;
@@ -142,7 +168,8 @@ export function createContractResolvers(options: ContractResolverOptions) {
       contact: async (_: unknown, args: { id: string }, context: object) => load(context, sourceIdOf(args.id, 'id')),
 
       contacts: async (_: unknown, args: { ids: string[] }, context: object) => {
-        if (args.ids.length > MAX_IDS_PER_QUERY) throw badUserInput('ids', `at most ${MAX_IDS_PER_QUERY} ids per query`);
+        if (args.ids.length > MAX_IDS_PER_QUERY)
+          throw badUserInput('ids', `at most ${MAX_IDS_PER_QUERY} ids per query`);
         // A bad id is its own error at ["contacts", i] (an Error item of the list); every other
         // id is answered as if it were not there. The gateway re-indexes paths onto the client's list.
         const parsed = args.ids.map((id, i): string | GraphQLError => {
@@ -166,7 +193,10 @@ export function createContractResolvers(options: ContractResolverOptions) {
         const raw = PhoneArg.safeParse(args.phone);
         const normalized = raw.success ? normalizePhone(raw.data) : null;
         if (!normalized || !normalized.valid) {
-          throw badUserInput('phone', 'not a usable phone number; give a full number, e.g. "+1 415 555 0100" or "(415) 555-0100" (national numbers are read as US)');
+          throw badUserInput(
+            'phone',
+            'not a usable phone number; give a full number, e.g. "+1 415 555 0100" or "(415) 555-0100" (national numbers are read as US)',
+          );
         }
         const e164 = normalized.e164;
         let ids = await phoneIndex.get(e164);
@@ -176,9 +206,15 @@ export function createContractResolvers(options: ContractResolverOptions) {
             ids = await searchPhone(e164);
           } catch (error) {
             if (error instanceof CrmCallError && error.kind === 'rate_limited') {
-              throw dialplaneError(ErrorCode.CRM_RATE_LIMITED, `${source} refused the phone search for its rate limit; retry shortly`, { crm: source });
+              throw dialplaneError(
+                ErrorCode.CRM_RATE_LIMITED,
+                `${source} refused the phone search for its rate limit; retry shortly`,
+                { crm: source },
+              );
             }
-            throw dialplaneError(ErrorCode.CRM_UNAVAILABLE, `${source} is unavailable: phone search failed`, { crm: source });
+            throw dialplaneError(ErrorCode.CRM_UNAVAILABLE, `${source} is unavailable: phone search failed`, {
+              crm: source,
+            });
           }
           await phoneIndex.set(e164, ids);
         }

@@ -24,15 +24,46 @@ export interface CrmMetrics {
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
 export function createCrmMetrics(metrics: Metrics, crm: CrmSource): CrmMetrics {
-  const calls = metrics.counter('dialplane_crm_calls_total', 'CRM API calls by endpoint and outcome', ['crm', 'endpoint', 'outcome']);
-  const callSeconds = metrics.histogram('dialplane_crm_call_duration_seconds', 'CRM API call latency', ['crm', 'endpoint', 'outcome']);
-  const batch = metrics.histogram('dialplane_crm_batch_size', 'Contacts per CRM batch load', ['crm'], [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000]);
+  const calls = metrics.counter('dialplane_crm_calls_total', 'CRM API calls by endpoint and outcome', [
+    'crm',
+    'endpoint',
+    'outcome',
+  ]);
+  const callSeconds = metrics.histogram('dialplane_crm_call_duration_seconds', 'CRM API call latency', [
+    'crm',
+    'endpoint',
+    'outcome',
+  ]);
+  const batch = metrics.histogram(
+    'dialplane_crm_batch_size',
+    'Contacts per CRM batch load',
+    ['crm'],
+    [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
+  );
   const cache = metrics.counter('dialplane_crm_cache_total', 'Contact cache lookups by result', ['crm', 'result']);
-  const drift = metrics.counter('dialplane_crm_schema_drift_total', 'Canonical fields not served because of CRM schema drift', ['crm', 'field']);
-  const critical = metrics.gauge('dialplane_crm_consent_critical_drift', 'Consent-critical CRM fields (do-not-call, phones) currently missing; decisions on this CRM fail closed', ['crm']);
-  const breaker = metrics.gauge('dialplane_crm_breaker_state', 'CRM circuit breaker state (0 closed, 1 half-open, 2 open)', ['crm']);
-  const webhooks = metrics.counter('dialplane_crm_change_events_total', 'CRM change events by outcome', ['crm', 'outcome']);
-  const phone = metrics.counter('dialplane_crm_phone_lookups_total', 'contactsByPhone resolutions by path', ['crm', 'via']);
+  const drift = metrics.counter(
+    'dialplane_crm_schema_drift_total',
+    'Canonical fields not served because of CRM schema drift',
+    ['crm', 'field'],
+  );
+  const critical = metrics.gauge(
+    'dialplane_crm_consent_critical_drift',
+    'Consent-critical CRM fields (do-not-call, phones) currently missing; decisions on this CRM fail closed',
+    ['crm'],
+  );
+  const breaker = metrics.gauge(
+    'dialplane_crm_breaker_state',
+    'CRM circuit breaker state (0 closed, 1 half-open, 2 open)',
+    ['crm'],
+  );
+  const webhooks = metrics.counter('dialplane_crm_change_events_total', 'CRM change events by outcome', [
+    'crm',
+    'outcome',
+  ]);
+  const phone = metrics.counter('dialplane_crm_phone_lookups_total', 'contactsByPhone resolutions by path', [
+    'crm',
+    'via',
+  ]);
   breaker.set({ crm }, 0);
   critical.set({ crm }, 0);
   return {

@@ -24,7 +24,11 @@ import { crmContractTypeDefs } from './contract.js';
 import { createCrmMetrics } from './crm-metrics.js';
 import { PhoneIndex, type PhoneIndexEntry } from './phone-index.js';
 import { pipelineHealthRoute } from './pipeline-health-route.js';
-import { startCrmReconciliation, type CrmReconciliation, type CrmReconciliationConfig } from './reconciliation/crm-reconciliation.js';
+import {
+  startCrmReconciliation,
+  type CrmReconciliation,
+  type CrmReconciliationConfig,
+} from './reconciliation/crm-reconciliation.js';
 
 /**
  * Starts a CRM subgraph around a connector: the contract SDL and resolvers, the cache (memory or
@@ -133,7 +137,11 @@ export async function startInstrumentedCrmSubgraph(
     // Each CRM call a CLIENT span (tracing on) inside its metrics timing.
     connector: createConnector((endpoint, fn) =>
       tracingActive()
-        ? withSpan(`${source} ${endpoint}`, { kind: SpanKind.CLIENT, attributes: { [SpanAttr.crm]: source, [SpanAttr.crmEndpoint]: endpoint } }, () => crmMetrics.call(endpoint, fn))
+        ? withSpan(
+            `${source} ${endpoint}`,
+            { kind: SpanKind.CLIENT, attributes: { [SpanAttr.crm]: source, [SpanAttr.crmEndpoint]: endpoint } },
+            () => crmMetrics.call(endpoint, fn),
+          )
         : crmMetrics.call(endpoint, fn),
     ),
     config: options.runtime,
@@ -163,16 +171,54 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
   const staleRetainMs = config.staleRetainMs ?? 3_600_000;
   // One Redis connection for the three caches; it connects in the background, so the subgraph
   // starts (degraded, in-process tier) when Redis is unreachable and recovers when it returns.
-  const redis = config.redisUrl ? createRedisConnection({ url: config.redisUrl, log, name: `${connector.source}-cache`, commandTimeoutMs: config.redisCommandTimeoutMs }) : undefined;
+  const redis = config.redisUrl
+    ? createRedisConnection({
+        url: config.redisUrl,
+        log,
+        name: `${connector.source}-cache`,
+        commandTimeoutMs: config.redisCommandTimeoutMs,
+      })
+    : undefined;
   const cacheRedis = redis ? { redis, redisTimeoutMs: config.redisCommandTimeoutMs } : {};
-  const contactCache = createCache<CachedContactEntry>({ namespace: `${prefix}:contact:${connector.mappingVersion}`, ttlMs: staleRetainMs, ...cacheRedis, log });
-  const phoneCache = createCache<PhoneIndexEntry>({ namespace: `${prefix}:phone`, ttlMs: config.phoneIndexTtlMs ?? 900_000, ...cacheRedis, log });
-  const markerCache = createCache<{ order: number }>({ namespace: `${prefix}:events`, ttlMs: 24 * 3_600_000, ...cacheRedis, log });
+  const contactCache = createCache<CachedContactEntry>({
+    namespace: `${prefix}:contact:${connector.mappingVersion}`,
+    ttlMs: staleRetainMs,
+    ...cacheRedis,
+    log,
+  });
+  const phoneCache = createCache<PhoneIndexEntry>({
+    namespace: `${prefix}:phone`,
+    ttlMs: config.phoneIndexTtlMs ?? 900_000,
+    ...cacheRedis,
+    log,
+  });
+  const markerCache = createCache<{ order: number }>({
+    namespace: `${prefix}:events`,
+    ttlMs: 24 * 3_600_000,
+    ...cacheRedis,
+    log,
+  });
   const ownsBus = !options.bus;
-  const bus = options.bus ?? (await createEventBus({ redisUrl: config.redisUrl, prefix: `${config.keyPrefix ?? 'dialplane:'}events:`, log, commandTimeoutMs: config.redisCommandTimeoutMs }));
+  const bus =
+    options.bus ??
+    (await createEventBus({
+      redisUrl: config.redisUrl,
+      prefix: `${config.keyPrefix ?? 'dialplane:'}events:`,
+      log,
+      commandTimeoutMs: config.redisCommandTimeoutMs,
+    }));
 
-  const store = new ContactStore({ cache: contactCache, ttlMs: config.cacheTtlMs, retainMs: staleRetainMs, now: config.now });
-  const phoneIndex = new PhoneIndex({ cache: phoneCache, ttlMs: config.phoneIndexTtlMs ?? 900_000, negativeTtlMs: config.cacheTtlMs });
+  const store = new ContactStore({
+    cache: contactCache,
+    ttlMs: config.cacheTtlMs,
+    retainMs: staleRetainMs,
+    now: config.now,
+  });
+  const phoneIndex = new PhoneIndex({
+    cache: phoneCache,
+    ttlMs: config.phoneIndexTtlMs ?? 900_000,
+    negativeTtlMs: config.cacheTtlMs,
+  });
   const driftWatch: DriftWatch = new DriftWatch({
     connector,
     store,
@@ -185,7 +231,12 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
   const service = new ContactService({
     connector,
     store,
-    onLoaded: (results) => driftWatch.observe(results).catch((error: unknown) => log.warn({ crm: connector.source, err: errorForLog(error) }, 'drift watch could not evict')),
+    onLoaded: (results) =>
+      driftWatch
+        .observe(results)
+        .catch((error: unknown) =>
+          log.warn({ crm: connector.source, err: errorForLog(error) }, 'drift watch could not evict'),
+        ),
     metrics: crmMetrics,
     log,
     batchWindowMs: config.batchWindowMs,
@@ -194,13 +245,33 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     breaker: config.breaker,
     now: config.now,
   });
-  const changes = new ChangeHandler({ connector, store, phoneIndex, bus, markers: markerCache, metrics: crmMetrics, log });
-  const resolvers = createContractResolvers({ connector, service, phoneIndex, metrics: crmMetrics, log, now: config.now });
+  const changes = new ChangeHandler({
+    connector,
+    store,
+    phoneIndex,
+    bus,
+    markers: markerCache,
+    metrics: crmMetrics,
+    log,
+  });
+  const resolvers = createContractResolvers({
+    connector,
+    service,
+    phoneIndex,
+    metrics: crmMetrics,
+    log,
+    now: config.now,
+  });
   const reconciliation = config.reconcile
     ? await startCrmReconciliation({
         connector,
         changes,
-        config: { ...config.reconcile, dataDir: config.reconcile.dataDir ? `${config.reconcile.dataDir}/crm-reconcile-${connector.source}` : undefined },
+        config: {
+          ...config.reconcile,
+          dataDir: config.reconcile.dataDir
+            ? `${config.reconcile.dataDir}/crm-reconcile-${connector.source}`
+            : undefined,
+        },
         metrics,
         log,
         ...(options.reconcileDb ? { db: options.reconcileDb } : {}),
@@ -219,16 +290,22 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
       const request: WebhookRequest = {
         method: req.method ?? 'POST',
         url: webhookUrlOf(req, url),
-        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])),
+        headers: Object.fromEntries(
+          Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
+        ),
         body,
         receivedAt: Date.now(),
       };
       const parsed = connector.parseWebhook(request);
       if (!parsed.ok) {
         crmMetrics.webhookEvent('rejected');
-        if (parsed.status === 401) authFailures.inc({ receiver: connector.source, reason: parsed.reason ?? 'signature' });
+        if (parsed.status === 401)
+          authFailures.inc({ receiver: connector.source, reason: parsed.reason ?? 'signature' });
         // Receiver, code and reason only: the body (phones, names) never reaches the logs.
-        log.warn({ receiver: connector.source, code: parsed.code, status: parsed.status, reason: parsed.reason }, 'CRM webhook rejected');
+        log.warn(
+          { receiver: connector.source, code: parsed.code, status: parsed.status, reason: parsed.reason },
+          'CRM webhook rejected',
+        );
         throw new HttpError(parsed.status, parsed.code, parsed.message);
       }
       const outcomes = await changes.apply(parsed.events);
@@ -238,11 +315,20 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
         // cannot answer, the sender retries the delivery (the events above dedupe on the retry).
         const records = parsed.related.map((r) => ({ object: r.object, recordId: r.recordId }));
         try {
-          const contactsOf = connector.contactsOfRecords ? await service.callThroughBreaker(() => connector.contactsOfRecords!(records)) : new Map<string, string[]>();
+          const contactsOf = connector.contactsOfRecords
+            ? await service.callThroughBreaker(() => connector.contactsOfRecords!(records))
+            : new Map<string, string[]>();
           related = expandRelatedChanges(parsed.related, contactsOf);
         } catch (error) {
-          log.warn({ receiver: connector.source, records: records.length, err: errorForLog(error) }, 'could not resolve the contacts of a deal change');
-          throw new HttpError(503, ErrorCode.CRM_UNAVAILABLE, 'the contacts of a changed deal could not be read from the CRM; retry the delivery');
+          log.warn(
+            { receiver: connector.source, records: records.length, err: errorForLog(error) },
+            'could not resolve the contacts of a deal change',
+          );
+          throw new HttpError(
+            503,
+            ErrorCode.CRM_UNAVAILABLE,
+            'the contacts of a changed deal could not be read from the CRM; retry the delivery',
+          );
         }
         outcomes.push(...(await changes.apply(related)));
       }
@@ -288,28 +374,48 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
           breaker: service.breaker.state,
           ...(redis ? { redis: redisDown ? 'down' : 'up' } : {}),
           // Ready all the same: reads work, and every decision on a drifted contact fails closed.
-          ...(driftWatch.current.length > 0 ? { consentCriticalDrift: [...new Set(driftWatch.current.map((d) => d.crmField))] } : {}),
+          ...(driftWatch.current.length > 0
+            ? { consentCriticalDrift: [...new Set(driftWatch.current.map((d) => d.crmField))] }
+            : {}),
           ...(redisDown && service.breaker.state !== 'open' ? { status: 'degraded' } : {}),
-          ...(reconciled ? { reconciliation: reconciled.ok ? 'ok' : reconciled.reason, lastReconciledAt: reconciled.lastSuccessAt?.toISOString() ?? null } : {}),
+          ...(reconciled
+            ? {
+                reconciliation: reconciled.ok ? 'ok' : reconciled.reason,
+                lastReconciledAt: reconciled.lastSuccessAt?.toISOString() ?? null,
+              }
+            : {}),
         },
       };
     },
     onClose: async () => {
       driftWatch.stop();
-      await reconciliation?.stop().catch((error: unknown) => logError(log, error, 'reconciliation did not stop cleanly', { crm: connector.source }));
+      await reconciliation
+        ?.stop()
+        .catch((error: unknown) =>
+          logError(log, error, 'reconciliation did not stop cleanly', { crm: connector.source }),
+        );
       await connector.close();
       if (ownsBus) await bus.close();
       await Promise.allSettled([contactCache.disconnect(), phoneCache.disconnect(), markerCache.disconnect()]);
       await redis?.close();
     },
   });
-  return { ...running, service, driftWatch, bus, webhookUrl: `${running.baseUrl}${webhookPath}`, ...(reconciliation ? { reconciliation } : {}) };
+  return {
+    ...running,
+    service,
+    driftWatch,
+    bus,
+    webhookUrl: `${running.baseUrl}${webhookPath}`,
+    ...(reconciliation ? { reconciliation } : {}),
+  };
 }
 
 /** The URL the sender addressed (HubSpot signs it): Host header + path and query. */
 function webhookUrlOf(req: IncomingMessage, url: URL): string {
   const host = req.headers.host ?? 'localhost';
   // The URL the sender signed (HubSpot v3 signs it whole): https when this listener serves TLS.
-  const proto = (req.headers['x-forwarded-proto'] as string | undefined) ?? ((req.socket as TLSSocket).encrypted ? 'https' : 'http');
+  const proto =
+    (req.headers['x-forwarded-proto'] as string | undefined) ??
+    ((req.socket as TLSSocket).encrypted ? 'https' : 'http');
   return `${proto}://${host}${url.pathname}${url.search}`;
 }

@@ -18,7 +18,11 @@ import type { ContactStore } from './contact-store.js';
  */
 
 /** Canonical fields a call decision depends on: the CRM's do-not-call flag and the numbers. */
-export const CONSENT_CRITICAL_FIELDS: readonly CanonicalFieldPath[] = ['suppression.doNotCall', 'phones', 'primaryPhone'];
+export const CONSENT_CRITICAL_FIELDS: readonly CanonicalFieldPath[] = [
+  'suppression.doNotCall',
+  'phones',
+  'primaryPhone',
+];
 
 /** Runs `fn` every `ms` until the returned function is called. Injected so tests tick by hand. */
 export type Ticker = (ms: number, fn: () => void) => () => void;
@@ -81,7 +85,11 @@ export class DriftWatch {
         return this.update(drift);
       })
       .catch((error: unknown) => {
-        if (!this.failing) log.warn({ crm: connector.source, err: errorForLog(error) }, 'drift check could not read the CRM schema (reads still report drift)');
+        if (!this.failing)
+          log.warn(
+            { crm: connector.source, err: errorForLog(error) },
+            'drift check could not read the CRM schema (reads still report drift)',
+          );
         this.failing = true;
       })
       .finally(() => {
@@ -111,8 +119,16 @@ export class DriftWatch {
     const [before, after] = [fieldsOf(this.drifted), fieldsOf(next)];
     this.drifted = next;
     const { connector, store, log } = this.options;
-    if (appeared) log.error({ crm: connector.source, crmFields: [...after] }, 'consent-critical CRM field drifted: cached contacts evicted, decisions fail closed');
-    else log.warn({ crm: connector.source, crmFields: [...before].filter((f) => !after.has(f)), stillDrifted: [...after] }, 'consent-critical CRM fields came back: cached contacts evicted');
+    if (appeared)
+      log.error(
+        { crm: connector.source, crmFields: [...after] },
+        'consent-critical CRM field drifted: cached contacts evicted, decisions fail closed',
+      );
+    else
+      log.warn(
+        { crm: connector.source, crmFields: [...before].filter((f) => !after.has(f)), stillDrifted: [...after] },
+        'consent-critical CRM fields came back: cached contacts evicted',
+      );
     this.options.onChange?.(this.current);
     this.applying = this.applying.then(() => store.evictAll());
     return this.applying;

@@ -17,7 +17,9 @@ export function renderMappingTable(mappingVersion: string, rows: readonly Mappin
     '',
     '| CRM field | Canonical field | Transform | Expected CRM type |',
     '|---|---|---|---|',
-    ...rows.map((r) => `| \`${cell(r.crmField)}\` | \`${cell(r.canonical)}\` | ${cell(r.transform)} | ${cell(r.expectedType)} |`),
+    ...rows.map(
+      (r) => `| \`${cell(r.crmField)}\` | \`${cell(r.canonical)}\` | ${cell(r.transform)} | ${cell(r.expectedType)} |`,
+    ),
     TABLE_END,
   ].join('\n');
 }

@@ -48,6 +48,9 @@ export class PhoneIndex {
   async remove(e164: string, sourceId: string): Promise<void> {
     const ids = await this.get(e164);
     if (ids === undefined || !ids.includes(sourceId)) return;
-    await this.set(e164, ids.filter((id) => id !== sourceId));
+    await this.set(
+      e164,
+      ids.filter((id) => id !== sourceId),
+    );
   }
 }

@@ -24,14 +24,28 @@ export function pipelineHealthRoute(deps: {
   verifyIdentity: IdentityVerifier;
 }): Route {
   const { connector, reconciliation, metrics } = deps;
-  const samplesOf = async (name: string): Promise<Sample[]> => ((await metrics.registry.getSingleMetric(name)?.get())?.values ?? []) as Sample[];
+  const samplesOf = async (name: string): Promise<Sample[]> =>
+    ((await metrics.registry.getSingleMetric(name)?.get())?.values ?? []) as Sample[];
   return {
     method: 'GET',
     path: PIPELINE_HEALTH_PATH,
     handler: async (req: IncomingMessage, res: ServerResponse) => {
-      const identity = deps.verifyIdentity(req.headers[IDENTITY_HEADER] as string | undefined, streamBinding('GET', PIPELINE_HEALTH_PATH));
-      if (!identity) throw new HttpError(401, ErrorCode.UNAUTHENTICATED, `${connector.source} subgraph: missing or invalid gateway identity`);
-      if (!hasRole(identity, ...PIPELINE_HEALTH_ROLES)) throw new HttpError(403, ErrorCode.FORBIDDEN, `pipeline health needs role ${PIPELINE_HEALTH_ROLES.join(' or ')}`);
+      const identity = deps.verifyIdentity(
+        req.headers[IDENTITY_HEADER] as string | undefined,
+        streamBinding('GET', PIPELINE_HEALTH_PATH),
+      );
+      if (!identity)
+        throw new HttpError(
+          401,
+          ErrorCode.UNAUTHENTICATED,
+          `${connector.source} subgraph: missing or invalid gateway identity`,
+        );
+      if (!hasRole(identity, ...PIPELINE_HEALTH_ROLES))
+        throw new HttpError(
+          403,
+          ErrorCode.FORBIDDEN,
+          `pipeline health needs role ${PIPELINE_HEALTH_ROLES.join(' or ')}`,
+        );
       const [reconciled, cache, calls, drift, lag] = await Promise.all([
         reconciliation ? reconciliation.health() : null,
         samplesOf('dialplane_crm_cache_total'),

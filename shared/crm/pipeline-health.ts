@@ -22,7 +22,13 @@ export const CrmPipelineHealth = z.object({
   }),
   crmCalls: z.object({ total: z.number().nonnegative(), failed: z.number().nonnegative() }),
   apiBudget: z
-    .object({ used: z.number(), limit: z.number(), remaining: z.number(), window: z.literal('daily'), reportedAt: z.string() })
+    .object({
+      used: z.number(),
+      limit: z.number(),
+      remaining: z.number(),
+      window: z.literal('daily'),
+      reportedAt: z.string(),
+    })
     .nullable(),
   /** Canonical fields not served because the CRM's schema drifted, with how often. */
   drift: z.array(z.object({ field: z.string(), count: z.number().nonnegative() })),
@@ -54,7 +60,12 @@ export interface PipelineSnapshot {
   calls: readonly Sample[];
   drift: readonly Sample[];
   apiBudget: { used: number; limit: number; remaining: number; reportedAtMs: number } | null;
-  reconciliation: { ok: boolean; reason: 'never_reconciled' | 'stale' | null; lastSuccessAt: Date | null; lagSeconds: number } | null;
+  reconciliation: {
+    ok: boolean;
+    reason: 'never_reconciled' | 'stale' | null;
+    lastSuccessAt: Date | null;
+    lagSeconds: number;
+  } | null;
 }
 
 const sumWhere = (samples: readonly Sample[], crm: string, match: (s: Sample) => boolean) =>
@@ -84,9 +95,17 @@ export function summarizePipeline(s: PipelineSnapshot): CrmPipelineHealth {
       failed: sumWhere(s.calls, s.crm, (x) => x.labels.outcome !== 'ok'),
     },
     apiBudget: s.apiBudget
-      ? { used: s.apiBudget.used, limit: s.apiBudget.limit, remaining: s.apiBudget.remaining, window: 'daily', reportedAt: new Date(s.apiBudget.reportedAtMs).toISOString() }
+      ? {
+          used: s.apiBudget.used,
+          limit: s.apiBudget.limit,
+          remaining: s.apiBudget.remaining,
+          window: 'daily',
+          reportedAt: new Date(s.apiBudget.reportedAtMs).toISOString(),
+        }
       : null,
-    drift: [...fields].map(([field, count]) => ({ field, count })).sort((a, b) => b.count - a.count || a.field.localeCompare(b.field)),
+    drift: [...fields]
+      .map(([field, count]) => ({ field, count }))
+      .sort((a, b) => b.count - a.count || a.field.localeCompare(b.field)),
     reconciliation: s.reconciliation
       ? {
           ok: s.reconciliation.ok,

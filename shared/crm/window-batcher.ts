@@ -65,7 +65,8 @@ export class WindowBatcher<K, V> {
     const existing = this.pending.get(key)?.d.promise ?? this.inFlight.get(key);
     if (existing) return existing;
     const mine = this.undispatched.get(caller) ?? 0;
-    if (mine >= (this.options.maxWaitingPerCaller ?? Infinity)) return Promise.reject(new CallerOverloadedError(caller));
+    if (mine >= (this.options.maxWaitingPerCaller ?? Infinity))
+      return Promise.reject(new CallerOverloadedError(caller));
     this.undispatched.set(caller, mine + 1);
     const d = deferred<V>();
     this.pending.set(key, { d, caller });
@@ -139,7 +140,10 @@ export class WindowBatcher<K, V> {
         (values) => {
           chunk.forEach(([, d], i) => {
             if (i < values.length) d.resolve(values[i]!);
-            else d.reject(new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'batch dispatch returned fewer results than keys'));
+            else
+              d.reject(
+                new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'batch dispatch returned fewer results than keys'),
+              );
           });
         },
         (error: unknown) => chunk.forEach(([, d]) => d.reject(error)),

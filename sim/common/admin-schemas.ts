@@ -25,7 +25,12 @@ const fieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
  * general form (CRM field names); the others are the common cases spelled out.
  */
 export const simEdit = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('set'), object: z.string().min(1), id: z.string().min(1), fields: z.record(z.string(), fieldValue) }),
+  z.object({
+    kind: z.literal('set'),
+    object: z.string().min(1),
+    id: z.string().min(1),
+    fields: z.record(z.string(), fieldValue),
+  }),
   z.object({ kind: z.literal('doNotCall'), contactId: z.string().min(1), value: z.boolean() }),
   z.object({ kind: z.literal('closeDeal'), dealId: z.string().min(1), won: z.boolean() }),
   z.object({
@@ -64,7 +69,14 @@ export const simStats = z.object({
   sim: z.string(),
   total: z.number(),
   counters: z.record(z.string(), z.number()),
-  deliveries: z.object({ pending: z.number(), delivered: z.number(), failed: z.number(), attempts: z.number(), dropped: z.number(), held: z.number() }),
+  deliveries: z.object({
+    pending: z.number(),
+    delivered: z.number(),
+    failed: z.number(),
+    attempts: z.number(),
+    dropped: z.number(),
+    held: z.number(),
+  }),
 });
 export type SimStats = z.infer<typeof simStats>;
 

@@ -4,9 +4,20 @@ import { z } from 'zod';
 import { Router, type HttpMethod } from './router.js';
 import { DEFAULT_LATENCY, delay, latencyConfig, sampleLatencyMs, type LatencyConfig } from './latency.js';
 import { NO_FAULTS, decideFault, faultConfig, type FaultConfig } from './faults.js';
-import { NO_RATE_LIMIT, RateLimiter, rateLimitConfig, type RateLimitConfig, type RateLimitState } from './rate-limiter.js';
+import {
+  NO_RATE_LIMIT,
+  RateLimiter,
+  rateLimitConfig,
+  type RateLimitConfig,
+  type RateLimitState,
+} from './rate-limiter.js';
 import { RequestStats } from './request-stats.js';
-import { ChangeDelivery, DEFAULT_DELIVERY_RETRY, deliveryRetryConfig, type DeliveryRetryConfig } from './change-delivery.js';
+import {
+  ChangeDelivery,
+  DEFAULT_DELIVERY_RETRY,
+  deliveryRetryConfig,
+  type DeliveryRetryConfig,
+} from './change-delivery.js';
 import {
   driftRule,
   resetBody,
@@ -207,7 +218,12 @@ export function createSimServer(options: SimServerOptions): SimServer {
     };
     switch (`${method} ${action}`) {
       case 'GET stats': {
-        const out: SimStats = { sim: options.name, total: stats.totalRequests, counters: stats.counts(), deliveries: delivery.stats() };
+        const out: SimStats = {
+          sim: options.name,
+          total: stats.totalRequests,
+          counters: stats.counts(),
+          deliveries: delivery.stats(),
+        };
         return { status: 200, body: out };
       }
       case 'GET requests': {
@@ -279,10 +295,21 @@ export function createSimServer(options: SimServerOptions): SimServer {
 
     if (path.startsWith(ADMIN_PREFIX)) {
       try {
-        send(res, await handleAdmin(method, path, new URL(rawUrl, 'http://sim'), rawBody), { 'content-type': 'application/json' });
+        send(res, await handleAdmin(method, path, new URL(rawUrl, 'http://sim'), rawBody), {
+          'content-type': 'application/json',
+        });
       } catch (err) {
-        const status = err instanceof AdminInputError || err instanceof SyntaxError ? 400 : err instanceof SimEditError ? err.status : 500;
-        send(res, { status, body: { error: err instanceof Error ? err.message : 'error' } }, { 'content-type': 'application/json' });
+        const status =
+          err instanceof AdminInputError || err instanceof SyntaxError
+            ? 400
+            : err instanceof SimEditError
+              ? err.status
+              : 500;
+        send(
+          res,
+          { status, body: { error: err instanceof Error ? err.message : 'error' } },
+          { 'content-type': 'application/json' },
+        );
       }
       return;
     }

@@ -31,19 +31,64 @@ const spec = (s: Partial<DemoRecordSpec> & Pick<DemoRecordSpec, 'person' | 'phon
 
 export const DEMO_RECORDS: Readonly<Record<Crm, readonly DemoRecordSpec[]>> = {
   salesforce: [
-    spec({ person: 0, phone: '(415) 555-0100', mobile: '+1 415.555.0101', stages: ['Proposal/Price Quote'], calls: 2, note: 'Pacific; open opportunity; also in HubSpot (cross-CRM duplicate)' }),
-    spec({ person: 1, phone: '602-555-0110', stages: ['Negotiation/Review'], calls: 1, doNotCall: true, note: 'Arizona (no DST); DoNotCall = true' }),
+    spec({
+      person: 0,
+      phone: '(415) 555-0100',
+      mobile: '+1 415.555.0101',
+      stages: ['Proposal/Price Quote'],
+      calls: 2,
+      note: 'Pacific; open opportunity; also in HubSpot (cross-CRM duplicate)',
+    }),
+    spec({
+      person: 1,
+      phone: '602-555-0110',
+      stages: ['Negotiation/Review'],
+      calls: 1,
+      doNotCall: true,
+      note: 'Arizona (no DST); DoNotCall = true',
+    }),
     spec({ person: 2, phone: '808.555.0120', stages: ['Closed Won'], calls: 3, note: 'Hawaii; closed-won customer' }),
     spec({ person: 3, phone: '+1 416 555 0130', note: 'Canadian number (Toronto)' }),
-    spec({ person: 4, phone: '850-555-0140', stages: ['Qualification', 'Closed Lost'], calls: 1, note: 'split-zone area code 850; address in the other zone' }),
+    spec({
+      person: 4,
+      phone: '850-555-0140',
+      stages: ['Qualification', 'Closed Lost'],
+      calls: 1,
+      note: 'split-zone area code 850; address in the other zone',
+    }),
     spec({ person: 5, phone: '555-0000', note: 'unusable phone (no area code), no mobile' }),
   ],
   hubspot: [
-    spec({ person: 0, phone: '+14155550100', stages: ['contractsent'], calls: 1, note: 'same person as the first Salesforce demo contact' }),
-    spec({ person: 6, phone: '(212) 555-0160', mobile: '+12125550161', calls: 2, doNotCall: true, note: 'Eastern; dialplane_do_not_call = "true"' }),
+    spec({
+      person: 0,
+      phone: '+14155550100',
+      stages: ['contractsent'],
+      calls: 1,
+      note: 'same person as the first Salesforce demo contact',
+    }),
+    spec({
+      person: 6,
+      phone: '(212) 555-0160',
+      mobile: '+12125550161',
+      calls: 2,
+      doNotCall: true,
+      note: 'Eastern; dialplane_do_not_call = "true"',
+    }),
     spec({ person: 7, phone: '+1 907 555 0170', stages: ['closedwon'], calls: 1, note: 'Alaska; closed-won customer' }),
-    spec({ person: 8, phone: '915-555-0180', stages: ['decisionmakerboughtin'], calls: 2, note: 'split-zone area code 915 (El Paso, Mountain)' }),
-    spec({ person: 9, phone: '4155550190 x12', stages: ['closedlost'], emailOptOut: true, note: 'phone with extension; email opt-out' }),
+    spec({
+      person: 8,
+      phone: '915-555-0180',
+      stages: ['decisionmakerboughtin'],
+      calls: 2,
+      note: 'split-zone area code 915 (El Paso, Mountain)',
+    }),
+    spec({
+      person: 9,
+      phone: '4155550190 x12',
+      stages: ['closedlost'],
+      emailOptOut: true,
+      note: 'phone with extension; email opt-out',
+    }),
     spec({ person: 10, phone: 'TBD', note: 'unusable phone (placeholder text)' }),
   ],
 };
@@ -77,7 +122,10 @@ export interface DemoContact {
 function toDemoContact(crm: Crm, row: number, s: DemoRecordSpec): DemoContact {
   const person = DEMO_PEOPLE[s.person];
   const id = crm === 'salesforce' ? salesforceId(KeyPrefix.Contact, row) : hubspotId('contacts', row);
-  const digits = s.phone.replace(/x.*$/, '').replace(/\D/g, '').replace(/^1(?=\d{10}$)/, '');
+  const digits = s.phone
+    .replace(/x.*$/, '')
+    .replace(/\D/g, '')
+    .replace(/^1(?=\d{10}$)/, '');
   return {
     crm,
     row,

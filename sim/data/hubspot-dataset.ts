@@ -12,8 +12,13 @@ import { RecordTable } from './record-table.js';
 import { recordEmail, recordNames, stateValue } from './record-style.js';
 import type { ContactTruth } from './salesforce-dataset.js';
 import {
-  HS_CALL_DISPOSITION_WEIGHTS, HS_CALL_DISPOSITIONS, HS_DEAL_STAGE_WEIGHTS, HS_DEAL_STAGES, HS_LEAD_STATUSES,
-  hubspotTimeZoneValue, PRODUCTS,
+  HS_CALL_DISPOSITION_WEIGHTS,
+  HS_CALL_DISPOSITIONS,
+  HS_DEAL_STAGE_WEIGHTS,
+  HS_DEAL_STAGES,
+  HS_LEAD_STATUSES,
+  hubspotTimeZoneValue,
+  PRODUCTS,
 } from './vocabulary.js';
 
 /** A HubSpot CRM object as the v3 API returns it (all property values are strings or null). */
@@ -53,8 +58,12 @@ const DISPOSITION_WEIGHTS = cumulativeWeights(HS_CALL_DISPOSITION_WEIGHTS);
 const STYLE_WEIGHTS = cumulativeWeights(HUBSPOT_PHONE_STYLE_WEIGHTS);
 const CALL_COUNT_WEIGHTS = cumulativeWeights([38, 25, 17, 11, 5, 2, 1, 1]);
 const CALL_NOTES = [
-  '<p>Discussed timeline for rollout.</p>', '<p>Asked for a callback next week.</p>', 'Left a short message.',
-  '<p>Interested in the annual plan.</p>', '', null,
+  '<p>Discussed timeline for rollout.</p>',
+  '<p>Asked for a callback next week.</p>',
+  'Left a short message.',
+  '<p>Interested in the annual plan.</p>',
+  '',
+  null,
 ] as const;
 
 interface ContactPlan {
@@ -129,9 +138,18 @@ function contactPlan(ctx: GeneratorContext, row: number): ContactPlan {
 function lifecycle(stages: readonly number[], rng: Rng): { lifecyclestage: string; hs_lead_status: string | null } {
   const won = stages.some((s) => HS_DEAL_STAGES[s].won);
   const open = stages.some((s) => !HS_DEAL_STAGES[s].closed);
-  if (won) return { lifecyclestage: rng.chance(0.1) ? 'evangelist' : 'customer', hs_lead_status: rng.chance(0.5) ? 'CONNECTED' : null };
-  if (open) return { lifecyclestage: rng.chance(0.7) ? 'opportunity' : 'salesqualifiedlead', hs_lead_status: 'OPEN_DEAL' };
-  if (stages.length > 0) return { lifecyclestage: rng.pick(['lead', 'other', 'salesqualifiedlead']), hs_lead_status: rng.pick(['UNQUALIFIED', 'BAD_TIMING', null]) };
+  if (won)
+    return {
+      lifecyclestage: rng.chance(0.1) ? 'evangelist' : 'customer',
+      hs_lead_status: rng.chance(0.5) ? 'CONNECTED' : null,
+    };
+  if (open)
+    return { lifecyclestage: rng.chance(0.7) ? 'opportunity' : 'salesqualifiedlead', hs_lead_status: 'OPEN_DEAL' };
+  if (stages.length > 0)
+    return {
+      lifecyclestage: rng.pick(['lead', 'other', 'salesqualifiedlead']),
+      hs_lead_status: rng.pick(['UNQUALIFIED', 'BAD_TIMING', null]),
+    };
   return {
     lifecyclestage: rng.pick(['subscriber', 'lead', 'lead', 'marketingqualifiedlead', 'other']),
     hs_lead_status: rng.chance(0.3) ? null : rng.pick(HS_LEAD_STATUSES.filter((s) => s !== 'OPEN_DEAL')),
@@ -156,7 +174,13 @@ function buildContact(ctx: GeneratorContext, row: number): { record: HubspotObje
   let phoneDigits: string | null = mainDigits;
   if (demo) {
     phone = demo.phone;
-    phoneDigits = demo.phone.replace(/x.*$/, '').replace(/\D/g, '').replace(/^1(?=\d{10}$)/, '').length === 10 ? person.phone : null;
+    phoneDigits =
+      demo.phone
+        .replace(/x.*$/, '')
+        .replace(/\D/g, '')
+        .replace(/^1(?=\d{10}$)/, '').length === 10
+        ? person.phone
+        : null;
   } else if (phoneRoll < HubspotRates.unusablePhone) {
     phone = unusablePhone(mainDigits, rng);
     phoneDigits = null;
@@ -179,14 +203,30 @@ function buildContact(ctx: GeneratorContext, row: number): { record: HubspotObje
   const hasAddress = demo !== undefined || rng.chance(0.8);
   const area = person.addressArea;
   const dncRoll = rng.next();
-  const dnc = demo ? String(demo.doNotCall) : dncRoll < HubspotRates.doNotCall ? 'true' : dncRoll < HubspotRates.doNotCall + HubspotRates.doNotCallUnset ? null : 'false';
+  const dnc = demo
+    ? String(demo.doNotCall)
+    : dncRoll < HubspotRates.doNotCall
+      ? 'true'
+      : dncRoll < HubspotRates.doNotCall + HubspotRates.doNotCallUnset
+        ? null
+        : 'false';
   const optRoll = rng.next();
-  const optOut = demo ? String(demo.emailOptOut) : optRoll < HubspotRates.emailOptOut ? 'true' : optRoll < 0.7 ? 'false' : null;
+  const optOut = demo
+    ? String(demo.emailOptOut)
+    : optRoll < HubspotRates.emailOptOut
+      ? 'true'
+      : optRoll < 0.7
+        ? 'false'
+        : null;
   // HubSpot sets hs_timezone from the address/IP, so it follows the address, not the area code.
   const tzRoll = rng.next();
-  const timeZone = demo || rng.chance(HubspotRates.timeZoneSet)
-    ? hubspotTimeZoneValue(person.addressPlace.zone, demo ? 'slug' : tzRoll < 0.65 ? 'slug' : tzRoll < 0.95 ? 'legacy' : 'iana')
-    : null;
+  const timeZone =
+    demo || rng.chance(HubspotRates.timeZoneSet)
+      ? hubspotTimeZoneValue(
+          person.addressPlace.zone,
+          demo ? 'slug' : tzRoll < 0.65 ? 'slug' : tzRoll < 0.95 ? 'legacy' : 'iana',
+        )
+      : null;
   const { lifecyclestage, hs_lead_status } = lifecycle(plan.stages, rng);
   const lastCall = plan.callTimes.length > 0 ? plan.callTimes[plan.callTimes.length - 1] : null;
   const createdAt = hubspotDateTime(plan.createdMs);
@@ -208,7 +248,13 @@ function buildContact(ctx: GeneratorContext, row: number): { record: HubspotObje
     city: hasAddress ? person.addressPlace.city : null,
     state: hasAddress ? (demo ? area.state : stateValue(area.state, rng)) : null,
     zip: hasAddress ? person.postalCode : null,
-    country: hasAddress ? (demo ? (area.country === 'CA' ? 'Canada' : 'United States') : hubspotCountry(area.country, rng)) : null,
+    country: hasAddress
+      ? demo
+        ? area.country === 'CA'
+          ? 'Canada'
+          : 'United States'
+        : hubspotCountry(area.country, rng)
+      : null,
     hs_timezone: timeZone,
     lifecyclestage,
     hs_lead_status,
@@ -218,7 +264,13 @@ function buildContact(ctx: GeneratorContext, row: number): { record: HubspotObje
     createdate: createdAt,
     lastmodifieddate: updatedAt,
   };
-  const record: HubspotObject = Object.freeze({ id, properties: Object.freeze(properties), createdAt, updatedAt, archived: false as const });
+  const record: HubspotObject = Object.freeze({
+    id,
+    properties: Object.freeze(properties),
+    createdAt,
+    updatedAt,
+    archived: false as const,
+  });
   const truth: ContactTruth = {
     person: identity.person,
     duplicateOf: identity.duplicateOf,
@@ -249,7 +301,10 @@ function buildDeal(ctx: GeneratorContext, layout: ChildLayout, row: number): Hub
   const closeMs = stage.closed
     ? createdMs + Math.floor(rng.next() * (ctx.epochMs - createdMs))
     : ctx.epochMs + rng.between(7, 120) * DAY_MS;
-  const updatedMs = Math.min(ctx.epochMs, Math.max(createdMs, stage.closed ? closeMs : createdMs + Math.floor(rng.next() * (ctx.epochMs - createdMs))));
+  const updatedMs = Math.min(
+    ctx.epochMs,
+    Math.max(createdMs, stage.closed ? closeMs : createdMs + Math.floor(rng.next() * (ctx.epochMs - createdMs))),
+  );
   const id = hubspotId('deals', row);
   const createdAt = hubspotDateTime(createdMs);
   const updatedAt = hubspotDateTime(updatedMs);
@@ -277,7 +332,14 @@ function buildCall(ctx: GeneratorContext, layout: ChildLayout, row: number): Hub
   const disposition = HS_CALL_DISPOSITIONS[rng.weighted(DISPOSITION_WEIGHTS)];
   const inbound = rng.chance(0.1);
   const durationMs = disposition.connected ? rng.between(45, 1200) * 1000 : rng.between(0, 40) * 1000;
-  const status = disposition.label === 'Busy' ? 'BUSY' : disposition.label === 'No answer' ? rng.pick(['COMPLETED', 'NO_ANSWER']) : rng.chance(0.03) ? 'FAILED' : 'COMPLETED';
+  const status =
+    disposition.label === 'Busy'
+      ? 'BUSY'
+      : disposition.label === 'No answer'
+        ? rng.pick(['COMPLETED', 'NO_ANSWER'])
+        : rng.chance(0.03)
+          ? 'FAILED'
+          : 'COMPLETED';
   const id = hubspotId('calls', row);
   const createdAt = hubspotDateTime(atMs);
   const updatedAt = hubspotDateTime(atMs + durationMs + rng.int(60_000));

@@ -29,14 +29,24 @@ export { salesforceId, salesforceRowOf, salesforceChecksum, KeyPrefix } from './
 export { hubspotId, hubspotRowOf, HubspotIdBase } from './hubspot-ids.js';
 export { DUPLICATE_RATE, CROSS_CRM_DUPLICATE_SHARE } from './identity.js';
 export {
-  SF_STAGES, HS_DEAL_STAGES, SF_CALL_DISPOSITIONS, HS_CALL_DISPOSITIONS, HS_LIFECYCLE_STAGES, HS_LEAD_STATUSES,
+  SF_STAGES,
+  HS_DEAL_STAGES,
+  SF_CALL_DISPOSITIONS,
+  HS_CALL_DISPOSITIONS,
+  HS_LIFECYCLE_STAGES,
+  HS_LEAD_STATUSES,
 } from './vocabulary.js';
 export { AREA_CODES, type AreaCode } from './area-codes.js';
 
 /** Drops every write in a dataset's tables and association maps (the simulators' POST /__sim/reset). */
 export function resetDataset(dataset: object): void {
   const visit = (value: unknown) => {
-    if (value && typeof value === 'object' && 'reset' in value && typeof (value as { reset: unknown }).reset === 'function') {
+    if (
+      value &&
+      typeof value === 'object' &&
+      'reset' in value &&
+      typeof (value as { reset: unknown }).reset === 'function'
+    ) {
       (value as Table<object> | Associations).reset();
     } else if (value && typeof value === 'object') {
       for (const inner of Object.values(value)) visit(inner);

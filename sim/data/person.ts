@@ -1,6 +1,15 @@
 import { AREA_CODES, type AreaCode, type Place } from './area-codes.js';
 import { Rng, Stream, cumulativeWeights } from './prng.js';
-import { COMPANY_KINDS, COMPANY_WORDS, EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES, STREET_NAMES, STREET_SUFFIXES, TITLES } from './vocabulary.js';
+import {
+  COMPANY_KINDS,
+  COMPANY_WORDS,
+  EMAIL_DOMAINS,
+  FIRST_NAMES,
+  LAST_NAMES,
+  STREET_NAMES,
+  STREET_SUFFIXES,
+  TITLES,
+} from './vocabulary.js';
 
 /**
  * A real-world person behind one or more CRM records. Records render a person with their own
@@ -45,7 +54,9 @@ export function personAt(seedHash: number, p: number): Person {
   const phoneArea = AREA_CODES[rng.weighted(AREA_WEIGHTS)];
   const phonePlace = rng.pick(phoneArea.places);
   const phone = nationalNumber(phoneArea.npa, rng);
-  const mobile = rng.chance(0.55) ? nationalNumber(rng.chance(0.8) ? phoneArea.npa : AREA_CODES[rng.weighted(AREA_WEIGHTS)].npa, rng) : null;
+  const mobile = rng.chance(0.55)
+    ? nationalNumber(rng.chance(0.8) ? phoneArea.npa : AREA_CODES[rng.weighted(AREA_WEIGHTS)].npa, rng)
+    : null;
   const home = rng.chance(0.15) ? nationalNumber(phoneArea.npa, rng) : null;
   const addressDisagrees = rng.chance(ADDRESS_DISAGREES_RATE);
   let addressArea = phoneArea;

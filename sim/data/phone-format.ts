@@ -109,7 +109,10 @@ export function calculatedFromDigits(phone: string | null, mobile: string | null
  * For the HubSpot simulator's update path; uses libphonenumber (default region US), so numbers it
  * cannot validate get nulls, like the generator's unusable ones.
  */
-export function hubspotCalculatedPhoneProperties(phone: string | null | undefined, mobile: string | null | undefined): HubspotCalculatedPhones {
+export function hubspotCalculatedPhoneProperties(
+  phone: string | null | undefined,
+  mobile: string | null | undefined,
+): HubspotCalculatedPhones {
   const p = parseValid(phone);
   const m = parseValid(mobile);
   return {

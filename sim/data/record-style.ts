@@ -29,7 +29,8 @@ export function recordEmail(person: Person, duplicate: boolean, rng: Rng): strin
   const plain = `${person.emailLocal}@${person.emailDomain}`;
   if (!duplicate) return plain;
   const r = rng.next();
-  if (r < 0.3) return plain.replace(/^./, (c) => c.toUpperCase()).replace(/@(.)/, (_m, c: string) => `@${c.toUpperCase()}`);
+  if (r < 0.3)
+    return plain.replace(/^./, (c) => c.toUpperCase()).replace(/@(.)/, (_m, c: string) => `@${c.toUpperCase()}`);
   if (r < 0.5) return `${person.emailLocal}+crm@${person.emailDomain}`;
   if (r < 0.7) return `${person.emailLocal}@example.org`;
   return plain;

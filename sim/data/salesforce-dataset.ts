@@ -11,8 +11,19 @@ import { RecordTable } from './record-table.js';
 import { KeyPrefix, salesforceId, salesforceRowOf } from './salesforce-ids.js';
 import { recordNames, recordEmail, stateValue } from './record-style.js';
 import {
-  COMPANY_KINDS, COMPANY_WORDS, INDUSTRIES, PRODUCTS, SF_ACCOUNT_TYPES, SF_CALL_DISPOSITION_WEIGHTS,
-  SF_CALL_DISPOSITIONS, SF_CALL_SUBJECTS, SF_LEAD_SOURCES, SF_OTHER_TASK_SUBJECTS, SF_SALUTATIONS, SF_STAGE_WEIGHTS, SF_STAGES,
+  COMPANY_KINDS,
+  COMPANY_WORDS,
+  INDUSTRIES,
+  PRODUCTS,
+  SF_ACCOUNT_TYPES,
+  SF_CALL_DISPOSITION_WEIGHTS,
+  SF_CALL_DISPOSITIONS,
+  SF_CALL_SUBJECTS,
+  SF_LEAD_SOURCES,
+  SF_OTHER_TASK_SUBJECTS,
+  SF_SALUTATIONS,
+  SF_STAGE_WEIGHTS,
+  SF_STAGES,
 } from './vocabulary.js';
 
 export type SfValue = string | number | boolean | null;
@@ -49,8 +60,13 @@ const STYLE_WEIGHTS = cumulativeWeights(SALESFORCE_PHONE_STYLE_WEIGHTS);
 const TASK_COUNT_WEIGHTS = cumulativeWeights([35, 25, 18, 12, 6, 2, 1, 1]);
 const AREA_WEIGHTS = cumulativeWeights(AREA_CODES.map((a) => a.weight));
 const TASK_NOTES = [
-  'Discussed renewal timing.', 'Asked to call back next quarter.', 'Requested pricing sheet.',
-  'Gatekeeper answered; decision maker out.', 'Reviewed proposal options.', null, null,
+  'Discussed renewal timing.',
+  'Asked to call back next quarter.',
+  'Requested pricing sheet.',
+  'Gatekeeper answered; decision maker out.',
+  'Reviewed proposal options.',
+  null,
+  null,
 ] as const;
 
 /** What a contact row has besides its own fields: when it appeared, its deals and its calls. */
@@ -98,8 +114,15 @@ export function generateSalesforceDataset(options: DatasetOptions = {}): Salesfo
     });
   return {
     Contact: table('Contact', KeyPrefix.Contact, n, (row) => buildContact(ctx, row).record),
-    Opportunity: table('Opportunity', KeyPrefix.Opportunity, opportunities.total, (row) => buildOpportunity(ctx, opportunities, row)),
-    OpportunityContactRole: table('OpportunityContactRole', KeyPrefix.OpportunityContactRole, opportunities.total, (row) => buildContactRole(ctx, opportunities, row)),
+    Opportunity: table('Opportunity', KeyPrefix.Opportunity, opportunities.total, (row) =>
+      buildOpportunity(ctx, opportunities, row),
+    ),
+    OpportunityContactRole: table(
+      'OpportunityContactRole',
+      KeyPrefix.OpportunityContactRole,
+      opportunities.total,
+      (row) => buildContactRole(ctx, opportunities, row),
+    ),
     Task: table('Task', KeyPrefix.Task, tasks.total, (row) => buildTask(ctx, tasks, opportunities, row)),
     Account: table('Account', KeyPrefix.Account, accounts, (row) => buildAccount(ctx, row)),
   };
@@ -182,10 +205,18 @@ function buildContact(ctx: GeneratorContext, row: number): { record: SfRecord; t
   } else {
     phone = formatPhone(mainDigits, rng.weighted(STYLE_WEIGHTS), rng);
   }
-  const mobile = demo ? demo.mobile : mobileDigits && rng.chance(0.6) ? formatPhone(mobileDigits, rng.weighted(STYLE_WEIGHTS), rng) : null;
-  const home = !demo && person.home && rng.chance(0.7) ? formatPhone(person.home, rng.weighted(STYLE_WEIGHTS), rng) : null;
+  const mobile = demo
+    ? demo.mobile
+    : mobileDigits && rng.chance(0.6)
+      ? formatPhone(mobileDigits, rng.weighted(STYLE_WEIGHTS), rng)
+      : null;
+  const home =
+    !demo && person.home && rng.chance(0.7) ? formatPhone(person.home, rng.weighted(STYLE_WEIGHTS), rng) : null;
   // Now and then an office switchboard typed into OtherPhone: dialable, but not this person's line.
-  const other = !demo && rng.chance(0.03) ? formatPhone(nationalNumber(person.phoneArea.npa, rng), rng.weighted(STYLE_WEIGHTS), rng) : null;
+  const other =
+    !demo && rng.chance(0.03)
+      ? formatPhone(nationalNumber(person.phoneArea.npa, rng), rng.weighted(STYLE_WEIGHTS), rng)
+      : null;
 
   const hasAddress = demo !== undefined || rng.chance(0.88);
   const area = person.addressArea;
@@ -212,7 +243,13 @@ function buildContact(ctx: GeneratorContext, row: number): { record: SfRecord; t
     MailingCity: hasAddress ? person.addressPlace.city : null,
     MailingState: hasAddress ? (demo ? area.state : stateValue(area.state, rng)) : null,
     MailingPostalCode: hasAddress ? person.postalCode : null,
-    MailingCountry: hasAddress ? (demo ? (area.country === 'CA' ? 'Canada' : 'United States') : countryValue(area.country, rng)) : null,
+    MailingCountry: hasAddress
+      ? demo
+        ? area.country === 'CA'
+          ? 'Canada'
+          : 'United States'
+        : countryValue(area.country, rng)
+      : null,
     DoNotCall: doNotCall,
     HasOptedOutOfEmail: emailOptOut,
     LeadSource: rng.pick(SF_LEAD_SOURCES),
@@ -270,7 +307,10 @@ function buildAccount(ctx: GeneratorContext, row: number): SfRecord {
     BillingStreet: `${rng.between(1, 9899)} ${rng.pick(['Commerce', 'Industrial', 'Harbor', 'Main', 'Park'])} ${rng.pick(['Blvd', 'Pkwy', 'St', 'Ave'])}`,
     BillingCity: area.places[0].city,
     BillingState: area.state,
-    BillingPostalCode: area.country === 'CA' ? `${area.places[0].postal} ${rng.int(10)}A${rng.int(10)}` : `${area.places[0].postal}${String(rng.int(100)).padStart(2, '0')}`,
+    BillingPostalCode:
+      area.country === 'CA'
+        ? `${area.places[0].postal} ${rng.int(10)}A${rng.int(10)}`
+        : `${area.places[0].postal}${String(rng.int(100)).padStart(2, '0')}`,
     BillingCountry: area.country === 'CA' ? 'Canada' : 'United States',
     OwnerId: owner(rng),
     CreatedDate: st[0],
@@ -349,9 +389,10 @@ function buildTask(ctx: GeneratorContext, layout: ChildLayout, opportunities: Ch
   const disposition = SF_CALL_DISPOSITIONS[rng.weighted(DISPOSITION_WEIGHTS)];
   const inbound = rng.chance(0.12);
   const seconds = disposition.connected ? rng.between(45, 1200) : rng.between(0, 40);
-  const relatedOpp = opportunities.count(contact) > 0 && rng.chance(0.3)
-    ? salesforceId(KeyPrefix.Opportunity, opportunities.start(contact))
-    : null;
+  const relatedOpp =
+    opportunities.count(contact) > 0 && rng.chance(0.3)
+      ? salesforceId(KeyPrefix.Opportunity, opportunities.start(contact))
+      : null;
   const subject = isCall ? (inbound ? 'Inbound call' : rng.pick(SF_CALL_SUBJECTS)) : rng.pick(SF_OTHER_TASK_SUBJECTS);
   return Object.freeze({
     Id: salesforceId(KeyPrefix.Task, row),

@@ -18,7 +18,10 @@ export interface BaseTableLike {
   get(id: string): BaseRecordLike | undefined;
   values(): Iterable<BaseRecordLike>;
   idAt(row: number): string;
-  createIndex(keyOf: (record: BaseRecordLike) => readonly (string | null | undefined)[]): { build(): number; lookup(key: string): BaseRecordLike[] };
+  createIndex(keyOf: (record: BaseRecordLike) => readonly (string | null | undefined)[]): {
+    build(): number;
+    lookup(key: string): BaseRecordLike[];
+  };
 }
 
 /** A generated portal (sim/data's HubspotDataset, structurally). It is never written: writes go to the simulator's overlay. */

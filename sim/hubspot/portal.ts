@@ -1,6 +1,13 @@
 import type { SimEdit, SimEditResult } from '../common/admin-schemas.js';
 import { SimEditError } from '../common/sim-server.js';
-import { HubspotApiError, conflict, objectNotFound, propertyValidationError, validationError, type PropertyValidationIssue } from './errors.js';
+import {
+  HubspotApiError,
+  conflict,
+  objectNotFound,
+  propertyValidationError,
+  validationError,
+  type PropertyValidationIssue,
+} from './errors.js';
 import { PROPERTY_DEFINITIONS, objectTypeOf, type ObjectType } from './properties.js';
 import type { PropertySchema } from './property-schema.js';
 import { normalizeWrite } from './property-values.js';
@@ -47,7 +54,11 @@ export class HubspotPortal {
    * Validates written values (API names) into internal names -> stored strings; every problem is
    * reported at once, as HubSpot's `Property values were not valid: [...]` does.
    */
-  validate(type: ObjectType, input: Record<string, unknown>, options: { allowReadOnly?: boolean } = {}): Record<string, string> {
+  validate(
+    type: ObjectType,
+    input: Record<string, unknown>,
+    options: { allowReadOnly?: boolean } = {},
+  ): Record<string, string> {
     const values: Record<string, string> = {};
     const issues: PropertyValidationIssue[] = [];
     for (const [apiName, raw] of Object.entries(input)) {
@@ -57,7 +68,11 @@ export class HubspotPortal {
         continue;
       }
       if (def.readOnly && !options.allowReadOnly) {
-        issues.push({ name: apiName, error: 'READ_ONLY_VALUE', message: `"${apiName}" is a read only property; its value cannot be set.` });
+        issues.push({
+          name: apiName,
+          error: 'READ_ONLY_VALUE',
+          message: `"${apiName}" is a read only property; its value cannot be set.`,
+        });
         continue;
       }
       const result = normalizeWrite(def, apiName, raw);
@@ -79,18 +94,28 @@ export class HubspotPortal {
       const other = [...holders].find((id) => id !== selfId);
       if (other !== undefined) {
         const apiName = this.schema.apiName(type, def.name) ?? def.name;
-        throw conflict(`A ${type.slice(0, -1)} with ${apiName}=${JSON.stringify(v)} already exists. Existing ID: ${other}`, {
-          id: [other],
-          propertyName: [apiName],
-        });
+        throw conflict(
+          `A ${type.slice(0, -1)} with ${apiName}=${JSON.stringify(v)} already exists. Existing ID: ${other}`,
+          {
+            id: [other],
+            propertyName: [apiName],
+          },
+        );
       }
     }
   }
 
-  create(type: ObjectType, input: Record<string, unknown>, associations: AssociationInput[] = [], at = Date.now()): StoredObject {
+  create(
+    type: ObjectType,
+    input: Record<string, unknown>,
+    associations: AssociationInput[] = [],
+    at = Date.now(),
+  ): StoredObject {
     const values = this.validate(type, input);
     if (type === 'calls' && !values.hs_timestamp) {
-      throw propertyValidationError([{ name: 'hs_timestamp', error: 'REQUIRED_PROPERTY', message: 'hs_timestamp is required' }]);
+      throw propertyValidationError([
+        { name: 'hs_timestamp', error: 'REQUIRED_PROPERTY', message: 'hs_timestamp is required' },
+      ]);
     }
     for (const a of associations) {
       const expected = ASSOCIATION_TYPE_IDS[`${type}->${a.toType}`];
@@ -110,7 +135,13 @@ export class HubspotPortal {
   }
 
   /** Writes values (API names) to an existing record; emits one event per changed property. */
-  update(type: ObjectType, id: string, input: Record<string, unknown>, source: ChangeSource, options: { allowReadOnly?: boolean } = {}): { obj: StoredObject; changed: string[] } {
+  update(
+    type: ObjectType,
+    id: string,
+    input: Record<string, unknown>,
+    source: ChangeSource,
+    options: { allowReadOnly?: boolean } = {},
+  ): { obj: StoredObject; changed: string[] } {
     const obj = this.store.get(type, id);
     if (!obj) throw objectNotFound(id);
     const values = this.validate(type, input, options);
@@ -119,7 +150,13 @@ export class HubspotPortal {
   }
 
   /** Applies normalized values; returns the API names of what changed (drift-removed ones omitted). */
-  private apply(type: ObjectType, obj: StoredObject, values: Record<string, string>, source: ChangeSource, at = Date.now()): string[] {
+  private apply(
+    type: ObjectType,
+    obj: StoredObject,
+    values: Record<string, string>,
+    source: ChangeSource,
+    at = Date.now(),
+  ): string[] {
     const changed = this.store.update(type, obj, values, at);
     const changes: PropertyChange[] = [];
     const apiNames: string[] = [];
@@ -141,7 +178,8 @@ export class HubspotPortal {
       });
     }
     this.webhooks.emit(changes);
-    if (type === 'deals' && changed.includes('dealstage') && obj.props.dealstage === 'closedwon') this.syncLifecycleOnWin(obj);
+    if (type === 'deals' && changed.includes('dealstage') && obj.props.dealstage === 'closedwon')
+      this.syncLifecycleOnWin(obj);
     return apiNames;
   }
 
@@ -163,7 +201,11 @@ export class HubspotPortal {
         return { object: type, id, changedFields: changed };
       } catch (err) {
         // The admin API answers in its own shape: unknown record 404, anything HubSpot refuses 400.
-        if (err instanceof HubspotApiError) throw new SimEditError(err.status === 404 ? `no ${type} record ${id}` : err.message, err.status === 404 ? 404 : 400);
+        if (err instanceof HubspotApiError)
+          throw new SimEditError(
+            err.status === 404 ? `no ${type} record ${id}` : err.message,
+            err.status === 404 ? 404 : 400,
+          );
         throw err;
       }
     };
@@ -174,14 +216,18 @@ export class HubspotPortal {
         return run(type, edit.id, edit.fields);
       }
       case 'doNotCall':
-        return run('contacts', edit.contactId, { [this.schema.apiName('contacts', 'dialplane_do_not_call') ?? 'dialplane_do_not_call']: edit.value });
+        return run('contacts', edit.contactId, {
+          [this.schema.apiName('contacts', 'dialplane_do_not_call') ?? 'dialplane_do_not_call']: edit.value,
+        });
       case 'closeDeal':
         return run('deals', edit.dealId, {
           [this.schema.apiName('deals', 'dealstage') ?? 'dealstage']: edit.won ? 'closedwon' : 'closedlost',
           [this.schema.apiName('deals', 'closedate') ?? 'closedate']: new Date().toISOString(),
         });
       case 'phone':
-        return run('contacts', edit.contactId, { [edit.field ?? this.schema.apiName('contacts', 'phone') ?? 'phone']: edit.phone });
+        return run('contacts', edit.contactId, {
+          [edit.field ?? this.schema.apiName('contacts', 'phone') ?? 'phone']: edit.phone,
+        });
     }
   }
 }

@@ -71,7 +71,12 @@ export interface PropertyJson {
   calculated: boolean;
   externalOptions: boolean;
   formField: boolean;
-  modificationMetadata: { archivable: boolean; readOnlyDefinition: boolean; readOnlyValue: boolean; readOnlyOptions?: boolean };
+  modificationMetadata: {
+    archivable: boolean;
+    readOnlyDefinition: boolean;
+    readOnlyValue: boolean;
+    readOnlyOptions?: boolean;
+  };
   createdAt: string;
   updatedAt: string;
   archived: boolean;
@@ -199,7 +204,16 @@ const CONTACT_PROPERTIES = define(
       label: 'Lead Status',
       type: 'enumeration',
       fieldType: 'radio',
-      options: ['NEW', 'OPEN', 'IN_PROGRESS', 'OPEN_DEAL', 'UNQUALIFIED', 'ATTEMPTED_TO_CONTACT', 'CONNECTED', 'BAD_TIMING'],
+      options: [
+        'NEW',
+        'OPEN',
+        'IN_PROGRESS',
+        'OPEN_DEAL',
+        'UNQUALIFIED',
+        'ATTEMPTED_TO_CONTACT',
+        'CONNECTED',
+        'BAD_TIMING',
+      ],
     },
     lifecyclestage: {
       label: 'Lifecycle Stage',
@@ -224,13 +238,24 @@ const CONTACT_PROPERTIES = define(
       description: 'Custom portal property: the contact asked not to be called.',
     },
     notes_last_contacted: { label: 'Last Contacted', type: 'datetime', calculated: true, group: 'sales_properties' },
-    num_associated_deals: { label: 'Number of Associated Deals', type: 'number', calculated: true, group: 'deal_information' },
+    num_associated_deals: {
+      label: 'Number of Associated Deals',
+      type: 'number',
+      calculated: true,
+      group: 'deal_information',
+    },
     hs_calculated_phone_number: { label: 'Calculated Phone Number', ...SEARCHABLE, hidden: false },
     hs_calculated_mobile_number: { label: 'Calculated Mobile Number', ...SEARCHABLE, hidden: false },
     hs_searchable_calculated_phone_number: { label: 'Searchable Phone Number', ...SEARCHABLE },
     hs_searchable_calculated_mobile_number: { label: 'Searchable Mobile Number', ...SEARCHABLE },
-    hs_searchable_calculated_international_phone_number: { label: 'Searchable International Phone Number', ...SEARCHABLE },
-    hs_searchable_calculated_international_mobile_number: { label: 'Searchable International Mobile Number', ...SEARCHABLE },
+    hs_searchable_calculated_international_phone_number: {
+      label: 'Searchable International Phone Number',
+      ...SEARCHABLE,
+    },
+    hs_searchable_calculated_international_mobile_number: {
+      label: 'Searchable International Mobile Number',
+      ...SEARCHABLE,
+    },
     createdate: { label: 'Create Date', type: 'datetime', readOnly: true },
     lastmodifieddate: { label: 'Last Modified Date', type: 'datetime', readOnly: true },
     hs_object_id: { label: 'Record ID', type: 'number', readOnly: true },
@@ -294,7 +319,14 @@ const CALL_PROPERTIES = define(
     hs_timestamp: { label: 'Activity date', type: 'datetime' },
     hs_call_title: { label: 'Call Title', type: 'string' },
     hs_call_body: { label: 'Call notes', type: 'string', fieldType: 'html' },
-    hs_call_direction: { label: 'Call direction', type: 'enumeration', options: [['INBOUND', 'Inbound'], ['OUTBOUND', 'Outbound']] },
+    hs_call_direction: {
+      label: 'Call direction',
+      type: 'enumeration',
+      options: [
+        ['INBOUND', 'Inbound'],
+        ['OUTBOUND', 'Outbound'],
+      ],
+    },
     hs_call_disposition: {
       label: 'Call outcome',
       type: 'enumeration',
@@ -310,7 +342,19 @@ const CALL_PROPERTIES = define(
     hs_call_status: {
       label: 'Call status',
       type: 'enumeration',
-      options: ['BUSY', 'CALLING_CRM_USER', 'CANCELED', 'COMPLETED', 'CONNECTING', 'FAILED', 'IN_PROGRESS', 'MISSED', 'NO_ANSWER', 'QUEUED', 'RINGING'],
+      options: [
+        'BUSY',
+        'CALLING_CRM_USER',
+        'CANCELED',
+        'COMPLETED',
+        'CONNECTING',
+        'FAILED',
+        'IN_PROGRESS',
+        'MISSED',
+        'NO_ANSWER',
+        'QUEUED',
+        'RINGING',
+      ],
     },
     hs_call_duration: { label: 'Call duration (ms)', type: 'number' },
     hs_call_to_number: { label: 'To number', type: 'string' },
@@ -345,7 +389,16 @@ export const ALWAYS_RETURNED: Record<ObjectType, readonly string[]> = {
 /** Names returned when a read asks for no properties (HubSpot's documented defaults). */
 export const DEFAULT_RETURNED: Record<ObjectType, readonly string[]> = {
   contacts: ['firstname', 'lastname', 'email', 'createdate', 'lastmodifieddate', 'hs_object_id'],
-  deals: ['dealname', 'amount', 'closedate', 'pipeline', 'dealstage', 'createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+  deals: [
+    'dealname',
+    'amount',
+    'closedate',
+    'pipeline',
+    'dealstage',
+    'createdate',
+    'hs_lastmodifieddate',
+    'hs_object_id',
+  ],
   calls: ['hs_timestamp', 'hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
 };
 
@@ -357,7 +410,13 @@ export const SYSTEM_DATES: Record<ObjectType, { created: string; modified: strin
 };
 
 /** Properties HubSpot derives from the record itself (id, dates); never kept among stored values. */
-export const SYSTEM_PROPERTY_NAMES: ReadonlySet<string> = new Set(['hs_object_id', 'createdate', 'lastmodifieddate', 'hs_createdate', 'hs_lastmodifieddate']);
+export const SYSTEM_PROPERTY_NAMES: ReadonlySet<string> = new Set([
+  'hs_object_id',
+  'createdate',
+  'lastmodifieddate',
+  'hs_createdate',
+  'hs_lastmodifieddate',
+]);
 
 /** A fixed creation date for the portal's property definitions, so answers are deterministic. */
 const PORTAL_CREATED_AT = '2019-08-06T02:43:14.491Z';

@@ -51,7 +51,10 @@ export class PropertySchema {
         const external = drift?.has(def.name) ? drift.get(def.name)! : def.name;
         if (external === null) continue;
         if (byExternal.has(external)) {
-          rejected.push({ index: ruleIndex.get(`${type}.${def.name}`) ?? -1, reason: `${type}.${def.name}: renaming to ${external} clashes with an existing property` });
+          rejected.push({
+            index: ruleIndex.get(`${type}.${def.name}`) ?? -1,
+            reason: `${type}.${def.name}: renaming to ${external} clashes with an existing property`,
+          });
           // A refused rename leaves the property as it was.
           if (!byExternal.has(def.name)) {
             byExternal.set(def.name, def);

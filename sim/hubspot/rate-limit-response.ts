@@ -47,7 +47,9 @@ export function rateLimited(policy: HubspotRatePolicy, headers: RateLimitHeaders
     policyName: policy,
     requestId: correlationId(),
   };
-  const limitHeaders = rateLimitHeaders(policy === 'DAILY' ? { ...headers, dailyRemaining: 0 } : { ...headers, remaining: 0 });
+  const limitHeaders = rateLimitHeaders(
+    policy === 'DAILY' ? { ...headers, dailyRemaining: 0 } : { ...headers, remaining: 0 },
+  );
   return new HubspotApiError(429, body, limitHeaders);
 }
 

@@ -84,7 +84,11 @@ export interface HubspotRouteOptions {
 }
 
 /** Adds the CRM routes to `router` (filled after the harness exists: the portal needs its delivery queue). */
-export function addHubspotRoutes(router: Router<SimHandler>, portal: HubspotPortal, options: HubspotRouteOptions): Router<SimHandler> {
+export function addHubspotRoutes(
+  router: Router<SimHandler>,
+  portal: HubspotPortal,
+  options: HubspotRouteOptions,
+): Router<SimHandler> {
   const { store, schema } = portal;
   const searchLimiter = options.searchPerSecond === undefined ? undefined : new SearchLimiter(options.searchPerSecond);
 
@@ -95,13 +99,17 @@ export function addHubspotRoutes(router: Router<SimHandler>, portal: HubspotPort
       const body = parseBody(req, batchReadBody);
       req.setBatchSize(body.inputs.length);
       if (body.inputs.length > BATCH_READ_LIMIT) {
-        throw validationError(`Too many inputs: ${body.inputs.length}. Batch requests accept at most ${BATCH_READ_LIMIT} inputs.`);
+        throw validationError(
+          `Too many inputs: ${body.inputs.length}. Batch requests accept at most ${BATCH_READ_LIMIT} inputs.`,
+        );
       }
       const ids = body.inputs.map((i) => i.id);
       const seen = new Set<string>();
       const dupes = ids.filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
       if (dupes.length > 0) {
-        throw validationError(`Duplicate IDs found in batch input: [${[...new Set(dupes)].join(', ')}]. IDs must be unique`);
+        throw validationError(
+          `Duplicate IDs found in batch input: [${[...new Set(dupes)].join(', ')}]. IDs must be unique`,
+        );
       }
       const lookup = idLookup(type, body.idProperty);
       const projection = projectionFor(schema, type, body.properties);
@@ -172,7 +180,12 @@ export function addHubspotRoutes(router: Router<SimHandler>, portal: HubspotPort
       const idProperty = req.query.get('idProperty') ?? undefined;
       const obj = idLookup(type, idProperty)(id);
       if (!obj) throw objectNotFound(id);
-      const out: ObjectJson & { associations?: unknown } = objectJson(store, type, obj, projectionFor(schema, type, listParam(req, 'properties')));
+      const out: ObjectJson & { associations?: unknown } = objectJson(
+        store,
+        type,
+        obj,
+        projectionFor(schema, type, listParam(req, 'properties')),
+      );
       const associations = associationsOf(type, obj.id, listParam(req, 'associations'));
       if (associations) out.associations = associations;
       return ok(out);
@@ -187,7 +200,8 @@ export function addHubspotRoutes(router: Router<SimHandler>, portal: HubspotPort
       }
       const afterParam = req.query.get('after');
       const after = afterParam === null || afterParam === '' ? 0 : Number(afterParam);
-      if (!Number.isFinite(after)) throw validationError(`after must be a numeric cursor, got ${JSON.stringify(afterParam)}`);
+      if (!Number.isFinite(after))
+        throw validationError(`after must be a numeric cursor, got ${JSON.stringify(afterParam)}`);
       const projection = projectionFor(schema, type, listParam(req, 'properties'));
       const wantAssoc = listParam(req, 'associations');
       const results: Array<ObjectJson & { associations?: unknown }> = [];
@@ -238,7 +252,11 @@ export function addHubspotRoutes(router: Router<SimHandler>, portal: HubspotPort
     (req) => {
       const body = parseBody(req, createBody);
       const associations = (body.associations ?? []).flatMap((a) =>
-        a.types.map((t) => ({ toType: associationTarget(type, t.associationTypeId), toId: a.to.id, typeId: t.associationTypeId })),
+        a.types.map((t) => ({
+          toType: associationTarget(type, t.associationTypeId),
+          toId: a.to.id,
+          typeId: t.associationTypeId,
+        })),
       );
       const obj = portal.create(type, body.properties, associations);
       return ok(objectJson(store, type, obj, projectionFor(schema, type, Object.keys(body.properties))), 201);
@@ -257,7 +275,8 @@ export function addHubspotRoutes(router: Router<SimHandler>, portal: HubspotPort
     const startedAt = new Date().toISOString();
     const fromType = objectTypeOf(req.params.from);
     const toType = objectTypeOf(req.params.to);
-    if (!fromType || !toType) throw validationError(`Unable to infer object type from: ${!fromType ? req.params.from : req.params.to}`);
+    if (!fromType || !toType)
+      throw validationError(`Unable to infer object type from: ${!fromType ? req.params.from : req.params.to}`);
     const body = parseBody(req, associationsBody);
     req.setBatchSize(body.inputs.length);
     if (body.inputs.length > ASSOCIATION_BATCH_LIMIT) {
@@ -281,7 +300,10 @@ export function addHubspotRoutes(router: Router<SimHandler>, portal: HubspotPort
       }
       results.push({
         from: { id },
-        to: ids.map((toId) => ({ toObjectId: Number(toId), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId, label: null }] })),
+        to: ids.map((toId) => ({
+          toObjectId: Number(toId),
+          associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId, label: null }],
+        })),
       });
     }
     return batchEnvelope(results, startedAt, errors);
@@ -312,5 +334,8 @@ export function addHubspotRoutes(router: Router<SimHandler>, portal: HubspotPort
 function listParam(req: SimRequest, name: string): string[] | undefined {
   const all = req.query.getAll(name);
   if (all.length === 0) return undefined;
-  return all.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return all
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }

@@ -61,7 +61,10 @@ export const searchRequestSchema = z.object({
       z.union([
         // ⚠️ The client types sorts as strings; a leading `-` meaning descending is our reading.
         z.string().min(1),
-        z.object({ propertyName: z.string().min(1), direction: z.enum(['ASCENDING', 'DESCENDING']).default('ASCENDING') }),
+        z.object({
+          propertyName: z.string().min(1),
+          direction: z.enum(['ASCENDING', 'DESCENDING']).default('ASCENDING'),
+        }),
       ]),
     )
     .default([]),
@@ -88,7 +91,12 @@ interface CompiledGroup {
   modifiedAfterMs?: number;
 }
 
-export function runSearch(store: HubspotStore, schema: PropertySchema, type: ObjectType, req: SearchRequest): SearchPage {
+export function runSearch(
+  store: HubspotStore,
+  schema: PropertySchema,
+  type: ObjectType,
+  req: SearchRequest,
+): SearchPage {
   const groups = req.filterGroups;
   if (groups.length > SEARCH_LIMITS.maxFilterGroups) {
     throw validationError(`Too many filter groups: ${groups.length}. The maximum is ${SEARCH_LIMITS.maxFilterGroups}.`);
@@ -96,7 +104,9 @@ export function runSearch(store: HubspotStore, schema: PropertySchema, type: Obj
   let totalFilters = 0;
   for (const g of groups) {
     if (g.filters.length > SEARCH_LIMITS.maxFiltersPerGroup) {
-      throw validationError(`Too many filters in a filter group: ${g.filters.length}. The maximum is ${SEARCH_LIMITS.maxFiltersPerGroup}.`);
+      throw validationError(
+        `Too many filters in a filter group: ${g.filters.length}. The maximum is ${SEARCH_LIMITS.maxFiltersPerGroup}.`,
+      );
     }
     totalFilters += g.filters.length;
   }
@@ -108,9 +118,12 @@ export function runSearch(store: HubspotStore, schema: PropertySchema, type: Obj
     throw validationError(`limit must be less than or equal to ${SEARCH_LIMITS.maxPageSize}, got ${limit}`);
   }
   const offset = req.after === undefined || req.after === '' ? 0 : Number(req.after);
-  if (!Number.isSafeInteger(offset) || offset < 0) throw validationError(`after must be a non-negative integer offset, got ${String(req.after)}`);
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw validationError(`after must be a non-negative integer offset, got ${String(req.after)}`);
   if (offset >= SEARCH_LIMITS.maxReachable) {
-    throw validationError(`The search API returns at most ${SEARCH_LIMITS.maxReachable} results for a query; after=${offset} is beyond that.`);
+    throw validationError(
+      `The search API returns at most ${SEARCH_LIMITS.maxReachable} results for a query; after=${offset} is beyond that.`,
+    );
   }
 
   const table = store.tables[type];
@@ -118,10 +131,12 @@ export function runSearch(store: HubspotStore, schema: PropertySchema, type: Obj
   const queryTest = req.query ? compileQuery(store, type, req.query) : undefined;
 
   let matches: StoredObject[] = [];
-  const accept = (obj: StoredObject) => (compiled.length === 0 || compiled.some((g) => g.test(obj))) && (!queryTest || queryTest(obj));
+  const accept = (obj: StoredObject) =>
+    (compiled.length === 0 || compiled.some((g) => g.test(obj))) && (!queryTest || queryTest(obj));
   // A generated portal's records all predate its ceiling: "modified after" needs only the writes.
   const ceiling = table.baseModifiedCeilingMs;
-  const writesOnly = (g: CompiledGroup) => ceiling !== undefined && g.modifiedAfterMs !== undefined && g.modifiedAfterMs >= ceiling;
+  const writesOnly = (g: CompiledGroup) =>
+    ceiling !== undefined && g.modifiedAfterMs !== undefined && g.modifiedAfterMs >= ceiling;
   if (compiled.length > 0 && compiled.every((g) => g.candidates || writesOnly(g))) {
     const ids = new Set<string>();
     for (const g of compiled) {
@@ -171,7 +186,11 @@ function compileGroup(
   for (const f of filters) {
     const def = resolveFilterProperty(schema, type, f.propertyName);
     tests.push(compileFilter(store, type, def, f.operator, f.value, f.highValue, f.values));
-    if (def.name === SYSTEM_DATES[type].modified && f.value !== undefined && ['GT', 'GTE', 'EQ', 'BETWEEN'].includes(f.operator)) {
+    if (
+      def.name === SYSTEM_DATES[type].modified &&
+      f.value !== undefined &&
+      ['GT', 'GTE', 'EQ', 'BETWEEN'].includes(f.operator)
+    ) {
       const bound = parseDateValue(f.value);
       // Strictly after `bound` for GT; at or after it (after bound - 1 ms) otherwise.
       if (bound !== null) modifiedAfterMs = Math.max(modifiedAfterMs ?? bound, f.operator === 'GT' ? bound : bound - 1);
@@ -311,7 +330,12 @@ function tokenPattern(token: string): RegExp {
 /** Free-text `query`: every word must prefix a word of the name, email or phone digits. */
 function compileQuery(store: HubspotStore, type: ObjectType, query: string): Predicate {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  const fields = type === 'contacts' ? ['firstname', 'lastname', 'email', 'phone', 'mobilephone'] : type === 'deals' ? ['dealname'] : ['hs_call_title'];
+  const fields =
+    type === 'contacts'
+      ? ['firstname', 'lastname', 'email', 'phone', 'mobilephone']
+      : type === 'deals'
+        ? ['dealname']
+        : ['hs_call_title'];
   return (obj) => {
     const tokens: string[] = [];
     for (const f of fields) {
@@ -334,7 +358,9 @@ function sortObjects(
 ): StoredObject[] {
   const keys = sorts.map((s) => {
     const { propertyName, direction } =
-      typeof s === 'string' ? { propertyName: s.replace(/^-/, ''), direction: s.startsWith('-') ? 'DESCENDING' : 'ASCENDING' } : s;
+      typeof s === 'string'
+        ? { propertyName: s.replace(/^-/, ''), direction: s.startsWith('-') ? 'DESCENDING' : 'ASCENDING' }
+        : s;
     const def = resolveFilterProperty(schema, type, propertyName);
     return { def, conv: comparer(def), sign: direction === 'DESCENDING' ? -1 : 1 };
   });

@@ -140,7 +140,13 @@ export async function startHubspotSim(input: HubspotSimOptions): Promise<Hubspot
     const max = knob.enabled ? knob.limit : DEFAULT_BURST.max;
     const intervalMs = knob.enabled ? knob.windowMs : DEFAULT_BURST.intervalMs;
     const used = usage.take(intervalMs);
-    return rateLimitHeaders({ intervalMs, max, remaining: max - used.inWindow, dailyMax: opts.dailyLimit, dailyRemaining: opts.dailyLimit - used.today });
+    return rateLimitHeaders({
+      intervalMs,
+      max,
+      remaining: max - used.inWindow,
+      dailyMax: opts.dailyLimit,
+      dailyRemaining: opts.dailyLimit - used.today,
+    });
   };
 
   // The harness owns the delivery queue; the emitter needs it, the portal needs the emitter, and

@@ -72,23 +72,24 @@ export class HubspotStore {
   private readonly views: Partial<Record<ObjectType, BaseView>> = {};
 
   constructor(private readonly data: HubspotData) {
-    if (data.kind === 'generated') for (const t of OBJECT_TYPES) this.views[t] = new BaseView(data.data[t], BASE_INDEXED[t]);
+    if (data.kind === 'generated')
+      for (const t of OBJECT_TYPES) this.views[t] = new BaseView(data.data[t], BASE_INDEXED[t]);
     this.reset();
   }
 
   /** Back to the seed or generated state: every write since start is gone. */
   reset(): void {
-    this.tables = Object.fromEntries(OBJECT_TYPES.map((t) => [t, new ObjectTable(t, INDEXED[t], this.views[t])])) as Record<
-      ObjectType,
-      ObjectTable
-    >;
+    this.tables = Object.fromEntries(
+      OBJECT_TYPES.map((t) => [t, new ObjectTable(t, INDEXED[t], this.views[t])]),
+    ) as Record<ObjectType, ObjectTable>;
     this.associations = new Associations(this.data.kind === 'generated' ? this.data.data.associations : undefined);
     if (this.data.kind !== 'seed') return;
     const seed = this.data.seed;
     const load = (type: ObjectType, list: HubspotSeedObject[] | undefined) => {
       for (const s of list ?? []) {
         const props: Record<string, string> = {};
-        for (const [k, v] of Object.entries(s.properties)) if (v !== null && v !== undefined && v !== '' && !SYSTEM_PROPERTY_NAMES.has(k)) props[k] = String(v);
+        for (const [k, v] of Object.entries(s.properties))
+          if (v !== null && v !== undefined && v !== '' && !SYSTEM_PROPERTY_NAMES.has(k)) props[k] = String(v);
         const createdAt = toMs(s.createdAt) ?? DATASET_EPOCH;
         const obj: StoredObject = { id: s.id, props, createdAt, updatedAt: toMs(s.updatedAt) ?? createdAt };
         derive(type, obj.props, Object.keys(props));
@@ -146,7 +147,12 @@ function toMs(v: string | number | undefined): number | undefined {
  * contact, and a deal's closed/won flags. Writes `out` for the names that `changed` affects,
  * reading current values from `current` (defaults to `out`). Empty string = cleared.
  */
-function derive(type: ObjectType, out: Record<string, string>, changed: readonly string[], current: Record<string, string> = out): void {
+function derive(
+  type: ObjectType,
+  out: Record<string, string>,
+  changed: readonly string[],
+  current: Record<string, string> = out,
+): void {
   if (type === 'contacts') {
     // The same calculation the dataset generator used, so written and generated records agree:
     // digits of a valid number (national, and with country code), E.164; null when not valid.
@@ -156,8 +162,16 @@ function derive(type: ObjectType, out: Record<string, string>, changed: readonly
     }
     const calc = hubspotCalculatedPhoneProperties(current.phone, current.mobilephone);
     const fed = {
-      phone: ['hs_calculated_phone_number', 'hs_searchable_calculated_phone_number', 'hs_searchable_calculated_international_phone_number'],
-      mobilephone: ['hs_calculated_mobile_number', 'hs_searchable_calculated_mobile_number', 'hs_searchable_calculated_international_mobile_number'],
+      phone: [
+        'hs_calculated_phone_number',
+        'hs_searchable_calculated_phone_number',
+        'hs_searchable_calculated_international_phone_number',
+      ],
+      mobilephone: [
+        'hs_calculated_mobile_number',
+        'hs_searchable_calculated_mobile_number',
+        'hs_searchable_calculated_international_mobile_number',
+      ],
     } as const;
     for (const source of ['phone', 'mobilephone'] as const) {
       if (!changed.includes(source)) continue;

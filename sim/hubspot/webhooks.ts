@@ -41,13 +41,21 @@ export interface PropertyChange {
 }
 
 /** base64(HMAC-SHA256(clientSecret, method + uri + body + timestamp)) — HubSpot signature v3. */
-export function signatureV3(clientSecret: string, method: string, uri: string, body: string, timestamp: number): string {
+export function signatureV3(
+  clientSecret: string,
+  method: string,
+  uri: string,
+  body: string,
+  timestamp: number,
+): string {
   return createHmac('sha256', clientSecret).update(`${method}${uri}${body}${timestamp}`).digest('base64');
 }
 
 /** hex(SHA-256(clientSecret + body)) — HubSpot signature v1, still sent alongside v3. */
 export function signatureV1(clientSecret: string, body: string): string {
-  return createHash('sha256').update(clientSecret + body).digest('hex');
+  return createHash('sha256')
+    .update(clientSecret + body)
+    .digest('hex');
 }
 
 /** Fixed per subscription type, like the ids of an app's subscriptions. */

@@ -26,7 +26,10 @@ const OPT_OUT_WORDS = 'Please stop calling me and take me off your list.';
 export function simCall(platform: PlatformName, customer: string, options: PlayOptions = {}): SimCall {
   const now = (options.now ?? Date.now)();
   const suffix = `${now.toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-  const callId = platform === 'twilio' ? `CA${(now.toString(16) + Math.random().toString(16).slice(2)).padEnd(32, '0').slice(0, 32)}` : `${platform}-sim-${suffix}`;
+  const callId =
+    platform === 'twilio'
+      ? `CA${(now.toString(16) + Math.random().toString(16).slice(2)).padEnd(32, '0').slice(0, 32)}`
+      : `${platform}-sim-${suffix}`;
   return {
     callId,
     customer,
@@ -47,8 +50,25 @@ export async function playCall(client: PlatformClient, platform: PlatformName, c
   switch (platform) {
     case 'vapi': {
       await send('assistant-request', 'events', payloads.vapi.assistantRequest(call));
-      await send('tool-calls check_permission', 'events', payloads.vapi.toolCalls(call, [{ id: 'tool-1', name: 'check_permission', arguments: { purpose: 'INFORMATIONAL' } }]));
-      if (!optOut) await send('tool-calls schedule_callback', 'events', payloads.vapi.toolCalls(call, [{ id: 'tool-2', name: 'schedule_callback', arguments: { at: new Date(call.endedAtMs + 7 * 86_400_000).toISOString() } }]));
+      await send(
+        'tool-calls check_permission',
+        'events',
+        payloads.vapi.toolCalls(call, [
+          { id: 'tool-1', name: 'check_permission', arguments: { purpose: 'INFORMATIONAL' } },
+        ]),
+      );
+      if (!optOut)
+        await send(
+          'tool-calls schedule_callback',
+          'events',
+          payloads.vapi.toolCalls(call, [
+            {
+              id: 'tool-2',
+              name: 'schedule_callback',
+              arguments: { at: new Date(call.endedAtMs + 7 * 86_400_000).toISOString() },
+            },
+          ]),
+        );
       for (const said of call.customerSays) await send('transcript', 'events', payloads.vapi.transcript(call, said));
       await send('end-of-call-report', 'events', payloads.vapi.endOfCallReport(call));
       await send('end-of-call-report (duplicate)', 'events', payloads.vapi.endOfCallReport(call));
@@ -57,7 +77,11 @@ export async function playCall(client: PlatformClient, platform: PlatformName, c
     }
     case 'retell': {
       await send('call_inbound', 'inbound', payloads.retell.inbound(call));
-      await send('function check_permission', 'functions', payloads.retell.functionCall(call, 'check_permission', { purpose: 'INFORMATIONAL' }));
+      await send(
+        'function check_permission',
+        'functions',
+        payloads.retell.functionCall(call, 'check_permission', { purpose: 'INFORMATIONAL' }),
+      );
       await send('transcript_updated', 'events', payloads.retell.transcriptUpdated(call));
       await send('call_analyzed (before call_ended)', 'events', payloads.retell.callAnalyzed(call));
       await send('call_ended', 'events', payloads.retell.callEnded(call));

@@ -38,18 +38,30 @@ export function createPlatformClient(options: PlatformClientOptions) {
   const wrongTelnyxKey = ed25519PrivateKey(Buffer.alloc(32, 7));
   const s = options.secrets;
 
-  function sign(platform: PlatformName, hook: string, url: string, raw: string, signing: Signing): Record<string, string> {
+  function sign(
+    platform: PlatformName,
+    hook: string,
+    url: string,
+    raw: string,
+    signing: Signing,
+  ): Record<string, string> {
     if (signing === 'none') return {};
     const t = signing === 'stale' ? now() - STALE_MS : now();
     const secret = (real: string) => (signing === 'bad' ? WRONG : real);
     switch (platform) {
       case 'vapi':
-        return { 'x-vapi-timestamp': String(t), 'x-vapi-signature': signVapi(secret(s.vapiHmacSecret), String(t), raw) };
+        return {
+          'x-vapi-timestamp': String(t),
+          'x-vapi-signature': signVapi(secret(s.vapiHmacSecret), String(t), raw),
+        };
       case 'retell':
         return { 'x-retell-signature': signRetell(secret(s.retellApiKey), t, raw) };
       case 'telnyx': {
         const seconds = Math.floor(t / 1000);
-        return { 'telnyx-timestamp': String(seconds), 'telnyx-signature-ed25519': signTelnyx(signing === 'bad' ? wrongTelnyxKey : telnyxKey, seconds, raw) };
+        return {
+          'telnyx-timestamp': String(seconds),
+          'telnyx-signature-ed25519': signTelnyx(signing === 'bad' ? wrongTelnyxKey : telnyxKey, seconds, raw),
+        };
       }
       case 'twilio':
         return { 'x-twilio-signature': twilioSignature(secret(s.twilioAuthToken), url, new URLSearchParams(raw)) };
@@ -63,13 +75,21 @@ export function createPlatformClient(options: PlatformClientOptions) {
   }
 
   return {
-    async send(platform: PlatformName, hook: string, payload: Record<string, unknown>, signing: Signing = 'good'): Promise<SimResponse> {
+    async send(
+      platform: PlatformName,
+      hook: string,
+      payload: Record<string, unknown>,
+      signing: Signing = 'good',
+    ): Promise<SimResponse> {
       const url = `${options.baseUrl.replace(/\/$/, '')}/platforms/${platform}/${hook}`;
       const form = platform === 'twilio';
       const raw = form ? new URLSearchParams(payload as Record<string, string>).toString() : JSON.stringify(payload);
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json', ...sign(platform, hook, url, raw, signing) },
+        headers: {
+          'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json',
+          ...sign(platform, hook, url, raw, signing),
+        },
         body: raw,
       });
       const text = await res.text();

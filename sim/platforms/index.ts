@@ -36,7 +36,9 @@ for (const platform of platforms) {
       console.log(`  ${step.padEnd(40)} ${response.status}  ${JSON.stringify(response.body)?.slice(0, 160) ?? ''}`);
     }
   } catch (error) {
-    console.error(`  failed: ${error instanceof Error ? error.message : String(error)} (is \`npm start\` running at ${baseUrl}?)`);
+    console.error(
+      `  failed: ${error instanceof Error ? error.message : String(error)} (is \`npm start\` running at ${baseUrl}?)`,
+    );
     process.exitCode = 1;
   }
 }

@@ -33,11 +33,22 @@ export const vapi = {
       type: 'tool-calls',
       call: { id: c.callId },
       customer: { number: c.customer },
-      toolCallList: calls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })),
+      toolCallList: calls.map((t) => ({
+        id: t.id,
+        type: 'function',
+        function: { name: t.name, arguments: t.arguments },
+      })),
     },
   }),
   transcript: (c: SimCall, text: string) => ({
-    message: { type: 'transcript', role: 'user', transcriptType: 'final', transcript: text, call: { id: c.callId }, customer: { number: c.customer } },
+    message: {
+      type: 'transcript',
+      role: 'user',
+      transcriptType: 'final',
+      transcript: text,
+      call: { id: c.callId },
+      customer: { number: c.customer },
+    },
   }),
   endOfCallReport: (c: SimCall, endedReason = 'customer-ended-call') => ({
     message: {
@@ -62,12 +73,18 @@ const retellCall = (c: SimCall, extra: Record<string, unknown> = {}) => ({
   from_number: c.customer,
   to_number: c.agentNumber,
   start_timestamp: c.startedAtMs,
-  transcript_object: [{ role: 'agent', content: agentLine }, ...c.customerSays.map((s) => ({ role: 'user', content: s }))],
+  transcript_object: [
+    { role: 'agent', content: agentLine },
+    ...c.customerSays.map((s) => ({ role: 'user', content: s })),
+  ],
   ...extra,
 });
 
 export const retell = {
-  inbound: (c: SimCall) => ({ event: 'call_inbound', call_inbound: { agent_id: 'agent_sim', from_number: c.customer, to_number: c.agentNumber } }),
+  inbound: (c: SimCall) => ({
+    event: 'call_inbound',
+    call_inbound: { agent_id: 'agent_sim', from_number: c.customer, to_number: c.agentNumber },
+  }),
   functionCall: (c: SimCall, name: string, args: Record<string, unknown>) => ({ name, call: retellCall(c), args }),
   transcriptUpdated: (c: SimCall) => ({ event: 'transcript_updated', call: retellCall(c) }),
   callEnded: (c: SimCall, disconnection_reason = 'user_hangup') => ({
@@ -155,14 +172,20 @@ export const bland = {
     summary: c.summary,
     created_at: new Date(c.startedAtMs).toISOString(),
     end_at: new Date(c.endedAtMs).toISOString(),
-    transcripts: [{ id: 1, user: 'assistant', text: agentLine }, ...c.customerSays.map((text, i) => ({ id: i + 2, user: 'user', text }))],
+    transcripts: [
+      { id: 1, user: 'assistant', text: agentLine },
+      ...c.customerSays.map((text, i) => ({ id: i + 2, user: 'user', text })),
+    ],
     concatenated_transcript: [`assistant: ${agentLine}`, ...c.customerSays.map((s) => `user: ${s}`)].join('\n'),
     variables: {},
   }),
 };
 
 export const synthflow = {
-  inbound: (c: SimCall) => ({ event: 'call_inbound', call_inbound: { model_id: 'model-sim', from_number: c.customer, to_number: c.agentNumber } }),
+  inbound: (c: SimCall) => ({
+    event: 'call_inbound',
+    call_inbound: { model_id: 'model-sim', from_number: c.customer, to_number: c.agentNumber },
+  }),
   postCall: (c: SimCall) => ({
     status: 'completed',
     lead: { name: 'Sim Caller', phone_number: c.customer },

@@ -34,7 +34,8 @@ export async function startRndSim(options: RndSimOptions): Promise<RndSim> {
   const state = { queries: 0 };
   const server = http.createServer((req, res) => {
     void (async () => {
-      if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) return sendJson(res, 401, { error: 'unauthorized' });
+      if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`)
+        return sendJson(res, 401, { error: 'unauthorized' });
       const url = new URL(req.url ?? '/', 'http://rnd');
       if (req.method === 'POST' && url.pathname === '/v1/queries') {
         const body = RndQueryBody.safeParse(await readJsonBody(req).catch(() => null));

@@ -57,7 +57,8 @@ export function buildCdcEvent(change: RecordChange, schema: SchemaView, replayId
         // Real CDC lists only updated fields; a CREATE carries every populated field with no list.
         changedFields: change.changeType === 'UPDATE' ? changedFields : [],
         // A person editing in the UI leaves changeOrigin empty; REST writes name the API.
-        changeOrigin: change.origin === 'api' ? `com/salesforce/api/rest/${version.replace(/^v/, '')};client=dialplane` : '',
+        changeOrigin:
+          change.origin === 'api' ? `com/salesforce/api/rest/${version.replace(/^v/, '')};client=dialplane` : '',
         transactionKey: randomUUID(),
         sequenceNumber: 1,
         commitTimestamp,

@@ -28,7 +28,10 @@ export function applySalesforceEdit(edit: SimEdit, ctx: { schema: SchemaView; st
     case 'closeDeal':
       object = 'Opportunity';
       id = edit.dealId;
-      fields = { [apiName(ctx, 'Opportunity', 'StageName')]: edit.won ? 'Closed Won' : 'Closed Lost', [apiName(ctx, 'Opportunity', 'CloseDate')]: new Date().toISOString().slice(0, 10) };
+      fields = {
+        [apiName(ctx, 'Opportunity', 'StageName')]: edit.won ? 'Closed Won' : 'Closed Lost',
+        [apiName(ctx, 'Opportunity', 'CloseDate')]: new Date().toISOString().slice(0, 10),
+      };
       break;
     case 'phone':
       object = 'Contact';
@@ -43,7 +46,11 @@ export function applySalesforceEdit(edit: SimEdit, ctx: { schema: SchemaView; st
   try {
     const values = parseRecordInput(view, fields, 'update', ctx);
     const changed = ctx.store.update(view.def.name, rec.Id as string, values, 'ui');
-    return { object: view.def.name, id: rec.Id as string, changedFields: changed.map((n) => view.byInternal.get(n)?.apiName ?? n) };
+    return {
+      object: view.def.name,
+      id: rec.Id as string,
+      changedFields: changed.map((n) => view.byInternal.get(n)?.apiName ?? n),
+    };
   } catch (err) {
     if (err instanceof SfError) throw new SimEditError(`${err.errorCode}: ${err.message}`, 400);
     throw err;

@@ -37,9 +37,12 @@ export function handleTokenRequest(
     : new URLSearchParams(req.rawBody);
   const grant = params.get('grant_type');
   if (!grant) return oauthError(400, 'unsupported_grant_type', 'grant type not supported');
-  if (grant !== 'password' && grant !== 'client_credentials') return oauthError(400, 'unsupported_grant_type', 'grant type not supported');
-  if (params.get('client_id') !== settings.clientId) return oauthError(400, 'invalid_client_id', 'client identifier invalid');
-  if (params.get('client_secret') !== settings.clientSecret) return oauthError(400, 'invalid_client', 'invalid client credentials');
+  if (grant !== 'password' && grant !== 'client_credentials')
+    return oauthError(400, 'unsupported_grant_type', 'grant type not supported');
+  if (params.get('client_id') !== settings.clientId)
+    return oauthError(400, 'invalid_client_id', 'client identifier invalid');
+  if (params.get('client_secret') !== settings.clientSecret)
+    return oauthError(400, 'invalid_client', 'invalid client credentials');
   let userId = INTEGRATION_USER_ID;
   if (grant === 'password') {
     if (params.get('username') !== settings.username || params.get('password') !== settings.password) {
@@ -59,7 +62,9 @@ export function handleTokenRequest(
       id,
       token_type: 'Bearer',
       issued_at: String(issuedAt),
-      signature: createHmac('sha256', settings.clientSecret).update(id + issuedAt).digest('base64'),
+      signature: createHmac('sha256', settings.clientSecret)
+        .update(id + issuedAt)
+        .digest('base64'),
       ...(grant === 'client_credentials' ? { scope: 'api' } : {}),
     },
   };

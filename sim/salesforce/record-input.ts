@@ -7,7 +7,13 @@ import { looksLikeId, to18 } from './record-ids.js';
 export type WriteMode = 'create' | 'update';
 
 /** Picklists real orgs restrict (anything else is accepted as free text, as unrestricted ones are). */
-const RESTRICTED_PICKLISTS = new Set(['Opportunity.StageName', 'Task.Status', 'Task.Priority', 'Task.TaskSubtype', 'Task.CallType']);
+const RESTRICTED_PICKLISTS = new Set([
+  'Opportunity.StageName',
+  'Task.Status',
+  'Task.Priority',
+  'Task.TaskSubtype',
+  'Task.CallType',
+]);
 
 /**
  * Validates a create/update body against the schema view (drift included) and converts it to
@@ -24,14 +30,19 @@ export function parseRecordInput(
   ignore: readonly string[] = ['attributes'],
 ): SfValues {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new SfError(400, 'JSON_PARSER_ERROR', `Cannot deserialize instance of ${view.def.name} from ${Array.isArray(body) ? 'START_ARRAY' : 'VALUE_STRING'} value`);
+    throw new SfError(
+      400,
+      'JSON_PARSER_ERROR',
+      `Cannot deserialize instance of ${view.def.name} from ${Array.isArray(body) ? 'START_ARRAY' : 'VALUE_STRING'} value`,
+    );
   }
   const values: SfValues = {};
   const readOnly: string[] = [];
   for (const [key, raw] of Object.entries(body as Record<string, unknown>)) {
     if (ignore.includes(key)) continue;
     const f = view.byApiName.get(key.toLowerCase());
-    if (!f) throw new SfError(400, 'INVALID_FIELD', `No such column '${key}' on sobject of type ${view.def.name}`, [key]);
+    if (!f)
+      throw new SfError(400, 'INVALID_FIELD', `No such column '${key}' on sobject of type ${view.def.name}`, [key]);
     if (f.def.name === 'Id') continue;
     if (mode === 'create' ? !f.def.createable : !f.def.updateable) {
       readOnly.push(f.apiName);
@@ -48,13 +59,25 @@ export function parseRecordInput(
     );
   }
   const missing = view.fields
-    .filter((f) => f.def.required && (mode === 'create' ? values[f.def.name] === undefined || values[f.def.name] === null || values[f.def.name] === '' : values[f.def.name] === null || values[f.def.name] === ''))
+    .filter(
+      (f) =>
+        f.def.required &&
+        (mode === 'create'
+          ? values[f.def.name] === undefined || values[f.def.name] === null || values[f.def.name] === ''
+          : values[f.def.name] === null || values[f.def.name] === ''),
+    )
     .map((f) => f.apiName);
-  if (missing.length > 0) throw new SfError(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
+  if (missing.length > 0)
+    throw new SfError(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
   return values;
 }
 
-function checkValue(view: ObjectView, f: ApiField, raw: unknown, ctx: { schema: SchemaView; store: SalesforceStore }): SfValues[string] {
+function checkValue(
+  view: ObjectView,
+  f: ApiField,
+  raw: unknown,
+  ctx: { schema: SchemaView; store: SalesforceStore },
+): SfValues[string] {
   const { def, apiName } = f;
   if (raw === null) {
     if (!def.nillable && def.type !== 'boolean') {
@@ -63,7 +86,11 @@ function checkValue(view: ObjectView, f: ApiField, raw: unknown, ctx: { schema: 
     return def.type === 'boolean' ? false : null;
   }
   const deser = (expected: string): never => {
-    throw new SfError(400, 'JSON_PARSER_ERROR', `Cannot deserialize instance of ${expected} from ${jsonKind(raw)} value ${JSON.stringify(raw)} or request may be missing a required field`);
+    throw new SfError(
+      400,
+      'JSON_PARSER_ERROR',
+      `Cannot deserialize instance of ${expected} from ${jsonKind(raw)} value ${JSON.stringify(raw)} or request may be missing a required field`,
+    );
   };
   switch (def.type) {
     case 'boolean':
@@ -101,10 +128,25 @@ function checkValue(view: ObjectView, f: ApiField, raw: unknown, ctx: { schema: 
       if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') return deser('String');
       const s = String(raw);
       if (def.length && s.length > def.length) {
-        throw new SfError(400, 'STRING_TOO_LONG', `${def.label}: data value too large: ${s.slice(0, 20)}... (max length=${def.length})`, [apiName]);
+        throw new SfError(
+          400,
+          'STRING_TOO_LONG',
+          `${def.label}: data value too large: ${s.slice(0, 20)}... (max length=${def.length})`,
+          [apiName],
+        );
       }
-      if (def.type === 'picklist' && def.picklist && RESTRICTED_PICKLISTS.has(`${view.def.name}.${def.name}`) && !def.picklist.includes(s)) {
-        throw new SfError(400, 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `${def.label}: bad value for restricted picklist field: ${s}`, [apiName]);
+      if (
+        def.type === 'picklist' &&
+        def.picklist &&
+        RESTRICTED_PICKLISTS.has(`${view.def.name}.${def.name}`) &&
+        !def.picklist.includes(s)
+      ) {
+        throw new SfError(
+          400,
+          'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+          `${def.label}: bad value for restricted picklist field: ${s}`,
+          [apiName],
+        );
       }
       return s;
     }

@@ -24,8 +24,15 @@ export function recordUrl(version: string, type: string, id: string): string {
 }
 
 /** A record as retrieve answers it: attributes first, then the given (or all) API fields. */
-export function outputRecord(view: ObjectView, rec: SfRecord, version: string, apiFields?: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = { attributes: { type: view.def.name, url: recordUrl(version, view.def.name, rec.Id as string) } };
+export function outputRecord(
+  view: ObjectView,
+  rec: SfRecord,
+  version: string,
+  apiFields?: string[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    attributes: { type: view.def.name, url: recordUrl(version, view.def.name, rec.Id as string) },
+  };
   if (apiFields) {
     for (const name of apiFields) {
       const f = view.byApiName.get(name.toLowerCase())!;

@@ -65,7 +65,14 @@ function queryBatchSize(ctx: SalesforceContext, req: SimRequest): number {
   return size;
 }
 
-function page(ctx: SalesforceContext, req: SimRequest, cursorId: string | null, cursor: Cursor, start: number, size: number): SimResponse {
+function page(
+  ctx: SalesforceContext,
+  req: SimRequest,
+  cursorId: string | null,
+  cursor: Cursor,
+  start: number,
+  size: number,
+): SimResponse {
   const end = Math.min(cursor.rows.length, start + size);
   const records = cursor.rows.slice(start, end).map(cursor.project);
   req.setBatchSize(records.length);
@@ -109,22 +116,37 @@ export const queryMore: SfHandler = (ctx, req) => {
 
 export const search: SfHandler = (ctx, req) => {
   const q = req.query.get('q');
-  if (!q) throw new SfError(400, 'MALFORMED_SEARCH', 'No search term found. The search term must be enclosed in braces.');
+  if (!q)
+    throw new SfError(400, 'MALFORMED_SEARCH', 'No search term found. The search term must be enclosed in braces.');
   const result = runSosl(q, ctx);
   req.setBatchSize(result.searchRecords.length);
   return { status: 200, body: result };
 };
 
-export const listSObjects: SfHandler = (ctx) => ({ status: 200, body: describeGlobal(ctx.schema.allObjects(), ctx.version) });
+export const listSObjects: SfHandler = (ctx) => ({
+  status: 200,
+  body: describeGlobal(ctx.schema.allObjects(), ctx.version),
+});
 
-export const sobjectInfo: SfHandler = (ctx, req) => ({ status: 200, body: sobjectBasicInfo(objectOrNotFound(ctx, req.params.type), ctx.version) });
+export const sobjectInfo: SfHandler = (ctx, req) => ({
+  status: 200,
+  body: sobjectBasicInfo(objectOrNotFound(ctx, req.params.type), ctx.version),
+});
 
-export const describe: SfHandler = (ctx, req) => ({ status: 200, body: describeSObject(objectOrNotFound(ctx, req.params.type), ctx.version) });
+export const describe: SfHandler = (ctx, req) => ({
+  status: 200,
+  body: describeSObject(objectOrNotFound(ctx, req.params.type), ctx.version),
+});
 
 function checkFields(view: ObjectView, fields: string[]): string[] {
   for (const name of fields) {
     if (!view.byApiName.has(name.toLowerCase())) {
-      throw new SfError(400, 'INVALID_FIELD', `No such column '${name}' on entity '${view.def.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`, [name]);
+      throw new SfError(
+        400,
+        'INVALID_FIELD',
+        `No such column '${name}' on entity '${view.def.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
+        [name],
+      );
     }
   }
   return fields;
@@ -132,7 +154,10 @@ function checkFields(view: ObjectView, fields: string[]): string[] {
 
 function splitFields(raw: string | null): string[] | undefined {
   if (raw === null) return undefined;
-  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export const retrieve: SfHandler = (ctx, req) => {
@@ -149,7 +174,10 @@ export const retrieve: SfHandler = (ctx, req) => {
 export const retrieveByExternalId: SfHandler = (ctx, req) => {
   const view = objectOrNotFound(ctx, req.params.type);
   const f = externalIdField(view, req.params.field);
-  const rec = f.def.name === 'Id' ? ctx.store.get(view.def.name, req.params.value) : ctx.store.findByExternalId(view.def.name, f.def.name, req.params.value);
+  const rec =
+    f.def.name === 'Id'
+      ? ctx.store.get(view.def.name, req.params.value)
+      : ctx.store.findByExternalId(view.def.name, f.def.name, req.params.value);
   if (!rec) throw notFound();
   const fields = splitFields(req.query.get('fields'));
   if (fields) checkFields(view, fields);
@@ -166,15 +194,19 @@ export const collectionsRetrieve: SfHandler = (ctx, req) => {
   if (req.method === 'GET') {
     ids = splitFields(req.query.get('ids')) ?? [];
     fields = splitFields(req.query.get('fields')) ?? [];
-    if (ids.length > 800) throw new SfError(400, 'EXCEEDED_ID_LIMIT', 'Too many ids: a GET accepts up to 800 ids; use POST for up to 2000');
+    if (ids.length > 800)
+      throw new SfError(400, 'EXCEEDED_ID_LIMIT', 'Too many ids: a GET accepts up to 800 ids; use POST for up to 2000');
   } else {
     const parsed = collectionsBody.safeParse(req.json());
-    if (!parsed.success) throw new SfError(400, 'JSON_PARSER_ERROR', 'Request body must be {"ids": [...], "fields": [...]}');
+    if (!parsed.success)
+      throw new SfError(400, 'JSON_PARSER_ERROR', 'Request body must be {"ids": [...], "fields": [...]}');
     ({ ids, fields } = parsed.data);
   }
   req.setBatchSize(ids.length);
-  if (ids.length === 0 || fields.length === 0) throw new SfError(400, 'MISSING_ARGUMENT', `The ${ids.length === 0 ? 'ids' : 'fields'} parameter is required`);
-  if (ids.length > SF_LIMITS.collectionsRetrieveIds) throw new SfError(400, 'EXCEEDED_ID_LIMIT', `Maximum number of ids is ${SF_LIMITS.collectionsRetrieveIds}`);
+  if (ids.length === 0 || fields.length === 0)
+    throw new SfError(400, 'MISSING_ARGUMENT', `The ${ids.length === 0 ? 'ids' : 'fields'} parameter is required`);
+  if (ids.length > SF_LIMITS.collectionsRetrieveIds)
+    throw new SfError(400, 'EXCEEDED_ID_LIMIT', `Maximum number of ids is ${SF_LIMITS.collectionsRetrieveIds}`);
   checkFields(view, fields);
   const out = ids.map((id) => {
     const rec = ctx.store.get(view.def.name, id);
@@ -215,8 +247,16 @@ export const upsert: SfHandler = (ctx, req) => {
   return { status: result.created ? 201 : 200, body: result };
 };
 
-function upsertOne(ctx: SalesforceContext, view: ObjectView, field: string, apiName: string, value: string, body: unknown) {
-  const existing = field === 'Id' ? ctx.store.get(view.def.name, value) : ctx.store.findByExternalId(view.def.name, field, value);
+function upsertOne(
+  ctx: SalesforceContext,
+  view: ObjectView,
+  field: string,
+  apiName: string,
+  value: string,
+  body: unknown,
+) {
+  const existing =
+    field === 'Id' ? ctx.store.get(view.def.name, value) : ctx.store.findByExternalId(view.def.name, field, value);
   if (existing) {
     const values = parseRecordInput(view, body, 'update', ctx, ['attributes', apiName]);
     ctx.store.update(view.def.name, existing.Id as string, values);
@@ -231,24 +271,45 @@ function upsertOne(ctx: SalesforceContext, view: ObjectView, field: string, apiN
 
 const dmlBody = z.object({ allOrNone: z.boolean().optional(), records: z.array(z.record(z.string(), z.unknown())) });
 
-type SaveResult = { id?: string; success: boolean; errors: { statusCode: string; message: string; fields: string[] }[]; created?: boolean };
+type SaveResult = {
+  id?: string;
+  success: boolean;
+  errors: { statusCode: string; message: string; fields: string[] }[];
+  created?: boolean;
+};
 
 function failure(err: unknown): SaveResult {
-  if (err instanceof SfError) return { success: false, errors: [{ statusCode: err.errorCode, message: err.message, fields: err.fields }] };
+  if (err instanceof SfError)
+    return { success: false, errors: [{ statusCode: err.errorCode, message: err.message, fields: err.fields }] };
   throw err;
 }
 
 const rolledBack = (r: SaveResult): SaveResult =>
   r.success
-    ? { ...(r.id ? { id: r.id } : {}), success: false, errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'Record rolled back because not all records were valid and the request was using AllOrNone header', fields: [] }] }
+    ? {
+        ...(r.id ? { id: r.id } : {}),
+        success: false,
+        errors: [
+          {
+            statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+            message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
+            fields: [],
+          },
+        ],
+      }
     : r;
 
 function parseDml(req: SimRequest) {
   const parsed = dmlBody.safeParse(req.json());
-  if (!parsed.success) throw new SfError(400, 'JSON_PARSER_ERROR', 'Request body must be {"allOrNone": boolean, "records": [...]}');
+  if (!parsed.success)
+    throw new SfError(400, 'JSON_PARSER_ERROR', 'Request body must be {"allOrNone": boolean, "records": [...]}');
   req.setBatchSize(parsed.data.records.length);
   if (parsed.data.records.length > SF_LIMITS.collectionsDml) {
-    throw new SfError(400, 'EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${SF_LIMITS.collectionsDml} records into this call`);
+    throw new SfError(
+      400,
+      'EXCEEDED_ID_LIMIT',
+      `record limit reached. cannot submit more than ${SF_LIMITS.collectionsDml} records into this call`,
+    );
   }
   return { allOrNone: parsed.data.allOrNone ?? false, records: parsed.data.records };
 }
@@ -293,7 +354,8 @@ export const compositeCreate: SfHandler = (ctx, req) => {
     allOrNone,
     records.map((rec) => () => {
       const view = recordType(ctx, rec);
-      if ('Id' in rec || 'id' in rec) throw new SfError(400, 'INVALID_FIELD', 'cannot specify Id in an insert call', ['Id']);
+      if ('Id' in rec || 'id' in rec)
+        throw new SfError(400, 'INVALID_FIELD', 'cannot specify Id in an insert call', ['Id']);
       const values = parseRecordInput(view, rec, 'create', ctx);
       return () => ({ id: ctx.store.insert(view.def.name, values), success: true, errors: [] });
     }),
@@ -332,7 +394,8 @@ export const compositeUpsert: SfHandler = (ctx, req) => {
     records.map((rec) => () => {
       recordType(ctx, rec, view.def.name);
       const value = rec[f.apiName] ?? rec[req.params.field];
-      if (typeof value !== 'string' || !value) throw new SfError(400, 'MISSING_ARGUMENT', `${f.apiName} not specified`, [f.apiName]);
+      if (typeof value !== 'string' || !value)
+        throw new SfError(400, 'MISSING_ARGUMENT', `${f.apiName} not specified`, [f.apiName]);
       // Validate now (as an update when the key exists, else as a create); write in phase two.
       const exists = ctx.store.findByExternalId(view.def.name, f.def.name, value);
       parseRecordInput(view, rec, exists ? 'update' : 'create', ctx, ['attributes', f.apiName, req.params.field]);
@@ -351,7 +414,11 @@ function omit(rec: Record<string, unknown>, keys: string[]): Record<string, unkn
 /** `GET /services/data`: the API versions the org serves (any `vNN.N` is accepted in paths). */
 export const versions = () => ({
   status: 200,
-  body: ['55.0', '56.0', '57.0', '58.0', '59.0', '60.0', '61.0', '62.0'].map((v) => ({ label: `v${v}`, url: `/services/data/v${v}`, version: v })),
+  body: ['55.0', '56.0', '57.0', '58.0', '59.0', '60.0', '61.0', '62.0'].map((v) => ({
+    label: `v${v}`,
+    url: `/services/data/v${v}`,
+    version: v,
+  })),
 });
 
 /** `GET /services/data/vXX.X`: the resource directory (jsforce's identity() reads `identity`). */

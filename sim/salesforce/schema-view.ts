@@ -26,7 +26,9 @@ export class SchemaView {
   private views = new Map<string, ObjectView>();
 
   constructor() {
-    this.objects = new Map(Object.values(SOBJECTS).map((o) => [o.name, { ...o, fields: o.fields.map((fd) => ({ ...fd })) }]));
+    this.objects = new Map(
+      Object.values(SOBJECTS).map((o) => [o.name, { ...o, fields: o.fields.map((fd) => ({ ...fd })) }]),
+    );
     this.apply([]);
   }
 
@@ -42,7 +44,9 @@ export class SchemaView {
     for (const def of this.objects.values()) {
       const fields: ApiField[] = [];
       for (const fd of def.fields) {
-        const rule = rules.find((r) => r.object.toLowerCase() === def.name.toLowerCase() && r.field.toLowerCase() === fd.name.toLowerCase());
+        const rule = rules.find(
+          (r) => r.object.toLowerCase() === def.name.toLowerCase() && r.field.toLowerCase() === fd.name.toLowerCase(),
+        );
         if (rule?.action === 'remove') continue;
         fields.push({ apiName: rule?.action === 'rename' && rule.to ? rule.to : fd.name, def: fd });
       }

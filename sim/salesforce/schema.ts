@@ -63,9 +63,22 @@ function f(name: string, type: FieldType, opts: FieldOpts = {}): FieldDef {
   const system = opts.calculated === true;
   return {
     name,
-    label: opts.label ?? name.replace(/__c$/, '').replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2'),
+    label:
+      opts.label ??
+      name
+        .replace(/__c$/, '')
+        .replace(/_/g, ' ')
+        .replace(/([a-z])([A-Z])/g, '$1 $2'),
     type,
-    length: opts.length ?? (type === 'string' || type === 'phone' || type === 'email' || type === 'picklist' ? 255 : type === 'id' || type === 'reference' ? 18 : type === 'textarea' ? 32000 : 0),
+    length:
+      opts.length ??
+      (type === 'string' || type === 'phone' || type === 'email' || type === 'picklist'
+        ? 255
+        : type === 'id' || type === 'reference'
+          ? 18
+          : type === 'textarea'
+            ? 32000
+            : 0),
     nillable: opts.nillable ?? (type !== 'boolean' && type !== 'id'),
     createable: opts.createable ?? !system,
     updateable: opts.updateable ?? !system,
@@ -80,11 +93,18 @@ function f(name: string, type: FieldType, opts: FieldOpts = {}): FieldDef {
 function systemFields(owned = true): FieldDef[] {
   const sys = { createable: false, updateable: false, calculated: true };
   return [
-    ...(owned ? [f('OwnerId', 'reference', { referenceTo: ['User'], relationshipName: 'Owner', nillable: false })] : []),
+    ...(owned
+      ? [f('OwnerId', 'reference', { referenceTo: ['User'], relationshipName: 'Owner', nillable: false })]
+      : []),
     f('CreatedDate', 'datetime', { ...sys, nillable: false }),
     f('CreatedById', 'reference', { ...sys, referenceTo: ['User'], relationshipName: 'CreatedBy', nillable: false }),
     f('LastModifiedDate', 'datetime', { ...sys, nillable: false }),
-    f('LastModifiedById', 'reference', { ...sys, referenceTo: ['User'], relationshipName: 'LastModifiedBy', nillable: false }),
+    f('LastModifiedById', 'reference', {
+      ...sys,
+      referenceTo: ['User'],
+      relationshipName: 'LastModifiedBy',
+      nillable: false,
+    }),
     f('SystemModstamp', 'datetime', { ...sys, label: 'System Modstamp', nillable: false }),
     f('IsDeleted', 'boolean', { ...sys, label: 'Deleted' }),
   ];
@@ -92,7 +112,13 @@ function systemFields(owned = true): FieldDef[] {
 
 const idField = () => f('Id', 'id', { label: 'Contact ID', createable: false, updateable: false, calculated: true });
 
-export const OPPORTUNITY_STAGES: { value: string; closed: boolean; won: boolean; probability: number; forecast: string }[] = [
+export const OPPORTUNITY_STAGES: {
+  value: string;
+  closed: boolean;
+  won: boolean;
+  probability: number;
+  forecast: string;
+}[] = [
   { value: 'Prospecting', closed: false, won: false, probability: 10, forecast: 'Pipeline' },
   { value: 'Qualification', closed: false, won: false, probability: 10, forecast: 'Pipeline' },
   { value: 'Needs Analysis', closed: false, won: false, probability: 20, forecast: 'Pipeline' },
@@ -154,15 +180,32 @@ const opportunity: SObjectDef = {
     f('ContactId', 'reference', { referenceTo: ['Contact'], relationshipName: 'Contact' }),
     f('Name', 'string', { length: 120, nillable: false, required: true }),
     f('Description', 'textarea'),
-    f('StageName', 'picklist', { label: 'Stage', picklist: OPPORTUNITY_STAGES.map((s) => s.value), nillable: false, required: true }),
+    f('StageName', 'picklist', {
+      label: 'Stage',
+      picklist: OPPORTUNITY_STAGES.map((s) => s.value),
+      nillable: false,
+      required: true,
+    }),
     f('Amount', 'currency'),
     f('Probability', 'percent'),
     f('CloseDate', 'date', { nillable: false, required: true }),
-    f('Type', 'picklist', { picklist: ['Existing Customer - Upgrade', 'Existing Customer - Replacement', 'Existing Customer - Downgrade', 'New Customer'] }),
+    f('Type', 'picklist', {
+      picklist: [
+        'Existing Customer - Upgrade',
+        'Existing Customer - Replacement',
+        'Existing Customer - Downgrade',
+        'New Customer',
+      ],
+    }),
     f('LeadSource', 'picklist', { picklist: ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'] }),
     f('IsClosed', 'boolean', { label: 'Closed', createable: false, updateable: false, calculated: true }),
     f('IsWon', 'boolean', { label: 'Won', createable: false, updateable: false, calculated: true }),
-    f('ForecastCategory', 'picklist', { picklist: ['Omitted', 'Pipeline', 'BestCase', 'Forecast', 'Closed'], createable: false, updateable: false, calculated: true }),
+    f('ForecastCategory', 'picklist', {
+      picklist: ['Omitted', 'Pipeline', 'BestCase', 'Forecast', 'Closed'],
+      createable: false,
+      updateable: false,
+      calculated: true,
+    }),
     f('ForecastCategoryName', 'picklist', { picklist: ['Omitted', 'Pipeline', 'Best Case', 'Commit', 'Closed'] }),
     f('LastActivityDate', 'date', { createable: false, updateable: false, calculated: true }),
     ...systemFields(),
@@ -175,7 +218,15 @@ const opportunity: SObjectDef = {
 
 /** Standard Role picklist values of a new org (admins add their own). */
 export const OPPORTUNITY_CONTACT_ROLES = [
-  'Business User', 'Decision Maker', 'Economic Buyer', 'Economic Decision Maker', 'Evaluator', 'Executive Sponsor', 'Influencer', 'Technical Buyer', 'Other',
+  'Business User',
+  'Decision Maker',
+  'Economic Buyer',
+  'Economic Decision Maker',
+  'Evaluator',
+  'Executive Sponsor',
+  'Influencer',
+  'Technical Buyer',
+  'Other',
 ];
 
 /**
@@ -191,8 +242,20 @@ const opportunityContactRole: SObjectDef = {
   keyPrefix: '00K',
   fields: [
     { ...idField(), label: 'Contact Role ID' },
-    f('OpportunityId', 'reference', { label: 'Opportunity ID', referenceTo: ['Opportunity'], relationshipName: 'Opportunity', nillable: false, required: true, updateable: false }),
-    f('ContactId', 'reference', { label: 'Contact ID', referenceTo: ['Contact'], relationshipName: 'Contact', required: true }),
+    f('OpportunityId', 'reference', {
+      label: 'Opportunity ID',
+      referenceTo: ['Opportunity'],
+      relationshipName: 'Opportunity',
+      nillable: false,
+      required: true,
+      updateable: false,
+    }),
+    f('ContactId', 'reference', {
+      label: 'Contact ID',
+      referenceTo: ['Contact'],
+      relationshipName: 'Contact',
+      required: true,
+    }),
     f('Role', 'picklist', { picklist: OPPORTUNITY_CONTACT_ROLES }),
     f('IsPrimary', 'boolean', { label: 'Primary' }),
     ...systemFields(false),
@@ -208,7 +271,11 @@ const task: SObjectDef = {
   fields: [
     { ...idField(), label: 'Activity ID' },
     f('WhoId', 'reference', { label: 'Name ID', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who' }),
-    f('WhatId', 'reference', { label: 'Related To ID', referenceTo: ['Opportunity', 'Account'], relationshipName: 'What' }),
+    f('WhatId', 'reference', {
+      label: 'Related To ID',
+      referenceTo: ['Opportunity', 'Account'],
+      relationshipName: 'What',
+    }),
     f('Subject', 'string', { length: 255 }),
     f('ActivityDate', 'date', { label: 'Due Date Only' }),
     f('Status', 'picklist', { picklist: TASK_STATUSES, nillable: false }),
@@ -220,8 +287,17 @@ const task: SObjectDef = {
     f('CallDurationInSeconds', 'int', { label: 'Call Duration' }),
     f('CallObject', 'string', { label: 'Call Object Identifier', length: 255 }),
     // Real orgs let you set TaskSubtype on create only.
-    f('TaskSubtype', 'picklist', { picklist: ['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'], updateable: false }),
-    f('Dialplane_Key__c', 'string', { label: 'Dialplane Key', length: 255, externalId: true, unique: true, custom: true }),
+    f('TaskSubtype', 'picklist', {
+      picklist: ['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'],
+      updateable: false,
+    }),
+    f('Dialplane_Key__c', 'string', {
+      label: 'Dialplane Key',
+      length: 255,
+      externalId: true,
+      unique: true,
+      custom: true,
+    }),
     ...systemFields(),
   ],
   childRelationships: [],
@@ -235,8 +311,31 @@ const account: SObjectDef = {
   fields: [
     { ...idField(), label: 'Account ID' },
     f('Name', 'string', { label: 'Account Name', length: 255, nillable: false, required: true }),
-    f('Type', 'picklist', { picklist: ['Prospect', 'Customer - Direct', 'Customer - Channel', 'Channel Partner / Reseller', 'Installation Partner', 'Technology Partner', 'Other'] }),
-    f('Industry', 'picklist', { picklist: ['Agriculture', 'Banking', 'Construction', 'Education', 'Healthcare', 'Insurance', 'Manufacturing', 'Retail', 'Technology', 'Other'] }),
+    f('Type', 'picklist', {
+      picklist: [
+        'Prospect',
+        'Customer - Direct',
+        'Customer - Channel',
+        'Channel Partner / Reseller',
+        'Installation Partner',
+        'Technology Partner',
+        'Other',
+      ],
+    }),
+    f('Industry', 'picklist', {
+      picklist: [
+        'Agriculture',
+        'Banking',
+        'Construction',
+        'Education',
+        'Healthcare',
+        'Insurance',
+        'Manufacturing',
+        'Retail',
+        'Technology',
+        'Other',
+      ],
+    }),
     f('Phone', 'phone', { label: 'Account Phone', length: 40 }),
     f('BillingStreet', 'textarea', { length: 255 }),
     f('BillingCity', 'string', { length: 40 }),
@@ -251,7 +350,13 @@ const account: SObjectDef = {
   ],
 };
 
-export const SOBJECTS: Record<string, SObjectDef> = { Account: account, Contact: contact, Opportunity: opportunity, OpportunityContactRole: opportunityContactRole, Task: task };
+export const SOBJECTS: Record<string, SObjectDef> = {
+  Account: account,
+  Contact: contact,
+  Opportunity: opportunity,
+  OpportunityContactRole: opportunityContactRole,
+  Task: task,
+};
 
 /** Case-insensitive object lookup, as Salesforce resolves names. */
 export function findSObject(name: string): SObjectDef | undefined {

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { DEV_SECRETS } from '../../shared/config.js';
 import { webhookSignatureHeaders } from '../../shared/webhook-signature.js';
-import { createSimServer, knobOptionsOf, Router, simKnobOptionShape, type SimHandler, type SimRequest, type SimResponse } from '../common/sim-server.js';
+import {
+  createSimServer,
+  knobOptionsOf,
+  Router,
+  simKnobOptionShape,
+  type SimHandler,
+  type SimRequest,
+  type SimResponse,
+} from '../common/sim-server.js';
 import { SimAdminClient } from '../common/admin-client.js';
 import { SchemaView } from './schema-view.js';
 import { INTEGRATION_USER_ID, SalesforceStore } from './store.js';
@@ -81,7 +89,11 @@ function identityOf(org: string, user: string, baseUrl: string, username: string
     language: 'en_US',
     locale: 'en_US',
     utcOffset: 0,
-    urls: { rest: `${baseUrl}/services/data/v{version}/`, sobjects: `${baseUrl}/services/data/v{version}/sobjects/`, query: `${baseUrl}/services/data/v{version}/query/` },
+    urls: {
+      rest: `${baseUrl}/services/data/v{version}/`,
+      sobjects: `${baseUrl}/services/data/v{version}/sobjects/`,
+      query: `${baseUrl}/services/data/v{version}/query/`,
+    },
   };
 }
 
@@ -96,7 +108,8 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
   const dataset = input.dataset ?? generateSalesforceDataset({ seed: opts.seed, contacts: opts.contacts });
   const schema = new SchemaView();
   const sessions = new Map<string, Session>();
-  for (const token of opts.staticAccessTokens) sessions.set(token, { userId: INTEGRATION_USER_ID, issuedAt: Date.now() });
+  for (const token of opts.staticAccessTokens)
+    sessions.set(token, { userId: INTEGRATION_USER_ID, issuedAt: Date.now() });
   let apiUsage = 0;
   let usageWindowStart = 0;
   let replayId = 0;
@@ -110,7 +123,10 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
     const event = buildCdcEvent(change, schema, ++replayId, version);
     const body = JSON.stringify(event);
     // Signed per attempt: a retry carries a fresh timestamp, inside the receiver's replay window.
-    sim.delivery.send(`${change.object}ChangeEvent`, () => ({ body, headers: webhookSignatureHeaders(opts.webhookSecret, body) }));
+    sim.delivery.send(`${change.object}ChangeEvent`, () => ({
+      body,
+      headers: webhookSignatureHeaders(opts.webhookSecret, body),
+    }));
   });
 
   if (opts.prebuildIndexes ?? opts.contacts <= 200_000) store.prebuildIndexes();
@@ -126,12 +142,33 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
 
   const v = (h: rest.SfHandler) => rest.versioned(ctx, h);
   // URLs handed to clients use the host they reached us by (a container name, not 0.0.0.0).
-  const originOf = (req: SimRequest) => (typeof req.headers.host === 'string' && req.headers.host ? `http://${req.headers.host}` : baseUrl);
+  const originOf = (req: SimRequest) =>
+    typeof req.headers.host === 'string' && req.headers.host ? `http://${req.headers.host}` : baseUrl;
   const router = new Router<SimHandler>()
-    .add('POST', '/services/oauth2/token', 'oauth.token', (req) => handleTokenRequest(req, opts, { loginUrl: originOf(req), instanceUrl: opts.instanceUrl ?? originOf(req) }, sessions), { isPublic: true })
+    .add(
+      'POST',
+      '/services/oauth2/token',
+      'oauth.token',
+      (req) =>
+        handleTokenRequest(
+          req,
+          opts,
+          { loginUrl: originOf(req), instanceUrl: opts.instanceUrl ?? originOf(req) },
+          sessions,
+        ),
+      { isPublic: true },
+    )
     .add('GET', '/services/data', 'versions', rest.versions, { isPublic: true })
-    .add('GET', API, 'resources', v((c, req) => ({ status: 200, body: rest.resources(c.version, originOf(req)) })))
-    .add('GET', '/id/:org/:user', 'identity', (req) => ({ status: 200, body: identityOf(req.params.org, req.params.user, originOf(req), opts.username) }))
+    .add(
+      'GET',
+      API,
+      'resources',
+      v((c, req) => ({ status: 200, body: rest.resources(c.version, originOf(req)) })),
+    )
+    .add('GET', '/id/:org/:user', 'identity', (req) => ({
+      status: 200,
+      body: identityOf(req.params.org, req.params.user, originOf(req), opts.username),
+    }))
     .add('GET', `${API}/query`, 'query', v(rest.query))
     .add('GET', `${API}/queryAll`, 'query', v(rest.query))
     .add('GET', `${API}/query/:locator`, 'query.more', v(rest.queryMore))
@@ -171,7 +208,8 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
         apiUsage = 0;
       }
       apiUsage++;
-      if (apiUsage > opts.dailyApiLimit) return sfErrorResponse(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+      if (apiUsage > opts.dailyApiLimit)
+        return sfErrorResponse(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
       return null;
     },
     errors: {
@@ -181,12 +219,24 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
           : sfErrorResponse(503, 'SERVER_UNAVAILABLE', 'Server is temporarily unavailable due to heavy load.'),
       rateLimited: (state) =>
         state.policy === 'ConcurrentRequests'
-          ? sfErrorResponse(403, 'REQUEST_LIMIT_EXCEEDED', 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.')
+          ? sfErrorResponse(
+              403,
+              'REQUEST_LIMIT_EXCEEDED',
+              'ConcurrentRequests (Concurrent API Requests) Limit exceeded.',
+            )
           : sfErrorResponse(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'),
       notFound: () => sfErrorResponse(404, 'NOT_FOUND', 'The requested resource does not exist'),
       methodNotAllowed: (method) => sfErrorResponse(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed.`),
-      badBody: () => sfErrorResponse(400, 'JSON_PARSER_ERROR', 'Unexpected character in the request body: not valid JSON'),
-      internal: (err) => (err instanceof SfError ? err.toResponse() : sfErrorResponse(500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support: sim')),
+      badBody: () =>
+        sfErrorResponse(400, 'JSON_PARSER_ERROR', 'Unexpected character in the request body: not valid JSON'),
+      internal: (err) =>
+        err instanceof SfError
+          ? err.toResponse()
+          : sfErrorResponse(
+              500,
+              'UNKNOWN_EXCEPTION',
+              'An unexpected error occurred. Please include this ErrorId if you contact support: sim',
+            ),
     },
     admin: {
       resetData() {

@@ -17,7 +17,12 @@ export class SfError extends Error {
   }
 }
 
-export function sfErrorResponse(status: number, errorCode: string, message: string, fields: string[] = []): SimResponse {
+export function sfErrorResponse(
+  status: number,
+  errorCode: string,
+  message: string,
+  fields: string[] = [],
+): SimResponse {
   return { status, body: [{ message, errorCode, fields }] };
 }
 

@@ -1,5 +1,14 @@
 import { SfError } from './sf-error.js';
-import { renderAt, SoqlParser, SoqlSyntaxError, type Condition, type FieldRef, type Literal, type SelectItem, type SoqlQuery } from './soql-parser.js';
+import {
+  renderAt,
+  SoqlParser,
+  SoqlSyntaxError,
+  type Condition,
+  type FieldRef,
+  type Literal,
+  type SelectItem,
+  type SoqlQuery,
+} from './soql-parser.js';
 import type { ApiField, ObjectView, SchemaView } from './schema-view.js';
 import type { SalesforceStore, SfRecord, SfValue } from './store.js';
 import { to18 } from './record-ids.js';
@@ -21,7 +30,12 @@ export interface QueryContext {
 }
 
 /** Runs an already parsed query over given candidate records (SOSL RETURNING items). */
-export function runSoqlOn(query: SoqlQuery, statement: string, records: Iterable<SfRecord>, ctx: QueryContext): QueryResult {
+export function runSoqlOn(
+  query: SoqlQuery,
+  statement: string,
+  records: Iterable<SfRecord>,
+  ctx: QueryContext,
+): QueryResult {
   const object = ctx.schema.object(query.from.name)!;
   const compiled = compile(query, object, statement, ctx);
   return { object, countOnly: compiled.countOnly, rows: compiled.select(records), project: compiled.project };
@@ -41,7 +55,11 @@ export function runSoql(statement: string, ctx: QueryContext): QueryResult {
     throw new SfError(
       400,
       'INVALID_TYPE',
-      renderAt(statement, query.from.col, `sObject type '${query.from.name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`),
+      renderAt(
+        statement,
+        query.from.col,
+        `sObject type '${query.from.name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`,
+      ),
     );
   }
   const compiled = compile(query, object, statement, ctx);
@@ -69,11 +87,20 @@ function compile(query: SoqlQuery, object: ObjectView, statement: string, ctx: Q
   const order = query.orderBy.map((o) => {
     const f = field(o.field);
     // Ids are case-sensitive values; text sorts case-insensitively as the org's collation does.
-    return { f, descending: o.descending, nullsLast: o.nullsLast, caseSensitive: f.def.type === 'id' || f.def.type === 'reference' };
+    return {
+      f,
+      descending: o.descending,
+      nullsLast: o.nullsLast,
+      caseSensitive: f.def.type === 'id' || f.def.type === 'reference',
+    };
   });
   const countOnly = query.select.some((s) => s.kind === 'count');
   if (countOnly && query.select.length > 1) {
-    throw new SfError(400, 'MALFORMED_QUERY', renderAt(statement, 1, 'COUNT() must be the only element in the SELECT list'));
+    throw new SfError(
+      400,
+      'MALFORMED_QUERY',
+      renderAt(statement, 1, 'COUNT() must be the only element in the SELECT list'),
+    );
   }
   const projectors = query.select.map((item) => compileSelectItem(item, object, statement, ctx, field));
 
@@ -102,7 +129,9 @@ function compile(query: SoqlQuery, object: ObjectView, statement: string, ctx: Q
       return rows;
     },
     project(rec) {
-      const out: Record<string, unknown> = { attributes: { type: object.def.name, url: recordUrl(ctx.version, object.def.name, rec.Id as string) } };
+      const out: Record<string, unknown> = {
+        attributes: { type: object.def.name, url: recordUrl(ctx.version, object.def.name, rec.Id as string) },
+      };
       for (const p of projectors) p(rec, out);
       return out;
     },
@@ -111,7 +140,13 @@ function compile(query: SoqlQuery, object: ObjectView, statement: string, ctx: Q
 
 type Projector = (rec: SfRecord, out: Record<string, unknown>) => void;
 
-function compileSelectItem(item: SelectItem, object: ObjectView, statement: string, ctx: QueryContext, field: (ref: FieldRef) => ApiField): Projector {
+function compileSelectItem(
+  item: SelectItem,
+  object: ObjectView,
+  statement: string,
+  ctx: QueryContext,
+  field: (ref: FieldRef) => ApiField,
+): Projector {
   if (item.kind === 'count') return () => undefined;
   if (item.kind === 'field') {
     const f = field(item.field);
@@ -122,13 +157,19 @@ function compileSelectItem(item: SelectItem, object: ObjectView, statement: stri
     };
   }
   const sub = item.query;
-  const rel = object.def.childRelationships.find((r) => r.relationshipName.toLowerCase() === sub.from.name.toLowerCase());
+  const rel = object.def.childRelationships.find(
+    (r) => r.relationshipName.toLowerCase() === sub.from.name.toLowerCase(),
+  );
   const childView = rel ? ctx.schema.object(rel.childSObject) : undefined;
   if (!rel || !childView || !childView.byInternal.has(rel.field)) {
     throw new SfError(
       400,
       'INVALID_TYPE',
-      renderAt(statement, sub.from.col, `Didn't understand relationship '${sub.from.name}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`),
+      renderAt(
+        statement,
+        sub.from.col,
+        `Didn't understand relationship '${sub.from.name}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`,
+      ),
     );
   }
   const child = compile(sub, childView, statement, ctx);
@@ -145,7 +186,11 @@ export function resolveField(ref: FieldRef, object: ObjectView, statement: strin
     throw new SfError(
       400,
       'INVALID_FIELD',
-      renderAt(statement, ref.col, `No such column '${ref.name}' on entity '${object.def.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`),
+      renderAt(
+        statement,
+        ref.col,
+        `No such column '${ref.name}' on entity '${object.def.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
+      ),
       [ref.name],
     );
   }
@@ -174,9 +219,12 @@ function compileCondition(cond: Condition, field: (ref: FieldRef) => ApiField, s
       const name = f.def.name;
       if (cond.value.kind === 'null') {
         if (cond.op !== '=' && cond.op !== '!=') throw filterError(statement, cond.field, f, 'null');
-        return cond.op === '=' ? (r) => r[name] === null || r[name] === undefined : (r) => r[name] !== null && r[name] !== undefined;
+        return cond.op === '='
+          ? (r) => r[name] === null || r[name] === undefined
+          : (r) => r[name] !== null && r[name] !== undefined;
       }
-      if (f.def.type === 'boolean' && cond.op !== '=' && cond.op !== '!=') throw filterError(statement, cond.field, f, 'boolean');
+      if (f.def.type === 'boolean' && cond.op !== '=' && cond.op !== '!=')
+        throw filterError(statement, cond.field, f, 'boolean');
       const want = literalKey(cond.value, f, statement, cond.field);
       const op = cond.op;
       return (r) => {
@@ -203,7 +251,9 @@ function compileCondition(cond: Condition, field: (ref: FieldRef) => ApiField, s
       const f = field(cond.field);
       const key = keyOf(f);
       const name = f.def.name;
-      const set = new Set(cond.values.filter((v) => v.kind !== 'null').map((v) => literalKey(v, f, statement, cond.field)));
+      const set = new Set(
+        cond.values.filter((v) => v.kind !== 'null').map((v) => literalKey(v, f, statement, cond.field)),
+      );
       const hasNull = cond.values.some((v) => v.kind === 'null');
       const negated = cond.negated;
       return (r) => {
@@ -215,7 +265,10 @@ function compileCondition(cond: Condition, field: (ref: FieldRef) => ApiField, s
     case 'like': {
       const f = field(cond.field);
       const name = f.def.name;
-      const source = cond.pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+      const source = cond.pattern
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+        .replace(/%/g, '.*')
+        .replace(/_/g, '.');
       const re = new RegExp(`^${source}$`, 'is');
       const negated = cond.negated;
       return (r) => {
@@ -261,7 +314,11 @@ function literalKey(lit: Literal, f: ApiField, statement: string, ref: FieldRef)
     throw new SfError(
       400,
       'INVALID_QUERY_FILTER_OPERATOR',
-      renderAt(statement, ref.col, `value of filter criterion for field '${f.apiName}' must be of type ${expected} and should not be enclosed in quotes`),
+      renderAt(
+        statement,
+        ref.col,
+        `value of filter criterion for field '${f.apiName}' must be of type ${expected} and should not be enclosed in quotes`,
+      ),
     );
   };
   switch (t) {
@@ -280,12 +337,28 @@ function literalKey(lit: Literal, f: ApiField, statement: string, ref: FieldRef)
     case 'id':
     case 'reference':
       if (lit.kind !== 'string') {
-        throw new SfError(400, 'INVALID_QUERY_FILTER_OPERATOR', renderAt(statement, ref.col, `value of filter criterion for field '${f.apiName}' must be of type ID and should be enclosed in quotes`));
+        throw new SfError(
+          400,
+          'INVALID_QUERY_FILTER_OPERATOR',
+          renderAt(
+            statement,
+            ref.col,
+            `value of filter criterion for field '${f.apiName}' must be of type ID and should be enclosed in quotes`,
+          ),
+        );
       }
       return to18(lit.value);
     default:
       if (lit.kind !== 'string') {
-        throw new SfError(400, 'INVALID_QUERY_FILTER_OPERATOR', renderAt(statement, ref.col, `value of filter criterion for field '${f.apiName}' must be of type string and should be enclosed in quotes`));
+        throw new SfError(
+          400,
+          'INVALID_QUERY_FILTER_OPERATOR',
+          renderAt(
+            statement,
+            ref.col,
+            `value of filter criterion for field '${f.apiName}' must be of type string and should be enclosed in quotes`,
+          ),
+        );
       }
       return lit.value.toLowerCase();
   }
@@ -295,7 +368,13 @@ function cmp(a: string | number | boolean, b: string | number | boolean): number
   return a === b ? 0 : a < b ? -1 : 1;
 }
 
-function compareForOrder(a: SfValue | undefined, b: SfValue | undefined, descending: boolean, nullsLast: boolean, caseSensitive: boolean): number {
+function compareForOrder(
+  a: SfValue | undefined,
+  b: SfValue | undefined,
+  descending: boolean,
+  nullsLast: boolean,
+  caseSensitive: boolean,
+): number {
   const an = a === null || a === undefined;
   const bn = b === null || b === undefined;
   if (an || bn) {
@@ -323,7 +402,10 @@ function indexedCandidates(cond: Condition, object: ObjectView, store: Salesforc
     if (!f || !INDEXABLE.has(f.def.type) || values.some((v) => v.kind !== 'string')) return null;
     const out = new Map<string, SfRecord>();
     for (const v of values as { kind: 'string'; value: string }[]) {
-      const found = f.def.name === 'Id' ? [store.get(object.def.name, v.value)] : store.lookupEqual(object.def.name, f.def.name, v.value);
+      const found =
+        f.def.name === 'Id'
+          ? [store.get(object.def.name, v.value)]
+          : store.lookupEqual(object.def.name, f.def.name, v.value);
       for (const r of found) if (r) out.set(r.Id as string, r);
     }
     return out;

@@ -39,7 +39,10 @@ export interface OrderItem {
   nullsLast: boolean;
 }
 
-export type SelectItem = { kind: 'field'; field: FieldRef } | { kind: 'count' } | { kind: 'subquery'; query: SoqlQuery };
+export type SelectItem =
+  | { kind: 'field'; field: FieldRef }
+  | { kind: 'count' }
+  | { kind: 'subquery'; query: SoqlQuery };
 
 export interface SoqlQuery {
   select: SelectItem[];
@@ -95,7 +98,8 @@ export function tokenize(src: string): Token[] {
       let j = i + 1;
       let value = '';
       for (;;) {
-        if (j >= src.length) throw new SoqlSyntaxError(src, col, 'line 1:' + (col - 1) + ' mismatched character \'<EOF>\' expecting \'\'\'');
+        if (j >= src.length)
+          throw new SoqlSyntaxError(src, col, 'line 1:' + (col - 1) + " mismatched character '<EOF>' expecting '''");
         const ch = src[j];
         if (ch === '\\') {
           const nx = src[j + 1];
@@ -152,7 +156,35 @@ export function tokenize(src: string): Token[] {
   return tokens;
 }
 
-const KEYWORDS = new Set(['SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'IN', 'LIKE', 'ORDER', 'BY', 'ASC', 'DESC', 'NULLS', 'FIRST', 'LAST', 'LIMIT', 'OFFSET', 'GROUP', 'HAVING', 'TRUE', 'FALSE', 'NULL', 'INCLUDES', 'EXCLUDES', 'WITH', 'FOR', 'USING']);
+const KEYWORDS = new Set([
+  'SELECT',
+  'FROM',
+  'WHERE',
+  'AND',
+  'OR',
+  'NOT',
+  'IN',
+  'LIKE',
+  'ORDER',
+  'BY',
+  'ASC',
+  'DESC',
+  'NULLS',
+  'FIRST',
+  'LAST',
+  'LIMIT',
+  'OFFSET',
+  'GROUP',
+  'HAVING',
+  'TRUE',
+  'FALSE',
+  'NULL',
+  'INCLUDES',
+  'EXCLUDES',
+  'WITH',
+  'FOR',
+  'USING',
+]);
 
 export class SoqlParser {
   private pos = 0;
@@ -265,14 +297,16 @@ export class SoqlParser {
 
   private parseIdent(what: string): FieldRef {
     const t = this.peek();
-    if (t.kind !== 'ident' || KEYWORDS.has(t.text.toUpperCase())) this.fail(t, `unexpected token: '${t.text}'` + (t.kind === 'eof' ? ` (expecting ${what})` : ''));
+    if (t.kind !== 'ident' || KEYWORDS.has(t.text.toUpperCase()))
+      this.fail(t, `unexpected token: '${t.text}'` + (t.kind === 'eof' ? ` (expecting ${what})` : ''));
     this.pos++;
     return { name: t.text, col: t.col };
   }
 
   parseNonNegativeInt(): number {
     const t = this.peek();
-    if (t.kind !== 'number' || !Number.isInteger(t.value) || (t.value as number) < 0) this.fail(t, `unexpected token: '${t.text}'`);
+    if (t.kind !== 'number' || !Number.isInteger(t.value) || (t.value as number) < 0)
+      this.fail(t, `unexpected token: '${t.text}'`);
     this.pos++;
     return t.value as number;
   }

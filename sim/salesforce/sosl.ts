@@ -8,7 +8,11 @@ type Scope = 'ALL' | 'NAME' | 'EMAIL' | 'PHONE';
 
 const FIND = /^\s*FIND\s*\{((?:[^}\\]|\\.)*)\}/i;
 
-const NAME_FIELDS: Record<string, string[]> = { Contact: ['Name', 'FirstName', 'LastName'], Opportunity: ['Name'], Task: ['Subject'] };
+const NAME_FIELDS: Record<string, string[]> = {
+  Contact: ['Name', 'FirstName', 'LastName'],
+  Opportunity: ['Name'],
+  Task: ['Subject'],
+};
 const EMAIL_FIELDS: Record<string, string[]> = { Contact: ['Email'], Opportunity: [], Task: [] };
 
 /**
@@ -18,9 +22,11 @@ const EMAIL_FIELDS: Record<string, string[]> = { Contact: ['Email'], Opportunity
  */
 export function runSosl(sosl: string, ctx: QueryContext): { searchRecords: Record<string, unknown>[] } {
   const m = FIND.exec(sosl);
-  if (!m) throw new SfError(400, 'MALFORMED_SEARCH', 'No search term found. The search term must be enclosed in braces.');
+  if (!m)
+    throw new SfError(400, 'MALFORMED_SEARCH', 'No search term found. The search term must be enclosed in braces.');
   const term = m[1].replace(/\\(.)/g, '$1').trim();
-  if (term.replace(/[*?"]/g, '').length < 2) throw new SfError(400, 'MALFORMED_SEARCH', 'search term must be longer than one character: ' + term);
+  if (term.replace(/[*?"]/g, '').length < 2)
+    throw new SfError(400, 'MALFORMED_SEARCH', 'search term must be longer than one character: ' + term);
   const rest = sosl.slice(m[0].length);
   let scope: Scope = 'ALL';
   const returning: { object: string; col: number; query?: Omit<SoqlQuery, 'from'> }[] = [];
@@ -30,7 +36,8 @@ export function runSosl(sosl: string, ctx: QueryContext): { searchRecords: Recor
     if (p.acceptKeyword('IN')) {
       const t = p.peek();
       const up = t.text.toUpperCase();
-      if (t.kind !== 'ident' || !['ALL', 'NAME', 'EMAIL', 'PHONE', 'SIDEBAR'].includes(up)) p.fail(t, `unexpected token: '${t.text}'`);
+      if (t.kind !== 'ident' || !['ALL', 'NAME', 'EMAIL', 'PHONE', 'SIDEBAR'].includes(up))
+        p.fail(t, `unexpected token: '${t.text}'`);
       p.acceptKeyword(up);
       p.expectKeyword('FIELDS');
       scope = up === 'SIDEBAR' ? 'ALL' : (up as Scope);
@@ -57,7 +64,8 @@ export function runSosl(sosl: string, ctx: QueryContext): { searchRecords: Recor
     if (err instanceof SoqlSyntaxError) throw new SfError(400, 'MALFORMED_SEARCH', err.message);
     throw err;
   }
-  if (returning.length === 0) returning.push(...['Contact', 'Opportunity', 'Task'].map((object) => ({ object, col: 1 })));
+  if (returning.length === 0)
+    returning.push(...['Contact', 'Opportunity', 'Task'].map((object) => ({ object, col: 1 })));
 
   const out: Record<string, unknown>[] = [];
   for (const item of returning) {
@@ -88,7 +96,14 @@ function candidates(object: string, scope: Scope, term: string, ctx: QueryContex
   if ((scope === 'PHONE' || scope === 'ALL') && object === 'Contact' && digits.length >= 4) {
     for (const r of ctx.store.findContactsByPhone(term.replace(/[*?]/g, ''))) add(r);
   }
-  const textFields = scope === 'NAME' ? NAME_FIELDS[object] : scope === 'EMAIL' ? EMAIL_FIELDS[object] : scope === 'ALL' ? [...NAME_FIELDS[object], ...EMAIL_FIELDS[object]] : [];
+  const textFields =
+    scope === 'NAME'
+      ? NAME_FIELDS[object]
+      : scope === 'EMAIL'
+        ? EMAIL_FIELDS[object]
+        : scope === 'ALL'
+          ? [...NAME_FIELDS[object], ...EMAIL_FIELDS[object]]
+          : [];
   if (textFields && textFields.length > 0) {
     const words = term.toLowerCase().replace(/[*?"]/g, '').split(/\s+/).filter(Boolean);
     for (const r of ctx.store.all(object)) {

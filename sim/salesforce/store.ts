@@ -1,4 +1,11 @@
-import { datasetEpochMs, phoneDigitsKey, resetDataset, type EqualityIndex, type SalesforceDataset, type SfRecord as DataRecord } from '../data/index.js';
+import {
+  datasetEpochMs,
+  phoneDigitsKey,
+  resetDataset,
+  type EqualityIndex,
+  type SalesforceDataset,
+  type SfRecord as DataRecord,
+} from '../data/index.js';
 import { OPPORTUNITY_STAGES, type FieldDef } from './schema.js';
 import type { SchemaView } from './schema-view.js';
 import { to18 } from './record-ids.js';
@@ -146,14 +153,18 @@ export class SalesforceStore {
   }
 
   findByExternalId(object: string, field: string, value: string): SfRecord | undefined {
-    return this.index(object, `ext:${field}`, (r) => (typeof r[field] === 'string' && r[field] ? (r[field] as string).toLowerCase() : null)).lookup(value.toLowerCase())[0];
+    return this.index(object, `ext:${field}`, (r) =>
+      typeof r[field] === 'string' && r[field] ? (r[field] as string).toLowerCase() : null,
+    ).lookup(value.toLowerCase())[0];
   }
 
   /** Contacts whose phone fields normalise to the same digits as `term`. */
   findContactsByPhone(term: string): SfRecord[] {
     const key = phoneSearchKey(term);
     if (key.length < 4) return [];
-    return this.index('Contact', 'phones', (r) => PHONE_FIELDS.map((f) => (typeof r[f] === 'string' ? phoneDigitsKey(r[f] as string) : null))).lookup(key);
+    return this.index('Contact', 'phones', (r) =>
+      PHONE_FIELDS.map((f) => (typeof r[f] === 'string' ? phoneDigitsKey(r[f] as string) : null)),
+    ).lookup(key);
   }
 
   /** Inserts a record (values already validated, internal names). Returns the new id. */
@@ -185,13 +196,22 @@ export class SalesforceStore {
     this.onChange({ object, id, changeType: 'CREATE', changedFields, record: stored, origin });
     // Salesforce creates the primary contact role along with an opportunity given a ContactId.
     if (object === 'Opportunity' && typeof stored.ContactId === 'string') {
-      this.insert('OpportunityContactRole', { OpportunityId: id, ContactId: stored.ContactId, IsPrimary: true, Role: null }, origin);
+      this.insert(
+        'OpportunityContactRole',
+        { OpportunityId: id, ContactId: stored.ContactId, IsPrimary: true, Role: null },
+        origin,
+      );
     }
     return id;
   }
 
   /** Applies changes; returns the names that really changed (none → no event, no modstamp bump). */
-  update(object: string, id: string, values: Record<string, SfValue>, origin: RecordChange['origin'] = 'api'): string[] {
+  update(
+    object: string,
+    id: string,
+    values: Record<string, SfValue>,
+    origin: RecordChange['origin'] = 'api',
+  ): string[] {
     const table = this.table(object);
     const before = table?.get(to18(id));
     if (!table || !before) throw new Error(`no ${object} ${id}`);
@@ -217,7 +237,11 @@ export class SalesforceStore {
     return (SF_OBJECTS as readonly string[]).includes(object) ? this.data[object as SfObjectName] : undefined;
   }
 
-  private index(object: string, name: string, keyOf: (r: DataRecord) => string | null | readonly (string | null)[]): EqualityIndex<DataRecord> {
+  private index(
+    object: string,
+    name: string,
+    keyOf: (r: DataRecord) => string | null | readonly (string | null)[],
+  ): EqualityIndex<DataRecord> {
     const key = `${object}.${name}`;
     let index = this.indexes.get(key);
     if (!index) {
@@ -256,7 +280,13 @@ function derive(object: string, rec: Record<string, SfValue>): void {
     if (stage) {
       rec.IsClosed = stage.closed;
       rec.IsWon = stage.won;
-      rec.ForecastCategory = stage.closed ? (stage.won ? 'Closed' : 'Omitted') : stage.forecast === 'Commit' ? 'Forecast' : 'Pipeline';
+      rec.ForecastCategory = stage.closed
+        ? stage.won
+          ? 'Closed'
+          : 'Omitted'
+        : stage.forecast === 'Commit'
+          ? 'Forecast'
+          : 'Pipeline';
       rec.ForecastCategoryName = stage.forecast;
       if (rec.Probability === undefined || rec.Probability === null) rec.Probability = stage.probability;
     }

@@ -45,22 +45,45 @@ export interface ConsentStack {
  * HubSpot sim + HubSpot subgraph + `replicas` consent subgraphs (one database, one bus) + one
  * gateway per consent replica. PostgreSQL/Redis when URLs are given, else PGlite + in-process bus.
  */
-export async function startConsentStack(options: { replicas: number; databaseUrl?: string; redisUrl?: string; busPrefix?: string }): Promise<ConsentStack> {
+export async function startConsentStack(options: {
+  replicas: number;
+  databaseUrl?: string;
+  redisUrl?: string;
+  busPrefix?: string;
+}): Promise<ConsentStack> {
   const closers: (() => Promise<void>)[] = [];
   try {
     const sim = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 } });
     closers.push(() => sim.close());
-    const hubspot = await startHubspotSubgraph({ ...loadHubspotSubgraphConfig({ HUBSPOT_BASE_URL: sim.url, HUBSPOT_SUBGRAPH_PORT: '0', LOG_LEVEL: 'silent' }), log: silentLogger });
+    const hubspot = await startHubspotSubgraph({
+      ...loadHubspotSubgraphConfig({ HUBSPOT_BASE_URL: sim.url, HUBSPOT_SUBGRAPH_PORT: '0', LOG_LEVEL: 'silent' }),
+      log: silentLogger,
+    });
     closers.push(() => hubspot.close());
-    const db = options.databaseUrl ? await openConsentDatabase({ url: options.databaseUrl, maxConnections: 20 }) : await openConsentDatabase({});
+    const db = options.databaseUrl
+      ? await openConsentDatabase({ url: options.databaseUrl, maxConnections: 20 })
+      : await openConsentDatabase({});
     closers.push(() => db.close());
     const sharedBus: EventBus | undefined = options.redisUrl ? undefined : await createEventBus();
     if (sharedBus) closers.push(() => sharedBus.close());
     const consents: RunningConsentSubgraph[] = [];
     for (let i = 0; i < options.replicas; i++) {
       const c = await startConsentSubgraph(
-        { port: 0, nodeEnv: 'production', logLevel: 'silent', internalSecret: DEV_INTERNAL_SECRET, redisUrl: options.redisUrl, revocationPollMs: 1_000 },
-        { log: silentLogger, metrics: createMetrics(`consent-${i}`, { collectDefault: false }), db, bus: sharedBus, busPrefix: options.busPrefix },
+        {
+          port: 0,
+          nodeEnv: 'production',
+          logLevel: 'silent',
+          internalSecret: DEV_INTERNAL_SECRET,
+          redisUrl: options.redisUrl,
+          revocationPollMs: 1_000,
+        },
+        {
+          log: silentLogger,
+          metrics: createMetrics(`consent-${i}`, { collectDefault: false }),
+          db,
+          bus: sharedBus,
+          busPrefix: options.busPrefix,
+        },
       );
       consents.push(c);
       closers.push(() => c.close());
@@ -93,14 +116,19 @@ export async function startConsentStack(options: { replicas: number; databaseUrl
 /** Composes the supergraph from the repository's subgraph SDLs into a throw-away file; its path. */
 export function writeComposedSupergraph(): string {
   const composition = composeSupergraph(readSubgraphSdls(ROOT));
-  if (!composition.ok) throw new DialplaneError(ErrorCode.CONFIG_INVALID, `composition failed: ${composition.errors.join('; ')}`);
+  if (!composition.ok)
+    throw new DialplaneError(ErrorCode.CONFIG_INVALID, `composition failed: ${composition.errors.join('; ')}`);
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'consent-bench-')), 'supergraph.graphql');
   writeFileSync(file, composition.supergraphSdl);
   return file;
 }
 
 /** One gateway in front of the HubSpot subgraph and one consent replica, on the development secrets. */
-export async function startStackGateway(urls: { supergraphPath: string; crmUrl: string; consentUrl: string }): Promise<RunningGateway> {
+export async function startStackGateway(urls: {
+  supergraphPath: string;
+  crmUrl: string;
+  consentUrl: string;
+}): Promise<RunningGateway> {
   const config = loadGatewayConfig({
     // 'test': production refuses the development secrets this stack uses.
     NODE_ENV: 'test',
@@ -116,15 +144,34 @@ export async function startStackGateway(urls: { supergraphPath: string; crmUrl: 
 }
 
 /** Subscribes `count` times over `perSocket`-multiplexed graphql-ws connections to `url` (a gateway). */
-export function subscribeMany(url: string, token: string, count: number, perSocket: number, onEvent: (index: number, cursor: string) => void): { clients: Client[] } {
+export function subscribeMany(
+  url: string,
+  token: string,
+  count: number,
+  perSocket: number,
+  onEvent: (index: number, cursor: string) => void,
+): { clients: Client[] } {
   const clients: Client[] = [];
   const query = 'subscription { consentRevoked { phone cursor } }';
   for (let s = 0; s * perSocket < count; s++) {
-    const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: true });
+    const client = createClient({
+      url: url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+      lazy: true,
+    });
     clients.push(client);
     for (let j = 0; j < perSocket && s * perSocket + j < count; j++) {
       const index = s * perSocket + j;
-      client.subscribe<{ consentRevoked: { cursor: string } }>({ query }, { next: (m) => onEvent(index, m.data!.consentRevoked.cursor), error: () => undefined, complete: () => undefined });
+      client.subscribe<{ consentRevoked: { cursor: string } }>(
+        { query },
+        {
+          next: (m) => onEvent(index, m.data!.consentRevoked.cursor),
+          error: () => undefined,
+          complete: () => undefined,
+        },
+      );
     }
   }
   return { clients };

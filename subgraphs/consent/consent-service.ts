@@ -16,7 +16,13 @@ import { attemptsSince, insertAttempt, lockNumber } from './store/attempts.js';
 import { appendAudit, type AuditRecord, type AuditWriter } from './store/audit.js';
 import { createFactsReader, insertReassignedCheck, loadStoredFacts, type StoredFacts } from './store/facts.js';
 import type { FactsSnapshot } from './store/facts-snapshot.js';
-import { appendGrant, appendRevocation, type Appended, type GrantRecord, type RevocationRecord } from './store/ledger.js';
+import {
+  appendGrant,
+  appendRevocation,
+  type Appended,
+  type GrantRecord,
+  type RevocationRecord,
+} from './store/ledger.js';
 import { addInternalDnc, type InternalDncRecord } from './store/suppression.js';
 
 /**
@@ -89,13 +95,24 @@ function normalizedPhone(raw: string): ReturnType<typeof normalizePhone> {
 export function createConsentService(deps: ConsentServiceDeps) {
   const { db, policy, checker, bus, hub, audit, log, metrics, snapshot } = deps;
   const now = deps.now ?? (() => new Date());
-  const decisionSeconds = metrics.histogram('dialplane_consent_decision_seconds', 'Call-permission decision latency (facts + rules)', ['kind', 'allowed']);
+  const decisionSeconds = metrics.histogram(
+    'dialplane_consent_decision_seconds',
+    'Call-permission decision latency (facts + rules)',
+    ['kind', 'allowed'],
+  );
   const denials = metrics.counter('dialplane_consent_deny_reasons_total', 'Deny reasons returned', ['reason']);
-  const failures = metrics.counter('dialplane_consent_fact_failures_total', 'Facts that could not be read (decision failed closed)', ['fact']);
+  const failures = metrics.counter(
+    'dialplane_consent_fact_failures_total',
+    'Facts that could not be read (decision failed closed)',
+    ['fact'],
+  );
 
   // The longest window any cap counts over: attempts older than this never matter.
   const longestCapMs =
-    Math.max(...policy.healthcare.caps.map((c) => c.windowHours), ...Object.values(policy.states).map((s) => s.cap?.windowHours ?? 0)) * HOUR_MS;
+    Math.max(
+      ...policy.healthcare.caps.map((c) => c.windowHours),
+      ...Object.values(policy.states).map((s) => s.cap?.windowHours ?? 0),
+    ) * HOUR_MS;
 
   const readFacts = createFactsReader(db);
   const actorOf = (identity: Identity) => ({ actor: identity.sub, role: identity.roles.join(',') });
@@ -104,7 +121,11 @@ export function createConsentService(deps: ConsentServiceDeps) {
   /** Answers kept per consent date, for withReassigned (keyed by the facts object of one decision). */
   const keptAnswers = new WeakMap<DecisionFacts, ReassignedFacts[]>();
 
-  async function gather(req: DecideRequest, at: Date, evaluatedAt: Date): Promise<{ facts: DecisionFacts; stored: StoredFacts | null }> {
+  async function gather(
+    req: DecideRequest,
+    at: Date,
+    evaluatedAt: Date,
+  ): Promise<{ facts: DecisionFacts; stored: StoredFacts | null }> {
     const phone = normalizedPhone(req.phone);
     const e164 = phone?.valid ? phone.e164 : null;
     const facts: DecisionFacts = {
@@ -175,7 +196,9 @@ export function createConsentService(deps: ConsentServiceDeps) {
     try {
       const answer = await checker.check(e164, consentDate);
       if (checker.cacheable !== false) {
-        await insertReassignedCheck(db, e164, answer).catch((error: unknown) => log.warn({ err: errorForLog(error) }, 'reassigned check not cached'));
+        await insertReassignedCheck(db, e164, answer).catch((error: unknown) =>
+          log.warn({ err: errorForLog(error) }, 'reassigned check not cached'),
+        );
       }
       return answer;
     } catch (error) {
@@ -189,21 +212,49 @@ export function createConsentService(deps: ConsentServiceDeps) {
   async function checkReassigned(e164: string, consentDate: Date, identity: Identity): Promise<ReassignedFacts> {
     const answer = await checker.check(e164, consentDate);
     if (checker.cacheable !== false) await insertReassignedCheck(db, e164, answer);
-    audit.write({ action: 'REASSIGNED_RECORDED', ...actorOf(identity), seller: null, purpose: null, e164, decisionId: null, allowed: null, reasons: null, detail: { result: answer.result, version: answer.version, source: checker.name } });
+    audit.write({
+      action: 'REASSIGNED_RECORDED',
+      ...actorOf(identity),
+      seller: null,
+      purpose: null,
+      e164,
+      decisionId: null,
+      allowed: null,
+      reasons: null,
+      detail: { result: answer.result, version: answer.version, source: checker.name },
+    });
     return answer;
   }
 
   /** recordReassignedResults: answers from a bulk RND result file, kept like live answers. */
-  async function recordReassignedResults(results: { e164: string; answer: ReassignedFacts }[], identity: Identity): Promise<void> {
+  async function recordReassignedResults(
+    results: { e164: string; answer: ReassignedFacts }[],
+    identity: Identity,
+  ): Promise<void> {
     await db.transaction(async (tx) => {
       for (const r of results) await insertReassignedCheck(tx, r.e164, r.answer);
       await appendAudit(tx, [
-        { action: 'REASSIGNED_RECORDED', ...actorOf(identity), seller: null, purpose: null, e164: results.length === 1 ? results[0]!.e164 : null, decisionId: null, allowed: null, reasons: null, detail: { results: results.length, source: 'bulk' } },
+        {
+          action: 'REASSIGNED_RECORDED',
+          ...actorOf(identity),
+          seller: null,
+          purpose: null,
+          e164: results.length === 1 ? results[0]!.e164 : null,
+          decisionId: null,
+          allowed: null,
+          reasons: null,
+          detail: { results: results.length, source: 'bulk' },
+        },
       ]);
     });
   }
 
-  function auditRecord(action: AuditRecord['action'], identity: Identity, req: DecideRequest, result: DecisionResult): AuditRecord {
+  function auditRecord(
+    action: AuditRecord['action'],
+    identity: Identity,
+    req: DecideRequest,
+    result: DecisionResult,
+  ): AuditRecord {
     const d = result.decision;
     return {
       action,
@@ -214,12 +265,21 @@ export function createConsentService(deps: ConsentServiceDeps) {
       decisionId: result.decisionId,
       allowed: d.allowed,
       reasons: d.reasons,
-      detail: { policyVersion: d.policyVersion, at: (req.at ?? d.evaluatedAt).toISOString(), hypothetical: !!result.hypothetical, evidence: d.evidence, reserved: !!result.reservation },
+      detail: {
+        policyVersion: d.policyVersion,
+        at: (req.at ?? d.evaluatedAt).toISOString(),
+        hypothetical: !!result.hypothetical,
+        evidence: d.evidence,
+        reserved: !!result.reservation,
+      },
     };
   }
 
   function observe(kind: string, started: bigint, decision: Decision): void {
-    decisionSeconds.observe({ kind, allowed: String(decision.allowed) }, Number(process.hrtime.bigint() - started) / 1e9);
+    decisionSeconds.observe(
+      { kind, allowed: String(decision.allowed) },
+      Number(process.hrtime.bigint() - started) / 1e9,
+    );
     for (const r of decision.reasons) denials.inc({ reason: r });
   }
 
@@ -235,7 +295,13 @@ export function createConsentService(deps: ConsentServiceDeps) {
         // The audit log is not taking rows: no decision may be handed out that cannot be audited.
         failures.inc({ fact: 'audit' });
         const phone = normalizedPhone(req.phone);
-        result = { decision: unavailable(evaluatedAt), decisionId: randomUUID(), e164: phone?.valid ? phone.e164 : null, reservation: null, hypothetical };
+        result = {
+          decision: unavailable(evaluatedAt),
+          decisionId: randomUUID(),
+          e164: phone?.valid ? phone.e164 : null,
+          reservation: null,
+          hypothetical,
+        };
       } else {
         const { facts } = await gather(req, at, evaluatedAt);
         const decision = await withReassigned(facts);
@@ -243,7 +309,13 @@ export function createConsentService(deps: ConsentServiceDeps) {
       }
     } catch (error) {
       logError(log, error, 'decision failed: failing closed');
-      result = { decision: unavailable(evaluatedAt), decisionId: randomUUID(), e164: null, reservation: null, hypothetical };
+      result = {
+        decision: unavailable(evaluatedAt),
+        decisionId: randomUUID(),
+        e164: null,
+        reservation: null,
+        hypothetical,
+      };
     }
     audit.write(auditRecord('DECISION', identity, req, result));
     observe('query', started, result.decision);
@@ -275,8 +347,15 @@ export function createConsentService(deps: ConsentServiceDeps) {
       } else {
         result = await db.transaction(async (tx) => {
           await lockNumber(tx, e164);
-          const fresh = await loadStoredFacts(tx, e164, new Date(Math.min(at.getTime(), evaluatedAt.getTime()) - longestCapMs));
-          const decision = evaluate({ ...facts, ledger: fresh.ledger, suppression: fresh.suppression, attempts: fresh.attempts }, policy);
+          const fresh = await loadStoredFacts(
+            tx,
+            e164,
+            new Date(Math.min(at.getTime(), evaluatedAt.getTime()) - longestCapMs),
+          );
+          const decision = evaluate(
+            { ...facts, ledger: fresh.ledger, suppression: fresh.suppression, attempts: fresh.attempts },
+            policy,
+          );
           let reservation: DecisionResult['reservation'] = null;
           if (decision.allowed) {
             const attemptId = await insertAttempt(tx, {
@@ -313,7 +392,18 @@ export function createConsentService(deps: ConsentServiceDeps) {
       evaluatedAt,
       policyVersion: policy.version,
       consent: null,
-      evidence: { zones: [], states: [], zoneData: null, grantSeq: null, revocationSeq: null, nationalDncSyncedAt: null, suppressionLists: [], reassigned: null, attemptsCounted: 0, exemption: null },
+      evidence: {
+        zones: [],
+        states: [],
+        zoneData: null,
+        grantSeq: null,
+        revocationSeq: null,
+        nationalDncSyncedAt: null,
+        suppressionLists: [],
+        reassigned: null,
+        attemptsCounted: 0,
+        exemption: null,
+      },
     };
   }
 
@@ -340,7 +430,17 @@ export function createConsentService(deps: ConsentServiceDeps) {
       const a = await appendGrant(tx, { ...g, actor: identity.sub });
       if (a.inserted) {
         await appendAudit(tx, [
-          { action: 'CONSENT_RECORDED', ...actorOf(identity), seller: g.sellers.join(','), purpose: g.purposes.join(','), e164: g.e164, decisionId: null, allowed: null, reasons: null, detail: { seq: a.seq, consentType: g.consentType } },
+          {
+            action: 'CONSENT_RECORDED',
+            ...actorOf(identity),
+            seller: g.sellers.join(','),
+            purpose: g.purposes.join(','),
+            e164: g.e164,
+            decisionId: null,
+            allowed: null,
+            reasons: null,
+            detail: { seq: a.seq, consentType: g.consentType },
+          },
         ]);
       }
       return a;
@@ -353,12 +453,19 @@ export function createConsentService(deps: ConsentServiceDeps) {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(decisionId)) return null;
     // The decision's row may still be queued in the batched writer: write it first.
     await audit.flush();
-    const r = await db.query<{ seller: string | null }>('SELECT seller FROM consent_audit WHERE decision_id = $1 AND seller IS NOT NULL LIMIT 1', [decisionId]);
+    const r = await db.query<{ seller: string | null }>(
+      'SELECT seller FROM consent_audit WHERE decision_id = $1 AND seller IS NOT NULL LIMIT 1',
+      [decisionId],
+    );
     return r.rows[0]?.seller ?? null;
   }
 
   async function revokeConsent(
-    r: Omit<RevocationRecord, 'actor' | 'scope' | 'seller'> & { scope?: RevocationRecord['scope'] | null; seller?: string | null; decisionId?: string | null },
+    r: Omit<RevocationRecord, 'actor' | 'scope' | 'seller'> & {
+      scope?: RevocationRecord['scope'] | null;
+      seller?: string | null;
+      decisionId?: string | null;
+    },
     identity: Identity,
   ): Promise<{ appended: Appended; record: RevocationRecord }> {
     const seller = r.seller ?? (r.decisionId ? await sellerOfDecision(r.decisionId) : null);
@@ -370,7 +477,17 @@ export function createConsentService(deps: ConsentServiceDeps) {
       const a = await appendRevocation(tx, record);
       if (a.inserted) {
         await appendAudit(tx, [
-          { action: 'CONSENT_REVOKED', ...actorOf(identity), seller: record.seller, purpose: null, e164: r.e164, decisionId: r.decisionId ?? null, allowed: null, reasons: null, detail: { seq: a.seq, channel: r.channel, scope: record.scope } },
+          {
+            action: 'CONSENT_REVOKED',
+            ...actorOf(identity),
+            seller: record.seller,
+            purpose: null,
+            e164: r.e164,
+            decisionId: r.decisionId ?? null,
+            allowed: null,
+            reasons: null,
+            detail: { seq: a.seq, channel: r.channel, scope: record.scope },
+          },
         ]);
       }
       return a;
@@ -379,7 +496,10 @@ export function createConsentService(deps: ConsentServiceDeps) {
     return { appended, record };
   }
 
-  async function addDnc(d: Omit<InternalDncRecord, 'actor'> & { channel?: RevocationRecord['channel'] }, identity: Identity) {
+  async function addDnc(
+    d: Omit<InternalDncRecord, 'actor'> & { channel?: RevocationRecord['channel'] },
+    identity: Identity,
+  ) {
     const { channel: _channel, ...rest } = d;
     const record: InternalDncRecord = { ...rest, actor: identity.sub };
     let revocation: RevocationRecord | null = null;
@@ -402,7 +522,17 @@ export function createConsentService(deps: ConsentServiceDeps) {
       }
       if (entry.inserted) {
         await appendAudit(tx, [
-          { action: 'INTERNAL_DNC_ADDED', ...actorOf(identity), seller: d.seller, purpose: null, e164: d.e164, decisionId: null, allowed: null, reasons: null, detail: { id: entry.id, scope: d.scope, seq: appended?.seq ?? null } },
+          {
+            action: 'INTERNAL_DNC_ADDED',
+            ...actorOf(identity),
+            seller: d.seller,
+            purpose: null,
+            e164: d.e164,
+            decisionId: null,
+            allowed: null,
+            reasons: null,
+            detail: { id: entry.id, scope: d.scope, seq: appended?.seq ?? null },
+          },
         ]);
       }
       return { entry, appended };
@@ -416,19 +546,34 @@ export function createConsentService(deps: ConsentServiceDeps) {
     (name: string, run: (req: DecideRequest, identity: Identity) => Promise<DecisionResult>) =>
     (req: DecideRequest, identity: Identity): Promise<DecisionResult> => {
       if (!tracingActive()) return run(req, identity);
-      return withSpan(name, { attributes: { 'dialplane.call.purpose': req.purpose, 'dialplane.decision.hypothetical': req.at != null } }, async (span) => {
-        const result = await run(req, identity);
-        span?.setAttributes({
-          [SpanAttr.decisionId]: result.decisionId,
-          [SpanAttr.decisionAllowed]: result.decision.allowed,
-          [SpanAttr.decisionReasons]: [...result.decision.reasons],
-          [SpanAttr.policyVersion]: result.decision.policyVersion,
-        });
-        return result;
-      });
+      return withSpan(
+        name,
+        { attributes: { 'dialplane.call.purpose': req.purpose, 'dialplane.decision.hypothetical': req.at != null } },
+        async (span) => {
+          const result = await run(req, identity);
+          span?.setAttributes({
+            [SpanAttr.decisionId]: result.decisionId,
+            [SpanAttr.decisionAllowed]: result.decision.allowed,
+            [SpanAttr.decisionReasons]: [...result.decision.reasons],
+            [SpanAttr.policyVersion]: result.decision.policyVersion,
+          });
+          return result;
+        },
+      );
     };
 
-  return { decide: traced('consent.callPermission', decide), authorize: traced('consent.authorizeCall', authorize), recordConsent, revokeConsent, addInternalDnc: addDnc, sellerOfDecision, checkReassigned, recordReassignedResults, policy, now };
+  return {
+    decide: traced('consent.callPermission', decide),
+    authorize: traced('consent.authorizeCall', authorize),
+    recordConsent,
+    revokeConsent,
+    addInternalDnc: addDnc,
+    sellerOfDecision,
+    checkReassigned,
+    recordReassignedResults,
+    policy,
+    now,
+  };
 }
 export type ConsentService = ReturnType<typeof createConsentService>;
 

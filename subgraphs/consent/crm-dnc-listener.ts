@@ -10,7 +10,11 @@ import type { ConsentService } from './consent-service.js';
  * plus a CRM_FLAG revocation, each keyed by the event id so every replica hearing the same event
  * appends once. Clearing the flag in the CRM restores nothing: consent needs a new grant.
  */
-export async function listenForCrmDoNotCall(bus: EventBus, service: ConsentService, log: Logger): Promise<() => Promise<void>> {
+export async function listenForCrmDoNotCall(
+  bus: EventBus,
+  service: ConsentService,
+  log: Logger,
+): Promise<() => Promise<void>> {
   const identity = serviceIdentity('consent-crm-listener');
   return bus.subscribe('contact.changed', async (event: ContactChangedEvent) => {
     if (!event.changedFields.includes('suppression.doNotCall')) return;
@@ -18,17 +22,31 @@ export async function listenForCrmDoNotCall(bus: EventBus, service: ConsentServi
     if (event.suppression?.doNotCall === false) return;
     const phones = (event.phones ?? []).map((p) => toE164(p)).filter((p): p is string => !!p);
     if (phones.length === 0) {
-      log.warn({ eventId: event.eventId, contactId: event.contactId }, 'CRM do-not-call change without phones: cannot suppress');
+      log.warn(
+        { eventId: event.eventId, contactId: event.contactId },
+        'CRM do-not-call change without phones: cannot suppress',
+      );
       return;
     }
     const occurred = new Date(event.occurredAt);
     const addedAt = occurred.getTime() > service.now().getTime() ? service.now() : occurred;
     for (const e164 of [...new Set(phones)]) {
       await service.addInternalDnc(
-        { eventId: `crm:${event.eventId}:${e164}`, e164, scope: 'ALL', seller: null, source: `crm:${event.source}`, addedAt, channel: 'CRM_FLAG' },
+        {
+          eventId: `crm:${event.eventId}:${e164}`,
+          e164,
+          scope: 'ALL',
+          seller: null,
+          source: `crm:${event.source}`,
+          addedAt,
+          channel: 'CRM_FLAG',
+        },
         identity,
       );
     }
-    log.info({ eventId: event.eventId, contactId: event.contactId, numbers: phones.length }, 'CRM do-not-call recorded');
+    log.info(
+      { eventId: event.eventId, contactId: event.contactId, numbers: phones.length },
+      'CRM do-not-call recorded',
+    );
   });
 }

@@ -30,7 +30,12 @@ const CONSENT_AT = new Date('2026-01-10T15:00:00Z');
 
 export async function seedDemoData(db: Database, service: ConsentService, now: Date = new Date()): Promise<void> {
   const identity: Identity = { sub: 'demo-seed', roles: ['admin'], sellers: ['*'] };
-  for (const phone of [DEMO_NUMBERS.consented, DEMO_NUMBERS.reassigned, DEMO_NUMBERS.litigator, DEMO_NUMBERS.splitZone]) {
+  for (const phone of [
+    DEMO_NUMBERS.consented,
+    DEMO_NUMBERS.reassigned,
+    DEMO_NUMBERS.litigator,
+    DEMO_NUMBERS.splitZone,
+  ]) {
     await service.recordConsent(
       {
         eventId: `demo-consent:${phone}`,
@@ -41,7 +46,13 @@ export async function seedDemoData(db: Database, service: ConsentService, now: D
         channels: ['VOICE', 'SMS'],
         coversArtificialVoice: true,
         disclosure: { version: 'demo-v1', hash: 'sha256:demo', notConditionOfPurchase: true },
-        evidence: { source: 'demo-web-form', signatureMethod: 'checkbox-esign', ipAddress: '203.0.113.10', userAgent: 'demo', formRef: 'demo-form-1' },
+        evidence: {
+          source: 'demo-web-form',
+          signatureMethod: 'checkbox-esign',
+          ipAddress: '203.0.113.10',
+          userAgent: 'demo',
+          formRef: 'demo-form-1',
+        },
         source: 'demo-web-form',
         occurredAt: CONSENT_AT,
       },
@@ -49,11 +60,20 @@ export async function seedDemoData(db: Database, service: ConsentService, now: D
     );
   }
   // A registry snapshot downloaded today: the demo area codes, two registered numbers.
-  await importRegistry(db, { list: 'national', mode: 'full', downloadedAt: now, areaCodes: DEMO_AREA_CODES, force: true }, (s) =>
-    s.add([DEMO_NUMBERS.registered, DEMO_NUMBERS.splitZone]),
+  await importRegistry(
+    db,
+    { list: 'national', mode: 'full', downloadedAt: now, areaCodes: DEMO_AREA_CODES, force: true },
+    (s) => s.add([DEMO_NUMBERS.registered, DEMO_NUMBERS.splitZone]),
   );
   for (const state of stateDncStates()) await markSynced(db, `state:${state}`, '*', now);
-  await importRegistry(db, { list: 'litigator', mode: 'full', downloadedAt: now, force: true }, (s) => s.add([DEMO_NUMBERS.litigator]));
+  await importRegistry(db, { list: 'litigator', mode: 'full', downloadedAt: now, force: true }, (s) =>
+    s.add([DEMO_NUMBERS.litigator]),
+  );
   // An answer kept from a bulk RND file for the reassigned number (the RND simulator agrees).
-  await insertReassignedCheck(db, DEMO_NUMBERS.reassigned, { result: 'YES', consentDate: CONSENT_AT, checkedAt: now, version: 'demo-rnd-file' });
+  await insertReassignedCheck(db, DEMO_NUMBERS.reassigned, {
+    result: 'YES',
+    consentDate: CONSENT_AT,
+    checkedAt: now,
+    version: 'demo-rnd-file',
+  });
 }

@@ -58,10 +58,20 @@ export interface DncStreamInput {
   bytesRead(): number;
 }
 
-export async function importDncStream(db: Database, input: DncStreamInput, options: DncFileImportOptions): Promise<DncFileImportResult> {
+export async function importDncStream(
+  db: Database,
+  input: DncStreamInput,
+  options: DncFileImportOptions,
+): Promise<DncFileImportResult> {
   const started = Date.now();
   const batchSize = options.batchSize ?? 10_000;
-  const progress: DncImportProgress = { bytesRead: 0, totalBytes: input.totalBytes, numbers: 0, rejected: 0, done: false };
+  const progress: DncImportProgress = {
+    bytesRead: 0,
+    totalBytes: input.totalBytes,
+    numbers: 0,
+    rejected: 0,
+    done: false,
+  };
   // Progress from the raw stream's own counter: a 'data' listener would switch it to flowing mode
   // and race the async iterator below.
   const source = input.gzip ? input.raw.pipe(createGunzip()) : input.raw;
@@ -69,7 +79,13 @@ export async function importDncStream(db: Database, input: DncStreamInput, optio
 
   const result = await importRegistry(
     db,
-    { list: options.list, mode: options.mode, downloadedAt: options.downloadedAt, areaCodes: options.areaCodes, force: options.force },
+    {
+      list: options.list,
+      mode: options.mode,
+      downloadedAt: options.downloadedAt,
+      areaCodes: options.areaCodes,
+      force: options.force,
+    },
     async (session) => {
       let batch: string[] = [];
       let carry = '';
@@ -110,7 +126,15 @@ export async function importDncStream(db: Database, input: DncStreamInput, optio
   return { ...result, rejected: progress.rejected, seconds: (Date.now() - started) / 1000 };
 }
 
-export async function importDncFile(db: Database, file: string, options: DncFileImportOptions): Promise<DncFileImportResult> {
+export async function importDncFile(
+  db: Database,
+  file: string,
+  options: DncFileImportOptions,
+): Promise<DncFileImportResult> {
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  return importDncStream(db, { raw, gzip: file.endsWith('.gz'), totalBytes: statSync(file).size, bytesRead: () => raw.bytesRead }, options);
+  return importDncStream(
+    db,
+    { raw, gzip: file.endsWith('.gz'), totalBytes: statSync(file).size, bytesRead: () => raw.bytesRead },
+    options,
+  );
 }

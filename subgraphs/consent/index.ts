@@ -14,12 +14,15 @@ log.info({ url: running.url }, 'consent subgraph started');
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     log.info({ signal }, 'shutting down');
-    running.close().finally(() => tracing.shutdown()).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logError(log, error, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    running
+      .close()
+      .finally(() => tracing.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logError(log, error, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   });
 }

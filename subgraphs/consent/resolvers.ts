@@ -20,8 +20,13 @@ export interface ConsentContext extends SubgraphContext {}
 /** Roles that may ask for and act on decisions and consent. */
 const OPERATORS = ['agent', 'service', 'admin', 'compliance'] as const;
 
-function requireRole(identity: Identity, roles: readonly (typeof OPERATORS)[number][] | readonly (typeof DATA_ADMINS)[number][], what: string): void {
-  if (!hasRole(identity, ...roles)) throw dialplaneError(ErrorCode.FORBIDDEN, `${what} needs role ${roles.join(' or ')}`, { roles });
+function requireRole(
+  identity: Identity,
+  roles: readonly (typeof OPERATORS)[number][] | readonly (typeof DATA_ADMINS)[number][],
+  what: string,
+): void {
+  if (!hasRole(identity, ...roles))
+    throw dialplaneError(ErrorCode.FORBIDDEN, `${what} needs role ${roles.join(' or ')}`, { roles });
 }
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.infer<T> {
@@ -53,27 +58,49 @@ function permission(result: DecisionResult) {
         }
       : null,
     hypothetical: !!result.hypothetical,
-    reservation: result.reservation ? { attemptId: result.reservation.attemptId, reservedAt: result.reservation.reservedAt.toISOString() } : null,
+    reservation: result.reservation
+      ? { attemptId: result.reservation.attemptId, reservedAt: result.reservation.reservedAt.toISOString() }
+      : null,
     zones: d.evidence.zones,
     states: d.evidence.states,
     zoneData: d.evidence.zoneData,
     suppressionLists: d.evidence.suppressionLists,
     reassignedCheck:
       d.evidence.reassigned && result.e164
-        ? { phone: result.e164, result: d.evidence.reassigned.result, consentDate: d.evidence.reassigned.consentDate, checkedAt: d.evidence.reassigned.checkedAt, version: d.evidence.reassigned.version }
+        ? {
+            phone: result.e164,
+            result: d.evidence.reassigned.result,
+            consentDate: d.evidence.reassigned.consentDate,
+            checkedAt: d.evidence.reassigned.checkedAt,
+            version: d.evidence.reassigned.version,
+          }
         : null,
   };
 }
 
 function reassignedCheck(e164: string, r: ReassignedFacts) {
-  return { phone: e164, result: r.result, consentDate: r.consentDate.toISOString(), checkedAt: r.checkedAt.toISOString(), version: r.version };
+  return {
+    phone: e164,
+    result: r.result,
+    consentDate: r.consentDate.toISOString(),
+    checkedAt: r.checkedAt.toISOString(),
+    version: r.version,
+  };
 }
 
 /** Roles that may feed compliance data (registry files, RND answers). */
 const DATA_ADMINS = ['admin', 'compliance'] as const;
 
 function consentRecord(a: Appended, phone: string, kind: string, occurredAt: Date) {
-  return { eventId: a.eventId, cursor: String(a.seq), phone, kind, occurredAt: occurredAt.toISOString(), recordedAt: a.recordedAt.toISOString(), created: a.inserted };
+  return {
+    eventId: a.eventId,
+    cursor: String(a.seq),
+    phone,
+    kind,
+    occurredAt: occurredAt.toISOString(),
+    recordedAt: a.recordedAt.toISOString(),
+    created: a.inserted,
+  };
 }
 
 function revocation(e: RevocationEntry) {
@@ -109,7 +136,12 @@ const DateTime = {
   parseLiteral: (ast: { kind: string; value?: string }) => (ast.kind === 'StringValue' ? ast.value : null),
 };
 
-export function createResolvers(deps: { service: ConsentService; hub: RevocationHub; db: Database; audit: AuditWriter }) {
+export function createResolvers(deps: {
+  service: ConsentService;
+  hub: RevocationHub;
+  db: Database;
+  audit: AuditWriter;
+}) {
   const { service, hub, db, audit } = deps;
   const inputs = consentInputs(service.policy, service.now);
   // Built once: `.omit()` makes a new schema whose first parse compiles its fast path (new
@@ -122,24 +154,55 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
       async callPermission(_: unknown, args: unknown, ctx: ConsentContext) {
         requireRole(ctx.identity, OPERATORS, 'callPermission');
         const a = parse(inputs.decisionArgs, args, '');
-        const result = await service.decide({ phone: a.phone, purpose: a.purpose, seller: actingSeller(ctx.identity, a.seller, 'seller'), at: a.at }, ctx.identity);
+        const result = await service.decide(
+          { phone: a.phone, purpose: a.purpose, seller: actingSeller(ctx.identity, a.seller, 'seller'), at: a.at },
+          ctx.identity,
+        );
         return permission(result);
       },
-      async consentRevocations(_: unknown, args: { after?: string | null; phones?: string[] | null; limit?: number | null }, ctx: ConsentContext) {
+      async consentRevocations(
+        _: unknown,
+        args: { after?: string | null; phones?: string[] | null; limit?: number | null },
+        ctx: ConsentContext,
+      ) {
         requireRole(ctx.identity, OPERATORS, 'consentRevocations');
         const after = parse(inputs.cursor, args.after, 'after') ?? 0;
         const phones = parse(inputs.phones, args.phones, 'phones') ?? null;
         const limit = Math.min(Math.max(args.limit ?? 100, 1), 1000);
         const rows = await revocationsAfter(db, after, phones, limit, visibleSellers(ctx.identity));
-        audit.write({ action: 'REVOCATIONS_READ', actor: ctx.identity.sub, role: ctx.identity.roles.join(','), seller: null, purpose: null, e164: phones?.length === 1 ? phones[0]! : null, decisionId: null, allowed: null, reasons: null, detail: { after, phones: phones?.length ?? null, rows: rows.length } });
+        audit.write({
+          action: 'REVOCATIONS_READ',
+          actor: ctx.identity.sub,
+          role: ctx.identity.roles.join(','),
+          seller: null,
+          purpose: null,
+          e164: phones?.length === 1 ? phones[0]! : null,
+          decisionId: null,
+          allowed: null,
+          reasons: null,
+          detail: { after, phones: phones?.length ?? null, rows: rows.length },
+        });
         return rows.map(revocation);
       },
       async auditTrail(_: unknown, args: { phone: string; limit?: number | null }, ctx: ConsentContext) {
         requireRole(ctx.identity, ['compliance'], 'auditTrail');
         const e164 = parse(phoneInput, args.phone, 'phone');
         await audit.flush(); // the trail includes decisions whose rows are still queued
-        const rows = (await auditTrail(db, e164, Math.min(Math.max(args.limit ?? 100, 1), 1000))).filter((r) => maySee(ctx.identity, r.seller));
-        audit.write({ action: 'AUDIT_READ', actor: ctx.identity.sub, role: ctx.identity.roles.join(','), seller: null, purpose: null, e164, decisionId: null, allowed: null, reasons: null, detail: { rows: rows.length } });
+        const rows = (await auditTrail(db, e164, Math.min(Math.max(args.limit ?? 100, 1), 1000))).filter((r) =>
+          maySee(ctx.identity, r.seller),
+        );
+        audit.write({
+          action: 'AUDIT_READ',
+          actor: ctx.identity.sub,
+          role: ctx.identity.roles.join(','),
+          seller: null,
+          purpose: null,
+          e164,
+          decisionId: null,
+          allowed: null,
+          reasons: null,
+          detail: { rows: rows.length },
+        });
         return rows.map((r) => ({
           id: String(r.id),
           at: r.at.toISOString(),
@@ -202,8 +265,10 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
         const seller =
           i.seller != null
             ? actingSeller(ctx.identity, i.seller, 'input.seller')
-            : ((i.decisionId ? await service.sellerOfDecision(i.decisionId) : null) ?? (i.scope === 'ALL_SELLERS' ? null : sellerScopeOf(ctx.identity).home));
-        if (seller !== null) requireActFor(ctx.identity, seller, i.seller != null ? 'input.seller' : 'input.decisionId');
+            : ((i.decisionId ? await service.sellerOfDecision(i.decisionId) : null) ??
+              (i.scope === 'ALL_SELLERS' ? null : sellerScopeOf(ctx.identity).home));
+        if (seller !== null)
+          requireActFor(ctx.identity, seller, i.seller != null ? 'input.seller' : 'input.decisionId');
         if (i.scope === 'ALL_SELLERS' || seller === null) requireActFor(ctx.identity, null, 'input.scope');
         const { appended } = await service.revokeConsent(
           {
@@ -224,8 +289,25 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
         requireRole(ctx.identity, OPERATORS, 'recordRelationship');
         const i = parse(inputs.recordRelationship, args.input, 'input');
         requireActFor(ctx.identity, i.seller, 'input.seller');
-        await addRelationship(db, { e164: i.phone, seller: i.seller, kind: i.kind, occurredAt: i.occurredAt, source: i.source });
-        audit.write({ action: 'RELATIONSHIP_RECORDED', actor: ctx.identity.sub, role: ctx.identity.roles.join(','), seller: i.seller, purpose: null, e164: i.phone, decisionId: null, allowed: null, reasons: null, detail: { kind: i.kind } });
+        await addRelationship(db, {
+          e164: i.phone,
+          seller: i.seller,
+          kind: i.kind,
+          occurredAt: i.occurredAt,
+          source: i.source,
+        });
+        audit.write({
+          action: 'RELATIONSHIP_RECORDED',
+          actor: ctx.identity.sub,
+          role: ctx.identity.roles.join(','),
+          seller: i.seller,
+          purpose: null,
+          e164: i.phone,
+          decisionId: null,
+          allowed: null,
+          reasons: null,
+          detail: { kind: i.kind },
+        });
         return { phone: i.phone, seller: i.seller, kind: i.kind, occurredAt: i.occurredAt.toISOString() };
       },
       async checkReassignedNumber(_: unknown, args: unknown, ctx: ConsentContext) {
@@ -234,14 +316,21 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
         try {
           return reassignedCheck(a.phone, await service.checkReassigned(a.phone, a.consentDate, ctx.identity));
         } catch (error) {
-          throw dialplaneError(ErrorCode.COMPLIANCE_DATA_UNAVAILABLE, 'the Reassigned Numbers Database did not answer', { cause: error instanceof Error ? error.message : String(error) });
+          throw dialplaneError(
+            ErrorCode.COMPLIANCE_DATA_UNAVAILABLE,
+            'the Reassigned Numbers Database did not answer',
+            { cause: error instanceof Error ? error.message : String(error) },
+          );
         }
       },
       async recordReassignedResults(_: unknown, args: { results: unknown }, ctx: ConsentContext) {
         requireRole(ctx.identity, DATA_ADMINS, 'recordReassignedResults');
         const results = parse(inputs.recordReassignedResults, args.results, 'results');
         const now = service.now();
-        const rows = results.map((r) => ({ e164: r.phone, answer: { result: r.result, consentDate: r.consentDate, checkedAt: r.checkedAt ?? now, version: r.version } }));
+        const rows = results.map((r) => ({
+          e164: r.phone,
+          answer: { result: r.result, consentDate: r.consentDate, checkedAt: r.checkedAt ?? now, version: r.version },
+        }));
         await service.recordReassignedResults(rows, ctx.identity);
         return rows.map((r) => reassignedCheck(r.e164, r.answer));
       },
@@ -256,7 +345,14 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
         requireActFor(ctx.identity, seller, seller === null ? 'input.scope' : 'input.seller');
         const addedAt = i.occurredAt ?? service.now();
         const out = await service.addInternalDnc(
-          { eventId: i.idempotencyKey ? `dnc:${i.idempotencyKey}` : null, e164: i.phone, scope, seller, source: i.source, addedAt },
+          {
+            eventId: i.idempotencyKey ? `dnc:${i.idempotencyKey}` : null,
+            e164: i.phone,
+            scope,
+            seller,
+            source: i.source,
+            addedAt,
+          },
           ctx.identity,
         );
         return {
@@ -275,15 +371,32 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
           requireRole(ctx.identity, OPERATORS, 'consentRevoked');
           const phones = parse(inputs.phones, args.phones, 'phones');
           const after = parse(inputs.cursor, args.after, 'after');
-          audit.write({ action: 'REVOCATIONS_READ', actor: ctx.identity.sub, role: ctx.identity.roles.join(','), seller: null, purpose: null, e164: phones?.length === 1 ? phones[0]! : null, decisionId: null, allowed: null, reasons: null, detail: { subscription: true, after: after ?? null, phones: phones?.length ?? null } });
+          audit.write({
+            action: 'REVOCATIONS_READ',
+            actor: ctx.identity.sub,
+            role: ctx.identity.roles.join(','),
+            seller: null,
+            purpose: null,
+            e164: phones?.length === 1 ? phones[0]! : null,
+            decisionId: null,
+            allowed: null,
+            reasons: null,
+            detail: { subscription: true, after: after ?? null, phones: phones?.length ?? null },
+          });
           const identity = ctx.identity;
-          return hub.subscribe(phones ? new Set(phones) : null, after ?? null, (entry) => maySee(identity, entry.seller));
+          return hub.subscribe(phones ? new Set(phones) : null, after ?? null, (entry) =>
+            maySee(identity, entry.seller),
+          );
         },
         resolve: (entry: RevocationEntry) => revocation(entry),
       },
     },
     Contact: {
-      async callPermission(contact: RequiredContact, args: { purpose: unknown; at?: unknown; seller?: unknown }, ctx: ConsentContext) {
+      async callPermission(
+        contact: RequiredContact,
+        args: { purpose: unknown; at?: unknown; seller?: unknown },
+        ctx: ConsentContext,
+      ) {
         requireRole(ctx.identity, OPERATORS, 'callPermission');
         const a = parse(contactDecisionArgs, args, '');
         const phones = contact.phones ?? null;
@@ -292,7 +405,10 @@ export function createResolvers(deps: { service: ConsentService; hub: Revocation
         const crmMissing = contact.primaryPhone == null && phones == null;
         // A null flag means the CRM could not tell (e.g. the field drifted): fail closed.
         const doNotCall = contact.suppression?.doNotCall;
-        const unavailable = [...(crmMissing ? ['crm'] : []), ...(doNotCall == null ? ['crm.suppression.doNotCall'] : [])];
+        const unavailable = [
+          ...(crmMissing ? ['crm'] : []),
+          ...(doNotCall == null ? ['crm.suppression.doNotCall'] : []),
+        ];
         const result = await service.decide(
           {
             phone: chosen ?? '',

@@ -16,7 +16,11 @@ export interface RevocationHub {
   /** Wakes the hub now (after a local append, without waiting for the bus). */
   poke(): void;
   /** `visible`: which events this subscriber may receive (seller scope, shared/seller-scope.ts). */
-  subscribe(phones: Set<string> | null, after: number | null, visible?: (entry: RevocationEntry) => boolean): AsyncIterableIterator<RevocationEntry>;
+  subscribe(
+    phones: Set<string> | null,
+    after: number | null,
+    visible?: (entry: RevocationEntry) => boolean,
+  ): AsyncIterableIterator<RevocationEntry>;
   readonly subscribers: number;
   close(): Promise<void>;
 }
@@ -70,7 +74,9 @@ export function createRevocationHub(options: RevocationHubOptions): RevocationHu
 
   return {
     async start() {
-      const max = await db.query<{ seq: number | null }>("SELECT max(seq) AS seq FROM consent_ledger WHERE kind = 'REVOCATION'");
+      const max = await db.query<{ seq: number | null }>(
+        "SELECT max(seq) AS seq FROM consent_ledger WHERE kind = 'REVOCATION'",
+      );
       cursor = Number(max.rows[0]?.seq ?? 0);
       unsubscribe = await bus.subscribe('consent.revoked', () => poke());
       timer = setInterval(poke, options.pollMs);

@@ -57,7 +57,10 @@ const DEFAULT_EMBEDDED_SNAPSHOT_MS = 1_000;
 const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 /** Starts the consent subgraph: database + migrations, revocation hub, CRM do-not-call listener, GraphQL (+ graphql-ws). */
-export async function startConsentSubgraph(config: ConsentConfig, deps: ConsentDeps = {}): Promise<RunningConsentSubgraph> {
+export async function startConsentSubgraph(
+  config: ConsentConfig,
+  deps: ConsentDeps = {},
+): Promise<RunningConsentSubgraph> {
   const log = deps.log ?? createLogger('consent', { level: config.logLevel });
   const metrics = deps.metrics ?? createMetrics('consent');
   const policy = deps.policy ?? currentPolicy;
@@ -65,21 +68,52 @@ export async function startConsentSubgraph(config: ConsentConfig, deps: ConsentD
   const ownsDb = !deps.db;
   const opened = deps.db ?? (await openConsentDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log }));
   // Every module below writes through `db`, so the facts snapshot hears of each write this process makes.
-  const snapshot = new FactsSnapshot({ maxAgeMs: config.factsSnapshotMs ?? (opened.kind === 'pglite' ? DEFAULT_EMBEDDED_SNAPSHOT_MS : 0) });
+  const snapshot = new FactsSnapshot({
+    maxAgeMs: config.factsSnapshotMs ?? (opened.kind === 'pglite' ? DEFAULT_EMBEDDED_SNAPSHOT_MS : 0),
+  });
   const db = snapshot.enabled ? reportingWrites(opened, mayChangeFacts, () => snapshot.changed()) : opened;
   const ownsBus = !deps.bus;
   const bus = deps.bus ?? (await createEventBus({ redisUrl: config.redisUrl, prefix: deps.busPrefix, log }));
-  const stopSnapshotEviction = snapshot.enabled ? await bus.subscribe('consent.revoked', () => snapshot.changed()) : async () => undefined;
-  const hub = createRevocationHub({ db, bus, log, pollMs: config.revocationPollMs, onRevocations: () => snapshot.changed() });
+  const stopSnapshotEviction = snapshot.enabled
+    ? await bus.subscribe('consent.revoked', () => snapshot.changed())
+    : async () => undefined;
+  const hub = createRevocationHub({
+    db,
+    bus,
+    log,
+    pollMs: config.revocationPollMs,
+    onRevocations: () => snapshot.changed(),
+  });
   await hub.start();
   const audit = createAuditWriter(db, log);
   // No RND configured is not "not reassigned": every answer is NO_DATA and the policy denies (E1).
-  const checker = deps.checker ?? (config.rnd ? createRndClient({ url: config.rnd.url, apiKey: config.rnd.apiKey, now: deps.now }) : createUnconfiguredChecker(deps.now));
-  const service = createConsentService({ db, policy, checker, bus, hub, audit, log, metrics, snapshot, now: deps.now, areaCodeZones: deps.areaCodeZones });
-  const stopCrmListener = await listenForCrmDoNotCall(bus, service, log);
-  metrics.gauge('dialplane_consent_subscriptions', 'Open consentRevoked subscriptions on this replica', [], function collect() {
-    this.set(hub.subscribers);
+  const checker =
+    deps.checker ??
+    (config.rnd
+      ? createRndClient({ url: config.rnd.url, apiKey: config.rnd.apiKey, now: deps.now })
+      : createUnconfiguredChecker(deps.now));
+  const service = createConsentService({
+    db,
+    policy,
+    checker,
+    bus,
+    hub,
+    audit,
+    log,
+    metrics,
+    snapshot,
+    now: deps.now,
+    areaCodeZones: deps.areaCodeZones,
   });
+  const stopCrmListener = await listenForCrmDoNotCall(bus, service, log);
+  metrics.gauge(
+    'dialplane_consent_subscriptions',
+    'Open consentRevoked subscriptions on this replica',
+    [],
+    function collect() {
+      this.set(hub.subscribers);
+    },
+  );
 
   const running = await startSubgraph({
     name: 'consent',
@@ -89,14 +123,31 @@ export async function startConsentSubgraph(config: ConsentConfig, deps: ConsentD
     typeDefs,
     resolvers: createResolvers({ service, hub, db, audit }) as never,
     internalSecret: config.internalSecret,
-    routes: [dncImportRoute({ db, verifyIdentity: createIdentityVerifier(config.internalSecret), audit, log, now: deps.now ?? (() => new Date()) })],
+    routes: [
+      dncImportRoute({
+        db,
+        verifyIdentity: createIdentityVerifier(config.internalSecret),
+        audit,
+        log,
+        now: deps.now ?? (() => new Date()),
+      }),
+    ],
     log,
     metrics,
     subscriptions: true,
     development: config.nodeEnv === 'development',
     readiness: async () => {
       await db.query('SELECT 1');
-      return { ok: true, details: { db: db.kind, bus: bus.kind, policy: policy.version, phoneData: geoVersion, reassigned: checker.name } };
+      return {
+        ok: true,
+        details: {
+          db: db.kind,
+          bus: bus.kind,
+          policy: policy.version,
+          phoneData: geoVersion,
+          reassigned: checker.name,
+        },
+      };
     },
     onClose: async () => {
       await stopCrmListener().catch(() => undefined);

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { loadServerTls, type ServerTls } from '../../shared/tls.js';
-import { DEFAULT_PORTS, crmClientEnv, envBoolean, runtimeEnv, serviceUrlEnv, cacheEnv, webhookSecretEnv } from '../../shared/config.js';
+import {
+  DEFAULT_PORTS,
+  crmClientEnv,
+  envBoolean,
+  runtimeEnv,
+  serviceUrlEnv,
+  cacheEnv,
+  webhookSecretEnv,
+} from '../../shared/config.js';
 
 /**
  * The engagement subgraph's configuration: the shared env fragments plus the write-back policy.
@@ -48,7 +56,11 @@ export const engagementEnv = z.object({
   WRITEBACK_RATE_SALESFORCE: rateLimit('100/1000'),
   WRITEBACK_RATE_HUBSPOT: rateLimit('90/10000'),
   /** Readiness fails (and an error is logged) when the oldest pending write-back is older than this. */
-  WRITEBACK_PENDING_ALERT_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
+  WRITEBACK_PENDING_ALERT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(15 * 60_000),
   /**
    * How long the newest-outcome overlay of a contact may be answered from memory. Writes of this
    * process drop it at once; this bounds only writes of other processes (external worker, replicas). 0 = off.

@@ -17,12 +17,15 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    subgraph.close().finally(() => tracing.shutdown()).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logError(log, error, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    subgraph
+      .close()
+      .finally(() => tracing.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logError(log, error, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   });
 }

@@ -35,7 +35,10 @@ export function engagementContext(runtime: EngagementRuntime) {
       const scope = sellers === null ? '*' : [...sellers].sort().join(',');
       const key = (id: string) => `${scope}|${id}`;
       return runtime.overlay.load(ids.map(key), async (keys) => {
-        const found = await runtime.store.latestOutcomes(keys.map((k) => k.slice(scope.length + 1)), sellers);
+        const found = await runtime.store.latestOutcomes(
+          keys.map((k) => k.slice(scope.length + 1)),
+          sellers,
+        );
         return new Map([...found].map(([id, latest]) => [key(id), latest]));
       });
     }),
@@ -43,7 +46,8 @@ export function engagementContext(runtime: EngagementRuntime) {
 }
 
 function requireRole(ctx: SubgraphContext, ...roles: Role[]): void {
-  if (!hasRole(ctx.identity, ...roles)) throw dialplaneError(ErrorCode.FORBIDDEN, `requires one of the roles: ${roles.join(', ')}`);
+  if (!hasRole(ctx.identity, ...roles))
+    throw dialplaneError(ErrorCode.FORBIDDEN, `requires one of the roles: ${roles.join(', ')}`);
 }
 
 const writeBacksArgs = z.object({
@@ -98,7 +102,10 @@ export function engagementResolvers(deps: ResolverDeps): GraphQLResolverMap<Enga
           sellers: visibleSellers(ctx.identity),
         });
         const last = page.items[page.items.length - 1];
-        return { nodes: page.items.map(toGraphQL), pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? cursorOf(last.id) : null } };
+        return {
+          nodes: page.items.map(toGraphQL),
+          pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? cursorOf(last.id) : null },
+        };
       },
       writeBackQueue: async (_: unknown, _args: unknown, ctx: EngagementContext) => {
         requireRole(ctx, 'admin', 'service');
@@ -136,7 +143,11 @@ export function engagementResolvers(deps: ResolverDeps): GraphQLResolverMap<Enga
         const ids = await runtime.store.replay({
           ids: args.data.ids ?? undefined,
           filter: args.data.filter
-            ? { crm: args.data.filter.crm ?? undefined, errorCode: args.data.filter.errorCode ?? undefined, since: args.data.filter.since ?? undefined }
+            ? {
+                crm: args.data.filter.crm ?? undefined,
+                errorCode: args.data.filter.errorCode ?? undefined,
+                since: args.data.filter.since ?? undefined,
+              }
             : undefined,
           sellers: visibleSellers(ctx.identity),
         });

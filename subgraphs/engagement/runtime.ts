@@ -49,13 +49,19 @@ export interface RuntimeOptions {
 /** How long an overlay answer may be served from memory (bounds only what other processes write). */
 export const DEFAULT_OVERLAY_CACHE_MS = 1_000;
 
-export async function openEngagementRuntime(config: EngagementConfig, options: RuntimeOptions): Promise<EngagementRuntime> {
+export async function openEngagementRuntime(
+  config: EngagementConfig,
+  options: RuntimeOptions,
+): Promise<EngagementRuntime> {
   const { log } = options;
   const ownsDb = !options.db;
   const overlay = new OverlayCache<Latest>({ maxAgeMs: config.overlayCacheMs ?? DEFAULT_OVERLAY_CACHE_MS });
   // Every component of this process (store, queue, worker) writes through this handle, so the
   // overlay cache hears of each write to the tables it mirrors.
-  const db = reportingWrites(options.db ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log })), () => overlay.changed());
+  const db = reportingWrites(
+    options.db ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log })),
+    () => overlay.changed(),
+  );
   try {
     await migrate(db, MIGRATION_COMPONENT, MIGRATIONS);
     const queue = await startWriteBackQueue(db, {

@@ -43,7 +43,10 @@ export interface EngagementSubgraphOptions {
  * readiness tied to the age of the oldest pending write-back, and (config.runWorker) the
  * write-back worker in the same process.
  */
-export async function startEngagementSubgraph(config: EngagementConfig, options: EngagementSubgraphOptions = {}): Promise<RunningEngagementSubgraph> {
+export async function startEngagementSubgraph(
+  config: EngagementConfig,
+  options: EngagementSubgraphOptions = {},
+): Promise<RunningEngagementSubgraph> {
   const log = options.log ?? createLogger('engagement', { level: config.logLevel });
   const runtime = await openEngagementRuntime(config, {
     log,
@@ -64,14 +67,22 @@ export async function startEngagementSubgraph(config: EngagementConfig, options:
     // bound (once per interval, so a stuck queue is loud but not a flood).
     const overBound = async () => {
       const stats = await runtime.store.stats();
-      return { stats, over: stats.oldestPendingAgeMs !== null && stats.oldestPendingAgeMs > config.policy.pendingAlertMs };
+      return {
+        stats,
+        over: stats.oldestPendingAgeMs !== null && stats.oldestPendingAgeMs > config.policy.pendingAlertMs,
+      };
     };
     alertTimer = setInterval(() => {
       void overBound()
         .then(({ stats, over }) => {
           if (over) {
             log.error(
-              { oldestPendingAgeMs: stats.oldestPendingAgeMs, boundMs: config.policy.pendingAlertMs, pending: stats.pending, deadLettered: stats.deadLettered },
+              {
+                oldestPendingAgeMs: stats.oldestPendingAgeMs,
+                boundMs: config.policy.pendingAlertMs,
+                pending: stats.pending,
+                deadLettered: stats.deadLettered,
+              },
               'write-back pipeline behind: oldest pending write-back older than the bound',
             );
           }
@@ -94,7 +105,11 @@ export async function startEngagementSubgraph(config: EngagementConfig, options:
       routes: [callEndedRoute({ secret: config.webhookSecret, recorder, log, metrics: runtime.metrics })],
       readiness: async () => {
         const { stats, over } = await overBound();
-        if (over) log.error({ oldestPendingAgeMs: stats.oldestPendingAgeMs, boundMs: config.policy.pendingAlertMs }, 'not ready: write-back pipeline behind');
+        if (over)
+          log.error(
+            { oldestPendingAgeMs: stats.oldestPendingAgeMs, boundMs: config.policy.pendingAlertMs },
+            'not ready: write-back pipeline behind',
+          );
         return {
           ok: !over,
           details: {

@@ -121,7 +121,10 @@ export interface QueueStats {
 export class EngagementStore {
   constructor(
     readonly db: Database,
-    private readonly queue: Pick<WriteBackQueue, 'sendWriteBack' | 'sendConsentRevoke' | 'sendDeadLetter' | 'cancelDeadLetter'>,
+    private readonly queue: Pick<
+      WriteBackQueue,
+      'sendWriteBack' | 'sendConsentRevoke' | 'sendDeadLetter' | 'cancelDeadLetter'
+    >,
   ) {}
 
   /**
@@ -134,7 +137,11 @@ export class EngagementStore {
    * A duplicate key inserts nothing, the transaction rolls back (taking the job with it), and the
    * first receipt is read back.
    */
-  async recordOutcome(input: CallOutcomeInput, channel: 'graphql' | 'webhook', webhookEventId?: string): Promise<{ receipt: Receipt; revocationPending: boolean }> {
+  async recordOutcome(
+    input: CallOutcomeInput,
+    channel: 'graphql' | 'webhook',
+    webhookEventId?: string,
+  ): Promise<{ receipt: Receipt; revocationPending: boolean }> {
     const hash = payloadHash(input);
     const id = randomUUID();
     const optOut = isOptOut(input);
@@ -155,10 +162,27 @@ export class EngagementStore {
            SELECT id, crm, 'QUEUED', $20, accepted_at, accepted_at, accepted_at FROM o
            RETURNING id`,
           [
-            id, input.idempotencyKey, hash, input.contactId.id, input.contactId.crm, input.contactId.crmId, input.callId,
-            input.decisionId, input.disposition, input.summary ?? null, input.intentStage ?? null, input.nextAction ?? null,
-            input.nextActionAt ?? null, input.durationSeconds ?? null, input.occurredAt, optOut, channel, webhookEventId ?? null, now,
-            jobId, input.seller ?? null,
+            id,
+            input.idempotencyKey,
+            hash,
+            input.contactId.id,
+            input.contactId.crm,
+            input.contactId.crmId,
+            input.callId,
+            input.decisionId,
+            input.disposition,
+            input.summary ?? null,
+            input.intentStage ?? null,
+            input.nextAction ?? null,
+            input.nextActionAt ?? null,
+            input.durationSeconds ?? null,
+            input.occurredAt,
+            optOut,
+            channel,
+            webhookEventId ?? null,
+            now,
+            jobId,
+            input.seller ?? null,
           ],
         );
         if (inserted.rows.length === 0) throw new RaceLost();
@@ -171,7 +195,10 @@ export class EngagementStore {
           // later so the immediate push usually wins and the job finds nothing to do.
           await this.queue.sendConsentRevoke(tx, { writeBackId: id }, 5);
         }
-        return { receipt: { id, status: 'QUEUED' as const, acceptedAt: now.toISOString(), duplicate: false }, revocationPending: optOut };
+        return {
+          receipt: { id, status: 'QUEUED' as const, acceptedAt: now.toISOString(), duplicate: false },
+          revocationPending: optOut,
+        };
       });
     } catch (error) {
       // The key (or event id) is taken, by an earlier request or a concurrent one that committed
@@ -210,7 +237,10 @@ export class EngagementStore {
   }
 
   private async getOutcomeTx(sql: Queryable, id: string): Promise<StoredOutcome | null> {
-    const { rows } = await sql.query<Record<string, unknown>>(`SELECT ${OUTCOME_COLUMNS} FROM engagement.call_outcome o WHERE o.id = $1`, [id]);
+    const { rows } = await sql.query<Record<string, unknown>>(
+      `SELECT ${OUTCOME_COLUMNS} FROM engagement.call_outcome o WHERE o.id = $1`,
+      [id],
+    );
     return rows[0] ? toOutcome(rows[0]) : null;
   }
 
@@ -218,7 +248,10 @@ export class EngagementStore {
    * The newest outcome per contact (by occurrence), with its write-back state: the overlay source.
    * `sellers` (seller scope): only outcomes of those sellers or of none; null = every outcome.
    */
-  async latestOutcomes(contactIds: readonly string[], sellers: string[] | null = null): Promise<Map<string, { outcome: StoredOutcome; writeBack: WriteBackState }>> {
+  async latestOutcomes(
+    contactIds: readonly string[],
+    sellers: string[] | null = null,
+  ): Promise<Map<string, { outcome: StoredOutcome; writeBack: WriteBackState }>> {
     const out = new Map<string, { outcome: StoredOutcome; writeBack: WriteBackState }>();
     if (contactIds.length === 0) return out;
     const { rows } = await this.db.query<Record<string, unknown>>(
@@ -254,7 +287,14 @@ export class EngagementStore {
          AND ($6::text[] IS NULL OR o.seller IS NULL OR o.seller = ANY($6::text[]))
        ORDER BY w.created_at, w.id
        LIMIT $5`,
-      [filter.status ?? null, filter.crm ?? null, filter.contactId ?? null, filter.after ?? null, first + 1, filter.sellers ?? null],
+      [
+        filter.status ?? null,
+        filter.crm ?? null,
+        filter.contactId ?? null,
+        filter.after ?? null,
+        first + 1,
+        filter.sellers ?? null,
+      ],
     );
     return { items: rows.slice(0, first).map(toWriteBack), hasNextPage: rows.length > first };
   }
@@ -299,7 +339,12 @@ export class EngagementStore {
         [id],
       );
       if (!rows[0]) return;
-      const dlqJobId = await this.queue.sendDeadLetter(tx, { writeBackId: id, errorCode: code, error: message.slice(0, 1000), attempts: Number(rows[0].attempts) });
+      const dlqJobId = await this.queue.sendDeadLetter(tx, {
+        writeBackId: id,
+        errorCode: code,
+        error: message.slice(0, 1000),
+        attempts: Number(rows[0].attempts),
+      });
       await tx.query(
         `UPDATE engagement.write_back SET status = 'DEAD_LETTERED', last_error_code = $2, last_error_message = $3,
            dlq_job_id = $4, dead_at = now(), next_attempt_at = NULL, updated_at = now()
@@ -315,7 +360,11 @@ export class EngagementStore {
    */
   /** `sellers` (seller scope): only write-backs of those sellers or of none; unset = all. */
   async replay(
-    selection: { ids?: readonly string[]; filter?: { crm?: CrmName; errorCode?: string; since?: string }; sellers?: string[] | null },
+    selection: {
+      ids?: readonly string[];
+      filter?: { crm?: CrmName; errorCode?: string; since?: string };
+      sellers?: string[] | null;
+    },
     limit = 1000,
   ): Promise<string[]> {
     return this.db.transaction(async (tx) => {
@@ -329,7 +378,11 @@ export class EngagementStore {
            AND ($6::text[] IS NULL OR EXISTS (SELECT 1 FROM engagement.call_outcome o WHERE o.id = w.id AND (o.seller IS NULL OR o.seller = ANY($6::text[]))))
          ORDER BY w.created_at LIMIT $5 FOR UPDATE OF w`,
         [
-          selection.ids ? [...selection.ids] : null, selection.filter?.crm ?? null, selection.filter?.errorCode ?? null, selection.filter?.since ?? null, limit,
+          selection.ids ? [...selection.ids] : null,
+          selection.filter?.crm ?? null,
+          selection.filter?.errorCode ?? null,
+          selection.filter?.since ?? null,
+          limit,
           selection.sellers ?? null,
         ],
       );
@@ -399,7 +452,14 @@ export class EngagementStore {
        GROUP BY w.crm, w.status`,
       [sellers],
     );
-    const stats: QueueStats = { pending: 0, retrying: 0, deadLettered: 0, oldestPendingAgeMs: null, pendingByCrm: {}, byCrm: {} };
+    const stats: QueueStats = {
+      pending: 0,
+      retrying: 0,
+      deadLettered: 0,
+      oldestPendingAgeMs: null,
+      pendingByCrm: {},
+      byCrm: {},
+    };
     let oldest: number | null = null;
     for (const r of rows) {
       const n = Number(r.n);

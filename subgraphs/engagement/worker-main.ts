@@ -9,7 +9,8 @@ import { startWriteBackWorker } from './worker/worker.js';
 // worker needs the subgraph's process (ENGAGEMENT_WORKER=true), since PGlite is not shared.
 const env = loadConfig(engagementEnv);
 const log = createLogger('engagement-worker', { level: env.LOG_LEVEL });
-if (!env.DATABASE_URL) log.warn('DATABASE_URL is not set: this worker drains its own PGlite database, not the subgraph\'s');
+if (!env.DATABASE_URL)
+  log.warn("DATABASE_URL is not set: this worker drains its own PGlite database, not the subgraph's");
 // Signal handlers before the worker starts: a SIGTERM that arrives while it is still starting (its
 // "started" line is logged before start-up returns) waits for it and then drains it.
 const config = toEngagementConfig(env);

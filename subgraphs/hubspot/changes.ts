@@ -16,7 +16,12 @@ export const HUBSPOT_SEARCH_POLICY = {
 } as const;
 
 const PHONE_PROPERTIES = ['phone', 'mobilephone'] as const;
-export const CHANGED_CONTACT_PROPERTIES = ['lastmodifieddate', ...PHONE_PROPERTIES, 'dialplane_do_not_call', 'hs_email_optout'] as const;
+export const CHANGED_CONTACT_PROPERTIES = [
+  'lastmodifieddate',
+  ...PHONE_PROPERTIES,
+  'dialplane_do_not_call',
+  'hs_email_optout',
+] as const;
 
 /** HubSpot booleans are strings; blank is unset (false); anything else cannot be read (null). */
 function flag(value: string | null | undefined): boolean | null {
@@ -30,7 +35,13 @@ function flag(value: string | null | undefined): boolean | null {
 function stampOf(o: HubspotObject): number {
   const raw = o.properties.lastmodifieddate ?? o.updatedAt ?? '';
   const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isFinite(ms)) throw new CrmCallError('hubspot', 'contacts.search', 'invalid_response', 'HubSpot contacts.search: lastmodifieddate is not a date');
+  if (!Number.isFinite(ms))
+    throw new CrmCallError(
+      'hubspot',
+      'contacts.search',
+      'invalid_response',
+      'HubSpot contacts.search: lastmodifieddate is not a date',
+    );
   return ms;
 }
 
@@ -38,7 +49,9 @@ export function toChangedContact(o: HubspotObject): ChangedContact {
   return {
     sourceId: o.id,
     modifiedAtMs: stampOf(o),
-    phoneValues: PHONE_PROPERTIES.map((p) => o.properties[p]).filter((v): v is string => typeof v === 'string' && v.trim() !== ''),
+    phoneValues: PHONE_PROPERTIES.map((p) => o.properties[p]).filter(
+      (v): v is string => typeof v === 'string' && v.trim() !== '',
+    ),
     // A property missing from the answer (renamed, removed) reads as null: unknown.
     doNotCall: flag(o.properties.dialplane_do_not_call),
     emailOptOut: flag(o.properties.hs_email_optout),
@@ -47,10 +60,17 @@ export function toChangedContact(o: HubspotObject): ChangedContact {
 
 /** Ascending (stamp, id), the order the reconciler's cursor relies on. */
 function byStampThenId(a: ChangedContact, b: ChangedContact): number {
-  return a.modifiedAtMs - b.modifiedAtMs || a.sourceId.length - b.sourceId.length || (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0);
+  return (
+    a.modifiedAtMs - b.modifiedAtMs ||
+    a.sourceId.length - b.sourceId.length ||
+    (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0)
+  );
 }
 
-export async function* hubspotChangedContactsSince(client: HubspotClient, sinceMs: number): AsyncIterable<ChangedContact[]> {
+export async function* hubspotChangedContactsSince(
+  client: HubspotClient,
+  sinceMs: number,
+): AsyncIterable<ChangedContact[]> {
   let from = sinceMs;
   let after: string | undefined;
   let offset = 0;
@@ -69,7 +89,13 @@ export async function* hubspotChangedContactsSince(client: HubspotClient, sinceM
     if (offset + HUBSPOT_SEARCH_POLICY.pageSize > HUBSPOT_SEARCH_POLICY.maxReachable) {
       const newest = contacts[contacts.length - 1]?.modifiedAtMs ?? from;
       // One millisecond holding 10,000 writes would loop: give up loudly rather than spin.
-      if (newest <= from) throw new CrmCallError('hubspot', 'contacts.search', 'rejected', 'HubSpot contacts.search: more than 10,000 contacts share one modification time');
+      if (newest <= from)
+        throw new CrmCallError(
+          'hubspot',
+          'contacts.search',
+          'rejected',
+          'HubSpot contacts.search: more than 10,000 contacts share one modification time',
+        );
       from = newest;
       after = undefined;
       offset = 0;

@@ -80,7 +80,13 @@ export const hubspotObjectSchema = z.object({
   id: z.coerce.string(),
   // HubSpot sends every value as a string; a stray number or boolean is read as its text rather
   // than failing the whole batch (the mapping judges each value on its own).
-  properties: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).nullable().transform((v) => (v === null ? null : String(v)))),
+  properties: z.record(
+    z.string(),
+    z
+      .union([z.string(), z.number(), z.boolean()])
+      .nullable()
+      .transform((v) => (v === null ? null : String(v))),
+  ),
   createdAt: isoDate.optional(),
   updatedAt: isoDate.optional(),
   archived: z.boolean().optional(),
@@ -190,7 +196,11 @@ export class HubspotClient {
   }
 
   /** Batch-reads objects by id, ≤ 100 per call, calls in parallel; missing ids are simply absent. */
-  async batchRead(type: HubspotObjectType, ids: readonly string[], properties: readonly string[]): Promise<HubspotObject[]> {
+  async batchRead(
+    type: HubspotObjectType,
+    ids: readonly string[],
+    properties: readonly string[],
+  ): Promise<HubspotObject[]> {
     const unique = [...new Set(ids)];
     if (unique.length === 0) return [];
     const endpoint = `${type}.batchRead` as const;
@@ -198,7 +208,11 @@ export class HubspotClient {
     const pages = await Promise.all(
       chunk(unique, HUBSPOT_POLICY.batchLimit).map((part) =>
         this.call(endpoint, () =>
-          api.read({ inputs: part.map((id) => ({ id })), properties: [...properties], propertiesWithHistory: [] }, false, this.observeAnswers),
+          api.read(
+            { inputs: part.map((id) => ({ id })), properties: [...properties], propertiesWithHistory: [] },
+            false,
+            this.observeAnswers,
+          ),
         ).then((raw) => parse(batchResponseSchema, raw, endpoint).results),
       ),
     );
@@ -206,7 +220,11 @@ export class HubspotClient {
   }
 
   /** v4 associations batch read: contact id -> associated object ids (first page, enough for open deals and recent calls). */
-  async readAssociations(from: 'contacts', to: 'deals' | 'calls', ids: readonly string[]): Promise<Map<string, string[]>> {
+  async readAssociations(
+    from: 'contacts',
+    to: 'deals' | 'calls',
+    ids: readonly string[],
+  ): Promise<Map<string, string[]>> {
     const unique = [...new Set(ids)];
     const out = new Map<string, string[]>();
     if (unique.length === 0) return out;
@@ -230,11 +248,25 @@ export class HubspotClient {
   async searchContactIdsByPhone(digits: { national: string; international: string }): Promise<string[]> {
     if (!/^\d{4,20}$/.test(digits.national) || !/^\d{4,20}$/.test(digits.international)) return [];
     const filterGroups = SEARCHABLE_PHONE_PROPERTIES.map((propertyName) => ({
-      filters: [{ propertyName, operator: 'EQ', value: propertyName.includes('international') ? digits.international : digits.national }],
+      filters: [
+        {
+          propertyName,
+          operator: 'EQ',
+          value: propertyName.includes('international') ? digits.international : digits.national,
+        },
+      ],
     }));
     const raw = await this.call('contacts.search', () =>
       // The generated types want enum members for operators; the wire format is the plain string.
-      this.apis.search.doSearch({ filterGroups: filterGroups as never, properties: ['hs_object_id'], limit: HUBSPOT_POLICY.searchLimit, sorts: [] }, this.observeAnswers),
+      this.apis.search.doSearch(
+        {
+          filterGroups: filterGroups as never,
+          properties: ['hs_object_id'],
+          limit: HUBSPOT_POLICY.searchLimit,
+          sorts: [],
+        },
+        this.observeAnswers,
+      ),
     );
     return parse(searchResponseSchema, raw, 'contacts.search').results.map((r) => r.id);
   }
@@ -252,7 +284,16 @@ export class HubspotClient {
   }): Promise<{ results: HubspotObject[]; after: string | null; total: number | null }> {
     const raw = await this.call('contacts.search', () =>
       // The generated types want enum members for operators and sorts; the wire format is plain strings.
-      this.apis.search.doSearch({ ...request, properties: [...request.properties], after: request.after, filterGroups: request.filterGroups as never, sorts: request.sorts as never }, this.observeAnswers),
+      this.apis.search.doSearch(
+        {
+          ...request,
+          properties: [...request.properties],
+          after: request.after,
+          filterGroups: request.filterGroups as never,
+          sorts: request.sorts as never,
+        },
+        this.observeAnswers,
+      ),
     );
     const page = parse(searchResponseSchema, raw, 'contacts.search');
     return { results: page.results, after: page.paging?.next?.after ?? null, total: page.total ?? null };
@@ -262,16 +303,44 @@ export class HubspotClient {
    * One page of every contact (`GET /crm/v3/objects/contacts?limit&after`), for full reads such
    * as the audit: ≤ 100 a page, `after` from the previous page's `paging.next.after`.
    */
-  async contactsPage(after: string | null, properties: readonly string[], limit = 100): Promise<{ results: HubspotObject[]; after: string | null }> {
-    const raw = await this.call('contacts.page', () => this.apis.contactPages.getPage(limit, after ?? undefined, [...properties], undefined, undefined, false, this.observeAnswers));
+  async contactsPage(
+    after: string | null,
+    properties: readonly string[],
+    limit = 100,
+  ): Promise<{ results: HubspotObject[]; after: string | null }> {
+    const raw = await this.call('contacts.page', () =>
+      this.apis.contactPages.getPage(
+        limit,
+        after ?? undefined,
+        [...properties],
+        undefined,
+        undefined,
+        false,
+        this.observeAnswers,
+      ),
+    );
     const page = parse(searchResponseSchema, raw, 'contacts.page');
     return { results: page.results, after: page.paging?.next?.after ?? null };
   }
 
   /** One page of a deal search (filters AND, `after` the offset HubSpot returned). */
-  async searchDeals(request: { filters: { propertyName: string; operator: string; value?: string }[]; properties: readonly string[]; limit: number; after?: string }): Promise<{ results: HubspotObject[]; after: string | null }> {
+  async searchDeals(request: {
+    filters: { propertyName: string; operator: string; value?: string }[];
+    properties: readonly string[];
+    limit: number;
+    after?: string;
+  }): Promise<{ results: HubspotObject[]; after: string | null }> {
     const raw = await this.call('deals.search', () =>
-      this.apis.dealSearch.doSearch({ filterGroups: [{ filters: request.filters }] as never, sorts: [], properties: [...request.properties], limit: request.limit, after: request.after }, this.observeAnswers),
+      this.apis.dealSearch.doSearch(
+        {
+          filterGroups: [{ filters: request.filters }] as never,
+          sorts: [],
+          properties: [...request.properties],
+          limit: request.limit,
+          after: request.after,
+        },
+        this.observeAnswers,
+      ),
     );
     const page = parse(searchResponseSchema, raw, 'deals.search');
     return { results: page.results, after: page.paging?.next?.after ?? null };
@@ -281,15 +350,25 @@ export class HubspotClient {
   async dealContacts(dealIds: readonly string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     for (const part of chunk([...new Set(dealIds)], HUBSPOT_POLICY.batchLimit)) {
-      const raw = await this.call('associations.batchRead', () => this.apis.associations.getPage('deals', 'contacts', { inputs: part.map((id) => ({ id })) }, this.observeAnswers));
-      for (const r of parse(associationResponseSchema, raw, 'associations.batchRead').results) out.set(r.fromId, [...(out.get(r.fromId) ?? []), ...r.toIds]);
+      const raw = await this.call('associations.batchRead', () =>
+        this.apis.associations.getPage(
+          'deals',
+          'contacts',
+          { inputs: part.map((id) => ({ id })) },
+          this.observeAnswers,
+        ),
+      );
+      for (const r of parse(associationResponseSchema, raw, 'associations.batchRead').results)
+        out.set(r.fromId, [...(out.get(r.fromId) ?? []), ...r.toIds]);
     }
     return out;
   }
 
   /** The portal's property definitions for one object type (mapping check). */
   async listProperties(type: HubspotObjectType): Promise<HubspotProperty[]> {
-    const raw = await this.call('properties.list', () => this.apis.properties.getAll(type, false, undefined, this.observeAnswers));
+    const raw = await this.call('properties.list', () =>
+      this.apis.properties.getAll(type, false, undefined, this.observeAnswers),
+    );
     return parse(propertiesResponseSchema, raw, 'properties.list').results;
   }
 
@@ -311,7 +390,12 @@ export class HubspotClient {
    * pass options of their own; 'replace' keeps the call otherwise exactly as without options.
    */
   private readonly observeAnswers = {
-    middleware: [{ pre: (ctx: unknown) => Promise.resolve(ctx), post: (ctx: unknown) => (this.noteBudget(ctx), Promise.resolve(ctx)) }],
+    middleware: [
+      {
+        pre: (ctx: unknown) => Promise.resolve(ctx),
+        post: (ctx: unknown) => (this.noteBudget(ctx), Promise.resolve(ctx)),
+      },
+    ],
     middlewareMergeStrategy: 'replace',
   } as never;
 
@@ -328,7 +412,15 @@ export class HubspotClient {
       // The client has no abort signal; a race bounds our wait and the breaker counts the timeout.
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new CrmCallError('hubspot', endpoint, 'timeout', `HubSpot ${endpoint}: no answer within ${this.timeoutMs} ms`)),
+          () =>
+            reject(
+              new CrmCallError(
+                'hubspot',
+                endpoint,
+                'timeout',
+                `HubSpot ${endpoint}: no answer within ${this.timeoutMs} ms`,
+              ),
+            ),
           this.timeoutMs,
         );
       });
@@ -348,8 +440,16 @@ function parse<S extends z.ZodType>(schema: S, raw: unknown, endpoint: HubspotEn
   if (!result.success) {
     // The response envelope itself changed: nothing in it can be trusted. (A missing *property*
     // is not this: properties are checked one by one by the mapping, as drift.)
-    const where = result.error.issues.slice(0, 3).map((i) => i.path.join('.') || '(root)').join(', ');
-    throw new CrmCallError('hubspot', endpoint, 'invalid_response', `HubSpot ${endpoint}: unexpected response shape at ${where}`);
+    const where = result.error.issues
+      .slice(0, 3)
+      .map((i) => i.path.join('.') || '(root)')
+      .join(', ');
+    throw new CrmCallError(
+      'hubspot',
+      endpoint,
+      'invalid_response',
+      `HubSpot ${endpoint}: unexpected response shape at ${where}`,
+    );
   }
   return result.data;
 }

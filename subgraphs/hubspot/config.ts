@@ -17,7 +17,11 @@ export const hubspotSubgraphEnv = z
   .transform((env) => ({
     ...toCrmSubgraphRuntime(env),
     port: env.HUBSPOT_SUBGRAPH_PORT,
-    hubspot: { baseUrl: env.HUBSPOT_BASE_URL, accessToken: env.HUBSPOT_ACCESS_TOKEN, clientSecret: env.HUBSPOT_CLIENT_SECRET },
+    hubspot: {
+      baseUrl: env.HUBSPOT_BASE_URL,
+      accessToken: env.HUBSPOT_ACCESS_TOKEN,
+      clientSecret: env.HUBSPOT_CLIENT_SECRET,
+    },
   }));
 
 export type HubspotSubgraphConfig = z.output<typeof hubspotSubgraphEnv>;

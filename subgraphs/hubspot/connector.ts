@@ -9,7 +9,13 @@ import type {
   WebhookRequest,
 } from '../../shared/crm/connector.js';
 import { AssociationIndex } from './association-index.js';
-import { HubspotClient, HUBSPOT_POLICY, type CallInstrument, type HubspotObjectType, type HubspotProperty } from './client.js';
+import {
+  HubspotClient,
+  HUBSPOT_POLICY,
+  type CallInstrument,
+  type HubspotObjectType,
+  type HubspotProperty,
+} from './client.js';
 import { loadContactBundles } from './loaders.js';
 import {
   CALL_DISPOSITIONS,
@@ -101,10 +107,16 @@ export function createHubspotConnector(options: HubspotConnectorOptions): CrmCon
 
     async checkCriticalFields(critical) {
       const live = new Map((await client.listProperties('contacts')).map((p) => [p.name, p]));
-      return HUBSPOT_PROPERTY_SPECS.filter((spec) => spec.object === 'contacts' && spec.feeds.some((f) => critical.includes(f))).flatMap((spec) => {
+      return HUBSPOT_PROPERTY_SPECS.filter(
+        (spec) => spec.object === 'contacts' && spec.feeds.some((f) => critical.includes(f)),
+      ).flatMap((spec) => {
         const property = live.get(spec.property);
         const reason = !property ? 'missing' : !spec.types.includes(property.type) ? 'invalid' : null;
-        return reason ? spec.feeds.filter((f) => critical.includes(f)).map((field) => ({ field, crmField: `contacts.${spec.property}`, reason })) : [];
+        return reason
+          ? spec.feeds
+              .filter((f) => critical.includes(f))
+              .map((field) => ({ field, crmField: `contacts.${spec.property}`, reason }))
+          : [];
       });
     },
 
@@ -144,7 +156,13 @@ export function compareProperties(live: ReadonlyMap<string, HubspotProperty>): M
     const known = MAPPED_OPTIONS[crmField];
     if (known && property.type === 'enumeration') {
       for (const option of property.options ?? []) {
-        if (!known(option.value)) out.push({ crmField, problem: 'picklist_value_unmapped', expected: 'a mapped option value', actual: option.value });
+        if (!known(option.value))
+          out.push({
+            crmField,
+            problem: 'picklist_value_unmapped',
+            expected: 'a mapped option value',
+            actual: option.value,
+          });
       }
     }
   }

@@ -33,7 +33,8 @@ export async function loadContactBundles(
     // A missing contact has no associations (HubSpot reports it as an error), so nothing is read for it.
     const records = await client.batchRead(to, [...new Set([...kept.values()].flat())], properties);
     const byId = new Map(records.map((r) => [r.id, r]));
-    return (contactId: string) => (kept.get(contactId) ?? []).map((id) => byId.get(id)).filter((r): r is HubspotObject => r !== undefined);
+    return (contactId: string) =>
+      (kept.get(contactId) ?? []).map((id) => byId.get(id)).filter((r): r is HubspotObject => r !== undefined);
   };
   const [contacts, dealsOf, callsOf] = await Promise.all([
     client.batchRead('contacts', ids, CONTACT_PROPERTIES),
@@ -41,11 +42,12 @@ export async function loadContactBundles(
     linked('calls', CALL_PROPERTIES, (targets) => newestIds(targets, CALLS_PER_CONTACT)),
   ]);
   const out = new Map<string, HubspotContactBundle>();
-  for (const contact of contacts) out.set(contact.id, { contact, deals: dealsOf(contact.id), calls: callsOf(contact.id) });
+  for (const contact of contacts)
+    out.set(contact.id, { contact, deals: dealsOf(contact.id), calls: callsOf(contact.id) });
   return out;
 }
 
 /** The `n` highest (most recently created) numeric ids. */
 function newestIds(ids: readonly string[], n: number): string[] {
-  return [...ids].sort((a, b) => (a.length - b.length) || (a < b ? -1 : a > b ? 1 : 0)).slice(-n);
+  return [...ids].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0)).slice(-n);
 }

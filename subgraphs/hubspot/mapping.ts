@@ -113,67 +113,241 @@ const spec = (
 ): HubspotPropertySpec => ({ object, property, types, parser, feeds, rows });
 
 export const HUBSPOT_PROPERTY_SPECS: readonly HubspotPropertySpec[] = [
-  spec('contacts', 'firstname', ['string'], text, ['name.first', 'name.full'], [
-    { canonical: 'name.first', transform: 'trimmed; blank -> null' },
-    { canonical: 'name.full', transform: 'firstname + " " + lastname (blank parts skipped)' },
-  ]),
-  spec('contacts', 'lastname', ['string'], text, ['name.last', 'name.full'], [{ canonical: 'name.last', transform: 'trimmed; blank -> null' }]),
+  spec(
+    'contacts',
+    'firstname',
+    ['string'],
+    text,
+    ['name.first', 'name.full'],
+    [
+      { canonical: 'name.first', transform: 'trimmed; blank -> null' },
+      { canonical: 'name.full', transform: 'firstname + " " + lastname (blank parts skipped)' },
+    ],
+  ),
+  spec(
+    'contacts',
+    'lastname',
+    ['string'],
+    text,
+    ['name.last', 'name.full'],
+    [{ canonical: 'name.last', transform: 'trimmed; blank -> null' }],
+  ),
   spec('contacts', 'email', ['string'], text, ['email'], [{ canonical: 'email', transform: 'trimmed; not validated' }]),
-  spec('contacts', 'phone', ['string', 'phone_number'], text, ['phones', 'primaryPhone'], [
-    { canonical: 'phones[type=WORK]', transform: 'libphonenumber -> E.164 (region: contact country, else US); raw kept; extension split off' },
-    { canonical: 'primaryPhone', transform: 'first valid MOBILE number, else first valid number' },
-  ]),
-  spec('contacts', 'mobilephone', ['string', 'phone_number'], text, ['phones', 'primaryPhone'], [
-    { canonical: 'phones[type=MOBILE]', transform: 'as phone; listed first' },
-  ]),
-  spec('contacts', 'hs_timezone', ['enumeration', 'string'], text, ['timeZone'], [
-    { canonical: 'timeZone', transform: '`america_slash_new_york`, `us_slash_east_minus_indiana` or IANA -> IANA (`America/New_York`); unknown -> null' },
-  ]),
-  spec('contacts', 'country', ['string'], text, ['location.country'], [
-    { canonical: 'location.country', transform: 'name or code -> ISO 3166-1 alpha-2 when recognisable, else trimmed raw' },
-  ]),
-  spec('contacts', 'state', ['string'], text, ['location.state'], [
-    { canonical: 'location.state', transform: 'US: name or code -> two-letter code when recognisable, else trimmed raw' },
-  ]),
+  spec(
+    'contacts',
+    'phone',
+    ['string', 'phone_number'],
+    text,
+    ['phones', 'primaryPhone'],
+    [
+      {
+        canonical: 'phones[type=WORK]',
+        transform: 'libphonenumber -> E.164 (region: contact country, else US); raw kept; extension split off',
+      },
+      { canonical: 'primaryPhone', transform: 'first valid MOBILE number, else first valid number' },
+    ],
+  ),
+  spec(
+    'contacts',
+    'mobilephone',
+    ['string', 'phone_number'],
+    text,
+    ['phones', 'primaryPhone'],
+    [{ canonical: 'phones[type=MOBILE]', transform: 'as phone; listed first' }],
+  ),
+  spec(
+    'contacts',
+    'hs_timezone',
+    ['enumeration', 'string'],
+    text,
+    ['timeZone'],
+    [
+      {
+        canonical: 'timeZone',
+        transform:
+          '`america_slash_new_york`, `us_slash_east_minus_indiana` or IANA -> IANA (`America/New_York`); unknown -> null',
+      },
+    ],
+  ),
+  spec(
+    'contacts',
+    'country',
+    ['string'],
+    text,
+    ['location.country'],
+    [
+      {
+        canonical: 'location.country',
+        transform: 'name or code -> ISO 3166-1 alpha-2 when recognisable, else trimmed raw',
+      },
+    ],
+  ),
+  spec(
+    'contacts',
+    'state',
+    ['string'],
+    text,
+    ['location.state'],
+    [
+      {
+        canonical: 'location.state',
+        transform: 'US: name or code -> two-letter code when recognisable, else trimmed raw',
+      },
+    ],
+  ),
   spec('contacts', 'city', ['string'], text, ['location.city'], [{ canonical: 'location.city', transform: 'trimmed' }]),
-  spec('contacts', 'zip', ['string'], text, ['location.postalCode'], [{ canonical: 'location.postalCode', transform: 'trimmed' }]),
-  spec('contacts', 'lifecyclestage', ['enumeration'], text, ['crmIntentStage'], [
-    { canonical: 'crmIntentStage', transform: 'see "Intent stage" (with hs_lead_status; OPPORTUNITY refined by the picked deal)' },
-  ]),
-  spec('contacts', 'hs_lead_status', ['enumeration'], text, ['crmIntentStage'], [
-    { canonical: 'crmIntentStage', transform: 'see "Intent stage" below (with lifecyclestage)' },
-  ]),
-  spec('contacts', 'dialplane_do_not_call', ['bool', 'enumeration'], bool, ['suppression.doNotCall'], [
-    { canonical: 'suppression.doNotCall', transform: '"true" -> true, "false"/blank -> false; other value = drift' },
-  ]),
-  spec('contacts', 'hs_email_optout', ['bool', 'enumeration'], bool, ['suppression.emailOptOut'], [
-    { canonical: 'suppression.emailOptOut', transform: '"true" -> true, "false"/blank -> false; other value = drift' },
-  ]),
-  spec('deals', 'dealname', ['string'], text, ['openDeal.name'], [{ canonical: 'openDeal.name', transform: 'trimmed' }]),
-  spec('deals', 'dealstage', ['enumeration'], text, ['openDeal.stage', 'openDeal.crmStage'], [
-    { canonical: 'openDeal.stage', transform: 'see "Deal stage" below; unknown stage -> CLOSED_WON/CLOSED_LOST by hs_is_closed*, else OTHER' },
-    { canonical: 'openDeal.crmStage', transform: 'as stored' },
-  ]),
-  spec('deals', 'hs_is_closed', ['bool', 'enumeration'], bool, ['openDeal'], [
-    { canonical: 'openDeal.closed', transform: 'boolean; also picks the deal: the open one closing soonest, else the latest closed' },
-  ]),
-  spec('deals', 'hs_is_closed_won', ['bool', 'enumeration'], bool, ['openDeal.won'], [{ canonical: 'openDeal.won', transform: 'boolean' }]),
-  spec('deals', 'amount', ['number'], number, ['openDeal.amount'], [{ canonical: 'openDeal.amount', transform: 'decimal string -> Float' }]),
-  spec('deals', 'closedate', ['datetime', 'date'], datetime, ['openDeal'], [
-    { canonical: 'openDeal.closeDate', transform: 'datetime -> `YYYY-MM-DD` (UTC); also orders the deals' },
-  ]),
-  spec('calls', 'hs_timestamp', ['datetime'], datetime, ['crmLastActivity'], [
-    { canonical: 'crmLastActivity.at', transform: 'ISO 8601 UTC; the latest of the two most recently created associated calls is the last activity (type CALL)' },
-  ]),
-  spec('calls', 'hs_call_title', ['string'], text, ['crmLastActivity.summary'], [
-    { canonical: 'crmLastActivity.summary', transform: 'title, else hs_call_body without HTML, ≤ 200 chars' },
-  ]),
-  spec('calls', 'hs_call_body', ['string'], text, ['crmLastActivity.summary'], [
-    { canonical: 'crmLastActivity.summary', transform: 'fallback when the title is blank' },
-  ]),
-  spec('calls', 'hs_call_disposition', ['string', 'enumeration'], text, ['crmLastActivity.disposition'], [
-    { canonical: 'crmLastActivity.disposition', transform: 'disposition GUID -> HubSpot label (see "Call dispositions"); unknown GUID -> as stored' },
-  ]),
+  spec(
+    'contacts',
+    'zip',
+    ['string'],
+    text,
+    ['location.postalCode'],
+    [{ canonical: 'location.postalCode', transform: 'trimmed' }],
+  ),
+  spec(
+    'contacts',
+    'lifecyclestage',
+    ['enumeration'],
+    text,
+    ['crmIntentStage'],
+    [
+      {
+        canonical: 'crmIntentStage',
+        transform: 'see "Intent stage" (with hs_lead_status; OPPORTUNITY refined by the picked deal)',
+      },
+    ],
+  ),
+  spec(
+    'contacts',
+    'hs_lead_status',
+    ['enumeration'],
+    text,
+    ['crmIntentStage'],
+    [{ canonical: 'crmIntentStage', transform: 'see "Intent stage" below (with lifecyclestage)' }],
+  ),
+  spec(
+    'contacts',
+    'dialplane_do_not_call',
+    ['bool', 'enumeration'],
+    bool,
+    ['suppression.doNotCall'],
+    [{ canonical: 'suppression.doNotCall', transform: '"true" -> true, "false"/blank -> false; other value = drift' }],
+  ),
+  spec(
+    'contacts',
+    'hs_email_optout',
+    ['bool', 'enumeration'],
+    bool,
+    ['suppression.emailOptOut'],
+    [
+      {
+        canonical: 'suppression.emailOptOut',
+        transform: '"true" -> true, "false"/blank -> false; other value = drift',
+      },
+    ],
+  ),
+  spec(
+    'deals',
+    'dealname',
+    ['string'],
+    text,
+    ['openDeal.name'],
+    [{ canonical: 'openDeal.name', transform: 'trimmed' }],
+  ),
+  spec(
+    'deals',
+    'dealstage',
+    ['enumeration'],
+    text,
+    ['openDeal.stage', 'openDeal.crmStage'],
+    [
+      {
+        canonical: 'openDeal.stage',
+        transform: 'see "Deal stage" below; unknown stage -> CLOSED_WON/CLOSED_LOST by hs_is_closed*, else OTHER',
+      },
+      { canonical: 'openDeal.crmStage', transform: 'as stored' },
+    ],
+  ),
+  spec(
+    'deals',
+    'hs_is_closed',
+    ['bool', 'enumeration'],
+    bool,
+    ['openDeal'],
+    [
+      {
+        canonical: 'openDeal.closed',
+        transform: 'boolean; also picks the deal: the open one closing soonest, else the latest closed',
+      },
+    ],
+  ),
+  spec(
+    'deals',
+    'hs_is_closed_won',
+    ['bool', 'enumeration'],
+    bool,
+    ['openDeal.won'],
+    [{ canonical: 'openDeal.won', transform: 'boolean' }],
+  ),
+  spec(
+    'deals',
+    'amount',
+    ['number'],
+    number,
+    ['openDeal.amount'],
+    [{ canonical: 'openDeal.amount', transform: 'decimal string -> Float' }],
+  ),
+  spec(
+    'deals',
+    'closedate',
+    ['datetime', 'date'],
+    datetime,
+    ['openDeal'],
+    [{ canonical: 'openDeal.closeDate', transform: 'datetime -> `YYYY-MM-DD` (UTC); also orders the deals' }],
+  ),
+  spec(
+    'calls',
+    'hs_timestamp',
+    ['datetime'],
+    datetime,
+    ['crmLastActivity'],
+    [
+      {
+        canonical: 'crmLastActivity.at',
+        transform:
+          'ISO 8601 UTC; the latest of the two most recently created associated calls is the last activity (type CALL)',
+      },
+    ],
+  ),
+  spec(
+    'calls',
+    'hs_call_title',
+    ['string'],
+    text,
+    ['crmLastActivity.summary'],
+    [{ canonical: 'crmLastActivity.summary', transform: 'title, else hs_call_body without HTML, ≤ 200 chars' }],
+  ),
+  spec(
+    'calls',
+    'hs_call_body',
+    ['string'],
+    text,
+    ['crmLastActivity.summary'],
+    [{ canonical: 'crmLastActivity.summary', transform: 'fallback when the title is blank' }],
+  ),
+  spec(
+    'calls',
+    'hs_call_disposition',
+    ['string', 'enumeration'],
+    text,
+    ['crmLastActivity.disposition'],
+    [
+      {
+        canonical: 'crmLastActivity.disposition',
+        transform: 'disposition GUID -> HubSpot label (see "Call dispositions"); unknown GUID -> as stored',
+      },
+    ],
+  ),
 ];
 
 export const CONTACT_PROPERTIES = propertiesOf('contacts');
@@ -186,9 +360,19 @@ function propertiesOf(object: HubspotObjectType): string[] {
 
 /** The mapping table in the connector's shape (docs/mapping-hubspot.md is tested against it). */
 export const HUBSPOT_MAPPING_TABLE: readonly MappingRow[] = [
-  { crmField: 'contacts.id', canonical: 'id, sourceId', transform: '`hubspot:` + record id (decimal)', expectedType: 'id' },
+  {
+    crmField: 'contacts.id',
+    canonical: 'id, sourceId',
+    transform: '`hubspot:` + record id (decimal)',
+    expectedType: 'id',
+  },
   ...HUBSPOT_PROPERTY_SPECS.flatMap((s) =>
-    s.rows.map((r) => ({ crmField: `${s.object}.${s.property}`, canonical: r.canonical, transform: r.transform, expectedType: s.types[0]! })),
+    s.rows.map((r) => ({
+      crmField: `${s.object}.${s.property}`,
+      canonical: r.canonical,
+      transform: r.transform,
+      expectedType: s.types[0]!,
+    })),
   ),
   { crmField: 'deals.id', canonical: 'openDeal.id', transform: '`hubspot:` + deal id', expectedType: 'id' },
 ];
@@ -256,7 +440,14 @@ export function intentStageOf(lifecycle: string | null, leadStatus: string | nul
   if (candidates.length === 0) return fromLifecycle === null && fromStatus === null ? 'NEW' : 'UNKNOWN';
   return candidates.reduce((a, b) => (INTENT_ORDER.indexOf(b) > INTENT_ORDER.indexOf(a) ? b : a));
 }
-const INTENT_ORDER: readonly IntentStage[] = ['NEW', 'ATTEMPTING', 'ENGAGED', 'QUALIFIED', 'OPPORTUNITY', 'NEGOTIATION'];
+const INTENT_ORDER: readonly IntentStage[] = [
+  'NEW',
+  'ATTEMPTING',
+  'ENGAGED',
+  'QUALIFIED',
+  'OPPORTUNITY',
+  'NEGOTIATION',
+];
 
 export function dealStageOf(crmStage: string | null, closed: boolean | null, won: boolean | null): DealStage | null {
   if (crmStage === null) return closed ? (won ? 'CLOSED_WON' : 'CLOSED_LOST') : null;
@@ -276,7 +467,12 @@ export function dispositionOf(raw: string | null): string | null {
 export function plainSummary(title: string | null, body: string | null): string | null {
   if (title) return title.slice(0, 200);
   if (!body) return null;
-  const plain = body.replace(/<[^>]*>/g, ' ').replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
+  const plain = body
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
   return plain === '' ? null : plain.slice(0, 200);
 }
 
@@ -335,7 +531,8 @@ export function toCanonicalContact(bundle: HubspotContactBundle): { contact: Can
     for (const d of r.drift) {
       for (const field of d.spec.feeds) {
         const key = `${field}|${d.spec.object}.${d.spec.property}`;
-        if (!drift.has(key)) drift.set(key, { field, crmField: `${d.spec.object}.${d.spec.property}`, reason: d.reason });
+        if (!drift.has(key))
+          drift.set(key, { field, crmField: `${d.spec.object}.${d.spec.property}`, reason: d.reason });
       }
     }
   }
@@ -377,7 +574,10 @@ export function toCanonicalContact(bundle: HubspotContactBundle): { contact: Can
     },
   };
   if (!drifted('crmIntentStage')) {
-    contact.crmIntentStage = refineWithDeal(intentStageOf(str(c, 'lifecyclestage'), str(c, 'hs_lead_status')), contact.openDeal);
+    contact.crmIntentStage = refineWithDeal(
+      intentStageOf(str(c, 'lifecyclestage'), str(c, 'hs_lead_status')),
+      contact.openDeal,
+    );
   }
   return { contact, drift: [...drift.values()] };
 }
@@ -397,7 +597,10 @@ export function refineWithDeal(stage: IntentStage, deal: CanonicalDeal | null): 
 function phonesOf(mobile: string | null, work: string | null, country: string | null): CanonicalPhone[] {
   const region = country && /^[A-Z]{2}$/.test(country) ? (country as CountryCode) : undefined;
   const out: CanonicalPhone[] = [];
-  for (const [raw, type] of [[mobile, 'MOBILE'], [work, 'WORK']] as [string | null, PhoneType][]) {
+  for (const [raw, type] of [
+    [mobile, 'MOBILE'],
+    [work, 'WORK'],
+  ] as [string | null, PhoneType][]) {
     if (raw === null) continue;
     const n = normalizePhone(raw, region);
     out.push({ e164: n?.e164 ?? null, raw, type, extension: n?.extension ?? null, valid: n?.valid ?? false });
@@ -424,27 +627,36 @@ function openDealOf(deals: SourceRecord[]): CanonicalDeal | null {
         stage,
         crmStage,
         closed: closed ?? (stage === 'CLOSED_WON' || stage === 'CLOSED_LOST'),
-        won: won ?? (stage === 'CLOSED_WON'),
+        won: won ?? stage === 'CLOSED_WON',
         amount: (d.values.get('amount') ?? null) as number | null,
         closeDate: close ? close.slice(0, 10) : null,
       } satisfies CanonicalDeal,
       closeMs: close ? Date.parse(close) : null,
     };
   });
-  const open = view.filter((v) => !v.deal.closed).sort((a, b) => (a.closeMs ?? Infinity) - (b.closeMs ?? Infinity) || a.deal.id.localeCompare(b.deal.id));
+  const open = view
+    .filter((v) => !v.deal.closed)
+    .sort((a, b) => (a.closeMs ?? Infinity) - (b.closeMs ?? Infinity) || a.deal.id.localeCompare(b.deal.id));
   if (open.length > 0) return open[0]!.deal;
-  const closed = [...view].sort((a, b) => (b.closeMs ?? -Infinity) - (a.closeMs ?? -Infinity) || a.deal.id.localeCompare(b.deal.id));
+  const closed = [...view].sort(
+    (a, b) => (b.closeMs ?? -Infinity) - (a.closeMs ?? -Infinity) || a.deal.id.localeCompare(b.deal.id),
+  );
   return closed[0]!.deal;
 }
 
 function lastActivityOf(calls: SourceRecord[]): CanonicalActivity | null {
   if (calls.length === 0) return null;
   const at = (r: SourceRecord) => (r.values.get('hs_timestamp') ?? null) as string | null;
-  const latest = [...calls].sort((a, b) => (Date.parse(at(b) ?? '') || 0) - (Date.parse(at(a) ?? '') || 0) || b.id.localeCompare(a.id))[0]!;
+  const latest = [...calls].sort(
+    (a, b) => (Date.parse(at(b) ?? '') || 0) - (Date.parse(at(a) ?? '') || 0) || b.id.localeCompare(a.id),
+  )[0]!;
   const type: ActivityType = 'CALL';
   return {
     at: at(latest),
-    summary: plainSummary((latest.values.get('hs_call_title') ?? null) as string | null, (latest.values.get('hs_call_body') ?? null) as string | null),
+    summary: plainSummary(
+      (latest.values.get('hs_call_title') ?? null) as string | null,
+      (latest.values.get('hs_call_body') ?? null) as string | null,
+    ),
     disposition: dispositionOf((latest.values.get('hs_call_disposition') ?? null) as string | null),
     type,
   };

@@ -15,7 +15,18 @@ export const MAX_SIGNATURE_AGE_MS = 300_000;
 const MAX_CLOCK_SKEW_MS = 60_000;
 
 const DECODED: Record<string, string> = {
-  '%3A': ':', '%2F': '/', '%3F': '?', '%40': '@', '%21': '!', '%24': '$', '%27': "'", '%28': '(', '%29': ')', '%2A': '*', '%2C': ',', '%3B': ';',
+  '%3A': ':',
+  '%2F': '/',
+  '%3F': '?',
+  '%40': '@',
+  '%21': '!',
+  '%24': '$',
+  '%27': "'",
+  '%28': '(',
+  '%29': ')',
+  '%2A': '*',
+  '%2C': ',',
+  '%3B': ';',
 };
 
 /** The URI form HubSpot signs: only the listed escapes are decoded (case-insensitive), the rest stays as sent. */
@@ -23,7 +34,13 @@ export function canonicalSignedUri(uri: string): string {
   return uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => DECODED[m.toUpperCase()] ?? m);
 }
 
-export function signHubspotV3(input: { secret: string; method: string; uri: string; body: string | Buffer; timestamp: number | string }): string {
+export function signHubspotV3(input: {
+  secret: string;
+  method: string;
+  uri: string;
+  body: string | Buffer;
+  timestamp: number | string;
+}): string {
   return createHmac('sha256', input.secret)
     .update(input.method.toUpperCase() + canonicalSignedUri(input.uri))
     .update(input.body)
@@ -31,7 +48,13 @@ export function signHubspotV3(input: { secret: string; method: string; uri: stri
     .digest('base64');
 }
 
-export type SignatureFailure = 'missing_signature' | 'missing_timestamp' | 'bad_timestamp' | 'stale_timestamp' | 'future_timestamp' | 'mismatch';
+export type SignatureFailure =
+  | 'missing_signature'
+  | 'missing_timestamp'
+  | 'bad_timestamp'
+  | 'stale_timestamp'
+  | 'future_timestamp'
+  | 'mismatch';
 
 export type SignatureCheck = { ok: true } | { ok: false; reason: SignatureFailure };
 
@@ -56,7 +79,16 @@ export function verifyHubspotSignatureV3(input: SignatureInput): SignatureCheck 
   const age = now - Number(input.timestamp);
   if (age > (input.maxAgeMs ?? MAX_SIGNATURE_AGE_MS)) return { ok: false, reason: 'stale_timestamp' };
   if (age < -MAX_CLOCK_SKEW_MS) return { ok: false, reason: 'future_timestamp' };
-  const expected = Buffer.from(signHubspotV3({ secret: input.secret, method: input.method, uri: input.uri, body: input.rawBody, timestamp: input.timestamp }), 'base64');
+  const expected = Buffer.from(
+    signHubspotV3({
+      secret: input.secret,
+      method: input.method,
+      uri: input.uri,
+      body: input.rawBody,
+      timestamp: input.timestamp,
+    }),
+    'base64',
+  );
   const given = Buffer.from(input.signature, 'base64');
   // timingSafeEqual needs equal lengths; compare against a same-length buffer so a short
   // signature costs the same as a long wrong one.

@@ -26,7 +26,11 @@ function ianaCase(lower: string): string {
 export function hubspotTimeZoneToIana(raw: string | null | undefined): string | null {
   const value = raw?.trim();
   if (!value || !/^[A-Za-z0-9_/+-]{1,64}$/.test(value)) return null;
-  const spelled = value.toLowerCase().replace(/_slash_/g, '/').replace(/_minus_/g, '-').replace(/_plus_/g, '+');
+  const spelled = value
+    .toLowerCase()
+    .replace(/_slash_/g, '/')
+    .replace(/_minus_/g, '-')
+    .replace(/_plus_/g, '+');
   const known = knownNames().get(spelled);
   if (known) return known;
   // Not in the runtime's canonical list (it lists CLDR names, e.g. America/Indianapolis, not

@@ -12,7 +12,10 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyHubspotSignatureV3, type Sign
  */
 
 const id = z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String);
-const text = z.union([z.string(), z.number(), z.boolean()]).nullable().transform((v) => (v === null ? null : String(v)));
+const text = z
+  .union([z.string(), z.number(), z.boolean()])
+  .nullable()
+  .transform((v) => (v === null ? null : String(v)));
 
 /**
  * One event. The envelope (id, time, type) is required; the rest depends on the type: property
@@ -56,7 +59,11 @@ const SIGNATURE_MESSAGES: Record<SignatureFailure, string> = {
   mismatch: 'signature does not match',
 };
 
-export function parseHubspotWebhook(request: WebhookRequest, clientSecret: string, associations?: AssociationIndex): WebhookParseResult {
+export function parseHubspotWebhook(
+  request: WebhookRequest,
+  clientSecret: string,
+  associations?: AssociationIndex,
+): WebhookParseResult {
   const check = verifyHubspotSignatureV3({
     secret: clientSecret,
     method: request.method,
@@ -66,7 +73,14 @@ export function parseHubspotWebhook(request: WebhookRequest, clientSecret: strin
     timestamp: request.headers[TIMESTAMP_HEADER],
     now: request.receivedAt,
   });
-  if (!check.ok) return { ok: false, status: 401, code: ErrorCode.WEBHOOK_SIGNATURE_INVALID, message: SIGNATURE_MESSAGES[check.reason], reason: check.reason };
+  if (!check.ok)
+    return {
+      ok: false,
+      status: 401,
+      code: ErrorCode.WEBHOOK_SIGNATURE_INVALID,
+      message: SIGNATURE_MESSAGES[check.reason],
+      reason: check.reason,
+    };
 
   let json: unknown;
   try {
@@ -77,7 +91,12 @@ export function parseHubspotWebhook(request: WebhookRequest, clientSecret: strin
   const parsed = hubspotWebhookBody.safeParse(json);
   if (!parsed.success) {
     const where = parsed.error.issues[0]?.path.join('.') || '(root)';
-    return { ok: false, status: 400, code: ErrorCode.BAD_USER_INPUT, message: `not a HubSpot webhook batch (at ${where})` };
+    return {
+      ok: false,
+      status: 400,
+      code: ErrorCode.BAD_USER_INPUT,
+      message: `not a HubSpot webhook batch (at ${where})`,
+    };
   }
   return { ok: true, events: toChangeEvents(parsed.data, associations) };
 }
@@ -89,7 +108,10 @@ export function parseHubspotWebhook(request: WebhookRequest, clientSecret: strin
  * Deal and call changes become changes of the contacts they are associated with (as last read);
  * changes to properties the mapping does not read are dropped: they cannot change a cached contact.
  */
-export function toChangeEvents(events: readonly HubspotWebhookEvent[], associations?: AssociationIndex): CrmChangeEvent[] {
+export function toChangeEvents(
+  events: readonly HubspotWebhookEvent[],
+  associations?: AssociationIndex,
+): CrmChangeEvent[] {
   const merged = new Map<string, CrmChangeEvent & { ids: string[] }>();
   const add = (change: CrmChangeEvent) => {
     const key = `${change.sourceId}|${change.order}`;
@@ -103,7 +125,9 @@ export function toChangeEvents(events: readonly HubspotWebhookEvent[], associati
     if (existing.origin !== change.origin) delete existing.origin;
     existing.kind = strongerKind(existing.kind, change.kind);
     existing.changedFields =
-      existing.changedFields.length === 0 || change.changedFields.length === 0 ? [] : [...new Set([...existing.changedFields, ...change.changedFields])];
+      existing.changedFields.length === 0 || change.changedFields.length === 0
+        ? []
+        : [...new Set([...existing.changedFields, ...change.changedFields])];
     if (change.phoneValues) existing.phoneValues = [...(existing.phoneValues ?? []), ...change.phoneValues];
     if (change.suppression) existing.suppression = { ...existing.suppression, ...change.suppression };
   };
@@ -112,7 +136,15 @@ export function toChangeEvents(events: readonly HubspotWebhookEvent[], associati
     if (!action) continue;
     if (action === 'associationChange') {
       for (const contactId of contactsOfAssociation(e)) {
-        add({ eventId: `${e.eventId}-${contactId}`, sourceId: contactId, kind: 'updated', changedFields: ASSOCIATION_FIELDS, occurredAt: new Date(e.occurredAt).toISOString(), order: e.occurredAt, origin: 'related' });
+        add({
+          eventId: `${e.eventId}-${contactId}`,
+          sourceId: contactId,
+          kind: 'updated',
+          changedFields: ASSOCIATION_FIELDS,
+          occurredAt: new Date(e.occurredAt).toISOString(),
+          order: e.occurredAt,
+          origin: 'related',
+        });
       }
     } else if (object === 'contact') {
       const change = contactChangeOf(e, action);
@@ -122,7 +154,15 @@ export function toChangeEvents(events: readonly HubspotWebhookEvent[], associati
       if (action === 'propertyChange' && !readsProperty(type, e.propertyName ?? '')) continue;
       const changedFields = type === 'deals' ? ['openDeal'] : ['crmLastActivity'];
       for (const contactId of associations.contacts(type, e.objectId)) {
-        add({ eventId: `${object}-${e.eventId}-${contactId}`, sourceId: contactId, kind: 'updated', changedFields, occurredAt: new Date(e.occurredAt).toISOString(), order: e.occurredAt, origin: 'related' });
+        add({
+          eventId: `${object}-${e.eventId}-${contactId}`,
+          sourceId: contactId,
+          kind: 'updated',
+          changedFields,
+          occurredAt: new Date(e.occurredAt).toISOString(),
+          order: e.occurredAt,
+          origin: 'related',
+        });
       }
     }
   }
@@ -144,7 +184,13 @@ function contactsOfAssociation(e: HubspotWebhookEvent): string[] {
 
 function contactChangeOf(e: HubspotWebhookEvent, action: string): CrmChangeEvent | null {
   if (!e.objectId) return null;
-  const base = { eventId: e.eventId, sourceId: e.objectId, occurredAt: new Date(e.occurredAt).toISOString(), order: e.occurredAt, versionMs: e.occurredAt };
+  const base = {
+    eventId: e.eventId,
+    sourceId: e.objectId,
+    occurredAt: new Date(e.occurredAt).toISOString(),
+    order: e.occurredAt,
+    versionMs: e.occurredAt,
+  };
   switch (action) {
     case 'propertyChange': {
       const property = e.propertyName ?? '';
@@ -182,7 +228,13 @@ function booleanOf(value: string | null): boolean | null {
   return null;
 }
 
-const KIND_STRENGTH: Record<CrmChangeEvent['kind'], number> = { updated: 0, gap: 1, created: 2, undeleted: 3, deleted: 4 };
+const KIND_STRENGTH: Record<CrmChangeEvent['kind'], number> = {
+  updated: 0,
+  gap: 1,
+  created: 2,
+  undeleted: 3,
+  deleted: 4,
+};
 function strongerKind(a: CrmChangeEvent['kind'], b: CrmChangeEvent['kind']): CrmChangeEvent['kind'] {
   return KIND_STRENGTH[b] > KIND_STRENGTH[a] ? b : a;
 }

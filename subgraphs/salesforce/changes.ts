@@ -11,23 +11,32 @@ import type { SalesforceClient } from './client.js';
  */
 
 const PHONE_FIELDS = ['Phone', 'MobilePhone', 'HomePhone', 'OtherPhone'] as const;
-export const CHANGED_CONTACT_FIELDS = ['Id', 'SystemModstamp', ...PHONE_FIELDS, 'DoNotCall', 'HasOptedOutOfEmail'] as const;
+export const CHANGED_CONTACT_FIELDS = [
+  'Id',
+  'SystemModstamp',
+  ...PHONE_FIELDS,
+  'DoNotCall',
+  'HasOptedOutOfEmail',
+] as const;
 
-const ChangedRow = z.object({
-  Id: z.string().min(15),
-  SystemModstamp: z.string(),
-  Phone: z.string().nullable().optional(),
-  MobilePhone: z.string().nullable().optional(),
-  HomePhone: z.string().nullable().optional(),
-  OtherPhone: z.string().nullable().optional(),
-  DoNotCall: z.boolean().nullable().optional(),
-  HasOptedOutOfEmail: z.boolean().nullable().optional(),
-}).loose();
+const ChangedRow = z
+  .object({
+    Id: z.string().min(15),
+    SystemModstamp: z.string(),
+    Phone: z.string().nullable().optional(),
+    MobilePhone: z.string().nullable().optional(),
+    HomePhone: z.string().nullable().optional(),
+    OtherPhone: z.string().nullable().optional(),
+    DoNotCall: z.boolean().nullable().optional(),
+    HasOptedOutOfEmail: z.boolean().nullable().optional(),
+  })
+  .loose();
 
 /** Salesforce datetimes (`2024-05-01T12:00:00.000+0000`) → ms; SOQL wants them unquoted, UTC. */
 export function parseSalesforceDateTime(value: string): number {
   const ms = Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-  if (Number.isNaN(ms)) throw new CrmCallError('salesforce', 'query', 'invalid_response', 'query: SystemModstamp is not a datetime');
+  if (Number.isNaN(ms))
+    throw new CrmCallError('salesforce', 'query', 'invalid_response', 'query: SystemModstamp is not a datetime');
   return ms;
 }
 
@@ -37,7 +46,13 @@ export function changedContactsSoql(sinceMs: number): string {
 
 export function toChangedContact(record: Record<string, unknown>): ChangedContact {
   const parsed = ChangedRow.safeParse(record);
-  if (!parsed.success) throw new CrmCallError('salesforce', 'query', 'invalid_response', 'query: changed contact did not match the expected shape');
+  if (!parsed.success)
+    throw new CrmCallError(
+      'salesforce',
+      'query',
+      'invalid_response',
+      'query: changed contact did not match the expected shape',
+    );
   const r = parsed.data;
   return {
     sourceId: r.Id,
@@ -48,7 +63,10 @@ export function toChangedContact(record: Record<string, unknown>): ChangedContac
   };
 }
 
-export async function* salesforceChangedContactsSince(client: SalesforceClient, sinceMs: number): AsyncIterable<ChangedContact[]> {
+export async function* salesforceChangedContactsSince(
+  client: SalesforceClient,
+  sinceMs: number,
+): AsyncIterable<ChangedContact[]> {
   let page = await client.query(changedContactsSoql(sinceMs));
   for (;;) {
     if (page.records.length > 0) yield page.records.map(toChangedContact);

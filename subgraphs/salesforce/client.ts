@@ -26,7 +26,13 @@ export const SALESFORCE_POLICY = {
 } as const;
 
 /** Endpoint names, as the simulator counts them and our metrics label them. */
-export type SalesforceEndpoint = 'oauth.token' | 'query' | 'query.more' | 'collections.retrieve' | 'sobject.describe' | 'search';
+export type SalesforceEndpoint =
+  | 'oauth.token'
+  | 'query'
+  | 'query.more'
+  | 'collections.retrieve'
+  | 'sobject.describe'
+  | 'search';
 
 export type CallInstrument = <T>(endpoint: SalesforceEndpoint, fn: () => Promise<T>) => Promise<T>;
 
@@ -59,7 +65,11 @@ const SearchResult = z.union([
 ]);
 
 export const DescribeField = z
-  .object({ name: z.string(), type: z.string(), picklistValues: z.array(z.object({ value: z.string(), active: z.boolean().optional() }).loose()).optional() })
+  .object({
+    name: z.string(),
+    type: z.string(),
+    picklistValues: z.array(z.object({ value: z.string(), active: z.boolean().optional() }).loose()).optional(),
+  })
   .loose();
 export const DescribeResult = z.object({ name: z.string(), fields: z.array(DescribeField) }).loose();
 export type DescribeResult = z.infer<typeof DescribeResult>;
@@ -71,7 +81,8 @@ interface TransportLike {
 /** Switches jsforce's built-in retries off and sets a deadline on every request of a transport. */
 function boundTransport(transport: TransportLike, timeoutMs: number): void {
   const original = transport.httpRequest.bind(transport);
-  transport.httpRequest = (req, options = {}) => original(req, { ...options, retry: { maxRetries: 0 }, timeout: timeoutMs });
+  transport.httpRequest = (req, options = {}) =>
+    original(req, { ...options, retry: { maxRetries: 0 }, timeout: timeoutMs });
 }
 
 export class SalesforceClient {
@@ -125,13 +136,24 @@ export class SalesforceClient {
   private budget: CrmApiBudget | null = null;
 
   private noteBudget(): void {
-    const usage = (this.conn as unknown as { limitInfo?: { apiUsage?: { used: number; limit: number } } }).limitInfo?.apiUsage;
+    const usage = (this.conn as unknown as { limitInfo?: { apiUsage?: { used: number; limit: number } } }).limitInfo
+      ?.apiUsage;
     if (usage && Number.isFinite(usage.used) && Number.isFinite(usage.limit)) {
-      this.budget = { used: usage.used, limit: usage.limit, remaining: Math.max(0, usage.limit - usage.used), window: 'daily', reportedAtMs: Date.now() };
+      this.budget = {
+        used: usage.used,
+        limit: usage.limit,
+        remaining: Math.max(0, usage.limit - usage.used),
+        window: 'daily',
+        reportedAtMs: Date.now(),
+      };
     }
   }
 
-  private async call<T>(endpoint: SalesforceEndpoint, schema: z.ZodType<T>, fn: (conn: JsforceConnection) => Promise<unknown>): Promise<T> {
+  private async call<T>(
+    endpoint: SalesforceEndpoint,
+    schema: z.ZodType<T>,
+    fn: (conn: JsforceConnection) => Promise<unknown>,
+  ): Promise<T> {
     await this.ensureAuthorized();
     return this.instrument(endpoint, async () => {
       let body: unknown;
@@ -143,19 +165,35 @@ export class SalesforceClient {
         this.noteBudget();
       }
       const parsed = schema.safeParse(body);
-      if (!parsed.success) throw new CrmCallError('salesforce', endpoint, 'invalid_response', `${endpoint}: response did not match the expected shape`);
+      if (!parsed.success)
+        throw new CrmCallError(
+          'salesforce',
+          endpoint,
+          'invalid_response',
+          `${endpoint}: response did not match the expected shape`,
+        );
       return parsed.data;
     });
   }
 
   /** `POST /composite/sobjects/{type}` with `{ids, fields}`: one call for up to 2000 ids. */
-  retrieve(type: string, ids: readonly string[], fields: readonly string[]): Promise<(Record<string, unknown> | null)[]> {
-    return this.call('collections.retrieve', RetrieveResult, (conn) => conn.retrieve(type, [...ids], { fields: [...fields] }) as Promise<unknown>);
+  retrieve(
+    type: string,
+    ids: readonly string[],
+    fields: readonly string[],
+  ): Promise<(Record<string, unknown> | null)[]> {
+    return this.call(
+      'collections.retrieve',
+      RetrieveResult,
+      (conn) => conn.retrieve(type, [...ids], { fields: [...fields] }) as Promise<unknown>,
+    );
   }
 
   /** `GET /query?q=` (first batch only; see queryMore). */
   query(soql: string): Promise<QueryResult> {
-    return this.call('query', QueryResult, (conn) => conn.request({ method: 'GET', url: `/query?q=${encodeURIComponent(soql)}` }));
+    return this.call('query', QueryResult, (conn) =>
+      conn.request({ method: 'GET', url: `/query?q=${encodeURIComponent(soql)}` }),
+    );
   }
 
   /** `GET /query/{locator}` for the next batch (jsforce keeps only the last path segment). */
@@ -172,7 +210,9 @@ export class SalesforceClient {
   }
 
   describe(type: string): Promise<DescribeResult> {
-    return this.call('sobject.describe', DescribeResult, (conn) => conn.request({ method: 'GET', url: `/sobjects/${type}/describe` }));
+    return this.call('sobject.describe', DescribeResult, (conn) =>
+      conn.request({ method: 'GET', url: `/sobjects/${type}/describe` }),
+    );
   }
 
   async close(): Promise<void> {
@@ -191,13 +231,24 @@ export function toCrmCallError(error: unknown, endpoint: SalesforceEndpoint): Cr
   const kind: CrmCallError['kind'] =
     e.name === 'AbortError' || e.type === 'aborted' || /timeout/i.test(e.type ?? '')
       ? 'timeout'
-      : e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.type === 'system' || e.name === 'FetchError'
+      : e.code === 'ECONNREFUSED' ||
+          e.code === 'ECONNRESET' ||
+          e.code === 'EPIPE' ||
+          e.type === 'system' ||
+          e.name === 'FetchError'
         ? 'network'
         : code === 'REQUEST_LIMIT_EXCEEDED' || status === 429 || status === 420
           ? 'rate_limited'
           : code === 'INVALID_SESSION_ID' || code === 'invalid_client' || code === 'invalid_grant' || status === 401
             ? 'auth'
-            : code === 'INVALID_FIELD' || code === 'MALFORMED_QUERY' || code === 'INVALID_TYPE' || code === 'NOT_FOUND' || code === 'INVALID_QUERY_FILTER_OPERATOR' || code === 'MALFORMED_ID' || code === 'INVALID_SEARCH' || (status !== undefined && status >= 400 && status < 500)
+            : code === 'INVALID_FIELD' ||
+                code === 'MALFORMED_QUERY' ||
+                code === 'INVALID_TYPE' ||
+                code === 'NOT_FOUND' ||
+                code === 'INVALID_QUERY_FILTER_OPERATOR' ||
+                code === 'MALFORMED_ID' ||
+                code === 'INVALID_SEARCH' ||
+                (status !== undefined && status >= 400 && status < 500)
               ? 'rejected'
               : 'unavailable';
   const err = new CrmCallError('salesforce', endpoint, kind, message, status, { cause: error });

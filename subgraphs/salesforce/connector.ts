@@ -1,9 +1,23 @@
-import type { ContactLoadResult, CrmConnector, MappingCheckDifference, MappingCheckReport, WebhookParseResult, WebhookRequest } from '../../shared/crm/connector.js';
+import type {
+  ContactLoadResult,
+  CrmConnector,
+  MappingCheckDifference,
+  MappingCheckReport,
+  WebhookParseResult,
+  WebhookRequest,
+} from '../../shared/crm/connector.js';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { salesforceChangedContactsSince } from './changes.js';
 import { SalesforceClient, SALESFORCE_POLICY, type CallInstrument, type DescribeResult } from './client.js';
 import { SalesforceLoader } from './loaders.js';
-import { FIELD_SPECS, MAPPING_TABLE, mapContact, SALESFORCE_MAPPING_VERSION, STAGE_MAP, type SfObject } from './mapping.js';
+import {
+  FIELD_SPECS,
+  MAPPING_TABLE,
+  mapContact,
+  SALESFORCE_MAPPING_VERSION,
+  STAGE_MAP,
+  type SfObject,
+} from './mapping.js';
 import { salesforceContactsOfRecords } from './related-contacts.js';
 import { parseSalesforceWebhook } from './webhooks.js';
 
@@ -36,14 +50,19 @@ const MAPPED_PICKLISTS: Partial<Record<string, (value: string) => boolean>> = {
   'Opportunity.StageName': (v) => v in STAGE_MAP,
 };
 
-export function createSalesforceConnector(options: SalesforceConnectorOptions): CrmConnector & { loader: SalesforceLoader } {
+export function createSalesforceConnector(
+  options: SalesforceConnectorOptions,
+): CrmConnector & { loader: SalesforceLoader } {
   const client = new SalesforceClient(options);
   const loader = new SalesforceLoader(client, { driftRecheckMs: options.driftRecheckMs });
 
   return {
     source: 'salesforce',
     mappingVersion: SALESFORCE_MAPPING_VERSION,
-    limits: { maxBatchSize: SALESFORCE_POLICY.maxIdsPerBatch, maxConcurrentBatches: SALESFORCE_POLICY.maxConcurrentBatches },
+    limits: {
+      maxBatchSize: SALESFORCE_POLICY.maxIdsPerBatch,
+      maxConcurrentBatches: SALESFORCE_POLICY.maxConcurrentBatches,
+    },
     mappingTable: MAPPING_TABLE,
     loader,
 
@@ -79,7 +98,9 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
       await loader.refreshMissing(['Contact']);
       const missing = new Set(loader.missingFields().Contact);
       return FIELD_SPECS.filter((spec) => spec.object === 'Contact' && missing.has(spec.field)).flatMap((spec) =>
-        spec.feeds.filter((field) => critical.includes(field)).map((field) => ({ field, crmField: `Contact.${spec.field}`, reason: 'missing' as const })),
+        spec.feeds
+          .filter((field) => critical.includes(field))
+          .map((field) => ({ field, crmField: `Contact.${spec.field}`, reason: 'missing' as const })),
       );
     },
 
@@ -93,7 +114,8 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
       }
     },
 
-    contactsOfRecords: (records) => salesforceContactsOfRecords(client, records, { missing: () => loader.missingFields() }),
+    contactsOfRecords: (records) =>
+      salesforceContactsOfRecords(client, records, { missing: () => loader.missingFields() }),
 
     apiBudget: () => client.apiBudget(),
     close: () => client.close(),
@@ -111,11 +133,13 @@ export function compareDescribe(live: ReadonlyMap<SfObject, DescribeResult>): Ma
       out.push({ crmField, problem: 'missing', expected });
       continue;
     }
-    if (!spec.describeTypes.includes(field.type)) out.push({ crmField, problem: 'type_changed', expected, actual: field.type });
+    if (!spec.describeTypes.includes(field.type))
+      out.push({ crmField, problem: 'type_changed', expected, actual: field.type });
     const known = MAPPED_PICKLISTS[crmField];
     if (known) {
       for (const p of field.picklistValues ?? []) {
-        if (p.active !== false && !known(p.value)) out.push({ crmField, problem: 'picklist_value_unmapped', expected: 'a mapped value', actual: p.value });
+        if (p.active !== false && !known(p.value))
+          out.push({ crmField, problem: 'picklist_value_unmapped', expected: 'a mapped value', actual: p.value });
       }
     }
   }

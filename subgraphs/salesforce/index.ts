@@ -17,12 +17,15 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'salesforce subgraph stopping');
-    running.close().finally(() => tracing.shutdown()).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logError(log, error, 'salesforce subgraph did not close cleanly');
-        process.exit(1);
-      },
-    );
+    running
+      .close()
+      .finally(() => tracing.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logError(log, error, 'salesforce subgraph did not close cleanly');
+          process.exit(1);
+        },
+      );
   });
 }

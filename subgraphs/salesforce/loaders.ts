@@ -51,7 +51,8 @@ export class SalesforceLoader {
   async loadBundles(ids: readonly string[]): Promise<(SalesforceBundle | null)[]> {
     if (ids.length === 0) return [];
     const hasDrift = OBJECTS.some((o) => this.missing.get(o)!.size > 0);
-    if (hasDrift && Date.now() - this.missingCheckedAt > (this.options.driftRecheckMs ?? 30_000)) await this.refreshMissing();
+    if (hasDrift && Date.now() - this.missingCheckedAt > (this.options.driftRecheckMs ?? 30_000))
+      await this.refreshMissing();
     let records: Record<string, unknown>[];
     try {
       records = await this.queryContacts(ids);
@@ -70,7 +71,9 @@ export class SalesforceLoader {
   }
 
   /** Opportunities some contact of the batch has a role on but that its `Opportunities` did not bring. */
-  private async queryRoleOnlyDeals(records: readonly Record<string, unknown>[]): Promise<Map<string, Record<string, unknown>>> {
+  private async queryRoleOnlyDeals(
+    records: readonly Record<string, unknown>[],
+  ): Promise<Map<string, Record<string, unknown>>> {
     const wanted = new Set<string>();
     for (const record of records) {
       const linked = new Set(subqueryRows(record, 'Opportunities').map((d) => d.Id));
@@ -84,7 +87,9 @@ export class SalesforceLoader {
     const all = [...wanted];
     for (let i = 0; i < all.length; i += IDS_PER_QUERY) {
       const chunk = all.slice(i, i + IDS_PER_QUERY);
-      let result = await this.client.query(`SELECT ${fields.join(', ')} FROM Opportunity WHERE Id IN (${chunk.map(soqlQuote).join(', ')})`);
+      let result = await this.client.query(
+        `SELECT ${fields.join(', ')} FROM Opportunity WHERE Id IN (${chunk.map(soqlQuote).join(', ')})`,
+      );
       for (;;) {
         for (const deal of result.records) if (typeof deal.Id === 'string') out.set(deal.Id, deal);
         if (result.done || !result.nextRecordsUrl) break;
@@ -98,8 +103,10 @@ export class SalesforceLoader {
     const present = (o: SfObject) => fieldsOf(o).filter((f) => !this.missing.get(o)!.has(f));
     const select: string[] = [...present('Contact')];
     // A child subquery needs its join field; without it the whole relationship is unreadable.
-    if (!this.missing.get('Opportunity')!.has('ContactId')) select.push(`(SELECT ${present('Opportunity').join(', ')} FROM Opportunities)`);
-    if (this.missing.get('OpportunityContactRole')!.size === 0) select.push('(SELECT OpportunityId FROM OpportunityContactRoles)');
+    if (!this.missing.get('Opportunity')!.has('ContactId'))
+      select.push(`(SELECT ${present('Opportunity').join(', ')} FROM Opportunities)`);
+    if (this.missing.get('OpportunityContactRole')!.size === 0)
+      select.push('(SELECT OpportunityId FROM OpportunityContactRoles)');
     if (!this.missing.get('Task')!.has('WhoId')) {
       const order = this.missing.get('Task')!.has('CreatedDate') ? '' : ' ORDER BY CreatedDate DESC';
       select.push(`(SELECT ${present('Task').join(', ')} FROM Tasks${order} LIMIT 1)`);
@@ -115,7 +122,10 @@ export class SalesforceLoader {
     return records;
   }
 
-  private toBundle(record: Record<string, unknown>, roleDeals: ReadonlyMap<string, Record<string, unknown>>): SalesforceBundle {
+  private toBundle(
+    record: Record<string, unknown>,
+    roleDeals: ReadonlyMap<string, Record<string, unknown>>,
+  ): SalesforceBundle {
     const objectDrift: FieldDrift[] = [];
     const unreadable = (object: SfObject, join: string): boolean => {
       if (!this.missing.get(object)!.has(join)) return false;
@@ -128,19 +138,27 @@ export class SalesforceLoader {
     const linkedDeals = childRecords('Opportunities', 'Opportunity', 'ContactId');
     const tasks = childRecords('Tasks', 'Task', 'WhoId');
     // A deal a role links is the contact's deal too; a drifted role object hides such deals (drift).
-    const rolesReadable = !unreadable('OpportunityContactRole', 'ContactId') && !unreadable('OpportunityContactRole', 'OpportunityId');
+    const rolesReadable =
+      !unreadable('OpportunityContactRole', 'ContactId') && !unreadable('OpportunityContactRole', 'OpportunityId');
     const linkedIds = new Set(linkedDeals.map((d) => d.Id));
     const roleOnly = rolesReadable
       ? subqueryRows(record, 'OpportunityContactRoles')
-          .map((role) => (typeof role.OpportunityId === 'string' && !linkedIds.has(role.OpportunityId) ? roleDeals.get(role.OpportunityId) : undefined))
+          .map((role) =>
+            typeof role.OpportunityId === 'string' && !linkedIds.has(role.OpportunityId)
+              ? roleDeals.get(role.OpportunityId)
+              : undefined,
+          )
           .filter((d): d is Record<string, unknown> => d !== undefined)
       : [];
     // The join fields are not selected inside subqueries (the relationship implies them).
-    const joinFree = (object: SfObject, join: string) => new Set([...this.missing.get(object)!].filter((f) => f !== join));
+    const joinFree = (object: SfObject, join: string) =>
+      new Set([...this.missing.get(object)!].filter((f) => f !== join));
     return {
       contact: checkRecord('Contact', record, this.missing.get('Contact')!),
       deals: [
-        ...linkedDeals.map((d) => checkRecord('Opportunity', { ContactId: record.Id, ...d }, joinFree('Opportunity', 'ContactId'))),
+        ...linkedDeals.map((d) =>
+          checkRecord('Opportunity', { ContactId: record.Id, ...d }, joinFree('Opportunity', 'ContactId')),
+        ),
         ...roleOnly.map((d) => checkRecord('Opportunity', d, this.missing.get('Opportunity')!)),
       ],
       tasks: tasks.map((t) => checkRecord('Task', { WhoId: record.Id, ...t }, joinFree('Task', 'WhoId'))),

@@ -49,8 +49,15 @@ const num = z.number().nullable();
 const TEXT = ['string'];
 const PHONE = ['phone'];
 
-const spec = (object: SfObject, field: string, schema: z.ZodType, describeTypes: readonly string[], feeds: readonly string[], canonical: string, transform: string): SalesforceFieldSpec =>
-  ({ object, field, schema, describeTypes, feeds, canonical, transform });
+const spec = (
+  object: SfObject,
+  field: string,
+  schema: z.ZodType,
+  describeTypes: readonly string[],
+  feeds: readonly string[],
+  canonical: string,
+  transform: string,
+): SalesforceFieldSpec => ({ object, field, schema, describeTypes, feeds, canonical, transform });
 
 const PHONE_FEEDS = ['phones', 'primaryPhone'];
 const DEAL_FEEDS = (f: string) => [`openDeal.${f}`];
@@ -61,32 +68,168 @@ export const FIELD_SPECS: readonly SalesforceFieldSpec[] = [
   spec('Contact', 'LastName', str, TEXT, ['name.last'], 'name.last', 'trimmed; empty → null'),
   spec('Contact', 'Name', str, TEXT, ['name.full'], 'name.full', 'trimmed; else FirstName + LastName'),
   spec('Contact', 'Email', str, ['email'], ['email'], 'email', 'trimmed; empty → null'),
-  spec('Contact', 'Phone', str, PHONE, PHONE_FEEDS, 'phones[type=WORK]', 'libphonenumber → E.164 (default region US), raw kept, extension split'),
-  spec('Contact', 'MobilePhone', str, PHONE, PHONE_FEEDS, 'phones[type=MOBILE]', 'as Phone; the first valid mobile becomes primaryPhone'),
+  spec(
+    'Contact',
+    'Phone',
+    str,
+    PHONE,
+    PHONE_FEEDS,
+    'phones[type=WORK]',
+    'libphonenumber → E.164 (default region US), raw kept, extension split',
+  ),
+  spec(
+    'Contact',
+    'MobilePhone',
+    str,
+    PHONE,
+    PHONE_FEEDS,
+    'phones[type=MOBILE]',
+    'as Phone; the first valid mobile becomes primaryPhone',
+  ),
   spec('Contact', 'HomePhone', str, PHONE, PHONE_FEEDS, 'phones[type=HOME]', 'as Phone'),
   spec('Contact', 'OtherPhone', str, PHONE, PHONE_FEEDS, 'phones[type=OTHER]', 'as Phone'),
-  spec('Contact', 'MailingCountry', str, TEXT, ['location.country', 'location.state'], 'location.country', 'ISO 3166-1 alpha-2 when recognisable, else trimmed raw'),
-  spec('Contact', 'MailingState', str, TEXT, ['location.state'], 'location.state', 'US: two-letter code when recognisable, else trimmed raw'),
+  spec(
+    'Contact',
+    'MailingCountry',
+    str,
+    TEXT,
+    ['location.country', 'location.state'],
+    'location.country',
+    'ISO 3166-1 alpha-2 when recognisable, else trimmed raw',
+  ),
+  spec(
+    'Contact',
+    'MailingState',
+    str,
+    TEXT,
+    ['location.state'],
+    'location.state',
+    'US: two-letter code when recognisable, else trimmed raw',
+  ),
   spec('Contact', 'MailingCity', str, TEXT, ['location.city'], 'location.city', 'trimmed; empty → null'),
-  spec('Contact', 'MailingPostalCode', str, TEXT, ['location.postalCode'], 'location.postalCode', 'trimmed; empty → null'),
+  spec(
+    'Contact',
+    'MailingPostalCode',
+    str,
+    TEXT,
+    ['location.postalCode'],
+    'location.postalCode',
+    'trimmed; empty → null',
+  ),
   spec('Contact', 'DoNotCall', bool, ['boolean'], ['suppression.doNotCall'], 'suppression.doNotCall', 'as is'),
-  spec('Contact', 'HasOptedOutOfEmail', bool, ['boolean'], ['suppression.emailOptOut'], 'suppression.emailOptOut', 'as is'),
+  spec(
+    'Contact',
+    'HasOptedOutOfEmail',
+    bool,
+    ['boolean'],
+    ['suppression.emailOptOut'],
+    'suppression.emailOptOut',
+    'as is',
+  ),
   spec('Opportunity', 'Id', z.string().min(15), ['id'], ['openDeal.id'], 'openDeal.id', '`salesforce:` + Id'),
-  spec('Opportunity', 'ContactId', z.string().nullable(), ['reference'], ['openDeal', 'crmIntentStage'], '(join)', 'links the deal to its contact (`ContactId IN (…)`)'),
+  spec(
+    'Opportunity',
+    'ContactId',
+    z.string().nullable(),
+    ['reference'],
+    ['openDeal', 'crmIntentStage'],
+    '(join)',
+    'links the deal to its contact (`ContactId IN (…)`)',
+  ),
   spec('Opportunity', 'Name', str, TEXT, DEAL_FEEDS('name'), 'openDeal.name', 'as is'),
-  spec('Opportunity', 'StageName', str, ['picklist'], [...DEAL_FEEDS('stage'), ...DEAL_FEEDS('crmStage'), 'crmIntentStage'], 'openDeal.stage, openDeal.crmStage, crmIntentStage', 'STAGE_MAP (below); crmStage keeps the raw value'),
-  spec('Opportunity', 'IsClosed', bool, ['boolean'], [...DEAL_FEEDS('closed'), 'openDeal', 'crmIntentStage'], 'openDeal.closed', 'as is; picks the open deal'),
+  spec(
+    'Opportunity',
+    'StageName',
+    str,
+    ['picklist'],
+    [...DEAL_FEEDS('stage'), ...DEAL_FEEDS('crmStage'), 'crmIntentStage'],
+    'openDeal.stage, openDeal.crmStage, crmIntentStage',
+    'STAGE_MAP (below); crmStage keeps the raw value',
+  ),
+  spec(
+    'Opportunity',
+    'IsClosed',
+    bool,
+    ['boolean'],
+    [...DEAL_FEEDS('closed'), 'openDeal', 'crmIntentStage'],
+    'openDeal.closed',
+    'as is; picks the open deal',
+  ),
   spec('Opportunity', 'IsWon', bool, ['boolean'], [...DEAL_FEEDS('won'), 'crmIntentStage'], 'openDeal.won', 'as is'),
   spec('Opportunity', 'Amount', num, ['currency', 'double'], DEAL_FEEDS('amount'), 'openDeal.amount', 'as is'),
-  spec('Opportunity', 'CloseDate', str, ['date'], [...DEAL_FEEDS('closeDate'), 'openDeal'], 'openDeal.closeDate', 'YYYY-MM-DD; orders deals (open: soonest first)'),
-  spec('OpportunityContactRole', 'ContactId', z.string().nullable(), ['reference'], ['openDeal', 'crmIntentStage'], '(join)', 'links the contact to the deals it has a role on (`OpportunityContactRoles` subquery)'),
-  spec('OpportunityContactRole', 'OpportunityId', z.string().nullable(), ['reference'], ['openDeal', 'crmIntentStage'], '(join)', 'deals linked only by a role are read by Id in one more query per batch'),
+  spec(
+    'Opportunity',
+    'CloseDate',
+    str,
+    ['date'],
+    [...DEAL_FEEDS('closeDate'), 'openDeal'],
+    'openDeal.closeDate',
+    'YYYY-MM-DD; orders deals (open: soonest first)',
+  ),
+  spec(
+    'OpportunityContactRole',
+    'ContactId',
+    z.string().nullable(),
+    ['reference'],
+    ['openDeal', 'crmIntentStage'],
+    '(join)',
+    'links the contact to the deals it has a role on (`OpportunityContactRoles` subquery)',
+  ),
+  spec(
+    'OpportunityContactRole',
+    'OpportunityId',
+    z.string().nullable(),
+    ['reference'],
+    ['openDeal', 'crmIntentStage'],
+    '(join)',
+    'deals linked only by a role are read by Id in one more query per batch',
+  ),
   spec('Task', 'Id', z.string().min(15), ['id'], [], '(key)', 'record key'),
-  spec('Task', 'WhoId', z.string().nullable(), ['reference'], ['crmLastActivity', 'crmIntentStage'], '(join)', 'links the task to its contact (`WhoId IN (…)`)'),
-  spec('Task', 'Subject', str, ['string', 'combobox'], ['crmLastActivity.summary'], 'crmLastActivity.summary', 'as is (never logged)'),
-  spec('Task', 'CallDisposition', str, TEXT, ['crmLastActivity.disposition', 'crmIntentStage'], 'crmLastActivity.disposition', 'as is (calls only)'),
-  spec('Task', 'TaskSubtype', str, ['picklist'], ['crmLastActivity.type'], 'crmLastActivity.type', 'Call → CALL, Email/ListEmail → EMAIL, Task/Cadence → TASK, else OTHER'),
-  spec('Task', 'CreatedDate', z.string().nullable(), ['datetime'], ['crmLastActivity.at', 'crmLastActivity'], 'crmLastActivity.at', 'ISO 8601 UTC; the newest task wins'),
+  spec(
+    'Task',
+    'WhoId',
+    z.string().nullable(),
+    ['reference'],
+    ['crmLastActivity', 'crmIntentStage'],
+    '(join)',
+    'links the task to its contact (`WhoId IN (…)`)',
+  ),
+  spec(
+    'Task',
+    'Subject',
+    str,
+    ['string', 'combobox'],
+    ['crmLastActivity.summary'],
+    'crmLastActivity.summary',
+    'as is (never logged)',
+  ),
+  spec(
+    'Task',
+    'CallDisposition',
+    str,
+    TEXT,
+    ['crmLastActivity.disposition', 'crmIntentStage'],
+    'crmLastActivity.disposition',
+    'as is (calls only)',
+  ),
+  spec(
+    'Task',
+    'TaskSubtype',
+    str,
+    ['picklist'],
+    ['crmLastActivity.type'],
+    'crmLastActivity.type',
+    'Call → CALL, Email/ListEmail → EMAIL, Task/Cadence → TASK, else OTHER',
+  ),
+  spec(
+    'Task',
+    'CreatedDate',
+    z.string().nullable(),
+    ['datetime'],
+    ['crmLastActivity.at', 'crmLastActivity'],
+    'crmLastActivity.at',
+    'ISO 8601 UTC; the newest task wins',
+  ),
 ];
 
 export function fieldsOf(object: SfObject): string[] {
@@ -95,8 +238,18 @@ export function fieldsOf(object: SfObject): string[] {
 
 /** The docs table rows (docs/mapping-salesforce.md is tested against them). */
 export const MAPPING_TABLE: readonly MappingRow[] = [
-  ...FIELD_SPECS.map((s) => ({ crmField: `${s.object}.${s.field}`, canonical: s.canonical, transform: s.transform, expectedType: s.describeTypes.join('|') })),
-  { crmField: '(none)', canonical: 'timeZone', transform: 'Salesforce Contact has no time-zone field: always null (consent derives zones from phone and address)', expectedType: '-' },
+  ...FIELD_SPECS.map((s) => ({
+    crmField: `${s.object}.${s.field}`,
+    canonical: s.canonical,
+    transform: s.transform,
+    expectedType: s.describeTypes.join('|'),
+  })),
+  {
+    crmField: '(none)',
+    canonical: 'timeZone',
+    transform: 'Salesforce Contact has no time-zone field: always null (consent derives zones from phone and address)',
+    expectedType: '-',
+  },
 ];
 
 /** Salesforce's standard opportunity stages → canonical deal stage. Unknown stages fall back on IsClosed/IsWon. */
@@ -192,7 +345,13 @@ export function mapDeal(values: Record<string, unknown>): CanonicalDeal {
   const won = typeof values.IsWon === 'boolean' ? values.IsWon : null;
   const stage: DealStage | null = crmStage
     ? (STAGE_MAP[crmStage] ?? (closed ? (won ? 'CLOSED_WON' : 'CLOSED_LOST') : 'OTHER'))
-    : closed === null ? null : closed ? (won ? 'CLOSED_WON' : 'CLOSED_LOST') : null;
+    : closed === null
+      ? null
+      : closed
+        ? won
+          ? 'CLOSED_WON'
+          : 'CLOSED_LOST'
+        : null;
   return {
     id: globalId('salesforce', String(values.Id)),
     name: text(values.Name),
@@ -214,7 +373,14 @@ export function pickDeal(deals: readonly CanonicalDeal[]): CanonicalDeal | null 
   return closed.at(-1) ?? null;
 }
 
-const SUBTYPE_TYPE: Readonly<Record<string, ActivityType>> = { Call: 'CALL', Email: 'EMAIL', ListEmail: 'EMAIL', Task: 'TASK', Cadence: 'TASK', LinkedIn: 'OTHER' };
+const SUBTYPE_TYPE: Readonly<Record<string, ActivityType>> = {
+  Call: 'CALL',
+  Email: 'EMAIL',
+  ListEmail: 'EMAIL',
+  Task: 'TASK',
+  Cadence: 'TASK',
+  LinkedIn: 'OTHER',
+};
 
 export function mapActivity(values: Record<string, unknown>): CanonicalActivity {
   const subtype = text(values.TaskSubtype);
@@ -235,7 +401,12 @@ export function mapActivity(values: Record<string, unknown>): CanonicalActivity 
 export function intentOf(deal: CanonicalDeal | null, activity: CanonicalActivity | null): IntentStage {
   if (deal) return deal.stage ? DEAL_STAGE_INTENT[deal.stage] : 'UNKNOWN';
   if (!activity) return 'NEW';
-  if (activity.type === 'CALL' && activity.disposition && /connect|interested|call ?back|meeting/i.test(activity.disposition)) return 'ENGAGED';
+  if (
+    activity.type === 'CALL' &&
+    activity.disposition &&
+    /connect|interested|call ?back|meeting/i.test(activity.disposition)
+  )
+    return 'ENGAGED';
   return 'ATTEMPTING';
 }
 
@@ -269,7 +440,12 @@ export function mapContact(bundle: SalesforceBundle): { contact: CanonicalContac
     phones,
     primaryPhone: primaryPhoneOf(phones),
     timeZone: null,
-    location: { country, state: normalizeState(text(c.MailingState), country), city: text(c.MailingCity), postalCode: text(c.MailingPostalCode) },
+    location: {
+      country,
+      state: normalizeState(text(c.MailingState), country),
+      city: text(c.MailingCity),
+      postalCode: text(c.MailingPostalCode),
+    },
     crmIntentStage: intentOf(deal, activity),
     openDeal: deal,
     crmLastActivity: activity,

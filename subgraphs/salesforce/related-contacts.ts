@@ -18,11 +18,17 @@ import type { SfObject } from './mapping.js';
 
 const IDS_PER_QUERY = 200;
 
-const Row = z.object({
-  Id: z.string().min(15),
-  ContactId: z.string().nullable().optional(),
-  OpportunityContactRoles: z.object({ records: z.array(z.object({ ContactId: z.string().nullable().optional() }).loose()) }).loose().nullable().optional(),
-}).loose();
+const Row = z
+  .object({
+    Id: z.string().min(15),
+    ContactId: z.string().nullable().optional(),
+    OpportunityContactRoles: z
+      .object({ records: z.array(z.object({ ContactId: z.string().nullable().optional() }).loose()) })
+      .loose()
+      .nullable()
+      .optional(),
+  })
+  .loose();
 
 export interface RelatedContactsOptions {
   /** Expected fields known to be missing per object (SalesforceLoader.missingFields()). */
@@ -58,12 +64,19 @@ export async function salesforceContactsOfRecords(
   }
   const roles = idsOf('OpportunityContactRole');
   if (roles.length > 0 && !missing.OpportunityContactRole.includes('ContactId')) {
-    for (const row of await queryByIds(client, 'SELECT Id, ContactId FROM OpportunityContactRole', roles)) add('OpportunityContactRole', row.Id, row.ContactId);
+    for (const row of await queryByIds(client, 'SELECT Id, ContactId FROM OpportunityContactRole', roles))
+      add('OpportunityContactRole', row.Id, row.ContactId);
   }
-  return new Map(records.map((r) => [`${r.object}:${r.recordId}`, [...(found.get(`${r.object}:${r.recordId.slice(0, 15)}`) ?? [])]]));
+  return new Map(
+    records.map((r) => [`${r.object}:${r.recordId}`, [...(found.get(`${r.object}:${r.recordId.slice(0, 15)}`) ?? [])]]),
+  );
 }
 
-async function queryByIds(client: SalesforceClient, selectFrom: string, ids: readonly string[]): Promise<z.infer<typeof Row>[]> {
+async function queryByIds(
+  client: SalesforceClient,
+  selectFrom: string,
+  ids: readonly string[],
+): Promise<z.infer<typeof Row>[]> {
   const rows: z.infer<typeof Row>[] = [];
   for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
     const chunk = ids.slice(i, i + IDS_PER_QUERY);
@@ -71,7 +84,13 @@ async function queryByIds(client: SalesforceClient, selectFrom: string, ids: rea
     for (;;) {
       for (const record of page.records) {
         const parsed = Row.safeParse(record);
-        if (!parsed.success) throw new CrmCallError('salesforce', 'query', 'invalid_response', 'query: deal contacts did not match the expected shape');
+        if (!parsed.success)
+          throw new CrmCallError(
+            'salesforce',
+            'query',
+            'invalid_response',
+            'query: deal contacts did not match the expected shape',
+          );
         rows.push(parsed.data);
       }
       if (page.done || !page.nextRecordsUrl) break;

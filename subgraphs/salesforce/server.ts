@@ -1,4 +1,8 @@
-import { startInstrumentedCrmSubgraph, type CrmSubgraphOptions, type RunningCrmSubgraph } from '../../shared/crm/crm-subgraph.js';
+import {
+  startInstrumentedCrmSubgraph,
+  type CrmSubgraphOptions,
+  type RunningCrmSubgraph,
+} from '../../shared/crm/crm-subgraph.js';
 import { createSalesforceConnector, type SalesforceConnectorOptions } from './connector.js';
 
 /** What startSalesforceSubgraph needs: SalesforceSubgraphConfig (config.ts) satisfies it; tests build it directly. */
@@ -8,5 +12,7 @@ export interface SalesforceSubgraphOptions extends CrmSubgraphOptions {
 
 /** Starts the Salesforce CRM subgraph: the shared contract served from Salesforce through the connector. */
 export function startSalesforceSubgraph(options: SalesforceSubgraphOptions): Promise<RunningCrmSubgraph> {
-  return startInstrumentedCrmSubgraph('salesforce', options, (instrument) => createSalesforceConnector({ ...options.salesforce, instrument }));
+  return startInstrumentedCrmSubgraph('salesforce', options, (instrument) =>
+    createSalesforceConnector({ ...options.salesforce, instrument }),
+  );
 }

@@ -1,6 +1,15 @@
 import { z } from 'zod';
-import type { CrmChangeEvent, RelatedRecordChange, WebhookParseResult, WebhookRequest } from '../../shared/crm/connector.js';
-import { WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, verifyWebhookSignature } from '../../shared/webhook-signature.js';
+import type {
+  CrmChangeEvent,
+  RelatedRecordChange,
+  WebhookParseResult,
+  WebhookRequest,
+} from '../../shared/crm/connector.js';
+import {
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+  verifyWebhookSignature,
+} from '../../shared/webhook-signature.js';
 import { FIELD_SPECS } from './mapping.js';
 
 /**
@@ -23,27 +32,37 @@ import { FIELD_SPECS } from './mapping.js';
  * CRM record.
  */
 
-const Header = z.object({
-  entityName: z.string(),
-  recordIds: z.array(z.string().min(1)).min(1),
-  changeType: z.string(),
-  changedFields: z.array(z.string()).default([]),
-  nulledFields: z.array(z.string()).default([]),
-  sequenceNumber: z.number().int().optional(),
-  commitTimestamp: z.number(),
-  commitNumber: z.number().optional(),
-  transactionKey: z.string().optional(),
-}).loose();
+const Header = z
+  .object({
+    entityName: z.string(),
+    recordIds: z.array(z.string().min(1)).min(1),
+    changeType: z.string(),
+    changedFields: z.array(z.string()).default([]),
+    nulledFields: z.array(z.string()).default([]),
+    sequenceNumber: z.number().int().optional(),
+    commitTimestamp: z.number(),
+    commitNumber: z.number().optional(),
+    transactionKey: z.string().optional(),
+  })
+  .loose();
 
 const CdcEvent = z.object({
   schema: z.string().optional(),
   payload: z.object({ ChangeEventHeader: Header }).catchall(z.unknown()),
-  event: z.object({ replayId: z.union([z.number(), z.string()]) }).loose().optional(),
+  event: z
+    .object({ replayId: z.union([z.number(), z.string()]) })
+    .loose()
+    .optional(),
 });
 export const CdcBody = z.union([CdcEvent, z.array(CdcEvent).max(500)]);
 export type CdcEvent = z.infer<typeof CdcEvent>;
 
-const KIND: Record<string, CrmChangeEvent['kind']> = { CREATE: 'created', UPDATE: 'updated', DELETE: 'deleted', UNDELETE: 'undeleted' };
+const KIND: Record<string, CrmChangeEvent['kind']> = {
+  CREATE: 'created',
+  UPDATE: 'updated',
+  DELETE: 'deleted',
+  UNDELETE: 'undeleted',
+};
 
 /** CRM field names of an event → canonical fields they feed (unknown fields are ignored). */
 export function canonicalFieldsOf(object: string, fields: readonly string[]): string[] {
@@ -66,7 +85,14 @@ export function parseSalesforceWebhook(request: WebhookRequest, webhookSecret: s
     rawBody: request.body,
     now: request.receivedAt,
   });
-  if (!check.ok) return { ok: false, status: 401, code: 'WEBHOOK_SIGNATURE_INVALID', message: `signature or timestamp did not verify (${check.reason})`, reason: check.reason };
+  if (!check.ok)
+    return {
+      ok: false,
+      status: 401,
+      code: 'WEBHOOK_SIGNATURE_INVALID',
+      message: `signature or timestamp did not verify (${check.reason})`,
+      reason: check.reason,
+    };
   let json: unknown;
   try {
     json = JSON.parse(request.body.toString('utf8'));
@@ -74,7 +100,8 @@ export function parseSalesforceWebhook(request: WebhookRequest, webhookSecret: s
     return { ok: false, status: 400, code: 'BAD_USER_INPUT', message: 'body is not JSON' };
   }
   const parsed = CdcBody.safeParse(json);
-  if (!parsed.success) return { ok: false, status: 400, code: 'BAD_USER_INPUT', message: 'body is not a Change Data Capture event' };
+  if (!parsed.success)
+    return { ok: false, status: 400, code: 'BAD_USER_INPUT', message: 'body is not a Change Data Capture event' };
   const events: CrmChangeEvent[] = [];
   const related: RelatedRecordChange[] = [];
   for (const cdc of Array.isArray(parsed.data) ? parsed.data : [parsed.data]) {
@@ -100,7 +127,10 @@ function toChangeEvents(cdc: CdcEvent): { events: CrmChangeEvent[]; related: Rel
   const object = h.entityName.replace(/ChangeEvent$/, '');
   const kind = h.changeType.startsWith('GAP') ? 'gap' : (KIND[h.changeType] ?? 'updated');
   const changed = [...h.changedFields, ...h.nulledFields];
-  const eventKey = cdc.event?.replayId !== undefined ? String(cdc.event.replayId) : `${h.transactionKey ?? h.commitTimestamp}:${h.sequenceNumber ?? 0}`;
+  const eventKey =
+    cdc.event?.replayId !== undefined
+      ? String(cdc.event.replayId)
+      : `${h.transactionKey ?? h.commitTimestamp}:${h.sequenceNumber ?? 0}`;
   // Per-record order: commit time, then the event's place in its transaction.
   const order = h.commitTimestamp * 1_000 + ((h.sequenceNumber ?? 0) % 1_000);
   const occurredAt = new Date(h.commitTimestamp).toISOString();
@@ -126,14 +156,16 @@ function toChangeEvents(cdc: CdcEvent): { events: CrmChangeEvent[]; related: Rel
   } else {
     return { events: [], related: [] };
   }
-  const phoneValues = object === 'Contact'
-    ? [...PHONE_FIELDS].map((f) => values[f]).filter((v): v is string => typeof v === 'string' && v.trim() !== '')
-    : [];
+  const phoneValues =
+    object === 'Contact'
+      ? [...PHONE_FIELDS].map((f) => values[f]).filter((v): v is string => typeof v === 'string' && v.trim() !== '')
+      : [];
   // Both values are forwarded: `false` (the flag cleared) must reach consent as false, which records
   // nothing (the earlier revocation stands until new consent); dropping it would read as "unknown"
   // and consent, failing closed, would add a new all-seller block. A change that names DoNotCall
   // without a boolean value stays unknown (fail closed).
-  const doNotCall = object === 'Contact' && typeof values.DoNotCall === 'boolean' ? { doNotCall: values.DoNotCall } : undefined;
+  const doNotCall =
+    object === 'Contact' && typeof values.DoNotCall === 'boolean' ? { doNotCall: values.DoNotCall } : undefined;
   const events = contactIds.map((sourceId) => ({
     eventId: `${eventKey}:${sourceId}`,
     sourceId,

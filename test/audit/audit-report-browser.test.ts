@@ -22,7 +22,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
 const available = existsSync(CHROMIUM);
 if (!available && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing (.ci/run installs it)`);
-if (!available) console.warn(`audit report browser test skipped: ${CHROMIUM} is not installed (apt-get install -y chromium)`);
+if (!available)
+  console.warn(`audit report browser test skipped: ${CHROMIUM} is not installed (apt-get install -y chromium)`);
 
 let sf: SalesforceSim;
 let hs: HubspotSim;
@@ -33,12 +34,27 @@ let run: AuditRun;
 describe.skipIf(!available)('the audit report in a headless browser', () => {
   beforeAll(async () => {
     const latency = { medianMs: 0, jitterMs: 0 };
-    [sf, hs] = await Promise.all([startSalesforceSim({ port: 0, seed: 3, contacts: 300, latency }), startHubspotSim({ port: 0, seed: 3, contacts: 300, latency })]);
+    [sf, hs] = await Promise.all([
+      startSalesforceSim({ port: 0, seed: 3, contacts: 300, latency }),
+      startHubspotSim({ port: 0, seed: 3, contacts: 300, latency }),
+    ]);
     outDir = await mkdtemp(path.join(tmpdir(), 'dialplane-audit-html-'));
     run = await runAudit({
       sources: [
-        createSalesforceAuditSource({ loginUrl: sf.url, instanceUrl: sf.url, clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret', apiVersion: '62.0', rate: { limit: 1_000, windowMs: 1_000 } }),
-        createHubspotAuditSource({ baseUrl: hs.url, accessToken: 'dev-hubspot-token', clientSecret: 'dev-hubspot-client-secret', rate: { limit: 1_000, windowMs: 1_000 } }),
+        createSalesforceAuditSource({
+          loginUrl: sf.url,
+          instanceUrl: sf.url,
+          clientId: 'dialplane-dev',
+          clientSecret: 'dev-salesforce-secret',
+          apiVersion: '62.0',
+          rate: { limit: 1_000, windowMs: 1_000 },
+        }),
+        createHubspotAuditSource({
+          baseUrl: hs.url,
+          accessToken: 'dev-hubspot-token',
+          clientSecret: 'dev-hubspot-client-secret',
+          rate: { limit: 1_000, windowMs: 1_000 },
+        }),
       ],
       consentDb: null,
       outDir,
@@ -47,7 +63,15 @@ describe.skipIf(!available)('the audit report in a headless browser', () => {
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   }, 120_000);
 
@@ -68,13 +92,24 @@ describe.skipIf(!available)('the audit report in a headless browser', () => {
     expect(await page.title()).toBe('dialplane data audit');
     const sections = await page.$$eval('body > section', (s) => s.map((e) => e.id));
     expect(sections).toEqual(['totals', 'charts', 'per-crm', 'lists']);
-    const firstCard = await page.$eval('#totals .card', (c) => ({ value: c.querySelector('.value')!.textContent, label: c.querySelector('.label')!.textContent }));
+    const firstCard = await page.$eval('#totals .card', (c) => ({
+      value: c.querySelector('.value')!.textContent,
+      label: c.querySelector('.label')!.textContent,
+    }));
     expect(firstCard).toEqual({ value: '600', label: 'Contacts audited' });
 
     const charts = await page.$$eval('svg.chart', (svgs) =>
-      svgs.map((s) => ({ label: s.getAttribute('aria-label'), bars: [...s.querySelectorAll('rect')].filter((r) => Number(r.getAttribute('width')) > 0).length, height: s.getBoundingClientRect().height })),
+      svgs.map((s) => ({
+        label: s.getAttribute('aria-label'),
+        bars: [...s.querySelectorAll('rect')].filter((r) => Number(r.getAttribute('width')) > 0).length,
+        height: s.getBoundingClientRect().height,
+      })),
     );
-    expect(charts.map((c) => c.label)).toEqual(['Contacts with each finding, per CRM', 'Phone values by quality, per CRM', 'Line type where the data says (field or numbering plan)']);
+    expect(charts.map((c) => c.label)).toEqual([
+      'Contacts with each finding, per CRM',
+      'Phone values by quality, per CRM',
+      'Line type where the data says (field or numbering plan)',
+    ]);
     for (const c of charts) {
       expect(c.bars).toBeGreaterThan(2);
       expect(c.height).toBeGreaterThan(50);
@@ -83,10 +118,18 @@ describe.skipIf(!available)('the audit report in a headless browser', () => {
     expect(unreadable).toBeGreaterThan(0);
     expect(await page.$eval('#list-phone\\.unreadable .count', (e) => e.textContent)).toBe(String(unreadable));
 
-    const links = await page.$$eval('a.csv', (as) => as.map((a) => ({ href: a.getAttribute('href')!, download: a.getAttribute('download') })));
+    const links = await page.$$eval('a.csv', (as) =>
+      as.map((a) => ({ href: a.getAttribute('href')!, download: a.getAttribute('download') })),
+    );
     expect(links.length).toBeGreaterThanOrEqual(20);
     for (const l of links) expect(l.href.startsWith('data:text/csv')).toBe(true);
-    const csv = decodeURIComponent(links.find((l) => l.download === 'phone.unreadable.csv')!.href.split(',').slice(1).join(','));
+    const csv = decodeURIComponent(
+      links
+        .find((l) => l.download === 'phone.unreadable.csv')!
+        .href.split(',')
+        .slice(1)
+        .join(','),
+    );
     expect(csv.trim().split('\r\n')).toHaveLength(unreadable + 1);
 
     expect(errors).toEqual([]);

@@ -24,7 +24,11 @@ import { startStack, type Stack } from '../support/stack.js';
 
   const base = () => stack.gatewayUrl.replace(/\/graphql$/, '');
   const gql = async (token: string, query: string, variables: Record<string, unknown>) => {
-    const res = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+    const res = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
     const body = (await res.json()) as { data?: any; errors?: unknown[] };
     expect(body.errors).toBeUndefined();
     return body.data;
@@ -33,7 +37,11 @@ import { startStack, type Stack } from '../support/stack.js';
 
   it('loads with a token and shows pipeline health per CRM, with no request leaving 127.0.0.1', async () => {
     // A read per CRM first, so there is something to count.
-    await gql(stack.tokens.analyst, '{ contact(id: "hubspot:1001") { id } contactsByPhone(phone: "+14155550100") { id } }', {});
+    await gql(
+      stack.tokens.analyst,
+      '{ contact(id: "hubspot:1001") { id } contactsByPhone(phone: "+14155550100") { id } }',
+      {},
+    );
     const res = await b.page.goto(`${base()}/console`);
     expect(res?.status()).toBe(200);
     expect(res?.headers()['content-security-policy']).toContain("default-src 'self'");
@@ -52,11 +60,17 @@ import { startStack, type Stack } from '../support/stack.js';
   }, 90_000);
 
   it('receives a revocation on the live stream', async () => {
-    await expect.poll(() => b.page.locator('[data-stream]').getAttribute('data-stream'), { timeout: 30_000 }).toBe('live');
+    await expect
+      .poll(() => b.page.locator('[data-stream]').getAttribute('data-stream'), { timeout: 30_000 })
+      .toBe('live');
     const phone = '+14155550143';
-    await gql(stack.tokens.compliance, 'mutation($input: RevokeConsentInput!) { revokeConsent(input: $input) { __typename } }', {
-      input: { phone, channel: 'VOICE', source: 'console-test', occurredAt: new Date().toISOString() },
-    });
+    await gql(
+      stack.tokens.compliance,
+      'mutation($input: RevokeConsentInput!) { revokeConsent(input: $input) { __typename } }',
+      {
+        input: { phone, channel: 'VOICE', source: 'console-test', occurredAt: new Date().toISOString() },
+      },
+    );
     await expect.poll(() => text('#revocations'), { timeout: 30_000 }).toContain(phone);
     await b.screenshot('console-revocation');
     expect(b.blocked).toEqual([]);
@@ -65,17 +79,21 @@ import { startStack, type Stack } from '../support/stack.js';
   it('replays a dead-lettered write-back and follows it until the CRM has it', async () => {
     // HubSpot refuses every call creation (5xx): the write-back's one attempt fails and it is dead-lettered.
     await stack.sims.hubspot.admin.setFaults({ errorRate: 1, endpoints: ['calls.create'] });
-    const receipt = await gql(stack.tokens.agent, 'mutation($input: CallOutcomeInput!) { recordCallOutcome(input: $input) { id } }', {
-      input: {
-        contactId: 'hubspot:1001',
-        callId: `call-${randomUUID()}`,
-        decisionId: `dec-${randomUUID()}`,
-        idempotencyKey: `console-${randomUUID()}`,
-        disposition: 'CONNECTED',
-        summary: 'Talked about the renewal',
-        occurredAt: new Date().toISOString(),
+    const receipt = await gql(
+      stack.tokens.agent,
+      'mutation($input: CallOutcomeInput!) { recordCallOutcome(input: $input) { id } }',
+      {
+        input: {
+          contactId: 'hubspot:1001',
+          callId: `call-${randomUUID()}`,
+          decisionId: `dec-${randomUUID()}`,
+          idempotencyKey: `console-${randomUUID()}`,
+          disposition: 'CONNECTED',
+          summary: 'Talked about the renewal',
+          occurredAt: new Date().toISOString(),
+        },
       },
-    });
+    );
     const id = receipt.recordCallOutcome.id as string;
     const row = b.page.locator(`#dead-letters tr[data-writeback="${id}"]`);
     await expect.poll(() => row.count(), { timeout: 60_000 }).toBe(1);
@@ -88,7 +106,9 @@ import { startStack, type Stack } from '../support/stack.js';
     const replay = b.page.locator(`#replays tr[data-replay="${id}"] [data-status]`);
     await expect.poll(() => replay.getAttribute('data-status'), { timeout: 60_000 }).toBe('WRITTEN');
     await expect.poll(() => row.count(), { timeout: 30_000 }).toBe(0);
-    const written = await gql(stack.tokens.admin, 'query($id: ID!) { writeBack(id: $id) { status crmRecordId } }', { id });
+    const written = await gql(stack.tokens.admin, 'query($id: ID!) { writeBack(id: $id) { status crmRecordId } }', {
+      id,
+    });
     expect(written.writeBack.status).toBe('WRITTEN');
     expect(await text(`#replays tr[data-replay="${id}"]`)).toContain(written.writeBack.crmRecordId);
     await b.screenshot('console-replayed');
@@ -97,7 +117,11 @@ import { startStack, type Stack } from '../support/stack.js';
 
   it('shows a compliance user the audit of a number with a decision explained rule by rule', async () => {
     const phone = '+12125550166';
-    await gql(stack.tokens.compliance, 'query($p: String!) { callPermission(phone: $p, purpose: MARKETING) { decisionId } }', { p: phone });
+    await gql(
+      stack.tokens.compliance,
+      'query($p: String!) { callPermission(phone: $p, purpose: MARKETING) { decisionId } }',
+      { p: phone },
+    );
     await b.page.getByLabel('token').fill(stack.tokens.compliance);
     // The compliance role has no pipeline access: the panel shows the server's typed refusal.
     await expect.poll(() => text('#pipeline'), { timeout: 30_000 }).toContain('FORBIDDEN');

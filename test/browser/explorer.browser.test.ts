@@ -64,7 +64,9 @@ import { startStack, type Stack } from '../support/stack.js';
       headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.tokens.compliance}` },
       body: JSON.stringify({
         query: 'mutation($input: RevokeConsentInput!) { revokeConsent(input: $input) { __typename } }',
-        variables: { input: { phone, channel: 'VOICE', source: 'explorer-test', occurredAt: new Date().toISOString() } },
+        variables: {
+          input: { phone, channel: 'VOICE', source: 'explorer-test', occurredAt: new Date().toISOString() },
+        },
       }),
     });
     expect(((await r.json()) as { errors?: unknown[] }).errors).toBeUndefined();

@@ -17,11 +17,26 @@ import { PERMISSION_FIELDS, SECRET, SERVICE, WRITTEN_CONSENT, gql } from './supp
 // database takes them, and decisions fail closed while it does not. The outage is real: the audit
 // table is renamed away (every INSERT fails) and back.
 
-const row = (n: number): AuditRecord => ({ action: 'DECISION', actor: 'agent-7', role: 'agent', seller: 'acme', purpose: 'MARKETING', e164: '+12125550100', decisionId: randomUUID(), allowed: false, reasons: ['NO_CONSENT'], detail: { n } });
+const row = (n: number): AuditRecord => ({
+  action: 'DECISION',
+  actor: 'agent-7',
+  role: 'agent',
+  seller: 'acme',
+  purpose: 'MARKETING',
+  e164: '+12125550100',
+  decisionId: randomUUID(),
+  allowed: false,
+  reasons: ['NO_CONSENT'],
+  detail: { n },
+});
 const auditAway = (db: Database) => db.exec('ALTER TABLE consent_audit RENAME TO consent_audit_away');
 const auditBack = (db: Database) => db.exec('ALTER TABLE consent_audit_away RENAME TO consent_audit');
 const countRows = async (db: Database, ids: string[]) =>
-  (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM consent_audit WHERE decision_id = ANY($1::uuid[])', [ids])).rows[0]!.n;
+  (
+    await db.query<{ n: number }>('SELECT count(*)::int AS n FROM consent_audit WHERE decision_id = ANY($1::uuid[])', [
+      ids,
+    ])
+  ).rows[0]!.n;
 
 describe('batched audit writer (embedded PGlite)', () => {
   let db: Database;
@@ -45,7 +60,10 @@ describe('batched audit writer (embedded PGlite)', () => {
     expect(writer.failing).toBe(false);
     const ids = rows.map((r) => r.decisionId!);
     expect(await countRows(db, ids)).toBe(10);
-    const order = await db.query<{ n: number }>("SELECT (detail->>'n')::int AS n FROM consent_audit WHERE decision_id = ANY($1::uuid[]) ORDER BY id", [ids]);
+    const order = await db.query<{ n: number }>(
+      "SELECT (detail->>'n')::int AS n FROM consent_audit WHERE decision_id = ANY($1::uuid[]) ORDER BY id",
+      [ids],
+    );
     expect(order.rows.map((r) => r.n)).toEqual([...Array(10).keys()]);
     await writer.close();
   });
@@ -58,13 +76,27 @@ describe('decisions while the audit log refuses rows (consent subgraph over HTTP
   let raw: Database;
   let bus: EventBus;
   let consent: RunningConsentSubgraph;
-  const permission = async (phone: string) => (await gql(consent.url, CALL, { phone, purpose: 'MARKETING' })).data!.callPermission as Record<string, any>;
+  const permission = async (phone: string) =>
+    (await gql(consent.url, CALL, { phone, purpose: 'MARKETING' })).data!.callPermission as Record<string, any>;
 
   beforeAll(async () => {
     raw = await openConsentDatabase({});
     bus = await createEventBus();
-    const config: ConsentConfig = { port: 0, nodeEnv: 'test', logLevel: 'silent', internalSecret: SECRET, revocationPollMs: 1_000 };
-    consent = await startConsentSubgraph(config, { log: silentLogger, metrics: createMetrics('consent-audit-test', { collectDefault: false }), bus, db: raw, checker: createSimulatedChecker({ now: () => NOW }), now: () => NOW });
+    const config: ConsentConfig = {
+      port: 0,
+      nodeEnv: 'test',
+      logLevel: 'silent',
+      internalSecret: SECRET,
+      revocationPollMs: 1_000,
+    };
+    consent = await startConsentSubgraph(config, {
+      log: silentLogger,
+      metrics: createMetrics('consent-audit-test', { collectDefault: false }),
+      bus,
+      db: raw,
+      checker: createSimulatedChecker({ now: () => NOW }),
+      now: () => NOW,
+    });
     await markSynced(consent.db, 'national', '212', new Date('2026-06-01T00:00:00Z'));
   });
   afterAll(async () => {
@@ -100,11 +132,22 @@ describe('decisions while the audit log refuses rows (consent subgraph over HTTP
     const revoke = await gql(
       consent.url,
       'mutation($input: RevokeConsentInput!) { revokeConsent(input: $input) { eventId } }',
-      { input: { phone, channel: 'TRANSCRIPT', source: 'engagement', occurredAt: '2026-06-10T15:59:00Z', decisionId: decision.decisionId } },
+      {
+        input: {
+          phone,
+          channel: 'TRANSCRIPT',
+          source: 'engagement',
+          occurredAt: '2026-06-10T15:59:00Z',
+          decisionId: decision.decisionId,
+        },
+      },
       SERVICE,
     );
     expect(revoke.errors).toBeUndefined();
-    const ledger = await raw.query<{ scope: string; seller: string | null }>('SELECT scope, seller FROM consent_ledger WHERE event_id = $1', [revoke.data!.revokeConsent.eventId]);
+    const ledger = await raw.query<{ scope: string; seller: string | null }>(
+      'SELECT scope, seller FROM consent_ledger WHERE event_id = $1',
+      [revoke.data!.revokeConsent.eventId],
+    );
     expect(ledger.rows[0]).toEqual({ scope: 'SELLER', seller: 'acme' });
   });
 });

@@ -15,8 +15,13 @@ const file = (name: string, content: string | Buffer) => {
   writeFileSync(p, content);
   return p;
 };
-const count = async (db: { query: (s: string, p?: unknown[]) => Promise<{ rows: { n: number }[] }> }, list: string, ac: string) =>
-  (await db.query('SELECT count(*)::int AS n FROM dnc_registry WHERE list = $1 AND area_code = $2', [list, ac])).rows[0]!.n;
+const count = async (
+  db: { query: (s: string, p?: unknown[]) => Promise<{ rows: { n: number }[] }> },
+  list: string,
+  ac: string,
+) =>
+  (await db.query('SELECT count(*)::int AS n FROM dnc_registry WHERE list = $1 AND area_code = $2', [list, ac]))
+    .rows[0]!.n;
 
 it('reads every registry line layout and rejects the rest', () => {
   expect(parseDncLine('2125550100')).toBe('+12125550100');
@@ -24,7 +29,8 @@ it('reads every registry line layout and rejects the rest', () => {
   expect(parseDncLine('1-212-555-0100')).toBe('+12125550100');
   expect(parseDncLine('  <number>2125550100</number> ')).toBe('+12125550100');
   expect(parseDncLine('+1 (212) 555-0100')).toBe('+12125550100');
-  for (const bad of ['212555010', '21255501000', '1125550100', '2121550100', 'areacode,number', 'abc']) expect(parseDncLine(bad)).toBeNull();
+  for (const bad of ['212555010', '21255501000', '1125550100', '2121550100', 'areacode,number', 'abc'])
+    expect(parseDncLine(bad)).toBeNull();
 });
 
 onEachDatabase('dnc import', (get) => {
@@ -45,16 +51,32 @@ onEachDatabase('dnc import', (get) => {
 
     // A new full list for 212 replaces the old one; gzip and areacode,number layout.
     const gz = file('full2.txt.gz', gzipSync(['212,3000000', '212,3000001', '305,5550100'].join('\n')));
-    const again = await importDncFile(db, gz, { list: 'national', mode: 'full', downloadedAt: new Date('2026-06-08T00:00:00Z') });
+    const again = await importDncFile(db, gz, {
+      list: 'national',
+      mode: 'full',
+      downloadedAt: new Date('2026-06-08T00:00:00Z'),
+    });
     expect(again).toMatchObject({ numbers: 3, removed: 2_500, areaCodes: ['212', '305'] });
     expect(await count(db, 'national', '212')).toBe(2);
 
     // Change lists: additions (XML) and deletions.
-    await importDncFile(db, file('add.xml', '<?xml version="1.0"?>\n<list>\n<number>2124000000</number>\n</list>\n'), { list: 'national', mode: 'add', downloadedAt: new Date('2026-06-09T00:00:00Z') });
-    await importDncFile(db, file('del.txt', '2123000000\n'), { list: 'national', mode: 'delete', downloadedAt: new Date('2026-06-10T00:00:00Z') });
-    const rows = await db.query<{ e164: string }>("SELECT e164 FROM dnc_registry WHERE list = 'national' AND area_code = '212' ORDER BY e164");
+    await importDncFile(db, file('add.xml', '<?xml version="1.0"?>\n<list>\n<number>2124000000</number>\n</list>\n'), {
+      list: 'national',
+      mode: 'add',
+      downloadedAt: new Date('2026-06-09T00:00:00Z'),
+    });
+    await importDncFile(db, file('del.txt', '2123000000\n'), {
+      list: 'national',
+      mode: 'delete',
+      downloadedAt: new Date('2026-06-10T00:00:00Z'),
+    });
+    const rows = await db.query<{ e164: string }>(
+      "SELECT e164 FROM dnc_registry WHERE list = 'national' AND area_code = '212' ORDER BY e164",
+    );
     expect(rows.rows.map((r) => r.e164)).toEqual(['+12123000001', '+12124000000']);
-    const sync = await db.query<{ area_code: string; downloaded_at: Date }>("SELECT area_code, downloaded_at FROM dnc_sync WHERE list = 'national' ORDER BY area_code");
+    const sync = await db.query<{ area_code: string; downloaded_at: Date }>(
+      "SELECT area_code, downloaded_at FROM dnc_sync WHERE list = 'national' ORDER BY area_code",
+    );
     expect(sync.rows.map((r) => [r.area_code, r.downloaded_at.toISOString()])).toEqual([
       ['212', '2026-06-10T00:00:00.000Z'],
       ['305', '2026-06-10T00:00:00.000Z'],
@@ -63,7 +85,11 @@ onEachDatabase('dnc import', (get) => {
 
   it('state lists carry one sync date for the whole list', async () => {
     const { db } = get();
-    await importDncFile(db, file('fl.txt', '3055550111\n8505550111\n'), { list: 'state:FL', mode: 'full', downloadedAt: new Date('2026-06-02T00:00:00Z') });
+    await importDncFile(db, file('fl.txt', '3055550111\n8505550111\n'), {
+      list: 'state:FL',
+      mode: 'full',
+      downloadedAt: new Date('2026-06-02T00:00:00Z'),
+    });
     const sync = await db.query<{ area_code: string }>("SELECT area_code FROM dnc_sync WHERE list = 'state:FL'");
     expect(sync.rows).toEqual([{ area_code: '*' }]);
   });
@@ -76,9 +102,26 @@ it('npm run dnc:import --direct loads a database with no service running, with a
   const input = file('cli.txt', Array.from({ length: 100 }, (_, i) => `404${String(5_550_000 + i)}`).join('\n'));
   const { stdout, stderr } = await promisify(execFile)(
     'npx',
-    ['tsx', 'scripts/dnc-import.ts', input, '--direct', '--list', 'national', '--mode', 'full', '--downloaded-at', '2026-06-01T00:00:00Z'],
+    [
+      'tsx',
+      'scripts/dnc-import.ts',
+      input,
+      '--direct',
+      '--list',
+      'national',
+      '--mode',
+      'full',
+      '--downloaded-at',
+      '2026-06-01T00:00:00Z',
+    ],
     { env: { ...process.env, ...target, LOG_LEVEL: 'silent' }, timeout: 55_000 },
   ).finally(() => pg?.drop());
-  expect(JSON.parse(stdout.trim())).toMatchObject({ list: 'national', mode: 'full', numbers: 100, rejected: 0, areaCodes: 1 });
+  expect(JSON.parse(stdout.trim())).toMatchObject({
+    list: 'national',
+    mode: 'full',
+    numbers: 100,
+    rejected: 0,
+    areaCodes: 1,
+  });
   expect(stderr).toMatch(/\[#+\] 100%\s+100 numbers/);
 }, 60_000);

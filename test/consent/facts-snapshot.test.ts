@@ -19,7 +19,20 @@ import { eventually } from '../support/eventually.js';
 // is shared: every decision keeps its own id and audit row, and every write evicts at once.
 
 const facts = (tag: string): StoredFacts =>
-  ({ ledger: [], suppression: { internalDnc: [], national: { listed: false, syncedAt: null }, litigator: { listed: false, syncedAt: null }, state: [], relationships: [] }, reassigned: null, reassignedByConsentDate: [], attempts: [], tag }) as unknown as StoredFacts;
+  ({
+    ledger: [],
+    suppression: {
+      internalDnc: [],
+      national: { listed: false, syncedAt: null },
+      litigator: { listed: false, syncedAt: null },
+      state: [],
+      relationships: [],
+    },
+    reassigned: null,
+    reassignedByConsentDate: [],
+    attempts: [],
+    tag,
+  }) as unknown as StoredFacts;
 const tagOf = (f: StoredFacts) => (f as unknown as { tag: string }).tag;
 
 describe('FactsSnapshot', () => {
@@ -73,7 +86,9 @@ describe('FactsSnapshot', () => {
   });
 
   it('keeps answers frozen, and is off at 0', async () => {
-    const kept = await new FactsSnapshot({ maxAgeMs: 60_000 }).read('+12125550100', new Date(0), async () => facts('x'));
+    const kept = await new FactsSnapshot({ maxAgeMs: 60_000 }).read('+12125550100', new Date(0), async () =>
+      facts('x'),
+    );
     expect(() => (kept.ledger as unknown[]).push(1)).toThrow(TypeError);
     const off = new FactsSnapshot({ maxAgeMs: 0 });
     const load = vi.fn(async () => facts('x'));
@@ -91,7 +106,11 @@ describe('FactsSnapshot', () => {
     expect(mayChangeFacts('INSERT INTO call_attempts (e164) VALUES ($1) RETURNING id')).toBe(true);
     expect(mayChangeFacts('DELETE FROM dnc_registry WHERE list = $1')).toBe(true);
     expect(mayChangeFacts('SELECT * FROM dnc_sync FOR UPDATE')).toBe(true);
-    expect(mayChangeFacts('WITH x AS (INSERT INTO consent_audit (action) VALUES ($1)) INSERT INTO internal_dnc (e164) VALUES ($2)')).toBe(true);
+    expect(
+      mayChangeFacts(
+        'WITH x AS (INSERT INTO consent_audit (action) VALUES ($1)) INSERT INTO internal_dnc (e164) VALUES ($2)',
+      ),
+    ).toBe(true);
     expect(mayChangeFacts('INSERT INTO consent_audit (action) SELECT e164 FROM consent_ledger')).toBe(true);
     expect(mayChangeFacts('SET search_path TO public')).toBe(true);
   });
@@ -108,12 +127,20 @@ describe('consent decisions through the facts snapshot (embedded PGlite)', () =>
   let raw: Database;
   let bus: EventBus;
   let consent: RunningConsentSubgraph;
-  const permission = async (phone: string) => (await gql(consent.url, CALL, { phone, purpose: 'MARKETING' })).data!.callPermission as Record<string, any>;
+  const permission = async (phone: string) =>
+    (await gql(consent.url, CALL, { phone, purpose: 'MARKETING' })).data!.callPermission as Record<string, any>;
 
   beforeAll(async () => {
     raw = await openConsentDatabase({});
     bus = await createEventBus();
-    const config: ConsentConfig = { port: 0, nodeEnv: 'test', logLevel: 'silent', internalSecret: SECRET, revocationPollMs: 200, factsSnapshotMs: 10_000 };
+    const config: ConsentConfig = {
+      port: 0,
+      nodeEnv: 'test',
+      logLevel: 'silent',
+      internalSecret: SECRET,
+      revocationPollMs: 200,
+      factsSnapshotMs: 10_000,
+    };
     consent = await startConsentSubgraph(config, {
       log: silentLogger,
       metrics: createMetrics('consent-snapshot-test', { collectDefault: false }),
@@ -143,7 +170,10 @@ describe('consent decisions through the facts snapshot (embedded PGlite)', () =>
     expect(new Set(ids).size).toBe(8);
     expect(consent.snapshot.databaseReads - readsBefore).toBe(1);
     await consent.audit.flush();
-    const rows = await raw.query<{ decision_id: string }>("SELECT decision_id FROM consent_audit WHERE action = 'DECISION' AND decision_id = ANY($1::uuid[])", [ids]);
+    const rows = await raw.query<{ decision_id: string }>(
+      "SELECT decision_id FROM consent_audit WHERE action = 'DECISION' AND decision_id = ANY($1::uuid[])",
+      [ids],
+    );
     expect(rows.rows.map((r) => r.decision_id).sort()).toEqual([...ids].sort());
   });
 
@@ -152,7 +182,20 @@ describe('consent decisions through the facts snapshot (embedded PGlite)', () =>
     await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone) });
     expect(await permission(phone)).toMatchObject({ allowed: true });
     expect(await permission(phone)).toMatchObject({ allowed: true }); // from memory now
-    const revoked = await gql(consent.url, REVOKE, { input: { phone, channel: 'TRANSCRIPT', source: 'engagement', occurredAt: '2026-06-10T15:59:00Z', idempotencyKey: `engagement:${randomUUID()}` } }, SERVICE);
+    const revoked = await gql(
+      consent.url,
+      REVOKE,
+      {
+        input: {
+          phone,
+          channel: 'TRANSCRIPT',
+          source: 'engagement',
+          occurredAt: '2026-06-10T15:59:00Z',
+          idempotencyKey: `engagement:${randomUUID()}`,
+        },
+      },
+      SERVICE,
+    );
     expect(revoked.errors).toBeUndefined();
     expect(await permission(phone)).toMatchObject({ allowed: false, reasons: ['CONSENT_REVOKED'] });
   });
@@ -163,9 +206,25 @@ describe('consent decisions through the facts snapshot (embedded PGlite)', () =>
     expect(await permission(phone)).toMatchObject({ allowed: true });
     // Another replica on the same database: its write bypasses this process, its event does not.
     const eventId = randomUUID();
-    const record = { eventId, e164: phone, occurredAt: new Date('2026-06-10T15:59:00Z'), source: 'ivr', actor: 'other-replica', channel: 'VOICE' as const, scope: 'ALL_SELLERS' as const, seller: null };
+    const record = {
+      eventId,
+      e164: phone,
+      occurredAt: new Date('2026-06-10T15:59:00Z'),
+      source: 'ivr',
+      actor: 'other-replica',
+      channel: 'VOICE' as const,
+      scope: 'ALL_SELLERS' as const,
+      seller: null,
+    };
     const appended = await raw.transaction((tx) => appendRevocation(tx, record));
-    await bus.publish('consent.revoked', { eventId, phone, revokedAt: record.occurredAt.toISOString(), channel: 'VOICE', source: 'ivr', cursor: String(appended.seq) });
+    await bus.publish('consent.revoked', {
+      eventId,
+      phone,
+      revokedAt: record.occurredAt.toISOString(),
+      channel: 'VOICE',
+      source: 'ivr',
+      cursor: String(appended.seq),
+    });
     expect(await permission(phone)).toMatchObject({ allowed: false, reasons: ['CONSENT_REVOKED'] });
   });
 
@@ -174,13 +233,26 @@ describe('consent decisions through the facts snapshot (embedded PGlite)', () =>
     await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(phone) });
     expect(await permission(phone)).toMatchObject({ allowed: true });
     await raw.transaction((tx) =>
-      appendRevocation(tx, { eventId: randomUUID(), e164: phone, occurredAt: new Date('2026-06-10T15:59:00Z'), source: 'ivr', actor: 'other-replica', channel: 'VOICE', scope: 'ALL_SELLERS', seller: null }),
+      appendRevocation(tx, {
+        eventId: randomUUID(),
+        e164: phone,
+        occurredAt: new Date('2026-06-10T15:59:00Z'),
+        source: 'ivr',
+        actor: 'other-replica',
+        channel: 'VOICE',
+        scope: 'ALL_SELLERS',
+        seller: null,
+      }),
     );
     // The hub polls every 200 ms; the snapshot would keep the answer for 10 s.
-    const denied = await eventually(async () => {
-      const p = await permission(phone);
-      return p.allowed === false ? p : null;
-    }, 3_000, 5);
+    const denied = await eventually(
+      async () => {
+        const p = await permission(phone);
+        return p.allowed === false ? p : null;
+      },
+      3_000,
+      5,
+    );
     expect(denied).toMatchObject({ allowed: false, reasons: ['CONSENT_REVOKED'] });
   });
 
@@ -195,7 +267,10 @@ describe('consent decisions through the facts snapshot (embedded PGlite)', () =>
     const fl = '+13055550306';
     await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(fl) });
     expect(await permission(fl)).toMatchObject({ allowed: true });
-    for (let i = 0; i < 3; i++) expect((await gql(consent.url, AUTHORIZE, { input: { phone: fl, purpose: 'MARKETING' } })).data!.authorizeCall).toMatchObject({ allowed: true });
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await gql(consent.url, AUTHORIZE, { input: { phone: fl, purpose: 'MARKETING' } })).data!.authorizeCall,
+      ).toMatchObject({ allowed: true });
     expect(await permission(fl)).toMatchObject({ allowed: false, reasons: ['FREQUENCY_CAP_EXCEEDED'] });
 
     // A registry entry (an import's statement, run through this process's handle) denies at once.
@@ -203,7 +278,11 @@ describe('consent decisions through the facts snapshot (embedded PGlite)', () =>
     await gql(consent.url, RECORD, { input: WRITTEN_CONSENT(ny) });
     expect(await permission(ny)).toMatchObject({ allowed: true });
     await markSynced(consent.db, 'litigator', '*', new Date('2026-06-01T00:00:00Z'));
-    await consent.db.query('INSERT INTO dnc_registry (list, e164, area_code) VALUES ($1, $2, $3)', ['litigator', ny, '212']);
+    await consent.db.query('INSERT INTO dnc_registry (list, e164, area_code) VALUES ($1, $2, $3)', [
+      'litigator',
+      ny,
+      '212',
+    ]);
     expect((await permission(ny)).reasons).toContain('KNOWN_LITIGATOR');
   });
 });

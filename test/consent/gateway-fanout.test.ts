@@ -4,7 +4,13 @@ import { createClient, type Client } from 'graphql-ws';
 import { DEV_INTERNAL_SECRET } from '../../shared/config.js';
 import { IDENTITY_HEADER, signIdentity } from '../../shared/identity.js';
 import { startConsentStack, subscribeMany, type ConsentStack } from '../../sim/stacks/consent-stack.js';
-import { createTestDatabase, describeWithPostgres, describeWithRedis, TEST_REDIS_URL, uniquePrefix } from '../support/services.js';
+import {
+  createTestDatabase,
+  describeWithPostgres,
+  describeWithRedis,
+  TEST_REDIS_URL,
+  uniquePrefix,
+} from '../support/services.js';
 import { eventually } from '../support/eventually.js';
 
 /**
@@ -20,7 +26,12 @@ describeWithPostgres('revocations through two gateway replicas', () => {
     beforeAll(async () => {
       const db = await createTestDatabase('consent_gw');
       drop = db.drop;
-      stack = await startConsentStack({ replicas: 2, databaseUrl: db.url, redisUrl: TEST_REDIS_URL, busPrefix: uniquePrefix('consent-gw') });
+      stack = await startConsentStack({
+        replicas: 2,
+        databaseUrl: db.url,
+        redisUrl: TEST_REDIS_URL,
+        busPrefix: uniquePrefix('consent-gw'),
+      });
     }, 120_000);
     afterAll(async () => {
       for (const c of clients) await Promise.resolve(c.dispose()).catch(() => undefined);
@@ -29,10 +40,18 @@ describeWithPostgres('revocations through two gateway replicas', () => {
     });
 
     const revoke = async (consentUrl: string, phone: string, channel: string) => {
-      const body = JSON.stringify({ query: 'mutation($i: RevokeConsentInput!) { revokeConsent(input: $i) { cursor } }', variables: { i: { phone, channel, source: 'test', occurredAt: new Date(Date.now() - 1000).toISOString() } } });
+      const body = JSON.stringify({
+        query: 'mutation($i: RevokeConsentInput!) { revokeConsent(input: $i) { cursor } }',
+        variables: { i: { phone, channel, source: 'test', occurredAt: new Date(Date.now() - 1000).toISOString() } },
+      });
       const res = await fetch(consentUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentity({ sub: 't', roles: ['agent'], seller: 'acme' }, DEV_INTERNAL_SECRET, { body }) },
+        headers: {
+          'content-type': 'application/json',
+          [IDENTITY_HEADER]: signIdentity({ sub: 't', roles: ['agent'], seller: 'acme' }, DEV_INTERNAL_SECRET, {
+            body,
+          }),
+        },
         body,
       });
       return ((await res.json()) as { data: { revokeConsent: { cursor: string } } }).data.revokeConsent.cursor;
@@ -41,7 +60,10 @@ describeWithPostgres('revocations through two gateway replicas', () => {
     it('500 subscriptions on two gateways all receive a revocation; a reconnect with the cursor replays what it missed', async () => {
       const inbox: string[][] = Array.from({ length: 500 }, () => []);
       for (const [i, g] of stack.gateways.entries()) {
-        clients.push(...subscribeMany(g.url, stack.token, 250, 50, (index, cursor) => inbox[i * 250 + index]!.push(cursor)).clients);
+        clients.push(
+          ...subscribeMany(g.url, stack.token, 250, 50, (index, cursor) => inbox[i * 250 + index]!.push(cursor))
+            .clients,
+        );
       }
       const open = () => stack.consents.reduce((n, c) => n + c.hub.subscribers, 0);
       await eventually(() => open() === 500, 20_000, 25);
@@ -60,10 +82,18 @@ describeWithPostgres('revocations through two gateway replicas', () => {
 
       // It resubscribes through the other gateway from its cursor.
       const resumed: string[] = [];
-      const client = createClient({ url: stack.gateways[1]!.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${stack.token}` }, retryAttempts: 0 });
+      const client = createClient({
+        url: stack.gateways[1]!.url.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${stack.token}` },
+        retryAttempts: 0,
+      });
       clients.push(client);
       client.subscribe<{ consentRevoked: { cursor: string } }>(
-        { query: 'subscription($after: String) { consentRevoked(after: $after) { cursor } }', variables: { after: first } },
+        {
+          query: 'subscription($after: String) { consentRevoked(after: $after) { cursor } }',
+          variables: { after: first },
+        },
         { next: (m) => resumed.push(m.data!.consentRevoked.cursor), error: () => undefined, complete: () => undefined },
       );
       await eventually(() => resumed.length === 2, 20_000, 25);
@@ -73,7 +103,11 @@ describeWithPostgres('revocations through two gateway replicas', () => {
     it('Contact.callPermission resolves through the gateway with the CRM facts (@requires)', async () => {
       const gw = stack.gateways[0]!;
       const ask = async (query: string, variables: Record<string, unknown> = {}) => {
-        const res = await fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.token}` }, body: JSON.stringify({ query, variables }) });
+        const res = await fetch(gw.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.token}` },
+          body: JSON.stringify({ query, variables }),
+        });
         return (await res.json()) as { data?: any; errors?: unknown[] };
       };
       const ids: string[] = [];
@@ -82,22 +116,44 @@ describeWithPostgres('revocations through two gateway replicas', () => {
         if (r.data?.contact?.primaryPhone?.startsWith('+1')) ids.push(r.data.contact.id);
       }
       expect(ids).toHaveLength(2);
-      const phoneOf = async (id: string) => (await ask(`{ contact(id: "${id}") { primaryPhone } }`)).data.contact.primaryPhone as string;
+      const phoneOf = async (id: string) =>
+        (await ask(`{ contact(id: "${id}") { primaryPhone } }`)).data.contact.primaryPhone as string;
       const consented = await phoneOf(ids[0]!);
       const recordBody = JSON.stringify({
-          query: 'mutation($i: RecordConsentInput!) { recordConsent(input: $i) { cursor } }',
-          variables: { i: { phone: consented, consentType: 'WRITTEN', purposes: ['MARKETING'], sellers: ['acme'], coversArtificialVoice: true, disclosure: { version: 'v1', hash: 'h', notConditionOfPurchase: true }, evidence: { source: 'web', signatureMethod: 'esign', ipAddress: '203.0.113.5' }, occurredAt: '2026-01-01T00:00:00Z' } },
+        query: 'mutation($i: RecordConsentInput!) { recordConsent(input: $i) { cursor } }',
+        variables: {
+          i: {
+            phone: consented,
+            consentType: 'WRITTEN',
+            purposes: ['MARKETING'],
+            sellers: ['acme'],
+            coversArtificialVoice: true,
+            disclosure: { version: 'v1', hash: 'h', notConditionOfPurchase: true },
+            evidence: { source: 'web', signatureMethod: 'esign', ipAddress: '203.0.113.5' },
+            occurredAt: '2026-01-01T00:00:00Z',
+          },
+        },
       });
       const res = await fetch(stack.consents[0]!.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentity({ sub: 't', roles: ['agent'], seller: 'acme' }, DEV_INTERNAL_SECRET, { body: recordBody }) },
+        headers: {
+          'content-type': 'application/json',
+          [IDENTITY_HEADER]: signIdentity({ sub: 't', roles: ['agent'], seller: 'acme' }, DEV_INTERNAL_SECRET, {
+            body: recordBody,
+          }),
+        },
         body: recordBody,
       });
       expect(res.status).toBe(200);
-      const q = 'query($id: ID!) { contact(id: $id) { id primaryPhone callPermission(purpose: MARKETING) { allowed reasons phone decisionId consent { status } } } }';
+      const q =
+        'query($id: ID!) { contact(id: $id) { id primaryPhone callPermission(purpose: MARKETING) { allowed reasons phone decisionId consent { status } } } }';
       const withConsent = await ask(q, { id: ids[0] });
       expect(withConsent.errors).toBeUndefined();
-      expect(withConsent.data.contact.callPermission).toMatchObject({ phone: consented, consent: { status: 'GRANTED' }, decisionId: expect.any(String) });
+      expect(withConsent.data.contact.callPermission).toMatchObject({
+        phone: consented,
+        consent: { status: 'GRANTED' },
+        decisionId: expect.any(String),
+      });
       expect(withConsent.data.contact.callPermission.reasons).not.toContain('NO_CONSENT');
       const without = await ask(q, { id: ids[1] });
       expect(without.errors).toBeUndefined();

@@ -27,7 +27,11 @@ afterAll(async () => {
 });
 
 async function gateway(query: string, variables: Record<string, unknown>, token = stack.tokens.agent) {
-  const res = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(stack.gatewayUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
   return (await res.json()) as { data?: any; errors?: { message: string }[] };
 }
 const PERMISSION = `query($phone: String!, $at: DateTime) { callPermission(phone: $phone, purpose: MARKETING, at: $at) { reasons reassignedCheck { result version } } }`;
@@ -49,19 +53,39 @@ const consent = (phone: string) => ({
   occurredAt: `${CONSENT_DAY}T00:00:00Z`,
 });
 const cli = (args: string[], env: Record<string, string> = {}) =>
-  run('npx', ['tsx', 'scripts/rnd-import.ts', ...args], { env: { ...process.env, GATEWAY_URL: stack.gatewayUrl, DIALPLANE_TOKEN: stack.tokens.admin, ...env }, timeout: 60_000 });
+  run('npx', ['tsx', 'scripts/rnd-import.ts', ...args], {
+    env: { ...process.env, GATEWAY_URL: stack.gatewayUrl, DIALPLANE_TOKEN: stack.tokens.admin, ...env },
+    timeout: 60_000,
+  });
 
 describe('npm run rnd:import', () => {
   it('loads a result file through the running service and the decisions use its answers', async () => {
     const phones = { yes: '+13125550411', noData: '+13125550412', no: '+13125550413' };
-    for (const phone of Object.values(phones)) expect((await gateway(RECORD, { input: consent(phone) })).errors).toBeUndefined();
+    for (const phone of Object.values(phones))
+      expect((await gateway(RECORD, { input: consent(phone) })).errors).toBeUndefined();
     // No RND configured: before the file, nothing is known.
     expect((await permission(phones.no)).reasons).toContain('RND_NO_DATA');
 
     const file = path.join(dir, 'rnd-results-2026-12.csv');
-    writeFileSync(file, ['tn,date,result', `3125550411,${CONSENT_DAY},yes`, `3125550412,${CONSENT_DAY},no data`, `"3125550413",${CONSENT_DAY},No`, 'not,a,line', ''].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'tn,date,result',
+        `3125550411,${CONSENT_DAY},yes`,
+        `3125550412,${CONSENT_DAY},no data`,
+        `"3125550413",${CONSENT_DAY},No`,
+        'not,a,line',
+        '',
+      ].join('\n'),
+    );
     const { stdout } = await cli([file, '--batch-size', '2']);
-    expect(JSON.parse(stdout)).toMatchObject({ source: 'rnd-file:rnd-results-2026-12.csv', recorded: 3, rejected: 1, batches: 2, via: 'service' });
+    expect(JSON.parse(stdout)).toMatchObject({
+      source: 'rnd-file:rnd-results-2026-12.csv',
+      recorded: 3,
+      rejected: 1,
+      batches: 2,
+      via: 'service',
+    });
 
     const yes = await permission(phones.yes);
     expect(yes.reasons).toContain('NUMBER_REASSIGNED');

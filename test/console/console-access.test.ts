@@ -21,9 +21,14 @@ describe('operations console: access and data over HTTP', () => {
   });
 
   const base = () => stack.gatewayUrl.replace(/\/graphql$/, '');
-  const pipeline = (token?: string) => fetch(`${base()}/console/api/pipeline`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const pipeline = (token?: string) =>
+    fetch(`${base()}/console/api/pipeline`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const gql = async (token: string, query: string, variables: Record<string, unknown> = {}) => {
-    const res = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+    const res = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
     return (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
   };
 
@@ -44,14 +49,19 @@ describe('operations console: access and data over HTTP', () => {
     for (const role of ['agent', 'compliance'] as const) {
       const refused = await pipeline(stack.tokens[role]);
       expect(refused.status, role).toBe(403);
-      expect(await refused.json()).toEqual({ error: { code: 'FORBIDDEN', message: expect.stringContaining('admin or analyst') } });
+      expect(await refused.json()).toEqual({
+        error: { code: 'FORBIDDEN', message: expect.stringContaining('admin or analyst') },
+      });
     }
   });
 
   it('shows every CRM to an analyst and an admin, counting reads, cache hits and CRM calls', async () => {
     // One contact read per CRM, twice: a miss (CRM call), then a hit.
     for (let i = 0; i < 2; i++) {
-      const r = await gql(stack.tokens.analyst, '{ a: contact(id: "hubspot:1001") { id } b: contactsByPhone(phone: "+14155550100") { id } }');
+      const r = await gql(
+        stack.tokens.analyst,
+        '{ a: contact(id: "hubspot:1001") { id } b: contactsByPhone(phone: "+14155550100") { id } }',
+      );
       expect(r.errors).toBeUndefined();
     }
     for (const role of ['analyst', 'admin'] as const) {
@@ -67,7 +77,11 @@ describe('operations console: access and data over HTTP', () => {
       expect(hubspot.health.cache.hitRate).toBeGreaterThan(0);
       expect(hubspot.health.crmCalls.total).toBeGreaterThanOrEqual(1);
       // The simulator reports the daily allowance on every answer.
-      expect(hubspot.health.apiBudget).toMatchObject({ window: 'daily', limit: expect.any(Number), remaining: expect.any(Number) });
+      expect(hubspot.health.apiBudget).toMatchObject({
+        window: 'daily',
+        limit: expect.any(Number),
+        remaining: expect.any(Number),
+      });
       const salesforce = answer.crms.find((c) => c.name === 'salesforce');
       if (salesforce?.status !== 'up') throw new Error(`salesforce is ${salesforce?.status}`);
       expect(salesforce.health.apiBudget?.limit).toBeGreaterThan(0);
@@ -84,11 +98,17 @@ describe('operations console: access and data over HTTP', () => {
     afterAll(async () => {
       await local?.close();
     });
-    const ask = (token: string) => fetch(`${local.gatewayUrl.replace(/\/graphql$/, '')}/console/api/pipeline`, { headers: { authorization: `Bearer ${token}` } });
+    const ask = (token: string) =>
+      fetch(`${local.gatewayUrl.replace(/\/graphql$/, '')}/console/api/pipeline`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
 
     it('lists a CRM whose subgraph is down as down, the others still shown', async () => {
       const answer = PipelineAnswer.parse(await (await ask(local.tokens.admin)).json());
-      expect(answer.crms.find((c) => c.name === 'salesforce')).toMatchObject({ status: 'down', error: { code: 'SUBGRAPH_UNAVAILABLE' } });
+      expect(answer.crms.find((c) => c.name === 'salesforce')).toMatchObject({
+        status: 'down',
+        error: { code: 'SUBGRAPH_UNAVAILABLE' },
+      });
       expect(answer.crms.find((c) => c.name === 'hubspot')?.status).toBe('up');
     });
 
@@ -110,7 +130,9 @@ describe('operations console: access and data over HTTP', () => {
     // Signed for another request (a captured header from a GraphQL POST) does not verify.
     const wrongBinding = signIdentity({ sub: 'x', roles: ['admin'] }, STACK_INTERNAL_SECRET, { body: '{}' });
     expect((await fetch(target, { headers: { [IDENTITY_HEADER]: wrongBinding } })).status).toBe(401);
-    const agent = signIdentity({ sub: 'a', roles: ['agent'], seller: 'demo-seller' }, STACK_INTERNAL_SECRET, { body: streamBinding('GET', PIPELINE_HEALTH_PATH) });
+    const agent = signIdentity({ sub: 'a', roles: ['agent'], seller: 'demo-seller' }, STACK_INTERNAL_SECRET, {
+      body: streamBinding('GET', PIPELINE_HEALTH_PATH),
+    });
     const refused = await fetch(target, { headers: { [IDENTITY_HEADER]: agent } });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
@@ -124,33 +146,58 @@ describe('operations console: access and data over HTTP', () => {
     }
     const admin = await gql(stack.tokens.admin, query);
     expect(admin.errors).toBeUndefined();
-    expect(admin.data.writeBackQueue).toMatchObject({ pending: expect.any(Number), retrying: expect.any(Number), deadLettered: expect.any(Number) });
+    expect(admin.data.writeBackQueue).toMatchObject({
+      pending: expect.any(Number),
+      retrying: expect.any(Number),
+      deadLettered: expect.any(Number),
+    });
   });
 
   it("counts only the caller's sellers' write-backs in the queue", async () => {
     // No worker in this stack: the outcome's write-back stays pending.
-    const recorded = await gql(stack.tokens.agent, 'mutation($input: CallOutcomeInput!) { recordCallOutcome(input: $input) { id } }', {
-      input: { contactId: 'hubspot:1002', callId: 'console-call-1', decisionId: 'console-decision-1', idempotencyKey: 'console-queue-scope-1', disposition: 'VOICEMAIL', occurredAt: new Date().toISOString() },
-    });
+    const recorded = await gql(
+      stack.tokens.agent,
+      'mutation($input: CallOutcomeInput!) { recordCallOutcome(input: $input) { id } }',
+      {
+        input: {
+          contactId: 'hubspot:1002',
+          callId: 'console-call-1',
+          decisionId: 'console-decision-1',
+          idempotencyKey: 'console-queue-scope-1',
+          disposition: 'VOICEMAIL',
+          occurredAt: new Date().toISOString(),
+        },
+      },
+    );
     expect(recorded.errors).toBeUndefined();
     const query = '{ writeBackQueue { pending byCrm { crm pending } } }';
     const everySeller = await gql(stack.tokens.admin, query);
     expect(everySeller.data.writeBackQueue.pending).toBeGreaterThanOrEqual(1);
-    expect(everySeller.data.writeBackQueue.byCrm).toContainEqual({ crm: 'hubspot', pending: everySeller.data.writeBackQueue.pending });
+    expect(everySeller.data.writeBackQueue.byCrm).toContainEqual({
+      crm: 'hubspot',
+      pending: everySeller.data.writeBackQueue.pending,
+    });
     const otherSeller = await stack.token({ sub: 'other-admin', roles: ['admin'], seller: 'other-seller' });
     expect((await gql(otherSeller, query)).data.writeBackQueue).toEqual({ pending: 0, byCrm: [] });
   });
 
   it('explains a recorded decision rule by rule to the compliance role only', async () => {
     const phone = '+12125550177';
-    const decided = await gql(stack.tokens.compliance, 'query($p: String!) { callPermission(phone: $p, purpose: MARKETING) { allowed reasons decisionId } }', { p: phone });
+    const decided = await gql(
+      stack.tokens.compliance,
+      'query($p: String!) { callPermission(phone: $p, purpose: MARKETING) { allowed reasons decisionId } }',
+      { p: phone },
+    );
     expect(decided.errors).toBeUndefined();
     const { reasons, decisionId } = decided.data.callPermission as { reasons: string[]; decisionId: string };
     expect(reasons).toContain('NO_CONSENT');
-    const query = 'query($p: String!) { auditTrail(phone: $p) { action decisionId reasons explanation { rule outcome codes detail } } }';
+    const query =
+      'query($p: String!) { auditTrail(phone: $p) { action decisionId reasons explanation { rule outcome codes detail } } }';
     expect((await gql(stack.tokens.admin, query, { p: phone })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     // The decision's audit row is written in a batch: poll until it is there.
-    let row: { decisionId: string; reasons: string[]; explanation: { rule: string; outcome: string; codes: string[] }[] } | undefined;
+    let row:
+      | { decisionId: string; reasons: string[]; explanation: { rule: string; outcome: string; codes: string[] }[] }
+      | undefined;
     const deadline = Date.now() + 10_000;
     while (!row && Date.now() < deadline) {
       const r = await gql(stack.tokens.compliance, query, { p: phone });

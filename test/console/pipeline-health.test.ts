@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { CrmPipelineHealth, summarizePipeline, type PipelineSnapshot } from '../../shared/crm/pipeline-health.js';
 
-const base: PipelineSnapshot = { crm: 'hubspot', breaker: 'closed', cache: [], calls: [], drift: [], apiBudget: null, reconciliation: null };
+const base: PipelineSnapshot = {
+  crm: 'hubspot',
+  breaker: 'closed',
+  cache: [],
+  calls: [],
+  drift: [],
+  apiBudget: null,
+  reconciliation: null,
+};
 
 describe("a CRM's pipeline health from its metric samples", () => {
   it('counts reads and the hit rate of this CRM only, and failed CRM calls by outcome', () => {
@@ -37,12 +45,31 @@ describe("a CRM's pipeline health from its metric samples", () => {
         { labels: { crm: 'hubspot', field: 'never' }, value: 0 },
       ],
       apiBudget: { used: 10, limit: 500_000, remaining: 499_990, reportedAtMs: Date.UTC(2026, 11, 5, 10) },
-      reconciliation: { ok: false, reason: 'stale', lastSuccessAt: new Date(Date.UTC(2026, 11, 5, 9)), lagSeconds: 3600 },
+      reconciliation: {
+        ok: false,
+        reason: 'stale',
+        lastSuccessAt: new Date(Date.UTC(2026, 11, 5, 9)),
+        lagSeconds: 3600,
+      },
     });
     expect(health.cache.hitRate).toBeNull();
     expect(health.breaker).toBe('open');
-    expect(health.drift).toEqual([{ field: 'phones', count: 4 }, { field: 'timeZone', count: 1 }]);
-    expect(health.apiBudget).toEqual({ used: 10, limit: 500_000, remaining: 499_990, window: 'daily', reportedAt: '2026-12-05T10:00:00.000Z' });
-    expect(health.reconciliation).toEqual({ ok: false, reason: 'stale', lastSuccessAt: '2026-12-05T09:00:00.000Z', lagSeconds: 3600 });
+    expect(health.drift).toEqual([
+      { field: 'phones', count: 4 },
+      { field: 'timeZone', count: 1 },
+    ]);
+    expect(health.apiBudget).toEqual({
+      used: 10,
+      limit: 500_000,
+      remaining: 499_990,
+      window: 'daily',
+      reportedAt: '2026-12-05T10:00:00.000Z',
+    });
+    expect(health.reconciliation).toEqual({
+      ok: false,
+      reason: 'stale',
+      lastSuccessAt: '2026-12-05T09:00:00.000Z',
+      lagSeconds: 3600,
+    });
   });
 });

@@ -11,9 +11,18 @@ import { createMetrics } from '../../shared/metrics.js';
 
 const connector = { source: 'salesforce', mappingVersion: 'salesforce@1' } as CrmConnector;
 const contact = (id: string) => ({
-  id: `salesforce:${id}`, source: 'salesforce' as const, sourceId: id, name: null, email: null,
+  id: `salesforce:${id}`,
+  source: 'salesforce' as const,
+  sourceId: id,
+  name: null,
+  email: null,
   phones: [{ e164: '+14155550100', raw: '(415) 555-0100', type: 'WORK' as const, extension: null, valid: true }],
-  primaryPhone: '+14155550100', timeZone: null, location: null, crmIntentStage: null, openDeal: null, crmLastActivity: null,
+  primaryPhone: '+14155550100',
+  timeZone: null,
+  location: null,
+  crmIntentStage: null,
+  openDeal: null,
+  crmLastActivity: null,
   suppression: { doNotCall: false, emailOptOut: false },
 });
 
@@ -32,31 +41,65 @@ function setup(options: { failPublishes?: number; connector?: CrmConnector } = {
     subscribe: async () => async () => undefined,
     close: async () => undefined,
   };
-  const store = new ContactStore({ cache: createCache<CachedContactEntry>({ namespace: 't:contact', ttlMs: 60_000 }), ttlMs: 10_000, retainMs: 60_000 });
-  const phoneIndex = new PhoneIndex({ cache: createCache<PhoneIndexEntry>({ namespace: 't:phone', ttlMs: 60_000 }), ttlMs: 60_000, negativeTtlMs: 1_000 });
+  const store = new ContactStore({
+    cache: createCache<CachedContactEntry>({ namespace: 't:contact', ttlMs: 60_000 }),
+    ttlMs: 10_000,
+    retainMs: 60_000,
+  });
+  const phoneIndex = new PhoneIndex({
+    cache: createCache<PhoneIndexEntry>({ namespace: 't:phone', ttlMs: 60_000 }),
+    ttlMs: 60_000,
+    negativeTtlMs: 1_000,
+  });
   const handler = new ChangeHandler({
-    connector: options.connector ?? connector, store, phoneIndex, bus, markers: createCache({ namespace: 't:events', ttlMs: 60_000 }),
-    metrics: createCrmMetrics(createMetrics('t', { collectDefault: false }), 'salesforce'), log: silentLogger,
+    connector: options.connector ?? connector,
+    store,
+    phoneIndex,
+    bus,
+    markers: createCache({ namespace: 't:events', ttlMs: 60_000 }),
+    metrics: createCrmMetrics(createMetrics('t', { collectDefault: false }), 'salesforce'),
+    log: silentLogger,
   });
   return { handler, store, phoneIndex, published };
 }
 
 const event = (over: Partial<CrmChangeEvent>): CrmChangeEvent => ({
-  eventId: 'e1', sourceId: '003A', kind: 'updated', changedFields: ['suppression.doNotCall'], occurredAt: new Date(1_000).toISOString(), order: 1_000, ...over,
+  eventId: 'e1',
+  sourceId: '003A',
+  kind: 'updated',
+  changedFields: ['suppression.doNotCall'],
+  occurredAt: new Date(1_000).toISOString(),
+  order: 1_000,
+  ...over,
 });
 
 describe('ChangeHandler', () => {
   it('reads the phones from the CRM when a do-not-call change arrives for a contact nobody cached', async () => {
     const asked: string[][] = [];
-    const reading = { ...connector, loadContacts: async (ids: readonly string[]) => { asked.push([...ids]); return [{ kind: 'found' as const, contact: contact('003A'), drift: [] }]; } } as CrmConnector;
+    const reading = {
+      ...connector,
+      loadContacts: async (ids: readonly string[]) => {
+        asked.push([...ids]);
+        return [{ kind: 'found' as const, contact: contact('003A'), drift: [] }];
+      },
+    } as CrmConnector;
     const { handler, published } = setup({ connector: reading });
     await handler.apply([event({ suppression: { doNotCall: true } })]);
     expect(asked).toEqual([['003A']]);
-    expect(published[0]).toMatchObject({ contactId: 'salesforce:003A', phones: ['+14155550100'], suppression: { doNotCall: true } });
+    expect(published[0]).toMatchObject({
+      contactId: 'salesforce:003A',
+      phones: ['+14155550100'],
+      suppression: { doNotCall: true },
+    });
   });
 
   it('still announces a do-not-call change (without phones) when the CRM cannot be read', async () => {
-    const failing = { ...connector, loadContacts: async () => { throw new Error('CRM down'); } } as CrmConnector;
+    const failing = {
+      ...connector,
+      loadContacts: async () => {
+        throw new Error('CRM down');
+      },
+    } as CrmConnector;
     const { handler, published } = setup({ connector: failing });
     expect(await handler.apply([event({})])).toEqual(['applied']);
     expect(published).toHaveLength(1);
@@ -65,7 +108,10 @@ describe('ChangeHandler', () => {
 
   it('invalidates the cached contact at once but keeps it as an outage fallback', async () => {
     const { handler, store } = setup();
-    await store.putMany([{ sourceId: '003A', result: { kind: 'found', contact: contact('003A'), drift: [] } }], Date.now());
+    await store.putMany(
+      [{ sourceId: '003A', result: { kind: 'found', contact: contact('003A'), drift: [] } }],
+      Date.now(),
+    );
     const [before] = await store.getMany(['003A']);
     expect(store.isFresh(before!)).toBe(true);
     expect(await handler.apply([event({})])).toEqual(['applied']);
@@ -78,17 +124,34 @@ describe('ChangeHandler', () => {
     const { handler, store } = setup();
     const startedAt = Date.now() - 5;
     await handler.apply([event({})]);
-    await store.putMany([{ sourceId: '003A', result: { kind: 'found', contact: contact('003A'), drift: [] } }], startedAt);
+    await store.putMany(
+      [{ sourceId: '003A', result: { kind: 'found', contact: contact('003A'), drift: [] } }],
+      startedAt,
+    );
     const [entry] = await store.getMany(['003A']);
     expect(store.isFresh(entry!)).toBe(false);
   });
 
   it('announces with the known phones when suppression changed; ignores duplicates and older events', async () => {
     const { handler, store, published } = setup();
-    await store.putMany([{ sourceId: '003A', result: { kind: 'found', contact: contact('003A'), drift: [] } }], Date.now());
-    expect(await handler.apply([event({ suppression: { doNotCall: true } }), event({}), event({ eventId: 'e0', order: 500 })])).toEqual(['applied', 'duplicate', 'out_of_order']);
+    await store.putMany(
+      [{ sourceId: '003A', result: { kind: 'found', contact: contact('003A'), drift: [] } }],
+      Date.now(),
+    );
+    expect(
+      await handler.apply([
+        event({ suppression: { doNotCall: true } }),
+        event({}),
+        event({ eventId: 'e0', order: 500 }),
+      ]),
+    ).toEqual(['applied', 'duplicate', 'out_of_order']);
     expect(published).toHaveLength(1);
-    expect(published[0]).toMatchObject({ eventId: 'salesforce:e1', contactId: 'salesforce:003A', phones: ['+14155550100'], suppression: { doNotCall: true } });
+    expect(published[0]).toMatchObject({
+      eventId: 'salesforce:e1',
+      contactId: 'salesforce:003A',
+      phones: ['+14155550100'],
+      suppression: { doNotCall: true },
+    });
   });
 
   it('applies a delivery retried after the bus failed (not mistaken for a duplicate)', async () => {
@@ -104,18 +167,32 @@ describe('ChangeHandler', () => {
     await handler.apply([event({ changedFields: ['phones'], phoneValues: ['(415) 555-0123'] })]);
     expect(await phoneIndex.get('+14155550123')).toEqual(['003B', '003A']);
   });
-  it('a related record\'s change (a deal) evicts whatever its commit time, and never makes the contact\'s own late event look out of order', async () => {
+  it("a related record's change (a deal) evicts whatever its commit time, and never makes the contact's own late event look out of order", async () => {
     const { handler, store, published } = setup();
-    const cache = async () => store.putMany([{ sourceId: '003A', result: { kind: 'found', contact: contact('003A'), drift: [] } }], Date.now());
+    const cache = async () =>
+      store.putMany([{ sourceId: '003A', result: { kind: 'found', contact: contact('003A'), drift: [] } }], Date.now());
     // The contact's own event at t=5000, then a deal closed at t=3000 delivered later: still evicts.
     expect(await handler.apply([event({ eventId: 'own-1', order: 5_000 })])).toEqual(['applied']);
     await cache();
-    expect(await handler.apply([event({ eventId: 'deal-1:003A', order: 3_000, changedFields: ['openDeal'], origin: 'related' })])).toEqual(['applied']);
+    expect(
+      await handler.apply([
+        event({ eventId: 'deal-1:003A', order: 3_000, changedFields: ['openDeal'], origin: 'related' }),
+      ]),
+    ).toEqual(['applied']);
     expect(store.isFresh((await store.getMany(['003A']))[0]!)).toBe(false);
     // A deal at t=9000 does not advance the contact's order: its own do-not-call at t=7000, late, applies.
-    expect(await handler.apply([event({ eventId: 'deal-2:003A', order: 9_000, changedFields: ['openDeal'], origin: 'related' })])).toEqual(['applied']);
-    expect(await handler.apply([event({ eventId: 'own-2', order: 7_000, suppression: { doNotCall: true } })])).toEqual(['applied']);
-    expect(published.at(-1)).toMatchObject({ changedFields: ['suppression.doNotCall'], suppression: { doNotCall: true } });
+    expect(
+      await handler.apply([
+        event({ eventId: 'deal-2:003A', order: 9_000, changedFields: ['openDeal'], origin: 'related' }),
+      ]),
+    ).toEqual(['applied']);
+    expect(await handler.apply([event({ eventId: 'own-2', order: 7_000, suppression: { doNotCall: true } })])).toEqual([
+      'applied',
+    ]);
+    expect(published.at(-1)).toMatchObject({
+      changedFields: ['suppression.doNotCall'],
+      suppression: { doNotCall: true },
+    });
     // The contact's own order still holds for its own events.
     expect(await handler.apply([event({ eventId: 'own-3', order: 6_000 })])).toEqual(['out_of_order']);
   });

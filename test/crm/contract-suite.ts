@@ -50,7 +50,11 @@ export interface GqlResult {
 
 export async function gql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<GqlResult> {
   const body = JSON.stringify({ query, variables });
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: identity(body) }, body });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: identity(body) },
+    body,
+  });
   return (await res.json()) as GqlResult;
 }
 
@@ -88,7 +92,14 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
     subgraph = await options.startSubgraph({
       simUrl: sim.url,
       bus,
-      runtime: { cacheTtlMs: 10_000, batchWindowMs: 3, redisUrl, internalSecret: SECRET, keyPrefix: prefix, ...overrides },
+      runtime: {
+        cacheTtlMs: 10_000,
+        batchWindowMs: 3,
+        redisUrl,
+        internalSecret: SECRET,
+        keyPrefix: prefix,
+        ...overrides,
+      },
     });
     return subgraph;
   };
@@ -96,7 +107,9 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
   /** CRM data calls since the last reset (token grants and describes excluded). */
   const dataCalls = async () => {
     const { counters } = await sim.admin.stats();
-    return Object.entries(counters).filter(([e]) => !options.overheadEndpoints.includes(e)).reduce((n, [, c]) => n + c, 0);
+    return Object.entries(counters)
+      .filter(([e]) => !options.overheadEndpoints.includes(e))
+      .reduce((n, [, c]) => n + c, 0);
   };
   const batchCalls = async () => {
     const { counters } = await sim.admin.stats();
@@ -129,7 +142,11 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
 
   it('answers 401 without the gateway identity', async () => {
     const sg = await start();
-    const res = await fetch(sg.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const res = await fetch(sg.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
     expect(res.status).toBe(401);
   });
 
@@ -169,7 +186,9 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
     await sim.admin.setLatency({ medianMs: 200, jitterMs: 0 });
     await sim.admin.reset('stats');
     const answers = await Promise.all(ids.slice(0, 100).map((id) => gql(sg.url, CONTACT, { id: gid(id) })));
-    expect(answers.filter((a) => a.errors || !a.data?.contact?.id).map((a) => a.errors?.[0]?.message ?? 'no contact')).toEqual([]);
+    expect(
+      answers.filter((a) => a.errors || !a.data?.contact?.id).map((a) => a.errors?.[0]?.message ?? 'no contact'),
+    ).toEqual([]);
     const batches = await batchCalls();
     expect(batches).toBeGreaterThanOrEqual(1);
     expect(batches, `${batches} batch calls for 100 concurrent requests`).toBeLessThanOrEqual(10);
@@ -212,7 +231,12 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
 
   it('answers CRM_SCHEMA_DRIFT on the renamed field only; the rest of the contact resolves', async () => {
     const sg = await start();
-    await sim.admin.setDrift({ object: options.doNotCallDrift.object, field: options.doNotCallDrift.field, action: 'rename', to: options.doNotCallDrift.to });
+    await sim.admin.setDrift({
+      object: options.doNotCallDrift.object,
+      field: options.doNotCallDrift.field,
+      action: 'rename',
+      to: options.doNotCallDrift.to,
+    });
     const res = await gql(sg.url, CONTACT, { id: gid(ids[5]!) });
     expect(res.errors).toHaveLength(1);
     const [error] = res.errors!;
@@ -255,7 +279,12 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
   it('normalizes messy phone numbers and finds the contact by any format (then from the phone index)', async () => {
     const sg = await start();
     const id = ids[11]!;
-    await sim.admin.edit({ kind: 'phone', contactId: id, field: options.mobilePhoneField, phone: '(415) 555-0199 ext. 42' });
+    await sim.admin.edit({
+      kind: 'phone',
+      contactId: id,
+      field: options.mobilePhoneField,
+      phone: '(415) 555-0199 ext. 42',
+    });
     const res = await gql(sg.url, CONTACT, { id: gid(id) });
     const mobile = res.data!.contact.phones.find((p: { raw: string }) => p.raw === '(415) 555-0199 ext. 42');
     expect(mobile).toMatchObject({ e164: '+14155550199', type: 'MOBILE', extension: '42', valid: true });
@@ -277,7 +306,9 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
       expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(res.errors?.[0]?.message).toMatch(/phone/);
     }
-    const foreign = await gql(sg.url, CONTACT, { id: `${options.name === 'salesforce' ? 'hubspot' : 'salesforce'}:123` });
+    const foreign = await gql(sg.url, CONTACT, {
+      id: `${options.name === 'salesforce' ? 'hubspot' : 'salesforce'}:123`,
+    });
     expect(foreign.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 }

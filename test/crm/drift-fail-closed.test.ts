@@ -34,7 +34,11 @@ function manualTicker(): { ticker: Ticker; tick(): void } {
 const clock = manualTicker();
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ contacts: 200, env: { CACHE_TTL_MS: '60000', DRIFT_CHECK_INTERVAL_MS: '2000' }, crmRuntime: { driftTicker: clock.ticker } });
+  stack = await startStack({
+    contacts: 200,
+    env: { CACHE_TTL_MS: '60000', DRIFT_CHECK_INTERVAL_MS: '2000' },
+    crmRuntime: { driftTicker: clock.ticker },
+  });
 }, 120_000);
 afterAll(async () => {
   await stack?.close();
@@ -49,7 +53,8 @@ async function gateway(query: string, variables: Record<string, unknown>) {
   return (await res.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] };
 }
 const PERMISSION = `query($id: ID!, $at: DateTime) { contact(id: $id) { id primaryPhone callPermission(purpose: MARKETING, at: $at) { reasons } } }`;
-const reasons = async (id: string): Promise<string[]> => (await gateway(PERMISSION, { id: `salesforce:${id}`, at: AT })).data!.contact.callPermission.reasons;
+const reasons = async (id: string): Promise<string[]> =>
+  (await gateway(PERMISSION, { id: `salesforce:${id}`, at: AT })).data!.contact.callPermission.reasons;
 
 /** Salesforce contacts with a US number the decision can reason about (no early INVALID_NUMBER / jurisdiction stop). */
 async function decidableContacts(count: number): Promise<string[]> {
@@ -97,7 +102,9 @@ describe('drift on Contact.DoNotCall fails closed for cached contacts', () => {
     await stack.sims.salesforce.admin.setDrift(RENAME);
     try {
       // A contact nobody has read yet: its load goes to the CRM and meets the renamed field.
-      const other = await gateway(`query($id: ID!) { contact(id: $id) { id suppression { doNotCall } } }`, { id: `salesforce:${salesforceIdAt(190)}` });
+      const other = await gateway(`query($id: ID!) { contact(id: $id) { id suppression { doNotCall } } }`, {
+        id: `salesforce:${salesforceIdAt(190)}`,
+      });
       expect(other.errors?.map((e) => e.extensions?.code)).toContain('CRM_SCHEMA_DRIFT');
       await expect.poll(() => reasons(cached!), { timeout: 1_500 }).toContain('COMPLIANCE_DATA_UNAVAILABLE');
     } finally {

@@ -19,8 +19,18 @@ describe('a contactsByPhone flood from one caller', () => {
     sim = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 }, searchRateLimitPerSecond: 5 });
     sub = await startHubspotSubgraph({
       port: 0,
-      hubspot: { baseUrl: sim.url, accessToken: 'dev-hubspot-token', clientSecret: 'dev-hubspot-client-secret', timeoutMs: 1_000 },
-      runtime: { cacheTtlMs: 10_000, batchWindowMs: 1, internalSecret: INTERNAL_SECRET, breaker: { failureThreshold: 5, openMs: 30_000 } },
+      hubspot: {
+        baseUrl: sim.url,
+        accessToken: 'dev-hubspot-token',
+        clientSecret: 'dev-hubspot-client-secret',
+        timeoutMs: 1_000,
+      },
+      runtime: {
+        cacheTtlMs: 10_000,
+        batchWindowMs: 1,
+        internalSecret: INTERNAL_SECRET,
+        breaker: { failureThreshold: 5, openMs: 30_000 },
+      },
       log: silentLogger,
     });
   }, 30_000);
@@ -33,15 +43,23 @@ describe('a contactsByPhone flood from one caller', () => {
     const body = JSON.stringify({ query });
     const res = await fetch(sub.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-dialplane-identity': signIdentity({ sub: caller, roles: ['agent'] }, INTERNAL_SECRET, { body }) },
+      headers: {
+        'content-type': 'application/json',
+        'x-dialplane-identity': signIdentity({ sub: caller, roles: ['agent'] }, INTERNAL_SECRET, { body }),
+      },
       body,
     });
-    return (await res.json()) as { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] };
+    return (await res.json()) as {
+      data?: Record<string, unknown> | null;
+      errors?: { extensions?: { code?: string } }[];
+    };
   };
 
-  it('keeps the breaker closed and serves another caller\'s reads', async () => {
+  it("keeps the breaker closed and serves another caller's reads", async () => {
     // Distinct numbers: nothing cached, every lookup is a CRM search.
-    const flood = Array.from({ length: 40 }, (_, i) => ask('abuser', `{ contactsByPhone(phone: "+1415555${String(1000 + i)}") { id } }`));
+    const flood = Array.from({ length: 40 }, (_, i) =>
+      ask('abuser', `{ contactsByPhone(phone: "+1415555${String(1000 + i)}") { id } }`),
+    );
     const answers = await Promise.all(flood);
     const codes = answers.flatMap((a) => a.errors?.map((e) => e.extensions?.code) ?? []);
     // The abuser is refused for volume (CRM_RATE_LIMITED), and some of its lookups are served.

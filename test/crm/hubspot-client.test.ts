@@ -16,9 +16,16 @@ const CONTACTS = 230;
 function portal(): HubspotSeed {
   const contacts = Array.from({ length: CONTACTS }, (_, i) => ({
     id: String(1000 + i),
-    properties: { firstname: `First${i}`, lastname: `Last${i}`, phone: `+1 415 555 ${String(1000 + i).padStart(4, '0')}` },
+    properties: {
+      firstname: `First${i}`,
+      lastname: `Last${i}`,
+      phone: `+1 415 555 ${String(1000 + i).padStart(4, '0')}`,
+    },
   }));
-  const calls = Array.from({ length: 5 }, (_, i) => ({ id: String(50 + i), properties: { hs_timestamp: `2024-0${i + 1}-01T00:00:00.000Z`, hs_call_title: `Call ${i}` } }));
+  const calls = Array.from({ length: 5 }, (_, i) => ({
+    id: String(50 + i),
+    properties: { hs_timestamp: `2024-0${i + 1}-01T00:00:00.000Z`, hs_call_title: `Call ${i}` },
+  }));
   return {
     contacts,
     deals: [{ id: '7001', properties: { dealname: 'D', dealstage: 'qualifiedtobuy', pipeline: 'default' } }],
@@ -26,7 +33,13 @@ function portal(): HubspotSeed {
     associations: {
       contactToDeal: [['1000', '7001']],
       // Created out of order on purpose: ids, not list order, say which calls are newest.
-      contactToCall: [['1000', '52'], ['1000', '54'], ['1000', '50'], ['1000', '53'], ['1000', '51']],
+      contactToCall: [
+        ['1000', '52'],
+        ['1000', '54'],
+        ['1000', '50'],
+        ['1000', '53'],
+        ['1000', '51'],
+      ],
     },
   };
 }
@@ -51,7 +64,10 @@ describe('HubspotClient against the simulator', () => {
       },
     });
   const failure = async (p: Promise<unknown>) => {
-    const error = await p.then(() => undefined, (e: unknown) => e);
+    const error = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(CrmCallError);
     return error as CrmCallError;
   };
@@ -94,7 +110,12 @@ describe('HubspotClient against the simulator', () => {
       expect(CALLS_PER_CONTACT).toBe(2);
       expect(ada.calls.map((x) => x.id).sort()).toEqual(['53', '54']);
       expect(bundles.get('1001')!.deals).toEqual([]);
-      expect((await sim.admin.stats()).counters).toEqual({ 'contacts.batchRead': 1, 'associations.batchRead': 2, 'deals.batchRead': 1, 'calls.batchRead': 1 });
+      expect((await sim.admin.stats()).counters).toEqual({
+        'contacts.batchRead': 1,
+        'associations.batchRead': 2,
+        'deals.batchRead': 1,
+        'calls.batchRead': 1,
+      });
     } finally {
       c.close();
     }
@@ -103,7 +124,9 @@ describe('HubspotClient against the simulator', () => {
   it('finds contact ids by the calculated phone properties', async () => {
     const c = client();
     try {
-      expect(await c.searchContactIdsByPhone({ national: '4155551003', international: '14155551003' })).toEqual(['1003']);
+      expect(await c.searchContactIdsByPhone({ national: '4155551003', international: '14155551003' })).toEqual([
+        '1003',
+      ]);
       expect(await c.searchContactIdsByPhone({ national: '4155550000', international: '14155550000' })).toEqual([]);
     } finally {
       c.close();
@@ -115,20 +138,44 @@ describe('HubspotClient against the simulator', () => {
     const bad = client({ token: 'wrong-token' });
     try {
       await sim.admin.setFaults({ outage: true });
-      expect(await failure(c.batchRead('contacts', ['1000'], CONTACT_PROPERTIES))).toMatchObject({ kind: 'unavailable', status: 503, retryable: true, crm: 'hubspot', endpoint: 'contacts.batchRead' });
+      expect(await failure(c.batchRead('contacts', ['1000'], CONTACT_PROPERTIES))).toMatchObject({
+        kind: 'unavailable',
+        status: 503,
+        retryable: true,
+        crm: 'hubspot',
+        endpoint: 'contacts.batchRead',
+      });
       await sim.admin.setFaults({ outage: false });
 
-      await sim.admin.setRateLimit({ enabled: true, limit: 1000, windowMs: 10_000, failNext: 1, policy: 'TEN_SECONDLY_ROLLING' });
+      await sim.admin.setRateLimit({
+        enabled: true,
+        limit: 1000,
+        windowMs: 10_000,
+        failNext: 1,
+        policy: 'TEN_SECONDLY_ROLLING',
+      });
       const started = Date.now();
-      expect(await failure(c.batchRead('contacts', ['1000'], CONTACT_PROPERTIES))).toMatchObject({ kind: 'rate_limited', status: 429, retryable: true });
+      expect(await failure(c.batchRead('contacts', ['1000'], CONTACT_PROPERTIES))).toMatchObject({
+        kind: 'rate_limited',
+        status: 429,
+        retryable: true,
+      });
       // No client-side retry: a TEN_SECONDLY 429 would otherwise wait 10 s on the hot path.
       expect(Date.now() - started).toBeLessThan(1_000);
       await sim.admin.setRateLimit({ enabled: false, limit: 100, windowMs: 10_000 });
 
-      expect(await failure(bad.batchRead('contacts', ['1000'], CONTACT_PROPERTIES))).toMatchObject({ kind: 'auth', status: 401, retryable: false });
+      expect(await failure(bad.batchRead('contacts', ['1000'], CONTACT_PROPERTIES))).toMatchObject({
+        kind: 'auth',
+        status: 401,
+        retryable: false,
+      });
 
       await sim.admin.setFaults({ hangRate: 1 });
-      expect(await failure(c.readAssociations('contacts', 'deals', ['1000']))).toMatchObject({ kind: 'timeout', retryable: true, endpoint: 'associations.batchRead' });
+      expect(await failure(c.readAssociations('contacts', 'deals', ['1000']))).toMatchObject({
+        kind: 'timeout',
+        retryable: true,
+        endpoint: 'associations.batchRead',
+      });
       await sim.admin.setFaults({ hangRate: 0 });
 
       expect(seen.map((s) => s.outcome)).toEqual(['unavailable', 'rate_limited', 'auth', 'timeout']);

@@ -23,7 +23,15 @@ function contact(id: string, properties: Record<string, string | null>): Hubspot
 }
 const deal = (id: string, p: Record<string, string | null>): HubspotObject => ({
   id,
-  properties: { dealname: null, dealstage: null, amount: null, closedate: null, hs_is_closed: null, hs_is_closed_won: null, ...p },
+  properties: {
+    dealname: null,
+    dealstage: null,
+    amount: null,
+    closedate: null,
+    hs_is_closed: null,
+    hs_is_closed_won: null,
+    ...p,
+  },
 });
 const call = (id: string, p: Record<string, string | null>): HubspotObject => ({
   id,
@@ -54,13 +62,40 @@ describe(`HubSpot mapping ${HUBSPOT_MAPPING_VERSION}`, () => {
         hs_email_optout: 'true',
       }),
       deals: [
-        deal('9001', { dealname: 'Old', dealstage: 'closedlost', hs_is_closed: 'true', hs_is_closed_won: 'false', closedate: '2025-01-10T00:00:00Z' }),
-        deal('9002', { dealname: 'Later', dealstage: 'contractsent', hs_is_closed: 'false', hs_is_closed_won: 'false', closedate: '2026-12-01T00:00:00Z', amount: '1200.50' }),
-        deal('9003', { dealname: 'Sooner', dealstage: 'qualifiedtobuy', hs_is_closed: 'false', hs_is_closed_won: 'false', closedate: '2026-06-01T00:00:00Z' }),
+        deal('9001', {
+          dealname: 'Old',
+          dealstage: 'closedlost',
+          hs_is_closed: 'true',
+          hs_is_closed_won: 'false',
+          closedate: '2025-01-10T00:00:00Z',
+        }),
+        deal('9002', {
+          dealname: 'Later',
+          dealstage: 'contractsent',
+          hs_is_closed: 'false',
+          hs_is_closed_won: 'false',
+          closedate: '2026-12-01T00:00:00Z',
+          amount: '1200.50',
+        }),
+        deal('9003', {
+          dealname: 'Sooner',
+          dealstage: 'qualifiedtobuy',
+          hs_is_closed: 'false',
+          hs_is_closed_won: 'false',
+          closedate: '2026-06-01T00:00:00Z',
+        }),
       ],
       calls: [
-        call('7001', { hs_timestamp: '2026-11-01T10:00:00Z', hs_call_title: 'Intro', hs_call_disposition: 'f240bbac-87c9-4f6e-bf70-924b57d47db7' }),
-        call('7002', { hs_timestamp: '1800000000000', hs_call_body: '<p>Left a&nbsp;message</p>', hs_call_disposition: 'b2cf5968-551e-4856-9783-52b3da59a7d0' }),
+        call('7001', {
+          hs_timestamp: '2026-11-01T10:00:00Z',
+          hs_call_title: 'Intro',
+          hs_call_disposition: 'f240bbac-87c9-4f6e-bf70-924b57d47db7',
+        }),
+        call('7002', {
+          hs_timestamp: '1800000000000',
+          hs_call_body: '<p>Left a&nbsp;message</p>',
+          hs_call_disposition: 'b2cf5968-551e-4856-9783-52b3da59a7d0',
+        }),
       ],
     });
     expect(drift).toEqual([]);
@@ -81,9 +116,21 @@ describe(`HubSpot mapping ${HUBSPOT_MAPPING_VERSION}`, () => {
       { e164: '+14155550100', raw: '(415) 555-0100 ext. 204', type: 'WORK', extension: '204', valid: true },
     ]);
     expect(c.openDeal).toEqual({
-      id: 'hubspot:9003', name: 'Sooner', stage: 'DISCOVERY', crmStage: 'qualifiedtobuy', closed: false, won: false, amount: null, closeDate: '2026-06-01',
+      id: 'hubspot:9003',
+      name: 'Sooner',
+      stage: 'DISCOVERY',
+      crmStage: 'qualifiedtobuy',
+      closed: false,
+      won: false,
+      amount: null,
+      closeDate: '2026-06-01',
     });
-    expect(c.crmLastActivity).toEqual({ at: new Date(1800000000000).toISOString(), summary: 'Left a message', disposition: 'Left voicemail', type: 'CALL' });
+    expect(c.crmLastActivity).toEqual({
+      at: new Date(1800000000000).toISOString(),
+      summary: 'Left a message',
+      disposition: 'Left voicemail',
+      type: 'CALL',
+    });
   });
 
   it('copes with messy values without inventing data', () => {
@@ -121,9 +168,21 @@ describe(`HubSpot mapping ${HUBSPOT_MAPPING_VERSION}`, () => {
   });
 
   it('a property HubSpot omitted (renamed/removed) is drift on exactly the fields it feeds', () => {
-    const base = contact('53', { firstname: 'Kim', lastname: 'Lee', phone: '4155550100', dialplane_do_not_call: 'true', hs_email_optout: 'false' });
-    const { contact: c, drift } = toCanonicalContact({ contact: without(base, 'dialplane_do_not_call'), deals: [], calls: [] });
-    expect(drift).toEqual([{ field: 'suppression.doNotCall', crmField: 'contacts.dialplane_do_not_call', reason: 'missing' }]);
+    const base = contact('53', {
+      firstname: 'Kim',
+      lastname: 'Lee',
+      phone: '4155550100',
+      dialplane_do_not_call: 'true',
+      hs_email_optout: 'false',
+    });
+    const { contact: c, drift } = toCanonicalContact({
+      contact: without(base, 'dialplane_do_not_call'),
+      deals: [],
+      calls: [],
+    });
+    expect(drift).toEqual([
+      { field: 'suppression.doNotCall', crmField: 'contacts.dialplane_do_not_call', reason: 'missing' },
+    ]);
     // Not a silent false: null, and the runtime answers CRM_SCHEMA_DRIFT for that field alone.
     expect(c.suppression).toEqual({ doNotCall: null, emailOptOut: false });
     expect(c.phones?.[0]?.e164).toBe('+14155550100');
@@ -139,23 +198,45 @@ describe(`HubSpot mapping ${HUBSPOT_MAPPING_VERSION}`, () => {
   });
 
   it('drift of a phone property withholds the whole phone list and the primary phone', () => {
-    const { contact: c, drift } = toCanonicalContact({ contact: without(contact('55', { phone: '4155550100' }), 'mobilephone'), deals: [], calls: [] });
+    const { contact: c, drift } = toCanonicalContact({
+      contact: without(contact('55', { phone: '4155550100' }), 'mobilephone'),
+      deals: [],
+      calls: [],
+    });
     expect(drift.map((d) => d.field).sort()).toEqual(['phones', 'primaryPhone']);
     expect(c.phones).toBeNull();
     expect(c.primaryPhone).toBeNull();
   });
 
   it('a value of the wrong type is drift (reason invalid), e.g. a boolean property turned into text', () => {
-    const { contact: c, drift } = toCanonicalContact({ contact: contact('56', { dialplane_do_not_call: 'sometimes' }), deals: [], calls: [] });
-    expect(drift).toEqual([{ field: 'suppression.doNotCall', crmField: 'contacts.dialplane_do_not_call', reason: 'invalid' }]);
+    const { contact: c, drift } = toCanonicalContact({
+      contact: contact('56', { dialplane_do_not_call: 'sometimes' }),
+      deals: [],
+      calls: [],
+    });
+    expect(drift).toEqual([
+      { field: 'suppression.doNotCall', crmField: 'contacts.dialplane_do_not_call', reason: 'invalid' },
+    ]);
     expect(c.suppression?.doNotCall).toBeNull();
   });
 
   it('deal and call property drift affects only openDeal / crmLastActivity parts', () => {
     const { contact: c, drift } = toCanonicalContact({
       contact: contact('57', {}),
-      deals: [without(deal('9101', { dealname: 'X', dealstage: 'appointmentscheduled', hs_is_closed: 'false', closedate: '2026-01-01' }), 'amount')],
-      calls: [without(call('7101', { hs_timestamp: '2026-01-01T00:00:00Z', hs_call_title: 'Hi' }), 'hs_call_disposition')],
+      deals: [
+        without(
+          deal('9101', {
+            dealname: 'X',
+            dealstage: 'appointmentscheduled',
+            hs_is_closed: 'false',
+            closedate: '2026-01-01',
+          }),
+          'amount',
+        ),
+      ],
+      calls: [
+        without(call('7101', { hs_timestamp: '2026-01-01T00:00:00Z', hs_call_title: 'Hi' }), 'hs_call_disposition'),
+      ],
     });
     expect(drift).toEqual([
       { field: 'openDeal.amount', crmField: 'deals.amount', reason: 'missing' },
@@ -163,7 +244,11 @@ describe(`HubSpot mapping ${HUBSPOT_MAPPING_VERSION}`, () => {
     ]);
     expect(c.openDeal).toMatchObject({ id: 'hubspot:9101', stage: 'QUALIFICATION', amount: null });
     expect(c.crmLastActivity).toMatchObject({ summary: 'Hi', disposition: null });
-    const closedMissing = toCanonicalContact({ contact: contact('58', {}), deals: [without(deal('9102', {}), 'hs_is_closed')], calls: [] });
+    const closedMissing = toCanonicalContact({
+      contact: contact('58', {}),
+      deals: [without(deal('9102', {}), 'hs_is_closed')],
+      calls: [],
+    });
     expect(closedMissing.contact.openDeal).toBeNull();
     expect(closedMissing.drift).toEqual([{ field: 'openDeal', crmField: 'deals.hs_is_closed', reason: 'missing' }]);
   });
@@ -172,12 +257,28 @@ describe(`HubSpot mapping ${HUBSPOT_MAPPING_VERSION}`, () => {
     const { contact: c } = toCanonicalContact({
       contact: contact('59', {}),
       deals: [
-        deal('1', { dealstage: '12345678', hs_is_closed: 'true', hs_is_closed_won: 'true', closedate: '2025-03-01T00:00:00Z' }),
-        deal('2', { dealstage: 'closedlost', hs_is_closed: 'true', hs_is_closed_won: 'false', closedate: '2025-01-01T00:00:00Z' }),
+        deal('1', {
+          dealstage: '12345678',
+          hs_is_closed: 'true',
+          hs_is_closed_won: 'true',
+          closedate: '2025-03-01T00:00:00Z',
+        }),
+        deal('2', {
+          dealstage: 'closedlost',
+          hs_is_closed: 'true',
+          hs_is_closed_won: 'false',
+          closedate: '2025-01-01T00:00:00Z',
+        }),
       ],
       calls: [],
     });
-    expect(c.openDeal).toMatchObject({ id: 'hubspot:1', stage: 'CLOSED_WON', crmStage: '12345678', closed: true, won: true });
+    expect(c.openDeal).toMatchObject({
+      id: 'hubspot:1',
+      stage: 'CLOSED_WON',
+      crmStage: '12345678',
+      closed: true,
+      won: true,
+    });
     expect(dealStageOf('12345678', false, false)).toBe('OTHER');
   });
 
@@ -225,14 +326,26 @@ describe(`HubSpot mapping ${HUBSPOT_MAPPING_VERSION}`, () => {
 
   it('mapping check reports missing, retyped and unmapped options', () => {
     const live = new Map(
-      HUBSPOT_PROPERTY_SPECS.map((s) => [`${s.object}.${s.property}`, { name: s.property, type: s.types[0]!, options: [] as { value: string }[] }]),
+      HUBSPOT_PROPERTY_SPECS.map((s) => [
+        `${s.object}.${s.property}`,
+        { name: s.property, type: s.types[0]!, options: [] as { value: string }[] },
+      ]),
     );
     expect(compareProperties(live)).toEqual([]);
     live.delete('contacts.dialplane_do_not_call');
     live.set('deals.amount', { name: 'amount', type: 'string', options: [] });
-    live.set('contacts.lifecyclestage', { name: 'lifecyclestage', type: 'enumeration', options: [{ value: 'lead' }, { value: 'partner' }] });
+    live.set('contacts.lifecyclestage', {
+      name: 'lifecyclestage',
+      type: 'enumeration',
+      options: [{ value: 'lead' }, { value: 'partner' }],
+    });
     expect(compareProperties(live)).toEqual([
-      { crmField: 'contacts.lifecyclestage', problem: 'picklist_value_unmapped', expected: 'a mapped option value', actual: 'partner' },
+      {
+        crmField: 'contacts.lifecyclestage',
+        problem: 'picklist_value_unmapped',
+        expected: 'a mapped option value',
+        actual: 'partner',
+      },
       { crmField: 'contacts.dialplane_do_not_call', problem: 'missing', expected: 'bool' },
       { crmField: 'deals.amount', problem: 'type_changed', expected: 'number', actual: 'string' },
     ]);

@@ -39,7 +39,10 @@ function suite(label: string, redisUrl: () => string | undefined) {
       const body = JSON.stringify({ query, variables });
       const res = await fetch(sub.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-dialplane-identity': signIdentity({ sub: 'agent-1', roles: ['agent'] }, INTERNAL_SECRET, { body }) },
+        headers: {
+          'content-type': 'application/json',
+          'x-dialplane-identity': signIdentity({ sub: 'agent-1', roles: ['agent'] }, INTERNAL_SECRET, { body }),
+        },
         body,
       });
       return (await res.json()) as GraphQLAnswer;
@@ -51,7 +54,13 @@ function suite(label: string, redisUrl: () => string | undefined) {
       sub = await startHubspotSubgraph({
         port: 0,
         hubspot: { baseUrl: sim.url, accessToken: 'dev-hubspot-token', clientSecret: CLIENT_SECRET, timeoutMs: 1_000 },
-        runtime: { cacheTtlMs: 10_000, batchWindowMs: 3, internalSecret: INTERNAL_SECRET, redisUrl: redisUrl(), keyPrefix: uniquePrefix('hubspot') },
+        runtime: {
+          cacheTtlMs: 10_000,
+          batchWindowMs: 3,
+          internalSecret: INTERNAL_SECRET,
+          redisUrl: redisUrl(),
+          keyPrefix: uniquePrefix('hubspot'),
+        },
         log: silentLogger,
       });
       await sub.bus.subscribe('contact.changed', (e) => void events.push(e));
@@ -67,7 +76,9 @@ function suite(label: string, redisUrl: () => string | undefined) {
     });
 
     it('loads a batch with one contacts call, two association calls and one call each for deals and calls', async () => {
-      const answer = await gql(`{ contacts(ids: ["hubspot:101", "hubspot:102", "hubspot:103", "hubspot:999999"]) { ${FULL} } }`);
+      const answer = await gql(
+        `{ contacts(ids: ["hubspot:101", "hubspot:102", "hubspot:103", "hubspot:999999"]) { ${FULL} } }`,
+      );
       expect(answer.errors).toBeUndefined();
       const [ada, grace, alan, missing] = answer.data!.contacts;
       expect(missing).toBeNull();
@@ -78,46 +89,101 @@ function suite(label: string, redisUrl: () => string | undefined) {
         location: { country: 'US', state: 'CA' },
         crmIntentStage: 'ATTEMPTING',
         openDeal: { id: 'hubspot:5001', stage: 'PROPOSAL', closed: false, won: false, amount: 1200 },
-        crmLastActivity: { at: '2024-04-03T17:30:00.000Z', summary: 'Follow-up', disposition: 'Left voicemail', type: 'CALL' },
+        crmLastActivity: {
+          at: '2024-04-03T17:30:00.000Z',
+          summary: 'Follow-up',
+          disposition: 'Left voicemail',
+          type: 'CALL',
+        },
         freshness: { stale: false, source: 'HUBSPOT', mappingVersion: 'hubspot@1' },
       });
-      expect(grace).toMatchObject({ primaryPhone: '+16465550102', suppression: { doNotCall: true, emailOptOut: false }, openDeal: { stage: 'CLOSED_WON' } });
-      expect(alan).toMatchObject({ phones: [{ extension: '12' }], suppression: { emailOptOut: true }, crmIntentStage: 'CUSTOMER' });
-      expect(await counts()).toEqual({ 'contacts.batchRead': 1, 'associations.batchRead': 2, 'deals.batchRead': 1, 'calls.batchRead': 1 });
+      expect(grace).toMatchObject({
+        primaryPhone: '+16465550102',
+        suppression: { doNotCall: true, emailOptOut: false },
+        openDeal: { stage: 'CLOSED_WON' },
+      });
+      expect(alan).toMatchObject({
+        phones: [{ extension: '12' }],
+        suppression: { emailOptOut: true },
+        crmIntentStage: 'CUSTOMER',
+      });
+      expect(await counts()).toEqual({
+        'contacts.batchRead': 1,
+        'associations.batchRead': 2,
+        'deals.batchRead': 1,
+        'calls.batchRead': 1,
+      });
       // Every HubSpot request is counted and timed per endpoint and outcome.
       const metrics = await (await fetch(`${sub.baseUrl}/metrics`)).text();
       for (const endpoint of ['contacts.batchRead', 'associations.batchRead', 'deals.batchRead', 'calls.batchRead']) {
-        expect(metrics).toMatch(new RegExp(`dialplane_crm_calls_total\\{[^}]*endpoint="${endpoint.replace('.', '\\.')}"[^}]*outcome="ok"[^}]*\\} [1-9]`));
+        expect(metrics).toMatch(
+          new RegExp(
+            `dialplane_crm_calls_total\\{[^}]*endpoint="${endpoint.replace('.', '\\.')}"[^}]*outcome="ok"[^}]*\\} [1-9]`,
+          ),
+        );
       }
       expect(metrics).toMatch(/dialplane_crm_call_duration_seconds_bucket\{[^}]*endpoint="contacts.batchRead"/);
 
       // A repeat within the TTL is served from the cache: zero HubSpot calls.
       await sim.admin.reset('stats');
-      expect((await gql(`{ contacts(ids: ["hubspot:101", "hubspot:102"]) { id name { full } } }`)).errors).toBeUndefined();
+      expect(
+        (await gql(`{ contacts(ids: ["hubspot:101", "hubspot:102"]) { id name { full } } }`)).errors,
+      ).toBeUndefined();
       expect((await sim.admin.stats()).total).toBe(0);
     });
 
     it('a renamed property is CRM_SCHEMA_DRIFT on its canonical field only, counted and reported by the mapping check', async () => {
-      await sim.admin.setDrift({ object: 'contacts', field: 'hs_email_optout', action: 'rename', to: 'hs_email_optout_v2' });
+      await sim.admin.setDrift({
+        object: 'contacts',
+        field: 'hs_email_optout',
+        action: 'rename',
+        to: 'hs_email_optout_v2',
+      });
       // 104 was never loaded, so this read sees the drifted portal.
-      const answer = await gql(`{ contact(id: "hubspot:104") { id name { full } phones { e164 } suppression { doNotCall emailOptOut } } }`);
-      expect(answer.data!.contact).toEqual({ id: 'hubspot:104', name: { full: 'Katherine Johnson' }, phones: [{ e164: '+18085550104' }], suppression: { doNotCall: false, emailOptOut: null } });
+      const answer = await gql(
+        `{ contact(id: "hubspot:104") { id name { full } phones { e164 } suppression { doNotCall emailOptOut } } }`,
+      );
+      expect(answer.data!.contact).toEqual({
+        id: 'hubspot:104',
+        name: { full: 'Katherine Johnson' },
+        phones: [{ e164: '+18085550104' }],
+        suppression: { doNotCall: false, emailOptOut: null },
+      });
       expect(answer.errors).toHaveLength(1);
       expect(answer.errors![0]).toMatchObject({
         path: ['contact', 'suppression', 'emailOptOut'],
-        extensions: { code: 'CRM_SCHEMA_DRIFT', crm: 'hubspot', field: 'contacts.hs_email_optout', canonicalField: 'suppression.emailOptOut', mappingVersion: 'hubspot@1' },
+        extensions: {
+          code: 'CRM_SCHEMA_DRIFT',
+          crm: 'hubspot',
+          field: 'contacts.hs_email_optout',
+          canonicalField: 'suppression.emailOptOut',
+          mappingVersion: 'hubspot@1',
+        },
       });
       const metrics = await (await fetch(`${sub.baseUrl}/metrics`)).text();
       expect(metrics).toMatch(/dialplane_crm_schema_drift_total\{[^}]*field="suppression.emailOptOut"[^}]*\} [1-9]/);
 
-      const connector = createHubspotConnector({ baseUrl: sim.url, accessToken: 'dev-hubspot-token', clientSecret: CLIENT_SECRET });
+      const connector = createHubspotConnector({
+        baseUrl: sim.url,
+        accessToken: 'dev-hubspot-token',
+        clientSecret: CLIENT_SECRET,
+      });
       try {
         const report = await connector.checkMapping();
-        expect(report.differences).toEqual([{ crmField: 'contacts.hs_email_optout', problem: 'missing', expected: 'bool' }]);
+        expect(report.differences).toEqual([
+          { crmField: 'contacts.hs_email_optout', problem: 'missing', expected: 'bool' },
+        ]);
         // The drift watch's cheap check looks at consent-critical properties only.
         expect(await connector.checkCriticalFields!(CONSENT_CRITICAL_FIELDS)).toEqual([]);
-        await sim.admin.setDrift({ object: 'contacts', field: 'dialplane_do_not_call', action: 'rename', to: 'dnc_v2' });
-        expect(await connector.checkCriticalFields!(CONSENT_CRITICAL_FIELDS)).toEqual([{ field: 'suppression.doNotCall', crmField: 'contacts.dialplane_do_not_call', reason: 'missing' }]);
+        await sim.admin.setDrift({
+          object: 'contacts',
+          field: 'dialplane_do_not_call',
+          action: 'rename',
+          to: 'dnc_v2',
+        });
+        expect(await connector.checkCriticalFields!(CONSENT_CRITICAL_FIELDS)).toEqual([
+          { field: 'suppression.doNotCall', crmField: 'contacts.dialplane_do_not_call', reason: 'missing' },
+        ]);
         await sim.admin.clearDrift();
         expect(await connector.checkCriticalFields!(CONSENT_CRITICAL_FIELDS)).toEqual([]);
         expect((await connector.checkMapping()).differences).toEqual([]);
@@ -134,7 +200,12 @@ function suite(label: string, redisUrl: () => string | undefined) {
       await sim.admin.waitForDeliveries();
       await expect.poll(() => events.find((e) => e.contactId === 'hubspot:105')).toBeTruthy();
       const event = events.find((e) => e.contactId === 'hubspot:105')!;
-      expect(event).toMatchObject({ source: 'hubspot', changedFields: ['suppression.doNotCall'], suppression: { doNotCall: true }, phones: ['+16045550105'] });
+      expect(event).toMatchObject({
+        source: 'hubspot',
+        changedFields: ['suppression.doNotCall'],
+        suppression: { doNotCall: true },
+        phones: ['+16045550105'],
+      });
 
       const answer = await gql(`{ contact(id: "hubspot:105") { suppression { doNotCall } freshness { stale } } }`);
       expect(answer.data!.contact).toEqual({ suppression: { doNotCall: true }, freshness: { stale: false } });
@@ -147,18 +218,42 @@ function suite(label: string, redisUrl: () => string | undefined) {
       events.length = 0;
       await sim.admin.edit({ kind: 'closeDeal', dealId: '5001', won: true });
       await sim.admin.waitForDeliveries();
-      await expect.poll(() => events.some((e) => e.contactId === 'hubspot:101' && e.changedFields.includes('openDeal'))).toBe(true);
+      await expect
+        .poll(() => events.some((e) => e.contactId === 'hubspot:101' && e.changedFields.includes('openDeal')))
+        .toBe(true);
       const after = await gql(`{ contact(id: "hubspot:101") { openDeal { id stage closed won } crmIntentStage } }`);
-      expect(after.data!.contact).toEqual({ openDeal: { id: 'hubspot:5001', stage: 'CLOSED_WON', closed: true, won: true }, crmIntentStage: 'CUSTOMER' });
+      expect(after.data!.contact).toEqual({
+        openDeal: { id: 'hubspot:5001', stage: 'CLOSED_WON', closed: true, won: true },
+        crmIntentStage: 'CUSTOMER',
+      });
     });
 
     it('rejects unsigned, tampered and stale webhook deliveries with 401', async () => {
-      const body = JSON.stringify([{ eventId: 1, objectId: 101, subscriptionType: 'contact.propertyChange', propertyName: 'phone', propertyValue: 'x', occurredAt: Date.now() }]);
+      const body = JSON.stringify([
+        {
+          eventId: 1,
+          objectId: 101,
+          subscriptionType: 'contact.propertyChange',
+          propertyName: 'phone',
+          propertyValue: 'x',
+          occurredAt: Date.now(),
+        },
+      ]);
       const post = (headers: Record<string, string>, payload = body) =>
-        fetch(sub.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
+        fetch(sub.webhookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: payload,
+        });
       const sign = (timestamp: number, payload = body) => ({
         'x-hubspot-request-timestamp': String(timestamp),
-        'x-hubspot-signature-v3': signHubspotV3({ secret: CLIENT_SECRET, method: 'POST', uri: sub.webhookUrl, body: payload, timestamp }),
+        'x-hubspot-signature-v3': signHubspotV3({
+          secret: CLIENT_SECRET,
+          method: 'POST',
+          uri: sub.webhookUrl,
+          body: payload,
+          timestamp,
+        }),
       });
       expect((await post({})).status).toBe(401);
       expect((await post(sign(Date.now()), body.replace('101', '102'))).status).toBe(401);
@@ -177,7 +272,13 @@ function suite(label: string, redisUrl: () => string | undefined) {
           headers: {
             'content-type': 'application/json',
             'x-hubspot-request-timestamp': String(timestamp),
-            'x-hubspot-signature-v3': signHubspotV3({ secret: CLIENT_SECRET, method: 'POST', uri: sub.webhookUrl, body, timestamp }),
+            'x-hubspot-signature-v3': signHubspotV3({
+              secret: CLIENT_SECRET,
+              method: 'POST',
+              uri: sub.webhookUrl,
+              body,
+              timestamp,
+            }),
           },
           body,
         });
@@ -186,8 +287,17 @@ function suite(label: string, redisUrl: () => string | undefined) {
       };
       const at = Date.now() - 1_000;
       const change = (eventId: number, occurredAt: number, value: string) => ({
-        eventId, subscriptionId: 1, portalId: 62515, appId: 1, occurredAt, subscriptionType: 'contact.propertyChange',
-        attemptNumber: 0, objectId: 106, propertyName: 'hs_email_optout', propertyValue: value, changeSource: 'CRM_UI',
+        eventId,
+        subscriptionId: 1,
+        portalId: 62515,
+        appId: 1,
+        occurredAt,
+        subscriptionType: 'contact.propertyChange',
+        attemptNumber: 0,
+        objectId: 106,
+        propertyName: 'hs_email_optout',
+        propertyValue: value,
+        changeSource: 'CRM_UI',
       });
       events.length = 0;
       expect(await post([change(900001, at, 'true')])).toEqual({ received: 1, applied: 1, ignored: 0 });
@@ -201,7 +311,11 @@ function suite(label: string, redisUrl: () => string | undefined) {
       await expect.poll(() => events.filter((e) => e.contactId === 'hubspot:106').length).toBeGreaterThanOrEqual(2);
       const announced = events.filter((e) => e.contactId === 'hubspot:106');
       expect(announced).toHaveLength(2);
-      expect(announced[0]).toMatchObject({ changedFields: ['suppression.emailOptOut'], suppression: { emailOptOut: true }, occurredAt: new Date(at).toISOString() });
+      expect(announced[0]).toMatchObject({
+        changedFields: ['suppression.emailOptOut'],
+        suppression: { emailOptOut: true },
+        occurredAt: new Date(at).toISOString(),
+      });
     });
 
     it('contactsByPhone finds numbers stored in any format through the searchable phone properties', async () => {

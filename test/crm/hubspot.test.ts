@@ -15,18 +15,27 @@ const CONTACTS = 150;
 /** The generated portal in the simulator's seed shape (the sim serves its small fixture otherwise). */
 function generatedPortal(): HubspotSeed {
   const data = generateHubspotDataset({ seed: 'hubspot-contract', contacts: CONTACTS });
-  const plain = (o: { id: string; properties: Readonly<Record<string, string | null>>; createdAt: string; updatedAt: string }) => ({
+  const plain = (o: {
+    id: string;
+    properties: Readonly<Record<string, string | null>>;
+    createdAt: string;
+    updatedAt: string;
+  }) => ({
     id: o.id,
     properties: { ...o.properties },
     createdAt: o.createdAt,
     updatedAt: o.updatedAt,
   });
-  const pairs = (map: Iterable<[string, string[]]>) => [...map].flatMap(([from, tos]) => tos.map((to) => [from, to] as const));
+  const pairs = (map: Iterable<[string, string[]]>) =>
+    [...map].flatMap(([from, tos]) => tos.map((to) => [from, to] as const));
   return {
     contacts: [...data.contacts.values()].map(plain),
     deals: [...data.deals.values()].map(plain),
     calls: [...data.calls.values()].map(plain),
-    associations: { contactToDeal: pairs(data.associations.contactDeals.entries()), contactToCall: pairs(data.associations.contactCalls.entries()) },
+    associations: {
+      contactToDeal: pairs(data.associations.contactDeals.entries()),
+      contactToCall: pairs(data.associations.contactCalls.entries()),
+    },
   };
 }
 
@@ -38,7 +47,12 @@ runCrmContractSuite({
   startSubgraph: ({ simUrl, runtime, bus }) =>
     startHubspotSubgraph({
       port: 0,
-      hubspot: { baseUrl: simUrl, accessToken: 'dev-hubspot-token', clientSecret: 'dev-hubspot-client-secret', timeoutMs: 5_000 },
+      hubspot: {
+        baseUrl: simUrl,
+        accessToken: 'dev-hubspot-token',
+        clientSecret: 'dev-hubspot-client-secret',
+        timeoutMs: 5_000,
+      },
       runtime,
       bus,
       log: silentLogger,

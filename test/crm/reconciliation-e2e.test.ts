@@ -27,7 +27,14 @@ let database: Awaited<ReturnType<typeof createTestDatabase>>;
 /** Successful reconciliation runs so far, from the CRM subgraph's /metrics. */
 async function reconcileRuns(crm: 'salesforce' | 'hubspot'): Promise<number> {
   const text = await (await fetch(new URL('/metrics', stack.urls[crm]))).text();
-  const line = text.split('\n').find((l) => l.startsWith('dialplane_crm_reconcile_runs_total{') && l.includes(`crm="${crm}"`) && l.includes('outcome="success"'));
+  const line = text
+    .split('\n')
+    .find(
+      (l) =>
+        l.startsWith('dialplane_crm_reconcile_runs_total{') &&
+        l.includes(`crm="${crm}"`) &&
+        l.includes('outcome="success"'),
+    );
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
@@ -38,7 +45,10 @@ async function aFullRunLater(crm: 'salesforce' | 'hubspot'): Promise<void> {
 }
 
 async function ledgerEntries(phone: string) {
-  const viaGateway = await post(stack.gatewayUrl, REVOCATIONS, { token: stack.tokens.compliance, variables: { p: [phone] } });
+  const viaGateway = await post(stack.gatewayUrl, REVOCATIONS, {
+    token: stack.tokens.compliance,
+    variables: { p: [phone] },
+  });
   expect(viaGateway.body.errors).toBeUndefined();
   return viaGateway.body.data!.consentRevocations as { channel: string; source: string }[];
 }
@@ -51,7 +61,11 @@ describeWithPostgres('reconciliation when the CRMs lose their change events', ()
     stack = await startStack({
       contacts: 50,
       databaseUrl: database.url,
-      env: { RECONCILE_INTERVAL_MS: String(INTERVAL_MS), RECONCILE_SKEW_MARGIN_MS: '1000', RECONCILE_STALE_ALERT_MS: '60000' },
+      env: {
+        RECONCILE_INTERVAL_MS: String(INTERVAL_MS),
+        RECONCILE_SKEW_MARGIN_MS: '1000',
+        RECONCILE_STALE_ALERT_MS: '60000',
+      },
     });
   }, 90_000);
   afterAll(async () => {
@@ -72,7 +86,11 @@ describeWithPostgres('reconciliation when the CRMs lose their change events', ()
       await stack.sims.hubspot.admin.edit({ kind: 'doNotCall', contactId: HS_AISHA.id, value: true });
       const editedAt = Date.now();
       // Nothing was delivered: only reconciliation can bring these in.
-      expect((await stack.sims.salesforce.admin.stats()).deliveries).toMatchObject({ dropped: 1, delivered: 0, pending: 0 });
+      expect((await stack.sims.salesforce.admin.stats()).deliveries).toMatchObject({
+        dropped: 1,
+        delivered: 0,
+        pending: 0,
+      });
       expect((await stack.sims.hubspot.admin.stats()).deliveries).toMatchObject({ delivered: 0, pending: 0 });
       expect((await stack.sims.hubspot.admin.stats()).deliveries.dropped).toBeGreaterThanOrEqual(1);
 
@@ -91,7 +109,12 @@ describeWithPostgres('reconciliation when the CRMs lose their change events', ()
       // Held back, then released late: the webhook arrives after reconciliation applied the change.
       await stack.sims.hubspot.admin.setDeliveryMode('hold');
       await stack.sims.hubspot.admin.edit({ kind: 'doNotCall', contactId: HS_TOMAS.id, value: true });
-      await expect.poll(() => stream.results.some((r) => r.data.consentRevoked.phone === HS_TOMAS.phone), { timeout: 10_000, interval: 25 }).toBe(true);
+      await expect
+        .poll(() => stream.results.some((r) => r.data.consentRevoked.phone === HS_TOMAS.phone), {
+          timeout: 10_000,
+          interval: 25,
+        })
+        .toBe(true);
       expect((await stack.sims.hubspot.admin.stats()).deliveries.held).toBeGreaterThanOrEqual(1);
       await stack.sims.hubspot.admin.setDeliveryMode('deliver');
       await stack.sims.hubspot.admin.waitForDeliveries();
@@ -103,7 +126,9 @@ describeWithPostgres('reconciliation when the CRMs lose their change events', ()
       await stack.sims.salesforce.admin.waitForDeliveries();
       expect((await stack.sims.salesforce.admin.stats()).deliveries.delivered).toBe(1);
       // Every number reached the subscriber; then two more runs each, for anything applied twice to show.
-      await expect.poll(() => stream.results.length, { timeout: 10_000, interval: 25 }).toBeGreaterThanOrEqual(PHONES.length);
+      await expect
+        .poll(() => stream.results.length, { timeout: 10_000, interval: 25 })
+        .toBeGreaterThanOrEqual(PHONES.length);
       await aFullRunLater('salesforce');
       await aFullRunLater('hubspot');
 

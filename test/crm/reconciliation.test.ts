@@ -7,7 +7,12 @@ import { ContactStore, type CachedContactEntry } from '../../shared/crm/contact-
 import { createCrmMetrics } from '../../shared/crm/crm-metrics.js';
 import { PhoneIndex, type PhoneIndexEntry } from '../../shared/crm/phone-index.js';
 import { RECONCILE_MIGRATIONS, ReconcileStateStore } from '../../shared/crm/reconciliation/cursor-store.js';
-import { advanceCursor, readStartMs, reconcileHealth, reconciledChangeEvent } from '../../shared/crm/reconciliation/reconcile-policy.js';
+import {
+  advanceCursor,
+  readStartMs,
+  reconcileHealth,
+  reconciledChangeEvent,
+} from '../../shared/crm/reconciliation/reconcile-policy.js';
 import { Reconciler } from '../../shared/crm/reconciliation/reconciler.js';
 import { migrate, openDatabase, type Database } from '../../shared/db.js';
 import type { EventBus, EventOf, Topic } from '../../shared/events.js';
@@ -20,7 +25,12 @@ import { createSalesforceConnector } from '../../subgraphs/salesforce/connector.
 import { createTestDatabase, describeWithPostgres } from '../support/services.js';
 
 const changed = (sourceId: string, modifiedAtMs: number, over: Partial<ChangedContact> = {}): ChangedContact => ({
-  sourceId, modifiedAtMs, phoneValues: ['(415) 555-0100'], doNotCall: true, emailOptOut: false, ...over,
+  sourceId,
+  modifiedAtMs,
+  phoneValues: ['(415) 555-0100'],
+  doNotCall: true,
+  emailOptOut: false,
+  ...over,
 });
 
 describe('reconciliation policy', () => {
@@ -40,8 +50,16 @@ describe('reconciliation policy', () => {
   it('turns a changed record into a reconciled event whose id depends on the record version only', () => {
     const e = reconciledChangeEvent(changed('003A', 5_000));
     expect(e).toEqual({
-      eventId: 'reconcile:003A:5000', sourceId: '003A', kind: 'updated', changedFields: [], occurredAt: new Date(5_000).toISOString(),
-      order: 5_000, versionMs: 5_000, origin: 'reconciliation', phoneValues: ['(415) 555-0100'], suppression: { doNotCall: true, emailOptOut: false },
+      eventId: 'reconcile:003A:5000',
+      sourceId: '003A',
+      kind: 'updated',
+      changedFields: [],
+      occurredAt: new Date(5_000).toISOString(),
+      order: 5_000,
+      versionMs: 5_000,
+      origin: 'reconciliation',
+      phoneValues: ['(415) 555-0100'],
+      suppression: { doNotCall: true, emailOptOut: false },
     });
     expect(reconciledChangeEvent(changed('003A', 5_000)).eventId).toBe(e.eventId);
     expect(reconciledChangeEvent(changed('003A', 5_000, { phoneValues: [] }))).not.toHaveProperty('phoneValues');
@@ -49,9 +67,20 @@ describe('reconciliation policy', () => {
 
   it('is healthy within the bound, red past it (never reconciled counts from the start)', () => {
     const start = new Date(0);
-    expect(reconcileHealth(null, start, new Date(59_000), { staleAlertMs: 60_000 })).toEqual({ ok: true, lastSuccessAt: null });
-    expect(reconcileHealth(null, start, new Date(61_000), { staleAlertMs: 60_000 })).toMatchObject({ ok: false, reason: 'never_reconciled', overdueMs: 1_000 });
-    expect(reconcileHealth(new Date(10_000), start, new Date(80_000), { staleAlertMs: 60_000 })).toMatchObject({ ok: false, reason: 'stale', overdueMs: 10_000 });
+    expect(reconcileHealth(null, start, new Date(59_000), { staleAlertMs: 60_000 })).toEqual({
+      ok: true,
+      lastSuccessAt: null,
+    });
+    expect(reconcileHealth(null, start, new Date(61_000), { staleAlertMs: 60_000 })).toMatchObject({
+      ok: false,
+      reason: 'never_reconciled',
+      overdueMs: 1_000,
+    });
+    expect(reconcileHealth(new Date(10_000), start, new Date(80_000), { staleAlertMs: 60_000 })).toMatchObject({
+      ok: false,
+      reason: 'stale',
+      overdueMs: 10_000,
+    });
   });
 });
 
@@ -68,8 +97,16 @@ function handlerSetup() {
   const connector = { source: 'hubspot', mappingVersion: 'hubspot@1' } as CrmConnector;
   const handler = new ChangeHandler({
     connector,
-    store: new ContactStore({ cache: createCache<CachedContactEntry>({ namespace: 'r:contact', ttlMs: 60_000 }), ttlMs: 10_000, retainMs: 60_000 }),
-    phoneIndex: new PhoneIndex({ cache: createCache<PhoneIndexEntry>({ namespace: 'r:phone', ttlMs: 60_000 }), ttlMs: 60_000, negativeTtlMs: 1_000 }),
+    store: new ContactStore({
+      cache: createCache<CachedContactEntry>({ namespace: 'r:contact', ttlMs: 60_000 }),
+      ttlMs: 10_000,
+      retainMs: 60_000,
+    }),
+    phoneIndex: new PhoneIndex({
+      cache: createCache<PhoneIndexEntry>({ namespace: 'r:phone', ttlMs: 60_000 }),
+      ttlMs: 60_000,
+      negativeTtlMs: 1_000,
+    }),
     bus,
     markers: createCache({ namespace: 'r:events', ttlMs: 60_000 }),
     metrics: createCrmMetrics(createMetrics('r', { collectDefault: false }), 'hubspot'),
@@ -79,8 +116,16 @@ function handlerSetup() {
 }
 
 const webhook = (over: Partial<CrmChangeEvent>): CrmChangeEvent => ({
-  eventId: 'w1', sourceId: '1001', kind: 'updated', changedFields: ['suppression.doNotCall'], occurredAt: new Date(5_000).toISOString(),
-  order: 5_000, versionMs: 5_000, phoneValues: ['+14155550100'], suppression: { doNotCall: true }, ...over,
+  eventId: 'w1',
+  sourceId: '1001',
+  kind: 'updated',
+  changedFields: ['suppression.doNotCall'],
+  occurredAt: new Date(5_000).toISOString(),
+  order: 5_000,
+  versionMs: 5_000,
+  phoneValues: ['+14155550100'],
+  suppression: { doNotCall: true },
+  ...over,
 });
 
 describe('ChangeHandler: webhooks and reconciliation apply each record version once', () => {
@@ -91,7 +136,10 @@ describe('ChangeHandler: webhooks and reconciliation apply each record version o
     expect(await handler.apply([reconciledChangeEvent(changed('1001', 4_000))])).toEqual(['duplicate']);
     expect(await handler.apply([reconciledChangeEvent(changed('1001', 6_000))])).toEqual(['applied']);
     expect(published.map((e) => e.eventId)).toEqual(['hubspot:w1', 'hubspot:reconcile:1001:6000']);
-    expect(published[1]).toMatchObject({ phones: ['+14155550100'], suppression: { doNotCall: true, emailOptOut: false } });
+    expect(published[1]).toMatchObject({
+      phones: ['+14155550100'],
+      suppression: { doNotCall: true, emailOptOut: false },
+    });
   });
 
   it('a webhook arriving after reconciliation announced that version (or a newer one) is a duplicate', async () => {
@@ -111,7 +159,10 @@ describe('incremental reads against the simulators (official clients)', () => {
   let hs: HubspotSim;
   beforeAll(async () => {
     const latency = { medianMs: 0, jitterMs: 0 };
-    [sf, hs] = await Promise.all([startSalesforceSim({ port: 0, contacts: 300, latency, queryBatchSize: 200 }), startHubspotSim({ port: 0, seed: 1, contacts: 300, latency })]);
+    [sf, hs] = await Promise.all([
+      startSalesforceSim({ port: 0, contacts: 300, latency, queryBatchSize: 200 }),
+      startHubspotSim({ port: 0, seed: 1, contacts: 300, latency }),
+    ]);
   }, 60_000);
   afterAll(async () => {
     await Promise.all([sf?.close(), hs?.close()]);
@@ -124,11 +175,25 @@ describe('incremental reads against the simulators (official clients)', () => {
   };
 
   it('Salesforce: SOQL on SystemModstamp >= t, in stamp order, following nextRecordsUrl', async () => {
-    const connector = createSalesforceConnector({ loginUrl: sf.url, instanceUrl: sf.url, clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret', apiVersion: '62.0', webhookSecret: 'test-webhook-secret' });
+    const connector = createSalesforceConnector({
+      loginUrl: sf.url,
+      instanceUrl: sf.url,
+      clientId: 'dialplane-dev',
+      clientSecret: 'dev-salesforce-secret',
+      apiVersion: '62.0',
+      webhookSecret: 'test-webhook-secret',
+    });
     const since = Date.now() - 1;
-    const conn = new jsforce.Connection({ oauth2: { loginUrl: sf.url, clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret' }, version: '62.0' });
+    const conn = new jsforce.Connection({
+      oauth2: { loginUrl: sf.url, clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret' },
+      version: '62.0',
+    });
     await conn.authorize({ grant_type: 'client_credentials' });
-    const ids = ((await conn.sobject('Contact').find({}, ['Id']).limit(205).execute({ autoFetch: true, maxFetch: 205 })) as { Id: string }[]).map((r) => r.Id);
+    const ids = (
+      (await conn.sobject('Contact').find({}, ['Id']).limit(205).execute({ autoFetch: true, maxFetch: 205 })) as {
+        Id: string;
+      }[]
+    ).map((r) => r.Id);
     expect(ids).toHaveLength(205);
     for (const id of ids) await sf.admin.edit({ kind: 'set', object: 'Contact', id, fields: { Title: 'Edited' } });
     await sf.admin.edit({ kind: 'doNotCall', contactId: ids[3]!, value: true });
@@ -147,9 +212,14 @@ describe('incremental reads against the simulators (official clients)', () => {
   });
 
   it('HubSpot: search on lastmodifieddate GTE t sorted ascending, 200 a page', async () => {
-    const connector = createHubspotConnector({ baseUrl: hs.url, accessToken: 'dev-hubspot-token', clientSecret: 'dev-hubspot-client-secret' });
+    const connector = createHubspotConnector({
+      baseUrl: hs.url,
+      accessToken: 'dev-hubspot-token',
+      clientSecret: 'dev-hubspot-client-secret',
+    });
     const since = Date.now() - 1;
-    for (let id = 1001; id < 1206; id++) await hs.admin.edit({ kind: 'set', object: 'contacts', id: String(id), fields: { jobtitle: 'Edited' } });
+    for (let id = 1001; id < 1206; id++)
+      await hs.admin.edit({ kind: 'set', object: 'contacts', id: String(id), fields: { jobtitle: 'Edited' } });
     await hs.admin.edit({ kind: 'doNotCall', contactId: '1010', value: true });
     await hs.admin.reset('stats');
     const pages = await collectAll(connector.changedContactsSince(since));
@@ -193,7 +263,14 @@ describeWithPostgres('Reconciler with its durable cursor', () => {
     const { handler, published } = handlerSetup();
     const state = new ReconcileStateStore(db);
     let clock = 500;
-    const reconciler = new Reconciler({ connector, changes: handler, state, settings: { skewMarginMs: 1_500 }, log: silentLogger, now: () => new Date(clock) });
+    const reconciler = new Reconciler({
+      connector,
+      changes: handler,
+      state,
+      settings: { skewMarginMs: 1_500 },
+      log: silentLogger,
+      now: () => new Date(clock),
+    });
 
     failAfterFirstPage = true;
     await expect(reconciler.runOnce()).rejects.toThrow('CRM went away');
@@ -215,6 +292,10 @@ describeWithPostgres('Reconciler with its durable cursor', () => {
     await reconciler.replayFrom(new Date(0));
     const replay = await reconciler.runOnce();
     expect(replay).toMatchObject({ read: 3, applied: 0, duplicates: 3, fromMs: 0 });
-    expect(published.map((e) => e.eventId)).toEqual(['hubspot:reconcile:1:1000', 'hubspot:reconcile:2:2000', 'hubspot:reconcile:3:3000']);
+    expect(published.map((e) => e.eventId)).toEqual([
+      'hubspot:reconcile:1:1000',
+      'hubspot:reconcile:2:2000',
+      'hubspot:reconcile:3:3000',
+    ]);
   });
 });

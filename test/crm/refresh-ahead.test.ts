@@ -37,7 +37,13 @@ function harness(options: { refreshAheadMs?: number } = {}) {
   const clock = () => now;
   const pending: PendingLoad[] = [];
   let version = 1;
-  const contactOf = (id: string, v: number) => ({ id: `hubspot:${id}`, sourceId: id, name: { full: `v${v}` }, suppression: { doNotCall: v % 2 === 0 } }) as unknown as CanonicalContact;
+  const contactOf = (id: string, v: number) =>
+    ({
+      id: `hubspot:${id}`,
+      sourceId: id,
+      name: { full: `v${v}` },
+      suppression: { doNotCall: v % 2 === 0 },
+    }) as unknown as CanonicalContact;
   const connector = {
     source: 'hubspot',
     mappingVersion: 'hubspot@test',
@@ -46,7 +52,8 @@ function harness(options: { refreshAheadMs?: number } = {}) {
       new Promise<ContactLoadResult[]>((resolve, reject) => {
         pending.push({
           ids: [...ids],
-          release: (v = version) => resolve(ids.map((id) => ({ kind: 'found', contact: contactOf(id, v), drift: [] }) as ContactLoadResult)),
+          release: (v = version) =>
+            resolve(ids.map((id) => ({ kind: 'found', contact: contactOf(id, v), drift: [] }) as ContactLoadResult)),
           fail: reject,
         });
       }),
@@ -58,10 +65,19 @@ function harness(options: { refreshAheadMs?: number } = {}) {
     now: clock,
   });
   const metrics = createCrmMetrics(createMetrics('refresh-ahead-test'), 'hubspot');
-  const service = new ContactService({ connector, store, metrics, log: silentLogger, batchWindowMs: 0, now: clock, ...options });
+  const service = new ContactService({
+    connector,
+    store,
+    metrics,
+    log: silentLogger,
+    batchWindowMs: 0,
+    now: clock,
+    ...options,
+  });
   const nameOf = (a: ContactAnswer) => (a.kind === 'found' ? a.contact.name?.full : a.kind);
   /** Resolves with the answer, or 'waiting' if it is still waiting on the CRM after the event loop settles. */
-  const answerNow = async (p: Promise<ContactAnswer[]>) => Promise.race([p.then((a) => a[0]!), settle().then(() => 'waiting' as const)]);
+  const answerNow = async (p: Promise<ContactAnswer[]>) =>
+    Promise.race([p.then((a) => a[0]!), settle().then(() => 'waiting' as const)]);
   return {
     service,
     store,

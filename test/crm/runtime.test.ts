@@ -58,7 +58,14 @@ describe('WindowBatcher', () => {
   });
 
   it('rejects every key of a failed batch', async () => {
-    const batcher = new WindowBatcher<string, string>({ windowMs: 0, maxBatchSize: 5, maxConcurrent: 1, dispatch: async () => { throw new Error('down'); } });
+    const batcher = new WindowBatcher<string, string>({
+      windowMs: 0,
+      maxBatchSize: 5,
+      maxConcurrent: 1,
+      dispatch: async () => {
+        throw new Error('down');
+      },
+    });
     await expect(Promise.all([batcher.load('a'), batcher.load('b')])).rejects.toThrow('down');
   });
 });
@@ -67,13 +74,25 @@ describe('CircuitBreaker', () => {
   it('opens after consecutive failures, fails fast, probes once after openMs, closes on success', async () => {
     let now = 0;
     const states: string[] = [];
-    const breaker = new CircuitBreaker('crm', { failureThreshold: 2, openMs: 100, now: () => now, onStateChange: (s) => states.push(s) });
-    const fail = () => breaker.run(async () => { throw new Error('x'); });
+    const breaker = new CircuitBreaker('crm', {
+      failureThreshold: 2,
+      openMs: 100,
+      now: () => now,
+      onStateChange: (s) => states.push(s),
+    });
+    const fail = () =>
+      breaker.run(async () => {
+        throw new Error('x');
+      });
     await expect(fail()).rejects.toThrow('x');
     await expect(fail()).rejects.toThrow('x');
     expect(breaker.state).toBe('open');
     let called = false;
-    await expect(breaker.run(async () => { called = true; })).rejects.toBeInstanceOf(BreakerOpenError);
+    await expect(
+      breaker.run(async () => {
+        called = true;
+      }),
+    ).rejects.toBeInstanceOf(BreakerOpenError);
     expect(called).toBe(false);
     now = 150;
     expect(breaker.state).toBe('half_open');
@@ -84,14 +103,24 @@ describe('CircuitBreaker', () => {
 
   it('does not count permanent errors as outages', async () => {
     const breaker = new CircuitBreaker('crm', { failureThreshold: 1 });
-    await expect(breaker.run(async () => { throw new Error('400'); }, () => false)).rejects.toThrow();
+    await expect(
+      breaker.run(
+        async () => {
+          throw new Error('400');
+        },
+        () => false,
+      ),
+    ).rejects.toThrow();
     expect(breaker.state).toBe('closed');
   });
 });
 
 describe('global ids', () => {
   it('parses source-prefixed ids and rejects others', () => {
-    expect(parseGlobalId('salesforce:003000000000001AAA')).toEqual({ source: 'salesforce', sourceId: '003000000000001AAA' });
+    expect(parseGlobalId('salesforce:003000000000001AAA')).toEqual({
+      source: 'salesforce',
+      sourceId: '003000000000001AAA',
+    });
     expect(parseGlobalId('hubspot:51')).toEqual({ source: 'hubspot', sourceId: '51' });
     expect(parseGlobalId('pipedrive:1')).toBeNull();
     expect(parseGlobalId('salesforce:')).toBeNull();

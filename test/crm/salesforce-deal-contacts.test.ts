@@ -19,7 +19,11 @@ let token: string;
 
 beforeAll(async () => {
   stack = await startStack({ contacts: 200, env: { CACHE_TTL_MS: '60000' } });
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: SF_CLIENT.clientId, client_secret: SF_CLIENT.clientSecret });
+  const form = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: SF_CLIENT.clientId,
+    client_secret: SF_CLIENT.clientSecret,
+  });
   const res = await fetch(`${stack.sims.salesforce.url}/services/oauth2/token`, { method: 'POST', body: form });
   token = ((await res.json()) as { access_token: string }).access_token;
 }, 120_000);
@@ -52,21 +56,35 @@ const CONTACT = `query($id: ID!, $at: DateTime) { contact(id: $id) { id primaryP
 const contact = async (id: string) => {
   const r = await gateway(CONTACT, { id: `salesforce:${id}`, at: AT });
   expect(r.errors).toBeUndefined();
-  return r.data!.contact as { primaryPhone: string | null; openDeal: { id: string; closed: boolean } | null; callPermission: { reasons: string[] } };
+  return r.data!.contact as {
+    primaryPhone: string | null;
+    openDeal: { id: string; closed: boolean } | null;
+    callPermission: { reasons: string[] };
+  };
 };
 
 describe('Salesforce deals through OpportunityContactRole and ContactId', () => {
   it('the simulator answers OpportunityContactRole in SOQL, describe and child subqueries', async () => {
     const described = await salesforce('GET', '/sobjects/OpportunityContactRole/describe');
-    expect(described.fields.map((f: { name: string }) => f.name)).toEqual(expect.arrayContaining(['Id', 'OpportunityId', 'ContactId', 'Role', 'IsPrimary']));
-    const [deal] = await soql('SELECT Id, ContactId, (SELECT ContactId, IsPrimary, Role FROM OpportunityContactRoles) FROM Opportunity LIMIT 1');
-    expect(deal.OpportunityContactRoles.records).toEqual([expect.objectContaining({ ContactId: deal.ContactId, IsPrimary: true })]);
+    expect(described.fields.map((f: { name: string }) => f.name)).toEqual(
+      expect.arrayContaining(['Id', 'OpportunityId', 'ContactId', 'Role', 'IsPrimary']),
+    );
+    const [deal] = await soql(
+      'SELECT Id, ContactId, (SELECT ContactId, IsPrimary, Role FROM OpportunityContactRoles) FROM Opportunity LIMIT 1',
+    );
+    expect(deal.OpportunityContactRoles.records).toEqual([
+      expect.objectContaining({ ContactId: deal.ContactId, IsPrimary: true }),
+    ]);
   });
 
   it('closing a deal shows DEAL_CLOSED for every contact on it as soon as the change event is handled', async () => {
     // Contacts with a dialable US number and no deal yet: the new deal is the one each decision sees.
-    const rows = await soql('SELECT Id, (SELECT Id FROM Opportunities), (SELECT Id FROM OpportunityContactRoles) FROM Contact ORDER BY Id LIMIT 200');
-    const candidates = rows.filter((r) => r.Opportunities === null && r.OpportunityContactRoles === null).map((r) => r.Id as string);
+    const rows = await soql(
+      'SELECT Id, (SELECT Id FROM Opportunities), (SELECT Id FROM OpportunityContactRoles) FROM Contact ORDER BY Id LIMIT 200',
+    );
+    const candidates = rows
+      .filter((r) => r.Opportunities === null && r.OpportunityContactRoles === null)
+      .map((r) => r.Id as string);
     const dealless: string[] = [];
     for (const id of candidates) {
       const c = await contact(id);
@@ -80,23 +98,42 @@ describe('Salesforce deals through OpportunityContactRole and ContactId', () => 
     // One deal the org links through ContactId (Salesforce adds the primary role itself) and a
     // second contact linked only by a non-primary role.
     const created = await salesforce('POST', '/sobjects/Opportunity', {
-      Name: 'Issue 11 deal', StageName: 'Negotiation/Review', CloseDate: AT.slice(0, 10), ContactId: byContactId,
+      Name: 'Issue 11 deal',
+      StageName: 'Negotiation/Review',
+      CloseDate: AT.slice(0, 10),
+      ContactId: byContactId,
     });
     const dealId = created.id as string;
-    await salesforce('POST', '/sobjects/OpportunityContactRole', { OpportunityId: dealId, ContactId: byRoleOnly, Role: 'Influencer', IsPrimary: false });
-    const roles = await soql(`SELECT ContactId, IsPrimary FROM OpportunityContactRole WHERE OpportunityId = '${dealId}'`);
-    expect(roles.map((r) => [r.ContactId, r.IsPrimary]).sort()).toEqual([[byContactId, true], [byRoleOnly, false]].sort());
+    await salesforce('POST', '/sobjects/OpportunityContactRole', {
+      OpportunityId: dealId,
+      ContactId: byRoleOnly,
+      Role: 'Influencer',
+      IsPrimary: false,
+    });
+    const roles = await soql(
+      `SELECT ContactId, IsPrimary FROM OpportunityContactRole WHERE OpportunityId = '${dealId}'`,
+    );
+    expect(roles.map((r) => [r.ContactId, r.IsPrimary]).sort()).toEqual(
+      [
+        [byContactId, true],
+        [byRoleOnly, false],
+      ].sort(),
+    );
 
     // Both contacts read (and cached) with the deal open.
     await stack.sims.salesforce.admin.waitForDeliveries();
     for (const id of dealless) {
-      await expect.poll(async () => (await contact(id)).openDeal, { timeout: 5_000 }).toEqual({ id: `salesforce:${dealId}`, closed: false, won: false });
+      await expect
+        .poll(async () => (await contact(id)).openDeal, { timeout: 5_000 })
+        .toEqual({ id: `salesforce:${dealId}`, closed: false, won: false });
       expect((await contact(id)).callPermission.reasons).not.toContain('DEAL_CLOSED');
     }
 
     await stack.sims.salesforce.admin.edit({ kind: 'closeDeal', dealId, won: true });
     for (const id of dealless) {
-      await expect.poll(async () => (await contact(id)).callPermission.reasons, { timeout: 5_000 }).toContain('DEAL_CLOSED');
+      await expect
+        .poll(async () => (await contact(id)).callPermission.reasons, { timeout: 5_000 })
+        .toContain('DEAL_CLOSED');
     }
     expect((await contact(byRoleOnly)).openDeal).toEqual({ id: `salesforce:${dealId}`, closed: true, won: true });
   });
@@ -108,15 +145,27 @@ describe('Salesforce deals through OpportunityContactRole and ContactId', () => 
       schema: 'test',
       payload: {
         ChangeEventHeader: {
-          entityName: 'Opportunity', recordIds: deals.map((d) => d.Id), changeType: 'UPDATE', changedFields: ['Amount', 'LastModifiedDate'],
-          changeOrigin: '', transactionKey: 'tx-merged', sequenceNumber: 1, commitTimestamp: Date.now(), commitUser: '005000000000001AAA', commitNumber: 1,
+          entityName: 'Opportunity',
+          recordIds: deals.map((d) => d.Id),
+          changeType: 'UPDATE',
+          changedFields: ['Amount', 'LastModifiedDate'],
+          changeOrigin: '',
+          transactionKey: 'tx-merged',
+          sequenceNumber: 1,
+          commitTimestamp: Date.now(),
+          commitUser: '005000000000001AAA',
+          commitNumber: 1,
         },
         Amount: 1000,
       },
       event: { replayId: 990_001 },
     });
     const secret = stack.env.SALESFORCE_WEBHOOK_SECRET ?? DEV_SECRETS.SALESFORCE_WEBHOOK_SECRET;
-    const res = await fetch(new URL('/webhooks/salesforce', stack.urls.salesforce), { method: 'POST', headers: { 'content-type': 'application/json', ...webhookSignatureHeaders(secret, raw) }, body: raw });
+    const res = await fetch(new URL('/webhooks/salesforce', stack.urls.salesforce), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...webhookSignatureHeaders(secret, raw) },
+      body: raw,
+    });
     expect(res.status).toBe(200);
     // Generated deals have their ContactId and a primary role for the same contact: one contact each.
     expect(await res.json()).toEqual({ received: 3, applied: 3, ignored: 0 });

@@ -16,7 +16,12 @@ import { gql } from './contract-suite.js';
  */
 
 const SECRET = 'contract-suite-internal-secret';
-const CLIENT = { clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret', apiVersion: '62.0', webhookSecret: DEV_SECRETS.SALESFORCE_WEBHOOK_SECRET };
+const CLIENT = {
+  clientId: 'dialplane-dev',
+  clientSecret: 'dev-salesforce-secret',
+  apiVersion: '62.0',
+  webhookSecret: DEV_SECRETS.SALESFORCE_WEBHOOK_SECRET,
+};
 const DEAL_QUERY = `query($ids: [ID!]!) { contacts(ids: $ids) { id crmIntentStage openDeal { id name stage crmStage closed won } suppression { doNotCall } } }`;
 
 describe('Salesforce subgraph against the simulator', () => {
@@ -28,7 +33,13 @@ describe('Salesforce subgraph against the simulator', () => {
     sg = await startSalesforceSubgraph({
       port: 0,
       salesforce: { loginUrl: sim.url, instanceUrl: sim.url, ...CLIENT, timeoutMs },
-      runtime: { cacheTtlMs: 10_000, batchWindowMs: 3, internalSecret: SECRET, keyPrefix: uniquePrefix('sf'), ...runtime },
+      runtime: {
+        cacheTtlMs: 10_000,
+        batchWindowMs: 3,
+        internalSecret: SECRET,
+        keyPrefix: uniquePrefix('sf'),
+        ...runtime,
+      },
       log: silentLogger,
     });
     return sg;
@@ -36,9 +47,18 @@ describe('Salesforce subgraph against the simulator', () => {
 
   beforeAll(async () => {
     sim = await startSalesforceSim({ port: 0, contacts: 200, latency: { medianMs: 0, jitterMs: 0 } });
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret });
-    const token = (await (await fetch(`${sim.url}/services/oauth2/token`, { method: 'POST', body: form })).json()) as { access_token: string };
-    const res = await fetch(`${sim.url}/services/data/v62.0/query?q=${encodeURIComponent('SELECT Id FROM Contact ORDER BY Id LIMIT 100')}`, { headers: { authorization: `Bearer ${token.access_token}` } });
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+    });
+    const token = (await (await fetch(`${sim.url}/services/oauth2/token`, { method: 'POST', body: form })).json()) as {
+      access_token: string;
+    };
+    const res = await fetch(
+      `${sim.url}/services/data/v62.0/query?q=${encodeURIComponent('SELECT Id FROM Contact ORDER BY Id LIMIT 100')}`,
+      { headers: { authorization: `Bearer ${token.access_token}` } },
+    );
     ids = ((await res.json()) as { records: { Id: string }[] }).records.map((r) => r.Id);
   });
   afterAll(async () => {
@@ -63,7 +83,13 @@ describe('Salesforce subgraph against the simulator', () => {
     const res = await gql(s2.url, DEAL_QUERY, { ids: [withDeal.id] });
     const paths = (res.errors ?? []).map((e) => e.path!.join('.')).sort();
     expect(paths).toEqual(['contacts.0.crmIntentStage', 'contacts.0.openDeal.crmStage', 'contacts.0.openDeal.stage']);
-    for (const e of res.errors!) expect(e.extensions).toMatchObject({ code: 'CRM_SCHEMA_DRIFT', crm: 'salesforce', field: 'Opportunity.StageName', mappingVersion: 'salesforce@2' });
+    for (const e of res.errors!)
+      expect(e.extensions).toMatchObject({
+        code: 'CRM_SCHEMA_DRIFT',
+        crm: 'salesforce',
+        field: 'Opportunity.StageName',
+        mappingVersion: 'salesforce@2',
+      });
     const c = res.data!.contacts[0];
     expect(c.openDeal.id).toMatch(/^salesforce:006/);
     expect(typeof c.openDeal.closed).toBe('boolean');
@@ -88,7 +114,9 @@ describe('Salesforce subgraph against the simulator', () => {
     nowMs += 150; // past the freshness lifetime on the subgraph's clock
     await sim.admin.setFaults({ hangRate: 1 });
     const t0 = Date.now();
-    const stale = await gql(s.url, `query($id: ID!) { contact(id: $id) { id freshness { stale } } }`, { id: `salesforce:${ids[0]}` });
+    const stale = await gql(s.url, `query($id: ID!) { contact(id: $id) { id freshness { stale } } }`, {
+      id: `salesforce:${ids[0]}`,
+    });
     expect(Date.now() - t0).toBeLessThan(2_000);
     expect(stale.data!.contact.freshness.stale).toBe(true);
     const unavailable = await gql(s.url, `query($id: ID!) { contact(id: $id) { id } }`, { id: `salesforce:${ids[2]}` });

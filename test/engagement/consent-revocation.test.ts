@@ -21,7 +21,10 @@ describe('opt-out -> consent ledger (real consent subgraph)', () => {
       { port: 0, nodeEnv: 'test', logLevel: 'silent', internalSecret: DEV_INTERNAL_SECRET, revocationPollMs: 1_000 },
       { log: quietLog },
     );
-    engagement = await startEngagementSubgraph({ ...testConfig({ hubspotUrl: sim.url }), consentUrl: consent.url }, { log: quietLog });
+    engagement = await startEngagementSubgraph(
+      { ...testConfig({ hubspotUrl: sim.url }), consentUrl: consent.url },
+      { log: quietLog },
+    );
   });
   afterAll(async () => {
     await engagement?.close();
@@ -30,10 +33,20 @@ describe('opt-out -> consent ledger (real consent subgraph)', () => {
   });
 
   it('records the revocation in the ledger once, before the CRM write', async () => {
-    const input = outcome('hubspot:104', { disposition: 'OPTED_OUT', phone: '808 555 0104', summary: 'do not call me again' });
-    const receipt = (await gql<{ recordCallOutcome: { id: string } }>(engagement.url, RECORD, { input })).data!.recordCallOutcome;
+    const input = outcome('hubspot:104', {
+      disposition: 'OPTED_OUT',
+      phone: '808 555 0104',
+      summary: 'do not call me again',
+    });
+    const receipt = (await gql<{ recordCallOutcome: { id: string } }>(engagement.url, RECORD, { input })).data!
+      .recordCallOutcome;
     const ledger = await eventually(async () => {
-      const { rows } = await consent.db.query<{ e164: string; revocation_channel: string; source: string; recorded_at: Date }>(
+      const { rows } = await consent.db.query<{
+        e164: string;
+        revocation_channel: string;
+        source: string;
+        recorded_at: Date;
+      }>(
         `SELECT e164, revocation_channel, source, recorded_at FROM consent_ledger WHERE kind = 'REVOCATION' AND e164 = '+18085550104'`,
       );
       return rows.length > 0 ? rows : null;
@@ -49,9 +62,14 @@ describe('opt-out -> consent ledger (real consent subgraph)', () => {
     expect(sim.portal.store.get('contacts', '104')!.props.dialplane_do_not_call).toBe('true');
 
     // A second push of the same revocation (the job after the immediate push) appends nothing.
-    await engagement.runtime.db.query(`UPDATE engagement.consent_revocation SET status = 'PENDING' WHERE outcome_id = $1`, [receipt.id]);
+    await engagement.runtime.db.query(
+      `UPDATE engagement.consent_revocation SET status = 'PENDING' WHERE outcome_id = $1`,
+      [receipt.id],
+    );
     expect(await engagement.runtime.revocations.push(receipt.id)).toBe('DONE');
-    const again = await consent.db.query(`SELECT 1 FROM consent_ledger WHERE kind = 'REVOCATION' AND e164 = '+18085550104'`);
+    const again = await consent.db.query(
+      `SELECT 1 FROM consent_ledger WHERE kind = 'REVOCATION' AND e164 = '+18085550104'`,
+    );
     expect(again.rows).toHaveLength(1);
   });
 });

@@ -32,7 +32,12 @@ describe('read-your-writes through the gateway', () => {
   beforeAll(async () => {
     sim = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 } });
     hubspot = await startHubspotSubgraph({
-      ...loadHubspotSubgraphConfig({ HUBSPOT_BASE_URL: sim.url, HUBSPOT_SUBGRAPH_PORT: '0', LOG_LEVEL: 'silent', CACHE_TTL_MS: '0' }),
+      ...loadHubspotSubgraphConfig({
+        HUBSPOT_BASE_URL: sim.url,
+        HUBSPOT_SUBGRAPH_PORT: '0',
+        LOG_LEVEL: 'silent',
+        CACHE_TTL_MS: '0',
+      }),
       log: quietLog,
     });
     const config = testConfig({ hubspotUrl: sim.url });
@@ -69,7 +74,11 @@ describe('read-your-writes through the gateway', () => {
   });
 
   async function viaGateway<T>(query: string, variables: Record<string, unknown> = {}) {
-    const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+    const res = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
     return (await res.json()) as { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] };
   }
   const CONTACT = `query($id: ID!) { contact(id: $id) { id crmIntentStage intentStage crmLastActivity { at disposition } lastInteraction { at disposition callDisposition origin writeBackStatus summary } } }`;
@@ -80,8 +89,17 @@ describe('read-your-writes through the gateway', () => {
     expect(before.data!.contact.intentStage).toBe(before.data!.contact.crmIntentStage);
 
     // Reads still work; the write endpoints fail (the CRM is down for writes).
-    await sim.admin.setFaults({ outage: false, errorRate: 1, endpoints: ['calls.search', 'calls.create', 'contacts.update'] });
-    const input = outcome('hubspot:101', { disposition: 'CALLBACK_REQUESTED', intentStage: 'QUALIFIED', summary: 'call back tomorrow', nextAction: 'CALL_BACK' });
+    await sim.admin.setFaults({
+      outage: false,
+      errorRate: 1,
+      endpoints: ['calls.search', 'calls.create', 'contacts.update'],
+    });
+    const input = outcome('hubspot:101', {
+      disposition: 'CALLBACK_REQUESTED',
+      intentStage: 'QUALIFIED',
+      summary: 'call back tomorrow',
+      nextAction: 'CALL_BACK',
+    });
     const recorded = await viaGateway<{ recordCallOutcome: { id: string; status: string } }>(
       `mutation($input: CallOutcomeInput!) { recordCallOutcome(input: $input) { id status } }`,
       { input },

@@ -10,7 +10,9 @@ import { signCallEnded } from '../../subgraphs/engagement/intake/webhooks.js';
 export const WEBHOOK_SECRET = 'test-call-webhook-secret';
 
 /** Fast policy for tests: 1 s base backoff, short job timeout, quick polling. */
-export function testConfig(overrides: Partial<EngagementConfig> & { salesforceUrl?: string; hubspotUrl?: string } = {}): EngagementConfig {
+export function testConfig(
+  overrides: Partial<EngagementConfig> & { salesforceUrl?: string; hubspotUrl?: string } = {},
+): EngagementConfig {
   const { salesforceUrl = 'http://127.0.0.1:9', hubspotUrl = 'http://127.0.0.1:9', ...rest } = overrides;
   return {
     port: 0,
@@ -20,7 +22,13 @@ export function testConfig(overrides: Partial<EngagementConfig> & { salesforceUr
     consentUrl: 'http://127.0.0.1:9/graphql',
     runWorker: true,
     crm: {
-      salesforce: { loginUrl: salesforceUrl, instanceUrl: salesforceUrl, clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret', apiVersion: '62.0' },
+      salesforce: {
+        loginUrl: salesforceUrl,
+        instanceUrl: salesforceUrl,
+        clientId: 'dialplane-dev',
+        clientSecret: 'dev-salesforce-secret',
+        apiVersion: '62.0',
+      },
       hubspot: { baseUrl: hubspotUrl, accessToken: 'dev-hubspot-token' },
     },
     policy: {
@@ -53,7 +61,11 @@ export function recordingConsent(): ConsentClient & { calls: RevocationRequest[]
 }
 
 /** The identity header for one request: signed over the body it travels with. */
-export function identityHeader(body: string, roles: Role[] = ['agent'], secret = DEV_INTERNAL_SECRET): Record<string, string> {
+export function identityHeader(
+  body: string,
+  roles: Role[] = ['agent'],
+  secret = DEV_INTERNAL_SECRET,
+): Record<string, string> {
   return { [IDENTITY_HEADER]: signIdentity({ sub: 'test-agent', roles }, secret, { body }) };
 }
 
@@ -64,7 +76,11 @@ export async function gql<T = Record<string, unknown>>(
   roles: Role[] = ['agent'],
 ): Promise<{ data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
   const body = JSON.stringify({ query, variables });
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...identityHeader(body, roles) }, body });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...identityHeader(body, roles) },
+    body,
+  });
   return (await res.json()) as never;
 }
 
@@ -86,13 +102,21 @@ export function outcome(contactId: string, extra: Record<string, unknown> = {}):
   };
 }
 
-export async function postCallEnded(baseUrl: string, body: unknown, options: { secret?: string; timestamp?: number; signature?: string } = {}) {
+export async function postCallEnded(
+  baseUrl: string,
+  body: unknown,
+  options: { secret?: string; timestamp?: number; signature?: string } = {},
+) {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
   const timestamp = options.timestamp ?? Date.now();
   const signature = options.signature ?? signCallEnded(options.secret ?? WEBHOOK_SECRET, timestamp, raw);
   const res = await fetch(`${baseUrl}/webhooks/call-ended`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-dialplane-timestamp': String(timestamp), 'x-dialplane-signature': signature },
+    headers: {
+      'content-type': 'application/json',
+      'x-dialplane-timestamp': String(timestamp),
+      'x-dialplane-signature': signature,
+    },
     body: raw,
   });
   return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> | null };

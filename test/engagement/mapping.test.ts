@@ -10,7 +10,13 @@ import {
   salesforceFollowUpOf,
   salesforceTaskOf,
 } from '../../subgraphs/engagement/crm-writers/mapping.js';
-import { DISPOSITIONS, callOutcomeInput, isOptOut, payloadHash, type StoredOutcome } from '../../subgraphs/engagement/intake/outcome.js';
+import {
+  DISPOSITIONS,
+  callOutcomeInput,
+  isOptOut,
+  payloadHash,
+  type StoredOutcome,
+} from '../../subgraphs/engagement/intake/outcome.js';
 import { intentStageOf, lastInteractionOf } from '../../subgraphs/engagement/read-your-writes/overlay.js';
 import { LEAD_STATUS_INTENT } from '../../subgraphs/hubspot/mapping.js';
 import type { WriteBackState } from '../../subgraphs/engagement/store.js';
@@ -39,10 +45,21 @@ const base: StoredOutcome = {
 };
 
 describe('call outcome input', () => {
-  const valid = { contactId: 'salesforce:003000000000001AAA', callId: 'c1', decisionId: 'd1', idempotencyKey: 'key-12345678', disposition: 'BUSY', occurredAt: '2026-11-25T18:00:00Z' };
+  const valid = {
+    contactId: 'salesforce:003000000000001AAA',
+    callId: 'c1',
+    decisionId: 'd1',
+    idempotencyKey: 'key-12345678',
+    disposition: 'BUSY',
+    occurredAt: '2026-11-25T18:00:00Z',
+  };
   it('parses the global id into CRM and record id', () => {
     const parsed = callOutcomeInput.parse(valid);
-    expect(parsed.contactId).toEqual({ id: 'salesforce:003000000000001AAA', crm: 'salesforce', crmId: '003000000000001AAA' });
+    expect(parsed.contactId).toEqual({
+      id: 'salesforce:003000000000001AAA',
+      crm: 'salesforce',
+      crmId: '003000000000001AAA',
+    });
   });
   it.each([
     [{ contactId: 'zoho:1' }, 'contactId'],
@@ -58,15 +75,28 @@ describe('call outcome input', () => {
     expect(r.error!.issues[0]!.path[0]).toBe(field);
   });
   it('normalizes the phone of an opt-out to E.164', () => {
-    expect(callOutcomeInput.parse({ ...valid, disposition: 'OPTED_OUT', phone: '(415) 555-0100' }).phone).toBe('+14155550100');
+    expect(callOutcomeInput.parse({ ...valid, disposition: 'OPTED_OUT', phone: '(415) 555-0100' }).phone).toBe(
+      '+14155550100',
+    );
   });
   it('detects opt-outs by disposition, flag, next action and transcript', () => {
-    const none = { disposition: 'CONNECTED' as const, optOutDetected: null, nextAction: null, transcript: 'sounds great, call me Tuesday' };
+    const none = {
+      disposition: 'CONNECTED' as const,
+      optOutDetected: null,
+      nextAction: null,
+      transcript: 'sounds great, call me Tuesday',
+    };
     expect(isOptOut(none)).toBe(false);
     expect(isOptOut({ ...none, disposition: 'OPTED_OUT' })).toBe(true);
     expect(isOptOut({ ...none, optOutDetected: true })).toBe(true);
     expect(isOptOut({ ...none, nextAction: 'DO_NOT_CONTACT' })).toBe(true);
-    for (const t of ['Please stop calling me', "don't call this number again", 'remove my number', 'take me off your list', 'put me on your do not call list']) {
+    for (const t of [
+      'Please stop calling me',
+      "don't call this number again",
+      'remove my number',
+      'take me off your list',
+      'put me on your do not call list',
+    ]) {
       expect(isOptOut({ ...none, transcript: t })).toBe(true);
     }
   });
@@ -86,13 +116,30 @@ describe('CRM write mapping', () => {
     expect(crmKeyOf('any key / with:odd chars')).toMatch(/^dp1_[0-9a-f]{40}$/);
   });
   it('maps to a Salesforce call Task, follow-up and DoNotCall', () => {
-    const o = { ...base, crm: 'salesforce' as const, crmContactId: '003000000000001AAA', optOut: true, nextAction: 'CALL_BACK' as const, nextActionAt: '2026-11-27T15:00:00.000Z' };
+    const o = {
+      ...base,
+      crm: 'salesforce' as const,
+      crmContactId: '003000000000001AAA',
+      optOut: true,
+      nextAction: 'CALL_BACK' as const,
+      nextActionAt: '2026-11-27T15:00:00.000Z',
+    };
     const task = salesforceTaskOf(o);
     expect(task.key).toBe(crmKeyOf(o.idempotencyKey));
-    expect(task.fields).toMatchObject({ WhoId: '003000000000001AAA', CallType: 'Outbound', CallDisposition: 'Connected', CallDurationInSeconds: 61, ActivityDate: '2026-11-25', Status: 'Completed' });
+    expect(task.fields).toMatchObject({
+      WhoId: '003000000000001AAA',
+      CallType: 'Outbound',
+      CallDisposition: 'Connected',
+      CallDurationInSeconds: 61,
+      ActivityDate: '2026-11-25',
+      Status: 'Completed',
+    });
     expect(task.fields).not.toHaveProperty('TaskSubtype');
     expect(String(task.fields.Description)).toContain('Next action: call back at 2026-11-27T15:00:00.000Z');
-    expect(salesforceFollowUpOf(o)).toMatchObject({ key: crmKeyOf(`${o.idempotencyKey}#next`), fields: { ActivityDate: '2026-11-27', Status: 'Not Started' } });
+    expect(salesforceFollowUpOf(o)).toMatchObject({
+      key: crmKeyOf(`${o.idempotencyKey}#next`),
+      fields: { ActivityDate: '2026-11-27', Status: 'Not Started' },
+    });
     expect(salesforceContactUpdateOf(o)).toEqual({ DoNotCall: true });
     expect(salesforceContactUpdateOf({ ...o, optOut: false })).toBeNull();
   });
@@ -107,26 +154,42 @@ describe('CRM write mapping', () => {
   });
   it('writes lead statuses the read side maps back to the same intent stage', () => {
     for (const [stage, status] of Object.entries(INTENT_LEAD_STATUS)) expect(LEAD_STATUS_INTENT[status!]).toBe(stage);
-    expect(hubspotContactUpdateOf({ ...base, intentStage: 'ENGAGED', optOut: true })).toEqual({ hs_lead_status: 'IN_PROGRESS', dialplane_do_not_call: 'true' });
+    expect(hubspotContactUpdateOf({ ...base, intentStage: 'ENGAGED', optOut: true })).toEqual({
+      hs_lead_status: 'IN_PROGRESS',
+      dialplane_do_not_call: 'true',
+    });
     expect(hubspotContactUpdateOf({ ...base, intentStage: 'CUSTOMER' })).toBeNull();
   });
 });
 
 describe('CRM error classification', () => {
   it('Salesforce: rate limit, permanent rejections, transient failures', () => {
-    const limit = classifySalesforceError({ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }, 'task.upsert');
+    const limit = classifySalesforceError(
+      { errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' },
+      'task.upsert',
+    );
     expect([limit.code, limit.retryable, limit.retryAfterMs! > 0]).toEqual(['CRM_RATE_LIMITED', true, true]);
     const deleted = classifySalesforceError({ errorCode: 'ENTITY_IS_DELETED' }, 'task.upsert');
     expect([deleted.code, deleted.retryable, deleted.crmCode]).toEqual(['CRM_REJECTED', false, 'ENTITY_IS_DELETED']);
     expect(classifySalesforceError({ errorCode: 'ERROR_HTTP_503' }, 'x').retryable).toBe(true);
     expect(classifySalesforceError({ errorCode: 'ERROR_HTTP_400' }, 'x').retryable).toBe(false);
-    expect(classifySalesforceError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'x').retryable).toBe(true);
+    expect(
+      classifySalesforceError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'x')
+        .retryable,
+    ).toBe(true);
   });
   it('HubSpot: 429 policies, 5xx, validation', () => {
-    const ten = classifyHubspotError({ code: 429, body: { policyName: 'TEN_SECONDLY_ROLLING' }, headers: {} }, 'calls.create');
+    const ten = classifyHubspotError(
+      { code: 429, body: { policyName: 'TEN_SECONDLY_ROLLING' }, headers: {} },
+      'calls.create',
+    );
     expect([ten.code, ten.retryable, ten.crmCode]).toEqual(['CRM_RATE_LIMITED', true, 'TEN_SECONDLY_ROLLING']);
-    expect(classifyHubspotError({ code: 429, body: JSON.stringify({ policyName: 'DAILY' }), headers: {} }, 'x').retryAfterMs).toBe(3_600_000);
-    expect(classifyHubspotError({ code: 429, body: {}, headers: { 'retry-after': '3' } }, 'x').retryAfterMs).toBe(3_000);
+    expect(
+      classifyHubspotError({ code: 429, body: JSON.stringify({ policyName: 'DAILY' }), headers: {} }, 'x').retryAfterMs,
+    ).toBe(3_600_000);
+    expect(classifyHubspotError({ code: 429, body: {}, headers: { 'retry-after': '3' } }, 'x').retryAfterMs).toBe(
+      3_000,
+    );
     expect(classifyHubspotError({ code: 502, body: {} }, 'x').retryable).toBe(true);
     const invalid = classifyHubspotError({ code: 400, body: { category: 'VALIDATION_ERROR' } }, 'calls.create');
     expect([invalid.code, invalid.retryable, invalid.crmCode]).toEqual(['CRM_REJECTED', false, 'VALIDATION_ERROR']);
@@ -136,14 +199,33 @@ describe('CRM error classification', () => {
 
 describe('read-your-writes overlay', () => {
   const wb = (status: WriteBackState['status'], writtenAt: string | null = null): WriteBackState => ({
-    id: base.id, outcomeId: base.id, contactId: base.contactId, crm: 'hubspot', status, attempts: 1, lastErrorCode: null, lastError: null,
-    nextAttemptAt: null, crmRecordId: null, createdAt: base.acceptedAt, updatedAt: base.acceptedAt, writtenAt,
+    id: base.id,
+    outcomeId: base.id,
+    contactId: base.contactId,
+    crm: 'hubspot',
+    status,
+    attempts: 1,
+    lastErrorCode: null,
+    lastError: null,
+    nextAttemptAt: null,
+    crmRecordId: null,
+    createdAt: base.acceptedAt,
+    updatedAt: base.acceptedAt,
+    writtenAt,
   });
-  const rep = { id: 'hubspot:101', crmIntentStage: 'NEW', crmLastActivity: { at: '2026-11-26T09:00:00.000Z', summary: 'later CRM call', disposition: 'Busy', type: 'CALL' } };
+  const rep = {
+    id: 'hubspot:101',
+    crmIntentStage: 'NEW',
+    crmLastActivity: { at: '2026-11-26T09:00:00.000Z', summary: 'later CRM call', disposition: 'Busy', type: 'CALL' },
+  };
   it('a pending outcome wins even over a newer CRM activity', () => {
     const latest = { outcome: base, writeBack: wb('RETRYING') };
     expect(intentStageOf(rep, latest, 10_000)).toBe('ENGAGED');
-    expect(lastInteractionOf(rep, latest, 10_000)).toMatchObject({ origin: 'OUTCOME', callDisposition: 'CONNECTED', writeBackStatus: 'RETRYING' });
+    expect(lastInteractionOf(rep, latest, 10_000)).toMatchObject({
+      origin: 'OUTCOME',
+      callDisposition: 'CONNECTED',
+      writeBackStatus: 'RETRYING',
+    });
   });
   it('a written outcome leads during the grace period, then only if newer than the CRM', () => {
     const now = Date.now();

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../shared/db.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
-import { OverlayCache, mayChangeOverlay, reportingWrites } from '../../subgraphs/engagement/read-your-writes/overlay-cache.js';
+import {
+  OverlayCache,
+  mayChangeOverlay,
+  reportingWrites,
+} from '../../subgraphs/engagement/read-your-writes/overlay-cache.js';
 import { RECORD, gql, outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
 
 // Issue 17: the overlay read (newest outcome per contact) was one database statement per
@@ -12,7 +16,9 @@ describe('OverlayCache', () => {
   it('answers from memory within maxAgeMs and reads again after it (injected clock)', async () => {
     let now = 0;
     const cache = new OverlayCache<string>({ maxAgeMs: 1_000, now: () => now });
-    const fetch = vi.fn(async (ids: string[]) => new Map(ids.filter((id) => id !== 'none').map((id) => [id, `v:${id}`])));
+    const fetch = vi.fn(
+      async (ids: string[]) => new Map(ids.filter((id) => id !== 'none').map((id) => [id, `v:${id}`])),
+    );
     expect(await cache.load(['a', 'none'], fetch)).toEqual(['v:a', undefined]);
     now = 999;
     expect(await cache.load(['none', 'a'], fetch)).toEqual([undefined, 'v:a']);
@@ -49,10 +55,16 @@ describe('OverlayCache', () => {
   });
 
   it('counts as writes exactly the statements that can change the overlay tables', () => {
-    expect(mayChangeOverlay(`WITH o AS (INSERT INTO engagement.call_outcome (id) VALUES ($1) RETURNING id) INSERT INTO engagement.write_back SELECT id FROM o`)).toBe(true);
+    expect(
+      mayChangeOverlay(
+        `WITH o AS (INSERT INTO engagement.call_outcome (id) VALUES ($1) RETURNING id) INSERT INTO engagement.write_back SELECT id FROM o`,
+      ),
+    ).toBe(true);
     expect(mayChangeOverlay(`UPDATE engagement.write_back SET status = 'WRITTEN' WHERE id = $1`)).toBe(true);
     expect(mayChangeOverlay(`SELECT attempts FROM engagement.write_back WHERE id = $1 FOR UPDATE`)).toBe(true);
-    expect(mayChangeOverlay(`  select 1 from engagement.call_outcome o join engagement.write_back w on w.id = o.id`)).toBe(false);
+    expect(
+      mayChangeOverlay(`  select 1 from engagement.call_outcome o join engagement.write_back w on w.id = o.id`),
+    ).toBe(false);
     expect(mayChangeOverlay(`UPDATE engagement_queue.job SET state = 'active' WHERE name = $1`)).toBe(false);
   });
 
@@ -87,10 +99,18 @@ describe('OverlayCache', () => {
 describe('engagement overlay through the cache (embedded PGlite)', () => {
   let engagement: RunningEngagementSubgraph;
   const entities = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Contact { id intentStage lastInteraction { origin callDisposition writeBackStatus } } } }`;
-  const rep = (id: string) => ({ __typename: 'Contact', id, crmIntentStage: 'NEW', crmLastActivity: { at: '2024-01-01T00:00:00.000Z', disposition: 'No answer', type: 'CALL' } });
+  const rep = (id: string) => ({
+    __typename: 'Contact',
+    id,
+    crmIntentStage: 'NEW',
+    crmLastActivity: { at: '2024-01-01T00:00:00.000Z', disposition: 'No answer', type: 'CALL' },
+  });
 
   beforeAll(async () => {
-    engagement = await startEngagementSubgraph({ ...testConfig(), runWorker: false, overlayCacheMs: 60_000 }, { log: quietLog, consent: recordingConsent() });
+    engagement = await startEngagementSubgraph(
+      { ...testConfig(), runWorker: false, overlayCacheMs: 60_000 },
+      { log: quietLog, consent: recordingConsent() },
+    );
   });
   afterAll(async () => {
     await engagement?.close();
@@ -98,15 +118,22 @@ describe('engagement overlay through the cache (embedded PGlite)', () => {
 
   it('repeated call-start reads of a contact cost no database statement; a recorded outcome shows on the very next read', async () => {
     const spy = vi.spyOn(engagement.runtime.store, 'latestOutcomes');
-    const read = async () => (await gql<{ _entities: Record<string, any>[] }>(engagement.url, entities, { reps: [rep('hubspot:201')] })).data!._entities[0]!;
+    const read = async () =>
+      (await gql<{ _entities: Record<string, any>[] }>(engagement.url, entities, { reps: [rep('hubspot:201')] })).data!
+        ._entities[0]!;
     expect(await read()).toMatchObject({ intentStage: 'NEW', lastInteraction: { origin: 'CRM' } });
     expect(await read()).toMatchObject({ intentStage: 'NEW', lastInteraction: { origin: 'CRM' } });
     expect(await read()).toMatchObject({ intentStage: 'NEW', lastInteraction: { origin: 'CRM' } });
     expect(spy).toHaveBeenCalledTimes(1);
 
-    const recorded = await gql(engagement.url, RECORD, { input: outcome('hubspot:201', { disposition: 'CALLBACK_REQUESTED', intentStage: 'QUALIFIED' }) });
+    const recorded = await gql(engagement.url, RECORD, {
+      input: outcome('hubspot:201', { disposition: 'CALLBACK_REQUESTED', intentStage: 'QUALIFIED' }),
+    });
     expect(recorded.errors).toBeUndefined();
-    expect(await read()).toMatchObject({ intentStage: 'QUALIFIED', lastInteraction: { origin: 'OUTCOME', callDisposition: 'CALLBACK_REQUESTED', writeBackStatus: 'QUEUED' } });
+    expect(await read()).toMatchObject({
+      intentStage: 'QUALIFIED',
+      lastInteraction: { origin: 'OUTCOME', callDisposition: 'CALLBACK_REQUESTED', writeBackStatus: 'QUEUED' },
+    });
     expect(spy).toHaveBeenCalledTimes(2);
 
     // A status change made by this process (here the worker's statement, run by hand) shows at once too.

@@ -26,7 +26,10 @@ describe('consent and engagement sharing one embedded PGlite', () => {
       { port: 0, nodeEnv: 'test', logLevel: 'silent', internalSecret: DEV_INTERNAL_SECRET, revocationPollMs: 1_000 },
       { log: quietLog, db },
     );
-    engagement = await startEngagementSubgraph({ ...testConfig({ hubspotUrl: sim.url }), consentUrl: consent.url }, { log: quietLog, db });
+    engagement = await startEngagementSubgraph(
+      { ...testConfig({ hubspotUrl: sim.url }), consentUrl: consent.url },
+      { log: quietLog, db },
+    );
   });
   afterAll(async () => {
     await engagement?.close();
@@ -38,10 +41,17 @@ describe('consent and engagement sharing one embedded PGlite', () => {
   it('records an opt-out: revocation in the consent ledger and write-back written, in the one database', async () => {
     expect(engagement.runtime.db.pglite).toBe(db.pglite); // the same PGlite, behind the overlay write reporter
     expect(consent.db.pglite).toBe(db.pglite); // the same PGlite, behind the facts snapshot's write watcher
-    const input = outcome('hubspot:104', { disposition: 'OPTED_OUT', phone: '808 555 0104', summary: 'do not call me again' });
-    const receipt = (await gql<{ recordCallOutcome: { id: string } }>(engagement.url, RECORD, { input })).data!.recordCallOutcome;
+    const input = outcome('hubspot:104', {
+      disposition: 'OPTED_OUT',
+      phone: '808 555 0104',
+      summary: 'do not call me again',
+    });
+    const receipt = (await gql<{ recordCallOutcome: { id: string } }>(engagement.url, RECORD, { input })).data!
+      .recordCallOutcome;
     const ledger = await eventually(async () => {
-      const { rows } = await db.query(`SELECT 1 FROM consent_ledger WHERE kind = 'REVOCATION' AND e164 = '+18085550104'`);
+      const { rows } = await db.query(
+        `SELECT 1 FROM consent_ledger WHERE kind = 'REVOCATION' AND e164 = '+18085550104'`,
+      );
       return rows.length > 0 ? rows : null;
     });
     expect(ledger).toHaveLength(1);
@@ -50,7 +60,9 @@ describe('consent and engagement sharing one embedded PGlite', () => {
       return s?.status === 'WRITTEN' ? s : null;
     });
     expect(wb.status).toBe('WRITTEN');
-    const { rows } = await db.query<{ component: string }>(`SELECT DISTINCT component FROM dialplane_migrations ORDER BY component`);
+    const { rows } = await db.query<{ component: string }>(
+      `SELECT DISTINCT component FROM dialplane_migrations ORDER BY component`,
+    );
     expect(rows.map((r) => r.component)).toEqual(expect.arrayContaining(['consent', 'engagement']));
   });
 
@@ -58,7 +70,10 @@ describe('consent and engagement sharing one embedded PGlite', () => {
     await engagement.close();
     const { rows } = await db.query<{ one: number }>('SELECT 1 AS one');
     expect(rows[0]!.one).toBe(1);
-    const decided = await consent.service.decide({ phone: '+14155550100', purpose: 'MARKETING', seller: 'demo-seller' }, { sub: 't', roles: ['agent'] });
+    const decided = await consent.service.decide(
+      { phone: '+14155550100', purpose: 'MARKETING', seller: 'demo-seller' },
+      { sub: 't', roles: ['agent'] },
+    );
     expect(decided.decision.allowed).toBe(false);
     expect(decided.decisionId).toMatch(/^[0-9a-f-]{36}$/);
   });

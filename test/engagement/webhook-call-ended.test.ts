@@ -16,7 +16,10 @@ let baseUrl: string;
 
 beforeAll(async () => {
   sim = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 } });
-  engagement = await startEngagementSubgraph(testConfig({ hubspotUrl: sim.url }), { log: quietLog, consent: recordingConsent() });
+  engagement = await startEngagementSubgraph(testConfig({ hubspotUrl: sim.url }), {
+    log: quietLog,
+    consent: recordingConsent(),
+  });
   baseUrl = engagement.url.replace(/\/graphql$/, '');
 });
 afterAll(async () => {
@@ -25,7 +28,8 @@ afterAll(async () => {
 });
 
 const countOutcomes = async () =>
-  (await engagement.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM engagement.call_outcome')).rows[0]!.n;
+  (await engagement.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM engagement.call_outcome')).rows[0]!
+    .n;
 
 function event(extra: Record<string, unknown> = {}) {
   const { idempotencyKey: _drop, ...rest } = outcome('hubspot:103', { disposition: 'BUSY', intentStage: null });
@@ -63,7 +67,9 @@ describe('POST /webhooks/call-ended', () => {
     const before = await countOutcomes();
     const body = JSON.stringify(event());
     expect((await postCallEnded(baseUrl, body, { secret: 'wrong-secret-wrong-secret' })).status).toBe(401);
-    const tampered = await postCallEnded(baseUrl, body, { signature: signCallEnded(WEBHOOK_SECRET, Date.now(), body.replace('BUSY', 'CONNECTED')) });
+    const tampered = await postCallEnded(baseUrl, body, {
+      signature: signCallEnded(WEBHOOK_SECRET, Date.now(), body.replace('BUSY', 'CONNECTED')),
+    });
     expect(tampered.status).toBe(401);
     expect(tampered.body).toMatchObject({ error: { code: 'WEBHOOK_SIGNATURE_INVALID' } });
     const stale = Date.now() - 6 * 60_000;

@@ -80,7 +80,9 @@ describeWithPostgres('write-back worker killed mid-job', () => {
     const unfinished = afterKill.filter((s) => s.status !== 'WRITTEN');
     expect(unfinished.length).toBeGreaterThan(0);
     // Jobs the dead worker held: attempted, not finished (pg-boss still shows them active).
-    const held = await api.runtime.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM engagement_queue.job WHERE name IN ('writeback-hubspot', 'writeback-salesforce') AND state = 'active'`);
+    const held = await api.runtime.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM engagement_queue.job WHERE name IN ('writeback-hubspot', 'writeback-salesforce') AND state = 'active'`,
+    );
     expect(held.rows[0]!.n).toBeGreaterThan(0);
 
     const second = startWorkerProcess(env);

@@ -14,7 +14,11 @@ const consent = recordingConsent();
 
 beforeAll(async () => {
   sim = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 } });
-  engagement = await startEngagementSubgraph(testConfig({ hubspotUrl: sim.url }), { log: quietLog, consent, maintenanceIntervalSeconds: 1 });
+  engagement = await startEngagementSubgraph(testConfig({ hubspotUrl: sim.url }), {
+    log: quietLog,
+    consent,
+    maintenanceIntervalSeconds: 1,
+  });
 });
 afterAll(async () => {
   await engagement?.close();
@@ -26,7 +30,11 @@ beforeEach(async () => {
 });
 
 async function record(input: Record<string, unknown>) {
-  const res = await gql<{ recordCallOutcome: { id: string; status: string; acceptedAt: string; duplicate: boolean } }>(engagement.url, RECORD, { input });
+  const res = await gql<{ recordCallOutcome: { id: string; status: string; acceptedAt: string; duplicate: boolean } }>(
+    engagement.url,
+    RECORD,
+    { input },
+  );
   expect(res.errors).toBeUndefined();
   return res.data!.recordCallOutcome;
 }
@@ -77,7 +85,11 @@ describe('engagement write-back to HubSpot (PGlite)', () => {
 
   it('acknowledges while HubSpot hangs, shows the outcome meanwhile (read-your-writes), and writes once it recovers', async () => {
     await sim.admin.setFaults({ hangRate: 1 });
-    const input = outcome('hubspot:105', { disposition: 'VOICEMAIL', intentStage: 'ATTEMPTING', summary: 'left a message' });
+    const input = outcome('hubspot:105', {
+      disposition: 'VOICEMAIL',
+      intentStage: 'ATTEMPTING',
+      summary: 'left a message',
+    });
     const started = performance.now();
     const receipt = await record(input);
     // A hung CRM would hold any synchronous write for its full timeout (10 s); the receipt did not wait.
@@ -95,13 +107,24 @@ describe('engagement write-back to HubSpot (PGlite)', () => {
     expect(seen.errors).toBeUndefined();
     const contact = seen.data!._entities[0]!;
     expect(contact.intentStage).toBe('ATTEMPTING');
-    expect(contact.lastInteraction).toMatchObject({ origin: 'OUTCOME', callDisposition: 'VOICEMAIL', disposition: 'Left voicemail', outcomeId: receipt.id, summary: 'left a message' });
+    expect(contact.lastInteraction).toMatchObject({
+      origin: 'OUTCOME',
+      callDisposition: 'VOICEMAIL',
+      disposition: 'Left voicemail',
+      outcomeId: receipt.id,
+      summary: 'left a message',
+    });
     expect(['QUEUED', 'RETRYING']).toContain(contact.lastInteraction.writeBackStatus);
     expect((await writeBack(receipt.id))!.status).not.toBe('WRITTEN');
 
     // A contact without outcomes keeps the CRM's values.
-    const other = await gql<{ _entities: Record<string, any>[] }>(engagement.url, entities, { reps: [{ ...rep, id: 'hubspot:106' }] });
-    expect(other.data!._entities[0]).toMatchObject({ intentStage: 'NEW', lastInteraction: { origin: 'CRM', disposition: 'No answer' } });
+    const other = await gql<{ _entities: Record<string, any>[] }>(engagement.url, entities, {
+      reps: [{ ...rep, id: 'hubspot:106' }],
+    });
+    expect(other.data!._entities[0]).toMatchObject({
+      intentStage: 'NEW',
+      lastInteraction: { origin: 'CRM', disposition: 'No answer' },
+    });
 
     await sim.admin.setFaults({ hangRate: 0 });
     const wb = await written(receipt.id, 40_000);
@@ -119,15 +142,30 @@ describe('engagement write-back to HubSpot (PGlite)', () => {
     expect(dead.lastErrorCode).toBe('VALIDATION_ERROR');
     expect(dead.lastError).toMatch(/calls.create/);
     expect(dead.attempts).toBe(1); // a permanent rejection is not retried
-    const list = await gql<{ writeBacks: { nodes: { id: string }[] } }>(engagement.url, `{ writeBacks(status: DEAD_LETTERED) { nodes { id } } }`, {}, ['admin']);
+    const list = await gql<{ writeBacks: { nodes: { id: string }[] } }>(
+      engagement.url,
+      `{ writeBacks(status: DEAD_LETTERED) { nodes { id } } }`,
+      {},
+      ['admin'],
+    );
     expect(list.data!.writeBacks.nodes.map((n) => n.id)).toContain(receipt.id);
 
     // Only admins replay.
-    const denied = await gql(engagement.url, `mutation($ids: [ID!]) { replayWriteBacks(ids: $ids) { replayed } }`, { ids: [receipt.id] }, ['agent']);
+    const denied = await gql(
+      engagement.url,
+      `mutation($ids: [ID!]) { replayWriteBacks(ids: $ids) { replayed } }`,
+      { ids: [receipt.id] },
+      ['agent'],
+    );
     expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
     // The cause is fixed: the contact exists again (restored in the CRM).
-    sim.portal.store.tables.contacts.add({ id: '9999', props: { firstname: 'Restored' }, createdAt: Date.now(), updatedAt: Date.now() });
+    sim.portal.store.tables.contacts.add({
+      id: '9999',
+      props: { firstname: 'Restored' },
+      createdAt: Date.now(),
+      updatedAt: Date.now(),
+    });
     const replay = await gql<{ replayWriteBacks: { replayed: number; ids: string[] } }>(
       engagement.url,
       `mutation($ids: [ID!]) { replayWriteBacks(ids: $ids) { replayed ids } }`,
@@ -142,7 +180,12 @@ describe('engagement write-back to HubSpot (PGlite)', () => {
 
   it('puts an opt-out in the consent ledger before writing the CRM, retrying while consent is down', async () => {
     consent.down = true;
-    const input = outcome('hubspot:107', { disposition: 'CONNECTED', summary: 'asked us to stop', transcript: 'please stop calling me', phone: '(415) 555-0100' });
+    const input = outcome('hubspot:107', {
+      disposition: 'CONNECTED',
+      summary: 'asked us to stop',
+      transcript: 'please stop calling me',
+      phone: '(415) 555-0100',
+    });
     const receipt = await record(input);
     // The worker took the job and was held back by the ledger (not merely slow to start).
     const held = await eventually(async () => {
@@ -164,19 +207,27 @@ describe('engagement write-back to HubSpot (PGlite)', () => {
     const receipts = await Promise.all(Array.from({ length: 5 }, () => record(input)));
     expect(new Set(receipts.map((r) => r.id)).size).toBe(1);
     expect(receipts.filter((r) => !r.duplicate)).toHaveLength(1);
-    const rows = await engagement.runtime.db.query('SELECT 1 FROM engagement.call_outcome WHERE idempotency_key = $1', [input.idempotencyKey]);
+    const rows = await engagement.runtime.db.query('SELECT 1 FROM engagement.call_outcome WHERE idempotency_key = $1', [
+      input.idempotencyKey,
+    ]);
     expect(rows.rows).toHaveLength(1);
 
     const page = `query($after: String) { writeBacks(first: 2, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }`;
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const res: { data?: { writeBacks: { nodes: { id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } } = await gql(engagement.url, page, { after }, ['admin']);
+      const res: {
+        data?: {
+          writeBacks: { nodes: { id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+        };
+      } = await gql(engagement.url, page, { after }, ['admin']);
       seen.push(...res.data!.writeBacks.nodes.map((n) => n.id));
       if (!res.data!.writeBacks.pageInfo.hasNextPage) break;
       after = res.data!.writeBacks.pageInfo.endCursor;
     }
-    const total = await engagement.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM engagement.write_back');
+    const total = await engagement.runtime.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM engagement.write_back',
+    );
     expect(seen).toHaveLength(total.rows[0]!.n);
     expect(new Set(seen).size).toBe(seen.length);
     const bad = await gql(engagement.url, page, { after: 'not-a-cursor' }, ['admin']);
@@ -186,7 +237,9 @@ describe('engagement write-back to HubSpot (PGlite)', () => {
   });
 
   it('rejects invalid input with BAD_USER_INPUT naming the field, storing nothing', async () => {
-    const before = await engagement.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM engagement.call_outcome');
+    const before = await engagement.runtime.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM engagement.call_outcome',
+    );
     for (const [input, field] of [
       [outcome('crm:1'), 'input.contactId'],
       [outcome('hubspot:101', { disposition: 'OPTED_OUT' }), 'input.phone'],
@@ -196,7 +249,9 @@ describe('engagement write-back to HubSpot (PGlite)', () => {
       const res = await gql(engagement.url, RECORD, { input });
       expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     }
-    const after = await engagement.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM engagement.call_outcome');
+    const after = await engagement.runtime.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM engagement.call_outcome',
+    );
     expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
   });
 });

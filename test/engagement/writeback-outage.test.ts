@@ -20,7 +20,15 @@ describeWithPostgres('engagement write-back through a CRM outage', () => {
   // Everything the service logs, to check the alert and that no personal data is logged.
   const lines: { level: number; msg: string }[] = [];
   const rawLines: string[] = [];
-  const log = pino({ level: 'info' }, { write: (line: string) => { rawLines.push(line); lines.push(JSON.parse(line)); } });
+  const log = pino(
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        rawLines.push(line);
+        lines.push(JSON.parse(line));
+      },
+    },
+  );
 
   beforeAll(async () => {
     database = await createTestDatabase('eng_outage');
@@ -52,7 +60,11 @@ describeWithPostgres('engagement write-back through a CRM outage', () => {
     }
     // Eight concurrent deliveries of one key (real concurrent transactions on PostgreSQL): one outcome.
     const dup = outcome('hubspot:103');
-    const racers = await Promise.all(Array.from({ length: 8 }, () => gql<{ recordCallOutcome: { id: string; duplicate: boolean } }>(engagement.url, RECORD, { input: dup })));
+    const racers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        gql<{ recordCallOutcome: { id: string; duplicate: boolean } }>(engagement.url, RECORD, { input: dup }),
+      ),
+    );
     expect(racers.every((r) => !r.errors)).toBe(true);
     expect(new Set(racers.map((r) => r.data!.recordCallOutcome.id)).size).toBe(1);
     expect(racers.filter((r) => !r.data!.recordCallOutcome.duplicate)).toHaveLength(1);
@@ -68,29 +80,46 @@ describeWithPostgres('engagement write-back through a CRM outage', () => {
     }
 
     // Past the 2 s bound: not ready, with the numbers an operator needs.
-    const notReady = await eventually(async () => {
-      const res = await fetch(`${baseUrl}/readyz`);
-      return res.status === 503 ? ((await res.json()) as Record<string, number>) : null;
-    }, 20_000, 500);
+    const notReady = await eventually(
+      async () => {
+        const res = await fetch(`${baseUrl}/readyz`);
+        return res.status === 503 ? ((await res.json()) as Record<string, number>) : null;
+      },
+      20_000,
+      500,
+    );
     expect(notReady.pending).toBe(17);
     expect(notReady.oldestPendingAgeMs).toBeGreaterThan(2_000);
     // The pipeline alert: an error-level line while the oldest pending write-back is past the bound.
-    await eventually(async () => lines.some((l) => l.level === 50 && /oldest pending write-back older than the bound/.test(l.msg)), 5_000);
+    await eventually(
+      async () => lines.some((l) => l.level === 50 && /oldest pending write-back older than the bound/.test(l.msg)),
+      5_000,
+    );
     const failing = await engagement.runtime.store.getWriteBack(ids[0]!);
-    expect(failing).toMatchObject({ status: 'RETRYING', lastErrorCode: expect.stringMatching(/HTTP_503|SERVICE_UNAVAILABLE|INTERNAL/) });
+    expect(failing).toMatchObject({
+      status: 'RETRYING',
+      lastErrorCode: expect.stringMatching(/HTTP_503|SERVICE_UNAVAILABLE|INTERNAL/),
+    });
     expect(failing!.attempts).toBeGreaterThanOrEqual(1);
     // Between attempts a write-back shows when the next one is due (null while one is running).
     const during = await Promise.all(ids.map((id) => engagement.runtime.store.getWriteBack(id)));
     expect(during.some((s) => s!.status === 'RETRYING' && s!.nextAttemptAt !== null)).toBe(true);
 
     // The CRM stays down until the consecutive failures have paused the fleet.
-    await eventually(() => lines.some((l) => l.level === 40 && l.msg === 'CRM unavailable: write-backs paused'), 30_000);
+    await eventually(
+      () => lines.some((l) => l.level === 40 && l.msg === 'CRM unavailable: write-backs paused'),
+      30_000,
+    );
     await sim.admin.setFaults({ outage: false });
 
-    await eventually(async () => {
-      const states = await Promise.all(ids.map((id) => engagement.runtime.store.getWriteBack(id)));
-      return states.every((s) => s?.status === 'WRITTEN');
-    }, 20_000, 250);
+    await eventually(
+      async () => {
+        const states = await Promise.all(ids.map((id) => engagement.runtime.store.getWriteBack(id)));
+        return states.every((s) => s?.status === 'WRITTEN');
+      },
+      20_000,
+      250,
+    );
     // The breaker paused the fleet while HubSpot was down: few attempts were spent on it.
     const finalStates = await Promise.all(ids.map((id) => engagement.runtime.store.getWriteBack(id)));
     expect(Math.max(...finalStates.map((s) => s!.attempts))).toBeLessThanOrEqual(8);

@@ -25,10 +25,14 @@ async function run(sim: HubspotSim, engagement: RunningEngagementSubgraph, count
     keys.push(crmKeyOf(input.idempotencyKey as string));
   }
   engagement.worker?.notify();
-  await eventually(async () => {
-    const states = await Promise.all(ids.map((id) => engagement.runtime.store.getWriteBack(id)));
-    return states.every((s) => s?.status === 'WRITTEN');
-  }, 40_000, 250);
+  await eventually(
+    async () => {
+      const states = await Promise.all(ids.map((id) => engagement.runtime.store.getWriteBack(id)));
+      return states.every((s) => s?.status === 'WRITTEN');
+    },
+    40_000,
+    250,
+  );
   const calls = [...sim.portal.store.tables.calls.rows.values()];
   for (const key of keys) expect(calls.filter((c) => c.props.dialplane_key === key)).toHaveLength(1);
   const states = await Promise.all(ids.map((id) => engagement.runtime.store.getWriteBack(id)));
@@ -39,7 +43,11 @@ describe('engagement write-back under HubSpot rate limits (PGlite)', () => {
   let sim: HubspotSim;
   const started: RunningEngagementSubgraph[] = [];
   beforeAll(async () => {
-    sim = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 }, rateLimit: { enabled: true, ...LIMIT, policy: 'TEN_SECONDLY_ROLLING' } });
+    sim = await startHubspotSim({
+      port: 0,
+      latency: { medianMs: 0, jitterMs: 0 },
+      rateLimit: { enabled: true, ...LIMIT, policy: 'TEN_SECONDLY_ROLLING' },
+    });
   });
   afterAll(async () => {
     for (const e of started) await e.close();
@@ -49,7 +57,10 @@ describe('engagement write-back under HubSpot rate limits (PGlite)', () => {
   it('rides out a 429 storm: everything written once, no attempt wasted, throttled requests a small share', async () => {
     const config = testConfig({ hubspotUrl: sim.url });
     // Our share set 30x above what the CRM allows: the first burst storms into 429s.
-    config.policy = { ...config.policy, rateLimits: { ...config.policy.rateLimits, hubspot: { limit: 900, windowMs: 2_000 } } };
+    config.policy = {
+      ...config.policy,
+      rateLimits: { ...config.policy.rateLimits, hubspot: { limit: 900, windowMs: 2_000 } },
+    };
     const engagement = await startEngagementSubgraph(config, { log: quietLog, consent: recordingConsent() });
     started.push(engagement);
     await sim.admin.reset('stats');
@@ -84,7 +95,11 @@ describeWithPostgres('one rate limit shared by every worker', () => {
   const workers: { close(): Promise<void> }[] = [];
   beforeAll(async () => {
     database = await createTestDatabase('eng_shared_rate');
-    sim = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 }, rateLimit: { enabled: true, ...LIMIT, policy: 'TEN_SECONDLY_ROLLING' } });
+    sim = await startHubspotSim({
+      port: 0,
+      latency: { medianMs: 0, jitterMs: 0 },
+      rateLimit: { enabled: true, ...LIMIT, policy: 'TEN_SECONDLY_ROLLING' },
+    });
   });
   afterAll(async () => {
     for (const w of workers) await w.close();
@@ -96,7 +111,10 @@ describeWithPostgres('one rate limit shared by every worker', () => {
   it('three workers (each with its own connection pool) together stay within the CRM limit', async () => {
     const config = testConfig({ hubspotUrl: sim.url, databaseUrl: database.url });
     config.policy = { ...config.policy, rateLimits: { ...config.policy.rateLimits, hubspot: LIMIT } };
-    api = await startEngagementSubgraph({ ...config, runWorker: false }, { log: quietLog, consent: recordingConsent() });
+    api = await startEngagementSubgraph(
+      { ...config, runWorker: false },
+      { log: quietLog, consent: recordingConsent() },
+    );
     // Each worker alone would use the whole share; three private buckets would send 3x the limit.
     for (let i = 0; i < 3; i++) workers.push(await startWriteBackWorker(config));
     const { log } = await run(sim, api, 16);

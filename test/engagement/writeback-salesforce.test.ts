@@ -20,10 +20,16 @@ async function soql<T>(q: string): Promise<T[]> {
   const auth = await fetch(`${sim.url}/services/oauth2/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'dialplane-dev', client_secret: 'dev-salesforce-secret' }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'dialplane-dev',
+      client_secret: 'dev-salesforce-secret',
+    }),
   });
   const { access_token } = (await auth.json()) as { access_token: string };
-  const res = await fetch(`${sim.url}/services/data/v62.0/query?q=${encodeURIComponent(q)}`, { headers: { authorization: `Bearer ${access_token}` } });
+  const res = await fetch(`${sim.url}/services/data/v62.0/query?q=${encodeURIComponent(q)}`, {
+    headers: { authorization: `Bearer ${access_token}` },
+  });
   const body = (await res.json()) as { records: T[] };
   if (!body.records) throw new Error(`SOQL failed: ${JSON.stringify(body)}`);
   return body.records;
@@ -32,7 +38,10 @@ async function soql<T>(q: string): Promise<T[]> {
 beforeAll(async () => {
   sim = await startSalesforceSim({ port: 0, contacts: 20, latency: { medianMs: 0, jitterMs: 0 } });
   contactIds = (await soql<{ Id: string }>('SELECT Id FROM Contact LIMIT 10')).map((r) => r.Id);
-  engagement = await startEngagementSubgraph(testConfig({ salesforceUrl: sim.url }), { log: quietLog, consent: recordingConsent() });
+  engagement = await startEngagementSubgraph(testConfig({ salesforceUrl: sim.url }), {
+    log: quietLog,
+    consent: recordingConsent(),
+  });
 });
 afterAll(async () => {
   await engagement?.close();
@@ -50,7 +59,9 @@ const settled = (id: string, status = 'WRITTEN', timeoutMs = 20_000) =>
     return res.data?.writeBack?.status === status ? res.data.writeBack : null;
   }, timeoutMs);
 const tasksWithKey = (key: string) =>
-  soql<Record<string, any>>(`SELECT Id, WhoId, Subject, CallDisposition, CallDurationInSeconds, Status, Description FROM Task WHERE Dialplane_Key__c = '${key}'`);
+  soql<Record<string, any>>(
+    `SELECT Id, WhoId, Subject, CallDisposition, CallDurationInSeconds, Status, Description FROM Task WHERE Dialplane_Key__c = '${key}'`,
+  );
 
 describe('engagement write-back to Salesforce (PGlite)', () => {
   it('upserts the call Task by external id, flags DoNotCall on an opt-out and adds the follow-up', async () => {
@@ -64,7 +75,12 @@ describe('engagement write-back to Salesforce (PGlite)', () => {
     const wb = await settled(receipt.id);
     const tasks = await tasksWithKey(crmKeyOf(input.idempotencyKey as string));
     expect(tasks).toHaveLength(1);
-    expect(tasks[0]).toMatchObject({ WhoId: contactIds[0], CallDisposition: 'Connected - opted out', CallDurationInSeconds: 95, Status: 'Completed' });
+    expect(tasks[0]).toMatchObject({
+      WhoId: contactIds[0],
+      CallDisposition: 'Connected - opted out',
+      CallDurationInSeconds: 95,
+      Status: 'Completed',
+    });
     expect(wb.crmRecordId).toBe(tasks[0]!.Id);
     const [contact] = await soql<{ DoNotCall: boolean }>(`SELECT DoNotCall FROM Contact WHERE Id = '${contactIds[0]}'`);
     expect(contact!.DoNotCall).toBe(true);
@@ -74,7 +90,21 @@ describe('engagement write-back to Salesforce (PGlite)', () => {
   it('writes the same outcome twice as one Task (a retry after a crash finds its own record)', async () => {
     const writer = new SalesforceWriter(testConfig({ salesforceUrl: sim.url }).crm.salesforce);
     const input = callOutcomeInput.parse(outcome(`salesforce:${contactIds[1]}`));
-    const stored = { ...input, id: '00000000-0000-4000-8000-000000000001', contactId: input.contactId.id, crm: 'salesforce' as const, crmContactId: input.contactId.crmId, summary: 'x', intentStage: null, nextAction: null, nextActionAt: null, durationSeconds: 10, optOut: false, channel: 'graphql' as const, acceptedAt: new Date().toISOString() };
+    const stored = {
+      ...input,
+      id: '00000000-0000-4000-8000-000000000001',
+      contactId: input.contactId.id,
+      crm: 'salesforce' as const,
+      crmContactId: input.contactId.crmId,
+      summary: 'x',
+      intentStage: null,
+      nextAction: null,
+      nextActionAt: null,
+      durationSeconds: 10,
+      optOut: false,
+      channel: 'graphql' as const,
+      acceptedAt: new Date().toISOString(),
+    };
     const a = await writer.write(stored, async () => {});
     const b = await writer.write({ ...stored, summary: 'x (retried)' }, async () => {});
     expect(b.crmRecordId).toBe(a.crmRecordId);

@@ -19,7 +19,10 @@ const reasonOf = async (p: Promise<unknown>) => {
 
 describe('bearer JWT authentication (HS256)', () => {
   const auth = createAuthenticator(TEST_JWT);
-  const hs = (claims: Record<string, unknown>, opts: { aud?: string; iss?: string; exp?: number | string; secret?: string } = {}) =>
+  const hs = (
+    claims: Record<string, unknown>,
+    opts: { aud?: string; iss?: string; exp?: number | string; secret?: string } = {},
+  ) =>
     new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('u1')
@@ -32,17 +35,37 @@ describe('bearer JWT authentication (HS256)', () => {
     const tokens = await mintDevTokens(TEST_JWT);
     for (const [role, token] of Object.entries(tokens)) {
       const sellers = role === 'admin' || role === 'compliance' ? { sellers: ['*'] } : {};
-      expect(await auth.authenticate(`Bearer ${token}`)).toEqual({ sub: `dev-${role}`, roles: [role], seller: 'demo-seller', org: 'demo-org', ...sellers });
+      expect(await auth.authenticate(`Bearer ${token}`)).toEqual({
+        sub: `dev-${role}`,
+        roles: [role],
+        seller: 'demo-seller',
+        org: 'demo-org',
+        ...sellers,
+      });
     }
   });
 
   it('refuses what it must', async () => {
     expect(await reasonOf(auth.authenticate(undefined))).toBe('missing');
     expect(await reasonOf(auth.authenticate('Bearer not-a-jwt'))).toBe('malformed');
-    expect(await reasonOf(auth.authenticate(`Bearer ${await hs({ roles: ['agent'] }, { secret: 'another-secret-0123456789abcdef0123456789' })}`))).toBe('invalid');
-    expect(await reasonOf(auth.authenticate(`Bearer ${await hs({ roles: ['agent'] }, { aud: 'someone-else' })}`))).toBe('invalid');
-    expect(await reasonOf(auth.authenticate(`Bearer ${await hs({ roles: ['agent'] }, { iss: 'someone-else' })}`))).toBe('invalid');
-    expect(await reasonOf(auth.authenticate(`Bearer ${await hs({ roles: ['agent'] }, { exp: Math.floor(Date.now() / 1000) - 60 })}`))).toBe('invalid');
+    expect(
+      await reasonOf(
+        auth.authenticate(
+          `Bearer ${await hs({ roles: ['agent'] }, { secret: 'another-secret-0123456789abcdef0123456789' })}`,
+        ),
+      ),
+    ).toBe('invalid');
+    expect(await reasonOf(auth.authenticate(`Bearer ${await hs({ roles: ['agent'] }, { aud: 'someone-else' })}`))).toBe(
+      'invalid',
+    );
+    expect(await reasonOf(auth.authenticate(`Bearer ${await hs({ roles: ['agent'] }, { iss: 'someone-else' })}`))).toBe(
+      'invalid',
+    );
+    expect(
+      await reasonOf(
+        auth.authenticate(`Bearer ${await hs({ roles: ['agent'] }, { exp: Math.floor(Date.now() / 1000) - 60 })}`),
+      ),
+    ).toBe('invalid');
     expect(await reasonOf(auth.authenticate(`Bearer ${await hs({ roles: [] })}`))).toBe('claims');
     // `service` is for subgraph-to-subgraph calls; a caller's JWT cannot claim it.
     expect(await reasonOf(auth.authenticate(`Bearer ${await hs({ roles: ['service'] })}`))).toBe('claims');
@@ -50,18 +73,34 @@ describe('bearer JWT authentication (HS256)', () => {
 
   it('refuses a token without exp and one that lives longer than the configured maximum', async () => {
     const key = new TextEncoder().encode(TEST_JWT.secret);
-    const base = () => new SignJWT({ roles: ['agent'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').setIssuer(TEST_JWT.issuer).setAudience(TEST_JWT.audience).setIssuedAt();
+    const base = () =>
+      new SignJWT({ roles: ['agent'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('u1')
+        .setIssuer(TEST_JWT.issuer)
+        .setAudience(TEST_JWT.audience)
+        .setIssuedAt();
     expect(await reasonOf(auth.authenticate(`Bearer ${await base().sign(key)}`))).toBe('invalid');
-    expect(await reasonOf(auth.authenticate(`Bearer ${await base().setExpirationTime('13h').sign(key)}`))).toBe('lifetime');
-    expect(await reasonOf(auth.authenticate(`Bearer ${await base().setExpirationTime('12h').sign(key)}`))).toBe('accepted');
+    expect(await reasonOf(auth.authenticate(`Bearer ${await base().setExpirationTime('13h').sign(key)}`))).toBe(
+      'lifetime',
+    );
+    expect(await reasonOf(auth.authenticate(`Bearer ${await base().setExpirationTime('12h').sign(key)}`))).toBe(
+      'accepted',
+    );
     const strict = createAuthenticator({ ...TEST_JWT, maxLifetimeS: 600 });
-    expect(await reasonOf(strict.authenticate(`Bearer ${await base().setExpirationTime('1h').sign(key)}`))).toBe('lifetime');
-    expect((await strict.authenticateUntil(`Bearer ${await base().setExpirationTime('5m').sign(key)}`)).expiresAt).toBeGreaterThan(Date.now());
+    expect(await reasonOf(strict.authenticate(`Bearer ${await base().setExpirationTime('1h').sign(key)}`))).toBe(
+      'lifetime',
+    );
+    expect(
+      (await strict.authenticateUntil(`Bearer ${await base().setExpirationTime('5m').sign(key)}`)).expiresAt,
+    ).toBeGreaterThan(Date.now());
   });
 
   it('does not accept an unsigned (alg none) token', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
-    const payload = Buffer.from(JSON.stringify({ sub: 'x', roles: ['admin'], iss: TEST_JWT.issuer, aud: TEST_JWT.audience })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ sub: 'x', roles: ['admin'], iss: TEST_JWT.issuer, aud: TEST_JWT.audience }),
+    ).toString('base64url');
     expect(await reasonOf(auth.authenticate(`Bearer ${header}.${payload}.`))).toBe('invalid');
   });
 });
@@ -94,6 +133,8 @@ describe('bearer JWT authentication (JWKS, identity provider)', () => {
       .setExpirationTime('5m')
       .sign(privateKey);
     expect(await auth.authenticate(`Bearer ${token}`)).toEqual({ sub: 'idp-user', roles: ['analyst'], org: 'acme' });
-    expect(await reasonOf(auth.authenticate(`Bearer ${await signToken({ sub: 'x', roles: ['admin'] }, TEST_JWT)}`))).toBe('invalid');
+    expect(
+      await reasonOf(auth.authenticate(`Bearer ${await signToken({ sub: 'x', roles: ['admin'] }, TEST_JWT)}`)),
+    ).toBe('invalid');
   });
 });

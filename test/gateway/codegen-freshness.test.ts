@@ -16,7 +16,9 @@ describe('generated code', () => {
       for (const output of outputs) {
         const committed = readFileSync(path.resolve(root, output.filename), 'utf8');
         // A boolean, not a string diff: the generated files are long and the fix is always the same.
-        expect(committed === output.content, `${output.filename} is stale: run \`npm run codegen\` and commit`).toBe(true);
+        expect(committed === output.content, `${output.filename} is stale: run \`npm run codegen\` and commit`).toBe(
+          true,
+        );
       }
     } finally {
       process.chdir(cwd);

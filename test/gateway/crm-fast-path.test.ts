@@ -6,7 +6,14 @@ import { readSupergraph } from '../../gateway/supergraph-info.js';
 import { startGateway, type RunningGateway } from '../../gateway/server.js';
 import type { GatewayConfig } from '../../gateway/config.js';
 import { signToken } from '../../gateway/dev-tokens.js';
-import { TEST_JWT, TEST_SECRET, fixtureSupergraph, startCrmFixture, startEngagementFixture, type CrmFixture } from './fixtures/subgraphs.js';
+import {
+  TEST_JWT,
+  TEST_SECRET,
+  fixtureSupergraph,
+  startCrmFixture,
+  startEngagementFixture,
+  type CrmFixture,
+} from './fixtures/subgraphs.js';
 import { post } from './fixtures/client.js';
 
 const supergraphSdl = fixtureSupergraph();
@@ -21,7 +28,11 @@ const eligible = (query: string) => {
 describe('CRM fast path eligibility', () => {
   it('takes queries whose every field the CRM contract resolves', () => {
     expect(eligible(`{ contact(id: "x") { id name { full } phones { e164 } freshness { ageMs } } }`)).toBe(true);
-    expect(eligible(`query Q($p: String!) { a: contactsByPhone(phone: $p) { ...F } __typename } fragment F on Contact { id source crmIntentStage @include(if: true) }`)).toBe(true);
+    expect(
+      eligible(
+        `query Q($p: String!) { a: contactsByPhone(phone: $p) { ...F } __typename } fragment F on Contact { id source crmIntentStage @include(if: true) }`,
+      ),
+    ).toBe(true);
   });
   it('leaves everything else to the planner', () => {
     expect(eligible(`{ contact(id: "x") { id intentStage } }`)).toBe(false); // engagement
@@ -30,7 +41,7 @@ describe('CRM fast path eligibility', () => {
     expect(eligible(`{ consentStatus }`)).toBe(false);
     expect(eligible(`{ recentlyCalled { id } }`)).toBe(false);
   });
-  it('knows @external fields are not the external subgraph\'s', () => {
+  it("knows @external fields are not the external subgraph's", () => {
     expect(crmFields.has('Contact.crmIntentStage')).toBe(true);
     expect(info.resolvableFields.get('engagement')?.has('Contact.crmIntentStage')).toBe(false);
     expect(info.resolvableFields.get('engagement')?.has('Contact.intentStage')).toBe(true);
@@ -94,17 +105,39 @@ describe('CRM fast path answers exactly what the planned path answers', () => {
     for (const round of [1, 2]) {
       for (const query of QUERIES) {
         const [a, b] = await Promise.all([post(fast.url, query, { token }), post(planned.url, query, { token })]);
-        expect({ status: a.status, body: a.body, contentType: a.contentType }, `round ${round}: ${query}`).toEqual({ status: b.status, body: b.body, contentType: b.contentType });
+        expect({ status: a.status, body: a.body, contentType: a.contentType }, `round ${round}: ${query}`).toEqual({
+          status: b.status,
+          body: b.body,
+          contentType: b.contentType,
+        });
       }
     }
     // Variables: good ones, and ones Apollo must reject (the lane hands request errors back to Apollo).
     const withVariables = `query One($id: ID!) { contact(id: $id) { id name { first } } }`;
-    for (const variables of [{ id: 'salesforce:001' }, { id: 'salesforce:001' }, { id: null }, { id: null }, {}, { id: ['x'] }]) {
-      const [a, b] = await Promise.all([post(fast.url, withVariables, { token, variables }), post(planned.url, withVariables, { token, variables })]);
-      expect({ status: a.status, body: a.body, contentType: a.contentType }, JSON.stringify(variables)).toEqual({ status: b.status, body: b.body, contentType: b.contentType });
+    for (const variables of [
+      { id: 'salesforce:001' },
+      { id: 'salesforce:001' },
+      { id: null },
+      { id: null },
+      {},
+      { id: ['x'] },
+    ]) {
+      const [a, b] = await Promise.all([
+        post(fast.url, withVariables, { token, variables }),
+        post(planned.url, withVariables, { token, variables }),
+      ]);
+      expect({ status: a.status, body: a.body, contentType: a.contentType }, JSON.stringify(variables)).toEqual({
+        status: b.status,
+        body: b.body,
+        contentType: b.contentType,
+      });
     }
     const counted = async (g: RunningGateway, via: string) =>
-      Number(new RegExp(`dialplane_gateway_crm_fast_path_total\\{[^}]*via="${via}"[^}]*\\} (\\d+)`).exec(await g.metrics.metrics.render())?.[1] ?? 0);
+      Number(
+        new RegExp(`dialplane_gateway_crm_fast_path_total\\{[^}]*via="${via}"[^}]*\\} (\\d+)`).exec(
+          await g.metrics.metrics.render(),
+        )?.[1] ?? 0,
+      );
     expect(await counted(fast, 'plugin')).toBeGreaterThanOrEqual(QUERIES.length);
     // Single-CRM queries (contact by id) take the lane the second time; split and fan-out ones cannot.
     expect(await counted(fast, 'lane')).toBeGreaterThanOrEqual(2);
@@ -119,8 +152,14 @@ describe('CRM fast path answers exactly what the planned path answers', () => {
     ]);
     for (const round of [1, 2]) {
       for (const query of QUERIES) {
-        const [a, b] = await Promise.all([post(oneDown.fast.url, query, { token }), post(oneDown.planned.url, query, { token })]);
-        expect({ status: a.status, body: a.body }, `round ${round}: ${query}`).toEqual({ status: b.status, body: b.body });
+        const [a, b] = await Promise.all([
+          post(oneDown.fast.url, query, { token }),
+          post(oneDown.planned.url, query, { token }),
+        ]);
+        expect({ status: a.status, body: a.body }, `round ${round}: ${query}`).toEqual({
+          status: b.status,
+          body: b.body,
+        });
       }
     }
     const allDown = await pair([
@@ -128,7 +167,10 @@ describe('CRM fast path answers exactly what the planned path answers', () => {
       { name: 'hubspot', url: down },
     ]);
     const query = `{ contactsByPhone(phone: "+14155550100") { id } }`;
-    const [a, b] = await Promise.all([post(allDown.fast.url, query, { token }), post(allDown.planned.url, query, { token })]);
+    const [a, b] = await Promise.all([
+      post(allDown.fast.url, query, { token }),
+      post(allDown.planned.url, query, { token }),
+    ]);
     expect(a.body.data).toBeNull();
     expect(a.body).toEqual(b.body);
   });

@@ -20,7 +20,11 @@ function projectOperations(): { name: string; query: string; variables: Record<s
     const document = parse(readFileSync(path.join(root, 'examples/operations', file), 'utf8'));
     for (const definition of document.definitions) {
       if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-      out.push({ name: definition.name!.value, query: print({ kind: Kind.DOCUMENT, definitions: [definition] }), variables: { id: 'salesforce:003', purpose: 'MARKETING', phone: '+14155550100' } });
+      out.push({
+        name: definition.name!.value,
+        query: print({ kind: Kind.DOCUMENT, definitions: [definition] }),
+        variables: { id: 'salesforce:003', purpose: 'MARKETING', phone: '+14155550100' },
+      });
     }
   }
   return out;
@@ -29,11 +33,17 @@ function projectOperations(): { name: string; query: string; variables: Record<s
 const aliases = (n: number, field: string) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `salesforce:${String(i).padStart(3, '0')}`);
 
-describe('demand control: the project\'s own documents', () => {
+describe("demand control: the project's own documents", () => {
   it('admits every client operation for an agent, the call-start query far under the agent budget', () => {
     const operations = projectOperations();
-    expect(operations.map((o) => o.name)).toEqual(['CallStart', 'ContactsByPhone', 'CallPermission', 'ConsentRevocations']);
-    for (const op of operations) expect(control.check({ query: op.query, variables: op.variables }, agent), op.name).toBeNull();
+    expect(operations.map((o) => o.name)).toEqual([
+      'CallStart',
+      'ContactsByPhone',
+      'CallPermission',
+      'ConsentRevocations',
+    ]);
+    for (const op of operations)
+      expect(control.check({ query: op.query, variables: op.variables }, agent), op.name).toBeNull();
     const callStart = parse(operations[0]!.query).definitions[0] as OperationDefinitionNode;
     const cost = operationCost(schema, callStart, new Map());
     // contact (CRM read 10) + callPermission (audited decision 10) + joins and objects.
@@ -45,13 +55,22 @@ describe('demand control: the project\'s own documents', () => {
 
 describe('demand control: each limit refuses with QUERY_TOO_COMPLEX and what it measured', () => {
   it('aliases: the 200 × contacts(500 ids) attack of issue 10', () => {
-    const attack = aliases(200, `contacts(ids: [${ids(500).map((i) => `"${i}"`).join(',')}]) { id name { full } }`);
+    const attack = aliases(
+      200,
+      `contacts(ids: [${ids(500)
+        .map((i) => `"${i}"`)
+        .join(',')}]) { id name { full } }`,
+    );
     const refusal = control.check({ query: attack }, analyst);
     expect(refusal?.code).toBe('QUERY_TOO_COMPLEX');
     // 200 aliases × 500 ids is more than the token limit: parsing stops there.
     expect(refusal?.extensions.limit).toBe('tokens');
     const smaller = aliases(40, 'contactsByPhone(phone: "+14155550100") { id }');
-    expect(control.check({ query: smaller }, analyst)?.extensions).toMatchObject({ limit: 'aliases', max: 15, measured: 40 });
+    expect(control.check({ query: smaller }, analyst)?.extensions).toMatchObject({
+      limit: 'aliases',
+      max: 15,
+      measured: 40,
+    });
   });
 
   it('depth', () => {
@@ -63,7 +82,11 @@ describe('demand control: each limit refuses with QUERY_TOO_COMPLEX and what it 
 
   it('directives', () => {
     const many = `{ contact(id: "salesforce:1") { ${Array.from({ length: 25 }, () => 'id @include(if: true)').join(' ')} } }`;
-    expect(control.check({ query: many }, agent)?.extensions).toMatchObject({ limit: 'directives', max: 20, measured: 25 });
+    expect(control.check({ query: many }, agent)?.extensions).toMatchObject({
+      limit: 'directives',
+      max: 20,
+      measured: 25,
+    });
   });
 
   it('tokens', () => {
@@ -72,11 +95,20 @@ describe('demand control: each limit refuses with QUERY_TOO_COMPLEX and what it 
   });
 
   it('list length, written literally or passed as a variable', () => {
-    const literal = `{ contacts(ids: [${ids(101).map((i) => `"${i}"`).join(',')}]) { id } }`;
-    expect(control.check({ query: literal }, analyst)?.extensions).toMatchObject({ limit: 'listLength', max: 100, measured: 101 });
+    const literal = `{ contacts(ids: [${ids(101)
+      .map((i) => `"${i}"`)
+      .join(',')}]) { id } }`;
+    expect(control.check({ query: literal }, analyst)?.extensions).toMatchObject({
+      limit: 'listLength',
+      max: 100,
+      measured: 101,
+    });
     const query = 'query Many($ids: [ID!]!) { contacts(ids: $ids) { id } }';
     expect(control.check({ query, variables: { ids: ids(100) } }, analyst)).toBeNull();
-    expect(control.check({ query, variables: { ids: ids(500) } }, analyst)?.extensions).toMatchObject({ limit: 'listLength', measured: 500 });
+    expect(control.check({ query, variables: { ids: ids(500) } }, analyst)?.extensions).toMatchObject({
+      limit: 'listLength',
+      measured: 500,
+    });
   });
 
   it('cost, per role: a CRM fan-out flood fits no agent budget, an analyst gets more, within bounds', () => {
@@ -87,7 +119,8 @@ describe('demand control: each limit refuses with QUERY_TOO_COMPLEX and what it 
     expect(refusal?.message).toMatch(/costs \d+; the budget of this caller is 100/);
     expect(control.check({ query: flood }, analyst)).toBeNull();
     // A list passed as a variable is priced by its length: 100 contacts are over an agent's budget.
-    const query = 'query Many($ids: [ID!]!) { contacts(ids: $ids) { id callPermission(purpose: MARKETING) { allowed } } }';
+    const query =
+      'query Many($ids: [ID!]!) { contacts(ids: $ids) { id callPermission(purpose: MARKETING) { allowed } } }';
     expect(control.check({ query, variables: { ids: ids(2) } }, agent)).toBeNull();
     expect(control.check({ query, variables: { ids: ids(100) } }, agent)?.extensions.limit).toBe('cost');
     expect(control.check({ query, variables: { ids: ids(100) } }, analyst)).toBeNull();
@@ -103,6 +136,8 @@ describe('demand control: each limit refuses with QUERY_TOO_COMPLEX and what it 
 
   it('leaves syntax errors and unknown operation names to Apollo (its usual answers)', () => {
     expect(control.check({ query: '{ contact(' }, agent)).toBeNull();
-    expect(control.check({ query: 'query A { __typename } query B { __typename }', operationName: 'C' }, agent)).toBeNull();
+    expect(
+      control.check({ query: 'query A { __typename } query B { __typename }', operationName: 'C' }, agent),
+    ).toBeNull();
   });
 });

@@ -40,7 +40,11 @@ beforeAll(async () => {
     const { startSalesforceSim } = await import(path.join(root, 'sim/salesforce/server.ts'));
     const salesforceSim = await startSalesforceSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 } });
     closers.push(() => salesforceSim.close());
-    Object.assign(env, { SALESFORCE_LOGIN_URL: salesforceSim.url, SALESFORCE_INSTANCE_URL: salesforceSim.url, SALESFORCE_SUBGRAPH_PORT: '0' });
+    Object.assign(env, {
+      SALESFORCE_LOGIN_URL: salesforceSim.url,
+      SALESFORCE_INSTANCE_URL: salesforceSim.url,
+      SALESFORCE_SUBGRAPH_PORT: '0',
+    });
     const { loadSalesforceSubgraphConfig } = await import('../../subgraphs/salesforce/config.js');
     const { startSalesforceSubgraph } = await import('../../subgraphs/salesforce/server.js');
     const salesforce = await startSalesforceSubgraph({ ...loadSalesforceSubgraphConfig(env), log: silentLogger, bus });
@@ -56,14 +60,24 @@ beforeAll(async () => {
 
   const { loadConsentConfig } = await import('../../subgraphs/consent/config.js');
   const { startConsentSubgraph } = await import('../../subgraphs/consent/server.js');
-  const consent = await startConsentSubgraph(loadConsentConfig({ ...env, CONSENT_SUBGRAPH_PORT: '0' }), { log: silentLogger, bus });
+  const consent = await startConsentSubgraph(loadConsentConfig({ ...env, CONSENT_SUBGRAPH_PORT: '0' }), {
+    log: silentLogger,
+    bus,
+  });
   closers.push(() => consent.close());
   consentSubscribers = () => consent.hub.subscribers;
 
   const { engagementEnv, toEngagementConfig } = await import('../../subgraphs/engagement/config.js');
   const { startEngagementSubgraph } = await import('../../subgraphs/engagement/server.js');
   const engagement = await startEngagementSubgraph(
-    toEngagementConfig(loadConfig(engagementEnv, { ...env, ENGAGEMENT_SUBGRAPH_PORT: '0', CONSENT_SUBGRAPH_URL: consent.url, ENGAGEMENT_WORKER: 'false' })),
+    toEngagementConfig(
+      loadConfig(engagementEnv, {
+        ...env,
+        ENGAGEMENT_SUBGRAPH_PORT: '0',
+        CONSENT_SUBGRAPH_URL: consent.url,
+        ENGAGEMENT_WORKER: 'false',
+      }),
+    ),
     { log: silentLogger },
   );
   closers.push(() => engagement.close());
@@ -92,7 +106,12 @@ afterAll(async () => {
 describe('full stack through the gateway (real subgraphs and simulators)', () => {
   it('the example voice agent finds a demo contact by phone and gets its call-start view', async () => {
     const lines: string[] = [];
-    const run = await runVoiceAgent({ url: gateway.url, token: tokens.agent, phone: '+14155550100', log: (l) => lines.push(l) });
+    const run = await runVoiceAgent({
+      url: gateway.url,
+      token: tokens.agent,
+      phone: '+14155550100',
+      log: (l) => lines.push(l),
+    });
     expect(run.candidates, lines.join('\n')).toBeGreaterThanOrEqual(1);
     expect(run.contact?.id).toMatch(/^(hubspot|salesforce):/);
     expect(run.contact?.primaryPhone).toMatch(/^\+1\d{10}$/);
@@ -110,7 +129,18 @@ describe('full stack through the gateway (real subgraphs and simulators)', () =>
     const revoke = await post(
       gateway.url,
       `mutation($input: RevokeConsentInput!) { revokeConsent(input: $input) { __typename } }`,
-      { token: tokens.admin, variables: { input: { phone, channel: 'VOICE', scope: 'ALL_SELLERS', source: 'gateway-e2e', occurredAt: new Date().toISOString() } } },
+      {
+        token: tokens.admin,
+        variables: {
+          input: {
+            phone,
+            channel: 'VOICE',
+            scope: 'ALL_SELLERS',
+            source: 'gateway-e2e',
+            occurredAt: new Date().toISOString(),
+          },
+        },
+      },
     );
     expect(revoke.body.errors, JSON.stringify(revoke.body.errors)).toBeUndefined();
     const run = await listening;

@@ -55,7 +55,13 @@ beforeAll(async () => {
     { sourceId: '51', first: 'Linus', phone: SHARED_PHONE, stage: 'CUSTOMER' },
     { sourceId: '52', first: 'Margaret', phone: '+14155550109' },
   ]);
-  engagement = await startEngagementFixture(['hubspot:51', 'salesforce:001', 'salesforce:003', 'hubspot:52', 'salesforce:002']);
+  engagement = await startEngagementFixture([
+    'hubspot:51',
+    'salesforce:001',
+    'salesforce:003',
+    'hubspot:52',
+    'salesforce:002',
+  ]);
   bus = await createEventBus();
   consent = await startConsentFixture(bus);
   gatewayA = await startGateway(config(), { log: silentLogger, collectDefaultMetrics: false });
@@ -97,17 +103,30 @@ describe('gateway end to end over HTTP', () => {
   it('routes a mixed-source contacts(ids) list to each CRM and reassembles it in order', async () => {
     resetCalls();
     const ids = ['hubspot:52', 'salesforce:002', 'nowhere:1', 'salesforce:001', 'hubspot:51', 'salesforce:404'];
-    const { body } = await post(gatewayA.url, `query($ids: [ID!]!) { contacts(ids: $ids) { id name { first } intentStage } }`, {
-      token: tokens.agent,
-      variables: { ids },
-    });
+    const { body } = await post(
+      gatewayA.url,
+      `query($ids: [ID!]!) { contacts(ids: $ids) { id name { first } intentStage } }`,
+      {
+        token: tokens.agent,
+        variables: { ids },
+      },
+    );
     expect(body.data!.contacts.map((c: { id: string } | null) => c?.id ?? null)).toEqual([
-      'hubspot:52', 'salesforce:002', null, 'salesforce:001', 'hubspot:51', null,
+      'hubspot:52',
+      'salesforce:002',
+      null,
+      'salesforce:001',
+      'hubspot:51',
+      null,
     ]);
     expect(body.data!.contacts[3].intentStage).toBe('QUALIFIED');
     // Each CRM was asked once, for its own ids only, in their original relative order.
-    expect(salesforce.calls.filter((c) => c.field === 'contacts')).toEqual([{ field: 'contacts', ids: ['salesforce:002', 'salesforce:001', 'salesforce:404'] }]);
-    expect(hubspot.calls.filter((c) => c.field === 'contacts')).toEqual([{ field: 'contacts', ids: ['hubspot:52', 'hubspot:51'] }]);
+    expect(salesforce.calls.filter((c) => c.field === 'contacts')).toEqual([
+      { field: 'contacts', ids: ['salesforce:002', 'salesforce:001', 'salesforce:404'] },
+    ]);
+    expect(hubspot.calls.filter((c) => c.field === 'contacts')).toEqual([
+      { field: 'contacts', ids: ['hubspot:52', 'hubspot:51'] },
+    ]);
     expect(salesforce.foreign).toEqual([]);
     expect(hubspot.foreign).toEqual([]);
     const unknown = body.errors!.find((e) => e.extensions?.code === 'BAD_USER_INPUT');
@@ -116,27 +135,48 @@ describe('gateway end to end over HTTP', () => {
 
   it('splits an entity batch across CRMs and keeps order and error paths', async () => {
     resetCalls();
-    const { body } = await post(gatewayA.url, `{ recentlyCalled { id source name { first } } }`, { token: tokens.agent });
+    const { body } = await post(gatewayA.url, `{ recentlyCalled { id source name { first } } }`, {
+      token: tokens.agent,
+    });
     expect(body.data!.recentlyCalled.map((c: { id: string }) => c.id)).toEqual([
-      'hubspot:51', 'salesforce:001', 'salesforce:003', 'hubspot:52', 'salesforce:002',
+      'hubspot:51',
+      'salesforce:001',
+      'salesforce:003',
+      'hubspot:52',
+      'salesforce:002',
     ]);
     expect(body.data!.recentlyCalled.map((c: { name: { first: string } | null }) => c.name?.first ?? null)).toEqual([
-      'Linus', 'Ada', null, 'Margaret', 'Grace',
+      'Linus',
+      'Ada',
+      null,
+      'Margaret',
+      'Grace',
     ]);
     // The failing field of the third contact (salesforce's second entity) is reported at index 2.
     const drift = body.errors!.find((e) => e.extensions?.code === 'CRM_SCHEMA_DRIFT');
     expect(drift?.path).toEqual(['recentlyCalled', 2, 'name']);
     expect(drift?.extensions?.crm).toBe('salesforce');
-    expect(salesforce.calls.filter((c) => c.field === '_entities').flatMap((c) => c.ids)).toEqual(['salesforce:001', 'salesforce:003', 'salesforce:002']);
-    expect(hubspot.calls.filter((c) => c.field === '_entities').flatMap((c) => c.ids)).toEqual(['hubspot:51', 'hubspot:52']);
+    expect(salesforce.calls.filter((c) => c.field === '_entities').flatMap((c) => c.ids)).toEqual([
+      'salesforce:001',
+      'salesforce:003',
+      'salesforce:002',
+    ]);
+    expect(hubspot.calls.filter((c) => c.field === '_entities').flatMap((c) => c.ids)).toEqual([
+      'hubspot:51',
+      'hubspot:52',
+    ]);
   });
 
   it('merges a phone lookup across every CRM', async () => {
     resetCalls();
-    const { body } = await post(gatewayA.url, `query($p: String!) { contactsByPhone(phone: $p) { id name { first } } }`, {
-      token: tokens.agent,
-      variables: { p: SHARED_PHONE },
-    });
+    const { body } = await post(
+      gatewayA.url,
+      `query($p: String!) { contactsByPhone(phone: $p) { id name { first } } }`,
+      {
+        token: tokens.agent,
+        variables: { p: SHARED_PHONE },
+      },
+    );
     expect(body.errors).toBeUndefined();
     expect(body.data!.contactsByPhone).toEqual([
       { id: 'salesforce:001', name: { first: 'Ada' } },
@@ -153,7 +193,10 @@ describe('gateway end to end over HTTP', () => {
     });
     expect(body.data).toBeNull();
     expect(body.errors).toHaveLength(1);
-    expect(body.errors![0]).toMatchObject({ path: ['contactsByPhone'], extensions: { code: 'BAD_USER_INPUT', field: 'phone' } });
+    expect(body.errors![0]).toMatchObject({
+      path: ['contactsByPhone'],
+      extensions: { code: 'BAD_USER_INPUT', field: 'phone' },
+    });
   });
 
   it('routes several aliased root fields with literal ids in one operation', async () => {
@@ -174,7 +217,9 @@ describe('gateway end to end over HTTP', () => {
     const none = await post(gatewayA.url, `{ contact(id: "salesforce:001") { id } }`);
     expect(none.status).toBe(401);
     expect(none.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    const forged = await post(gatewayA.url, `{ contact(id: "salesforce:001") { id } }`, { token: `${tokens.agent.slice(0, -4)}AAAA` });
+    const forged = await post(gatewayA.url, `{ contact(id: "salesforce:001") { id } }`, {
+      token: `${tokens.agent.slice(0, -4)}AAAA`,
+    });
     expect(forged.status).toBe(401);
     expect(forged.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
   });
@@ -203,7 +248,11 @@ describe('gateway end to end over HTTP', () => {
   it('propagates the request id and exposes health, readiness and metrics', async () => {
     const response = await fetch(gatewayA.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.agent}`, 'x-request-id': 'req-e2e-1' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${tokens.agent}`,
+        'x-request-id': 'req-e2e-1',
+      },
       body: JSON.stringify({ query: '{ contact(id: "salesforce:001") { id } }' }),
     });
     expect(response.headers.get('x-request-id')).toBe('req-e2e-1');
@@ -211,7 +260,10 @@ describe('gateway end to end over HTTP', () => {
     expect((await fetch(`${gatewayA.baseUrl}/healthz`)).status).toBe(200);
     const ready = await fetch(`${gatewayA.baseUrl}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ supergraph: 'loaded', subgraphs: { salesforce: 'up', hubspot: 'up', consent: 'up', engagement: 'up' } });
+    expect(await ready.json()).toMatchObject({
+      supergraph: 'loaded',
+      subgraphs: { salesforce: 'up', hubspot: 'up', consent: 'up', engagement: 'up' },
+    });
     const metrics = await (await fetch(`${gatewayA.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/dialplane_gateway_operation_duration_seconds_count\{[^}]*operation="CallStart"/);
     expect(metrics).toMatch(/dialplane_gateway_subgraph_fetch_duration_seconds_count\{[^}]*subgraph="hubspot"/);
@@ -222,11 +274,19 @@ describe('gateway with a subgraph down', () => {
   it('answers partial data plus SUBGRAPH_UNAVAILABLE when engagement and one CRM are down', async () => {
     const down = 'http://127.0.0.1:9/graphql'; // discard port: nothing listens
     const degraded = await startGateway(
-      config({ crmSubgraphs: [{ name: 'salesforce', url: salesforce.url }, { name: 'hubspot', url: down }], subgraphUrls: { consent: consent.url, engagement: down } }),
+      config({
+        crmSubgraphs: [
+          { name: 'salesforce', url: salesforce.url },
+          { name: 'hubspot', url: down },
+        ],
+        subgraphUrls: { consent: consent.url, engagement: down },
+      }),
       { log: silentLogger, collectDefaultMetrics: false },
     );
     try {
-      const one = await post(degraded.url, `{ contact(id: "salesforce:001") { id name { first } intentStage } }`, { token: tokens.agent });
+      const one = await post(degraded.url, `{ contact(id: "salesforce:001") { id name { first } intentStage } }`, {
+        token: tokens.agent,
+      });
       expect(one.status).toBe(200);
       expect(one.body.data!.contact).toEqual({ id: 'salesforce:001', name: { first: 'Ada' }, intentStage: null });
       const engagementError = one.body.errors!.find((e) => e.extensions?.subgraph === 'engagement');
@@ -234,7 +294,9 @@ describe('gateway with a subgraph down', () => {
       // The error sits at the field the engagement outage nulled; the rest came from the crm subgraph.
       expect(engagementError?.path).toEqual(['contact', 'intentStage']);
 
-      const mixed = await post(degraded.url, `{ contacts(ids: ["hubspot:51", "salesforce:002"]) { id } }`, { token: tokens.agent });
+      const mixed = await post(degraded.url, `{ contacts(ids: ["hubspot:51", "salesforce:002"]) { id } }`, {
+        token: tokens.agent,
+      });
       expect(mixed.body.data!.contacts).toEqual([null, { id: 'salesforce:002' }]);
       const hubspotError = mixed.body.errors!.find((e) => e.extensions?.subgraph === 'hubspot');
       expect(hubspotError?.extensions?.code).toBe('SUBGRAPH_UNAVAILABLE');
@@ -255,13 +317,22 @@ describe('gateway with a subgraph that hangs', () => {
     const hung = net.createServer(() => undefined);
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
     const hungUrl = `http://127.0.0.1:${(hung.address() as net.AddressInfo).port}/graphql`;
-    const gateway = await startGateway(config({ subgraphUrls: { consent: consent.url, engagement: hungUrl }, subgraphTimeoutMs: 300 }), { log: silentLogger, collectDefaultMetrics: false });
+    const gateway = await startGateway(
+      config({ subgraphUrls: { consent: consent.url, engagement: hungUrl }, subgraphTimeoutMs: 300 }),
+      { log: silentLogger, collectDefaultMetrics: false },
+    );
     try {
       const started = performance.now();
-      const { body } = await post(gateway.url, `{ contact(id: "hubspot:51") { id name { first } intentStage } }`, { token: tokens.agent });
+      const { body } = await post(gateway.url, `{ contact(id: "hubspot:51") { id name { first } intentStage } }`, {
+        token: tokens.agent,
+      });
       expect(performance.now() - started).toBeLessThan(3_000);
       expect(body.data!.contact).toEqual({ id: 'hubspot:51', name: { first: 'Linus' }, intentStage: null });
-      expect(body.errors![0]!.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'engagement', reason: 'timeout' });
+      expect(body.errors![0]!.extensions).toMatchObject({
+        code: 'SUBGRAPH_UNAVAILABLE',
+        subgraph: 'engagement',
+        reason: 'timeout',
+      });
     } finally {
       await gateway.close();
       hung.close();
@@ -280,7 +351,12 @@ describe('subscriptions over graphql-ws', () => {
       await expect.poll(() => consent.listening(), { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
       expect(consent.seenIdentities).toEqual(expect.arrayContaining(['dev-agent', 'dev-compliance']));
       await bus.publish('consent.revoked', {
-        eventId: 'e1', phone: '+14155550100', revokedAt: new Date().toISOString(), channel: 'voice', source: 'test', cursor: '1',
+        eventId: 'e1',
+        phone: '+14155550100',
+        revokedAt: new Date().toISOString(),
+        channel: 'voice',
+        source: 'test',
+        cursor: '1',
       });
       await Promise.all([subA.until(1), subB.until(1)]);
       expect(subA.results[0]).toEqual({ data: { consentRevoked: { phone: '+14155550100', cursor: '1' } } });
@@ -339,8 +415,14 @@ describeWithRedis('subscriptions across replicas of both the gateway and the sub
     const publisher = await createEventBus({ redisUrl: TEST_REDIS_URL, prefix });
     const consentOne = await startConsentFixture(busOne);
     const consentTwo = await startConsentFixture(busTwo);
-    const one = await startGateway(config({ subgraphUrls: { consent: consentOne.url, engagement: engagement.url } }), { log: silentLogger, collectDefaultMetrics: false });
-    const two = await startGateway(config({ subgraphUrls: { consent: consentTwo.url, engagement: engagement.url } }), { log: silentLogger, collectDefaultMetrics: false });
+    const one = await startGateway(config({ subgraphUrls: { consent: consentOne.url, engagement: engagement.url } }), {
+      log: silentLogger,
+      collectDefaultMetrics: false,
+    });
+    const two = await startGateway(config({ subgraphUrls: { consent: consentTwo.url, engagement: engagement.url } }), {
+      log: silentLogger,
+      collectDefaultMetrics: false,
+    });
     const clientOne = wsClient(one.url, tokens.agent);
     const clientTwo = wsClient(two.url, tokens.agent);
     const query = `subscription { consentRevoked { phone cursor } }`;
@@ -350,7 +432,12 @@ describeWithRedis('subscriptions across replicas of both the gateway and the sub
       // Both replicas' Redis SUBSCRIBEs confirmed before publishing.
       await expect.poll(() => consentOne.listening() + consentTwo.listening(), { timeout: 5_000 }).toBe(2);
       await publisher.publish('consent.revoked', {
-        eventId: 'e-redis', phone: '+14155550109', revokedAt: new Date().toISOString(), channel: 'voice', source: 'test', cursor: '7',
+        eventId: 'e-redis',
+        phone: '+14155550109',
+        revokedAt: new Date().toISOString(),
+        channel: 'voice',
+        source: 'test',
+        cursor: '7',
       });
       await Promise.all([subOne.until(1), subTwo.until(1)]);
       expect(subOne.results[0]).toEqual({ data: { consentRevoked: { phone: '+14155550109', cursor: '7' } } });
@@ -368,7 +455,10 @@ describeWithRedis('subscriptions across replicas of both the gateway and the sub
 
 describe('subscriptions when the owning subgraph is down', () => {
   it('tell the client SUBGRAPH_UNAVAILABLE within seconds', async () => {
-    const down = await startGateway(config({ subgraphUrls: { consent: 'http://127.0.0.1:9/graphql', engagement: engagement.url } }), { log: silentLogger, collectDefaultMetrics: false });
+    const down = await startGateway(
+      config({ subgraphUrls: { consent: 'http://127.0.0.1:9/graphql', engagement: engagement.url } }),
+      { log: silentLogger, collectDefaultMetrics: false },
+    );
     const client = wsClient(down.url, tokens.agent);
     const sub = collect(client, `subscription { consentRevoked { phone } }`);
     try {

@@ -15,10 +15,7 @@ let token: string;
 
 beforeAll(async () => {
   crm = await startCrmFixture('salesforce', [{ sourceId: '001', first: 'Ada', phone: '+14155550100' }]);
-  gateway = await startGateway(
-    fixtureGatewayConfig(crm),
-    { log: silentLogger, collectDefaultMetrics: false },
-  );
+  gateway = await startGateway(fixtureGatewayConfig(crm), { log: silentLogger, collectDefaultMetrics: false });
   token = await signToken({ sub: 'audit', roles: ['analyst'] }, TEST_JWT);
 });
 

@@ -6,7 +6,9 @@ import { asksForSchema } from '../../gateway/introspection-guard.js';
 // fresh walk, for every document, however often it is asked.
 describe('asksForSchema', () => {
   it('answers each document as a fresh walk would, on every repeat', () => {
-    const hidden = parse('query { contact(id: "1") { ...F } } fragment F on Contact { id ... on Contact { alias: __type(name: "Contact") { name } } }');
+    const hidden = parse(
+      'query { contact(id: "1") { ...F } } fragment F on Contact { id ... on Contact { alias: __type(name: "Contact") { name } } }',
+    );
     const plain = parse('query { contact(id: "1") { id name { full } } }');
     for (let i = 0; i < 3; i++) {
       expect(asksForSchema(hidden)).toBe(true);

@@ -23,7 +23,12 @@ describeWithRedis('rate limit shared by gateway replicas', () => {
     const config = (): GatewayConfig =>
       fixtureGatewayConfig(crm, {
         // Redis commands get a generous bound here: the machine running the suite is shared and busy.
-        admission: { rateLimits: { agent: { points: 10, durationS: 60 } }, redisUrl: proxy.url('redis'), redisKeyPrefix: keyPrefix, redisCommandTimeoutMs: 500 },
+        admission: {
+          rateLimits: { agent: { points: 10, durationS: 60 } },
+          redisUrl: proxy.url('redis'),
+          redisKeyPrefix: keyPrefix,
+          redisCommandTimeoutMs: 500,
+        },
       });
     gateways.push(await startGateway(config(), { log: silentLogger, collectDefaultMetrics: false }));
     gateways.push(await startGateway(config(), { log: silentLogger, collectDefaultMetrics: false }));
@@ -35,15 +40,30 @@ describeWithRedis('rate limit shared by gateway replicas', () => {
   });
 
   const ask = async (gateway: RunningGateway, token: string) => {
-    const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: QUERY }) });
+    const res = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: QUERY }),
+    });
     const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
-    return res.status === 429 ? (body.errors?.[0]?.extensions?.code ?? 'HTTP 429') : res.status === 200 && !body.errors ? 'ok' : `HTTP ${res.status}`;
+    return res.status === 429
+      ? (body.errors?.[0]?.extensions?.code ?? 'HTTP 429')
+      : res.status === 200 && !body.errors
+        ? 'ok'
+        : `HTTP ${res.status}`;
   };
 
   it('counts one caller across both replicas: 10 allowed in all, the 11th refused on either', async () => {
     const token = await signToken({ sub: 'shared-agent', roles: ['agent'] }, TEST_JWT);
     // The first answer proves the limiter reached Redis (the insurance limiter would allow 10 per replica).
-    await expect.poll(async () => (await ask(gateways[0]!, await signToken({ sub: `warm-${Math.random()}`, roles: ['agent'] }, TEST_JWT))) === 'ok', { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(
+        async () =>
+          (await ask(gateways[0]!, await signToken({ sub: `warm-${Math.random()}`, roles: ['agent'] }, TEST_JWT))) ===
+          'ok',
+        { timeout: 10_000 },
+      )
+      .toBe(true);
     const answers: string[] = [];
     for (let i = 0; i < 10; i++) answers.push(await ask(gateways[i % 2]!, token));
     expect(answers).toEqual(Array(10).fill('ok'));

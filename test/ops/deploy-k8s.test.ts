@@ -19,7 +19,9 @@ const dir = path.join(root, 'deploy/k8s');
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string }; spec?: any };
 const manifests: { file: string; doc: Manifest }[] = readdirSync(dir)
   .filter((f) => f.endsWith('.yaml'))
-  .flatMap((file) => parseAllDocuments(readFileSync(path.join(dir, file), 'utf8')).map((d) => ({ file, doc: d.toJSON() as Manifest })));
+  .flatMap((file) =>
+    parseAllDocuments(readFileSync(path.join(dir, file), 'utf8')).map((d) => ({ file, doc: d.toJSON() as Manifest })),
+  );
 
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
@@ -32,12 +34,27 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
 
 const SCHEMAS: Record<string, { schema: () => Promise<z.ZodType>; portVar?: string }> = {
   gateway: { schema: async () => gatewayEnv, portVar: 'GATEWAY_PORT' },
-  salesforce: { schema: async () => (await import('../../subgraphs/salesforce/config.js')).salesforceSubgraphEnv, portVar: 'SALESFORCE_SUBGRAPH_PORT' },
-  hubspot: { schema: async () => (await import('../../subgraphs/hubspot/config.js')).hubspotSubgraphEnv, portVar: 'HUBSPOT_SUBGRAPH_PORT' },
-  consent: { schema: async () => (await import('../../subgraphs/consent/config.js')).consentEnv, portVar: 'CONSENT_SUBGRAPH_PORT' },
-  engagement: { schema: async () => (await import('../../subgraphs/engagement/config.js')).engagementEnv, portVar: 'ENGAGEMENT_SUBGRAPH_PORT' },
+  salesforce: {
+    schema: async () => (await import('../../subgraphs/salesforce/config.js')).salesforceSubgraphEnv,
+    portVar: 'SALESFORCE_SUBGRAPH_PORT',
+  },
+  hubspot: {
+    schema: async () => (await import('../../subgraphs/hubspot/config.js')).hubspotSubgraphEnv,
+    portVar: 'HUBSPOT_SUBGRAPH_PORT',
+  },
+  consent: {
+    schema: async () => (await import('../../subgraphs/consent/config.js')).consentEnv,
+    portVar: 'CONSENT_SUBGRAPH_PORT',
+  },
+  engagement: {
+    schema: async () => (await import('../../subgraphs/engagement/config.js')).engagementEnv,
+    portVar: 'ENGAGEMENT_SUBGRAPH_PORT',
+  },
   worker: { schema: async () => (await import('../../subgraphs/engagement/config.js')).engagementEnv },
-  platforms: { schema: async () => (await import('../../platforms/core/config.js')).platformsEnv, portVar: 'PLATFORMS_PORT' },
+  platforms: {
+    schema: async () => (await import('../../platforms/core/config.js')).platformsEnv,
+    portVar: 'PLATFORMS_PORT',
+  },
 };
 
 function shapeKeys(schema: z.ZodType): string[] {
@@ -72,48 +89,71 @@ describe('deploy/k8s manifests', () => {
     expect(services.get('postgres')?.spec.type).toBe('ExternalName');
   });
 
-  it.each(deployments.map((d) => [d.doc.metadata.name, d.doc] as const))('%s: entry exists, env agrees with its config schema, secrets come from Secrets, probes and ports line up', async (name, doc) => {
-    const container = doc.spec.template.spec.containers[0];
-    const entry = container.command[1] as string;
-    expect(readdirSync(path.join(root, path.dirname(entry.replace(/^dist\//, '')))).includes(path.basename(entry).replace(/\.js$/, '.ts'))).toBe(true);
-    const { schema: load, portVar } = SCHEMAS[name]!;
-    const schema = await load();
-    const known = new Set(shapeKeys(schema));
-    const env: Record<string, string> = {};
-    for (const v of container.env as { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string } } }[]) {
-      expect(known.has(v.name), `${name} sets ${v.name}, which its config schema does not read`).toBe(true);
-      if (/SECRET|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL|CLIENT_ID|_KEY$/.test(v.name)) {
-        expect(v.valueFrom?.secretKeyRef?.name, `${name}: ${v.name} must come from a Secret`).toBe('dialplane-secrets');
-        env[v.name] = secretValue(v.name);
-      } else env[v.name] = v.value!;
-    }
-    const parsed = schema.safeParse(env);
-    expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
-    expect(env.NODE_ENV).toBe('production');
-    expect(env.BIND_HOST).toBe('0.0.0.0');
-    expect(container.resources.requests.cpu).toBeDefined();
-    expect(container.resources.requests.memory).toBeDefined();
-    if (portVar) {
-      const port = Number(env[portVar]);
-      expect(container.ports[0].containerPort).toBe(port);
-      expect(container.readinessProbe.httpGet.path).toBe('/readyz');
-      expect(container.livenessProbe.httpGet.path).toBe('/healthz');
-      expect(services.get(name)?.spec.ports[0].port).toBe(port);
-    }
-    // Every URL it is given points at a Service of these manifests, on that Service's port.
-    for (const value of Object.values(env)) {
-      for (const url of value.split(',').map((p) => p.split('=').pop()!).filter((u) => /^https?:\/\/[a-z-]+:\d+/.test(u))) {
-        const { hostname, port } = new URL(url);
-        expect(services.get(hostname)?.spec.ports?.[0]?.port, `${name}: ${url}`).toBe(Number(port));
+  it.each(deployments.map((d) => [d.doc.metadata.name, d.doc] as const))(
+    '%s: entry exists, env agrees with its config schema, secrets come from Secrets, probes and ports line up',
+    async (name, doc) => {
+      const container = doc.spec.template.spec.containers[0];
+      const entry = container.command[1] as string;
+      expect(
+        readdirSync(path.join(root, path.dirname(entry.replace(/^dist\//, '')))).includes(
+          path.basename(entry).replace(/\.js$/, '.ts'),
+        ),
+      ).toBe(true);
+      const { schema: load, portVar } = SCHEMAS[name]!;
+      const schema = await load();
+      const known = new Set(shapeKeys(schema));
+      const env: Record<string, string> = {};
+      for (const v of container.env as {
+        name: string;
+        value?: string;
+        valueFrom?: { secretKeyRef?: { name: string } };
+      }[]) {
+        expect(known.has(v.name), `${name} sets ${v.name}, which its config schema does not read`).toBe(true);
+        if (/SECRET|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL|CLIENT_ID|_KEY$/.test(v.name)) {
+          expect(v.valueFrom?.secretKeyRef?.name, `${name}: ${v.name} must come from a Secret`).toBe(
+            'dialplane-secrets',
+          );
+          env[v.name] = secretValue(v.name);
+        } else env[v.name] = v.value!;
       }
-    }
-    // Voluntary disruptions (node drains) keep one pod of each.
-    const pdb = manifests.find((m) => m.doc.kind === 'PodDisruptionBudget' && JSON.stringify(m.doc.spec.selector.matchLabels) === JSON.stringify(doc.spec.selector.matchLabels));
-    expect(pdb, `${name} has no PodDisruptionBudget`).toBeDefined();
-  });
+      const parsed = schema.safeParse(env);
+      expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+      expect(env.NODE_ENV).toBe('production');
+      expect(env.BIND_HOST).toBe('0.0.0.0');
+      expect(container.resources.requests.cpu).toBeDefined();
+      expect(container.resources.requests.memory).toBeDefined();
+      if (portVar) {
+        const port = Number(env[portVar]);
+        expect(container.ports[0].containerPort).toBe(port);
+        expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+        expect(container.livenessProbe.httpGet.path).toBe('/healthz');
+        expect(services.get(name)?.spec.ports[0].port).toBe(port);
+      }
+      // Every URL it is given points at a Service of these manifests, on that Service's port.
+      for (const value of Object.values(env)) {
+        for (const url of value
+          .split(',')
+          .map((p) => p.split('=').pop()!)
+          .filter((u) => /^https?:\/\/[a-z-]+:\d+/.test(u))) {
+          const { hostname, port } = new URL(url);
+          expect(services.get(hostname)?.spec.ports?.[0]?.port, `${name}: ${url}`).toBe(Number(port));
+        }
+      }
+      // Voluntary disruptions (node drains) keep one pod of each.
+      const pdb = manifests.find(
+        (m) =>
+          m.doc.kind === 'PodDisruptionBudget' &&
+          JSON.stringify(m.doc.spec.selector.matchLabels) === JSON.stringify(doc.spec.selector.matchLabels),
+      );
+      expect(pdb, `${name} has no PodDisruptionBudget`).toBeDefined();
+    },
+  );
 
   it('the gateway and the CRM subgraphs scale out on CPU', () => {
-    const scaled = manifests.filter((m) => m.doc.kind === 'HorizontalPodAutoscaler').map((m) => m.doc.spec.scaleTargetRef.name).sort();
+    const scaled = manifests
+      .filter((m) => m.doc.kind === 'HorizontalPodAutoscaler')
+      .map((m) => m.doc.spec.scaleTargetRef.name)
+      .sort();
     expect(scaled).toEqual(['gateway', 'hubspot', 'salesforce']);
   });
 });

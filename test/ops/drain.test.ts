@@ -22,18 +22,33 @@ describe('graceful close of a subgraph server', () => {
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     const sg = await startSubgraph({
-      name: 'drain', port: 0, typeDefs, internalSecret: secret,
-      log: createLogger('drain', { level: 'silent' }), metrics: createMetrics('drain', { collectDefault: false }),
+      name: 'drain',
+      port: 0,
+      typeDefs,
+      internalSecret: secret,
+      log: createLogger('drain', { level: 'silent' }),
+      metrics: createMetrics('drain', { collectDefault: false }),
       resolvers: { Query: { slow: async () => (entered(), await released, 'done') } } as never,
     });
     const agent = new http.Agent({ keepAlive: true });
     const requestBody = JSON.stringify({ query: '{ slow }' });
     const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(sg.url, { method: 'POST', agent, headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentity({ sub: 'a', roles: ['agent'] }, secret, { body: requestBody }) } }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = http.request(
+        sg.url,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            [IDENTITY_HEADER]: signIdentity({ sub: 'a', roles: ['agent'] }, secret, { body: requestBody }),
+          },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
       req.end(requestBody);
     });

@@ -39,7 +39,9 @@ const PROBES: { file: string; imports: string; allowed: boolean }[] = [
 
 async function lint(file: string): Promise<{ ok: boolean; output: string }> {
   try {
-    const { stdout, stderr } = await run(biome, ['lint', '--error-on-warnings', '--config-path', dir, file], { cwd: dir });
+    const { stdout, stderr } = await run(biome, ['lint', '--error-on-warnings', '--config-path', dir, file], {
+      cwd: dir,
+    });
     return { ok: true, output: stdout + stderr };
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };

@@ -34,7 +34,11 @@ const cases: Case[] = [
   { name: 'salesforce subgraph', entry: 'subgraphs/salesforce/index.ts', ready: /salesforce subgraph started/ },
   { name: 'hubspot subgraph', entry: 'subgraphs/hubspot/index.ts', ready: /hubspot subgraph started/ },
   { name: 'consent subgraph', entry: 'subgraphs/consent/index.ts', ready: /consent subgraph started/ },
-  { name: 'engagement subgraph (worker in-process)', entry: 'subgraphs/engagement/index.ts', ready: /engagement subgraph started/ },
+  {
+    name: 'engagement subgraph (worker in-process)',
+    entry: 'subgraphs/engagement/index.ts',
+    ready: /engagement subgraph started/,
+  },
   { name: 'CRM simulators', entry: 'sim/index.ts', ready: /CRM simulators listening/ },
 ];
 if (inject('postgresAvailable')) {
@@ -57,20 +61,24 @@ describe('SIGTERM: every service exits promptly and cleanly', () => {
     for (const c of cleanups) await c();
   });
 
-  it.each(cases)('$name exits within a few seconds of SIGTERM', async ({ entry, ready, env }) => {
-    const service = spawnEntry(entry, { ...base, ...(env ? await env() : {}) });
-    running.push(service);
-    await service.waitFor(ready);
-    const { ms, code, killed } = await timeToExit(service, 'SIGTERM', EXIT_WITHIN_MS * 3);
-    expect(killed, `still alive ${Math.round(ms)} ms after SIGTERM; output:\n${service.output()}`).toBe(false);
-    expect(ms).toBeLessThan(EXIT_WITHIN_MS);
-    expect(code).toBe(0);
-    // The shutdown handler runs once (a second run would close twice and log twice).
-    expect(service.output().match(/"signal":"SIGTERM"/g)?.length ?? 0).toBeLessThanOrEqual(1);
-    // Log hygiene: one `service` key a line, and no start-up line said twice.
-    const lines = jsonLogLines(service.output());
-    for (const { raw } of lines) expect(serviceKeyCount(raw), raw).toBe(1);
-    const startupMessages = lines.map((l) => String(l.parsed.msg)).filter((m) => /listening|started|ready/.test(m));
-    expect(new Set(startupMessages).size).toBe(startupMessages.length);
-  }, 240_000);
+  it.each(cases)(
+    '$name exits within a few seconds of SIGTERM',
+    async ({ entry, ready, env }) => {
+      const service = spawnEntry(entry, { ...base, ...(env ? await env() : {}) });
+      running.push(service);
+      await service.waitFor(ready);
+      const { ms, code, killed } = await timeToExit(service, 'SIGTERM', EXIT_WITHIN_MS * 3);
+      expect(killed, `still alive ${Math.round(ms)} ms after SIGTERM; output:\n${service.output()}`).toBe(false);
+      expect(ms).toBeLessThan(EXIT_WITHIN_MS);
+      expect(code).toBe(0);
+      // The shutdown handler runs once (a second run would close twice and log twice).
+      expect(service.output().match(/"signal":"SIGTERM"/g)?.length ?? 0).toBeLessThanOrEqual(1);
+      // Log hygiene: one `service` key a line, and no start-up line said twice.
+      const lines = jsonLogLines(service.output());
+      for (const { raw } of lines) expect(serviceKeyCount(raw), raw).toBe(1);
+      const startupMessages = lines.map((l) => String(l.parsed.msg)).filter((m) => /listening|started|ready/.test(m));
+      expect(new Set(startupMessages).size).toBe(startupMessages.length);
+    },
+    240_000,
+  );
 });

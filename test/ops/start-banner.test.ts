@@ -15,11 +15,18 @@ describe('npm start, as a new user sees it', () => {
     start = spawnEntry('scripts/start.ts', { ...ports, SIM_CONTACTS: '50', LOG_LEVEL: 'info' });
     await start.waitFor(/Try it:[\s\S]*primaryPhone/, 200_000);
     const output = start.output();
-    expect(output).toContain('dialplane is running (in-process event bus and cache; embedded in-memory PGlite (lost on exit))');
+    expect(output).toContain(
+      'dialplane is running (in-process event bus and cache; embedded in-memory PGlite (lost on exit))',
+    );
     expect(output).toContain(`/explorer`);
     expect(output).toMatch(/Console: +http:\/\/127\.0\.0\.1:\d+\/console/);
     // Every "Try it" line is valid shell as printed (bash -n parses without running).
-    const tryIt = output.slice(output.indexOf('Try it:') + 'Try it:'.length).split('\n').filter((l) => l.startsWith('  ')).map((l) => l.trim()).join('\n');
+    const tryIt = output
+      .slice(output.indexOf('Try it:') + 'Try it:'.length)
+      .split('\n')
+      .filter((l) => l.startsWith('  '))
+      .map((l) => l.trim())
+      .join('\n');
     expect(tryIt).toMatch(/^GATEWAY_URL=http/m);
     expect(tryIt).toMatch(/^TOKEN=ey/m);
     execFileSync('bash', ['-n'], { input: tryIt });
@@ -31,7 +38,11 @@ describe('npm start, as a new user sees it', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ query: '{ contactsByPhone(phone: "+14155550100") { id } }' }),
     });
-    expect(await answer.json()).toMatchObject({ data: { contactsByPhone: [{ id: expect.stringMatching(/^salesforce:/) }, { id: expect.stringMatching(/^hubspot:/) }] } });
+    expect(await answer.json()).toMatchObject({
+      data: {
+        contactsByPhone: [{ id: expect.stringMatching(/^salesforce:/) }, { id: expect.stringMatching(/^hubspot:/) }],
+      },
+    });
     const lines = jsonLogLines(output);
     expect(lines.length).toBeGreaterThan(3);
     for (const { raw } of lines) expect(serviceKeyCount(raw), raw).toBe(1);

@@ -26,7 +26,9 @@ describe('npm start fails fast and honestly', () => {
     const { code } = await start.exited;
     const output = start.output();
     expect(code).not.toBe(0);
-    expect(output).toMatch(new RegExp(`consent.*port ${ports.CONSENT_SUBGRAPH_PORT} is already in use.*CONSENT_SUBGRAPH_PORT`, 's'));
+    expect(output).toMatch(
+      new RegExp(`consent.*port ${ports.CONSENT_SUBGRAPH_PORT} is already in use.*CONSENT_SUBGRAPH_PORT`, 's'),
+    );
     expect(output).not.toContain('dialplane is running');
     expect(output).not.toMatch(/EADDRINUSE[\s\S]*\n\s+at /); // a message, not a raw stack
     // Nothing was left listening on the gateway's port.
@@ -35,7 +37,12 @@ describe('npm start fails fast and honestly', () => {
 
   it('exits non-zero naming the part and the variable when a setting is invalid', async () => {
     const ports = await freePortEnv();
-    const start = spawnEntry('scripts/start.ts', { ...ports, SIM_CONTACTS: '50', LOG_LEVEL: 'warn', WRITEBACK_MAX_ATTEMPTS: 'many' });
+    const start = spawnEntry('scripts/start.ts', {
+      ...ports,
+      SIM_CONTACTS: '50',
+      LOG_LEVEL: 'warn',
+      WRITEBACK_MAX_ATTEMPTS: 'many',
+    });
     spawned.push(start);
     const { code } = await start.exited;
     expect(code).not.toBe(0);

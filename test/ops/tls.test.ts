@@ -40,7 +40,13 @@ async function certificate(options: { notAfterDate?: Date; notBeforeDate?: Date 
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 7, ip: '127.0.0.1' },
+          { type: 2, value: 'localhost' },
+        ],
+      },
     ],
   });
   return { cert: pems.cert, key: pems.private };
@@ -66,7 +72,10 @@ describe('TLS configuration', () => {
   beforeAll(async () => {
     const good = await certificate();
     const other = await certificate();
-    const expired = await certificate({ notBeforeDate: new Date(Date.now() - 3 * 86_400_000), notAfterDate: new Date(Date.now() - 86_400_000) });
+    const expired = await certificate({
+      notBeforeDate: new Date(Date.now() - 3 * 86_400_000),
+      notAfterDate: new Date(Date.now() - 86_400_000),
+    });
     certFile = file('config-cert.pem', good.cert);
     keyFile = file('config-key.pem', good.key);
     otherKeyFile = file('other-key.pem', other.key);
@@ -82,15 +91,30 @@ describe('TLS configuration', () => {
   });
 
   it('refuses to start on half a configuration, an unreadable file, a foreign key, an expired certificate or a non-certificate', () => {
-    expect(configError(() => loadServerTls({ TLS_CERT_FILE: certFile }))).toMatch(/TLS_KEY_FILE: required with TLS_CERT_FILE/);
-    expect(configError(() => loadServerTls({ TLS_KEY_FILE: keyFile }))).toMatch(/TLS_CERT_FILE: required with TLS_KEY_FILE/);
-    expect(configError(() => loadServerTls({ TLS_CERT_FILE: path.join(dir, 'missing.pem'), TLS_KEY_FILE: keyFile }))).toMatch(/TLS_CERT_FILE: cannot read .*missing\.pem \(ENOENT\)/);
+    expect(configError(() => loadServerTls({ TLS_CERT_FILE: certFile }))).toMatch(
+      /TLS_KEY_FILE: required with TLS_CERT_FILE/,
+    );
+    expect(configError(() => loadServerTls({ TLS_KEY_FILE: keyFile }))).toMatch(
+      /TLS_CERT_FILE: required with TLS_KEY_FILE/,
+    );
+    expect(
+      configError(() => loadServerTls({ TLS_CERT_FILE: path.join(dir, 'missing.pem'), TLS_KEY_FILE: keyFile })),
+    ).toMatch(/TLS_CERT_FILE: cannot read .*missing\.pem \(ENOENT\)/);
     const unreadable = file('unreadable-key.pem', 'secret');
     chmodSync(unreadable, 0o000);
-    if (process.getuid?.() !== 0) expect(configError(() => loadServerTls({ TLS_CERT_FILE: certFile, TLS_KEY_FILE: unreadable }))).toMatch(/TLS_KEY_FILE: cannot read .*\(EACCES\)/);
-    expect(configError(() => loadServerTls({ TLS_CERT_FILE: certFile, TLS_KEY_FILE: otherKeyFile }))).toMatch(/TLS_KEY_FILE: .*other-key\.pem is not the private key of/);
-    expect(configError(() => loadServerTls({ TLS_CERT_FILE: expiredCertFile, TLS_KEY_FILE: expiredKeyFile }))).toMatch(/TLS_CERT_FILE: the certificate in .* expired on/);
-    expect(configError(() => loadServerTls({ TLS_CERT_FILE: keyFile, TLS_KEY_FILE: keyFile }))).toMatch(/TLS_CERT_FILE: .* holds no PEM certificate/);
+    if (process.getuid?.() !== 0)
+      expect(configError(() => loadServerTls({ TLS_CERT_FILE: certFile, TLS_KEY_FILE: unreadable }))).toMatch(
+        /TLS_KEY_FILE: cannot read .*\(EACCES\)/,
+      );
+    expect(configError(() => loadServerTls({ TLS_CERT_FILE: certFile, TLS_KEY_FILE: otherKeyFile }))).toMatch(
+      /TLS_KEY_FILE: .*other-key\.pem is not the private key of/,
+    );
+    expect(configError(() => loadServerTls({ TLS_CERT_FILE: expiredCertFile, TLS_KEY_FILE: expiredKeyFile }))).toMatch(
+      /TLS_CERT_FILE: the certificate in .* expired on/,
+    );
+    expect(configError(() => loadServerTls({ TLS_CERT_FILE: keyFile, TLS_KEY_FILE: keyFile }))).toMatch(
+      /TLS_CERT_FILE: .* holds no PEM certificate/,
+    );
   });
 
   it('is read by every service configuration', () => {
@@ -132,12 +156,16 @@ describe('npm start with TLS: HTTPS and WSS on every listener', () => {
       NODE_EXTRA_CA_CERTS: certFile,
     });
     await start.waitFor(/Try it:[\s\S]*primaryPhone/, 200_000);
-    for (const role of ['agent', 'admin']) tokens[role] = new RegExp(`^\\s+${role}\\s+(ey\\S+)$`, 'm').exec(start.output())![1]!;
+    for (const role of ['agent', 'admin'])
+      tokens[role] = new RegExp(`^\\s+${role}\\s+(ey\\S+)$`, 'm').exec(start.output())![1]!;
   }, 230_000);
   afterAll(() => start?.kill());
 
   /** One HTTPS request trusting only the test certificate. */
-  function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; trust?: boolean } = {}): Promise<{ status: number; body: string }> {
+  function request(
+    url: string,
+    options: { method?: string; headers?: Record<string, string>; body?: string; trust?: boolean } = {},
+  ): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const target = new URL(url);
       const req = (target.protocol === 'https:' ? https : http).request(
@@ -155,7 +183,11 @@ describe('npm start with TLS: HTTPS and WSS on every listener', () => {
     });
   }
   const gatewayUrl = () => `https://127.0.0.1:${ports.GATEWAY_PORT}/graphql`;
-  async function gql<T>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<{ data?: T; errors?: unknown[] }> {
+  async function gql<T>(
+    token: string,
+    query: string,
+    variables: Record<string, unknown> = {},
+  ): Promise<{ data?: T; errors?: unknown[] }> {
     const res = await request(gatewayUrl(), {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -166,7 +198,14 @@ describe('npm start with TLS: HTTPS and WSS on every listener', () => {
 
   it('prints https URLs and serves health on https from every listener', async () => {
     expect(start!.output()).toContain(`Gateway:  https://127.0.0.1:${ports.GATEWAY_PORT}/graphql`);
-    for (const name of ['GATEWAY_PORT', 'SALESFORCE_SUBGRAPH_PORT', 'HUBSPOT_SUBGRAPH_PORT', 'CONSENT_SUBGRAPH_PORT', 'ENGAGEMENT_SUBGRAPH_PORT', 'PLATFORMS_PORT']) {
+    for (const name of [
+      'GATEWAY_PORT',
+      'SALESFORCE_SUBGRAPH_PORT',
+      'HUBSPOT_SUBGRAPH_PORT',
+      'CONSENT_SUBGRAPH_PORT',
+      'ENGAGEMENT_SUBGRAPH_PORT',
+      'PLATFORMS_PORT',
+    ]) {
       const res = await request(`https://127.0.0.1:${ports[name]}/healthz`);
       expect(res.status, name).toBe(200);
     }
@@ -175,13 +214,21 @@ describe('npm start with TLS: HTTPS and WSS on every listener', () => {
   it('speaks only TLS, with the configured certificate', async () => {
     // Plain HTTP on the same port gets no answer; a client that does not trust the certificate refuses it.
     await expect(request(`http://127.0.0.1:${ports.GATEWAY_PORT}/healthz`)).rejects.toThrow();
-    await expect(request(`https://127.0.0.1:${ports.GATEWAY_PORT}/healthz`, { trust: false })).rejects.toThrow(/self-signed|self signed/i);
+    await expect(request(`https://127.0.0.1:${ports.GATEWAY_PORT}/healthz`, { trust: false })).rejects.toThrow(
+      /self-signed|self signed/i,
+    );
   });
 
   it('reaches every subgraph over https: readiness, contacts from both CRMs, a consent decision', async () => {
     const ready = await request(`https://127.0.0.1:${ports.GATEWAY_PORT}/readyz`);
-    expect(JSON.parse(ready.body)).toMatchObject({ status: 'ready', subgraphs: { salesforce: 'up', hubspot: 'up', consent: 'up', engagement: 'up' } });
-    const answer = await gql<{ contactsByPhone: { id: string }[]; callPermission: { allowed: boolean; decisionId: string } }>(
+    expect(JSON.parse(ready.body)).toMatchObject({
+      status: 'ready',
+      subgraphs: { salesforce: 'up', hubspot: 'up', consent: 'up', engagement: 'up' },
+    });
+    const answer = await gql<{
+      contactsByPhone: { id: string }[];
+      callPermission: { allowed: boolean; decisionId: string };
+    }>(
       tokens.agent!,
       'query { contactsByPhone(phone: "+14155550100") { id } callPermission(phone: "+14155550100", purpose: MARKETING) { allowed decisionId } }',
     );
@@ -190,12 +237,24 @@ describe('npm start with TLS: HTTPS and WSS on every listener', () => {
     expect(answer.data!.callPermission.decisionId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('takes the simulators\' change events on the https webhooks', async () => {
+  it("takes the simulators' change events on the https webhooks", async () => {
     const admin = new SimAdminClient(`http://127.0.0.1:${ports.SIM_HUBSPOT_PORT}`);
-    const edited = await admin.edit({ kind: 'phone', contactId: '1001', phone: `+1415555${String(Date.now()).slice(-4)}` });
+    const edited = await admin.edit({
+      kind: 'phone',
+      contactId: '1001',
+      phone: `+1415555${String(Date.now()).slice(-4)}`,
+    });
     expect(edited.changedFields.length).toBeGreaterThan(0);
-    const delivered = async () => (await admin.deliveries()).filter((d) => d.target.startsWith(`https://127.0.0.1:${ports.HUBSPOT_SUBGRAPH_PORT}/`));
-    await expect.poll(async () => (await delivered()).map((d) => `${d.state} ${d.lastStatus ?? d.lastError ?? ''}`), { timeout: 20_000, interval: 100 }).toContain('delivered 200');
+    const delivered = async () =>
+      (await admin.deliveries()).filter((d) =>
+        d.target.startsWith(`https://127.0.0.1:${ports.HUBSPOT_SUBGRAPH_PORT}/`),
+      );
+    await expect
+      .poll(async () => (await delivered()).map((d) => `${d.state} ${d.lastStatus ?? d.lastError ?? ''}`), {
+        timeout: 20_000,
+        interval: 100,
+      })
+      .toContain('delivered 200');
   }, 40_000);
 
   it('relays a subscription over wss (client → gateway → consent)', async () => {
@@ -203,7 +262,15 @@ describe('npm start with TLS: HTTPS and WSS on every listener', () => {
     const revoked = await gql<{ revokeConsent: { cursor: string } }>(
       tokens.agent!,
       'mutation($input: RevokeConsentInput!) { revokeConsent(input: $input) { cursor } }',
-      { input: { phone, channel: 'VOICE', seller: 'demo-seller', source: 'tls-test', occurredAt: new Date(Date.now() - 60_000).toISOString() } },
+      {
+        input: {
+          phone,
+          channel: 'VOICE',
+          seller: 'demo-seller',
+          source: 'tls-test',
+          occurredAt: new Date(Date.now() - 60_000).toISOString(),
+        },
+      },
     );
     expect(revoked.errors).toBeUndefined();
     const cursor = revoked.data!.revokeConsent.cursor;
@@ -223,7 +290,11 @@ describe('npm start with TLS: HTTPS and WSS on every listener', () => {
     try {
       const event = await new Promise<{ phone: string; cursor: string }>((resolve, reject) => {
         const dispose = client.subscribe<{ consentRevoked: { phone: string; cursor: string } }>(
-          { query: 'subscription($p: [String!], $after: String) { consentRevoked(phones: $p, after: $after) { phone cursor } }', variables: { p: [phone], after: String(Number(cursor) - 1) } },
+          {
+            query:
+              'subscription($p: [String!], $after: String) { consentRevoked(phones: $p, after: $after) { phone cursor } }',
+            variables: { p: [phone], after: String(Number(cursor) - 1) },
+          },
           {
             next: (message) => {
               dispose();

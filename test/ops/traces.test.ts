@@ -36,25 +36,48 @@ describe('traces across the gateway, the subgraphs, the write-back queue and the
     await tracing?.shutdown();
   });
 
-  async function gql<T>(query: string, variables: Record<string, unknown>, requestId: string): Promise<{ data?: T; errors?: unknown[] }> {
+  async function gql<T>(
+    query: string,
+    variables: Record<string, unknown>,
+    requestId: string,
+  ): Promise<{ data?: T; errors?: unknown[] }> {
     const res = await fetch(stack.gatewayUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.tokens.agent}`, 'x-request-id': requestId },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${stack.tokens.agent}`,
+        'x-request-id': requestId,
+      },
       body: JSON.stringify({ query, variables }),
     });
     return (await res.json()) as { data?: T; errors?: unknown[] };
   }
 
   /** Polls the exporter until `find` answers (the worker writes to the CRM after the response). */
-  const waitForSpans = <T>(find: (spans: ReadableSpan[]) => T | undefined, what: string, deadlineMs = 30_000): Promise<T> =>
+  const waitForSpans = <T>(
+    find: (spans: ReadableSpan[]) => T | undefined,
+    what: string,
+    deadlineMs = 30_000,
+  ): Promise<T> =>
     eventually(() => find(exporter.getFinishedSpans()), deadlineMs, 50).catch(() => {
-      throw new Error(`no ${what} within ${deadlineMs} ms; spans: ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`);
+      throw new Error(
+        `no ${what} within ${deadlineMs} ms; spans: ${exporter
+          .getFinishedSpans()
+          .map((s) => s.name)
+          .join(', ')}`,
+      );
     });
 
   const gatewayRequestSpan = (spans: ReadableSpan[], requestId: string) =>
-    spans.find((s) => s.kind === SpanKind.SERVER && s.attributes[SpanAttr.service] === 'gateway' && s.attributes[SpanAttr.requestId] === requestId);
+    spans.find(
+      (s) =>
+        s.kind === SpanKind.SERVER &&
+        s.attributes[SpanAttr.service] === 'gateway' &&
+        s.attributes[SpanAttr.requestId] === requestId,
+    );
   const traceOf = (spans: ReadableSpan[], traceId: string) => spans.filter((s) => s.spanContext().traceId === traceId);
-  const byId = (spans: ReadableSpan[], spanId: string | undefined) => spans.find((s) => s.spanContext().spanId === spanId);
+  const byId = (spans: ReadableSpan[], spanId: string | undefined) =>
+    spans.find((s) => s.spanContext().spanId === spanId);
 
   it('records a call outcome as one trace from the gateway to the CRM write', async () => {
     const requestId = `trace-${randomUUID()}`;
@@ -85,7 +108,11 @@ describe('traces across the gateway, the subgraphs, the write-back queue and the
     const traceId = root!.spanContext().traceId;
     expect(write.spanContext().traceId).toBe(traceId);
     expect(write.kind).toBe(SpanKind.CLIENT);
-    expect(write.attributes).toMatchObject({ [SpanAttr.callId]: input.callId, [SpanAttr.decisionId]: input.decisionId, [SpanAttr.crm]: 'hubspot' });
+    expect(write.attributes).toMatchObject({
+      [SpanAttr.callId]: input.callId,
+      [SpanAttr.decisionId]: input.decisionId,
+      [SpanAttr.crm]: 'hubspot',
+    });
 
     const trace = traceOf(spans, traceId);
     // Walk up from the CRM write to the gateway: every link is a parent in the same trace.
@@ -100,7 +127,15 @@ describe('traces across the gateway, the subgraphs, the write-back queue and the
     const names = chain.map((s) => s.name).reverse();
     // gateway request → (Apollo's planning/execution spans) → fetch to engagement → engagement's
     // request → the outcome → enqueue → job → CRM write.
-    const order = ['POST /graphql', 'POST engagement', 'POST /graphql', 'engagement.recordCallOutcome', 'writeback-hubspot send', 'writeback-hubspot process', 'hubspot write'];
+    const order = [
+      'POST /graphql',
+      'POST engagement',
+      'POST /graphql',
+      'engagement.recordCallOutcome',
+      'writeback-hubspot send',
+      'writeback-hubspot process',
+      'hubspot write',
+    ];
     let at = -1;
     for (const name of order) {
       const next = names.indexOf(name, at + 1);
@@ -110,7 +145,9 @@ describe('traces across the gateway, the subgraphs, the write-back queue and the
 
     // Across HTTP the parent is remote: engagement's server span continues the gateway's fetch span
     // from the `traceparent` header, and the job continues the enqueue's span from its payload.
-    const engagementServer = chain.find((s) => s.kind === SpanKind.SERVER && s.attributes[SpanAttr.service] === 'engagement')!;
+    const engagementServer = chain.find(
+      (s) => s.kind === SpanKind.SERVER && s.attributes[SpanAttr.service] === 'engagement',
+    )!;
     expect(engagementServer.parentSpanContext?.isRemote).toBe(true);
     expect(byId(trace, engagementServer.parentSpanContext?.spanId)?.name).toBe('POST engagement');
     const job = chain.find((s) => s.name === 'writeback-hubspot process')!;
@@ -118,7 +155,11 @@ describe('traces across the gateway, the subgraphs, the write-back queue and the
     expect(job.parentSpanContext?.isRemote).toBe(true);
     expect(byId(trace, job.parentSpanContext?.spanId)?.kind).toBe(SpanKind.PRODUCER);
     const recorded = chain.find((s) => s.name === 'engagement.recordCallOutcome')!;
-    expect(recorded.attributes).toMatchObject({ [SpanAttr.callId]: input.callId, [SpanAttr.decisionId]: input.decisionId, [SpanAttr.outcomeId]: outcomeId });
+    expect(recorded.attributes).toMatchObject({
+      [SpanAttr.callId]: input.callId,
+      [SpanAttr.decisionId]: input.decisionId,
+      [SpanAttr.outcomeId]: outcomeId,
+    });
   }, 60_000);
 
   it('puts the decision id on the callPermission span, in the trace of the request that asked', async () => {
@@ -130,7 +171,11 @@ describe('traces across the gateway, the subgraphs, the write-back queue and the
     );
     expect(answer.errors).toBeUndefined();
     const { decisionId, allowed } = answer.data!.callPermission;
-    const decision = await waitForSpans((spans) => spans.find((s) => s.name === 'consent.callPermission' && s.attributes[SpanAttr.decisionId] === decisionId), 'decision span');
+    const decision = await waitForSpans(
+      (spans) =>
+        spans.find((s) => s.name === 'consent.callPermission' && s.attributes[SpanAttr.decisionId] === decisionId),
+      'decision span',
+    );
     expect(decision.attributes[SpanAttr.decisionAllowed]).toBe(allowed);
     const root = gatewayRequestSpan(exporter.getFinishedSpans(), requestId);
     expect(decision.spanContext().traceId).toBe(root?.spanContext().traceId);
@@ -138,14 +183,24 @@ describe('traces across the gateway, the subgraphs, the write-back queue and the
     expect(JSON.stringify(decision.attributes)).not.toContain('4155550123');
   });
 
-  it('traces a voice platform\'s call start from its webhook through the gateway to the decision', async () => {
+  it("traces a voice platform's call start from its webhook through the gateway to the decision", async () => {
     const config = platformsConfigFor(stack, { PLATFORMS_CALL_START_BUDGET_MS: '5000' });
     const platforms = await startPlatformsService(config, { log: silentLogger });
     try {
       const call = simCall('vapi', '+18085550120');
-      const answer = await createPlatformClient({ baseUrl: platforms.url, secrets: config.secrets }).send('vapi', 'events', payloads.vapi.assistantRequest(call));
+      const answer = await createPlatformClient({ baseUrl: platforms.url, secrets: config.secrets }).send(
+        'vapi',
+        'events',
+        payloads.vapi.assistantRequest(call),
+      );
       expect(answer.status).toBe(200);
-      const hook = await waitForSpans((spans) => spans.find((s) => s.attributes[SpanAttr.service] === 'platforms' && s.attributes[SpanAttr.callId] === call.callId), 'platform hook span');
+      const hook = await waitForSpans(
+        (spans) =>
+          spans.find(
+            (s) => s.attributes[SpanAttr.service] === 'platforms' && s.attributes[SpanAttr.callId] === call.callId,
+          ),
+        'platform hook span',
+      );
       expect(hook.attributes[SpanAttr.platform]).toBe('vapi');
       const decisionId = hook.attributes[SpanAttr.decisionId];
       expect(decisionId).toMatch(/^[0-9a-f-]{36}$/);
@@ -153,7 +208,10 @@ describe('traces across the gateway, the subgraphs, the write-back queue and the
       const trace = traceOf(exporter.getFinishedSpans(), hook.spanContext().traceId);
       const gatewaySpan = trace.find((s) => s.kind === SpanKind.SERVER && s.attributes[SpanAttr.service] === 'gateway');
       expect(gatewaySpan?.parentSpanContext?.isRemote).toBe(true);
-      expect(trace.find((s) => s.name.startsWith('consent.') && s.attributes[SpanAttr.decisionId] === decisionId), trace.map((s) => s.name).join(', ')).toBeDefined();
+      expect(
+        trace.find((s) => s.name.startsWith('consent.') && s.attributes[SpanAttr.decisionId] === decisionId),
+        trace.map((s) => s.name).join(', '),
+      ).toBeDefined();
     } finally {
       await platforms.close();
     }
@@ -169,12 +227,19 @@ describe('traces across the gateway, the subgraphs, the write-back queue and the
       const server = await waitForSpans((spans) => {
         const root = gatewayRequestSpan(spans, requestId);
         if (!root) return undefined;
-        return traceOf(spans, root.spanContext().traceId).find((s) => s.kind === SpanKind.SERVER && s.attributes[SpanAttr.service] === 'hubspot');
+        return traceOf(spans, root.spanContext().traceId).find(
+          (s) => s.kind === SpanKind.SERVER && s.attributes[SpanAttr.service] === 'hubspot',
+        );
       }, `hubspot subgraph span of request ${n}`);
       const trace = traceOf(exporter.getFinishedSpans(), server.spanContext().traceId);
       expect(byId(trace, server.parentSpanContext?.spanId)?.name).toBe('POST hubspot');
       // The CRM client call of that read, under the subgraph's request.
-      const crmCall = trace.find((s) => s.kind === SpanKind.CLIENT && s.attributes[SpanAttr.crm] === 'hubspot' && s.attributes[SpanAttr.crmEndpoint] !== undefined);
+      const crmCall = trace.find(
+        (s) =>
+          s.kind === SpanKind.CLIENT &&
+          s.attributes[SpanAttr.crm] === 'hubspot' &&
+          s.attributes[SpanAttr.crmEndpoint] !== undefined,
+      );
       expect(crmCall, trace.map((s) => s.name).join(', ')).toBeDefined();
     }
   });
@@ -185,10 +250,12 @@ describe('an entry point with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     const bodies: string[] = [];
     const collector = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-        if (req.url === '/v1/traces') bodies.push(Buffer.concat(chunks).toString('utf8'));
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
+      req
+        .on('data', (c: Buffer) => chunks.push(c))
+        .on('end', () => {
+          if (req.url === '/v1/traces') bodies.push(Buffer.concat(chunks).toString('utf8'));
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        });
     });
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
     const port = await freePort();

@@ -52,7 +52,12 @@ const CASES: Case[] = [
       body: (c) => payloads.vapi.assistantRequest(c),
       answer: (kind, body) => {
         if (kind === 'allowed') {
-          expect(body).toMatchObject({ assistantId: 'asst-sim', assistantOverrides: { variableValues: { dialplane_call_allowed: 'true', dialplane_contact_name: 'Dana Whitfield' } } });
+          expect(body).toMatchObject({
+            assistantId: 'asst-sim',
+            assistantOverrides: {
+              variableValues: { dialplane_call_allowed: 'true', dialplane_contact_name: 'Dana Whitfield' },
+            },
+          });
         } else {
           // Vapi speaks `error` to the caller and ends the call.
           expect(body.assistantId).toBeUndefined();
@@ -96,12 +101,20 @@ const CASES: Case[] = [
       },
     },
     end: { hook: 'events', body: (c) => payloads.telnyx.hangup(c), okStatus: 200, disposition: 'CONNECTED' },
-    malformed: { hook: 'events', body: { data: { event_type: 'call.hangup', id: 'evt', payload: { hangup_cause: 'normal_clearing' } } } },
+    malformed: {
+      hook: 'events',
+      body: { data: { event_type: 'call.hangup', id: 'evt', payload: { hangup_cause: 'normal_clearing' } } },
+    },
     replayWindow: true,
   },
   {
     name: 'twilio',
-    end: { hook: 'status', body: (c) => payloads.twilio.status({ ...c, callId: 'CA0123456789abcdef0123456789abcdef' }, 'completed'), okStatus: 204, disposition: 'CONNECTED' },
+    end: {
+      hook: 'status',
+      body: (c) => payloads.twilio.status({ ...c, callId: 'CA0123456789abcdef0123456789abcdef' }, 'completed'),
+      okStatus: 204,
+      disposition: 'CONNECTED',
+    },
     malformed: { hook: 'status', body: { CallSid: 'not-a-sid', CallStatus: 'completed' } },
     replayWindow: false,
   },
@@ -126,7 +139,10 @@ const CASES: Case[] = [
       body: (c) => payloads.synthflow.inbound(c),
       answer: (kind, body) => {
         if (kind === 'allowed') {
-          expect(body.call_inbound).toMatchObject({ override_model_id: '', custom_variables: { dialplane_call_allowed: 'true' } });
+          expect(body.call_inbound).toMatchObject({
+            override_model_id: '',
+            custom_variables: { dialplane_call_allowed: 'true' },
+          });
         } else {
           // An empty call_inbound is Synthflow's documented "disconnect".
           expect(body.call_inbound).toEqual({});
@@ -152,28 +168,46 @@ describe.each(CASES)('$name', (p) => {
 
   it('refuses a bad signature (401) and an unsigned request without touching anything', async () => {
     for (const signing of ['bad', 'none'] as const) {
-      const res = await h.client.send(p.name, p.end.hook, p.end.body(call(`${p.name}-bad`)) as Record<string, unknown>, signing);
+      const res = await h.client.send(
+        p.name,
+        p.end.hook,
+        p.end.body(call(`${p.name}-bad`)) as Record<string, unknown>,
+        signing,
+      );
       expect(res.status).toBe(401);
       expect((res.body as Body).error.code).toBe('WEBHOOK_SIGNATURE_INVALID');
     }
     expect(h.core.total()).toBe(0);
   });
 
-  it(p.replayWindow ? 'refuses a signature older than the 5-minute replay window' : 'has no signed timestamp (documented): a replay is caught by the call-id idempotency', async () => {
-    const res = await h.client.send(p.name, p.end.hook, p.end.body(call(`${p.name}-stale`)) as Record<string, unknown>, 'stale');
-    if (p.replayWindow) {
-      expect(res.status).toBe(401);
-      expect(h.core.total()).toBe(0);
-    } else {
-      expect(res.status).toBe(p.end.okStatus);
-    }
-  });
+  it(
+    p.replayWindow
+      ? 'refuses a signature older than the 5-minute replay window'
+      : 'has no signed timestamp (documented): a replay is caught by the call-id idempotency',
+    async () => {
+      const res = await h.client.send(
+        p.name,
+        p.end.hook,
+        p.end.body(call(`${p.name}-stale`)) as Record<string, unknown>,
+        'stale',
+      );
+      if (p.replayWindow) {
+        expect(res.status).toBe(401);
+        expect(h.core.total()).toBe(0);
+      } else {
+        expect(res.status).toBe(p.end.okStatus);
+      }
+    },
+  );
 
   it('answers 400 to a signed but malformed payload, and nothing reaches the core', async () => {
     const res = await h.client.send(p.name, p.malformed.hook, p.malformed.body as Record<string, unknown>);
     expect(res.status).toBe(400);
     expect((res.body as Body).error.code).toBe('BAD_USER_INPUT');
-    const notJson = await fetch(`${h.service.url}/platforms/${p.name}/${p.end.hook}`, { method: 'POST', body: '{not json' });
+    const notJson = await fetch(`${h.service.url}/platforms/${p.name}/${p.end.hook}`, {
+      method: 'POST',
+      body: '{not json',
+    });
     expect(notJson.status).toBe(401); // unsigned garbage is refused before it is read
     expect(h.core.total()).toBe(0);
   });
@@ -186,32 +220,55 @@ describe.each(CASES)('$name', (p) => {
 
   if (p.start) {
     const start = p.start;
-    it.each(['allowed', 'denied', 'unknown', 'unavailable'] as const)('answers call start for a %s context in the platform shape', async (kind) => {
-      h.core.context = CONTEXTS[kind];
-      const res = await h.client.send(p.name, start.hook, start.body(call(`${p.name}-start-${kind}`)) as Record<string, unknown>);
-      expect(res.status).toBe(200);
-      expect(h.core.calls.callStart).toHaveLength(1);
-      expect(h.core.calls.callStart[0]).toMatchObject({ platform: p.name, customerPhone: '+14155550100' });
-      start.answer(kind, res.body as Body);
-    });
+    it.each(['allowed', 'denied', 'unknown', 'unavailable'] as const)(
+      'answers call start for a %s context in the platform shape',
+      async (kind) => {
+        h.core.context = CONTEXTS[kind];
+        const res = await h.client.send(
+          p.name,
+          start.hook,
+          start.body(call(`${p.name}-start-${kind}`)) as Record<string, unknown>,
+        );
+        expect(res.status).toBe(200);
+        expect(h.core.calls.callStart).toHaveLength(1);
+        expect(h.core.calls.callStart[0]).toMatchObject({ platform: p.name, customerPhone: '+14155550100' });
+        start.answer(kind, res.body as Body);
+      },
+    );
   }
 });
 
 describe('platform specifics', () => {
   it('vapi: tool-calls become canonical tools and answer results by toolCallId; a final user transcript is scanned', async () => {
     const c = call('vapi-tools');
-    const res = await h.client.send('vapi', 'events', payloads.vapi.toolCalls(c, [
-      { id: 't1', name: 'check_permission', arguments: { purpose: 'INFORMATIONAL' } },
-      { id: 't2', name: 'schedule_callback', arguments: { at: '2026-12-08T17:00:00Z' } },
-    ]));
+    const res = await h.client.send(
+      'vapi',
+      'events',
+      payloads.vapi.toolCalls(c, [
+        { id: 't1', name: 'check_permission', arguments: { purpose: 'INFORMATIONAL' } },
+        { id: 't2', name: 'schedule_callback', arguments: { at: '2026-12-08T17:00:00Z' } },
+      ]),
+    );
     expect(res.status).toBe(200);
     expect((res.body as Body).results.map((r: Body) => r.toolCallId)).toEqual(['t1', 't2']);
     expect(JSON.parse((res.body as Body).results[0].result)).toMatchObject({ ok: true });
-    expect(h.core.calls.tool.map((t) => t.tool)).toEqual([{ tool: 'check_permission', purpose: 'INFORMATIONAL' }, { tool: 'schedule_callback', at: '2026-12-08T17:00:00Z' }]);
-    const bad = await h.client.send('vapi', 'events', payloads.vapi.toolCalls(c, [{ id: 't3', name: 'launch_rockets', arguments: {} }]));
+    expect(h.core.calls.tool.map((t) => t.tool)).toEqual([
+      { tool: 'check_permission', purpose: 'INFORMATIONAL' },
+      { tool: 'schedule_callback', at: '2026-12-08T17:00:00Z' },
+    ]);
+    const bad = await h.client.send(
+      'vapi',
+      'events',
+      payloads.vapi.toolCalls(c, [{ id: 't3', name: 'launch_rockets', arguments: {} }]),
+    );
     expect(bad.status).toBe(400);
     await h.client.send('vapi', 'events', payloads.vapi.transcript(c, 'Please stop calling me.'));
-    expect(h.core.calls.transcript).toEqual([{ call: { platform: 'vapi', callId: 'vapi-tools', customerPhone: '+14155550100' }, text: 'Please stop calling me.' }]);
+    expect(h.core.calls.transcript).toEqual([
+      {
+        call: { platform: 'vapi', callId: 'vapi-tools', customerPhone: '+14155550100' },
+        text: 'Please stop calling me.',
+      },
+    ]);
   });
 
   it('vapi: only the customer lines of the end-of-call transcript are kept (the agent offers the opt-out itself)', async () => {
@@ -230,7 +287,10 @@ describe('platform specifics', () => {
     expect(h.core.calls.transcript[0]!.text).toBe('Hi, yes.\nPlease stop calling me.');
     await h.client.send('retell', 'events', payloads.retell.callAnalyzed(c));
     await h.client.send('retell', 'events', payloads.retell.callEnded(c, 'dial_no_answer'));
-    expect(h.core.calls.endOfCall.map((e) => [e.callId, e.summary ?? null])).toEqual([['retell-flow', 'Asked not to be called.'], ['retell-flow', null]]);
+    expect(h.core.calls.endOfCall.map((e) => [e.callId, e.summary ?? null])).toEqual([
+      ['retell-flow', 'Asked not to be called.'],
+      ['retell-flow', null],
+    ]);
     expect(h.core.calls.endOfCall[1]!.disposition).toBe('NO_ANSWER');
     const other = await h.client.send('retell', 'events', { event: 'call_started', call: { call_id: 'x' } });
     expect(other.status).toBe(204);
@@ -240,14 +300,23 @@ describe('platform specifics', () => {
     const c = call('v3:telnyx-flow');
     await h.client.send('telnyx', 'events', payloads.telnyx.conversationEnded(c));
     await h.client.send('telnyx', 'events', payloads.telnyx.hangup(c, 'user_busy'));
-    expect(h.core.calls.endOfCall.map((e) => [e.callId, e.disposition])).toEqual([['v3:telnyx-flow', 'CONNECTED'], ['v3:telnyx-flow', 'BUSY']]);
-    const ignored = await h.client.send('telnyx', 'events', { data: { event_type: 'call.answered', id: 'e', payload: {} } });
+    expect(h.core.calls.endOfCall.map((e) => [e.callId, e.disposition])).toEqual([
+      ['v3:telnyx-flow', 'CONNECTED'],
+      ['v3:telnyx-flow', 'BUSY'],
+    ]);
+    const ignored = await h.client.send('telnyx', 'events', {
+      data: { event_type: 'call.answered', id: 'e', payload: {} },
+    });
     expect(ignored.status).toBe(200);
     expect(h.core.calls.endOfCall).toHaveLength(2);
   });
 
   it('twilio: intermediate statuses are acknowledged without an outcome', async () => {
-    const res = await h.client.send('twilio', 'status', payloads.twilio.status({ ...call('x'), callId: 'CA0123456789abcdef0123456789abcdef' }, 'ringing'));
+    const res = await h.client.send(
+      'twilio',
+      'status',
+      payloads.twilio.status({ ...call('x'), callId: 'CA0123456789abcdef0123456789abcdef' }, 'ringing'),
+    );
     expect(res.status).toBe(204);
     expect(h.core.total()).toBe(0);
   });

@@ -21,14 +21,20 @@ let stack: Stack;
 const services: RunningPlatformsService[] = [];
 
 async function platformsWith(manifestPath: string) {
-  const config = platformsConfigFor(stack, { PLATFORMS_CALL_START_BUDGET_MS: '5000', PLATFORMS_TRUSTED_DOCUMENTS_PATH: manifestPath });
+  const config = platformsConfigFor(stack, {
+    PLATFORMS_CALL_START_BUDGET_MS: '5000',
+    PLATFORMS_TRUSTED_DOCUMENTS_PATH: manifestPath,
+  });
   const service = await startPlatformsService(config, { log: silentLogger });
   services.push(service);
   return createPlatformClient({ baseUrl: service.url, secrets: config.secrets });
 }
 
 beforeAll(async () => {
-  stack = await startStack({ contacts: 50, gateway: { admission: { trustedDocuments: { mode: 'enforce', manifest: loadManifest(MANIFEST) } } } });
+  stack = await startStack({
+    contacts: 50,
+    gateway: { admission: { trustedDocuments: { mode: 'enforce', manifest: loadManifest(MANIFEST) } } },
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -39,7 +45,11 @@ afterAll(async () => {
 describe('platforms service against a gateway that enforces trusted documents', () => {
   it('call start resolves the contact and decides: its operations go by their registered ids', async () => {
     const client = await platformsWith(MANIFEST);
-    const start = await client.send('telnyx', 'dynamic-variables', payloads.telnyx.initialization(simCall('telnyx', CALLER)));
+    const start = await client.send(
+      'telnyx',
+      'dynamic-variables',
+      payloads.telnyx.initialization(simCall('telnyx', CALLER)),
+    );
     expect(start.status).toBe(200);
     const variables = (start.body as { dynamic_variables: Record<string, string> }).dynamic_variables;
     expect(variables.dialplane_contact_status).toBe('known');
@@ -49,12 +59,21 @@ describe('platforms service against a gateway that enforces trusted documents', 
   it('a gateway that does not know the ids (no manifest loaded) gets the texts on a second try, as in the persisted-query protocol', async () => {
     const bare = await startStack({ contacts: 50, gateway: { admission: {} } });
     try {
-      const config = platformsConfigFor(bare, { PLATFORMS_CALL_START_BUDGET_MS: '5000', PLATFORMS_TRUSTED_DOCUMENTS_PATH: MANIFEST });
+      const config = platformsConfigFor(bare, {
+        PLATFORMS_CALL_START_BUDGET_MS: '5000',
+        PLATFORMS_TRUSTED_DOCUMENTS_PATH: MANIFEST,
+      });
       const service = await startPlatformsService(config, { log: silentLogger });
       services.push(service);
       const client = createPlatformClient({ baseUrl: service.url, secrets: config.secrets });
-      const start = await client.send('telnyx', 'dynamic-variables', payloads.telnyx.initialization(simCall('telnyx', CALLER)));
-      expect((start.body as { dynamic_variables: Record<string, string> }).dynamic_variables.dialplane_contact_status).toBe('known');
+      const start = await client.send(
+        'telnyx',
+        'dynamic-variables',
+        payloads.telnyx.initialization(simCall('telnyx', CALLER)),
+      );
+      expect(
+        (start.body as { dynamic_variables: Record<string, string> }).dynamic_variables.dialplane_contact_status,
+      ).toBe('known');
     } finally {
       await bare.close();
     }
@@ -62,7 +81,11 @@ describe('platforms service against a gateway that enforces trusted documents', 
 
   it('the same service without the manifest sends texts, which the gateway refuses: context unavailable, call denied', async () => {
     const client = await platformsWith(path.resolve('does-not-exist.json'));
-    const start = await client.send('telnyx', 'dynamic-variables', payloads.telnyx.initialization(simCall('telnyx', CALLER)));
+    const start = await client.send(
+      'telnyx',
+      'dynamic-variables',
+      payloads.telnyx.initialization(simCall('telnyx', CALLER)),
+    );
     const variables = (start.body as { dynamic_variables: Record<string, string> }).dynamic_variables;
     expect(variables.dialplane_contact_status).toBe('unavailable');
     expect(variables.dialplane_call_allowed).toBe('false');

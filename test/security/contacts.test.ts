@@ -22,13 +22,26 @@ const hs = (n: number) => `hubspot:${hubspotId('contacts', n)}`;
 
 /** Contacts of one CRM with a phone and the do-not-call flag off, read through the gateway. */
 async function callable(ids: string[]): Promise<Row[]> {
-  const answer = await gql<{ contacts: (Row | null)[] }>(stack, stack.tokens.admin, 'query($ids: [ID!]!) { contacts(ids: $ids) { id primaryPhone suppression { doNotCall } } }', { ids });
-  return (answer.data?.contacts ?? []).filter((c): c is Row => !!c && !!c.primaryPhone && c.suppression?.doNotCall === false);
+  const answer = await gql<{ contacts: (Row | null)[] }>(
+    stack,
+    stack.tokens.admin,
+    'query($ids: [ID!]!) { contacts(ids: $ids) { id primaryPhone suppression { doNotCall } } }',
+    { ids },
+  );
+  return (answer.data?.contacts ?? []).filter(
+    (c): c is Row => !!c && !!c.primaryPhone && c.suppression?.doNotCall === false,
+  );
 }
 
 const revocationsOf = async (phone: string) =>
-  (await gql<{ consentRevocations: { channel: string; scope: string }[] }>(stack, stack.tokens.admin, 'query($p: [String!]) { consentRevocations(phones: $p) { channel scope } }', { p: [phone] })).data
-    ?.consentRevocations ?? [];
+  (
+    await gql<{ consentRevocations: { channel: string; scope: string }[] }>(
+      stack,
+      stack.tokens.admin,
+      'query($p: [String!]) { consentRevocations(phones: $p) { channel scope } }',
+      { p: [phone] },
+    )
+  ).data?.consentRevocations ?? [];
 
 describe('clearing a CRM do-not-call flag records nothing new (finding 12)', () => {
   for (const crm of ['salesforce', 'hubspot'] as const) {
@@ -66,9 +79,14 @@ describe('one bad id in a batch is its own error at the client index (finding 14
       for (const query of [QUERY, 'query($ids: [ID!]!) { contacts(ids: $ids) { id intentStage } }']) {
         const answer = await gql<{ contacts: ({ id: string } | null)[] }>(stack, stack.tokens.agent, query, { ids });
         const bad = ids.flatMap((id, i) => (id === sfValid!.id || id === hsValid!.id ? [] : [i]));
-        expect(answer.data?.contacts.map((c) => c?.id ?? null), `${query} ${ids.join(',')}`).toEqual(ids.map((id, i) => (bad.includes(i) ? null : id)));
+        expect(
+          answer.data?.contacts.map((c) => c?.id ?? null),
+          `${query} ${ids.join(',')}`,
+        ).toEqual(ids.map((id, i) => (bad.includes(i) ? null : id)));
         const errors = (answer.errors ?? []).filter((e) => e.extensions?.code === 'BAD_USER_INPUT');
-        expect(errors.map((e) => e.path).sort(), JSON.stringify(answer.errors)).toEqual(bad.map((i) => ['contacts', i]).sort());
+        expect(errors.map((e) => e.path).sort(), JSON.stringify(answer.errors)).toEqual(
+          bad.map((i) => ['contacts', i]).sort(),
+        );
         for (const e of errors) expect(e.extensions?.field).toBe(`ids.${e.path![1]}`);
       }
     }
@@ -86,6 +104,9 @@ describe('a consent outage does not hide the caller (finding 13)', () => {
       { id: row!.id },
     );
     expect(answer.data?.contact).toEqual({ id: row!.id, primaryPhone: row!.primaryPhone, callPermission: null });
-    expect(answer.errors?.some((e) => JSON.stringify(e.path) === JSON.stringify(['contact', 'callPermission'])), JSON.stringify(answer.errors)).toBe(true);
+    expect(
+      answer.errors?.some((e) => JSON.stringify(e.path) === JSON.stringify(['contact', 'callPermission'])),
+      JSON.stringify(answer.errors),
+    ).toBe(true);
   });
 });

@@ -41,15 +41,28 @@ describe('demand control at the gateway door', () => {
     expect(answer.status).toBe(400);
     expect(answer.body.data).toBeUndefined();
     // 200 aliases are more tokens than allowed: parsing stops at the limit.
-    expect(answer.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'tokens', max: 1_000 });
+    expect(answer.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'QUERY_TOO_COMPLEX',
+      limit: 'tokens',
+      max: 1_000,
+    });
   });
 
   it('refuses 1,000 aliases of contactsByPhone (more tokens than allowed), and 50 with the measured alias count', async () => {
     const thousand = await post(await analystToken(), aliases(1_000, 'contactsByPhone(phone: "+14155550100") { id }'));
     expect(thousand.status).toBe(400);
-    expect(thousand.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'tokens', max: 1_000 });
+    expect(thousand.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'QUERY_TOO_COMPLEX',
+      limit: 'tokens',
+      max: 1_000,
+    });
     const fifty = await post(await analystToken(), aliases(50, 'contactsByPhone(phone: "+14155550100") { id }'));
-    expect(fifty.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'aliases', measured: 50, max: 15 });
+    expect(fifty.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'QUERY_TOO_COMPLEX',
+      limit: 'aliases',
+      measured: 50,
+      max: 15,
+    });
   });
 
   it('refuses a flood of callPermission decisions before any of them writes an audit row', async () => {
@@ -57,10 +70,21 @@ describe('demand control at the gateway door', () => {
     const compliance = await stack.token({ sub: 'auditor', roles: ['compliance'], seller: 'demo-seller' });
     // Decisions only (reading the trail is itself audited).
     const trail = async () =>
-      ((await post(compliance, `{ auditTrail(phone: "${phone}") { decisionId } }`)).body.data!.auditTrail as { decisionId: string | null }[]).filter((r) => r.decisionId).length;
+      (
+        (await post(compliance, `{ auditTrail(phone: "${phone}") { decisionId } }`)).body.data!.auditTrail as {
+          decisionId: string | null;
+        }[]
+      ).filter((r) => r.decisionId).length;
     const before = await trail();
-    const answer = await post(await agentToken(), aliases(12, `callPermission(phone: "${phone}", purpose: MARKETING) { allowed }`));
-    expect(answer.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost', budget: 100 });
+    const answer = await post(
+      await agentToken(),
+      aliases(12, `callPermission(phone: "${phone}", purpose: MARKETING) { allowed }`),
+    );
+    expect(answer.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'QUERY_TOO_COMPLEX',
+      limit: 'cost',
+      budget: 100,
+    });
     expect(await trail()).toBe(before);
     // One decision is well within an agent's budget and is audited as before.
     const one = await post(await agentToken(), `{ callPermission(phone: "${phone}", purpose: MARKETING) { allowed } }`);
@@ -78,10 +102,18 @@ describe('demand control at the gateway door', () => {
     const agent = await agentToken();
     const refused = await post(agent, query, { ids });
     expect(refused.status).toBe(400);
-    expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost', budget: 100 });
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'QUERY_TOO_COMPLEX',
+      limit: 'cost',
+      budget: 100,
+    });
     expect((await post(agent, query, { ids: ids.slice(0, 3) })).body.errors).toBeUndefined();
     const tooLong = await post(analyst, query, { ids: sfIds(101) });
-    expect(tooLong.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'listLength', measured: 101 });
+    expect(tooLong.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'QUERY_TOO_COMPLEX',
+      limit: 'listLength',
+      measured: 101,
+    });
   });
 
   it('admits the agent call-start query', async () => {

@@ -41,11 +41,16 @@ describeWithPostgres('attacks on the PostgreSQL shape', () => {
       expect(await readyz()).toBe(200);
       await admin(async (c) => {
         await c.query(`ALTER DATABASE ${name()} ALLOW_CONNECTIONS false`);
-        await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name()]);
+        await c.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+          [name()],
+        );
       });
       try {
         await expect.poll(readyz, { timeout: 15_000, interval: 500 }).toBe(503);
-        const body = (await (await fetch(new URL('/readyz', stack.gatewayUrl))).json()) as { subgraphs: Record<string, string> };
+        const body = (await (await fetch(new URL('/readyz', stack.gatewayUrl))).json()) as {
+          subgraphs: Record<string, string>;
+        };
         expect(body.subgraphs).toMatchObject({ consent: 'not-ready', engagement: 'not-ready' });
 
         const input = {
@@ -61,13 +66,20 @@ describeWithPostgres('attacks on the PostgreSQL shape', () => {
         expect(codeOf(outcome), JSON.stringify(outcome.errors)).toBe('SERVICE_UNAVAILABLE');
         expect(JSON.stringify(outcome)).not.toMatch(/terminat|ECONN|postgres|SQLSTATE|57P0/i);
         const phone = freshPhone('404');
-        const consent = await gql(stack, stack.tokens.agent, RECORD_CONSENT, { input: WRITTEN_CONSENT(phone, ['demo-seller']) });
+        const consent = await gql(stack, stack.tokens.agent, RECORD_CONSENT, {
+          input: WRITTEN_CONSENT(phone, ['demo-seller']),
+        });
         expect(codeOf(consent), JSON.stringify(consent.errors)).toBe('SERVICE_UNAVAILABLE');
 
         await admin((c) => c.query(`ALTER DATABASE ${name()} ALLOW_CONNECTIONS true`));
         await expect.poll(readyz, { timeout: 15_000, interval: 500 }).toBe(200);
         // The retry with the same key is the first write: nothing was half-written before.
-        const retried = await gql<{ recordCallOutcome: { duplicate: boolean } }>(stack, stack.tokens.agent, RECORD_OUTCOME, { input });
+        const retried = await gql<{ recordCallOutcome: { duplicate: boolean } }>(
+          stack,
+          stack.tokens.agent,
+          RECORD_OUTCOME,
+          { input },
+        );
         expect(retried.errors).toBeUndefined();
         expect(retried.data!.recordCallOutcome.duplicate).toBe(false);
       } finally {

@@ -19,7 +19,13 @@ const root = path.resolve(import.meta.dirname, '../..');
 const production = { NODE_ENV: 'production', SUPERGRAPH_PATH: path.join(root, 'schema/supergraph.graphql') };
 const strong = (name: string) => `${name.toLowerCase()}-production-value-0123456789abcdef`;
 const allSecrets = Object.fromEntries(
-  ['DIALPLANE_INTERNAL_SECRET', 'JWT_SECRET', 'CALL_WEBHOOK_SECRET', 'HUBSPOT_CLIENT_SECRET', 'SALESFORCE_WEBHOOK_SECRET'].map((n) => [n, strong(n)]),
+  [
+    'DIALPLANE_INTERNAL_SECRET',
+    'JWT_SECRET',
+    'CALL_WEBHOOK_SECRET',
+    'HUBSPOT_CLIENT_SECRET',
+    'SALESFORCE_WEBHOOK_SECRET',
+  ].map((n) => [n, strong(n)]),
 );
 
 function refusal(load: () => unknown): string[] {
@@ -36,8 +42,14 @@ describe('finding 4: production refuses development secrets in every service', (
   const services: Record<string, { load: (env: NodeJS.ProcessEnv) => unknown; secrets: string[] }> = {
     gateway: { load: loadGatewayConfig, secrets: ['DIALPLANE_INTERNAL_SECRET', 'JWT_SECRET'] },
     consent: { load: loadConsentConfig, secrets: ['DIALPLANE_INTERNAL_SECRET'] },
-    'engagement and worker': { load: (env) => loadConfig(engagementEnv, env), secrets: ['DIALPLANE_INTERNAL_SECRET', 'CALL_WEBHOOK_SECRET'] },
-    salesforce: { load: loadSalesforceSubgraphConfig, secrets: ['DIALPLANE_INTERNAL_SECRET', 'SALESFORCE_WEBHOOK_SECRET'] },
+    'engagement and worker': {
+      load: (env) => loadConfig(engagementEnv, env),
+      secrets: ['DIALPLANE_INTERNAL_SECRET', 'CALL_WEBHOOK_SECRET'],
+    },
+    salesforce: {
+      load: loadSalesforceSubgraphConfig,
+      secrets: ['DIALPLANE_INTERNAL_SECRET', 'SALESFORCE_WEBHOOK_SECRET'],
+    },
     hubspot: { load: loadHubspotSubgraphConfig, secrets: ['DIALPLANE_INTERNAL_SECRET', 'HUBSPOT_CLIENT_SECRET'] },
   };
   for (const [name, service] of Object.entries(services)) {
@@ -71,8 +83,17 @@ describe('finding 4: production refuses development secrets in every service', (
 
   it('the consent and engagement processes exit on development secrets instead of listening', async () => {
     const [consent, engagement] = await Promise.all([
-      startProcess('subgraphs/consent/index.ts', { NODE_ENV: 'production', CONSENT_SUBGRAPH_PORT: '0', LOG_LEVEL: 'silent' }),
-      startProcess('subgraphs/engagement/index.ts', { NODE_ENV: 'production', ENGAGEMENT_SUBGRAPH_PORT: '0', LOG_LEVEL: 'silent', DIALPLANE_INTERNAL_SECRET: strong('x') }),
+      startProcess('subgraphs/consent/index.ts', {
+        NODE_ENV: 'production',
+        CONSENT_SUBGRAPH_PORT: '0',
+        LOG_LEVEL: 'silent',
+      }),
+      startProcess('subgraphs/engagement/index.ts', {
+        NODE_ENV: 'production',
+        ENGAGEMENT_SUBGRAPH_PORT: '0',
+        LOG_LEVEL: 'silent',
+        DIALPLANE_INTERNAL_SECRET: strong('x'),
+      }),
     ]);
     expect(consent.code).toBe(1);
     expect(consent.stderr).toContain('DIALPLANE_INTERNAL_SECRET');

@@ -11,7 +11,11 @@ afterAll(() => stack?.close());
 describe('security harness', () => {
   it('serves an authenticated contact lookup through the gateway and refuses an anonymous one', async () => {
     const query = '{ contactsByPhone(phone: "+14155550100") { id } }';
-    const anonymous = await fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const anonymous = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    });
     expect(anonymous.status).toBe(401);
     const res = await fetch(stack.gatewayUrl, {
       method: 'POST',

@@ -22,8 +22,16 @@ const cdcDoNotCall = (phone: string, replayId: number) => ({
   schema: 'attack',
   payload: {
     ChangeEventHeader: {
-      entityName: 'Contact', recordIds: [`003Dp00000000${String(replayId).padStart(2, '0')}AAA`], changeType: 'UPDATE', changedFields: ['DoNotCall', 'Phone'],
-      changeOrigin: '', transactionKey: `tx-${replayId}`, sequenceNumber: 1, commitTimestamp: Date.now(), commitUser: '005000000000001AAA', commitNumber: replayId,
+      entityName: 'Contact',
+      recordIds: [`003Dp00000000${String(replayId).padStart(2, '0')}AAA`],
+      changeType: 'UPDATE',
+      changedFields: ['DoNotCall', 'Phone'],
+      changeOrigin: '',
+      transactionKey: `tx-${replayId}`,
+      sequenceNumber: 1,
+      commitTimestamp: Date.now(),
+      commitUser: '005000000000001AAA',
+      commitNumber: replayId,
     },
     DoNotCall: true,
     Phone: phone,
@@ -39,7 +47,11 @@ function unboundIdentityHeader(identity: object, secret: string, iat = Date.now(
 
 function storageAttacks(stackOf: () => Stack) {
   const reasonsFor = async (phone: string): Promise<string[]> => {
-    const answer = await postGraphql(stackOf().gatewayUrl, { query: `{ callPermission(phone: "${phone}", purpose: INFORMATIONAL) { reasons } }` }, { token: stackOf().tokens.compliance });
+    const answer = await postGraphql(
+      stackOf().gatewayUrl,
+      { query: `{ callPermission(phone: "${phone}", purpose: INFORMATIONAL) { reasons } }` },
+      { token: stackOf().tokens.compliance },
+    );
     expect(answer.body.errors).toBeUndefined();
     return answer.body.data.callPermission.reasons as string[];
   };
@@ -52,15 +64,27 @@ function storageAttacks(stackOf: () => Stack) {
     const now = Date.now();
     const attempts: Record<string, string>[] = [
       {},
-      { 'x-dialplane-timestamp': String(now), 'x-dialplane-signature': signDialplaneWebhook('a-guessed-secret-0123456789', now, body) },
-      { 'x-dialplane-timestamp': String(now - 10 * 60_000), 'x-dialplane-signature': signDialplaneWebhook(SALESFORCE_WEBHOOK_SECRET, now - 10 * 60_000, body) },
+      {
+        'x-dialplane-timestamp': String(now),
+        'x-dialplane-signature': signDialplaneWebhook('a-guessed-secret-0123456789', now, body),
+      },
+      {
+        'x-dialplane-timestamp': String(now - 10 * 60_000),
+        'x-dialplane-signature': signDialplaneWebhook(SALESFORCE_WEBHOOK_SECRET, now - 10 * 60_000, body),
+      },
     ];
     for (const headers of attempts) {
-      const res = await fetch(webhookUrl(), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      const res = await fetch(webhookUrl(), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ error: { code: 'WEBHOOK_SIGNATURE_INVALID' } });
     }
-    expect(await metricValue(salesforceMetrics(), 'dialplane_webhook_auth_failures_total', { receiver: 'salesforce' })).toBe(3);
+    expect(
+      await metricValue(salesforceMetrics(), 'dialplane_webhook_auth_failures_total', { receiver: 'salesforce' }),
+    ).toBe(3);
     expect(await reasonsFor(phone)).not.toContain('INTERNAL_DNC');
   });
 
@@ -70,7 +94,11 @@ function storageAttacks(stackOf: () => Stack) {
     const now = Date.now();
     const res = await fetch(webhookUrl(), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-dialplane-timestamp': String(now), 'x-dialplane-signature': signDialplaneWebhook(SALESFORCE_WEBHOOK_SECRET, now, body) },
+      headers: {
+        'content-type': 'application/json',
+        'x-dialplane-timestamp': String(now),
+        'x-dialplane-signature': signDialplaneWebhook(SALESFORCE_WEBHOOK_SECRET, now, body),
+      },
       body,
     });
     expect(res.status).toBe(200);
@@ -79,10 +107,22 @@ function storageAttacks(stackOf: () => Stack) {
 
   it('finding 1: the Salesforce simulator signs its change deliveries, so a CRM edit still reaches the receiver', async () => {
     const sim = stackOf().sims.salesforce;
-    const before = await metricValue(salesforceMetrics(), 'dialplane_crm_change_events_total', { crm: 'salesforce', outcome: 'applied' });
+    const before = await metricValue(salesforceMetrics(), 'dialplane_crm_change_events_total', {
+      crm: 'salesforce',
+      outcome: 'applied',
+    });
     const contactId = generateSalesforceDataset({ seed: 1, contacts: 20 }).Contact.idAt(0);
     await sim.admin.edit({ kind: 'set', object: 'Contact', id: contactId, fields: { Title: 'Signed change' } });
-    await expect.poll(() => metricValue(salesforceMetrics(), 'dialplane_crm_change_events_total', { crm: 'salesforce', outcome: 'applied' }), { timeout: 5_000 }).toBeGreaterThan(before);
+    await expect
+      .poll(
+        () =>
+          metricValue(salesforceMetrics(), 'dialplane_crm_change_events_total', {
+            crm: 'salesforce',
+            outcome: 'applied',
+          }),
+        { timeout: 5_000 },
+      )
+      .toBeGreaterThan(before);
     const deliveries = await sim.admin.deliveries();
     expect(deliveries.at(-1)).toMatchObject({ state: 'delivered', lastStatus: 200 });
   });
@@ -90,13 +130,19 @@ function storageAttacks(stackOf: () => Stack) {
   it('finding 5: an identity header captured from one request is refused with any other body, and nothing is stored', async () => {
     const phone = '+14155550172';
     const compliance = { sub: 'captured-compliance', roles: ['compliance'] };
-    const mutation = { query: `mutation { addInternalDnc(input: { phone: "${phone}", scope: ALL, source: "replay" }) { id } }` };
+    const mutation = {
+      query: `mutation { addInternalDnc(input: { phone: "${phone}", scope: ALL, source: "replay" }) { id } }`,
+    };
     // The pre-fix header (unbound, minutes long) and a fresh one bound to a harmless read.
     const { signIdentity } = await import('../../shared/identity.js');
     const harmless = JSON.stringify({ query: '{ __typename }' });
-    const bound = (signIdentity as (...args: unknown[]) => string)(compliance, STACK_INTERNAL_SECRET, { body: harmless });
+    const bound = (signIdentity as (...args: unknown[]) => string)(compliance, STACK_INTERNAL_SECRET, {
+      body: harmless,
+    });
     for (const header of [unboundIdentityHeader(compliance, STACK_INTERNAL_SECRET), bound]) {
-      const replay = await postGraphql(stackOf().urls.consent, mutation, { headers: { 'x-dialplane-identity': header } });
+      const replay = await postGraphql(stackOf().urls.consent, mutation, {
+        headers: { 'x-dialplane-identity': header },
+      });
       expect(replay.status).toBe(401);
       expect(replay.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     }
@@ -110,8 +156,14 @@ function storageAttacks(stackOf: () => Stack) {
   it('finding 5: a bound identity header lives seconds, not minutes', async () => {
     const { signIdentity } = await import('../../shared/identity.js');
     const body = JSON.stringify({ query: '{ __typename }' });
-    const oneMinuteOld = (signIdentity as (...args: unknown[]) => string)({ sub: 'old', roles: ['agent'] }, STACK_INTERNAL_SECRET, { body, now: Date.now() - 60_000 });
-    const answer = await postGraphql(stackOf().urls.consent, body, { headers: { 'x-dialplane-identity': oneMinuteOld } });
+    const oneMinuteOld = (signIdentity as (...args: unknown[]) => string)(
+      { sub: 'old', roles: ['agent'] },
+      STACK_INTERNAL_SECRET,
+      { body, now: Date.now() - 60_000 },
+    );
+    const answer = await postGraphql(stackOf().urls.consent, body, {
+      headers: { 'x-dialplane-identity': oneMinuteOld },
+    });
     expect(answer.status).toBe(401);
   });
 }

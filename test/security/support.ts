@@ -11,7 +11,11 @@ export interface HttpAnswer {
   body: any;
 }
 
-export async function postGraphql(url: string, payload: unknown, options: { token?: string; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+export async function postGraphql(
+  url: string,
+  payload: unknown,
+  options: { token?: string; headers?: Record<string, string> } = {},
+): Promise<HttpAnswer> {
   const res = await fetch(url, {
     method: 'POST',
     headers: {
@@ -32,7 +36,11 @@ export async function postGraphql(url: string, payload: unknown, options: { toke
 }
 
 /** The value of one Prometheus sample whose labels include `labels` (0 when absent). */
-export async function metricValue(metricsUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function metricValue(
+  metricsUrl: string,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const text = await (await fetch(metricsUrl)).text();
   let total = 0;
   for (const line of text.split('\n')) {

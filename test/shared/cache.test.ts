@@ -34,7 +34,9 @@ describe('memory cache bound', () => {
     const cache = createCache<number>({ namespace: 'lru', ttlMs: 60_000, maxEntries: 3 });
     const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
     for (const k of keys) await cache.set(k, 1);
-    const present = (await Promise.all(keys.map(async (k) => ((await cache.get(k)) === undefined ? null : k)))).filter(Boolean);
+    const present = (await Promise.all(keys.map(async (k) => ((await cache.get(k)) === undefined ? null : k)))).filter(
+      Boolean,
+    );
     // quick-lru keeps between maxSize and 2 × maxSize entries (two generations).
     expect(present.length).toBeGreaterThanOrEqual(3);
     expect(present.length).toBeLessThanOrEqual(6);

@@ -3,10 +3,13 @@ import { EMBEDDED_SHARED_BUFFERS, migrate, openDatabase, splitStatements, type D
 import { createTestDatabase, describeWithPostgres } from '../support/services.js';
 
 const MIGRATIONS = [
-  { id: '001_things', sql: `CREATE TABLE things (id bigserial PRIMARY KEY, name text NOT NULL, at timestamptz NOT NULL DEFAULT now());
+  {
+    id: '001_things',
+    sql: `CREATE TABLE things (id bigserial PRIMARY KEY, name text NOT NULL, at timestamptz NOT NULL DEFAULT now());
     -- a comment; with a semicolon
     CREATE FUNCTION no_update() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'append-only; no %', TG_OP; END $$ LANGUAGE plpgsql;
-    CREATE TRIGGER things_append_only BEFORE UPDATE OR DELETE ON things FOR EACH ROW EXECUTE FUNCTION no_update();` },
+    CREATE TRIGGER things_append_only BEFORE UPDATE OR DELETE ON things FOR EACH ROW EXECUTE FUNCTION no_update();`,
+  },
   { id: '002_more', sql: `ALTER TABLE things ADD COLUMN n numeric NOT NULL DEFAULT 1.5` },
 ];
 
@@ -29,10 +32,12 @@ function suite(open: () => Promise<{ db: Database; done: () => Promise<void> }>,
     expect(rows[0]!.at).toBeInstanceOf(Date);
   });
   it('rolls a failed transaction back and enforces the append-only trigger', async () => {
-    await expect(db.transaction(async (tx) => {
-      await tx.query('INSERT INTO things (name) VALUES ($1)', ['b']);
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('INSERT INTO things (name) VALUES ($1)', ['b']);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     await expect(db.query('UPDATE things SET name = $1', ['x'])).rejects.toThrow(/append-only/);
     const { rows } = await db.query<{ c: number }>('SELECT count(*)::int AS c FROM things');
     expect(rows[0]!.c).toBe(1);
@@ -60,13 +65,22 @@ describeWithPostgres('database on PostgreSQL', () => {
   suite(async () => {
     const t = await createTestDatabase('shared_db');
     const db = await openDatabase({ url: t.url });
-    return { db, done: async () => { await db.close(); await t.drop(); } };
+    return {
+      db,
+      done: async () => {
+        await db.close();
+        await t.drop();
+      },
+    };
   });
 });
 
 describe('splitStatements', () => {
   it('keeps dollar-quoted bodies and quoted semicolons whole', () => {
-    expect(splitStatements(`SELECT 'a;b'; CREATE FUNCTION f() RETURNS int AS $x$ SELECT 1; $x$ LANGUAGE sql; -- c;\nSELECT 2`))
-      .toEqual([`SELECT 'a;b'`, `CREATE FUNCTION f() RETURNS int AS $x$ SELECT 1; $x$ LANGUAGE sql`, 'SELECT 2']);
+    expect(
+      splitStatements(
+        `SELECT 'a;b'; CREATE FUNCTION f() RETURNS int AS $x$ SELECT 1; $x$ LANGUAGE sql; -- c;\nSELECT 2`,
+      ),
+    ).toEqual([`SELECT 'a;b'`, `CREATE FUNCTION f() RETURNS int AS $x$ SELECT 1; $x$ LANGUAGE sql`, 'SELECT 2']);
   });
 });

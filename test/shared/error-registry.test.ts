@@ -13,20 +13,29 @@ const root = path.resolve(import.meta.dirname, '../..');
 const SCANNED = ['shared', 'gateway', 'subgraphs', 'platforms', 'scripts'];
 
 /** Codes that are not error codes: the consent decision's obligations (ObligationCode in the consent schema). */
-const NOT_ERROR_CODES = new Set(['ID_DISCLOSURE', 'OPT_OUT_OFFER', 'AI_DISCLOSURE_REQUIRED', 'RECORDING_NOTICE_REQUIRED']);
+const NOT_ERROR_CODES = new Set([
+  'ID_DISCLOSURE',
+  'OPT_OUT_OFFER',
+  'AI_DISCLOSURE_REQUIRED',
+  'RECORDING_NOTICE_REQUIRED',
+]);
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(path.join(root, dir), { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
-    .map((e) => path.relative(root, path.join(e.parentPath, e.name)))
-    // Browser bundles (explorer, console) read the codes the gateway answers; they raise none of ours.
-    .filter((file) => !file.split(path.sep).includes('generated') && !file.split(path.sep).includes('browser'));
+  return (
+    readdirSync(path.join(root, dir), { withFileTypes: true, recursive: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
+      .map((e) => path.relative(root, path.join(e.parentPath, e.name)))
+      // Browser bundles (explorer, console) read the codes the gateway answers; they raise none of ours.
+      .filter((file) => !file.split(path.sep).includes('generated') && !file.split(path.sep).includes('browser'))
+  );
 }
 
 const files = SCANNED.flatMap(sourceFiles).map((file) => ({ file, text: readFileSync(path.join(root, file), 'utf8') }));
 
 function matches(pattern: RegExp): { file: string; match: string; value: string }[] {
-  return files.flatMap(({ file, text }) => [...text.matchAll(pattern)].map((m) => ({ file, match: m[0], value: m[1] ?? m[0] })));
+  return files.flatMap(({ file, text }) =>
+    [...text.matchAll(pattern)].map((m) => ({ file, match: m[0], value: m[1] ?? m[0] })),
+  );
 }
 
 describe('error-code registry', () => {
@@ -45,17 +54,27 @@ describe('error-code registry', () => {
   });
 
   // Comparisons (`e.code === 'ECONNRESET'`) read other systems' codes (Node, the CRMs) and are not scanned.
-  it('every code we write as a literal (code: \'X\', HttpError(n, \'X\'), DialplaneError(\'X\')) is registered', () => {
+  it("every code we write as a literal (code: 'X', HttpError(n, 'X'), DialplaneError('X')) is registered", () => {
     const literal = [
       ...matches(/\b(?:code|Code)\??:\s*'([A-Z][A-Z0-9_]+)'/g),
       ...matches(/\b(?:HttpError|DialplaneError|WriteBackError)\(\s*(?:\d+,\s*)?'([A-Z][A-Z0-9_]+)'/g),
       ...matches(/\bdialplaneError\(\s*'([A-Z][A-Z0-9_]+)'/g),
     ];
-    expect(literal.filter((m) => !(m.value in ErrorCode) && !NOT_ERROR_CODES.has(m.value)).map((m) => `${m.file}: ${m.match}`)).toEqual([]);
+    expect(
+      literal
+        .filter((m) => !(m.value in ErrorCode) && !NOT_ERROR_CODES.has(m.value))
+        .map((m) => `${m.file}: ${m.match}`),
+    ).toEqual([]);
   });
 
   it('every error we raise is a DialplaneError: no Error subclass and no bare Error outside shared/errors.ts', () => {
-    const bare = [...matches(/class \w+ extends Error\b/g), ...matches(/new Error\(/g), ...matches(/Object\.assign\(new Error/g)];
-    expect(bare.filter((m) => m.file !== path.join('shared', 'errors.ts')).map((m) => `${m.file}: ${m.match}`)).toEqual([]);
+    const bare = [
+      ...matches(/class \w+ extends Error\b/g),
+      ...matches(/new Error\(/g),
+      ...matches(/Object\.assign\(new Error/g),
+    ];
+    expect(bare.filter((m) => m.file !== path.join('shared', 'errors.ts')).map((m) => `${m.file}: ${m.match}`)).toEqual(
+      [],
+    );
   });
 });

@@ -4,8 +4,11 @@ import { eventually } from '../support/eventually.js';
 import { TEST_REDIS_URL, describeWithRedis, uniquePrefix } from '../support/services.js';
 
 const event = (n: number) => ({
-  eventId: `e${n}`, contactId: 'salesforce:003000000000001AAA', source: 'salesforce',
-  changedFields: ['suppression.doNotCall'], occurredAt: new Date().toISOString(),
+  eventId: `e${n}`,
+  contactId: 'salesforce:003000000000001AAA',
+  source: 'salesforce',
+  changedFields: ['suppression.doNotCall'],
+  occurredAt: new Date().toISOString(),
 });
 
 /** Waits until `received` holds `count` events. */

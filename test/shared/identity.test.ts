@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { IDENTITY_MAX_AGE_MS, WEBSOCKET_BINDING, createIdentitySigner, createIdentityVerifier, signIdentity, verifyIdentity } from '../../shared/identity.js';
+import {
+  IDENTITY_MAX_AGE_MS,
+  WEBSOCKET_BINDING,
+  createIdentitySigner,
+  createIdentityVerifier,
+  signIdentity,
+  verifyIdentity,
+} from '../../shared/identity.js';
 
 const secret = 'test-secret-0123456789';
 const agent = { sub: 'agent-7', roles: ['agent' as const], seller: 'acme' };
@@ -8,7 +15,9 @@ const body = '{"query":"{ contact(id: \\"hubspot:1\\") { id } }"}';
 describe('gateway identity header', () => {
   it('round-trips a signed identity with the body it was signed for', () => {
     expect(verifyIdentity(signIdentity(agent, secret, { body }), secret, body)).toEqual(agent);
-    expect(verifyIdentity(signIdentity(agent, secret, { body: Buffer.from(body) }), secret, Buffer.from(body))).toEqual(agent);
+    expect(verifyIdentity(signIdentity(agent, secret, { body: Buffer.from(body) }), secret, Buffer.from(body))).toEqual(
+      agent,
+    );
     expect(verifyIdentity(createIdentitySigner(secret)(agent, body), secret, body)).toEqual(agent);
   });
 
@@ -24,8 +33,20 @@ describe('gateway identity header', () => {
     expect(verifyIdentity('not-a-header', secret, body)).toBeNull();
     expect(verifyIdentity(`${header}.extra`, secret, body)).toBeNull();
     expect(verifyIdentity(undefined, secret, body)).toBeNull();
-    expect(verifyIdentity(signIdentity(agent, secret, { body, now: Date.now() - IDENTITY_MAX_AGE_MS - 1_000 }), secret, body)).toBeNull();
-    expect(verifyIdentity(signIdentity(agent, secret, { body, now: Date.now() + IDENTITY_MAX_AGE_MS + 1_000 }), secret, body)).toBeNull();
+    expect(
+      verifyIdentity(
+        signIdentity(agent, secret, { body, now: Date.now() - IDENTITY_MAX_AGE_MS - 1_000 }),
+        secret,
+        body,
+      ),
+    ).toBeNull();
+    expect(
+      verifyIdentity(
+        signIdentity(agent, secret, { body, now: Date.now() + IDENTITY_MAX_AGE_MS + 1_000 }),
+        secret,
+        body,
+      ),
+    ).toBeNull();
     expect(IDENTITY_MAX_AGE_MS).toBeLessThanOrEqual(60_000);
   });
 
@@ -39,6 +60,7 @@ describe('gateway identity header', () => {
     expect(verify(header.slice(0, -2) + 'xx', body)).toBeNull();
     expect(verify(signIdentity(agent, 'another-secret-123456', { body }), body)).toBeNull();
     expect(verify(signIdentity(agent, secret, { body, now: Date.now() - IDENTITY_MAX_AGE_MS - 1 }), body)).toBeNull();
-    for (let i = 0; i < 5; i++) expect(verify(signIdentity({ ...agent, sub: `a${i}` }, secret, { body }), body)?.sub).toBe(`a${i}`);
+    for (let i = 0; i < 5; i++)
+      expect(verify(signIdentity({ ...agent, sub: `a${i}` }, secret, { body }), body)?.sub).toBe(`a${i}`);
   });
 });

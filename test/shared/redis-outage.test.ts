@@ -38,7 +38,12 @@ describeWithRedis('cache with Redis cut', () => {
 
   it('serves from the in-process tier during a partition, and reads Redis again once it returns', async () => {
     const namespace = uniquePrefix('outage');
-    const cache = createCache<{ n: number }>({ namespace, ttlMs: 60_000, redisUrl: proxy.url('redis'), breakerOpenMs: 200 }) as TieredCache<{ n: number }>;
+    const cache = createCache<{ n: number }>({
+      namespace,
+      ttlMs: 60_000,
+      redisUrl: proxy.url('redis'),
+      breakerOpenMs: 200,
+    }) as TieredCache<{ n: number }>;
     try {
       await expect.poll(() => cache.connected, { timeout: 10_000 }).toBe(true);
       await cache.set('a', { n: 1 });
@@ -53,7 +58,9 @@ describeWithRedis('cache with Redis cut', () => {
 
       proxy.restore();
       // Written straight into Redis: seen through the cache only once it reads Redis again.
-      const writer = createCache<{ n: number }>({ namespace, ttlMs: 60_000, redisUrl: TEST_REDIS_URL }) as TieredCache<{ n: number }>;
+      const writer = createCache<{ n: number }>({ namespace, ttlMs: 60_000, redisUrl: TEST_REDIS_URL }) as TieredCache<{
+        n: number;
+      }>;
       await expect.poll(() => writer.connected, { timeout: 10_000 }).toBe(true);
       await writer.set('c', { n: 3 });
       await expect.poll(() => cache.get('c'), { timeout: 10_000, interval: 100 }).toEqual({ n: 3 });
@@ -65,7 +72,11 @@ describeWithRedis('cache with Redis cut', () => {
   });
 
   it('starts on a closed port without waiting, serving the in-process tier', async () => {
-    const cache = createCache<number>({ namespace: uniquePrefix('closed'), ttlMs: 60_000, redisUrl: `redis://127.0.0.1:${await closedPort()}` });
+    const cache = createCache<number>({
+      namespace: uniquePrefix('closed'),
+      ttlMs: 60_000,
+      redisUrl: `redis://127.0.0.1:${await closedPort()}`,
+    });
     await cache.set('k', 1);
     expect(await cache.get('k')).toBe(1);
     await cache.disconnect();
@@ -81,7 +92,14 @@ describeWithRedis('event bus with Redis unreachable', () => {
     try {
       const heard: string[] = [];
       await bus.subscribe('consent.revoked', (e) => void heard.push(e.eventId));
-      const event = (id: string) => ({ eventId: id, phone: '+14155550100', revokedAt: new Date().toISOString(), channel: 'VOICE', source: 'test', cursor: '1' });
+      const event = (id: string) => ({
+        eventId: id,
+        phone: '+14155550100',
+        revokedAt: new Date().toISOString(),
+        channel: 'VOICE',
+        source: 'test',
+        cursor: '1',
+      });
       await expect(bus.publish('consent.revoked', event('during'))).rejects.toThrow();
       proxy.restore();
       await expect
@@ -111,8 +129,19 @@ describeWithRedis('HubSpot subgraph with Redis unreachable', () => {
     // Before: start-up waited on Redis forever and the subgraph never listened.
     sub = await startHubspotSubgraph({
       port: 0,
-      hubspot: { baseUrl: sim.url, accessToken: 'dev-hubspot-token', clientSecret: 'dev-hubspot-client-secret', timeoutMs: 1_000 },
-      runtime: { cacheTtlMs: 10_000, batchWindowMs: 1, internalSecret: INTERNAL_SECRET, redisUrl: proxy.url('redis'), keyPrefix: uniquePrefix('hubspot-outage') },
+      hubspot: {
+        baseUrl: sim.url,
+        accessToken: 'dev-hubspot-token',
+        clientSecret: 'dev-hubspot-client-secret',
+        timeoutMs: 1_000,
+      },
+      runtime: {
+        cacheTtlMs: 10_000,
+        batchWindowMs: 1,
+        internalSecret: INTERNAL_SECRET,
+        redisUrl: proxy.url('redis'),
+        keyPrefix: uniquePrefix('hubspot-outage'),
+      },
       log: silentLogger,
     });
   }, 30_000);
@@ -126,12 +155,16 @@ describeWithRedis('HubSpot subgraph with Redis unreachable', () => {
     const body = JSON.stringify({ query: '{ contact(id: "hubspot:101") { id freshness { stale } } }' });
     const res = await fetch(sub.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-dialplane-identity': signIdentity({ sub: 'agent-1', roles: ['agent'] }, INTERNAL_SECRET, { body }) },
+      headers: {
+        'content-type': 'application/json',
+        'x-dialplane-identity': signIdentity({ sub: 'agent-1', roles: ['agent'] }, INTERNAL_SECRET, { body }),
+      },
       body,
     });
     return (await res.json()) as { data?: { contact: { id: string } | null }; errors?: unknown[] };
   };
-  const readiness = async () => (await (await fetch(`${sub.baseUrl}/readyz`)).json()) as { status: string; redis?: string };
+  const readiness = async () =>
+    (await (await fetch(`${sub.baseUrl}/readyz`)).json()) as { status: string; redis?: string };
 
   it('listens, reports degraded readiness and answers reads', async () => {
     expect(await readiness()).toMatchObject({ status: 'degraded', redis: 'down' });

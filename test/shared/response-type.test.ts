@@ -22,8 +22,15 @@ describe('responseTypePlugin', () => {
   const ask = async (server: ApolloServer, accept: string | undefined, query: string) => {
     const headers = new HeaderMap([['content-type', 'application/json']]);
     if (accept !== undefined) headers.set('accept', accept);
-    const result = await server.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method: 'POST', headers, search: '', body: { query } }, context: async () => ({}) });
-    return { status: result.status ?? 200, contentType: result.headers.get('content-type'), body: result.body.kind === 'complete' ? result.body.string : 'chunked' };
+    const result = await server.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: 'POST', headers, search: '', body: { query } },
+      context: async () => ({}),
+    });
+    return {
+      status: result.status ?? 200,
+      contentType: result.headers.get('content-type'),
+      body: result.body.kind === 'complete' ? result.body.string : 'chunked',
+    };
   };
 
   const accepts = [

@@ -14,13 +14,17 @@ import { createSubgraphHttpClient } from '../../gateway/subgraph-http.js';
 describe('tracing configuration (OTEL_* variables)', () => {
   it('is off unless an export is configured, and off again when disabled', () => {
     expect(loadTracingConfig({})).toBeUndefined();
-    expect(loadTracingConfig({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBeUndefined();
+    expect(
+      loadTracingConfig({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }),
+    ).toBeUndefined();
     expect(loadTracingConfig({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' })).toBeUndefined();
   });
 
   it('resolves the collector URL, headers and sampler', () => {
     expect(loadTracingConfig({ OTEL_TRACES_EXPORTER: 'otlp' })?.otlp.url).toBe('http://localhost:4318/v1/traces');
-    expect(loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })?.otlp.url).toBe('http://collector:4318/v1/traces');
+    expect(loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })?.otlp.url).toBe(
+      'http://collector:4318/v1/traces',
+    );
     const full = loadTracingConfig({
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/otlp',
@@ -47,10 +51,14 @@ describe('tracing configuration (OTEL_* variables)', () => {
       }
       throw new Error(`accepted ${JSON.stringify(env)}`);
     };
-    expect(refused({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_TRACES_EXPORTER: 'otlp' })).toMatch(/OTEL_EXPORTER_OTLP_PROTOCOL: only http\/json/);
+    expect(refused({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_TRACES_EXPORTER: 'otlp' })).toMatch(
+      /OTEL_EXPORTER_OTLP_PROTOCOL: only http\/json/,
+    );
     expect(refused({ OTEL_TRACES_EXPORTER: 'jaeger' })).toMatch(/OTEL_TRACES_EXPORTER/);
     expect(refused({ OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://collector:4318' })).toMatch(/OTEL_EXPORTER_OTLP_ENDPOINT/);
-    expect(refused({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_HEADERS: 'no-equals-sign' })).toMatch(/OTEL_EXPORTER_OTLP_HEADERS/);
+    expect(refused({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_HEADERS: 'no-equals-sign' })).toMatch(
+      /OTEL_EXPORTER_OTLP_HEADERS/,
+    );
     expect(refused({ OTEL_TRACES_SAMPLER_ARG: '2' })).toMatch(/OTEL_TRACES_SAMPLER_ARG/);
   });
 });
@@ -69,18 +77,27 @@ describe('tracing off, then on with an OTLP collector', () => {
   beforeAll(async () => {
     subgraph = http.createServer((req, res) => {
       received.push(req.headers);
-      req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"ok":true}}'));
+      req
+        .resume()
+        .on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"ok":true}}'));
     });
     collector = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-        exported.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
+      req
+        .on('data', (c: Buffer) => chunks.push(c))
+        .on('end', () => {
+          exported.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        });
     });
     await new Promise<void>((resolve) => subgraph.listen(0, '127.0.0.1', resolve));
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-    endpoint = new SubgraphEndpoint('engagement', `${urlOf(subgraph)}/graphql`, httpClient, createGatewayMetrics({ collectDefault: false }));
+    endpoint = new SubgraphEndpoint(
+      'engagement',
+      `${urlOf(subgraph)}/graphql`,
+      httpClient,
+      createGatewayMetrics({ collectDefault: false }),
+    );
   });
   afterAll(async () => {
     httpClient.close();
@@ -109,7 +126,10 @@ describe('tracing off, then on with an OTLP collector', () => {
   });
 
   it('exports spans over OTLP/HTTP with the configured headers, flushed on shutdown', async () => {
-    const config = loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: urlOf(collector), OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20collector-key' });
+    const config = loadTracingConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: urlOf(collector),
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20collector-key',
+    });
     const tracing = await startTracing(config, { service: 'gateway', log: silentLogger });
     expect(tracingActive()).toBe(true);
     let traceId = '';
@@ -122,7 +142,11 @@ describe('tracing off, then on with an OTLP collector', () => {
       expect(captureTraceCarrier()?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     });
     // The log line written inside the span names it.
-    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'inside the span', traceId, spanId: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      msg: 'inside the span',
+      traceId,
+      spanId: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
     // The fetch carried the trace to the subgraph.
     expect(received.at(-1)?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     // Batched: nothing may have left yet; shutdown flushes.

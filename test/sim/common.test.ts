@@ -44,7 +44,10 @@ function startToySim() {
       },
       edit: (edit) => {
         edits.push(edit);
-        sim.delivery.send('toy.change', ({ attemptNumber }) => ({ body: JSON.stringify({ edit, attemptNumber }), headers: { 'x-attempt': String(attemptNumber) } }));
+        sim.delivery.send('toy.change', ({ attemptNumber }) => ({
+          body: JSON.stringify({ edit, attemptNumber }),
+          headers: { 'x-attempt': String(attemptNumber) },
+        }));
         return { object: 'item', id: '1', changedFields: ['x'] };
       },
     },
@@ -73,7 +76,11 @@ describe('sim/common building blocks', () => {
     const seq = [0.05, 0.2, 0.6];
     const rnd = () => seq.shift()!;
     const cfg = { errorRate: 0.3, hangRate: 0.1, outage: false };
-    expect([decideFault(cfg, 'a', rnd), decideFault(cfg, 'a', rnd), decideFault(cfg, 'a', rnd)]).toEqual(['hang', 'error', 'none']);
+    expect([decideFault(cfg, 'a', rnd), decideFault(cfg, 'a', rnd), decideFault(cfg, 'a', rnd)]).toEqual([
+      'hang',
+      'error',
+      'none',
+    ]);
   });
 
   it('rate limiter allows `limit` per window, then refuses until the window ends', () => {
@@ -88,7 +95,8 @@ describe('sim/common building blocks', () => {
 
   it('request log is a bounded ring, oldest first', () => {
     const s = new RequestStats(3);
-    for (let i = 0; i < 5; i++) s.record({ at: String(i), method: 'GET', path: '/', endpoint: 'e', status: 200, durationMs: 0 });
+    for (let i = 0; i < 5; i++)
+      s.record({ at: String(i), method: 'GET', path: '/', endpoint: 'e', status: 200, durationMs: 0 });
     expect(s.entries().map((e) => e.at)).toEqual(['2', '3', '4']);
   });
 });
@@ -136,7 +144,11 @@ describe('createSimServer + SimAdminClient', () => {
     expect(ok.headers.get('content-type')).toBe('application/json');
     expect(await ok.json()).toEqual({ id: '7' });
     expect((await fetch(`${url}/token`, { method: 'POST' })).status).toBe(200);
-    const batch = await fetch(`${url}/items/batch`, { method: 'POST', headers: auth, body: JSON.stringify({ ids: ['1', '2', '3'] }) });
+    const batch = await fetch(`${url}/items/batch`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ ids: ['1', '2', '3'] }),
+    });
     expect(await batch.json()).toHaveLength(3);
     expect((await fetch(`${url}/nope`)).status).toBe(404);
     expect((await fetch(`${url}/token`, { method: 'PUT' })).status).toBe(405);
@@ -189,7 +201,9 @@ describe('createSimServer + SimAdminClient', () => {
     await admin.setDrift({ object: 'item', field: 'a', action: 'rename', to: 'b' });
     await admin.setDrift({ object: 'item', field: 'a', action: 'remove' });
     expect((await admin.knobs()).drift).toEqual([{ object: 'item', field: 'a', action: 'remove' }]);
-    await expect(admin.setDrift({ object: 'item', field: 'a', action: 'rename' })).rejects.toBeInstanceOf(SimAdminError);
+    await expect(admin.setDrift({ object: 'item', field: 'a', action: 'rename' })).rejects.toBeInstanceOf(
+      SimAdminError,
+    );
     await admin.clearDrift();
     expect(toy.sim.knobs.drift).toEqual([]);
   });
@@ -227,6 +241,11 @@ describe('createSimServer + SimAdminClient', () => {
 describe('RateLimiter.failNext', () => {
   it('refuses exactly N requests even when disabled, then follows the config', () => {
     const rl = new RateLimiter({ enabled: false, limit: 5, windowMs: 1000, failNext: 2 });
-    expect([rl.take(0).allowed, rl.take(1).allowed, rl.take(2).allowed, rl.take(3).allowed]).toEqual([false, false, true, true]);
+    expect([rl.take(0).allowed, rl.take(1).allowed, rl.take(2).allowed, rl.take(3).allowed]).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ]);
   });
 });

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  datasetEpochMs, demoContacts, generateHubspotDataset, generateSalesforceDataset, type HubspotDataset,
+  datasetEpochMs,
+  demoContacts,
+  generateHubspotDataset,
+  generateSalesforceDataset,
+  type HubspotDataset,
   type SalesforceDataset,
 } from '../../sim/data/index.js';
 

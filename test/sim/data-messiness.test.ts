@@ -1,9 +1,22 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  AREA_CODES, describeHubspotContact, describeSalesforceContact, generateHubspotDataset, generateSalesforceDataset,
-  HS_CALL_DISPOSITIONS, HS_DEAL_STAGES, HS_LEAD_STATUSES, HS_LIFECYCLE_STAGES, hubspotCalculatedPhoneProperties, phoneDigitsKey,
-  salesforceChecksum, SF_STAGES, type HubspotDataset, type SalesforceDataset, type SfRecord,
+  AREA_CODES,
+  describeHubspotContact,
+  describeSalesforceContact,
+  generateHubspotDataset,
+  generateSalesforceDataset,
+  HS_CALL_DISPOSITIONS,
+  HS_DEAL_STAGES,
+  HS_LEAD_STATUSES,
+  HS_LIFECYCLE_STAGES,
+  hubspotCalculatedPhoneProperties,
+  phoneDigitsKey,
+  salesforceChecksum,
+  SF_STAGES,
+  type HubspotDataset,
+  type SalesforceDataset,
+  type SfRecord,
 } from '../../sim/data/index.js';
 import { unusablePhone } from '../../sim/data/phone-format.js';
 import { Rng } from '../../sim/data/prng.js';
@@ -49,7 +62,9 @@ describe('sim data: messiness like real CRMs', () => {
     const seen = new Set<string>();
     let reused = 0;
     for (const c of sfContacts) {
-      const keys = [c.Phone, c.MobilePhone].map((p) => (dialable(p as string) ? phoneDigitsKey(p as string) : null)).filter(Boolean) as string[];
+      const keys = [c.Phone, c.MobilePhone]
+        .map((p) => (dialable(p as string) ? phoneDigitsKey(p as string) : null))
+        .filter(Boolean) as string[];
       if (keys.some((k) => seen.has(k))) reused++;
       for (const k of keys) seen.add(k);
     }
@@ -59,7 +74,8 @@ describe('sim data: messiness like real CRMs', () => {
     // And across CRMs: some HubSpot records carry a Salesforce contact's number.
     const sfNumbers = new Set(sfContacts.map((c) => phoneDigitsKey(c.Phone as string)).filter(Boolean));
     let inBoth = 0;
-    for (const c of hs.contacts.values()) if (sfNumbers.has(c.properties.hs_searchable_calculated_phone_number ?? '')) inBoth++;
+    for (const c of hs.contacts.values())
+      if (sfNumbers.has(c.properties.hs_searchable_calculated_phone_number ?? '')) inBoth++;
     expect(inBoth).toBeGreaterThan(30);
   });
 
@@ -78,8 +94,16 @@ describe('sim data: messiness like real CRMs', () => {
     const disagreements: string[] = [];
     const hsContacts = [...hs.contacts.values()];
     for (let row = 0; row < N; row += 3) {
-      if (describeSalesforceContact({ seed: SEED, contacts: N }, row).phoneUsable !== dialable(sfContacts[row].Phone as string | null)) disagreements.push(`sf ${row}`);
-      if (describeHubspotContact({ seed: SEED, contacts: N }, row).phoneUsable !== dialable(hsContacts[row].properties.phone)) disagreements.push(`hs ${row}`);
+      if (
+        describeSalesforceContact({ seed: SEED, contacts: N }, row).phoneUsable !==
+        dialable(sfContacts[row].Phone as string | null)
+      )
+        disagreements.push(`sf ${row}`);
+      if (
+        describeHubspotContact({ seed: SEED, contacts: N }, row).phoneUsable !==
+        dialable(hsContacts[row].properties.phone)
+      )
+        disagreements.push(`hs ${row}`);
     }
     expect(disagreements).toEqual([]);
     // Every area code the generator uses is a valid NANP code in its country.
@@ -124,10 +148,42 @@ describe('sim data: messiness like real CRMs', () => {
       if (t.country === 'CA') canadian++;
       if (t.addressDisagrees) disagree++;
     }
-    for (const zone of ['America/New_York', 'America/Chicago', 'America/Denver', 'America/Phoenix', 'America/Los_Angeles', 'America/Anchorage', 'Pacific/Honolulu', 'America/Boise', 'America/Indiana/Indianapolis']) {
+    for (const zone of [
+      'America/New_York',
+      'America/Chicago',
+      'America/Denver',
+      'America/Phoenix',
+      'America/Los_Angeles',
+      'America/Anchorage',
+      'Pacific/Honolulu',
+      'America/Boise',
+      'America/Indiana/Indianapolis',
+    ]) {
       expect(zones, zone).toContain(zone);
     }
-    for (const npa of ['602', '520', '480', '808', '907', '850', '208', '541', '605', '915', '906', '270', '423', '308', '701', '620', '812', '219', '416', '604', '514']) {
+    for (const npa of [
+      '602',
+      '520',
+      '480',
+      '808',
+      '907',
+      '850',
+      '208',
+      '541',
+      '605',
+      '915',
+      '906',
+      '270',
+      '423',
+      '308',
+      '701',
+      '620',
+      '812',
+      '219',
+      '416',
+      '604',
+      '514',
+    ]) {
       expect(npas, npa).toContain(npa);
     }
     expect(share(canadian, N)).toBeGreaterThan(0.005);
@@ -139,7 +195,13 @@ describe('sim data: messiness like real CRMs', () => {
     const mismatched = sfContacts.filter((c) => {
       const key = phoneDigitsKey(c.Phone as string);
       const state = (c.MailingState as string | null)?.trim();
-      return key && state && state.length === 2 && states.get(key.slice(0, 3)) && states.get(key.slice(0, 3)) !== state.toUpperCase();
+      return (
+        key &&
+        state &&
+        state.length === 2 &&
+        states.get(key.slice(0, 3)) &&
+        states.get(key.slice(0, 3)) !== state.toUpperCase()
+      );
     });
     expect(mismatched.length).toBeGreaterThan(200);
   });
@@ -154,7 +216,9 @@ describe('sim data: messiness like real CRMs', () => {
     expect(share(hsDnc, N)).toBeGreaterThan(0.03);
     expect(share(hsDnc, N)).toBeLessThan(0.05);
     expect(new Set(hsValues)).toEqual(new Set(['true', 'false', null]));
-    expect([...hs.contacts.values()].filter((c) => c.properties.hs_email_optout === 'true').length).toBeGreaterThan(300);
+    expect([...hs.contacts.values()].filter((c) => c.properties.hs_email_optout === 'true').length).toBeGreaterThan(
+      300,
+    );
   });
 
   it('has opportunities and deals in every stage, consistent with their flags', () => {
@@ -173,7 +237,8 @@ describe('sim data: messiness like real CRMs', () => {
     for (const d of hs.deals.values()) {
       hsStages.add(d.properties.dealstage!);
       const stage = HS_DEAL_STAGES.find((s) => s.stage === d.properties.dealstage)!;
-      if (d.properties.hs_is_closed !== String(stage.closed) || d.properties.hs_is_closed_won !== String(stage.won)) inconsistent.push(d.id);
+      if (d.properties.hs_is_closed !== String(stage.closed) || d.properties.hs_is_closed_won !== String(stage.won))
+        inconsistent.push(d.id);
     }
     expect(inconsistent).toEqual([]);
     expect([...hsStages].sort()).toEqual(HS_DEAL_STAGES.map((s) => s.stage).sort());
@@ -187,7 +252,9 @@ describe('sim data: messiness like real CRMs', () => {
     const calls = [...sf.Task.values()].filter((t) => t.TaskSubtype === 'Call');
     expect(calls.length).toBeGreaterThan(N * 0.8);
     expect(new Set(calls.map((t) => t.CallDisposition)).size).toBeGreaterThan(8);
-    expect(calls.every((t) => sf.Contact.has(t.WhoId as string) && typeof t.CallDurationInSeconds === 'number')).toBe(true);
+    expect(calls.every((t) => sf.Contact.has(t.WhoId as string) && typeof t.CallDurationInSeconds === 'number')).toBe(
+      true,
+    );
     expect([...sf.Task.values()].some((t) => t.TaskSubtype !== 'Call' && t.CallDisposition === null)).toBe(true);
 
     const guids = new Set<string | null>();
@@ -236,11 +303,17 @@ describe('sim data: messiness like real CRMs', () => {
   });
 
   it('gives unique, well-formed ids', () => {
-    for (const [table, prefix] of [[sf.Contact, '003'], [sf.Opportunity, '006'], [sf.Task, '00T'], [sf.Account, '001']] as const) {
+    for (const [table, prefix] of [
+      [sf.Contact, '003'],
+      [sf.Opportunity, '006'],
+      [sf.Task, '00T'],
+      [sf.Account, '001'],
+    ] as const) {
       const ids = new Set<string>();
       const malformed: string[] = [];
       for (const r of table.values()) {
-        if (!r.Id.startsWith(prefix) || r.Id.length !== 18 || r.Id.slice(15) !== salesforceChecksum(r.Id.slice(0, 15))) malformed.push(r.Id);
+        if (!r.Id.startsWith(prefix) || r.Id.length !== 18 || r.Id.slice(15) !== salesforceChecksum(r.Id.slice(0, 15)))
+          malformed.push(r.Id);
         ids.add(r.Id);
       }
       expect(malformed).toEqual([]);

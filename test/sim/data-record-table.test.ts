@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
-  generateHubspotDataset, generateSalesforceDataset, phoneDigitsKey, RecordTable, resetDataset, salesforceRowOf,
+  generateHubspotDataset,
+  generateSalesforceDataset,
+  phoneDigitsKey,
+  RecordTable,
+  resetDataset,
+  salesforceRowOf,
   type SfRecord,
 } from '../../sim/data/index.js';
 
-const phoneKeys = (c: SfRecord) => [phoneDigitsKey(c.Phone as string | null), phoneDigitsKey(c.MobilePhone as string | null)];
+const phoneKeys = (c: SfRecord) => [
+  phoneDigitsKey(c.Phone as string | null),
+  phoneDigitsKey(c.MobilePhone as string | null),
+];
 
 describe('sim data: RecordTable', () => {
   it('reads generated rows by 18- and 15-character ids and rejects foreign ones', () => {
@@ -104,7 +112,8 @@ describe('sim data: equality index', () => {
     expect(byPhone.lookup('0000000001')).toEqual([]);
     // Agrees with a full scan for a sample of keys.
     const scan = new Map<string, string[]>();
-    for (const c of Contact.values()) for (const k of new Set(phoneKeys(c))) if (k) scan.set(k, [...(scan.get(k) ?? []), c.Id]);
+    for (const c of Contact.values())
+      for (const k of new Set(phoneKeys(c))) if (k) scan.set(k, [...(scan.get(k) ?? []), c.Id]);
     let checked = 0;
     for (const [key, ids] of scan) {
       if (checked++ > 800) break;
@@ -153,7 +162,13 @@ describe('sim data: association maps', () => {
     expect(calls.size).toBe(withCalls.length);
     const contact = withCalls[3];
     const before = calls.get(contact)!;
-    const newCall = hs.calls.insert({ id: '', properties: { hs_timestamp: '2024-06-01T00:00:00.000Z' }, createdAt: '', updatedAt: '', archived: false });
+    const newCall = hs.calls.insert({
+      id: '',
+      properties: { hs_timestamp: '2024-06-01T00:00:00.000Z' },
+      createdAt: '',
+      updatedAt: '',
+      archived: false,
+    });
     calls.set(contact, [...before, newCall]);
     expect(calls.get(contact)).toEqual([...before, newCall]);
     calls.get(contact)!.push('mutating a copy');

@@ -30,7 +30,18 @@ beforeEach(async () => {
 });
 
 const ids = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: String(from + i) }));
-const PROPS = ['firstname', 'lastname', 'email', 'phone', 'mobilephone', 'hs_timezone', 'state', 'dialplane_do_not_call', 'hs_email_optout', 'lifecyclestage'];
+const PROPS = [
+  'firstname',
+  'lastname',
+  'email',
+  'phone',
+  'mobilephone',
+  'hs_timezone',
+  'state',
+  'dialplane_do_not_call',
+  'hs_email_optout',
+  'lifecyclestage',
+];
 
 describe('generated portal', () => {
   it('defines every property the generator writes, and every generated value is one HubSpot would accept', () => {
@@ -44,7 +55,11 @@ describe('generated portal', () => {
           if (!def) problems.push(`${type}.${name}: not defined (reads would drop it)`);
           // Imported portals hold plain IANA zones in hs_timezone, which the API would not accept
           // as an option on write; reading them is the point (the mapping handles both spellings).
-          else if (value !== null && !(name === 'hs_timezone' && value.includes('/')) && 'issue' in normalizeWrite(def, name, value)) {
+          else if (
+            value !== null &&
+            !(name === 'hs_timezone' && value.includes('/')) &&
+            'issue' in normalizeWrite(def, name, value)
+          ) {
             problems.push(`${type}.${name}: ${JSON.stringify(value)} not valid`);
           }
         }
@@ -54,18 +69,34 @@ describe('generated portal', () => {
   });
 
   it('batch-reads 100 generated contacts with their properties', async () => {
-    const res = await hubspot.crm.contacts.batchApi.read({ inputs: ids(FIRST_CONTACT_ID, 100), properties: PROPS, propertiesWithHistory: [] });
+    const res = await hubspot.crm.contacts.batchApi.read({
+      inputs: ids(FIRST_CONTACT_ID, 100),
+      properties: PROPS,
+      propertiesWithHistory: [],
+    });
     expect(res.results).toHaveLength(100);
     for (const r of res.results) {
-      expect(Object.keys(r.properties).sort()).toEqual([...PROPS, 'createdate', 'hs_object_id', 'lastmodifieddate'].sort());
+      expect(Object.keys(r.properties).sort()).toEqual(
+        [...PROPS, 'createdate', 'hs_object_id', 'lastmodifieddate'].sort(),
+      );
       expect(r.properties.hs_object_id).toBe(r.id);
     }
     expect(res.results.some((r) => r.properties.dialplane_do_not_call === 'true')).toBe(true);
   });
 
   it('serves the same data for the same seed, and different data for another seed', async () => {
-    const other = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 }, seed: 7, contacts: CONTACTS });
-    const third = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 }, seed: 8, contacts: CONTACTS });
+    const other = await startHubspotSim({
+      port: 0,
+      latency: { medianMs: 0, jitterMs: 0 },
+      seed: 7,
+      contacts: CONTACTS,
+    });
+    const third = await startHubspotSim({
+      port: 0,
+      latency: { medianMs: 0, jitterMs: 0 },
+      seed: 8,
+      contacts: CONTACTS,
+    });
     try {
       const read = (url: string) =>
         new Client({ accessToken: 'dev-hubspot-token', basePath: url }).crm.contacts.batchApi
@@ -90,7 +121,15 @@ describe('generated portal', () => {
     for (const contact of withPhone.slice(0, 10)) {
       const found = await hubspot.crm.contacts.searchApi.doSearch({
         filterGroups: [
-          { filters: [{ propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ' as never, value: contact.properties.hs_searchable_calculated_phone_number! }] },
+          {
+            filters: [
+              {
+                propertyName: 'hs_searchable_calculated_phone_number',
+                operator: 'EQ' as never,
+                value: contact.properties.hs_searchable_calculated_phone_number!,
+              },
+            ],
+          },
         ],
         properties: ['phone'],
         limit: 10,
@@ -103,11 +142,19 @@ describe('generated portal', () => {
 
   it('writes to generated records are visible, indexed and searchable by modification date, and reset drops them', async () => {
     const id = String(FIRST_CONTACT_ID + 42);
-    await hubspot.crm.contacts.basicApi.update(id, { properties: { phone: '+1 (907) 555-0142', dialplane_do_not_call: 'true' } });
+    await hubspot.crm.contacts.basicApi.update(id, {
+      properties: { phone: '+1 (907) 555-0142', dialplane_do_not_call: 'true' },
+    });
     const read = await hubspot.crm.contacts.basicApi.getById(id, ['phone', 'dialplane_do_not_call']);
     expect(read.properties).toMatchObject({ phone: '+1 (907) 555-0142', dialplane_do_not_call: 'true' });
     const byPhone = await hubspot.crm.contacts.searchApi.doSearch({
-      filterGroups: [{ filters: [{ propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ' as never, value: '9075550142' }] }],
+      filterGroups: [
+        {
+          filters: [
+            { propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ' as never, value: '9075550142' },
+          ],
+        },
+      ],
       properties: [],
       limit: 10,
       after: '0',
@@ -115,7 +162,11 @@ describe('generated portal', () => {
     });
     expect(byPhone.results.map((r) => r.id)).toEqual([id]);
     const recent = await hubspot.crm.contacts.searchApi.doSearch({
-      filterGroups: [{ filters: [{ propertyName: 'lastmodifieddate', operator: 'GTE' as never, value: String(Date.now() - 60_000) }] }],
+      filterGroups: [
+        {
+          filters: [{ propertyName: 'lastmodifieddate', operator: 'GTE' as never, value: String(Date.now() - 60_000) }],
+        },
+      ],
       properties: [],
       limit: 10,
       after: '0',
@@ -123,12 +174,24 @@ describe('generated portal', () => {
     });
     expect(recent.results.map((r) => r.id)).toEqual([id]);
 
-    const original = (await hubspot.crm.contacts.batchApi.read({ inputs: [{ id: String(FIRST_CONTACT_ID + 43) }], properties: ['hs_searchable_calculated_phone_number'], propertiesWithHistory: [] })).results[0];
+    const original = (
+      await hubspot.crm.contacts.batchApi.read({
+        inputs: [{ id: String(FIRST_CONTACT_ID + 43) }],
+        properties: ['hs_searchable_calculated_phone_number'],
+        propertiesWithHistory: [],
+      })
+    ).results[0];
     await sim.admin.reset();
     const after = await hubspot.crm.contacts.basicApi.getById(id, ['phone', 'dialplane_do_not_call']);
     expect(after.properties.phone).not.toBe('+1 (907) 555-0142');
     const gone = await hubspot.crm.contacts.searchApi.doSearch({
-      filterGroups: [{ filters: [{ propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ' as never, value: '9075550142' }] }],
+      filterGroups: [
+        {
+          filters: [
+            { propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ' as never, value: '9075550142' },
+          ],
+        },
+      ],
       properties: [],
       limit: 10,
       after: '0',
@@ -139,7 +202,13 @@ describe('generated portal', () => {
     const digits = original.properties.hs_searchable_calculated_phone_number;
     if (digits) {
       const again = await hubspot.crm.contacts.searchApi.doSearch({
-        filterGroups: [{ filters: [{ propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ' as never, value: digits }] }],
+        filterGroups: [
+          {
+            filters: [
+              { propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ' as never, value: digits },
+            ],
+          },
+        ],
         properties: [],
         limit: 10,
         after: '0',
@@ -168,20 +237,28 @@ describe('generated portal', () => {
 
   it('logs a call on a generated contact next to its generated calls', async () => {
     const contactId = String(FIRST_CONTACT_ID + 7);
-    const before = await hubspot.crm.associations.v4.batchApi.getPage('contacts', 'calls', { inputs: [{ id: contactId }] });
+    const before = await hubspot.crm.associations.v4.batchApi.getPage('contacts', 'calls', {
+      inputs: [{ id: contactId }],
+    });
     const existing = before.results[0]?.to.length ?? 0;
     const call = await hubspot.crm.objects.calls.basicApi.create({
       properties: { hs_timestamp: new Date().toISOString(), hs_call_title: 'Dialplane call', dialplane_key: 'gen-1' },
-      associations: [{ to: { id: contactId }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 194 }] }],
+      associations: [
+        { to: { id: contactId }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 194 }] },
+      ],
     });
-    const after = await hubspot.crm.associations.v4.batchApi.getPage('contacts', 'calls', { inputs: [{ id: contactId }] });
+    const after = await hubspot.crm.associations.v4.batchApi.getPage('contacts', 'calls', {
+      inputs: [{ id: contactId }],
+    });
     expect(after.results[0].to).toHaveLength(existing + 1);
     expect(after.results[0].to.map((t) => String(t.toObjectId))).toContain(call.id);
     expect(Number(call.id)).toBeGreaterThan(Number(before.results[0]?.to.at(-1)?.toObjectId ?? 0));
   });
 
   it('closing a generated deal as won makes its contact a customer', async () => {
-    const deals = await hubspot.crm.associations.v4.batchApi.getPage('contacts', 'deals', { inputs: ids(FIRST_CONTACT_ID, 50) });
+    const deals = await hubspot.crm.associations.v4.batchApi.getPage('contacts', 'deals', {
+      inputs: ids(FIRST_CONTACT_ID, 50),
+    });
     const open = deals.results.find((r) => r.to.length === 1);
     expect(open).toBeDefined();
     const dealId = String(open!.to[0].toObjectId);

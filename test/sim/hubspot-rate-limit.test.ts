@@ -14,7 +14,8 @@ import { eventually } from '../support/eventually.js';
 let sim: HubspotSim;
 let hubspot: Client;
 
-const read = () => hubspot.crm.contacts.batchApi.read({ inputs: [{ id: '101' }], properties: ['email'], propertiesWithHistory: [] });
+const read = () =>
+  hubspot.crm.contacts.batchApi.read({ inputs: [{ id: '101' }], properties: ['email'], propertiesWithHistory: [] });
 
 beforeAll(async () => {
   sim = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 } });
@@ -58,13 +59,19 @@ describe('HubSpot rate limits', () => {
   });
 
   it('carries usage headers on ordinary responses too', async () => {
-    const call = () => fetch(`${sim.url}/crm/v3/objects/contacts/101`, { headers: { authorization: 'Bearer dev-hubspot-token' } });
+    const call = () =>
+      fetch(`${sim.url}/crm/v3/objects/contacts/101`, { headers: { authorization: 'Bearer dev-hubspot-token' } });
     const first = await call();
     const second = await call();
     expect(first.headers.get('x-hubspot-ratelimit-max')).toBe('190');
     expect(first.headers.get('x-hubspot-ratelimit-interval-milliseconds')).toBe('10000');
-    expect(Number(first.headers.get('x-hubspot-ratelimit-remaining')) - Number(second.headers.get('x-hubspot-ratelimit-remaining'))).toBe(1);
-    expect(Number(second.headers.get('x-hubspot-ratelimit-daily-remaining'))).toBeLessThan(Number(first.headers.get('x-hubspot-ratelimit-daily-remaining')));
+    expect(
+      Number(first.headers.get('x-hubspot-ratelimit-remaining')) -
+        Number(second.headers.get('x-hubspot-ratelimit-remaining')),
+    ).toBe(1);
+    expect(Number(second.headers.get('x-hubspot-ratelimit-daily-remaining'))).toBeLessThan(
+      Number(first.headers.get('x-hubspot-ratelimit-daily-remaining')),
+    );
   });
 
   it('the client retries a SECONDLY 429 after 1 s and then succeeds', async () => {
@@ -78,7 +85,13 @@ describe('HubSpot rate limits', () => {
   });
 
   it('the client retries a TEN_SECONDLY_ROLLING 429 after 10 s and then succeeds', async () => {
-    await sim.admin.setRateLimit({ enabled: false, limit: 100, windowMs: 10_000, policy: 'TEN_SECONDLY_ROLLING', failNext: 1 });
+    await sim.admin.setRateLimit({
+      enabled: false,
+      limit: 100,
+      windowMs: 10_000,
+      policy: 'TEN_SECONDLY_ROLLING',
+      failNext: 1,
+    });
     const statuses = async () => (await sim.admin.requests({ endpoint: 'contacts.batchRead' })).map((e) => e.status);
     // The client's 10 s wait runs on a fake clock (only setTimeout is faked; HTTP keeps real time).
     vi.useFakeTimers({ toFake: ['setTimeout'] });
@@ -97,7 +110,11 @@ describe('HubSpot rate limits', () => {
   });
 
   it('limits searches per second with the SECONDLY 429, which the client waits out', async () => {
-    const limited = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 }, searchRateLimitPerSecond: 2 });
+    const limited = await startHubspotSim({
+      port: 0,
+      latency: { medianMs: 0, jitterMs: 0 },
+      searchRateLimitPerSecond: 2,
+    });
     try {
       const search = () =>
         fetch(`${limited.url}/crm/v3/objects/contacts/search`, {
@@ -109,13 +126,26 @@ describe('HubSpot rate limits', () => {
       for (let i = 0; i < 3; i++) statuses.push((await search()).status);
       expect(statuses).toEqual([200, 200, 429]);
       const body = (await (await search()).json()) as Record<string, unknown>;
-      expect(body).toMatchObject({ status: 'error', message: 'You have reached your secondly limit.', policyName: 'SECONDLY', errorType: 'RATE_LIMIT' });
+      expect(body).toMatchObject({
+        status: 'error',
+        message: 'You have reached your secondly limit.',
+        policyName: 'SECONDLY',
+        errorType: 'RATE_LIMIT',
+      });
       // Reads are not searches: unaffected.
-      const read = await fetch(`${limited.url}/crm/v3/objects/contacts/101`, { headers: { authorization: 'Bearer dev-hubspot-token' } });
+      const read = await fetch(`${limited.url}/crm/v3/objects/contacts/101`, {
+        headers: { authorization: 'Bearer dev-hubspot-token' },
+      });
       expect(read.status).toBe(200);
       // The official client (3 attempts) waits 1 s and gets through.
       const client = new Client({ accessToken: 'dev-hubspot-token', basePath: limited.url, numberOfApiCallRetries: 3 });
-      const res = await client.crm.contacts.searchApi.doSearch({ filterGroups: [], properties: [], limit: 1, after: '0', sorts: [] });
+      const res = await client.crm.contacts.searchApi.doSearch({
+        filterGroups: [],
+        properties: [],
+        limit: 1,
+        after: '0',
+        sorts: [],
+      });
       expect(res.results).toHaveLength(1);
     } finally {
       await limited.close();

@@ -34,7 +34,12 @@ async function startReceiver(): Promise<Receiver> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const status = script.shift() ?? 200;
-      received.push({ url: req.url ?? '/', body: Buffer.concat(chunks).toString('utf8'), headers: req.headers, status });
+      received.push({
+        url: req.url ?? '/',
+        body: Buffer.concat(chunks).toString('utf8'),
+        headers: req.headers,
+        status,
+      });
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end('{}');
     });
@@ -136,7 +141,9 @@ describe('HubSpot webhooks', () => {
     await hubspot.crm.contacts.basicApi.update('102', { properties: { phone: '+1 212 555 0199', firstname: 'Grace' } });
     await sim.admin.waitForDeliveries();
     const got = events();
-    expect(got.map((e) => [e.objectId, e.propertyName, e.propertyValue, e.changeSource])).toEqual([[102, 'phone', '+1 212 555 0199', 'INTEGRATION']]);
+    expect(got.map((e) => [e.objectId, e.propertyName, e.propertyValue, e.changeSource])).toEqual([
+      [102, 'phone', '+1 212 555 0199', 'INTEGRATION'],
+    ]);
   });
 
   it('closing a deal as won emits the deal change and the lifecycle-stage sync of its contact', async () => {
@@ -145,20 +152,42 @@ describe('HubSpot webhooks', () => {
     const got = events();
     expect(got).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ subscriptionType: 'deal.propertyChange', objectId: 5001, propertyName: 'dealstage', propertyValue: 'closedwon' }),
-        expect.objectContaining({ subscriptionType: 'contact.propertyChange', objectId: 101, propertyName: 'lifecyclestage', propertyValue: 'customer' }),
+        expect.objectContaining({
+          subscriptionType: 'deal.propertyChange',
+          objectId: 5001,
+          propertyName: 'dealstage',
+          propertyValue: 'closedwon',
+        }),
+        expect.objectContaining({
+          subscriptionType: 'contact.propertyChange',
+          objectId: 101,
+          propertyName: 'lifecyclestage',
+          propertyValue: 'customer',
+        }),
       ]),
     );
-    const deal = await hubspot.crm.deals.batchApi.read({ inputs: [{ id: '5001' }], properties: ['hs_is_closed_won'], propertiesWithHistory: [] });
+    const deal = await hubspot.crm.deals.batchApi.read({
+      inputs: [{ id: '5001' }],
+      properties: ['hs_is_closed_won'],
+      propertiesWithHistory: [],
+    });
     expect(deal.results[0].properties.hs_is_closed_won).toBe('true');
   });
 
   it('changing a phone through the admin edit makes the contact findable by the new number', async () => {
     await sim.admin.edit({ kind: 'phone', contactId: '104', phone: '(808) 555-0199' });
     await sim.admin.waitForDeliveries();
-    expect(events().map((e) => [e.objectId, e.propertyName, e.propertyValue])).toEqual([[104, 'phone', '(808) 555-0199']]);
+    expect(events().map((e) => [e.objectId, e.propertyName, e.propertyValue])).toEqual([
+      [104, 'phone', '(808) 555-0199'],
+    ]);
     const found = await hubspot.crm.contacts.searchApi.doSearch({
-      filterGroups: [{ filters: [{ propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ' as never, value: '8085550199' }] }],
+      filterGroups: [
+        {
+          filters: [
+            { propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ' as never, value: '8085550199' },
+          ],
+        },
+      ],
       properties: [],
       limit: 10,
       after: '0',
@@ -182,10 +211,17 @@ describe('HubSpot webhooks', () => {
   });
 
   it('with a batch window, collects near-simultaneous changes into requests of at most 100 events', async () => {
-    const windowed = await startHubspotSim({ port: 0, latency: { medianMs: 0, jitterMs: 0 }, webhookBatchWindowMs: 1_000, webhookTargets: [receiver.url] });
+    const windowed = await startHubspotSim({
+      port: 0,
+      latency: { medianMs: 0, jitterMs: 0 },
+      webhookBatchWindowMs: 1_000,
+      webhookTargets: [receiver.url],
+    });
     try {
       await Promise.all(
-        Array.from({ length: 150 }, (_, i) => windowed.admin.edit({ kind: 'set', object: 'contacts', id: '105', fields: { city: `Vancouver ${i}` } })),
+        Array.from({ length: 150 }, (_, i) =>
+          windowed.admin.edit({ kind: 'set', object: 'contacts', id: '105', fields: { city: `Vancouver ${i}` } }),
+        ),
       );
       const total = () => receiver.received.reduce((n, r) => n + (JSON.parse(r.body) as unknown[]).length, 0);
       await eventually(() => total() >= 150, 10_000, 20);
@@ -201,7 +237,11 @@ describe('HubSpot webhooks', () => {
   });
 
   it('rejects edits of unknown records or properties with the admin error status', async () => {
-    await expect(sim.admin.edit({ kind: 'doNotCall', contactId: '999999', value: true })).rejects.toMatchObject({ status: 404 });
-    await expect(sim.admin.edit({ kind: 'set', object: 'contacts', id: '101', fields: { nope: 'x' } })).rejects.toMatchObject({ status: 400 });
+    await expect(sim.admin.edit({ kind: 'doNotCall', contactId: '999999', value: true })).rejects.toMatchObject({
+      status: 404,
+    });
+    await expect(
+      sim.admin.edit({ kind: 'set', object: 'contacts', id: '101', fields: { nope: 'x' } }),
+    ).rejects.toMatchObject({ status: 400 });
   });
 });

@@ -26,7 +26,9 @@ beforeEach(async () => {
 });
 
 /** The ApiException the client throws, with its status code and parsed body. */
-async function apiError(p: Promise<unknown>): Promise<{ code: number; body: Record<string, unknown>; headers: Record<string, string> }> {
+async function apiError(
+  p: Promise<unknown>,
+): Promise<{ code: number; body: Record<string, unknown>; headers: Record<string, string> }> {
   try {
     await p;
   } catch (err) {
@@ -64,7 +66,11 @@ describe('contacts batch read', () => {
       inputs: [{ id: '101' }, { id: '999' }, { id: '998' }],
       properties: ['email'],
       propertiesWithHistory: [],
-    })) as unknown as { results: Array<{ id: string }>; numErrors: number; errors: Array<{ category: string; context: { ids: string[] } }> };
+    })) as unknown as {
+      results: Array<{ id: string }>;
+      numErrors: number;
+      errors: Array<{ category: string; context: { ids: string[] } }>;
+    };
     expect(res.results.map((r) => r.id)).toEqual(['101']);
     expect(res.numErrors).toBe(1);
     expect(res.errors[0].category).toBe('OBJECT_NOT_FOUND');
@@ -75,12 +81,18 @@ describe('contacts batch read', () => {
 
   it('refuses more than 100 inputs and duplicate ids with a 400 VALIDATION_ERROR', async () => {
     const inputs = Array.from({ length: 101 }, (_, i) => ({ id: String(1000 + i) }));
-    const tooMany = await apiError(hubspot.crm.contacts.batchApi.read({ inputs, properties: [], propertiesWithHistory: [] }));
+    const tooMany = await apiError(
+      hubspot.crm.contacts.batchApi.read({ inputs, properties: [], propertiesWithHistory: [] }),
+    );
     expect(tooMany.code).toBe(400);
     expect(tooMany.body).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR' });
     expect(typeof tooMany.body.correlationId).toBe('string');
     const dupes = await apiError(
-      hubspot.crm.contacts.batchApi.read({ inputs: [{ id: '101' }, { id: '101' }], properties: [], propertiesWithHistory: [] }),
+      hubspot.crm.contacts.batchApi.read({
+        inputs: [{ id: '101' }, { id: '101' }],
+        properties: [],
+        propertiesWithHistory: [],
+      }),
     );
     expect(dupes.code).toBe(400);
   });
@@ -98,7 +110,9 @@ describe('contacts batch read', () => {
 
 describe('contacts search', () => {
   it('finds a contact by phone digits on the calculated searchable properties, whatever the stored format', async () => {
-    const byProperty = (propertyName: string, value: string) => ({ filters: [{ propertyName, operator: 'EQ' as never, value }] });
+    const byProperty = (propertyName: string, value: string) => ({
+      filters: [{ propertyName, operator: 'EQ' as never, value }],
+    });
     const res = await hubspot.crm.contacts.searchApi.doSearch({
       filterGroups: [
         byProperty('hs_searchable_calculated_phone_number', '4155550100'),
@@ -130,7 +144,17 @@ describe('contacts search', () => {
     let pages = 0;
     while (after !== undefined) {
       const res = await hubspot.crm.contacts.searchApi.doSearch({
-        filterGroups: [{ filters: [{ propertyName: 'lastmodifieddate', operator: 'GTE' as never, value: String(Date.parse('2024-03-01T12:00:00Z')) }] }],
+        filterGroups: [
+          {
+            filters: [
+              {
+                propertyName: 'lastmodifieddate',
+                operator: 'GTE' as never,
+                value: String(Date.parse('2024-03-01T12:00:00Z')),
+              },
+            ],
+          },
+        ],
         sorts: [{ propertyName: 'lastmodifieddate', direction: 'DESCENDING' } as never],
         properties: ['lastmodifieddate'],
         limit: 3,
@@ -146,7 +170,9 @@ describe('contacts search', () => {
     expect(seen).toEqual(['104', '103', '101', '102', '105', '106', '107']);
 
     const recent = await hubspot.crm.contacts.searchApi.doSearch({
-      filterGroups: [{ filters: [{ propertyName: 'lastmodifieddate', operator: 'GT' as never, value: '2024-05-01T00:00:00Z' }] }],
+      filterGroups: [
+        { filters: [{ propertyName: 'lastmodifieddate', operator: 'GT' as never, value: '2024-05-01T00:00:00Z' }] },
+      ],
       properties: [],
       limit: 10,
       after: '0',
@@ -157,13 +183,23 @@ describe('contacts search', () => {
 
   it('supports IN, NEQ, HAS_PROPERTY, NOT_HAS_PROPERTY, BETWEEN and CONTAINS_TOKEN', async () => {
     const ids = async (filters: unknown[]) =>
-      (await hubspot.crm.contacts.searchApi.doSearch({ filterGroups: [{ filters: filters as never }], properties: [], limit: 100, after: '0', sorts: [] })).results.map(
-        (r) => r.id,
-      );
+      (
+        await hubspot.crm.contacts.searchApi.doSearch({
+          filterGroups: [{ filters: filters as never }],
+          properties: [],
+          limit: 100,
+          after: '0',
+          sorts: [],
+        })
+      ).results.map((r) => r.id);
     expect(await ids([{ propertyName: 'state', operator: 'IN', values: ['ca', 'NY'] }])).toEqual(['101', '102']);
     expect(await ids([{ propertyName: 'dialplane_do_not_call', operator: 'EQ', value: 'true' }])).toEqual(['102']);
     expect(await ids([{ propertyName: 'email', operator: 'NOT_HAS_PROPERTY' }])).toEqual(['104', '106']);
-    expect(await ids([{ propertyName: 'email', operator: 'CONTAINS_TOKEN', value: '*@example.com' }])).toEqual(['101', '102', '107']);
+    expect(await ids([{ propertyName: 'email', operator: 'CONTAINS_TOKEN', value: '*@example.com' }])).toEqual([
+      '101',
+      '102',
+      '107',
+    ]);
     expect(
       await ids([
         { propertyName: 'mobilephone', operator: 'HAS_PROPERTY' },
@@ -171,7 +207,14 @@ describe('contacts search', () => {
       ]),
     ).toEqual(['102']);
     expect(
-      await ids([{ propertyName: 'lastmodifieddate', operator: 'BETWEEN', value: '2024-05-01T00:00:00Z', highValue: '2024-05-15T00:00:00Z' }]),
+      await ids([
+        {
+          propertyName: 'lastmodifieddate',
+          operator: 'BETWEEN',
+          value: '2024-05-01T00:00:00Z',
+          highValue: '2024-05-15T00:00:00Z',
+        },
+      ]),
     ).toEqual(['103']);
   });
 
@@ -180,13 +223,21 @@ describe('contacts search', () => {
     const big = await apiError(hubspot.crm.contacts.searchApi.doSearch({ ...base, filterGroups: [], limit: 201 }));
     expect(big.code).toBe(400);
     const group = { filters: [{ propertyName: 'state', operator: 'EQ' as never, value: 'CA' }] };
-    const groups = await apiError(hubspot.crm.contacts.searchApi.doSearch({ ...base, filterGroups: Array(6).fill(group), limit: 10 }));
+    const groups = await apiError(
+      hubspot.crm.contacts.searchApi.doSearch({ ...base, filterGroups: Array(6).fill(group), limit: 10 }),
+    );
     expect(groups.code).toBe(400);
     expect(groups.body.category).toBe('VALIDATION_ERROR');
-    const deep = await apiError(hubspot.crm.contacts.searchApi.doSearch({ ...base, filterGroups: [], limit: 10, after: '10000' }));
+    const deep = await apiError(
+      hubspot.crm.contacts.searchApi.doSearch({ ...base, filterGroups: [], limit: 10, after: '10000' }),
+    );
     expect(deep.code).toBe(400);
     const unknown = await apiError(
-      hubspot.crm.contacts.searchApi.doSearch({ ...base, filterGroups: [{ filters: [{ propertyName: 'nope', operator: 'EQ' as never, value: 'x' }] }], limit: 10 }),
+      hubspot.crm.contacts.searchApi.doSearch({
+        ...base,
+        filterGroups: [{ filters: [{ propertyName: 'nope', operator: 'EQ' as never, value: 'x' }] }],
+        limit: 10,
+      }),
     );
     expect(unknown.code).toBe(400);
   });
@@ -215,7 +266,10 @@ describe('contacts get and page', () => {
   });
 
   it('includes associations when asked', async () => {
-    const one = (await hubspot.crm.contacts.basicApi.getById('101', ['firstname'], undefined, ['deals', 'calls'])) as unknown as {
+    const one = (await hubspot.crm.contacts.basicApi.getById('101', ['firstname'], undefined, [
+      'deals',
+      'calls',
+    ])) as unknown as {
       associations: Record<string, { results: Array<{ id: string }> }>;
     };
     expect(one.associations.deals.results.map((r) => r.id)).toEqual(['5001']);
@@ -226,7 +280,9 @@ describe('contacts get and page', () => {
 describe('contacts update', () => {
   it('writes properties that later reads see, and moves lastmodifieddate', async () => {
     const before = await hubspot.crm.contacts.basicApi.getById('101', ['phone']);
-    const updated = await hubspot.crm.contacts.basicApi.update('101', { properties: { phone: '+1 415 555 0199', dialplane_do_not_call: 'true' } });
+    const updated = await hubspot.crm.contacts.basicApi.update('101', {
+      properties: { phone: '+1 415 555 0199', dialplane_do_not_call: 'true' },
+    });
     expect(updated.properties).toMatchObject({ phone: '+1 415 555 0199', dialplane_do_not_call: 'true' });
     const after = await hubspot.crm.contacts.batchApi.read({
       inputs: [{ id: '101' }],
@@ -242,7 +298,9 @@ describe('contacts update', () => {
     // The old number no longer finds the contact; the new one does.
     const search = (value: string) =>
       hubspot.crm.contacts.searchApi.doSearch({
-        filterGroups: [{ filters: [{ propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ' as never, value }] }],
+        filterGroups: [
+          { filters: [{ propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ' as never, value }] },
+        ],
         properties: [],
         limit: 10,
         after: '0',
@@ -253,18 +311,28 @@ describe('contacts update', () => {
   });
 
   it('refuses unknown, read-only and badly typed properties with the VALIDATION_ERROR shape', async () => {
-    const unknown = await apiError(hubspot.crm.contacts.basicApi.update('101', { properties: { favourite_colour: 'blue' } }));
+    const unknown = await apiError(
+      hubspot.crm.contacts.basicApi.update('101', { properties: { favourite_colour: 'blue' } }),
+    );
     expect(unknown.code).toBe(400);
     expect(unknown.body.category).toBe('VALIDATION_ERROR');
     expect(String(unknown.body.message)).toMatch(/^Property values were not valid: \[/);
-    const issues = JSON.parse(String(unknown.body.message).replace('Property values were not valid: ', '')) as Array<Record<string, unknown>>;
+    const issues = JSON.parse(String(unknown.body.message).replace('Property values were not valid: ', '')) as Array<
+      Record<string, unknown>
+    >;
     expect(issues[0]).toMatchObject({ isValid: false, error: 'PROPERTY_DOESNT_EXIST', name: 'favourite_colour' });
 
-    const readOnly = await apiError(hubspot.crm.contacts.basicApi.update('101', { properties: { hs_searchable_calculated_phone_number: '1' } }));
+    const readOnly = await apiError(
+      hubspot.crm.contacts.basicApi.update('101', { properties: { hs_searchable_calculated_phone_number: '1' } }),
+    );
     expect(String(readOnly.body.message)).toContain('READ_ONLY_VALUE');
-    const badOption = await apiError(hubspot.crm.contacts.basicApi.update('101', { properties: { lifecyclestage: 'friend' } }));
+    const badOption = await apiError(
+      hubspot.crm.contacts.basicApi.update('101', { properties: { lifecyclestage: 'friend' } }),
+    );
     expect(String(badOption.body.message)).toContain('INVALID_OPTION');
-    const badBool = await apiError(hubspot.crm.contacts.basicApi.update('101', { properties: { dialplane_do_not_call: 'maybe' } }));
+    const badBool = await apiError(
+      hubspot.crm.contacts.basicApi.update('101', { properties: { dialplane_do_not_call: 'maybe' } }),
+    );
     expect(String(badBool.body.message)).toContain('INVALID_BOOLEAN');
     const missing = await apiError(hubspot.crm.contacts.basicApi.update('999999', { properties: { firstname: 'X' } }));
     expect(missing.code).toBe(404);
@@ -285,13 +353,19 @@ describe('calls, deals and associations', () => {
       hs_call_duration: '65000',
       ...(key ? { dialplane_key: key } : {}),
     },
-    associations: [{ to: { id: '104' }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 194 }] }],
+    associations: [
+      { to: { id: '104' }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 194 }] },
+    ],
   });
 
   it('creates a call associated with a contact; the association and the call are readable', async () => {
     const created = await hubspot.crm.objects.calls.basicApi.create(callInput('outcome-1'));
     expect(created.id).toMatch(/^\d+$/);
-    expect(created.properties).toMatchObject({ hs_call_title: 'Dialplane outbound call', dialplane_key: 'outcome-1', hs_object_id: created.id });
+    expect(created.properties).toMatchObject({
+      hs_call_title: 'Dialplane outbound call',
+      dialplane_key: 'outcome-1',
+      hs_object_id: created.id,
+    });
 
     const assoc = await hubspot.crm.associations.v4.batchApi.getPage('contacts', 'calls', { inputs: [{ id: '104' }] });
     expect(assoc.results).toHaveLength(1);
@@ -303,7 +377,10 @@ describe('calls, deals and associations', () => {
       properties: ['hs_call_disposition', 'hs_timestamp'],
       propertiesWithHistory: [],
     });
-    expect(read.results[0].properties).toMatchObject({ hs_call_disposition: 'f240bbac-87c9-4f6e-bf70-924b57d47db7', hs_timestamp: '2024-06-01T15:00:00.000Z' });
+    expect(read.results[0].properties).toMatchObject({
+      hs_call_disposition: 'f240bbac-87c9-4f6e-bf70-924b57d47db7',
+      hs_timestamp: '2024-06-01T15:00:00.000Z',
+    });
   });
 
   it('finds a write-back by its dialplane_key and refuses a second call with the same key (409)', async () => {
@@ -331,7 +408,9 @@ describe('calls, deals and associations', () => {
   });
 
   it('refuses a call without hs_timestamp, with a bad association type, or to a missing contact', async () => {
-    const noTimestamp = await apiError(hubspot.crm.objects.calls.basicApi.create({ properties: { hs_call_title: 'x' }, associations: [] }));
+    const noTimestamp = await apiError(
+      hubspot.crm.objects.calls.basicApi.create({ properties: { hs_call_title: 'x' }, associations: [] }),
+    );
     expect(noTimestamp.code).toBe(400);
     const badType = callInput();
     badType.associations[0].types[0].associationTypeId = 1;
@@ -353,7 +432,13 @@ describe('calls, deals and associations', () => {
     ]);
     const assoc = (await hubspot.crm.associations.v4.batchApi.getPage('contacts', 'deals', {
       inputs: [{ id: '101' }, { id: '102' }, { id: '106' }],
-    })) as unknown as { results: Array<{ _from: { id: string }; to: Array<{ toObjectId: number; associationTypes: Array<{ typeId: number }> }> }>; numErrors: number };
+    })) as unknown as {
+      results: Array<{
+        _from: { id: string };
+        to: Array<{ toObjectId: number; associationTypes: Array<{ typeId: number }> }>;
+      }>;
+      numErrors: number;
+    };
     expect(assoc.results.map((r) => [r._from.id, r.to.map((t) => String(t.toObjectId))])).toEqual([
       ['101', ['5001']],
       ['102', ['5002']],
@@ -367,13 +452,32 @@ describe('properties', () => {
   it('lists contact properties in the full Property shape, custom do-not-call included', async () => {
     const res = await hubspot.crm.properties.coreApi.getAll('contacts');
     const names = res.results.map((p) => p.name);
-    expect(names).toEqual(expect.arrayContaining(['phone', 'mobilephone', 'email', 'hs_timezone', 'lastmodifieddate', 'hs_searchable_calculated_phone_number']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'phone',
+        'mobilephone',
+        'email',
+        'hs_timezone',
+        'lastmodifieddate',
+        'hs_searchable_calculated_phone_number',
+      ]),
+    );
     const dnc = res.results.find((p) => p.name === 'dialplane_do_not_call')!;
-    expect(dnc).toMatchObject({ type: 'bool', fieldType: 'booleancheckbox', hubspotDefined: false, calculated: false, hasUniqueValue: false, archived: false });
+    expect(dnc).toMatchObject({
+      type: 'bool',
+      fieldType: 'booleancheckbox',
+      hubspotDefined: false,
+      calculated: false,
+      hasUniqueValue: false,
+      archived: false,
+    });
     expect(dnc.options.map((o) => o.value)).toEqual(['true', 'false']);
     expect(dnc.createdAt).toBeInstanceOf(Date);
     const calls = await hubspot.crm.properties.coreApi.getAll('calls');
-    expect(calls.results.find((p) => p.name === 'dialplane_key')).toMatchObject({ hasUniqueValue: true, hubspotDefined: false });
+    expect(calls.results.find((p) => p.name === 'dialplane_key')).toMatchObject({
+      hasUniqueValue: true,
+      hubspotDefined: false,
+    });
   });
 });
 
@@ -383,10 +487,16 @@ describe('schema drift', () => {
     const props = (await hubspot.crm.properties.coreApi.getAll('contacts')).results.map((p) => p.name);
     expect(props).toContain('phone_number');
     expect(props).not.toContain('phone');
-    const res = await hubspot.crm.contacts.batchApi.read({ inputs: [{ id: '101' }], properties: ['phone', 'phone_number', 'email'], propertiesWithHistory: [] });
+    const res = await hubspot.crm.contacts.batchApi.read({
+      inputs: [{ id: '101' }],
+      properties: ['phone', 'phone_number', 'email'],
+      propertiesWithHistory: [],
+    });
     expect(res.results[0].properties).not.toHaveProperty('phone');
     expect(res.results[0].properties.phone_number).toBe('(415) 555-0100');
-    const write = await apiError(hubspot.crm.contacts.basicApi.update('101', { properties: { phone: '+14155550123' } }));
+    const write = await apiError(
+      hubspot.crm.contacts.basicApi.update('101', { properties: { phone: '+14155550123' } }),
+    );
     expect(write.code).toBe(400);
     expect(String(write.body.message)).toContain('PROPERTY_DOESNT_EXIST');
 
@@ -401,8 +511,12 @@ describe('schema drift', () => {
   });
 
   it('refuses a drift rule for an unknown property (400) and still applies later ones', async () => {
-    await expect(sim.admin.setDrift({ object: 'contacts', field: 'no_such_field', action: 'remove' })).rejects.toMatchObject({ status: 400 });
-    await expect(sim.admin.setDrift({ object: 'contacts', field: 'phone', action: 'rename', to: 'email' })).rejects.toMatchObject({ status: 400 });
+    await expect(
+      sim.admin.setDrift({ object: 'contacts', field: 'no_such_field', action: 'remove' }),
+    ).rejects.toMatchObject({ status: 400 });
+    await expect(
+      sim.admin.setDrift({ object: 'contacts', field: 'phone', action: 'rename', to: 'email' }),
+    ).rejects.toMatchObject({ status: 400 });
     await sim.admin.setDrift({ object: 'contacts', field: 'firstname', action: 'remove' });
     const res = await hubspot.crm.contacts.basicApi.getById('101', ['firstname', 'lastname', 'phone']);
     expect(res.properties).not.toHaveProperty('firstname');
@@ -424,12 +538,20 @@ describe('errors and the wire', () => {
 
   it('answers malformed JSON, a wrong body shape and unknown paths with JSON errors, never a crash', async () => {
     const headers = { authorization: 'Bearer dev-hubspot-token', 'content-type': 'application/json' };
-    const malformed = await fetch(`${sim.url}/crm/v3/objects/contacts/batch/read`, { method: 'POST', headers, body: '{"inputs": [' });
+    const malformed = await fetch(`${sim.url}/crm/v3/objects/contacts/batch/read`, {
+      method: 'POST',
+      headers,
+      body: '{"inputs": [',
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await malformed.json()).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR' });
 
-    const shape = await fetch(`${sim.url}/crm/v3/objects/contacts/batch/read`, { method: 'POST', headers, body: '{"inputs": "101"}' });
+    const shape = await fetch(`${sim.url}/crm/v3/objects/contacts/batch/read`, {
+      method: 'POST',
+      headers,
+      body: '{"inputs": "101"}',
+    });
     expect(shape.status).toBe(400);
     expect(((await shape.json()) as { errors: unknown[] }).errors.length).toBeGreaterThan(0);
 
@@ -444,14 +566,23 @@ describe('errors and the wire', () => {
   });
 
   it('counts requests per endpoint name and logs batch sizes', async () => {
-    await hubspot.crm.contacts.batchApi.read({ inputs: [{ id: '101' }, { id: '102' }], properties: [], propertiesWithHistory: [] });
+    await hubspot.crm.contacts.batchApi.read({
+      inputs: [{ id: '101' }, { id: '102' }],
+      properties: [],
+      propertiesWithHistory: [],
+    });
     await hubspot.crm.contacts.basicApi.getById('101');
     await hubspot.crm.properties.coreApi.getAll('deals');
     const stats = await sim.admin.stats();
     expect(stats.counters).toMatchObject({ 'contacts.batchRead': 1, 'contacts.get': 1, 'properties.list': 1 });
     const log = await sim.admin.requests({ endpoint: 'contacts.batchRead' });
     expect(log).toHaveLength(1);
-    expect(log[0]).toMatchObject({ method: 'POST', path: '/crm/v3/objects/contacts/batch/read', status: 200, batchSize: 2 });
+    expect(log[0]).toMatchObject({
+      method: 'POST',
+      path: '/crm/v3/objects/contacts/batch/read',
+      status: 200,
+      batchSize: 2,
+    });
   });
 
   it('injects 5xx faults and outages in HubSpot error shapes', async () => {
@@ -472,7 +603,11 @@ describe('errors and the wire', () => {
       signal: AbortSignal.timeout(300),
     });
     await expect(hung).rejects.toThrow();
-    const other = await hubspot.crm.contacts.batchApi.read({ inputs: [{ id: '101' }], properties: [], propertiesWithHistory: [] });
+    const other = await hubspot.crm.contacts.batchApi.read({
+      inputs: [{ id: '101' }],
+      properties: [],
+      propertiesWithHistory: [],
+    });
     expect(other.results).toHaveLength(1);
   });
 });

@@ -38,8 +38,17 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/salesforce`;
-  sim = await startSalesforceSim({ port: 0, seed: 3, contacts: 30, latency: { medianMs: 0, jitterMs: 0 }, webhookRetry: { baseDelayMs: 20 } });
-  conn = new jsforce.Connection({ oauth2: { loginUrl: sim.url, clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret' }, version: '59.0' });
+  sim = await startSalesforceSim({
+    port: 0,
+    seed: 3,
+    contacts: 30,
+    latency: { medianMs: 0, jitterMs: 0 },
+    webhookRetry: { baseDelayMs: 20 },
+  });
+  conn = new jsforce.Connection({
+    oauth2: { loginUrl: sim.url, clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret' },
+    version: '59.0',
+  });
   await conn.authorize({ grant_type: 'client_credentials' });
 });
 afterAll(async () => {
@@ -76,7 +85,13 @@ describe('Salesforce sim knobs', () => {
   });
 
   it('enforces the daily API allowance reported in Sforce-Limit-Info', async () => {
-    const small = await startSalesforceSim({ port: 0, contacts: 2, latency: { medianMs: 0, jitterMs: 0 }, dailyApiLimit: 2, staticAccessTokens: ['tok'] });
+    const small = await startSalesforceSim({
+      port: 0,
+      contacts: 2,
+      latency: { medianMs: 0, jitterMs: 0 },
+      dailyApiLimit: 2,
+      staticAccessTokens: ['tok'],
+    });
     try {
       const c = new jsforce.Connection({ instanceUrl: small.url, accessToken: 'tok', version: '59.0' });
       await c.query('SELECT Id FROM Contact');
@@ -98,7 +113,9 @@ describe('Salesforce sim knobs', () => {
     expect(err.message).toContain("No such column 'DoNotCall' on entity 'Contact'");
     const renamed = await conn.query(`SELECT Id, Do_Not_Call__c FROM Contact WHERE Id = '${contactId}'`);
     expect(renamed.records[0].Do_Not_Call__c).toBe(seed.Contact[0].DoNotCall);
-    expect((await errorOf(conn.retrieve('Contact', [contactId], { fields: ['DoNotCall'] }))).errorCode).toBe('INVALID_FIELD');
+    expect((await errorOf(conn.retrieve('Contact', [contactId], { fields: ['DoNotCall'] }))).errorCode).toBe(
+      'INVALID_FIELD',
+    );
 
     await sim.admin.setDrift({ object: 'Contact', field: 'MobilePhone', action: 'remove' });
     expect((await conn.describe('Contact')).fields.map((f) => f.name)).not.toContain('MobilePhone');
@@ -115,11 +132,18 @@ describe('Salesforce sim knobs', () => {
     const err = await errorOf(conn.retrieve('Contact', [contactId], { fields: ['Id'] }));
     expect(err.errorCode).toBe('SERVER_UNAVAILABLE');
     await sim.admin.setFaults({ outage: true });
-    const res = await fetch(`${sim.url}/services/data/v59.0/sobjects`, { headers: { authorization: `Bearer ${conn.accessToken}` } });
+    const res = await fetch(`${sim.url}/services/data/v59.0/sobjects`, {
+      headers: { authorization: `Bearer ${conn.accessToken}` },
+    });
     expect(res.status).toBe(503);
     expect(res.headers.get('content-type')).toBe('application/json;charset=UTF-8');
     await sim.admin.setFaults({ hangRate: 1 });
-    await expect(fetch(`${sim.url}/services/data/v59.0/sobjects`, { headers: { authorization: `Bearer ${conn.accessToken}` }, signal: AbortSignal.timeout(200) })).rejects.toThrow();
+    await expect(
+      fetch(`${sim.url}/services/data/v59.0/sobjects`, {
+        headers: { authorization: `Bearer ${conn.accessToken}` },
+        signal: AbortSignal.timeout(200),
+      }),
+    ).rejects.toThrow();
     await sim.admin.setFaults({});
     expect((await conn.query('SELECT COUNT() FROM Contact')).totalSize).toBe(30);
   });
@@ -139,7 +163,11 @@ describe('Salesforce sim knobs', () => {
     expect(stats).toMatchObject({ delivered: 1, failed: 0, attempts: 3 });
     expect(received).toHaveLength(1);
     const { payload, event } = received[0];
-    expect(payload.ChangeEventHeader).toMatchObject({ entityName: 'Contact', recordIds: [contactId], changeType: 'UPDATE' });
+    expect(payload.ChangeEventHeader).toMatchObject({
+      entityName: 'Contact',
+      recordIds: [contactId],
+      changeType: 'UPDATE',
+    });
     expect(payload.ChangeEventHeader.changedFields).toEqual(expect.arrayContaining(['Phone', 'LastModifiedDate']));
     expect(payload.ChangeEventHeader.changeOrigin).toMatch(/^com\/salesforce\/api\/rest\//);
     expect(payload.Phone).toBe('+1 (212) 555-0142');
@@ -162,8 +190,13 @@ describe('Salesforce sim knobs', () => {
     // Writes are visible to later reads.
     const won = await conn.sobject('Opportunity').retrieve(opp);
     expect([won.IsClosed, won.IsWon]).toEqual([true, true]);
-    expect((await conn.search('FIND {9072019984} IN PHONE FIELDS RETURNING Contact(Id)')).searchRecords.map((r) => r.Id)).toEqual([contactId]);
-    const unknown = await fetch(`${sim.url}/__sim/edit`, { method: 'POST', body: JSON.stringify({ kind: 'doNotCall', contactId: '003Dp0000000zzzAAA', value: true }) });
+    expect(
+      (await conn.search('FIND {9072019984} IN PHONE FIELDS RETURNING Contact(Id)')).searchRecords.map((r) => r.Id),
+    ).toEqual([contactId]);
+    const unknown = await fetch(`${sim.url}/__sim/edit`, {
+      method: 'POST',
+      body: JSON.stringify({ kind: 'doNotCall', contactId: '003Dp0000000zzzAAA', value: true }),
+    });
     expect(unknown.status).toBe(404);
   });
 

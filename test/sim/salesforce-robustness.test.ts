@@ -8,13 +8,24 @@ const base = () => `${sim.url}/services/data/v62.0`;
 const auth = { authorization: `Bearer ${token}` };
 
 beforeAll(async () => {
-  sim = await startSalesforceSim({ port: 0, contacts: 20, latency: { medianMs: 0, jitterMs: 0 }, staticAccessTokens: [token] });
+  sim = await startSalesforceSim({
+    port: 0,
+    contacts: 20,
+    latency: { medianMs: 0, jitterMs: 0 },
+    staticAccessTokens: [token],
+  });
 });
 afterAll(async () => {
   await sim.close();
 });
 
-const KNOWN = new Set(['MALFORMED_QUERY', 'INVALID_FIELD', 'INVALID_TYPE', 'INVALID_QUERY_FILTER_OPERATOR', 'MALFORMED_SEARCH']);
+const KNOWN = new Set([
+  'MALFORMED_QUERY',
+  'INVALID_FIELD',
+  'INVALID_TYPE',
+  'INVALID_QUERY_FILTER_OPERATOR',
+  'MALFORMED_SEARCH',
+]);
 
 async function soql(q: string): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${base()}/query?q=${encodeURIComponent(q)}`, { headers: auth });
@@ -84,8 +95,18 @@ describe('Salesforce sim robustness', () => {
       [`${base()}/sobjects/Contact`, { method: 'POST', body: '[1,2]' }, 400, 'JSON_PARSER_ERROR'],
       [`${base()}/sobjects/Contact`, { method: 'POST', body: '{"LastName": {"nested": 1}}' }, 400, 'JSON_PARSER_ERROR'],
       [`${base()}/sobjects/Task`, { method: 'POST', body: '{"WhoId": "not-an-id"}' }, 400, 'MALFORMED_ID'],
-      [`${base()}/sobjects/Task`, { method: 'POST', body: '{"WhoId": "003Dp0000000zzzAAA"}' }, 400, 'INVALID_CROSS_REFERENCE_KEY'],
-      [`${base()}/sobjects/Task`, { method: 'POST', body: JSON.stringify({ Subject: 'x'.repeat(300) }) }, 400, 'STRING_TOO_LONG'],
+      [
+        `${base()}/sobjects/Task`,
+        { method: 'POST', body: '{"WhoId": "003Dp0000000zzzAAA"}' },
+        400,
+        'INVALID_CROSS_REFERENCE_KEY',
+      ],
+      [
+        `${base()}/sobjects/Task`,
+        { method: 'POST', body: JSON.stringify({ Subject: 'x'.repeat(300) }) },
+        400,
+        'STRING_TOO_LONG',
+      ],
       [`${base()}/sobjects/Widget`, { method: 'POST', body: '{}' }, 404, 'NOT_FOUND'],
       [`${base()}/sobjects/Contact/003Dp0000000zzzAAA`, { method: 'PATCH', body: '{}' }, 404, 'NOT_FOUND'],
       [`${base()}/composite/sobjects/Contact`, { method: 'POST', body: '{"ids": "x"}' }, 400, 'JSON_PARSER_ERROR'],
@@ -106,11 +127,19 @@ describe('Salesforce sim robustness', () => {
   });
 
   it('honours Sforce-Query-Options batchSize (200..2000)', async () => {
-    const big = await startSalesforceSim({ port: 0, contacts: 450, latency: { medianMs: 0, jitterMs: 0 }, staticAccessTokens: [token] });
+    const big = await startSalesforceSim({
+      port: 0,
+      contacts: 450,
+      latency: { medianMs: 0, jitterMs: 0 },
+      staticAccessTokens: [token],
+    });
     try {
-      const res = await fetch(`${big.url}/services/data/v62.0/query?q=${encodeURIComponent('SELECT Id FROM Contact')}`, {
-        headers: { ...auth, 'sforce-query-options': 'batchSize=50' },
-      });
+      const res = await fetch(
+        `${big.url}/services/data/v62.0/query?q=${encodeURIComponent('SELECT Id FROM Contact')}`,
+        {
+          headers: { ...auth, 'sforce-query-options': 'batchSize=50' },
+        },
+      );
       const body = (await res.json()) as { records: unknown[]; done: boolean; totalSize: number };
       // 50 is below Salesforce's minimum of 200, so 200 it is.
       expect([body.records.length, body.done, body.totalSize]).toEqual([200, false, 450]);

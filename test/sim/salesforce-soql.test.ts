@@ -11,11 +11,23 @@ describe('SOQL parser', () => {
     expect(q.from.name).toBe('Contact');
     expect(q.select.map((s) => s.kind)).toEqual(['field', 'field', 'subquery']);
     const sub = q.select[2];
-    expect(sub.kind === 'subquery' && sub.query).toMatchObject({ from: { name: 'Tasks' }, limit: 1, orderBy: [{ field: { name: 'CreatedDate' }, descending: true, nullsLast: true }] });
+    expect(sub.kind === 'subquery' && sub.query).toMatchObject({
+      from: { name: 'Tasks' },
+      limit: 1,
+      orderBy: [{ field: { name: 'CreatedDate' }, descending: true, nullsLast: true }],
+    });
     expect(q.where).toMatchObject({
       kind: 'and',
       items: [
-        { kind: 'in', field: { name: 'Id' }, negated: false, values: [{ kind: 'string', value: '003A' }, { kind: 'string', value: '003B' }] },
+        {
+          kind: 'in',
+          field: { name: 'Id' },
+          negated: false,
+          values: [
+            { kind: 'string', value: '003A' },
+            { kind: 'string', value: '003B' },
+          ],
+        },
         { kind: 'compare', op: '>', value: { kind: 'datetime', ms: Date.UTC(2024, 4, 1) } },
       ],
     });
@@ -27,11 +39,22 @@ describe('SOQL parser', () => {
   });
 
   it('handles escapes, NOT, OR precedence, <> and LIKE', () => {
-    const q = SoqlParser.parse("SELECT Id FROM Contact WHERE NOT (LastName = 'O\\'Brien' OR Email LIKE '%@x.com') AND Phone <> null");
+    const q = SoqlParser.parse(
+      "SELECT Id FROM Contact WHERE NOT (LastName = 'O\\'Brien' OR Email LIKE '%@x.com') AND Phone <> null",
+    );
     expect(q.where).toMatchObject({
       kind: 'and',
       items: [
-        { kind: 'not', item: { kind: 'or', items: [{ kind: 'compare', value: { kind: 'string', value: "O'Brien" } }, { kind: 'like', pattern: '%@x.com' }] } },
+        {
+          kind: 'not',
+          item: {
+            kind: 'or',
+            items: [
+              { kind: 'compare', value: { kind: 'string', value: "O'Brien" } },
+              { kind: 'like', pattern: '%@x.com' },
+            ],
+          },
+        },
         { kind: 'compare', op: '!=', value: { kind: 'null' } },
       ],
     });
@@ -49,13 +72,21 @@ describe('SOQL parser', () => {
       throw new Error('expected a syntax error');
     })();
     expect(err.col).toBe(35);
-    expect(err.message).toBe("\nSELECT Id FROM Contact WHERE Phone\n                                  ^\nERROR at Row:1:Column:35\nunexpected token: '<EOF>'");
+    expect(err.message).toBe(
+      "\nSELECT Id FROM Contact WHERE Phone\n                                  ^\nERROR at Row:1:Column:35\nunexpected token: '<EOF>'",
+    );
   });
 });
 
 describe('phone search key and ids', () => {
   it('normalises phone formats to national digits', () => {
-    for (const raw of ['(415) 555-0100', '+1 415.555.0100', '4155550100 x12', '1-415-555-0100', '415-555-0100 ext. 7']) {
+    for (const raw of [
+      '(415) 555-0100',
+      '+1 415.555.0100',
+      '4155550100 x12',
+      '1-415-555-0100',
+      '415-555-0100 ext. 7',
+    ]) {
       expect(phoneSearchKey(raw)).toBe('4155550100');
     }
   });

@@ -12,7 +12,15 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const chromiumAvailable = existsSync(CHROMIUM);
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export interface OfflineBrowser {
   browser: Browser;
@@ -33,7 +41,10 @@ export async function openOfflineBrowser(): Promise<OfflineBrowser> {
   const errors: string[] = [];
   await context.route('**/*', (route) => {
     const url = new URL(route.request().url());
-    if ((url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'ws:' || url.protocol === 'wss:') && url.hostname !== '127.0.0.1') {
+    if (
+      (url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'ws:' || url.protocol === 'wss:') &&
+      url.hostname !== '127.0.0.1'
+    ) {
       blocked.push(url.href);
       return route.abort('internetdisconnected');
     }

@@ -11,7 +11,17 @@ export async function freePort(): Promise<number> {
 
 /** Every *_PORT variable of `npm start`, each set to a free port. */
 export async function freePortEnv(): Promise<Record<string, string>> {
-  const names = ['GATEWAY_PORT', 'SALESFORCE_SUBGRAPH_PORT', 'HUBSPOT_SUBGRAPH_PORT', 'CONSENT_SUBGRAPH_PORT', 'ENGAGEMENT_SUBGRAPH_PORT', 'SIM_SALESFORCE_PORT', 'SIM_HUBSPOT_PORT', 'SIM_RND_PORT', 'PLATFORMS_PORT'];
+  const names = [
+    'GATEWAY_PORT',
+    'SALESFORCE_SUBGRAPH_PORT',
+    'HUBSPOT_SUBGRAPH_PORT',
+    'CONSENT_SUBGRAPH_PORT',
+    'ENGAGEMENT_SUBGRAPH_PORT',
+    'SIM_SALESFORCE_PORT',
+    'SIM_HUBSPOT_PORT',
+    'SIM_RND_PORT',
+    'PLATFORMS_PORT',
+  ];
   const env: Record<string, string> = {};
   for (const name of names) env[name] = String(await freePort());
   return env;

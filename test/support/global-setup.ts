@@ -14,8 +14,14 @@ function answers(url: string, defaultPort: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: hostname || '127.0.0.1', port: Number(port || defaultPort) });
     socket.setTimeout(1500);
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -34,7 +40,9 @@ export default async function setup(project: TestProject): Promise<() => void> {
     if (process.env.CI === 'true') {
       throw new Error(`CI=true and a required server does not answer:\n  ${missing.join('\n  ')}`);
     }
-    console.warn(`\n[dialplane tests] servers not reachable, running embedded paths only:\n  ${missing.join('\n  ')}\n`);
+    console.warn(
+      `\n[dialplane tests] servers not reachable, running embedded paths only:\n  ${missing.join('\n  ')}\n`,
+    );
   }
   project.provide('redisAvailable', redisAvailable);
   project.provide('postgresAvailable', postgresAvailable);

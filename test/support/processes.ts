@@ -48,7 +48,10 @@ export function spawnEntry(entry: string, env: Record<string, string>, args: str
     exited,
     waitFor: (pattern, deadlineMs = 150_000) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => finish(new Error(`${entry}: no output matching ${pattern} within ${deadlineMs} ms; output:\n${text}`)), deadlineMs);
+        const timer = setTimeout(
+          () => finish(new Error(`${entry}: no output matching ${pattern} within ${deadlineMs} ms; output:\n${text}`)),
+          deadlineMs,
+        );
         const finish = (error?: Error) => {
           clearTimeout(timer);
           waiters.delete(check);
@@ -69,7 +72,11 @@ export function spawnEntry(entry: string, env: Record<string, string>, args: str
 }
 
 /** Sends `signal` and measures how long the process takes to exit (bounded by deadlineMs, then SIGKILL). */
-export async function timeToExit(service: SpawnedService, signal: NodeJS.Signals, deadlineMs: number): Promise<{ ms: number; code: number | null; killed: boolean }> {
+export async function timeToExit(
+  service: SpawnedService,
+  signal: NodeJS.Signals,
+  deadlineMs: number,
+): Promise<{ ms: number; code: number | null; killed: boolean }> {
   const started = performance.now();
   service.child.kill(signal);
   let timer: NodeJS.Timeout | undefined;

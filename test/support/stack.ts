@@ -30,7 +30,11 @@ import { engagementEnv, toEngagementConfig } from '../../subgraphs/engagement/co
 import { startEngagementSubgraph } from '../../subgraphs/engagement/server.js';
 
 export const STACK_INTERNAL_SECRET = 'stack-internal-secret-0123456789abcdef';
-export const STACK_JWT = { secret: 'stack-jwt-secret-0123456789abcdef0123456789', issuer: 'dialplane', audience: 'dialplane-api' };
+export const STACK_JWT = {
+  secret: 'stack-jwt-secret-0123456789abcdef0123456789',
+  issuer: 'dialplane',
+  audience: 'dialplane-api',
+};
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -92,7 +96,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const latency = { medianMs: 0, jitterMs: 0 };
 
     // The simulator signs its change events with the same secret the subgraph verifies them with.
-    const salesforceSim = await startSalesforceSim({ port: 0, contacts, latency, ...(env.SALESFORCE_WEBHOOK_SECRET ? { webhookSecret: env.SALESFORCE_WEBHOOK_SECRET } : {}) });
+    const salesforceSim = await startSalesforceSim({
+      port: 0,
+      contacts,
+      latency,
+      ...(env.SALESFORCE_WEBHOOK_SECRET ? { webhookSecret: env.SALESFORCE_WEBHOOK_SECRET } : {}),
+    });
     closers.push(() => salesforceSim.close());
     const hubspotSim = await startHubspotSim({ port: 0, contacts, latency });
     closers.push(() => hubspotSim.close());
@@ -107,10 +116,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
 
     const sfConfig = loadSalesforceSubgraphConfig(env);
-    const salesforce = await startSalesforceSubgraph({ ...sfConfig, runtime: { ...sfConfig.runtime, ...options.crmRuntime }, log: silentLogger, bus });
+    const salesforce = await startSalesforceSubgraph({
+      ...sfConfig,
+      runtime: { ...sfConfig.runtime, ...options.crmRuntime },
+      log: silentLogger,
+      bus,
+    });
     closers.push(() => salesforce.close());
     const hsConfig = loadHubspotSubgraphConfig(env);
-    const hubspot = await startHubspotSubgraph({ ...hsConfig, runtime: { ...hsConfig.runtime, ...options.crmRuntime }, log: silentLogger, bus });
+    const hubspot = await startHubspotSubgraph({
+      ...hsConfig,
+      runtime: { ...hsConfig.runtime, ...options.crmRuntime },
+      log: silentLogger,
+      bus,
+    });
     closers.push(() => hubspot.close());
     // Change events flow from each simulator to its subgraph's receiver, as under `npm start`.
     await salesforceSim.admin.setWebhooks([new URL('/webhooks/salesforce', salesforce.url).toString()]);
@@ -120,7 +139,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     closers.push(() => consent.close());
     const engagement = await startEngagementSubgraph(
       toEngagementConfig(
-        loadConfig(engagementEnv, { ...env, CONSENT_SUBGRAPH_URL: consent.url, ENGAGEMENT_WORKER: options.engagementWorker ? 'true' : 'false' }),
+        loadConfig(engagementEnv, {
+          ...env,
+          CONSENT_SUBGRAPH_URL: consent.url,
+          ENGAGEMENT_WORKER: options.engagementWorker ? 'true' : 'false',
+        }),
       ),
       { log: silentLogger },
     );
@@ -139,7 +162,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ],
         subgraphUrls: { consent: consent.url, engagement: engagement.url },
         // As `npm start` (development): the manifest is loaded so registered ids resolve, texts are not checked.
-        admission: { trustedDocuments: { mode: 'off', manifest: loadManifest(path.join(root, TRUSTED_DOCUMENTS_MANIFEST)) } },
+        admission: {
+          trustedDocuments: { mode: 'off', manifest: loadManifest(path.join(root, TRUSTED_DOCUMENTS_MANIFEST)) },
+        },
         ...options.gateway,
       },
       { log: silentLogger, collectDefaultMetrics: false },

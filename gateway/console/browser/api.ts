@@ -19,7 +19,8 @@ const graphqlUrl = new URL('/graphql', window.location.href);
 const wsUrl = new URL(graphqlUrl);
 wsUrl.protocol = graphqlUrl.protocol === 'https:' ? 'wss:' : 'ws:';
 
-const authHeader = (token: string): Record<string, string> => (token.trim() ? { authorization: `Bearer ${token.trim()}` } : {});
+const authHeader = (token: string): Record<string, string> =>
+  token.trim() ? { authorization: `Bearer ${token.trim()}` } : {};
 
 interface GraphQLAnswer<T> {
   data?: T | null;
@@ -40,7 +41,9 @@ export async function graphql<T>(token: string, query: string, variables: Record
 }
 
 export async function getJson<T>(token: string, path: string): Promise<T> {
-  const res = await fetch(new URL(path, window.location.href), { headers: { accept: 'application/json', ...authHeader(token) } });
+  const res = await fetch(new URL(path, window.location.href), {
+    headers: { accept: 'application/json', ...authHeader(token) },
+  });
   const body = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
   if (!res.ok) throw new ApiError(body.error?.code ?? `HTTP_${res.status}`, body.error?.message ?? res.statusText);
   return body as T;
@@ -51,4 +54,5 @@ export function subscriptionClient(token: string): Client {
   return createClient({ url: wsUrl.href, connectionParams: authHeader(token), lazy: true, retryAttempts: 3 });
 }
 
-export const errorText = (e: unknown): string => (e instanceof ApiError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e));
+export const errorText = (e: unknown): string =>
+  e instanceof ApiError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);

@@ -37,14 +37,27 @@ function Explanation({ record }: { record: AuditRecord }) {
   return (
     <div class="explanation" data-explanation={record.id}>
       <h3>
-        Decision {record.decisionId ?? record.id}: {record.allowed ? 'ALLOWED' : 'DENIED'} ({record.purpose}, policy {record.policyVersion ?? '?'})
+        Decision {record.decisionId ?? record.id}: {record.allowed ? 'ALLOWED' : 'DENIED'} ({record.purpose}, policy{' '}
+        {record.policyVersion ?? '?'})
       </h3>
       <table>
-        <thead><tr><th>rule</th><th>what it requires</th><th>outcome</th><th>codes</th><th>relied on</th></tr></thead>
+        <thead>
+          <tr>
+            <th>rule</th>
+            <th>what it requires</th>
+            <th>outcome</th>
+            <th>codes</th>
+            <th>relied on</th>
+          </tr>
+        </thead>
         <tbody>
           {record.explanation!.map((r) => (
             <tr key={r.rule} class={`outcome-${r.outcome}`} data-rule={r.rule}>
-              <td>{r.rule}</td><td>{r.title}</td><td>{r.outcome}</td><td>{r.codes.join(', ')}</td><td>{r.detail ?? ''}</td>
+              <td>{r.rule}</td>
+              <td>{r.title}</td>
+              <td>{r.outcome}</td>
+              <td>{r.codes.join(', ')}</td>
+              <td>{r.detail ?? ''}</td>
             </tr>
           ))}
         </tbody>
@@ -79,21 +92,55 @@ export function AuditPanel({ token }: { token: string }) {
       <h2 id="audit-title">Audit (compliance)</h2>
       <form onSubmit={(e) => void search(e)}>
         <label>
-          Number <input aria-label="audit phone" value={phone} onInput={(e) => setPhone((e.target as HTMLInputElement).value)} placeholder="+14155550100" />
+          Number{' '}
+          <input
+            aria-label="audit phone"
+            value={phone}
+            onInput={(e) => setPhone((e.target as HTMLInputElement).value)}
+            placeholder="+14155550100"
+          />
         </label>
         <button type="submit">Search</button>
       </form>
-      {error && <p class="refused" role="alert">{error}</p>}
+      {error && (
+        <p class="refused" role="alert">
+          {error}
+        </p>
+      )}
       {rows && rows.length === 0 && <p class="note">No audit record for this number (within your sellers).</p>}
       {rows && rows.length > 0 && (
         <table id="audit-rows">
-          <thead><tr><th>at</th><th>action</th><th>actor (role)</th><th>seller</th><th>purpose</th><th>decision</th><th>reasons</th><th /></tr></thead>
+          <thead>
+            <tr>
+              <th>at</th>
+              <th>action</th>
+              <th>actor (role)</th>
+              <th>seller</th>
+              <th>purpose</th>
+              <th>decision</th>
+              <th>reasons</th>
+              <th />
+            </tr>
+          </thead>
           <tbody>
             {rows.map((r) => (
               <tr key={r.id} data-audit={r.id} class={r.id === open ? 'selected' : ''}>
-                <td>{time(r.at)}</td><td>{r.action}</td><td>{r.actor} ({r.role})</td><td>{r.seller ?? '–'}</td><td>{r.purpose ?? '–'}</td>
-                <td>{r.allowed === null ? '–' : r.allowed ? 'allowed' : 'denied'}</td><td>{(r.reasons ?? []).join(', ')}</td>
-                <td>{r.explanation && <button type="button" onClick={() => setOpen(r.id)}>Explain</button>}</td>
+                <td>{time(r.at)}</td>
+                <td>{r.action}</td>
+                <td>
+                  {r.actor} ({r.role})
+                </td>
+                <td>{r.seller ?? '–'}</td>
+                <td>{r.purpose ?? '–'}</td>
+                <td>{r.allowed === null ? '–' : r.allowed ? 'allowed' : 'denied'}</td>
+                <td>{(r.reasons ?? []).join(', ')}</td>
+                <td>
+                  {r.explanation && (
+                    <button type="button" onClick={() => setOpen(r.id)}>
+                      Explain
+                    </button>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

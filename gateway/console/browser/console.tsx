@@ -56,7 +56,9 @@ function Console() {
             }}
           />
         </label>
-        <span class="roles" data-roles>roles: {claimedRoles(token)}</span>
+        <span class="roles" data-roles>
+          roles: {claimedRoles(token)}
+        </span>
         <a href="/explorer">explorer</a>
       </header>
       <main class="panels">

@@ -14,4 +14,5 @@ export function age(seconds: number | null): string {
   return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
 }
 
-export const time = (iso: string | null): string => (iso ? new Date(iso).toLocaleString('en-GB', { hour12: false }) : '–');
+export const time = (iso: string | null): string =>
+  iso ? new Date(iso).toLocaleString('en-GB', { hour12: false }) : '–';

@@ -6,7 +6,10 @@ import type { Polled } from './use-poll.js';
 
 export interface PipelineAnswer {
   checkedAt: string;
-  crms: ({ name: string; status: 'up'; health: CrmPipelineHealth } | { name: string; status: 'down'; error: { code: string; message: string } })[];
+  crms: (
+    | { name: string; status: 'up'; health: CrmPipelineHealth }
+    | { name: string; status: 'down'; error: { code: string; message: string } }
+  )[];
 }
 
 export const loadPipeline = (token: string) => getJson<PipelineAnswer>(token, '/console/api/pipeline');
@@ -22,12 +25,22 @@ export function PipelinePanel({ polled }: { polled: Polled<PipelineAnswer> }) {
   return (
     <section class="panel" id="pipeline" aria-labelledby="pipeline-title">
       <h2 id="pipeline-title">Pipeline health per CRM</h2>
-      {error && <p class="refused" role="alert">{error}</p>}
+      {error && (
+        <p class="refused" role="alert">
+          {error}
+        </p>
+      )}
       {data && (
         <table>
           <thead>
             <tr>
-              <th>CRM</th><th>breaker</th><th>reads</th><th>cache hit rate</th><th>CRM calls (failed)</th><th>API budget left</th><th>reconciliation lag</th>
+              <th>CRM</th>
+              <th>breaker</th>
+              <th>reads</th>
+              <th>cache hit rate</th>
+              <th>CRM calls (failed)</th>
+              <th>API budget left</th>
+              <th>reconciliation lag</th>
             </tr>
           </thead>
           <tbody>
@@ -35,7 +48,9 @@ export function PipelinePanel({ polled }: { polled: Polled<PipelineAnswer> }) {
               c.status === 'down' ? (
                 <tr key={c.name} data-crm={c.name} class="down">
                   <td>{c.name}</td>
-                  <td colSpan={6}>down: {c.error.code} ({c.error.message})</td>
+                  <td colSpan={6}>
+                    down: {c.error.code} ({c.error.message})
+                  </td>
                 </tr>
               ) : (
                 <tr key={c.name} data-crm={c.name}>
@@ -43,9 +58,15 @@ export function PipelinePanel({ polled }: { polled: Polled<PipelineAnswer> }) {
                   <td class={`breaker-${c.health.breaker}`}>{c.health.breaker}</td>
                   <td>{count(c.health.reads)}</td>
                   <td>{percent(c.health.cache.hitRate)}</td>
-                  <td>{count(c.health.crmCalls.total)} ({count(c.health.crmCalls.failed)})</td>
+                  <td>
+                    {count(c.health.crmCalls.total)} ({count(c.health.crmCalls.failed)})
+                  </td>
                   <td>{budget(c.health)}</td>
-                  <td>{c.health.reconciliation ? `${age(c.health.reconciliation.lagSeconds)}${c.health.reconciliation.ok ? '' : ` (${c.health.reconciliation.reason})`}` : 'off'}</td>
+                  <td>
+                    {c.health.reconciliation
+                      ? `${age(c.health.reconciliation.lagSeconds)}${c.health.reconciliation.ok ? '' : ` (${c.health.reconciliation.reason})`}`
+                      : 'off'}
+                  </td>
                 </tr>
               ),
             )}
@@ -65,18 +86,42 @@ export function DriftPanel({ polled }: { polled: Polled<PipelineAnswer> }) {
   return (
     <section class="panel" id="drift" aria-labelledby="drift-title">
       <h2 id="drift-title">Drift alerts and reconciliation</h2>
-      {error && <p class="refused" role="alert">{error}</p>}
-      {data && (drift.length === 0 ? <p class="ok">No canonical field lost to CRM schema drift.</p> : (
-        <table>
-          <thead><tr><th>CRM</th><th>field</th><th>reads that lost it</th></tr></thead>
-          <tbody>{drift.map((d) => <tr key={`${d.crm}.${d.field}`} class="alert"><td>{d.crm}</td><td>{d.field}</td><td>{count(d.count)}</td></tr>)}</tbody>
-        </table>
-      ))}
+      {error && (
+        <p class="refused" role="alert">
+          {error}
+        </p>
+      )}
+      {data &&
+        (drift.length === 0 ? (
+          <p class="ok">No canonical field lost to CRM schema drift.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>CRM</th>
+                <th>field</th>
+                <th>reads that lost it</th>
+              </tr>
+            </thead>
+            <tbody>
+              {drift.map((d) => (
+                <tr key={`${d.crm}.${d.field}`} class="alert">
+                  <td>{d.crm}</td>
+                  <td>{d.field}</td>
+                  <td>{count(d.count)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ))}
       {data && (
         <ul class="recon">
           {up.map((h) => (
             <li key={h.crm}>
-              {h.crm}: {h.reconciliation ? `last success ${time(h.reconciliation.lastSuccessAt)}, lag ${age(h.reconciliation.lagSeconds)}${h.reconciliation.ok ? '' : `, ${h.reconciliation.reason}`}` : 'reconciliation off'}
+              {h.crm}:{' '}
+              {h.reconciliation
+                ? `last success ${time(h.reconciliation.lastSuccessAt)}, lag ${age(h.reconciliation.lagSeconds)}${h.reconciliation.ok ? '' : `, ${h.reconciliation.reason}`}`
+                : 'reconciliation off'}
             </li>
           ))}
         </ul>

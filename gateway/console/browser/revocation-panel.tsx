@@ -48,7 +48,13 @@ export function RevocationPanel({ token }: { token: string }) {
         },
         error: (e: unknown) => {
           setState('closed');
-          setError(Array.isArray(e) ? e.map((x: { message?: string }) => x.message).join('; ') : e instanceof CloseEvent ? `connection closed (${e.code} ${e.reason})` : errorText(e));
+          setError(
+            Array.isArray(e)
+              ? e.map((x: { message?: string }) => x.message).join('; ')
+              : e instanceof CloseEvent
+                ? `connection closed (${e.code} ${e.reason})`
+                : errorText(e),
+          );
         },
         complete: () => setState('closed'),
       },
@@ -63,16 +69,39 @@ export function RevocationPanel({ token }: { token: string }) {
   return (
     <section class="panel" id="revocations" aria-labelledby="revocations-title">
       <h2 id="revocations-title">
-        Revocation stream <span class={`stream-${state}`} data-stream={state}>{state}</span>
+        Revocation stream{' '}
+        <span class={`stream-${state}`} data-stream={state}>
+          {state}
+        </span>
       </h2>
-      {error && <p class="refused" role="alert">{error}</p>}
-      {events.length === 0 ? <p class="note">No revocation since the page connected.</p> : (
+      {error && (
+        <p class="refused" role="alert">
+          {error}
+        </p>
+      )}
+      {events.length === 0 ? (
+        <p class="note">No revocation since the page connected.</p>
+      ) : (
         <table>
-          <thead><tr><th>revoked at</th><th>phone</th><th>channel</th><th>scope</th><th>seller</th><th>source</th></tr></thead>
+          <thead>
+            <tr>
+              <th>revoked at</th>
+              <th>phone</th>
+              <th>channel</th>
+              <th>scope</th>
+              <th>seller</th>
+              <th>source</th>
+            </tr>
+          </thead>
           <tbody>
             {events.map((e) => (
               <tr key={e.eventId} data-event={e.eventId}>
-                <td>{time(e.revokedAt)}</td><td class="mono">{e.phone}</td><td>{e.channel}</td><td>{e.scope}</td><td>{e.seller ?? 'all'}</td><td>{e.source}</td>
+                <td>{time(e.revokedAt)}</td>
+                <td class="mono">{e.phone}</td>
+                <td>{e.channel}</td>
+                <td>{e.scope}</td>
+                <td>{e.seller ?? 'all'}</td>
+                <td>{e.source}</td>
               </tr>
             ))}
           </tbody>

@@ -11,7 +11,13 @@ export interface Polled<T> {
  * Loads now and every `intervalMs` while mounted and `enabled` (and again whenever `key` changes,
  * e.g. the token); while not enabled it asks nothing and shows `idleMessage`.
  */
-export function usePoll<T>(load: () => Promise<T>, intervalMs: number, key: string, enabled: boolean, idleMessage: string): Polled<T> {
+export function usePoll<T>(
+  load: () => Promise<T>,
+  intervalMs: number,
+  key: string,
+  enabled: boolean,
+  idleMessage: string,
+): Polled<T> {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
   const loadRef = useRef(load);

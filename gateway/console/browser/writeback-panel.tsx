@@ -46,7 +46,8 @@ const FINAL = new Set(['WRITTEN', 'DEAD_LETTERED']);
 /** Follows one replayed write-back until the CRM has it (or it dead-letters again). */
 function useReplays(token: string, onChange: () => void) {
   const [replays, setReplays] = useState<Replay[]>([]);
-  const update = (id: string, patch: Partial<Replay>) => setReplays((list) => list.map((r) => (r.id === id ? { ...r, ...patch } : r)));
+  const update = (id: string, patch: Partial<Replay>) =>
+    setReplays((list) => list.map((r) => (r.id === id ? { ...r, ...patch } : r)));
   useEffect(() => {
     const open = replays.filter((r) => !FINAL.has(r.status) && !r.error);
     if (open.length === 0) return;
@@ -64,7 +65,10 @@ function useReplays(token: string, onChange: () => void) {
     return () => window.clearTimeout(timer);
   }, [replays, token]);
   const replay = async (id: string) => {
-    setReplays((list) => [{ id, status: 'REPLAYING', crmRecordId: null, error: null }, ...list.filter((r) => r.id !== id)]);
+    setReplays((list) => [
+      { id, status: 'REPLAYING', crmRecordId: null, error: null },
+      ...list.filter((r) => r.id !== id),
+    ]);
     try {
       const d = await graphql<{ replayWriteBacks: { replayed: number } }>(token, REPLAY, { ids: [id] });
       update(id, { status: d.replayWriteBacks.replayed === 1 ? 'QUEUED' : 'NOT_DEAD_LETTERED' });
@@ -84,35 +88,82 @@ export function WriteBackPanel({ token, polled }: { token: string; polled: Polle
   return (
     <section class="panel" id="writebacks" aria-labelledby="writebacks-title">
       <h2 id="writebacks-title">Write-back queue</h2>
-      {error && <p class="refused" role="alert">{error}</p>}
+      {error && (
+        <p class="refused" role="alert">
+          {error}
+        </p>
+      )}
       {q && (
         <dl class="figures">
-          <div><dt>pending</dt><dd data-figure="pending">{count(q.pending)}</dd></div>
-          <div><dt>retrying</dt><dd data-figure="retrying">{count(q.retrying)}</dd></div>
-          <div><dt>oldest pending</dt><dd data-figure="oldest">{age(q.oldestPendingAgeSeconds)}</dd></div>
-          <div><dt>dead-lettered</dt><dd data-figure="dead">{count(q.deadLettered)}</dd></div>
+          <div>
+            <dt>pending</dt>
+            <dd data-figure="pending">{count(q.pending)}</dd>
+          </div>
+          <div>
+            <dt>retrying</dt>
+            <dd data-figure="retrying">{count(q.retrying)}</dd>
+          </div>
+          <div>
+            <dt>oldest pending</dt>
+            <dd data-figure="oldest">{age(q.oldestPendingAgeSeconds)}</dd>
+          </div>
+          <div>
+            <dt>dead-lettered</dt>
+            <dd data-figure="dead">{count(q.deadLettered)}</dd>
+          </div>
         </dl>
       )}
       {q && q.byCrm.length > 0 && (
         <table>
-          <thead><tr><th>CRM</th><th>pending</th><th>retrying</th><th>dead-lettered</th></tr></thead>
-          <tbody>{q.byCrm.map((c) => <tr key={c.crm}><td>{c.crm}</td><td>{count(c.pending)}</td><td>{count(c.retrying)}</td><td>{count(c.deadLettered)}</td></tr>)}</tbody>
+          <thead>
+            <tr>
+              <th>CRM</th>
+              <th>pending</th>
+              <th>retrying</th>
+              <th>dead-lettered</th>
+            </tr>
+          </thead>
+          <tbody>
+            {q.byCrm.map((c) => (
+              <tr key={c.crm}>
+                <td>{c.crm}</td>
+                <td>{count(c.pending)}</td>
+                <td>{count(c.retrying)}</td>
+                <td>{count(c.deadLettered)}</td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       )}
       {data && <h3>Dead-letter queue</h3>}
       {data && data.writeBacks.nodes.length === 0 && <p class="ok">Empty.</p>}
       {data && data.writeBacks.nodes.length > 0 && (
         <table id="dead-letters">
-          <thead><tr><th>write-back</th><th>contact</th><th>attempts</th><th>last error</th><th>since</th><th /></tr></thead>
+          <thead>
+            <tr>
+              <th>write-back</th>
+              <th>contact</th>
+              <th>attempts</th>
+              <th>last error</th>
+              <th>since</th>
+              <th />
+            </tr>
+          </thead>
           <tbody>
             {data.writeBacks.nodes.map((w) => (
               <tr key={w.id} data-writeback={w.id}>
                 <td class="mono">{w.id}</td>
                 <td class="mono">{w.contactId}</td>
                 <td>{w.attempts}</td>
-                <td><code>{w.lastErrorCode ?? '–'}</code> {w.lastError}</td>
+                <td>
+                  <code>{w.lastErrorCode ?? '–'}</code> {w.lastError}
+                </td>
                 <td>{time(w.updatedAt)}</td>
-                <td><button type="button" onClick={() => void replay(w.id)}>Replay</button></td>
+                <td>
+                  <button type="button" onClick={() => void replay(w.id)}>
+                    Replay
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>
@@ -120,7 +171,13 @@ export function WriteBackPanel({ token, polled }: { token: string; polled: Polle
       )}
       {replays.length > 0 && (
         <table id="replays">
-          <thead><tr><th>replayed write-back</th><th>status</th><th>CRM record</th></tr></thead>
+          <thead>
+            <tr>
+              <th>replayed write-back</th>
+              <th>status</th>
+              <th>CRM record</th>
+            </tr>
+          </thead>
           <tbody>
             {replays.map((r) => (
               <tr key={r.id} data-replay={r.id}>

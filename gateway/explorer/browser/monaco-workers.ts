@@ -7,7 +7,12 @@ const WORKERS: Record<string, string> = {
   graphql: 'graphql.worker.js',
 };
 
-export function setupMonacoWorkers(base = new URL('./', document.querySelector<HTMLScriptElement>('script[data-dialplane-ui]')?.src ?? window.location.href)): void {
+export function setupMonacoWorkers(
+  base = new URL(
+    './',
+    document.querySelector<HTMLScriptElement>('script[data-dialplane-ui]')?.src ?? window.location.href,
+  ),
+): void {
   (globalThis as unknown as { MonacoEnvironment: unknown }).MonacoEnvironment = {
     getWorker(_workerId: string, label: string) {
       return new Worker(new URL(WORKERS[label] ?? 'editor.worker.js', base));

@@ -1,5 +1,12 @@
 import type { AuditContact } from '../audit-contact.js';
-import { analyseContact, FINDING_CATEGORIES, type AuditPolicy, type Finding, type FindingCategory, type NumberFacts } from './contact-findings.js';
+import {
+  analyseContact,
+  FINDING_CATEGORIES,
+  type AuditPolicy,
+  type Finding,
+  type FindingCategory,
+  type NumberFacts,
+} from './contact-findings.js';
 import { DuplicateFinder, type DuplicateSummary } from './duplicates.js';
 
 /**
@@ -43,11 +50,28 @@ export interface AuditResult {
   lists: Record<FindingCategory, Finding[]>;
   duplicates: { groups: DuplicateSummary['groups']; sharedNumbers: DuplicateSummary['sharedNumbers'] };
   backfill: { crm: string; id: string; e164: string }[];
-  mapping: Record<string, { differences: { crmField: string; problem: string; expected: string; actual?: string }[]; unmappedValues: { field: string; value: string; contacts: number }[] }>;
+  mapping: Record<
+    string,
+    {
+      differences: { crmField: string; problem: string; expected: string; actual?: string }[];
+      unmappedValues: { field: string; value: string; contacts: number }[];
+    }
+  >;
   calls: Record<string, { used: number; endpoints: Record<string, number> }>;
 }
 
-const emptyPhones = (): PhoneBreakdown => ({ values: 0, valid: 0, unreadable: 0, e164AsStored: 0, notE164AsStored: 0, nonUs: 0, tollFree: 0, mobile: 0, landline: 0, lineUnknown: 0 });
+const emptyPhones = (): PhoneBreakdown => ({
+  values: 0,
+  valid: 0,
+  unreadable: 0,
+  e164AsStored: 0,
+  notE164AsStored: 0,
+  nonUs: 0,
+  tollFree: 0,
+  mobile: 0,
+  landline: 0,
+  lineUnknown: 0,
+});
 const emptyTotals = (): CrmTotals => ({
   contacts: 0,
   byCategory: Object.fromEntries(FINDING_CATEGORIES.map((c) => [c, 0])) as Record<FindingCategory, number>,
@@ -66,7 +90,10 @@ export interface AccumulatorOptions {
 
 export class AuditAccumulator {
   private readonly perCrm = new Map<string, CrmTotals>();
-  private readonly lists = Object.fromEntries(FINDING_CATEGORIES.map((c) => [c, [] as Finding[]])) as Record<FindingCategory, Finding[]>;
+  private readonly lists = Object.fromEntries(FINDING_CATEGORIES.map((c) => [c, [] as Finding[]])) as Record<
+    FindingCategory,
+    Finding[]
+  >;
   private readonly duplicates = new DuplicateFinder();
   private readonly backfill: AuditResult['backfill'] = [];
   private readonly unmapped = new Map<string, Map<string, number>>();
@@ -115,7 +142,12 @@ export class AuditAccumulator {
     this.duplicates.add(contact, analysis.e164s);
   }
 
-  finish(extra: { generatedAt: Date; crms: string[]; mapping: Record<string, { differences: AuditResult['mapping'][string]['differences'] }>; calls: AuditResult['calls'] }): AuditResult {
+  finish(extra: {
+    generatedAt: Date;
+    crms: string[];
+    mapping: Record<string, { differences: AuditResult['mapping'][string]['differences'] }>;
+    calls: AuditResult['calls'];
+  }): AuditResult {
     const dup = this.duplicates.finish();
     for (const crm of extra.crms) this.totalsOf(crm).duplicatesWithinCrm = dup.withinCrm[crm] ?? 0;
     const total = emptyTotals();
@@ -130,7 +162,11 @@ export class AuditAccumulator {
     for (const crm of extra.crms) {
       mapping[crm] = {
         differences: extra.mapping[crm]?.differences ?? [],
-        unmappedValues: [...(this.unmapped.get(crm) ?? new Map<string, number>())].map(([value, contacts]) => ({ field: 'stage', value, contacts })),
+        unmappedValues: [...(this.unmapped.get(crm) ?? new Map<string, number>())].map(([value, contacts]) => ({
+          field: 'stage',
+          value,
+          contacts,
+        })),
       };
     }
     return {
@@ -138,7 +174,12 @@ export class AuditAccumulator {
       policy: this.options.policy,
       crms: extra.crms,
       perCrm: Object.fromEntries(extra.crms.map((crm) => [crm, this.totalsOf(crm)])),
-      total: { ...total, crossCrmPeople: dup.crossCrmPeople, duplicateRecords: dup.duplicateRecords, sharedNumbers: dup.sharedNumbers.length },
+      total: {
+        ...total,
+        crossCrmPeople: dup.crossCrmPeople,
+        duplicateRecords: dup.duplicateRecords,
+        sharedNumbers: dup.sharedNumbers.length,
+      },
       lists: this.lists,
       duplicates: { groups: dup.groups, sharedNumbers: dup.sharedNumbers },
       backfill: this.backfill,

@@ -18,7 +18,14 @@ export interface NumberFacts {
   litigator: { dataDate: Date | null } | null;
 }
 
-export const NO_FACTS: NumberFacts = { grants: [], lastRevocationSeq: null, internalDnc: null, registries: [], reassigned: null, litigator: null };
+export const NO_FACTS: NumberFacts = {
+  grants: [],
+  lastRevocationSeq: null,
+  internalDnc: null,
+  registries: [],
+  reassigned: null,
+  litigator: null,
+};
 
 export interface AuditPolicy {
   /** Marketing consent older than this is reported as too old. */
@@ -35,11 +42,24 @@ export interface Finding {
 }
 
 export const FINDING_CATEGORIES = [
-  'phone.missing', 'phone.unreadable', 'phone.notE164', 'phone.nonUs', 'phone.tollFree',
+  'phone.missing',
+  'phone.unreadable',
+  'phone.notE164',
+  'phone.nonUs',
+  'phone.tollFree',
   'timezone.unresolvable',
-  'consent.noMarketing', 'consent.noEvidence', 'consent.noSource', 'consent.tooOld',
-  'dnc.crmFlagNotInLedger', 'dnc.ledgerButCrmCallable', 'dnc.crmFlagUnset',
-  'registry.national', 'registry.state', 'registry.internal', 'registry.litigator', 'registry.reassigned',
+  'consent.noMarketing',
+  'consent.noEvidence',
+  'consent.noSource',
+  'consent.tooOld',
+  'dnc.crmFlagNotInLedger',
+  'dnc.ledgerButCrmCallable',
+  'dnc.crmFlagUnset',
+  'registry.national',
+  'registry.state',
+  'registry.internal',
+  'registry.litigator',
+  'registry.reassigned',
   'deal.closedWonStillCallable',
 ] as const;
 export type FindingCategory = (typeof FINDING_CATEGORIES)[number];
@@ -57,10 +77,17 @@ const DAY_MS = 86_400_000;
 
 /** Whether a number holds a marketing grant no later revocation ended. */
 function activeMarketingGrants(facts: NumberFacts): NumberFacts['grants'] {
-  return facts.grants.filter((g) => g.purposes.includes('MARKETING') && (facts.lastRevocationSeq === null || g.seq > facts.lastRevocationSeq));
+  return facts.grants.filter(
+    (g) => g.purposes.includes('MARKETING') && (facts.lastRevocationSeq === null || g.seq > facts.lastRevocationSeq),
+  );
 }
 
-export function analyseContact(contact: AuditContact, factsOf: (e164: string) => NumberFacts, now: Date, policy: AuditPolicy): ContactAnalysis {
+export function analyseContact(
+  contact: AuditContact,
+  factsOf: (e164: string) => NumberFacts,
+  now: Date,
+  policy: AuditPolicy,
+): ContactAnalysis {
   const base = { crm: contact.crm, id: contact.id };
   const findings: Finding[] = [];
   const readings = contact.phones.map(readPhone);
@@ -71,7 +98,8 @@ export function analyseContact(contact: AuditContact, factsOf: (e164: string) =>
     if (r.unreadable) findings.push({ ...base, category: 'phone.unreadable', detail: r.field });
     else {
       if (r.notE164AsStored) findings.push({ ...base, category: 'phone.notE164', e164: r.e164, detail: r.field });
-      if (r.nonUs) findings.push({ ...base, category: 'phone.nonUs', e164: r.e164, detail: r.country ?? 'non-geographic' });
+      if (r.nonUs)
+        findings.push({ ...base, category: 'phone.nonUs', e164: r.e164, detail: r.country ?? 'non-geographic' });
       if (r.tollFree) findings.push({ ...base, category: 'phone.tollFree', e164: r.e164, detail: r.field });
     }
   }
@@ -80,7 +108,9 @@ export function analyseContact(contact: AuditContact, factsOf: (e164: string) =>
   const stated = hubspotTimeZoneToIana(contact.statedTimeZone);
   const location = { country: contact.country, state: contact.state };
   const zoneKnown =
-    stated !== null || calleeGeo('', location).addressZones.length > 0 || e164s.some((e) => calleeGeo(e, location).numberZones.length > 0);
+    stated !== null ||
+    calleeGeo('', location).addressZones.length > 0 ||
+    e164s.some((e) => calleeGeo(e, location).numberZones.length > 0);
   if (!zoneKnown) findings.push({ ...base, category: 'timezone.unresolvable' });
 
   const backfill: string[] = [];
@@ -91,8 +121,10 @@ export function analyseContact(contact: AuditContact, factsOf: (e164: string) =>
     const active = activeMarketingGrants(facts);
     if (active.length > 0) anyMarketing = true;
     for (const g of facts.grants) {
-      if (!g.hasEvidence) findings.push({ ...base, category: 'consent.noEvidence', e164, detail: g.occurredAt.toISOString() });
-      if (!g.source?.trim()) findings.push({ ...base, category: 'consent.noSource', e164, detail: g.occurredAt.toISOString() });
+      if (!g.hasEvidence)
+        findings.push({ ...base, category: 'consent.noEvidence', e164, detail: g.occurredAt.toISOString() });
+      if (!g.source?.trim())
+        findings.push({ ...base, category: 'consent.noSource', e164, detail: g.occurredAt.toISOString() });
     }
     const newest = active.reduce<Date | null>((d, g) => (d === null || g.occurredAt > d ? g.occurredAt : d), null);
     if (newest && now.getTime() - newest.getTime() > policy.consentMaxAgeDays * DAY_MS) {
@@ -100,20 +132,43 @@ export function analyseContact(contact: AuditContact, factsOf: (e164: string) =>
     }
     if (facts.internalDnc) {
       anyLedgerDnc = true;
-      findings.push({ ...base, category: 'registry.internal', e164, detail: `${facts.internalDnc.source} ${facts.internalDnc.addedAt.toISOString()}` });
+      findings.push({
+        ...base,
+        category: 'registry.internal',
+        e164,
+        detail: `${facts.internalDnc.source} ${facts.internalDnc.addedAt.toISOString()}`,
+      });
     }
     for (const r of facts.registries) {
       const category = r.list === 'national' ? 'registry.national' : 'registry.state';
-      findings.push({ ...base, category, e164, detail: `${r.list} ${r.dataDate?.toISOString().slice(0, 10) ?? 'date unknown'}` });
+      findings.push({
+        ...base,
+        category,
+        e164,
+        detail: `${r.list} ${r.dataDate?.toISOString().slice(0, 10) ?? 'date unknown'}`,
+      });
     }
-    if (facts.litigator) findings.push({ ...base, category: 'registry.litigator', e164, detail: facts.litigator.dataDate?.toISOString().slice(0, 10) ?? 'date unknown' });
-    if (facts.reassigned?.result === 'YES') findings.push({ ...base, category: 'registry.reassigned', e164, detail: facts.reassigned.checkedAt.toISOString().slice(0, 10) });
+    if (facts.litigator)
+      findings.push({
+        ...base,
+        category: 'registry.litigator',
+        e164,
+        detail: facts.litigator.dataDate?.toISOString().slice(0, 10) ?? 'date unknown',
+      });
+    if (facts.reassigned?.result === 'YES')
+      findings.push({
+        ...base,
+        category: 'registry.reassigned',
+        e164,
+        detail: facts.reassigned.checkedAt.toISOString().slice(0, 10),
+      });
     if (contact.doNotCall === true && !facts.internalDnc) backfill.push(e164);
   }
   if (e164s.length > 0 && !anyMarketing) findings.push({ ...base, category: 'consent.noMarketing' });
   for (const e164 of backfill) findings.push({ ...base, category: 'dnc.crmFlagNotInLedger', e164 });
   if (contact.doNotCall === false && anyLedgerDnc) findings.push({ ...base, category: 'dnc.ledgerButCrmCallable' });
   if (contact.doNotCall === null) findings.push({ ...base, category: 'dnc.crmFlagUnset' });
-  if (contact.closedWon && contact.doNotCall !== true && !anyLedgerDnc && e164s.length > 0) findings.push({ ...base, category: 'deal.closedWonStillCallable' });
+  if (contact.closedWon && contact.doNotCall !== true && !anyLedgerDnc && e164s.length > 0)
+    findings.push({ ...base, category: 'deal.closedWonStillCallable' });
   return { readings, e164s, findings, backfill };
 }

@@ -27,7 +27,17 @@ const TOLL_FREE = new Set(['800', '833', '844', '855', '866', '877', '888']);
 export function readPhone(phone: AuditContact['phones'][number]): PhoneReading {
   const n = normalizePhone(phone.raw);
   if (!n || !n.valid) {
-    return { field: phone.field, e164: null, unreadable: true, notE164AsStored: false, country: null, nonUs: false, tollFree: false, lineType: phone.kind, areaCode: null };
+    return {
+      field: phone.field,
+      e164: null,
+      unreadable: true,
+      notE164AsStored: false,
+      country: null,
+      nonUs: false,
+      tollFree: false,
+      lineType: phone.kind,
+      areaCode: null,
+    };
   }
   const tollFree = (n.areaCode !== null && TOLL_FREE.has(n.areaCode)) || n.lineType === 'TOLL_FREE';
   const planType = n.lineType === 'MOBILE' ? 'mobile' : n.lineType === 'FIXED_LINE' ? 'landline' : 'unknown';

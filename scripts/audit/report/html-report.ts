@@ -35,7 +35,10 @@ export const CATEGORY_LABELS: Record<FindingCategory, string> = {
 const CRM_COLORS = ['#1f6fb2', '#e07b00', '#2b9348', '#8e44ad'];
 
 const esc = (v: unknown): string =>
-  String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(v ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 const num = (n: number): string => n.toLocaleString('en-US');
 const pct = (n: number, of: number): string => (of > 0 ? `${((100 * n) / of).toFixed(1)}%` : '–');
 
@@ -61,20 +64,29 @@ export function barChartSvg(title: string, labels: string[], series: { name: str
     })
     .join('');
   const legend = series
-    .map((s, k) => `<rect x="${labelW + k * 110}" y="${height - 16}" width="10" height="10" fill="${CRM_COLORS[k % CRM_COLORS.length]}"/><text x="${labelW + 14 + k * 110}" y="${height - 7}" font-size="11">${esc(s.name)}</text>`)
+    .map(
+      (s, k) =>
+        `<rect x="${labelW + k * 110}" y="${height - 16}" width="10" height="10" fill="${CRM_COLORS[k % CRM_COLORS.length]}"/><text x="${labelW + 14 + k * 110}" y="${height - 7}" font-size="11">${esc(s.name)}</text>`,
+    )
     .join('');
   return `<svg class="chart" role="img" aria-label="${esc(title)}" width="${labelW + barW + 80}" height="${height}" xmlns="http://www.w3.org/2000/svg"><text x="0" y="16" font-size="13" font-weight="bold">${esc(title)}</text>${rows}${legend}</svg>`;
 }
 
 /** One stacked 100% bar per CRM. */
-export function stackedChartSvg(title: string, rows: { name: string; parts: { label: string; value: number; color: string }[] }[]): string {
+export function stackedChartSvg(
+  title: string,
+  rows: { name: string; parts: { label: string; value: number; color: string }[] }[],
+): string {
   const width = 720;
   const barX = 110;
   const barW = width - barX - 20;
   const height = 40 + rows.length * 34 + 30;
   const body = rows
     .map((r, i) => {
-      const total = Math.max(1, r.parts.reduce((a, p) => a + p.value, 0));
+      const total = Math.max(
+        1,
+        r.parts.reduce((a, p) => a + p.value, 0),
+      );
       let x = barX;
       const y = 30 + i * 34;
       const segs = r.parts
@@ -89,7 +101,12 @@ export function stackedChartSvg(title: string, rows: { name: string; parts: { la
     })
     .join('');
   const parts = rows[0]?.parts ?? [];
-  const legend = parts.map((p, k) => `<rect x="${barX + k * 150}" y="${height - 18}" width="10" height="10" fill="${p.color}"/><text x="${barX + 14 + k * 150}" y="${height - 9}" font-size="11">${esc(p.label)}</text>`).join('');
+  const legend = parts
+    .map(
+      (p, k) =>
+        `<rect x="${barX + k * 150}" y="${height - 18}" width="10" height="10" fill="${p.color}"/><text x="${barX + 14 + k * 150}" y="${height - 9}" font-size="11">${esc(p.label)}</text>`,
+    )
+    .join('');
   return `<svg class="chart" role="img" aria-label="${esc(title)}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg"><text x="0" y="16" font-size="13" font-weight="bold">${esc(title)}</text>${body}${legend}</svg>`;
 }
 
@@ -98,31 +115,72 @@ function csvDataUri(rows: readonly (readonly unknown[])[], header: readonly stri
   return `data:text/csv;charset=utf-8,${encodeURIComponent(text)}`;
 }
 
-function listSection(id: string, title: string, header: readonly string[], rows: readonly (readonly unknown[])[], total: number, file: string): string {
+function listSection(
+  id: string,
+  title: string,
+  header: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  total: number,
+  file: string,
+): string {
   const shown = rows.slice(0, 200);
   const table = shown.length
     ? `<table><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${shown.map((r) => `<tr>${r.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
     : '<p class="none">None.</p>';
-  const more = total > shown.length ? `<p class="note">${num(shown.length)} of ${num(total)} shown; the CSV link holds ${num(rows.length)}; the complete list is <code>${esc(file)}</code> beside this report.</p>` : '';
+  const more =
+    total > shown.length
+      ? `<p class="note">${num(shown.length)} of ${num(total)} shown; the CSV link holds ${num(rows.length)}; the complete list is <code>${esc(file)}</code> beside this report.</p>`
+      : '';
   return `<section class="list" id="${esc(id)}"><h3>${esc(title)} <span class="count">${num(total)}</span> <a class="csv" download="${esc(file)}" href="${csvDataUri(rows, header)}">Download CSV</a></h3>${table}${more}</section>`;
 }
 
-export function renderHtmlReport(result: AuditResult, extra: { complete: boolean; backfill: BackfillOutcome | null }): string {
+export function renderHtmlReport(
+  result: AuditResult,
+  extra: { complete: boolean; backfill: BackfillOutcome | null },
+): string {
   const crms = result.crms;
   const per = (crm: string): CrmTotals => result.perCrm[crm]!;
   const t = result.total;
   const cards: [string, number, string][] = [
     ['Contacts audited', t.contacts, crms.map((c) => `${c} ${num(per(c).contacts)}`).join(' · ')],
     ['Duplicate records', t.duplicateRecords, `${num(t.crossCrmPeople)} people in more than one CRM`],
-    ['Unreadable phones', t.byCategory['phone.unreadable'], `${num(t.byCategory['phone.missing'])} contacts with no phone`],
+    [
+      'Unreadable phones',
+      t.byCategory['phone.unreadable'],
+      `${num(t.byCategory['phone.missing'])} contacts with no phone`,
+    ],
     ['No marketing consent', t.byCategory['consent.noMarketing'], 'contacts with a number but no MARKETING grant'],
-    ['CRM do-not-call missing from the ledger', t.byCategory['dnc.crmFlagNotInLedger'], `${num(result.backfill.length)} numbers to backfill${extra.backfill ? ` (applied: ${num(extra.backfill.inserted)} new)` : ' (dry run)'}`],
-    ['Registry hits', t.byCategory['registry.national'] + t.byCategory['registry.state'] + t.byCategory['registry.internal'] + t.byCategory['registry.litigator'] + t.byCategory['registry.reassigned'], 'national, state, internal, litigator, reassigned'],
+    [
+      'CRM do-not-call missing from the ledger',
+      t.byCategory['dnc.crmFlagNotInLedger'],
+      `${num(result.backfill.length)} numbers to backfill${extra.backfill ? ` (applied: ${num(extra.backfill.inserted)} new)` : ' (dry run)'}`,
+    ],
+    [
+      'Registry hits',
+      t.byCategory['registry.national'] +
+        t.byCategory['registry.state'] +
+        t.byCategory['registry.internal'] +
+        t.byCategory['registry.litigator'] +
+        t.byCategory['registry.reassigned'],
+      'national, state, internal, litigator, reassigned',
+    ],
     ['Time zone unresolvable', t.byCategory['timezone.unresolvable'], 'no number zone, no address, no stated zone'],
     ['Closed-won still callable', t.byCategory['deal.closedWonStillCallable'], 'customers still in dialable campaigns'],
-    ['Mapping drift', crms.reduce((a, c) => a + (result.mapping[c]?.differences.length ?? 0) + (result.mapping[c]?.unmappedValues.length ?? 0), 0), 'fields missing or changed, unmapped stages'],
+    [
+      'Mapping drift',
+      crms.reduce(
+        (a, c) => a + (result.mapping[c]?.differences.length ?? 0) + (result.mapping[c]?.unmappedValues.length ?? 0),
+        0,
+      ),
+      'fields missing or changed, unmapped stages',
+    ],
   ];
-  const cardHtml = cards.map(([label, value, note]) => `<div class="card"><div class="value">${num(value)}</div><div class="label">${esc(label)}</div><div class="note">${esc(note)}</div></div>`).join('');
+  const cardHtml = cards
+    .map(
+      ([label, value, note]) =>
+        `<div class="card"><div class="value">${num(value)}</div><div class="label">${esc(label)}</div><div class="note">${esc(note)}</div></div>`,
+    )
+    .join('');
 
   const categoryChart = barChartSvg(
     'Contacts with each finding, per CRM',
@@ -147,28 +205,78 @@ export function renderHtmlReport(result: AuditResult, extra: { complete: boolean
     'Line type where the data says (field or numbering plan)',
     crms.map((crm) => {
       const p = per(crm).phones;
-      return { name: crm, parts: [{ label: 'mobile', value: p.mobile, color: '#1f6fb2' }, { label: 'landline', value: p.landline, color: '#8e44ad' }, { label: 'not stated', value: p.lineUnknown, color: '#bbbbbb' }] };
+      return {
+        name: crm,
+        parts: [
+          { label: 'mobile', value: p.mobile, color: '#1f6fb2' },
+          { label: 'landline', value: p.landline, color: '#8e44ad' },
+          { label: 'not stated', value: p.lineUnknown, color: '#bbbbbb' },
+        ],
+      };
     }),
   );
 
   const perCrmRows = FINDING_CATEGORIES.map(
-    (c) => `<tr><td><a href="#list-${c}">${esc(CATEGORY_LABELS[c])}</a></td>${crms.map((crm) => `<td class="n">${num(per(crm).byCategory[c])}</td><td class="p">${pct(per(crm).byCategory[c], per(crm).contacts)}</td>`).join('')}<td class="n">${num(t.byCategory[c])}</td></tr>`,
+    (c) =>
+      `<tr><td><a href="#list-${c}">${esc(CATEGORY_LABELS[c])}</a></td>${crms.map((crm) => `<td class="n">${num(per(crm).byCategory[c])}</td><td class="p">${pct(per(crm).byCategory[c], per(crm).contacts)}</td>`).join('')}<td class="n">${num(t.byCategory[c])}</td></tr>`,
   ).join('');
-  const phoneRows = (['values', 'valid', 'unreadable', 'e164AsStored', 'notE164AsStored', 'nonUs', 'tollFree', 'mobile', 'landline', 'lineUnknown'] as const)
-    .map((k) => `<tr><td>${esc(k)}</td>${crms.map((crm) => `<td class="n">${num(per(crm).phones[k])}</td>`).join('')}<td class="n">${num(t.phones[k])}</td></tr>`)
+  const phoneRows = (
+    [
+      'values',
+      'valid',
+      'unreadable',
+      'e164AsStored',
+      'notE164AsStored',
+      'nonUs',
+      'tollFree',
+      'mobile',
+      'landline',
+      'lineUnknown',
+    ] as const
+  )
+    .map(
+      (k) =>
+        `<tr><td>${esc(k)}</td>${crms.map((crm) => `<td class="n">${num(per(crm).phones[k])}</td>`).join('')}<td class="n">${num(t.phones[k])}</td></tr>`,
+    )
     .join('');
 
   const lists = FINDING_CATEGORIES.map((c) =>
-    listSection(`list-${c}`, CATEGORY_LABELS[c], FINDING_CSV_HEADER, result.lists[c].map((f) => [f.category, f.crm, f.id, f.e164 ?? '', f.detail ?? '']), t.byCategory[c], `${c}.csv`),
+    listSection(
+      `list-${c}`,
+      CATEGORY_LABELS[c],
+      FINDING_CSV_HEADER,
+      result.lists[c].map((f) => [f.category, f.crm, f.id, f.e164 ?? '', f.detail ?? '']),
+      t.byCategory[c],
+      `${c}.csv`,
+    ),
   ).join('');
-  const dupRows = result.duplicates.groups.map((g) => [g.members.length, g.crossCrm ? 'yes' : 'no', g.members.join(' ')]);
+  const dupRows = result.duplicates.groups.map((g) => [
+    g.members.length,
+    g.crossCrm ? 'yes' : 'no',
+    g.members.join(' '),
+  ]);
   const sharedRows = result.duplicates.sharedNumbers.map((s) => [s.e164, s.members.length, s.members.join(' ')]);
   const mappingRows = crms.flatMap((crm) => [
     ...(result.mapping[crm]?.differences ?? []).map((d) => [crm, d.crmField, d.problem, d.expected, d.actual ?? '']),
-    ...(result.mapping[crm]?.unmappedValues ?? []).map((u) => [crm, u.field, 'unmapped value in data', 'a mapped value', `${u.value} (${u.contacts} contacts)`]),
+    ...(result.mapping[crm]?.unmappedValues ?? []).map((u) => [
+      crm,
+      u.field,
+      'unmapped value in data',
+      'a mapped value',
+      `${u.value} (${u.contacts} contacts)`,
+    ]),
   ]);
   const backfillRows = result.backfill.map((b) => [b.crm, b.id, b.e164]);
-  const callRows = crms.map((crm) => `<tr><td>${esc(crm)}</td><td class="n">${num(result.calls[crm]?.used ?? 0)}</td><td>${esc(Object.entries(result.calls[crm]?.endpoints ?? {}).map(([e, n]) => `${e} ${n}`).join(', '))}</td></tr>`).join('');
+  const callRows = crms
+    .map(
+      (crm) =>
+        `<tr><td>${esc(crm)}</td><td class="n">${num(result.calls[crm]?.used ?? 0)}</td><td>${esc(
+          Object.entries(result.calls[crm]?.endpoints ?? {})
+            .map(([e, n]) => `${e} ${n}`)
+            .join(', '),
+        )}</td></tr>`,
+    )
+    .join('');
 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>dialplane data audit</title>

@@ -13,7 +13,10 @@ export interface AuditSource {
   /** Contact ids with a closed-won deal (read once, before the contacts). */
   closedWonContactIds(): Promise<Set<string>>;
   /** Pages of contacts after `checkpoint` (null: from the start), each with the checkpoint that resumes after it. */
-  pages(checkpoint: string | null, closedWon: ReadonlySet<string>): AsyncIterable<{ contacts: AuditContact[]; checkpoint: string }>;
+  pages(
+    checkpoint: string | null,
+    closedWon: ReadonlySet<string>,
+  ): AsyncIterable<{ contacts: AuditContact[]; checkpoint: string }>;
   /** Describe/properties against what the mapping reads. */
   mappingDifferences(): Promise<MappingCheckDifference[]>;
   /** Whether the mapping knows a stage value found in the data. */
@@ -28,7 +31,11 @@ export class CallPacer {
   private readonly counts: Record<string, number> = {};
   private readonly recent: number[] = [];
 
-  constructor(private readonly limit: number, private readonly windowMs: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   readonly instrument = async <T>(endpoint: string, fn: () => Promise<T>): Promise<T> => {
     await this.slot();

@@ -20,7 +20,18 @@ export interface HubspotAuditOptions {
 }
 
 export const AUDIT_CONTACT_PROPERTIES = [
-  'firstname', 'lastname', 'email', 'phone', 'mobilephone', 'address', 'zip', 'state', 'country', 'hs_timezone', 'dialplane_do_not_call', 'lifecyclestage',
+  'firstname',
+  'lastname',
+  'email',
+  'phone',
+  'mobilephone',
+  'address',
+  'zip',
+  'state',
+  'country',
+  'hs_timezone',
+  'dialplane_do_not_call',
+  'lifecyclestage',
 ];
 
 const text = (v: string | null | undefined): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
@@ -30,7 +41,10 @@ function flag(v: string | null | undefined): boolean | null {
   return t === 'true' ? true : t === 'false' ? false : null;
 }
 
-export function toAuditContact(o: { id: string; properties: Record<string, string | null> }, closedWon: ReadonlySet<string>): AuditContact {
+export function toAuditContact(
+  o: { id: string; properties: Record<string, string | null> },
+  closedWon: ReadonlySet<string>,
+): AuditContact {
   const p = o.properties;
   const phones: AuditContact['phones'] = [];
   if (text(p.phone)) phones.push({ field: 'phone', raw: p.phone!, kind: 'unknown' });
@@ -55,21 +69,34 @@ export function toAuditContact(o: { id: string; properties: Record<string, strin
 
 export function createHubspotAuditSource(options: HubspotAuditOptions): AuditSource {
   const pacer = new CallPacer(options.rate?.limit ?? 100, options.rate?.windowMs ?? 10_000);
-  const client = new HubspotClient({ baseUrl: options.baseUrl, accessToken: options.accessToken, timeoutMs: 60_000, attempts: 3, instrument: pacer.instrument });
+  const client = new HubspotClient({
+    baseUrl: options.baseUrl,
+    accessToken: options.accessToken,
+    timeoutMs: 60_000,
+    attempts: 3,
+    instrument: pacer.instrument,
+  });
   const connector = createHubspotConnector({ ...options, timeoutMs: 30_000, instrument: pacer.instrument });
 
   return {
     crm: 'hubspot',
     async count() {
       // A search's `total` counts every match; with no filter, every contact (one call).
-      const page = await client.searchContacts({ filterGroups: [], sorts: [], properties: ['hs_object_id'], limit: 1 }).catch(() => null);
+      const page = await client
+        .searchContacts({ filterGroups: [], sorts: [], properties: ['hs_object_id'], limit: 1 })
+        .catch(() => null);
       return page?.total ?? null;
     },
     async closedWonContactIds() {
       const dealIds: string[] = [];
       let after: string | undefined;
       do {
-        const page = await client.searchDeals({ filters: [{ propertyName: 'hs_is_closed_won', operator: 'EQ', value: 'true' }], properties: ['hs_object_id'], limit: 200, ...(after ? { after } : {}) });
+        const page = await client.searchDeals({
+          filters: [{ propertyName: 'hs_is_closed_won', operator: 'EQ', value: 'true' }],
+          properties: ['hs_object_id'],
+          limit: 200,
+          ...(after ? { after } : {}),
+        });
         dealIds.push(...page.results.map((d) => d.id));
         after = page.after ?? undefined;
       } while (after);

@@ -22,8 +22,27 @@ export interface SalesforceAuditOptions {
   rate?: { limit: number; windowMs: number };
 }
 
-const FIELDS = ['Id', 'FirstName', 'LastName', 'Email', 'Phone', 'MobilePhone', 'HomePhone', 'OtherPhone', 'MailingStreet', 'MailingPostalCode', 'MailingState', 'MailingCountry', 'DoNotCall'];
-const PHONE_KIND: Record<string, AuditContact['phones'][number]['kind']> = { Phone: 'unknown', MobilePhone: 'mobile', HomePhone: 'landline', OtherPhone: 'unknown' };
+const FIELDS = [
+  'Id',
+  'FirstName',
+  'LastName',
+  'Email',
+  'Phone',
+  'MobilePhone',
+  'HomePhone',
+  'OtherPhone',
+  'MailingStreet',
+  'MailingPostalCode',
+  'MailingState',
+  'MailingCountry',
+  'DoNotCall',
+];
+const PHONE_KIND: Record<string, AuditContact['phones'][number]['kind']> = {
+  Phone: 'unknown',
+  MobilePhone: 'mobile',
+  HomePhone: 'landline',
+  OtherPhone: 'unknown',
+};
 
 const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
 
@@ -55,7 +74,12 @@ export function createSalesforceAuditSource(options: SalesforceAuditOptions): Au
   // Full reads scan the org: give them far longer than the hot path's deadline.
   const client = new SalesforceClient({ ...options, timeoutMs: 120_000, instrument: pacer.instrument });
   // Only checkMapping is used: the connector never receives change events here.
-  const connector = createSalesforceConnector({ ...options, webhookSecret: 'unused-by-the-audit', timeoutMs: 30_000, instrument: pacer.instrument });
+  const connector = createSalesforceConnector({
+    ...options,
+    webhookSecret: 'unused-by-the-audit',
+    timeoutMs: 30_000,
+    instrument: pacer.instrument,
+  });
 
   async function* query(soql: string) {
     let page = await client.query(soql);
@@ -83,7 +107,10 @@ export function createSalesforceAuditSource(options: SalesforceAuditOptions): Au
       const where = checkpoint ? ` WHERE Id > ${soqlQuote(checkpoint)}` : '';
       for await (const records of query(`SELECT ${FIELDS.join(', ')} FROM Contact${where} ORDER BY Id ASC`)) {
         if (records.length === 0) continue;
-        yield { contacts: records.map((r) => toAuditContact(r, closedWon)), checkpoint: String(records[records.length - 1]!.Id) };
+        yield {
+          contacts: records.map((r) => toAuditContact(r, closedWon)),
+          checkpoint: String(records[records.length - 1]!.Id),
+        };
       }
     },
     async mappingDifferences() {

@@ -44,21 +44,39 @@ export async function startCrmReconciliation(options: {
   const now = options.now ?? (() => new Date());
   const crm = connector.source;
   const ownsDb = !options.db;
-  const db = options.db ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log, maxConnections: 3 }));
+  const db =
+    options.db ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log, maxConnections: 3 }));
   const startedAt = now();
   try {
     await migrate(db, 'crm-reconcile', RECONCILE_MIGRATIONS);
     const state = new ReconcileStateStore(db);
     let lastSuccessAt: Date | null = null;
 
-    const runs = metrics.counter('dialplane_crm_reconcile_runs_total', 'CRM reconciliation runs by outcome', ['crm', 'outcome']);
-    const records = metrics.counter('dialplane_crm_reconcile_records_total', 'Contacts read by reconciliation, by outcome (applied: missed by webhooks)', ['crm', 'outcome']);
-    metrics.gauge('dialplane_crm_reconcile_last_success_timestamp_seconds', 'When the last reconciliation run succeeded (0 = never)', ['crm'], function () {
-      this.set({ crm }, lastSuccessAt ? lastSuccessAt.getTime() / 1000 : 0);
-    });
-    metrics.gauge('dialplane_crm_reconcile_lag_seconds', 'Seconds since the last successful reconciliation (since start when none): how stale a missed change can be', ['crm'], function () {
-      this.set({ crm }, (now().getTime() - (lastSuccessAt ?? startedAt).getTime()) / 1000);
-    });
+    const runs = metrics.counter('dialplane_crm_reconcile_runs_total', 'CRM reconciliation runs by outcome', [
+      'crm',
+      'outcome',
+    ]);
+    const records = metrics.counter(
+      'dialplane_crm_reconcile_records_total',
+      'Contacts read by reconciliation, by outcome (applied: missed by webhooks)',
+      ['crm', 'outcome'],
+    );
+    metrics.gauge(
+      'dialplane_crm_reconcile_last_success_timestamp_seconds',
+      'When the last reconciliation run succeeded (0 = never)',
+      ['crm'],
+      function () {
+        this.set({ crm }, lastSuccessAt ? lastSuccessAt.getTime() / 1000 : 0);
+      },
+    );
+    metrics.gauge(
+      'dialplane_crm_reconcile_lag_seconds',
+      'Seconds since the last successful reconciliation (since start when none): how stale a missed change can be',
+      ['crm'],
+      function () {
+        this.set({ crm }, (now().getTime() - (lastSuccessAt ?? startedAt).getTime()) / 1000);
+      },
+    );
 
     const reconciler = new Reconciler({
       connector,
@@ -81,19 +99,28 @@ export async function startCrmReconciliation(options: {
     lastSuccessAt = (await state.load(crm, now().getTime())).lastSuccessAt;
 
     const health = async (): Promise<ReconcileHealth> => reconcileHealth(lastSuccessAt, startedAt, now(), config);
-    const alertTimer = setInterval(() => {
-      void (async () => {
-        // Runs on other replicas count: refresh from the shared state before judging.
-        lastSuccessAt = (await state.load(crm, now().getTime())).lastSuccessAt ?? lastSuccessAt;
-        const h = await health();
-        if (!h.ok) {
-          log.error(
-            { crm, reason: h.reason, lastSuccessAt: h.lastSuccessAt?.toISOString() ?? null, boundMs: config.staleAlertMs, overdueMs: h.overdueMs },
-            'CRM not reconciled within the bound: changes the CRM failed to deliver may be missing',
-          );
-        }
-      })().catch((error: unknown) => logError(log, error, 'reconciliation state unavailable', { crm }));
-    }, config.alertCheckMs ?? Math.min(30_000, Math.max(1_000, Math.floor(config.staleAlertMs / 2))));
+    const alertTimer = setInterval(
+      () => {
+        void (async () => {
+          // Runs on other replicas count: refresh from the shared state before judging.
+          lastSuccessAt = (await state.load(crm, now().getTime())).lastSuccessAt ?? lastSuccessAt;
+          const h = await health();
+          if (!h.ok) {
+            log.error(
+              {
+                crm,
+                reason: h.reason,
+                lastSuccessAt: h.lastSuccessAt?.toISOString() ?? null,
+                boundMs: config.staleAlertMs,
+                overdueMs: h.overdueMs,
+              },
+              'CRM not reconciled within the bound: changes the CRM failed to deliver may be missing',
+            );
+          }
+        })().catch((error: unknown) => logError(log, error, 'reconciliation state unavailable', { crm }));
+      },
+      config.alertCheckMs ?? Math.min(30_000, Math.max(1_000, Math.floor(config.staleAlertMs / 2))),
+    );
     alertTimer.unref();
 
     const schedule = await startReconcileSchedule({ db, reconciler, intervalMs: config.intervalMs, log });

@@ -54,7 +54,10 @@ export class ReconcileStateStore {
 
   /** The state, created with the cursor at `initialCursorMs` when this CRM was never reconciled. */
   async load(crm: CrmSource, initialCursorMs: number): Promise<ReconcileState> {
-    await this.db.query('INSERT INTO crm_reconcile.state (crm, cursor_ms) VALUES ($1, $2) ON CONFLICT (crm) DO NOTHING', [crm, initialCursorMs]);
+    await this.db.query(
+      'INSERT INTO crm_reconcile.state (crm, cursor_ms) VALUES ($1, $2) ON CONFLICT (crm) DO NOTHING',
+      [crm, initialCursorMs],
+    );
     const { rows } = await this.db.query<StateRow>('SELECT * FROM crm_reconcile.state WHERE crm = $1', [crm]);
     const row = rows[0]!;
     return {
@@ -77,17 +80,26 @@ export class ReconcileStateStore {
   }
 
   async recordSuccess(crm: CrmSource, at: Date): Promise<void> {
-    await this.db.query('UPDATE crm_reconcile.state SET last_success_at = $2, last_run_at = $2, last_error = NULL, updated_at = now() WHERE crm = $1', [crm, at]);
+    await this.db.query(
+      'UPDATE crm_reconcile.state SET last_success_at = $2, last_run_at = $2, last_error = NULL, updated_at = now() WHERE crm = $1',
+      [crm, at],
+    );
   }
 
   /** `error` is a code or a short message, never a record. */
   async recordFailure(crm: CrmSource, at: Date, error: string): Promise<void> {
-    await this.db.query('UPDATE crm_reconcile.state SET last_run_at = $2, last_error = $3, updated_at = now() WHERE crm = $1', [crm, at, error.slice(0, 500)]);
+    await this.db.query(
+      'UPDATE crm_reconcile.state SET last_run_at = $2, last_error = $3, updated_at = now() WHERE crm = $1',
+      [crm, at, error.slice(0, 500)],
+    );
   }
 
   /** Moves the cursor back to `fromMs` so the next run reads everything changed since (after an incident). */
   async rewind(crm: CrmSource, fromMs: number): Promise<void> {
     await this.load(crm, fromMs);
-    await this.db.query("UPDATE crm_reconcile.state SET cursor_ms = $2, cursor_id = '', updated_at = now() WHERE crm = $1", [crm, fromMs]);
+    await this.db.query(
+      "UPDATE crm_reconcile.state SET cursor_ms = $2, cursor_id = '', updated_at = now() WHERE crm = $1",
+      [crm, fromMs],
+    );
   }
 }

@@ -39,7 +39,8 @@ export function readStartMs(cursor: ReconcileCursor, settings: Pick<ReconcileSet
 
 /** Records are read in (stamp, id) order; the cursor never moves backwards. */
 export function advanceCursor(cursor: ReconcileCursor, contact: ChangedContact): ReconcileCursor {
-  if (contact.modifiedAtMs > cursor.modifiedAtMs) return { modifiedAtMs: contact.modifiedAtMs, sourceId: contact.sourceId };
+  if (contact.modifiedAtMs > cursor.modifiedAtMs)
+    return { modifiedAtMs: contact.modifiedAtMs, sourceId: contact.sourceId };
   if (contact.modifiedAtMs === cursor.modifiedAtMs && compareIds(contact.sourceId, cursor.sourceId) > 0) {
     return { modifiedAtMs: contact.modifiedAtMs, sourceId: contact.sourceId };
   }
@@ -81,9 +82,19 @@ export type ReconcileHealth =
  * Whether a CRM has reconciled recently enough. Before the first success the clock starts at
  * `since` (process start), so a fresh replica is not red before it had a chance to run.
  */
-export function reconcileHealth(lastSuccessAt: Date | null, since: Date, now: Date, settings: Pick<ReconcileSettings, 'staleAlertMs'>): ReconcileHealth {
+export function reconcileHealth(
+  lastSuccessAt: Date | null,
+  since: Date,
+  now: Date,
+  settings: Pick<ReconcileSettings, 'staleAlertMs'>,
+): ReconcileHealth {
   const reference = lastSuccessAt ?? since;
   const age = now.getTime() - reference.getTime();
   if (age <= settings.staleAlertMs) return { ok: true, lastSuccessAt };
-  return { ok: false, lastSuccessAt, reason: lastSuccessAt ? 'stale' : 'never_reconciled', overdueMs: age - settings.staleAlertMs };
+  return {
+    ok: false,
+    lastSuccessAt,
+    reason: lastSuccessAt ? 'stale' : 'never_reconciled',
+    overdueMs: age - settings.staleAlertMs,
+  };
 }

@@ -47,17 +47,19 @@ export async function startReconcileSchedule(options: ReconcileScheduleOptions):
   boss.on('error', (error) => log.error({ crm: reconciler.source, err: error.message }, 'reconciliation queue error'));
   await boss.start();
   if (!(await boss.getQueue(queue))) {
-    await boss.createQueue(queue, {
-      name: queue,
-      policy: 'stately',
-      // A failed run is not retried as such: the next tick is the retry, from the saved cursor.
-      retryLimit: 0,
-      expireInSeconds: options.runTimeoutSeconds ?? 900,
-      retentionDays: 1,
-    }).catch(async (error: unknown) => {
-      // Another replica created it first.
-      if (!(await boss.getQueue(queue))) throw error;
-    });
+    await boss
+      .createQueue(queue, {
+        name: queue,
+        policy: 'stately',
+        // A failed run is not retried as such: the next tick is the retry, from the saved cursor.
+        retryLimit: 0,
+        expireInSeconds: options.runTimeoutSeconds ?? 900,
+        retentionDays: 1,
+      })
+      .catch(async (error: unknown) => {
+        // Another replica created it first.
+        if (!(await boss.getQueue(queue))) throw error;
+      });
   }
   const pollingIntervalSeconds = Math.min(2, Math.max(0.5, intervalMs / 4_000));
   await boss.work(queue, { pollingIntervalSeconds, batchSize: 1 }, async () => {

@@ -77,13 +77,26 @@ export class Reconciler {
       }
       const finished = this.now();
       await state.recordSuccess(crm, finished);
-      const summary = { crm, read, applied, duplicates, fromMs, cursorMs: cursor.modifiedAtMs, durationMs: finished.getTime() - started.getTime() };
+      const summary = {
+        crm,
+        read,
+        applied,
+        duplicates,
+        fromMs,
+        cursorMs: cursor.modifiedAtMs,
+        durationMs: finished.getTime() - started.getTime(),
+      };
       observer?.run('success', summary, finished);
       if (applied > 0) log.info(summary, 'CRM reconciliation applied missed changes');
       else log.debug(summary, 'CRM reconciliation run');
       return summary;
     } catch (error) {
-      const code = error instanceof CrmCallError ? `${error.endpoint}:${error.kind}` : error instanceof Error ? error.name : 'error';
+      const code =
+        error instanceof CrmCallError
+          ? `${error.endpoint}:${error.kind}`
+          : error instanceof Error
+            ? error.name
+            : 'error';
       await state.recordFailure(crm, this.now(), code).catch(() => undefined);
       observer?.run('failure', null, this.now());
       logError(log, error, 'CRM reconciliation run failed', { crm, code });
@@ -94,6 +107,9 @@ export class Reconciler {
   /** Replays everything changed since `from` on the next run (after an incident). */
   async replayFrom(from: Date): Promise<void> {
     await this.options.state.rewind(this.options.connector.source, from.getTime());
-    this.options.log.warn({ crm: this.options.connector.source, from: from.toISOString() }, 'CRM reconciliation rewound for a replay');
+    this.options.log.warn(
+      { crm: this.options.connector.source, from: from.toISOString() },
+      'CRM reconciliation rewound for a replay',
+    );
   }
 }

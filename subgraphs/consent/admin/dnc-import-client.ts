@@ -61,11 +61,18 @@ export async function uploadDncFile(o: UploadOptions): Promise<UploadResult> {
         const lines = createInterface({ input: res });
         lines.on('line', (text) => {
           if (!text.trim()) return;
-          let message: { progress?: DncImportProgress; result?: UploadResult; error?: { code: ErrorCodeType; message: string } };
+          let message: {
+            progress?: DncImportProgress;
+            result?: UploadResult;
+            error?: { code: ErrorCodeType; message: string };
+          };
           try {
             message = JSON.parse(text) as typeof message;
           } catch {
-            failure = new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `unexpected answer (HTTP ${res.statusCode}): ${text.slice(0, 200)}`);
+            failure = new DialplaneError(
+              ErrorCode.INTERNAL_SERVER_ERROR,
+              `unexpected answer (HTTP ${res.statusCode}): ${text.slice(0, 200)}`,
+            );
             return;
           }
           if (message.progress) o.onProgress?.(message.progress);
@@ -74,13 +81,27 @@ export async function uploadDncFile(o: UploadOptions): Promise<UploadResult> {
         });
         lines.on('close', () => {
           if (failure) return reject(failure);
-          if (!result) return reject(new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `the import ended without a result (HTTP ${res.statusCode})`));
-          o.onProgress?.({ bytesRead: size, totalBytes: size, numbers: result.numbers, rejected: result.rejected, done: true });
+          if (!result)
+            return reject(
+              new DialplaneError(
+                ErrorCode.INTERNAL_SERVER_ERROR,
+                `the import ended without a result (HTTP ${res.statusCode})`,
+              ),
+            );
+          o.onProgress?.({
+            bytesRead: size,
+            totalBytes: size,
+            numbers: result.numbers,
+            rejected: result.rejected,
+            done: true,
+          });
           resolve(result);
         });
       },
     );
-    req.on('error', (error) => reject(new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, `cannot reach ${target.origin}: ${error.message}`)));
+    req.on('error', (error) =>
+      reject(new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, `cannot reach ${target.origin}: ${error.message}`)),
+    );
     createReadStream(o.file, { highWaterMark: 1 << 20 })
       .on('error', (error) => req.destroy(error))
       .pipe(req);

@@ -4,7 +4,13 @@ import { z } from 'zod';
 import type { Database } from '../../../shared/db.js';
 import { ERROR_CODES, ErrorCode, isClientFacingError } from '../../../shared/errors.js';
 import { sendJson, type Route } from '../../../shared/http.js';
-import { hasRole, IDENTITY_HEADER, streamBinding, type Identity, type IdentityBinding } from '../../../shared/identity.js';
+import {
+  hasRole,
+  IDENTITY_HEADER,
+  streamBinding,
+  type Identity,
+  type IdentityBinding,
+} from '../../../shared/identity.js';
 import type { Logger } from '../../../shared/logger.js';
 import { importDncStream, type DncImportProgress } from '../dnc-file-import.js';
 import type { AuditWriter } from '../store/audit.js';
@@ -28,17 +34,24 @@ export const DNC_IMPORT_PATH = '/admin/dnc-import';
 export const DNC_IMPORT_ROLES = ['admin', 'compliance'] as const;
 
 const Params = z.object({
-  list: z.string().min(1).max(40).transform((v, ctx) => {
-    try {
-      return registryListName(v);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: (e as Error).message });
-      return z.NEVER;
-    }
-  }),
+  list: z
+    .string()
+    .min(1)
+    .max(40)
+    .transform((v, ctx) => {
+      try {
+        return registryListName(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    }),
   mode: z.enum(['full', 'add', 'delete']),
   downloadedAt: z.iso.datetime({ offset: true }).transform((v) => new Date(v)),
-  force: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
+  force: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true'),
   areaCodes: z
     .string()
     .regex(/^[2-9]\d{2}(,[2-9]\d{2})*$/)
@@ -65,20 +78,29 @@ export function dncImportRoute(deps: DncImportRouteDeps): Route {
     method: 'POST',
     path: DNC_IMPORT_PATH,
     handler: async (req: IncomingMessage, res: ServerResponse, url: URL) => {
-      const identity = deps.verifyIdentity(req.headers[IDENTITY_HEADER] as string | undefined, streamBinding('POST', url.pathname + url.search));
+      const identity = deps.verifyIdentity(
+        req.headers[IDENTITY_HEADER] as string | undefined,
+        streamBinding('POST', url.pathname + url.search),
+      );
       if (!identity) return fail(res, ErrorCode.UNAUTHENTICATED, 'missing or invalid gateway identity');
-      if (!hasRole(identity, ...DNC_IMPORT_ROLES)) return fail(res, ErrorCode.FORBIDDEN, `registry import needs role ${DNC_IMPORT_ROLES.join(' or ')}`);
+      if (!hasRole(identity, ...DNC_IMPORT_ROLES))
+        return fail(res, ErrorCode.FORBIDDEN, `registry import needs role ${DNC_IMPORT_ROLES.join(' or ')}`);
       const parsed = Params.safeParse(Object.fromEntries(url.searchParams));
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
-        return fail(res, ErrorCode.BAD_USER_INPUT, `${issue.path.join('.')}: ${issue.message}`, { field: issue.path.join('.') });
+        return fail(res, ErrorCode.BAD_USER_INPUT, `${issue.path.join('.')}: ${issue.message}`, {
+          field: issue.path.join('.'),
+        });
       }
       const p = parsed.data;
       if (p.downloadedAt.getTime() > deps.now().getTime() + 60_000) {
-        return fail(res, ErrorCode.BAD_USER_INPUT, 'downloadedAt: must not be in the future', { field: 'downloadedAt' });
+        return fail(res, ErrorCode.BAD_USER_INPUT, 'downloadedAt: must not be in the future', {
+          field: 'downloadedAt',
+        });
       }
       const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-      if (encoding !== 'identity' && encoding !== 'gzip') return fail(res, ErrorCode.BAD_USER_INPUT, `Content-Encoding ${encoding} is not supported (gzip or none)`);
+      if (encoding !== 'identity' && encoding !== 'gzip')
+        return fail(res, ErrorCode.BAD_USER_INPUT, `Content-Encoding ${encoding} is not supported (gzip or none)`);
 
       // Bytes counted as they pass (a 'data' listener on req would start flowing mode and lose data).
       let bytes = 0;
@@ -102,10 +124,29 @@ export function dncImportRoute(deps: DncImportRouteDeps): Route {
       try {
         const result = await importDncStream(
           deps.db,
-          { raw: counted, gzip: encoding === 'gzip', totalBytes: Number(req.headers['content-length'] ?? 0) || 0, bytesRead: () => bytes },
-          { list: p.list, mode: p.mode, downloadedAt: p.downloadedAt, areaCodes: p.areaCodes, force: p.force, onProgress },
+          {
+            raw: counted,
+            gzip: encoding === 'gzip',
+            totalBytes: Number(req.headers['content-length'] ?? 0) || 0,
+            bytesRead: () => bytes,
+          },
+          {
+            list: p.list,
+            mode: p.mode,
+            downloadedAt: p.downloadedAt,
+            areaCodes: p.areaCodes,
+            force: p.force,
+            onProgress,
+          },
         );
-        const summary = { list: p.list, mode: p.mode, downloadedAt: p.downloadedAt.toISOString(), force: p.force, ...result, areaCodes: result.areaCodes.length };
+        const summary = {
+          list: p.list,
+          mode: p.mode,
+          downloadedAt: p.downloadedAt.toISOString(),
+          force: p.force,
+          ...result,
+          areaCodes: result.areaCodes.length,
+        };
         deps.audit.write({
           action: 'REGISTRY_IMPORTED',
           actor: identity.sub,
@@ -118,12 +159,17 @@ export function dncImportRoute(deps: DncImportRouteDeps): Route {
           reasons: null,
           detail: summary,
         });
-        deps.log.info({ list: p.list, mode: p.mode, numbers: result.numbers, rejected: result.rejected, seconds: result.seconds }, 'registry file imported');
+        deps.log.info(
+          { list: p.list, mode: p.mode, numbers: result.numbers, rejected: result.rejected, seconds: result.seconds },
+          'registry file imported',
+        );
         line({ result: summary });
         res.end();
       } catch (error) {
         const code = isClientFacingError(error) ? error.code : ErrorCode.INTERNAL_SERVER_ERROR;
-        const message = isClientFacingError(error) ? error.message : 'the import failed and was rolled back; the logs have the cause';
+        const message = isClientFacingError(error)
+          ? error.message
+          : 'the import failed and was rolled back; the logs have the cause';
         logError(deps.log, error, 'registry import failed (rolled back)', { list: p.list });
         if (streaming) {
           line({ error: { code, message } });

@@ -42,16 +42,24 @@ export interface RndImportResult {
   seconds: number;
 }
 
-const MUTATION = 'mutation RndImport($results: [ReassignedResultInput!]!) { recordReassignedResults(results: $results) { result } }';
+const MUTATION =
+  'mutation RndImport($results: [ReassignedResultInput!]!) { recordReassignedResults(results: $results) { result } }';
 
 const Answer = z.object({
   data: z.object({ recordReassignedResults: z.array(z.object({ result: z.string() })) }).nullish(),
-  errors: z.array(z.object({ message: z.string(), extensions: z.object({ code: z.string().optional() }).loose().optional() }).loose()).optional(),
+  errors: z
+    .array(
+      z
+        .object({ message: z.string(), extensions: z.object({ code: z.string().optional() }).loose().optional() })
+        .loose(),
+    )
+    .optional(),
 });
 
 export async function importRndResults(o: RndImportOptions): Promise<RndImportResult> {
   const batchSize = o.batchSize ?? 1_000;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000) throw new DialplaneError(ErrorCode.BAD_USER_INPUT, 'batch size must be 1..1000');
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000)
+    throw new DialplaneError(ErrorCode.BAD_USER_INPUT, 'batch size must be 1..1000');
   const url = new URL('/graphql', o.gatewayUrl);
   const started = performance.now();
   const progress: RndImportProgress = { lines: 0, recorded: 0, rejected: 0, done: false };
@@ -63,12 +71,20 @@ export async function importRndResults(o: RndImportOptions): Promise<RndImportRe
     const body = JSON.stringify({ query: MUTATION, variables: { results: batch } });
     let res: Response;
     try {
-      res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${o.token}` }, body });
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${o.token}` },
+        body,
+      });
     } catch (error) {
-      throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, `cannot reach ${url.origin}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new DialplaneError(
+        ErrorCode.SUBGRAPH_UNAVAILABLE,
+        `cannot reach ${url.origin}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     const parsed = Answer.safeParse(await res.json().catch(() => null));
-    if (!parsed.success) throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `unexpected answer (HTTP ${res.status})`);
+    if (!parsed.success)
+      throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `unexpected answer (HTTP ${res.status})`);
     const first = parsed.data.errors?.[0];
     if (first) {
       const code = first.extensions?.code;
@@ -104,5 +120,10 @@ export async function importRndResults(o: RndImportOptions): Promise<RndImportRe
   }
   await send();
   o.onProgress?.({ ...progress, done: true });
-  return { recorded: progress.recorded, rejected: progress.rejected, batches, seconds: Number(((performance.now() - started) / 1000).toFixed(2)) };
+  return {
+    recorded: progress.recorded,
+    rejected: progress.rejected,
+    batches,
+    seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+  };
 }

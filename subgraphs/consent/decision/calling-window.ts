@@ -47,7 +47,8 @@ export function windowReasons(at: Date, rules: WindowRules): DenyCode[] {
   for (const zone of rules.zones) {
     const local = localTime(zone, at);
     if (local.minutes < rules.federal.start || local.minutes >= rules.federal.end) out.add('OUTSIDE_CALLING_HOURS');
-    if (rules.state && (local.minutes < rules.state.start || local.minutes >= rules.state.end)) out.add('OUTSIDE_STATE_HOURS');
+    if (rules.state && (local.minutes < rules.state.start || local.minutes >= rules.state.end))
+      out.add('OUTSIDE_STATE_HOURS');
     if (rules.noSunday && local.weekday === 0) out.add('STATE_DAY_RESTRICTED');
     if (rules.holidays) {
       // A year the holiday list does not cover cannot be cleared: fail closed.

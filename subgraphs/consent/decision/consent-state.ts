@@ -29,7 +29,12 @@ function revokes(event: RevocationEvent, seller: string | null): boolean {
 }
 
 /** Checks one grant against what a call of `purpose` needs (A2, A4); returns the codes it fails. */
-export function grantShortfalls(grant: GrantEvent, purpose: CallPurpose, e164: string, policy: CompliancePolicy): DenyCode[] {
+export function grantShortfalls(
+  grant: GrantEvent,
+  purpose: CallPurpose,
+  e164: string,
+  policy: CompliancePolicy,
+): DenyCode[] {
   const out = new Set<DenyCode>();
   // An AI voice is an artificial voice (A1): consent must cover voice calls with one.
   if (!grant.channels.includes('VOICE') || !grant.coversArtificialVoice) out.add('CONSENT_INSUFFICIENT');
@@ -80,7 +85,10 @@ export function deriveConsent(
         lastRevocation = event;
       }
       if (event.scope === 'ALL_SELLERS') others = [];
-      else others = others.filter((g) => !(event.seller !== null && g.sellers.includes(event.seller) && g.sellers.length === 1));
+      else
+        others = others.filter(
+          (g) => !(event.seller !== null && g.sellers.includes(event.seller) && g.sellers.length === 1),
+        );
     }
   }
   let sufficient: GrantEvent | null = null;

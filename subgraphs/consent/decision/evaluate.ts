@@ -15,7 +15,12 @@ import {
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 /** Codes that pass with time alone: only these leave a `nextAllowedAt`. */
-const TIME_CODES = new Set<DenyCode>(['OUTSIDE_CALLING_HOURS', 'OUTSIDE_STATE_HOURS', 'STATE_DAY_RESTRICTED', 'FREQUENCY_CAP_EXCEEDED']);
+const TIME_CODES = new Set<DenyCode>([
+  'OUTSIDE_CALLING_HOURS',
+  'OUTSIDE_STATE_HOURS',
+  'STATE_DAY_RESTRICTED',
+  'FREQUENCY_CAP_EXCEEDED',
+]);
 
 interface Cap {
   max: number;
@@ -176,18 +181,20 @@ export function evaluate(facts: DecisionFacts, policy: CompliancePolicy): Decisi
   } else {
     const s = facts.suppression;
     if (policy.purposes.internalDnc.includes(purpose)) {
-      const hit = s.internalDnc.some((e) => e.scope === 'ALL' || (e.scope === 'SELLER' && (seller === null || e.seller === seller)));
+      const hit = s.internalDnc.some(
+        (e) => e.scope === 'ALL' || (e.scope === 'SELLER' && (seller === null || e.seller === seller)),
+      );
       if (hit) reasons.add('INTERNAL_DNC');
     }
-    if (isHealthcare(purpose) && s.internalDnc.some((e) => e.scope === 'HEALTHCARE_VOICE')) reasons.add('COMM_PREF_RESTRICTED');
+    if (isHealthcare(purpose) && s.internalDnc.some((e) => e.scope === 'HEALTHCARE_VOICE'))
+      reasons.add('COMM_PREF_RESTRICTED');
     if (policy.purposes.litigator.includes(purpose)) {
       evidence.suppressionLists.push({ list: 'litigator', downloadedAt: s.litigator.syncedAt?.toISOString() ?? null });
       if (s.litigator.listed) reasons.add('KNOWN_LITIGATOR');
     }
     if (solicitation) {
       // Signed written permission naming the number (a sufficient written grant), or a live EBR.
-      const permitted =
-        (consent?.sufficient?.consentType === 'WRITTEN') || relationshipLiftsDnc(s, seller, at, policy);
+      const permitted = consent?.sufficient?.consentType === 'WRITTEN' || relationshipLiftsDnc(s, seller, at, policy);
       const maxAge = policy.dncMaxAgeDays * DAY_MS;
       const stale = (syncedAt: Date | null) => !syncedAt || at.getTime() - syncedAt.getTime() > maxAge;
       evidence.nationalDncSyncedAt = s.national.syncedAt?.toISOString() ?? null;
@@ -210,7 +217,12 @@ export function evaluate(facts: DecisionFacts, policy: CompliancePolicy): Decisi
     if (r === null) {
       reasons.add('COMPLIANCE_DATA_UNAVAILABLE');
     } else {
-      evidence.reassigned = { result: r.result, version: r.version, checkedAt: r.checkedAt.toISOString(), consentDate: r.consentDate.toISOString() };
+      evidence.reassigned = {
+        result: r.result,
+        version: r.version,
+        checkedAt: r.checkedAt.toISOString(),
+        consentDate: r.consentDate.toISOString(),
+      };
       const fresh =
         r.consentDate.getTime() === reliedGrantAt.getTime() &&
         facts.evaluatedAt.getTime() - r.checkedAt.getTime() <= policy.reassigned.maxAgeDays * DAY_MS;
@@ -257,18 +269,31 @@ export function evaluate(facts: DecisionFacts, policy: CompliancePolicy): Decisi
   const obligations: Obligation[] = [];
   {
     const name = seller ? (policy.sellers[seller]?.name ?? seller) : 'the calling business';
-    obligations.push({ code: 'ID_DISCLOSURE', detail: `State the business name (${name}) and a callback number at the start.` });
-    if (solicitation) obligations.push({ code: 'OPT_OUT_OFFER', detail: 'Offer an automated opt-out within 2 seconds of identification.' });
+    obligations.push({
+      code: 'ID_DISCLOSURE',
+      detail: `State the business name (${name}) and a callback number at the start.`,
+    });
+    if (solicitation)
+      obligations.push({
+        code: 'OPT_OUT_OFFER',
+        detail: 'Offer an automated opt-out within 2 seconds of identification.',
+      });
     const laws = states.filter((st) => policy.states[st]?.aiDisclosureLaw);
     obligations.push({
       code: 'AI_DISCLOSURE_REQUIRED',
-      detail: laws.length > 0 ? `Disclose the AI voice (state law: ${laws.join(', ')}).` : 'Disclose the AI voice (policy: always).',
+      detail:
+        laws.length > 0
+          ? `Disclose the AI voice (state law: ${laws.join(', ')}).`
+          : 'Disclose the AI voice (policy: always).',
     });
     const allParty = states.filter((st) => policy.states[st]?.recordingAllParty);
     if (allParty.length > 0 || states.length === 0) {
       obligations.push({
         code: 'RECORDING_NOTICE_REQUIRED',
-        detail: allParty.length > 0 ? `Announce recording (all-party state: ${allParty.join(', ')}).` : 'Announce recording (callee state unknown).',
+        detail:
+          allParty.length > 0
+            ? `Announce recording (all-party state: ${allParty.join(', ')}).`
+            : 'Announce recording (callee state unknown).',
       });
     }
   }

@@ -43,9 +43,16 @@ export const RULES: readonly Rule[] = [
   {
     rule: 'A1-A4',
     title: 'Consent: written for marketing, naming the seller and the number called, with complete evidence',
-    codes: ['NO_CONSENT', 'CONSENT_INSUFFICIENT', 'CONSENT_NUMBER_MISMATCH', 'CONSENT_SELLER_MISMATCH', 'CONSENT_EVIDENCE_INCOMPLETE'],
+    codes: [
+      'NO_CONSENT',
+      'CONSENT_INSUFFICIENT',
+      'CONSENT_NUMBER_MISMATCH',
+      'CONSENT_SELLER_MISMATCH',
+      'CONSENT_EVIDENCE_INCOMPLETE',
+    ],
     applies: (p, policy) => policy.purposes.consentRequired.includes(p),
-    detail: (e) => (e.grantSeq != null ? `relied on grant #${e.grantSeq}` : e.exemption ? `exemption ${e.exemption}` : null),
+    detail: (e) =>
+      e.grantSeq != null ? `relied on grant #${e.grantSeq}` : e.exemption ? `exemption ${e.exemption}` : null,
   },
   {
     rule: 'B1-B3',
@@ -61,7 +68,12 @@ export const RULES: readonly Rule[] = [
     applies: healthcare,
     detail: (e) => (e.exemption ? `exemption ${e.exemption}` : null),
   },
-  { rule: 'G2', title: 'Minimum necessary PHI; communication preference', codes: ['PHI_EXCESS', 'COMM_PREF_RESTRICTED'], applies: healthcare },
+  {
+    rule: 'G2',
+    title: 'Minimum necessary PHI; communication preference',
+    codes: ['PHI_EXCESS', 'COMM_PREF_RESTRICTED'],
+    applies: healthcare,
+  },
   {
     rule: 'C3',
     title: 'Callee location resolved (every candidate zone)',
@@ -93,7 +105,12 @@ export const RULES: readonly Rule[] = [
       return lists.length ? lists.map((l) => `${l.list}@${l.downloadedAt?.slice(0, 10) ?? 'never'}`).join(', ') : null;
     },
   },
-  { rule: 'D4', title: 'Internal do-not-call list', codes: ['INTERNAL_DNC'], applies: (p, policy) => policy.purposes.internalDnc.includes(p) },
+  {
+    rule: 'D4',
+    title: 'Internal do-not-call list',
+    codes: ['INTERNAL_DNC'],
+    applies: (p, policy) => policy.purposes.internalDnc.includes(p),
+  },
   {
     rule: 'D4+',
     title: 'Known-litigator list',
@@ -109,16 +126,32 @@ export const RULES: readonly Rule[] = [
     title: 'Reassigned Numbers Database (with the relied-on consent date)',
     codes: ['NUMBER_REASSIGNED', 'RND_NO_DATA'],
     applies: (p, policy) => policy.purposes.consentRequired.includes(p),
-    detail: (e) => (e.reassigned ? `RND ${e.reassigned.result} (${e.reassigned.version})` : 'not asked (no consent date relied on)'),
+    detail: (e) =>
+      e.reassigned ? `RND ${e.reassigned.result} (${e.reassigned.version})` : 'not asked (no consent date relied on)',
   },
-  { rule: 'DEAL', title: "The contact's deal is not closed (decisions on a contact: Contact.callPermission)", codes: ['DEAL_CLOSED'], applies: (p, policy) => policy.purposes.dealClosed.includes(p) },
-  { rule: 'CRM', title: "The CRM record's own do-not-call flag (decisions on a contact: Contact.callPermission)", codes: ['CRM_DO_NOT_CALL'], applies: (p, policy) => policy.purposes.internalDnc.includes(p) },
+  {
+    rule: 'DEAL',
+    title: "The contact's deal is not closed (decisions on a contact: Contact.callPermission)",
+    codes: ['DEAL_CLOSED'],
+    applies: (p, policy) => policy.purposes.dealClosed.includes(p),
+  },
+  {
+    rule: 'CRM',
+    title: "The CRM record's own do-not-call flag (decisions on a contact: Contact.callPermission)",
+    codes: ['CRM_DO_NOT_CALL'],
+    applies: (p, policy) => policy.purposes.internalDnc.includes(p),
+  },
 ];
 
 /** Codes after which the decision stops: nothing else was evaluated. */
 const TERMINAL: readonly DenyCode[] = ['INVALID_NUMBER', 'JURISDICTION_UNSUPPORTED'];
 
-export function explainDecision(input: { purpose: CallPurpose; reasons: readonly string[]; evidence: StoredEvidence; policy: CompliancePolicy }): RuleCheck[] {
+export function explainDecision(input: {
+  purpose: CallPurpose;
+  reasons: readonly string[];
+  evidence: StoredEvidence;
+  policy: CompliancePolicy;
+}): RuleCheck[] {
   const { purpose, reasons, evidence, policy } = input;
   const stoppedEarly = TERMINAL.some((c) => reasons.includes(c));
   // A fact that could not be read skips the rules that need it: such a rule is not shown as passed.

@@ -31,13 +31,27 @@ export const DENY_CODES = [
 ] as const;
 export type DenyCode = (typeof DENY_CODES)[number];
 
-export const OBLIGATION_CODES = ['ID_DISCLOSURE', 'OPT_OUT_OFFER', 'AI_DISCLOSURE_REQUIRED', 'RECORDING_NOTICE_REQUIRED'] as const;
+export const OBLIGATION_CODES = [
+  'ID_DISCLOSURE',
+  'OPT_OUT_OFFER',
+  'AI_DISCLOSURE_REQUIRED',
+  'RECORDING_NOTICE_REQUIRED',
+] as const;
 export type ObligationCode = (typeof OBLIGATION_CODES)[number];
 
 export const CONSENT_TYPES = ['WRITTEN', 'ORAL', 'PATIENT_PROVIDED'] as const;
 export type ConsentType = (typeof CONSENT_TYPES)[number];
 
-export const REVOCATION_CHANNELS = ['VOICE', 'KEYPRESS', 'SMS_KEYWORD', 'EMAIL', 'WEB', 'CRM_FLAG', 'TRANSCRIPT', 'DNC_REQUEST'] as const;
+export const REVOCATION_CHANNELS = [
+  'VOICE',
+  'KEYPRESS',
+  'SMS_KEYWORD',
+  'EMAIL',
+  'WEB',
+  'CRM_FLAG',
+  'TRANSCRIPT',
+  'DNC_REQUEST',
+] as const;
 export type RevocationChannel = (typeof REVOCATION_CHANNELS)[number];
 
 export const REVOCATION_SCOPES = ['ALL_SELLERS', 'SELLER'] as const;

@@ -79,7 +79,14 @@ export function localTime(zone: string, at: Date | number): LocalTime {
 /** Offset of `zone` from UTC at instant `at`, in ms (negative west of Greenwich). */
 function offsetMs(zone: string, at: number): number {
   const p = parts(zone, at);
-  const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+  const asUtc = Date.UTC(
+    Number(p.year),
+    Number(p.month) - 1,
+    Number(p.day),
+    Number(p.hour),
+    Number(p.minute),
+    Number(p.second),
+  );
   return asUtc - Math.floor(at / 1000) * 1000;
 }
 
@@ -92,7 +99,9 @@ export function zonedInstant(zone: string, date: string, minutes: number): Date 
   const wall = Date.UTC(y, m - 1, d, 0, minutes);
   const first = wall - offsetMs(zone, wall);
   const second = wall - offsetMs(zone, first);
-  return new Date(Math.min(first, second) === first && localTime(zone, first).minutes === minutes % 1440 ? first : second);
+  return new Date(
+    Math.min(first, second) === first && localTime(zone, first).minutes === minutes % 1440 ? first : second,
+  );
 }
 
 /** `date` plus `days` calendar days (ISO dates, no zone involved). */

@@ -14,7 +14,8 @@ function splitZonesOfState(table: AreaCodeZoneTable, state: string): string[] {
   let byState = splitStateZones.get(table);
   if (!byState) {
     byState = new Map();
-    for (const row of Object.values(table.areaCodes)) byState.set(row.state, [...new Set([...(byState.get(row.state) ?? []), ...row.zones])]);
+    for (const row of Object.values(table.areaCodes))
+      byState.set(row.state, [...new Set([...(byState.get(row.state) ?? []), ...row.zones])]);
     splitStateZones.set(table, byState);
   }
   return byState.get(state) ?? [];
@@ -24,7 +25,10 @@ function splitZonesOfState(table: AreaCodeZoneTable, state: string): string[] {
  * C3 for a split area code: the zones of the number's exchange when the table places it with
  * certainty, else every zone the area code spans. Empty for an area code in one zone.
  */
-export function areaCodeZones(e164: string, table: AreaCodeZoneTable = currentAreaCodeZones): { zones: string[]; state: string | null } {
+export function areaCodeZones(
+  e164: string,
+  table: AreaCodeZoneTable = currentAreaCodeZones,
+): { zones: string[]; state: string | null } {
   if (!e164.startsWith('+1') || e164.length !== 12) return { zones: [], state: null };
   const row = table.areaCodes[e164.slice(2, 5)];
   if (!row) return { zones: [], state: null };
@@ -51,9 +55,12 @@ export function calleeGeo(
   return {
     numberZones: fromNumber.zones,
     areaCodeZones: split.zones,
-    numberStates: split.state && !fromNumber.states.includes(split.state) ? [...fromNumber.states, split.state] : fromNumber.states,
+    numberStates:
+      split.state && !fromNumber.states.includes(split.state) ? [...fromNumber.states, split.state] : fromNumber.states,
     addressState,
-    addressZones: addressState ? [...new Set([...stateZones(addressState), ...splitZonesOfState(table, addressState)])] : [],
+    addressZones: addressState
+      ? [...new Set([...stateZones(addressState), ...splitZonesOfState(table, addressState)])]
+      : [],
     statedZone: statedZone?.trim() || null,
     zoneData: table.version,
   };

@@ -19,7 +19,10 @@ const StoredEvidence = z
     grantSeq: z.number().nullable().optional(),
     revocationSeq: z.number().nullable().optional(),
     suppressionLists: z.array(z.object({ list: z.string(), downloadedAt: z.string().nullable() })).optional(),
-    reassigned: z.object({ result: z.string(), version: z.string(), checkedAt: z.string(), consentDate: z.string() }).nullable().optional(),
+    reassigned: z
+      .object({ result: z.string(), version: z.string(), checkedAt: z.string(), consentDate: z.string() })
+      .nullable()
+      .optional(),
     attemptsCounted: z.number().optional(),
     exemption: z.enum(['HEALTHCARE', 'EMERGENCY']).nullable().optional(),
   })
@@ -30,5 +33,10 @@ export function explanationOf(row: AuditRow, policy: CompliancePolicy): RuleChec
   const purpose = CallPurpose.safeParse(row.purpose);
   if (!purpose.success) return null;
   const evidence = StoredEvidence.safeParse(row.detail?.evidence ?? {});
-  return explainDecision({ purpose: purpose.data, reasons: row.reasons, evidence: evidence.success ? evidence.data : {}, policy });
+  return explainDecision({
+    purpose: purpose.data,
+    reasons: row.reasons,
+    evidence: evidence.success ? evidence.data : {},
+    policy,
+  });
 }

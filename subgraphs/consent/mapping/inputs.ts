@@ -56,7 +56,12 @@ export function consentInputs(policy: CompliancePolicy, now: () => Date) {
       consentType: z.enum(CONSENT_TYPES),
       purposes: z.array(CallPurpose).min(1).max(CallPurpose.options.length),
       sellers: z.array(name).min(1).max(MAX_CONSENT_SELLERS),
-      channels: z.array(z.enum(CONSENT_CHANNELS)).min(1).max(CONSENT_CHANNELS.length).nullish().transform((v) => v ?? ['VOICE' as const]),
+      channels: z
+        .array(z.enum(CONSENT_CHANNELS))
+        .min(1)
+        .max(CONSENT_CHANNELS.length)
+        .nullish()
+        .transform((v) => v ?? ['VOICE' as const]),
       coversArtificialVoice: z.boolean(),
       disclosure: z
         .object({ version: optText, hash: optText, notConditionOfPurchase: z.boolean().nullish() })
@@ -75,12 +80,21 @@ export function consentInputs(policy: CompliancePolicy, now: () => Date) {
         return !!(input.evidence as Record<string, unknown>)[key];
       };
       const path = (key: string) =>
-        key === 'disclosureVersion' ? ['disclosure', 'version'] : key === 'disclosureHash' ? ['disclosure', 'hash'] : ['evidence', key];
+        key === 'disclosureVersion'
+          ? ['disclosure', 'version']
+          : key === 'disclosureHash'
+            ? ['disclosure', 'hash']
+            : ['evidence', key];
       for (const key of policy.writtenEvidence.required) {
         if (!has(key)) ctx.addIssue({ code: 'custom', path: path(key), message: 'required for WRITTEN consent' });
       }
       for (const group of policy.writtenEvidence.anyOf) {
-        if (!group.some(has)) ctx.addIssue({ code: 'custom', path: path(group[0]!), message: `WRITTEN consent needs one of ${group.join(', ')}` });
+        if (!group.some(has))
+          ctx.addIssue({
+            code: 'custom',
+            path: path(group[0]!),
+            message: `WRITTEN consent needs one of ${group.join(', ')}`,
+          });
       }
     });
 
@@ -96,16 +110,15 @@ export function consentInputs(policy: CompliancePolicy, now: () => Date) {
     decisionId: text(200).nullish(),
   });
 
-  const addInternalDnc = z
-    .object({
-      phone,
-      // Unset: the caller's own seller (SELLER), or ALL for a caller acting for every seller (resolver).
-      scope: z.enum(['ALL', 'SELLER', 'HEALTHCARE_VOICE']).nullish(),
-      seller: name.nullish(),
-      source: name,
-      occurredAt: pastInstant(now).nullish(),
-      idempotencyKey: key.nullish(),
-    });
+  const addInternalDnc = z.object({
+    phone,
+    // Unset: the caller's own seller (SELLER), or ALL for a caller acting for every seller (resolver).
+    scope: z.enum(['ALL', 'SELLER', 'HEALTHCARE_VOICE']).nullish(),
+    seller: name.nullish(),
+    source: name,
+    occurredAt: pastInstant(now).nullish(),
+    idempotencyKey: key.nullish(),
+  });
 
   const recordRelationship = z.object({
     phone,
@@ -155,6 +168,17 @@ export function consentInputs(policy: CompliancePolicy, now: () => Date) {
     .transform(Number)
     .nullish();
 
-  return { recordConsent, revokeConsent, addInternalDnc, recordRelationship, decisionArgs, authorizeCall, phones, cursor, recordReassignedResults, checkReassignedNumber };
+  return {
+    recordConsent,
+    revokeConsent,
+    addInternalDnc,
+    recordRelationship,
+    decisionArgs,
+    authorizeCall,
+    phones,
+    cursor,
+    recordReassignedResults,
+    checkReassignedNumber,
+  };
 }
 export type ConsentInputs = ReturnType<typeof consentInputs>;

@@ -5,7 +5,13 @@ import { AreaCodeZoneTableSchema, type AreaCodeZoneTable } from './area-code-zon
 import { isValidZone } from '../decision/zoned-time.js';
 
 export type { AreaCodeZoneTable } from './area-code-zones-schema.js';
-export { CALL_PURPOSES, CallPurpose, CompliancePolicySchema, type CompliancePolicy, type CompliancePolicyData } from './policy-schema.js';
+export {
+  CALL_PURPOSES,
+  CallPurpose,
+  CompliancePolicySchema,
+  type CompliancePolicy,
+  type CompliancePolicyData,
+} from './policy-schema.js';
 
 /** The policy in force: parsed once so a malformed data file stops start-up instead of a decision. */
 export const currentPolicy: CompliancePolicy = CompliancePolicySchema.parse(POLICY_2026_12);
@@ -14,7 +20,8 @@ export const currentPolicy: CompliancePolicy = CompliancePolicySchema.parse(POLI
 export const currentAreaCodeZones: AreaCodeZoneTable = AreaCodeZoneTableSchema.superRefine((table, ctx) => {
   for (const [code, row] of Object.entries(table.areaCodes)) {
     for (const zone of [...row.zones, ...Object.values(row.exchanges ?? {}).flat()]) {
-      if (!isValidZone(zone)) ctx.addIssue({ code: 'custom', path: ['areaCodes', code], message: `unknown IANA zone ${zone}` });
+      if (!isValidZone(zone))
+        ctx.addIssue({ code: 'custom', path: ['areaCodes', code], message: `unknown IANA zone ${zone}` });
     }
   }
 }).parse(AREA_CODE_ZONES_2026_12);

@@ -24,7 +24,11 @@ export const RndResponse = z.object({
   results: z.array(z.object({ tn: z.string(), date: z.iso.date(), result: RndAnswer })),
 });
 
-const RESULT: Record<z.infer<typeof RndAnswer>, ReassignedFacts['result']> = { yes: 'YES', no: 'NO', 'no data': 'NO_DATA' };
+const RESULT: Record<z.infer<typeof RndAnswer>, ReassignedFacts['result']> = {
+  yes: 'YES',
+  no: 'NO',
+  'no data': 'NO_DATA',
+};
 
 export interface RndClientOptions {
   url: string;
@@ -43,25 +47,38 @@ export function createRndClient(options: RndClientOptions): ReassignedNumberChec
     name: 'rnd',
     cacheable: true,
     async check(e164, consentDate) {
-      if (!/^\+1[2-9]\d{2}[2-9]\d{6}$/.test(e164)) return { result: 'NO_DATA', consentDate, checkedAt: now(), version: 'rnd: not a NANP number' };
+      if (!/^\+1[2-9]\d{2}[2-9]\d{6}$/.test(e164))
+        return { result: 'NO_DATA', consentDate, checkedAt: now(), version: 'rnd: not a NANP number' };
       const query = { tn: e164.slice(2), date: rndDate(consentDate) };
       const response = await fetch(endpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+        },
         body: JSON.stringify({ queries: [query] }),
         signal: AbortSignal.timeout(options.timeoutMs ?? 3_000),
       });
-      if (!response.ok) throw new DialplaneError(ErrorCode.COMPLIANCE_DATA_UNAVAILABLE, `RND answered HTTP ${response.status}`, { status: response.status });
+      if (!response.ok)
+        throw new DialplaneError(ErrorCode.COMPLIANCE_DATA_UNAVAILABLE, `RND answered HTTP ${response.status}`, {
+          status: response.status,
+        });
       const body = RndResponse.parse(await response.json());
       const hit = body.results.find((r) => r.tn === query.tn && r.date === query.date);
-      if (!hit) throw new DialplaneError(ErrorCode.COMPLIANCE_DATA_UNAVAILABLE, 'RND answer did not contain the number asked about');
+      if (!hit)
+        throw new DialplaneError(
+          ErrorCode.COMPLIANCE_DATA_UNAVAILABLE,
+          'RND answer did not contain the number asked about',
+        );
       return { result: RESULT[hit.result], consentDate, checkedAt: now(), version: `rnd:${body.dataAsOf}` };
     },
   };
 }
 
 /** A line of a bulk RND result file: `tn,date,result` (result: yes | no | no data), header optional. */
-export function parseRndResultLine(line: string): { e164: string; consentDate: Date; result: ReassignedFacts['result'] } | null {
+export function parseRndResultLine(
+  line: string,
+): { e164: string; consentDate: Date; result: ReassignedFacts['result'] } | null {
   const [tn, date, result] = line.split(',').map((v) => v.trim().replace(/^"|"$/g, '').toLowerCase());
   const q = RndQuery.safeParse({ tn: tn?.replace(/^\+?1(?=\d{10}$)/, ''), date });
   const r = RndAnswer.safeParse(result);

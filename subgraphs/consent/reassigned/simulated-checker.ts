@@ -13,13 +13,16 @@ export interface SimulatedCheckerOptions {
 }
 
 /** An in-memory stand-in for the RND with the real answer semantics; used in dev and tests. */
-export function createSimulatedChecker(options: SimulatedCheckerOptions = {}): ReassignedNumberChecker & { options: SimulatedCheckerOptions } {
+export function createSimulatedChecker(
+  options: SimulatedCheckerOptions = {},
+): ReassignedNumberChecker & { options: SimulatedCheckerOptions } {
   const now = options.now ?? (() => new Date());
   return {
     name: 'simulated',
     options,
     async check(e164, consentDate) {
-      if (options.failing) throw new DialplaneError(ErrorCode.COMPLIANCE_DATA_UNAVAILABLE, 'reassigned-number database unavailable');
+      if (options.failing)
+        throw new DialplaneError(ErrorCode.COMPLIANCE_DATA_UNAVAILABLE, 'reassigned-number database unavailable');
       const version = options.version ?? 'rnd-sim-1';
       const checkedAt = now();
       if (options.noData?.has(e164)) return { result: 'NO_DATA', consentDate, checkedAt, version };

@@ -14,10 +14,10 @@ export async function lockNumber(tx: Queryable, e164: string): Promise<void> {
 }
 
 export async function attemptsSince(db: Queryable, e164: string, since: Date): Promise<AttemptFact[]> {
-  const result = await db.query('SELECT seller, purpose, subject, attempted_at FROM call_attempts WHERE e164 = $1 AND attempted_at > $2', [
-    e164,
-    since,
-  ]);
+  const result = await db.query(
+    'SELECT seller, purpose, subject, attempted_at FROM call_attempts WHERE e164 = $1 AND attempted_at > $2',
+    [e164, since],
+  );
   return result.rows.map((raw) => {
     const r = AttemptRow.parse(raw);
     return { at: r.attempted_at, seller: r.seller, purpose: r.purpose, subject: r.subject };

@@ -37,7 +37,19 @@ export interface AuditRecord {
   at?: Date;
 }
 
-const COLUMNS = ['action', 'actor', 'role', 'seller', 'purpose', 'e164', 'decision_id', 'allowed', 'reasons', 'detail', 'at'];
+const COLUMNS = [
+  'action',
+  'actor',
+  'role',
+  'seller',
+  'purpose',
+  'e164',
+  'decision_id',
+  'allowed',
+  'reasons',
+  'detail',
+  'at',
+];
 
 export async function appendAudit(db: Queryable, records: AuditRecord[]): Promise<void> {
   if (records.length === 0) return;
@@ -117,7 +129,11 @@ export function createAuditWriter(db: Queryable, log: Logger, options: AuditWrit
         failures++;
         consecutiveFailures++;
         const retryMs = Math.min(maxRetryDelayMs, intervalMs * 2 ** Math.min(consecutiveFailures, 20));
-        logError(log, error, 'audit flush failed: rows kept, decisions fail closed until it succeeds', { rows: pending.length, attempt: consecutiveFailures, retryMs });
+        logError(log, error, 'audit flush failed: rows kept, decisions fail closed until it succeeds', {
+          rows: pending.length,
+          attempt: consecutiveFailures,
+          retryMs,
+        });
         schedule(retryMs);
         return;
       }

@@ -68,7 +68,10 @@ export async function importRegistry(
   feed: (session: RegistryImportSession) => Promise<void>,
 ): Promise<ImportResult> {
   const list = registryListName(spec.list);
-  if (list !== spec.list) throw new DialplaneError(ErrorCode.BAD_USER_INPUT, `list "${spec.list}" must be written ${list}`, { field: 'list' });
+  if (list !== spec.list)
+    throw new DialplaneError(ErrorCode.BAD_USER_INPUT, `list "${spec.list}" must be written ${list}`, {
+      field: 'list',
+    });
   return db.transaction(async (tx) => {
     let numbers = 0;
     let removed = 0;
@@ -98,7 +101,10 @@ export async function importRegistry(
       if (perAreaCode(list)) await refuseOlder(fresh);
       for (const c of fresh) areaCodes.add(c);
       if (spec.mode === 'full') {
-        const del = await tx.query('DELETE FROM dnc_registry WHERE list = $1 AND area_code = ANY($2::text[])', [list, fresh]);
+        const del = await tx.query('DELETE FROM dnc_registry WHERE list = $1 AND area_code = ANY($2::text[])', [
+          list,
+          fresh,
+        ]);
         removed += del.rowCount;
       }
     };
@@ -108,7 +114,10 @@ export async function importRegistry(
         if (e164s.length === 0) return;
         await clear([...new Set(e164s.map((n) => n.slice(2, 5)))]);
         if (spec.mode === 'delete') {
-          const del = await tx.query('DELETE FROM dnc_registry WHERE list = $1 AND e164 = ANY($2::text[])', [list, e164s]);
+          const del = await tx.query('DELETE FROM dnc_registry WHERE list = $1 AND e164 = ANY($2::text[])', [
+            list,
+            e164s,
+          ]);
           removed += del.rowCount;
         } else {
           await tx.query(
@@ -132,7 +141,10 @@ export async function importRegistry(
     );
     if (spec.mode !== 'full' && perAreaCode(list)) {
       // A national change list covers every subscribed area code of the list.
-      await tx.query('UPDATE dnc_sync SET downloaded_at = GREATEST(downloaded_at, $2), imported_at = now() WHERE list = $1', [list, spec.downloadedAt]);
+      await tx.query(
+        'UPDATE dnc_sync SET downloaded_at = GREATEST(downloaded_at, $2), imported_at = now() WHERE list = $1',
+        [list, spec.downloadedAt],
+      );
     }
     return { numbers, areaCodes: codes, removed };
   });
@@ -157,8 +169,18 @@ export interface RegistryStatusRow {
 }
 
 export async function registryStatus(db: Queryable): Promise<RegistryStatusRow[]> {
-  const r = await db.query<{ list: string; area_code: string; downloaded_at: Date; imported_at: Date; kind: ImportMode }>(
-    'SELECT list, area_code, downloaded_at, imported_at, kind FROM dnc_sync ORDER BY list, area_code',
-  );
-  return r.rows.map((x) => ({ list: x.list, areaCode: x.area_code, downloadedAt: new Date(x.downloaded_at), importedAt: new Date(x.imported_at), kind: x.kind }));
+  const r = await db.query<{
+    list: string;
+    area_code: string;
+    downloaded_at: Date;
+    imported_at: Date;
+    kind: ImportMode;
+  }>('SELECT list, area_code, downloaded_at, imported_at, kind FROM dnc_sync ORDER BY list, area_code');
+  return r.rows.map((x) => ({
+    list: x.list,
+    areaCode: x.area_code,
+    downloadedAt: new Date(x.downloaded_at),
+    importedAt: new Date(x.imported_at),
+    kind: x.kind,
+  }));
 }

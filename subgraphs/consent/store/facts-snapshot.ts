@@ -105,7 +105,8 @@ export class FactsSnapshot {
 }
 
 /** The tables a decision reads (FACTS_SQL). */
-const FACT_TABLES = /\b(consent_ledger|internal_dnc|dnc_registry|dnc_sync|ebr_relationships|reassigned_checks|call_attempts)\b/i;
+const FACT_TABLES =
+  /\b(consent_ledger|internal_dnc|dnc_registry|dnc_sync|ebr_relationships|reassigned_checks|call_attempts)\b/i;
 /** An append to the audit log and nothing else (the batched audit writer, every few milliseconds). */
 const AUDIT_APPEND = /^\s*INSERT\s+INTO\s+consent_audit\b/i;
 const FACTS_EXECUTE = new RegExp(`^\\s*EXECUTE\\s+${FACTS_STATEMENT}\\(`, 'i');

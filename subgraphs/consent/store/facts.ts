@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import type { Database, Queryable } from '../../../shared/db.js';
 import type { LedgerEvent, ReassignedFacts, SuppressionFacts, AttemptFact } from '../decision/types.js';
-import { AttemptRow, InternalDncRow, LedgerRow, ReassignedRow, RelationshipRow, SyncRow, toLedgerEvent } from './rows.js';
+import {
+  AttemptRow,
+  InternalDncRow,
+  LedgerRow,
+  ReassignedRow,
+  RelationshipRow,
+  SyncRow,
+  toLedgerEvent,
+} from './rows.js';
 import { DialplaneError, ErrorCode } from '../../../shared/errors.js';
 
 /**
@@ -19,7 +27,7 @@ export interface StoredFacts {
 }
 
 const json = <T extends z.ZodType>(item: T) =>
-  z.preprocess((v) => (typeof v === 'string' ? JSON.parse(v) : v ?? []), z.array(item));
+  z.preprocess((v) => (typeof v === 'string' ? JSON.parse(v) : (v ?? [])), z.array(item));
 
 const FactsRow = z.object({
   ledger: json(LedgerRow),
@@ -75,11 +83,14 @@ export function createFactsReader(db: Database): (e164: string, attemptsSince: D
   }
   let prepared: Promise<void> | null = null;
   return async (e164, since) => {
-    if (!E164.test(e164) || Number.isNaN(since.getTime())) throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'facts reader: invalid key');
-    prepared ??= db.exec(`PREPARE ${FACTS_STATEMENT}(text, text, timestamptz) AS ${FACTS_SQL}`).catch((error: unknown) => {
-      prepared = null;
-      throw error;
-    });
+    if (!E164.test(e164) || Number.isNaN(since.getTime()))
+      throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'facts reader: invalid key');
+    prepared ??= db
+      .exec(`PREPARE ${FACTS_STATEMENT}(text, text, timestamptz) AS ${FACTS_SQL}`)
+      .catch((error: unknown) => {
+        prepared = null;
+        throw error;
+      });
     await prepared;
     const [n, ac, t] = factsParams(e164, since);
     const result = await db.query(`EXECUTE ${FACTS_STATEMENT}('${n}', '${ac}', '${t.toISOString()}')`);
@@ -90,7 +101,12 @@ export function createFactsReader(db: Database): (e164: string, attemptsSince: D
 function toStoredFacts(raw: unknown): StoredFacts {
   const row = FactsRow.parse(raw);
   const lists = new Set(row.lists);
-  const reassigned = row.reassigned.map((r) => ({ result: r.result, consentDate: r.consent_date, checkedAt: r.checked_at, version: r.version }));
+  const reassigned = row.reassigned.map((r) => ({
+    result: r.result,
+    consentDate: r.consent_date,
+    checkedAt: r.checked_at,
+    version: r.version,
+  }));
   const national = row.syncs.find((s) => s.list === 'national');
   const stateLists = [...new Set([...row.syncs.filter((s) => s.list.startsWith('state:')).map((s) => s.list)])];
   return {
@@ -98,7 +114,10 @@ function toStoredFacts(raw: unknown): StoredFacts {
     suppression: {
       internalDnc: row.internal_dnc.map((d) => ({ scope: d.scope, seller: d.seller, addedAt: d.added_at })),
       national: { listed: lists.has('national'), syncedAt: national?.downloaded_at ?? null },
-      litigator: { listed: lists.has('litigator'), syncedAt: row.syncs.find((s) => s.list === 'litigator')?.downloaded_at ?? null },
+      litigator: {
+        listed: lists.has('litigator'),
+        syncedAt: row.syncs.find((s) => s.list === 'litigator')?.downloaded_at ?? null,
+      },
       state: stateLists.map((list) => ({
         state: list.slice('state:'.length),
         listed: lists.has(list),
@@ -108,16 +127,18 @@ function toStoredFacts(raw: unknown): StoredFacts {
     },
     reassigned: reassigned[0] ?? null,
     reassignedByConsentDate: reassigned,
-    attempts: row.attempts.map((a) => ({ at: a.attempted_at, seller: a.seller, purpose: a.purpose, subject: a.subject })),
+    attempts: row.attempts.map((a) => ({
+      at: a.attempted_at,
+      seller: a.seller,
+      purpose: a.purpose,
+      subject: a.subject,
+    })),
   };
 }
 
 export async function insertReassignedCheck(db: Queryable, e164: string, r: ReassignedFacts): Promise<void> {
-  await db.query('INSERT INTO reassigned_checks (e164, consent_date, result, version, checked_at) VALUES ($1, $2, $3, $4, $5)', [
-    e164,
-    r.consentDate,
-    r.result,
-    r.version,
-    r.checkedAt,
-  ]);
+  await db.query(
+    'INSERT INTO reassigned_checks (e164, consent_date, result, version, checked_at) VALUES ($1, $2, $3, $4, $5)',
+    [e164, r.consentDate, r.result, r.version, r.checkedAt],
+  );
 }

@@ -1,6 +1,12 @@
 import type { Database, Queryable } from '../../../shared/db.js';
 import type { CallPurpose } from '../policy/index.js';
-import type { ConsentChannel, ConsentType, LedgerEvent, RevocationChannel, RevocationScope } from '../decision/types.js';
+import type {
+  ConsentChannel,
+  ConsentType,
+  LedgerEvent,
+  RevocationChannel,
+  RevocationScope,
+} from '../decision/types.js';
 import { LedgerRow, toLedgerEvent } from './rows.js';
 
 /**
@@ -20,7 +26,12 @@ export interface GrantRecord {
   sellers: string[];
   channels: ConsentChannel[];
   coversArtificialVoice: boolean;
-  disclosure: { version?: string | null; hash?: string | null; notConditionOfPurchase?: boolean | null; text?: string | null };
+  disclosure: {
+    version?: string | null;
+    hash?: string | null;
+    notConditionOfPurchase?: boolean | null;
+    text?: string | null;
+  };
   evidence: Record<string, string | null | undefined>;
 }
 
@@ -60,8 +71,12 @@ async function append(tx: Queryable, columns: Record<string, unknown>): Promise<
     values,
   );
   const eventId = String(columns.event_id);
-  if (inserted.rows[0]) return { seq: Number(inserted.rows[0].seq), eventId, recordedAt: inserted.rows[0].recorded_at, inserted: true };
-  const existing = await tx.query<{ seq: number; recorded_at: Date }>('SELECT seq, recorded_at FROM consent_ledger WHERE event_id = $1', [eventId]);
+  if (inserted.rows[0])
+    return { seq: Number(inserted.rows[0].seq), eventId, recordedAt: inserted.rows[0].recorded_at, inserted: true };
+  const existing = await tx.query<{ seq: number; recorded_at: Date }>(
+    'SELECT seq, recorded_at FROM consent_ledger WHERE event_id = $1',
+    [eventId],
+  );
   return { seq: Number(existing.rows[0]!.seq), eventId, recordedAt: existing.rows[0]!.recorded_at, inserted: false };
 }
 
@@ -118,7 +133,13 @@ export interface RevocationEntry {
  * Revocations after `cursor`, oldest first. `sellers` (seller scope): only revocations for those
  * sellers plus the all-seller ones; null = every revocation.
  */
-export async function revocationsAfter(db: Queryable, cursor: number, phones: string[] | null, limit = 1000, sellers: string[] | null = null): Promise<RevocationEntry[]> {
+export async function revocationsAfter(
+  db: Queryable,
+  cursor: number,
+  phones: string[] | null,
+  limit = 1000,
+  sellers: string[] | null = null,
+): Promise<RevocationEntry[]> {
   const result = await db.query(
     `SELECT * FROM consent_ledger WHERE kind = 'REVOCATION' AND seq > $1 AND ($2::text[] IS NULL OR e164 = ANY($2::text[]))
        AND ($4::text[] IS NULL OR seller IS NULL OR seller = ANY($4::text[]))

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { CallPurpose } from '../policy/index.js';
-import { CONSENT_CHANNELS, CONSENT_TYPES, REVOCATION_CHANNELS, REVOCATION_SCOPES, type LedgerEvent } from '../decision/types.js';
+import {
+  CONSENT_CHANNELS,
+  CONSENT_TYPES,
+  REVOCATION_CHANNELS,
+  REVOCATION_SCOPES,
+  type LedgerEvent,
+} from '../decision/types.js';
 
 /**
  * Row shapes as the database returns them, parsed with zod: the store is a boundary too, and a
@@ -53,7 +59,11 @@ export function toLedgerEvent(row: LedgerRow): LedgerEvent {
       sellers: row.sellers ?? [],
       channels: row.channels ?? [],
       coversArtificialVoice: row.covers_artificial_voice === true,
-      disclosure: { version: str(d.version), hash: str(d.hash), notConditionOfPurchase: d.notConditionOfPurchase === true },
+      disclosure: {
+        version: str(d.version),
+        hash: str(d.hash),
+        notConditionOfPurchase: d.notConditionOfPurchase === true,
+      },
       evidence: Object.fromEntries(Object.entries(row.evidence ?? {}).map(([k, v]) => [k, str(v)])),
     };
   }
@@ -73,11 +83,20 @@ export const InternalDncRow = z.object({
   added_at: instant,
 });
 export const SyncRow = z.object({ list: z.string(), area_code: z.string(), downloaded_at: instant });
-export const RelationshipRow = z.object({ seller: z.string(), kind: z.enum(['PURCHASE', 'INQUIRY']), occurred_at: instant });
+export const RelationshipRow = z.object({
+  seller: z.string(),
+  kind: z.enum(['PURCHASE', 'INQUIRY']),
+  occurred_at: instant,
+});
 export const ReassignedRow = z.object({
   result: z.enum(['YES', 'NO', 'NO_DATA']),
   consent_date: instant,
   checked_at: instant,
   version: z.string(),
 });
-export const AttemptRow = z.object({ seller: z.string(), purpose: CallPurpose, subject: z.string(), attempted_at: instant });
+export const AttemptRow = z.object({
+  seller: z.string(),
+  purpose: CallPurpose,
+  subject: z.string(),
+  attempted_at: instant,
+});

@@ -18,7 +18,11 @@ export interface InternalDncRecord {
   addedAt: Date;
 }
 
-export async function addInternalDnc(tx: Queryable, r: InternalDncRecord, policy: CompliancePolicy): Promise<{ id: number; inserted: boolean }> {
+export async function addInternalDnc(
+  tx: Queryable,
+  r: InternalDncRecord,
+  policy: CompliancePolicy,
+): Promise<{ id: number; inserted: boolean }> {
   const retainUntil = new Date(r.addedAt);
   retainUntil.setUTCFullYear(retainUntil.getUTCFullYear() + policy.retention.internalDncYears);
   const result = await tx.query<{ id: number }>(
@@ -40,11 +44,8 @@ export interface RelationshipRecord {
 }
 
 export async function addRelationship(db: Queryable, r: RelationshipRecord): Promise<void> {
-  await db.query('INSERT INTO ebr_relationships (e164, seller, kind, occurred_at, source) VALUES ($1, $2, $3, $4, $5)', [
-    r.e164,
-    r.seller,
-    r.kind,
-    r.occurredAt,
-    r.source,
-  ]);
+  await db.query(
+    'INSERT INTO ebr_relationships (e164, seller, kind, occurred_at, source) VALUES ($1, $2, $3, $4, $5)',
+    [r.e164, r.seller, r.kind, r.occurredAt, r.source],
+  );
 }

@@ -75,7 +75,17 @@ export const WRITER_POLICY = {
 function withTimeout<T>(crm: CrmName, step: string, promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new WriteBackError(ErrorCode.CRM_UNAVAILABLE, `${crm} ${step} timed out after ${ms} ms`, true, { crm, step, crmCode: ErrorCode.TIMEOUT })), ms);
+    timer = setTimeout(
+      () =>
+        reject(
+          new WriteBackError(ErrorCode.CRM_UNAVAILABLE, `${crm} ${step} timed out after ${ms} ms`, true, {
+            crm,
+            step,
+            crmCode: ErrorCode.TIMEOUT,
+          }),
+        ),
+      ms,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -109,15 +119,34 @@ export function classifySalesforceError(error: unknown, step: string): WriteBack
   if (crmCode === 'REQUEST_LIMIT_EXCEEDED') {
     // "ConcurrentRequests" clears in a second; "TotalRequests" is a rolling budget: probe every few seconds.
     const concurrent = /concurrent/i.test(e.message ?? '');
-    return new WriteBackError(ErrorCode.CRM_RATE_LIMITED, message, true, { crm: 'salesforce', crmCode, step }, concurrent ? WRITER_POLICY.pauseMs.salesforceConcurrent : WRITER_POLICY.pauseMs.salesforceTotal);
+    return new WriteBackError(
+      ErrorCode.CRM_RATE_LIMITED,
+      message,
+      true,
+      { crm: 'salesforce', crmCode, step },
+      concurrent ? WRITER_POLICY.pauseMs.salesforceConcurrent : WRITER_POLICY.pauseMs.salesforceTotal,
+    );
   }
-  if (SALESFORCE_PERMANENT.has(crmCode)) return new WriteBackError(ErrorCode.CRM_REJECTED, message, false, { crm: 'salesforce', crmCode, step });
+  if (SALESFORCE_PERMANENT.has(crmCode))
+    return new WriteBackError(ErrorCode.CRM_REJECTED, message, false, { crm: 'salesforce', crmCode, step });
   const http = /^ERROR_HTTP_(\d{3})$/.exec(crmCode);
   if (http) {
     const status = Number(http[1]);
-    if (status === 429) return new WriteBackError(ErrorCode.CRM_RATE_LIMITED, message, true, { crm: 'salesforce', crmCode, status, step }, 2_000);
+    if (status === 429)
+      return new WriteBackError(
+        ErrorCode.CRM_RATE_LIMITED,
+        message,
+        true,
+        { crm: 'salesforce', crmCode, status, step },
+        2_000,
+      );
     const permanent = status >= 400 && status < 500 && ![401, 408, 409, 423].includes(status);
-    return new WriteBackError(permanent ? ErrorCode.CRM_REJECTED : ErrorCode.CRM_UNAVAILABLE, message, !permanent, { crm: 'salesforce', crmCode, status, step });
+    return new WriteBackError(permanent ? ErrorCode.CRM_REJECTED : ErrorCode.CRM_UNAVAILABLE, message, !permanent, {
+      crm: 'salesforce',
+      crmCode,
+      status,
+      step,
+    });
   }
   // Network failures, 5xx bodies, session problems: try again later.
   return new WriteBackError(ErrorCode.CRM_UNAVAILABLE, message, true, { crm: 'salesforce', crmCode, step });
@@ -126,7 +155,18 @@ export function classifySalesforceError(error: unknown, step: string): WriteBack
 const salesforceSaveResult = z.object({
   id: z.string().optional().nullable(),
   success: z.boolean(),
-  errors: z.array(z.union([z.string(), z.object({ statusCode: z.string().optional(), errorCode: z.string().optional(), message: z.string().optional() })])).optional(),
+  errors: z
+    .array(
+      z.union([
+        z.string(),
+        z.object({
+          statusCode: z.string().optional(),
+          errorCode: z.string().optional(),
+          message: z.string().optional(),
+        }),
+      ]),
+    )
+    .optional(),
 });
 
 export class SalesforceWriter implements CrmWriter {
@@ -149,7 +189,10 @@ export class SalesforceWriter implements CrmWriter {
           const code = (error as { errorCode?: string }).errorCode;
           // jsforce refreshes an expired token itself (refreshFn below); if that failed, start over
           // with a new connection once, then replay the (idempotent) request.
-          if ((code === 'INVALID_SESSION_ID' || /unable to refresh session/i.test((error as Error).message ?? '')) && attempt === 0) {
+          if (
+            (code === 'INVALID_SESSION_ID' || /unable to refresh session/i.test((error as Error).message ?? '')) &&
+            attempt === 0
+          ) {
             this.conn = null;
             continue;
           }
@@ -159,10 +202,16 @@ export class SalesforceWriter implements CrmWriter {
     };
     const upsert = async (step: string, task: { key: string; fields: Record<string, unknown> }) => {
       const raw = await call(step, (conn) =>
-        conn.sobject('Task').upsert({ ...task.fields, [SALESFORCE_TASK_EXTERNAL_ID]: task.key } as never, SALESFORCE_TASK_EXTERNAL_ID),
+        conn
+          .sobject('Task')
+          .upsert({ ...task.fields, [SALESFORCE_TASK_EXTERNAL_ID]: task.key } as never, SALESFORCE_TASK_EXTERNAL_ID),
       );
       const result = salesforceSaveResult.safeParse(raw ?? { success: true });
-      if (!result.success) throw new WriteBackError(ErrorCode.CRM_UNAVAILABLE, `salesforce ${step}: unexpected response`, true, { crm: 'salesforce', step });
+      if (!result.success)
+        throw new WriteBackError(ErrorCode.CRM_UNAVAILABLE, `salesforce ${step}: unexpected response`, true, {
+          crm: 'salesforce',
+          step,
+        });
       if (!result.data.success) {
         const first = result.data.errors?.[0];
         const crmCode = typeof first === 'string' ? first : (first?.statusCode ?? first?.errorCode ?? 'UNKNOWN');
@@ -174,11 +223,16 @@ export class SalesforceWriter implements CrmWriter {
     // Contact first: a deleted or merged contact fails here, before a Task is left pointing at it.
     const contactUpdate = salesforceContactUpdateOf(outcome);
     if (contactUpdate) {
-      const raw = await call('contact.update', (conn) => conn.sobject('Contact').update({ Id: outcome.crmContactId, ...contactUpdate }));
+      const raw = await call('contact.update', (conn) =>
+        conn.sobject('Contact').update({ Id: outcome.crmContactId, ...contactUpdate }),
+      );
       const result = salesforceSaveResult.safeParse(raw);
       if (result.success && !result.data.success) {
         const first = result.data.errors?.[0];
-        throw classifySalesforceError({ errorCode: typeof first === 'string' ? first : (first?.statusCode ?? first?.errorCode) }, 'contact.update');
+        throw classifySalesforceError(
+          { errorCode: typeof first === 'string' ? first : (first?.statusCode ?? first?.errorCode) },
+          'contact.update',
+        );
       }
     }
     const task = salesforceTaskOf(outcome);
@@ -192,7 +246,11 @@ export class SalesforceWriter implements CrmWriter {
     if (this.conn) return this.conn;
     this.authorizing ??= (async () => {
       const conn = new jsforce.Connection({
-        oauth2: { loginUrl: this.options.loginUrl, clientId: this.options.clientId, clientSecret: this.options.clientSecret },
+        oauth2: {
+          loginUrl: this.options.loginUrl,
+          clientId: this.options.clientId,
+          clientSecret: this.options.clientSecret,
+        },
         instanceUrl: this.options.instanceUrl,
         version: this.options.apiVersion,
         // client_credentials issues no refresh token: on a 401 jsforce calls this, which asks
@@ -206,7 +264,12 @@ export class SalesforceWriter implements CrmWriter {
       });
       await beforeRequest();
       try {
-        await withTimeout('salesforce', 'oauth.token', conn.authorize({ grant_type: 'client_credentials' }), WRITER_POLICY.requestTimeoutMs);
+        await withTimeout(
+          'salesforce',
+          'oauth.token',
+          conn.authorize({ grant_type: 'client_credentials' }),
+          WRITER_POLICY.requestTimeoutMs,
+        );
       } catch (error) {
         throw classifySalesforceError(error, 'oauth.token');
       }
@@ -225,7 +288,10 @@ export class SalesforceWriter implements CrmWriter {
 
 // --- HubSpot ----------------------------------------------------------------------------------
 
-const hubspotObject = z.object({ id: z.coerce.string(), properties: z.record(z.string(), z.string().nullable()).optional() });
+const hubspotObject = z.object({
+  id: z.coerce.string(),
+  properties: z.record(z.string(), z.string().nullable()).optional(),
+});
 const hubspotSearch = z.object({ results: z.array(hubspotObject) });
 
 function headerOf(headers: unknown, name: string): string | undefined {
@@ -250,17 +316,33 @@ export function classifyHubspotError(error: unknown, step: string): WriteBackErr
   const e = error as { code?: number | string; body?: unknown; headers?: unknown; message?: string };
   const status = typeof e.code === 'number' ? e.code : undefined;
   if (status === undefined) {
-    return new WriteBackError(ErrorCode.CRM_UNAVAILABLE, `hubspot ${step}: ${String(e.code ?? 'network error')}`, true, { crm: 'hubspot', crmCode: String(e.code ?? 'NETWORK'), step });
+    return new WriteBackError(
+      ErrorCode.CRM_UNAVAILABLE,
+      `hubspot ${step}: ${String(e.code ?? 'network error')}`,
+      true,
+      { crm: 'hubspot', crmCode: String(e.code ?? 'NETWORK'), step },
+    );
   }
   const body = bodyOf(e.body);
   const crmCode = String(body.policyName ?? body.category ?? `HTTP_${status}`);
   const message = `hubspot ${step}: ${status} ${crmCode}`;
   if (status === 429) {
     const retryAfter = Number(headerOf(e.headers, 'retry-after'));
-    const waitMs = Number.isFinite(retryAfter) && retryAfter > 0
-      ? retryAfter * 1000
-      : body.policyName === 'DAILY' ? WRITER_POLICY.pauseMs.hubspotDaily : body.policyName === 'SECONDLY' ? WRITER_POLICY.pauseMs.hubspotSecondly : WRITER_POLICY.pauseMs.hubspotTenSecondly;
-    return new WriteBackError(ErrorCode.CRM_RATE_LIMITED, message, true, { crm: 'hubspot', crmCode, status, step }, waitMs);
+    const waitMs =
+      Number.isFinite(retryAfter) && retryAfter > 0
+        ? retryAfter * 1000
+        : body.policyName === 'DAILY'
+          ? WRITER_POLICY.pauseMs.hubspotDaily
+          : body.policyName === 'SECONDLY'
+            ? WRITER_POLICY.pauseMs.hubspotSecondly
+            : WRITER_POLICY.pauseMs.hubspotTenSecondly;
+    return new WriteBackError(
+      ErrorCode.CRM_RATE_LIMITED,
+      message,
+      true,
+      { crm: 'hubspot', crmCode, status, step },
+      waitMs,
+    );
   }
   if (status >= 500 || status === 408 || status === 401) {
     return new WriteBackError(ErrorCode.CRM_UNAVAILABLE, message, true, { crm: 'hubspot', crmCode, status, step });
@@ -311,7 +393,9 @@ export class HubspotWriter implements CrmWriter {
     const findExisting = async (): Promise<string | null> => {
       const raw = await call('calls.search', () =>
         this.apis.callsSearch.doSearch({
-          filterGroups: [{ filters: [{ propertyName: HUBSPOT_CALL_KEY_PROPERTY, operator: 'EQ' as never, value: call_.key }] }],
+          filterGroups: [
+            { filters: [{ propertyName: HUBSPOT_CALL_KEY_PROPERTY, operator: 'EQ' as never, value: call_.key }] },
+          ],
           properties: [HUBSPOT_CALL_KEY_PROPERTY],
           limit: 1,
           sorts: [],
@@ -319,7 +403,11 @@ export class HubspotWriter implements CrmWriter {
         }),
       );
       const parsed = hubspotSearch.safeParse(raw);
-      if (!parsed.success) throw new WriteBackError(ErrorCode.CRM_UNAVAILABLE, 'hubspot calls.search: unexpected response', true, { crm: 'hubspot', step: 'calls.search' });
+      if (!parsed.success)
+        throw new WriteBackError(ErrorCode.CRM_UNAVAILABLE, 'hubspot calls.search: unexpected response', true, {
+          crm: 'hubspot',
+          step: 'calls.search',
+        });
       return parsed.data.results[0]?.id ?? null;
     };
 
@@ -333,7 +421,9 @@ export class HubspotWriter implements CrmWriter {
             associations: [
               {
                 to: { id: call_.contactId },
-                types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: HUBSPOT_CALL_TO_CONTACT }],
+                types: [
+                  { associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: HUBSPOT_CALL_TO_CONTACT },
+                ],
               },
             ],
           }),
@@ -348,7 +438,9 @@ export class HubspotWriter implements CrmWriter {
     }
     const contactUpdate = hubspotContactUpdateOf(outcome);
     if (contactUpdate) {
-      await call('contacts.update', () => this.apis.contactsBasic.update(outcome.crmContactId, { properties: contactUpdate }));
+      await call('contacts.update', () =>
+        this.apis.contactsBasic.update(outcome.crmContactId, { properties: contactUpdate }),
+      );
     }
     return { crmRecordId: callId, requests };
   }

@@ -170,7 +170,9 @@ const NEXT_ACTION_LABEL: Readonly<Record<string, string>> = {
 function descriptionOf(outcome: StoredOutcome): string {
   const lines = [outcome.summary ?? ''];
   if (outcome.nextAction && outcome.nextAction !== 'NONE') {
-    lines.push(`Next action: ${NEXT_ACTION_LABEL[outcome.nextAction]}${outcome.nextActionAt ? ` at ${outcome.nextActionAt}` : ''}`);
+    lines.push(
+      `Next action: ${NEXT_ACTION_LABEL[outcome.nextAction]}${outcome.nextActionAt ? ` at ${outcome.nextActionAt}` : ''}`,
+    );
   }
   lines.push(`Call ${outcome.callId} (dialplane outcome ${outcome.id}, decision ${outcome.decisionId})`);
   return lines.filter(Boolean).join('\n');

@@ -25,11 +25,27 @@ export const DISPOSITIONS = [
 export type Disposition = (typeof DISPOSITIONS)[number];
 
 export const INTENT_STAGES = [
-  'NEW', 'ATTEMPTING', 'ENGAGED', 'QUALIFIED', 'OPPORTUNITY', 'NEGOTIATION', 'CUSTOMER', 'LOST', 'UNQUALIFIED', 'UNKNOWN',
+  'NEW',
+  'ATTEMPTING',
+  'ENGAGED',
+  'QUALIFIED',
+  'OPPORTUNITY',
+  'NEGOTIATION',
+  'CUSTOMER',
+  'LOST',
+  'UNQUALIFIED',
+  'UNKNOWN',
 ] as const;
 export type IntentStage = (typeof INTENT_STAGES)[number];
 
-export const NEXT_ACTIONS = ['NONE', 'CALL_BACK', 'SEND_EMAIL', 'SCHEDULE_MEETING', 'HAND_OFF', 'DO_NOT_CONTACT'] as const;
+export const NEXT_ACTIONS = [
+  'NONE',
+  'CALL_BACK',
+  'SEND_EMAIL',
+  'SCHEDULE_MEETING',
+  'HAND_OFF',
+  'DO_NOT_CONTACT',
+] as const;
 export type NextAction = (typeof NEXT_ACTIONS)[number];
 
 /** A call's end may be stamped by a platform clock slightly ahead of ours. */
@@ -39,32 +55,35 @@ export const NEXT_ACTION_HORIZON_MS = 366 * DAY_MS;
 const serverNow = () => new Date();
 
 /** `salesforce:<Id>` / `hubspot:<id>` -> the CRM and its record id. */
-export const globalContactId = text(100)
-  .transform((value, ctx) => {
-    const m = /^(salesforce|hubspot):([A-Za-z0-9]{1,40})$/.exec(value);
-    if (!m) {
-      ctx.addIssue({ code: 'custom', message: 'expected a global contact id (salesforce:<Id> or hubspot:<id>)' });
-      return z.NEVER;
-    }
-    return { id: value, crm: m[1] as CrmName, crmId: m[2]! };
-  });
+export const globalContactId = text(100).transform((value, ctx) => {
+  const m = /^(salesforce|hubspot):([A-Za-z0-9]{1,40})$/.exec(value);
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: 'expected a global contact id (salesforce:<Id> or hubspot:<id>)' });
+    return z.NEVER;
+  }
+  return { id: value, crm: m[1] as CrmName, crmId: m[2]! };
+});
 
-const e164 = text(64)
-  .transform((value, ctx) => {
-    const normalized = toE164(value);
-    if (!normalized) {
-      ctx.addIssue({ code: 'custom', message: 'not a usable phone number' });
-      return z.NEVER;
-    }
-    return normalized;
-  });
+const e164 = text(64).transform((value, ctx) => {
+  const normalized = toE164(value);
+  if (!normalized) {
+    ctx.addIssue({ code: 'custom', message: 'not a usable phone number' });
+    return z.NEVER;
+  }
+  return normalized;
+});
 
 export const callOutcomeInput = z
   .object({
     contactId: globalContactId,
     callId: text(200, 1),
     decisionId: text(200, 1),
-    idempotencyKey: z.string().trim().min(8).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
+    idempotencyKey: z
+      .string()
+      .trim()
+      .min(8)
+      .max(200)
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
     disposition: z.enum(DISPOSITIONS),
     summary: multilineText(32_000).nullish(),
     intentStage: z.enum(INTENT_STAGES).nullish(),
@@ -85,14 +104,21 @@ export const callOutcomeInput = z
   })
   .superRefine((input, ctx) => {
     if (isOptOut(input) && !input.phone) {
-      ctx.addIssue({ code: 'custom', path: ['phone'], message: 'is required when the outcome is an opt-out (the number to revoke)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phone'],
+        message: 'is required when the outcome is an opt-out (the number to revoke)',
+      });
     }
   });
 export type CallOutcomeInput = z.infer<typeof callOutcomeInput>;
 
 /** An opt-out by disposition, by the platform's own flag, by next action, or in the transcript. */
-export function isOptOut(input: Pick<CallOutcomeInput, 'disposition' | 'optOutDetected' | 'nextAction' | 'transcript'>): boolean {
-  if (input.disposition === 'OPTED_OUT' || input.optOutDetected === true || input.nextAction === 'DO_NOT_CONTACT') return true;
+export function isOptOut(
+  input: Pick<CallOutcomeInput, 'disposition' | 'optOutDetected' | 'nextAction' | 'transcript'>,
+): boolean {
+  if (input.disposition === 'OPTED_OUT' || input.optOutDetected === true || input.nextAction === 'DO_NOT_CONTACT')
+    return true;
   return mentionsOptOut(input.transcript);
 }
 

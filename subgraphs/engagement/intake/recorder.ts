@@ -22,19 +22,34 @@ export function createOutcomeRecorder(runtime: EngagementRuntime): OutcomeRecord
   const { store, revocations, engagementMetrics: m, log } = runtime;
   let notify: () => void = () => {};
   const pushes = new Set<Promise<unknown>>();
-  const recordOutcome = async (input: CallOutcomeInput, channel: 'graphql' | 'webhook', webhookEventId?: string): Promise<Receipt> => {
+  const recordOutcome = async (
+    input: CallOutcomeInput,
+    channel: 'graphql' | 'webhook',
+    webhookEventId?: string,
+  ): Promise<Receipt> => {
     const started = performance.now();
     const { receipt, revocationPending } = await store.recordOutcome(input, channel, webhookEventId);
     m.acknowledgment.observe({ channel }, (performance.now() - started) / 1000);
     m.outcomes.inc({ channel, duplicate: String(receipt.duplicate) });
     if (!receipt.duplicate) {
-      log.info({ outcomeId: receipt.id, crm: input.contactId.crm, disposition: input.disposition, channel, optOut: revocationPending }, 'call outcome accepted');
+      log.info(
+        {
+          outcomeId: receipt.id,
+          crm: input.contactId.crm,
+          disposition: input.disposition,
+          channel,
+          optOut: revocationPending,
+        },
+        'call outcome accepted',
+      );
       notify();
     }
     if (revocationPending) {
       const p = revocations
         .push(receipt.id)
-        .catch((error: unknown) => logError(log, error, 'opt-out push failed; the job will retry', { outcomeId: receipt.id }))
+        .catch((error: unknown) =>
+          logError(log, error, 'opt-out push failed; the job will retry', { outcomeId: receipt.id }),
+        )
         .finally(() => pushes.delete(p));
       pushes.add(p);
     }
@@ -46,7 +61,15 @@ export function createOutcomeRecorder(runtime: EngagementRuntime): OutcomeRecord
       // The call outcome's span: the voice platform's call id and the decision it acted on.
       return withSpan(
         'engagement.recordCallOutcome',
-        { attributes: { [SpanAttr.callId]: input.callId, [SpanAttr.decisionId]: input.decisionId, [SpanAttr.crm]: input.contactId.crm, 'dialplane.outcome.disposition': input.disposition, 'dialplane.outcome.channel': channel } },
+        {
+          attributes: {
+            [SpanAttr.callId]: input.callId,
+            [SpanAttr.decisionId]: input.decisionId,
+            [SpanAttr.crm]: input.contactId.crm,
+            'dialplane.outcome.disposition': input.disposition,
+            'dialplane.outcome.channel': channel,
+          },
+        },
         async (span) => {
           const receipt = await recordOutcome(input, channel, webhookEventId);
           span?.setAttributes({ [SpanAttr.outcomeId]: receipt.id, 'dialplane.outcome.duplicate': receipt.duplicate });

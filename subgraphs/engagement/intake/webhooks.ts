@@ -38,7 +38,13 @@ export const CALL_ENDED_MAX_BODY_BYTES = MAX_BODY_BYTES;
 export const signCallEnded = signWebhook;
 
 /** True when one of the header's v1 signatures matches and the timestamp is fresh. */
-export function verifyCallEnded(secret: string, timestampHeader: string | undefined, signatureHeader: string | undefined, rawBody: Buffer, now = Date.now()): boolean {
+export function verifyCallEnded(
+  secret: string,
+  timestampHeader: string | undefined,
+  signatureHeader: string | undefined,
+  rawBody: Buffer,
+  now = Date.now(),
+): boolean {
   return verifyWebhookSignature({ secret, timestamp: timestampHeader, signature: signatureHeader, rawBody, now }).ok;
 }
 
@@ -49,7 +55,12 @@ export const callEndedEvent = z.object({
   outcome: z.record(z.string(), z.unknown()),
 });
 
-export function callEndedRoute(deps: { secret: string; recorder: OutcomeRecorder; log: Logger; metrics: Metrics }): Route {
+export function callEndedRoute(deps: {
+  secret: string;
+  recorder: OutcomeRecorder;
+  log: Logger;
+  metrics: Metrics;
+}): Route {
   const { secret, recorder, log } = deps;
   const authFailures = webhookAuthFailures(deps.metrics);
   return {
@@ -57,7 +68,12 @@ export function callEndedRoute(deps: { secret: string; recorder: OutcomeRecorder
     path: CALL_ENDED_PATH,
     handler: async (req, res) => {
       const raw = await readRawBody(req, CALL_ENDED_MAX_BODY_BYTES);
-      const check = verifyWebhookSignature({ secret, timestamp: headerValue(req.headers[TIMESTAMP_HEADER]), signature: headerValue(req.headers[SIGNATURE_HEADER]), rawBody: raw });
+      const check = verifyWebhookSignature({
+        secret,
+        timestamp: headerValue(req.headers[TIMESTAMP_HEADER]),
+        signature: headerValue(req.headers[SIGNATURE_HEADER]),
+        rawBody: raw,
+      });
       if (!check.ok) {
         authFailures.inc({ receiver: 'call-ended', reason: check.reason });
         log.warn({ receiver: 'call-ended', reason: check.reason }, 'webhook refused before parsing');
@@ -70,11 +86,13 @@ export function callEndedRoute(deps: { secret: string; recorder: OutcomeRecorder
         throw new HttpError(400, ErrorCode.BAD_USER_INPUT, 'body is not valid JSON');
       }
       const envelope = callEndedEvent.safeParse(json);
-      if (!envelope.success) throw new HttpError(400, ErrorCode.BAD_USER_INPUT, 'not a call.ended event', issuesOf(envelope.error));
+      if (!envelope.success)
+        throw new HttpError(400, ErrorCode.BAD_USER_INPUT, 'not a call.ended event', issuesOf(envelope.error));
       const { eventId } = envelope.data;
       // Idempotent by event id: without an explicit key, the event id is the key.
       const outcome = callOutcomeInput.safeParse({ idempotencyKey: `call-ended:${eventId}`, ...envelope.data.outcome });
-      if (!outcome.success) throw new HttpError(400, ErrorCode.BAD_USER_INPUT, 'invalid outcome', issuesOf(outcome.error, 'outcome'));
+      if (!outcome.success)
+        throw new HttpError(400, ErrorCode.BAD_USER_INPUT, 'invalid outcome', issuesOf(outcome.error, 'outcome'));
       try {
         const receipt = await recorder.record(outcome.data, 'webhook', eventId);
         sendJson(res, 202, receipt);
@@ -87,5 +105,8 @@ export function callEndedRoute(deps: { secret: string; recorder: OutcomeRecorder
 }
 
 function issuesOf(error: z.ZodError, prefix = ''): { field: string; message: string }[] {
-  return error.issues.map((i) => ({ field: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
+  return error.issues.map((i) => ({
+    field: [prefix, ...i.path.map(String)].filter(Boolean).join('.'),
+    message: i.message,
+  }));
 }

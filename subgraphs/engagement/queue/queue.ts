@@ -112,11 +112,22 @@ export async function startWriteBackQueue(db: Database, options: QueueOptions): 
   const send = (tx: Queryable, name: string, data: object, extra: PgBoss.SendOptions = {}) =>
     !tracingActive()
       ? enqueue(tx, name, data, extra)
-      : withSpan(`${name} send`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'pg-boss', 'messaging.operation.type': 'send', 'messaging.destination.name': name } }, async (span) => {
-          const id = await enqueue(tx, name, { ...data, trace: captureTraceCarrier() }, extra);
-          span?.setAttribute('messaging.message.id', id);
-          return id;
-        });
+      : withSpan(
+          `${name} send`,
+          {
+            kind: SpanKind.PRODUCER,
+            attributes: {
+              'messaging.system': 'pg-boss',
+              'messaging.operation.type': 'send',
+              'messaging.destination.name': name,
+            },
+          },
+          async (span) => {
+            const id = await enqueue(tx, name, { ...data, trace: captureTraceCarrier() }, extra);
+            span?.setAttribute('messaging.message.id', id);
+            return id;
+          },
+        );
   return {
     boss,
     sendWriteBack: (tx, crm, data) => send(tx, QUEUES.writeBack(crm), data),

@@ -48,7 +48,10 @@ export class RateLimitWaitTooLong extends DialplaneError {
 // negative: each reservation takes one whether or not it is there yet, and waits for it (GCRA).
 const LEVEL = `LEAST(capacity, tokens + GREATEST(0, EXTRACT(EPOCH FROM (clock_timestamp() - updated_at)) * 1000) * refill_per_ms)`;
 
-export async function createCrmRateLimiter(db: Database, specs: Record<CrmName, RateLimitSpec>): Promise<CrmRateLimiter> {
+export async function createCrmRateLimiter(
+  db: Database,
+  specs: Record<CrmName, RateLimitSpec>,
+): Promise<CrmRateLimiter> {
   for (const [crm, spec] of Object.entries(specs)) {
     const { capacity, refillPerMs } = bucketOf(spec);
     // The latest configuration wins: a deploy that changes the share applies to every worker.

@@ -31,15 +31,29 @@ export interface Latest {
   writeBack: WriteBackState;
 }
 
-export function outcomeWins(latest: Latest, crmActivityAt: string | null | undefined, graceMs: number, now = Date.now()): boolean {
+export function outcomeWins(
+  latest: Latest,
+  crmActivityAt: string | null | undefined,
+  graceMs: number,
+  now = Date.now(),
+): boolean {
   if (PENDING_STATUSES.includes(latest.writeBack.status)) return true;
-  if (latest.writeBack.status === 'WRITTEN' && latest.writeBack.writtenAt && now - Date.parse(latest.writeBack.writtenAt) < graceMs) return true;
+  if (
+    latest.writeBack.status === 'WRITTEN' &&
+    latest.writeBack.writtenAt &&
+    now - Date.parse(latest.writeBack.writtenAt) < graceMs
+  )
+    return true;
   const crmAt = crmActivityAt ? Date.parse(crmActivityAt) : NaN;
   // Salesforce activity dates are day-precision: a same-day CRM activity does not beat a timed outcome.
   return Number.isNaN(crmAt) || Date.parse(latest.outcome.occurredAt) > crmAt;
 }
 
-export function intentStageOf(rep: ContactRepresentation, latest: Latest | undefined, graceMs: number): IntentStage | null {
+export function intentStageOf(
+  rep: ContactRepresentation,
+  latest: Latest | undefined,
+  graceMs: number,
+): IntentStage | null {
   const crm = (rep.crmIntentStage ?? null) as IntentStage | null;
   if (!latest?.outcome.intentStage) return crm;
   return outcomeWins(latest, rep.crmLastActivity?.at, graceMs) ? latest.outcome.intentStage : crm;

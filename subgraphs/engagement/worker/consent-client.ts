@@ -32,7 +32,11 @@ export const REVOKE_MUTATION = `mutation EngagementRevokeConsent($input: RevokeC
 
 const graphqlResponse = z.object({
   data: z.record(z.string(), z.unknown()).nullable().optional(),
-  errors: z.array(z.object({ message: z.string(), extensions: z.object({ code: z.string().optional() }).passthrough().optional() })).optional(),
+  errors: z
+    .array(
+      z.object({ message: z.string(), extensions: z.object({ code: z.string().optional() }).passthrough().optional() }),
+    )
+    .optional(),
 });
 
 export function createConsentClient(options: { url: string; secret: string; timeoutMs?: number }): ConsentClient {
@@ -50,7 +54,11 @@ export function createConsentClient(options: { url: string; secret: string; time
         ...(UUID.test(request.decisionId) ? { decisionId: request.decisionId } : {}),
       };
       let response: Response;
-      const body = JSON.stringify({ query: REVOKE_MUTATION, variables: { input }, operationName: 'EngagementRevokeConsent' });
+      const body = JSON.stringify({
+        query: REVOKE_MUTATION,
+        variables: { input },
+        operationName: 'EngagementRevokeConsent',
+      });
       try {
         const headers: Record<string, string> = {
           'content-type': 'application/json',
@@ -64,17 +72,31 @@ export function createConsentClient(options: { url: string; secret: string; time
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
-        throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'consent subgraph unreachable', { subgraph: 'consent' }, { cause: error });
+        throw new DialplaneError(
+          ErrorCode.SUBGRAPH_UNAVAILABLE,
+          'consent subgraph unreachable',
+          { subgraph: 'consent' },
+          { cause: error },
+        );
       }
       const parsed = graphqlResponse.safeParse(await response.json().catch(() => null));
       if (!response.ok && !parsed.success) {
-        throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, `consent subgraph answered ${response.status}`, { subgraph: 'consent', status: response.status });
+        throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, `consent subgraph answered ${response.status}`, {
+          subgraph: 'consent',
+          status: response.status,
+        });
       }
-      if (!parsed.success) throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'consent subgraph answered an unreadable body', { subgraph: 'consent' });
+      if (!parsed.success)
+        throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'consent subgraph answered an unreadable body', {
+          subgraph: 'consent',
+        });
       const error = parsed.data.errors?.[0];
       if (error || !parsed.data.data?.revokeConsent) {
         const code = error?.extensions?.code ?? 'UNKNOWN';
-        throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, `consent revokeConsent failed: ${code}`, { subgraph: 'consent', upstreamCode: code });
+        throw new DialplaneError(ErrorCode.SUBGRAPH_UNAVAILABLE, `consent revokeConsent failed: ${code}`, {
+          subgraph: 'consent',
+          upstreamCode: code,
+        });
       }
     },
   };

@@ -16,7 +16,12 @@ export interface RevocationPusher {
 
 export const REVOCATION_LEASE_MS = 10_000;
 
-export function createRevocationPusher(deps: { store: EngagementStore; consent: ConsentClient; log: Logger; metrics: EngagementMetrics }): RevocationPusher {
+export function createRevocationPusher(deps: {
+  store: EngagementStore;
+  consent: ConsentClient;
+  log: Logger;
+  metrics: EngagementMetrics;
+}): RevocationPusher {
   const { store, consent, log, metrics } = deps;
   return {
     async push(outcomeId) {

@@ -2,7 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type PgBoss from 'pg-boss';
 import { ErrorCode, isDialplaneError } from '../../../shared/errors.js';
 import { createLogger, logError } from '../../../shared/logger.js';
-import { SpanAttr, SpanKind, contextFromCarrier, recordSpanError, tracingActive, withSpan } from '../../../shared/tracing.js';
+import {
+  SpanAttr,
+  SpanKind,
+  contextFromCarrier,
+  recordSpanError,
+  tracingActive,
+  withSpan,
+} from '../../../shared/tracing.js';
 import type { CrmName, EngagementConfig, WriteBackPolicy } from '../config.js';
 import { CRM_NAMES } from '../config.js';
 import { WriteBackError, createCrmWriters, type CrmWriter } from '../crm-writers/client.js';
@@ -50,7 +57,11 @@ const FETCH_BLOCK_MS = 1_000;
  * A job's CONSUMER span (tracing on), a child of the enqueue's span whose context the job carries:
  * the trace of the request that recorded the outcome continues here, attempt after attempt.
  */
-function processJob(name: string, job: PgBoss.JobWithMetadata<WriteBackJobData>, handler: (j: PgBoss.JobWithMetadata<WriteBackJobData>) => Promise<void>): Promise<void> {
+function processJob(
+  name: string,
+  job: PgBoss.JobWithMetadata<WriteBackJobData>,
+  handler: (j: PgBoss.JobWithMetadata<WriteBackJobData>) => Promise<void>,
+): Promise<void> {
   if (!tracingActive()) return handler(job);
   return withSpan(
     `${name} process`,
@@ -77,7 +88,13 @@ function traceCrmWrite<T>(crm: CrmName, outcome: StoredOutcome, attempt: number,
     `${crm} write`,
     {
       kind: SpanKind.CLIENT,
-      attributes: { [SpanAttr.crm]: crm, [SpanAttr.outcomeId]: outcome.id, [SpanAttr.callId]: outcome.callId, [SpanAttr.decisionId]: outcome.decisionId, [SpanAttr.attempt]: attempt },
+      attributes: {
+        [SpanAttr.crm]: crm,
+        [SpanAttr.outcomeId]: outcome.id,
+        [SpanAttr.callId]: outcome.callId,
+        [SpanAttr.decisionId]: outcome.decisionId,
+        [SpanAttr.attempt]: attempt,
+      },
     },
     write,
   );
@@ -132,27 +149,46 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
         // Never write the CRM before the ledger has the opt-out.
         const status = await revocations.push(outcome.id);
         if (status === 'PENDING') {
-          throw new WriteBackError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'opt-out not yet in the consent ledger', true, { crm, crmCode: ErrorCode.CONSENT_PENDING, step: 'consent.revoke' });
+          throw new WriteBackError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'opt-out not yet in the consent ledger', true, {
+            crm,
+            crmCode: ErrorCode.CONSENT_PENDING,
+            step: 'consent.revoke',
+          });
         }
       }
       let result;
       for (let waits = 0; ; waits++) {
         try {
-          result = await traceCrmWrite(crm, outcome, attempt, () => writer.write(outcome, async () => {
-            try {
-              await limiter.acquire(crm, { signal: jobSignal, maxWaitMs: Math.max(0, jobBudgetMs - (performance.now() - started)) });
-            } catch (error) {
-              if (abort.signal.aborted) throw error;
-              const waitMs = error instanceof RateLimitWaitTooLong ? error.waitMs : undefined;
-              throw new WriteBackError(ErrorCode.CRM_RATE_LIMITED, `${crm} rate limit: no request slot within the job's time budget`, true, { crm, crmCode: ErrorCode.RATE_LIMIT_WAIT, step: 'rate-limit' }, waitMs);
-            }
-            m.crmRequests.inc({ crm });
-          }));
+          result = await traceCrmWrite(crm, outcome, attempt, () =>
+            writer.write(outcome, async () => {
+              try {
+                await limiter.acquire(crm, {
+                  signal: jobSignal,
+                  maxWaitMs: Math.max(0, jobBudgetMs - (performance.now() - started)),
+                });
+              } catch (error) {
+                if (abort.signal.aborted) throw error;
+                const waitMs = error instanceof RateLimitWaitTooLong ? error.waitMs : undefined;
+                throw new WriteBackError(
+                  ErrorCode.CRM_RATE_LIMITED,
+                  `${crm} rate limit: no request slot within the job's time budget`,
+                  true,
+                  { crm, crmCode: ErrorCode.RATE_LIMIT_WAIT, step: 'rate-limit' },
+                  waitMs,
+                );
+              }
+              m.crmRequests.inc({ crm });
+            }),
+          );
           break;
         } catch (error) {
           // Honor the CRM's rate-limit answer for the whole fleet, then try again in this job
           // (the writes are idempotent) instead of spending an attempt on a throttle.
-          if (error instanceof WriteBackError && error.code === ErrorCode.CRM_RATE_LIMITED && error.crmCode !== ErrorCode.RATE_LIMIT_WAIT) {
+          if (
+            error instanceof WriteBackError &&
+            error.code === ErrorCode.CRM_RATE_LIMITED &&
+            error.crmCode !== ErrorCode.RATE_LIMIT_WAIT
+          ) {
             m.rateLimited.inc({ crm });
             const waitMs = error.retryAfterMs ?? 1_000;
             await limiter.pause(crm, waitMs);
@@ -166,7 +202,12 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
       consecutiveUnavailable[crm] = 0;
       await store.db.transaction(async (tx) => {
         await store.markWritten(tx, id, result.crmRecordId);
-        await boss.complete(job.name, job.id, { crmRecordId: result.crmRecordId }, { db: { executeSql: (t: string, v: unknown[]) => tx.query(t, v) } });
+        await boss.complete(
+          job.name,
+          job.id,
+          { crmRecordId: result.crmRecordId },
+          { db: { executeSql: (t: string, v: unknown[]) => tx.query(t, v) } },
+        );
       });
       m.attempts.inc({ crm, result: 'written' });
       m.latency.observe({ crm }, (Date.now() - Date.parse(outcome.acceptedAt)) / 1000);
@@ -212,7 +253,11 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
     else await boss.complete(QUEUES.consentRevoke, job.id, { status });
   }
 
-  const run = (name: string, job: PgBoss.JobWithMetadata<WriteBackJobData>, handler: (j: PgBoss.JobWithMetadata<WriteBackJobData>) => Promise<void>) => {
+  const run = (
+    name: string,
+    job: PgBoss.JobWithMetadata<WriteBackJobData>,
+    handler: (j: PgBoss.JobWithMetadata<WriteBackJobData>) => Promise<void>,
+  ) => {
     inFlight++;
     const p = processJob(name, job, handler)
       .catch((error: unknown) => {
@@ -251,7 +296,8 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
           lastRevokeFetch = Date.now();
           queues.push([QUEUES.consentRevoke, handleRevocation]);
         }
-        for (const crm of CRM_NAMES) if ((blocked[crm] ?? 0) <= FETCH_BLOCK_MS) queues.push([QUEUES.writeBack(crm), handleWriteBack]);
+        for (const crm of CRM_NAMES)
+          if ((blocked[crm] ?? 0) <= FETCH_BLOCK_MS) queues.push([QUEUES.writeBack(crm), handleWriteBack]);
         for (const [name, handler] of queues) {
           const free = policy.concurrency - inFlight;
           if (free <= 0 || abort.signal.aborted) break;

@@ -26,13 +26,26 @@ export function grant(over: Partial<GrantEvent> = {}): GrantEvent {
     channels: ['VOICE', 'SMS'],
     coversArtificialVoice: true,
     disclosure: { version: 'v3', hash: 'sha256:ab12', notConditionOfPurchase: true },
-    evidence: { source: 'web-form', signatureMethod: 'checkbox-esign', ipAddress: '203.0.113.9', userAgent: 'Mozilla/5.0' },
+    evidence: {
+      source: 'web-form',
+      signatureMethod: 'checkbox-esign',
+      ipAddress: '203.0.113.9',
+      userAgent: 'Mozilla/5.0',
+    },
     ...over,
   };
 }
 
 export function revoke(over: Partial<RevocationEvent> = {}): RevocationEvent {
-  return { kind: 'REVOCATION', seq: ++seq, occurredAt: new Date('2026-03-01T15:00:00Z'), channel: 'VOICE', scope: 'SELLER', seller: SELLER, ...over };
+  return {
+    kind: 'REVOCATION',
+    seq: ++seq,
+    occurredAt: new Date('2026-03-01T15:00:00Z'),
+    channel: 'VOICE',
+    scope: 'SELLER',
+    seller: SELLER,
+    ...over,
+  };
 }
 
 export function attempts(times: string[], over: Partial<AttemptFact> = {}): AttemptFact[] {
@@ -42,7 +55,11 @@ export function attempts(times: string[], over: Partial<AttemptFact> = {}): Atte
 export const cleanSuppression = (syncedAt = '2026-06-01T00:00:00Z'): SuppressionFacts => ({
   internalDnc: [],
   national: { listed: false, syncedAt: new Date(syncedAt) },
-  state: ['FL', 'OK', 'LA', 'MA', 'CO', 'IN', 'MO', 'PA', 'TN', 'TX', 'WY'].map((s) => ({ state: s, listed: false, syncedAt: new Date(syncedAt) })),
+  state: ['FL', 'OK', 'LA', 'MA', 'CO', 'IN', 'MO', 'PA', 'TN', 'TX', 'WY'].map((s) => ({
+    state: s,
+    listed: false,
+    syncedAt: new Date(syncedAt),
+  })),
   litigator: { listed: false, syncedAt: new Date(syncedAt) },
   relationships: [],
 });

@@ -6,11 +6,20 @@ import type { Stack } from '../../support/stack.js';
 export interface Answer<T = Record<string, any>> {
   status: number;
   data?: T | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; field?: string; [k: string]: unknown } }[];
+  errors?: {
+    message: string;
+    path?: (string | number)[];
+    extensions?: { code?: string; field?: string; [k: string]: unknown };
+  }[];
 }
 
 /** POSTs an operation to the gateway as the holder of `token`, as any HTTP client would. */
-export async function gql<T = Record<string, any>>(stack: Stack, token: string, query: string, variables: Record<string, unknown> = {}): Promise<Answer<T>> {
+export async function gql<T = Record<string, any>>(
+  stack: Stack,
+  token: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<Answer<T>> {
   const res = await fetch(stack.gatewayUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -22,7 +31,13 @@ export async function gql<T = Record<string, any>>(stack: Stack, token: string, 
 
 /** A graphql-ws client on the gateway for `token`. */
 export function wsClient(stack: Stack, token: string): Client {
-  return createClient({ url: stack.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: true });
+  return createClient({
+    url: stack.wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+    lazy: true,
+  });
 }
 
 /** The first error's code (or undefined). */
@@ -43,16 +58,28 @@ export const WRITTEN_CONSENT = (phone: string, sellers: string[], over: Record<s
   channels: ['VOICE'],
   coversArtificialVoice: true,
   disclosure: { version: 'v3', hash: 'sha256:ab12', notConditionOfPurchase: true },
-  evidence: { source: 'web-form', signatureMethod: 'checkbox-esign', ipAddress: '203.0.113.9', userAgent: 'Mozilla/5.0', name: 'Pat Doe' },
+  evidence: {
+    source: 'web-form',
+    signatureMethod: 'checkbox-esign',
+    ipAddress: '203.0.113.9',
+    userAgent: 'Mozilla/5.0',
+    name: 'Pat Doe',
+  },
   occurredAt: new Date(Date.now() - 60_000).toISOString(),
   ...over,
 });
 
-export const RECORD_CONSENT = 'mutation($input: RecordConsentInput!) { recordConsent(input: $input) { eventId cursor created } }';
-export const REVOKE_CONSENT = 'mutation($input: RevokeConsentInput!) { revokeConsent(input: $input) { eventId cursor } }';
+export const RECORD_CONSENT =
+  'mutation($input: RecordConsentInput!) { recordConsent(input: $input) { eventId cursor created } }';
+export const REVOKE_CONSENT =
+  'mutation($input: RevokeConsentInput!) { revokeConsent(input: $input) { eventId cursor } }';
 export const ADD_DNC = 'mutation($input: AddInternalDncInput!) { addInternalDnc(input: $input) { id scope seller } }';
-export const RECORD_RELATIONSHIP = 'mutation($input: RecordRelationshipInput!) { recordRelationship(input: $input) { seller } }';
-export const CALL_PERMISSION = 'query($phone: String!, $purpose: CallPurpose!, $seller: String, $at: DateTime) { callPermission(phone: $phone, purpose: $purpose, seller: $seller, at: $at) { allowed reasons decisionId hypothetical reservation { attemptId } } }';
-export const AUTHORIZE_CALL = 'mutation($input: AuthorizeCallInput!) { authorizeCall(input: $input) { allowed reasons decisionId evaluatedAt hypothetical reservation { attemptId reservedAt } } }';
+export const RECORD_RELATIONSHIP =
+  'mutation($input: RecordRelationshipInput!) { recordRelationship(input: $input) { seller } }';
+export const CALL_PERMISSION =
+  'query($phone: String!, $purpose: CallPurpose!, $seller: String, $at: DateTime) { callPermission(phone: $phone, purpose: $purpose, seller: $seller, at: $at) { allowed reasons decisionId hypothetical reservation { attemptId } } }';
+export const AUTHORIZE_CALL =
+  'mutation($input: AuthorizeCallInput!) { authorizeCall(input: $input) { allowed reasons decisionId evaluatedAt hypothetical reservation { attemptId reservedAt } } }';
 export const REVOCATIONS = 'query($phones: [String!]) { consentRevocations(phones: $phones) { phone scope seller } }';
-export const RECORD_OUTCOME = 'mutation($input: CallOutcomeInput!) { recordCallOutcome(input: $input) { id status duplicate } }';
+export const RECORD_OUTCOME =
+  'mutation($input: CallOutcomeInput!) { recordCallOutcome(input: $input) { id status duplicate } }';
