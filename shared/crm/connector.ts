@@ -2,7 +2,7 @@ import { DialplaneError, ErrorCode } from '../errors.js';
 
 /**
  * The CRM connector interface: the one seam between the shared CRM runtime (cache, batching,
- * breaker, resolvers, webhooks, phone index in shared/crm/) and a CRM (subgraphs/<crm>/).
+ * breaker, resolvers, webhooks, phone index in shared/crm/) and a CRM (crm/<name>/).
  * A connector speaks to its CRM through the CRM's official client, validates every response
  * against the expected source shape (zod) and maps it with a versioned mapping to the canonical
  * shape below. It does no caching, batching windows, retries or circuit breaking: the runtime does.
