@@ -60,6 +60,8 @@ export interface CrmSimulatorOptions {
   /** Same seed, same data; with `contacts`, a generated account instead of the small fixture. */
   seed?: number | string;
   contacts?: number;
+  /** Latency added to every response (the simulator's default: a realistic CRM). */
+  latency?: { medianMs: number; jitterMs: number };
   /** Change-event receivers (the CRM subgraph's webhook route). */
   webhookTargets?: string[];
   /** Secret the simulator signs change events with; default: the dev secret. */

@@ -15,6 +15,7 @@ export async function startHubspotSimulator(
     host: options.host,
     seed: options.seed,
     contacts: options.contacts,
+    latency: options.latency,
     webhookTargets: options.webhookTargets,
     accessToken: SIM_TOKEN,
     clientSecret: webhookSecret,

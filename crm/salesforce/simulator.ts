@@ -15,6 +15,7 @@ export async function startSalesforceSimulator(
     host: options.host,
     seed: options.seed,
     contacts: options.contacts,
+    latency: options.latency,
     webhookTargets: options.webhookTargets,
     webhookSecret,
     ...SIM_CLIENT,
