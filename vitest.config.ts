@@ -23,6 +23,7 @@ const UNIT = [
   'test/engagement/attempt-policy.test.ts',
   'test/engagement/mapping.test.ts',
   'test/gateway/demand-control.test.ts',
+  'test/gateway/graphql-route.test.ts',
   'test/ops/deploy-k8s.test.ts',
   'test/ops/import-rules.test.ts',
   'test/ops/node-line.test.ts',
