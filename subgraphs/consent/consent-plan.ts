@@ -1,10 +1,11 @@
 import type { Identity } from '../../shared/identity.js';
 import type { NormalizedPhone } from '../../shared/phone.js';
+import { emptyEvidence } from './decision/evaluate.js';
 import type { Decision, DecisionFacts, GrantEvent, ReassignedFacts } from './decision/types.js';
 import type { CrmLocation } from './mapping/callee-geo.js';
 import type { CallPurpose, CompliancePolicy } from './policy/index.js';
 import type { AttemptRecord } from './store/attempts.js';
-import type { AuditRecord } from './store/audit.js';
+import { auditRecord, type AuditRecord } from './store/audit.js';
 import type { Appended, GrantRecord, RevocationRecord } from './store/ledger.js';
 import type { InternalDncRecord } from './store/suppression.js';
 
@@ -131,18 +132,7 @@ export function unavailableDecision(policy: CompliancePolicy, evaluatedAt: Date)
     evaluatedAt,
     policyVersion: policy.version,
     consent: null,
-    evidence: {
-      zones: [],
-      states: [],
-      zoneData: null,
-      grantSeq: null,
-      revocationSeq: null,
-      nationalDncSyncedAt: null,
-      suppressionLists: [],
-      reassigned: null,
-      attemptsCounted: 0,
-      exemption: null,
-    },
+    evidence: emptyEvidence(),
   };
 }
 
@@ -220,25 +210,6 @@ export function revokedEvent(appended: Appended, r: RevocationRecord) {
 
 // ── Audit rows: who did what, with references only (sequences, versions, codes) in `detail`. ──
 
-type AuditFields = Partial<Omit<AuditRecord, 'action' | 'actor' | 'role' | 'detail'>> & {
-  detail: AuditRecord['detail'];
-};
-
-function auditRow(action: AuditRecord['action'], identity: Identity, fields: AuditFields): AuditRecord {
-  return {
-    action,
-    actor: identity.sub,
-    role: identity.roles.join(','),
-    seller: null,
-    purpose: null,
-    e164: null,
-    decisionId: null,
-    allowed: null,
-    reasons: null,
-    ...fields,
-  };
-}
-
 export function decisionAudit(
   action: 'DECISION' | 'AUTHORIZE',
   identity: Identity,
@@ -246,7 +217,7 @@ export function decisionAudit(
   result: DecisionResult,
 ): AuditRecord {
   const d = result.decision;
-  return auditRow(action, identity, {
+  return auditRecord(action, identity, {
     seller: req.seller,
     purpose: req.purpose,
     e164: result.e164,
@@ -264,7 +235,7 @@ export function decisionAudit(
 }
 
 export function consentRecordedAudit(g: Omit<GrantRecord, 'actor'>, appended: Appended, identity: Identity) {
-  return auditRow('CONSENT_RECORDED', identity, {
+  return auditRecord('CONSENT_RECORDED', identity, {
     seller: g.sellers.join(','),
     purpose: g.purposes.join(','),
     e164: g.e164,
@@ -278,7 +249,7 @@ export function consentRevokedAudit(
   appended: Appended,
   identity: Identity,
 ) {
-  return auditRow('CONSENT_REVOKED', identity, {
+  return auditRecord('CONSENT_REVOKED', identity, {
     seller: record.seller,
     e164: record.e164,
     decisionId,
@@ -292,7 +263,7 @@ export function internalDncAudit(
   appended: Appended | null,
   identity: Identity,
 ): AuditRecord {
-  return auditRow('INTERNAL_DNC_ADDED', identity, {
+  return auditRecord('INTERNAL_DNC_ADDED', identity, {
     seller: d.seller,
     e164: d.e164,
     detail: { id: entryId, scope: d.scope, seq: appended?.seq ?? null },
@@ -306,12 +277,12 @@ export function reassignedAudit(
 ): AuditRecord {
   if ('e164s' in recorded) {
     const { e164s } = recorded;
-    return auditRow('REASSIGNED_RECORDED', identity, {
+    return auditRecord('REASSIGNED_RECORDED', identity, {
       e164: e164s.length === 1 ? e164s[0]! : null,
       detail: { results: e164s.length, source: 'bulk' },
     });
   }
-  return auditRow('REASSIGNED_RECORDED', identity, {
+  return auditRecord('REASSIGNED_RECORDED', identity, {
     e164: recorded.e164,
     detail: { result: recorded.answer.result, version: recorded.answer.version, source: recorded.source },
   });

@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Identity } from '../../shared/identity.js';
 import { normalizePhone } from '../../shared/phone.js';
-import {
-  attemptsWindowStart,
-  decisionAudit,
-  dncRevocation,
-  isDecisionId,
-  longestCapMs,
-  planFacts,
-  reassignedAudit,
-  reassignedStep,
-  reservationFor,
-  revocationRecord,
-  unavailableDecision,
-  type DecideRequest,
-} from '../../subgraphs/consent/consent-plan.js';
+import * as plan from '../../subgraphs/consent/consent-plan.js';
 import { evaluate } from '../../subgraphs/consent/decision/evaluate.js';
 import type { InternalDncRecord } from '../../subgraphs/consent/store/suppression.js';
 import { GRANT_AT, facts, grant, policy, SELLER, type FactsInput } from './support/facts.js';
@@ -24,7 +11,7 @@ import { GRANT_AT, facts, grant, policy, SELLER, type FactsInput } from './suppo
 
 const HOUR_MS = 3_600_000;
 const agent: Identity = { sub: 'agent-7', roles: ['agent'] };
-const request = (over: Partial<DecideRequest> = {}): DecideRequest => ({
+const request = (over: Partial<plan.DecideRequest> = {}): plan.DecideRequest => ({
   phone: '+12125550100',
   purpose: 'MARKETING',
   seller: SELLER,
@@ -37,17 +24,17 @@ describe('what a decision reads', () => {
       ...policy.healthcare.caps.map((c) => c.windowHours),
       ...Object.values(policy.states).map((s) => s.cap?.windowHours ?? 0),
     ];
-    const capMs = longestCapMs(policy);
+    const capMs = plan.longestCapMs(policy);
     expect(capMs).toBe(Math.max(...windows) * HOUR_MS);
     const now = new Date('2026-06-10T16:00:00Z');
     const earlier = new Date('2026-06-09T16:00:00Z');
-    expect(attemptsWindowStart(now, earlier, capMs)).toEqual(new Date(earlier.getTime() - capMs));
-    expect(attemptsWindowStart(earlier, now, capMs)).toEqual(new Date(earlier.getTime() - capMs));
+    expect(plan.attemptsWindowStart(now, earlier, capMs)).toEqual(new Date(earlier.getTime() - capMs));
+    expect(plan.attemptsWindowStart(earlier, now, capMs)).toEqual(new Date(earlier.getTime() - capMs));
   });
 
   it('reads the stored facts of a valid number in a supported country, every fact unknown until read', () => {
     const at = new Date('2026-06-10T16:00:00Z');
-    const { facts: planned, read } = planFacts(
+    const { facts: planned, read } = plan.planFacts(
       request({ subject: null }),
       normalizePhone('+12125550100'),
       at,
@@ -69,13 +56,13 @@ describe('what a decision reads', () => {
 
   it('reads nothing for an invalid number or one outside the supported countries (denied on the number alone)', () => {
     const at = new Date('2026-06-10T16:00:00Z');
-    const invalid = planFacts(request({ phone: '12' }), normalizePhone('12'), at, at, policy, HOUR_MS);
+    const invalid = plan.planFacts(request({ phone: '12' }), normalizePhone('12'), at, at, policy, HOUR_MS);
     expect(invalid.read).toBeNull();
     expect(invalid.facts.phone).toEqual({ e164: null, country: null, valid: false });
     const abroad = normalizePhone('+442071838750');
     expect(abroad?.valid).toBe(true);
     expect(policy.supportedCountries).not.toContain(abroad!.country);
-    expect(planFacts(request({ phone: '+442071838750' }), abroad, at, at, policy, HOUR_MS).read).toBeNull();
+    expect(plan.planFacts(request({ phone: '+442071838750' }), abroad, at, at, policy, HOUR_MS).read).toBeNull();
   });
 });
 
@@ -88,7 +75,7 @@ describe('when the reassigned-number database is asked', () => {
   it('is not, when the stored answer is for the consent relied on and fresh', () => {
     const { f, first } = consentFacts('auto');
     expect(first.evidence.grantSeq).not.toBeNull();
-    expect(reassignedStep(f, first, policy)).toEqual({ step: 'final' });
+    expect(plan.reassignedStep(f, first, policy)).toEqual({ step: 'final' });
   });
 
   it('is, for the consent date, when the stored answer is for another date or too old', () => {
@@ -99,7 +86,7 @@ describe('when the reassigned-number database is asked', () => {
       version: 'v',
     };
     const { f, first } = consentFacts(otherDate);
-    expect(reassignedStep(f, first, policy)).toEqual({ step: 'ask', e164: f.phone.e164, consentDate: GRANT_AT });
+    expect(plan.reassignedStep(f, first, policy)).toEqual({ step: 'ask', e164: f.phone.e164, consentDate: GRANT_AT });
     const stale = {
       result: 'NO' as const,
       consentDate: GRANT_AT,
@@ -107,21 +94,21 @@ describe('when the reassigned-number database is asked', () => {
       version: 'v',
     };
     const old = consentFacts(stale);
-    expect(reassignedStep(old.f, old.first, policy)).toMatchObject({ step: 'ask' });
+    expect(plan.reassignedStep(old.f, old.first, policy)).toMatchObject({ step: 'ask' });
   });
 
   it('uses an answer already read for this number and consent date instead of asking', () => {
     const { f, first } = consentFacts(null);
     const fitting = { result: 'NO' as const, consentDate: GRANT_AT, checkedAt: f.evaluatedAt, version: 'v' };
     const unfitting = { ...fitting, consentDate: new Date('2025-01-01T00:00:00Z') };
-    expect(reassignedStep(f, first, policy, [unfitting, fitting])).toEqual({ step: 'kept', answer: fitting });
+    expect(plan.reassignedStep(f, first, policy, [unfitting, fitting])).toEqual({ step: 'kept', answer: fitting });
   });
 
   it('is not, when no consent is relied on', () => {
     const f = facts({ ledger: [] });
     const first = evaluate(f, policy);
     expect(first.evidence.grantSeq).toBeNull();
-    expect(reassignedStep(f, first, policy)).toEqual({ step: 'final' });
+    expect(plan.reassignedStep(f, first, policy)).toEqual({ step: 'final' });
   });
 });
 
@@ -129,7 +116,7 @@ describe('what is written', () => {
   const evaluatedAt = new Date('2026-06-10T16:00:00Z');
 
   it('fails closed with COMPLIANCE_DATA_UNAVAILABLE under the current policy version', () => {
-    const d = unavailableDecision(policy, evaluatedAt);
+    const d = plan.unavailableDecision(policy, evaluatedAt);
     expect(d).toMatchObject({
       allowed: false,
       reasons: ['COMPLIANCE_DATA_UNAVAILABLE'],
@@ -142,15 +129,15 @@ describe('what is written', () => {
     const allowed = evaluate(facts(), policy);
     expect(allowed.allowed).toBe(true);
     const ids = { decisionId: 'd-1', e164: '+12125550100' };
-    expect(reservationFor(allowed, request({ seller: null }), agent, ids, evaluatedAt)).toEqual({
+    expect(plan.reservationFor(allowed, request({ seller: null }), agent, ids, evaluatedAt)).toEqual({
       ...ids,
       seller: 'agent-7',
       purpose: 'MARKETING',
       subject: 'MARKETING',
       attemptedAt: evaluatedAt,
     });
-    const denied = unavailableDecision(policy, evaluatedAt);
-    expect(reservationFor(denied, request(), agent, ids, evaluatedAt)).toBeNull();
+    const denied = plan.unavailableDecision(policy, evaluatedAt);
+    expect(plan.reservationFor(denied, request(), agent, ids, evaluatedAt)).toBeNull();
   });
 
   it('revokes for the seller it can prove, for every seller otherwise (B3)', () => {
@@ -161,10 +148,14 @@ describe('what is written', () => {
       source: 'agent',
       channel: 'VOICE' as const,
     };
-    expect(revocationRecord(r, 'acme', agent)).toMatchObject({ scope: 'SELLER', seller: 'acme', actor: 'agent-7' });
-    expect(revocationRecord(r, null, agent)).toMatchObject({ scope: 'ALL_SELLERS', seller: null });
-    expect(revocationRecord({ ...r, scope: 'SELLER' }, null, agent)).toMatchObject({ scope: 'ALL_SELLERS' });
-    expect(revocationRecord({ ...r, scope: 'ALL_SELLERS' }, 'acme', agent)).toMatchObject({
+    expect(plan.revocationRecord(r, 'acme', agent)).toMatchObject({
+      scope: 'SELLER',
+      seller: 'acme',
+      actor: 'agent-7',
+    });
+    expect(plan.revocationRecord(r, null, agent)).toMatchObject({ scope: 'ALL_SELLERS', seller: null });
+    expect(plan.revocationRecord({ ...r, scope: 'SELLER' }, null, agent)).toMatchObject({ scope: 'ALL_SELLERS' });
+    expect(plan.revocationRecord({ ...r, scope: 'ALL_SELLERS' }, 'acme', agent)).toMatchObject({
       scope: 'ALL_SELLERS',
       seller: null,
     });
@@ -180,7 +171,7 @@ describe('what is written', () => {
       actor: 'agent-7',
       addedAt: evaluatedAt,
     };
-    expect(dncRevocation(dnc, () => 'fresh')).toEqual({
+    expect(plan.dncRevocation(dnc, () => 'fresh')).toEqual({
       eventId: 'dnc:x1',
       e164: '+12125550100',
       occurredAt: evaluatedAt,
@@ -190,20 +181,20 @@ describe('what is written', () => {
       scope: 'SELLER',
       seller: 'acme',
     });
-    expect(dncRevocation({ ...dnc, eventId: null, scope: 'ALL', channel: 'SMS_KEYWORD' }, () => 'fresh')).toMatchObject(
-      { eventId: 'fresh', scope: 'ALL_SELLERS', seller: null, channel: 'SMS_KEYWORD' },
-    );
-    expect(dncRevocation({ ...dnc, scope: 'HEALTHCARE_VOICE' }, () => 'fresh')).toBeNull();
+    expect(
+      plan.dncRevocation({ ...dnc, eventId: null, scope: 'ALL', channel: 'SMS_KEYWORD' }, () => 'fresh'),
+    ).toMatchObject({ eventId: 'fresh', scope: 'ALL_SELLERS', seller: null, channel: 'SMS_KEYWORD' });
+    expect(plan.dncRevocation({ ...dnc, scope: 'HEALTHCARE_VOICE' }, () => 'fresh')).toBeNull();
   });
 
   it('looks up only decision ids that can exist (UUIDs)', () => {
-    expect(isDecisionId('0b8f4a6e-3c1d-4e7a-9b2f-5d6c7e8f9a0b')).toBe(true);
-    expect(isDecisionId("x' OR 1=1")).toBe(false);
+    expect(plan.isDecisionId('0b8f4a6e-3c1d-4e7a-9b2f-5d6c7e8f9a0b')).toBe(true);
+    expect(plan.isDecisionId("x' OR 1=1")).toBe(false);
   });
 
   it('audits a decision with references only: policy version, instant, evidence, reservation', () => {
-    const decision = unavailableDecision(policy, evaluatedAt);
-    const row = decisionAudit('AUTHORIZE', agent, request(), {
+    const decision = plan.unavailableDecision(policy, evaluatedAt);
+    const row = plan.decisionAudit('AUTHORIZE', agent, request(), {
       decision,
       decisionId: 'd-1',
       e164: '+12125550100',
@@ -231,13 +222,13 @@ describe('what is written', () => {
 
   it('audits reassigned-number answers: the number only when there is one', () => {
     const answer = { result: 'NO' as const, consentDate: GRANT_AT, checkedAt: evaluatedAt, version: 'rnd-1' };
-    expect(reassignedAudit(agent, { e164: '+12125550100', answer, source: 'rnd-sim' })).toMatchObject({
+    expect(plan.reassignedAudit(agent, { e164: '+12125550100', answer, source: 'rnd-sim' })).toMatchObject({
       action: 'REASSIGNED_RECORDED',
       e164: '+12125550100',
       detail: { result: 'NO', version: 'rnd-1', source: 'rnd-sim' },
     });
-    expect(reassignedAudit(agent, { e164s: ['+12125550100'] })).toMatchObject({ e164: '+12125550100' });
-    expect(reassignedAudit(agent, { e164s: ['+12125550100', '+13055550100'] })).toMatchObject({
+    expect(plan.reassignedAudit(agent, { e164s: ['+12125550100'] })).toMatchObject({ e164: '+12125550100' });
+    expect(plan.reassignedAudit(agent, { e164s: ['+12125550100', '+13055550100'] })).toMatchObject({
       e164: null,
       detail: { results: 2, source: 'bulk' },
     });

@@ -2,19 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../shared/errors.js';
 import { CircuitBreakers } from '../../shared/crm/circuit-breaker.js';
 import { WriteBackError } from '../../subgraphs/engagement/crm-writers/client.js';
-import {
-  BREAKER_THRESHOLD,
-  DEFAULT_RATE_LIMIT_WAIT_MS,
-  MAX_IN_JOB_WAIT_MS,
-  MAX_RATE_LIMIT_WAITS,
-  classifyFailure,
-  crmThrottlePauseMs,
-  decideAttempt,
-  jobBudgetMs,
-  outagePauseMs,
-  waitInJob,
-  type AttemptFailure,
-} from '../../subgraphs/engagement/worker/attempt-policy.js';
+import * as attempts from '../../subgraphs/engagement/worker/attempt-policy.js';
 
 // The write-back worker's retry / dead-letter policy, rule by rule, without a database or a CRM.
 
@@ -36,41 +24,47 @@ const ownBucketDry = new WriteBackError(
   { crm: 'hubspot', crmCode: ErrorCode.RATE_LIMIT_WAIT },
   20_000,
 );
-const decide = (failure: AttemptFailure | null, attempt: number, interruptedByShutdown = false) =>
-  decideAttempt({ attempt, policy, failure, interruptedByShutdown, random: () => 1 });
+const decide = (failure: attempts.AttemptFailure | null, attempt: number, interruptedByShutdown = false) =>
+  attempts.decideAttempt({ attempt, policy, failure, interruptedByShutdown, random: () => 1 });
 
 describe('classifyFailure', () => {
   it('keeps the CRM code, the retryable flag and the outage / throttle kinds of a writer error', () => {
-    expect(classifyFailure(unavailable)).toEqual({
+    expect(attempts.classifyFailure(unavailable)).toEqual({
       code: 'HTTP_503',
       message: 'HubSpot answered 503',
       retryable: true,
       outage: true,
       crmThrottle: false,
     });
-    expect(classifyFailure(invalid)).toMatchObject({
+    expect(attempts.classifyFailure(invalid)).toMatchObject({
       code: 'INVALID_CROSS_REFERENCE_KEY',
       retryable: false,
       outage: false,
     });
-    expect(classifyFailure(throttled(2_000))).toMatchObject({
+    expect(attempts.classifyFailure(throttled(2_000))).toMatchObject({
       code: ErrorCode.CRM_RATE_LIMITED,
       crmThrottle: true,
       retryAfterMs: 2_000,
     });
     // Our own bucket running dry is not the CRM throttling us.
-    expect(classifyFailure(ownBucketDry)).toMatchObject({ code: ErrorCode.RATE_LIMIT_WAIT, crmThrottle: false });
+    expect(attempts.classifyFailure(ownBucketDry)).toMatchObject({
+      code: ErrorCode.RATE_LIMIT_WAIT,
+      crmThrottle: false,
+    });
   });
 
   it('reads anything else as a retryable internal failure (never an outage)', () => {
-    expect(classifyFailure(new TypeError('boom'))).toEqual({
+    expect(attempts.classifyFailure(new TypeError('boom'))).toEqual({
       code: ErrorCode.INTERNAL_SERVER_ERROR,
       message: 'boom',
       retryable: true,
       outage: false,
       crmThrottle: false,
     });
-    expect(classifyFailure('a string')).toMatchObject({ code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'a string' });
+    expect(attempts.classifyFailure('a string')).toMatchObject({
+      code: ErrorCode.INTERNAL_SERVER_ERROR,
+      message: 'a string',
+    });
   });
 });
 
@@ -80,11 +74,11 @@ describe('decideAttempt', () => {
   });
 
   it('abandons the job to pg-boss when the worker shuts down mid-attempt', () => {
-    expect(decide(classifyFailure(new Error('aborted')), 1, true)).toEqual({ action: 'abandon' });
+    expect(decide(attempts.classifyFailure(new Error('aborted')), 1, true)).toEqual({ action: 'abandon' });
   });
 
   it('dead-letters a permanent failure at once, whatever attempts are left', () => {
-    expect(decide(classifyFailure(invalid), 1)).toEqual({
+    expect(decide(attempts.classifyFailure(invalid), 1)).toEqual({
       action: 'dead-letter',
       code: 'INVALID_CROSS_REFERENCE_KEY',
       message: 'owner does not exist',
@@ -93,7 +87,7 @@ describe('decideAttempt', () => {
   });
 
   it('retries a retryable failure until the last attempt, then dead-letters it', () => {
-    const failure = classifyFailure(unavailable);
+    const failure = attempts.classifyFailure(unavailable);
     for (let attempt = 1; attempt < policy.maxAttempts; attempt++)
       expect(decide(failure, attempt)).toMatchObject({ action: 'retry', code: 'HTTP_503' });
     expect(decide(failure, policy.maxAttempts)).toMatchObject({
@@ -104,9 +98,9 @@ describe('decideAttempt', () => {
   });
 
   it('caps the retry delay at the policy ceiling, with jitter in its upper half', () => {
-    const failure = classifyFailure(unavailable);
+    const failure = attempts.classifyFailure(unavailable);
     const at = (r: number) =>
-      decideAttempt({ attempt: 1, policy, failure, interruptedByShutdown: false, random: () => r });
+      attempts.decideAttempt({ attempt: 1, policy, failure, interruptedByShutdown: false, random: () => r });
     expect(at(1)).toMatchObject({ maxDelayMs: 10_000 });
     expect(at(0)).toMatchObject({ maxDelayMs: 5_000 });
     expect(at(0.5)).toMatchObject({ maxDelayMs: 7_500 });
@@ -115,45 +109,49 @@ describe('decideAttempt', () => {
 
 describe('waiting out a CRM throttle inside the job', () => {
   it('pauses for what the CRM asked, or a second when it did not say; never for our own bucket or an outage', () => {
-    expect(crmThrottlePauseMs(classifyFailure(throttled(3_000)))).toBe(3_000);
-    expect(crmThrottlePauseMs(classifyFailure(throttled()))).toBe(DEFAULT_RATE_LIMIT_WAIT_MS);
-    expect(crmThrottlePauseMs(classifyFailure(ownBucketDry))).toBeNull();
-    expect(crmThrottlePauseMs(classifyFailure(unavailable))).toBeNull();
+    expect(attempts.crmThrottlePauseMs(attempts.classifyFailure(throttled(3_000)))).toBe(3_000);
+    expect(attempts.crmThrottlePauseMs(attempts.classifyFailure(throttled()))).toBe(
+      attempts.DEFAULT_RATE_LIMIT_WAIT_MS,
+    );
+    expect(attempts.crmThrottlePauseMs(attempts.classifyFailure(ownBucketDry))).toBeNull();
+    expect(attempts.crmThrottlePauseMs(attempts.classifyFailure(unavailable))).toBeNull();
   });
 
   it('tries again in the job while waits, the longest in-job wait and the job budget allow', () => {
-    const budgetMs = jobBudgetMs(60);
+    const budgetMs = attempts.jobBudgetMs(60);
     expect(budgetMs).toBe(48_000);
-    expect(waitInJob(1_000, { waits: 0, elapsedMs: 0, budgetMs })).toBe(true);
-    expect(waitInJob(1_000, { waits: MAX_RATE_LIMIT_WAITS - 1, elapsedMs: 0, budgetMs })).toBe(true);
-    expect(waitInJob(1_000, { waits: MAX_RATE_LIMIT_WAITS, elapsedMs: 0, budgetMs })).toBe(false);
-    expect(waitInJob(MAX_IN_JOB_WAIT_MS, { waits: 0, elapsedMs: 0, budgetMs })).toBe(true);
-    expect(waitInJob(MAX_IN_JOB_WAIT_MS + 1, { waits: 0, elapsedMs: 0, budgetMs })).toBe(false);
+    expect(attempts.waitInJob(1_000, { waits: 0, elapsedMs: 0, budgetMs })).toBe(true);
+    expect(attempts.waitInJob(1_000, { waits: attempts.MAX_RATE_LIMIT_WAITS - 1, elapsedMs: 0, budgetMs })).toBe(true);
+    expect(attempts.waitInJob(1_000, { waits: attempts.MAX_RATE_LIMIT_WAITS, elapsedMs: 0, budgetMs })).toBe(false);
+    expect(attempts.waitInJob(attempts.MAX_IN_JOB_WAIT_MS, { waits: 0, elapsedMs: 0, budgetMs })).toBe(true);
+    expect(attempts.waitInJob(attempts.MAX_IN_JOB_WAIT_MS + 1, { waits: 0, elapsedMs: 0, budgetMs })).toBe(false);
     // The wait must end inside what is left of the budget.
-    expect(waitInJob(5_000, { waits: 0, elapsedMs: budgetMs - 5_000, budgetMs })).toBe(false);
-    expect(waitInJob(5_000, { waits: 0, elapsedMs: budgetMs - 5_001, budgetMs })).toBe(true);
+    expect(attempts.waitInJob(5_000, { waits: 0, elapsedMs: budgetMs - 5_000, budgetMs })).toBe(false);
+    expect(attempts.waitInJob(5_000, { waits: 0, elapsedMs: budgetMs - 5_001, budgetMs })).toBe(true);
   });
 });
 
 describe('the outage pause', () => {
   it('starts at the threshold with 1 s, doubles per further failure and stops at 10 s', () => {
-    expect(outagePauseMs(BREAKER_THRESHOLD - 1)).toBeNull();
-    expect([3, 4, 5, 6, 7, 8, 20].map(outagePauseMs)).toEqual([1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000]);
+    expect(attempts.outagePauseMs(attempts.BREAKER_THRESHOLD - 1)).toBeNull();
+    expect([3, 4, 5, 6, 7, 8, 20].map(attempts.outagePauseMs)).toEqual([
+      1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000,
+    ]);
   });
 
   it('counts consecutive outages per key in the shared breaker; a success starts over', () => {
     let now = 0;
-    const breakers = new CircuitBreakers({ failureThreshold: BREAKER_THRESHOLD, now: () => now });
+    const breakers = new CircuitBreakers({ failureThreshold: attempts.BREAKER_THRESHOLD, now: () => now });
     const hubspot = breakers.get('hubspot');
     expect(breakers.get('hubspot')).toBe(hubspot);
-    for (let i = 0; i < BREAKER_THRESHOLD; i++) hubspot.recordFailure();
+    for (let i = 0; i < attempts.BREAKER_THRESHOLD; i++) hubspot.recordFailure();
     expect(hubspot.state).toBe('open');
-    expect(outagePauseMs(hubspot.consecutiveFailures)).toBe(1_000);
+    expect(attempts.outagePauseMs(hubspot.consecutiveFailures)).toBe(1_000);
     // Another CRM's breaker is its own.
     expect(breakers.get('salesforce').consecutiveFailures).toBe(0);
     now = 60_000;
     hubspot.recordSuccess();
     expect(hubspot.state).toBe('closed');
-    expect(outagePauseMs(hubspot.consecutiveFailures)).toBeNull();
+    expect(attempts.outagePauseMs(hubspot.consecutiveFailures)).toBeNull();
   });
 });
