@@ -226,6 +226,35 @@ export class ConnectionStore {
     return { rekeyed, current: box.currentKeyId };
   }
 
+  /**
+   * Runs a refresh-token grant under the row's lock (SELECT … FOR UPDATE), with the row's current
+   * credentials, and stores a rotated refresh token in the same transaction: processes refreshing
+   * one connection at once take turns, and each spends the refresh token its predecessor stored.
+   * Returns the updated connection when the credentials changed.
+   */
+  async refreshUnderLock<T>(
+    id: string,
+    grant: (current: CrmConnection) => Promise<{ granted: T; rotated: Record<string, string> | null }>,
+  ): Promise<{ granted: T; connection: CrmConnection | null }> {
+    const { db, box } = this.options;
+    const outcome = await db.transaction(async (tx) => {
+      const row = await this.row(tx, id, true);
+      if (!row) throw notFound(id);
+      const { granted, rotated } = await grant(this.open(row));
+      if (!rotated) return { granted, revision: null as number | null };
+      const sealed = box.seal(JSON.stringify(rotated), id);
+      const updated = await tx.query<{ revision: number }>(
+        `UPDATE ${TABLE} SET credentials_sealed = $2, credentials_key_id = $3, credential_fields = $4,
+           revision = revision + 1, updated_at = $5 WHERE id = $1 RETURNING revision`,
+        [id, sealed.ciphertext, sealed.keyId, Object.keys(rotated).sort(), this.now()],
+      );
+      return { granted, revision: updated.rows[0]!.revision };
+    });
+    if (outcome.revision === null) return { granted: outcome.granted, connection: null };
+    await this.announce(id, 'credentials', outcome.revision);
+    return { granted: outcome.granted, connection: await this.get(id) };
+  }
+
   private async update(id: string, set: string, params: unknown[], expectedRevision?: number): Promise<number> {
     const result = await this.options.db.query<{ revision: number }>(
       `UPDATE ${TABLE} SET ${set}, revision = revision + 1, updated_at = $2
