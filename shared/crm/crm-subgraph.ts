@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { createCache } from '../cache.js';
-import type { Database } from '../db.js';
+import { openDatabase, type Database } from '../db.js';
+import { adminConnectionRoutes, type MappingOverrideValidator } from './connections/admin-routes.js';
+import { startConnectionRuntime, type ConnectionRuntime } from './connections/runtime.js';
+import type { CrmConnectionKind } from './connections/tokens.js';
 import { createRedisConnection } from '../redis.js';
 import { createEventBus, type EventBus } from '../events.js';
 import { HttpError, readRawBody, sendJson, type Route } from '../http.js';
@@ -78,6 +81,21 @@ export interface CrmRuntimeConfig {
    * `dataDir` is the PGlite parent directory: each CRM keeps its own `crm-reconcile-<crm>` in it.
    */
   reconcile?: CrmReconciliationConfig;
+  /**
+   * Connections per seller (shared/crm/connections/, docs/connections.md): the key ring that opens
+   * their credentials, the resync period, and where the table lives (DATABASE_URL; unset = the
+   * reconciliation database or an embedded PGlite). Served when the CRM passes its connectionKind.
+   */
+  connections?: { keyRing: string; resyncMs?: number; databaseUrl?: string; dataDir?: string };
+}
+
+/** What a CRM adds to its subgraph for connections: its credential kind and, optionally, override checks. */
+export interface CrmConnectionsOptions {
+  kind: CrmConnectionKind;
+  /** Checks mapping overrides against the account's live schema (the default checks their shape only). */
+  validateOverrides?: MappingOverrideValidator;
+  /** An open database for the connection table (npm start shares its embedded one). */
+  db?: Database;
 }
 
 export interface StartCrmSubgraphOptions {
@@ -96,6 +114,8 @@ export interface StartCrmSubgraphOptions {
   bus?: EventBus;
   /** An open database for reconciliation (else opened from `config.reconcile` and closed with the server). */
   reconcileDb?: Database;
+  /** Connections of this CRM: the admin API, the directory, tokens and health (with `config.connections`). */
+  connections?: CrmConnectionsOptions;
 }
 
 /** What every CRM subgraph's `server.ts` takes besides its CRM's connection options. */
@@ -112,6 +132,8 @@ export interface CrmSubgraphOptions {
   bus?: EventBus;
   /** An open database for reconciliation state and jobs (npm start shares its embedded one). */
   reconcileDb?: Database;
+  /** Connections of this CRM (its subgraphs/<crm>/server.ts passes its kind). */
+  connections?: CrmConnectionsOptions;
 }
 
 /** Times and counts each CRM call per endpoint (the connector wraps every client call in it). */
@@ -149,6 +171,7 @@ export async function startInstrumentedCrmSubgraph(
     metrics,
     bus: options.bus,
     reconcileDb: options.reconcileDb,
+    ...(options.connections ? { connections: options.connections } : {}),
   });
 }
 
@@ -161,6 +184,8 @@ export interface RunningCrmSubgraph extends RunningSubgraph {
   webhookUrl: string;
   /** Present when `config.reconcile` is set. */
   reconciliation?: CrmReconciliation;
+  /** Present when connections are configured: the directory requests are routed by, tokens, health. */
+  connections?: ConnectionRuntime;
 }
 
 export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promise<RunningCrmSubgraph> {
@@ -278,6 +303,8 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
       })
     : undefined;
 
+  const connections = await startConnections(options, bus, metrics, log);
+
   driftWatch.start();
 
   const webhookPath = `/webhooks/${connector.source}`;
@@ -360,7 +387,23 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     ...(config.identityVerifier ? { identityVerifier: config.identityVerifier } : {}),
     log,
     metrics,
-    routes: [webhookRoute, pipelineRoute],
+    routes: [
+      webhookRoute,
+      pipelineRoute,
+      ...(connections && options.connections
+        ? adminConnectionRoutes({
+            kind: options.connections.kind,
+            store: connections.runtime.store,
+            tokens: connections.runtime.tokens,
+            health: connections.runtime.health,
+            verifyIdentity: config.identityVerifier ?? createIdentityVerifier(config.internalSecret),
+            ...(options.connections.validateOverrides
+              ? { validateOverrides: options.connections.validateOverrides }
+              : {}),
+            log,
+          })
+        : []),
+    ],
     development: config.development,
     // Redis down is degraded, not unready: the in-process tier serves, so replicas stay in rotation.
     // A CRM that has not reconciled within its bound is unready (docs/reconciliation.md).
@@ -378,6 +421,9 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
             ? { consentCriticalDrift: [...new Set(driftWatch.current.map((d) => d.crmField))] }
             : {}),
           ...(redisDown && service.breaker.state !== 'open' ? { status: 'degraded' } : {}),
+          // Per connection (ids and health only): one seller's refused credentials are an alert,
+          // not a reason to take the subgraph out of rotation for every other seller.
+          ...(connections ? { connections: connectionReadiness(connections.runtime, connector.source) } : {}),
           ...(reconciled
             ? {
                 reconciliation: reconciled.ok ? 'ok' : reconciled.reason,
@@ -395,6 +441,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
           logError(log, error, 'reconciliation did not stop cleanly', { crm: connector.source }),
         );
       await connector.close();
+      await connections?.close();
       if (ownsBus) await bus.close();
       await Promise.allSettled([contactCache.disconnect(), phoneCache.disconnect(), markerCache.disconnect()]);
       await redis?.close();
@@ -407,7 +454,63 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     bus,
     webhookUrl: `${running.baseUrl}${webhookPath}`,
     ...(reconciliation ? { reconciliation } : {}),
+    ...(connections ? { connections: connections.runtime } : {}),
   };
+}
+
+/** Starts the connection runtime when configured; closes what it opened. */
+async function startConnections(
+  options: StartCrmSubgraphOptions,
+  bus: EventBus,
+  metrics: Metrics,
+  log: Logger,
+): Promise<{ runtime: ConnectionRuntime; close(): Promise<void> } | undefined> {
+  const settings = options.config.connections;
+  if (!settings || !options.connections) return undefined;
+  const given = options.connections.db ?? options.reconcileDb;
+  // Without DATABASE_URL a standalone subgraph keeps its own embedded table (one PGlite directory
+  // per process); `npm start` passes its shared database instead.
+  const db =
+    given ??
+    (await openDatabase({
+      url: settings.databaseUrl,
+      dataDir: settings.dataDir ? `${settings.dataDir}/crm-connections-${options.connector.source}` : undefined,
+      log,
+    }));
+  const runtime = await startConnectionRuntime({
+    db,
+    bus,
+    keyRing: settings.keyRing,
+    kinds: [options.connections.kind],
+    metrics,
+    log,
+    resyncMs: settings.resyncMs,
+  });
+  return {
+    runtime,
+    async close() {
+      await runtime.close();
+      if (!given) await db.close();
+    },
+  };
+}
+
+/** The readiness detail of each connection of `crm`: ids, seller, status and health; never a credential. */
+function connectionReadiness(runtime: ConnectionRuntime, crm: CrmSource) {
+  return runtime.directory.list(crm).map((c) => {
+    const health = runtime.health.get(c.id);
+    return {
+      id: c.id,
+      seller: c.seller,
+      account: c.account,
+      status: c.status,
+      revision: c.revision,
+      lastSuccessAt: health?.lastSuccessAt ?? null,
+      authFailures: health?.authFailures ?? 0,
+      authFailing: health?.authFailing ?? false,
+      apiBudgetRemaining: health?.apiBudgetRemaining ?? null,
+    };
+  });
 }
 
 /** The URL the sender addressed (HubSpot signs it): Host header + path and query. */
