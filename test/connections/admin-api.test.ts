@@ -76,7 +76,13 @@ describe('connection admin API through the gateway (real HTTP)', () => {
     };
     salesforce = await startSalesforceSubgraph({
       port: 0,
-      salesforce: { loginUrl: sfSim.url, instanceUrl: sfSim.url, ...SF, apiVersion: '62.0' },
+      salesforce: {
+        loginUrl: sfSim.url,
+        instanceUrl: sfSim.url,
+        ...SF,
+        apiVersion: '62.0',
+        webhookSecret: DEV_SECRETS.SALESFORCE_WEBHOOK_SECRET,
+      },
       runtime,
       log,
       bus,
@@ -230,7 +236,7 @@ describe('connection admin API through the gateway (real HTTP)', () => {
     // Readiness detail and metrics of the CRM subgraph name the connection, never its secrets.
     await expect
       .poll(async () => {
-        const ready = await (await fetch(`${salesforce.baseUrl}/readyz`)).json();
+        const ready = (await (await fetch(`${salesforce.baseUrl}/readyz`)).json()) as any;
         return (ready.connections ?? ready.details?.connections ?? []).map((c: { id: string }) => c.id);
       })
       .toContain(id);
