@@ -81,7 +81,13 @@ export function hubspotConnectionKind(now: () => number = Date.now): CrmConnecti
         throw new DialplaneError(ErrorCode.CRM_UNAVAILABLE, `hubspot properties failed (${response.status})`, {
           crm: 'hubspot',
         });
-      return { fields: properties.data.results.map((p) => p.name) };
+      // The account's daily allowance, as HubSpot reports it on every answer.
+      const remaining = Number(response.headers.get('x-hubspot-ratelimit-daily-remaining'));
+      const limit = Number(response.headers.get('x-hubspot-ratelimit-daily'));
+      return {
+        fields: properties.data.results.map((p) => p.name),
+        ...(Number.isFinite(remaining) && Number.isFinite(limit) && limit > 0 ? { budget: { remaining, limit } } : {}),
+      };
     },
   };
 }

@@ -91,7 +91,13 @@ export const salesforceConnectionKind: CrmConnectionKind = {
     });
     try {
       const describe = await conn.sobject('Contact').describe();
-      return { ...(token.account ? { account: token.account } : {}), fields: describe.fields.map((f) => f.name) };
+      // jsforce keeps the org's daily allowance from the Sforce-Limit-Info header of the answer.
+      const usage = conn.limitInfo?.apiUsage;
+      return {
+        ...(token.account ? { account: token.account } : {}),
+        fields: describe.fields.map((f) => f.name),
+        ...(usage ? { budget: { remaining: Math.max(0, usage.limit - usage.used), limit: usage.limit } } : {}),
+      };
     } catch (error) {
       const code = (error as { errorCode?: unknown; name?: unknown }).errorCode ?? (error as { name?: unknown }).name;
       if (code === 'INVALID_SESSION_ID' || code === 'INSUFFICIENT_ACCESS') throw new CrmAuthError('salesforce', code);

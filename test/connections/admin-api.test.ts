@@ -240,12 +240,20 @@ describe('connection admin API through the gateway (real HTTP)', () => {
         return (ready.connections ?? ready.details?.connections ?? []).map((c: { id: string }) => c.id);
       })
       .toContain(id);
+    // Checked after the change (a grant and a describe): last success and the org's API budget left.
+    await expect
+      .poll(async () => {
+        const body = (await (await fetch(`${salesforce.baseUrl}/readyz`)).json()) as any;
+        return (body.connections as any[]).find((c) => c.id === id);
+      })
+      .toMatchObject({ seller: 'demo-seller', authFailing: false, apiBudgetRemaining: expect.any(Number) });
     const ready = await (await fetch(`${salesforce.baseUrl}/readyz`)).text();
     expect(ready).not.toContain(SF_SECRET);
     const metrics = await (await fetch(`${salesforce.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(
       new RegExp(`dialplane_connection_last_success_timestamp_seconds\\{[^}]*connection="${id}"[^}]*crm="salesforce"`),
     );
+    expect(metrics).toMatch(new RegExp(`dialplane_connection_api_budget_remaining\\{[^}]*connection="${id}"`));
     expect(metrics).not.toContain(SF_SECRET);
 
     // Another seller's admin sees it as "not found" and may not create for demo-seller.

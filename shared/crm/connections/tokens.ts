@@ -51,7 +51,10 @@ export interface CrmConnectionKind {
    * Reads the account's contact schema with a token (Salesforce describe, HubSpot properties): the
    * proof, before a connection is saved, that these credentials can read this account.
    */
-  probe(connection: { baseUrl: string }, token: GrantedToken): Promise<{ account?: string; fields: string[] }>;
+  probe(
+    connection: { baseUrl: string },
+    token: GrantedToken,
+  ): Promise<{ account?: string; fields: string[]; budget?: { remaining: number; limit: number } }>;
 }
 
 interface Entry {
