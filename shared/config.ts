@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseKeyRing } from './crm/connections/secret-box.js';
 import { DialplaneError, ErrorCode } from './errors.js';
 
 /**
@@ -240,7 +241,14 @@ export const webhookSecretEnv = {
 
 /** Connection credentials at rest (docs/connections.md#keys): `<keyId>:<base64 32-byte key>,…`, the first encrypts. */
 export const connectionEnv = {
-  CONNECTION_ENCRYPTION_KEYS: secretEnv('CONNECTION_ENCRYPTION_KEYS', 8),
+  CONNECTION_ENCRYPTION_KEYS: secretEnv('CONNECTION_ENCRYPTION_KEYS', 8).superRefine((value, ctx) => {
+    try {
+      parseKeyRing(value);
+    } catch (error) {
+      // The parser names the entry by position, never the key.
+      ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^CONNECTION_ENCRYPTION_KEYS: /, '') });
+    }
+  }),
   /** Period of the connection directory's full reload, the safety net beside change events, ms. */
   CONNECTION_RESYNC_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
 };
