@@ -110,7 +110,7 @@ describe('deploy/k8s manifests', () => {
         valueFrom?: { secretKeyRef?: { name: string } };
       }[]) {
         expect(known.has(v.name), `${name} sets ${v.name}, which its config schema does not read`).toBe(true);
-        if (/SECRET|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL|CLIENT_ID|_KEY$/.test(v.name)) {
+        if (/SECRET|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL|CLIENT_ID|_KEYS?$/.test(v.name)) {
           expect(v.valueFrom?.secretKeyRef?.name, `${name}: ${v.name} must come from a Secret`).toBe(
             'dialplane-secrets',
           );
