@@ -49,6 +49,12 @@ async function main(): Promise<void> {
     const byKey = new Map<string, number>();
     for (const c of await store.list()) byKey.set(c.keyId, (byKey.get(c.keyId) ?? 0) + 1);
     console.log(JSON.stringify({ ...result, rowsByKey: Object.fromEntries(byKey) }));
+    if (result.unreadable.length > 0) {
+      console.error(
+        `${result.unreadable.length} connection(s) are sealed with a key that is not in CONNECTION_ENCRYPTION_KEYS (ids above): add that key back after the current one and run again.`,
+      );
+      process.exitCode = 1;
+    }
   } finally {
     await bus.close();
     await db.close();

@@ -107,8 +107,10 @@ function storeSuite(open: () => Promise<{ db: Database; close: () => Promise<voi
     expect((await during.rekey()).rekeyed).toBe(0); // re-runnable
     const after = new ConnectionStore({ db, box: createSecretBox(parseKeyRing(KEY_B)), log });
     expect((await after.get(c.id))?.credentials.clientSecret).toBe(SECRET);
-    // With a ring missing the key, the row is skipped (logged by id), never served half-read.
+    // With a ring missing the key, the row is skipped (logged by id), never served half-read,
+    // and a rekey names it instead of failing.
     const lost = new ConnectionStore({ db, box: createSecretBox(parseKeyRing(KEY_A)), log });
+    expect((await lost.rekey()).unreadable).toContain(c.id);
     expect((await lost.loadAll()).find((x) => x.id === c.id)).toBeUndefined();
     expect(lines.join('')).toContain(c.id);
     expect(lines.join('')).not.toContain(SECRET);

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Database, Queryable } from '../../db.js';
-import { DialplaneError, ErrorCode } from '../../errors.js';
+import { DialplaneError, ErrorCode, isDialplaneError } from '../../errors.js';
 import type { EventBus } from '../../events.js';
 import { logError, type Logger } from '../../logger.js';
 import type { CrmConnection } from '../connection.js';
@@ -199,31 +199,39 @@ export class ConnectionStore {
    * transaction under a row lock, so it can run while services serve and be re-run after a stop.
    * The revision is unchanged (the credentials are the same), but the change is announced.
    */
-  async rekey(): Promise<{ rekeyed: number; current: string }> {
+  async rekey(): Promise<{ rekeyed: number; current: string; unreadable: string[] }> {
     const { box, db } = this.options;
     const stale = await db.query<{ id: string }>(`SELECT id FROM ${TABLE} WHERE credentials_key_id <> $1`, [
       box.currentKeyId,
     ]);
     let rekeyed = 0;
+    const unreadable: string[] = [];
     for (const { id } of stale.rows) {
-      const revision = await db.transaction(async (tx) => {
-        const row = await this.row(tx, id, true);
-        if (!row || row.credentials_key_id === box.currentKeyId) return null;
-        const plain = box.open({ keyId: row.credentials_key_id, ciphertext: row.credentials_sealed }, row.id);
-        const sealed = box.seal(plain, row.id);
-        await tx.query(`UPDATE ${TABLE} SET credentials_sealed = $2, credentials_key_id = $3 WHERE id = $1`, [
-          id,
-          sealed.ciphertext,
-          sealed.keyId,
-        ]);
-        return row.revision;
-      });
+      const revision = await db
+        .transaction(async (tx) => {
+          const row = await this.row(tx, id, true);
+          if (!row || row.credentials_key_id === box.currentKeyId) return null;
+          const plain = box.open({ keyId: row.credentials_key_id, ciphertext: row.credentials_sealed }, row.id);
+          const sealed = box.seal(plain, row.id);
+          await tx.query(`UPDATE ${TABLE} SET credentials_sealed = $2, credentials_key_id = $3 WHERE id = $1`, [
+            id,
+            sealed.ciphertext,
+            sealed.keyId,
+          ]);
+          return row.revision;
+        })
+        .catch((error: unknown) => {
+          // Sealed with a key no longer (or not yet) in the ring: left as is, named in the result.
+          if (!isDialplaneError(error, ErrorCode.CONNECTION_SECRET_UNREADABLE)) throw error;
+          unreadable.push(id);
+          return null;
+        });
       if (revision !== null) {
         rekeyed++;
         await this.announce(id, 'rekeyed', revision);
       }
     }
-    return { rekeyed, current: box.currentKeyId };
+    return { rekeyed, current: box.currentKeyId, unreadable };
   }
 
   /**
