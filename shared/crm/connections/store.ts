@@ -5,7 +5,7 @@ import { DialplaneError, ErrorCode, isDialplaneError } from '../../errors.js';
 import type { EventBus } from '../../events.js';
 import { logError, type Logger } from '../../logger.js';
 import type { CrmConnection } from '../connection.js';
-import { CRM_SOURCES, type CrmSource } from '../connector.js';
+import type { CrmSource } from '../connector.js';
 import type { SecretBox } from './secret-box.js';
 
 /**
@@ -36,7 +36,8 @@ export interface ConnectionSummary {
 
 export const NewConnection = z.object({
   seller: z.string().min(1).max(200),
-  crm: z.enum(CRM_SOURCES),
+  /** A registered CRM's name (crm/registry.ts; shared/ does not know the list). */
+  crm: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/),
   account: z.string().min(1).max(200),
   baseUrl: z.url(),
   credentials: z.record(z.string(), z.string()),
