@@ -287,23 +287,28 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     log,
     now: config.now,
   });
+  // One database per CRM subgraph when it opens its own: reconciliation and connections share it
+  // (separate schemas), as each embedded PGlite costs ~150 MB.
+  const reconcileDir = config.reconcile?.dataDir
+    ? `${config.reconcile.dataDir}/crm-reconcile-${connector.source}`
+    : undefined;
+  const sharedOwnDb =
+    config.connections && options.connections && !options.connections.db && !options.reconcileDb && config.reconcile
+      ? await openDatabase({ url: config.reconcile.databaseUrl, dataDir: reconcileDir, log, maxConnections: 5 })
+      : undefined;
+  const reconcileDb = options.reconcileDb ?? sharedOwnDb;
   const reconciliation = config.reconcile
     ? await startCrmReconciliation({
         connector,
         changes,
-        config: {
-          ...config.reconcile,
-          dataDir: config.reconcile.dataDir
-            ? `${config.reconcile.dataDir}/crm-reconcile-${connector.source}`
-            : undefined,
-        },
+        config: { ...config.reconcile, dataDir: reconcileDir },
         metrics,
         log,
-        ...(options.reconcileDb ? { db: options.reconcileDb } : {}),
+        ...(reconcileDb ? { db: reconcileDb } : {}),
       })
     : undefined;
 
-  const connections = await startConnections(options, bus, metrics, log);
+  const connections = await startConnections(options, bus, metrics, log, sharedOwnDb);
 
   driftWatch.start();
 
@@ -442,6 +447,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
         );
       await connector.close();
       await connections?.close();
+      await sharedOwnDb?.close().catch(() => undefined);
       if (ownsBus) await bus.close();
       await Promise.allSettled([contactCache.disconnect(), phoneCache.disconnect(), markerCache.disconnect()]);
       await redis?.close();
@@ -464,10 +470,11 @@ async function startConnections(
   bus: EventBus,
   metrics: Metrics,
   log: Logger,
+  sharedDb: Database | undefined,
 ): Promise<{ runtime: ConnectionRuntime; close(): Promise<void> } | undefined> {
   const settings = options.config.connections;
   if (!settings || !options.connections) return undefined;
-  const given = options.connections.db ?? options.reconcileDb;
+  const given = options.connections.db ?? options.reconcileDb ?? sharedDb;
   // Without DATABASE_URL a standalone subgraph keeps its own embedded table (one PGlite directory
   // per process); `npm start` passes its shared database instead.
   const db =
