@@ -41,7 +41,7 @@ export function tokenParams(req: Pick<SimRequestProbe, 'headers' | 'rawBody'>): 
  * unique across orgs), else the connected app's client id (the sim requires distinct client ids
  * per org, standing in for each org's My Domain login URL).
  */
-export function orgOfTokenRequest(params: URLSearchParams, orgs: Iterable<OAuthSettings>): string | undefined {
+export function orgOfTokenRequest(params: URLSearchParams, orgs: readonly OAuthSettings[]): string | undefined {
   const refresh = params.get('refresh_token');
   const username = params.get('username');
   const clientId = params.get('client_id');

@@ -339,7 +339,7 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
     accountOf(probe) {
       const token = bearerToken(probe.headers);
       if (token) return sessions.get(token)?.orgId;
-      if (probe.path === '/services/oauth2/token') return orgOfTokenRequest(tokenParams(probe), orgs.values());
+      if (probe.path === '/services/oauth2/token') return orgOfTokenRequest(tokenParams(probe), [...orgs.values()]);
       return undefined;
     },
     accounts: {
