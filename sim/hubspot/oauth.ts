@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { SimHandler, SimRequest, SimResponse } from '../common/sim-server.js';
 import { correlationId } from './errors.js';
 
@@ -11,12 +11,12 @@ import { correlationId } from './errors.js';
  * live 30 minutes, as HubSpot's do.
  */
 
-export const ACCESS_TOKEN_TTL_SECONDS = 1_800;
-
 export interface HubspotApp {
   clientId: string;
   clientSecret: string;
   appId: number;
+  /** Access token lifetime, seconds (HubSpot: 1800). */
+  lifetimeS: number;
 }
 
 export interface OAuthAccessToken {
@@ -46,6 +46,15 @@ export class HubspotTokens {
       return undefined;
     }
     return issued.portalId;
+  }
+
+  /** An uninstall: the portal's refresh and access tokens stop working; answers a new valid refresh token. */
+  revoke(portalId: number): string {
+    for (const [token, owner] of this.refresh) if (owner === portalId) this.refresh.delete(token);
+    this.expire(portalId);
+    const next = `na1-${randomUUID()}`;
+    this.refresh.set(next, portalId);
+    return next;
   }
 
   /** Drops issued OAuth access tokens (all, or one portal's); private-app tokens stay. */
@@ -83,23 +92,19 @@ export function oauthHandlers(app: HubspotApp, tokens: HubspotTokens, now: () =>
   const token: SimHandler = (req) => {
     const p = formParams(req);
     const grant = p.get('grant_type');
-    if (grant !== 'refresh_token') return oauthError('BAD_GRANT_TYPE', 'grant_type must be refresh_token');
-    if (p.get('client_id') !== app.clientId) return oauthError('BAD_CLIENT_ID', 'missing or unknown client_id');
-    if (p.get('client_secret') !== app.clientSecret)
-      return oauthError('BAD_CLIENT_SECRET', 'missing or invalid client_secret');
+    if (grant !== 'refresh_token')
+      return oauthError('BAD_GRANT_TYPE', 'grant_type must be refresh_token or authorization_code');
+    if (p.get('client_id') !== app.clientId || p.get('client_secret') !== app.clientSecret)
+      return oauthError('BAD_CLIENT_ID', 'missing or unknown client id');
     const refresh = p.get('refresh_token') ?? '';
     const portalId = tokens.refresh.get(refresh);
-    if (portalId === undefined) return oauthError('BAD_REFRESH_TOKEN', 'missing or unknown refresh token');
+    if (portalId === undefined) return oauthError('BAD_REFRESH_TOKEN', 'missing or invalid refresh token');
     const accessToken = `CO${randomBytes(36).toString('base64url')}`;
-    tokens.access.set(accessToken, { portalId, expiresAt: now() + ACCESS_TOKEN_TTL_SECONDS * 1000 });
+    tokens.access.set(accessToken, { portalId, expiresAt: now() + app.lifetimeS * 1000 });
+    // HubSpot does not rotate refresh tokens: the same one comes back.
     return {
       status: 200,
-      body: {
-        token_type: 'bearer',
-        refresh_token: refresh,
-        access_token: accessToken,
-        expires_in: ACCESS_TOKEN_TTL_SECONDS,
-      },
+      body: { token_type: 'bearer', refresh_token: refresh, access_token: accessToken, expires_in: app.lifetimeS },
     };
   };
 

@@ -59,7 +59,7 @@ const portalShape = {
   /** More private-app tokens of the same portal (rotation: old and new both work until one is dropped). */
   accessTokens: z.array(z.string().min(1)).default([]),
   /** OAuth refresh tokens of the app's install in this portal (`POST /oauth/v1/token`). */
-  refreshTokens: z.array(z.string().min(1)).default([]),
+  refreshTokens: z.array(z.string().min(1)).default(['dev-hubspot-refresh-token']),
   /**
    * Change events within this window go out in one webhook request (max 100 events). 0 (default):
    * each write's events go out together at once, so `admin.waitForDeliveries()` sees them.
@@ -88,6 +88,8 @@ export const hubspotPortalOptions = z.object({
   ...portalShape,
   portalId: z.number().int().positive(),
   accessToken: z.string().min(1),
+  /** None by default: a refresh token names its portal, so two portals never share one. */
+  refreshTokens: z.array(z.string().min(1)).default([]),
 });
 export type HubspotPortalOptions = z.input<typeof hubspotPortalOptions> & {
   dataset?: HubspotSeed;
@@ -99,8 +101,10 @@ export const hubspotSimOptions = z.object({
   host: z.string().default('127.0.0.1'),
   /** App client secret: signs webhooks (signature v3) and authenticates the OAuth token endpoint */
   clientSecret: z.string().min(1).default('dev-hubspot-client-secret'),
-  /** App client id for `POST /oauth/v1/token` */
-  clientId: z.string().min(1).default('dev-hubspot-client-id'),
+  /** The OAuth app's client id (`POST /oauth/v1/token`); its client secret is `clientSecret`. */
+  oauthClientId: z.string().min(1).default('dev-hubspot-client-id'),
+  /** Lifetime of an OAuth access token, seconds (HubSpot: 1800). */
+  oauthTokenLifetimeS: z.number().int().min(1).default(1800),
   appId: z.number().int().positive().default(1_160_452),
   /** The default portal */
   ...portalShape,
@@ -132,6 +136,8 @@ export interface HubspotSim {
   addPortal(portal: HubspotPortalOptions): { portalId: number };
   /** Ends issued OAuth access tokens (all, or one portal's): the next call answers 401. */
   expireSessions(portalId?: number): void;
+  /** Revokes a portal's OAuth refresh and access tokens (an uninstalled app; default portal when none given); returns a new valid refresh token. */
+  revokeOAuth(portalId?: number): string;
   close(): Promise<void>;
 }
 
@@ -186,7 +192,12 @@ interface BuiltPortal extends SimAccountOptions {
 export async function startHubspotSim(input: HubspotSimOptions): Promise<HubspotSim> {
   const opts = hubspotSimOptions.parse(input);
   const tokens = new HubspotTokens();
-  const app = { clientId: opts.clientId, clientSecret: opts.clientSecret, appId: opts.appId };
+  const app = {
+    clientId: opts.oauthClientId,
+    clientSecret: opts.clientSecret,
+    appId: opts.appId,
+    lifetimeS: opts.oauthTokenLifetimeS,
+  };
   const oauth = oauthHandlers(app, tokens);
   const portals = new Map<number, BuiltPortal>();
 
@@ -374,6 +385,7 @@ export async function startHubspotSim(input: HubspotSimOptions): Promise<Hubspot
     addPortal: (p) =>
       addPortal({ ...hubspotPortalOptions.parse(p), dataset: p.dataset, generated: p.generated, random: input.random }),
     expireSessions: (portalId) => tokens.expire(portalId),
+    revokeOAuth: (portalId = opts.portalId) => tokens.revoke(portalId),
     async close() {
       for (const p of portals.values()) p.clearWebhooks();
       await sim.close();

@@ -12,8 +12,15 @@ export interface OAuthSettings {
   clientSecret: string;
   username: string;
   password: string;
-  /** Refresh tokens the org accepts (as if issued to the connected app by a web-server flow). */
-  refreshTokens: readonly string[];
+  /** Refresh tokens the org honours now (as if issued to the connected app by a web-server flow). */
+  refreshTokens: Set<string>;
+  /** Refresh Token Rotation: each refresh answers a new refresh token and retires the one spent. */
+  rotateRefreshTokens: boolean;
+}
+
+/** A refresh token as Salesforce spells them (`5Aep861…`). */
+export function newRefreshToken(): string {
+  return `5Aep861${randomBytes(32).toString('base64url')}`;
 }
 
 /** An issued access token: which org and user it acts as. */
@@ -46,7 +53,7 @@ export function orgOfTokenRequest(params: URLSearchParams, orgs: readonly OAuthS
   const username = params.get('username');
   const clientId = params.get('client_id');
   for (const org of orgs) {
-    if (refresh !== null && org.refreshTokens.includes(refresh)) return org.orgId;
+    if (refresh !== null && org.refreshTokens.has(refresh)) return org.orgId;
     if (username !== null && org.username === username) return org.orgId;
   }
   for (const org of orgs) if (clientId !== null && org.clientId === clientId) return org.orgId;
@@ -80,10 +87,16 @@ export function handleTokenRequest(
     }
     userId = SIM_USER_ID;
   }
+  let nextRefreshToken: string | undefined;
   if (grant === 'refresh_token') {
-    const refresh = params.get('refresh_token');
-    if (refresh === null || !settings.refreshTokens.includes(refresh))
-      return oauthError(400, 'invalid_grant', 'expired access/refresh token');
+    // Salesforce answers an unknown, revoked or already rotated refresh token this way.
+    const spent = params.get('refresh_token') ?? '';
+    if (!settings.refreshTokens.has(spent)) return oauthError(400, 'invalid_grant', 'expired access/refresh token');
+    if (settings.rotateRefreshTokens) {
+      settings.refreshTokens.delete(spent);
+      nextRefreshToken = newRefreshToken();
+      settings.refreshTokens.add(nextRefreshToken);
+    }
     userId = SIM_USER_ID;
   }
   const issuedAt = Date.now();
@@ -102,7 +115,8 @@ export function handleTokenRequest(
         .update(id + issuedAt)
         .digest('base64'),
       ...(grant === 'client_credentials' ? { scope: 'api' } : {}),
-      ...(grant === 'refresh_token' ? { scope: 'refresh_token api' } : {}),
+      ...(grant === 'refresh_token' ? { scope: 'api refresh_token' } : {}),
+      ...(nextRefreshToken ? { refresh_token: nextRefreshToken } : {}),
     },
   };
 }

@@ -21,6 +21,7 @@ import { SfError, sfErrorResponse, SF_CONTENT_TYPE } from './sf-error.js';
 import {
   bearerToken,
   handleTokenRequest,
+  newRefreshToken,
   ORG_ID,
   orgOfTokenRequest,
   tokenParams,
@@ -62,8 +63,10 @@ const orgShape = {
   webhookSecret: z.string().min(1).default(DEV_SECRETS.SALESFORCE_WEBHOOK_SECRET),
   username: z.string().default('agent@dialplane.dev'),
   password: z.string().default('dev-password'),
-  /** Refresh tokens the `refresh_token` grant accepts (none by default, as for client_credentials orgs). */
-  refreshTokens: z.array(z.string().min(1)).default([]),
+  /** Refresh tokens the `refresh_token` grant honours (a connection's OAuth refresh-token credentials). */
+  refreshTokens: z.array(z.string().min(1)).default(['dev-salesforce-refresh-token']),
+  /** Refresh Token Rotation: each refresh answers a new refresh token and retires the one spent. */
+  rotateRefreshTokens: z.boolean().default(false),
   /**
    * API request allowance per 24 hours, reported in Sforce-Limit-Info; beyond it
    * REQUEST_LIMIT_EXCEEDED. The count starts again 24 h after the window's first request (orgs count
@@ -77,7 +80,12 @@ const orgShape = {
 };
 
 /** A further org on the same simulator (start option `orgs`, or `POST /__sim/accounts`). */
-export const salesforceOrgOptions = z.object({ ...orgShape, orgId: orgIdSchema });
+export const salesforceOrgOptions = z.object({
+  ...orgShape,
+  orgId: orgIdSchema,
+  /** None by default: a refresh token names its org, so two orgs never share one. */
+  refreshTokens: z.array(z.string().min(1)).default([]),
+});
 export type SalesforceOrgOptions = z.input<typeof salesforceOrgOptions> & {
   /** Seed data; defaults to sim/data's generated org for (seed, contacts). */
   dataset?: SalesforceDataset;
@@ -119,6 +127,8 @@ export interface SalesforceSim {
   addOrg(org: SalesforceOrgOptions): Promise<{ orgId: string }>;
   /** Invalidates every issued access token, or only one org's (next call answers 401 INVALID_SESSION_ID). */
   expireSessions(orgId?: string): void;
+  /** Revokes the org's refresh tokens (default org when none given; the next grant answers invalid_grant); returns a new valid one. */
+  revokeRefreshTokens(orgId?: string): string;
   close(): Promise<void>;
 }
 
@@ -190,7 +200,8 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
       clientSecret: org.clientSecret,
       username: org.username,
       password: org.password,
-      refreshTokens: org.refreshTokens,
+      refreshTokens: new Set(org.refreshTokens),
+      rotateRefreshTokens: org.rotateRefreshTokens,
     };
     for (const token of org.staticAccessTokens)
       sessions.set(token, { orgId: org.orgId, userId: INTEGRATION_USER_ID, issuedAt: Date.now() });
@@ -319,6 +330,8 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
         throw new SimEditError(`client id ${org.clientId} is already used by org ${other.orgId}`, 409);
       if (other.username === org.username)
         throw new SimEditError(`username ${org.username} is already used by org ${other.orgId}`, 409);
+      if (org.refreshTokens.some((t) => other.refreshTokens.has(t)))
+        throw new SimEditError(`a refresh token of org ${org.orgId} is already org ${other.orgId}'s`, 409);
     }
     const built = buildOrg(org);
     const { settings: _settings, bindDelivery: _bind, ...accountOptions } = built;
@@ -403,6 +416,14 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
     expireSessions: (orgId) => {
       for (const [token, session] of sessions)
         if (orgId === undefined || session.orgId === orgId) sessions.delete(token);
+    },
+    revokeRefreshTokens: (orgId = defaultOrgId) => {
+      const settings = orgs.get(orgId);
+      if (!settings) throw new Error(`unknown org ${orgId}`);
+      settings.refreshTokens.clear();
+      const next = newRefreshToken();
+      settings.refreshTokens.add(next);
+      return next;
     },
     close: () => sim.close(),
   };

@@ -116,6 +116,18 @@ describe('Salesforce sim with several orgs', () => {
       clientSecret: 'dev-salesforce-secret',
     });
     await expect(wrongApp.refreshToken('org-b-refresh')).rejects.toThrow(/client identifier invalid/);
+    // Revoking org B's refresh tokens leaves the default org's alone.
+    const next = sim.revokeRefreshTokens(ORG_B);
+    await expect(oauth2.refreshToken('org-b-refresh')).rejects.toThrow(/expired access\/refresh token/);
+    expect((await oauth2.refreshToken(next)).access_token.startsWith(ORG_B.slice(0, 15))).toBe(true);
+    const defaultApp = new jsforce.OAuth2({
+      loginUrl: sim.url,
+      clientId: 'dialplane-dev',
+      clientSecret: 'dev-salesforce-secret',
+    });
+    expect(
+      (await defaultApp.refreshToken('dev-salesforce-refresh-token')).access_token.startsWith(ORG_A.slice(0, 15)),
+    ).toBe(true);
   });
 
   it('keeps one org healthy while the other is down or over its rate limit', async () => {
@@ -274,6 +286,23 @@ describe('HubSpot sim with several portals', () => {
     await expect(viaOauth.crm.contacts.basicApi.getPage(1)).rejects.toMatchObject({ code: 401 });
     // The private-app token of the portal is not an OAuth session: it keeps working.
     expect((await b.crm.contacts.basicApi.getPage(1)).results).toHaveLength(1);
+    // Uninstalling from portal B ends its refresh token, not the default portal's.
+    sim.revokeOAuth(PORTAL_B);
+    const oauth = new Client({ basePath: sim.url }).oauth.tokensApi;
+    const secret = 'dev-hubspot-client-secret';
+    await expect(
+      oauth.create('refresh_token', undefined, undefined, 'dev-hubspot-client-id', secret, 'portal-b-refresh'),
+    ).rejects.toMatchObject({ code: 400 });
+    const fresh = await oauth.create(
+      'refresh_token',
+      undefined,
+      undefined,
+      'dev-hubspot-client-id',
+      secret,
+      'dev-hubspot-refresh-token',
+    );
+    const infoA = await new Client({ basePath: sim.url }).oauth.accessTokensApi.get(fresh.accessToken);
+    expect(infoA.hubId).toBe(PORTAL_A);
   });
 
   it('keeps one portal healthy while the other is down or rate-limited', async () => {
