@@ -15,6 +15,7 @@ export const ErrorCode = {
   CRM_RATE_LIMITED: 'CRM_RATE_LIMITED',
   CRM_SCHEMA_DRIFT: 'CRM_SCHEMA_DRIFT',
   CRM_REJECTED: 'CRM_REJECTED',
+  MAPPING_OVERRIDE_INVALID: 'MAPPING_OVERRIDE_INVALID',
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   COMPLIANCE_DATA_UNAVAILABLE: 'COMPLIANCE_DATA_UNAVAILABLE',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
@@ -60,6 +61,11 @@ export const ERROR_CODES: Record<ErrorCode, { description: string; httpStatus: n
     httpStatus: 502,
   },
   CRM_REJECTED: { description: 'The CRM rejected a write permanently (validation, missing record).', httpStatus: 422 },
+  MAPPING_OVERRIDE_INVALID: {
+    description:
+      "A connection's field-mapping override was refused before saving: the canonical field cannot be overridden, or the CRM field does not exist in the account or has the wrong type; `extensions.field` names the canonical field, `crmField` the CRM field, `problem` why (docs/mapping-overrides.md).",
+    httpStatus: 422,
+  },
   SUBGRAPH_UNAVAILABLE: {
     description: 'A subgraph did not answer; only the fields it owns are missing.',
     httpStatus: 503,
