@@ -114,6 +114,8 @@ export function mappingOverrideError(issues: readonly OverrideIssue[]): Dialplan
     field: first.field,
     crmField: first.crmField,
     problem: first.problem,
+    ...(first.expected === undefined ? {} : { expected: first.expected }),
+    ...(first.actual === undefined ? {} : { actual: first.actual }),
     issues,
   });
 }
