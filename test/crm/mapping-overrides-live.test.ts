@@ -4,8 +4,8 @@ import { ErrorCode, isDialplaneError } from '../../shared/errors.js';
 import { generateHubspotDataset, generateSalesforceDataset } from '../../sim/data/index.js';
 import { type HubspotSim, startHubspotSim } from '../../sim/hubspot/server.js';
 import { type SalesforceSim, startSalesforceSim } from '../../sim/salesforce/server.js';
-import { createHubspotConnector } from '../../subgraphs/hubspot/connector.js';
-import { createSalesforceConnector } from '../../subgraphs/salesforce/connector.js';
+import { createHubspotConnector } from '../../crm/hubspot/connector.js';
+import { createSalesforceConnector } from '../../crm/salesforce/connector.js';
 
 /**
  * Mapping overrides per connection against the simulators over real HTTP (issue 15): an org whose

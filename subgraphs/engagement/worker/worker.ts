@@ -10,9 +10,9 @@ import {
   tracingActive,
   withSpan,
 } from '../../../shared/tracing.js';
-import type { CrmName, EngagementConfig, WriteBackPolicy } from '../config.js';
-import { CRM_NAMES } from '../config.js';
-import { WriteBackError, createCrmWriters, type CrmWriter } from '../crm-writers/client.js';
+import type { EngagementConfig, WriteBackPolicy } from '../config.js';
+import { CRM_NAMES, createCrmWriters, type CrmName } from '../../../crm/registry.js';
+import { WriteBackError, type CrmWriter } from '../../../shared/crm/writer.js';
 import type { StoredOutcome } from '../intake/outcome.js';
 import { QUEUES, type WriteBackJobData } from '../queue/queue.js';
 import { RateLimitWaitTooLong, createCrmRateLimiter, type CrmRateLimiter } from '../queue/rate-limit.js';

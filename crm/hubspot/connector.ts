@@ -26,8 +26,8 @@ import {
   LIFECYCLE_STAGE_INTENT,
   toCanonicalContact,
   type HubspotReadMapping,
-} from './mapping.js';
-import { HUBSPOT_OVERRIDABLE } from '../../crm/hubspot/mapping-overrides.js';
+} from './read-mapping.js';
+import { HUBSPOT_OVERRIDABLE } from './mapping-overrides.js';
 import { mappingOverrideError, overrideLiveIssues, type LiveSchema } from '../../shared/crm/mapping-overrides.js';
 import { hubspotTimeZoneToIana } from './timezone.js';
 import { parseHubspotWebhook } from './webhooks.js';

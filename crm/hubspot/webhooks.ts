@@ -8,7 +8,7 @@ import {
   keyOfProperty,
   readsProperty,
   type HubspotReadMapping,
-} from './mapping.js';
+} from './read-mapping.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyHubspotSignatureV3, type SignatureFailure } from './signature.js';
 
 /**

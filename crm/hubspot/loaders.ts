@@ -5,7 +5,7 @@ import {
   propertiesOf,
   type HubspotContactBundle,
   type HubspotReadMapping,
-} from './mapping.js';
+} from './read-mapping.js';
 
 /**
  * One batch of contacts with their deals and calls, as three parallel chains of HubSpot calls:

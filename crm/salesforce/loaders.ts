@@ -7,7 +7,7 @@ import {
   type SalesforceBundle,
   type SalesforceReadMapping,
   type SfObject,
-} from './mapping.js';
+} from './read-mapping.js';
 
 /**
  * Batch loading of Salesforce contacts with their deals and latest task in ONE CRM call:

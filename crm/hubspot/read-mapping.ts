@@ -18,7 +18,7 @@ import type { HubspotObject, HubspotObjectType } from './client.js';
 import { normalizeCountry, normalizeState } from '../../shared/crm/location.js';
 import { hubspotTimeZoneToIana } from './timezone.js';
 import { mappingVersionWith, parseMappingOverrides } from '../../shared/crm/mapping-overrides.js';
-import { HUBSPOT_OVERRIDABLE } from '../../crm/hubspot/mapping-overrides.js';
+import { HUBSPOT_OVERRIDABLE } from './mapping-overrides.js';
 
 /**
  * HubSpot -> canonical contact, version `hubspot@1`.

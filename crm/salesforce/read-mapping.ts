@@ -15,7 +15,7 @@ import {
 } from '../../shared/crm/connector.js';
 import { normalizeCountry, normalizeState } from '../../shared/crm/location.js';
 import { mappingVersionWith, parseMappingOverrides } from '../../shared/crm/mapping-overrides.js';
-import { SALESFORCE_OVERRIDABLE } from '../../crm/salesforce/mapping-overrides.js';
+import { SALESFORCE_OVERRIDABLE } from './mapping-overrides.js';
 
 /**
  * The Salesforce mapping: Contact + its Opportunities (linked by Opportunity.ContactId or by an

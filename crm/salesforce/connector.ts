@@ -17,8 +17,8 @@ import {
   salesforceReadMapping,
   type SalesforceReadMapping,
   type SfObject,
-} from './mapping.js';
-import { SALESFORCE_OVERRIDABLE } from '../../crm/salesforce/mapping-overrides.js';
+} from './read-mapping.js';
+import { SALESFORCE_OVERRIDABLE } from './mapping-overrides.js';
 import { mappingOverrideError, overrideLiveIssues, type LiveSchema } from '../../shared/crm/mapping-overrides.js';
 import { salesforceContactsOfRecords } from './related-contacts.js';
 import { parseSalesforceWebhook } from './webhooks.js';
