@@ -51,6 +51,12 @@ export interface CrmConnectorOptions {
   instrument?: CrmCallInstrument;
   /** How long learned field drift holds before the CRM's describe is asked again (where the CRM remembers drift). */
   driftRecheckMs?: number;
+  /**
+   * The connection's field-mapping overrides (CrmConnection.mappingOverrides, or the deployment
+   * connection's `<CRM>_MAPPING_OVERRIDES`): canonical path → CRM field (shared/crm/mapping-overrides.ts).
+   * They change the mapping version, hence the cache namespace.
+   */
+  mappingOverrides?: Readonly<Record<string, string>>;
 }
 
 export interface CrmSimulatorOptions {

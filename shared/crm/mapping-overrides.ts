@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { DialplaneError, ErrorCode } from '../errors.js';
 import type { DealStage } from './connector.js';
 
@@ -241,4 +242,27 @@ export function overridesFingerprint(raw: Readonly<Record<string, string>>): str
 export function mappingVersionWith(base: string, raw: Readonly<Record<string, string>>): string {
   const print = overridesFingerprint(raw);
   return print ? `${base}+${print}` : base;
+}
+
+/**
+ * The deployment connection's overrides from env (`SALESFORCE_MAPPING_OVERRIDES`,
+ * `HUBSPOT_MAPPING_OVERRIDES`): a JSON object, canonical path → CRM field; unset = none. Their
+ * meaning is checked when the connector is built (MAPPING_OVERRIDE_INVALID stops the start).
+ */
+export const mappingOverridesEnv = z
+  .string()
+  .default('{}')
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a JSON object: {"<canonical path>": "<CRM field>"}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string(), z.string()));
+
+/** The env variable holding a CRM's deployment overrides (`SALESFORCE_MAPPING_OVERRIDES`). */
+export function mappingOverridesEnvName(crm: string): string {
+  return `${crm.toUpperCase()}_MAPPING_OVERRIDES`;
 }

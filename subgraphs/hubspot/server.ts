@@ -12,13 +12,15 @@ export interface HubspotSubgraphOptions extends CrmSubgraphOptions {
     /** Webhook signature v3 secret (the app's client secret). */
     clientSecret: string;
     timeoutMs?: number;
+    /** The deployment connection's field-mapping overrides (HUBSPOT_MAPPING_OVERRIDES). */
+    mappingOverrides?: Readonly<Record<string, string>>;
   };
 }
 
 /** Starts the HubSpot CRM subgraph: the shared contract served from HubSpot through its CRM module (crm/hubspot/). */
 export function startHubspotSubgraph(options: HubspotSubgraphOptions): Promise<RunningCrmSubgraph> {
-  const { clientSecret, timeoutMs, ...account } = options.hubspot;
+  const { clientSecret, timeoutMs, mappingOverrides, ...account } = options.hubspot;
   return startInstrumentedCrmSubgraph('hubspot', options, (instrument) =>
-    hubspotCrm.createConnector(account, { webhookSecret: clientSecret, timeoutMs, instrument }),
+    hubspotCrm.createConnector(account, { webhookSecret: clientSecret, timeoutMs, instrument, mappingOverrides }),
   );
 }

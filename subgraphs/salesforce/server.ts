@@ -14,13 +14,15 @@ export interface SalesforceSubgraphOptions extends CrmSubgraphOptions {
     timeoutMs?: number;
     /** How long learned field drift holds before describe is asked again. @default 30000 */
     driftRecheckMs?: number;
+    /** The deployment connection's field-mapping overrides (SALESFORCE_MAPPING_OVERRIDES). */
+    mappingOverrides?: Readonly<Record<string, string>>;
   };
 }
 
 /** Starts the Salesforce CRM subgraph: the shared contract served from Salesforce through its CRM module (crm/salesforce/). */
 export function startSalesforceSubgraph(options: SalesforceSubgraphOptions): Promise<RunningCrmSubgraph> {
-  const { webhookSecret, timeoutMs, driftRecheckMs, ...account } = options.salesforce;
+  const { webhookSecret, timeoutMs, driftRecheckMs, mappingOverrides, ...account } = options.salesforce;
   return startInstrumentedCrmSubgraph('salesforce', options, (instrument) =>
-    salesforceCrm.createConnector(account, { webhookSecret, timeoutMs, driftRecheckMs, instrument }),
+    salesforceCrm.createConnector(account, { webhookSecret, timeoutMs, driftRecheckMs, instrument, mappingOverrides }),
   );
 }
