@@ -11,6 +11,7 @@ const require = createRequire(import.meta.url);
 // simulator's data tests are pure too, but build 10,000-contact datasets: they run as integration.)
 const UNIT = [
   'test/compose-file.test.ts',
+  'test/consent/consent-plan.test.ts',
   'test/consent/decision-table.test.ts',
   'test/crm/change-handler.test.ts',
   'test/crm/hubspot-mapping.test.ts',
@@ -21,8 +22,10 @@ const UNIT = [
   'test/crm/runtime.test.ts',
   'test/crm/salesforce-mapping.test.ts',
   'test/crm/registry.test.ts',
+  'test/engagement/attempt-policy.test.ts',
   'test/engagement/mapping.test.ts',
   'test/gateway/demand-control.test.ts',
+  'test/gateway/graphql-route.test.ts',
   'test/ops/deploy-k8s.test.ts',
   'test/ops/import-rules.test.ts',
   'test/ops/node-line.test.ts',

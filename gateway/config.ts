@@ -44,7 +44,7 @@ export const gatewayEnv = z.object({
   SUPERGRAPH_PATH: z.string().default('schema/supergraph.graphql'),
   /** Upper bound of one subgraph fetch, in ms. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-  /** Serve CRM-only queries straight from the CRM routing data source (see gateway/crm-fast-path.ts). */
+  /** Serve CRM-only queries straight from the CRM routing data source (see gateway/crm-fast-path/). */
   GATEWAY_CRM_FAST_PATH: envBoolean(true),
   /** Demand control (limits and cost budgets, docs/demand-control.md); off only for measurements. */
   GATEWAY_DEMAND_CONTROL: envBoolean(true),
@@ -83,7 +83,7 @@ export interface GatewayConfig {
   subgraphTimeoutMs?: number;
   /** ws keep-alive ping interval for subscription clients, ms. */
   keepAliveMs?: number;
-  /** CRM-only queries skip planning (gateway/crm-fast-path.ts). @default true */
+  /** CRM-only queries skip planning (gateway/crm-fast-path/). @default true */
   crmFastPath?: boolean;
   /** Overload and abuse policy (gateway/demand-control/); unset: demand control with default limits only. */
   admission?: AdmissionConfig;

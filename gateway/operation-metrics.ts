@@ -9,7 +9,7 @@ const MAX_OPERATION_LABELS = 200;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 export interface OperationRecorder {
-  /** Records one operation answered outside Apollo's pipeline (the fast lane). */
+  /** Records one operation answered outside Apollo's pipeline (the CRM fast path's entry before Apollo). */
   record(
     operationName: string | undefined,
     type: string,

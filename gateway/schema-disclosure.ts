@@ -5,7 +5,7 @@ import type { GraphQLFormattedError } from 'graphql';
  * validation and variable-coercion errors, naming real fields, arguments, types and enum values,
  * which hands the schema to a caller who may not introspect. In production every message leaves
  * without it: Apollo's own `hideSchemaDetailsFromClientErrors` covers validation on the HTTP path;
- * this covers what that option does not reach (variable coercion errors, the CRM fast lane's
+ * this covers what that option does not reach (variable coercion errors, the CRM fast path's
  * answers, and validation of operations sent over graphql-ws).
  */
 

@@ -25,9 +25,9 @@ import { setSpanAttributes } from '../shared/tracing.js';
 import { AuthenticationError, createAuthenticator, type Authenticator } from './authenticator.js';
 import { adminImportProxy } from './admin-import-proxy.js';
 import type { GatewayConfig } from './config.js';
-import { crmFastPath } from './crm-fast-path.js';
+import { CrmFastPath } from './crm-fast-path/crm-fast-path.js';
 import { Admission, toGraphQLError, type OperationBody } from './demand-control/admission.js';
-import { CrmFastLane } from './crm-fast-lane.js';
+import { chooseLane, refused, requestForm, unauthenticated, type Lane } from './graphql-route.js';
 import { CrmRoutingDataSource } from './crm-routing/crm-routing-data-source.js';
 import type { GatewayContext } from './gateway-context.js';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.js';
@@ -89,10 +89,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
   const formatError = (e: GraphQLFormattedError) => formatGatewayError(e, config.development);
   const recorder = operationMetrics(metrics, log);
   const devToken = await browserDevToken(config);
-  const lane =
-    config.crmFastPath === false || !supergraph.schema.getQueryType()
-      ? undefined
-      : new CrmFastLane(crmSource, supergraph.schema, formatError, recorder, metrics);
+  const fastPath =
+    config.crmFastPath === false
+      ? null
+      : CrmFastPath.create({ supergraph, crm: crmSource, formatError, recorder, metrics });
   const apollo = new ApolloServer<GatewayContext>({
     gateway: gateway as never,
     introspection: true, // gated per role by introspectionGuard
@@ -114,9 +114,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
       // because introspection is refused for their role. /explorer is the offline alternative.
       sandboxLandingPage(devToken) as ApolloServerPlugin<GatewayContext>,
       introspectionGuard({ development: config.development }),
-      ...(config.crmFastPath === false
-        ? []
-        : [crmFastPath({ supergraph, crm: crmSource, metrics, lane, formatError })]),
+      ...(fastPath ? [fastPath.plugin()] : []),
       recorder.plugin as ApolloServerPlugin<GatewayContext>,
     ],
   });
@@ -141,7 +139,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     if (!known) throw new AuthenticationError('missing', 'Authentication required.');
     return known;
   });
-  /** POST bodies are read here (the fast lane looks at them first) and handed to Apollo as parsed. */
+  /** POST bodies are read here (the CRM fast path looks at them first) and handed to Apollo as parsed. */
   const apolloWithBody = (req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) =>
     executeApolloRequest(apollo, req, res, url, body, async () => identities.get(req)!);
 
@@ -155,6 +153,35 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     isLoaded: () => apiSchema !== undefined,
   });
 
+  /** Does what the route decision (graphql-route.ts) said. */
+  const serveLane = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    lane: Lane,
+    context?: GatewayContext,
+  ) => {
+    // The operation's name on the request span (tracing on), e.g. the platforms' call start.
+    if (lane.operationName !== undefined) setSpanAttributes({ 'graphql.operation.name': lane.operationName });
+    switch (lane.lane) {
+      case 'refused':
+        sendJson(res, lane.status, { errors: lane.errors }, lane.headers);
+        return;
+      case 'landing-page':
+        await graphql(req, res, url);
+        return;
+      case 'crm-fast-path':
+        context!.admitted = true;
+        if (await fastPath!.serveRemembered(lane.body, req, res, context!)) return;
+        await apolloWithBody(req, res, url, lane.body);
+        return;
+      case 'apollo':
+        if (lane.admitted) context!.admitted = true;
+        if (lane.body) await apolloWithBody(req, res, lane.url, lane.body.value);
+        else await graphql(req, res, lane.url);
+    }
+  };
+
   const router = createRouter(
     [
       {
@@ -163,72 +190,35 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
         handler: async (req, res, url) => {
           const requestId = requestIdOf(req);
           res.setHeader('x-request-id', requestId);
+          const form = requestForm(req.method, req.headers);
           // The landing page (a browser GET asking for HTML) is static; everything else needs a token.
-          if (!(req.method === 'GET' && (req.headers.accept ?? '').includes('text/html'))) {
-            try {
-              identities.set(req, contextFor(await authenticator.authenticate(req.headers.authorization), requestId));
-            } catch (error) {
-              if (!(error instanceof AuthenticationError)) throw error;
-              metrics.authFailures.inc({ reason: error.reason });
-              sendJson(
-                res,
-                401,
-                { errors: [{ message: error.message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] },
-                { 'www-authenticate': 'Bearer' },
-              );
-              return;
-            }
-          }
-          const context = identities.get(req);
-          if (!context) {
-            await graphql(req, res, url); // the landing page
+          if (form === 'landing-page') {
+            await serveLane(req, res, url, { lane: 'landing-page' });
             return;
           }
+          let context: GatewayContext;
+          try {
+            context = contextFor(await authenticator.authenticate(req.headers.authorization), requestId);
+          } catch (error) {
+            if (!(error instanceof AuthenticationError)) throw error;
+            metrics.authFailures.inc({ reason: error.reason });
+            await serveLane(req, res, url, unauthenticated(error.message));
+            return;
+          }
+          identities.set(req, context);
           const entered = await admission.enter(context.identity);
           if ('status' in entered) {
-            sendRefusal(res, entered);
+            await serveLane(req, res, url, refused(entered));
             return;
           }
           try {
-            if (req.method !== 'POST' || !(req.headers['content-type'] ?? '').includes('json')) {
-              let target = url;
-              if (req.method === 'GET') {
-                const admitted = admission.admitSearch(url, context.identity);
-                if ('status' in admitted) {
-                  sendRefusal(res, admitted);
-                  return;
-                }
-                if (admitted.search !== url.search) target = new URL(`${url.pathname}${admitted.search}`, url);
-                context.admitted = true;
-              }
-              await graphql(req, res, target);
-              return;
-            }
-            const raw = await readGraphqlRawBody(req, res);
-            if (!raw) return;
-            let body: unknown;
-            try {
-              body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
-            } catch {
-              sendJson(res, 400, {
-                errors: [{ message: 'body is not valid JSON', extensions: { code: ErrorCode.BAD_USER_INPUT } }],
-              });
-              return;
-            }
-            if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
-              // The operation's name on the request span (tracing on), e.g. the platforms' call start.
-              const operationName = (body as { operationName?: unknown }).operationName;
-              if (typeof operationName === 'string') setSpanAttributes({ 'graphql.operation.name': operationName });
-              const admitted = admission.admitOperation(body as OperationBody, context.identity);
-              if ('status' in admitted) {
-                sendRefusal(res, admitted);
-                return;
-              }
-              body = admitted.body;
-              context.admitted = true;
-            }
-            if (lane && (await lane.tryServe(body, req, res, context))) return;
-            await apolloWithBody(req, res, url, body);
+            const rawBody = form === 'json-body' ? await readGraphqlRawBody(req, res) : undefined;
+            if (rawBody === null) return; // too large: answered 413
+            const door = {
+              admitSearch: (target: URL) => admission.admitSearch(target, context.identity),
+              admitOperation: (body: OperationBody) => admission.admitOperation(body, context.identity),
+            };
+            await serveLane(req, res, url, chooseLane({ form, url, rawBody }, door, fastPath !== null), context);
           } finally {
             entered.release();
           }
@@ -349,13 +339,6 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
         log.info('gateway stopped');
       })()),
   };
-}
-
-function sendRefusal(
-  res: ServerResponse,
-  refusal: { status: number; headers: Record<string, string>; error: GraphQLFormattedError },
-): void {
-  sendJson(res, refusal.status, { errors: [refusal.error] }, refusal.headers);
 }
 
 /** Every error leaves with a registered code; internals stay out of production answers. */

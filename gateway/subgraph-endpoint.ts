@@ -99,7 +99,7 @@ export class SubgraphEndpoint {
     started: number,
   ): Promise<{ status: number; text: string }> {
     if (!tracingActive()) return this.post(payload, context, started);
-    // A CLIENT span per fetch (every path: planned, fast path, fast lane); its context goes to
+    // A CLIENT span per fetch (every path: planned, both CRM fast path entries); its context goes to
     // the subgraph as `traceparent`.
     return withSpan(
       `POST ${this.name}`,

@@ -83,7 +83,7 @@ export class CrmRoutingDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   /**
-   * The fast lane's entry: when a root operation's ids all belong to one CRM (the call-start
+   * The CRM fast path's entry before Apollo: when a root operation's ids all belong to one CRM (the call-start
    * case), forward it untouched and hand back that CRM's answer, as text when it is clean.
    * Anything needing a split, a fan-out or an error for an unknown id answers `undefined`:
    * use `process`.

@@ -8,7 +8,7 @@ import { longestVariableList, measureDocument, type MeasureOutcome } from './doc
 
 /**
  * Demand control: every operation is measured and priced before Apollo plans it (and before the
- * CRM fast lane forwards it). Limits on tokens, depth, aliases, directives and list arguments are
+ * CRM fast path forwards it). Limits on tokens, depth, aliases, directives and list arguments are
  * the same for everyone; the cost budget is per role (a caller with several roles gets the
  * largest). Measuring a document happens once per distinct text (LRU); pricing it is a short walk
  * per request because list arguments given as variables change the cost.

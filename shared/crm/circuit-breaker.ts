@@ -49,6 +49,11 @@ export class CircuitBreaker {
     return this.state_;
   }
 
+  /** Failures counted since the last success (what opened the breaker, and how long ago it did). */
+  get consecutiveFailures(): number {
+    return this.failures;
+  }
+
   /**
    * Runs `fn` through the breaker. `countsAsFailure` decides whether an error is an outage (opens
    * the breaker) or a permanent answer (a 400 is the CRM working fine).
@@ -64,24 +69,32 @@ export class CircuitBreaker {
     }
     try {
       const value = await fn();
-      this.failures = 0;
-      this.setState('closed');
+      this.recordSuccess();
       return value;
     } catch (error) {
-      if (countsAsFailure(error)) {
-        this.failures += 1;
-        if (probing || this.failures >= this.threshold) {
-          this.openedAt = this.now();
-          this.setState('open');
-        }
-      } else if (probing) {
-        // The CRM answered (with a permanent error): it is up.
-        this.failures = 0;
-        this.setState('closed');
-      }
+      if (countsAsFailure(error)) this.recordFailure(probing);
+      else if (probing) this.recordSuccess(); // The CRM answered (with a permanent error): it is up.
       throw error;
     } finally {
       if (probing) this.probeInFlight = false;
+    }
+  }
+
+  /**
+   * For a caller that makes the call itself and only reports how it went (the write-back worker:
+   * it pauses its queue instead of failing calls fast): the CRM answered.
+   */
+  recordSuccess(): void {
+    this.failures = 0;
+    this.setState('closed');
+  }
+
+  /** The CRM failed like an outage: counted, and the breaker opens at the threshold (or after a failed probe). */
+  recordFailure(probing = false): void {
+    this.failures += 1;
+    if (probing || this.failures >= this.threshold) {
+      this.openedAt = this.now();
+      this.setState('open');
     }
   }
 
@@ -89,5 +102,32 @@ export class CircuitBreaker {
     if (state === this.state_) return;
     this.state_ = state;
     this.options.onStateChange?.(state);
+  }
+}
+
+/**
+ * One breaker per key (a CRM's name today, a connection's id later), made on first use with the
+ * same options; `onStateChange` is told which key changed.
+ */
+export class CircuitBreakers {
+  private readonly breakers = new Map<string, CircuitBreaker>();
+
+  constructor(
+    private readonly options: Omit<CircuitBreakerOptions, 'onStateChange'> & {
+      onStateChange?: (key: string, state: BreakerState) => void;
+    } = {},
+  ) {}
+
+  get(key: string): CircuitBreaker {
+    let breaker = this.breakers.get(key);
+    if (!breaker) {
+      const { onStateChange, ...options } = this.options;
+      breaker = new CircuitBreaker(key, {
+        ...options,
+        ...(onStateChange ? { onStateChange: (state: BreakerState) => onStateChange(key, state) } : {}),
+      });
+      this.breakers.set(key, breaker);
+    }
+    return breaker;
   }
 }

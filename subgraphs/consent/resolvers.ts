@@ -8,7 +8,7 @@ import type { Decision, ReassignedFacts } from './decision/types.js';
 import { explanationOf } from './mapping/decision-explanation.js';
 import { consentInputs, phone as phoneInput } from './mapping/inputs.js';
 import type { RevocationHub } from './revocation-hub.js';
-import { auditTrail, type AuditWriter } from './store/audit.js';
+import { auditRecord, auditTrail, type AuditWriter } from './store/audit.js';
 import { addRelationship } from './store/suppression.js';
 import type { Database } from '../../shared/db.js';
 import type { Appended } from './store/ledger.js';
@@ -170,18 +170,12 @@ export function createResolvers(deps: {
         const phones = parse(inputs.phones, args.phones, 'phones') ?? null;
         const limit = Math.min(Math.max(args.limit ?? 100, 1), 1000);
         const rows = await revocationsAfter(db, after, phones, limit, visibleSellers(ctx.identity));
-        audit.write({
-          action: 'REVOCATIONS_READ',
-          actor: ctx.identity.sub,
-          role: ctx.identity.roles.join(','),
-          seller: null,
-          purpose: null,
-          e164: phones?.length === 1 ? phones[0]! : null,
-          decisionId: null,
-          allowed: null,
-          reasons: null,
-          detail: { after, phones: phones?.length ?? null, rows: rows.length },
-        });
+        audit.write(
+          auditRecord('REVOCATIONS_READ', ctx.identity, {
+            e164: phones?.length === 1 ? phones[0]! : null,
+            detail: { after, phones: phones?.length ?? null, rows: rows.length },
+          }),
+        );
         return rows.map(revocation);
       },
       async auditTrail(_: unknown, args: { phone: string; limit?: number | null }, ctx: ConsentContext) {
@@ -191,18 +185,12 @@ export function createResolvers(deps: {
         const rows = (await auditTrail(db, e164, Math.min(Math.max(args.limit ?? 100, 1), 1000))).filter((r) =>
           maySee(ctx.identity, r.seller),
         );
-        audit.write({
-          action: 'AUDIT_READ',
-          actor: ctx.identity.sub,
-          role: ctx.identity.roles.join(','),
-          seller: null,
-          purpose: null,
-          e164,
-          decisionId: null,
-          allowed: null,
-          reasons: null,
-          detail: { rows: rows.length },
-        });
+        audit.write(
+          auditRecord('AUDIT_READ', ctx.identity, {
+            e164,
+            detail: { rows: rows.length },
+          }),
+        );
         return rows.map((r) => ({
           id: String(r.id),
           at: r.at.toISOString(),
@@ -296,18 +284,13 @@ export function createResolvers(deps: {
           occurredAt: i.occurredAt,
           source: i.source,
         });
-        audit.write({
-          action: 'RELATIONSHIP_RECORDED',
-          actor: ctx.identity.sub,
-          role: ctx.identity.roles.join(','),
-          seller: i.seller,
-          purpose: null,
-          e164: i.phone,
-          decisionId: null,
-          allowed: null,
-          reasons: null,
-          detail: { kind: i.kind },
-        });
+        audit.write(
+          auditRecord('RELATIONSHIP_RECORDED', ctx.identity, {
+            seller: i.seller,
+            e164: i.phone,
+            detail: { kind: i.kind },
+          }),
+        );
         return { phone: i.phone, seller: i.seller, kind: i.kind, occurredAt: i.occurredAt.toISOString() };
       },
       async checkReassignedNumber(_: unknown, args: unknown, ctx: ConsentContext) {
@@ -371,18 +354,12 @@ export function createResolvers(deps: {
           requireRole(ctx.identity, OPERATORS, 'consentRevoked');
           const phones = parse(inputs.phones, args.phones, 'phones');
           const after = parse(inputs.cursor, args.after, 'after');
-          audit.write({
-            action: 'REVOCATIONS_READ',
-            actor: ctx.identity.sub,
-            role: ctx.identity.roles.join(','),
-            seller: null,
-            purpose: null,
-            e164: phones?.length === 1 ? phones[0]! : null,
-            decisionId: null,
-            allowed: null,
-            reasons: null,
-            detail: { subscription: true, after: after ?? null, phones: phones?.length ?? null },
-          });
+          audit.write(
+            auditRecord('REVOCATIONS_READ', ctx.identity, {
+              e164: phones?.length === 1 ? phones[0]! : null,
+              detail: { subscription: true, after: after ?? null, phones: phones?.length ?? null },
+            }),
+          );
           const identity = ctx.identity;
           return hub.subscribe(phones ? new Set(phones) : null, after ?? null, (entry) =>
             maySee(identity, entry.seller),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, type OperationDefinitionNode } from 'graphql';
 import { silentLogger } from '../../shared/logger.js';
-import { isCrmOnlyOperation } from '../../gateway/crm-fast-path.js';
+import { isCrmOnlyOperation } from '../../gateway/crm-fast-path/eligibility.js';
 import { readSupergraph } from '../../gateway/supergraph-info.js';
 import { startGateway, type RunningGateway } from '../../gateway/server.js';
 import type { GatewayConfig } from '../../gateway/config.js';

@@ -13,7 +13,7 @@ import {
 } from '../../../shared/identity.js';
 import type { Logger } from '../../../shared/logger.js';
 import { importDncStream, type DncImportProgress } from '../dnc-file-import.js';
-import type { AuditWriter } from '../store/audit.js';
+import { auditRecord, type AuditWriter } from '../store/audit.js';
 import { registryListName } from '../store/dnc-registry.js';
 import { logError } from '../../../shared/logger.js';
 
@@ -147,18 +147,11 @@ export function dncImportRoute(deps: DncImportRouteDeps): Route {
           ...result,
           areaCodes: result.areaCodes.length,
         };
-        deps.audit.write({
-          action: 'REGISTRY_IMPORTED',
-          actor: identity.sub,
-          role: identity.roles.join(','),
-          seller: null,
-          purpose: null,
-          e164: null,
-          decisionId: null,
-          allowed: null,
-          reasons: null,
-          detail: summary,
-        });
+        deps.audit.write(
+          auditRecord('REGISTRY_IMPORTED', identity, {
+            detail: summary,
+          }),
+        );
         deps.log.info(
           { list: p.list, mode: p.mode, numbers: result.numbers, rejected: result.rejected, seconds: result.seconds },
           'registry file imported',

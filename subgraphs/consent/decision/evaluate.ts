@@ -72,10 +72,9 @@ function isHealthcare(purpose: CallPurpose): boolean {
  * COMPLIANCE_DATA_UNAVAILABLE and the rules that need it are skipped, so the answer is a deny,
  * never an exception and never an allow.
  */
-export function evaluate(facts: DecisionFacts, policy: CompliancePolicy): Decision {
-  const reasons = new Set<DenyCode>();
-  const { purpose, seller, at } = facts;
-  const evidence: Decision['evidence'] = {
+/** Evidence before any rule has looked at the facts (and of a decision that read none). */
+export function emptyEvidence(exemption: Decision['evidence']['exemption'] = null): Decision['evidence'] {
+  return {
     zones: [],
     states: [],
     zoneData: null,
@@ -85,8 +84,14 @@ export function evaluate(facts: DecisionFacts, policy: CompliancePolicy): Decisi
     suppressionLists: [],
     reassigned: null,
     attemptsCounted: 0,
-    exemption: purpose === 'EMERGENCY' ? 'EMERGENCY' : null,
+    exemption,
   };
+}
+
+export function evaluate(facts: DecisionFacts, policy: CompliancePolicy): Decision {
+  const reasons = new Set<DenyCode>();
+  const { purpose, seller, at } = facts;
+  const evidence = emptyEvidence(purpose === 'EMERGENCY' ? 'EMERGENCY' : null);
   const done = (consent: ConsentView | null, next: Date | null = null, obligations: Obligation[] = []): Decision => {
     const list = DENY_CODES.filter((c) => reasons.has(c));
     return {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Queryable } from '../../../shared/db.js';
+import type { Identity } from '../../../shared/identity.js';
 import { logError, type Logger } from '../../../shared/logger.js';
 import { instant } from './rows.js';
 
@@ -35,6 +36,26 @@ export interface AuditRecord {
   /** References only (sequences, policy version, codes); never personal data beyond the number column. */
   detail: Record<string, unknown>;
   at?: Date;
+}
+
+type AuditFields = Partial<Omit<AuditRecord, 'action' | 'actor' | 'role' | 'detail'>> & {
+  detail: AuditRecord['detail'];
+};
+
+/** An audit row by the caller `identity`: the references it names, every other column null. */
+export function auditRecord(action: AuditAction, identity: Identity, fields: AuditFields): AuditRecord {
+  return {
+    action,
+    actor: identity.sub,
+    role: identity.roles.join(','),
+    seller: null,
+    purpose: null,
+    e164: null,
+    decisionId: null,
+    allowed: null,
+    reasons: null,
+    ...fields,
+  };
 }
 
 const COLUMNS = [

@@ -49,9 +49,10 @@ export interface WriteBackQueue {
   sendDeadLetter(tx: Queryable, data: DeadLetterJobData): Promise<string>;
   /**
    * Fails an attempt; pg-boss schedules the retry (exponential backoff with jitter), and we cap
-   * the wait at `maxRetryDelaySeconds` (keeping jitter). Returns when the next attempt is due.
+   * the wait at `maxDelayMs` (the worker's attempt policy draws it with jitter). Returns when the
+   * next attempt is due.
    */
-  failAttempt(crm: CrmName, jobId: string, output: object, maxRetryDelaySeconds: number): Promise<Date | null>;
+  failAttempt(crm: CrmName, jobId: string, output: object, maxDelayMs: number): Promise<Date | null>;
   /** Cancels a parked dead-letter job (its write-back was replayed). */
   cancelDeadLetter(tx: Queryable, jobId: string): Promise<void>;
   stop(): Promise<void>;
@@ -135,15 +136,15 @@ export async function startWriteBackQueue(db: Database, options: QueueOptions): 
     sendConsentRevoke: (tx, data, startAfterSeconds) =>
       send(tx, QUEUES.consentRevoke, data, startAfterSeconds ? { startAfter: startAfterSeconds } : {}),
     sendDeadLetter: (tx, data) => send(tx, QUEUES.deadLetter, data),
-    failAttempt: async (crm, jobId, output, maxRetryDelaySeconds) => {
+    failAttempt: async (crm, jobId, output, maxDelayMs) => {
       await boss.fail(QUEUES.writeBack(crm), jobId, output);
       // pg-boss 10 has no ceiling on its doubling; clamp start_after on the retry row it just wrote.
       const { rows } = await db.query<{ start_after: Date }>(
         `UPDATE ${QUEUE_SCHEMA}.job
-           SET start_after = LEAST(start_after, now() + $3 * (0.5 + random() * 0.5) * interval '1 second')
+           SET start_after = LEAST(start_after, now() + $3 * interval '1 millisecond')
          WHERE name = $1 AND id = $2 AND state = 'retry'
          RETURNING start_after`,
-        [QUEUES.writeBack(crm), jobId, maxRetryDelaySeconds],
+        [QUEUES.writeBack(crm), jobId, maxDelayMs],
       );
       return rows[0] ? new Date(rows[0].start_after) : null;
     },

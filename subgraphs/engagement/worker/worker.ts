@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type PgBoss from 'pg-boss';
-import { ErrorCode, isDialplaneError } from '../../../shared/errors.js';
+import { CircuitBreakers } from '../../../shared/crm/circuit-breaker.js';
+import { ErrorCode } from '../../../shared/errors.js';
 import { createLogger, logError } from '../../../shared/logger.js';
 import {
   SpanAttr,
@@ -15,6 +16,16 @@ import { CRM_NAMES, createCrmWriters, type CrmName } from '../../../crm/registry
 import { WriteBackError, type CrmWriter } from '../../../shared/crm/writer.js';
 import type { StoredOutcome } from '../intake/outcome.js';
 import { QUEUES, type WriteBackJobData } from '../queue/queue.js';
+import {
+  BREAKER_MAX_PAUSE_MS,
+  BREAKER_THRESHOLD,
+  classifyFailure,
+  crmThrottlePauseMs,
+  decideAttempt,
+  jobBudgetMs,
+  outagePauseMs,
+  waitInJob,
+} from './attempt-policy.js';
 import { RateLimitWaitTooLong, createCrmRateLimiter, type CrmRateLimiter } from '../queue/rate-limit.js';
 import { openEngagementRuntime, type EngagementRuntime } from '../runtime.js';
 
@@ -40,16 +51,6 @@ export interface WorkerDeps {
   limiter: CrmRateLimiter;
 }
 
-/** In-job waits on a rate limit before giving the attempt back to the queue's backoff. */
-const MAX_RATE_LIMIT_WAITS = 5;
-const MAX_IN_JOB_WAIT_MS = 15_000;
-/**
- * Circuit breaker: after this many consecutive "CRM unavailable" failures, the CRM's shared bucket
- * is paused (1 s, doubling, at most BREAKER_MAX_PAUSE_MS) so the fleet stops spending attempts,
- * and database work, on a CRM that is down; the first request after a pause is the probe.
- */
-const BREAKER_THRESHOLD = 3;
-const BREAKER_MAX_PAUSE_MS = 10_000;
 /** A CRM whose next slot is further away than this is not fetched for (its jobs stay queued). */
 const FETCH_BLOCK_MS = 1_000;
 
@@ -108,7 +109,8 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
   let inFlight = 0;
   let wake: (() => void) | null = null;
   const idle = new Set<Promise<void>>();
-  const consecutiveUnavailable: Record<string, number> = {};
+  // Consecutive outage failures per CRM (keyed by name; a connection id later), for the outage pause.
+  const breakers = new CircuitBreakers({ failureThreshold: BREAKER_THRESHOLD, openMs: BREAKER_MAX_PAUSE_MS });
 
   const notify = () => {
     const w = wake;
@@ -137,114 +139,131 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
     }
     const { outcome } = begun;
     const crm = outcome.crm;
-    const writer = writers[crm];
     const attempt = job.retryCount + 1;
     const started = performance.now();
-    // Waiting on a rate limit inside the job must end well before pg-boss presumes the job lost
-    // (expireInSeconds) and hands it to another worker.
-    const jobBudgetMs = Number(job.expireInSeconds) * 1000 * 0.8;
-    const jobSignal = AbortSignal.any([abort.signal, AbortSignal.timeout(jobBudgetMs)]);
+    const budgetMs = jobBudgetMs(Number(job.expireInSeconds));
     try {
-      if (outcome.optOut) {
-        // Never write the CRM before the ledger has the opt-out.
-        const status = await revocations.push(outcome.id);
-        if (status === 'PENDING') {
-          throw new WriteBackError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'opt-out not yet in the consent ledger', true, {
-            crm,
-            crmCode: ErrorCode.CONSENT_PENDING,
-            step: 'consent.revoke',
-          });
-        }
-      }
-      let result;
-      for (let waits = 0; ; waits++) {
-        try {
-          result = await traceCrmWrite(crm, outcome, attempt, () =>
-            writer.write(outcome, async () => {
-              try {
-                await limiter.acquire(crm, {
-                  signal: jobSignal,
-                  maxWaitMs: Math.max(0, jobBudgetMs - (performance.now() - started)),
-                });
-              } catch (error) {
-                if (abort.signal.aborted) throw error;
-                const waitMs = error instanceof RateLimitWaitTooLong ? error.waitMs : undefined;
-                throw new WriteBackError(
-                  ErrorCode.CRM_RATE_LIMITED,
-                  `${crm} rate limit: no request slot within the job's time budget`,
-                  true,
-                  { crm, crmCode: ErrorCode.RATE_LIMIT_WAIT, step: 'rate-limit' },
-                  waitMs,
-                );
-              }
-              m.crmRequests.inc({ crm });
-            }),
-          );
-          break;
-        } catch (error) {
-          // Honor the CRM's rate-limit answer for the whole fleet, then try again in this job
-          // (the writes are idempotent) instead of spending an attempt on a throttle.
-          if (
-            error instanceof WriteBackError &&
-            error.code === ErrorCode.CRM_RATE_LIMITED &&
-            error.crmCode !== ErrorCode.RATE_LIMIT_WAIT
-          ) {
-            m.rateLimited.inc({ crm });
-            const waitMs = error.retryAfterMs ?? 1_000;
-            await limiter.pause(crm, waitMs);
-            const remainingMs = jobBudgetMs - (performance.now() - started);
-            if (waits < MAX_RATE_LIMIT_WAITS && waitMs <= MAX_IN_JOB_WAIT_MS && waitMs < remainingMs) continue;
-          }
-          throw error;
-        }
-      }
+      const crmRecordId = await writeOnce(outcome, attempt, started, budgetMs);
       m.writeDuration.observe({ crm }, (performance.now() - started) / 1000);
-      consecutiveUnavailable[crm] = 0;
+      breakers.get(crm).recordSuccess();
       await store.db.transaction(async (tx) => {
-        await store.markWritten(tx, id, result.crmRecordId);
+        await store.markWritten(tx, id, crmRecordId);
         await boss.complete(
           job.name,
           job.id,
-          { crmRecordId: result.crmRecordId },
+          { crmRecordId },
           { db: { executeSql: (t: string, v: unknown[]) => tx.query(t, v) } },
         );
       });
       m.attempts.inc({ crm, result: 'written' });
       m.latency.observe({ crm }, (Date.now() - Date.parse(outcome.acceptedAt)) / 1000);
-      log.info({ writeBackId: id, crm, attempt, crmRecordId: result.crmRecordId }, 'write-back written');
+      log.info({ writeBackId: id, crm, attempt, crmRecordId }, 'write-back written');
     } catch (error) {
-      if (abort.signal.aborted && !(error instanceof WriteBackError)) {
-        // Shutting down mid-job: leave it to pg-boss expiry/retry rather than record a false failure.
-        await boss.fail(job.name, job.id, { code: ErrorCode.SHUTDOWN }).catch(() => {});
-        return;
-      }
-      const wb = error instanceof WriteBackError ? error : null;
-      recordSpanError(error);
-      const code = wb?.crmCode ?? (isDialplaneError(error) ? error.code : ErrorCode.INTERNAL_SERVER_ERROR);
-      const message = error instanceof Error ? error.message : String(error);
-      const retryable = wb ? wb.retryable : true;
-      m.failures.inc({ crm, code });
-      m.writeDuration.observe({ crm }, (performance.now() - started) / 1000);
-      if (wb?.code === ErrorCode.CRM_UNAVAILABLE) {
-        const n = (consecutiveUnavailable[crm] = (consecutiveUnavailable[crm] ?? 0) + 1);
-        if (n >= BREAKER_THRESHOLD) {
-          const pauseMs = Math.min(BREAKER_MAX_PAUSE_MS, 1000 * 2 ** (n - BREAKER_THRESHOLD));
-          await limiter.pause(crm, pauseMs).catch(() => {});
-          log.warn({ crm, consecutiveFailures: n, pauseMs }, 'CRM unavailable: write-backs paused');
-        }
-      }
-      if (!retryable || attempt >= policy.maxAttempts) {
-        await store.markDeadLettered(id, code, message);
-        await boss.complete(job.name, job.id, { deadLettered: true, code });
-        m.attempts.inc({ crm, result: 'dead_lettered' });
-        log.error({ writeBackId: id, crm, attempt, code, retryable }, 'write-back dead-lettered');
-        return;
-      }
-      const next = await queue.failAttempt(crm, job.id, { code, message }, policy.maxRetryDelaySeconds);
-      await store.markRetrying(id, code, message, next);
-      m.attempts.inc({ crm, result: 'retry' });
-      log.warn({ writeBackId: id, crm, attempt, code }, 'write-back failed; will retry');
+      await settleFailure(job, crm, attempt, started, error);
     }
+  }
+
+  /**
+   * One attempt's CRM work: the opt-out into the consent ledger first, then the idempotent write,
+   * waiting out the CRM's rate-limit answers in the job while the policy allows. Throws what failed.
+   */
+  async function writeOnce(outcome: StoredOutcome, attempt: number, started: number, budgetMs: number) {
+    const crm = outcome.crm;
+    const jobSignal = AbortSignal.any([abort.signal, AbortSignal.timeout(budgetMs)]);
+    if (outcome.optOut) {
+      // Never write the CRM before the ledger has the opt-out.
+      const status = await revocations.push(outcome.id);
+      if (status === 'PENDING') {
+        throw new WriteBackError(ErrorCode.SUBGRAPH_UNAVAILABLE, 'opt-out not yet in the consent ledger', true, {
+          crm,
+          crmCode: ErrorCode.CONSENT_PENDING,
+          step: 'consent.revoke',
+        });
+      }
+    }
+    const takeToken = async () => {
+      try {
+        await limiter.acquire(crm, {
+          signal: jobSignal,
+          maxWaitMs: Math.max(0, budgetMs - (performance.now() - started)),
+        });
+      } catch (error) {
+        if (abort.signal.aborted) throw error;
+        const waitMs = error instanceof RateLimitWaitTooLong ? error.waitMs : undefined;
+        throw new WriteBackError(
+          ErrorCode.CRM_RATE_LIMITED,
+          `${crm} rate limit: no request slot within the job's time budget`,
+          true,
+          { crm, crmCode: ErrorCode.RATE_LIMIT_WAIT, step: 'rate-limit' },
+          waitMs,
+        );
+      }
+      m.crmRequests.inc({ crm });
+    };
+    for (let waits = 0; ; waits++) {
+      try {
+        const result = await traceCrmWrite(crm, outcome, attempt, () => writers[crm].write(outcome, takeToken));
+        return result.crmRecordId;
+      } catch (error) {
+        const pauseMs = crmThrottlePauseMs(classifyFailure(error));
+        if (pauseMs === null) throw error;
+        // Honor the CRM's answer for the whole fleet, then maybe try again in this job.
+        m.rateLimited.inc({ crm });
+        await limiter.pause(crm, pauseMs);
+        if (!waitInJob(pauseMs, { waits, elapsedMs: performance.now() - started, budgetMs })) throw error;
+      }
+    }
+  }
+
+  /** A failed attempt: the outage pause, then what attempt-policy.ts decides (retry, dead-letter, abandon). */
+  async function settleFailure(
+    job: PgBoss.JobWithMetadata<WriteBackJobData>,
+    crm: CrmName,
+    attempt: number,
+    started: number,
+    error: unknown,
+  ): Promise<void> {
+    const id = job.data.writeBackId;
+    const failure = classifyFailure(error);
+    const decision = decideAttempt({
+      attempt,
+      policy,
+      failure,
+      interruptedByShutdown: abort.signal.aborted && !(error instanceof WriteBackError),
+      random: Math.random,
+    });
+    if (decision.action === 'abandon') {
+      await boss.fail(job.name, job.id, { code: ErrorCode.SHUTDOWN }).catch(() => {});
+      return;
+    }
+    recordSpanError(error);
+    const { code, message } = failure;
+    m.failures.inc({ crm, code });
+    m.writeDuration.observe({ crm }, (performance.now() - started) / 1000);
+    if (failure.outage) {
+      const breaker = breakers.get(crm);
+      breaker.recordFailure();
+      const pauseMs = outagePauseMs(breaker.consecutiveFailures);
+      if (pauseMs !== null) {
+        await limiter.pause(crm, pauseMs).catch(() => {});
+        log.warn(
+          { crm, consecutiveFailures: breaker.consecutiveFailures, pauseMs },
+          'CRM unavailable: write-backs paused',
+        );
+      }
+    }
+    if (decision.action === 'dead-letter') {
+      await store.markDeadLettered(id, code, message);
+      await boss.complete(job.name, job.id, { deadLettered: true, code });
+      m.attempts.inc({ crm, result: 'dead_lettered' });
+      log.error({ writeBackId: id, crm, attempt, code, retryable: failure.retryable }, 'write-back dead-lettered');
+      return;
+    }
+    if (decision.action !== 'retry') return;
+    const next = await queue.failAttempt(crm, job.id, { code, message }, decision.maxDelayMs);
+    await store.markRetrying(id, code, message, next);
+    m.attempts.inc({ crm, result: 'retry' });
+    log.warn({ writeBackId: id, crm, attempt, code }, 'write-back failed; will retry');
   }
 
   async function handleRevocation(job: PgBoss.JobWithMetadata<WriteBackJobData>): Promise<void> {
