@@ -134,6 +134,9 @@ export interface SalesforceSim {
 
 const API = '/services/data/:version';
 
+/** Header naming the org of a change event (the signing relay's; one CDC subscription per org). */
+export const ORG_ID_HEADER = 'x-dialplane-org-id';
+
 /** `GET {id url}` as `conn.identity()` reads it (user and org ids, plus the usual profile fields). */
 function identityOf(org: string, user: string, baseUrl: string, username: string) {
   return {
@@ -216,7 +219,9 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
       // Signed per attempt: a retry carries a fresh timestamp, inside the receiver's replay window.
       delivery.send?.(`${change.object}ChangeEvent`, () => ({
         body,
-        headers: webhookSignatureHeaders(org.webhookSecret, body),
+        // The org the event comes from: real CDC is one subscription per org, so the relay that
+        // forwards it knows the org and names it (a receiver with several orgs routes by it).
+        headers: { ...webhookSignatureHeaders(org.webhookSecret, body), [ORG_ID_HEADER]: org.orgId },
       }));
     });
     if (opts.prebuildIndexes ?? org.contacts <= 200_000) store.prebuildIndexes();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimAdminError } from '../../sim/common/admin-client.js';
 import { generateHubspotDataset, generateSalesforceDataset } from '../../sim/data/index.js';
 import { type HubspotSim, startHubspotSim } from '../../sim/hubspot/server.js';
-import { type SalesforceSim, startSalesforceSim } from '../../sim/salesforce/server.js';
+import { ORG_ID_HEADER, type SalesforceSim, startSalesforceSim } from '../../sim/salesforce/server.js';
 import { eventually } from '../support/eventually.js';
 
 /**
@@ -155,6 +155,39 @@ describe('Salesforce sim with several orgs', () => {
     expect(await sim.admin.count('collections.retrieve')).toBe(6);
     expect(await adminB.count('collections.retrieve')).toBe(3);
     expect((await adminB.knobs()).faults.outage).toBe(false);
+  });
+
+  it('sends each org change events to its own receivers, naming the org', async () => {
+    const seen: { org: string | undefined; ids: string[] }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const event = JSON.parse(body) as { payload: { ChangeEventHeader: { recordIds: string[] } } };
+        seen.push({
+          org: req.headers[ORG_ID_HEADER] as string | undefined,
+          ids: event.payload.ChangeEventHeader.recordIds,
+        });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const target = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/salesforce`;
+    try {
+      await sim.admin.forAccount(ORG_B).setWebhooks([target]);
+      await sim.admin.forAccount(ORG_B).edit({ kind: 'phone', contactId: sharedContactId, phone: '+1 415 555 0199' });
+      await sim.admin.forAccount(ORG_B).waitForDeliveries();
+      // The default org has no receiver: its edit reaches nobody.
+      await sim.admin.edit({ kind: 'phone', contactId: sharedContactId, phone: '+1 415 555 0198' });
+      expect(seen).toEqual([{ org: ORG_B, ids: [sharedContactId] }]);
+      expect((await sim.admin.stats()).deliveries.pending).toBe(0);
+    } finally {
+      await sim.admin.forAccount(ORG_B).setWebhooks([]);
+      await new Promise<void>((r) => {
+        receiver.close(() => r());
+        receiver.closeAllConnections();
+      });
+    }
   });
 
   it('adds an org through the admin API and refuses a client id another org uses', async () => {
