@@ -88,7 +88,8 @@ export type LiveSchema = ReadonlyMap<string, readonly LiveField[]>;
 /** CRM field names: API names of letters, digits and `_` (Salesforce `Do_Not_Call__c`, HubSpot `do_not_call`). */
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,79}$/;
 
-function describeIssue(i: OverrideIssue): string {
+/** One issue in words, naming the canonical field and the CRM field (no values beyond the names). */
+export function describeIssue(i: OverrideIssue): string {
   switch (i.problem) {
     case 'unknown_canonical_field':
       return `${i.field} cannot be overridden (${i.expected})`;

@@ -6,6 +6,7 @@ import { type HubspotSim, startHubspotSim } from '../../sim/hubspot/server.js';
 import { type SalesforceSim, startSalesforceSim } from '../../sim/salesforce/server.js';
 import { createHubspotConnector } from '../../crm/hubspot/connector.js';
 import { createSalesforceConnector } from '../../crm/salesforce/connector.js';
+import { liveOverrideIssues } from '../../crm/override-validation.js';
 
 /**
  * Mapping overrides per connection against the simulators over real HTTP (issue 15): an org whose
@@ -117,6 +118,17 @@ describe('Salesforce connection overrides', () => {
       problem: 'wrong_type',
       expected: 'boolean',
     });
+    // As the admin API's seam answers them: one entry per refused override, naming both fields.
+    expect(
+      await liveOverrideIssues(b, { 'suppression.doNotCall': 'Call_Notes__c', 'phones.mobile': 'Nope__c' }),
+    ).toEqual([
+      expect.objectContaining({
+        field: 'suppression.doNotCall',
+        crmField: 'Contact.Call_Notes__c',
+        problem: 'wrong_type',
+      }),
+      expect.objectContaining({ field: 'phones.mobile', crmField: 'Contact.Nope__c', problem: 'missing' }),
+    ]);
     // Org A has no such custom field: the same override is refused for a connection to org A.
     expect(await refusal(connect('A').validateMappingOverrides!(CUSTOM_DNC))).toMatchObject({ problem: 'missing' });
     // A stage value the org's stage picklist does not have.
