@@ -16,6 +16,7 @@ export const ErrorCode = {
   CRM_SCHEMA_DRIFT: 'CRM_SCHEMA_DRIFT',
   CRM_REJECTED: 'CRM_REJECTED',
   MAPPING_OVERRIDE_INVALID: 'MAPPING_OVERRIDE_INVALID',
+  CRM_CONNECTION_MISSING: 'CRM_CONNECTION_MISSING',
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   COMPLIANCE_DATA_UNAVAILABLE: 'COMPLIANCE_DATA_UNAVAILABLE',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
@@ -65,6 +66,11 @@ export const ERROR_CODES: Record<ErrorCode, { description: string; httpStatus: n
     description:
       "A connection's field-mapping override was refused before saving: the canonical field cannot be overridden, or the CRM field does not exist in the account or has the wrong type; `extensions.field` names the canonical field, `crmField` the CRM field, `problem` why (docs/mapping-overrides.md).",
     httpStatus: 422,
+  },
+  CRM_CONNECTION_MISSING: {
+    description:
+      "The caller's seller has no connection to this CRM and the deployment's own account is not shared (CRM_DEPLOYMENT_CONNECTION=off); connect the CRM first.",
+    httpStatus: 412,
   },
   SUBGRAPH_UNAVAILABLE: {
     description: 'A subgraph did not answer; only the fields it owns are missing.',

@@ -20,7 +20,14 @@ export interface HubspotSubgraphOptions extends CrmSubgraphOptions {
 /** Starts the HubSpot CRM subgraph: the shared contract served from HubSpot through its CRM module (crm/hubspot/). */
 export function startHubspotSubgraph(options: HubspotSubgraphOptions): Promise<RunningCrmSubgraph> {
   const { clientSecret, timeoutMs, mappingOverrides, ...account } = options.hubspot;
-  return startInstrumentedCrmSubgraph('hubspot', options, (instrument) =>
-    hubspotCrm.createConnector(account, { webhookSecret: clientSecret, timeoutMs, instrument, mappingOverrides }),
+  // A connection's portal comes from its own token; the app's client secret signs every portal's webhooks.
+  return startInstrumentedCrmSubgraph('hubspot', options, (instrument, connection) =>
+    hubspotCrm.createConnector(connection ? hubspotCrm.accountOf(connection) : account, {
+      webhookSecret: clientSecret,
+      timeoutMs,
+      instrument,
+      // A connection reads through its own overrides; the deployment account through HUBSPOT_MAPPING_OVERRIDES.
+      mappingOverrides: connection ? connection.mappingOverrides : mappingOverrides,
+    }),
   );
 }

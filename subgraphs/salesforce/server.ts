@@ -22,7 +22,15 @@ export interface SalesforceSubgraphOptions extends CrmSubgraphOptions {
 /** Starts the Salesforce CRM subgraph: the shared contract served from Salesforce through its CRM module (crm/salesforce/). */
 export function startSalesforceSubgraph(options: SalesforceSubgraphOptions): Promise<RunningCrmSubgraph> {
   const { webhookSecret, timeoutMs, driftRecheckMs, mappingOverrides, ...account } = options.salesforce;
-  return startInstrumentedCrmSubgraph('salesforce', options, (instrument) =>
-    salesforceCrm.createConnector(account, { webhookSecret, timeoutMs, driftRecheckMs, instrument, mappingOverrides }),
+  // A connection's org comes from its own credentials; the relay secret is the deployment's.
+  return startInstrumentedCrmSubgraph('salesforce', options, (instrument, connection) =>
+    salesforceCrm.createConnector(connection ? salesforceCrm.accountOf(connection) : account, {
+      webhookSecret,
+      timeoutMs,
+      driftRecheckMs,
+      instrument,
+      // A connection reads through its own overrides; the deployment account through SALESFORCE_MAPPING_OVERRIDES.
+      mappingOverrides: connection ? connection.mappingOverrides : mappingOverrides,
+    }),
   );
 }
