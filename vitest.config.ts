@@ -11,12 +11,14 @@ const require = createRequire(import.meta.url);
 // simulator's data tests are pure too, but build 10,000-contact datasets: they run as integration.)
 const UNIT = [
   'test/compose-file.test.ts',
+  'test/connections/secret-box.test.ts',
   'test/consent/consent-plan.test.ts',
   'test/consent/decision-table.test.ts',
   'test/crm/change-handler.test.ts',
   'test/crm/hubspot-mapping.test.ts',
   'test/crm/hubspot-signature.test.ts',
   'test/crm/hubspot-webhooks.test.ts',
+  'test/crm/mapping-overrides.test.ts',
   'test/crm/refresh-ahead.test.ts',
   'test/crm/runtime.test.ts',
   'test/crm/salesforce-mapping.test.ts',

@@ -14,19 +14,24 @@ export interface SalesforceSubgraphOptions extends CrmSubgraphOptions {
     timeoutMs?: number;
     /** How long learned field drift holds before describe is asked again. @default 30000 */
     driftRecheckMs?: number;
+    /** The deployment connection's field-mapping overrides (SALESFORCE_MAPPING_OVERRIDES). */
+    mappingOverrides?: Readonly<Record<string, string>>;
   };
 }
 
 /** Starts the Salesforce CRM subgraph: the shared contract served from Salesforce through its CRM module (crm/salesforce/). */
 export function startSalesforceSubgraph(options: SalesforceSubgraphOptions): Promise<RunningCrmSubgraph> {
-  const { webhookSecret, timeoutMs, driftRecheckMs, ...account } = options.salesforce;
-  // A connection's org comes from its own credentials; the relay secret is the deployment's.
-  return startInstrumentedCrmSubgraph('salesforce', options, (instrument, connection) =>
+  const { webhookSecret, timeoutMs, driftRecheckMs, mappingOverrides, ...account } = options.salesforce;
+  // Connections (docs/connections.md): served whenever the runtime config has a key ring.
+  const withConnections = { ...options, connections: { kind: salesforceCrm.connectionKind, ...options.connections } };
+  return startInstrumentedCrmSubgraph('salesforce', withConnections, (instrument, connection) =>
     salesforceCrm.createConnector(connection ? salesforceCrm.accountOf(connection) : account, {
       webhookSecret,
       timeoutMs,
       driftRecheckMs,
       instrument,
+      // A connection reads through its own overrides; the deployment account through SALESFORCE_MAPPING_OVERRIDES.
+      mappingOverrides: connection ? connection.mappingOverrides : mappingOverrides,
     }),
   );
 }
