@@ -3,6 +3,7 @@ import https from 'node:https';
 import { Client } from '@hubspot/api-client';
 import { z } from 'zod';
 import { CrmCallError, type CrmApiBudget } from '../../shared/crm/connector.js';
+import { tokenFailure, type TokenSource } from '../../shared/crm/token-source.js';
 
 /**
  * The HubSpot CRM v3/v4 calls dialplane makes, through the official client. Every response is
@@ -137,7 +138,13 @@ const propertiesResponseSchema = z.object({ results: z.array(hubspotPropertySche
 
 export interface HubspotClientOptions {
   baseUrl: string;
-  accessToken: string;
+  /** A private app's token (the deployment connection); unused with `tokens`. */
+  accessToken?: string;
+  /**
+   * A stored connection's tokens (shared/crm/token-source.ts): each call carries the source's
+   * current token, and a 401 asks there again, once.
+   */
+  tokens?: TokenSource;
   timeoutMs?: number;
   attempts?: number;
   instrument?: CallInstrument;
@@ -165,8 +172,12 @@ export class HubspotClient {
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
   private readonly instrument: CallInstrument;
+  private readonly tokens: TokenSource | undefined;
 
   constructor(options: HubspotClientOptions) {
+    if (!options.tokens && !options.accessToken)
+      throw new TypeError('HubspotClient needs an accessToken or a token source');
+    this.tokens = options.tokens;
     // Keep-alive: the hot path makes small requests back to back; a new TCP connection each time
     // would cost more than the request itself.
     const url = new URL(options.baseUrl);
@@ -175,7 +186,7 @@ export class HubspotClient {
     const attempts = options.attempts ?? HUBSPOT_POLICY.attempts;
     this.instrument = options.instrument ?? ((_endpoint, fn) => fn());
     this.client = new Client({
-      accessToken: options.accessToken,
+      ...(options.accessToken ? { accessToken: options.accessToken } : {}),
       basePath: options.baseUrl.replace(/\/+$/, ''),
       numberOfApiCallRetries: attempts > 1 ? attempts : 0,
       httpAgent: this.agent,
@@ -207,11 +218,11 @@ export class HubspotClient {
     const api = this.apis[type];
     const pages = await Promise.all(
       chunk(unique, HUBSPOT_POLICY.batchLimit).map((part) =>
-        this.call(endpoint, () =>
+        this.call(endpoint, (answers) =>
           api.read(
             { inputs: part.map((id) => ({ id })), properties: [...properties], propertiesWithHistory: [] },
             false,
-            this.observeAnswers,
+            answers,
           ),
         ).then((raw) => parse(batchResponseSchema, raw, endpoint).results),
       ),
@@ -230,8 +241,8 @@ export class HubspotClient {
     if (unique.length === 0) return out;
     const pages = await Promise.all(
       chunk(unique, HUBSPOT_POLICY.batchLimit).map((part) =>
-        this.call('associations.batchRead', () =>
-          this.apis.associations.getPage(from, to, { inputs: part.map((id) => ({ id })) }, this.observeAnswers),
+        this.call('associations.batchRead', (answers) =>
+          this.apis.associations.getPage(from, to, { inputs: part.map((id) => ({ id })) }, answers),
         ).then((raw) => parse(associationResponseSchema, raw, 'associations.batchRead').results),
       ),
     );
@@ -256,7 +267,7 @@ export class HubspotClient {
         },
       ],
     }));
-    const raw = await this.call('contacts.search', () =>
+    const raw = await this.call('contacts.search', (answers) =>
       // The generated types want enum members for operators; the wire format is the plain string.
       this.apis.search.doSearch(
         {
@@ -265,7 +276,7 @@ export class HubspotClient {
           limit: HUBSPOT_POLICY.searchLimit,
           sorts: [],
         },
-        this.observeAnswers,
+        answers,
       ),
     );
     return parse(searchResponseSchema, raw, 'contacts.search').results.map((r) => r.id);
@@ -282,7 +293,7 @@ export class HubspotClient {
     limit: number;
     after?: string;
   }): Promise<{ results: HubspotObject[]; after: string | null; total: number | null }> {
-    const raw = await this.call('contacts.search', () =>
+    const raw = await this.call('contacts.search', (answers) =>
       // The generated types want enum members for operators and sorts; the wire format is plain strings.
       this.apis.search.doSearch(
         {
@@ -292,7 +303,7 @@ export class HubspotClient {
           filterGroups: request.filterGroups as never,
           sorts: request.sorts as never,
         },
-        this.observeAnswers,
+        answers,
       ),
     );
     const page = parse(searchResponseSchema, raw, 'contacts.search');
@@ -308,16 +319,8 @@ export class HubspotClient {
     properties: readonly string[],
     limit = 100,
   ): Promise<{ results: HubspotObject[]; after: string | null }> {
-    const raw = await this.call('contacts.page', () =>
-      this.apis.contactPages.getPage(
-        limit,
-        after ?? undefined,
-        [...properties],
-        undefined,
-        undefined,
-        false,
-        this.observeAnswers,
-      ),
+    const raw = await this.call('contacts.page', (answers) =>
+      this.apis.contactPages.getPage(limit, after ?? undefined, [...properties], undefined, undefined, false, answers),
     );
     const page = parse(searchResponseSchema, raw, 'contacts.page');
     return { results: page.results, after: page.paging?.next?.after ?? null };
@@ -330,7 +333,7 @@ export class HubspotClient {
     limit: number;
     after?: string;
   }): Promise<{ results: HubspotObject[]; after: string | null }> {
-    const raw = await this.call('deals.search', () =>
+    const raw = await this.call('deals.search', (answers) =>
       this.apis.dealSearch.doSearch(
         {
           filterGroups: [{ filters: request.filters }] as never,
@@ -339,7 +342,7 @@ export class HubspotClient {
           limit: request.limit,
           after: request.after,
         },
-        this.observeAnswers,
+        answers,
       ),
     );
     const page = parse(searchResponseSchema, raw, 'deals.search');
@@ -350,13 +353,8 @@ export class HubspotClient {
   async dealContacts(dealIds: readonly string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     for (const part of chunk([...new Set(dealIds)], HUBSPOT_POLICY.batchLimit)) {
-      const raw = await this.call('associations.batchRead', () =>
-        this.apis.associations.getPage(
-          'deals',
-          'contacts',
-          { inputs: part.map((id) => ({ id })) },
-          this.observeAnswers,
-        ),
+      const raw = await this.call('associations.batchRead', (answers) =>
+        this.apis.associations.getPage('deals', 'contacts', { inputs: part.map((id) => ({ id })) }, answers),
       );
       for (const r of parse(associationResponseSchema, raw, 'associations.batchRead').results)
         out.set(r.fromId, [...(out.get(r.fromId) ?? []), ...r.toIds]);
@@ -366,8 +364,8 @@ export class HubspotClient {
 
   /** The portal's property definitions for one object type (mapping check). */
   async listProperties(type: HubspotObjectType): Promise<HubspotProperty[]> {
-    const raw = await this.call('properties.list', () =>
-      this.apis.properties.getAll(type, false, undefined, this.observeAnswers),
+    const raw = await this.call('properties.list', (answers) =>
+      this.apis.properties.getAll(type, false, undefined, answers),
     );
     return parse(propertiesResponseSchema, raw, 'properties.list').results;
   }
@@ -385,19 +383,28 @@ export class HubspotClient {
   private budget: CrmApiBudget | null = null;
 
   /**
-   * Per-call options that let us read each answer's headers. They go on every call because the
-   * generated client applies the middleware of `new Client({ middleware })` only to calls that
-   * pass options of their own; 'replace' keeps the call otherwise exactly as without options.
+   * Per-call options that read each answer's headers and, with a token source, set the call's
+   * token. They go on every call because the generated client applies the middleware of
+   * `new Client({ middleware })` only to calls that pass options of their own; 'replace' keeps the
+   * call otherwise exactly as without options. The header is set per call, not with the client's
+   * `setAccessToken`: that re-runs the client's process-wide decorator setup on every rotation.
    */
-  private readonly observeAnswers = {
-    middleware: [
-      {
-        pre: (ctx: unknown) => Promise.resolve(ctx),
-        post: (ctx: unknown) => (this.noteBudget(ctx), Promise.resolve(ctx)),
-      },
-    ],
-    middlewareMergeStrategy: 'replace',
-  } as never;
+  private answersWith(accessToken: string | undefined): never {
+    return {
+      middleware: [
+        {
+          pre: (ctx: { setHeaderParam(name: string, value: string): void }) => {
+            if (accessToken !== undefined) ctx.setHeaderParam('Authorization', `Bearer ${accessToken}`);
+            return Promise.resolve(ctx);
+          },
+          post: (ctx: unknown) => (this.noteBudget(ctx), Promise.resolve(ctx)),
+        },
+      ],
+      middlewareMergeStrategy: 'replace',
+    } as never;
+  }
+
+  private readonly staticAnswers = this.answersWith(undefined);
 
   private noteBudget(ctx: unknown): void {
     const parsed = rateLimitHeaders.safeParse((ctx as { headers?: unknown } | null)?.headers);
@@ -406,32 +413,61 @@ export class HubspotClient {
     const remaining = parsed.data['x-hubspot-ratelimit-daily-remaining'];
     this.budget = { used: Math.max(0, limit - remaining), limit, remaining, window: 'daily', reportedAtMs: Date.now() };
   }
-  private call<T>(endpoint: HubspotEndpoint, fn: () => Promise<T>): Promise<T> {
+  private call<T>(endpoint: HubspotEndpoint, fn: (answers: never) => Promise<T>): Promise<T> {
+    const tokens = this.tokens;
+    if (!tokens) return this.instrument(endpoint, () => this.attempt(endpoint, () => fn(this.staticAnswers)));
     return this.instrument(endpoint, async () => {
-      let timer: NodeJS.Timeout | undefined;
-      // The client has no abort signal; a race bounds our wait and the breaker counts the timeout.
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new CrmCallError(
-                'hubspot',
-                endpoint,
-                'timeout',
-                `HubSpot ${endpoint}: no answer within ${this.timeoutMs} ms`,
-              ),
-            ),
-          this.timeoutMs,
-        );
-      });
-      try {
-        return await Promise.race([fn(), timeout]);
-      } catch (error) {
-        throw toCrmCallError(error, endpoint);
-      } finally {
-        clearTimeout(timer);
+      for (let attempt = 0; ; attempt++) {
+        let accessToken: string;
+        try {
+          accessToken = (await tokens.token()).accessToken;
+        } catch (error) {
+          throw tokenFailure('hubspot', endpoint, error);
+        }
+        try {
+          const result = await this.attempt(endpoint, () => fn(this.answersWith(accessToken)));
+          tokens.succeeded();
+          if (this.budget) tokens.budget(this.budget);
+          return result;
+        } catch (error) {
+          // 401: an expired or revoked access token: one new grant (shared), one replay. 403 is a
+          // missing scope, which no new token of the same grant fixes.
+          if (error instanceof CrmCallError && error.status === 401) {
+            tokens.invalidate(accessToken);
+            if (attempt === 0) continue;
+            tokens.refused('HTTP_401');
+          }
+          throw error;
+        }
       }
     });
+  }
+
+  /** One HTTP call, bounded by the client's deadline; every failure a CrmCallError. */
+  private async attempt<T>(endpoint: HubspotEndpoint, fn: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    // The client has no abort signal; a race bounds our wait and the breaker counts the timeout.
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new CrmCallError(
+              'hubspot',
+              endpoint,
+              'timeout',
+              `HubSpot ${endpoint}: no answer within ${this.timeoutMs} ms`,
+            ),
+          ),
+        this.timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([fn(), timeout]);
+    } catch (error) {
+      throw toCrmCallError(error, endpoint);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

@@ -27,6 +27,7 @@ import {
   toCanonicalContact,
   type HubspotReadMapping,
 } from './read-mapping.js';
+import type { TokenSource } from '../../shared/crm/token-source.js';
 import { HUBSPOT_OVERRIDABLE } from './mapping-overrides.js';
 import { mappingOverrideError, overrideLiveIssues, type LiveSchema } from '../../shared/crm/mapping-overrides.js';
 import { hubspotTimeZoneToIana } from './timezone.js';
@@ -40,7 +41,9 @@ import { parseHubspotWebhook } from './webhooks.js';
 
 export interface HubspotConnectorOptions {
   baseUrl: string;
-  accessToken: string;
+  /** A private app's token (the deployment connection), or `tokens` (a stored connection). */
+  accessToken?: string;
+  tokens?: TokenSource;
   /** Webhook signature v3 secret (the app's client secret). */
   clientSecret: string;
   timeoutMs?: number;
@@ -70,7 +73,8 @@ function mappedOptions(mapping: HubspotReadMapping): Partial<Record<string, (val
 export function createHubspotConnector(options: HubspotConnectorOptions): CrmConnector {
   const client = new HubspotClient({
     baseUrl: options.baseUrl,
-    accessToken: options.accessToken,
+    ...(options.accessToken ? { accessToken: options.accessToken } : {}),
+    ...(options.tokens ? { tokens: options.tokens } : {}),
     timeoutMs: options.timeoutMs,
     instrument: options.instrument,
   });

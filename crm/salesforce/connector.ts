@@ -10,6 +10,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { salesforceChangedContactsSince } from './changes.js';
 import { SalesforceClient, SALESFORCE_POLICY, type CallInstrument, type DescribeResult } from './client.js';
 import { SalesforceLoader } from './loaders.js';
+import type { TokenSource } from '../../shared/crm/token-source.js';
 import {
   DEFAULT_SALESFORCE_MAPPING,
   mapContact,
@@ -32,9 +33,12 @@ import { parseSalesforceWebhook } from './webhooks.js';
 export interface SalesforceConnectorOptions {
   loginUrl: string;
   instanceUrl: string;
-  clientId: string;
-  clientSecret: string;
+  /** The connected app of the client_credentials grant (the deployment connection; unused with `tokens`). */
+  clientId?: string;
+  clientSecret?: string;
   apiVersion: string;
+  /** A stored connection's token source (shared/crm/token-source.ts). */
+  tokens?: TokenSource;
   /** Secret of the signing relay in front of `POST /webhooks/salesforce` (SALESFORCE_WEBHOOK_SECRET). */
   webhookSecret: string;
   timeoutMs?: number;
