@@ -25,7 +25,8 @@ import { openConnectionPipeline, type ConnectionPipeline } from './connection-pi
 import { ConnectionRouter } from './connection-router.js';
 import type { ContactService } from './contact-service.js';
 import { crmContractTypeDefs } from './contract.js';
-import { createCrmMetrics } from './crm-metrics.js';
+import { createCrmMetrics, type CrmMetrics } from './crm-metrics.js';
+import type { BreakerState } from './circuit-breaker.js';
 import { pipelineHealthRoute } from './pipeline-health-route.js';
 import {
   startCrmReconciliation,
@@ -258,6 +259,21 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
   const connections = await startConnections(options, bus, metrics, log, sharedOwnDb);
   const directory = options.connections?.directory ?? connections?.runtime.directory;
 
+  // A connection's breaker in its own series: the CRM-wide dialplane_crm_breaker_state stays the
+  // deployment connection's, so one seller's open breaker neither hides nor fakes another's.
+  const connectionBreaker = options.connections
+    ? metrics.gauge(
+        'dialplane_connection_breaker_state',
+        'Circuit breaker state of a connection’s pipeline (0 closed, 1 half-open, 2 open)',
+        ['connection', 'crm'] as const,
+      )
+    : undefined;
+  const metricsOf = (connection: CrmConnection | null): CrmMetrics => {
+    if (!connection || !connectionBreaker) return crmMetrics;
+    const labels = { connection: connection.id, crm: connector.source };
+    connectionBreaker.set(labels, 0);
+    return { ...crmMetrics, breaker: (state) => connectionBreaker.set(labels, BREAKER_VALUE[state]) };
+  };
   const pipelineOf = (
     pipelineConnector: CrmConnector,
     namespace: string,
@@ -270,7 +286,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
       namespace,
       cacheRedis,
       bus,
-      metrics: crmMetrics,
+      metrics: metricsOf(connection),
       log,
       cacheTtlMs: config.cacheTtlMs,
       staleRetainMs,
@@ -468,7 +484,9 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
           ...(redisDown && service.breaker.state !== 'open' ? { status: 'degraded' } : {}),
           // Per connection (ids and health only): one seller's refused credentials are an alert,
           // not a reason to take the subgraph out of rotation for every other seller.
-          ...(connections ? { connections: connectionReadiness(connections.runtime, connector.source) } : {}),
+          ...(connections
+            ? { connections: connectionReadiness(connections.runtime, connector.source, router?.open() ?? []) }
+            : {}),
           ...(reconciled
             ? {
                 reconciliation: reconciled.ok ? 'ok' : reconciled.reason,
@@ -504,6 +522,8 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     ...(connections ? { connections: connections.runtime } : {}),
   };
 }
+
+const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
 /** Where a request's pipeline is kept on its context: chosen once per request, then a property read. */
 const PIPELINE = Symbol('crmPipeline');
@@ -587,8 +607,12 @@ async function startConnections(
   };
 }
 
-/** The readiness detail of each connection of `crm`: ids, seller, status and health; never a credential. */
-function connectionReadiness(runtime: ConnectionRuntime, crm: CrmSource) {
+/**
+ * The readiness detail of each connection of `crm`: ids, seller, status, health and its pipeline's
+ * breaker (`idle`: no request has opened a pipeline for it yet); never a credential.
+ */
+function connectionReadiness(runtime: ConnectionRuntime, crm: CrmSource, pipelines: readonly ConnectionPipeline[]) {
+  const breakers = new Map(pipelines.map((p) => [p.connectionId, p.service.breaker.state]));
   return runtime.directory.list(crm).map((c) => {
     const health = runtime.health.get(c.id);
     return {
@@ -601,6 +625,7 @@ function connectionReadiness(runtime: ConnectionRuntime, crm: CrmSource) {
       authFailures: health?.authFailures ?? 0,
       authFailing: health?.authFailing ?? false,
       apiBudgetRemaining: health?.apiBudgetRemaining ?? null,
+      breaker: breakers.get(c.id) ?? 'idle',
     };
   });
 }

@@ -186,6 +186,19 @@ describe('stored connections read with their own tokens (real HTTP)', () => {
     const health = salesforce.connections!.health.get(created.id);
     expect(health?.lastSuccessAt).not.toBeNull();
     expect(health?.apiBudgetRemaining).toBeGreaterThan(0);
+    // Readiness lists the connection's pipeline state; /metrics has its own series, no secret.
+    const ready = (await (await fetch(`${salesforce.baseUrl}/readyz`)).json()) as {
+      connections: { id: string; breaker: string; lastSuccessAt: string | null }[];
+    };
+    expect(ready.connections.find((c) => c.id === created.id)).toMatchObject({ breaker: 'closed' });
+    expect(ready.connections.find((c) => c.id === created.id)?.lastSuccessAt).not.toBeNull();
+    const metrics = await (await fetch(`${salesforce.baseUrl}/metrics`)).text();
+    const labels = `connection="${created.id}",crm="salesforce"`;
+    const series = (name: string, value: string) => new RegExp(`${name}\\{${labels}[^}]*\\} ${value}`);
+    expect(metrics).toMatch(series('dialplane_connection_breaker_state', '0'));
+    expect(metrics).toMatch(series('dialplane_connection_last_success_timestamp_seconds', '\\d'));
+    expect(metrics).toMatch(series('dialplane_connection_api_budget_remaining', '[1-9]'));
+    for (const secret of [SF_APP_B.clientSecret, SF_REFRESH_B]) expect(metrics).not.toContain(secret);
   });
 
   it('a HubSpot OAuth connection reads its own portal with the granted token; 40 concurrent first requests, one grant', async () => {
