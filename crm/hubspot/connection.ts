@@ -63,6 +63,7 @@ const TokenAnswer = z.object({
 });
 const ErrorAnswer = z.object({ status: z.string().regex(/^[A-Z_]{1,64}$/) }).partial();
 const PropertiesAnswer = z.object({ results: z.array(z.object({ name: z.string() })) });
+const AccountDetails = z.object({ portalId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]) });
 
 const endpoint = (baseUrl: string, path: string) => `${baseUrl.replace(/\/+$/, '')}${path}`;
 
@@ -121,10 +122,30 @@ export function hubspotConnectionKind(now: () => number = Date.now): CrmConnecti
       // The account's daily allowance, as HubSpot reports it on every answer.
       const remaining = Number(response.headers.get('x-hubspot-ratelimit-daily-remaining'));
       const limit = Number(response.headers.get('x-hubspot-ratelimit-daily'));
+      const account = await portalOf(baseUrl, token.accessToken);
       return {
+        ...(account ? { account } : {}),
         fields: properties.data.results.map((p) => p.name),
         ...(Number.isFinite(remaining) && Number.isFinite(limit) && limit > 0 ? { budget: { remaining, limit } } : {}),
       };
     },
   };
+}
+
+/**
+ * The portal a token belongs to (`GET /account-info/v3/details`), so a connection cannot claim
+ * another portal than its credentials reach. Undefined when the API does not answer it (then the
+ * `account` given at create stands).
+ */
+async function portalOf(baseUrl: string, accessToken: string): Promise<string | undefined> {
+  const response = await fetch(endpoint(baseUrl, '/account-info/v3/details'), {
+    headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  }).catch(() => null);
+  if (!response?.ok) {
+    await response?.body?.cancel();
+    return undefined;
+  }
+  const details = AccountDetails.safeParse(await response.json().catch(() => null));
+  return details.success ? String(details.data.portalId) : undefined;
 }
