@@ -15,6 +15,7 @@ export const ErrorCode = {
   CRM_RATE_LIMITED: 'CRM_RATE_LIMITED',
   CRM_SCHEMA_DRIFT: 'CRM_SCHEMA_DRIFT',
   CRM_REJECTED: 'CRM_REJECTED',
+  CRM_CONNECTION_MISSING: 'CRM_CONNECTION_MISSING',
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   COMPLIANCE_DATA_UNAVAILABLE: 'COMPLIANCE_DATA_UNAVAILABLE',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
@@ -63,6 +64,11 @@ export const ERROR_CODES: Record<ErrorCode, { description: string; httpStatus: n
     httpStatus: 502,
   },
   CRM_REJECTED: { description: 'The CRM rejected a write permanently (validation, missing record).', httpStatus: 422 },
+  CRM_CONNECTION_MISSING: {
+    description:
+      "The caller's seller has no connection to this CRM and the deployment's own account is not shared (CRM_DEPLOYMENT_CONNECTION=off); connect the CRM first.",
+    httpStatus: 412,
+  },
   SUBGRAPH_UNAVAILABLE: {
     description: 'A subgraph did not answer; only the fields it owns are missing.',
     httpStatus: 503,

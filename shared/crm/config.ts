@@ -30,6 +30,12 @@ export const crmSubgraphRuntimeEnv = {
     .max(600_000)
     .refine((ms) => ms === 0 || ms >= 500, { message: 'must be 0 (off) or at least 500 ms' })
     .default(3_000),
+  /**
+   * `on`: a seller without a connection of its own is served by this deployment's env-configured
+   * account (today's single-account behaviour); `off`: it gets CRM_CONNECTION_MISSING
+   * (docs/access.md). Applies once the subgraph is given connections.
+   */
+  CRM_DEPLOYMENT_CONNECTION: z.enum(['on', 'off']).default('on'),
   /** Interface to listen on: 0.0.0.0 in containers. */
   BIND_HOST: runtimeEnv.BIND_HOST,
   /** Where reconciliation keeps its cursor and job queue (PostgreSQL; unset = embedded PGlite). */
@@ -55,6 +61,7 @@ export function toCrmSubgraphRuntime(env: z.output<typeof runtimeObject>) {
     batchWindowMs: env.BATCH_WINDOW_MS,
     refreshAheadMs: env.CACHE_REFRESH_AHEAD_MS,
     driftCheckIntervalMs: env.DRIFT_CHECK_INTERVAL_MS,
+    deploymentConnection: env.CRM_DEPLOYMENT_CONNECTION === 'on',
     redisUrl: env.REDIS_URL,
     redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     internalSecret: env.DIALPLANE_INTERNAL_SECRET,

@@ -19,8 +19,12 @@ export interface HubspotSubgraphOptions extends CrmSubgraphOptions {
 export function startHubspotSubgraph(options: HubspotSubgraphOptions): Promise<RunningCrmSubgraph> {
   const { clientSecret, timeoutMs, ...account } = options.hubspot;
   // Connections (docs/connections.md): served whenever the runtime config has a key ring.
-  const withConnections = { ...options, connections: options.connections ?? { kind: hubspotCrm.connectionKind } };
-  return startInstrumentedCrmSubgraph('hubspot', withConnections, (instrument) =>
-    hubspotCrm.createConnector(account, { webhookSecret: clientSecret, timeoutMs, instrument }),
+  const withConnections = { ...options, connections: { kind: hubspotCrm.connectionKind, ...options.connections } };
+  return startInstrumentedCrmSubgraph('hubspot', withConnections, (instrument, connection) =>
+    hubspotCrm.createConnector(connection ? hubspotCrm.accountOf(connection) : account, {
+      webhookSecret: clientSecret,
+      timeoutMs,
+      instrument,
+    }),
   );
 }

@@ -21,8 +21,13 @@ export interface SalesforceSubgraphOptions extends CrmSubgraphOptions {
 export function startSalesforceSubgraph(options: SalesforceSubgraphOptions): Promise<RunningCrmSubgraph> {
   const { webhookSecret, timeoutMs, driftRecheckMs, ...account } = options.salesforce;
   // Connections (docs/connections.md): served whenever the runtime config has a key ring.
-  const withConnections = { ...options, connections: options.connections ?? { kind: salesforceCrm.connectionKind } };
-  return startInstrumentedCrmSubgraph('salesforce', withConnections, (instrument) =>
-    salesforceCrm.createConnector(account, { webhookSecret, timeoutMs, driftRecheckMs, instrument }),
+  const withConnections = { ...options, connections: { kind: salesforceCrm.connectionKind, ...options.connections } };
+  return startInstrumentedCrmSubgraph('salesforce', withConnections, (instrument, connection) =>
+    salesforceCrm.createConnector(connection ? salesforceCrm.accountOf(connection) : account, {
+      webhookSecret,
+      timeoutMs,
+      driftRecheckMs,
+      instrument,
+    }),
   );
 }
