@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { DialplaneError, ErrorCode } from '../../shared/errors.js';
-import { CrmAuthError, type CrmConnectionKind, type GrantedToken } from '../../shared/crm/connections/tokens.js';
+import {
+  CrmAuthError,
+  type ConnectionTokenSource,
+  type CrmConnectionKind,
+  type GrantedToken,
+} from '../../shared/crm/connections/tokens.js';
 import type { CrmConnection } from '../../shared/crm/connection.js';
 
 /**
@@ -13,7 +18,10 @@ export const hubspotAccountSchema = z.object({
   baseUrl: z.url(),
   accessToken: z.string().min(1),
 });
-export type HubspotAccount = z.output<typeof hubspotAccountSchema>;
+export type HubspotAccount = z.output<typeof hubspotAccountSchema> & {
+  /** A stored connection's token source (shared/crm/connections/tokens.ts): requests carry its token. */
+  tokens?: ConnectionTokenSource;
+};
 
 /** The env keys of the deployment connection (shared/config.ts crmClientEnv validates them). */
 export interface HubspotAccountEnv {
@@ -29,10 +37,27 @@ export function hubspotAccountFromEnv(env: HubspotAccountEnv): HubspotAccount {
 /** The credentials a stored HubSpot connection carries (`CrmConnection.credentials`). */
 export const hubspotCredentialsSchema = z.object({ accessToken: z.string().min(1) });
 
-/** A stored connection's portal. Throws a ZodError on bad credentials. */
-export function hubspotAccountOf(connection: Pick<CrmConnection, 'baseUrl' | 'credentials'>): HubspotAccount {
-  const { accessToken } = hubspotCredentialsSchema.parse(connection.credentials);
-  return hubspotAccountSchema.parse({ baseUrl: connection.baseUrl, accessToken });
+/** Stands in for the access token of an OAuth connection: every request carries the token source's instead. */
+const FROM_TOKEN_SOURCE = 'oauth-token-from-the-connection-token-source';
+
+/**
+ * A stored connection's portal. Throws a ZodError on bad credentials. An OAuth connection (client
+ * id, secret, refresh token) needs `tokens`: its access tokens come from there.
+ */
+export function hubspotAccountOf(
+  connection: Pick<CrmConnection, 'baseUrl' | 'credentials'>,
+  tokens?: ConnectionTokenSource,
+): HubspotAccount {
+  const oauth = HubspotOAuth.safeParse(connection.credentials);
+  if (oauth.success && !tokens)
+    throw new DialplaneError(ErrorCode.CONFIG_INVALID, 'a HubSpot OAuth connection needs its token source', {
+      crm: 'hubspot',
+    });
+  const accessToken = oauth.success
+    ? FROM_TOKEN_SOURCE
+    : hubspotCredentialsSchema.parse(connection.credentials).accessToken;
+  const account = hubspotAccountSchema.parse({ baseUrl: connection.baseUrl, accessToken });
+  return tokens ? { ...account, tokens } : account;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import type { ConnectionTokenSource } from '../../shared/crm/connections/tokens.js';
 import type {
   ContactLoadResult,
   CrmConnector,
@@ -40,6 +41,8 @@ export interface SalesforceConnectorOptions {
   driftRecheckMs?: number;
   /** Metrics wrapper for every Salesforce call (CrmMetrics.call). */
   instrument?: CallInstrument;
+  /** A stored connection's tokens (instead of the client's own client_credentials grant). */
+  tokens?: ConnectionTokenSource;
 }
 
 /** Contact ids: key prefix 003, 15 or 18 characters. */
