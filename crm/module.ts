@@ -1,10 +1,9 @@
 import type { z } from 'zod';
 import type { crmClientEnv, webhookSecretEnv } from '../shared/config.js';
 import type { CrmConnection } from '../shared/crm/connection.js';
-import type { CrmConnectionKind } from '../shared/crm/connections/tokens.js';
+import type { ConnectionTokenSource, CrmConnectionKind } from '../shared/crm/connections/tokens.js';
 import type { CrmConnector } from '../shared/crm/connector.js';
 import type { CrmCallInstrument } from '../shared/crm/crm-subgraph.js';
-import type { TokenSource } from '../shared/crm/token-source.js';
 import type { CrmWriter } from '../shared/crm/writer.js';
 
 /**
@@ -37,16 +36,14 @@ export interface CrmModule<Name extends string = string, Account = unknown> {
    * (crm/<name>/connection.ts; the admin API and the token cache use it: docs/connections.md).
    */
   readonly connectionKind: CrmConnectionKind;
-  /** A stored connection's account (`baseUrl` + decrypted credentials), validated; throws a ZodError. */
-  accountOf(connection: Pick<CrmConnection, 'baseUrl' | 'credentials'>): Account;
+  /**
+   * A stored connection's account (`baseUrl` + decrypted credentials), validated; throws a ZodError.
+   * With `tokens` (the connection runtime's), its client takes access tokens from there instead of
+   * running a grant itself: required for refresh-token and OAuth credentials.
+   */
+  accountOf(connection: Pick<CrmConnection, 'baseUrl' | 'credentials'>, tokens?: ConnectionTokenSource): Account;
   /** The connector (reads, change events, drift check) for one account. */
   createConnector(account: Account, options: CrmConnectorOptions): CrmConnector;
-  /**
-   * A stored connection's connector: where the account is from the connection, its access tokens
-   * from `tokens` (the connection's ConnectionTokens entry: refresh-token and OAuth connections,
-   * one grant per connection, health on the request path); the client runs no grant of its own.
-   */
-  createConnectionConnector(connection: CrmConnection, tokens: TokenSource, options: CrmConnectorOptions): CrmConnector;
   /** The writer (call outcome write-back) for one account. */
   createWriter(account: Account): CrmWriter;
   /**
@@ -71,8 +68,6 @@ export interface CrmConnectorOptions {
    * They change the mapping version, hence the cache namespace.
    */
   mappingOverrides?: Readonly<Record<string, string>>;
-  /** A stored connection's token source (createConnectionConnector sets it). */
-  tokens?: TokenSource;
 }
 
 export interface CrmSimulatorOptions {

@@ -3,7 +3,7 @@ import https from 'node:https';
 import { Client } from '@hubspot/api-client';
 import { z } from 'zod';
 import { CrmCallError, type CrmApiBudget } from '../../shared/crm/connector.js';
-import { tokenFailure, type TokenSource } from '../../shared/crm/token-source.js';
+import { isGrantRefusal, tokenFailure, type TokenSource } from '../../shared/crm/token-source.js';
 
 /**
  * The HubSpot CRM v3/v4 calls dialplane makes, through the official client. Every response is
@@ -138,11 +138,10 @@ const propertiesResponseSchema = z.object({ results: z.array(hubspotPropertySche
 
 export interface HubspotClientOptions {
   baseUrl: string;
-  /** A private app's token (the deployment connection); unused with `tokens`. */
-  accessToken?: string;
+  accessToken: string;
   /**
-   * A stored connection's tokens (shared/crm/token-source.ts): each call carries the source's
-   * current token, and a 401 asks there again, once.
+   * A stored connection's tokens (docs/connections.md): each request carries the current one
+   * (OAuth tokens expire after 30 min) instead of `accessToken`; a 401 hands it back.
    */
   tokens?: TokenSource;
   timeoutMs?: number;
@@ -172,11 +171,11 @@ export class HubspotClient {
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
   private readonly instrument: CallInstrument;
+
   private readonly tokens: TokenSource | undefined;
+  private lastToken: string | undefined;
 
   constructor(options: HubspotClientOptions) {
-    if (!options.tokens && !options.accessToken)
-      throw new TypeError('HubspotClient needs an accessToken or a token source');
     this.tokens = options.tokens;
     // Keep-alive: the hot path makes small requests back to back; a new TCP connection each time
     // would cost more than the request itself.
@@ -186,7 +185,7 @@ export class HubspotClient {
     const attempts = options.attempts ?? HUBSPOT_POLICY.attempts;
     this.instrument = options.instrument ?? ((_endpoint, fn) => fn());
     this.client = new Client({
-      ...(options.accessToken ? { accessToken: options.accessToken } : {}),
+      accessToken: options.accessToken,
       basePath: options.baseUrl.replace(/\/+$/, ''),
       numberOfApiCallRetries: attempts > 1 ? attempts : 0,
       httpAgent: this.agent,
@@ -218,11 +217,11 @@ export class HubspotClient {
     const api = this.apis[type];
     const pages = await Promise.all(
       chunk(unique, HUBSPOT_POLICY.batchLimit).map((part) =>
-        this.call(endpoint, (answers) =>
+        this.call(endpoint, () =>
           api.read(
             { inputs: part.map((id) => ({ id })), properties: [...properties], propertiesWithHistory: [] },
             false,
-            answers,
+            this.observeAnswers,
           ),
         ).then((raw) => parse(batchResponseSchema, raw, endpoint).results),
       ),
@@ -241,8 +240,8 @@ export class HubspotClient {
     if (unique.length === 0) return out;
     const pages = await Promise.all(
       chunk(unique, HUBSPOT_POLICY.batchLimit).map((part) =>
-        this.call('associations.batchRead', (answers) =>
-          this.apis.associations.getPage(from, to, { inputs: part.map((id) => ({ id })) }, answers),
+        this.call('associations.batchRead', () =>
+          this.apis.associations.getPage(from, to, { inputs: part.map((id) => ({ id })) }, this.observeAnswers),
         ).then((raw) => parse(associationResponseSchema, raw, 'associations.batchRead').results),
       ),
     );
@@ -267,7 +266,7 @@ export class HubspotClient {
         },
       ],
     }));
-    const raw = await this.call('contacts.search', (answers) =>
+    const raw = await this.call('contacts.search', () =>
       // The generated types want enum members for operators; the wire format is the plain string.
       this.apis.search.doSearch(
         {
@@ -276,7 +275,7 @@ export class HubspotClient {
           limit: HUBSPOT_POLICY.searchLimit,
           sorts: [],
         },
-        answers,
+        this.observeAnswers,
       ),
     );
     return parse(searchResponseSchema, raw, 'contacts.search').results.map((r) => r.id);
@@ -293,7 +292,7 @@ export class HubspotClient {
     limit: number;
     after?: string;
   }): Promise<{ results: HubspotObject[]; after: string | null; total: number | null }> {
-    const raw = await this.call('contacts.search', (answers) =>
+    const raw = await this.call('contacts.search', () =>
       // The generated types want enum members for operators and sorts; the wire format is plain strings.
       this.apis.search.doSearch(
         {
@@ -303,7 +302,7 @@ export class HubspotClient {
           filterGroups: request.filterGroups as never,
           sorts: request.sorts as never,
         },
-        answers,
+        this.observeAnswers,
       ),
     );
     const page = parse(searchResponseSchema, raw, 'contacts.search');
@@ -319,8 +318,16 @@ export class HubspotClient {
     properties: readonly string[],
     limit = 100,
   ): Promise<{ results: HubspotObject[]; after: string | null }> {
-    const raw = await this.call('contacts.page', (answers) =>
-      this.apis.contactPages.getPage(limit, after ?? undefined, [...properties], undefined, undefined, false, answers),
+    const raw = await this.call('contacts.page', () =>
+      this.apis.contactPages.getPage(
+        limit,
+        after ?? undefined,
+        [...properties],
+        undefined,
+        undefined,
+        false,
+        this.observeAnswers,
+      ),
     );
     const page = parse(searchResponseSchema, raw, 'contacts.page');
     return { results: page.results, after: page.paging?.next?.after ?? null };
@@ -333,7 +340,7 @@ export class HubspotClient {
     limit: number;
     after?: string;
   }): Promise<{ results: HubspotObject[]; after: string | null }> {
-    const raw = await this.call('deals.search', (answers) =>
+    const raw = await this.call('deals.search', () =>
       this.apis.dealSearch.doSearch(
         {
           filterGroups: [{ filters: request.filters }] as never,
@@ -342,7 +349,7 @@ export class HubspotClient {
           limit: request.limit,
           after: request.after,
         },
-        answers,
+        this.observeAnswers,
       ),
     );
     const page = parse(searchResponseSchema, raw, 'deals.search');
@@ -353,8 +360,13 @@ export class HubspotClient {
   async dealContacts(dealIds: readonly string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     for (const part of chunk([...new Set(dealIds)], HUBSPOT_POLICY.batchLimit)) {
-      const raw = await this.call('associations.batchRead', (answers) =>
-        this.apis.associations.getPage('deals', 'contacts', { inputs: part.map((id) => ({ id })) }, answers),
+      const raw = await this.call('associations.batchRead', () =>
+        this.apis.associations.getPage(
+          'deals',
+          'contacts',
+          { inputs: part.map((id) => ({ id })) },
+          this.observeAnswers,
+        ),
       );
       for (const r of parse(associationResponseSchema, raw, 'associations.batchRead').results)
         out.set(r.fromId, [...(out.get(r.fromId) ?? []), ...r.toIds]);
@@ -364,8 +376,8 @@ export class HubspotClient {
 
   /** The portal's property definitions for one object type (mapping check). */
   async listProperties(type: HubspotObjectType): Promise<HubspotProperty[]> {
-    const raw = await this.call('properties.list', (answers) =>
-      this.apis.properties.getAll(type, false, undefined, answers),
+    const raw = await this.call('properties.list', () =>
+      this.apis.properties.getAll(type, false, undefined, this.observeAnswers),
     );
     return parse(propertiesResponseSchema, raw, 'properties.list').results;
   }
@@ -383,28 +395,37 @@ export class HubspotClient {
   private budget: CrmApiBudget | null = null;
 
   /**
-   * Per-call options that read each answer's headers and, with a token source, set the call's
-   * token. They go on every call because the generated client applies the middleware of
-   * `new Client({ middleware })` only to calls that pass options of their own; 'replace' keeps the
-   * call otherwise exactly as without options. The header is set per call, not with the client's
-   * `setAccessToken`: that re-runs the client's process-wide decorator setup on every rotation.
+   * Per-call options that let us read each answer's headers. They go on every call because the
+   * generated client applies the middleware of `new Client({ middleware })` only to calls that
+   * pass options of their own; 'replace' keeps the call otherwise exactly as without options.
    */
-  private answersWith(accessToken: string | undefined): never {
-    return {
-      middleware: [
-        {
-          pre: (ctx: { setHeaderParam(name: string, value: string): void }) => {
-            if (accessToken !== undefined) ctx.setHeaderParam('Authorization', `Bearer ${accessToken}`);
-            return Promise.resolve(ctx);
-          },
-          post: (ctx: unknown) => (this.noteBudget(ctx), Promise.resolve(ctx)),
-        },
-      ],
-      middlewareMergeStrategy: 'replace',
-    } as never;
+  private readonly observeAnswers = {
+    middleware: [
+      {
+        pre: (ctx: unknown) => this.authorize(ctx),
+        post: (ctx: unknown) => (this.noteBudget(ctx), this.noteRefused(ctx), Promise.resolve(ctx)),
+      },
+    ],
+    middlewareMergeStrategy: 'replace',
+  } as never;
+
+  /** With a token source, the request carries its current token (the client's own is a placeholder). */
+  private async authorize(ctx: unknown): Promise<unknown> {
+    if (!this.tokens) return ctx;
+    const { accessToken } = await this.tokens.token();
+    this.lastToken = accessToken;
+    (ctx as { setHeaderParam(key: string, value: string): void }).setHeaderParam(
+      'Authorization',
+      `Bearer ${accessToken}`,
+    );
+    return ctx;
   }
 
-  private readonly staticAnswers = this.answersWith(undefined);
+  /** A 401 with the source's token: hand it back, so the next request gets a new one (one grant). */
+  private noteRefused(ctx: unknown): void {
+    if (this.tokens && this.lastToken && (ctx as { httpStatusCode?: unknown }).httpStatusCode === 401)
+      this.tokens.rejected(this.lastToken);
+  }
 
   private noteBudget(ctx: unknown): void {
     const parsed = rateLimitHeaders.safeParse((ctx as { headers?: unknown } | null)?.headers);
@@ -413,29 +434,23 @@ export class HubspotClient {
     const remaining = parsed.data['x-hubspot-ratelimit-daily-remaining'];
     this.budget = { used: Math.max(0, limit - remaining), limit, remaining, window: 'daily', reportedAtMs: Date.now() };
   }
-  private call<T>(endpoint: HubspotEndpoint, fn: (answers: never) => Promise<T>): Promise<T> {
+  private call<T>(endpoint: HubspotEndpoint, fn: () => Promise<T>): Promise<T> {
     const tokens = this.tokens;
-    if (!tokens) return this.instrument(endpoint, () => this.attempt(endpoint, () => fn(this.staticAnswers)));
+    if (!tokens) return this.instrument(endpoint, () => this.attempt(endpoint, fn));
     return this.instrument(endpoint, async () => {
       for (let attempt = 0; ; attempt++) {
-        let accessToken: string;
         try {
-          accessToken = (await tokens.token()).accessToken;
-        } catch (error) {
-          throw tokenFailure('hubspot', endpoint, error);
-        }
-        try {
-          const result = await this.attempt(endpoint, () => fn(this.answersWith(accessToken)));
-          tokens.succeeded();
-          if (this.budget) tokens.budget(this.budget);
+          const result = await this.attempt(endpoint, fn);
+          tokens.succeeded?.();
+          if (this.budget) tokens.budget?.(this.budget);
           return result;
         } catch (error) {
-          // 401: an expired or revoked access token: one new grant (shared), one replay. 403 is a
+          // A 401 handed the token back (noteRefused): one replay with the next token (one grant
+          // for all callers). A fresh token refused too is the connection's auth failure. 403 is a
           // missing scope, which no new token of the same grant fixes.
-          if (error instanceof CrmCallError && error.status === 401) {
-            tokens.invalidate(accessToken);
+          if (error instanceof CrmCallError && error.status === 401 && error.kind === 'auth') {
             if (attempt === 0) continue;
-            tokens.refused('HTTP_401');
+            tokens.refused?.('HTTP_401');
           }
           throw error;
         }
@@ -464,6 +479,8 @@ export class HubspotClient {
     try {
       return await Promise.race([fn(), timeout]);
     } catch (error) {
+      // The token source refused to grant (revoked refresh token): the CRM's refusal, not a network error.
+      if (this.tokens && isGrantRefusal(error)) throw tokenFailure('hubspot', endpoint, error);
       throw toCrmCallError(error, endpoint);
     } finally {
       clearTimeout(timer);

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { DialplaneError, ErrorCode } from '../../shared/errors.js';
-import { CrmAuthError, type CrmConnectionKind, type GrantedToken } from '../../shared/crm/connections/tokens.js';
+import {
+  CrmAuthError,
+  type ConnectionTokenSource,
+  type CrmConnectionKind,
+  type GrantedToken,
+} from '../../shared/crm/connections/tokens.js';
 import type { CrmConnection } from '../../shared/crm/connection.js';
 
 /**
@@ -13,7 +18,10 @@ export const hubspotAccountSchema = z.object({
   baseUrl: z.url(),
   accessToken: z.string().min(1),
 });
-export type HubspotAccount = z.output<typeof hubspotAccountSchema>;
+export type HubspotAccount = z.output<typeof hubspotAccountSchema> & {
+  /** A stored connection's token source (shared/crm/connections/tokens.ts): requests carry its token. */
+  tokens?: ConnectionTokenSource;
+};
 
 /** The env keys of the deployment connection (shared/config.ts crmClientEnv validates them). */
 export interface HubspotAccountEnv {
@@ -29,10 +37,27 @@ export function hubspotAccountFromEnv(env: HubspotAccountEnv): HubspotAccount {
 /** The credentials a stored HubSpot connection carries (`CrmConnection.credentials`). */
 export const hubspotCredentialsSchema = z.object({ accessToken: z.string().min(1) });
 
-/** A stored connection's portal. Throws a ZodError on bad credentials. */
-export function hubspotAccountOf(connection: Pick<CrmConnection, 'baseUrl' | 'credentials'>): HubspotAccount {
-  const { accessToken } = hubspotCredentialsSchema.parse(connection.credentials);
-  return hubspotAccountSchema.parse({ baseUrl: connection.baseUrl, accessToken });
+/** Stands in for the access token of an OAuth connection: every request carries the token source's instead. */
+const FROM_TOKEN_SOURCE = 'oauth-token-from-the-connection-token-source';
+
+/**
+ * A stored connection's portal. Throws a ZodError on bad credentials. An OAuth connection (client
+ * id, secret, refresh token) needs `tokens`: its access tokens come from there.
+ */
+export function hubspotAccountOf(
+  connection: Pick<CrmConnection, 'baseUrl' | 'credentials'>,
+  tokens?: ConnectionTokenSource,
+): HubspotAccount {
+  const oauth = HubspotOAuth.safeParse(connection.credentials);
+  if (oauth.success && !tokens)
+    throw new DialplaneError(ErrorCode.CONFIG_INVALID, 'a HubSpot OAuth connection needs its token source', {
+      crm: 'hubspot',
+    });
+  const accessToken = oauth.success
+    ? FROM_TOKEN_SOURCE
+    : hubspotCredentialsSchema.parse(connection.credentials).accessToken;
+  const account = hubspotAccountSchema.parse({ baseUrl: connection.baseUrl, accessToken });
+  return tokens ? { ...account, tokens } : account;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -63,6 +88,7 @@ const TokenAnswer = z.object({
 });
 const ErrorAnswer = z.object({ status: z.string().regex(/^[A-Z_]{1,64}$/) }).partial();
 const PropertiesAnswer = z.object({ results: z.array(z.object({ name: z.string() })) });
+const AccountDetails = z.object({ portalId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]) });
 
 const endpoint = (baseUrl: string, path: string) => `${baseUrl.replace(/\/+$/, '')}${path}`;
 
@@ -121,10 +147,30 @@ export function hubspotConnectionKind(now: () => number = Date.now): CrmConnecti
       // The account's daily allowance, as HubSpot reports it on every answer.
       const remaining = Number(response.headers.get('x-hubspot-ratelimit-daily-remaining'));
       const limit = Number(response.headers.get('x-hubspot-ratelimit-daily'));
+      const account = await portalOf(baseUrl, token.accessToken);
       return {
+        ...(account ? { account } : {}),
         fields: properties.data.results.map((p) => p.name),
         ...(Number.isFinite(remaining) && Number.isFinite(limit) && limit > 0 ? { budget: { remaining, limit } } : {}),
       };
     },
   };
+}
+
+/**
+ * The portal a token belongs to (`GET /account-info/v3/details`), so a connection cannot claim
+ * another portal than its credentials reach. Undefined when the API does not answer it (then the
+ * `account` given at create stands).
+ */
+async function portalOf(baseUrl: string, accessToken: string): Promise<string | undefined> {
+  const response = await fetch(endpoint(baseUrl, '/account-info/v3/details'), {
+    headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  }).catch(() => null);
+  if (!response?.ok) {
+    await response?.body?.cancel();
+    return undefined;
+  }
+  const details = AccountDetails.safeParse(await response.json().catch(() => null));
+  return details.success ? String(details.data.portalId) : undefined;
 }

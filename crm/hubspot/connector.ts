@@ -1,3 +1,4 @@
+import type { ConnectionTokenSource } from '../../shared/crm/connections/tokens.js';
 import { hubspotChangedContactsSince } from './changes.js';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type {
@@ -27,7 +28,6 @@ import {
   toCanonicalContact,
   type HubspotReadMapping,
 } from './read-mapping.js';
-import type { TokenSource } from '../../shared/crm/token-source.js';
 import { HUBSPOT_OVERRIDABLE } from './mapping-overrides.js';
 import { mappingOverrideError, overrideLiveIssues, type LiveSchema } from '../../shared/crm/mapping-overrides.js';
 import { hubspotTimeZoneToIana } from './timezone.js';
@@ -41,14 +41,14 @@ import { parseHubspotWebhook } from './webhooks.js';
 
 export interface HubspotConnectorOptions {
   baseUrl: string;
-  /** A private app's token (the deployment connection), or `tokens` (a stored connection). */
-  accessToken?: string;
-  tokens?: TokenSource;
+  accessToken: string;
   /** Webhook signature v3 secret (the app's client secret). */
   clientSecret: string;
   timeoutMs?: number;
   /** Metrics wrapper for every HubSpot call (CrmMetrics.call). */
   instrument?: CallInstrument;
+  /** A stored connection's tokens (OAuth, or any stored connection): used instead of `accessToken`. */
+  tokens?: ConnectionTokenSource;
   /** The connection's field-mapping overrides (canonical path → portal property; shared/crm/mapping-overrides.ts). */
   mappingOverrides?: Readonly<Record<string, string>>;
 }
@@ -73,10 +73,10 @@ function mappedOptions(mapping: HubspotReadMapping): Partial<Record<string, (val
 export function createHubspotConnector(options: HubspotConnectorOptions): CrmConnector {
   const client = new HubspotClient({
     baseUrl: options.baseUrl,
-    ...(options.accessToken ? { accessToken: options.accessToken } : {}),
-    ...(options.tokens ? { tokens: options.tokens } : {}),
+    accessToken: options.accessToken,
     timeoutMs: options.timeoutMs,
     instrument: options.instrument,
+    ...(options.tokens ? { tokens: options.tokens } : {}),
   });
 
   const associations = new AssociationIndex();

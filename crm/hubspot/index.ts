@@ -20,15 +20,6 @@ export const hubspotCrm: CrmModule<'hubspot', HubspotAccount> = {
       instrument: options.instrument,
       mappingOverrides: options.mappingOverrides,
     }),
-  createConnectionConnector: (connection, tokens, options) =>
-    createHubspotConnector({
-      baseUrl: connection.baseUrl,
-      tokens,
-      clientSecret: options.webhookSecret,
-      timeoutMs: options.timeoutMs,
-      instrument: options.instrument,
-      mappingOverrides: options.mappingOverrides,
-    }),
   createWriter: (account) => new HubspotWriter(account),
   startSimulator: async (options) => (await import('./simulator.js')).startHubspotSimulator(options),
 };

@@ -2,7 +2,7 @@ import jsforce from 'jsforce';
 import type { Connection as JsforceConnection } from 'jsforce';
 import { z } from 'zod';
 import { CrmCallError, type CrmApiBudget } from '../../shared/crm/connector.js';
-import { tokenFailure, type TokenSource } from '../../shared/crm/token-source.js';
+import { isGrantRefusal, type TokenSource } from '../../shared/crm/token-source.js';
 
 /**
  * The Salesforce REST client: jsforce's Connection with an OAuth 2.0 client_credentials grant
@@ -40,18 +40,14 @@ export type CallInstrument = <T>(endpoint: SalesforceEndpoint, fn: () => Promise
 export interface SalesforceClientOptions {
   loginUrl: string;
   instanceUrl: string;
-  /** The connected app of the client_credentials grant (unused with `tokens`). */
-  clientId?: string;
-  clientSecret?: string;
+  clientId: string;
+  clientSecret: string;
   apiVersion: string;
-  /**
-   * A stored connection's tokens (shared/crm/token-source.ts): access token and instance URL come
-   * from there, and a 401 asks there again, once; the client runs no grant of its own.
-   */
-  tokens?: TokenSource;
   timeoutMs?: number;
   /** Wraps every call for metrics (createCrmMetrics(...).call). */
   instrument?: CallInstrument;
+  /** A stored connection's tokens (docs/connections.md): used instead of running a grant here. */
+  tokens?: TokenSource;
 }
 
 const QueryResult = z.object({
@@ -99,58 +95,48 @@ export class SalesforceClient {
   private readonly tokens: TokenSource | undefined;
 
   constructor(options: SalesforceClientOptions) {
+    this.tokens = options.tokens;
     const timeoutMs = options.timeoutMs ?? SALESFORCE_POLICY.callTimeoutMs;
     this.instrument = options.instrument ?? ((_endpoint, fn) => fn());
-    this.tokens = options.tokens;
-    if (!options.tokens && (!options.clientId || !options.clientSecret))
-      throw new TypeError('SalesforceClient needs a clientId and clientSecret, or a token source');
-    this.conn = options.tokens
-      ? new jsforce.Connection({ instanceUrl: options.instanceUrl, version: options.apiVersion })
-      : this.grantingConnection(options as SalesforceClientOptions & { clientId: string; clientSecret: string });
-    const internals = this.conn as unknown as { _transport: TransportLike; oauth2?: { _transport?: TransportLike } };
-    boundTransport(internals._transport, timeoutMs);
-    if (internals.oauth2?._transport) boundTransport(internals.oauth2._transport, timeoutMs);
-  }
-
-  /** The deployment connection: jsforce runs the org's client_credentials grant itself. */
-  private grantingConnection(options: SalesforceClientOptions & { clientId: string; clientSecret: string }) {
-    return new jsforce.Connection({
+    this.conn = new jsforce.Connection({
       loginUrl: options.loginUrl,
       instanceUrl: options.instanceUrl,
       version: options.apiVersion,
       oauth2: { loginUrl: options.loginUrl, clientId: options.clientId, clientSecret: options.clientSecret },
-      // An expired token (401) re-runs the client_credentials grant; jsforce replays the call.
+      // An expired token (401) re-runs the client_credentials grant (or, for a stored connection,
+      // asks its token source once for all callers); jsforce replays the call.
       refreshFn: (conn, callback) => {
+        const tokens = options.tokens;
+        if (tokens) {
+          if (conn.accessToken) tokens.rejected(conn.accessToken);
+          tokens
+            .token()
+            .then((t) => callback(undefined, t.accessToken))
+            .catch((error: Error) => callback(error));
+          return;
+        }
         this.instrument('oauth.token', () => conn.oauth2.requestToken({ grant_type: 'client_credentials' }))
           .then((res) => callback(undefined, res.access_token, res))
           .catch((error: Error) => callback(error));
       },
     });
-  }
-
-  /**
-   * The token source's current token on the jsforce connection (a property write when it is the
-   * same one). Concurrent calls share the connection; a call already sent keeps its own header.
-   */
-  private async useToken(tokens: TokenSource): Promise<string> {
-    let token;
-    try {
-      token = await tokens.token();
-    } catch (error) {
-      throw tokenFailure('salesforce', 'oauth.token', error);
-    }
-    if (this.conn.accessToken !== token.accessToken) {
-      this.conn.accessToken = token.accessToken;
-      if (token.instanceUrl) this.conn.instanceUrl = token.instanceUrl;
-    }
-    return token.accessToken;
+    const internals = this.conn as unknown as { _transport: TransportLike; oauth2: { _transport: TransportLike } };
+    boundTransport(internals._transport, timeoutMs);
+    boundTransport(internals.oauth2._transport, timeoutMs);
   }
 
   /** Runs the client_credentials grant once (concurrent callers share it). */
   private ensureAuthorized(): Promise<void> {
     if (this.conn.accessToken) return Promise.resolve();
+    const tokens = this.tokens;
     this.authorizing ??= this.instrument('oauth.token', async () => {
       try {
+        if (tokens) {
+          const granted = await tokens.token();
+          this.conn.accessToken = granted.accessToken;
+          if (granted.instanceUrl) this.conn.instanceUrl = granted.instanceUrl;
+          return;
+        }
         await this.conn.authorize({ grant_type: 'client_credentials' });
       } catch (error) {
         throw toCrmCallError(error, 'oauth.token');
@@ -190,31 +176,24 @@ export class SalesforceClient {
     schema: z.ZodType<T>,
     fn: (conn: JsforceConnection) => Promise<unknown>,
   ): Promise<T> {
-    const tokens = this.tokens;
-    if (!tokens) await this.ensureAuthorized();
+    await this.ensureAuthorized();
     return this.instrument(endpoint, async () => {
       let body: unknown;
-      for (let attempt = 0; ; attempt++) {
-        const used = tokens ? await this.useToken(tokens) : undefined;
-        try {
-          body = await fn(this.conn);
-          break;
-        } catch (error) {
-          const failure = toCrmCallError(error, endpoint);
-          if (tokens && used !== undefined && failure.kind === 'auth') {
-            // A session Salesforce ended: one new grant (shared with every caller), one replay.
-            tokens.invalidate(used);
-            if (attempt === 0) continue;
-            tokens.refused(sfErrorCode(failure) ?? 'INVALID_SESSION_ID');
-          }
-          throw failure;
-        } finally {
-          this.noteBudget();
-        }
+      try {
+        body = await fn(this.conn);
+      } catch (error) {
+        const failure = toCrmCallError(error, endpoint);
+        // A fresh token refused after jsforce's one re-authorization: the connection's health
+        // (a refused grant is recorded where the grant ran, in ConnectionTokens).
+        if (failure.kind === 'auth' && !isGrantRefusal(error))
+          this.tokens?.refused?.(sfErrorCode(failure) ?? 'INVALID_SESSION_ID');
+        throw failure;
+      } finally {
+        this.noteBudget();
       }
-      if (tokens) {
-        tokens.succeeded();
-        if (this.budget) tokens.budget(this.budget);
+      if (this.tokens) {
+        this.tokens.succeeded?.();
+        if (this.budget) this.tokens.budget?.(this.budget);
       }
       const parsed = schema.safeParse(body);
       if (!parsed.success)

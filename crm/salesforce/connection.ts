@@ -1,7 +1,12 @@
 import jsforce from 'jsforce';
 import { z } from 'zod';
 import { DialplaneError, ErrorCode } from '../../shared/errors.js';
-import { CrmAuthError, type CrmConnectionKind, type GrantedToken } from '../../shared/crm/connections/tokens.js';
+import {
+  CrmAuthError,
+  type ConnectionTokenSource,
+  type CrmConnectionKind,
+  type GrantedToken,
+} from '../../shared/crm/connections/tokens.js';
 import type { CrmConnection } from '../../shared/crm/connection.js';
 
 /**
@@ -18,7 +23,10 @@ export const salesforceAccountSchema = z.object({
   clientSecret: z.string().min(1),
   apiVersion: z.string().regex(/^\d+\.\d$/),
 });
-export type SalesforceAccount = z.output<typeof salesforceAccountSchema>;
+export type SalesforceAccount = z.output<typeof salesforceAccountSchema> & {
+  /** A stored connection's token source (shared/crm/connections/tokens.ts); unset: the client runs client_credentials itself. */
+  tokens?: ConnectionTokenSource;
+};
 
 /** The env keys of the deployment connection (shared/config.ts crmClientEnv validates them). */
 export interface SalesforceAccountEnv {
@@ -53,15 +61,19 @@ export const salesforceCredentialsSchema = z.object({
 });
 
 /** A stored connection's org: `baseUrl` is the instance URL. Throws a ZodError on bad credentials. */
-export function salesforceAccountOf(connection: Pick<CrmConnection, 'baseUrl' | 'credentials'>): SalesforceAccount {
+export function salesforceAccountOf(
+  connection: Pick<CrmConnection, 'baseUrl' | 'credentials'>,
+  tokens?: ConnectionTokenSource,
+): SalesforceAccount {
   const credentials = salesforceCredentialsSchema.parse(connection.credentials);
-  return salesforceAccountSchema.parse({
+  const account = salesforceAccountSchema.parse({
     loginUrl: credentials.loginUrl ?? connection.baseUrl,
     instanceUrl: connection.baseUrl,
     clientId: credentials.clientId,
     clientSecret: credentials.clientSecret,
     apiVersion: credentials.apiVersion,
   });
+  return tokens ? { ...account, tokens } : account;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import type { ConnectionTokenSource } from '../../shared/crm/connections/tokens.js';
 import type {
   ContactLoadResult,
   CrmConnector,
@@ -10,7 +11,6 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { salesforceChangedContactsSince } from './changes.js';
 import { SalesforceClient, SALESFORCE_POLICY, type CallInstrument, type DescribeResult } from './client.js';
 import { SalesforceLoader } from './loaders.js';
-import type { TokenSource } from '../../shared/crm/token-source.js';
 import {
   DEFAULT_SALESFORCE_MAPPING,
   mapContact,
@@ -33,12 +33,9 @@ import { parseSalesforceWebhook } from './webhooks.js';
 export interface SalesforceConnectorOptions {
   loginUrl: string;
   instanceUrl: string;
-  /** The connected app of the client_credentials grant (the deployment connection; unused with `tokens`). */
-  clientId?: string;
-  clientSecret?: string;
+  clientId: string;
+  clientSecret: string;
   apiVersion: string;
-  /** A stored connection's token source (shared/crm/token-source.ts). */
-  tokens?: TokenSource;
   /** Secret of the signing relay in front of `POST /webhooks/salesforce` (SALESFORCE_WEBHOOK_SECRET). */
   webhookSecret: string;
   timeoutMs?: number;
@@ -46,6 +43,8 @@ export interface SalesforceConnectorOptions {
   driftRecheckMs?: number;
   /** Metrics wrapper for every Salesforce call (CrmMetrics.call). */
   instrument?: CallInstrument;
+  /** A stored connection's tokens (instead of the client's own client_credentials grant). */
+  tokens?: ConnectionTokenSource;
   /** The connection's field-mapping overrides (canonical path → org field; shared/crm/mapping-overrides.ts). */
   mappingOverrides?: Readonly<Record<string, string>>;
 }

@@ -25,11 +25,7 @@ export const salesforceCrm: CrmModule<'salesforce', SalesforceAccount> = {
       driftRecheckMs: options.driftRecheckMs,
       instrument: options.instrument,
       mappingOverrides: options.mappingOverrides,
-      ...(options.tokens ? { tokens: options.tokens } : {}),
     }),
-  // The org's placement (login host, API version) from the connection; tokens from the source.
-  createConnectionConnector: (connection, tokens, options) =>
-    salesforceCrm.createConnector(salesforceAccountOf(connection), { ...options, tokens }),
   createWriter: (account) => new SalesforceWriter(account),
   startSimulator: async (options) => (await import('./simulator.js')).startSalesforceSimulator(options),
 };

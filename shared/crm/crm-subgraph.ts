@@ -3,8 +3,8 @@ import type { TLSSocket } from 'node:tls';
 import { openDatabase, type Database } from '../db.js';
 import { adminConnectionRoutes, type MappingOverrideValidator } from './connections/admin-routes.js';
 import { startConnectionRuntime, type ConnectionRuntime } from './connections/runtime.js';
-import type { CrmConnectionKind } from './connections/tokens.js';
-import { connectionTokenSource, type TokenSource } from './token-source.js';
+import type { ConnectionTokenSource, CrmConnectionKind } from './connections/tokens.js';
+import { withRequestPathHealth } from './token-source.js';
 import { createRedisConnection } from '../redis.js';
 import { createEventBus, type EventBus } from '../events.js';
 import { HttpError, readRawBody, sendJson, type Route } from '../http.js';
@@ -112,12 +112,8 @@ export interface CrmConnectionsOptions {
 
 /** Routing by connection (issue 15): the connections plus how to build one connection's connector. */
 export interface RoutedConnectionsOptions extends CrmConnectionsOptions {
-  /**
-   * The connector of one connection (crm/<name>/ builds it from the connection's baseUrl and
-   * credentials). With stored connections, `tokens` is the connection's token source: the
-   * connector's client takes its access tokens from there (createConnectionConnector).
-   */
-  connectorFor(connection: CrmConnection, tokens?: TokenSource): CrmConnector;
+  /** The connector of one connection (crm/<name>/ builds it from the connection's baseUrl and credentials). */
+  connectorFor(connection: CrmConnection, tokens?: ConnectionTokenSource): CrmConnector;
 }
 
 export interface StartCrmSubgraphOptions {
@@ -168,7 +164,11 @@ export type CrmCallInstrument = <T>(endpoint: string, fn: () => Promise<T>) => P
 export async function startInstrumentedCrmSubgraph(
   source: CrmSource,
   options: CrmSubgraphOptions,
-  createConnector: (instrument: CrmCallInstrument, connection?: CrmConnection, tokens?: TokenSource) => CrmConnector,
+  createConnector: (
+    instrument: CrmCallInstrument,
+    connection?: CrmConnection,
+    tokens?: ConnectionTokenSource,
+  ) => CrmConnector,
 ): Promise<RunningCrmSubgraph> {
   const log = options.log ?? createLogger(source, { level: options.logLevel });
   const metrics = createMetrics(source);
@@ -312,13 +312,19 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
           deploymentShared,
           log,
           open: (connection) => {
-            // Stored connections read with their ConnectionTokens (one grant per connection, health
-            // on the request path); a fixed directory (tests, benches) with the connection's own credentials.
-            const tokens = connections
-              ? connectionTokenSource(connections.runtime.tokens, connections.runtime.health, connection)
-              : undefined;
             const pipeline = pipelineOf(
-              options.connections!.connectorFor(connection, tokens),
+              // Stored connections take their tokens from the runtime (single flight, refresh
+              // tokens stored back, health); a directory given directly (tests) has none.
+              options.connections!.connectorFor(
+                connection,
+                connections
+                  ? withRequestPathHealth(
+                      connections.runtime.tokens.sourceFor(connection.id),
+                      connections.runtime.health,
+                      connection,
+                    )
+                  : undefined,
+              ),
               `${prefix}:${connection.id}:${connection.revision}`,
               connection,
             );

@@ -1,21 +1,15 @@
 import type { ConnectionHealth, ConnectionRef } from './connections/health.js';
-import { CrmAuthError, type ConnectionTokens, type GrantedToken } from './connections/tokens.js';
-import { isDialplaneError } from '../errors.js';
+import { CrmAuthError, type ConnectionTokenSource } from './connections/tokens.js';
 import { CrmCallError, type CrmSource } from './connector.js';
 
 /**
- * Where a stored connection's CRM client gets its access token on the request path (issue 15):
- * the connection's ConnectionTokens entry, so the client never runs a grant of its own. Warm, a
- * token is an already-resolved promise; cold, every caller shares the connection's one grant; a
- * 401 invalidates that token and the next caller (one grant, whoever asks) gets a new one. The
- * client reports what each call proved (a success, an auth refusal, the API budget left) to the
- * connection's health, so /metrics and /readyz see the request path, not only the admin checks.
+ * Request-path health of a stored connection (issue 15): its CRM client reports what each call
+ * proved (a success, a token the CRM refused even fresh, the API budget its answer headers carry)
+ * to the connection's ConnectionHealth, so /metrics and /readyz see the requests sellers make, not
+ * only the runtime's checks. Refusals of the grant itself are recorded by ConnectionTokens.
  */
-export interface TokenSource {
-  token(): Promise<GrantedToken>;
-  /** The CRM answered 401 with `accessToken`. */
-  invalidate(accessToken: string): void;
-  /** A CRM call with a token from here succeeded (last success; a recovery after refusals). */
+export interface RequestPathHealth {
+  /** A CRM call with a token from the source succeeded (last success; a recovery after refusals). */
   succeeded(): void;
   /** The CRM refused a freshly granted token too (`code`: the CRM's error code, never its message). */
   refused(code: string): void;
@@ -23,26 +17,35 @@ export interface TokenSource {
   budget(budget: { remaining: number; limit: number }): void;
 }
 
-/** The token source of one stored connection over the process's token cache and health. */
-export function connectionTokenSource(
-  tokens: ConnectionTokens,
+/** What a stored connection's CRM client takes: its tokens and, in a service, where to report health. */
+export type TokenSource = ConnectionTokenSource & Partial<RequestPathHealth>;
+
+/** A connection's token source with its request-path health reported to `health`. */
+export function withRequestPathHealth(
+  source: ConnectionTokenSource,
   health: ConnectionHealth,
   connection: ConnectionRef,
 ): TokenSource {
   const ref: ConnectionRef = { id: connection.id, crm: connection.crm };
   return {
-    // Grant refusals are recorded in health by ConnectionTokens itself.
-    token: () => tokens.token(ref.id),
-    invalidate: (accessToken) => tokens.invalidate(ref.id, accessToken),
+    token: () => source.token(),
+    rejected: (accessToken) => source.rejected(accessToken),
     succeeded: () => health.recordSuccess(ref),
     refused: (code) => health.recordAuthFailure(ref, code),
     budget: (budget) => health.recordBudget(ref, budget),
   };
 }
 
+/** Whether `error` (or what it wraps) is the grant's refusal, already recorded by ConnectionTokens. */
+export function isGrantRefusal(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++)
+    if (e instanceof CrmAuthError) return true;
+  return false;
+}
+
 /**
  * A token source's failure as the CRM call error the runtime understands: a refused credential is
- * `auth` (the breaker and error codes treat it as the CRM's refusal), anything else `unavailable`.
+ * `auth` (not a network error), anything else `unavailable`.
  */
 export function tokenFailure(crm: CrmSource, endpoint: string, error: unknown): CrmCallError {
   if (error instanceof CrmCallError) return error;
@@ -50,8 +53,5 @@ export function tokenFailure(crm: CrmSource, endpoint: string, error: unknown): 
     return new CrmCallError(crm, endpoint, 'auth', `${endpoint}: credentials refused (${error.crmCode})`, 401, {
       cause: error,
     });
-  const code = isDialplaneError(error) ? error.code : 'error';
-  return new CrmCallError(crm, endpoint, 'unavailable', `${endpoint}: no token (${code})`, undefined, {
-    cause: error,
-  });
+  return new CrmCallError(crm, endpoint, 'unavailable', `${endpoint}: no access token`, undefined, { cause: error });
 }

@@ -22,16 +22,13 @@ export function startHubspotSubgraph(options: HubspotSubgraphOptions): Promise<R
   const { clientSecret, timeoutMs, mappingOverrides, ...account } = options.hubspot;
   // Connections (docs/connections.md): served whenever the runtime config has a key ring.
   const withConnections = { ...options, connections: { kind: hubspotCrm.connectionKind, ...options.connections } };
-  return startInstrumentedCrmSubgraph('hubspot', withConnections, (instrument, connection, tokens) => {
-    const connectorOptions = {
+  return startInstrumentedCrmSubgraph('hubspot', withConnections, (instrument, connection, tokens) =>
+    hubspotCrm.createConnector(connection ? hubspotCrm.accountOf(connection, tokens) : account, {
       webhookSecret: clientSecret,
       timeoutMs,
       instrument,
       // A connection reads through its own overrides; the deployment account through HUBSPOT_MAPPING_OVERRIDES.
       mappingOverrides: connection ? connection.mappingOverrides : mappingOverrides,
-    };
-    // A stored connection takes its tokens from the connection's ConnectionTokens.
-    if (connection && tokens) return hubspotCrm.createConnectionConnector(connection, tokens, connectorOptions);
-    return hubspotCrm.createConnector(connection ? hubspotCrm.accountOf(connection) : account, connectorOptions);
-  });
+    }),
+  );
 }

@@ -24,17 +24,14 @@ export function startSalesforceSubgraph(options: SalesforceSubgraphOptions): Pro
   const { webhookSecret, timeoutMs, driftRecheckMs, mappingOverrides, ...account } = options.salesforce;
   // Connections (docs/connections.md): served whenever the runtime config has a key ring.
   const withConnections = { ...options, connections: { kind: salesforceCrm.connectionKind, ...options.connections } };
-  return startInstrumentedCrmSubgraph('salesforce', withConnections, (instrument, connection, tokens) => {
-    const connectorOptions = {
+  return startInstrumentedCrmSubgraph('salesforce', withConnections, (instrument, connection, tokens) =>
+    salesforceCrm.createConnector(connection ? salesforceCrm.accountOf(connection, tokens) : account, {
       webhookSecret,
       timeoutMs,
       driftRecheckMs,
       instrument,
       // A connection reads through its own overrides; the deployment account through SALESFORCE_MAPPING_OVERRIDES.
       mappingOverrides: connection ? connection.mappingOverrides : mappingOverrides,
-    };
-    // A stored connection takes its tokens from the connection's ConnectionTokens.
-    if (connection && tokens) return salesforceCrm.createConnectionConnector(connection, tokens, connectorOptions);
-    return salesforceCrm.createConnector(connection ? salesforceCrm.accountOf(connection) : account, connectorOptions);
-  });
+    }),
+  );
 }

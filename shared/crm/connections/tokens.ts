@@ -57,6 +57,16 @@ export interface CrmConnectionKind {
   ): Promise<{ account?: string; fields: string[]; budget?: { remaining: number; limit: number } }>;
 }
 
+/**
+ * One connection's tokens as its CRM client sees them: `token()` the current one (cached, or the
+ * one grant in flight), `rejected(token)` when the CRM answered 401 with it (the next `token()`
+ * grants anew, once for all callers).
+ */
+export interface ConnectionTokenSource {
+  token(): Promise<GrantedToken>;
+  rejected(accessToken: string): void;
+}
+
 interface Entry {
   /** The revision the cached token was granted under; a rotation elsewhere drops it. */
   revision: number;
@@ -114,6 +124,14 @@ export class ConnectionTokens {
   invalidate(connectionId: string, accessToken: string): void {
     const entry = this.entries.get(connectionId);
     if (entry?.token?.accessToken === accessToken) entry.token = undefined;
+  }
+
+  /** The token source a connection's CRM client uses (crm/<name>/client.ts). */
+  sourceFor(connectionId: string): ConnectionTokenSource {
+    return {
+      token: () => this.token(connectionId),
+      rejected: (accessToken) => this.invalidate(connectionId, accessToken),
+    };
   }
 
   /** Forgets a connection's tokens (deleted, disabled). */
