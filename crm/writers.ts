@@ -1,4 +1,5 @@
-import type { ConnectionDirectory } from '../shared/crm/connection.js';
+import type { ConnectionDirectory, CrmConnection } from '../shared/crm/connection.js';
+import type { ConnectionTokenSource } from '../shared/crm/connections/tokens.js';
 import type { CrmWriter } from '../shared/crm/writer.js';
 import type { CrmModule } from './module.js';
 import { crmModule, type CrmName } from './registry.js';
@@ -25,6 +26,12 @@ export class CrmWriterRouter {
   constructor(
     private readonly deployment: Readonly<Record<CrmName, CrmWriter>>,
     private readonly directory?: ConnectionDirectory,
+    /**
+     * A connection's token source (the process's connection runtime: `ConnectionTokens.sourceFor`):
+     * its writer takes tokens from there (refresh-token and OAuth connections). Unset: the writer
+     * runs the connection's own grant (client credentials, a private app's token).
+     */
+    private readonly tokensFor?: (connection: CrmConnection) => ConnectionTokenSource | undefined,
   ) {
     this.unsubscribe = directory?.onChange((id) => this.drop(id)) ?? (() => {});
   }
@@ -40,7 +47,7 @@ export class CrmWriterRouter {
     const routed: RoutedWriter = {
       key: `${crm}:${connection.id}`,
       connectionId: connection.id,
-      writer: module.createWriter(module.accountOf(connection)),
+      writer: module.createWriter(module.accountOf(connection, this.tokensFor?.(connection))),
     };
     this.byConnection.set(connection.id, { revision: connection.revision, routed });
     return routed;

@@ -9,6 +9,7 @@ import {
   type OutcomeToWrite,
   type WriteResult,
 } from '../../shared/crm/writer.js';
+import type { ConnectionTokenSource, GrantedToken } from '../../shared/crm/connections/tokens.js';
 import type { SalesforceAccount } from './connection.js';
 import {
   SALESFORCE_TASK_EXTERNAL_ID,
@@ -174,6 +175,8 @@ export class SalesforceWriter implements CrmWriter {
 
   private async connection(beforeRequest: () => Promise<void>): Promise<jsforce.Connection> {
     if (this.conn) return this.conn;
+    const tokens = this.account.tokens;
+    if (tokens) return this.tokenConnection(tokens, beforeRequest);
     this.authorizing ??= (async () => {
       const conn = new jsforce.Connection({
         oauth2: {
@@ -203,6 +206,43 @@ export class SalesforceWriter implements CrmWriter {
       } catch (error) {
         throw classifySalesforceError(error, 'oauth.token');
       }
+      this.conn = conn;
+      return conn;
+    })().finally(() => {
+      this.authorizing = null;
+    });
+    return this.authorizing;
+  }
+
+  /**
+   * A stored connection's session: the access token and instance URL from its token source (the
+   * connection runtime's single grant, a rotated refresh token stored back); a 401 hands the token
+   * back and asks again, and jsforce replays the request.
+   */
+  private async tokenConnection(
+    tokens: ConnectionTokenSource,
+    beforeRequest: () => Promise<void>,
+  ): Promise<jsforce.Connection> {
+    this.authorizing ??= (async () => {
+      await beforeRequest();
+      let granted: GrantedToken;
+      try {
+        granted = await withWriteTimeout('salesforce', 'oauth.token', tokens.token(), WRITER_POLICY.requestTimeoutMs);
+      } catch (error) {
+        throw classifySalesforceError(error, 'oauth.token');
+      }
+      const conn = new jsforce.Connection({
+        instanceUrl: granted.instanceUrl ?? this.account.instanceUrl,
+        accessToken: granted.accessToken,
+        version: this.account.apiVersion,
+        refreshFn: (c, callback) => {
+          if (c.accessToken) tokens.rejected(c.accessToken);
+          tokens.token().then(
+            (t) => callback(null, t.accessToken),
+            (err: Error) => callback(err),
+          );
+        },
+      });
       this.conn = conn;
       return conn;
     })().finally(() => {

@@ -14,6 +14,10 @@ import { startSalesforceSim, type SalesforceSim } from '../../sim/salesforce/ser
 import { startHubspotSubgraph } from '../../subgraphs/hubspot/server.js';
 import { startSalesforceSubgraph } from '../../subgraphs/salesforce/server.js';
 import type { GqlResult } from '../crm/contract-suite.js';
+import jsforce from 'jsforce';
+import { salesforceTaskOf } from '../../crm/salesforce/write-mapping.js';
+import { CrmWriterRouter } from '../../crm/writers.js';
+import type { OutcomeToWrite } from '../../shared/crm/writer.js';
 
 /**
  * Stored connections' tokens on the request path (issue 15), over real HTTP: a Salesforce
@@ -258,5 +262,58 @@ describe('stored connections read with their own tokens (real HTTP)', () => {
       })
       .toBeUndefined();
     expect((await readiness()).connections.find((c) => c.id === created.id)).toMatchObject({ authFailing: false });
+  });
+  it('a write-back for a refresh-token connection lands in its own org, with a token from the connection runtime', async () => {
+    const created = await connect(salesforce, {
+      seller: 'seller-sf-writer',
+      crm: 'salesforce',
+      account: ORG_B,
+      baseUrl: sf.url,
+      credentials: { ...SF_APP_B, refreshToken: sf.revokeRefreshTokens(ORG_B) },
+    });
+    const runtime = salesforce.connections!;
+    // The runtime's check has granted the connection's token: the writer must use that one, not a grant of its own.
+    await expect.poll(() => runtime.health.get(created.id)?.lastSuccessAt ?? null).not.toBeNull();
+    const adminB = sf.admin.forAccount(ORG_B);
+    const grantsBefore = await adminB.count('oauth.token');
+    // The deployment writers are never used here: the seller has its own connection.
+    const deployment = {
+      salesforce: { crm: 'salesforce', write: () => Promise.reject(new Error('deployment')), close() {} },
+    };
+    const router = new CrmWriterRouter(deployment as never, runtime.directory, (c) => runtime.tokens.sourceFor(c.id));
+    const route = router.writerFor('salesforce', 'seller-sf-writer');
+    expect(route.connectionId).toBe(created.id);
+    const outcome: OutcomeToWrite = {
+      id: 'outcome-writer-1',
+      idempotencyKey: `writer-${created.id}`,
+      crmContactId: sfIds[10]!,
+      callId: 'call-writer-1',
+      decisionId: 'decision-writer-1',
+      disposition: 'CONNECTED',
+      summary: null,
+      intentStage: null,
+      nextAction: null,
+      nextActionAt: null,
+      durationSeconds: 42,
+      occurredAt: new Date().toISOString(),
+      optOut: false,
+    };
+    await route.writer.write(outcome, () => Promise.resolve());
+    router.close();
+    expect((await adminB.count('oauth.token')) - grantsBefore).toBe(0);
+    const key = salesforceTaskOf(outcome).key;
+    const soql = `SELECT Id, WhoId FROM Task WHERE Dialplane_Key__c = '${key}'`;
+    const inOrg = async (clientId: string, clientSecret: string) => {
+      const conn = new jsforce.Connection({
+        loginUrl: sf.url,
+        instanceUrl: sf.url,
+        version: '62.0',
+        oauth2: { loginUrl: sf.url, clientId, clientSecret },
+      });
+      await conn.authorize({ grant_type: 'client_credentials' });
+      return (await conn.query<{ WhoId: string }>(soql)).records;
+    };
+    expect(await inOrg(SF_APP_B.clientId, SF_APP_B.clientSecret)).toMatchObject([{ WhoId: sfIds[10] }]);
+    expect(await inOrg('dialplane-dev', 'dev-salesforce-secret')).toEqual([]);
   });
 });
