@@ -23,6 +23,7 @@ import { createLogger, type Logger, logError } from '../shared/logger.js';
 import { responseTypePlugin } from '../shared/response-type.js';
 import { setSpanAttributes } from '../shared/tracing.js';
 import { AuthenticationError, createAuthenticator, type Authenticator } from './authenticator.js';
+import { adminConnectionsProxy } from './admin-connections-proxy.js';
 import { adminImportProxy } from './admin-import-proxy.js';
 import type { GatewayConfig } from './config.js';
 import { CrmFastPath } from './crm-fast-path/crm-fast-path.js';
@@ -225,6 +226,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
         },
       },
       adminImportProxy({ authenticator, consentUrl: () => subgraphUrl('consent'), signIdentity: signIdentityFor, log }),
+      ...adminConnectionsProxy({ authenticator, crms: config.crmSubgraphs, signIdentity: signIdentityFor, log }),
       ...explorerRoutes({ devToken }),
       ...consoleRoutes({
         devToken,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cacheEnv, runtimeEnv, tlsEnv, tracingEnv } from '../config.js';
+import { cacheEnv, connectionEnv, runtimeEnv, tlsEnv, tracingEnv } from '../config.js';
 import { loadServerTls } from '../tls.js';
 import type { CrmRuntimeConfig } from './crm-subgraph.js';
 import { RECONCILE_DEFAULTS } from './reconciliation/reconcile-policy.js';
@@ -47,6 +47,7 @@ export const crmSubgraphRuntimeEnv = {
   RECONCILE_SKEW_MARGIN_MS: z.coerce.number().int().min(0).default(RECONCILE_DEFAULTS.skewMarginMs),
   /** No successful reconciliation for longer than this: readiness red and an error log line. */
   RECONCILE_STALE_ALERT_MS: z.coerce.number().int().min(1_000).default(RECONCILE_DEFAULTS.staleAlertMs),
+  ...connectionEnv,
   ...tlsEnv,
   ...tracingEnv,
 };
@@ -65,6 +66,12 @@ export function toCrmSubgraphRuntime(env: z.output<typeof runtimeObject>) {
     redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     internalSecret: env.DIALPLANE_INTERNAL_SECRET,
     development,
+    connections: {
+      keyRing: env.CONNECTION_ENCRYPTION_KEYS,
+      resyncMs: env.CONNECTION_RESYNC_MS,
+      databaseUrl: env.DATABASE_URL,
+      dataDir: env.DATA_DIR,
+    },
     ...(env.RECONCILE_INTERVAL_MS > 0
       ? {
           reconcile: {

@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { Database } from '../db.js';
+import { openDatabase, type Database } from '../db.js';
+import { adminConnectionRoutes, type MappingOverrideValidator } from './connections/admin-routes.js';
+import { startConnectionRuntime, type ConnectionRuntime } from './connections/runtime.js';
+import type { CrmConnectionKind } from './connections/tokens.js';
 import { createRedisConnection } from '../redis.js';
 import { createEventBus, type EventBus } from '../events.js';
 import { HttpError, readRawBody, sendJson, type Route } from '../http.js';
@@ -82,11 +85,31 @@ export interface CrmRuntimeConfig {
    * (the env-configured account) when connections are on (CRM_DEPLOYMENT_CONNECTION). @default true
    */
   deploymentConnection?: boolean;
+  /**
+   * Connections per seller (shared/crm/connections/, docs/connections.md): the key ring that opens
+   * their credentials, the resync period, and where the table lives (DATABASE_URL; unset = the
+   * reconciliation database or an embedded PGlite). Served when the CRM passes its connectionKind.
+   */
+  connections?: { keyRing: string; resyncMs?: number; databaseUrl?: string; dataDir?: string };
 }
 
-/** Routing by connection (issue 15): the sellers' own CRM accounts. */
+/** What a CRM adds to its subgraph for connections: its credential kind and, optionally, override checks. */
 export interface CrmConnectionsOptions {
-  directory: ConnectionDirectory;
+  /** The CRM's credential kind (crm/<name>/connection.ts); stored connections need it. */
+  kind?: CrmConnectionKind;
+  /** Checks mapping overrides against the account's live schema (the default checks their shape only). */
+  validateOverrides?: MappingOverrideValidator;
+  /** An open database for the connection table (npm start shares its embedded one). */
+  db?: Database;
+  /**
+   * Route by this directory instead of the stored connections (tests, sim/stacks): no store, admin
+   * API or token cache is started then.
+   */
+  directory?: ConnectionDirectory;
+}
+
+/** Routing by connection (issue 15): the connections plus how to build one connection's connector. */
+export interface RoutedConnectionsOptions extends CrmConnectionsOptions {
   /** The connector of one connection (crm/<name>/ builds it from the connection's baseUrl and credentials). */
   connectorFor(connection: CrmConnection): CrmConnector;
 }
@@ -107,8 +130,8 @@ export interface StartCrmSubgraphOptions {
   bus?: EventBus;
   /** An open database for reconciliation (else opened from `config.reconcile` and closed with the server). */
   reconcileDb?: Database;
-  /** Serve each seller from its own connection (unset: every request uses `connector`). */
-  connections?: CrmConnectionsOptions;
+  /** Serve each seller from its own connection; with `config.connections`, also the admin API, tokens and health. */
+  connections?: RoutedConnectionsOptions;
 }
 
 /** What every CRM subgraph's `server.ts` takes besides its CRM's connection options. */
@@ -125,8 +148,8 @@ export interface CrmSubgraphOptions {
   bus?: EventBus;
   /** An open database for reconciliation state and jobs (npm start shares its embedded one). */
   reconcileDb?: Database;
-  /** The sellers' own CRM connections (unset: the deployment connection serves everyone). */
-  connections?: ConnectionDirectory;
+  /** Connections of this CRM (its subgraphs/<crm>/server.ts passes its kind). */
+  connections?: CrmConnectionsOptions;
 }
 
 /** Times and counts each CRM call per endpoint (the connector wraps every client call in it). */
@@ -162,7 +185,7 @@ export async function startInstrumentedCrmSubgraph(
     ...(options.connections
       ? {
           connections: {
-            directory: options.connections,
+            ...options.connections,
             connectorFor: (connection) => createConnector(instrument, connection),
           },
         }
@@ -185,7 +208,9 @@ export interface RunningCrmSubgraph extends RunningSubgraph {
   /** Present when `config.reconcile` is set. */
   reconciliation?: CrmReconciliation;
   /** Present when connections are on: the pipeline per connection (tests read breakers and caches through it). */
-  connections?: ConnectionRouter;
+  router?: ConnectionRouter;
+  /** Present when stored connections are configured: the store, directory, tokens and health. */
+  connections?: ConnectionRuntime;
 }
 
 export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promise<RunningCrmSubgraph> {
@@ -214,6 +239,19 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
       log,
       commandTimeoutMs: config.redisCommandTimeoutMs,
     }));
+
+  // One database per CRM subgraph when it opens its own: reconciliation and connections share it
+  // (separate schemas), as each embedded PGlite costs ~150 MB.
+  const reconcileDir = config.reconcile?.dataDir
+    ? `${config.reconcile.dataDir}/crm-reconcile-${connector.source}`
+    : undefined;
+  const sharedOwnDb =
+    config.connections && options.connections && !options.connections.db && !options.reconcileDb && config.reconcile
+      ? await openDatabase({ url: config.reconcile.databaseUrl, dataDir: reconcileDir, log, maxConnections: 5 })
+      : undefined;
+  const reconcileDb = options.reconcileDb ?? sharedOwnDb;
+  const connections = await startConnections(options, bus, metrics, log, sharedOwnDb);
+  const directory = options.connections?.directory ?? connections?.runtime.directory;
 
   const pipelineOf = (
     pipelineConnector: CrmConnector,
@@ -244,38 +282,34 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
   const deployment = pipelineOf(connector, prefix, null);
   const { service, driftWatch, changes } = deployment;
   const deploymentShared = config.deploymentConnection ?? true;
-  const router = options.connections
-    ? new ConnectionRouter({
-        crm: connector.source,
-        directory: options.connections.directory,
-        deployment,
-        deploymentShared,
-        log,
-        open: (connection) => {
-          const pipeline = pipelineOf(
-            options.connections!.connectorFor(connection),
-            `${prefix}:${connection.id}:${connection.revision}`,
-            connection,
-          );
-          pipeline.driftWatch.start();
-          return pipeline;
-        },
-      })
-    : undefined;
+  const router =
+    directory && options.connections
+      ? new ConnectionRouter({
+          crm: connector.source,
+          directory,
+          deployment,
+          deploymentShared,
+          log,
+          open: (connection) => {
+            const pipeline = pipelineOf(
+              options.connections!.connectorFor(connection),
+              `${prefix}:${connection.id}:${connection.revision}`,
+              connection,
+            );
+            pipeline.driftWatch.start();
+            return pipeline;
+          },
+        })
+      : undefined;
   const resolvers = router ? routedResolvers(deployment.resolvers, router) : deployment.resolvers;
   const reconciliation = config.reconcile
     ? await startCrmReconciliation({
         connector,
         changes,
-        config: {
-          ...config.reconcile,
-          dataDir: config.reconcile.dataDir
-            ? `${config.reconcile.dataDir}/crm-reconcile-${connector.source}`
-            : undefined,
-        },
+        config: { ...config.reconcile, dataDir: reconcileDir },
         metrics,
         log,
-        ...(options.reconcileDb ? { db: options.reconcileDb } : {}),
+        ...(reconcileDb ? { db: reconcileDb } : {}),
       })
     : undefined;
 
@@ -386,7 +420,24 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     ...(config.identityVerifier ? { identityVerifier: config.identityVerifier } : {}),
     log,
     metrics,
-    routes: [webhookRoute, ...(router ? [connectionWebhookRoute] : []), pipelineRoute],
+    routes: [
+      webhookRoute,
+      ...(router ? [connectionWebhookRoute] : []),
+      pipelineRoute,
+      ...(connections && options.connections
+        ? adminConnectionRoutes({
+            kind: options.connections.kind!,
+            store: connections.runtime.store,
+            tokens: connections.runtime.tokens,
+            health: connections.runtime.health,
+            verifyIdentity: config.identityVerifier ?? createIdentityVerifier(config.internalSecret),
+            ...(options.connections.validateOverrides
+              ? { validateOverrides: options.connections.validateOverrides }
+              : {}),
+            log,
+          })
+        : []),
+    ],
     development: config.development,
     // Redis down is degraded, not unready: the in-process tier serves, so replicas stay in rotation.
     // A CRM that has not reconciled within its bound is unready (docs/reconciliation.md).
@@ -405,6 +456,9 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
             ? { consentCriticalDrift: [...new Set(driftWatch.current.map((d) => d.crmField))] }
             : {}),
           ...(redisDown && service.breaker.state !== 'open' ? { status: 'degraded' } : {}),
+          // Per connection (ids and health only): one seller's refused credentials are an alert,
+          // not a reason to take the subgraph out of rotation for every other seller.
+          ...(connections ? { connections: connectionReadiness(connections.runtime, connector.source) } : {}),
           ...(reconciled
             ? {
                 reconciliation: reconciled.ok ? 'ok' : reconciled.reason,
@@ -423,6 +477,8 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
         );
       await router?.close();
       await deployment.close();
+      await connections?.close();
+      await sharedOwnDb?.close().catch(() => undefined);
       if (ownsBus) await bus.close();
       await redis?.close();
     },
@@ -434,7 +490,8 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     bus,
     webhookUrl: `${running.baseUrl}${webhookPath}`,
     ...(reconciliation ? { reconciliation } : {}),
-    ...(router ? { connections: router } : {}),
+    ...(router ? { router } : {}),
+    ...(connections ? { connections: connections.runtime } : {}),
   };
 }
 
@@ -479,6 +536,63 @@ function routedResolvers<R extends Record<string, Record<string, unknown>>>(temp
     }
   }
   return routed as R;
+}
+
+/** Starts the connection runtime when configured; closes what it opened. */
+async function startConnections(
+  options: StartCrmSubgraphOptions,
+  bus: EventBus,
+  metrics: Metrics,
+  log: Logger,
+  sharedDb: Database | undefined,
+): Promise<{ runtime: ConnectionRuntime; close(): Promise<void> } | undefined> {
+  const settings = options.config.connections;
+  const kind = options.connections?.kind;
+  if (!settings || !kind || options.connections?.directory) return undefined;
+  const given = options.connections!.db ?? options.reconcileDb ?? sharedDb;
+  // Without DATABASE_URL a standalone subgraph keeps its own embedded table (one PGlite directory
+  // per process); `npm start` passes its shared database instead.
+  const db =
+    given ??
+    (await openDatabase({
+      url: settings.databaseUrl,
+      dataDir: settings.dataDir ? `${settings.dataDir}/crm-connections-${options.connector.source}` : undefined,
+      log,
+    }));
+  const runtime = await startConnectionRuntime({
+    db,
+    bus,
+    keyRing: settings.keyRing,
+    kinds: [kind],
+    metrics,
+    log,
+    resyncMs: settings.resyncMs,
+  });
+  return {
+    runtime,
+    async close() {
+      await runtime.close();
+      if (!given) await db.close();
+    },
+  };
+}
+
+/** The readiness detail of each connection of `crm`: ids, seller, status and health; never a credential. */
+function connectionReadiness(runtime: ConnectionRuntime, crm: CrmSource) {
+  return runtime.directory.list(crm).map((c) => {
+    const health = runtime.health.get(c.id);
+    return {
+      id: c.id,
+      seller: c.seller,
+      account: c.account,
+      status: c.status,
+      revision: c.revision,
+      lastSuccessAt: health?.lastSuccessAt ?? null,
+      authFailures: health?.authFailures ?? 0,
+      authFailing: health?.authFailing ?? false,
+      apiBudgetRemaining: health?.apiBudgetRemaining ?? null,
+    };
+  });
 }
 
 /** The URL the sender addressed (HubSpot signs it): Host header + path and query. */

@@ -108,7 +108,7 @@ export async function startCrmConnectionsStack(options: CrmConnectionsStackOptio
           internalSecret: DEV_INTERNAL_SECRET,
           ...options.runtime,
         },
-        connections: new FixedConnectionDirectory(connections),
+        connections: { directory: new FixedConnectionDirectory(connections) },
         log: silentLogger,
       },
       (instrument, connection) =>

@@ -20,8 +20,9 @@ export interface HubspotSubgraphOptions extends CrmSubgraphOptions {
 /** Starts the HubSpot CRM subgraph: the shared contract served from HubSpot through its CRM module (crm/hubspot/). */
 export function startHubspotSubgraph(options: HubspotSubgraphOptions): Promise<RunningCrmSubgraph> {
   const { clientSecret, timeoutMs, mappingOverrides, ...account } = options.hubspot;
-  // A connection's portal comes from its own token; the app's client secret signs every portal's webhooks.
-  return startInstrumentedCrmSubgraph('hubspot', options, (instrument, connection) =>
+  // Connections (docs/connections.md): served whenever the runtime config has a key ring.
+  const withConnections = { ...options, connections: { kind: hubspotCrm.connectionKind, ...options.connections } };
+  return startInstrumentedCrmSubgraph('hubspot', withConnections, (instrument, connection) =>
     hubspotCrm.createConnector(connection ? hubspotCrm.accountOf(connection) : account, {
       webhookSecret: clientSecret,
       timeoutMs,

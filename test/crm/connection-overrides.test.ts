@@ -86,7 +86,7 @@ describe('a connection reads through its own mapping overrides', () => {
         timeoutMs: 2_000,
       },
       runtime: { cacheTtlMs: 600_000, batchWindowMs: 1, internalSecret: SECRET, deploymentConnection: false },
-      connections: directory,
+      connections: { directory },
       log: silentLogger,
     });
   });

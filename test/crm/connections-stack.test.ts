@@ -44,7 +44,7 @@ describe('CRM connections stack (bench hook)', () => {
     }
     expect(
       stack.subgraph
-        .connections!.open()
+        .router!.open()
         .map((p) => p.connectionId)
         .sort(),
     ).toEqual(['conn_1', 'conn_2', 'conn_3']);

@@ -75,7 +75,7 @@ describe('CRM subgraph routing by connection (Salesforce)', () => {
         deploymentConnection,
         breaker: { failureThreshold: 2, openMs: 600_000 },
       },
-      connections: dir,
+      connections: { directory: dir },
       log: silentLogger,
     });
 
@@ -160,27 +160,27 @@ describe('CRM subgraph routing by connection (Salesforce)', () => {
   it('rebuilds a rotated connection with a fresh cache and falls back once it is disabled', async () => {
     const id = ids[3]!;
     const first = await ask(subgraph.url, 'seller-a', `salesforce:${id}`);
-    const before = subgraph.connections!.forConnectionId('conn_a')!;
+    const before = subgraph.router!.forConnectionId('conn_a')!;
     expect(before.revision).toBe(1);
     directory.put({ ...connectionTo(orgA, 'conn_a', 'seller-a'), revision: 2 });
-    expect(subgraph.connections!.open().some((p) => p === before)).toBe(false);
+    expect(subgraph.router!.open().some((p) => p === before)).toBe(false);
     const rotated = await ask(subgraph.url, 'seller-a', `salesforce:${id}`);
     expect(rotated.data?.contact).toEqual(first.data?.contact);
-    const after = subgraph.connections!.forConnectionId('conn_a')!;
+    const after = subgraph.router!.forConnectionId('conn_a')!;
     expect(after).not.toBe(before);
     expect(after.revision).toBe(2);
 
     directory.put({ ...connectionTo(orgA, 'conn_a', 'seller-a'), revision: 3, status: 'disabled' });
     const fallback = await ask(subgraph.url, 'seller-a', `salesforce:${id}`);
     expect(fallback).toMatchObject({ data: { contact: { email: await emailIn(direct.deployment, id) } } });
-    expect(subgraph.connections!.open().some((p) => p.connectionId === 'conn_a')).toBe(false);
+    expect(subgraph.router!.open().some((p) => p.connectionId === 'conn_a')).toBe(false);
   });
 
   // Last: A's breaker stays open for the rest of the run (openMs 10 min).
   it("keeps seller B's reads working, on its own breaker, while seller A's org is down", async () => {
     directory.put(connectionTo(orgA, 'conn_a', 'seller-a'));
-    const pipelineA = subgraph.connections!.forConnectionId('conn_a')!;
-    const pipelineB = subgraph.connections!.forConnectionId('conn_b')!;
+    const pipelineA = subgraph.router!.forConnectionId('conn_a')!;
+    const pipelineB = subgraph.router!.forConnectionId('conn_b')!;
     expect(pipelineA.service.breaker).not.toBe(pipelineB.service.breaker);
     await orgA.sim.admin.setFaults({ outage: true });
     try {

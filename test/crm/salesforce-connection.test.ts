@@ -34,19 +34,21 @@ runCrmContractSuite({
         timeoutMs: 5_000,
       },
       runtime: { ...runtime, deploymentConnection: false },
-      connections: new MemoryConnectionDirectory([
-        {
-          id: 'conn_contract',
-          seller: SELLER,
-          crm: 'salesforce',
-          account: '00Dcontract',
-          baseUrl: simUrl,
-          credentials: CLIENT,
-          mappingOverrides: {},
-          revision: 1,
-          status: 'active',
-        },
-      ]),
+      connections: {
+        directory: new MemoryConnectionDirectory([
+          {
+            id: 'conn_contract',
+            seller: SELLER,
+            crm: 'salesforce',
+            account: '00Dcontract',
+            baseUrl: simUrl,
+            credentials: CLIENT,
+            mappingOverrides: {},
+            revision: 1,
+            status: 'active',
+          },
+        ]),
+      },
       bus,
       log: silentLogger,
     });
