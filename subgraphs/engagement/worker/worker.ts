@@ -13,6 +13,8 @@ import {
 } from '../../../shared/tracing.js';
 import type { EngagementConfig, WriteBackPolicy } from '../config.js';
 import { CRM_NAMES, createCrmWriters, type CrmName } from '../../../crm/registry.js';
+import { CrmWriterRouter, type RoutedWriter } from '../../../crm/writers.js';
+import type { ConnectionDirectory } from '../../../shared/crm/connection.js';
 import { WriteBackError, type CrmWriter } from '../../../shared/crm/writer.js';
 import type { StoredOutcome } from '../intake/outcome.js';
 import { QUEUES, type WriteBackJobData } from '../queue/queue.js';
@@ -49,6 +51,8 @@ export interface WorkerDeps {
   policy: WriteBackPolicy;
   writers: Record<CrmName, CrmWriter>;
   limiter: CrmRateLimiter;
+  /** The sellers' own CRM connections: an outcome is written to its seller's (unset: all to `writers`). */
+  connections?: ConnectionDirectory;
 }
 
 /** A CRM whose next slot is further away than this is not fetched for (its jobs stay queued). */
@@ -103,6 +107,7 @@ function traceCrmWrite<T>(crm: CrmName, outcome: StoredOutcome, attempt: number,
 
 export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWorker> {
   const { runtime, policy, writers, limiter } = deps;
+  const router = new CrmWriterRouter(writers, deps.connections);
   const { store, queue, revocations, engagementMetrics: m, log } = runtime;
   const boss = queue.boss;
   const abort = new AbortController();
@@ -142,10 +147,11 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
     const attempt = job.retryCount + 1;
     const started = performance.now();
     const budgetMs = jobBudgetMs(Number(job.expireInSeconds));
+    const route = router.writerFor(crm, outcome.seller);
     try {
-      const crmRecordId = await writeOnce(outcome, attempt, started, budgetMs);
+      const crmRecordId = await writeOnce(outcome, route, attempt, started, budgetMs);
       m.writeDuration.observe({ crm }, (performance.now() - started) / 1000);
-      breakers.get(crm).recordSuccess();
+      breakers.get(route.key).recordSuccess();
       await store.db.transaction(async (tx) => {
         await store.markWritten(tx, id, crmRecordId);
         await boss.complete(
@@ -159,7 +165,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
       m.latency.observe({ crm }, (Date.now() - Date.parse(outcome.acceptedAt)) / 1000);
       log.info({ writeBackId: id, crm, attempt, crmRecordId }, 'write-back written');
     } catch (error) {
-      await settleFailure(job, crm, attempt, started, error);
+      await settleFailure(job, crm, route, attempt, started, error);
     }
   }
 
@@ -167,9 +173,27 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
    * One attempt's CRM work: the opt-out into the consent ledger first, then the idempotent write,
    * waiting out the CRM's rate-limit answers in the job while the policy allows. Throws what failed.
    */
-  async function writeOnce(outcome: StoredOutcome, attempt: number, started: number, budgetMs: number) {
+  async function writeOnce(
+    outcome: StoredOutcome,
+    route: RoutedWriter,
+    attempt: number,
+    started: number,
+    budgetMs: number,
+  ) {
     const crm = outcome.crm;
     const jobSignal = AbortSignal.any([abort.signal, AbortSignal.timeout(budgetMs)]);
+    // A seller's connection whose CRM is down fails fast until its breaker lets a probe through;
+    // the deployment connection pauses the CRM's shared bucket instead (below).
+    if (route.connectionId !== null && breakers.get(route.key).state === 'open')
+      throw new WriteBackError(ErrorCode.CRM_UNAVAILABLE, `${crm} connection unavailable (breaker open)`, true, {
+        crm,
+        crmCode: ErrorCode.CRM_UNAVAILABLE,
+        step: 'breaker',
+      });
+    // A CRM's "slow down" is fleet-wide for the deployment account; a seller's own account only
+    // slows that seller's write-backs (this job waits), never the other sellers'.
+    const pause = (ms: number) =>
+      route.connectionId === null ? limiter.pause(crm, ms) : sleep(ms, undefined, { signal: jobSignal });
     if (outcome.optOut) {
       // Never write the CRM before the ledger has the opt-out.
       const status = await revocations.push(outcome.id);
@@ -202,14 +226,14 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
     };
     for (let waits = 0; ; waits++) {
       try {
-        const result = await traceCrmWrite(crm, outcome, attempt, () => writers[crm].write(outcome, takeToken));
+        const result = await traceCrmWrite(crm, outcome, attempt, () => route.writer.write(outcome, takeToken));
         return result.crmRecordId;
       } catch (error) {
         const pauseMs = crmThrottlePauseMs(classifyFailure(error));
         if (pauseMs === null) throw error;
         // Honor the CRM's answer for the whole fleet, then maybe try again in this job.
         m.rateLimited.inc({ crm });
-        await limiter.pause(crm, pauseMs);
+        await pause(pauseMs);
         if (!waitInJob(pauseMs, { waits, elapsedMs: performance.now() - started, budgetMs })) throw error;
       }
     }
@@ -219,6 +243,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
   async function settleFailure(
     job: PgBoss.JobWithMetadata<WriteBackJobData>,
     crm: CrmName,
+    route: RoutedWriter,
     attempt: number,
     started: number,
     error: unknown,
@@ -241,10 +266,11 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
     m.failures.inc({ crm, code });
     m.writeDuration.observe({ crm }, (performance.now() - started) / 1000);
     if (failure.outage) {
-      const breaker = breakers.get(crm);
+      const breaker = breakers.get(route.key);
       breaker.recordFailure();
       const pauseMs = outagePauseMs(breaker.consecutiveFailures);
-      if (pauseMs !== null) {
+      // A seller's connection stops at its own breaker; only the deployment account pauses the CRM's bucket.
+      if (pauseMs !== null && route.connectionId === null) {
         await limiter.pause(crm, pauseMs).catch(() => {});
         log.warn(
           { crm, consecutiveFailures: breaker.consecutiveFailures, pauseMs },
@@ -340,6 +366,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
       notify();
       await loop;
       await Promise.race([Promise.allSettled([...idle]), sleep(timeoutMs)]);
+      router.close();
     },
   };
 }
@@ -350,13 +377,24 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
  */
 export async function startWriteBackWorker(
   config: EngagementConfig,
-  options: { runtime?: EngagementRuntime; writers?: Record<CrmName, CrmWriter> } = {},
+  options: {
+    runtime?: EngagementRuntime;
+    writers?: Record<CrmName, CrmWriter>;
+    /** The sellers' own CRM connections (write-backs go to the outcome's seller's). */
+    connections?: ConnectionDirectory;
+  } = {},
 ): Promise<WriteBackWorker> {
   const log = options.runtime?.log ?? createLogger('engagement-worker', { level: config.logLevel });
   const runtime = options.runtime ?? (await openEngagementRuntime(config, { log }));
   const writers = options.writers ?? createCrmWriters(config.crm);
   const limiter = await createCrmRateLimiter(runtime.db, config.policy.rateLimits);
-  const worker = await runWriteBackWorker({ runtime, policy: config.policy, writers, limiter });
+  const worker = await runWriteBackWorker({
+    runtime,
+    policy: config.policy,
+    writers,
+    limiter,
+    ...(options.connections ? { connections: options.connections } : {}),
+  });
   log.info({ concurrency: config.policy.concurrency, crms: CRM_NAMES }, 'write-back worker started');
   return {
     notify: worker.notify,
