@@ -204,9 +204,9 @@ async function officialClient(crm: Crm, simUrl: string): Promise<(id: string) =>
     };
   }
   // The same rounds the subgraph makes (contacts + associations, then deals + calls), through
-  // @hubspot/api-client (wrapped by subgraphs/hubspot/client.ts), one contact at a time.
-  const { HubspotClient } = await import('../subgraphs/hubspot/client.js');
-  const { loadContactBundles } = await import('../subgraphs/hubspot/loaders.js');
+  // @hubspot/api-client (wrapped by crm/hubspot/client.ts), one contact at a time.
+  const { HubspotClient } = await import('../crm/hubspot/client.js');
+  const { loadContactBundles } = await import('../crm/hubspot/loaders.js');
   const client = new HubspotClient({ baseUrl: simUrl, accessToken: HUBSPOT_TOKEN });
   return async (id) => {
     await loadContactBundles(client, [id]);

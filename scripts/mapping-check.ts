@@ -4,36 +4,26 @@
  * `npm run mapping:check -- --write-docs` regenerates the mapping tables in docs/mapping-<crm>.md
  * from the mapping code instead (no CRM calls).
  *
- * Configuration comes from the usual env (SALESFORCE_*, HUBSPOT_*); `--crm salesforce|hubspot`
- * limits the check to one CRM.
+ * Configuration comes from the usual env (SALESFORCE_*, HUBSPOT_*); `--crm <name>` (a name of
+ * crm/registry.ts) limits the check to one CRM.
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { z } from 'zod';
 import { crmClientEnv, loadConfig, webhookSecretEnv } from '../shared/config.js';
 import type { CrmConnector, MappingCheckReport } from '../shared/crm/connector.js';
 import { renderMappingTable, replaceMappingTable } from '../shared/crm/mapping-table.js';
-import { createSalesforceConnector } from '../subgraphs/salesforce/connector.js';
-import { createHubspotConnector } from '../subgraphs/hubspot/connector.js';
+import type { CrmModule } from '../crm/module.js';
+import { CRM_MODULES, type CrmName } from '../crm/registry.js';
 
 const env = loadConfig(z.object({ ...crmClientEnv, ...webhookSecretEnv }));
 const args = process.argv.slice(2);
 const only = args.includes('--crm') ? args[args.indexOf('--crm') + 1] : undefined;
 
-const connectors: CrmConnector[] = [
-  createSalesforceConnector({
-    loginUrl: env.SALESFORCE_LOGIN_URL,
-    instanceUrl: env.SALESFORCE_INSTANCE_URL,
-    clientId: env.SALESFORCE_CLIENT_ID,
-    clientSecret: env.SALESFORCE_CLIENT_SECRET,
-    apiVersion: env.SALESFORCE_API_VERSION,
-    webhookSecret: env.SALESFORCE_WEBHOOK_SECRET,
-  }),
-  createHubspotConnector({
-    baseUrl: env.HUBSPOT_BASE_URL,
-    accessToken: env.HUBSPOT_ACCESS_TOKEN,
-    clientSecret: env.HUBSPOT_CLIENT_SECRET,
-  }),
-].filter((c) => !only || c.source === only);
+// Every registered CRM, on its deployment connection (the env-configured account).
+const modules: readonly CrmModule<CrmName, unknown>[] = CRM_MODULES;
+const connectors: CrmConnector[] = modules
+  .filter((m) => !only || m.name === only)
+  .map((m) => m.createConnector(m.accountFromEnv(env), { webhookSecret: env[m.webhookSecretEnv] }));
 
 if (args.includes('--write-docs')) {
   for (const c of connectors) {

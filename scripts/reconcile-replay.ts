@@ -11,14 +11,14 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig, runtimeEnv } from '../shared/config.js';
-import { CRM_SOURCES } from '../shared/crm/connector.js';
+import { CRM_NAMES } from '../crm/registry.js';
 import { RECONCILE_MIGRATIONS, ReconcileStateStore } from '../shared/crm/reconciliation/cursor-store.js';
 import { migrate, openDatabase } from '../shared/db.js';
 
-const USAGE = 'usage: npm run reconcile:replay -- --crm salesforce|hubspot --from 2026-12-01T00:00:00Z';
+const USAGE = `usage: npm run reconcile:replay -- --crm ${CRM_NAMES.join('|')} --from 2026-12-01T00:00:00Z`;
 
 const Args = z.object({
-  crm: z.enum(CRM_SOURCES),
+  crm: z.enum(CRM_NAMES),
   from: z.iso.datetime({ offset: true }).transform((v) => new Date(v)),
 });
 

@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { crmClientEnv, loadConfig, runtimeEnv, webhookSecretEnv } from '../../shared/config.js';
-import { CRM_SOURCES } from '../../shared/crm/connector.js';
+import { CRM_NAMES } from '../../crm/registry.js';
 import { currentPolicy } from '../../subgraphs/consent/policy/index.js';
 import { openConsentDatabase } from '../../subgraphs/consent/store/open-consent-db.js';
 import { runAudit, type AuditProgress } from './run-audit.js';
@@ -32,9 +32,9 @@ const Args = z.object({
   out: z.string().min(1).default('audit-output'),
   crm: z
     .string()
-    .default(CRM_SOURCES.join(','))
+    .default(CRM_NAMES.join(','))
     .transform((v) => v.split(',').map((s) => s.trim()))
-    .pipe(z.array(z.enum(CRM_SOURCES)).min(1)),
+    .pipe(z.array(z.enum(CRM_NAMES)).min(1)),
   consentMaxAgeDays: z.coerce.number().int().positive().default(540),
   salesforceRate: rate.default({ limit: 25, windowMs: 1_000 }),
   hubspotRate: rate.default({ limit: 100, windowMs: 10_000 }),

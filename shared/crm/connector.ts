@@ -2,18 +2,21 @@ import { DialplaneError, ErrorCode } from '../errors.js';
 
 /**
  * The CRM connector interface: the one seam between the shared CRM runtime (cache, batching,
- * breaker, resolvers, webhooks, phone index in shared/crm/) and a CRM (subgraphs/<crm>/).
+ * breaker, resolvers, webhooks, phone index in shared/crm/) and a CRM (crm/<name>/).
  * A connector speaks to its CRM through the CRM's official client, validates every response
  * against the expected source shape (zod) and maps it with a versioned mapping to the canonical
  * shape below. It does no caching, batching windows, retries or circuit breaking: the runtime does.
  *
- * To add a CRM: implement CrmConnector in subgraphs/<crm>/, pass it to startCrmSubgraph
- * (shared/crm/crm-subgraph.ts) and run test/crm/contract-suite.ts against it.
+ * To add a CRM: implement CrmConnector in crm/<name>/connector.ts, list its module in
+ * crm/registry.ts and run test/crm/contract-suite.ts against it (docs/adding-a-crm.md).
  */
 
-/** Lower-case source names; the prefix of a global id (`salesforce:003...`). */
-export const CRM_SOURCES = ['salesforce', 'hubspot'] as const;
-export type CrmSource = (typeof CRM_SOURCES)[number];
+/**
+ * A CRM's lower-case source name, the prefix of a global id (`salesforce:003...`). shared/ sits
+ * below the CRMs and never lists them: the list is crm/registry.ts (its `CrmName` is the narrow
+ * union of these names).
+ */
+export type CrmSource = string;
 
 // ---------------------------------------------------------------------------------------------
 // Canonical shape (mirrors schema/crm-contract.graphql; enums are the GraphQL enum values)
@@ -383,13 +386,19 @@ export interface CrmConnector {
   close(): Promise<void>;
 }
 
-/** `salesforce:003...` → { source, sourceId }; null when not a global id. */
-export function parseGlobalId(id: string): { source: CrmSource; sourceId: string } | null {
+/**
+ * `salesforce:003...` → { source, sourceId }; null when not a global id of one of `sources` (the
+ * caller's own CRM, or crm/registry.ts CRM_NAMES).
+ */
+export function parseGlobalId(
+  id: string,
+  sources: readonly CrmSource[],
+): { source: CrmSource; sourceId: string } | null {
   const colon = id.indexOf(':');
   if (colon <= 0) return null;
   const source = id.slice(0, colon);
   const sourceId = id.slice(colon + 1);
-  if (!(CRM_SOURCES as readonly string[]).includes(source) || sourceId.length === 0) return null;
+  if (!sources.includes(source) || sourceId.length === 0) return null;
   return { source: source as CrmSource, sourceId };
 }
 

@@ -50,6 +50,8 @@ export function createContractResolvers(options: ContractResolverOptions) {
   const { connector, service, phoneIndex, metrics, log } = options;
   const now = options.now ?? Date.now;
   const source = connector.source;
+  /** The only source whose global ids this subgraph resolves. */
+  const ownSource = [source];
   const loaders = new WeakMap<object, DataLoader<string, ContactAnswer>>();
   const loggedDrift = new Set<string>();
   const phoneSearches = new Map<string, Promise<string[]>>();
@@ -121,7 +123,7 @@ export function createContractResolvers(options: ContractResolverOptions) {
   };
 
   const sourceIdOf = (id: string, argName: string): string => {
-    const parsed = IdArg.safeParse(id).success ? parseGlobalId(id) : null;
+    const parsed = IdArg.safeParse(id).success ? parseGlobalId(id, ownSource) : null;
     if (!parsed || parsed.source !== source || !connector.isValidSourceId(parsed.sourceId)) {
       throw badUserInput(argName, `not a ${source} contact id (expected "${source}:<id>" as returned by a lookup)`);
     }
@@ -245,7 +247,7 @@ export function createContractResolvers(options: ContractResolverOptions) {
 
     Contact: {
       __resolveReference: async (ref: { id: string }, context: object) => {
-        const parsed = parseGlobalId(ref.id);
+        const parsed = parseGlobalId(ref.id, ownSource);
         if (!parsed || parsed.source !== source || !connector.isValidSourceId(parsed.sourceId)) return null;
         return load(context, parsed.sourceId);
       },

@@ -33,7 +33,7 @@ import {
 /**
  * Starts a CRM subgraph around a connector: the contract SDL and resolvers, the cache (memory or
  * Redis), the cross-request batcher and breaker, and `POST /webhooks/<source>` for change events.
- * subgraphs/<crm>/server.ts is a thin wrapper that builds its connector and calls this.
+ * subgraphs/<crm>/server.ts is a thin wrapper that builds its connector (crm/<name>/) and calls this.
  */
 
 export interface CrmRuntimeConfig {

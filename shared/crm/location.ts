@@ -1,4 +1,4 @@
-// Shared by every CRM mapping (moved here from subgraphs/hubspot/location.ts so both CRMs use one copy).
+// Shared by every CRM mapping (one copy for both CRMs' read mappings, crm/<name>/read-mapping.ts).
 import { getCountries } from 'libphonenumber-js';
 
 /**

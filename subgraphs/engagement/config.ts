@@ -9,6 +9,7 @@ import {
   cacheEnv,
   webhookSecretEnv,
 } from '../../shared/config.js';
+import { CRM_MODULES, crmAccountsFromEnv, type CrmAccounts, type CrmName } from '../../crm/registry.js';
 
 /**
  * The engagement subgraph's configuration: the shared env fragments plus the write-back policy.
@@ -29,6 +30,15 @@ const rateLimit = (fallback: string) =>
       }
       return { limit: Number(m[1]), windowMs: Number(m[2]) };
     });
+
+/** `WRITEBACK_RATE_<CRM>` per registered CRM: our share of its API limit, default the module's. */
+const writeBackRateEnv = Object.fromEntries(
+  CRM_MODULES.map((m) => [writeBackRateKey(m.name), rateLimit(m.defaultWriteBackRate)]),
+) as Record<ReturnType<typeof writeBackRateKey<CrmName>>, ReturnType<typeof rateLimit>>;
+
+function writeBackRateKey<N extends CrmName>(name: N): `WRITEBACK_RATE_${Uppercase<N>}` {
+  return `WRITEBACK_RATE_${name.toUpperCase() as Uppercase<N>}`;
+}
 
 export const engagementEnv = z.object({
   ...runtimeEnv,
@@ -52,9 +62,8 @@ export const engagementEnv = z.object({
   WRITEBACK_JOB_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(60),
   /** Jobs one worker runs at once. */
   WRITEBACK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
-  /** Our share of each CRM's API limit, shared by every worker through the database. */
-  WRITEBACK_RATE_SALESFORCE: rateLimit('100/1000'),
-  WRITEBACK_RATE_HUBSPOT: rateLimit('90/10000'),
+  /** Our share of each CRM's API limit (WRITEBACK_RATE_SALESFORCE…), shared by every worker through the database. */
+  ...writeBackRateEnv,
   /** Readiness fails (and an error is logged) when the oldest pending write-back is older than this. */
   WRITEBACK_PENDING_ALERT_MS: z.coerce
     .number()
@@ -84,14 +93,6 @@ export interface WriteBackPolicy {
   readYourWritesGraceMs: number;
 }
 
-export type CrmName = 'salesforce' | 'hubspot';
-export const CRM_NAMES: readonly CrmName[] = ['salesforce', 'hubspot'];
-
-export interface CrmConnections {
-  salesforce: { loginUrl: string; instanceUrl: string; clientId: string; clientSecret: string; apiVersion: string };
-  hubspot: { baseUrl: string; accessToken: string };
-}
-
 /** What `startEngagementSubgraph` and `startWriteBackWorker` need, resolved. */
 export interface EngagementConfig {
   port: number;
@@ -109,7 +110,8 @@ export interface EngagementConfig {
   runWorker: boolean;
   /** ENGAGEMENT_OVERLAY_CACHE_MS (runtime.ts default when absent). */
   overlayCacheMs?: number;
-  crm: CrmConnections;
+  /** The deployment connection of each CRM (crm/<name>/connection.ts parses it). */
+  crm: CrmAccounts;
   policy: WriteBackPolicy;
 }
 
@@ -126,16 +128,7 @@ export function toEngagementConfig(env: EngagementEnv): EngagementConfig {
     consentUrl: env.CONSENT_SUBGRAPH_URL,
     runWorker: env.ENGAGEMENT_WORKER,
     overlayCacheMs: env.ENGAGEMENT_OVERLAY_CACHE_MS,
-    crm: {
-      salesforce: {
-        loginUrl: env.SALESFORCE_LOGIN_URL,
-        instanceUrl: env.SALESFORCE_INSTANCE_URL,
-        clientId: env.SALESFORCE_CLIENT_ID,
-        clientSecret: env.SALESFORCE_CLIENT_SECRET,
-        apiVersion: env.SALESFORCE_API_VERSION,
-      },
-      hubspot: { baseUrl: env.HUBSPOT_BASE_URL, accessToken: env.HUBSPOT_ACCESS_TOKEN },
-    },
+    crm: crmAccountsFromEnv(env),
     policy: {
       maxAttempts: env.WRITEBACK_MAX_ATTEMPTS,
       retryDelaySeconds: env.WRITEBACK_RETRY_DELAY_S,
@@ -144,7 +137,10 @@ export function toEngagementConfig(env: EngagementEnv): EngagementConfig {
       jobTimeoutSeconds: env.WRITEBACK_JOB_TIMEOUT_S,
       concurrency: env.WRITEBACK_CONCURRENCY,
       pollIntervalMs: 500,
-      rateLimits: { salesforce: env.WRITEBACK_RATE_SALESFORCE, hubspot: env.WRITEBACK_RATE_HUBSPOT },
+      rateLimits: Object.fromEntries(CRM_MODULES.map((m) => [m.name, env[writeBackRateKey(m.name)]])) as Record<
+        CrmName,
+        { limit: number; windowMs: number }
+      >,
       pendingAlertMs: env.WRITEBACK_PENDING_ALERT_MS,
       readYourWritesGraceMs: env.CACHE_TTL_MS,
     },

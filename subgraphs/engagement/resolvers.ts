@@ -5,6 +5,7 @@ import { ErrorCode, badUserInput, badUserInputFromZod, dialplaneError } from '..
 import { hasRole, type Role } from '../../shared/identity.js';
 import { actingSeller, maySee, visibleSellers } from '../../shared/seller-scope.js';
 import type { SubgraphContext } from '../../shared/subgraph-server.js';
+import { CRM_NAMES } from '../../crm/registry.js';
 import { callOutcomeInput } from './intake/outcome.js';
 import { contactRepresentation, intentStageOf, lastInteractionOf, type Latest } from './read-your-writes/overlay.js';
 import { IdempotencyConflictError, WRITE_BACK_STATUSES, type WriteBackState } from './store.js';
@@ -61,7 +62,7 @@ const replayArgs = z
     ids: z.array(uuid).max(1000).nullish(),
     filter: z
       .object({
-        crm: z.enum(['salesforce', 'hubspot']).nullish(),
+        crm: z.enum(CRM_NAMES).nullish(),
         errorCode: z.string().max(100).nullish(),
         since: z.iso.datetime({ offset: true }).nullish(),
       })

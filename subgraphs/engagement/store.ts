@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../../shared/db.js';
-import type { CrmName } from './config.js';
-import type { CallOutcomeInput, Disposition, IntentStage, NextAction, StoredOutcome } from './intake/outcome.js';
+import type { CrmName } from '../../crm/registry.js';
+import type { IntentStage } from '../../shared/crm/connector.js';
+import type { Disposition, NextAction } from '../../shared/crm/writer.js';
+import type { CallOutcomeInput, StoredOutcome } from './intake/outcome.js';
 import { isOptOut, payloadHash } from './intake/outcome.js';
 import type { WriteBackQueue } from './queue/queue.js';
 import { DialplaneError, ErrorCode } from '../../shared/errors.js';

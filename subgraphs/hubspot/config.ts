@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { crmClientEnv, loadConfig, portEnv, webhookSecretEnv } from '../../shared/config.js';
 import { crmSubgraphRuntimeEnv, toCrmSubgraphRuntime } from '../../shared/crm/config.js';
+import { hubspotAccountFromEnv } from '../../crm/hubspot/connection.js';
 
 /**
  * The HubSpot subgraph's configuration: the shared env fragments it uses, resolved once at the
@@ -17,11 +18,7 @@ export const hubspotSubgraphEnv = z
   .transform((env) => ({
     ...toCrmSubgraphRuntime(env),
     port: env.HUBSPOT_SUBGRAPH_PORT,
-    hubspot: {
-      baseUrl: env.HUBSPOT_BASE_URL,
-      accessToken: env.HUBSPOT_ACCESS_TOKEN,
-      clientSecret: env.HUBSPOT_CLIENT_SECRET,
-    },
+    hubspot: { ...hubspotAccountFromEnv(env), clientSecret: env.HUBSPOT_CLIENT_SECRET },
   }));
 
 export type HubspotSubgraphConfig = z.output<typeof hubspotSubgraphEnv>;

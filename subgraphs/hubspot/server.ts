@@ -3,16 +3,22 @@ import {
   type CrmSubgraphOptions,
   type RunningCrmSubgraph,
 } from '../../shared/crm/crm-subgraph.js';
-import { createHubspotConnector } from './connector.js';
+import type { HubspotAccount } from '../../crm/hubspot/connection.js';
+import { hubspotCrm } from '../../crm/hubspot/index.js';
 
 /** What startHubspotSubgraph needs: HubspotSubgraphConfig (config.ts) satisfies it; tests build it directly. */
 export interface HubspotSubgraphOptions extends CrmSubgraphOptions {
-  hubspot: { baseUrl: string; accessToken: string; clientSecret: string; timeoutMs?: number };
+  hubspot: HubspotAccount & {
+    /** Webhook signature v3 secret (the app's client secret). */
+    clientSecret: string;
+    timeoutMs?: number;
+  };
 }
 
-/** Starts the HubSpot CRM subgraph: the shared contract served from HubSpot through the connector. */
+/** Starts the HubSpot CRM subgraph: the shared contract served from HubSpot through its CRM module (crm/hubspot/). */
 export function startHubspotSubgraph(options: HubspotSubgraphOptions): Promise<RunningCrmSubgraph> {
+  const { clientSecret, timeoutMs, ...account } = options.hubspot;
   return startInstrumentedCrmSubgraph('hubspot', options, (instrument) =>
-    createHubspotConnector({ ...options.hubspot, instrument }),
+    hubspotCrm.createConnector(account, { webhookSecret: clientSecret, timeoutMs, instrument }),
   );
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { crmClientEnv, loadConfig, portEnv, webhookSecretEnv } from '../../shared/config.js';
 import { crmSubgraphRuntimeEnv, toCrmSubgraphRuntime } from '../../shared/crm/config.js';
+import { salesforceAccountFromEnv } from '../../crm/salesforce/connection.js';
 
 /**
  * The Salesforce subgraph's configuration: the shared env fragments it uses, resolved once at the
@@ -20,14 +21,7 @@ export const salesforceSubgraphEnv = z
   .transform((env) => ({
     ...toCrmSubgraphRuntime(env),
     port: env.SALESFORCE_SUBGRAPH_PORT,
-    salesforce: {
-      loginUrl: env.SALESFORCE_LOGIN_URL,
-      instanceUrl: env.SALESFORCE_INSTANCE_URL,
-      clientId: env.SALESFORCE_CLIENT_ID,
-      clientSecret: env.SALESFORCE_CLIENT_SECRET,
-      apiVersion: env.SALESFORCE_API_VERSION,
-      webhookSecret: env.SALESFORCE_WEBHOOK_SECRET,
-    },
+    salesforce: { ...salesforceAccountFromEnv(env), webhookSecret: env.SALESFORCE_WEBHOOK_SECRET },
   }));
 
 export type SalesforceSubgraphConfig = z.output<typeof salesforceSubgraphEnv>;

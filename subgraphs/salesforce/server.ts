@@ -3,16 +3,24 @@ import {
   type CrmSubgraphOptions,
   type RunningCrmSubgraph,
 } from '../../shared/crm/crm-subgraph.js';
-import { createSalesforceConnector, type SalesforceConnectorOptions } from './connector.js';
+import type { SalesforceAccount } from '../../crm/salesforce/connection.js';
+import { salesforceCrm } from '../../crm/salesforce/index.js';
 
 /** What startSalesforceSubgraph needs: SalesforceSubgraphConfig (config.ts) satisfies it; tests build it directly. */
 export interface SalesforceSubgraphOptions extends CrmSubgraphOptions {
-  salesforce: Omit<SalesforceConnectorOptions, 'instrument'>;
+  salesforce: SalesforceAccount & {
+    /** Secret of the signing relay in front of `POST /webhooks/salesforce` (SALESFORCE_WEBHOOK_SECRET). */
+    webhookSecret: string;
+    timeoutMs?: number;
+    /** How long learned field drift holds before describe is asked again. @default 30000 */
+    driftRecheckMs?: number;
+  };
 }
 
-/** Starts the Salesforce CRM subgraph: the shared contract served from Salesforce through the connector. */
+/** Starts the Salesforce CRM subgraph: the shared contract served from Salesforce through its CRM module (crm/salesforce/). */
 export function startSalesforceSubgraph(options: SalesforceSubgraphOptions): Promise<RunningCrmSubgraph> {
+  const { webhookSecret, timeoutMs, driftRecheckMs, ...account } = options.salesforce;
   return startInstrumentedCrmSubgraph('salesforce', options, (instrument) =>
-    createSalesforceConnector({ ...options.salesforce, instrument }),
+    salesforceCrm.createConnector(account, { webhookSecret, timeoutMs, driftRecheckMs, instrument }),
   );
 }

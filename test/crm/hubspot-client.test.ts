@@ -2,9 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CrmCallError } from '../../shared/crm/connector.js';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
 import type { HubspotSeed } from '../../sim/hubspot/store.js';
-import { HubspotClient, type HubspotEndpoint } from '../../subgraphs/hubspot/client.js';
-import { CALLS_PER_CONTACT, loadContactBundles } from '../../subgraphs/hubspot/loaders.js';
-import { CONTACT_PROPERTIES } from '../../subgraphs/hubspot/mapping.js';
+import { HubspotClient, type HubspotEndpoint } from '../../crm/hubspot/client.js';
+import { CALLS_PER_CONTACT, loadContactBundles } from '../../crm/hubspot/loaders.js';
+import { CONTACT_PROPERTIES } from '../../crm/hubspot/read-mapping.js';
 
 /**
  * The HubSpot client wrapper against the simulator through @hubspot/api-client: batch limits,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { extractMappingTable, renderMappingTable } from '../../shared/crm/mapping-table.js';
-import type { HubspotObject } from '../../subgraphs/hubspot/client.js';
-import { compareProperties } from '../../subgraphs/hubspot/connector.js';
+import type { HubspotObject } from '../../crm/hubspot/client.js';
+import { compareProperties } from '../../crm/hubspot/connector.js';
 import {
   CONTACT_PROPERTIES,
   HUBSPOT_MAPPING_TABLE,
@@ -12,9 +12,9 @@ import {
   intentStageOf,
   plainSummary,
   toCanonicalContact,
-} from '../../subgraphs/hubspot/mapping.js';
+} from '../../crm/hubspot/read-mapping.js';
 import { normalizeCountry, normalizeState } from '../../shared/crm/location.js';
-import { hubspotTimeZoneToIana } from '../../subgraphs/hubspot/timezone.js';
+import { hubspotTimeZoneToIana } from '../../crm/hubspot/timezone.js';
 
 /** A contact as HubSpot returns it when every requested property exists (null = empty). */
 function contact(id: string, properties: Record<string, string | null>): HubspotObject {

@@ -5,7 +5,7 @@ import {
   MAX_SIGNATURE_AGE_MS,
   signHubspotV3,
   verifyHubspotSignatureV3,
-} from '../../subgraphs/hubspot/signature.js';
+} from '../../crm/hubspot/signature.js';
 
 const secret = 'dev-hubspot-client-secret';
 const uri = 'http://127.0.0.1:4002/webhooks/hubspot?portal=62515';

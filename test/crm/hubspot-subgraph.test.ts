@@ -4,9 +4,9 @@ import type { ContactChangedEvent } from '../../shared/events.js';
 import { signIdentity } from '../../shared/identity.js';
 import { silentLogger } from '../../shared/logger.js';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
-import { createHubspotConnector } from '../../subgraphs/hubspot/connector.js';
+import { createHubspotConnector } from '../../crm/hubspot/connector.js';
 import { CONSENT_CRITICAL_FIELDS } from '../../shared/crm/drift-watch.js';
-import { signHubspotV3 } from '../../subgraphs/hubspot/signature.js';
+import { signHubspotV3 } from '../../crm/hubspot/signature.js';
 import { startHubspotSubgraph } from '../../subgraphs/hubspot/server.js';
 import { describeWithRedis, TEST_REDIS_URL, uniquePrefix } from '../support/services.js';
 

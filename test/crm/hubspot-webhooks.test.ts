@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { WebhookRequest } from '../../shared/crm/connector.js';
-import { signHubspotV3 } from '../../subgraphs/hubspot/signature.js';
-import { AssociationIndex } from '../../subgraphs/hubspot/association-index.js';
-import { parseHubspotWebhook } from '../../subgraphs/hubspot/webhooks.js';
+import { signHubspotV3 } from '../../crm/hubspot/signature.js';
+import { AssociationIndex } from '../../crm/hubspot/association-index.js';
+import { parseHubspotWebhook } from '../../crm/hubspot/webhooks.js';
 
 const secret = 'dev-hubspot-client-secret';
 const url = 'http://127.0.0.1:4002/webhooks/hubspot';

@@ -20,8 +20,8 @@ import { silentLogger } from '../../shared/logger.js';
 import { createMetrics } from '../../shared/metrics.js';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
 import { startSalesforceSim, type SalesforceSim } from '../../sim/salesforce/server.js';
-import { createHubspotConnector } from '../../subgraphs/hubspot/connector.js';
-import { createSalesforceConnector } from '../../subgraphs/salesforce/connector.js';
+import { createHubspotConnector } from '../../crm/hubspot/connector.js';
+import { createSalesforceConnector } from '../../crm/salesforce/connector.js';
 import { createTestDatabase, describeWithPostgres } from '../support/services.js';
 
 const changed = (sourceId: string, modifiedAtMs: number, over: Partial<ChangedContact> = {}): ChangedContact => ({

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CircuitBreaker, BreakerOpenError } from '../../shared/crm/circuit-breaker.js';
 import { WindowBatcher } from '../../shared/crm/window-batcher.js';
 import { parseGlobalId } from '../../shared/crm/connector.js';
+import { CRM_NAMES } from '../../crm/registry.js';
 
 describe('WindowBatcher', () => {
   const make = (windowMs: number, maxBatchSize = 100, maxConcurrent = 4) => {
@@ -117,13 +118,13 @@ describe('CircuitBreaker', () => {
 
 describe('global ids', () => {
   it('parses source-prefixed ids and rejects others', () => {
-    expect(parseGlobalId('salesforce:003000000000001AAA')).toEqual({
+    expect(parseGlobalId('salesforce:003000000000001AAA', CRM_NAMES)).toEqual({
       source: 'salesforce',
       sourceId: '003000000000001AAA',
     });
-    expect(parseGlobalId('hubspot:51')).toEqual({ source: 'hubspot', sourceId: '51' });
-    expect(parseGlobalId('pipedrive:1')).toBeNull();
-    expect(parseGlobalId('salesforce:')).toBeNull();
-    expect(parseGlobalId('51')).toBeNull();
+    expect(parseGlobalId('hubspot:51', CRM_NAMES)).toEqual({ source: 'hubspot', sourceId: '51' });
+    expect(parseGlobalId('pipedrive:1', CRM_NAMES)).toBeNull();
+    expect(parseGlobalId('salesforce:', CRM_NAMES)).toBeNull();
+    expect(parseGlobalId('51', CRM_NAMES)).toBeNull();
   });
 });

@@ -7,7 +7,7 @@ import {
   MAPPING_TABLE,
   SALESFORCE_MAPPING_VERSION,
   type SalesforceBundle,
-} from '../../subgraphs/salesforce/mapping.js';
+} from '../../crm/salesforce/read-mapping.js';
 
 const contactRecord = (over: Record<string, unknown> = {}) => ({
   Id: '003Dp0000000001AAA',

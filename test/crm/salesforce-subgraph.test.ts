@@ -4,7 +4,7 @@ import type { RunningCrmSubgraph } from '../../shared/crm/crm-subgraph.js';
 import type { CrmRuntimeConfig } from '../../shared/crm/crm-subgraph.js';
 import { silentLogger } from '../../shared/logger.js';
 import { startSalesforceSim, type SalesforceSim } from '../../sim/salesforce/server.js';
-import { createSalesforceConnector } from '../../subgraphs/salesforce/connector.js';
+import { createSalesforceConnector } from '../../crm/salesforce/connector.js';
 import { startSalesforceSubgraph } from '../../subgraphs/salesforce/server.js';
 import { uniquePrefix } from '../support/services.js';
 import { gql } from './contract-suite.js';

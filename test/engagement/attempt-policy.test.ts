@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../shared/errors.js';
 import { CircuitBreakers } from '../../shared/crm/circuit-breaker.js';
-import { WriteBackError } from '../../subgraphs/engagement/crm-writers/client.js';
+import { WriteBackError } from '../../shared/crm/writer.js';
 import * as attempts from '../../subgraphs/engagement/worker/attempt-policy.js';
 
 // The write-back worker's retry / dead-letter policy, rule by rule, without a database or a CRM.

@@ -1,24 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { classifyHubspotError, classifySalesforceError } from '../../subgraphs/engagement/crm-writers/client.js';
+import { classifyHubspotError } from '../../crm/hubspot/writer.js';
+import { classifySalesforceError } from '../../crm/salesforce/writer.js';
 import {
   HUBSPOT_DISPOSITION_GUID,
   INTENT_LEAD_STATUS,
-  crmKeyOf,
   hubspotCallOf,
   hubspotContactUpdateOf,
+} from '../../crm/hubspot/write-mapping.js';
+import {
   salesforceContactUpdateOf,
   salesforceFollowUpOf,
   salesforceTaskOf,
-} from '../../subgraphs/engagement/crm-writers/mapping.js';
+} from '../../crm/salesforce/write-mapping.js';
+import { DISPOSITIONS, crmKeyOf } from '../../shared/crm/writer.js';
 import {
-  DISPOSITIONS,
   callOutcomeInput,
   isOptOut,
   payloadHash,
   type StoredOutcome,
 } from '../../subgraphs/engagement/intake/outcome.js';
 import { intentStageOf, lastInteractionOf } from '../../subgraphs/engagement/read-your-writes/overlay.js';
-import { LEAD_STATUS_INTENT } from '../../subgraphs/hubspot/mapping.js';
+import { LEAD_STATUS_INTENT } from '../../crm/hubspot/read-mapping.js';
 import type { WriteBackState } from '../../subgraphs/engagement/store.js';
 
 // Pure pieces: the outcome schema, opt-out detection, the CRM mappings (checked against the read

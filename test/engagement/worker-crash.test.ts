@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
-import { crmKeyOf } from '../../subgraphs/engagement/crm-writers/mapping.js';
+import { crmKeyOf } from '../../shared/crm/writer.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
 import { createTestDatabase, describeWithPostgres } from '../support/services.js';
 import { eventually } from '../support/eventually.js';

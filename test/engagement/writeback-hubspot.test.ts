@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
-import { crmKeyOf } from '../../subgraphs/engagement/crm-writers/mapping.js';
+import { crmKeyOf } from '../../shared/crm/writer.js';
 import { eventually } from '../support/eventually.js';
 import { RECORD, WRITE_BACK, gql, outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
-import { crmKeyOf } from '../../subgraphs/engagement/crm-writers/mapping.js';
+import { crmKeyOf } from '../../shared/crm/writer.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
 import { createTestDatabase, describeWithPostgres } from '../support/services.js';
 import { eventually } from '../support/eventually.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
-import { crmKeyOf } from '../../subgraphs/engagement/crm-writers/mapping.js';
+import { crmKeyOf } from '../../shared/crm/writer.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
 import { callOutcomeInput } from '../../subgraphs/engagement/intake/outcome.js';
 import { bucketOf } from '../../subgraphs/engagement/queue/rate-limit.js';

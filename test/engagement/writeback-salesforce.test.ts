@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceSim, type SalesforceSim } from '../../sim/salesforce/server.js';
-import { SalesforceWriter } from '../../subgraphs/engagement/crm-writers/client.js';
-import { crmKeyOf } from '../../subgraphs/engagement/crm-writers/mapping.js';
+import { SalesforceWriter } from '../../crm/salesforce/writer.js';
+import { crmKeyOf } from '../../shared/crm/writer.js';
 import { callOutcomeInput } from '../../subgraphs/engagement/intake/outcome.js';
 import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../subgraphs/engagement/server.js';
 import { eventually } from '../support/eventually.js';

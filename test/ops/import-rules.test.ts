@@ -35,6 +35,19 @@ const PROBES: { file: string; imports: string; allowed: boolean }[] = [
   { file: 'test/consent/l.test.ts', imports: '../../bench/consent.js', allowed: false },
   { file: 'gateway/m.ts', imports: '../bench/load.js', allowed: false },
   { file: 'bench/n.ts', imports: './load.js', allowed: true },
+  { file: 'shared/o.ts', imports: '../crm/registry.js', allowed: false },
+  { file: 'shared/crm/p.ts', imports: '../../crm/salesforce/index.js', allowed: false },
+  { file: 'shared/crm/reconciliation/q.ts', imports: '../../../crm/hubspot/client.js', allowed: false },
+  { file: 'shared/crm/reconciliation/r.ts', imports: '../connector.js', allowed: true },
+  { file: 'crm/salesforce/s.ts', imports: '../../shared/crm/connector.js', allowed: true },
+  { file: 'crm/salesforce/t.ts', imports: '../../subgraphs/salesforce/config.js', allowed: false },
+  { file: 'crm/hubspot/u.ts', imports: '../../gateway/server.js', allowed: false },
+  { file: 'crm/hubspot/v.ts', imports: '../../platforms/core/outcome-input.js', allowed: false },
+  { file: 'crm/w.ts', imports: '../bench/load.js', allowed: false },
+  { file: 'crm/hubspot/x.ts', imports: '../../sim/hubspot/server.js', allowed: false },
+  { file: 'crm/hubspot/simulator.ts', imports: '../../sim/hubspot/server.js', allowed: true },
+  { file: 'crm/salesforce/simulator.ts', imports: '../../subgraphs/salesforce/server.js', allowed: false },
+  { file: 'subgraphs/engagement/y.ts', imports: '../../crm/registry.js', allowed: true },
 ];
 
 async function lint(file: string): Promise<{ ok: boolean; output: string }> {

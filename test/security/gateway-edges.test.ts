@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signHubspotV3 } from '../../subgraphs/hubspot/signature.js';
+import { signHubspotV3 } from '../../crm/hubspot/signature.js';
 import { startStack, STACK_JWT, type Stack } from '../support/stack.js';
 import { metricValue, postGraphql, rawSubscribe } from './support.js';
 

@@ -1,5 +1,5 @@
 import { calleeGeo } from '../../../subgraphs/consent/mapping/callee-geo.js';
-import { hubspotTimeZoneToIana } from '../../../subgraphs/hubspot/timezone.js';
+import { hubspotTimeZoneToIana } from '../../../crm/hubspot/timezone.js';
 import type { AuditContact } from '../audit-contact.js';
 import { readPhone, type PhoneReading } from './phone-quality.js';
 

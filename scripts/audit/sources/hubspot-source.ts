@@ -1,6 +1,6 @@
-import { HubspotClient } from '../../../subgraphs/hubspot/client.js';
-import { createHubspotConnector } from '../../../subgraphs/hubspot/connector.js';
-import { LIFECYCLE_STAGE_INTENT } from '../../../subgraphs/hubspot/mapping.js';
+import { HubspotClient } from '../../../crm/hubspot/client.js';
+import { createHubspotConnector } from '../../../crm/hubspot/connector.js';
+import { LIFECYCLE_STAGE_INTENT } from '../../../crm/hubspot/read-mapping.js';
 import type { AuditContact } from '../audit-contact.js';
 import { CallPacer, type AuditSource } from './audit-source.js';
 

@@ -1,7 +1,7 @@
-import { SalesforceClient } from '../../../subgraphs/salesforce/client.js';
-import { createSalesforceConnector } from '../../../subgraphs/salesforce/connector.js';
-import { STAGE_MAP } from '../../../subgraphs/salesforce/mapping.js';
-import { soqlQuote } from '../../../subgraphs/salesforce/client.js';
+import { SalesforceClient } from '../../../crm/salesforce/client.js';
+import { createSalesforceConnector } from '../../../crm/salesforce/connector.js';
+import { STAGE_MAP } from '../../../crm/salesforce/read-mapping.js';
+import { soqlQuote } from '../../../crm/salesforce/client.js';
 import type { AuditContact } from '../audit-contact.js';
 import { CallPacer, type AuditSource } from './audit-source.js';
 

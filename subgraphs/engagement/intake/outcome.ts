@@ -3,7 +3,16 @@ import { z } from 'zod';
 import { DAY_MS, instantString, multilineText, text } from '../../../shared/input.js';
 import { mentionsOptOut } from '../../../shared/opt-out-phrases.js';
 import { toE164 } from '../../../shared/phone.js';
-import type { CrmName } from '../config.js';
+import { parseGlobalId } from '../../../shared/crm/connector.js';
+import {
+  DISPOSITIONS,
+  INTENT_STAGES,
+  NEXT_ACTIONS,
+  type Disposition,
+  type NextAction,
+} from '../../../shared/crm/writer.js';
+import type { IntentStage } from '../../../shared/crm/connector.js';
+import { CRM_NAMES, type CrmName } from '../../../crm/registry.js';
 
 /**
  * The canonical call outcome: what the agent (GraphQL) or the voice platform (webhook) reports
@@ -11,57 +20,23 @@ import type { CrmName } from '../config.js';
  * payload.
  */
 
-export const DISPOSITIONS = [
-  'CONNECTED',
-  'VOICEMAIL',
-  'NO_ANSWER',
-  'BUSY',
-  'WRONG_NUMBER',
-  'OPTED_OUT',
-  'CALLBACK_REQUESTED',
-  'NOT_INTERESTED',
-  'FAILED',
-] as const;
-export type Disposition = (typeof DISPOSITIONS)[number];
-
-export const INTENT_STAGES = [
-  'NEW',
-  'ATTEMPTING',
-  'ENGAGED',
-  'QUALIFIED',
-  'OPPORTUNITY',
-  'NEGOTIATION',
-  'CUSTOMER',
-  'LOST',
-  'UNQUALIFIED',
-  'UNKNOWN',
-] as const;
-export type IntentStage = (typeof INTENT_STAGES)[number];
-
-export const NEXT_ACTIONS = [
-  'NONE',
-  'CALL_BACK',
-  'SEND_EMAIL',
-  'SCHEDULE_MEETING',
-  'HAND_OFF',
-  'DO_NOT_CONTACT',
-] as const;
-export type NextAction = (typeof NEXT_ACTIONS)[number];
-
 /** A call's end may be stamped by a platform clock slightly ahead of ours. */
 export const OCCURRED_AT_SKEW_MS = 5 * 60_000;
 /** How far ahead a next action may be scheduled. */
 export const NEXT_ACTION_HORIZON_MS = 366 * DAY_MS;
 const serverNow = () => new Date();
 
-/** `salesforce:<Id>` / `hubspot:<id>` -> the CRM and its record id. */
+/** `<crm>:<record id>` (`salesforce:<Id>`, `hubspot:<id>`) of a registered CRM -> the CRM and its record id. */
 export const globalContactId = text(100).transform((value, ctx) => {
-  const m = /^(salesforce|hubspot):([A-Za-z0-9]{1,40})$/.exec(value);
-  if (!m) {
-    ctx.addIssue({ code: 'custom', message: 'expected a global contact id (salesforce:<Id> or hubspot:<id>)' });
+  const parsed = parseGlobalId(value, CRM_NAMES);
+  if (!parsed || !/^[A-Za-z0-9]{1,40}$/.test(parsed.sourceId)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a global contact id (${CRM_NAMES.map((name) => `${name}:<id>`).join(' or ')})`,
+    });
     return z.NEVER;
   }
-  return { id: value, crm: m[1] as CrmName, crmId: m[2]! };
+  return { id: value, crm: parsed.source as CrmName, crmId: parsed.sourceId };
 });
 
 const e164 = text(64).transform((value, ctx) => {

@@ -2,7 +2,8 @@ import PgBoss from 'pg-boss';
 import type { Database, Queryable } from '../../../shared/db.js';
 import { pgBossDb as bossDb } from '../../../shared/job-queue.js';
 import { SpanKind, captureTraceCarrier, tracingActive, withSpan, type TraceCarrier } from '../../../shared/tracing.js';
-import { CRM_NAMES, type CrmName, type WriteBackPolicy } from '../config.js';
+import type { WriteBackPolicy } from '../config.js';
+import { CRM_NAMES, type CrmName } from '../../../crm/registry.js';
 import { DialplaneError, ErrorCode } from '../../../shared/errors.js';
 
 /**

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../../../shared/db.js';
-import type { CrmName } from '../config.js';
+import type { CrmName } from '../../../crm/registry.js';
 import { DialplaneError, ErrorCode } from '../../../shared/errors.js';
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { DISPOSITION_LABEL } from '../crm-writers/mapping.js';
-import type { IntentStage, StoredOutcome } from '../intake/outcome.js';
+import { DISPOSITION_LABEL } from '../../../shared/crm/writer.js';
+import type { IntentStage } from '../../../shared/crm/connector.js';
+import type { StoredOutcome } from '../intake/outcome.js';
 import { PENDING_STATUSES, type WriteBackState } from '../store.js';
 
 /**

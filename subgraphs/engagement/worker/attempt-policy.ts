@@ -1,5 +1,5 @@
 import { ErrorCode, isDialplaneError } from '../../../shared/errors.js';
-import { WriteBackError } from '../crm-writers/client.js';
+import { WriteBackError } from '../../../shared/crm/writer.js';
 
 /**
  * What the worker does after one write-back attempt, decided without I/O: done, wait out a CRM

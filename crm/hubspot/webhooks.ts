@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ErrorCode } from '../../shared/errors.js';
 import type { CrmChangeEvent, WebhookParseResult, WebhookRequest } from '../../shared/crm/connector.js';
 import type { AssociationIndex } from './association-index.js';
-import { canonicalFieldsOfContactProperty, readsProperty } from './mapping.js';
+import { canonicalFieldsOfContactProperty, readsProperty } from './read-mapping.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyHubspotSignatureV3, type SignatureFailure } from './signature.js';
 
 /**

@@ -26,7 +26,7 @@ import {
   LEAD_STATUS_INTENT,
   LIFECYCLE_STAGE_INTENT,
   toCanonicalContact,
-} from './mapping.js';
+} from './read-mapping.js';
 import { hubspotTimeZoneToIana } from './timezone.js';
 import { parseHubspotWebhook } from './webhooks.js';
 

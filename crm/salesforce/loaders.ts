@@ -1,6 +1,6 @@
 import type { FieldDrift } from '../../shared/crm/connector.js';
 import { sfErrorCode, soqlQuote, type DescribeResult, type SalesforceClient } from './client.js';
-import { checkRecord, fieldsOf, FIELD_SPECS, type SalesforceBundle, type SfObject } from './mapping.js';
+import { checkRecord, fieldsOf, FIELD_SPECS, type SalesforceBundle, type SfObject } from './read-mapping.js';
 
 /**
  * Batch loading of Salesforce contacts with their deals and latest task in ONE CRM call:

@@ -10,7 +10,7 @@ import {
   WEBHOOK_TIMESTAMP_HEADER,
   verifyWebhookSignature,
 } from '../../shared/webhook-signature.js';
-import { FIELD_SPECS } from './mapping.js';
+import { FIELD_SPECS } from './read-mapping.js';
 
 /**
  * Salesforce Change Data Capture events, POSTed as JSON (one event, or an array of events) in the

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CrmCallError } from '../../shared/crm/connector.js';
 import { soqlQuote, type SalesforceClient } from './client.js';
-import type { SfObject } from './mapping.js';
+import type { SfObject } from './read-mapping.js';
 
 /**
  * Which contacts a deal belongs to, for change events that name only the deal (CDC sends an

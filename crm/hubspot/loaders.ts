@@ -1,6 +1,6 @@
 import type { AssociationIndex } from './association-index.js';
 import type { HubspotClient, HubspotObject } from './client.js';
-import { CALL_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubspotContactBundle } from './mapping.js';
+import { CALL_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubspotContactBundle } from './read-mapping.js';
 
 /**
  * One batch of contacts with their deals and calls, as three parallel chains of HubSpot calls:

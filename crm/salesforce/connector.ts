@@ -17,7 +17,7 @@ import {
   SALESFORCE_MAPPING_VERSION,
   STAGE_MAP,
   type SfObject,
-} from './mapping.js';
+} from './read-mapping.js';
 import { salesforceContactsOfRecords } from './related-contacts.js';
 import { parseSalesforceWebhook } from './webhooks.js';
 
