@@ -11,6 +11,7 @@ const require = createRequire(import.meta.url);
 // simulator's data tests are pure too, but build 10,000-contact datasets: they run as integration.)
 const UNIT = [
   'test/compose-file.test.ts',
+  'test/connections/secret-box.test.ts',
   'test/consent/consent-plan.test.ts',
   'test/consent/decision-table.test.ts',
   'test/crm/change-handler.test.ts',

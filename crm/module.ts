@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { crmClientEnv, webhookSecretEnv } from '../shared/config.js';
 import type { CrmConnection } from '../shared/crm/connection.js';
+import type { CrmConnectionKind } from '../shared/crm/connections/tokens.js';
 import type { CrmConnector } from '../shared/crm/connector.js';
 import type { CrmCallInstrument } from '../shared/crm/crm-subgraph.js';
 import type { CrmWriter } from '../shared/crm/writer.js';
@@ -29,6 +30,11 @@ export interface CrmModule<Name extends string = string, Account = unknown> {
   readonly webhookSecretEnv: keyof typeof webhookSecretEnv;
   /** The deployment connection's account, from the validated env (shared/config.ts crmClientEnv). */
   accountFromEnv(env: CrmClientEnv): Account;
+  /**
+   * How a stored connection's credentials become tokens, and the schema read that proves them
+   * (crm/<name>/connection.ts; the admin API and the token cache use it: docs/connections.md).
+   */
+  readonly connectionKind: CrmConnectionKind;
   /** A stored connection's account (`baseUrl` + decrypted credentials), validated; throws a ZodError. */
   accountOf(connection: Pick<CrmConnection, 'baseUrl' | 'credentials'>): Account;
   /** The connector (reads, change events, drift check) for one account. */

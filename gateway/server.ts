@@ -12,6 +12,7 @@ import { createIdentitySigner, type Identity, type IdentityBinding } from '../sh
 import { createLogger, type Logger, logError } from '../shared/logger.js';
 import { responseTypePlugin } from '../shared/response-type.js';
 import { createAuthenticator, type Authenticator } from './authenticator.js';
+import { adminConnectionsProxy } from './admin-connections-proxy.js';
 import { adminImportProxy } from './admin-import-proxy.js';
 import type { GatewayConfig } from './config.js';
 import { CrmFastPath } from './crm-fast-path/crm-fast-path.js';
@@ -136,6 +137,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     [
       graphqlEndpoint({ apollo, authenticator, admission, metrics, fastPath, contextFor }),
       adminImportProxy({ authenticator, consentUrl: () => subgraphUrl('consent'), signIdentity: signIdentityFor, log }),
+      ...adminConnectionsProxy({ authenticator, crms: config.crmSubgraphs, signIdentity: signIdentityFor, log }),
       ...explorerRoutes({ devToken }),
       ...consoleRoutes({
         devToken,

@@ -70,6 +70,15 @@ env.ENGAGEMENT_SUBGRAPH_URL ??= subgraphUrl(ports.engagement, '/graphql');
 env.SIM_SALESFORCE_CDC_TARGETS ??= subgraphUrl(ports.salesforce, '/webhooks/salesforce');
 env.SIM_HUBSPOT_WEBHOOK_TARGETS ??= subgraphUrl(ports.hubspot, '/webhooks/hubspot');
 
+/** The demo sellers' connections, per CRM, as created (or found) at start: for the banner. */
+const demoConnections: { crm: string; seller: string; id: string }[] = [];
+async function seedConnections(crm: 'salesforce' | 'hubspot', running: any, baseUrl: string): Promise<void> {
+  if (!running.connections) return;
+  const { ensureDemoConnections } = await load('scripts/demo-connections.ts');
+  const ids: { seller: string; id: string }[] = await ensureDemoConnections(running.connections.store, crm, baseUrl);
+  demoConnections.push(...ids.map((c) => ({ crm, ...c })));
+}
+
 const sims: Part[] = [
   {
     // Both simulators, seeded with the deterministic demo dataset (SIM_SEED, SIM_CONTACTS: 10,000 a CRM).
@@ -114,12 +123,16 @@ const subgraphs: Part[] = [
       const { loadSalesforceSubgraphConfig } = await load('subgraphs/salesforce/config.ts');
       const { startSalesforceSubgraph } = await load('subgraphs/salesforce/server.ts');
       // Reconciliation state and jobs in the shared embedded database (not one PGlite per CRM).
+      const { salesforceConnectionKind } = await load('crm/salesforce/connection.ts');
+      const db = await sharedDb();
       const running = await startSalesforceSubgraph({
         ...loadSalesforceSubgraphConfig(env),
         log: logFor('salesforce'),
         bus,
-        reconcileDb: await sharedDb(),
+        reconcileDb: db,
+        connections: { kind: salesforceConnectionKind, ...(db ? { db } : {}) },
       });
+      await seedConnections('salesforce', running, env.SALESFORCE_LOGIN_URL!);
       return { name: 'salesforce', url: running.url, close: () => running.close() };
     },
   },
@@ -131,12 +144,16 @@ const subgraphs: Part[] = [
       const { loadHubspotSubgraphConfig } = await load('subgraphs/hubspot/config.ts');
       const { startHubspotSubgraph } = await load('subgraphs/hubspot/server.ts');
       // Reconciliation state and jobs in the shared embedded database (not one PGlite per CRM).
+      const { hubspotConnectionKind } = await load('crm/hubspot/connection.ts');
+      const db = await sharedDb();
       const running = await startHubspotSubgraph({
         ...loadHubspotSubgraphConfig(env),
         log: logFor('hubspot'),
         bus,
-        reconcileDb: await sharedDb(),
+        reconcileDb: db,
+        connections: { kind: hubspotConnectionKind(), ...(db ? { db } : {}) },
       });
+      await seedConnections('hubspot', running, env.HUBSPOT_BASE_URL!);
       return { name: 'hubspot', url: running.url, close: () => running.close() };
     },
   },
@@ -304,6 +321,12 @@ async function main(): Promise<void> {
     `Gateway:  ${gateway.url}   (in a browser: Apollo Sandbox, online; GraphiQL, offline: ${gateway.baseUrl}/explorer)`,
     `Console:  ${gateway.baseUrl}/console   (operations: pipeline health, write-back queue and replay, revocations, audit; paste the admin or compliance token)`,
     `Health:   ${gateway.baseUrl}/healthz   ${gateway.baseUrl}/readyz   ${gateway.baseUrl}/metrics`,
+    ...(demoConnections.length
+      ? [
+          `CRM connections (docs/connections.md): ${[...new Set(demoConnections.map((c) => c.seller))].join(', ')}, one per CRM each:`,
+          `  curl -s ${gateway.baseUrl}/admin/connections -H "authorization: Bearer $ADMIN_TOKEN"   # ADMIN_TOKEN: the admin token below`,
+        ]
+      : []),
     '',
     'Development tokens (12 h; send as "Authorization: Bearer <token>"):',
     ...Object.entries(tokens).map(([role, token]) => `  ${role.padEnd(11)} ${token}`),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseKeyRing } from './crm/connections/secret-box.js';
 import { DialplaneError, ErrorCode } from './errors.js';
 
 /**
@@ -72,6 +73,9 @@ export const DEV_SECRETS = {
   BLAND_WEBHOOK_SECRET: 'dev-bland-webhook-secret-change-me',
   BLAND_DYNAMIC_DATA_TOKEN: 'dev-bland-dynamic-data-token-change-me',
   SYNTHFLOW_WEBHOOK_SECRET: 'dev-synthflow-webhook-secret-change-me',
+  // The key ring that encrypts CRM connection credentials at rest (shared/crm/connections/): one
+  // key `dev` (the bytes of "dialplane-dev-connections-key-32"). docs/connections.md#keys
+  CONNECTION_ENCRYPTION_KEYS: 'dev:ZGlhbHBsYW5lLWRldi1jb25uZWN0aW9ucy1rZXktMzI=',
 } as const;
 export type SecretName = keyof typeof DEV_SECRETS;
 export const DEV_INTERNAL_SECRET = DEV_SECRETS.DIALPLANE_INTERNAL_SECRET;
@@ -233,6 +237,20 @@ export const webhookSecretEnv = {
   SALESFORCE_WEBHOOK_SECRET: secretEnv('SALESFORCE_WEBHOOK_SECRET'),
   /** Voice platforms sign `POST /webhooks/call-ended` with it. */
   CALL_WEBHOOK_SECRET: secretEnv('CALL_WEBHOOK_SECRET'),
+};
+
+/** Connection credentials at rest (docs/connections.md#keys): `<keyId>:<base64 32-byte key>,…`, the first encrypts. */
+export const connectionEnv = {
+  CONNECTION_ENCRYPTION_KEYS: secretEnv('CONNECTION_ENCRYPTION_KEYS', 8).superRefine((value, ctx) => {
+    try {
+      parseKeyRing(value);
+    } catch (error) {
+      // The parser names the entry by position, never the key.
+      ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^CONNECTION_ENCRYPTION_KEYS: /, '') });
+    }
+  }),
+  /** Period of the connection directory's full reload, the safety net beside change events, ms. */
+  CONNECTION_RESYNC_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
 };
 
 export const cacheEnv = {

@@ -15,6 +15,7 @@ export const ErrorCode = {
   CRM_RATE_LIMITED: 'CRM_RATE_LIMITED',
   CRM_SCHEMA_DRIFT: 'CRM_SCHEMA_DRIFT',
   CRM_REJECTED: 'CRM_REJECTED',
+  CRM_CONNECTION_MISSING: 'CRM_CONNECTION_MISSING',
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   COMPLIANCE_DATA_UNAVAILABLE: 'COMPLIANCE_DATA_UNAVAILABLE',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
@@ -30,6 +31,9 @@ export const ErrorCode = {
   CONSENT_PENDING: 'CONSENT_PENDING',
   TIMEOUT: 'TIMEOUT',
   SHUTDOWN: 'SHUTDOWN',
+  CONNECTION_SECRET_UNREADABLE: 'CONNECTION_SECRET_UNREADABLE',
+  CONNECTION_CREDENTIALS_INVALID: 'CONNECTION_CREDENTIALS_INVALID',
+  CRM_AUTH_FAILED: 'CRM_AUTH_FAILED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -60,6 +64,11 @@ export const ERROR_CODES: Record<ErrorCode, { description: string; httpStatus: n
     httpStatus: 502,
   },
   CRM_REJECTED: { description: 'The CRM rejected a write permanently (validation, missing record).', httpStatus: 422 },
+  CRM_CONNECTION_MISSING: {
+    description:
+      "The caller's seller has no connection to this CRM and the deployment's own account is not shared (CRM_DEPLOYMENT_CONNECTION=off); connect the CRM first.",
+    httpStatus: 412,
+  },
   SUBGRAPH_UNAVAILABLE: {
     description: 'A subgraph did not answer; only the fields it owns are missing.',
     httpStatus: 503,
@@ -115,6 +124,21 @@ export const ERROR_CODES: Record<ErrorCode, { description: string; httpStatus: n
   },
   SHUTDOWN: {
     description: 'Job status: the worker stopped mid-job; the queue hands the job to a worker again.',
+    httpStatus: 503,
+  },
+  CONNECTION_SECRET_UNREADABLE: {
+    description:
+      "A connection's stored credentials could not be decrypted: their key is not in CONNECTION_ENCRYPTION_KEYS, or the value was altered (docs/connections.md#keys).",
+    httpStatus: 500,
+  },
+  CONNECTION_CREDENTIALS_INVALID: {
+    description:
+      'Connection credentials were refused: the CRM granted no token with them, or the token could not read the account (describe / properties); nothing was saved.',
+    httpStatus: 422,
+  },
+  CRM_AUTH_FAILED: {
+    description:
+      "The CRM refused a connection's credentials (revoked or expired refresh token, wrong client secret); an alert until a later success (docs/connections.md#health).",
     httpStatus: 503,
   },
   INTERNAL_SERVER_ERROR: {

@@ -38,9 +38,23 @@ export const ConsentRevokedEvent = z.object({
 });
 export type ConsentRevokedEvent = z.infer<typeof ConsentRevokedEvent>;
 
+/**
+ * A CRM connection was created, had its credentials rotated, its mapping changed, was disabled or
+ * deleted (shared/crm/connections/). Carries ids only, never credentials: every process's
+ * ConnectionDirectory reloads that one row from the database.
+ */
+export const ConnectionChangedEvent = z.object({
+  eventId: z.string().min(1),
+  connectionId: z.string().min(1),
+  change: z.enum(['created', 'credentials', 'mapping', 'disabled', 'deleted', 'rekeyed']),
+  revision: z.number().int().min(0),
+});
+export type ConnectionChangedEvent = z.infer<typeof ConnectionChangedEvent>;
+
 export const TOPICS = {
   'contact.changed': ContactChangedEvent,
   'consent.revoked': ConsentRevokedEvent,
+  'connection.changed': ConnectionChangedEvent,
 } as const;
 export type Topic = keyof typeof TOPICS;
 export type EventOf<T extends Topic> = z.infer<(typeof TOPICS)[T]>;

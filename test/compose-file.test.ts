@@ -40,6 +40,7 @@ const SCHEMAS: Record<string, () => Promise<z.ZodType | undefined>> = {
 /** Required secrets that have a shape an operator's real value has (the rest: strong random text). */
 const SHAPED_SECRETS: Record<string, string> = {
   TELNYX_PUBLIC_KEY: Buffer.alloc(32, 7).toString('base64'), // an Ed25519 public key
+  CONNECTION_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 9).toString('base64')}`, // a key ring
 };
 
 /** `${VAR:?msg}` / `${VAR:-default}` as an operator would resolve them (non-development secrets). */

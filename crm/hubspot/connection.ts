@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DialplaneError, ErrorCode } from '../../shared/errors.js';
+import { CrmAuthError, type CrmConnectionKind, type GrantedToken } from '../../shared/crm/connections/tokens.js';
 import type { CrmConnection } from '../../shared/crm/connection.js';
 
 /**
@@ -31,4 +33,98 @@ export const hubspotCredentialsSchema = z.object({ accessToken: z.string().min(1
 export function hubspotAccountOf(connection: Pick<CrmConnection, 'baseUrl' | 'credentials'>): HubspotAccount {
   const { accessToken } = hubspotCredentialsSchema.parse(connection.credentials);
   return hubspotAccountSchema.parse({ baseUrl: connection.baseUrl, accessToken });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The connection kind: credential shapes of a stored connection, token grants, the schema probe
+// (shared/crm/connections/, docs/connections.md)
+// ---------------------------------------------------------------------------------------------
+/**
+ * A HubSpot connection's credentials and how they become tokens:
+ * - a private app's access token `{ accessToken }`: used as is, never expires (rotated by hand);
+ * - OAuth `{ clientId, clientSecret, refreshToken }`: `POST /oauth/v1/token` with the
+ *   refresh_token grant answers an access token for `expires_in` seconds (30 min).
+ * Plain fetch, not @hubspot/api-client: the client keeps its retry decorators in a process-wide
+ * singleton that each `new Client()` replaces (see client.ts), so a token call
+ * made with a fresh client would change the CRM reader's retry policy.
+ */
+
+const nonEmpty = z.string().trim().min(1).max(4_096);
+export const HubspotPrivateApp = z.object({ accessToken: nonEmpty }).strict();
+export const HubspotOAuth = z.object({ clientId: nonEmpty, clientSecret: nonEmpty, refreshToken: nonEmpty }).strict();
+export const HubspotCredentials = z.union([HubspotOAuth, HubspotPrivateApp]);
+export type HubspotCredentials = z.infer<typeof HubspotCredentials>;
+
+const TIMEOUT_MS = 10_000;
+const TokenAnswer = z.object({
+  access_token: z.string().min(1),
+  refresh_token: z.string().min(1).optional(),
+  expires_in: z.number().int().positive(),
+});
+const ErrorAnswer = z.object({ status: z.string().regex(/^[A-Z_]{1,64}$/) }).partial();
+const PropertiesAnswer = z.object({ results: z.array(z.object({ name: z.string() })) });
+
+const endpoint = (baseUrl: string, path: string) => `${baseUrl.replace(/\/+$/, '')}${path}`;
+
+export function hubspotConnectionKind(now: () => number = Date.now): CrmConnectionKind {
+  return {
+    crm: 'hubspot',
+    credentials: HubspotCredentials,
+    async grant({ baseUrl, credentials }) {
+      const c = HubspotCredentials.parse(credentials);
+      if ('accessToken' in c) return { accessToken: c.accessToken };
+      const response = await fetch(endpoint(baseUrl, '/oauth/v1/token'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          client_id: c.clientId,
+          client_secret: c.clientSecret,
+          refresh_token: c.refreshToken,
+        }),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      }).catch(() => null);
+      if (!response)
+        throw new DialplaneError(ErrorCode.CRM_UNAVAILABLE, 'hubspot token endpoint unreachable', { crm: 'hubspot' });
+      const body: unknown = await response.json().catch(() => null);
+      if (response.status === 400 || response.status === 401) {
+        const status = ErrorAnswer.safeParse(body).data?.status ?? `HTTP_${response.status}`;
+        throw new CrmAuthError('hubspot', status);
+      }
+      const token = TokenAnswer.safeParse(body);
+      if (!response.ok || !token.success)
+        throw new DialplaneError(ErrorCode.CRM_UNAVAILABLE, `hubspot token endpoint failed (${response.status})`, {
+          crm: 'hubspot',
+        });
+      return {
+        accessToken: token.data.access_token,
+        expiresAt: now() + token.data.expires_in * 1000,
+        ...(token.data.refresh_token ? { refreshToken: token.data.refresh_token } : {}),
+      } satisfies GrantedToken;
+    },
+    async probe({ baseUrl }, token) {
+      const response = await fetch(endpoint(baseUrl, '/crm/v3/properties/contacts'), {
+        headers: { authorization: `Bearer ${token.accessToken}`, accept: 'application/json' },
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      }).catch(() => null);
+      if (!response)
+        throw new DialplaneError(ErrorCode.CRM_UNAVAILABLE, 'hubspot properties unreachable', { crm: 'hubspot' });
+      if (response.status === 401 || response.status === 403) {
+        await response.body?.cancel();
+        throw new CrmAuthError('hubspot', `HTTP_${response.status}`);
+      }
+      const properties = PropertiesAnswer.safeParse(await response.json().catch(() => null));
+      if (!response.ok || !properties.success)
+        throw new DialplaneError(ErrorCode.CRM_UNAVAILABLE, `hubspot properties failed (${response.status})`, {
+          crm: 'hubspot',
+        });
+      // The account's daily allowance, as HubSpot reports it on every answer.
+      const remaining = Number(response.headers.get('x-hubspot-ratelimit-daily-remaining'));
+      const limit = Number(response.headers.get('x-hubspot-ratelimit-daily'));
+      return {
+        fields: properties.data.results.map((p) => p.name),
+        ...(Number.isFinite(remaining) && Number.isFinite(limit) && limit > 0 ? { budget: { remaining, limit } } : {}),
+      };
+    },
+  };
 }

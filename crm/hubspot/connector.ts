@@ -131,6 +131,8 @@ export function createHubspotConnector(options: HubspotConnectorOptions): CrmCon
       }
     },
 
+    webhookAccount: hubspotWebhookPortal,
+
     apiBudget: () => client.apiBudget(),
 
     async close() {
@@ -167,4 +169,16 @@ export function compareProperties(live: ReadonlyMap<string, HubspotProperty>): M
     }
   }
   return out;
+}
+
+/** The portal a delivery's first event names (HubSpot batches one portal's events per request), unverified. */
+export function hubspotWebhookPortal(request: WebhookRequest): string | null {
+  try {
+    const events: unknown = JSON.parse(request.body.toString('utf8'));
+    const first = Array.isArray(events) ? (events[0] as { portalId?: unknown } | undefined) : undefined;
+    const portal = first?.portalId;
+    return typeof portal === 'number' || (typeof portal === 'string' && /^\d+$/.test(portal)) ? String(portal) : null;
+  } catch {
+    return null;
+  }
 }

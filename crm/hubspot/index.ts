@@ -1,5 +1,5 @@
 import type { CrmModule } from '../module.js';
-import { hubspotAccountFromEnv, hubspotAccountOf, type HubspotAccount } from './connection.js';
+import { hubspotAccountFromEnv, hubspotAccountOf, hubspotConnectionKind, type HubspotAccount } from './connection.js';
 import { createHubspotConnector } from './connector.js';
 import { HubspotWriter } from './writer.js';
 
@@ -10,6 +10,7 @@ export const hubspotCrm: CrmModule<'hubspot', HubspotAccount> = {
   defaultWriteBackRate: '90/10000',
   webhookSecretEnv: 'HUBSPOT_CLIENT_SECRET',
   accountFromEnv: hubspotAccountFromEnv,
+  connectionKind: hubspotConnectionKind(),
   accountOf: hubspotAccountOf,
   createConnector: (account, options) =>
     createHubspotConnector({

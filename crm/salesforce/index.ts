@@ -1,5 +1,10 @@
 import type { CrmModule } from '../module.js';
-import { salesforceAccountFromEnv, salesforceAccountOf, type SalesforceAccount } from './connection.js';
+import {
+  salesforceAccountFromEnv,
+  salesforceAccountOf,
+  salesforceConnectionKind,
+  type SalesforceAccount,
+} from './connection.js';
 import { createSalesforceConnector } from './connector.js';
 import { SalesforceWriter } from './writer.js';
 
@@ -10,6 +15,7 @@ export const salesforceCrm: CrmModule<'salesforce', SalesforceAccount> = {
   defaultWriteBackRate: '100/1000',
   webhookSecretEnv: 'SALESFORCE_WEBHOOK_SECRET',
   accountFromEnv: salesforceAccountFromEnv,
+  connectionKind: salesforceConnectionKind,
   accountOf: salesforceAccountOf,
   createConnector: (account, options) =>
     createSalesforceConnector({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cacheEnv, runtimeEnv, tlsEnv, tracingEnv } from '../config.js';
+import { cacheEnv, connectionEnv, runtimeEnv, tlsEnv, tracingEnv } from '../config.js';
 import { loadServerTls } from '../tls.js';
 import type { CrmRuntimeConfig } from './crm-subgraph.js';
 import { RECONCILE_DEFAULTS } from './reconciliation/reconcile-policy.js';
@@ -30,6 +30,12 @@ export const crmSubgraphRuntimeEnv = {
     .max(600_000)
     .refine((ms) => ms === 0 || ms >= 500, { message: 'must be 0 (off) or at least 500 ms' })
     .default(3_000),
+  /**
+   * `on`: a seller without a connection of its own is served by this deployment's env-configured
+   * account (today's single-account behaviour); `off`: it gets CRM_CONNECTION_MISSING
+   * (docs/access.md). Applies once the subgraph is given connections.
+   */
+  CRM_DEPLOYMENT_CONNECTION: z.enum(['on', 'off']).default('on'),
   /** Interface to listen on: 0.0.0.0 in containers. */
   BIND_HOST: runtimeEnv.BIND_HOST,
   /** Where reconciliation keeps its cursor and job queue (PostgreSQL; unset = embedded PGlite). */
@@ -41,6 +47,7 @@ export const crmSubgraphRuntimeEnv = {
   RECONCILE_SKEW_MARGIN_MS: z.coerce.number().int().min(0).default(RECONCILE_DEFAULTS.skewMarginMs),
   /** No successful reconciliation for longer than this: readiness red and an error log line. */
   RECONCILE_STALE_ALERT_MS: z.coerce.number().int().min(1_000).default(RECONCILE_DEFAULTS.staleAlertMs),
+  ...connectionEnv,
   ...tlsEnv,
   ...tracingEnv,
 };
@@ -54,10 +61,17 @@ export function toCrmSubgraphRuntime(env: z.output<typeof runtimeObject>) {
     batchWindowMs: env.BATCH_WINDOW_MS,
     refreshAheadMs: env.CACHE_REFRESH_AHEAD_MS,
     driftCheckIntervalMs: env.DRIFT_CHECK_INTERVAL_MS,
+    deploymentConnection: env.CRM_DEPLOYMENT_CONNECTION === 'on',
     redisUrl: env.REDIS_URL,
     redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     internalSecret: env.DIALPLANE_INTERNAL_SECRET,
     development,
+    connections: {
+      keyRing: env.CONNECTION_ENCRYPTION_KEYS,
+      resyncMs: env.CONNECTION_RESYNC_MS,
+      databaseUrl: env.DATABASE_URL,
+      dataDir: env.DATA_DIR,
+    },
     ...(env.RECONCILE_INTERVAL_MS > 0
       ? {
           reconcile: {

@@ -373,6 +373,13 @@ export interface CrmConnector {
   parseWebhook(request: WebhookRequest): WebhookParseResult;
 
   /**
+   * The CRM account a delivery names (HubSpot `portalId`, Salesforce org id), read without
+   * verifying it, only to route the delivery to that account's connection, whose connector then
+   * verifies it. Null when the delivery names none. Never throws.
+   */
+  webhookAccount?(request: WebhookRequest): string | null;
+
+  /**
    * The contacts each record of `records` belongs to now (key `<object>:<recordId>`), in as few CRM
    * calls as possible; needed only by connectors whose parseWebhook returns `related` changes.
    * Throws CrmCallError.

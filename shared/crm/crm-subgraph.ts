@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { createCache } from '../cache.js';
-import type { Database } from '../db.js';
+import { openDatabase, type Database } from '../db.js';
+import { adminConnectionRoutes, type MappingOverrideValidator } from './connections/admin-routes.js';
+import { startConnectionRuntime, type ConnectionRuntime } from './connections/runtime.js';
+import type { CrmConnectionKind } from './connections/tokens.js';
 import { createRedisConnection } from '../redis.js';
 import { createEventBus, type EventBus } from '../events.js';
 import { HttpError, readRawBody, sendJson, type Route } from '../http.js';
@@ -11,18 +13,18 @@ import { createIdentityVerifier, type IdentityVerifier } from '../identity.js';
 import { startSubgraph, type RunningSubgraph } from '../subgraph-server.js';
 import type { ServerTls } from '../tls.js';
 import { SpanAttr, SpanKind, tracingActive, withSpan } from '../tracing.js';
-import { ChangeHandler } from './change-handler.js';
 import { expandRelatedChanges } from './related-changes.js';
-import { DriftWatch, type Ticker } from './drift-watch.js';
-import { ErrorCode } from '../errors.js';
+import type { Ticker } from './drift-watch.js';
+import type { DriftWatch } from './drift-watch.js';
+import { ErrorCode, dialplaneError, isDialplaneError } from '../errors.js';
 import { webhookAuthFailures } from '../webhook-signature.js';
 import type { CrmChangeEvent, CrmConnector, CrmSource, WebhookRequest } from './connector.js';
-import { ContactService } from './contact-service.js';
-import { ContactStore, type CachedContactEntry } from './contact-store.js';
-import { createContractResolvers } from './contract-resolvers.js';
+import type { ConnectionDirectory, CrmConnection } from './connection.js';
+import { openConnectionPipeline, type ConnectionPipeline } from './connection-pipeline.js';
+import { ConnectionRouter } from './connection-router.js';
+import type { ContactService } from './contact-service.js';
 import { crmContractTypeDefs } from './contract.js';
 import { createCrmMetrics } from './crm-metrics.js';
-import { PhoneIndex, type PhoneIndexEntry } from './phone-index.js';
 import { pipelineHealthRoute } from './pipeline-health-route.js';
 import {
   startCrmReconciliation,
@@ -78,6 +80,38 @@ export interface CrmRuntimeConfig {
    * `dataDir` is the PGlite parent directory: each CRM keeps its own `crm-reconcile-<crm>` in it.
    */
   reconcile?: CrmReconciliationConfig;
+  /**
+   * Whether sellers without a connection of their own are served by the deployment connection
+   * (the env-configured account) when connections are on (CRM_DEPLOYMENT_CONNECTION). @default true
+   */
+  deploymentConnection?: boolean;
+  /**
+   * Connections per seller (shared/crm/connections/, docs/connections.md): the key ring that opens
+   * their credentials, the resync period, and where the table lives (DATABASE_URL; unset = the
+   * reconciliation database or an embedded PGlite). Served when the CRM passes its connectionKind.
+   */
+  connections?: { keyRing: string; resyncMs?: number; databaseUrl?: string; dataDir?: string };
+}
+
+/** What a CRM adds to its subgraph for connections: its credential kind and, optionally, override checks. */
+export interface CrmConnectionsOptions {
+  /** The CRM's credential kind (crm/<name>/connection.ts); stored connections need it. */
+  kind?: CrmConnectionKind;
+  /** Checks mapping overrides against the account's live schema (the default checks their shape only). */
+  validateOverrides?: MappingOverrideValidator;
+  /** An open database for the connection table (npm start shares its embedded one). */
+  db?: Database;
+  /**
+   * Route by this directory instead of the stored connections (tests, sim/stacks): no store, admin
+   * API or token cache is started then.
+   */
+  directory?: ConnectionDirectory;
+}
+
+/** Routing by connection (issue 15): the connections plus how to build one connection's connector. */
+export interface RoutedConnectionsOptions extends CrmConnectionsOptions {
+  /** The connector of one connection (crm/<name>/ builds it from the connection's baseUrl and credentials). */
+  connectorFor(connection: CrmConnection): CrmConnector;
 }
 
 export interface StartCrmSubgraphOptions {
@@ -96,6 +130,8 @@ export interface StartCrmSubgraphOptions {
   bus?: EventBus;
   /** An open database for reconciliation (else opened from `config.reconcile` and closed with the server). */
   reconcileDb?: Database;
+  /** Serve each seller from its own connection; with `config.connections`, also the admin API, tokens and health. */
+  connections?: RoutedConnectionsOptions;
 }
 
 /** What every CRM subgraph's `server.ts` takes besides its CRM's connection options. */
@@ -112,6 +148,8 @@ export interface CrmSubgraphOptions {
   bus?: EventBus;
   /** An open database for reconciliation state and jobs (npm start shares its embedded one). */
   reconcileDb?: Database;
+  /** Connections of this CRM (its subgraphs/<crm>/server.ts passes its kind). */
+  connections?: CrmConnectionsOptions;
 }
 
 /** Times and counts each CRM call per endpoint (the connector wraps every client call in it). */
@@ -124,26 +162,34 @@ export type CrmCallInstrument = <T>(endpoint: string, fn: () => Promise<T>) => P
 export async function startInstrumentedCrmSubgraph(
   source: CrmSource,
   options: CrmSubgraphOptions,
-  createConnector: (instrument: CrmCallInstrument) => CrmConnector,
+  createConnector: (instrument: CrmCallInstrument, connection?: CrmConnection) => CrmConnector,
 ): Promise<RunningCrmSubgraph> {
   const log = options.log ?? createLogger(source, { level: options.logLevel });
   const metrics = createMetrics(source);
   const crmMetrics = createCrmMetrics(metrics, source);
+  // Each CRM call a CLIENT span (tracing on) inside its metrics timing.
+  const instrument: CrmCallInstrument = (endpoint, fn) =>
+    tracingActive()
+      ? withSpan(
+          `${source} ${endpoint}`,
+          { kind: SpanKind.CLIENT, attributes: { [SpanAttr.crm]: source, [SpanAttr.crmEndpoint]: endpoint } },
+          () => crmMetrics.call(endpoint, fn),
+        )
+      : crmMetrics.call(endpoint, fn);
   return startCrmSubgraph({
     name: source,
     port: options.port,
     host: options.host,
     tls: options.tls,
-    // Each CRM call a CLIENT span (tracing on) inside its metrics timing.
-    connector: createConnector((endpoint, fn) =>
-      tracingActive()
-        ? withSpan(
-            `${source} ${endpoint}`,
-            { kind: SpanKind.CLIENT, attributes: { [SpanAttr.crm]: source, [SpanAttr.crmEndpoint]: endpoint } },
-            () => crmMetrics.call(endpoint, fn),
-          )
-        : crmMetrics.call(endpoint, fn),
-    ),
+    connector: createConnector(instrument),
+    ...(options.connections
+      ? {
+          connections: {
+            ...options.connections,
+            connectorFor: (connection) => createConnector(instrument, connection),
+          },
+        }
+      : {}),
     config: options.runtime,
     log,
     metrics,
@@ -161,6 +207,10 @@ export interface RunningCrmSubgraph extends RunningSubgraph {
   webhookUrl: string;
   /** Present when `config.reconcile` is set. */
   reconciliation?: CrmReconciliation;
+  /** Present when connections are on: the pipeline per connection (tests read breakers and caches through it). */
+  router?: ConnectionRouter;
+  /** Present when stored connections are configured: the store, directory, tokens and health. */
+  connections?: ConnectionRuntime;
 }
 
 export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promise<RunningCrmSubgraph> {
@@ -180,24 +230,6 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
       })
     : undefined;
   const cacheRedis = redis ? { redis, redisTimeoutMs: config.redisCommandTimeoutMs } : {};
-  const contactCache = createCache<CachedContactEntry>({
-    namespace: `${prefix}:contact:${connector.mappingVersion}`,
-    ttlMs: staleRetainMs,
-    ...cacheRedis,
-    log,
-  });
-  const phoneCache = createCache<PhoneIndexEntry>({
-    namespace: `${prefix}:phone`,
-    ttlMs: config.phoneIndexTtlMs ?? 900_000,
-    ...cacheRedis,
-    log,
-  });
-  const markerCache = createCache<{ order: number }>({
-    namespace: `${prefix}:events`,
-    ttlMs: 24 * 3_600_000,
-    ...cacheRedis,
-    log,
-  });
   const ownsBus = !options.bus;
   const bus =
     options.bus ??
@@ -208,84 +240,91 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
       commandTimeoutMs: config.redisCommandTimeoutMs,
     }));
 
-  const store = new ContactStore({
-    cache: contactCache,
-    ttlMs: config.cacheTtlMs,
-    retainMs: staleRetainMs,
-    now: config.now,
-  });
-  const phoneIndex = new PhoneIndex({
-    cache: phoneCache,
-    ttlMs: config.phoneIndexTtlMs ?? 900_000,
-    negativeTtlMs: config.cacheTtlMs,
-  });
-  const driftWatch: DriftWatch = new DriftWatch({
-    connector,
-    store,
-    intervalMs: config.driftCheckIntervalMs ?? 0,
-    ticker: config.driftTicker,
-    log,
-    onChange: (drifted) => crmMetrics.criticalDrift(new Set(drifted.map((d) => d.crmField)).size),
-    paused: (): boolean => service.breaker.state === 'open',
-  });
-  const service = new ContactService({
-    connector,
-    store,
-    onLoaded: (results) =>
-      driftWatch
-        .observe(results)
-        .catch((error: unknown) =>
-          log.warn({ crm: connector.source, err: errorForLog(error) }, 'drift watch could not evict'),
-        ),
-    metrics: crmMetrics,
-    log,
-    batchWindowMs: config.batchWindowMs,
-    maxConcurrentBatches: config.maxConcurrentBatches,
-    refreshAheadMs: config.refreshAheadMs,
-    breaker: config.breaker,
-    now: config.now,
-  });
-  const changes = new ChangeHandler({
-    connector,
-    store,
-    phoneIndex,
-    bus,
-    markers: markerCache,
-    metrics: crmMetrics,
-    log,
-  });
-  const resolvers = createContractResolvers({
-    connector,
-    service,
-    phoneIndex,
-    metrics: crmMetrics,
-    log,
-    now: config.now,
-  });
+  // One database per CRM subgraph when it opens its own: reconciliation and connections share it
+  // (separate schemas), as each embedded PGlite costs ~150 MB.
+  const reconcileDir = config.reconcile?.dataDir
+    ? `${config.reconcile.dataDir}/crm-reconcile-${connector.source}`
+    : undefined;
+  const sharedOwnDb =
+    config.connections && options.connections && !options.connections.db && !options.reconcileDb && config.reconcile
+      ? await openDatabase({ url: config.reconcile.databaseUrl, dataDir: reconcileDir, log, maxConnections: 5 })
+      : undefined;
+  const reconcileDb = options.reconcileDb ?? sharedOwnDb;
+  const connections = await startConnections(options, bus, metrics, log, sharedOwnDb);
+  const directory = options.connections?.directory ?? connections?.runtime.directory;
+
+  const pipelineOf = (
+    pipelineConnector: CrmConnector,
+    namespace: string,
+    connection: CrmConnection | null,
+  ): ConnectionPipeline =>
+    openConnectionPipeline({
+      connectionId: connection?.id ?? null,
+      revision: connection?.revision ?? 0,
+      connector: pipelineConnector,
+      namespace,
+      cacheRedis,
+      bus,
+      metrics: crmMetrics,
+      log,
+      cacheTtlMs: config.cacheTtlMs,
+      staleRetainMs,
+      phoneIndexTtlMs: config.phoneIndexTtlMs ?? 900_000,
+      batchWindowMs: config.batchWindowMs,
+      maxConcurrentBatches: config.maxConcurrentBatches,
+      refreshAheadMs: config.refreshAheadMs,
+      breaker: config.breaker,
+      driftCheckIntervalMs: config.driftCheckIntervalMs ?? 0,
+      driftTicker: config.driftTicker,
+      now: config.now,
+    });
+  // The deployment connection: the env-configured account, with the cache keys it always had.
+  const deployment = pipelineOf(connector, prefix, null);
+  const { service, driftWatch, changes } = deployment;
+  const deploymentShared = config.deploymentConnection ?? true;
+  const router =
+    directory && options.connections
+      ? new ConnectionRouter({
+          crm: connector.source,
+          directory,
+          deployment,
+          deploymentShared,
+          log,
+          open: (connection) => {
+            const pipeline = pipelineOf(
+              options.connections!.connectorFor(connection),
+              `${prefix}:${connection.id}:${connection.revision}`,
+              connection,
+            );
+            pipeline.driftWatch.start();
+            return pipeline;
+          },
+        })
+      : undefined;
+  const resolvers = router ? routedResolvers(deployment.resolvers, router) : deployment.resolvers;
   const reconciliation = config.reconcile
     ? await startCrmReconciliation({
         connector,
         changes,
-        config: {
-          ...config.reconcile,
-          dataDir: config.reconcile.dataDir
-            ? `${config.reconcile.dataDir}/crm-reconcile-${connector.source}`
-            : undefined,
-        },
+        config: { ...config.reconcile, dataDir: reconcileDir },
         metrics,
         log,
-        ...(options.reconcileDb ? { db: options.reconcileDb } : {}),
+        ...(reconcileDb ? { db: reconcileDb } : {}),
       })
     : undefined;
 
-  driftWatch.start();
+  // Nobody reads the deployment account when it is not shared: no drift checks against it either.
+  if (!router || deploymentShared) driftWatch.start();
 
   const webhookPath = `/webhooks/${connector.source}`;
   const authFailures = webhookAuthFailures(metrics);
-  const webhookRoute: Route = {
-    method: 'POST',
-    path: webhookPath,
-    handler: async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+  const handleWebhook = async (
+    target: ConnectionPipeline | null,
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ): Promise<void> => {
+    {
       const body = await readRawBody(req);
       const request: WebhookRequest = {
         method: req.method ?? 'POST',
@@ -296,7 +335,12 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
         body,
         receivedAt: Date.now(),
       };
-      const parsed = connector.parseWebhook(request);
+      // Addressed to the deployment URL: the account named in the delivery picks the connection
+      // (HubSpot portalId, Salesforce org id), else the deployment connection takes it.
+      const account = target ? null : (connector.webhookAccount?.(request) ?? null);
+      const pipeline = target ?? (account && router ? router.forAccount(account) : null) ?? deployment;
+      const { connector: receiver, changes, service } = pipeline;
+      const parsed = receiver.parseWebhook(request);
       if (!parsed.ok) {
         crmMetrics.webhookEvent('rejected');
         if (parsed.status === 401)
@@ -315,8 +359,8 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
         // cannot answer, the sender retries the delivery (the events above dedupe on the retry).
         const records = parsed.related.map((r) => ({ object: r.object, recordId: r.recordId }));
         try {
-          const contactsOf = connector.contactsOfRecords
-            ? await service.callThroughBreaker(() => connector.contactsOfRecords!(records))
+          const contactsOf = receiver.contactsOfRecords
+            ? await service.callThroughBreaker(() => receiver.contactsOfRecords!(records))
             : new Map<string, string[]>();
           related = expandRelatedChanges(parsed.related, contactsOf);
         } catch (error) {
@@ -337,6 +381,22 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
         applied: outcomes.filter((o) => o === 'applied').length,
         ignored: outcomes.filter((o) => o !== 'applied').length,
       });
+    }
+  };
+  const webhookRoute: Route = {
+    method: 'POST',
+    path: webhookPath,
+    handler: (req, res, url) => handleWebhook(null, req, res, url),
+  };
+  // `POST /webhooks/<crm>/<connection id>`: a connection's own change events (its webhook URL).
+  const connectionWebhookRoute: Route = {
+    method: 'POST',
+    path: `${webhookPath}/*`,
+    handler: async (req, res, url) => {
+      const id = decodeURIComponent(url.pathname.slice(webhookPath.length + 1));
+      const pipeline = router?.forConnectionId(id) ?? null;
+      if (!pipeline) throw new HttpError(404, ErrorCode.NOT_FOUND, `no active ${connector.source} connection ${id}`);
+      await handleWebhook(pipeline, req, res, url);
     },
   };
 
@@ -360,7 +420,24 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     ...(config.identityVerifier ? { identityVerifier: config.identityVerifier } : {}),
     log,
     metrics,
-    routes: [webhookRoute, pipelineRoute],
+    routes: [
+      webhookRoute,
+      ...(router ? [connectionWebhookRoute] : []),
+      pipelineRoute,
+      ...(connections && options.connections
+        ? adminConnectionRoutes({
+            kind: options.connections.kind!,
+            store: connections.runtime.store,
+            tokens: connections.runtime.tokens,
+            health: connections.runtime.health,
+            verifyIdentity: config.identityVerifier ?? createIdentityVerifier(config.internalSecret),
+            ...(options.connections.validateOverrides
+              ? { validateOverrides: options.connections.validateOverrides }
+              : {}),
+            log,
+          })
+        : []),
+    ],
     development: config.development,
     // Redis down is degraded, not unready: the in-process tier serves, so replicas stay in rotation.
     // A CRM that has not reconciled within its bound is unready (docs/reconciliation.md).
@@ -372,12 +449,16 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
         details: {
           crm: connector.source,
           breaker: service.breaker.state,
+          ...(router ? { connectionsOpen: router.open().length } : {}),
           ...(redis ? { redis: redisDown ? 'down' : 'up' } : {}),
           // Ready all the same: reads work, and every decision on a drifted contact fails closed.
           ...(driftWatch.current.length > 0
             ? { consentCriticalDrift: [...new Set(driftWatch.current.map((d) => d.crmField))] }
             : {}),
           ...(redisDown && service.breaker.state !== 'open' ? { status: 'degraded' } : {}),
+          // Per connection (ids and health only): one seller's refused credentials are an alert,
+          // not a reason to take the subgraph out of rotation for every other seller.
+          ...(connections ? { connections: connectionReadiness(connections.runtime, connector.source) } : {}),
           ...(reconciled
             ? {
                 reconciliation: reconciled.ok ? 'ok' : reconciled.reason,
@@ -394,9 +475,11 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
         .catch((error: unknown) =>
           logError(log, error, 'reconciliation did not stop cleanly', { crm: connector.source }),
         );
-      await connector.close();
+      await router?.close();
+      await deployment.close();
+      await connections?.close();
+      await sharedOwnDb?.close().catch(() => undefined);
       if (ownsBus) await bus.close();
-      await Promise.allSettled([contactCache.disconnect(), phoneCache.disconnect(), markerCache.disconnect()]);
       await redis?.close();
     },
   });
@@ -407,7 +490,109 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
     bus,
     webhookUrl: `${running.baseUrl}${webhookPath}`,
     ...(reconciliation ? { reconciliation } : {}),
+    ...(router ? { router } : {}),
+    ...(connections ? { connections: connections.runtime } : {}),
   };
+}
+
+/** Where a request's pipeline is kept on its context: chosen once per request, then a property read. */
+const PIPELINE = Symbol('crmPipeline');
+type RoutedContext = { identity?: { seller?: string }; [PIPELINE]?: ConnectionPipeline };
+type ResolverFn = (parent: unknown, args: unknown, context: RoutedContext, info: unknown) => unknown;
+
+/**
+ * The contract resolvers, each handing over to the same resolver of the caller's pipeline: the
+ * caller's seller (the gateway's signed identity) picks its connection once per request. A global
+ * id therefore resolves only in the caller's seller's account: another seller's id is not found
+ * there, never read from the other account.
+ */
+function routedResolvers<R extends Record<string, Record<string, unknown>>>(template: R, router: ConnectionRouter): R {
+  const pick = (context: RoutedContext): ConnectionPipeline => {
+    const chosen = context[PIPELINE];
+    if (chosen) return chosen;
+    try {
+      const pipeline = router.forSeller(context.identity?.seller);
+      context[PIPELINE] = pipeline;
+      return pipeline;
+    } catch (error) {
+      if (isDialplaneError(error)) throw dialplaneError(error.code, error.message, error.context);
+      throw error;
+    }
+  };
+  const routed: Record<string, Record<string, unknown>> = {};
+  for (const [type, fields] of Object.entries(template)) {
+    routed[type] = {};
+    for (const [field, resolver] of Object.entries(fields)) {
+      routed[type]![field] =
+        typeof resolver === 'function'
+          ? (((parent, args, context, info) =>
+              ((pick(context).resolvers as unknown as R)[type]![field] as ResolverFn)(
+                parent,
+                args,
+                context,
+                info,
+              )) satisfies ResolverFn)
+          : resolver;
+    }
+  }
+  return routed as R;
+}
+
+/** Starts the connection runtime when configured; closes what it opened. */
+async function startConnections(
+  options: StartCrmSubgraphOptions,
+  bus: EventBus,
+  metrics: Metrics,
+  log: Logger,
+  sharedDb: Database | undefined,
+): Promise<{ runtime: ConnectionRuntime; close(): Promise<void> } | undefined> {
+  const settings = options.config.connections;
+  const kind = options.connections?.kind;
+  if (!settings || !kind || options.connections?.directory) return undefined;
+  const given = options.connections!.db ?? options.reconcileDb ?? sharedDb;
+  // Without DATABASE_URL a standalone subgraph keeps its own embedded table (one PGlite directory
+  // per process); `npm start` passes its shared database instead.
+  const db =
+    given ??
+    (await openDatabase({
+      url: settings.databaseUrl,
+      dataDir: settings.dataDir ? `${settings.dataDir}/crm-connections-${options.connector.source}` : undefined,
+      log,
+    }));
+  const runtime = await startConnectionRuntime({
+    db,
+    bus,
+    keyRing: settings.keyRing,
+    kinds: [kind],
+    metrics,
+    log,
+    resyncMs: settings.resyncMs,
+  });
+  return {
+    runtime,
+    async close() {
+      await runtime.close();
+      if (!given) await db.close();
+    },
+  };
+}
+
+/** The readiness detail of each connection of `crm`: ids, seller, status and health; never a credential. */
+function connectionReadiness(runtime: ConnectionRuntime, crm: CrmSource) {
+  return runtime.directory.list(crm).map((c) => {
+    const health = runtime.health.get(c.id);
+    return {
+      id: c.id,
+      seller: c.seller,
+      account: c.account,
+      status: c.status,
+      revision: c.revision,
+      lastSuccessAt: health?.lastSuccessAt ?? null,
+      authFailures: health?.authFailures ?? 0,
+      authFailing: health?.authFailing ?? false,
+      apiBudgetRemaining: health?.apiBudgetRemaining ?? null,
+    };
+  });
 }
 
 /** The URL the sender addressed (HubSpot signs it): Host header + path and query. */

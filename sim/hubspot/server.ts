@@ -29,6 +29,8 @@ import { addHubspotRoutes } from './routes.js';
 import { HubspotStore, type HubspotBaseData, type HubspotData, type HubspotSeed } from './store.js';
 import { generateHubspotDataset } from '../data/hubspot-dataset.js';
 import { WebhookEmitter } from './webhooks.js';
+import { handleHubspotToken, isIssuedToken, type HubspotOAuthState } from './oauth.js';
+import { randomUUID } from 'node:crypto';
 
 /**
  * A HubSpot CRM v3 simulator that @hubspot/api-client (`new Client({ accessToken, basePath })`)
@@ -42,6 +44,12 @@ export const hubspotSimOptions = z.object({
   host: z.string().default('127.0.0.1'),
   /** Private-app token the sim accepts as `Authorization: Bearer …` */
   accessToken: z.string().min(1).default('dev-hubspot-token'),
+  /** The OAuth app's client id (`POST /oauth/v1/token`); its client secret is `clientSecret`. */
+  oauthClientId: z.string().min(1).default('dev-hubspot-client-id'),
+  /** Refresh tokens the refresh_token grant honours. */
+  refreshTokens: z.array(z.string().min(1)).default(['dev-hubspot-refresh-token']),
+  /** Lifetime of an OAuth access token, seconds (HubSpot: 1800). */
+  oauthTokenLifetimeS: z.number().int().min(1).default(1800),
   /** App client secret that signs webhooks (signature v3) */
   clientSecret: z.string().min(1).default('dev-hubspot-client-secret'),
   portalId: z.number().int().positive().default(62_515),
@@ -82,6 +90,8 @@ export interface HubspotSim {
   /** In-process handles for tests: the HTTP harness (knobs, stats, delivery) and the portal. */
   sim: SimServer;
   portal: HubspotPortal;
+  /** Revokes every OAuth refresh token and access token (an uninstalled app); returns a new valid refresh token. */
+  revokeOAuth(): string;
   close(): Promise<void>;
 }
 
@@ -124,11 +134,19 @@ export async function startHubspotSim(input: HubspotSimOptions): Promise<Hubspot
     internal: (err) => errorResponse(err instanceof HubspotApiError ? err : internalError()),
   };
 
+  const oauth: HubspotOAuthState = {
+    clientId: opts.oauthClientId,
+    clientSecret: opts.clientSecret,
+    refreshTokens: new Set(opts.refreshTokens),
+    accessTokens: new Map(),
+    lifetimeS: opts.oauthTokenLifetimeS,
+  };
   const authenticate = (req: SimRequest): SimResponse | null => {
     const header = req.headers.authorization;
     if (!header) return errorResponse(unauthorized('missing'));
     const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match || match[1] !== opts.accessToken) return errorResponse(unauthorized('invalid'));
+    if (!match || (match[1] !== opts.accessToken && !isIssuedToken(oauth, match[1]!)))
+      return errorResponse(unauthorized('invalid'));
     return null;
   };
 
@@ -185,6 +203,7 @@ export async function startHubspotSim(input: HubspotSimOptions): Promise<Hubspot
   });
   portal = new HubspotPortal(store, schema, webhooks);
   addHubspotRoutes(router, portal, { searchPerSecond: opts.searchRateLimitPerSecond, dailyLimit: opts.dailyLimit });
+  router.add('POST', '/oauth/v1/token', 'oauth.token', (req) => handleHubspotToken(req, oauth), { isPublic: true });
   const { url, port } = await sim.listen(opts.port, opts.host);
   return {
     url,
@@ -192,6 +211,13 @@ export async function startHubspotSim(input: HubspotSimOptions): Promise<Hubspot
     admin: new SimAdminClient(url),
     sim,
     portal,
+    revokeOAuth() {
+      oauth.refreshTokens.clear();
+      oauth.accessTokens.clear();
+      const next = `na1-${randomUUID()}`;
+      oauth.refreshTokens.add(next);
+      return next;
+    },
     async close() {
       webhooks.clear();
       await sim.close();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { DEV_SECRETS } from '../../shared/config.js';
 import { webhookSignatureHeaders } from '../../shared/webhook-signature.js';
@@ -46,6 +47,10 @@ export const salesforceSimOptions = z.object({
   dailyApiLimit: z.number().int().min(1).default(100_000),
   /** Records per SOQL page (real: 2000); lower it to exercise paging with little data. */
   queryBatchSize: z.number().int().min(1).max(2000).default(2000),
+  /** Refresh tokens the refresh_token grant honours (a connection's OAuth refresh-token credentials). */
+  refreshTokens: z.array(z.string().min(1)).default(['dev-salesforce-refresh-token']),
+  /** Refresh Token Rotation: each refresh answers a new refresh token and retires the one spent. */
+  rotateRefreshTokens: z.boolean().default(false),
   /** Access tokens accepted without an OAuth round trip (benchmarks, manual curl). */
   staticAccessTokens: z.array(z.string()).default([]),
   /**
@@ -68,6 +73,8 @@ export interface SalesforceSim {
   admin: SimAdminClient;
   /** Invalidates every issued access token (next call answers 401 INVALID_SESSION_ID). */
   expireSessions(): void;
+  /** Revokes every refresh token (the next refresh_token grant answers invalid_grant); returns a new valid one. */
+  revokeRefreshTokens(): string;
   close(): Promise<void>;
 }
 
@@ -108,6 +115,7 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
   const dataset = input.dataset ?? generateSalesforceDataset({ seed: opts.seed, contacts: opts.contacts });
   const schema = new SchemaView();
   const sessions = new Map<string, Session>();
+  const refreshTokens = { valid: new Set(opts.refreshTokens), rotate: opts.rotateRefreshTokens };
   for (const token of opts.staticAccessTokens)
     sessions.set(token, { userId: INTEGRATION_USER_ID, issuedAt: Date.now() });
   let apiUsage = 0;
@@ -155,6 +163,7 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
           opts,
           { loginUrl: originOf(req), instanceUrl: opts.instanceUrl ?? originOf(req) },
           sessions,
+          refreshTokens,
         ),
       { isPublic: true },
     )
@@ -260,6 +269,12 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
     port,
     admin: new SimAdminClient(url),
     expireSessions: () => sessions.clear(),
+    revokeRefreshTokens: () => {
+      refreshTokens.valid.clear();
+      const next = `5Aep861${randomBytes(32).toString('base64url')}`;
+      refreshTokens.valid.add(next);
+      return next;
+    },
     close: () => sim.close(),
   };
 }

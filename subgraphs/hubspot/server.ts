@@ -18,7 +18,13 @@ export interface HubspotSubgraphOptions extends CrmSubgraphOptions {
 /** Starts the HubSpot CRM subgraph: the shared contract served from HubSpot through its CRM module (crm/hubspot/). */
 export function startHubspotSubgraph(options: HubspotSubgraphOptions): Promise<RunningCrmSubgraph> {
   const { clientSecret, timeoutMs, ...account } = options.hubspot;
-  return startInstrumentedCrmSubgraph('hubspot', options, (instrument) =>
-    hubspotCrm.createConnector(account, { webhookSecret: clientSecret, timeoutMs, instrument }),
+  // Connections (docs/connections.md): served whenever the runtime config has a key ring.
+  const withConnections = { ...options, connections: { kind: hubspotCrm.connectionKind, ...options.connections } };
+  return startInstrumentedCrmSubgraph('hubspot', withConnections, (instrument, connection) =>
+    hubspotCrm.createConnector(connection ? hubspotCrm.accountOf(connection) : account, {
+      webhookSecret: clientSecret,
+      timeoutMs,
+      instrument,
+    }),
   );
 }

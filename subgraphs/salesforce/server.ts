@@ -20,7 +20,14 @@ export interface SalesforceSubgraphOptions extends CrmSubgraphOptions {
 /** Starts the Salesforce CRM subgraph: the shared contract served from Salesforce through its CRM module (crm/salesforce/). */
 export function startSalesforceSubgraph(options: SalesforceSubgraphOptions): Promise<RunningCrmSubgraph> {
   const { webhookSecret, timeoutMs, driftRecheckMs, ...account } = options.salesforce;
-  return startInstrumentedCrmSubgraph('salesforce', options, (instrument) =>
-    salesforceCrm.createConnector(account, { webhookSecret, timeoutMs, driftRecheckMs, instrument }),
+  // Connections (docs/connections.md): served whenever the runtime config has a key ring.
+  const withConnections = { ...options, connections: { kind: salesforceCrm.connectionKind, ...options.connections } };
+  return startInstrumentedCrmSubgraph('salesforce', withConnections, (instrument, connection) =>
+    salesforceCrm.createConnector(connection ? salesforceCrm.accountOf(connection) : account, {
+      webhookSecret,
+      timeoutMs,
+      driftRecheckMs,
+      instrument,
+    }),
   );
 }

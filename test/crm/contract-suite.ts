@@ -38,21 +38,29 @@ export interface CrmContractSuiteOptions {
   doNotCallDrift: { object: string; field: string; to: string };
   /** Simulator edit field name for the mobile phone (for the messy-phone test). */
   mobilePhoneField: string;
+  /** The seller the suite's caller acts for (routing by connection: the subgraph serves it from its connection). */
+  seller?: string;
 }
 
 const SECRET = 'contract-suite-internal-secret';
-const identity = (body: string) => signIdentity({ sub: 'contract-suite-agent', roles: ['agent'] }, SECRET, { body });
+const identity = (body: string, seller?: string) =>
+  signIdentity({ sub: 'contract-suite-agent', roles: ['agent'], ...(seller ? { seller } : {}) }, SECRET, { body });
 
 export interface GqlResult {
   data?: Record<string, any> | null;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
 }
 
-export async function gql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<GqlResult> {
+export async function gql(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  seller?: string,
+): Promise<GqlResult> {
   const body = JSON.stringify({ query, variables });
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: identity(body) },
+    headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: identity(body, seller) },
     body,
   });
   return (await res.json()) as GqlResult;
@@ -86,6 +94,8 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
   let subgraph: RunningCrmSubgraph | undefined;
   let bus: EventBus;
   const gid = (sourceId: string) => `${options.name}:${sourceId}`;
+  const ask = (url: string, query: string, variables: Record<string, unknown> = {}) =>
+    gql(url, query, variables, options.seller);
 
   const start = async (overrides: Partial<CrmRuntimeConfig> = {}) => {
     const prefix = uniquePrefix(`crm-${options.name}`);
@@ -136,7 +146,7 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
 
   it('serves exactly the CRM contract SDL', async () => {
     const sg = await start();
-    const res = await gql(sg.url, '{ _service { sdl } }');
+    const res = await ask(sg.url, '{ _service { sdl } }');
     expect(res.data?._service.sdl).toBe(crmContractServedSdl());
   });
 
@@ -152,7 +162,7 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
 
   it('resolves a contact in the canonical shape with freshness', async () => {
     const sg = await start();
-    const res = await gql(sg.url, CONTACT, { id: gid(ids[0]!) });
+    const res = await ask(sg.url, CONTACT, { id: gid(ids[0]!) });
     expect(res.errors).toBeUndefined();
     const c = res.data!.contact;
     expect(c.id).toBe(gid(ids[0]!));
@@ -168,7 +178,7 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
   it('loads 50 contacts of one request in one CRM batch call', async () => {
     const sg = await start();
     await sim.admin.reset('stats');
-    const res = await gql(sg.url, CONTACTS, { ids: ids.slice(0, 50).map(gid) });
+    const res = await ask(sg.url, CONTACTS, { ids: ids.slice(0, 50).map(gid) });
     expect(res.errors).toBeUndefined();
     expect(res.data!.contacts).toHaveLength(50);
     expect(res.data!.contacts.every((c: { id: string } | null, i: number) => c?.id === gid(ids[i]!))).toBe(true);
@@ -179,13 +189,13 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
   it('coalesces 100 concurrent requests for 100 contacts into a handful of CRM calls', async () => {
     const sg = await start();
     // Warm the token grant so only data calls remain to count.
-    await gql(sg.url, CONTACT, { id: gid(ids[119]!) });
+    await ask(sg.url, CONTACT, { id: gid(ids[119]!) });
     // With a CRM round trip of 200 ms (slower than the simulator's default 120 ms, so the test
     // holds on a loaded machine where 100 requests take a while to arrive), requests arriving
     // while a batch is in flight wait for a dispatch slot and merge.
     await sim.admin.setLatency({ medianMs: 200, jitterMs: 0 });
     await sim.admin.reset('stats');
-    const answers = await Promise.all(ids.slice(0, 100).map((id) => gql(sg.url, CONTACT, { id: gid(id) })));
+    const answers = await Promise.all(ids.slice(0, 100).map((id) => ask(sg.url, CONTACT, { id: gid(id) })));
     expect(
       answers.filter((a) => a.errors || !a.data?.contact?.id).map((a) => a.errors?.[0]?.message ?? 'no contact'),
     ).toEqual([]);
@@ -197,9 +207,9 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
 
   it('answers a repeat within the TTL from cache: zero CRM calls', async () => {
     const sg = await start();
-    await gql(sg.url, CONTACTS, { ids: ids.slice(0, 20).map(gid) });
+    await ask(sg.url, CONTACTS, { ids: ids.slice(0, 20).map(gid) });
     await sim.admin.reset('stats');
-    const again = await gql(sg.url, CONTACTS, { ids: ids.slice(0, 20).map(gid) });
+    const again = await ask(sg.url, CONTACTS, { ids: ids.slice(0, 20).map(gid) });
     expect(again.errors).toBeUndefined();
     expect(await dataCalls()).toBe(0);
   });
@@ -207,7 +217,7 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
   it('evicts on a change event, publishes contact.changed, and refreshes with exactly one batch', async () => {
     const sg = await start();
     const id = ids[3]!;
-    const first = await gql(sg.url, CONTACT, { id: gid(id) });
+    const first = await ask(sg.url, CONTACT, { id: gid(id) });
     const before = first.data!.contact.suppression.doNotCall as boolean;
     const events: ContactChangedEvent[] = [];
     const unsubscribe = await bus.subscribe('contact.changed', (e) => void events.push(e));
@@ -222,10 +232,10 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
     expect(changed.source).toBe(options.name);
 
     const statsAfterDelivery = await batchCalls();
-    const refreshed = await gql(sg.url, CONTACT, { id: gid(id) });
+    const refreshed = await ask(sg.url, CONTACT, { id: gid(id) });
     expect(refreshed.data!.contact.suppression.doNotCall).toBe(!before);
     expect((await batchCalls()) - statsAfterDelivery).toBe(1);
-    await gql(sg.url, CONTACT, { id: gid(id) });
+    await ask(sg.url, CONTACT, { id: gid(id) });
     expect((await batchCalls()) - statsAfterDelivery).toBe(1);
   });
 
@@ -237,7 +247,7 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
       action: 'rename',
       to: options.doNotCallDrift.to,
     });
-    const res = await gql(sg.url, CONTACT, { id: gid(ids[5]!) });
+    const res = await ask(sg.url, CONTACT, { id: gid(ids[5]!) });
     expect(res.errors).toHaveLength(1);
     const [error] = res.errors!;
     expect(error!.path).toEqual(['contact', 'suppression', 'doNotCall']);
@@ -259,18 +269,18 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
   it('serves stale data flagged stale during an outage, then CRM_UNAVAILABLE when nothing is cached', async () => {
     let nowMs = Date.now();
     const sg = await start({ cacheTtlMs: 150, now: () => nowMs });
-    const cached = await gql(sg.url, CONTACT, { id: gid(ids[7]!) });
+    const cached = await ask(sg.url, CONTACT, { id: gid(ids[7]!) });
     expect(cached.data!.contact.freshness.stale).toBe(false);
     nowMs += 200; // past the freshness lifetime on the subgraph's clock
     await sim.admin.setFaults({ outage: true });
 
-    const stale = await gql(sg.url, CONTACT, { id: gid(ids[7]!) });
+    const stale = await ask(sg.url, CONTACT, { id: gid(ids[7]!) });
     expect(stale.errors).toBeUndefined();
     expect(stale.data!.contact.id).toBe(gid(ids[7]!));
     expect(stale.data!.contact.freshness.stale).toBe(true);
     expect(stale.data!.contact.freshness.ageMs).toBeGreaterThanOrEqual(150);
 
-    const missing = await gql(sg.url, CONTACT, { id: gid(ids[8]!) });
+    const missing = await ask(sg.url, CONTACT, { id: gid(ids[8]!) });
     expect(missing.data?.contact ?? null).toBeNull();
     expect(missing.errors?.[0]?.extensions?.code).toBe('CRM_UNAVAILABLE');
     expect(missing.errors?.[0]?.extensions?.crm).toBe(options.name);
@@ -285,13 +295,13 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
       field: options.mobilePhoneField,
       phone: '(415) 555-0199 ext. 42',
     });
-    const res = await gql(sg.url, CONTACT, { id: gid(id) });
+    const res = await ask(sg.url, CONTACT, { id: gid(id) });
     const mobile = res.data!.contact.phones.find((p: { raw: string }) => p.raw === '(415) 555-0199 ext. 42');
     expect(mobile).toMatchObject({ e164: '+14155550199', type: 'MOBILE', extension: '42', valid: true });
 
     await sim.admin.reset('stats');
     for (const format of ['+1 415 555 0199', '415.555.0199', '(415) 555-0199']) {
-      const found = await gql(sg.url, BY_PHONE, { phone: format });
+      const found = await ask(sg.url, BY_PHONE, { phone: format });
       expect(found.errors).toBeUndefined();
       expect(found.data!.contactsByPhone.map((c: { id: string }) => c.id)).toContain(gid(id));
     }
@@ -302,11 +312,11 @@ function defineSuite(options: CrmContractSuiteOptions, redisUrl: string | undefi
   it('answers BAD_USER_INPUT for an unusable phone number and for a foreign id', async () => {
     const sg = await start();
     for (const phone of ['12', 'call me maybe', '+1 000 000 0000']) {
-      const res = await gql(sg.url, BY_PHONE, { phone });
+      const res = await ask(sg.url, BY_PHONE, { phone });
       expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(res.errors?.[0]?.message).toMatch(/phone/);
     }
-    const foreign = await gql(sg.url, CONTACT, {
+    const foreign = await ask(sg.url, CONTACT, {
       id: `${options.name === 'salesforce' ? 'hubspot' : 'salesforce'}:123`,
     });
     expect(foreign.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

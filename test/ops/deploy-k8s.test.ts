@@ -66,6 +66,7 @@ function shapeKeys(schema: z.ZodType): string[] {
 function secretValue(name: string): string {
   if (name === 'DATABASE_URL') return 'postgres://dialplane:k8s-test-password@postgres:5432/dialplane';
   if (name === 'REDIS_URL') return 'redis://redis:6379';
+  if (name === 'CONNECTION_ENCRYPTION_KEYS') return `k1:${Buffer.alloc(32, 9).toString('base64')}`; // a key ring
   if (name === 'TELNYX_PUBLIC_KEY') return Buffer.alloc(32, 7).toString('base64'); // an Ed25519 public key's shape
   return `k8s-test-${name.toLowerCase()}-0123456789abcdef0123456789`;
 }
@@ -109,7 +110,7 @@ describe('deploy/k8s manifests', () => {
         valueFrom?: { secretKeyRef?: { name: string } };
       }[]) {
         expect(known.has(v.name), `${name} sets ${v.name}, which its config schema does not read`).toBe(true);
-        if (/SECRET|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL|CLIENT_ID|_KEY$/.test(v.name)) {
+        if (/SECRET|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL|CLIENT_ID|_KEYS?$/.test(v.name)) {
           expect(v.valueFrom?.secretKeyRef?.name, `${name}: ${v.name} must come from a Secret`).toBe(
             'dialplane-secrets',
           );

@@ -43,6 +43,24 @@ describe('npm start, as a new user sees it', () => {
         contactsByPhone: [{ id: expect.stringMatching(/^salesforce:/) }, { id: expect.stringMatching(/^hubspot:/) }],
       },
     });
+    // The embedded demo's connections: two sellers, one per CRM each, each checked (a token and a
+    // schema read) once created.
+    const adminToken = /^ {2}admin +(\S+)$/m.exec(output)![1]!;
+    const connections = async () =>
+      (
+        (await (
+          await fetch(`${new URL(gatewayUrl).origin}/admin/connections`, {
+            headers: { authorization: `Bearer ${adminToken}` },
+          })
+        ).json()) as { connections: { seller: string; crm: string; health: { lastSuccessAt: string | null } | null }[] }
+      ).connections;
+    expect((await connections()).map((c) => `${c.seller}/${c.crm}`).sort()).toEqual([
+      'acme-seller/hubspot',
+      'acme-seller/salesforce',
+      'demo-seller/hubspot',
+      'demo-seller/salesforce',
+    ]);
+    await expect.poll(async () => (await connections()).every((c) => c.health?.lastSuccessAt)).toBe(true);
     const lines = jsonLogLines(output);
     expect(lines.length).toBeGreaterThan(3);
     for (const { raw } of lines) expect(serviceKeyCount(raw), raw).toBe(1);

@@ -27,6 +27,7 @@ const allSecrets = Object.fromEntries(
     'SALESFORCE_WEBHOOK_SECRET',
   ].map((n) => [n, strong(n)]),
 );
+allSecrets.CONNECTION_ENCRYPTION_KEYS = `prod:${Buffer.alloc(32, 5).toString('base64')}`;
 
 function refusal(load: () => unknown): string[] {
   try {
@@ -48,9 +49,12 @@ describe('finding 4: production refuses development secrets in every service', (
     },
     salesforce: {
       load: loadSalesforceSubgraphConfig,
-      secrets: ['DIALPLANE_INTERNAL_SECRET', 'SALESFORCE_WEBHOOK_SECRET'],
+      secrets: ['DIALPLANE_INTERNAL_SECRET', 'SALESFORCE_WEBHOOK_SECRET', 'CONNECTION_ENCRYPTION_KEYS'],
     },
-    hubspot: { load: loadHubspotSubgraphConfig, secrets: ['DIALPLANE_INTERNAL_SECRET', 'HUBSPOT_CLIENT_SECRET'] },
+    hubspot: {
+      load: loadHubspotSubgraphConfig,
+      secrets: ['DIALPLANE_INTERNAL_SECRET', 'HUBSPOT_CLIENT_SECRET', 'CONNECTION_ENCRYPTION_KEYS'],
+    },
   };
   for (const [name, service] of Object.entries(services)) {
     it(`${name}: names every development secret it would run on, and starts with real ones`, () => {
