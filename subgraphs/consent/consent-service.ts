@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../../shared/db.js';
-import type { EventBus } from '../../shared/events.js';
 import type { Identity } from '../../shared/identity.js';
-import { errorForLog, logError, type Logger } from '../../shared/logger.js';
+import { errorForLog, logError } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
 import { normalizePhone } from '../../shared/phone.js';
 import { SpanAttr, tracingActive, withSpan } from '../../shared/tracing.js';
@@ -17,35 +15,28 @@ import {
   type DecideRequest,
   type DecisionResult,
 } from './consent-plan.js';
-import { createConsentWrites } from './consent-writes.js';
+import { createConsentWrites, type ConsentWritesDeps } from './consent-writes.js';
 import { evaluate } from './decision/evaluate.js';
 import type { Decision, DecisionFacts, ReassignedFacts } from './decision/types.js';
 import { calleeGeo } from './mapping/callee-geo.js';
-import type { AreaCodeZoneTable, CompliancePolicy } from './policy/index.js';
-import type { ReassignedNumberChecker } from './reassigned/checker.js';
-import type { RevocationHub } from './revocation-hub.js';
+import type { AreaCodeZoneTable } from './policy/index.js';
 import { attemptsSince, insertAttempt, lockNumber } from './store/attempts.js';
-import { appendAudit, type AuditWriter } from './store/audit.js';
+import { appendAudit } from './store/audit.js';
 import { createFactsReader, insertReassignedCheck, loadStoredFacts } from './store/facts.js';
 import type { FactsSnapshot } from './store/facts-snapshot.js';
 
 /**
  * The consent service executes what consent-plan.ts decides: loads the facts a decision needs,
- * runs the pure decision (decision/), reserves attempts and writes the ledger and the audit log.
+ * runs the pure decision (decision/), reserves attempts and audits every decision; grants,
+ * revocations, internal DNC entries and reassigned-number answers are written by consent-writes.ts.
  * Failure policy: fail closed. Any fact that cannot be read becomes `null` and the decision denies
  * with COMPLIANCE_DATA_UNAVAILABLE; no exception reaches the caller from a decision.
  */
 
 export type { DecideRequest, DecisionResult };
 
-export interface ConsentServiceDeps {
-  db: Database;
-  policy: CompliancePolicy;
-  checker: ReassignedNumberChecker;
-  bus: EventBus;
-  hub: RevocationHub;
-  audit: AuditWriter;
-  log: Logger;
+/** What the decisions need besides what the writes need. */
+export interface ConsentServiceDeps extends ConsentWritesDeps {
   metrics: Metrics;
   /** Stored facts kept between decisions (store/facts-snapshot.ts); absent: every decision reads. */
   snapshot?: FactsSnapshot;

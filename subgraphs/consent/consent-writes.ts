@@ -35,7 +35,7 @@ import { addInternalDnc, type InternalDncRecord } from './store/suppression.js';
  * each with its audit row in the same transaction. What to write is consent-plan.ts's; this
  * executes it.
  */
-export function createConsentWrites(deps: {
+export interface ConsentWritesDeps {
   db: Database;
   policy: CompliancePolicy;
   checker: ReassignedNumberChecker;
@@ -43,7 +43,9 @@ export function createConsentWrites(deps: {
   hub: RevocationHub;
   audit: AuditWriter;
   log: Logger;
-}) {
+}
+
+export function createConsentWrites(deps: ConsentWritesDeps) {
   const { db, policy, checker, bus, hub, audit, log } = deps;
 
   /** checkReassignedNumber: asks the database now (admin), whatever is kept. */
