@@ -18,6 +18,7 @@ const UNIT = [
   'test/crm/hubspot-mapping.test.ts',
   'test/crm/hubspot-signature.test.ts',
   'test/crm/hubspot-webhooks.test.ts',
+  'test/crm/mapping-overrides.test.ts',
   'test/crm/refresh-ahead.test.ts',
   'test/crm/runtime.test.ts',
   'test/crm/salesforce-mapping.test.ts',

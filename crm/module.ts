@@ -14,7 +14,8 @@ import type { CrmWriter } from '../shared/crm/writer.js';
  * Every folder has the same inner layout: connection.ts (the account and its ONE credential
  * parser), client.ts (official client and auth), read-mapping.ts, loaders.ts, changes.ts
  * (incremental reads), webhooks.ts (change-event receiver), connector.ts (the CrmConnector),
- * write-mapping.ts, writer.ts (the CrmWriter), simulator.ts (the simulator's entry), index.ts.
+ * write-mapping.ts, writer.ts (the CrmWriter), simulator.ts (the simulator's entry), index.ts,
+ * mapping-overrides.ts (which canonical fields a connection may feed from its own fields).
  */
 export interface CrmModule<Name extends string = string, Account = unknown> {
   /** Lower-case source name: the prefix of global ids (`salesforce:003…`), metric and queue labels. */
@@ -57,6 +58,12 @@ export interface CrmConnectorOptions {
   instrument?: CrmCallInstrument;
   /** How long learned field drift holds before the CRM's describe is asked again (where the CRM remembers drift). */
   driftRecheckMs?: number;
+  /**
+   * The connection's field-mapping overrides (CrmConnection.mappingOverrides, or the deployment
+   * connection's `<CRM>_MAPPING_OVERRIDES`): canonical path → CRM field (shared/crm/mapping-overrides.ts).
+   * They change the mapping version, hence the cache namespace.
+   */
+  mappingOverrides?: Readonly<Record<string, string>>;
 }
 
 export interface CrmSimulatorOptions {

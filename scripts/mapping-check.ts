@@ -1,6 +1,8 @@
 /**
- * `npm run mapping:check`: compares each CRM's live describe/properties with what its mapping
- * reads and prints the differences (exit 1 when there are any, 2 when a CRM cannot be reached).
+ * `npm run mapping:check`: compares each connection's live describe/properties with what its
+ * mapping (its overrides included) reads and prints the differences per connection: every CRM's
+ * deployment connection (env, `<CRM>_MAPPING_OVERRIDES`) and every stored connection (exit 1 when
+ * there are differences, 2 when an account cannot be reached).
  * `npm run mapping:check -- --write-docs` regenerates the mapping tables in docs/mapping-<crm>.md
  * from the mapping code instead (no CRM calls).
  *
@@ -10,53 +12,50 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { z } from 'zod';
 import { crmClientEnv, loadConfig, webhookSecretEnv } from '../shared/config.js';
-import type { CrmConnector, MappingCheckReport } from '../shared/crm/connector.js';
+import type { CrmConnection } from '../shared/crm/connection.js';
+import { mappingOverridesEnv } from '../shared/crm/mapping-overrides.js';
 import { renderMappingTable, replaceMappingTable } from '../shared/crm/mapping-table.js';
-import type { CrmModule } from '../crm/module.js';
-import { CRM_MODULES, type CrmName } from '../crm/registry.js';
+import { mappingCheckTargets, runMappingCheck } from '../crm/mapping-check.js';
 
-const env = loadConfig(z.object({ ...crmClientEnv, ...webhookSecretEnv }));
+const env = loadConfig(
+  z.object({
+    ...crmClientEnv,
+    ...webhookSecretEnv,
+    SALESFORCE_MAPPING_OVERRIDES: mappingOverridesEnv,
+    HUBSPOT_MAPPING_OVERRIDES: mappingOverridesEnv,
+  }),
+);
 const args = process.argv.slice(2);
 const only = args.includes('--crm') ? args[args.indexOf('--crm') + 1] : undefined;
 
-// Every registered CRM, on its deployment connection (the env-configured account).
-const modules: readonly CrmModule<CrmName, unknown>[] = CRM_MODULES;
-const connectors: CrmConnector[] = modules
-  .filter((m) => !only || m.name === only)
-  .map((m) => m.createConnector(m.accountFromEnv(env), { webhookSecret: env[m.webhookSecretEnv] }));
+/**
+ * The stored connections (decrypted) to check besides the deployment ones. Seam: the connection
+ * store (shared/crm/connections/store.ts `loadAll()`) plugs in here when it is configured; until
+ * then only the deployment connections are checked.
+ */
+async function storedConnections(): Promise<CrmConnection[]> {
+  return [];
+}
 
 if (args.includes('--write-docs')) {
-  for (const c of connectors) {
+  // The docs show the code's mapping: the deployment connectors without any overrides.
+  for (const { connector: c } of mappingCheckTargets(env, [], only)) {
     const path = `docs/mapping-${c.source}.md`;
     const current = existsSync(path) ? readFileSync(path, 'utf8') : `# ${c.source} mapping\n`;
     writeFileSync(path, replaceMappingTable(current, renderMappingTable(c.mappingVersion, c.mappingTable)));
     console.log(`wrote the mapping table of ${c.mappingVersion} into ${path}`);
+    await c.close();
   }
   process.exit(0);
 }
 
-let differences = 0;
-let unreachable = 0;
-for (const c of connectors) {
-  let report: MappingCheckReport;
-  try {
-    report = await c.checkMapping();
-  } catch (error) {
-    unreachable += 1;
-    console.error(
-      `${c.source}: could not read the live schema (${error instanceof Error ? error.message : String(error)})`,
-    );
-    continue;
-  }
-  console.log(
-    `${report.crm} (${report.mappingVersion}): ${report.fieldsChecked} fields checked, ${report.differences.length} difference(s)`,
-  );
-  for (const d of report.differences) {
-    console.log(
-      `  ${d.problem.padEnd(24)} ${d.crmField.padEnd(40)} expected ${d.expected}${d.actual ? `, found ${d.actual}` : ''}`,
-    );
-  }
-  differences += report.differences.length;
-  await c.close();
-}
+const targets = mappingCheckTargets(
+  {
+    ...env,
+    mappingOverrides: { salesforce: env.SALESFORCE_MAPPING_OVERRIDES, hubspot: env.HUBSPOT_MAPPING_OVERRIDES },
+  },
+  await storedConnections(),
+  only,
+);
+const { differences, unreachable } = await runMappingCheck(targets, (line) => console.log(line));
 process.exit(unreachable > 0 ? 2 : differences > 0 ? 1 : 0);

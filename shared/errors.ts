@@ -15,6 +15,7 @@ export const ErrorCode = {
   CRM_RATE_LIMITED: 'CRM_RATE_LIMITED',
   CRM_SCHEMA_DRIFT: 'CRM_SCHEMA_DRIFT',
   CRM_REJECTED: 'CRM_REJECTED',
+  MAPPING_OVERRIDE_INVALID: 'MAPPING_OVERRIDE_INVALID',
   CRM_CONNECTION_MISSING: 'CRM_CONNECTION_MISSING',
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   COMPLIANCE_DATA_UNAVAILABLE: 'COMPLIANCE_DATA_UNAVAILABLE',
@@ -64,6 +65,11 @@ export const ERROR_CODES: Record<ErrorCode, { description: string; httpStatus: n
     httpStatus: 502,
   },
   CRM_REJECTED: { description: 'The CRM rejected a write permanently (validation, missing record).', httpStatus: 422 },
+  MAPPING_OVERRIDE_INVALID: {
+    description:
+      "A connection's field-mapping override was refused before saving: the canonical field cannot be overridden, or the CRM field does not exist in the account or has the wrong type; `extensions.field` names the canonical field, `crmField` the CRM field, `problem` why (docs/mapping-overrides.md).",
+    httpStatus: 422,
+  },
   CRM_CONNECTION_MISSING: {
     description:
       "The caller's seller has no connection to this CRM and the deployment's own account is not shared (CRM_DEPLOYMENT_CONNECTION=off); connect the CRM first.",

@@ -19,14 +19,16 @@ import {
 import { loadContactBundles } from './loaders.js';
 import {
   CALL_DISPOSITIONS,
-  DEAL_STAGE_MAP,
+  DEFAULT_HUBSPOT_MAPPING,
   HUBSPOT_MAPPING_TABLE,
-  HUBSPOT_MAPPING_VERSION,
-  HUBSPOT_PROPERTY_SPECS,
+  hubspotReadMapping,
   LEAD_STATUS_INTENT,
   LIFECYCLE_STAGE_INTENT,
   toCanonicalContact,
+  type HubspotReadMapping,
 } from './read-mapping.js';
+import { HUBSPOT_OVERRIDABLE } from './mapping-overrides.js';
+import { mappingOverrideError, overrideLiveIssues, type LiveSchema } from '../../shared/crm/mapping-overrides.js';
 import { hubspotTimeZoneToIana } from './timezone.js';
 import { parseHubspotWebhook } from './webhooks.js';
 
@@ -44,19 +46,26 @@ export interface HubspotConnectorOptions {
   timeoutMs?: number;
   /** Metrics wrapper for every HubSpot call (CrmMetrics.call). */
   instrument?: CallInstrument;
+  /** The connection's field-mapping overrides (canonical path → portal property; shared/crm/mapping-overrides.ts). */
+  mappingOverrides?: Readonly<Record<string, string>>;
 }
 
 /** HubSpot record ids are decimal integers. */
 const SOURCE_ID = /^[1-9]\d{0,19}$/;
 
-/** Enumerations whose option values the mapping translates: an option it does not know is reported. */
-const MAPPED_OPTIONS: Partial<Record<string, (value: string) => boolean>> = {
-  'contacts.lifecyclestage': (v) => v.toLowerCase() in LIFECYCLE_STAGE_INTENT,
-  'contacts.hs_lead_status': (v) => v.toUpperCase() in LEAD_STATUS_INTENT,
-  'contacts.hs_timezone': (v) => hubspotTimeZoneToIana(v) !== null,
-  'deals.dealstage': (v) => v.toLowerCase() in DEAL_STAGE_MAP,
-  'calls.hs_call_disposition': (v) => v.toLowerCase() in CALL_DISPOSITIONS,
-};
+/**
+ * Enumerations whose option values the mapping translates, by default key: an option it does not
+ * know is reported (under the property the connection reads, its override's when it has one).
+ */
+function mappedOptions(mapping: HubspotReadMapping): Partial<Record<string, (value: string) => boolean>> {
+  return {
+    'contacts.lifecyclestage': (v) => v.toLowerCase() in LIFECYCLE_STAGE_INTENT,
+    'contacts.hs_lead_status': (v) => v.toUpperCase() in LEAD_STATUS_INTENT,
+    'contacts.hs_timezone': (v) => hubspotTimeZoneToIana(v) !== null,
+    'deals.dealstage': (v) => v in mapping.stageMap || v.toLowerCase() in mapping.stageMap,
+    'calls.hs_call_disposition': (v) => v.toLowerCase() in CALL_DISPOSITIONS,
+  };
+}
 
 export function createHubspotConnector(options: HubspotConnectorOptions): CrmConnector {
   const client = new HubspotClient({
@@ -67,20 +76,21 @@ export function createHubspotConnector(options: HubspotConnectorOptions): CrmCon
   });
 
   const associations = new AssociationIndex();
+  const mapping = hubspotReadMapping(options.mappingOverrides);
 
   return {
     source: 'hubspot',
-    mappingVersion: HUBSPOT_MAPPING_VERSION,
+    mappingVersion: mapping.version,
     limits: { maxBatchSize: HUBSPOT_POLICY.batchLimit, maxConcurrentBatches: HUBSPOT_POLICY.maxConcurrentBatches },
     mappingTable: HUBSPOT_MAPPING_TABLE,
 
     isValidSourceId: (sourceId) => SOURCE_ID.test(sourceId),
 
     async loadContacts(sourceIds): Promise<ContactLoadResult[]> {
-      const bundles = await loadContactBundles(client, sourceIds, associations);
+      const bundles = await loadContactBundles(client, sourceIds, associations, mapping);
       return sourceIds.map((id) => {
         const bundle = bundles.get(id);
-        return bundle ? { kind: 'found', ...toCanonicalContact(bundle) } : { kind: 'notFound' };
+        return bundle ? { kind: 'found', ...toCanonicalContact(bundle, mapping) } : { kind: 'notFound' };
       });
     },
 
@@ -98,33 +108,46 @@ export function createHubspotConnector(options: HubspotConnectorOptions): CrmCon
       objects.forEach((o, i) => lists[i]!.forEach((p) => live.set(`${o}.${p.name}`, p)));
       return {
         crm: 'hubspot',
-        mappingVersion: HUBSPOT_MAPPING_VERSION,
+        mappingVersion: mapping.version,
         checkedAt: new Date().toISOString(),
-        fieldsChecked: HUBSPOT_PROPERTY_SPECS.length,
-        differences: compareProperties(live),
+        fieldsChecked: mapping.specs.length,
+        differences: compareProperties(live, mapping),
       };
+    },
+
+    async validateMappingOverrides(overrides) {
+      const objects = [...new Set(HUBSPOT_OVERRIDABLE.map((o) => o.object))] as HubspotObjectType[];
+      const lists = await Promise.all(objects.map((o) => client.listProperties(o)));
+      const live: LiveSchema = new Map(
+        objects.map((o, i) => [
+          o,
+          lists[i]!.map((p) => ({ name: p.name, type: p.type, values: (p.options ?? []).map((x) => x.value) })),
+        ]),
+      );
+      const issues = overrideLiveIssues(overrides, HUBSPOT_OVERRIDABLE, live);
+      if (issues.length > 0) throw mappingOverrideError(issues);
     },
 
     async checkCriticalFields(critical) {
       const live = new Map((await client.listProperties('contacts')).map((p) => [p.name, p]));
-      return HUBSPOT_PROPERTY_SPECS.filter(
-        (spec) => spec.object === 'contacts' && spec.feeds.some((f) => critical.includes(f)),
-      ).flatMap((spec) => {
-        const property = live.get(spec.property);
-        const reason = !property ? 'missing' : !spec.types.includes(property.type) ? 'invalid' : null;
-        return reason
-          ? spec.feeds
-              .filter((f) => critical.includes(f))
-              .map((field) => ({ field, crmField: `contacts.${spec.property}`, reason }))
-          : [];
-      });
+      return mapping.specs
+        .filter((spec) => spec.object === 'contacts' && spec.feeds.some((f) => critical.includes(f)))
+        .flatMap((spec) => {
+          const property = live.get(spec.property);
+          const reason = !property ? 'missing' : !spec.types.includes(property.type) ? 'invalid' : null;
+          return reason
+            ? spec.feeds
+                .filter((f) => critical.includes(f))
+                .map((field) => ({ field, crmField: `contacts.${spec.property}`, reason }))
+            : [];
+        });
     },
 
     changedContactsSince: (sinceMs) => hubspotChangedContactsSince(client, sinceMs),
 
     parseWebhook: (request: WebhookRequest): WebhookParseResult => {
       try {
-        return parseHubspotWebhook(request, options.clientSecret, associations);
+        return parseHubspotWebhook(request, options.clientSecret, associations, mapping);
       } catch {
         // The interface promises never to throw; anything unexpected is a malformed request.
         return { ok: false, status: 400, code: 'BAD_USER_INPUT', message: 'webhook could not be read' };
@@ -141,10 +164,14 @@ export function createHubspotConnector(options: HubspotConnectorOptions): CrmCon
   };
 }
 
-/** What the mapping expects vs. the portal's live property definitions. */
-export function compareProperties(live: ReadonlyMap<string, HubspotProperty>): MappingCheckDifference[] {
+/** What the mapping expects vs. the portal's live property definitions (the connection's overridden ones included). */
+export function compareProperties(
+  live: ReadonlyMap<string, HubspotProperty>,
+  mapping: HubspotReadMapping = DEFAULT_HUBSPOT_MAPPING,
+): MappingCheckDifference[] {
+  const options = mappedOptions(mapping);
   const out: MappingCheckDifference[] = [];
-  for (const spec of HUBSPOT_PROPERTY_SPECS) {
+  for (const spec of mapping.specs) {
     const crmField = `${spec.object}.${spec.property}`;
     const property = live.get(crmField);
     if (!property) {
@@ -155,7 +182,7 @@ export function compareProperties(live: ReadonlyMap<string, HubspotProperty>): M
       out.push({ crmField, problem: 'type_changed', expected: spec.types.join(' | '), actual: property.type });
       continue;
     }
-    const known = MAPPED_OPTIONS[crmField];
+    const known = options[`${spec.object}.${spec.key}`];
     if (known && property.type === 'enumeration') {
       for (const option of property.options ?? []) {
         if (!known(option.value))

@@ -18,6 +18,7 @@ export const hubspotCrm: CrmModule<'hubspot', HubspotAccount> = {
       clientSecret: options.webhookSecret,
       timeoutMs: options.timeoutMs,
       instrument: options.instrument,
+      mappingOverrides: options.mappingOverrides,
     }),
   createWriter: (account) => new HubspotWriter(account),
   startSimulator: async (options) => (await import('./simulator.js')).startHubspotSimulator(options),

@@ -1,6 +1,11 @@
 import type { AssociationIndex } from './association-index.js';
 import type { HubspotClient, HubspotObject } from './client.js';
-import { CALL_PROPERTIES, CONTACT_PROPERTIES, DEAL_PROPERTIES, type HubspotContactBundle } from './read-mapping.js';
+import {
+  DEFAULT_HUBSPOT_MAPPING,
+  propertiesOf,
+  type HubspotContactBundle,
+  type HubspotReadMapping,
+} from './read-mapping.js';
 
 /**
  * One batch of contacts with their deals and calls, as three parallel chains of HubSpot calls:
@@ -25,6 +30,7 @@ export async function loadContactBundles(
   client: HubspotClient,
   ids: readonly string[],
   associations?: AssociationIndex,
+  mapping: HubspotReadMapping = DEFAULT_HUBSPOT_MAPPING,
 ): Promise<Map<string, HubspotContactBundle>> {
   const linked = async (to: 'deals' | 'calls', properties: readonly string[], keep: (ids: string[]) => string[]) => {
     const links = await client.readAssociations('contacts', to, ids);
@@ -37,9 +43,9 @@ export async function loadContactBundles(
       (kept.get(contactId) ?? []).map((id) => byId.get(id)).filter((r): r is HubspotObject => r !== undefined);
   };
   const [contacts, dealsOf, callsOf] = await Promise.all([
-    client.batchRead('contacts', ids, CONTACT_PROPERTIES),
-    linked('deals', DEAL_PROPERTIES, (targets) => targets),
-    linked('calls', CALL_PROPERTIES, (targets) => newestIds(targets, CALLS_PER_CONTACT)),
+    client.batchRead('contacts', ids, propertiesOf('contacts', mapping)),
+    linked('deals', propertiesOf('deals', mapping), (targets) => targets),
+    linked('calls', propertiesOf('calls', mapping), (targets) => newestIds(targets, CALLS_PER_CONTACT)),
   ]);
   const out = new Map<string, HubspotContactBundle>();
   for (const contact of contacts)

@@ -17,6 +17,8 @@ import { normalizePhone } from '../../shared/phone.js';
 import type { HubspotObject, HubspotObjectType } from './client.js';
 import { normalizeCountry, normalizeState } from '../../shared/crm/location.js';
 import { hubspotTimeZoneToIana } from './timezone.js';
+import { mappingVersionWith, parseMappingOverrides } from '../../shared/crm/mapping-overrides.js';
+import { HUBSPOT_OVERRIDABLE } from './mapping-overrides.js';
 
 /**
  * HubSpot -> canonical contact, version `hubspot@1`.
@@ -94,7 +96,10 @@ type ValueParser = typeof text | typeof bool | typeof number | typeof datetime;
 /** One HubSpot property the mapping reads. `feeds` are the canonical paths that drift when it is missing. */
 export interface HubspotPropertySpec {
   object: HubspotObjectType;
+  /** The portal's property read (a connection's override may name another property than `key`). */
   property: string;
+  /** The code's default property name: the key the mapping reads the value under, whatever `property` is. */
+  key: string;
   /** HubSpot property types accepted by mapping:check (first is the expected one). */
   types: readonly string[];
   parser: ValueParser;
@@ -110,7 +115,7 @@ const spec = (
   parser: ValueParser,
   feeds: readonly string[],
   rows: readonly { canonical: string; transform: string }[],
-): HubspotPropertySpec => ({ object, property, types, parser, feeds, rows });
+): HubspotPropertySpec => ({ object, property, key: property, types, parser, feeds, rows });
 
 export const HUBSPOT_PROPERTY_SPECS: readonly HubspotPropertySpec[] = [
   spec(
@@ -354,8 +359,9 @@ export const CONTACT_PROPERTIES = propertiesOf('contacts');
 export const DEAL_PROPERTIES = propertiesOf('deals');
 export const CALL_PROPERTIES = propertiesOf('calls');
 
-function propertiesOf(object: HubspotObjectType): string[] {
-  return HUBSPOT_PROPERTY_SPECS.filter((s) => s.object === object).map((s) => s.property);
+/** The properties of `object` a mapping reads (a connection's overridden ones in place of the defaults). */
+export function propertiesOf(object: HubspotObjectType, mapping?: HubspotReadMapping): string[] {
+  return (mapping?.specs ?? HUBSPOT_PROPERTY_SPECS).filter((s) => s.object === object).map((s) => s.property);
 }
 
 /** The mapping table in the connector's shape (docs/mapping-hubspot.md is tested against it). */
@@ -449,9 +455,15 @@ const INTENT_ORDER: readonly IntentStage[] = [
   'NEGOTIATION',
 ];
 
-export function dealStageOf(crmStage: string | null, closed: boolean | null, won: boolean | null): DealStage | null {
+export function dealStageOf(
+  crmStage: string | null,
+  closed: boolean | null,
+  won: boolean | null,
+  stageMap: Readonly<Record<string, DealStage>> = DEAL_STAGE_MAP,
+): DealStage | null {
   if (crmStage === null) return closed ? (won ? 'CLOSED_WON' : 'CLOSED_LOST') : null;
-  const known = DEAL_STAGE_MAP[crmStage.toLowerCase()];
+  // A connection's value map names stage ids exactly as its pipelines store them.
+  const known = stageMap[crmStage] ?? stageMap[crmStage.toLowerCase()];
   if (known) return known;
   // Custom pipelines use numeric stage ids; HubSpot's own closed flags still place them.
   if (closed === true) return won ? 'CLOSED_WON' : 'CLOSED_LOST';
@@ -489,22 +501,68 @@ export interface SourceRecord {
   drift: { spec: HubspotPropertySpec; reason: FieldDrift['reason'] }[];
 }
 
-const SPECS_BY_OBJECT: Record<HubspotObjectType, HubspotPropertySpec[]> = {
-  contacts: HUBSPOT_PROPERTY_SPECS.filter((s) => s.object === 'contacts'),
-  deals: HUBSPOT_PROPERTY_SPECS.filter((s) => s.object === 'deals'),
-  calls: HUBSPOT_PROPERTY_SPECS.filter((s) => s.object === 'calls'),
+/**
+ * The read mapping of one connection: the property specs with its overrides applied (an overridden
+ * canonical field reads the portal's own property under the default key, so the mapping functions
+ * do not change), the deal-stage map with its value map, and the version with the overrides'
+ * fingerprint (part of the cache namespace). DEFAULT_HUBSPOT_MAPPING is the code's mapping.
+ */
+export interface HubspotReadMapping {
+  readonly version: string;
+  readonly specs: readonly HubspotPropertySpec[];
+  readonly byObject: Readonly<Record<HubspotObjectType, readonly HubspotPropertySpec[]>>;
+  readonly stageMap: Readonly<Record<string, DealStage>>;
+}
+
+function byObjectOf(specs: readonly HubspotPropertySpec[]): HubspotReadMapping['byObject'] {
+  return {
+    contacts: specs.filter((s) => s.object === 'contacts'),
+    deals: specs.filter((s) => s.object === 'deals'),
+    calls: specs.filter((s) => s.object === 'calls'),
+  };
+}
+
+export const DEFAULT_HUBSPOT_MAPPING: HubspotReadMapping = {
+  version: HUBSPOT_MAPPING_VERSION,
+  specs: HUBSPOT_PROPERTY_SPECS,
+  byObject: byObjectOf(HUBSPOT_PROPERTY_SPECS),
+  stageMap: DEAL_STAGE_MAP,
 };
 
-export function readSource(object: HubspotObjectType, record: HubspotObject): SourceRecord {
+/**
+ * The mapping of a connection with `overrides` (canonical path → portal property, validated when
+ * saved; a malformed one throws MAPPING_OVERRIDE_INVALID here too).
+ */
+export function hubspotReadMapping(overrides: Readonly<Record<string, string>> = {}): HubspotReadMapping {
+  if (Object.keys(overrides).length === 0) return DEFAULT_HUBSPOT_MAPPING;
+  const parsed = parseMappingOverrides(overrides, HUBSPOT_OVERRIDABLE);
+  const specs = HUBSPOT_PROPERTY_SPECS.map((s) => {
+    const over = HUBSPOT_OVERRIDABLE.find((o) => o.object === s.object && o.defaultField === s.key);
+    const property = over && parsed.fields.get(over.path);
+    return property && over ? { ...s, property, types: over.types } : s;
+  });
+  return {
+    version: mappingVersionWith(HUBSPOT_MAPPING_VERSION, overrides),
+    specs,
+    byObject: byObjectOf(specs),
+    stageMap: { ...DEAL_STAGE_MAP, ...Object.fromEntries(parsed.stageValues) },
+  };
+}
+
+export function readSource(
+  object: HubspotObjectType,
+  record: HubspotObject,
+  mapping: HubspotReadMapping = DEFAULT_HUBSPOT_MAPPING,
+): SourceRecord {
   const values = new Map<string, Parsed>();
   const drift: SourceRecord['drift'] = [];
-  for (const s of SPECS_BY_OBJECT[object]) {
+  for (const s of mapping.byObject[object]) {
     if (!Object.hasOwn(record.properties, s.property)) {
       drift.push({ spec: s, reason: 'missing' });
       continue;
     }
     const parsed = s.parser.safeParse(record.properties[s.property]);
-    if (parsed.success) values.set(s.property, parsed.data);
+    if (parsed.success) values.set(s.key, parsed.data);
     else drift.push({ spec: s, reason: 'invalid' });
   }
   return { id: record.id, values, drift };
@@ -521,10 +579,13 @@ export interface HubspotContactBundle {
   calls: HubspotObject[];
 }
 
-export function toCanonicalContact(bundle: HubspotContactBundle): { contact: CanonicalContact; drift: FieldDrift[] } {
-  const c = readSource('contacts', bundle.contact);
-  const deals = bundle.deals.map((d) => readSource('deals', d));
-  const calls = bundle.calls.map((d) => readSource('calls', d));
+export function toCanonicalContact(
+  bundle: HubspotContactBundle,
+  mapping: HubspotReadMapping = DEFAULT_HUBSPOT_MAPPING,
+): { contact: CanonicalContact; drift: FieldDrift[] } {
+  const c = readSource('contacts', bundle.contact, mapping);
+  const deals = bundle.deals.map((d) => readSource('deals', d, mapping));
+  const calls = bundle.calls.map((d) => readSource('calls', d, mapping));
 
   const drift = new Map<string, FieldDrift>();
   for (const r of [c, ...deals, ...calls]) {
@@ -565,7 +626,7 @@ export function toCanonicalContact(bundle: HubspotContactBundle): { contact: Can
       postalCode: str(c, 'zip'),
     },
     crmIntentStage: null,
-    openDeal: drifted('openDeal') ? null : openDealOf(deals),
+    openDeal: drifted('openDeal') ? null : openDealOf(deals, mapping.stageMap),
     crmLastActivity: drifted('crmLastActivity') ? null : lastActivityOf(calls),
     suppression: {
       // `false` for blank: HubSpot leaves an unticked checkbox empty. Null only when drifted.
@@ -612,14 +673,14 @@ function primaryPhoneOf(phones: CanonicalPhone[]): string | null {
   return (phones.find((p) => p.valid && p.type === 'MOBILE') ?? phones.find((p) => p.valid))?.e164 ?? null;
 }
 
-function openDealOf(deals: SourceRecord[]): CanonicalDeal | null {
+function openDealOf(deals: SourceRecord[], stageMap: Readonly<Record<string, DealStage>>): CanonicalDeal | null {
   if (deals.length === 0) return null;
   const view = deals.map((d) => {
     const closed = (d.values.get('hs_is_closed') ?? null) as boolean | null;
     const won = (d.values.get('hs_is_closed_won') ?? null) as boolean | null;
     const crmStage = (d.values.get('dealstage') ?? null) as string | null;
     const close = (d.values.get('closedate') ?? null) as string | null;
-    const stage = d.values.has('dealstage') ? dealStageOf(crmStage, closed, won) : null;
+    const stage = d.values.has('dealstage') ? dealStageOf(crmStage, closed, won, stageMap) : null;
     return {
       deal: {
         id: globalId('hubspot', d.id),
@@ -663,12 +724,28 @@ function lastActivityOf(calls: SourceRecord[]): CanonicalActivity | null {
 }
 
 /** Canonical paths a change to `property` on a contact affects (webhooks); empty when none. */
-export function canonicalFieldsOfContactProperty(property: string): string[] {
-  const s = SPECS_BY_OBJECT.contacts.find((p) => p.property === property);
+export function canonicalFieldsOfContactProperty(
+  property: string,
+  mapping: HubspotReadMapping = DEFAULT_HUBSPOT_MAPPING,
+): string[] {
+  const s = mapping.byObject.contacts.find((p) => p.property === property);
   return s ? [...s.feeds] : [];
 }
 
+/** The default key a portal property is read under (its own name unless a connection's override maps it). */
+export function keyOfProperty(
+  object: HubspotObjectType,
+  property: string,
+  mapping: HubspotReadMapping = DEFAULT_HUBSPOT_MAPPING,
+): string | undefined {
+  return mapping.byObject[object].find((p) => p.property === property)?.key;
+}
+
 /** True when the mapping reads `property` of `object` (a change to it can change a canonical contact). */
-export function readsProperty(object: HubspotObjectType, property: string): boolean {
-  return SPECS_BY_OBJECT[object].some((p) => p.property === property);
+export function readsProperty(
+  object: HubspotObjectType,
+  property: string,
+  mapping: HubspotReadMapping = DEFAULT_HUBSPOT_MAPPING,
+): boolean {
+  return mapping.byObject[object].some((p) => p.property === property);
 }

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { ErrorCode } from '../../shared/errors.js';
 import type { CrmChangeEvent, WebhookParseResult, WebhookRequest } from '../../shared/crm/connector.js';
 import type { AssociationIndex } from './association-index.js';
-import { canonicalFieldsOfContactProperty, readsProperty } from './read-mapping.js';
+import {
+  canonicalFieldsOfContactProperty,
+  DEFAULT_HUBSPOT_MAPPING,
+  keyOfProperty,
+  readsProperty,
+  type HubspotReadMapping,
+} from './read-mapping.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyHubspotSignatureV3, type SignatureFailure } from './signature.js';
 
 /**
@@ -46,7 +52,8 @@ export type HubspotWebhookEvent = z.infer<typeof hubspotWebhookEvent>;
 /** HubSpot sends up to 100 events per request; a little headroom, but not unbounded. */
 export const hubspotWebhookBody = z.array(hubspotWebhookEvent).max(1_000);
 
-const PHONE_PROPERTIES = new Set(['phone', 'mobilephone']);
+/** Default keys of the phone properties (a connection's overrides read other properties under them). */
+const PHONE_KEYS = new Set(['phone', 'mobilephone']);
 /** Association changes move deals and calls, which feed these canonical fields. */
 const ASSOCIATION_FIELDS = ['openDeal', 'crmLastActivity', 'crmIntentStage'];
 
@@ -63,6 +70,7 @@ export function parseHubspotWebhook(
   request: WebhookRequest,
   clientSecret: string,
   associations?: AssociationIndex,
+  mapping: HubspotReadMapping = DEFAULT_HUBSPOT_MAPPING,
 ): WebhookParseResult {
   const check = verifyHubspotSignatureV3({
     secret: clientSecret,
@@ -98,7 +106,7 @@ export function parseHubspotWebhook(
       message: `not a HubSpot webhook batch (at ${where})`,
     };
   }
-  return { ok: true, events: toChangeEvents(parsed.data, associations) };
+  return { ok: true, events: toChangeEvents(parsed.data, associations, mapping) };
 }
 
 /**
@@ -111,6 +119,7 @@ export function parseHubspotWebhook(
 export function toChangeEvents(
   events: readonly HubspotWebhookEvent[],
   associations?: AssociationIndex,
+  mapping: HubspotReadMapping = DEFAULT_HUBSPOT_MAPPING,
 ): CrmChangeEvent[] {
   const merged = new Map<string, CrmChangeEvent & { ids: string[] }>();
   const add = (change: CrmChangeEvent) => {
@@ -147,11 +156,11 @@ export function toChangeEvents(
         });
       }
     } else if (object === 'contact') {
-      const change = contactChangeOf(e, action);
+      const change = contactChangeOf(e, action, mapping);
       if (change) add(change);
     } else if ((object === 'deal' || object === 'call') && associations && e.objectId) {
       const type = object === 'deal' ? 'deals' : 'calls';
-      if (action === 'propertyChange' && !readsProperty(type, e.propertyName ?? '')) continue;
+      if (action === 'propertyChange' && !readsProperty(type, e.propertyName ?? '', mapping)) continue;
       const changedFields = type === 'deals' ? ['openDeal'] : ['crmLastActivity'];
       for (const contactId of associations.contacts(type, e.objectId)) {
         add({
@@ -182,7 +191,7 @@ function contactsOfAssociation(e: HubspotWebhookEvent): string[] {
   return out;
 }
 
-function contactChangeOf(e: HubspotWebhookEvent, action: string): CrmChangeEvent | null {
+function contactChangeOf(e: HubspotWebhookEvent, action: string, mapping: HubspotReadMapping): CrmChangeEvent | null {
   if (!e.objectId) return null;
   const base = {
     eventId: e.eventId,
@@ -194,16 +203,18 @@ function contactChangeOf(e: HubspotWebhookEvent, action: string): CrmChangeEvent
   switch (action) {
     case 'propertyChange': {
       const property = e.propertyName ?? '';
-      const changedFields = canonicalFieldsOfContactProperty(property);
+      const changedFields = canonicalFieldsOfContactProperty(property, mapping);
       if (changedFields.length === 0) return null;
       const value = e.propertyValue ?? null;
+      // What the property means to the mapping: its default key (an override reads it as another).
+      const key = keyOfProperty('contacts', property, mapping);
       return {
         ...base,
         kind: 'updated',
         changedFields,
-        ...(PHONE_PROPERTIES.has(property) && value ? { phoneValues: [value] } : {}),
-        ...(property === 'dialplane_do_not_call' ? { suppression: { doNotCall: booleanOf(value) } } : {}),
-        ...(property === 'hs_email_optout' ? { suppression: { emailOptOut: booleanOf(value) } } : {}),
+        ...(key !== undefined && PHONE_KEYS.has(key) && value ? { phoneValues: [value] } : {}),
+        ...(key === 'dialplane_do_not_call' ? { suppression: { doNotCall: booleanOf(value) } } : {}),
+        ...(key === 'hs_email_optout' ? { suppression: { emailOptOut: booleanOf(value) } } : {}),
       };
     }
     case 'creation':

@@ -11,13 +11,15 @@ import { salesforceChangedContactsSince } from './changes.js';
 import { SalesforceClient, SALESFORCE_POLICY, type CallInstrument, type DescribeResult } from './client.js';
 import { SalesforceLoader } from './loaders.js';
 import {
-  FIELD_SPECS,
-  MAPPING_TABLE,
+  DEFAULT_SALESFORCE_MAPPING,
   mapContact,
-  SALESFORCE_MAPPING_VERSION,
-  STAGE_MAP,
+  mappingTableOf,
+  salesforceReadMapping,
+  type SalesforceReadMapping,
   type SfObject,
 } from './read-mapping.js';
+import { SALESFORCE_OVERRIDABLE } from './mapping-overrides.js';
+import { mappingOverrideError, overrideLiveIssues, type LiveSchema } from '../../shared/crm/mapping-overrides.js';
 import { salesforceContactsOfRecords } from './related-contacts.js';
 import { parseSalesforceWebhook } from './webhooks.js';
 
@@ -40,37 +42,37 @@ export interface SalesforceConnectorOptions {
   driftRecheckMs?: number;
   /** Metrics wrapper for every Salesforce call (CrmMetrics.call). */
   instrument?: CallInstrument;
+  /** The connection's field-mapping overrides (canonical path → org field; shared/crm/mapping-overrides.ts). */
+  mappingOverrides?: Readonly<Record<string, string>>;
 }
 
 /** Contact ids: key prefix 003, 15 or 18 characters. */
 const SOURCE_ID = /^003[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/;
 
-/** Picklists whose values the mapping translates: a live value it does not know is reported. */
-const MAPPED_PICKLISTS: Partial<Record<string, (value: string) => boolean>> = {
-  'Opportunity.StageName': (v) => v in STAGE_MAP,
-};
-
 export function createSalesforceConnector(
   options: SalesforceConnectorOptions,
 ): CrmConnector & { loader: SalesforceLoader } {
   const client = new SalesforceClient(options);
-  const loader = new SalesforceLoader(client, { driftRecheckMs: options.driftRecheckMs });
+  const mapping = salesforceReadMapping(options.mappingOverrides);
+  const loader = new SalesforceLoader(client, { driftRecheckMs: options.driftRecheckMs, mapping });
 
   return {
     source: 'salesforce',
-    mappingVersion: SALESFORCE_MAPPING_VERSION,
+    mappingVersion: mapping.version,
     limits: {
       maxBatchSize: SALESFORCE_POLICY.maxIdsPerBatch,
       maxConcurrentBatches: SALESFORCE_POLICY.maxConcurrentBatches,
     },
-    mappingTable: MAPPING_TABLE,
+    mappingTable: mappingTableOf(mapping),
     loader,
 
     isValidSourceId: (sourceId) => SOURCE_ID.test(sourceId),
 
     async loadContacts(sourceIds): Promise<ContactLoadResult[]> {
       const bundles = await loader.loadBundles(sourceIds);
-      return bundles.map((bundle) => (bundle ? { kind: 'found', ...mapContact(bundle) } : { kind: 'notFound' }));
+      return bundles.map((bundle) =>
+        bundle ? { kind: 'found', ...mapContact(bundle, mapping) } : { kind: 'notFound' },
+      );
     },
 
     async findByPhone(e164) {
@@ -87,28 +89,47 @@ export function createSalesforceConnector(
       const described = await Promise.all(objects.map((o) => client.describe(o)));
       return {
         crm: 'salesforce',
-        mappingVersion: SALESFORCE_MAPPING_VERSION,
+        mappingVersion: mapping.version,
         checkedAt: new Date().toISOString(),
-        fieldsChecked: FIELD_SPECS.length,
-        differences: compareDescribe(new Map(objects.map((o, i) => [o, described[i]!]))),
+        fieldsChecked: mapping.specs.length,
+        differences: compareDescribe(new Map(objects.map((o, i) => [o, described[i]!])), mapping),
       };
+    },
+
+    async validateMappingOverrides(overrides) {
+      const objects = [...new Set(SALESFORCE_OVERRIDABLE.map((o) => o.object))] as SfObject[];
+      const described = await Promise.all(objects.map((o) => client.describe(o)));
+      const live: LiveSchema = new Map(
+        objects.map((o, i) => [
+          o,
+          described[i]!.fields.map((f) => ({
+            name: f.name,
+            type: f.type,
+            values: (f.picklistValues ?? []).filter((p) => p.active !== false).map((p) => p.value),
+          })),
+        ]),
+      );
+      const issues = overrideLiveIssues(overrides, SALESFORCE_OVERRIDABLE, live);
+      if (issues.length > 0) throw mappingOverrideError(issues);
     },
 
     async checkCriticalFields(critical) {
       await loader.refreshMissing(['Contact']);
       const missing = new Set(loader.missingFields().Contact);
-      return FIELD_SPECS.filter((spec) => spec.object === 'Contact' && missing.has(spec.field)).flatMap((spec) =>
-        spec.feeds
-          .filter((field) => critical.includes(field))
-          .map((field) => ({ field, crmField: `Contact.${spec.field}`, reason: 'missing' as const })),
-      );
+      return mapping.specs
+        .filter((spec) => spec.object === 'Contact' && missing.has(spec.field))
+        .flatMap((spec) =>
+          spec.feeds
+            .filter((field) => critical.includes(field))
+            .map((field) => ({ field, crmField: `Contact.${spec.field}`, reason: 'missing' as const })),
+        );
     },
 
     changedContactsSince: (sinceMs) => salesforceChangedContactsSince(client, sinceMs),
 
     parseWebhook: (request: WebhookRequest): WebhookParseResult => {
       try {
-        return parseSalesforceWebhook(request, options.webhookSecret);
+        return parseSalesforceWebhook(request, options.webhookSecret, mapping);
       } catch {
         return { ok: false, status: 400, code: 'BAD_USER_INPUT', message: 'webhook could not be read' };
       }
@@ -122,10 +143,18 @@ export function createSalesforceConnector(
   };
 }
 
-/** What the mapping expects vs. the org's live describe. */
-export function compareDescribe(live: ReadonlyMap<SfObject, DescribeResult>): MappingCheckDifference[] {
+/** What the mapping expects vs. the org's live describe (the connection's overridden fields included). */
+export function compareDescribe(
+  live: ReadonlyMap<SfObject, DescribeResult>,
+  mapping: SalesforceReadMapping = DEFAULT_SALESFORCE_MAPPING,
+): MappingCheckDifference[] {
+  // The stage picklist the mapping translates: a live value it does not know is reported.
+  const stageSpec = mapping.specs.find((s) => s.object === 'Opportunity' && s.key === 'StageName');
+  const mappedPicklists: Partial<Record<string, (value: string) => boolean>> = stageSpec
+    ? { [`Opportunity.${stageSpec.field}`]: (v) => v in mapping.stageMap }
+    : {};
   const out: MappingCheckDifference[] = [];
-  for (const spec of FIELD_SPECS) {
+  for (const spec of mapping.specs) {
     const crmField = `${spec.object}.${spec.field}`;
     const field = live.get(spec.object)?.fields.find((f) => f.name.toLowerCase() === spec.field.toLowerCase());
     const expected = spec.describeTypes.join('|');
@@ -135,7 +164,7 @@ export function compareDescribe(live: ReadonlyMap<SfObject, DescribeResult>): Ma
     }
     if (!spec.describeTypes.includes(field.type))
       out.push({ crmField, problem: 'type_changed', expected, actual: field.type });
-    const known = MAPPED_PICKLISTS[crmField];
+    const known = mappedPicklists[crmField];
     if (known) {
       for (const p of field.picklistValues ?? []) {
         if (p.active !== false && !known(p.value))

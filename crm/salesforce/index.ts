@@ -24,6 +24,7 @@ export const salesforceCrm: CrmModule<'salesforce', SalesforceAccount> = {
       timeoutMs: options.timeoutMs,
       driftRecheckMs: options.driftRecheckMs,
       instrument: options.instrument,
+      mappingOverrides: options.mappingOverrides,
     }),
   createWriter: (account) => new SalesforceWriter(account),
   startSimulator: async (options) => (await import('./simulator.js')).startSalesforceSimulator(options),

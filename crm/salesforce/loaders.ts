@@ -1,6 +1,13 @@
 import type { FieldDrift } from '../../shared/crm/connector.js';
 import { sfErrorCode, soqlQuote, type DescribeResult, type SalesforceClient } from './client.js';
-import { checkRecord, fieldsOf, FIELD_SPECS, type SalesforceBundle, type SfObject } from './read-mapping.js';
+import {
+  checkRecord,
+  DEFAULT_SALESFORCE_MAPPING,
+  fieldsOf,
+  type SalesforceBundle,
+  type SalesforceReadMapping,
+  type SfObject,
+} from './read-mapping.js';
 
 /**
  * Batch loading of Salesforce contacts with their deals and latest task in ONE CRM call:
@@ -30,17 +37,22 @@ const IDS_PER_QUERY = 200;
 export interface SalesforceLoaderOptions {
   /** How long a learned "field is missing" holds before describe is asked again. @default 30000 */
   driftRecheckMs?: number;
+  /** The connection's read mapping (its overrides); default: the code's. */
+  mapping?: SalesforceReadMapping;
 }
 
 export class SalesforceLoader {
   private missing = new Map<SfObject, Set<string>>(OBJECTS.map((o) => [o, new Set<string>()]));
   private missingCheckedAt = 0;
   private readonly describing = new Map<string, Promise<void>>();
+  private readonly mapping: SalesforceReadMapping;
 
   constructor(
     private readonly client: SalesforceClient,
     private readonly options: SalesforceLoaderOptions = {},
-  ) {}
+  ) {
+    this.mapping = options.mapping ?? DEFAULT_SALESFORCE_MAPPING;
+  }
 
   /** Expected fields currently known to be missing, per object (for logs and tests). */
   missingFields(): Record<SfObject, string[]> {
@@ -83,7 +95,7 @@ export class SalesforceLoader {
     }
     const out = new Map<string, Record<string, unknown>>();
     if (wanted.size === 0) return out;
-    const fields = fieldsOf('Opportunity').filter((f) => !this.missing.get('Opportunity')!.has(f));
+    const fields = fieldsOf('Opportunity', this.mapping).filter((f) => !this.missing.get('Opportunity')!.has(f));
     const all = [...wanted];
     for (let i = 0; i < all.length; i += IDS_PER_QUERY) {
       const chunk = all.slice(i, i + IDS_PER_QUERY);
@@ -100,7 +112,7 @@ export class SalesforceLoader {
   }
 
   private async queryContacts(ids: readonly string[]): Promise<Record<string, unknown>[]> {
-    const present = (o: SfObject) => fieldsOf(o).filter((f) => !this.missing.get(o)!.has(f));
+    const present = (o: SfObject) => fieldsOf(o, this.mapping).filter((f) => !this.missing.get(o)!.has(f));
     const select: string[] = [...present('Contact')];
     // A child subquery needs its join field; without it the whole relationship is unreadable.
     if (!this.missing.get('Opportunity')!.has('ContactId'))
@@ -129,7 +141,7 @@ export class SalesforceLoader {
     const objectDrift: FieldDrift[] = [];
     const unreadable = (object: SfObject, join: string): boolean => {
       if (!this.missing.get(object)!.has(join)) return false;
-      const spec = FIELD_SPECS.find((s) => s.object === object && s.field === join)!;
+      const spec = this.mapping.specs.find((s) => s.object === object && s.field === join)!;
       for (const field of spec.feeds) objectDrift.push({ field, crmField: `${object}.${join}`, reason: 'missing' });
       return true;
     };
@@ -154,14 +166,19 @@ export class SalesforceLoader {
     const joinFree = (object: SfObject, join: string) =>
       new Set([...this.missing.get(object)!].filter((f) => f !== join));
     return {
-      contact: checkRecord('Contact', record, this.missing.get('Contact')!),
+      contact: checkRecord('Contact', record, this.missing.get('Contact')!, this.mapping),
       deals: [
         ...linkedDeals.map((d) =>
-          checkRecord('Opportunity', { ContactId: record.Id, ...d }, joinFree('Opportunity', 'ContactId')),
+          checkRecord(
+            'Opportunity',
+            { ContactId: record.Id, ...d },
+            joinFree('Opportunity', 'ContactId'),
+            this.mapping,
+          ),
         ),
-        ...roleOnly.map((d) => checkRecord('Opportunity', d, this.missing.get('Opportunity')!)),
+        ...roleOnly.map((d) => checkRecord('Opportunity', d, this.missing.get('Opportunity')!, this.mapping)),
       ],
-      tasks: tasks.map((t) => checkRecord('Task', { WhoId: record.Id, ...t }, joinFree('Task', 'WhoId'))),
+      tasks: tasks.map((t) => checkRecord('Task', { WhoId: record.Id, ...t }, joinFree('Task', 'WhoId'), this.mapping)),
       objectDrift,
     };
   }
@@ -181,7 +198,7 @@ export class SalesforceLoader {
         const next = new Map(this.missing);
         objects.forEach((o, i) => {
           const live = new Set((described[i] as DescribeResult).fields.map((f) => f.name.toLowerCase()));
-          next.set(o, new Set(fieldsOf(o).filter((f) => !live.has(f.toLowerCase()))));
+          next.set(o, new Set(fieldsOf(o, this.mapping).filter((f) => !live.has(f.toLowerCase()))));
         });
         this.missing = next;
         if (objects.length === OBJECTS.length) this.missingCheckedAt = Date.now();

@@ -14,6 +14,8 @@ import {
   type PhoneType,
 } from '../../shared/crm/connector.js';
 import { normalizeCountry, normalizeState } from '../../shared/crm/location.js';
+import { mappingVersionWith, parseMappingOverrides } from '../../shared/crm/mapping-overrides.js';
+import { SALESFORCE_OVERRIDABLE } from './mapping-overrides.js';
 
 /**
  * The Salesforce mapping: Contact + its Opportunities (linked by Opportunity.ContactId or by an
@@ -31,7 +33,10 @@ export type SfObject = 'Contact' | 'Opportunity' | 'OpportunityContactRole' | 'T
 
 export interface SalesforceFieldSpec {
   object: SfObject;
+  /** The org's API name of the field read (a connection's override may name another field than `key`). */
   field: string;
+  /** The code's default field name: the key the mapping reads the value under, whatever `field` is. */
+  key: string;
   /** zod type of the value in the REST response. */
   schema: z.ZodType;
   /** describe `type` values accepted by mapping:check. */
@@ -57,7 +62,7 @@ const spec = (
   feeds: readonly string[],
   canonical: string,
   transform: string,
-): SalesforceFieldSpec => ({ object, field, schema, describeTypes, feeds, canonical, transform });
+): SalesforceFieldSpec => ({ object, field, key: field, schema, describeTypes, feeds, canonical, transform });
 
 const PHONE_FEEDS = ['phones', 'primaryPhone'];
 const DEAL_FEEDS = (f: string) => [`openDeal.${f}`];
@@ -232,8 +237,69 @@ export const FIELD_SPECS: readonly SalesforceFieldSpec[] = [
   ),
 ];
 
-export function fieldsOf(object: SfObject): string[] {
-  return FIELD_SPECS.filter((s) => s.object === object).map((s) => s.field);
+/**
+ * The read mapping of one connection: the field specs with its overrides applied (an overridden
+ * canonical field reads the org's own field, under the default key, so the mapping functions do not
+ * change), the deal-stage map with its value map, and the version with the overrides' fingerprint
+ * (part of the cache namespace). DEFAULT_SALESFORCE_MAPPING is the code's mapping.
+ */
+export interface SalesforceReadMapping {
+  readonly version: string;
+  readonly specs: readonly SalesforceFieldSpec[];
+  readonly stageMap: Readonly<Record<string, DealStage>>;
+  /** Whether a time-zone field is read (Salesforce has none unless a connection names one). */
+  readonly readsTimeZone: boolean;
+}
+
+/** Key of the time-zone value when a connection overrides `timeZone` (no default field exists). */
+const TIME_ZONE_KEY = 'timeZone';
+
+/**
+ * The mapping of a connection with `overrides` (canonical path → org field, validated when saved;
+ * a malformed one throws MAPPING_OVERRIDE_INVALID here too).
+ */
+export function salesforceReadMapping(overrides: Readonly<Record<string, string>> = {}): SalesforceReadMapping {
+  if (Object.keys(overrides).length === 0) return DEFAULT_SALESFORCE_MAPPING;
+  const parsed = parseMappingOverrides(overrides, SALESFORCE_OVERRIDABLE);
+  const specs = FIELD_SPECS.map((s) => {
+    const over = SALESFORCE_OVERRIDABLE.find((o) => o.object === s.object && o.defaultField === s.key);
+    const field = over && parsed.fields.get(over.path);
+    return field && over ? { ...s, field, describeTypes: over.types } : s;
+  });
+  const timeZoneField = parsed.fields.get('timeZone');
+  if (timeZoneField) {
+    specs.push({
+      object: 'Contact',
+      field: timeZoneField,
+      key: TIME_ZONE_KEY,
+      schema: str,
+      describeTypes: SALESFORCE_OVERRIDABLE.find((o) => o.path === 'timeZone')!.types,
+      feeds: ['timeZone'],
+      canonical: 'timeZone',
+      transform: 'an IANA zone name as is; anything else → null',
+    });
+  }
+  return {
+    version: mappingVersionWith(SALESFORCE_MAPPING_VERSION, overrides),
+    specs,
+    stageMap: { ...STAGE_MAP, ...Object.fromEntries(parsed.stageValues) },
+    readsTimeZone: timeZoneField !== undefined,
+  };
+}
+
+export function fieldsOf(object: SfObject, mapping: SalesforceReadMapping = DEFAULT_SALESFORCE_MAPPING): string[] {
+  return mapping.specs.filter((s) => s.object === object).map((s) => s.field);
+}
+
+/** The docs-table rows of a mapping (a connection's overrides show as the fields they name). */
+export function mappingTableOf(mapping: SalesforceReadMapping): readonly MappingRow[] {
+  if (mapping === DEFAULT_SALESFORCE_MAPPING) return MAPPING_TABLE;
+  return mapping.specs.map((s) => ({
+    crmField: `${s.object}.${s.field}`,
+    canonical: s.canonical,
+    transform: s.transform,
+    expectedType: s.describeTypes.join('|'),
+  }));
 }
 
 /** The docs table rows (docs/mapping-salesforce.md is tested against them). */
@@ -266,6 +332,14 @@ export const STAGE_MAP: Readonly<Record<string, DealStage>> = {
   'Closed Lost': 'CLOSED_LOST',
 };
 
+/** The code's mapping: what every connection without overrides (and the deployment account) reads. */
+export const DEFAULT_SALESFORCE_MAPPING: SalesforceReadMapping = {
+  version: SALESFORCE_MAPPING_VERSION,
+  specs: FIELD_SPECS,
+  stageMap: STAGE_MAP,
+  readsTimeZone: false,
+};
+
 export const DEAL_STAGE_INTENT: Readonly<Record<DealStage, IntentStage>> = {
   QUALIFICATION: 'QUALIFIED',
   DISCOVERY: 'OPPORTUNITY',
@@ -291,32 +365,41 @@ export interface CheckedRecord {
 }
 
 /** Validates each expected field on its own, so one drifted field never fails the record. */
-export function checkRecord(object: SfObject, record: unknown, missingFields: ReadonlySet<string>): CheckedRecord {
+export function checkRecord(
+  object: SfObject,
+  record: unknown,
+  missingFields: ReadonlySet<string>,
+  mapping: SalesforceReadMapping = DEFAULT_SALESFORCE_MAPPING,
+): CheckedRecord {
   const raw = (typeof record === 'object' && record !== null ? record : {}) as Record<string, unknown>;
   const values: Record<string, unknown> = {};
   const drift: CheckedRecord['drift'] = [];
-  for (const s of FIELD_SPECS) {
+  for (const s of mapping.specs) {
     if (s.object !== object) continue;
     if (missingFields.has(s.field) || !(s.field in raw)) {
       drift.push({ field: s.field, reason: 'missing' });
-      values[s.field] = null;
+      values[s.key] = null;
       continue;
     }
     const parsed = s.schema.safeParse(raw[s.field]);
-    if (parsed.success) values[s.field] = parsed.data;
+    if (parsed.success) values[s.key] = parsed.data;
     else {
       drift.push({ field: s.field, reason: 'invalid' });
-      values[s.field] = null;
+      values[s.key] = null;
     }
   }
   return { values, drift };
 }
 
 /** FieldDrift entries for the canonical fields a drifted CRM field feeds. */
-export function driftFor(object: SfObject, drifted: CheckedRecord['drift']): FieldDrift[] {
+export function driftFor(
+  object: SfObject,
+  drifted: CheckedRecord['drift'],
+  mapping: SalesforceReadMapping = DEFAULT_SALESFORCE_MAPPING,
+): FieldDrift[] {
   const out: FieldDrift[] = [];
   for (const d of drifted) {
-    const s = FIELD_SPECS.find((x) => x.object === object && x.field === d.field);
+    const s = mapping.specs.find((x) => x.object === object && x.field === d.field);
     for (const field of s?.feeds ?? []) out.push({ field, crmField: `${object}.${d.field}`, reason: d.reason });
   }
   return out;
@@ -339,12 +422,15 @@ export function primaryPhoneOf(phones: readonly CanonicalPhone[]): string | null
   return (phones.find((p) => p.valid && p.type === 'MOBILE') ?? phones.find((p) => p.valid))?.e164 ?? null;
 }
 
-export function mapDeal(values: Record<string, unknown>): CanonicalDeal {
+export function mapDeal(
+  values: Record<string, unknown>,
+  stageMap: Readonly<Record<string, DealStage>> = STAGE_MAP,
+): CanonicalDeal {
   const crmStage = text(values.StageName);
   const closed = typeof values.IsClosed === 'boolean' ? values.IsClosed : null;
   const won = typeof values.IsWon === 'boolean' ? values.IsWon : null;
   const stage: DealStage | null = crmStage
-    ? (STAGE_MAP[crmStage] ?? (closed ? (won ? 'CLOSED_WON' : 'CLOSED_LOST') : 'OTHER'))
+    ? (stageMap[crmStage] ?? (closed ? (won ? 'CLOSED_WON' : 'CLOSED_LOST') : 'OTHER'))
     : closed === null
       ? null
       : closed
@@ -420,11 +506,14 @@ export interface SalesforceBundle {
 }
 
 /** Source shape → canonical contact + the drift of the canonical fields that could not be served. */
-export function mapContact(bundle: SalesforceBundle): { contact: CanonicalContact; drift: FieldDrift[] } {
+export function mapContact(
+  bundle: SalesforceBundle,
+  mapping: SalesforceReadMapping = DEFAULT_SALESFORCE_MAPPING,
+): { contact: CanonicalContact; drift: FieldDrift[] } {
   const c = bundle.contact.values;
   const sourceId = String(c.Id);
   const phones = mapPhones(c);
-  const deals = bundle.deals.map((d) => mapDeal(d.values));
+  const deals = bundle.deals.map((d) => mapDeal(d.values, mapping.stageMap));
   const deal = pickDeal(deals);
   const task = bundle.tasks[0];
   const activity = task ? mapActivity(task.values) : null;
@@ -439,7 +528,7 @@ export function mapContact(bundle: SalesforceBundle): { contact: CanonicalContac
     email: text(c.Email),
     phones,
     primaryPhone: primaryPhoneOf(phones),
-    timeZone: null,
+    timeZone: mapping.readsTimeZone ? ianaZoneOrNull(text(c[TIME_ZONE_KEY])) : null,
     location: {
       country,
       state: normalizeState(text(c.MailingState), country),
@@ -455,9 +544,9 @@ export function mapContact(bundle: SalesforceBundle): { contact: CanonicalContac
     },
   };
   const drift = dedupeDrift([
-    ...driftFor('Contact', bundle.contact.drift),
-    ...bundle.deals.flatMap((d) => driftFor('Opportunity', d.drift)),
-    ...(task ? driftFor('Task', task.drift) : []),
+    ...driftFor('Contact', bundle.contact.drift, mapping),
+    ...bundle.deals.flatMap((d) => driftFor('Opportunity', d.drift, mapping)),
+    ...(task ? driftFor('Task', task.drift, mapping) : []),
     ...bundle.objectDrift,
   ]);
   return { contact, drift };
@@ -467,4 +556,14 @@ function dedupeDrift(drift: FieldDrift[]): FieldDrift[] {
   const seen = new Map<string, FieldDrift>();
   for (const d of drift) if (!seen.has(d.field)) seen.set(d.field, d);
   return [...seen.values()];
+}
+
+/** A time-zone field an org keeps itself is trusted only when it names an IANA zone. */
+function ianaZoneOrNull(value: string | null): string | null {
+  if (!value) return null;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone === value ? value : null;
+  } catch {
+    return null;
+  }
 }

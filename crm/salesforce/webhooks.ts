@@ -10,7 +10,7 @@ import {
   WEBHOOK_TIMESTAMP_HEADER,
   verifyWebhookSignature,
 } from '../../shared/webhook-signature.js';
-import { FIELD_SPECS } from './read-mapping.js';
+import { DEFAULT_SALESFORCE_MAPPING, type SalesforceReadMapping } from './read-mapping.js';
 
 /**
  * Salesforce Change Data Capture events, POSTed as JSON (one event, or an array of events) in the
@@ -65,19 +65,34 @@ const KIND: Record<string, CrmChangeEvent['kind']> = {
 };
 
 /** CRM field names of an event → canonical fields they feed (unknown fields are ignored). */
-export function canonicalFieldsOf(object: string, fields: readonly string[]): string[] {
+export function canonicalFieldsOf(
+  object: string,
+  fields: readonly string[],
+  mapping: SalesforceReadMapping = DEFAULT_SALESFORCE_MAPPING,
+): string[] {
   const out = new Set<string>();
   for (const field of fields) {
     // Compound fields arrive as `MailingAddress.City`; the mapping reads the flat `MailingCity`.
     const flat = field.includes('.') ? field.replace(/Address\./, '') : field;
-    for (const s of FIELD_SPECS) if (s.object === object && s.field === flat) s.feeds.forEach((f) => out.add(f));
+    for (const s of mapping.specs) if (s.object === object && s.field === flat) s.feeds.forEach((f) => out.add(f));
   }
   return [...out];
 }
 
-const PHONE_FIELDS = new Set(['Phone', 'MobilePhone', 'HomePhone', 'OtherPhone']);
+/** The org fields a mapping reads phones and do-not-call from (a connection's overrides included). */
+function contactFieldsOf(mapping: SalesforceReadMapping): { phones: string[]; doNotCall: string | undefined } {
+  const contact = mapping.specs.filter((s) => s.object === 'Contact');
+  return {
+    phones: contact.filter((s) => s.feeds.includes('phones')).map((s) => s.field),
+    doNotCall: contact.find((s) => s.key === 'DoNotCall')?.field,
+  };
+}
 
-export function parseSalesforceWebhook(request: WebhookRequest, webhookSecret: string): WebhookParseResult {
+export function parseSalesforceWebhook(
+  request: WebhookRequest,
+  webhookSecret: string,
+  mapping: SalesforceReadMapping = DEFAULT_SALESFORCE_MAPPING,
+): WebhookParseResult {
   const check = verifyWebhookSignature({
     secret: webhookSecret,
     timestamp: request.headers[WEBHOOK_TIMESTAMP_HEADER],
@@ -105,7 +120,7 @@ export function parseSalesforceWebhook(request: WebhookRequest, webhookSecret: s
   const events: CrmChangeEvent[] = [];
   const related: RelatedRecordChange[] = [];
   for (const cdc of Array.isArray(parsed.data) ? parsed.data : [parsed.data]) {
-    const out = toChangeEvents(cdc);
+    const out = toChangeEvents(cdc, mapping);
     events.push(...out.events);
     related.push(...out.related);
   }
@@ -122,7 +137,10 @@ const DEAL_FIELDS = ['openDeal', 'crmIntentStage'];
  */
 const RECORD_ID = /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/;
 
-function toChangeEvents(cdc: CdcEvent): { events: CrmChangeEvent[]; related: RelatedRecordChange[] } {
+function toChangeEvents(
+  cdc: CdcEvent,
+  mapping: SalesforceReadMapping,
+): { events: CrmChangeEvent[]; related: RelatedRecordChange[] } {
   const { ChangeEventHeader: h, ...values } = cdc.payload;
   const object = h.entityName.replace(/ChangeEvent$/, '');
   const kind = h.changeType.startsWith('GAP') ? 'gap' : (KIND[h.changeType] ?? 'updated');
@@ -147,7 +165,7 @@ function toChangeEvents(cdc: CdcEvent): { events: CrmChangeEvent[]; related: Rel
   let changedFields: string[];
   if (object === 'Contact') {
     contactIds = h.recordIds;
-    changedFields = canonicalFieldsOf('Contact', changed);
+    changedFields = canonicalFieldsOf('Contact', changed, mapping);
   } else if (object === 'Task') {
     const join = values.WhoId;
     if (typeof join !== 'string' || !join.startsWith('003')) return { events: [], related: [] };
@@ -156,16 +174,18 @@ function toChangeEvents(cdc: CdcEvent): { events: CrmChangeEvent[]; related: Rel
   } else {
     return { events: [], related: [] };
   }
+  const fields = contactFieldsOf(mapping);
   const phoneValues =
     object === 'Contact'
-      ? [...PHONE_FIELDS].map((f) => values[f]).filter((v): v is string => typeof v === 'string' && v.trim() !== '')
+      ? fields.phones.map((f) => values[f]).filter((v): v is string => typeof v === 'string' && v.trim() !== '')
       : [];
   // Both values are forwarded: `false` (the flag cleared) must reach consent as false, which records
   // nothing (the earlier revocation stands until new consent); dropping it would read as "unknown"
   // and consent, failing closed, would add a new all-seller block. A change that names DoNotCall
   // without a boolean value stays unknown (fail closed).
+  const doNotCallValue = fields.doNotCall === undefined ? undefined : values[fields.doNotCall];
   const doNotCall =
-    object === 'Contact' && typeof values.DoNotCall === 'boolean' ? { doNotCall: values.DoNotCall } : undefined;
+    object === 'Contact' && typeof doNotCallValue === 'boolean' ? { doNotCall: doNotCallValue } : undefined;
   const events = contactIds.map((sourceId) => ({
     eventId: `${eventKey}:${sourceId}`,
     sourceId,

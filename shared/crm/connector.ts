@@ -363,6 +363,14 @@ export interface CrmConnector {
   checkCriticalFields?(critical: readonly CanonicalFieldPath[]): Promise<FieldDrift[]>;
 
   /**
+   * Checks field-mapping overrides (canonical path → CRM field, shared/crm/mapping-overrides.ts)
+   * against this account's live describe / properties before a connection saves them. Throws a
+   * DialplaneError MAPPING_OVERRIDE_INVALID naming the canonical field and the CRM field when one
+   * does not exist or has a type the mapping cannot read; CrmCallError when the CRM cannot answer.
+   */
+  validateMappingOverrides?(overrides: Readonly<Record<string, string>>): Promise<void>;
+
+  /**
    * Every contact modified at or after `sinceMs`, in pages ordered by (modifiedAtMs, sourceId)
    * ascending, through the CRM's paged query API (SOQL on SystemModstamp, search on
    * lastmodifieddate). Throws CrmCallError. Used by reconciliation, never on the hot path.

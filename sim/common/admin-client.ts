@@ -4,6 +4,7 @@ import type { FaultConfig } from './faults.js';
 import type { RateLimitConfig } from './rate-limiter.js';
 import type { DeliveryMode, DeliveryRetryConfig } from './change-delivery.js';
 import {
+  simAccounts,
   simDeliveries,
   simEditResult,
   simKnobs,
@@ -31,13 +32,32 @@ export class SimAdminError extends Error {
 
 /**
  * Typed client of the `/__sim/` admin API, identical for both simulators.
- * `baseUrl` is the simulator's root URL (e.g. `http://127.0.0.1:4101`).
+ * `baseUrl` is the simulator's root URL (e.g. `http://127.0.0.1:4101`); `account` addresses one
+ * account (Salesforce org id, HubSpot portal id) of a simulator hosting several, none = its default.
  */
 export class SimAdminClient {
   private readonly base: string;
 
-  constructor(baseUrl: string) {
+  constructor(
+    readonly baseUrl: string,
+    readonly account?: string,
+  ) {
     this.base = baseUrl.replace(/\/+$/, '') + '/__sim/';
+  }
+
+  /** The same API for another account of the same simulator (knobs, stats, edits, reset). */
+  forAccount(account: string): SimAdminClient {
+    return new SimAdminClient(this.baseUrl, account);
+  }
+
+  /** Every account the simulator hosts, as the simulator describes them. */
+  async accounts(): Promise<{ default: string; accounts: unknown[] }> {
+    return this.call('GET', 'accounts', undefined, simAccounts);
+  }
+
+  /** Adds an account (body: the simulator's account options); answers its description. */
+  async addAccount(options: Record<string, unknown>): Promise<unknown> {
+    return this.call('POST', 'accounts', options);
   }
 
   async stats(): Promise<SimStats> {
@@ -116,7 +136,11 @@ export class SimAdminClient {
   }
 
   private async call<T = unknown>(method: string, path: string, body?: unknown, schema?: z.ZodType<T>): Promise<T> {
-    const res = await fetch(this.base + path, {
+    const scoped =
+      this.account === undefined || path === 'accounts'
+        ? path
+        : `${path}${path.includes('?') ? '&' : '?'}account=${encodeURIComponent(this.account)}`;
+    const res = await fetch(this.base + scoped, {
       method,
       headers: body === undefined ? undefined : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),

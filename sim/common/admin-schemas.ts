@@ -91,3 +91,6 @@ export const simKnobs = z.object({
   drift: z.array(driftRule),
 });
 export type SimKnobs = z.infer<typeof simKnobs>;
+
+/** `GET /__sim/accounts`: the default account's key and every account as the simulator describes it. */
+export const simAccounts = z.object({ default: z.string(), accounts: z.array(z.unknown()) });

@@ -8,7 +8,7 @@ import {
   validationError,
   type PropertyValidationIssue,
 } from './errors.js';
-import { PROPERTY_DEFINITIONS, objectTypeOf, type ObjectType } from './properties.js';
+import { objectTypeOf, type ObjectType } from './properties.js';
 import type { PropertySchema } from './property-schema.js';
 import { normalizeWrite } from './property-values.js';
 import { ASSOCIATION_TYPE_IDS } from './associations.js';
@@ -86,7 +86,7 @@ export class HubspotPortal {
   /** 409 when a unique property's value is already held by another record. */
   private checkUnique(type: ObjectType, values: Record<string, string>, selfId?: string): void {
     const table = this.store.tables[type];
-    for (const def of PROPERTY_DEFINITIONS[type]) {
+    for (const def of this.schema.definitions(type)) {
       if (!def.hasUniqueValue) continue;
       const v = values[def.name];
       if (!v) continue;
@@ -165,7 +165,7 @@ export class HubspotPortal {
       if (!apiName) continue;
       apiNames.push(apiName);
       // Webhook subscriptions cover properties people and integrations set, not calculated ones.
-      const def = PROPERTY_DEFINITIONS[type].find((d) => d.name === internal);
+      const def = this.schema.definitions(type).find((d) => d.name === internal);
       if (def?.calculated) continue;
       changes.push({
         subscriptionType: SUBSCRIPTION[type],

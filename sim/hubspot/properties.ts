@@ -82,7 +82,7 @@ export interface PropertyJson {
   archived: boolean;
 }
 
-interface PropSpec {
+export interface PropSpec {
   label: string;
   type: PropertyType;
   fieldType?: string;
@@ -106,7 +106,8 @@ const DEFAULT_FIELD_TYPE: Record<PropertyType, string> = {
   phone_number: 'phonenumber',
 };
 
-function define(specs: Record<string, PropSpec>, defaultGroup: string): PropertyDefinition[] {
+/** Property definitions in HubSpot's full shape from compact specs (also a portal's custom ones). */
+export function define(specs: Record<string, PropSpec>, defaultGroup: string): PropertyDefinition[] {
   return Object.entries(specs).map(([name, s], index) => {
     const options: PropertyOption[] =
       s.type === 'bool'

@@ -19,8 +19,19 @@ export class PropertySchema {
   private byExternal = new Map<ObjectType, Map<string, PropertyDefinition>>();
   private externalOf = new Map<ObjectType, Map<string, string>>();
 
-  constructor() {
+  /** `extra`: the portal's own custom properties, beside the standard ones. */
+  constructor(extra: Partial<Record<ObjectType, readonly PropertyDefinition[]>> = {}) {
+    this.defs = Object.fromEntries(
+      OBJECT_TYPES.map((t) => [t, [...PROPERTY_DEFINITIONS[t], ...(extra[t] ?? [])]]),
+    ) as unknown as Record<ObjectType, readonly PropertyDefinition[]>;
     this.apply([]);
+  }
+
+  private readonly defs: Record<ObjectType, readonly PropertyDefinition[]>;
+
+  /** Every property definition of `type` in this portal (standard and custom), drift not applied. */
+  definitions(type: ObjectType): readonly PropertyDefinition[] {
+    return this.defs[type];
   }
 
   /**
@@ -33,7 +44,7 @@ export class PropertySchema {
     const ruleIndex = new Map<string, number>();
     rules.forEach((rule, index) => {
       const type = objectTypeOf(rule.object);
-      const def = type && PROPERTY_DEFINITIONS[type].find((d) => d.name === rule.field);
+      const def = type && this.defs[type].find((d) => d.name === rule.field);
       if (!type || !def) {
         rejected.push({ index, reason: `${rule.object}.${rule.field}: no such HubSpot object/property` });
         return;
@@ -47,7 +58,7 @@ export class PropertySchema {
       const byExternal = new Map<string, PropertyDefinition>();
       const externalOf = new Map<string, string>();
       const drift = renames.get(type);
-      for (const def of PROPERTY_DEFINITIONS[type]) {
+      for (const def of this.defs[type]) {
         const external = drift?.has(def.name) ? drift.get(def.name)! : def.name;
         if (external === null) continue;
         if (byExternal.has(external)) {

@@ -6,6 +6,8 @@ import {
   createSimServer,
   knobOptionsOf,
   simKnobOptionShape,
+  type SimAccount,
+  type SimAccountOptions,
   type SimErrorShapes,
   type SimHandler,
   type SimRequest,
@@ -22,6 +24,8 @@ import {
   unauthorized,
 } from './errors.js';
 import { hubspotFixture } from './fixture.js';
+import { HubspotTokens, oauthHandlers, portalOfTokenRequest } from './oauth.js';
+import { define, type ObjectType, type PropertyDefinition } from './properties.js';
 import { HubspotPortal } from './portal.js';
 import { PropertySchema } from './property-schema.js';
 import { DEFAULT_BURST, UsageCounter, rateLimitHeaders, rateLimited, ratePolicyOf } from './rate-limit-response.js';
@@ -29,8 +33,6 @@ import { addHubspotRoutes } from './routes.js';
 import { HubspotStore, type HubspotBaseData, type HubspotData, type HubspotSeed } from './store.js';
 import { generateHubspotDataset } from '../data/hubspot-dataset.js';
 import { WebhookEmitter } from './webhooks.js';
-import { handleHubspotToken, isIssuedToken, type HubspotOAuthState } from './oauth.js';
-import { randomUUID } from 'node:crypto';
 
 /**
  * A HubSpot CRM v3 simulator that @hubspot/api-client (`new Client({ accessToken, basePath })`)
@@ -39,21 +41,25 @@ import { randomUUID } from 'node:crypto';
  * (latency, faults, rate limits, drift, webhooks, edits, counters, request log, reset).
  */
 
-export const hubspotSimOptions = z.object({
-  port: z.number().int().min(0).max(65_535),
-  host: z.string().default('127.0.0.1'),
-  /** Private-app token the sim accepts as `Authorization: Bearer …` */
-  accessToken: z.string().min(1).default('dev-hubspot-token'),
-  /** The OAuth app's client id (`POST /oauth/v1/token`); its client secret is `clientSecret`. */
-  oauthClientId: z.string().min(1).default('dev-hubspot-client-id'),
-  /** Refresh tokens the refresh_token grant honours. */
-  refreshTokens: z.array(z.string().min(1)).default(['dev-hubspot-refresh-token']),
-  /** Lifetime of an OAuth access token, seconds (HubSpot: 1800). */
-  oauthTokenLifetimeS: z.number().int().min(1).default(1800),
-  /** App client secret that signs webhooks (signature v3) */
-  clientSecret: z.string().min(1).default('dev-hubspot-client-secret'),
+/** A custom property a portal adds (e.g. a do-not-call checkbox of its own). */
+export const hubspotCustomProperty = z.object({
+  object: z.enum(['contacts', 'deals', 'calls']),
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a HubSpot internal property name (lower case, digits, _)'),
+  label: z.string().min(1).optional(),
+  type: z.enum(['string', 'number', 'bool', 'enumeration', 'datetime', 'date', 'phone_number']),
+  options: z.array(z.string().min(1)).optional(),
+});
+export type HubspotCustomProperty = z.infer<typeof hubspotCustomProperty>;
+
+/** What one simulated portal is: its id, tokens, data, limits and knobs. */
+const portalShape = {
   portalId: z.number().int().positive().default(62_515),
-  appId: z.number().int().positive().default(1_160_452),
+  /** Private-app token the portal accepts as `Authorization: Bearer …` */
+  accessToken: z.string().min(1).default('dev-hubspot-token'),
+  /** More private-app tokens of the same portal (rotation: old and new both work until one is dropped). */
+  accessTokens: z.array(z.string().min(1)).default([]),
+  /** OAuth refresh tokens of the app's install in this portal (`POST /oauth/v1/token`). */
+  refreshTokens: z.array(z.string().min(1)).default(['dev-hubspot-refresh-token']),
   /**
    * Change events within this window go out in one webhook request (max 100 events). 0 (default):
    * each write's events go out together at once, so `admin.waitForDeliveries()` sees them.
@@ -73,25 +79,65 @@ export const hubspotSimOptions = z.object({
   searchRateLimitPerSecond: z.number().int().positive().optional(),
   /** Daily quota shown in X-HubSpot-RateLimit-Daily headers. */
   dailyLimit: z.number().int().positive().default(1_000_000),
+  /** Custom properties this portal adds (values unset until written). */
+  customProperties: z.array(hubspotCustomProperty).default([]),
+};
+
+/** A further portal on the same simulator (start option `portals`, or `POST /__sim/accounts`). */
+export const hubspotPortalOptions = z.object({
+  ...portalShape,
+  portalId: z.number().int().positive(),
+  accessToken: z.string().min(1),
+  /** None by default: a refresh token names its portal, so two portals never share one. */
+  refreshTokens: z.array(z.string().min(1)).default([]),
 });
-export type HubspotSimOptions = z.input<typeof hubspotSimOptions> & {
+export type HubspotPortalOptions = z.input<typeof hubspotPortalOptions> & {
+  dataset?: HubspotSeed;
+  generated?: HubspotBaseData;
+};
+
+export const hubspotSimOptions = z.object({
+  port: z.number().int().min(0).max(65_535),
+  host: z.string().default('127.0.0.1'),
+  /** App client secret: signs webhooks (signature v3) and authenticates the OAuth token endpoint */
+  clientSecret: z.string().min(1).default('dev-hubspot-client-secret'),
+  /** The OAuth app's client id (`POST /oauth/v1/token`); its client secret is `clientSecret`. */
+  oauthClientId: z.string().min(1).default('dev-hubspot-client-id'),
+  /** Lifetime of an OAuth access token, seconds (HubSpot: 1800). */
+  oauthTokenLifetimeS: z.number().int().min(1).default(1800),
+  appId: z.number().int().positive().default(1_160_452),
+  /** The default portal */
+  ...portalShape,
+  /** More portals served by the same simulator, each with its own id, tokens, data and knobs. */
+  portals: z.array(hubspotPortalOptions).default([]),
+});
+export type HubspotSimOptions = Omit<z.input<typeof hubspotSimOptions>, 'portals'> & {
   /** Records to serve instead of the built-in fixture (tests, benchmarks). */
   dataset?: HubspotSeed;
   /** An already generated portal (sim/data's HubspotDataset); never written, writes go to an overlay. */
   generated?: HubspotBaseData;
   /** Injectable randomness for latency and faults. */
   random?: () => number;
+  portals?: HubspotPortalOptions[];
 };
 
 export interface HubspotSim {
   url: string;
   port: number;
+  portalId: number;
+  /** Admin API of the default portal; `admin.forAccount(String(portalId))` for another. */
   admin: SimAdminClient;
-  /** In-process handles for tests: the HTTP harness (knobs, stats, delivery) and the portal. */
+  /** In-process handles for tests: the HTTP harness (knobs, stats, delivery) and the default portal. */
   sim: SimServer;
   portal: HubspotPortal;
-  /** Revokes every OAuth refresh token and access token (an uninstalled app); returns a new valid refresh token. */
-  revokeOAuth(): string;
+  /** Another portal's in-process handle. */
+  portalOf(portalId: number): HubspotPortal | undefined;
+  /** Adds a portal at run time (as `POST /__sim/accounts` does). */
+  addPortal(portal: HubspotPortalOptions): { portalId: number };
+  /** Ends issued OAuth access tokens (all, or one portal's): the next call answers 401. */
+  expireSessions(portalId?: number): void;
+  /** Revokes a portal's OAuth refresh and access tokens (an uninstalled app; default portal when none given); returns a new valid refresh token. */
+  revokeOAuth(portalId?: number): string;
   close(): Promise<void>;
 }
 
@@ -101,20 +147,159 @@ function errorResponse(err: HubspotApiError): SimResponse {
   return { status: err.status, body: err.body, headers: err.headers };
 }
 
+type PortalInput = z.output<typeof hubspotPortalOptions> & {
+  dataset?: HubspotSeed;
+  generated?: HubspotBaseData;
+  random?: () => number;
+};
+
 /** Which records to serve; an explicit dataset wins over generation, generation over the fixture. */
-function dataOf(input: HubspotSimOptions, opts: z.output<typeof hubspotSimOptions>): HubspotData {
+function dataOf(input: PortalInput): HubspotData {
   if (input.generated) return { kind: 'generated', data: input.generated };
   if (input.dataset) return { kind: 'seed', seed: input.dataset };
-  if (opts.seed !== undefined || opts.contacts !== undefined) {
-    return { kind: 'generated', data: generateHubspotDataset({ seed: opts.seed, contacts: opts.contacts }) };
+  if (input.seed !== undefined || input.contacts !== undefined) {
+    return { kind: 'generated', data: generateHubspotDataset({ seed: input.seed, contacts: input.contacts }) };
   }
   return { kind: 'seed', seed: hubspotFixture() };
 }
 
+function customDefinitions(custom: readonly HubspotCustomProperty[]) {
+  const out: Partial<Record<ObjectType, PropertyDefinition[]>> = {};
+  for (const c of custom) {
+    const [def] = define(
+      {
+        [c.name]: {
+          label: c.label ?? c.name,
+          type: c.type,
+          custom: true,
+          ...(c.options ? { options: c.options } : {}),
+        },
+      },
+      'contactinformation',
+    );
+    (out[c.object] ??= []).push(def!);
+  }
+  return out;
+}
+
+interface BuiltPortal extends SimAccountOptions {
+  portal: HubspotPortal;
+  /** The webhook emitter needs the account's delivery queue (and the headers its knobs), which exist once the account does. */
+  bind(account: SimAccount): void;
+  clearWebhooks(): void;
+}
+
 export async function startHubspotSim(input: HubspotSimOptions): Promise<HubspotSim> {
   const opts = hubspotSimOptions.parse(input);
-  const store = new HubspotStore(dataOf(input, opts));
-  const schema = new PropertySchema();
+  const tokens = new HubspotTokens();
+  const app = {
+    clientId: opts.oauthClientId,
+    clientSecret: opts.clientSecret,
+    appId: opts.appId,
+    lifetimeS: opts.oauthTokenLifetimeS,
+  };
+  const oauth = oauthHandlers(app, tokens);
+  const portals = new Map<number, BuiltPortal>();
+
+  function buildPortal(p: PortalInput): BuiltPortal {
+    const store = new HubspotStore(dataOf(p));
+    const schema = new PropertySchema(customDefinitions(p.customProperties));
+    for (const token of [p.accessToken, ...p.accessTokens]) tokens.privateApp.set(token, p.portalId);
+    for (const token of p.refreshTokens) tokens.refresh.set(token, p.portalId);
+
+    const authenticate = (req: SimRequest): SimResponse | null => {
+      const header = req.headers.authorization;
+      if (!header) return errorResponse(unauthorized('missing'));
+      const match = /^Bearer\s+(.+)$/i.exec(header);
+      // Another portal's token is as unknown here as a made-up one.
+      if (!match || tokens.portalOf(match[1]!) !== p.portalId) return errorResponse(unauthorized('invalid'));
+      return null;
+    };
+
+    // Usage headers on every CRM response, as private-app calls get them; the limits shown are the
+    // rate-limit knob's when it is on, HubSpot's Pro/Enterprise burst limit otherwise.
+    const usage = new UsageCounter();
+    let account: SimAccount | undefined;
+    const commonHeaders = (): Record<string, string> => {
+      const knob = account!.knobs.rateLimit;
+      const max = knob.enabled ? knob.limit : DEFAULT_BURST.max;
+      const intervalMs = knob.enabled ? knob.windowMs : DEFAULT_BURST.intervalMs;
+      const used = usage.take(intervalMs);
+      return rateLimitHeaders({
+        intervalMs,
+        max,
+        remaining: max - used.inWindow,
+        dailyMax: p.dailyLimit,
+        dailyRemaining: p.dailyLimit - used.today,
+      });
+    };
+
+    let webhooks: WebhookEmitter | undefined;
+    const router = new Router<SimHandler>();
+    router.add('POST', '/oauth/v1/token', 'oauth.token', oauth.token, { isPublic: true });
+    router.add('GET', '/oauth/v1/access-tokens/:token', 'oauth.accessTokenInfo', oauth.accessTokenInfo, {
+      isPublic: true,
+    });
+    router.add('GET', '/oauth/v1/refresh-tokens/:token', 'oauth.refreshTokenInfo', oauth.refreshTokenInfo, {
+      isPublic: true,
+    });
+    router.add('DELETE', '/oauth/v1/refresh-tokens/:token', 'oauth.revoke', oauth.revokeRefreshToken, {
+      isPublic: true,
+    });
+    router.add('GET', '/account-info/v3/details', 'account.details', () => ({
+      status: 200,
+      body: {
+        portalId: p.portalId,
+        accountType: 'STANDARD',
+        timeZone: 'US/Eastern',
+        companyCurrency: 'USD',
+        additionalCurrencies: [],
+        utcOffset: '-05:00',
+        utcOffsetMilliseconds: -18_000_000,
+        uiDomain: 'app.hubspot.com',
+        dataHostingLocation: 'na1',
+      },
+    }));
+    // The portal's own routes need its emitter, which needs the account's delivery: filled in bind().
+    const portalRef: { current?: HubspotPortal } = {};
+    return {
+      router,
+      authenticate,
+      commonHeaders,
+      ...knobOptionsOf(p),
+      admin: {
+        resetData: () => {
+          webhooks?.clear();
+          usage.reset();
+          store.reset();
+        },
+        driftChanged: (rules) => {
+          // The harness stores a rule before telling us; refuse the one just added if it cannot
+          // apply (400), and leave older refused ones ignored so later rules still work.
+          const rejected = schema.apply(rules);
+          const newest = rejected.find((r) => r.index === rules.length - 1);
+          if (newest) throw new SimEditError(newest.reason, 400);
+        },
+        edit: (edit) => portalRef.current!.edit(edit),
+      },
+      get portal() {
+        return portalRef.current!;
+      },
+      bind(bound) {
+        account = bound;
+        webhooks = new WebhookEmitter(bound.delivery, {
+          clientSecret: opts.clientSecret,
+          portalId: p.portalId,
+          appId: opts.appId,
+          batchWindowMs: p.webhookBatchWindowMs,
+        });
+        const portal = new HubspotPortal(store, schema, webhooks);
+        portalRef.current = portal;
+        addHubspotRoutes(router, portal, { searchPerSecond: p.searchRateLimitPerSecond, dailyLimit: p.dailyLimit });
+      },
+      clearWebhooks: () => webhooks?.clear(),
+    };
+  }
 
   const errors: SimErrorShapes = {
     fault: (kind) => errorResponse(kind === 'outage' ? serviceUnavailable(503) : serviceUnavailable(502)),
@@ -134,92 +319,75 @@ export async function startHubspotSim(input: HubspotSimOptions): Promise<Hubspot
     internal: (err) => errorResponse(err instanceof HubspotApiError ? err : internalError()),
   };
 
-  const oauth: HubspotOAuthState = {
-    clientId: opts.oauthClientId,
-    clientSecret: opts.clientSecret,
-    refreshTokens: new Set(opts.refreshTokens),
-    accessTokens: new Map(),
-    lifetimeS: opts.oauthTokenLifetimeS,
-  };
-  const authenticate = (req: SimRequest): SimResponse | null => {
-    const header = req.headers.authorization;
-    if (!header) return errorResponse(unauthorized('missing'));
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match || (match[1] !== opts.accessToken && !isIssuedToken(oauth, match[1]!)))
-      return errorResponse(unauthorized('invalid'));
-    return null;
-  };
+  // eslint-disable-next-line prefer-const
+  let sim: SimServer;
 
-  // Usage headers on every CRM response, as private-app calls get them; the limits shown are the
-  // rate-limit knob's when it is on, HubSpot's Pro/Enterprise burst limit otherwise.
-  const usage = new UsageCounter();
-  const commonHeaders = (): Record<string, string> => {
-    const knob = sim.knobs.rateLimit;
-    const max = knob.enabled ? knob.limit : DEFAULT_BURST.max;
-    const intervalMs = knob.enabled ? knob.windowMs : DEFAULT_BURST.intervalMs;
-    const used = usage.take(intervalMs);
-    return rateLimitHeaders({
-      intervalMs,
-      max,
-      remaining: max - used.inWindow,
-      dailyMax: opts.dailyLimit,
-      dailyRemaining: opts.dailyLimit - used.today,
-    });
-  };
+  function addPortal(p: PortalInput): { portalId: number } {
+    if (portals.has(p.portalId)) throw new SimEditError(`portal ${p.portalId} already exists`, 409);
+    for (const token of [p.accessToken, ...p.accessTokens, ...p.refreshTokens]) {
+      if (tokens.privateApp.has(token) || tokens.refresh.has(token))
+        throw new SimEditError(`a token of portal ${p.portalId} is already used by another portal`, 409);
+    }
+    const built = buildPortal(p);
+    const { portal: _portal, bind: _bind, clearWebhooks: _clear, ...accountOptions } = built;
+    built.bind(sim.addAccount(String(p.portalId), accountOptions));
+    portals.set(p.portalId, built);
+    return { portalId: p.portalId };
+  }
 
-  // The harness owns the delivery queue; the emitter needs it, the portal needs the emitter, and
-  // the routes need the portal — so the router is filled in after the harness exists.
-  let portal: HubspotPortal | undefined;
-  const router = new Router<SimHandler>();
-  const sim = createSimServer({
+  const defaultPortal = buildPortal({
+    ...opts,
+    dataset: input.dataset,
+    generated: input.generated,
+    random: input.random,
+  });
+  portals.set(opts.portalId, defaultPortal);
+  const { portal: _portal, bind: _bind, clearWebhooks: _clear, ...defaultAccount } = defaultPortal;
+  sim = createSimServer({
     name: 'hubspot',
-    router,
     contentType: CONTENT_TYPE,
     errors,
-    authenticate,
-    commonHeaders,
-    admin: {
-      resetData: () => {
-        webhooks.clear();
-        usage.reset();
-        store.reset();
-      },
-      driftChanged: (rules) => {
-        // The harness stores a rule before telling us; refuse the one just added if it cannot
-        // apply (400), and leave older refused ones ignored so later rules still work.
-        const rejected = schema.apply(rules);
-        const newest = rejected.find((r) => r.index === rules.length - 1);
-        if (newest) throw new SimEditError(newest.reason, 400);
-      },
-      edit: (edit) => portal!.edit(edit),
+    defaultAccount: String(opts.portalId),
+    ...defaultAccount,
+    accountOf(probe) {
+      const match = /^Bearer\s+(.+)$/i.exec(String(probe.headers.authorization ?? ''));
+      const portalId = match
+        ? tokens.portalOf(match[1]!)
+        : probe.path === '/oauth/v1/token'
+          ? portalOfTokenRequest(probe.rawBody, tokens)
+          : undefined;
+      return portalId === undefined ? undefined : String(portalId);
     },
-    ...knobOptionsOf({ ...opts, random: input.random }),
+    accounts: {
+      add(body) {
+        const parsed = hubspotPortalOptions.safeParse(body);
+        if (!parsed.success) throw new SimEditError(z.prettifyError(parsed.error), 400);
+        return addPortal({ ...parsed.data, random: input.random });
+      },
+      list: () => [...portals.keys()].map((portalId) => ({ key: String(portalId), portalId })),
+    },
   });
-  const webhooks = new WebhookEmitter(sim.delivery, {
-    clientSecret: opts.clientSecret,
-    portalId: opts.portalId,
-    appId: opts.appId,
-    batchWindowMs: opts.webhookBatchWindowMs,
-  });
-  portal = new HubspotPortal(store, schema, webhooks);
-  addHubspotRoutes(router, portal, { searchPerSecond: opts.searchRateLimitPerSecond, dailyLimit: opts.dailyLimit });
-  router.add('POST', '/oauth/v1/token', 'oauth.token', (req) => handleHubspotToken(req, oauth), { isPublic: true });
+  defaultPortal.bind(sim.account(String(opts.portalId))!);
+  for (const [i, p] of opts.portals.entries()) {
+    const raw = input.portals?.[i];
+    addPortal({ ...p, dataset: raw?.dataset, generated: raw?.generated, random: input.random });
+  }
+
   const { url, port } = await sim.listen(opts.port, opts.host);
   return {
     url,
     port,
+    portalId: opts.portalId,
     admin: new SimAdminClient(url),
     sim,
-    portal,
-    revokeOAuth() {
-      oauth.refreshTokens.clear();
-      oauth.accessTokens.clear();
-      const next = `na1-${randomUUID()}`;
-      oauth.refreshTokens.add(next);
-      return next;
-    },
+    portal: defaultPortal.portal,
+    portalOf: (portalId) => portals.get(portalId)?.portal,
+    addPortal: (p) =>
+      addPortal({ ...hubspotPortalOptions.parse(p), dataset: p.dataset, generated: p.generated, random: input.random }),
+    expireSessions: (portalId) => tokens.expire(portalId),
+    revokeOAuth: (portalId = opts.portalId) => tokens.revoke(portalId),
     async close() {
-      webhooks.clear();
+      for (const p of portals.values()) p.clearWebhooks();
       await sim.close();
     },
   };

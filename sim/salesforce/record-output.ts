@@ -13,7 +13,8 @@ export function sfDateTime(ms: number): string {
 }
 
 export function formatValue(type: FieldType, v: SfValue | undefined): SfValue {
-  if (v === undefined) return null;
+  // A checkbox is never null in Salesforce: an unset custom one (added after the seed) reads false.
+  if (v === undefined) return type === 'boolean' ? false : null;
   // Stored datetimes are already in Salesforce's format; numbers (ms) are formatted.
   if (type === 'datetime' && typeof v === 'number') return sfDateTime(v);
   return v;

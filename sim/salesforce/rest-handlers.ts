@@ -9,7 +9,6 @@ import { parseRecordInput } from './record-input.js';
 import type { ObjectView, SchemaView } from './schema-view.js';
 import type { SalesforceStore, SfRecord } from './store.js';
 import { to18 } from './record-ids.js';
-import { ORG_ID } from './oauth.js';
 import { INTEGRATION_USER_ID } from './store.js';
 
 /** Limits of the real REST API. */
@@ -22,6 +21,8 @@ export const SF_LIMITS = {
 } as const;
 
 export interface SalesforceContext extends QueryContext {
+  /** The org this context serves (every request reaches only its token's org). */
+  orgId: string;
   schema: SchemaView;
   store: SalesforceStore;
   queryBatchSize: number;
@@ -422,7 +423,7 @@ export const versions = () => ({
 });
 
 /** `GET /services/data/vXX.X`: the resource directory (jsforce's identity() reads `identity`). */
-export function resources(version: string, baseUrl: string) {
+export function resources(version: string, baseUrl: string, orgId: string) {
   const base = `/services/data/${version}`;
   return {
     sobjects: `${base}/sobjects`,
@@ -431,6 +432,6 @@ export function resources(version: string, baseUrl: string) {
     search: `${base}/search`,
     composite: `${base}/composite`,
     limits: `${base}/limits`,
-    identity: `${baseUrl}/id/${ORG_ID}/${INTEGRATION_USER_ID}`,
+    identity: `${baseUrl}/id/${orgId}/${INTEGRATION_USER_ID}`,
   };
 }

@@ -57,9 +57,10 @@ export interface SObjectDef {
   childRelationships: ChildRelationship[];
 }
 
-type FieldOpts = Partial<Omit<FieldDef, 'name' | 'type'>>;
+export type FieldOpts = Partial<Omit<FieldDef, 'name' | 'type'>>;
 
-function f(name: string, type: FieldType, opts: FieldOpts = {}): FieldDef {
+/** A field definition with Salesforce's defaults for its type (custom when the name ends in `__c`). */
+export function f(name: string, type: FieldType, opts: FieldOpts = {}): FieldDef {
   const system = opts.calculated === true;
   return {
     name,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { crmClientEnv, loadConfig, portEnv, webhookSecretEnv } from '../../shared/config.js';
 import { crmSubgraphRuntimeEnv, toCrmSubgraphRuntime } from '../../shared/crm/config.js';
+import { mappingOverridesEnv } from '../../shared/crm/mapping-overrides.js';
 import { hubspotAccountFromEnv } from '../../crm/hubspot/connection.js';
 
 /**
@@ -14,11 +15,17 @@ export const hubspotSubgraphEnv = z
     HUBSPOT_ACCESS_TOKEN: crmClientEnv.HUBSPOT_ACCESS_TOKEN,
     HUBSPOT_CLIENT_SECRET: webhookSecretEnv.HUBSPOT_CLIENT_SECRET,
     HUBSPOT_SUBGRAPH_PORT: portEnv.HUBSPOT_SUBGRAPH_PORT,
+    /** The deployment connection's field-mapping overrides (JSON; docs/mapping-overrides.md). */
+    HUBSPOT_MAPPING_OVERRIDES: mappingOverridesEnv,
   })
   .transform((env) => ({
     ...toCrmSubgraphRuntime(env),
     port: env.HUBSPOT_SUBGRAPH_PORT,
-    hubspot: { ...hubspotAccountFromEnv(env), clientSecret: env.HUBSPOT_CLIENT_SECRET },
+    hubspot: {
+      ...hubspotAccountFromEnv(env),
+      clientSecret: env.HUBSPOT_CLIENT_SECRET,
+      mappingOverrides: env.HUBSPOT_MAPPING_OVERRIDES,
+    },
   }));
 
 export type HubspotSubgraphConfig = z.output<typeof hubspotSubgraphEnv>;

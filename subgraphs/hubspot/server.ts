@@ -12,12 +12,14 @@ export interface HubspotSubgraphOptions extends CrmSubgraphOptions {
     /** Webhook signature v3 secret (the app's client secret). */
     clientSecret: string;
     timeoutMs?: number;
+    /** The deployment connection's field-mapping overrides (HUBSPOT_MAPPING_OVERRIDES). */
+    mappingOverrides?: Readonly<Record<string, string>>;
   };
 }
 
 /** Starts the HubSpot CRM subgraph: the shared contract served from HubSpot through its CRM module (crm/hubspot/). */
 export function startHubspotSubgraph(options: HubspotSubgraphOptions): Promise<RunningCrmSubgraph> {
-  const { clientSecret, timeoutMs, ...account } = options.hubspot;
+  const { clientSecret, timeoutMs, mappingOverrides, ...account } = options.hubspot;
   // Connections (docs/connections.md): served whenever the runtime config has a key ring.
   const withConnections = { ...options, connections: { kind: hubspotCrm.connectionKind, ...options.connections } };
   return startInstrumentedCrmSubgraph('hubspot', withConnections, (instrument, connection) =>
@@ -25,6 +27,8 @@ export function startHubspotSubgraph(options: HubspotSubgraphOptions): Promise<R
       webhookSecret: clientSecret,
       timeoutMs,
       instrument,
+      // A connection reads through its own overrides; the deployment account through HUBSPOT_MAPPING_OVERRIDES.
+      mappingOverrides: connection ? connection.mappingOverrides : mappingOverrides,
     }),
   );
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { crmClientEnv, loadConfig, portEnv, webhookSecretEnv } from '../../shared/config.js';
 import { crmSubgraphRuntimeEnv, toCrmSubgraphRuntime } from '../../shared/crm/config.js';
+import { mappingOverridesEnv } from '../../shared/crm/mapping-overrides.js';
 import { salesforceAccountFromEnv } from '../../crm/salesforce/connection.js';
 
 /**
@@ -17,11 +18,17 @@ export const salesforceSubgraphEnv = z
     SALESFORCE_API_VERSION: crmClientEnv.SALESFORCE_API_VERSION,
     SALESFORCE_WEBHOOK_SECRET: webhookSecretEnv.SALESFORCE_WEBHOOK_SECRET,
     SALESFORCE_SUBGRAPH_PORT: portEnv.SALESFORCE_SUBGRAPH_PORT,
+    /** The deployment connection's field-mapping overrides (JSON; docs/mapping-overrides.md). */
+    SALESFORCE_MAPPING_OVERRIDES: mappingOverridesEnv,
   })
   .transform((env) => ({
     ...toCrmSubgraphRuntime(env),
     port: env.SALESFORCE_SUBGRAPH_PORT,
-    salesforce: { ...salesforceAccountFromEnv(env), webhookSecret: env.SALESFORCE_WEBHOOK_SECRET },
+    salesforce: {
+      ...salesforceAccountFromEnv(env),
+      webhookSecret: env.SALESFORCE_WEBHOOK_SECRET,
+      mappingOverrides: env.SALESFORCE_MAPPING_OVERRIDES,
+    },
   }));
 
 export type SalesforceSubgraphConfig = z.output<typeof salesforceSubgraphEnv>;

@@ -14,12 +14,14 @@ export interface SalesforceSubgraphOptions extends CrmSubgraphOptions {
     timeoutMs?: number;
     /** How long learned field drift holds before describe is asked again. @default 30000 */
     driftRecheckMs?: number;
+    /** The deployment connection's field-mapping overrides (SALESFORCE_MAPPING_OVERRIDES). */
+    mappingOverrides?: Readonly<Record<string, string>>;
   };
 }
 
 /** Starts the Salesforce CRM subgraph: the shared contract served from Salesforce through its CRM module (crm/salesforce/). */
 export function startSalesforceSubgraph(options: SalesforceSubgraphOptions): Promise<RunningCrmSubgraph> {
-  const { webhookSecret, timeoutMs, driftRecheckMs, ...account } = options.salesforce;
+  const { webhookSecret, timeoutMs, driftRecheckMs, mappingOverrides, ...account } = options.salesforce;
   // Connections (docs/connections.md): served whenever the runtime config has a key ring.
   const withConnections = { ...options, connections: { kind: salesforceCrm.connectionKind, ...options.connections } };
   return startInstrumentedCrmSubgraph('salesforce', withConnections, (instrument, connection) =>
@@ -28,6 +30,8 @@ export function startSalesforceSubgraph(options: SalesforceSubgraphOptions): Pro
       timeoutMs,
       driftRecheckMs,
       instrument,
+      // A connection reads through its own overrides; the deployment account through SALESFORCE_MAPPING_OVERRIDES.
+      mappingOverrides: connection ? connection.mappingOverrides : mappingOverrides,
     }),
   );
 }

@@ -17,7 +17,7 @@ import { startGateway, type RunningGateway } from '../../gateway/server.js';
 import { loadManifest, TRUSTED_DOCUMENTS_MANIFEST } from '../../shared/trusted-documents-manifest.js';
 import type { GatewayConfig } from '../../gateway/config.js';
 import { mintDevTokens, signToken, type CallerRole } from '../../gateway/dev-tokens.js';
-import { startSalesforceSim, type SalesforceSim } from '../../sim/salesforce/server.js';
+import { startSalesforceSim, type SalesforceCustomField, type SalesforceSim } from '../../sim/salesforce/server.js';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
 import { loadSalesforceSubgraphConfig } from '../../subgraphs/salesforce/config.js';
 import { startSalesforceSubgraph } from '../../subgraphs/salesforce/server.js';
@@ -53,6 +53,8 @@ export interface StackOptions {
   gateway?: Partial<GatewayConfig>;
   /** Runtime overrides for both CRM subgraphs (e.g. a hand-ticked `driftTicker`). */
   crmRuntime?: Partial<CrmRuntimeConfig>;
+  /** Custom fields of the simulated Salesforce org (e.g. a `Do_Not_Call__c` the mapping overrides read). */
+  salesforceCustomFields?: SalesforceCustomField[];
 }
 
 export interface Stack {
@@ -101,6 +103,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       contacts,
       latency,
       ...(env.SALESFORCE_WEBHOOK_SECRET ? { webhookSecret: env.SALESFORCE_WEBHOOK_SECRET } : {}),
+      ...(options.salesforceCustomFields ? { customFields: options.salesforceCustomFields } : {}),
     });
     closers.push(() => salesforceSim.close());
     const hubspotSim = await startHubspotSim({ port: 0, contacts, latency });
