@@ -24,6 +24,7 @@ const UNIT = [
   'test/crm/runtime.test.ts',
   'test/crm/salesforce-mapping.test.ts',
   'test/crm/registry.test.ts',
+  'test/crm/connection-routing.test.ts',
   'test/engagement/attempt-policy.test.ts',
   'test/engagement/mapping.test.ts',
   'test/gateway/demand-control.test.ts',

@@ -35,6 +35,7 @@ import {
   type RequestSpec,
 } from './load.js';
 import { BENCH_JWT, REPO, hivePeerInstalled, startProductionStack, type ProductionStack } from './production-stack.js';
+import { rssMbOf } from './child-process.js';
 import type { ProfileWindow } from './profile-summary.js';
 
 /** The first operation of examples/operations/call-start.graphql, verbatim. */
@@ -79,17 +80,6 @@ function cpuMsOf(pid: number | undefined): number | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/** Resident set size of a process in MB (Linux /proc). */
-function rssMbOf(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
   } catch {
     return null;
   }

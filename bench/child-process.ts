@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 
@@ -12,6 +13,8 @@ import readline from 'node:readline';
 export interface Child {
   url: string;
   proc: ChildProcess;
+  /** What the child announced besides its URL (e.g. the record ids it serves). */
+  info: Record<string, unknown>;
 }
 
 export async function startChild(
@@ -34,7 +37,7 @@ export async function startChild(
   );
   const lines = readline.createInterface({ input: proc.stdout! });
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const url = await new Promise<string>((resolve, reject) => {
+  const ready = await new Promise<{ url: string; info: Record<string, unknown> }>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${component} did not start within ${timeoutMs / 1000} s`)),
       timeoutMs,
@@ -42,17 +45,28 @@ export async function startChild(
     proc.once('exit', (code) => reject(new Error(`${component} exited with ${code}`)));
     lines.on('line', (line) => {
       try {
-        const message = JSON.parse(line) as { ready?: boolean; url?: string };
+        const message = JSON.parse(line) as { ready?: boolean; url?: string; info?: Record<string, unknown> };
         if (message.ready && message.url) {
           clearTimeout(timer);
-          resolve(message.url);
+          resolve({ url: message.url, info: message.info ?? {} });
         }
       } catch {
         // not our protocol line
       }
     });
   });
-  return { url, proc };
+  return { url: ready.url, info: ready.info, proc };
+}
+
+/** Resident set size of a process in MB (Linux /proc); null when it cannot be read. */
+export function rssMbOf(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function stopChild(proc: ChildProcess): Promise<void> {
@@ -65,8 +79,8 @@ export async function stopChild(proc: ChildProcess): Promise<void> {
 }
 
 /** Child side: announce readiness, then stop on SIGTERM or when the parent goes away. */
-export function serveUntilParentLeaves(url: string, close: () => Promise<void>): void {
-  process.stdout.write(`${JSON.stringify({ ready: true, url })}\n`);
+export function serveUntilParentLeaves(url: string, close: () => Promise<void>, info?: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ ready: true, url, ...(info ? { info } : {}) })}\n`);
   const shutdown = () => void close().finally(() => process.exit(0));
   process.once('SIGTERM', shutdown);
   process.stdin.on('end', shutdown);

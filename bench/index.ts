@@ -76,6 +76,12 @@ const SECTIONS: { name: string; module: string; about: string }[] = [
     module: './abuse.js',
     about: "a victim call-start read under each abuse attack; the door's cost (issue 10)",
   },
+  {
+    name: 'connections',
+    module: './connections.js',
+    about:
+      'the call-start CRM read with 2 and 50 seller connections vs one account; memory per idle connection (issue 15)',
+  },
 ];
 
 async function main(): Promise<void> {

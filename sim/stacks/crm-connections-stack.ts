@@ -26,6 +26,8 @@ export interface CrmConnectionsStackOptions {
   contacts?: number;
   /** One simulator per connection instead of one shared by all. @default false */
   simulatorPerConnection?: boolean;
+  /** Every simulator seeded alike (the same records under the same ids), so loads compare like for like. @default false */
+  sameData?: boolean;
   latency?: { medianMs: number; jitterMs: number };
   /** Overrides of the subgraph runtime (cache TTL, batch window…). */
   runtime?: Partial<CrmRuntimeConfig>;
@@ -81,7 +83,10 @@ export async function startCrmConnectionsStack(options: CrmConnectionsStackOptio
   const simulators: CrmSimulator<unknown>[] = [];
   try {
     const count = options.simulatorPerConnection ? options.connections : 1;
-    for (let i = 0; i < count; i++) simulators.push(await crm.startSimulator({ ...simOptions, seed: `account-${i}` }));
+    for (let i = 0; i < count; i++)
+      simulators.push(
+        await crm.startSimulator({ ...simOptions, seed: options.sameData ? 'account-0' : `account-${i}` }),
+      );
     const sellers = Array.from({ length: options.connections }, (_, i) => `seller-${i + 1}`);
     const connections: CrmConnection[] = sellers.map((seller, i) => {
       const sim = simulators[options.simulatorPerConnection ? i : 0]!;

@@ -5,6 +5,7 @@ import { createLogger, logError } from '../../../shared/logger.js';
 import { SpanAttr, SpanKind, contextFromCarrier, tracingActive, withSpan } from '../../../shared/tracing.js';
 import type { EngagementConfig, WriteBackPolicy } from '../config.js';
 import { CRM_NAMES, createCrmWriters, type CrmName } from '../../../crm/registry.js';
+import type { ConnectionDirectory } from '../../../shared/crm/connection.js';
 import type { CrmWriter } from '../../../shared/crm/writer.js';
 import { QUEUES, type WriteBackJobData } from '../queue/queue.js';
 import { createCrmRateLimiter, type CrmRateLimiter } from '../queue/rate-limit.js';
@@ -14,9 +15,9 @@ import { writeBackAttempts } from './write-back-attempt.js';
 /**
  * The write-back worker: drains the pg-boss queues, skipping CRMs whose shared bucket is paused.
  * Each write-back job is one attempt (write-back-attempt.ts: consent first, token, idempotent
- * write, marked written with the job completed in one transaction; on failure what
- * attempt-policy.ts decides). A crash anywhere leaves the job active until pg-boss expires it;
- * the retry finds the CRM record the first attempt made.
+ * write to the seller's connection or the deployment's, marked written with the job completed in
+ * one transaction; on failure what attempt-policy.ts decides). A crash anywhere leaves the job
+ * active until pg-boss expires it; the retry finds the CRM record the first attempt made.
  */
 
 export interface WriteBackWorker {
@@ -31,6 +32,8 @@ export interface WorkerDeps {
   policy: WriteBackPolicy;
   writers: Record<CrmName, CrmWriter>;
   limiter: CrmRateLimiter;
+  /** The sellers' own CRM connections: an outcome is written to its seller's (unset: all to `writers`). */
+  connections?: ConnectionDirectory;
 }
 
 /** A CRM whose next slot is further away than this is not fetched for (its jobs stay queued). */
@@ -72,7 +75,15 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
   let inFlight = 0;
   let wake: (() => void) | null = null;
   const idle = new Set<Promise<void>>();
-  const handleWriteBack = writeBackAttempts({ runtime, policy, writers, limiter, signal: abort.signal });
+  const attempts = writeBackAttempts({
+    runtime,
+    policy,
+    writers,
+    limiter,
+    signal: abort.signal,
+    ...(deps.connections ? { connections: deps.connections } : {}),
+  });
+  const handleWriteBack = attempts.handle;
 
   const notify = () => {
     const w = wake;
@@ -165,6 +176,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
       notify();
       await loop;
       await Promise.race([Promise.allSettled([...idle]), sleep(timeoutMs)]);
+      attempts.close();
     },
   };
 }
@@ -175,13 +187,24 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
  */
 export async function startWriteBackWorker(
   config: EngagementConfig,
-  options: { runtime?: EngagementRuntime; writers?: Record<CrmName, CrmWriter> } = {},
+  options: {
+    runtime?: EngagementRuntime;
+    writers?: Record<CrmName, CrmWriter>;
+    /** The sellers' own CRM connections (write-backs go to the outcome's seller's). */
+    connections?: ConnectionDirectory;
+  } = {},
 ): Promise<WriteBackWorker> {
   const log = options.runtime?.log ?? createLogger('engagement-worker', { level: config.logLevel });
   const runtime = options.runtime ?? (await openEngagementRuntime(config, { log }));
   const writers = options.writers ?? createCrmWriters(config.crm);
   const limiter = await createCrmRateLimiter(runtime.db, config.policy.rateLimits);
-  const worker = await runWriteBackWorker({ runtime, policy: config.policy, writers, limiter });
+  const worker = await runWriteBackWorker({
+    runtime,
+    policy: config.policy,
+    writers,
+    limiter,
+    ...(options.connections ? { connections: options.connections } : {}),
+  });
   log.info({ concurrency: config.policy.concurrency, crms: CRM_NAMES }, 'write-back worker started');
   return {
     notify: worker.notify,

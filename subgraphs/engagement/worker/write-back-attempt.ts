@@ -1,9 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type PgBoss from 'pg-boss';
 import { CircuitBreakers } from '../../../shared/crm/circuit-breaker.js';
 import { ErrorCode } from '../../../shared/errors.js';
 import { SpanAttr, SpanKind, recordSpanError, tracingActive, withSpan } from '../../../shared/tracing.js';
 import type { WriteBackPolicy } from '../config.js';
 import type { CrmName } from '../../../crm/registry.js';
+import { CrmWriterRouter, type RoutedWriter } from '../../../crm/writers.js';
+import type { ConnectionDirectory } from '../../../shared/crm/connection.js';
 import { WriteBackError, type CrmWriter } from '../../../shared/crm/writer.js';
 import type { StoredOutcome } from '../intake/outcome.js';
 import type { WriteBackJobData } from '../queue/queue.js';
@@ -23,9 +26,10 @@ import {
 /**
  * One write-back attempt, executed: count the attempt, make sure an opt-out is in the consent
  * ledger first, take a token from the CRM's shared bucket before every request, write
- * idempotently (Salesforce external-id upsert, HubSpot search-before-create), then mark the row
- * written and complete the job in one transaction; on failure, do what attempt-policy.ts decides.
- * worker.ts fetches the jobs and calls the handler returned here.
+ * idempotently (Salesforce external-id upsert, HubSpot search-before-create) to the outcome's
+ * seller's connection or the deployment's, then mark the row written and complete the job in one
+ * transaction; on failure, do what attempt-policy.ts decides. worker.ts fetches the jobs and
+ * calls the handler returned here.
  */
 
 export interface AttemptDeps {
@@ -35,6 +39,8 @@ export interface AttemptDeps {
   limiter: CrmRateLimiter;
   /** Aborted when the worker closes: in-job waits end, and an interrupted attempt is abandoned. */
   signal: AbortSignal;
+  /** The sellers' own CRM connections: an outcome is written to its seller's (unset: all to `writers`). */
+  connections?: ConnectionDirectory;
 }
 
 /** The CRM write of one attempt as a CLIENT span, with the call and decision it records. */
@@ -56,12 +62,16 @@ function traceCrmWrite<T>(crm: CrmName, outcome: StoredOutcome, attempt: number,
   );
 }
 
-/** The handler of the write-back queues' jobs (one call per fetched job). */
-export function writeBackAttempts(deps: AttemptDeps): (job: PgBoss.JobWithMetadata<WriteBackJobData>) => Promise<void> {
+/** The handler of the write-back queues' jobs (one call per fetched job), and what closes its writers. */
+export function writeBackAttempts(deps: AttemptDeps): {
+  handle: (job: PgBoss.JobWithMetadata<WriteBackJobData>) => Promise<void>;
+  close: () => void;
+} {
   const { runtime, policy, writers, limiter, signal } = deps;
+  const router = new CrmWriterRouter(writers, deps.connections);
   const { store, queue, revocations, engagementMetrics: m, log } = runtime;
   const boss = queue.boss;
-  // Consecutive outage failures per CRM (keyed by name; a connection id later), for the outage pause.
+  // Consecutive outage failures per connection (the deployment's: per CRM), for the outage pause.
   const breakers = new CircuitBreakers({ failureThreshold: BREAKER_THRESHOLD, openMs: BREAKER_MAX_PAUSE_MS });
 
   async function handleWriteBack(job: PgBoss.JobWithMetadata<WriteBackJobData>): Promise<void> {
@@ -77,10 +87,11 @@ export function writeBackAttempts(deps: AttemptDeps): (job: PgBoss.JobWithMetada
     const attempt = job.retryCount + 1;
     const started = performance.now();
     const budgetMs = jobBudgetMs(Number(job.expireInSeconds));
+    const route = router.writerFor(crm, outcome.seller);
     try {
-      const crmRecordId = await writeOnce(outcome, attempt, started, budgetMs);
+      const crmRecordId = await writeOnce(outcome, route, attempt, started, budgetMs);
       m.writeDuration.observe({ crm }, (performance.now() - started) / 1000);
-      breakers.get(crm).recordSuccess();
+      breakers.get(route.key).recordSuccess();
       await store.db.transaction(async (tx) => {
         await store.markWritten(tx, id, crmRecordId);
         await boss.complete(
@@ -94,7 +105,7 @@ export function writeBackAttempts(deps: AttemptDeps): (job: PgBoss.JobWithMetada
       m.latency.observe({ crm }, (Date.now() - Date.parse(outcome.acceptedAt)) / 1000);
       log.info({ writeBackId: id, crm, attempt, crmRecordId }, 'write-back written');
     } catch (error) {
-      await settleFailure(job, crm, attempt, started, error);
+      await settleFailure(job, crm, route, attempt, started, error);
     }
   }
 
@@ -102,9 +113,27 @@ export function writeBackAttempts(deps: AttemptDeps): (job: PgBoss.JobWithMetada
    * One attempt's CRM work: the opt-out into the consent ledger first, then the idempotent write,
    * waiting out the CRM's rate-limit answers in the job while the policy allows. Throws what failed.
    */
-  async function writeOnce(outcome: StoredOutcome, attempt: number, started: number, budgetMs: number) {
+  async function writeOnce(
+    outcome: StoredOutcome,
+    route: RoutedWriter,
+    attempt: number,
+    started: number,
+    budgetMs: number,
+  ) {
     const crm = outcome.crm;
     const jobSignal = AbortSignal.any([signal, AbortSignal.timeout(budgetMs)]);
+    // A seller's connection whose CRM is down fails fast until its breaker lets a probe through;
+    // the deployment connection pauses the CRM's shared bucket instead (below).
+    if (route.connectionId !== null && breakers.get(route.key).state === 'open')
+      throw new WriteBackError(ErrorCode.CRM_UNAVAILABLE, `${crm} connection unavailable (breaker open)`, true, {
+        crm,
+        crmCode: ErrorCode.CRM_UNAVAILABLE,
+        step: 'breaker',
+      });
+    // A CRM's "slow down" is fleet-wide for the deployment account; a seller's own account only
+    // slows that seller's write-backs (this job waits), never the other sellers'.
+    const pause = (ms: number) =>
+      route.connectionId === null ? limiter.pause(crm, ms) : sleep(ms, undefined, { signal: jobSignal });
     if (outcome.optOut) {
       // Never write the CRM before the ledger has the opt-out.
       const status = await revocations.push(outcome.id);
@@ -137,14 +166,14 @@ export function writeBackAttempts(deps: AttemptDeps): (job: PgBoss.JobWithMetada
     };
     for (let waits = 0; ; waits++) {
       try {
-        const result = await traceCrmWrite(crm, outcome, attempt, () => writers[crm].write(outcome, takeToken));
+        const result = await traceCrmWrite(crm, outcome, attempt, () => route.writer.write(outcome, takeToken));
         return result.crmRecordId;
       } catch (error) {
         const pauseMs = crmThrottlePauseMs(classifyFailure(error));
         if (pauseMs === null) throw error;
         // Honor the CRM's answer for the whole fleet, then maybe try again in this job.
         m.rateLimited.inc({ crm });
-        await limiter.pause(crm, pauseMs);
+        await pause(pauseMs);
         if (!waitInJob(pauseMs, { waits, elapsedMs: performance.now() - started, budgetMs })) throw error;
       }
     }
@@ -154,6 +183,7 @@ export function writeBackAttempts(deps: AttemptDeps): (job: PgBoss.JobWithMetada
   async function settleFailure(
     job: PgBoss.JobWithMetadata<WriteBackJobData>,
     crm: CrmName,
+    route: RoutedWriter,
     attempt: number,
     started: number,
     error: unknown,
@@ -176,10 +206,11 @@ export function writeBackAttempts(deps: AttemptDeps): (job: PgBoss.JobWithMetada
     m.failures.inc({ crm, code });
     m.writeDuration.observe({ crm }, (performance.now() - started) / 1000);
     if (failure.outage) {
-      const breaker = breakers.get(crm);
+      const breaker = breakers.get(route.key);
       breaker.recordFailure();
       const pauseMs = outagePauseMs(breaker.consecutiveFailures);
-      if (pauseMs !== null) {
+      // A seller's connection stops at its own breaker; only the deployment account pauses the CRM's bucket.
+      if (pauseMs !== null && route.connectionId === null) {
         await limiter.pause(crm, pauseMs).catch(() => {});
         log.warn(
           { crm, consecutiveFailures: breaker.consecutiveFailures, pauseMs },
@@ -201,5 +232,5 @@ export function writeBackAttempts(deps: AttemptDeps): (job: PgBoss.JobWithMetada
     log.warn({ writeBackId: id, crm, attempt, code }, 'write-back failed; will retry');
   }
 
-  return handleWriteBack;
+  return { handle: handleWriteBack, close: () => router.close() };
 }

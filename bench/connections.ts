@@ -1,0 +1,200 @@
+/**
+ * Routing by connection (issue 15): what a seller's own CRM connection costs on the call-start read.
+ *
+ * One CRM subgraph in its own process (sim/stacks/crm-connections-stack.ts: 50 sellers, each with
+ * its own connection pipeline: cache namespace, batcher, breaker, phone index) and its own
+ * simulated portal with the same data (the deployment account is the first one), so what differs
+ * between the phases is the routing and the per-connection state, not the CRM. The load generator sends the CRM part of the call-start document
+ * (examples/operations/call-start.graphql) with a signed identity per request, open loop at
+ * 200 req/s, latencies from the scheduled send time:
+ *   - single account: a seller without a connection, served by the deployment connection
+ *     (what every request did before connections);
+ *   - 2 connections: two sellers taking turns;
+ *   - 50 connections: fifty sellers taking turns.
+ * Phases are interleaved (single, 2, 50, single, 2, 50) and each figure is the median of its
+ * rounds, so drift on this noisy machine hits every phase alike. Target: p99 of 2 and 50
+ * connections within 10% of the single-account p99 of the same run.
+ * Memory per idle connection: the child's RSS after one request per connection (each pipeline
+ * opened and holding one cached contact) minus its RSS before, divided by the connections.
+ *
+ *   run(report)                                 // bench/index.ts: `npm run bench -- connections`
+ *   node dist/bench/connections.js [--quick]
+ */
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import type { Identity } from '../shared/identity.js';
+import { IDENTITY_HEADER, createIdentitySigner } from '../shared/identity.js';
+import { rssMbOf, serveIfChild, serveUntilParentLeaves, startChild, stopChild } from './child-process.js';
+import { destroyAgents, fmt, graphqlOk, openLoopFn, send, statLine, type LatencyStats } from './load.js';
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+const CONNECTIONS = 50;
+const CRM = 'hubspot';
+
+/** The CRM subgraph's share of the call-start document (consent and engagement fields live elsewhere). */
+const CALL_START_CRM_PART = `query CallStart($id: ID!) {
+  contact(id: $id) {
+    id source name { first full } primaryPhone timeZone
+    openDeal { name stage amount } suppression { doNotCall } freshness { ageMs stale }
+  }
+}`;
+
+export interface ConnectionsBenchOptions {
+  rate?: number;
+  phaseMs?: number;
+  rounds?: number;
+}
+
+export interface ConnectionsBenchResult {
+  crm: string;
+  rate: number;
+  phaseMs: number;
+  rounds: number;
+  single: LatencyStats;
+  two: LatencyStats;
+  fifty: LatencyStats;
+  p99RatioTwo: number;
+  p99RatioFifty: number;
+  rssMbBefore: number | null;
+  rssMbAfter: number | null;
+  idleConnectionKb: number | null;
+}
+
+export async function runConnectionsBench(options: ConnectionsBenchOptions = {}): Promise<ConnectionsBenchResult> {
+  const rate = options.rate ?? 200;
+  const phaseMs = options.phaseMs ?? 8_000;
+  const rounds = options.rounds ?? 2;
+  const child = await startChild(THIS_FILE, 'stack', { connections: String(CONNECTIONS) }, { env: {} });
+  try {
+    const ids = child.info.ids as string[];
+    const sellers = child.info.sellers as string[];
+    const secret = child.info.internalSecret as string;
+    const sign = createIdentitySigner(secret);
+    const identities = new Map<string, Identity>();
+    const identityOf = (seller: string): Identity => {
+      let identity = identities.get(seller);
+      if (!identity) {
+        identity = { sub: `agent-${seller}`, roles: ['agent'], seller };
+        identities.set(seller, identity);
+      }
+      return identity;
+    };
+    const request = async (seller: string, id: string): Promise<boolean> => {
+      const body = JSON.stringify({ query: CALL_START_CRM_PART, variables: { id } });
+      const res = await send(
+        {
+          url: child.url,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: sign(identityOf(seller), body) },
+          body,
+        },
+        0,
+      );
+      // A contact that is not there would be a cheaper (negatively cached) answer: count it as an error.
+      return graphqlOk(res.status, res.body) && !res.body.includes('"contact":null');
+    };
+    const phase = (sellersOfPhase: string[]) => (i: number) =>
+      request(sellersOfPhase[i % sellersOfPhase.length]!, ids[Math.floor(i / sellersOfPhase.length) % ids.length]!);
+
+    const single = ['seller-without-connection'];
+    const two = sellers.slice(0, 2);
+    const fifty = sellers.slice(0, CONNECTIONS);
+
+    // Warm the single-account pipeline first and measure the RSS with no connection pipeline open.
+    for (const id of ids) await request(single[0]!, id);
+    const rssMbBefore = rssMbOf(child.proc.pid);
+    // One request per connection: every pipeline opened, one contact cached in each.
+    for (const seller of fifty) await request(seller, ids[0]!);
+    const rssMbAfter = rssMbOf(child.proc.pid);
+    // Then warm every id in every pipeline, so each phase measures warm reads only.
+    for (const seller of fifty) for (const id of ids) await request(seller, id);
+
+    const runs: Record<'single' | 'two' | 'fifty', LatencyStats[]> = { single: [], two: [], fifty: [] };
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, group] of [
+        ['single', single],
+        ['two', two],
+        ['fifty', fifty],
+      ] as const) {
+        const stats = await openLoopFn(phase(group), rate, phaseMs);
+        runs[name].push(stats);
+        console.log(`  round ${round + 1} ${statLine(name.padEnd(6), stats)}`);
+      }
+    }
+    const median = (list: LatencyStats[]): LatencyStats =>
+      [...list].sort((a, b) => a.p99 - b.p99)[Math.floor((list.length - 1) / 2)]!;
+    const result: ConnectionsBenchResult = {
+      crm: CRM,
+      rate,
+      phaseMs,
+      rounds,
+      single: median(runs.single),
+      two: median(runs.two),
+      fifty: median(runs.fifty),
+      p99RatioTwo: median(runs.two).p99 / median(runs.single).p99,
+      p99RatioFifty: median(runs.fifty).p99 / median(runs.single).p99,
+      rssMbBefore,
+      rssMbAfter,
+      idleConnectionKb:
+        rssMbBefore !== null && rssMbAfter !== null ? ((rssMbAfter - rssMbBefore) * 1024) / CONNECTIONS : null,
+    };
+    console.log(
+      `connections (${CRM}, ${rate} req/s open loop, median of ${rounds} rounds): p99 single ${fmt(result.single.p99)} ms, ` +
+        `2 connections ${fmt(result.two.p99)} ms (×${fmt(result.p99RatioTwo)}), ` +
+        `${CONNECTIONS} connections ${fmt(result.fifty.p99)} ms (×${fmt(result.p99RatioFifty)}); target ≤ ×1.10`,
+    );
+    console.log(
+      `  memory per idle connection: ${fmt(result.idleConnectionKb ?? Number.NaN, 0)} KB ` +
+        `(RSS ${fmt(rssMbBefore ?? Number.NaN, 1)} → ${fmt(rssMbAfter ?? Number.NaN, 1)} MB for ${CONNECTIONS} pipelines)`,
+    );
+    return result;
+  } finally {
+    destroyAgents();
+    await stopChild(child.proc);
+  }
+}
+
+export async function run(report: (section: string, data: Record<string, unknown>) => void): Promise<void> {
+  report('connections', (await runConnectionsBench()) as unknown as Record<string, unknown>);
+}
+
+/** Child side: the CRM subgraph with its connections, announcing the ids and sellers it serves. */
+async function serve(_component: string, args: Record<string, string>): Promise<void> {
+  const { startCrmConnectionsStack } = await import('../sim/stacks/crm-connections-stack.js');
+  const { crmModule } = await import('../crm/registry.js');
+  const stack = await startCrmConnectionsStack({
+    crm: CRM,
+    connections: Number(args.connections),
+    contacts: 200,
+    // Each seller's own portal, as in production: one shared portal would put fifty sellers under
+    // one HubSpot rate limit and measure 429s instead of routing.
+    simulatorPerConnection: true,
+    sameData: true,
+  });
+  // The ids the load uses: the first contacts of the first portal (every portal holds the same data).
+  const sim = stack.simulators[0]!;
+  const connector = crmModule(CRM).createConnector(sim.account as never, { webhookSecret: sim.webhookSecret });
+  const ids: string[] = [];
+  for await (const page of connector.changedContactsSince(0)) {
+    for (const c of page) if (ids.length < 20) ids.push(`${CRM}:${c.sourceId}`);
+    if (ids.length >= 20) break;
+  }
+  await connector.close();
+  serveUntilParentLeaves(stack.subgraph.url, () => stack.close(), {
+    ids,
+    sellers: stack.sellers,
+    internalSecret: stack.internalSecret,
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (!serveIfChild(serve)) {
+    const quick = process.argv.includes('--quick');
+    runConnectionsBench(quick ? { phaseMs: 3_000, rounds: 1 } : {}).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  }
+}
