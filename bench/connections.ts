@@ -11,9 +11,13 @@
  *     (what every request did before connections);
  *   - 2 connections: two sellers taking turns;
  *   - 50 connections: fifty sellers taking turns.
+ * Every phase reads the same 1,000 distinct cached records (one seller: all of them; two: 500
+ * each; fifty: 20 each), warmed right before it, at the default cache lifetime.
  * Phases are interleaved (single, 2, 50, single, 2, 50) and each figure is the median of its
  * rounds, so drift on this noisy machine hits every phase alike. Target: p99 of 2 and 50
  * connections within 10% of the single-account p99 of the same run.
+ * Then one seller's CRM hangs every call while that seller reads cold contacts: another seller's
+ * warm p99 against the same run with the first seller's CRM healthy (target: unchanged).
  * Memory per idle connection: the child's RSS after one request per connection (each pipeline
  * opened and holding one cached contact) minus its RSS before, divided by the connections.
  *
@@ -23,11 +27,14 @@
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import type { Identity } from '../shared/identity.js';
 import { IDENTITY_HEADER, createIdentitySigner } from '../shared/identity.js';
+import { SimAdminClient } from '../sim/common/admin-client.js';
 import { rssMbOf, serveIfChild, serveUntilParentLeaves, startChild, stopChild } from './child-process.js';
 import { destroyAgents, fmt, graphqlOk, openLoopFn, send, statLine, type LatencyStats } from './load.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const CONNECTIONS = 50;
+/** Distinct contacts every phase reads (divisible by 1, 2 and 50). */
+const WORKING_SET = 1_000;
 const CRM = 'hubspot';
 
 /** The CRM subgraph's share of the call-start document (consent and engagement fields live elsewhere). */
@@ -54,6 +61,11 @@ export interface ConnectionsBenchResult {
   fifty: LatencyStats;
   p99RatioTwo: number;
   p99RatioFifty: number;
+  /** Seller 2's warm reads while seller 3 reads cold contacts from a healthy portal. */
+  neighbourHealthy: LatencyStats;
+  /** The same while seller 3's portal hangs every call. */
+  neighbourHanging: LatencyStats;
+  p99RatioNeighbourHanging: number;
   rssMbBefore: number | null;
   rssMbAfter: number | null;
   idleConnectionKb: number | null;
@@ -65,7 +77,13 @@ export async function runConnectionsBench(options: ConnectionsBenchOptions = {})
   const rounds = options.rounds ?? 2;
   const child = await startChild(THIS_FILE, 'stack', { connections: String(CONNECTIONS) }, { env: {} });
   try {
-    const ids = child.info.ids as string[];
+    const allIds = child.info.ids as string[];
+    // The working set every phase reads (the same number of distinct cached records whatever the
+    // connection count); the rest are the neighbour phases' cold reads (one range each).
+    const workingSet = allIds.slice(0, WORKING_SET);
+    const coldHealthy = allIds.slice(WORKING_SET, WORKING_SET + 100);
+    const coldHanging = allIds.slice(WORKING_SET + 100, WORKING_SET + 200);
+    const simUrls = child.info.simUrls as string[];
     const sellers = child.info.sellers as string[];
     const secret = child.info.internalSecret as string;
     const sign = createIdentitySigner(secret);
@@ -78,7 +96,9 @@ export async function runConnectionsBench(options: ConnectionsBenchOptions = {})
       }
       return identity;
     };
-    const request = async (seller: string, id: string): Promise<boolean> => {
+    // `sockets` also picks the client's connection pool (bench/load.ts keys agents by it): the
+    // neighbour of the hang phases gets its own, as another seller's agents would.
+    const request = async (seller: string, id: string, sockets = 256): Promise<boolean> => {
       const body = JSON.stringify({ query: CALL_START_CRM_PART, variables: { id } });
       const res = await send(
         {
@@ -88,25 +108,37 @@ export async function runConnectionsBench(options: ConnectionsBenchOptions = {})
           body,
         },
         0,
+        sockets,
       );
       // A contact that is not there would be a cheaper (negatively cached) answer: count it as an error.
       return graphqlOk(res.status, res.body) && !res.body.includes('"contact":null');
     };
-    const phase = (sellersOfPhase: string[]) => (i: number) =>
-      request(sellersOfPhase[i % sellersOfPhase.length]!, ids[Math.floor(i / sellersOfPhase.length) % ids.length]!);
+    // Seller k of a phase with g sellers reads its own slice of the working set: 1,000 distinct
+    // (seller, contact) entries in every phase, so only the routing and the pipeline count differ.
+    const pairOf = (group: readonly string[], i: number): [string, string] => {
+      const slice = WORKING_SET / group.length;
+      const k = i % group.length;
+      return [group[k]!, workingSet[k * slice + (Math.floor(i / group.length) % slice)]!];
+    };
+    const warm = async (group: readonly string[]): Promise<void> => {
+      const next = { i: 0 };
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next.i < WORKING_SET) await request(...pairOf(group, next.i++));
+        }),
+      );
+    };
 
     const single = ['seller-without-connection'];
     const two = sellers.slice(0, 2);
     const fifty = sellers.slice(0, CONNECTIONS);
 
-    // Warm the single-account pipeline first and measure the RSS with no connection pipeline open.
-    for (const id of ids) await request(single[0]!, id);
+    // The single-account pipeline warm, then the RSS before any connection pipeline is open.
+    await warm(single);
     const rssMbBefore = rssMbOf(child.proc.pid);
     // One request per connection: every pipeline opened, one contact cached in each.
-    for (const seller of fifty) await request(seller, ids[0]!);
+    for (const seller of fifty) await request(seller, workingSet[0]!);
     const rssMbAfter = rssMbOf(child.proc.pid);
-    // Then warm every id in every pipeline, so each phase measures warm reads only.
-    for (const seller of fifty) for (const id of ids) await request(seller, id);
 
     const runs: Record<'single' | 'two' | 'fifty', LatencyStats[]> = { single: [], two: [], fifty: [] };
     for (let round = 0; round < rounds; round++) {
@@ -115,11 +147,34 @@ export async function runConnectionsBench(options: ConnectionsBenchOptions = {})
         ['two', two],
         ['fifty', fifty],
       ] as const) {
-        const stats = await openLoopFn(phase(group), rate, phaseMs);
+        // Warm right before the phase, so it measures warm reads (and the refreshes of its own working set).
+        await warm(group);
+        const stats = await openLoopFn((i) => request(...pairOf(group, i)), rate, phaseMs);
         runs[name].push(stats);
         console.log(`  round ${round + 1} ${statLine(name.padEnd(6), stats)}`);
       }
     }
+    // One seller's CRM hangs: the other seller's warm reads must not notice (own breaker, batcher, sockets).
+    const victimIds = workingSet.slice(0, 20);
+    const neighbourPhase = async (coldIds: string[]): Promise<LatencyStats> => {
+      for (const id of victimIds) await request(two[1]!, id);
+      const [victim] = await Promise.all([
+        openLoopFn((i) => request(two[1]!, victimIds[i % victimIds.length]!), rate / 2, phaseMs),
+        openLoopFn((i) => request(fifty[2]!, coldIds[i % coldIds.length]!, 512), rate / 2, phaseMs),
+      ]);
+      return victim;
+    };
+    const neighbourHealthy = await neighbourPhase(coldHealthy);
+    console.log(`  ${statLine('seller 2, seller 3 healthy', neighbourHealthy)}`);
+    const neighbourSim = new SimAdminClient(simUrls[2]!);
+    await neighbourSim.setFaults({ hangRate: 1 });
+    let neighbourHanging: LatencyStats;
+    try {
+      neighbourHanging = await neighbourPhase(coldHanging);
+    } finally {
+      await neighbourSim.setFaults({ hangRate: 0 });
+    }
+    console.log(`  ${statLine('seller 2, seller 3 hanging', neighbourHanging)}`);
     const median = (list: LatencyStats[]): LatencyStats =>
       [...list].sort((a, b) => a.p99 - b.p99)[Math.floor((list.length - 1) / 2)]!;
     const result: ConnectionsBenchResult = {
@@ -132,6 +187,9 @@ export async function runConnectionsBench(options: ConnectionsBenchOptions = {})
       fifty: median(runs.fifty),
       p99RatioTwo: median(runs.two).p99 / median(runs.single).p99,
       p99RatioFifty: median(runs.fifty).p99 / median(runs.single).p99,
+      neighbourHealthy,
+      neighbourHanging,
+      p99RatioNeighbourHanging: neighbourHanging.p99 / neighbourHealthy.p99,
       rssMbBefore,
       rssMbAfter,
       idleConnectionKb:
@@ -141,6 +199,10 @@ export async function runConnectionsBench(options: ConnectionsBenchOptions = {})
       `connections (${CRM}, ${rate} req/s open loop, median of ${rounds} rounds): p99 single ${fmt(result.single.p99)} ms, ` +
         `2 connections ${fmt(result.two.p99)} ms (×${fmt(result.p99RatioTwo)}), ` +
         `${CONNECTIONS} connections ${fmt(result.fifty.p99)} ms (×${fmt(result.p99RatioFifty)}); target ≤ ×1.10`,
+    );
+    console.log(
+      `  seller 2's p99 while seller 3's CRM hangs: ${fmt(neighbourHanging.p99)} ms vs ${fmt(neighbourHealthy.p99)} ms ` +
+        `with it healthy (×${fmt(result.p99RatioNeighbourHanging)}; errors ${neighbourHanging.errors})`,
     );
     console.log(
       `  memory per idle connection: ${fmt(result.idleConnectionKb ?? Number.NaN, 0)} KB ` +
@@ -164,7 +226,7 @@ async function serve(_component: string, args: Record<string, string>): Promise<
   const stack = await startCrmConnectionsStack({
     crm: CRM,
     connections: Number(args.connections),
-    contacts: 200,
+    contacts: WORKING_SET + 200,
     // Each seller's own portal, as in production: one shared portal would put fifty sellers under
     // one HubSpot rate limit and measure 429s instead of routing.
     simulatorPerConnection: true,
@@ -175,13 +237,14 @@ async function serve(_component: string, args: Record<string, string>): Promise<
   const connector = crmModule(CRM).createConnector(sim.account as never, { webhookSecret: sim.webhookSecret });
   const ids: string[] = [];
   for await (const page of connector.changedContactsSince(0)) {
-    for (const c of page) if (ids.length < 20) ids.push(`${CRM}:${c.sourceId}`);
-    if (ids.length >= 20) break;
+    for (const c of page) if (ids.length < WORKING_SET + 200) ids.push(`${CRM}:${c.sourceId}`);
+    if (ids.length >= WORKING_SET + 200) break;
   }
   await connector.close();
   serveUntilParentLeaves(stack.subgraph.url, () => stack.close(), {
     ids,
     sellers: stack.sellers,
+    simUrls: stack.simulators.map((sim) => sim.url),
     internalSecret: stack.internalSecret,
   });
 }

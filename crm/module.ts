@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { crmClientEnv, webhookSecretEnv } from '../shared/config.js';
 import type { CrmConnection } from '../shared/crm/connection.js';
-import type { CrmConnectionKind } from '../shared/crm/connections/tokens.js';
+import type { ConnectionTokenSource, CrmConnectionKind } from '../shared/crm/connections/tokens.js';
 import type { CrmConnector } from '../shared/crm/connector.js';
 import type { CrmCallInstrument } from '../shared/crm/crm-subgraph.js';
 import type { CrmWriter } from '../shared/crm/writer.js';
@@ -36,8 +36,12 @@ export interface CrmModule<Name extends string = string, Account = unknown> {
    * (crm/<name>/connection.ts; the admin API and the token cache use it: docs/connections.md).
    */
   readonly connectionKind: CrmConnectionKind;
-  /** A stored connection's account (`baseUrl` + decrypted credentials), validated; throws a ZodError. */
-  accountOf(connection: Pick<CrmConnection, 'baseUrl' | 'credentials'>): Account;
+  /**
+   * A stored connection's account (`baseUrl` + decrypted credentials), validated; throws a ZodError.
+   * With `tokens` (the connection runtime's), its client takes access tokens from there instead of
+   * running a grant itself: required for refresh-token and OAuth credentials.
+   */
+  accountOf(connection: Pick<CrmConnection, 'baseUrl' | 'credentials'>, tokens?: ConnectionTokenSource): Account;
   /** The connector (reads, change events, drift check) for one account. */
   createConnector(account: Account, options: CrmConnectorOptions): CrmConnector;
   /** The writer (call outcome write-back) for one account. */

@@ -1,3 +1,4 @@
+import type { ConnectionTokenSource } from '../../shared/crm/connections/tokens.js';
 import http from 'node:http';
 import https from 'node:https';
 import { Client } from '@hubspot/api-client';
@@ -138,6 +139,11 @@ const propertiesResponseSchema = z.object({ results: z.array(hubspotPropertySche
 export interface HubspotClientOptions {
   baseUrl: string;
   accessToken: string;
+  /**
+   * A stored connection's tokens (docs/connections.md): each request carries the current one
+   * (OAuth tokens expire after 30 min) instead of `accessToken`; a 401 hands it back.
+   */
+  tokens?: ConnectionTokenSource;
   timeoutMs?: number;
   attempts?: number;
   instrument?: CallInstrument;
@@ -166,7 +172,11 @@ export class HubspotClient {
   private readonly timeoutMs: number;
   private readonly instrument: CallInstrument;
 
+  private readonly tokens: ConnectionTokenSource | undefined;
+  private lastToken: string | undefined;
+
   constructor(options: HubspotClientOptions) {
+    this.tokens = options.tokens;
     // Keep-alive: the hot path makes small requests back to back; a new TCP connection each time
     // would cost more than the request itself.
     const url = new URL(options.baseUrl);
@@ -392,12 +402,30 @@ export class HubspotClient {
   private readonly observeAnswers = {
     middleware: [
       {
-        pre: (ctx: unknown) => Promise.resolve(ctx),
-        post: (ctx: unknown) => (this.noteBudget(ctx), Promise.resolve(ctx)),
+        pre: (ctx: unknown) => this.authorize(ctx),
+        post: (ctx: unknown) => (this.noteBudget(ctx), this.noteRefused(ctx), Promise.resolve(ctx)),
       },
     ],
     middlewareMergeStrategy: 'replace',
   } as never;
+
+  /** With a token source, the request carries its current token (the client's own is a placeholder). */
+  private async authorize(ctx: unknown): Promise<unknown> {
+    if (!this.tokens) return ctx;
+    const { accessToken } = await this.tokens.token();
+    this.lastToken = accessToken;
+    (ctx as { setHeaderParam(key: string, value: string): void }).setHeaderParam(
+      'Authorization',
+      `Bearer ${accessToken}`,
+    );
+    return ctx;
+  }
+
+  /** A 401 with the source's token: hand it back, so the next request gets a new one (one grant). */
+  private noteRefused(ctx: unknown): void {
+    if (this.tokens && this.lastToken && (ctx as { httpStatusCode?: unknown }).httpStatusCode === 401)
+      this.tokens.rejected(this.lastToken);
+  }
 
   private noteBudget(ctx: unknown): void {
     const parsed = rateLimitHeaders.safeParse((ctx as { headers?: unknown } | null)?.headers);

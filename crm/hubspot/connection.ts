@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { DialplaneError, ErrorCode } from '../../shared/errors.js';
-import { CrmAuthError, type CrmConnectionKind, type GrantedToken } from '../../shared/crm/connections/tokens.js';
+import {
+  CrmAuthError,
+  type ConnectionTokenSource,
+  type CrmConnectionKind,
+  type GrantedToken,
+} from '../../shared/crm/connections/tokens.js';
+import { HUBSPOT_OVERRIDABLE } from './mapping-overrides.js';
 import type { CrmConnection } from '../../shared/crm/connection.js';
 
 /**
@@ -13,7 +19,10 @@ export const hubspotAccountSchema = z.object({
   baseUrl: z.url(),
   accessToken: z.string().min(1),
 });
-export type HubspotAccount = z.output<typeof hubspotAccountSchema>;
+export type HubspotAccount = z.output<typeof hubspotAccountSchema> & {
+  /** A stored connection's token source (shared/crm/connections/tokens.ts): requests carry its token. */
+  tokens?: ConnectionTokenSource;
+};
 
 /** The env keys of the deployment connection (shared/config.ts crmClientEnv validates them). */
 export interface HubspotAccountEnv {
@@ -29,10 +38,27 @@ export function hubspotAccountFromEnv(env: HubspotAccountEnv): HubspotAccount {
 /** The credentials a stored HubSpot connection carries (`CrmConnection.credentials`). */
 export const hubspotCredentialsSchema = z.object({ accessToken: z.string().min(1) });
 
-/** A stored connection's portal. Throws a ZodError on bad credentials. */
-export function hubspotAccountOf(connection: Pick<CrmConnection, 'baseUrl' | 'credentials'>): HubspotAccount {
-  const { accessToken } = hubspotCredentialsSchema.parse(connection.credentials);
-  return hubspotAccountSchema.parse({ baseUrl: connection.baseUrl, accessToken });
+/** Stands in for the access token of an OAuth connection: every request carries the token source's instead. */
+const FROM_TOKEN_SOURCE = 'oauth-token-from-the-connection-token-source';
+
+/**
+ * A stored connection's portal. Throws a ZodError on bad credentials. An OAuth connection (client
+ * id, secret, refresh token) needs `tokens`: its access tokens come from there.
+ */
+export function hubspotAccountOf(
+  connection: Pick<CrmConnection, 'baseUrl' | 'credentials'>,
+  tokens?: ConnectionTokenSource,
+): HubspotAccount {
+  const oauth = HubspotOAuth.safeParse(connection.credentials);
+  if (oauth.success && !tokens)
+    throw new DialplaneError(ErrorCode.CONFIG_INVALID, 'a HubSpot OAuth connection needs its token source', {
+      crm: 'hubspot',
+    });
+  const accessToken = oauth.success
+    ? FROM_TOKEN_SOURCE
+    : hubspotCredentialsSchema.parse(connection.credentials).accessToken;
+  const account = hubspotAccountSchema.parse({ baseUrl: connection.baseUrl, accessToken });
+  return tokens ? { ...account, tokens } : account;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -63,6 +89,12 @@ const TokenAnswer = z.object({
 });
 const ErrorAnswer = z.object({ status: z.string().regex(/^[A-Z_]{1,64}$/) }).partial();
 const PropertiesAnswer = z.object({ results: z.array(z.object({ name: z.string() })) });
+const AccountDetails = z.object({ portalId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]) });
+const TypedPropertiesAnswer = z.object({
+  results: z.array(
+    z.object({ name: z.string(), type: z.string(), options: z.array(z.object({ value: z.string() })).optional() }),
+  ),
+});
 
 const endpoint = (baseUrl: string, path: string) => `${baseUrl.replace(/\/+$/, '')}${path}`;
 
@@ -102,6 +134,33 @@ export function hubspotConnectionKind(now: () => number = Date.now): CrmConnecti
         ...(token.data.refresh_token ? { refreshToken: token.data.refresh_token } : {}),
       } satisfies GrantedToken;
     },
+    overrides: {
+      overridable: HUBSPOT_OVERRIDABLE,
+      async liveSchema({ baseUrl }, token) {
+        const objects = [...new Set(HUBSPOT_OVERRIDABLE.map((o) => o.object))];
+        const lists = await Promise.all(
+          objects.map(async (object) => {
+            const response = await fetch(endpoint(baseUrl, `/crm/v3/properties/${object}`), {
+              headers: { authorization: `Bearer ${token.accessToken}`, accept: 'application/json' },
+              signal: AbortSignal.timeout(TIMEOUT_MS),
+            }).catch(() => null);
+            if (response && (response.status === 401 || response.status === 403)) {
+              await response.body?.cancel();
+              throw new CrmAuthError('hubspot', `HTTP_${response.status}`);
+            }
+            const parsed = TypedPropertiesAnswer.safeParse(await response?.json().catch(() => null));
+            if (!response?.ok || !parsed.success)
+              throw new DialplaneError(ErrorCode.CRM_UNAVAILABLE, 'hubspot properties failed', { crm: 'hubspot' });
+            return parsed.data.results.map((p) => ({
+              name: p.name,
+              type: p.type,
+              values: (p.options ?? []).map((o) => o.value),
+            }));
+          }),
+        );
+        return new Map(objects.map((o, i) => [o, lists[i]!]));
+      },
+    },
     async probe({ baseUrl }, token) {
       const response = await fetch(endpoint(baseUrl, '/crm/v3/properties/contacts'), {
         headers: { authorization: `Bearer ${token.accessToken}`, accept: 'application/json' },
@@ -121,10 +180,30 @@ export function hubspotConnectionKind(now: () => number = Date.now): CrmConnecti
       // The account's daily allowance, as HubSpot reports it on every answer.
       const remaining = Number(response.headers.get('x-hubspot-ratelimit-daily-remaining'));
       const limit = Number(response.headers.get('x-hubspot-ratelimit-daily'));
+      const account = await portalOf(baseUrl, token.accessToken);
       return {
+        ...(account ? { account } : {}),
         fields: properties.data.results.map((p) => p.name),
         ...(Number.isFinite(remaining) && Number.isFinite(limit) && limit > 0 ? { budget: { remaining, limit } } : {}),
       };
     },
   };
+}
+
+/**
+ * The portal a token belongs to (`GET /account-info/v3/details`), so a connection cannot claim
+ * another portal than its credentials reach. Undefined when the API does not answer it (then the
+ * `account` given at create stands).
+ */
+async function portalOf(baseUrl: string, accessToken: string): Promise<string | undefined> {
+  const response = await fetch(endpoint(baseUrl, '/account-info/v3/details'), {
+    headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  }).catch(() => null);
+  if (!response?.ok) {
+    await response?.body?.cancel();
+    return undefined;
+  }
+  const details = AccountDetails.safeParse(await response.json().catch(() => null));
+  return details.success ? String(details.data.portalId) : undefined;
 }

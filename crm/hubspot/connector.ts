@@ -1,3 +1,4 @@
+import type { ConnectionTokenSource } from '../../shared/crm/connections/tokens.js';
 import { hubspotChangedContactsSince } from './changes.js';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type {
@@ -46,6 +47,8 @@ export interface HubspotConnectorOptions {
   timeoutMs?: number;
   /** Metrics wrapper for every HubSpot call (CrmMetrics.call). */
   instrument?: CallInstrument;
+  /** A stored connection's tokens (OAuth, or any stored connection): used instead of `accessToken`. */
+  tokens?: ConnectionTokenSource;
   /** The connection's field-mapping overrides (canonical path → portal property; shared/crm/mapping-overrides.ts). */
   mappingOverrides?: Readonly<Record<string, string>>;
 }
@@ -73,6 +76,7 @@ export function createHubspotConnector(options: HubspotConnectorOptions): CrmCon
     accessToken: options.accessToken,
     timeoutMs: options.timeoutMs,
     instrument: options.instrument,
+    ...(options.tokens ? { tokens: options.tokens } : {}),
   });
 
   const associations = new AssociationIndex();

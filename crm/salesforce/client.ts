@@ -1,5 +1,6 @@
 import jsforce from 'jsforce';
 import type { Connection as JsforceConnection } from 'jsforce';
+import type { ConnectionTokenSource } from '../../shared/crm/connections/tokens.js';
 import { z } from 'zod';
 import { CrmCallError, type CrmApiBudget } from '../../shared/crm/connector.js';
 
@@ -45,6 +46,8 @@ export interface SalesforceClientOptions {
   timeoutMs?: number;
   /** Wraps every call for metrics (createCrmMetrics(...).call). */
   instrument?: CallInstrument;
+  /** A stored connection's tokens (docs/connections.md): used instead of running a grant here. */
+  tokens?: ConnectionTokenSource;
 }
 
 const QueryResult = z.object({
@@ -89,8 +92,10 @@ export class SalesforceClient {
   private readonly conn: JsforceConnection;
   private authorizing: Promise<void> | undefined;
   private readonly instrument: CallInstrument;
+  private readonly tokens: ConnectionTokenSource | undefined;
 
   constructor(options: SalesforceClientOptions) {
+    this.tokens = options.tokens;
     const timeoutMs = options.timeoutMs ?? SALESFORCE_POLICY.callTimeoutMs;
     this.instrument = options.instrument ?? ((_endpoint, fn) => fn());
     this.conn = new jsforce.Connection({
@@ -98,8 +103,18 @@ export class SalesforceClient {
       instanceUrl: options.instanceUrl,
       version: options.apiVersion,
       oauth2: { loginUrl: options.loginUrl, clientId: options.clientId, clientSecret: options.clientSecret },
-      // An expired token (401) re-runs the client_credentials grant; jsforce replays the call.
+      // An expired token (401) re-runs the client_credentials grant (or, for a stored connection,
+      // asks its token source once for all callers); jsforce replays the call.
       refreshFn: (conn, callback) => {
+        const tokens = options.tokens;
+        if (tokens) {
+          if (conn.accessToken) tokens.rejected(conn.accessToken);
+          tokens
+            .token()
+            .then((t) => callback(undefined, t.accessToken))
+            .catch((error: Error) => callback(error));
+          return;
+        }
         this.instrument('oauth.token', () => conn.oauth2.requestToken({ grant_type: 'client_credentials' }))
           .then((res) => callback(undefined, res.access_token, res))
           .catch((error: Error) => callback(error));
@@ -113,8 +128,15 @@ export class SalesforceClient {
   /** Runs the client_credentials grant once (concurrent callers share it). */
   private ensureAuthorized(): Promise<void> {
     if (this.conn.accessToken) return Promise.resolve();
+    const tokens = this.tokens;
     this.authorizing ??= this.instrument('oauth.token', async () => {
       try {
+        if (tokens) {
+          const granted = await tokens.token();
+          this.conn.accessToken = granted.accessToken;
+          if (granted.instanceUrl) this.conn.instanceUrl = granted.instanceUrl;
+          return;
+        }
         await this.conn.authorize({ grant_type: 'client_credentials' });
       } catch (error) {
         throw toCrmCallError(error, 'oauth.token');

@@ -1,7 +1,13 @@
 import jsforce from 'jsforce';
 import { z } from 'zod';
 import { DialplaneError, ErrorCode } from '../../shared/errors.js';
-import { CrmAuthError, type CrmConnectionKind, type GrantedToken } from '../../shared/crm/connections/tokens.js';
+import {
+  CrmAuthError,
+  type ConnectionTokenSource,
+  type CrmConnectionKind,
+  type GrantedToken,
+} from '../../shared/crm/connections/tokens.js';
+import { SALESFORCE_OVERRIDABLE } from './mapping-overrides.js';
 import type { CrmConnection } from '../../shared/crm/connection.js';
 
 /**
@@ -18,7 +24,10 @@ export const salesforceAccountSchema = z.object({
   clientSecret: z.string().min(1),
   apiVersion: z.string().regex(/^\d+\.\d$/),
 });
-export type SalesforceAccount = z.output<typeof salesforceAccountSchema>;
+export type SalesforceAccount = z.output<typeof salesforceAccountSchema> & {
+  /** A stored connection's token source (shared/crm/connections/tokens.ts); unset: the client runs client_credentials itself. */
+  tokens?: ConnectionTokenSource;
+};
 
 /** The env keys of the deployment connection (shared/config.ts crmClientEnv validates them). */
 export interface SalesforceAccountEnv {
@@ -53,15 +62,19 @@ export const salesforceCredentialsSchema = z.object({
 });
 
 /** A stored connection's org: `baseUrl` is the instance URL. Throws a ZodError on bad credentials. */
-export function salesforceAccountOf(connection: Pick<CrmConnection, 'baseUrl' | 'credentials'>): SalesforceAccount {
+export function salesforceAccountOf(
+  connection: Pick<CrmConnection, 'baseUrl' | 'credentials'>,
+  tokens?: ConnectionTokenSource,
+): SalesforceAccount {
   const credentials = salesforceCredentialsSchema.parse(connection.credentials);
-  return salesforceAccountSchema.parse({
+  const account = salesforceAccountSchema.parse({
     loginUrl: credentials.loginUrl ?? connection.baseUrl,
     instanceUrl: connection.baseUrl,
     clientId: credentials.clientId,
     clientSecret: credentials.clientSecret,
     apiVersion: credentials.apiVersion,
   });
+  return tokens ? { ...account, tokens } : account;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,6 +174,34 @@ export const salesforceConnectionKind: CrmConnectionKind = {
       ...(account ? { account } : {}),
       ...(token.data.refresh_token ? { refreshToken: token.data.refresh_token } : {}),
     } satisfies GrantedToken;
+  },
+  overrides: {
+    overridable: SALESFORCE_OVERRIDABLE,
+    async liveSchema({ baseUrl }, token) {
+      const conn = new jsforce.Connection({
+        instanceUrl: token.instanceUrl ?? baseUrl,
+        accessToken: token.accessToken,
+        version: API_VERSION,
+      });
+      const objects = [...new Set(SALESFORCE_OVERRIDABLE.map((o) => o.object))];
+      try {
+        const described = await Promise.all(objects.map((o) => conn.sobject(o).describe()));
+        return new Map(
+          objects.map((o, i) => [
+            o,
+            described[i]!.fields.map((f) => ({
+              name: f.name,
+              type: f.type,
+              values: (f.picklistValues ?? []).filter((p) => p.active !== false).map((p) => p.value),
+            })),
+          ]),
+        );
+      } catch (error) {
+        const code = (error as { errorCode?: unknown }).errorCode;
+        if (code === 'INVALID_SESSION_ID' || code === 'INSUFFICIENT_ACCESS') throw new CrmAuthError('salesforce', code);
+        throw new DialplaneError(ErrorCode.CRM_UNAVAILABLE, 'salesforce describe failed', { crm: 'salesforce' });
+      }
+    },
   },
   async probe({ baseUrl }, token) {
     const conn = new jsforce.Connection({

@@ -1,3 +1,4 @@
+import type { ConnectionTokenSource } from '../../shared/crm/connections/tokens.js';
 import type {
   ContactLoadResult,
   CrmConnector,
@@ -42,6 +43,8 @@ export interface SalesforceConnectorOptions {
   driftRecheckMs?: number;
   /** Metrics wrapper for every Salesforce call (CrmMetrics.call). */
   instrument?: CallInstrument;
+  /** A stored connection's tokens (instead of the client's own client_credentials grant). */
+  tokens?: ConnectionTokenSource;
   /** The connection's field-mapping overrides (canonical path → org field; shared/crm/mapping-overrides.ts). */
   mappingOverrides?: Readonly<Record<string, string>>;
 }

@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import { openDatabase, type Database } from '../db.js';
 import { adminConnectionRoutes, type MappingOverrideValidator } from './connections/admin-routes.js';
 import { startConnectionRuntime, type ConnectionRuntime } from './connections/runtime.js';
-import type { CrmConnectionKind } from './connections/tokens.js';
+import type { ConnectionTokenSource, CrmConnectionKind } from './connections/tokens.js';
 import { createRedisConnection } from '../redis.js';
 import { createEventBus, type EventBus } from '../events.js';
 import { HttpError, readRawBody, sendJson, type Route } from '../http.js';
@@ -111,7 +111,7 @@ export interface CrmConnectionsOptions {
 /** Routing by connection (issue 15): the connections plus how to build one connection's connector. */
 export interface RoutedConnectionsOptions extends CrmConnectionsOptions {
   /** The connector of one connection (crm/<name>/ builds it from the connection's baseUrl and credentials). */
-  connectorFor(connection: CrmConnection): CrmConnector;
+  connectorFor(connection: CrmConnection, tokens?: ConnectionTokenSource): CrmConnector;
 }
 
 export interface StartCrmSubgraphOptions {
@@ -162,7 +162,11 @@ export type CrmCallInstrument = <T>(endpoint: string, fn: () => Promise<T>) => P
 export async function startInstrumentedCrmSubgraph(
   source: CrmSource,
   options: CrmSubgraphOptions,
-  createConnector: (instrument: CrmCallInstrument, connection?: CrmConnection) => CrmConnector,
+  createConnector: (
+    instrument: CrmCallInstrument,
+    connection?: CrmConnection,
+    tokens?: ConnectionTokenSource,
+  ) => CrmConnector,
 ): Promise<RunningCrmSubgraph> {
   const log = options.log ?? createLogger(source, { level: options.logLevel });
   const metrics = createMetrics(source);
@@ -186,7 +190,7 @@ export async function startInstrumentedCrmSubgraph(
       ? {
           connections: {
             ...options.connections,
-            connectorFor: (connection) => createConnector(instrument, connection),
+            connectorFor: (connection, tokens) => createConnector(instrument, connection, tokens),
           },
         }
       : {}),
@@ -292,7 +296,9 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
           log,
           open: (connection) => {
             const pipeline = pipelineOf(
-              options.connections!.connectorFor(connection),
+              // Stored connections take their tokens from the runtime (single flight, refresh
+              // tokens stored back, health); a directory given directly (tests) has none.
+              options.connections!.connectorFor(connection, connections?.runtime.tokens.sourceFor(connection.id)),
               `${prefix}:${connection.id}:${connection.revision}`,
               connection,
             );

@@ -22,8 +22,8 @@ export function startHubspotSubgraph(options: HubspotSubgraphOptions): Promise<R
   const { clientSecret, timeoutMs, mappingOverrides, ...account } = options.hubspot;
   // Connections (docs/connections.md): served whenever the runtime config has a key ring.
   const withConnections = { ...options, connections: { kind: hubspotCrm.connectionKind, ...options.connections } };
-  return startInstrumentedCrmSubgraph('hubspot', withConnections, (instrument, connection) =>
-    hubspotCrm.createConnector(connection ? hubspotCrm.accountOf(connection) : account, {
+  return startInstrumentedCrmSubgraph('hubspot', withConnections, (instrument, connection, tokens) =>
+    hubspotCrm.createConnector(connection ? hubspotCrm.accountOf(connection, tokens) : account, {
       webhookSecret: clientSecret,
       timeoutMs,
       instrument,

@@ -24,8 +24,8 @@ export function startSalesforceSubgraph(options: SalesforceSubgraphOptions): Pro
   const { webhookSecret, timeoutMs, driftRecheckMs, mappingOverrides, ...account } = options.salesforce;
   // Connections (docs/connections.md): served whenever the runtime config has a key ring.
   const withConnections = { ...options, connections: { kind: salesforceCrm.connectionKind, ...options.connections } };
-  return startInstrumentedCrmSubgraph('salesforce', withConnections, (instrument, connection) =>
-    salesforceCrm.createConnector(connection ? salesforceCrm.accountOf(connection) : account, {
+  return startInstrumentedCrmSubgraph('salesforce', withConnections, (instrument, connection, tokens) =>
+    salesforceCrm.createConnector(connection ? salesforceCrm.accountOf(connection, tokens) : account, {
       webhookSecret,
       timeoutMs,
       driftRecheckMs,

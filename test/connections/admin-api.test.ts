@@ -299,6 +299,22 @@ describe('connection admin API through the gateway (real HTTP)', () => {
     });
     expect(badOverride.status).toBe(400);
     expect(badOverride.json.error.details.field).toBe('mappingOverrides.suppression.doNotCall');
+    // Against the org's live describe: a field it lacks, or of a type the mapping cannot read, is refused
+    // with MAPPING_OVERRIDE_INVALID naming both fields; nothing is saved (the revision stays).
+    const missing = await call('PUT', `/admin/connections/salesforce/${id}/mapping-overrides`, tokens.admin, {
+      mappingOverrides: { 'suppression.doNotCall': 'Do_Not_Call__c' },
+    });
+    expect(missing.status).toBe(422);
+    expect(missing.json.error).toMatchObject({
+      code: 'MAPPING_OVERRIDE_INVALID',
+      details: { field: 'suppression.doNotCall', crmField: 'Contact.Do_Not_Call__c', problem: 'missing' },
+    });
+    const mistyped = await call('PUT', `/admin/connections/salesforce/${id}/mapping-overrides`, tokens.admin, {
+      mappingOverrides: { 'suppression.doNotCall': 'Email' },
+    });
+    expect(mistyped.status).toBe(422);
+    expect(mistyped.json.error.details).toMatchObject({ crmField: 'Contact.Email', problem: 'wrong_type' });
+    expect((await call('GET', `/admin/connections/salesforce/${id}`, tokens.admin)).json.revision).toBe(2);
     const override = await call('PUT', `/admin/connections/salesforce/${id}/mapping-overrides`, tokens.admin, {
       mappingOverrides: { 'suppression.doNotCall': 'DoNotCall' },
     });
@@ -314,5 +330,64 @@ describe('connection admin API through the gateway (real HTTP)', () => {
     expect((await call('DELETE', `/admin/connections/salesforce/${id}`, tokens.admin)).status).toBe(204);
     expect((await call('GET', `/admin/connections/salesforce/${id}`, tokens.admin)).status).toBe(404);
     expect(lines.join('')).not.toMatch(/dev-salesforce-secret|dev-hubspot-client-secret|dev-hubspot-refresh-token/);
+  });
+
+  it("a seller's HubSpot OAuth and Salesforce refresh-token connections serve its reads with tokens from the connection runtime", async () => {
+    const seller = 'oauth-seller';
+    for (const [crm, baseUrl, credentials] of [
+      [
+        'hubspot',
+        hsSim.url,
+        {
+          clientId: 'dev-hubspot-client-id',
+          clientSecret: 'dev-hubspot-client-secret',
+          refreshToken: 'dev-hubspot-refresh-token',
+        },
+      ],
+      [
+        'salesforce',
+        sfSim.url,
+        { clientId: SF.clientId, clientSecret: SF_SECRET, refreshToken: 'dev-salesforce-refresh-token' },
+      ],
+    ] as const) {
+      const created = await call('POST', `/admin/connections/${crm}`, tokens.admin, {
+        seller,
+        baseUrl,
+        account: crm === 'hubspot' ? '62515' : ORG_ID,
+        credentials,
+      });
+      expect(created.status).toBe(201);
+    }
+    const hsIds = (await (
+      await fetch(`${hsSim.url}/crm/v3/objects/contacts?limit=2`, {
+        headers: { authorization: 'Bearer dev-hubspot-token' },
+      })
+    ).json()) as { results: { id: string }[] };
+    const hsTokenCalls = await hsSim.admin.count('oauth.token');
+    const read = async (subgraph: RunningCrmSubgraph, ids: string[]) => {
+      const body = JSON.stringify({ query: 'query($ids: [ID!]!) { contacts(ids: $ids) { id } }', variables: { ids } });
+      const header = signIdentity({ sub: 'agent-oauth', roles: ['agent'], seller }, SECRET, { body });
+      const res = await fetch(subgraph.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: header },
+        body,
+      });
+      return (await res.json()) as { data?: { contacts: ({ id: string } | null)[] }; errors?: unknown[] };
+    };
+    await expect.poll(() => hubspot.connections!.directory.forSeller(seller, 'hubspot')?.id).toBeTruthy();
+    const hs = await read(
+      hubspot,
+      hsIds.results.map((r) => `hubspot:${r.id}`),
+    );
+    expect(hs.errors).toBeUndefined();
+    expect(hs.data!.contacts.map((c) => c?.id)).toEqual(hsIds.results.map((r) => `hubspot:${r.id}`));
+    // The connection has no private-app token: the read went out with an OAuth token, granted once.
+    expect((await hsSim.admin.count('oauth.token')) - hsTokenCalls).toBeLessThanOrEqual(1);
+
+    const sfContacts = (await sfSim.admin.requests({ endpoint: 'oauth.token' })).length;
+    expect(sfContacts).toBeGreaterThan(0);
+    const sf = await read(salesforce, ['salesforce:003000000000000AAA']);
+    expect(sf.errors).toBeUndefined();
+    expect(lines.join('')).not.toMatch(/dev-hubspot-refresh-token|dev-salesforce-refresh-token/);
   });
 });

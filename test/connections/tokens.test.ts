@@ -11,10 +11,11 @@ import { ConnectionTokens, CrmAuthError } from '../../shared/crm/connections/tok
 import { DEV_SECRETS } from '../../shared/config.js';
 import { openDatabase, type Database } from '../../shared/db.js';
 import { createEventBus, type EventBus } from '../../shared/events.js';
-import { createLogger } from '../../shared/logger.js';
+import { createLogger, silentLogger } from '../../shared/logger.js';
 import { createMetrics } from '../../shared/metrics.js';
 import { startHubspotSim, type HubspotSim } from '../../sim/hubspot/server.js';
 import { startSalesforceSim, type SalesforceSim } from '../../sim/salesforce/server.js';
+import { createTestDatabase, describeWithPostgres } from '../support/services.js';
 
 const SF_REFRESH = 'dev-salesforce-refresh-token';
 const HS_REFRESH = 'dev-hubspot-refresh-token';
@@ -195,5 +196,62 @@ describe('connection tokens against the simulators', () => {
     expect((await p.tokens.token(created.id)).accessToken).not.toBe(a.accessToken);
     expect((await hs.admin.count('oauth.token')) - before).toBe(2);
     await p.directory.close();
+  });
+});
+
+describeWithPostgres('connection tokens: two processes on PostgreSQL', () => {
+  it('refreshing one rotating connection at once from two pools, they take turns on the row lock: both succeed', async () => {
+    const test = await createTestDatabase('conn_tokens');
+    const sf = await startSalesforceSim({ port: 0, contacts: 5, rotateRefreshTokens: true });
+    const box = createSecretBox(parseKeyRing(DEV_SECRETS.CONNECTION_ENCRYPTION_KEYS));
+    const opened: { close(): Promise<void> }[] = [];
+    const processOn = async () => {
+      // Its own pool and bus, as another process has.
+      const db = await openDatabase({ url: test.url });
+      const bus = await createEventBus();
+      await migrateConnections(db);
+      const store = new ConnectionStore({ db, box, bus, log: silentLogger });
+      const directory = await StoreConnectionDirectory.start({
+        store,
+        bus,
+        log: silentLogger,
+        ticker: () => () => undefined,
+      });
+      const health = new ConnectionHealth({
+        metrics: createMetrics('pg-tokens', { collectDefault: false }),
+        log: silentLogger,
+      });
+      const tokens = new ConnectionTokens({
+        directory,
+        store,
+        kinds: [salesforceConnectionKind],
+        health,
+        log: silentLogger,
+      });
+      opened.push({ close: async () => (await directory.close(), await bus.close(), await db.close()) });
+      return { store, directory, health, tokens };
+    };
+    try {
+      const a = await processOn();
+      const b = await processOn();
+      const created = await a.store.create({
+        seller: 'seller-pg-race',
+        crm: 'salesforce',
+        account: '00DDp0000000001AAA',
+        baseUrl: sf.url,
+        credentials: { clientId: 'dialplane-dev', clientSecret: 'dev-salesforce-secret', refreshToken: SF_REFRESH },
+      });
+      // Separate in-memory buses (as separate processes without Redis): each learns of the row from the database.
+      await Promise.all([a.directory.resync(), b.directory.resync()]);
+      const [ta, tb] = await Promise.all([a.tokens.token(created.id), b.tokens.token(created.id)]);
+      expect(ta.accessToken).not.toBe(tb.accessToken);
+      expect(a.health.get(created.id)?.authFailures ?? 0).toBe(0);
+      expect(b.health.get(created.id)?.authFailures ?? 0).toBe(0);
+      expect((await a.store.get(created.id))!.revision).toBe(3);
+    } finally {
+      for (const o of opened) await o.close();
+      await sf.close();
+      await test.drop();
+    }
   });
 });

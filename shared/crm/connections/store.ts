@@ -236,29 +236,36 @@ export class ConnectionStore {
   }
 
   /**
-   * Runs a refresh-token grant under the row's lock (SELECT … FOR UPDATE), with the row's current
-   * credentials, and stores a rotated refresh token in the same transaction: processes refreshing
-   * one connection at once take turns, and each spends the refresh token its predecessor stored.
+   * Runs a refresh-token grant with the row's current credentials and stores a rotated refresh
+   * token, one holder at a time per connection: refreshers take turns, and each spends the refresh
+   * token its predecessor stored. On PostgreSQL the turn is the row's lock (SELECT … FOR UPDATE in
+   * one transaction: processes and replicas). An embedded PGlite is one process's, and its one
+   * connection must not be held across a CRM call (consent and engagement share it under
+   * `npm start`): there the turn is an in-process lock per database and connection.
    * Returns the updated connection when the credentials changed.
    */
   async refreshUnderLock<T>(
     id: string,
     grant: (current: CrmConnection) => Promise<{ granted: T; rotated: Record<string, string> | null }>,
   ): Promise<{ granted: T; connection: CrmConnection | null }> {
-    const { db, box } = this.options;
-    const outcome = await db.transaction(async (tx) => {
-      const row = await this.row(tx, id, true);
+    const { db } = this.options;
+    const turn = async (q: Queryable, lock: boolean) => {
+      const row = await this.row(q, id, lock);
       if (!row) throw notFound(id);
       const { granted, rotated } = await grant(this.open(row));
       if (!rotated) return { granted, revision: null as number | null };
-      const sealed = box.seal(JSON.stringify(rotated), id);
-      const updated = await tx.query<{ revision: number }>(
+      const sealed = this.options.box.seal(JSON.stringify(rotated), id);
+      const updated = await q.query<{ revision: number }>(
         `UPDATE ${TABLE} SET credentials_sealed = $2, credentials_key_id = $3, credential_fields = $4,
            revision = revision + 1, updated_at = $5 WHERE id = $1 RETURNING revision`,
         [id, sealed.ciphertext, sealed.keyId, Object.keys(rotated).sort(), this.now()],
       );
-      return { granted, revision: updated.rows[0]!.revision };
-    });
+      return { granted, revision: updated.rows[0]?.revision ?? null };
+    };
+    const outcome =
+      db.kind === 'postgres'
+        ? await db.transaction((tx) => turn(tx, true))
+        : await inProcessTurn(db, id, () => turn(db, false));
     if (outcome.revision === null) return { granted: outcome.granted, connection: null };
     await this.announce(id, 'credentials', outcome.revision);
     return { granted: outcome.granted, connection: await this.get(id) };
@@ -327,6 +334,22 @@ export class ConnectionStore {
       });
     }
   }
+}
+
+const inProcessTurns = new WeakMap<Database, Map<string, Promise<unknown>>>();
+
+/** Runs `fn` after every earlier call for the same database and key has settled (an in-process lock). */
+function inProcessTurn<T>(db: Database, key: string, fn: () => Promise<T>): Promise<T> {
+  let turns = inProcessTurns.get(db);
+  if (!turns) inProcessTurns.set(db, (turns = new Map()));
+  const before = turns.get(key) ?? Promise.resolve();
+  const mine = before.then(fn, fn);
+  const settled = mine.catch(() => undefined);
+  turns.set(key, settled);
+  void settled.then(() => {
+    if (turns.get(key) === settled) turns.delete(key);
+  });
+  return mine;
 }
 
 function summaryOf(row: Row): ConnectionSummary {

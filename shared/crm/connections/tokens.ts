@@ -3,6 +3,7 @@ import { DialplaneError, ErrorCode, isDialplaneError } from '../../errors.js';
 import { logError, type Logger } from '../../logger.js';
 import type { ConnectionDirectory, CrmConnection } from '../connection.js';
 import type { CrmSource } from '../connector.js';
+import type { LiveSchema, OverridableField } from '../mapping-overrides.js';
 import type { ConnectionHealth } from './health.js';
 import type { ConnectionStore } from './store.js';
 
@@ -55,6 +56,26 @@ export interface CrmConnectionKind {
     connection: { baseUrl: string },
     token: GrantedToken,
   ): Promise<{ account?: string; fields: string[]; budget?: { remaining: number; limit: number } }>;
+  /**
+   * Mapping overrides (docs/mapping-overrides.md): the canonical fields a connection of this CRM
+   * may feed from its own fields, and the account's live schema for them read with a token
+   * (describe / properties, with types and picklist values), so the admin API refuses an override
+   * naming a missing or mistyped field before saving it.
+   */
+  overrides?: {
+    overridable: readonly OverridableField[];
+    liveSchema(connection: { baseUrl: string }, token: GrantedToken): Promise<LiveSchema>;
+  };
+}
+
+/**
+ * One connection's tokens as its CRM client sees them: `token()` the current one (cached, or the
+ * one grant in flight), `rejected(token)` when the CRM answered 401 with it (the next `token()`
+ * grants anew, once for all callers).
+ */
+export interface ConnectionTokenSource {
+  token(): Promise<GrantedToken>;
+  rejected(accessToken: string): void;
 }
 
 interface Entry {
@@ -114,6 +135,14 @@ export class ConnectionTokens {
   invalidate(connectionId: string, accessToken: string): void {
     const entry = this.entries.get(connectionId);
     if (entry?.token?.accessToken === accessToken) entry.token = undefined;
+  }
+
+  /** The token source a connection's CRM client uses (crm/<name>/client.ts). */
+  sourceFor(connectionId: string): ConnectionTokenSource {
+    return {
+      token: () => this.token(connectionId),
+      rejected: (accessToken) => this.invalidate(connectionId, accessToken),
+    };
   }
 
   /** Forgets a connection's tokens (deleted, disabled). */
