@@ -15,6 +15,7 @@ const UNIT = [
   'test/consent/consent-plan.test.ts',
   'test/consent/decision-table.test.ts',
   'test/crm/change-handler.test.ts',
+  'test/crm/contract-answers.test.ts',
   'test/crm/hubspot-mapping.test.ts',
   'test/crm/hubspot-signature.test.ts',
   'test/crm/hubspot-webhooks.test.ts',

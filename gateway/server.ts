@@ -7,28 +7,17 @@ import {
 } from '@apollo/server/plugin/disabled';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { DialplaneError, ErrorCode } from '../shared/errors.js';
-import {
-  apolloHandler,
-  createRouter,
-  createServer,
-  executeApolloRequest,
-  listen,
-  readGraphqlRawBody,
-  requestIdOf,
-  sendJson,
-  sendText,
-} from '../shared/http.js';
+import { createRouter, createServer, listen, sendJson, sendText } from '../shared/http.js';
 import { createIdentitySigner, type Identity, type IdentityBinding } from '../shared/identity.js';
 import { createLogger, type Logger, logError } from '../shared/logger.js';
 import { responseTypePlugin } from '../shared/response-type.js';
-import { setSpanAttributes } from '../shared/tracing.js';
-import { AuthenticationError, createAuthenticator, type Authenticator } from './authenticator.js';
+import { createAuthenticator, type Authenticator } from './authenticator.js';
 import { adminConnectionsProxy } from './admin-connections-proxy.js';
 import { adminImportProxy } from './admin-import-proxy.js';
 import type { GatewayConfig } from './config.js';
 import { CrmFastPath } from './crm-fast-path/crm-fast-path.js';
-import { Admission, toGraphQLError, type OperationBody } from './demand-control/admission.js';
-import { chooseLane, refused, requestForm, unauthenticated, type Lane } from './graphql-route.js';
+import { Admission, toGraphQLError } from './demand-control/admission.js';
+import { graphqlEndpoint } from './graphql-endpoint.js';
 import { CrmRoutingDataSource } from './crm-routing/crm-routing-data-source.js';
 import type { GatewayContext } from './gateway-context.js';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.js';
@@ -134,16 +123,6 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     log: log.child({ requestId }),
   });
 
-  const identities = new WeakMap<IncomingMessage, GatewayContext>();
-  const graphql = apolloHandler(apollo, async (req) => {
-    const known = identities.get(req);
-    if (!known) throw new AuthenticationError('missing', 'Authentication required.');
-    return known;
-  });
-  /** POST bodies are read here (the CRM fast path looks at them first) and handed to Apollo as parsed. */
-  const apolloWithBody = (req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) =>
-    executeApolloRequest(apollo, req, res, url, body, async () => identities.get(req)!);
-
   const readiness = createReadinessProbe({
     subgraphs: [
       ...config.crmSubgraphs.map((s) => ({ ...s, degradable: true })),
@@ -154,77 +133,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
     isLoaded: () => apiSchema !== undefined,
   });
 
-  /** Does what the route decision (graphql-route.ts) said. */
-  const serveLane = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    lane: Lane,
-    context?: GatewayContext,
-  ) => {
-    // The operation's name on the request span (tracing on), e.g. the platforms' call start.
-    if (lane.operationName !== undefined) setSpanAttributes({ 'graphql.operation.name': lane.operationName });
-    switch (lane.lane) {
-      case 'refused':
-        sendJson(res, lane.status, { errors: lane.errors }, lane.headers);
-        return;
-      case 'landing-page':
-        await graphql(req, res, url);
-        return;
-      case 'crm-fast-path':
-        context!.admitted = true;
-        if (await fastPath!.serveRemembered(lane.body, req, res, context!)) return;
-        await apolloWithBody(req, res, url, lane.body);
-        return;
-      case 'apollo':
-        if (lane.admitted) context!.admitted = true;
-        if (lane.body) await apolloWithBody(req, res, lane.url, lane.body.value);
-        else await graphql(req, res, lane.url);
-    }
-  };
-
   const router = createRouter(
     [
-      {
-        method: '*',
-        path: '/graphql',
-        handler: async (req, res, url) => {
-          const requestId = requestIdOf(req);
-          res.setHeader('x-request-id', requestId);
-          const form = requestForm(req.method, req.headers);
-          // The landing page (a browser GET asking for HTML) is static; everything else needs a token.
-          if (form === 'landing-page') {
-            await serveLane(req, res, url, { lane: 'landing-page' });
-            return;
-          }
-          let context: GatewayContext;
-          try {
-            context = contextFor(await authenticator.authenticate(req.headers.authorization), requestId);
-          } catch (error) {
-            if (!(error instanceof AuthenticationError)) throw error;
-            metrics.authFailures.inc({ reason: error.reason });
-            await serveLane(req, res, url, unauthenticated(error.message));
-            return;
-          }
-          identities.set(req, context);
-          const entered = await admission.enter(context.identity);
-          if ('status' in entered) {
-            await serveLane(req, res, url, refused(entered));
-            return;
-          }
-          try {
-            const rawBody = form === 'json-body' ? await readGraphqlRawBody(req, res) : undefined;
-            if (rawBody === null) return; // too large: answered 413
-            const door = {
-              admitSearch: (target: URL) => admission.admitSearch(target, context.identity),
-              admitOperation: (body: OperationBody) => admission.admitOperation(body, context.identity),
-            };
-            await serveLane(req, res, url, chooseLane({ form, url, rawBody }, door, fastPath !== null), context);
-          } finally {
-            entered.release();
-          }
-        },
-      },
+      graphqlEndpoint({ apollo, authenticator, admission, metrics, fastPath, contextFor }),
       adminImportProxy({ authenticator, consentUrl: () => subgraphUrl('consent'), signIdentity: signIdentityFor, log }),
       ...adminConnectionsProxy({ authenticator, crms: config.crmSubgraphs, signIdentity: signIdentityFor, log }),
       ...explorerRoutes({ devToken }),

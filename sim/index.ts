@@ -3,6 +3,7 @@ import { crmClientEnv, loadConfig, portEnv, runtimeEnv, webhookSecretEnv } from 
 import { createLogger } from '../shared/logger.js';
 import { startSalesforceSim } from './salesforce/server.js';
 import { startHubspotSim } from './hubspot/server.js';
+import { ACME_CONTACTS, ACME_HUBSPOT_PORTAL, ACME_SALESFORCE_ORG } from './demo-accounts.js';
 import { pathToFileURL } from 'node:url';
 
 /**
@@ -55,6 +56,12 @@ export async function startSimulators(env: SimEnv) {
     medianMs: env.SIM_LATENCY_MS,
     jitterMs: env.SIM_LATENCY_JITTER_MS ?? Math.round(env.SIM_LATENCY_MS / 3),
   };
+  const salesforceTargets = env.SIM_SALESFORCE_CDC_TARGETS ?? [
+    `http://127.0.0.1:${env.SALESFORCE_SUBGRAPH_PORT}/webhooks/salesforce`,
+  ];
+  const hubspotTargets = env.SIM_HUBSPOT_WEBHOOK_TARGETS ?? [
+    `http://127.0.0.1:${env.HUBSPOT_SUBGRAPH_PORT}/webhooks/hubspot`,
+  ];
   const salesforce = await startSalesforceSim({
     port: env.SIM_SALESFORCE_PORT,
     host: env.BIND_HOST,
@@ -64,8 +71,21 @@ export async function startSimulators(env: SimEnv) {
     clientId: env.SALESFORCE_CLIENT_ID,
     clientSecret: env.SALESFORCE_CLIENT_SECRET,
     webhookSecret: env.SALESFORCE_WEBHOOK_SECRET,
-    webhookTargets: env.SIM_SALESFORCE_CDC_TARGETS ?? [
-      `http://127.0.0.1:${env.SALESFORCE_SUBGRAPH_PORT}/webhooks/salesforce`,
+    webhookTargets: salesforceTargets,
+    // The second demo seller's own org (sim/demo-accounts.ts); its events name it (X-Dialplane-Org-Id).
+    orgs: [
+      {
+        orgId: ACME_SALESFORCE_ORG.orgId,
+        seed: `${seed}-acme`,
+        contacts: ACME_CONTACTS,
+        latency,
+        clientId: ACME_SALESFORCE_ORG.clientId,
+        clientSecret: ACME_SALESFORCE_ORG.clientSecret,
+        username: ACME_SALESFORCE_ORG.username,
+        refreshTokens: [ACME_SALESFORCE_ORG.refreshToken],
+        webhookSecret: env.SALESFORCE_WEBHOOK_SECRET,
+        webhookTargets: salesforceTargets,
+      },
     ],
   });
   const hubspot = await startHubspotSim({
@@ -76,8 +96,18 @@ export async function startSimulators(env: SimEnv) {
     latency,
     accessToken: env.HUBSPOT_ACCESS_TOKEN,
     clientSecret: env.HUBSPOT_CLIENT_SECRET,
-    webhookTargets: env.SIM_HUBSPOT_WEBHOOK_TARGETS ?? [
-      `http://127.0.0.1:${env.HUBSPOT_SUBGRAPH_PORT}/webhooks/hubspot`,
+    webhookTargets: hubspotTargets,
+    // The second demo seller's own portal; its webhooks carry its portalId.
+    portals: [
+      {
+        portalId: ACME_HUBSPOT_PORTAL.portalId,
+        accessToken: ACME_HUBSPOT_PORTAL.accessToken,
+        refreshTokens: [ACME_HUBSPOT_PORTAL.refreshToken],
+        seed: `${seed}-acme`,
+        contacts: ACME_CONTACTS,
+        latency,
+        webhookTargets: hubspotTargets,
+      },
     ],
   });
   return {

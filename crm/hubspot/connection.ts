@@ -6,6 +6,7 @@ import {
   type CrmConnectionKind,
   type GrantedToken,
 } from '../../shared/crm/connections/tokens.js';
+import { HUBSPOT_OVERRIDABLE } from './mapping-overrides.js';
 import type { CrmConnection } from '../../shared/crm/connection.js';
 
 /**
@@ -89,6 +90,11 @@ const TokenAnswer = z.object({
 const ErrorAnswer = z.object({ status: z.string().regex(/^[A-Z_]{1,64}$/) }).partial();
 const PropertiesAnswer = z.object({ results: z.array(z.object({ name: z.string() })) });
 const AccountDetails = z.object({ portalId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]) });
+const TypedPropertiesAnswer = z.object({
+  results: z.array(
+    z.object({ name: z.string(), type: z.string(), options: z.array(z.object({ value: z.string() })).optional() }),
+  ),
+});
 
 const endpoint = (baseUrl: string, path: string) => `${baseUrl.replace(/\/+$/, '')}${path}`;
 
@@ -127,6 +133,33 @@ export function hubspotConnectionKind(now: () => number = Date.now): CrmConnecti
         expiresAt: now() + token.data.expires_in * 1000,
         ...(token.data.refresh_token ? { refreshToken: token.data.refresh_token } : {}),
       } satisfies GrantedToken;
+    },
+    overrides: {
+      overridable: HUBSPOT_OVERRIDABLE,
+      async liveSchema({ baseUrl }, token) {
+        const objects = [...new Set(HUBSPOT_OVERRIDABLE.map((o) => o.object))];
+        const lists = await Promise.all(
+          objects.map(async (object) => {
+            const response = await fetch(endpoint(baseUrl, `/crm/v3/properties/${object}`), {
+              headers: { authorization: `Bearer ${token.accessToken}`, accept: 'application/json' },
+              signal: AbortSignal.timeout(TIMEOUT_MS),
+            }).catch(() => null);
+            if (response && (response.status === 401 || response.status === 403)) {
+              await response.body?.cancel();
+              throw new CrmAuthError('hubspot', `HTTP_${response.status}`);
+            }
+            const parsed = TypedPropertiesAnswer.safeParse(await response?.json().catch(() => null));
+            if (!response?.ok || !parsed.success)
+              throw new DialplaneError(ErrorCode.CRM_UNAVAILABLE, 'hubspot properties failed', { crm: 'hubspot' });
+            return parsed.data.results.map((p) => ({
+              name: p.name,
+              type: p.type,
+              values: (p.options ?? []).map((o) => o.value),
+            }));
+          }),
+        );
+        return new Map(objects.map((o, i) => [o, lists[i]!]));
+      },
     },
     async probe({ baseUrl }, token) {
       const response = await fetch(endpoint(baseUrl, '/crm/v3/properties/contacts'), {

@@ -7,6 +7,7 @@ import {
   type CrmConnectionKind,
   type GrantedToken,
 } from '../../shared/crm/connections/tokens.js';
+import { SALESFORCE_OVERRIDABLE } from './mapping-overrides.js';
 import type { CrmConnection } from '../../shared/crm/connection.js';
 
 /**
@@ -173,6 +174,34 @@ export const salesforceConnectionKind: CrmConnectionKind = {
       ...(account ? { account } : {}),
       ...(token.data.refresh_token ? { refreshToken: token.data.refresh_token } : {}),
     } satisfies GrantedToken;
+  },
+  overrides: {
+    overridable: SALESFORCE_OVERRIDABLE,
+    async liveSchema({ baseUrl }, token) {
+      const conn = new jsforce.Connection({
+        instanceUrl: token.instanceUrl ?? baseUrl,
+        accessToken: token.accessToken,
+        version: API_VERSION,
+      });
+      const objects = [...new Set(SALESFORCE_OVERRIDABLE.map((o) => o.object))];
+      try {
+        const described = await Promise.all(objects.map((o) => conn.sobject(o).describe()));
+        return new Map(
+          objects.map((o, i) => [
+            o,
+            described[i]!.fields.map((f) => ({
+              name: f.name,
+              type: f.type,
+              values: (f.picklistValues ?? []).filter((p) => p.active !== false).map((p) => p.value),
+            })),
+          ]),
+        );
+      } catch (error) {
+        const code = (error as { errorCode?: unknown }).errorCode;
+        if (code === 'INVALID_SESSION_ID' || code === 'INSUFFICIENT_ACCESS') throw new CrmAuthError('salesforce', code);
+        throw new DialplaneError(ErrorCode.CRM_UNAVAILABLE, 'salesforce describe failed', { crm: 'salesforce' });
+      }
+    },
   },
   async probe({ baseUrl }, token) {
     const conn = new jsforce.Connection({

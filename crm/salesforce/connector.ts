@@ -22,7 +22,7 @@ import {
 import { SALESFORCE_OVERRIDABLE } from './mapping-overrides.js';
 import { mappingOverrideError, overrideLiveIssues, type LiveSchema } from '../../shared/crm/mapping-overrides.js';
 import { salesforceContactsOfRecords } from './related-contacts.js';
-import { parseSalesforceWebhook } from './webhooks.js';
+import { SALESFORCE_ORG_HEADER, parseSalesforceWebhook } from './webhooks.js';
 
 /**
  * Salesforce's implementation of the CRM connector interface (shared/crm/connector.ts): the client
@@ -129,6 +129,12 @@ export function createSalesforceConnector(
     },
 
     changedContactsSince: (sinceMs) => salesforceChangedContactsSince(client, sinceMs),
+
+    // The signing relay names the org of each change event (one CDC subscription per org).
+    webhookAccount: (request: WebhookRequest): string | null => {
+      const org = request.headers[SALESFORCE_ORG_HEADER];
+      return typeof org === 'string' && /^00D[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/.test(org) ? org : null;
+    },
 
     parseWebhook: (request: WebhookRequest): WebhookParseResult => {
       try {

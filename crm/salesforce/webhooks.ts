@@ -200,3 +200,10 @@ function toChangeEvents(
   }));
   return { events, related: [] };
 }
+
+/**
+ * The header the signing relay names a change event's org in (one CDC subscription per org): a
+ * subgraph serving several orgs routes the delivery to that org's connection, whose connector
+ * then verifies it (the simulator sends it as sim/salesforce/server.ts ORG_ID_HEADER).
+ */
+export const SALESFORCE_ORG_HEADER = 'x-dialplane-org-id';

@@ -1,10 +1,18 @@
 import DataLoader from 'dataloader';
-import { z } from 'zod';
 import { GraphQLError } from 'graphql';
-import { badUserInput, dialplaneError, ErrorCode } from '../errors.js';
+import { badUserInput } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { normalizePhone } from '../phone.js';
-import { CrmCallError, parseGlobalId, type CanonicalContact, type CrmConnector, type FieldDrift } from './connector.js';
+import type { CanonicalContact, CrmConnector, FieldDrift } from './connector.js';
+import {
+  contactParentOf,
+  driftError,
+  ownSourceId,
+  phoneArgument,
+  phoneSearchError,
+  sourceIdArgument,
+  stillAnswersPhone,
+  type ContactParent,
+} from './contract-answers.js';
 import type { ContactAnswer, ContactService } from './contact-service.js';
 import type { CrmMetrics } from './crm-metrics.js';
 import type { PhoneIndex } from './phone-index.js';
@@ -13,16 +21,11 @@ import type { PhoneIndex } from './phone-index.js';
  * The resolvers of schema/crm-contract.graphql, built from a connector's ContactService. Each
  * GraphQL request gets its own DataLoader (all contact loads of one request become one
  * ContactService.getMany, which the window batcher merges with other requests'); a field whose CRM
- * source drifted answers CRM_SCHEMA_DRIFT while its siblings resolve.
+ * source drifted answers CRM_SCHEMA_DRIFT while its siblings resolve. What each answer is comes
+ * from contract-answers.ts (pure); this file loads, searches, logs and counts.
  */
 
-/** What a Contact resolver receives: the canonical contact plus how it was obtained. */
-export interface ContactParent {
-  contact: CanonicalContact;
-  drift: ReadonlyMap<string, FieldDrift>;
-  fetchedAt: number;
-  stale: boolean;
-}
+export type { ContactParent };
 
 /** Nested values carry their drift and path so their own field resolvers can check it. */
 const DRIFT = Symbol('drift');
@@ -41,8 +44,6 @@ export interface ContractResolverOptions {
   now?: () => number;
 }
 
-const PhoneArg = z.string().max(64);
-const IdArg = z.string().min(1).max(200);
 /** Most ids one `contacts` call may ask for. */
 export const MAX_IDS_PER_QUERY = 500;
 
@@ -50,8 +51,6 @@ export function createContractResolvers(options: ContractResolverOptions) {
   const { connector, service, phoneIndex, metrics, log } = options;
   const now = options.now ?? Date.now;
   const source = connector.source;
-  /** The only source whose global ids this subgraph resolves. */
-  const ownSource = [source];
   const loaders = new WeakMap<object, DataLoader<string, ContactAnswer>>();
   const loggedDrift = new Set<string>();
   const phoneSearches = new Map<string, Promise<string[]>>();
@@ -69,7 +68,7 @@ export function createContractResolvers(options: ContractResolverOptions) {
     return loader;
   };
 
-  const driftError = (d: FieldDrift): GraphQLError => {
+  const driftErrorOf = (d: FieldDrift): GraphQLError => {
     metrics.drift(d.field);
     const once = `${connector.mappingVersion}|${d.crmField}|${d.field}`;
     if (!loggedDrift.has(once)) {
@@ -85,50 +84,12 @@ export function createContractResolvers(options: ContractResolverOptions) {
         'CRM schema drift: canonical field not served',
       );
     }
-    return dialplaneError(
-      ErrorCode.CRM_SCHEMA_DRIFT,
-      `${source} field ${d.crmField} is ${d.reason === 'missing' ? 'missing' : 'not of the expected type'}; ${d.field} cannot be served (mapping ${connector.mappingVersion})`,
-      {
-        crm: source,
-        field: d.crmField,
-        canonicalField: d.field,
-        reason: d.reason,
-        mappingVersion: connector.mappingVersion,
-      },
-    );
+    return driftError(d, source, connector.mappingVersion);
   };
 
-  const toParent = (answer: ContactAnswer): ContactParent | null | GraphQLError => {
-    if (answer.kind === 'notFound') return null;
-    if (answer.kind === 'overloaded') {
-      return dialplaneError(
-        ErrorCode.RATE_LIMITED,
-        `too many ${source} contact loads are waiting for this caller; retry shortly`,
-        { crm: source, limit: 'crm-queue' },
-      );
-    }
-    if (answer.kind === 'unavailable') {
-      return dialplaneError(
-        ErrorCode.CRM_UNAVAILABLE,
-        `${source} is unavailable and the contact is not cached (${answer.reason})`,
-        { crm: source },
-      );
-    }
-    return {
-      contact: answer.contact,
-      drift: new Map(answer.drift.map((d) => [d.field, d])),
-      fetchedAt: answer.fetchedAt,
-      stale: answer.stale,
-    };
-  };
-
-  const sourceIdOf = (id: string, argName: string): string => {
-    const parsed = IdArg.safeParse(id).success ? parseGlobalId(id, ownSource) : null;
-    if (!parsed || parsed.source !== source || !connector.isValidSourceId(parsed.sourceId)) {
-      throw badUserInput(argName, `not a ${source} contact id (expected "${source}:<id>" as returned by a lookup)`);
-    }
-    return parsed.sourceId;
-  };
+  const toParent = (answer: ContactAnswer) => contactParentOf(answer, source);
+  const isValidSourceId = (id: string) => connector.isValidSourceId(id);
+  const sourceIdOf = (id: string, argName: string) => sourceIdArgument(id, argName, source, isValidSourceId);
 
   const load = async (context: object, sourceId: string) => {
     const parent = toParent(await loaderFor(context).load(sourceId));
@@ -148,7 +109,7 @@ export function createContractResolvers(options: ContractResolverOptions) {
   /** A top-level Contact field resolver that honours drift. */
   const field = (name: keyof CanonicalContact) => (parent: ContactParent) => {
     const d = parent.drift.get(name);
-    if (d) throw driftError(d);
+    if (d) throw driftErrorOf(d);
     const value = parent.contact[name];
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       return { ...value, [DRIFT]: { drift: parent.drift, path: name } } as NestedParent;
@@ -160,7 +121,7 @@ export function createContractResolvers(options: ContractResolverOptions) {
   const nested = (name: string) => (parent: NestedParent) => {
     const meta = parent[DRIFT];
     const d = meta?.drift.get(`${meta.path}.${name}`);
-    if (d) throw driftError(d);
+    if (d) throw driftErrorOf(d);
     return parent[name] ?? null;
   };
   const nestedType = (fields: string[]) => Object.fromEntries(fields.map((f) => [f, nested(f)]));
@@ -192,31 +153,14 @@ export function createContractResolvers(options: ContractResolverOptions) {
       },
 
       contactsByPhone: async (_: unknown, args: { phone: string }, context: object) => {
-        const raw = PhoneArg.safeParse(args.phone);
-        const normalized = raw.success ? normalizePhone(raw.data) : null;
-        if (!normalized || !normalized.valid) {
-          throw badUserInput(
-            'phone',
-            'not a usable phone number; give a full number, e.g. "+1 415 555 0100" or "(415) 555-0100" (national numbers are read as US)',
-          );
-        }
-        const e164 = normalized.e164;
+        const e164 = phoneArgument(args.phone);
         let ids = await phoneIndex.get(e164);
         const fromIndex = ids !== undefined;
         if (ids === undefined) {
           try {
             ids = await searchPhone(e164);
           } catch (error) {
-            if (error instanceof CrmCallError && error.kind === 'rate_limited') {
-              throw dialplaneError(
-                ErrorCode.CRM_RATE_LIMITED,
-                `${source} refused the phone search for its rate limit; retry shortly`,
-                { crm: source },
-              );
-            }
-            throw dialplaneError(ErrorCode.CRM_UNAVAILABLE, `${source} is unavailable: phone search failed`, {
-              crm: source,
-            });
+            throw phoneSearchError(error, source);
           }
           await phoneIndex.set(e164, ids);
         }
@@ -229,13 +173,8 @@ export function createContractResolvers(options: ContractResolverOptions) {
           if (answer instanceof Error) continue;
           const parent = toParent(answer);
           if (parent instanceof GraphQLError) throw parent;
-          if (!parent) {
-            await phoneIndex.remove(e164, ids[i]!);
-            continue;
-          }
-          const phones = parent.contact.phones;
-          // A contact whose fresh phones no longer hold the number was renumbered: drop and unindex.
-          if (phones && !parent.stale && !phones.some((p) => p.e164 === e164)) {
+          if (!stillAnswersPhone(parent, e164)) {
+            // Gone, or renumbered (its fresh phones no longer hold the number): drop and unindex.
             await phoneIndex.remove(e164, ids[i]!);
             continue;
           }
@@ -247,9 +186,8 @@ export function createContractResolvers(options: ContractResolverOptions) {
 
     Contact: {
       __resolveReference: async (ref: { id: string }, context: object) => {
-        const parsed = parseGlobalId(ref.id, ownSource);
-        if (!parsed || parsed.source !== source || !connector.isValidSourceId(parsed.sourceId)) return null;
-        return load(context, parsed.sourceId);
+        const sourceId = ownSourceId(ref.id, source, isValidSourceId);
+        return sourceId === null ? null : load(context, sourceId);
       },
       id: (p: ContactParent) => p.contact.id,
       source: (p: ContactParent) => p.contact.source.toUpperCase(),

@@ -258,10 +258,12 @@ export async function startSalesforceSim(input: SalesforceSimOptions = {}): Prom
         'resources',
         v((c, req) => ({ status: 200, body: rest.resources(c.version, originOf(req), org.orgId) })),
       )
-      .add('GET', '/id/:org/:user', 'identity', (req) => ({
-        status: 200,
-        body: identityOf(req.params.org, req.params.user, originOf(req), org.username),
-      }))
+      .add('GET', '/id/:org/:user', 'identity', (req) =>
+        // A token reads its own org's identity only; another org's id URL is not found.
+        req.params.org === org.orgId || req.params.org === org.orgId.slice(0, 15)
+          ? { status: 200, body: identityOf(org.orgId, req.params.user, originOf(req), org.username) }
+          : sfErrorResponse(404, 'NOT_FOUND', 'The requested resource does not exist'),
+      )
       .add('GET', `${API}/query`, 'query', v(rest.query))
       .add('GET', `${API}/queryAll`, 'query', v(rest.query))
       .add('GET', `${API}/query/:locator`, 'query.more', v(rest.queryMore))

@@ -1,67 +1,42 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../../shared/db.js';
-import type { EventBus } from '../../shared/events.js';
 import type { Identity } from '../../shared/identity.js';
-import { errorForLog, logError, type Logger } from '../../shared/logger.js';
+import { errorForLog, logError } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
 import { normalizePhone } from '../../shared/phone.js';
 import { SpanAttr, tracingActive, withSpan } from '../../shared/tracing.js';
 import {
   attemptsWindowStart,
-  consentRecordedAudit,
-  consentRevokedAudit,
   decisionAudit,
-  dncRevocation,
-  internalDncAudit,
-  isDecisionId,
   longestCapMs,
   planFacts,
-  reassignedAudit,
   reassignedStep,
   reservationFor,
-  revocationRecord,
-  revokedEvent,
   unavailableDecision,
   type DecideRequest,
   type DecisionResult,
-  type RevocationRequest,
 } from './consent-plan.js';
+import { createConsentWrites, type ConsentWritesDeps } from './consent-writes.js';
 import { evaluate } from './decision/evaluate.js';
 import type { Decision, DecisionFacts, ReassignedFacts } from './decision/types.js';
 import { calleeGeo } from './mapping/callee-geo.js';
-import type { AreaCodeZoneTable, CompliancePolicy } from './policy/index.js';
-import type { ReassignedNumberChecker } from './reassigned/checker.js';
-import type { RevocationHub } from './revocation-hub.js';
+import type { AreaCodeZoneTable } from './policy/index.js';
 import { attemptsSince, insertAttempt, lockNumber } from './store/attempts.js';
-import { appendAudit, type AuditWriter } from './store/audit.js';
+import { appendAudit } from './store/audit.js';
 import { createFactsReader, insertReassignedCheck, loadStoredFacts } from './store/facts.js';
 import type { FactsSnapshot } from './store/facts-snapshot.js';
-import {
-  appendGrant,
-  appendRevocation,
-  type Appended,
-  type GrantRecord,
-  type RevocationRecord,
-} from './store/ledger.js';
-import { addInternalDnc, type InternalDncRecord } from './store/suppression.js';
 
 /**
  * The consent service executes what consent-plan.ts decides: loads the facts a decision needs,
- * runs the pure decision (decision/), reserves attempts and writes the ledger and the audit log.
+ * runs the pure decision (decision/), reserves attempts and audits every decision; grants,
+ * revocations, internal DNC entries and reassigned-number answers are written by consent-writes.ts.
  * Failure policy: fail closed. Any fact that cannot be read becomes `null` and the decision denies
  * with COMPLIANCE_DATA_UNAVAILABLE; no exception reaches the caller from a decision.
  */
 
 export type { DecideRequest, DecisionResult };
 
-export interface ConsentServiceDeps {
-  db: Database;
-  policy: CompliancePolicy;
-  checker: ReassignedNumberChecker;
-  bus: EventBus;
-  hub: RevocationHub;
-  audit: AuditWriter;
-  log: Logger;
+/** What the decisions need besides what the writes need. */
+export interface ConsentServiceDeps extends ConsentWritesDeps {
   metrics: Metrics;
   /** Stored facts kept between decisions (store/facts-snapshot.ts); absent: every decision reads. */
   snapshot?: FactsSnapshot;
@@ -89,7 +64,7 @@ function normalizedPhone(raw: string): ReturnType<typeof normalizePhone> {
 }
 
 export function createConsentService(deps: ConsentServiceDeps) {
-  const { db, policy, checker, bus, hub, audit, log, metrics, snapshot } = deps;
+  const { db, policy, checker, audit, log, metrics, snapshot } = deps;
   const now = deps.now ?? (() => new Date());
   const decisionSeconds = metrics.histogram(
     'dialplane_consent_decision_seconds',
@@ -158,25 +133,6 @@ export function createConsentService(deps: ConsentServiceDeps) {
       logError(log, error, 'reassigned-number check failed: failing closed', { checker: checker.name });
       return null;
     }
-  }
-
-  /** checkReassignedNumber: asks the database now (admin), whatever is kept. */
-  async function checkReassigned(e164: string, consentDate: Date, identity: Identity): Promise<ReassignedFacts> {
-    const answer = await checker.check(e164, consentDate);
-    if (checker.cacheable !== false) await insertReassignedCheck(db, e164, answer);
-    audit.write(reassignedAudit(identity, { e164, answer, source: checker.name }));
-    return answer;
-  }
-
-  /** recordReassignedResults: answers from a bulk RND result file, kept like live answers. */
-  async function recordReassignedResults(
-    results: { e164: string; answer: ReassignedFacts }[],
-    identity: Identity,
-  ): Promise<void> {
-    await db.transaction(async (tx) => {
-      for (const r of results) await insertReassignedCheck(tx, r.e164, r.answer);
-      await appendAudit(tx, [reassignedAudit(identity, { e164s: results.map((r) => r.e164) })]);
-    });
   }
 
   function observe(kind: string, started: bigint, decision: Decision): void {
@@ -275,69 +231,6 @@ export function createConsentService(deps: ConsentServiceDeps) {
     return result;
   }
 
-  async function announce(appended: Appended, r: RevocationRecord): Promise<void> {
-    if (!appended.inserted) return;
-    hub.poke();
-    try {
-      await bus.publish('consent.revoked', revokedEvent(appended, r));
-    } catch (error) {
-      // Durable already; other replicas pick it up on their next ledger poll.
-      logError(log, error, 'consent.revoked publish failed', { seq: appended.seq });
-    }
-  }
-
-  async function recordConsent(g: Omit<GrantRecord, 'actor'>, identity: Identity): Promise<Appended> {
-    return db.transaction(async (tx) => {
-      const a = await appendGrant(tx, { ...g, actor: identity.sub });
-      if (a.inserted) await appendAudit(tx, [consentRecordedAudit(g, a, identity)]);
-      return a;
-    });
-  }
-
-  /** The seller of an earlier decision (an opt-out reported with the call's decision id). */
-  async function sellerOfDecision(decisionId: string): Promise<string | null> {
-    if (!isDecisionId(decisionId)) return null;
-    // The decision's row may still be queued in the batched writer: write it first.
-    await audit.flush();
-    const r = await db.query<{ seller: string | null }>(
-      'SELECT seller FROM consent_audit WHERE decision_id = $1 AND seller IS NOT NULL LIMIT 1',
-      [decisionId],
-    );
-    return r.rows[0]?.seller ?? null;
-  }
-
-  async function revokeConsent(
-    r: RevocationRequest,
-    identity: Identity,
-  ): Promise<{ appended: Appended; record: RevocationRecord }> {
-    const seller = r.seller ?? (r.decisionId ? await sellerOfDecision(r.decisionId) : null);
-    const record = revocationRecord(r, seller, identity);
-    const appended = await db.transaction(async (tx) => {
-      const a = await appendRevocation(tx, record);
-      if (a.inserted) await appendAudit(tx, [consentRevokedAudit(record, r.decisionId ?? null, a, identity)]);
-      return a;
-    });
-    await announce(appended, record);
-    return { appended, record };
-  }
-
-  async function addDnc(
-    d: Omit<InternalDncRecord, 'actor'> & { channel?: RevocationRecord['channel'] },
-    identity: Identity,
-  ) {
-    const { channel: _channel, ...rest } = d;
-    const record: InternalDncRecord = { ...rest, actor: identity.sub };
-    const revocation = dncRevocation({ ...record, channel: d.channel }, randomUUID);
-    const out = await db.transaction(async (tx) => {
-      const entry = await addInternalDnc(tx, record, policy);
-      const appended = revocation ? await appendRevocation(tx, revocation) : null;
-      if (entry.inserted) await appendAudit(tx, [internalDncAudit(record, entry.id, appended, identity)]);
-      return { entry, appended };
-    });
-    if (out.appended && revocation) await announce(out.appended, revocation);
-    return { ...out, revocation };
-  }
-
   /** The decision as a span (tracing on): its id, whether it allowed the call, why not; never the number. */
   const traced =
     (name: string, run: (req: DecideRequest, identity: Identity) => Promise<DecisionResult>) =>
@@ -362,12 +255,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
   return {
     decide: traced('consent.callPermission', decide),
     authorize: traced('consent.authorizeCall', authorize),
-    recordConsent,
-    revokeConsent,
-    addInternalDnc: addDnc,
-    sellerOfDecision,
-    checkReassigned,
-    recordReassignedResults,
+    ...createConsentWrites(deps),
     policy,
     now,
   };

@@ -299,6 +299,22 @@ describe('connection admin API through the gateway (real HTTP)', () => {
     });
     expect(badOverride.status).toBe(400);
     expect(badOverride.json.error.details.field).toBe('mappingOverrides.suppression.doNotCall');
+    // Against the org's live describe: a field it lacks, or of a type the mapping cannot read, is refused
+    // with MAPPING_OVERRIDE_INVALID naming both fields; nothing is saved (the revision stays).
+    const missing = await call('PUT', `/admin/connections/salesforce/${id}/mapping-overrides`, tokens.admin, {
+      mappingOverrides: { 'suppression.doNotCall': 'Do_Not_Call__c' },
+    });
+    expect(missing.status).toBe(422);
+    expect(missing.json.error).toMatchObject({
+      code: 'MAPPING_OVERRIDE_INVALID',
+      details: { field: 'suppression.doNotCall', crmField: 'Contact.Do_Not_Call__c', problem: 'missing' },
+    });
+    const mistyped = await call('PUT', `/admin/connections/salesforce/${id}/mapping-overrides`, tokens.admin, {
+      mappingOverrides: { 'suppression.doNotCall': 'Email' },
+    });
+    expect(mistyped.status).toBe(422);
+    expect(mistyped.json.error.details).toMatchObject({ crmField: 'Contact.Email', problem: 'wrong_type' });
+    expect((await call('GET', `/admin/connections/salesforce/${id}`, tokens.admin)).json.revision).toBe(2);
     const override = await call('PUT', `/admin/connections/salesforce/${id}/mapping-overrides`, tokens.admin, {
       mappingOverrides: { 'suppression.doNotCall': 'DoNotCall' },
     });

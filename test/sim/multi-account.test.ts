@@ -64,6 +64,11 @@ describe('Salesforce sim with several orgs', () => {
     expect(b.accessToken!.startsWith(ORG_B.slice(0, 15))).toBe(true);
     expect((await a.identity()).organization_id).toBe(ORG_A);
     expect((await b.identity()).organization_id).toBe(ORG_B);
+    // Org B's token cannot read org A's identity document.
+    const res = await fetch(`${sim.url}/id/${ORG_A}/005Dp0000000009IAA`, {
+      headers: { authorization: `Bearer ${b.accessToken}` },
+    });
+    expect(res.status).toBe(404);
   });
 
   it('answers the same record id from each token own org, with different people', async () => {

@@ -6,6 +6,7 @@ import { hasRole, IDENTITY_HEADER, type Identity, type IdentityVerifier } from '
 import { logError, type Logger } from '../../logger.js';
 import { mayActFor, maySee } from '../../seller-scope.js';
 import type { CrmConnection } from '../connection.js';
+import { type LiveSchema, mappingOverrideError, overrideLiveIssues } from '../mapping-overrides.js';
 import type { ConnectionHealth } from './health.js';
 import type { ConnectionStore, ConnectionSummary } from './store.js';
 import { CrmAuthError, type ConnectionTokens, type CrmConnectionKind, type GrantedToken } from './tokens.js';
@@ -234,7 +235,32 @@ async function checkOverrides(
   connection: Pick<CrmConnection, 'id' | 'crm' | 'account'> | null,
   overrides: Record<string, string>,
   fields: readonly string[],
+  reach: { baseUrl: string; token: GrantedToken },
 ): Promise<void> {
+  // Against the account's live schema, read with the same token: a field that does not exist or
+  // has a type the mapping cannot read is refused, naming it, before anything is saved.
+  const live = deps.kind.overrides;
+  if (live && Object.keys(overrides).length > 0) {
+    let schema: LiveSchema;
+    try {
+      schema = await live.liveSchema({ baseUrl: reach.baseUrl }, reach.token);
+    } catch (error) {
+      if (error instanceof CrmAuthError)
+        throw new HttpError(422, ErrorCode.CONNECTION_CREDENTIALS_INVALID, `${deps.kind.crm} refused the token`, {
+          crmCode: error.crmCode,
+        });
+      throw new HttpError(
+        503,
+        ErrorCode.CRM_UNAVAILABLE,
+        `${deps.kind.crm} schema could not be read to check the overrides`,
+      );
+    }
+    const issues = overrideLiveIssues(overrides, live.overridable, schema);
+    if (issues.length > 0) {
+      const refused = mappingOverrideError(issues);
+      throw new HttpError(422, refused.code, refused.message, refused.context);
+    }
+  }
   const problems = await (deps.validateOverrides ?? shapeOnlyOverrideValidator)({ connection, overrides, fields });
   if (problems.length > 0)
     throw badInput(
@@ -266,7 +292,7 @@ async function create(
   if (!account)
     throw new HttpError(400, ErrorCode.BAD_USER_INPUT, `account: required for ${deps.kind.crm}`, { field: 'account' });
   const overrides = body.mappingOverrides ?? {};
-  await checkOverrides(deps, null, overrides, proof.fields);
+  await checkOverrides(deps, null, overrides, proof.fields, { baseUrl: body.baseUrl, token: proof.token });
   try {
     const created = await deps.store.create({
       seller: body.seller,
@@ -320,7 +346,7 @@ async function setOverrides(
   const proof = await prove(deps.kind, stored.baseUrl, { ...stored.credentials }, deps.log, () =>
     deps.tokens.token(connection.id),
   );
-  await checkOverrides(deps, stored, overrides, proof.fields);
+  await checkOverrides(deps, stored, overrides, proof.fields, { baseUrl: stored.baseUrl, token: proof.token });
   await deps.store.setMappingOverrides(connection.id, overrides);
   sendJson(res, 200, withHealth((await deps.store.summary(connection.id))!, deps));
 }

@@ -3,6 +3,7 @@ import { DialplaneError, ErrorCode, isDialplaneError } from '../../errors.js';
 import { logError, type Logger } from '../../logger.js';
 import type { ConnectionDirectory, CrmConnection } from '../connection.js';
 import type { CrmSource } from '../connector.js';
+import type { LiveSchema, OverridableField } from '../mapping-overrides.js';
 import type { ConnectionHealth } from './health.js';
 import type { ConnectionStore } from './store.js';
 
@@ -55,6 +56,16 @@ export interface CrmConnectionKind {
     connection: { baseUrl: string },
     token: GrantedToken,
   ): Promise<{ account?: string; fields: string[]; budget?: { remaining: number; limit: number } }>;
+  /**
+   * Mapping overrides (docs/mapping-overrides.md): the canonical fields a connection of this CRM
+   * may feed from its own fields, and the account's live schema for them read with a token
+   * (describe / properties, with types and picklist values), so the admin API refuses an override
+   * naming a missing or mistyped field before saving it.
+   */
+  overrides?: {
+    overridable: readonly OverridableField[];
+    liveSchema(connection: { baseUrl: string }, token: GrantedToken): Promise<LiveSchema>;
+  };
 }
 
 /**
