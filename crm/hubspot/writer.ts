@@ -11,6 +11,7 @@ import {
   type OutcomeToWrite,
   type WriteResult,
 } from '../../shared/crm/writer.js';
+import type { ConnectionTokenSource } from '../../shared/crm/connections/tokens.js';
 import type { HubspotAccount } from './connection.js';
 import {
   HUBSPOT_CALL_KEY_PROPERTY,
@@ -96,7 +97,10 @@ export class HubspotWriter implements CrmWriter {
     contactsBasic: HubspotClient['crm']['contacts']['basicApi'];
   };
 
+  private readonly tokens: ConnectionTokenSource | undefined;
+
   constructor(account: HubspotAccount) {
+    this.tokens = account.tokens;
     const url = new URL(account.baseUrl);
     this.agent = url.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
     const client = new HubspotClient({
@@ -117,27 +121,50 @@ export class HubspotWriter implements CrmWriter {
 
   async write(outcome: OutcomeToWrite, beforeRequest: () => Promise<void>): Promise<WriteResult> {
     let requests = 0;
-    const call = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
-      await beforeRequest();
-      requests++;
-      try {
-        return await withWriteTimeout('hubspot', step, fn(), WRITER_POLICY.requestTimeoutMs);
-      } catch (error) {
-        throw classifyHubspotError(error, step);
+    const tokens = this.tokens;
+    const call = async <T>(step: string, fn: (options: never) => Promise<T>): Promise<T> => {
+      for (let attempt = 0; ; attempt++) {
+        await beforeRequest();
+        requests++;
+        // A stored connection's token (the connection runtime's one grant) on this request only.
+        let accessToken: string | undefined;
+        try {
+          accessToken = tokens
+            ? (await withWriteTimeout('hubspot', 'oauth.token', tokens.token(), WRITER_POLICY.requestTimeoutMs))
+                .accessToken
+            : undefined;
+          return await withWriteTimeout(
+            'hubspot',
+            step,
+            fn(requestOptions(accessToken)),
+            WRITER_POLICY.requestTimeoutMs,
+          );
+        } catch (error) {
+          const failure = classifyHubspotError(error, step);
+          // 401: hand the token back; one replay with the next (an uninstalled app fails again, and retries later).
+          if (tokens && accessToken && failure.context.status === 401) {
+            tokens.rejected(accessToken);
+            if (attempt === 0) continue;
+          }
+          throw failure;
+        }
       }
     };
     const call_ = hubspotCallOf(outcome);
     const findExisting = async (): Promise<string | null> => {
-      const raw = await call('calls.search', () =>
-        this.apis.callsSearch.doSearch({
-          filterGroups: [
-            { filters: [{ propertyName: HUBSPOT_CALL_KEY_PROPERTY, operator: 'EQ' as never, value: call_.key }] },
-          ],
-          properties: [HUBSPOT_CALL_KEY_PROPERTY],
-          limit: 1,
-          sorts: [],
-          after: undefined as never,
-        }),
+      const raw = await call('calls.search', (options) =>
+        this.apis.callsSearch.doSearch(
+          {
+            filterGroups: [
+              { filters: [{ propertyName: HUBSPOT_CALL_KEY_PROPERTY, operator: 'EQ' as never, value: call_.key }] },
+            ],
+            properties: [HUBSPOT_CALL_KEY_PROPERTY],
+            limit: 1,
+            sorts: [],
+            after: undefined as never,
+          },
+          options,
+        ),
       );
       const parsed = hubspotSearch.safeParse(raw);
       if (!parsed.success)
@@ -152,18 +179,21 @@ export class HubspotWriter implements CrmWriter {
     let callId = await findExisting();
     if (!callId) {
       try {
-        const created = await call('calls.create', () =>
-          this.apis.callsBasic.create({
-            properties: call_.properties,
-            associations: [
-              {
-                to: { id: call_.contactId },
-                types: [
-                  { associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: HUBSPOT_CALL_TO_CONTACT },
-                ],
-              },
-            ],
-          }),
+        const created = await call('calls.create', (options) =>
+          this.apis.callsBasic.create(
+            {
+              properties: call_.properties,
+              associations: [
+                {
+                  to: { id: call_.contactId },
+                  types: [
+                    { associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: HUBSPOT_CALL_TO_CONTACT },
+                  ],
+                },
+              ],
+            },
+            options,
+          ),
         );
         callId = hubspotObject.parse(created).id;
       } catch (error) {
@@ -175,8 +205,8 @@ export class HubspotWriter implements CrmWriter {
     }
     const contactUpdate = hubspotContactUpdateOf(outcome);
     if (contactUpdate) {
-      await call('contacts.update', () =>
-        this.apis.contactsBasic.update(outcome.crmContactId, { properties: contactUpdate }),
+      await call('contacts.update', (options) =>
+        this.apis.contactsBasic.update(outcome.crmContactId, { properties: contactUpdate }, undefined, options),
       );
     }
     return { crmRecordId: callId, requests };
@@ -185,4 +215,25 @@ export class HubspotWriter implements CrmWriter {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/**
+ * Per-call options of the official client: with a stored connection's token, the request's
+ * Authorization is set in a middleware (the client's own token is a placeholder); without, the
+ * call is made exactly as without options.
+ */
+function requestOptions(accessToken: string | undefined): never {
+  if (accessToken === undefined) return undefined as never;
+  return {
+    middleware: [
+      {
+        pre: (ctx: { setHeaderParam(key: string, value: string): void }) => {
+          ctx.setHeaderParam('Authorization', `Bearer ${accessToken}`);
+          return Promise.resolve(ctx);
+        },
+        post: (ctx: unknown) => Promise.resolve(ctx),
+      },
+    ],
+    middlewareMergeStrategy: 'replace',
+  } as never;
 }

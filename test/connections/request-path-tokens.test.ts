@@ -16,6 +16,7 @@ import { startSalesforceSubgraph } from '../../subgraphs/salesforce/server.js';
 import type { GqlResult } from '../crm/contract-suite.js';
 import jsforce from 'jsforce';
 import { salesforceTaskOf } from '../../crm/salesforce/write-mapping.js';
+import { HUBSPOT_CALL_KEY_PROPERTY, hubspotCallOf } from '../../crm/hubspot/write-mapping.js';
 import { CrmWriterRouter } from '../../crm/writers.js';
 import type { OutcomeToWrite } from '../../shared/crm/writer.js';
 
@@ -315,5 +316,54 @@ describe('stored connections read with their own tokens (real HTTP)', () => {
     };
     expect(await inOrg(SF_APP_B.clientId, SF_APP_B.clientSecret)).toMatchObject([{ WhoId: sfIds[10] }]);
     expect(await inOrg('dialplane-dev', 'dev-salesforce-secret')).toEqual([]);
+  });
+  it("a write-back for a HubSpot OAuth connection lands in its own portal with the runtime's token", async () => {
+    const created = await connect(hubspot, {
+      seller: 'seller-hs-writer',
+      crm: 'hubspot',
+      account: String(PORTAL_B),
+      baseUrl: hs.url,
+      credentials: { ...HS_OAUTH, refreshToken: hs.revokeOAuth(PORTAL_B) },
+    });
+    const runtime = hubspot.connections!;
+    await expect.poll(() => runtime.health.get(created.id)?.lastSuccessAt ?? null).not.toBeNull();
+    const deployment = {
+      hubspot: { crm: 'hubspot', write: () => Promise.reject(new Error('deployment')), close() {} },
+    };
+    const router = new CrmWriterRouter(deployment as never, runtime.directory, (c) => runtime.tokens.sourceFor(c.id));
+    const route = router.writerFor('hubspot', 'seller-hs-writer');
+    expect(route.connectionId).toBe(created.id);
+    const outcome: OutcomeToWrite = {
+      id: 'outcome-hs-writer-1',
+      idempotencyKey: `hs-writer-${created.id}`,
+      crmContactId: hsIds[11]!,
+      callId: 'call-hs-writer-1',
+      decisionId: 'decision-hs-writer-1',
+      disposition: 'CONNECTED',
+      summary: null,
+      intentStage: null,
+      nextAction: null,
+      nextActionAt: null,
+      durationSeconds: 42,
+      occurredAt: new Date().toISOString(),
+      optOut: false,
+    };
+    const result = await route.writer.write(outcome, () => Promise.resolve());
+    router.close();
+    const key = hubspotCallOf(outcome).properties[HUBSPOT_CALL_KEY_PROPERTY];
+    const inPortal = async (token: string) => {
+      const res = await fetch(`${hs.url}/crm/v3/objects/calls/search`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          filterGroups: [{ filters: [{ propertyName: HUBSPOT_CALL_KEY_PROPERTY, operator: 'EQ', value: key }] }],
+          properties: [HUBSPOT_CALL_KEY_PROPERTY],
+          limit: 10,
+        }),
+      });
+      return ((await res.json()) as { results: { id: string }[] }).results.map((r) => r.id);
+    };
+    expect(await inPortal('portal-b-private-token')).toEqual([result.crmRecordId]);
+    expect(await inPortal('dev-hubspot-token')).toEqual([]);
   });
 });
