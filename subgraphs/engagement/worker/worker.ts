@@ -5,7 +5,8 @@ import { createLogger, logError } from '../../../shared/logger.js';
 import { SpanAttr, SpanKind, contextFromCarrier, tracingActive, withSpan } from '../../../shared/tracing.js';
 import type { EngagementConfig, WriteBackPolicy } from '../config.js';
 import { CRM_NAMES, createCrmWriters, type CrmName } from '../../../crm/registry.js';
-import type { ConnectionDirectory } from '../../../shared/crm/connection.js';
+import type { ConnectionDirectory, CrmConnection } from '../../../shared/crm/connection.js';
+import type { ConnectionTokenSource } from '../../../shared/crm/connections/tokens.js';
 import type { CrmWriter } from '../../../shared/crm/writer.js';
 import { QUEUES, type WriteBackJobData } from '../queue/queue.js';
 import { createCrmRateLimiter, type CrmRateLimiter } from '../queue/rate-limit.js';
@@ -34,6 +35,11 @@ export interface WorkerDeps {
   limiter: CrmRateLimiter;
   /** The sellers' own CRM connections: an outcome is written to its seller's (unset: all to `writers`). */
   connections?: ConnectionDirectory;
+  /**
+   * A stored connection's token source (the process's connection runtime: `tokens.sourceFor`):
+   * its writer takes tokens from there (refresh-token and OAuth connections).
+   */
+  connectionTokens?: (connection: CrmConnection) => ConnectionTokenSource | undefined;
 }
 
 /** A CRM whose next slot is further away than this is not fetched for (its jobs stay queued). */
@@ -82,6 +88,7 @@ export async function runWriteBackWorker(deps: WorkerDeps): Promise<WriteBackWor
     limiter,
     signal: abort.signal,
     ...(deps.connections ? { connections: deps.connections } : {}),
+    ...(deps.connectionTokens ? { connectionTokens: deps.connectionTokens } : {}),
   });
   const handleWriteBack = attempts.handle;
 
@@ -192,6 +199,8 @@ export async function startWriteBackWorker(
     writers?: Record<CrmName, CrmWriter>;
     /** The sellers' own CRM connections (write-backs go to the outcome's seller's). */
     connections?: ConnectionDirectory;
+    /** Their token sources (a connection runtime's `tokens.sourceFor`). */
+    connectionTokens?: (connection: CrmConnection) => ConnectionTokenSource | undefined;
   } = {},
 ): Promise<WriteBackWorker> {
   const log = options.runtime?.log ?? createLogger('engagement-worker', { level: config.logLevel });
@@ -204,6 +213,7 @@ export async function startWriteBackWorker(
     writers,
     limiter,
     ...(options.connections ? { connections: options.connections } : {}),
+    ...(options.connectionTokens ? { connectionTokens: options.connectionTokens } : {}),
   });
   log.info({ concurrency: config.policy.concurrency, crms: CRM_NAMES }, 'write-back worker started');
   return {

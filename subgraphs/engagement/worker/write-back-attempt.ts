@@ -6,7 +6,8 @@ import { SpanAttr, SpanKind, recordSpanError, tracingActive, withSpan } from '..
 import type { WriteBackPolicy } from '../config.js';
 import type { CrmName } from '../../../crm/registry.js';
 import { CrmWriterRouter, type RoutedWriter } from '../../../crm/writers.js';
-import type { ConnectionDirectory } from '../../../shared/crm/connection.js';
+import type { ConnectionDirectory, CrmConnection } from '../../../shared/crm/connection.js';
+import type { ConnectionTokenSource } from '../../../shared/crm/connections/tokens.js';
 import { WriteBackError, type CrmWriter } from '../../../shared/crm/writer.js';
 import type { StoredOutcome } from '../intake/outcome.js';
 import type { WriteBackJobData } from '../queue/queue.js';
@@ -41,6 +42,11 @@ export interface AttemptDeps {
   signal: AbortSignal;
   /** The sellers' own CRM connections: an outcome is written to its seller's (unset: all to `writers`). */
   connections?: ConnectionDirectory;
+  /**
+   * A stored connection's token source (the process's connection runtime: `tokens.sourceFor`):
+   * its writer takes tokens from there (refresh-token and OAuth connections).
+   */
+  connectionTokens?: (connection: CrmConnection) => ConnectionTokenSource | undefined;
 }
 
 /** The CRM write of one attempt as a CLIENT span, with the call and decision it records. */
@@ -68,7 +74,7 @@ export function writeBackAttempts(deps: AttemptDeps): {
   close: () => void;
 } {
   const { runtime, policy, writers, limiter, signal } = deps;
-  const router = new CrmWriterRouter(writers, deps.connections);
+  const router = new CrmWriterRouter(writers, deps.connections, deps.connectionTokens);
   const { store, queue, revocations, engagementMetrics: m, log } = runtime;
   const boss = queue.boss;
   // Consecutive outage failures per connection (the deployment's: per CRM), for the outage pause.
