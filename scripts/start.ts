@@ -17,7 +17,7 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import { startTracing, type Tracing } from '../shared/tracing.js';
 import { composeSupergraph, readSubgraphSdls } from '../gateway/compose-supergraph.js';
 import { loadGatewayConfig, type GatewayConfig } from '../gateway/config.js';
-import { mintDevTokens } from '../gateway/dev-tokens.js';
+import { mintDevTokens, signToken } from '../gateway/dev-tokens.js';
 import { startGateway, type RunningGateway } from '../gateway/server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -308,6 +308,13 @@ async function main(): Promise<void> {
   }
 
   const tokens = await mintDevTokens(gatewayConfig.jwt);
+  // The second demo seller's agent: it reads acme-seller's own org and portal, never demo-seller's.
+  const acmeAgent = demoConnections.length
+    ? await signToken(
+        { sub: 'dev-agent-acme', roles: ['agent'], seller: 'acme-seller', org: 'acme-org' },
+        gatewayConfig.jwt,
+      )
+    : null;
   // What-if instants on the next weekday: the demo consent is recorded now, so a fixed date would
   // fall before it (and outside the what-if window) as the calendar moves on.
   const day = nextWeekday(new Date());
@@ -330,6 +337,9 @@ async function main(): Promise<void> {
     '',
     'Development tokens (12 h; send as "Authorization: Bearer <token>"):',
     ...Object.entries(tokens).map(([role, token]) => `  ${role.padEnd(11)} ${token}`),
+    ...(acmeAgent
+      ? [`  ${'agent'.padEnd(11)} ${acmeAgent}   (acme-seller: its own Salesforce org and HubSpot portal)`]
+      : []),
     '',
     'Try it:',
     `  GATEWAY_URL=${gateway.url} npx tsx examples/voice-agent.ts +14155550100 --at=${day}T19:00:00Z   # demo consent: ALLOWED`,

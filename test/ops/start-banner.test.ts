@@ -3,6 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawnEntry, timeToExit, type SpawnedService } from '../support/processes.js';
 import { jsonLogLines, serviceKeyCount } from '../support/log-lines.js';
 import { freePortEnv } from '../support/free-ports.js';
+import { KeyPrefix, salesforceId } from '../../sim/data/salesforce-ids.js';
+import { hubspotId } from '../../sim/data/hubspot-ids.js';
 
 // What a new user sees after `npm start`: a banner that says what is really running, commands that
 // can be pasted into a shell as printed, logs with one service key a line, and a clean exit on SIGTERM.
@@ -61,6 +63,29 @@ describe('npm start, as a new user sees it', () => {
       'demo-seller/salesforce',
     ]);
     await expect.poll(async () => (await connections()).every((c) => c.health?.lastSuccessAt)).toBe(true);
+    // Each seller reads its own CRM: the same record ids, asked by acme-seller's agent, answer from
+    // acme-seller's own org and portal (another person), never demo-seller's record. Row 20 is a
+    // generated contact (the demo contacts, rows 0..5, are planted in every account alike).
+    const acmeToken = /^ {2}agent +(\S+) +\(acme-seller/m.exec(output)![1]!;
+    const read = async (bearer: string, id: string) =>
+      (
+        (await (
+          await fetch(gatewayUrl, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+            body: JSON.stringify({
+              query: 'query($id: ID!) { contact(id: $id) { id name { full } } }',
+              variables: { id },
+            }),
+          })
+        ).json()) as { data?: { contact: { id: string; name: { full: string | null } | null } | null } }
+      ).data?.contact ?? null;
+    for (const id of [`salesforce:${salesforceId(KeyPrefix.Contact, 20)}`, `hubspot:${hubspotId('contacts', 20)}`]) {
+      const mine = await read(token, id);
+      expect(mine?.name?.full, id).toBeTruthy();
+      const theirs = await read(acmeToken, id);
+      expect(theirs?.name?.full ?? null, id).not.toBe(mine!.name!.full);
+    }
     const lines = jsonLogLines(output);
     expect(lines.length).toBeGreaterThan(3);
     for (const { raw } of lines) expect(serviceKeyCount(raw), raw).toBe(1);
