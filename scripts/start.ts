@@ -184,12 +184,15 @@ const subgraphs: Part[] = [
     name: 'engagement (with the write-back worker in-process)',
     module: 'subgraphs/engagement/server.ts',
     portVars: ['ENGAGEMENT_SUBGRAPH_PORT'],
-    start: async ({ env, logFor, sharedDb }) => {
+    start: async ({ env, logFor, bus, sharedDb }) => {
       const { engagementEnv, toEngagementConfig } = await load('subgraphs/engagement/config.ts');
       const { startEngagementSubgraph } = await load('subgraphs/engagement/server.ts');
+      // The worker writes each outcome to its seller's own connection: the connection table is in
+      // the shared database, and its changes come on the shared bus.
       const running = await startEngagementSubgraph(toEngagementConfig(loadConfig(engagementEnv, env)), {
         log: logFor('engagement'),
         db: await sharedDb(),
+        bus,
       });
       return { name: 'engagement', url: running.url, close: () => running.close() };
     },

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { loadServerTls, type ServerTls } from '../../shared/tls.js';
 import {
-  DEFAULT_PORTS,
+  cacheEnv,
+  connectionEnv,
   crmClientEnv,
+  DEFAULT_PORTS,
   envBoolean,
   runtimeEnv,
   serviceUrlEnv,
-  cacheEnv,
   webhookSecretEnv,
 } from '../../shared/config.js';
 import { CRM_MODULES, crmAccountsFromEnv, type CrmAccounts, type CrmName } from '../../crm/registry.js';
@@ -42,6 +43,7 @@ function writeBackRateKey<N extends CrmName>(name: N): `WRITEBACK_RATE_${Upperca
 
 export const engagementEnv = z.object({
   ...runtimeEnv,
+  ...connectionEnv,
   ...crmClientEnv,
   ...cacheEnv,
   CONSENT_SUBGRAPH_URL: serviceUrlEnv.CONSENT_SUBGRAPH_URL,
@@ -112,6 +114,14 @@ export interface EngagementConfig {
   overlayCacheMs?: number;
   /** The deployment connection of each CRM (crm/<name>/connection.ts parses it). */
   crm: CrmAccounts;
+  /** Redis for the event bus the connection directory follows; unset = in-process. */
+  redisUrl?: string;
+  /**
+   * The sellers' own connections (docs/connections.md): the worker reads them from its database
+   * (the CRM subgraphs' table: the same PostgreSQL, or npm start's one PGlite) and writes each
+   * outcome to its seller's. Unset: every write-back goes to the deployment connection.
+   */
+  connections?: { keyRing: string; resyncMs: number };
   policy: WriteBackPolicy;
 }
 
@@ -129,6 +139,8 @@ export function toEngagementConfig(env: EngagementEnv): EngagementConfig {
     runWorker: env.ENGAGEMENT_WORKER,
     overlayCacheMs: env.ENGAGEMENT_OVERLAY_CACHE_MS,
     crm: crmAccountsFromEnv(env),
+    redisUrl: env.REDIS_URL,
+    connections: { keyRing: env.CONNECTION_ENCRYPTION_KEYS, resyncMs: env.CONNECTION_RESYNC_MS },
     policy: {
       maxAttempts: env.WRITEBACK_MAX_ATTEMPTS,
       retryDelaySeconds: env.WRITEBACK_RETRY_DELAY_S,

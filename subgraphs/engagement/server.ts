@@ -12,6 +12,7 @@ import { engagementContext, engagementResolvers, type EngagementContext } from '
 import { openEngagementRuntime, type EngagementRuntime } from './runtime.js';
 import { callEndedRoute } from './intake/webhooks.js';
 import { startWriteBackWorker, type WriteBackWorker } from './worker/worker.js';
+import type { EventBus } from '../../shared/events.js';
 
 export const ENGAGEMENT_TYPE_DEFS = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
@@ -36,6 +37,8 @@ export interface EngagementSubgraphOptions {
   alertIntervalMs?: number;
   /** A database shared with another component of this process (see RuntimeOptions.db); not closed here. */
   db?: Database;
+  /** The event bus connection changes arrive on (npm start's in-process bus); else one from config. */
+  bus?: EventBus;
 }
 
 /**
@@ -59,7 +62,11 @@ export async function startEngagementSubgraph(
   let alertTimer: NodeJS.Timeout | undefined;
   try {
     if (config.runWorker) {
-      worker = await startWriteBackWorker(config, { runtime, writers: options.writers });
+      worker = await startWriteBackWorker(config, {
+        runtime,
+        writers: options.writers,
+        ...(options.bus ? { bus: options.bus } : {}),
+      });
       recorder.setWorkerNotifier(worker.notify);
     }
 

@@ -10,6 +10,10 @@ import { startEngagementSubgraph, type RunningEngagementSubgraph } from '../../s
 import { startWriteBackWorker, type WriteBackWorker } from '../../subgraphs/engagement/worker/worker.js';
 import { MemoryConnectionDirectory } from '../support/connection-directory.js';
 import { eventually } from '../support/eventually.js';
+import { DEV_SECRETS } from '../../shared/config.js';
+import { startConnectionRuntime, type ConnectionRuntime } from '../../shared/crm/connections/runtime.js';
+import { createEventBus, type EventBus } from '../../shared/events.js';
+import { createMetrics } from '../../shared/metrics.js';
 import { outcome, quietLog, recordingConsent, testConfig } from './helpers.js';
 
 /**
@@ -122,5 +126,74 @@ describe('write-back by connection (Salesforce, PGlite)', () => {
     } finally {
       await orgA.sim.admin.setFaults({ outage: false });
     }
+  }, 60_000);
+});
+
+describe('write-back by stored connection (the worker reads the connection table)', () => {
+  let orgB: Org;
+  let deploymentOrg: Org;
+  let engagement: RunningEngagementSubgraph;
+  let worker: WriteBackWorker;
+  let bus: EventBus;
+  let admin: ConnectionRuntime;
+  let contactId: string;
+
+  beforeAll(async () => {
+    const zero = { medianMs: 0, jitterMs: 0 };
+    [orgB, deploymentOrg] = (await Promise.all(
+      ['b', 'deployment'].map((seed) => salesforceCrm.startSimulator({ seed, contacts: 5, latency: zero })),
+    )) as Org[];
+    const connector = salesforceCrm.createConnector(orgB.account, { webhookSecret: orgB.webhookSecret });
+    for await (const page of connector.changedContactsSince(0)) {
+      contactId = page[0]!.sourceId;
+      break;
+    }
+    await connector.close();
+    bus = await createEventBus({});
+    const config = {
+      ...testConfig({ salesforceUrl: deploymentOrg.url }),
+      runWorker: false,
+      connections: { keyRing: DEV_SECRETS.CONNECTION_ENCRYPTION_KEYS, resyncMs: 60_000 },
+    };
+    engagement = await startEngagementSubgraph(config, { log: quietLog, consent: recordingConsent() });
+    // What a CRM subgraph's admin API does: a connection stored (sealed) in the shared table.
+    admin = await startConnectionRuntime({
+      db: engagement.runtime.db,
+      bus,
+      keyRing: DEV_SECRETS.CONNECTION_ENCRYPTION_KEYS,
+      kinds: [salesforceCrm.connectionKind],
+      metrics: createMetrics('test-admin', { collectDefault: false }),
+      log: quietLog,
+      checkOnChange: false,
+    });
+    worker = await startWriteBackWorker(config, { runtime: engagement.runtime, bus });
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await admin?.close();
+    await engagement?.close();
+    await bus?.close();
+    await Promise.allSettled([orgB, deploymentOrg].map((o) => o?.close()));
+  });
+
+  it("writes a seller's outcome to the org of the connection stored after the worker started", async () => {
+    await admin.store.create({
+      seller: 'seller-b',
+      crm: 'salesforce',
+      account: '00DStoredB00001AAA',
+      baseUrl: orgB.url,
+      credentials: { clientId: orgB.account.clientId, clientSecret: orgB.account.clientSecret },
+    });
+    const input = outcome(`salesforce:${contactId}`, { seller: 'seller-b' });
+    // The worker's directory hears the change on the bus (until then the outcome would go to the deployment org).
+    await eventually(() => worker.connections?.forSeller('seller-b', 'salesforce') != null, 5_000);
+    const { receipt } = await engagement.runtime.store.recordOutcome(callOutcomeInput.parse(input), 'graphql');
+    worker.notify();
+    await eventually(
+      async () => (await engagement.runtime.store.getWriteBack(receipt.id))?.status === 'WRITTEN',
+      20_000,
+    );
+    const key = crmKeyOf(input.idempotencyKey as string);
+    expect(await Promise.all([orgB, deploymentOrg].map((o) => tasksWithKey(o, key)))).toEqual([1, 0]);
   }, 60_000);
 });

@@ -12,6 +12,8 @@ import { QUEUES, type WriteBackJobData } from '../queue/queue.js';
 import { createCrmRateLimiter, type CrmRateLimiter } from '../queue/rate-limit.js';
 import { openEngagementRuntime, type EngagementRuntime } from '../runtime.js';
 import { writeBackAttempts } from './write-back-attempt.js';
+import { openWorkerConnections } from './connections.js';
+import type { EventBus } from '../../../shared/events.js';
 
 /**
  * The write-back worker: drains the pg-boss queues, skipping CRMs whose shared bucket is paused.
@@ -26,6 +28,8 @@ export interface WriteBackWorker {
   notify(): void;
   /** Stops fetching, waits for in-flight jobs (up to `timeoutMs`), and closes what it opened. */
   close(timeoutMs?: number): Promise<void>;
+  /** The sellers' connections it writes by (startWriteBackWorker: given or read from the store). */
+  connections?: ConnectionDirectory;
 }
 
 export interface WorkerDeps {
@@ -201,25 +205,35 @@ export async function startWriteBackWorker(
     connections?: ConnectionDirectory;
     /** Their token sources (a connection runtime's `tokens.sourceFor`). */
     connectionTokens?: (connection: CrmConnection) => ConnectionTokenSource | undefined;
+    /** The bus connection changes arrive on (npm start's in-process one); else one from config.redisUrl. */
+    bus?: EventBus;
   } = {},
 ): Promise<WriteBackWorker> {
   const log = options.runtime?.log ?? createLogger('engagement-worker', { level: config.logLevel });
   const runtime = options.runtime ?? (await openEngagementRuntime(config, { log }));
   const writers = options.writers ?? createCrmWriters(config.crm);
   const limiter = await createCrmRateLimiter(runtime.db, config.policy.rateLimits);
+  // The stored connections (unless given): each outcome is written to its seller's own account.
+  const stored = options.connections
+    ? undefined
+    : await openWorkerConnections(config, { db: runtime.db, log, ...(options.bus ? { bus: options.bus } : {}) });
+  const connections = options.connections ?? stored?.runtime.directory;
+  const connectionTokens = options.connectionTokens ?? stored?.tokensFor;
   const worker = await runWriteBackWorker({
     runtime,
     policy: config.policy,
     writers,
     limiter,
-    ...(options.connections ? { connections: options.connections } : {}),
-    ...(options.connectionTokens ? { connectionTokens: options.connectionTokens } : {}),
+    ...(connections ? { connections } : {}),
+    ...(connectionTokens ? { connectionTokens } : {}),
   });
   log.info({ concurrency: config.policy.concurrency, crms: CRM_NAMES }, 'write-back worker started');
   return {
     notify: worker.notify,
+    ...(connections ? { connections } : {}),
     async close(timeoutMs) {
       await worker.close(timeoutMs);
+      await stored?.close();
       if (!options.writers) for (const w of Object.values(writers)) w.close();
       if (!options.runtime) await runtime.close();
     },
