@@ -586,6 +586,17 @@ async function startConnections(
   const kind = options.connections?.kind;
   if (!settings || !kind || options.connections?.directory) return undefined;
   const given = options.connections!.db ?? options.reconcileDb ?? sharedDb;
+  // Stored connections need a store that outlives the process and that the write-back worker can
+  // read: PostgreSQL, a PGlite directory, or the database `npm start` shares. A standalone
+  // subgraph on an in-memory PGlite would lose them on exit (and costs a PGlite per process):
+  // it serves the deployment account only.
+  if (!given && !settings.databaseUrl && !settings.dataDir) {
+    log.info(
+      { crm: options.connector.source },
+      'stored connections off: no database (set DATABASE_URL or DATA_DIR); serving the deployment account',
+    );
+    return undefined;
+  }
   // Without DATABASE_URL a standalone subgraph keeps its own embedded table (one PGlite directory
   // per process); `npm start` passes its shared database instead.
   const db =
