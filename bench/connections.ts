@@ -13,7 +13,7 @@
  *   - 50 connections: fifty sellers taking turns.
  * Every phase reads the same 1,000 distinct cached records (one seller: all of them; two: 500
  * each; fifty: 20 each), warmed right before it, at the default cache lifetime.
- * Phases are interleaved (single, 2, 50, single, 2, 50) and each figure is the median of its
+ * Phases are interleaved (single, 2, 50, three times over) and each figure is the median of its
  * rounds, so drift on this noisy machine hits every phase alike. Target: p99 of 2 and 50
  * connections within 10% of the single-account p99 of the same run.
  * Then one seller's CRM hangs every call while that seller reads cold contacts: another seller's
@@ -74,7 +74,7 @@ export interface ConnectionsBenchResult {
 export async function runConnectionsBench(options: ConnectionsBenchOptions = {}): Promise<ConnectionsBenchResult> {
   const rate = options.rate ?? 200;
   const phaseMs = options.phaseMs ?? 8_000;
-  const rounds = options.rounds ?? 2;
+  const rounds = options.rounds ?? 3;
   const child = await startChild(THIS_FILE, 'stack', { connections: String(CONNECTIONS) }, { env: {} });
   try {
     const allIds = child.info.ids as string[];
