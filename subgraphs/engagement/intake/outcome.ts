@@ -10,6 +10,7 @@ import {
   NEXT_ACTIONS,
   type Disposition,
   type NextAction,
+  type OutcomeToWrite,
 } from '../../../shared/crm/writer.js';
 import type { IntentStage } from '../../../shared/crm/connector.js';
 import { CRM_NAMES, type CrmName } from '../../../crm/registry.js';
@@ -97,23 +98,10 @@ export function isOptOut(
   return mentionsOptOut(input.transcript);
 }
 
-/** What the store keeps (no transcript). */
-export interface StoredOutcome {
-  id: string;
-  idempotencyKey: string;
+/** What the store keeps (no transcript): what a CRM writer reads, plus where it came from. */
+export interface StoredOutcome extends OutcomeToWrite {
   contactId: string;
   crm: CrmName;
-  crmContactId: string;
-  callId: string;
-  decisionId: string;
-  disposition: Disposition;
-  summary: string | null;
-  intentStage: IntentStage | null;
-  nextAction: NextAction | null;
-  nextActionAt: string | null;
-  durationSeconds: number | null;
-  occurredAt: string;
-  optOut: boolean;
   channel: 'graphql' | 'webhook';
   acceptedAt: string;
   /** The seller the call was made for (null or absent: unknown, visible to every seller). */
