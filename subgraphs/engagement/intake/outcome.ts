@@ -4,15 +4,7 @@ import { DAY_MS, instantString, multilineText, text } from '../../../shared/inpu
 import { mentionsOptOut } from '../../../shared/opt-out-phrases.js';
 import { toE164 } from '../../../shared/phone.js';
 import { parseGlobalId } from '../../../shared/crm/connector.js';
-import {
-  DISPOSITIONS,
-  INTENT_STAGES,
-  NEXT_ACTIONS,
-  type Disposition,
-  type NextAction,
-  type OutcomeToWrite,
-} from '../../../shared/crm/writer.js';
-import type { IntentStage } from '../../../shared/crm/connector.js';
+import { DISPOSITIONS, INTENT_STAGES, NEXT_ACTIONS, type OutcomeToWrite } from '../../../shared/crm/writer.js';
 import { CRM_NAMES, type CrmName } from '../../../crm/registry.js';
 
 /**
