@@ -1,12 +1,33 @@
 import net from 'node:net';
 
-/** A port the OS says is free now (for processes that need their peers' ports before starting). */
-export async function freePort(): Promise<number> {
+/**
+ * Ports handed out here come from below Linux's ephemeral range (32768-60999 by default): the OS
+ * gives ephemeral ports to every `listen(0)` and every outgoing connection of the other tests
+ * running meanwhile, so a free ephemeral port picked now may be taken before the process that
+ * needs it binds it. Below that range only explicit choices collide: random picks, none twice.
+ */
+const LOW = 20_000;
+const HIGH = 32_000;
+const handedOut = new Set<number>();
+
+function bindable(port: number): Promise<boolean> {
   const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port that is free now and not given to anyone else by this process (for processes that need their peers' ports before starting). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
+    if (handedOut.has(port)) continue;
+    if (await bindable(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** Every *_PORT variable of `npm start`, each set to a free port. */
