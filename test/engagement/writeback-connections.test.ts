@@ -40,6 +40,17 @@ async function tasksWithKey(org: Org, key: string): Promise<number> {
   return ((await res.json()) as { totalSize: number }).totalSize;
 }
 
+/** The record id of the first contact the org holds (every seeded org has one). */
+async function firstContactId(org: Org): Promise<string> {
+  const connector = salesforceCrm.createConnector(org.account, { webhookSecret: org.webhookSecret });
+  try {
+    for await (const page of connector.changedContactsSince(0)) if (page[0]) return page[0].sourceId;
+    throw new Error('the simulated org holds no contact');
+  } finally {
+    await connector.close();
+  }
+}
+
 function connectionTo(org: Org, id: string, seller: string): CrmConnection {
   return {
     id,
@@ -67,12 +78,7 @@ describe('write-back by connection (Salesforce, PGlite)', () => {
     [orgA, orgB, deploymentOrg] = (await Promise.all(
       ['a', 'b', 'deployment'].map((seed) => salesforceCrm.startSimulator({ seed, contacts: 5, latency: zero })),
     )) as Org[];
-    const connector = salesforceCrm.createConnector(orgA.account, { webhookSecret: orgA.webhookSecret });
-    for await (const page of connector.changedContactsSince(0)) {
-      contactId = page[0]!.sourceId;
-      break;
-    }
-    await connector.close();
+    contactId = await firstContactId(orgA);
     const config = { ...testConfig({ salesforceUrl: deploymentOrg.url }), runWorker: false };
     engagement = await startEngagementSubgraph(config, { log: quietLog, consent: recordingConsent() });
     worker = await startWriteBackWorker(config, {
@@ -143,12 +149,7 @@ describe('write-back by stored connection (the worker reads the connection table
     [orgB, deploymentOrg] = (await Promise.all(
       ['b', 'deployment'].map((seed) => salesforceCrm.startSimulator({ seed, contacts: 5, latency: zero })),
     )) as Org[];
-    const connector = salesforceCrm.createConnector(orgB.account, { webhookSecret: orgB.webhookSecret });
-    for await (const page of connector.changedContactsSince(0)) {
-      contactId = page[0]!.sourceId;
-      break;
-    }
-    await connector.close();
+    contactId = await firstContactId(orgB);
     bus = await createEventBus({});
     const config = {
       ...testConfig({ salesforceUrl: deploymentOrg.url }),

@@ -27,9 +27,8 @@ export async function openWorkerConnections(
 ): Promise<WorkerConnections | undefined> {
   if (!config.connections) return undefined;
   const ownsBus = !deps.bus;
-  // The prefix the CRM subgraphs publish connection changes under (shared/crm/crm-subgraph.ts).
-  const bus =
-    deps.bus ?? (await createEventBus({ redisUrl: config.redisUrl, prefix: 'dialplane:events:', log: deps.log }));
+  // The bus's default channel prefix is the one the CRM subgraphs publish connection changes under.
+  const bus = deps.bus ?? (await createEventBus({ redisUrl: config.redisUrl, log: deps.log }));
   try {
     const runtime = await startConnectionRuntime({
       db: deps.db,
