@@ -35,7 +35,7 @@ import {
   type RequestSpec,
 } from './load.js';
 import { BENCH_JWT, REPO, hivePeerInstalled, startProductionStack, type ProductionStack } from './production-stack.js';
-import { rssMbOf } from './child-process.js';
+import { cpuMsOf, rssMbOf } from './child-process.js';
 import type { ProfileWindow } from './profile-summary.js';
 
 /** The first operation of examples/operations/call-start.graphql, verbatim. */
@@ -72,17 +72,6 @@ export interface CallStartBenchOptions {
 
 interface PhaseCpu {
   [process: string]: number;
-}
-
-/** user+system CPU ms of a process so far (Linux /proc); null elsewhere. */
-function cpuMsOf(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return null;
-  }
 }
 
 async function withCpu<T extends LatencyStats>(

@@ -69,6 +69,17 @@ export function rssMbOf(pid: number | undefined): number | null {
   }
 }
 
+/** user+system CPU ms of a process so far (Linux /proc); null elsewhere. */
+export function cpuMsOf(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
 export async function stopChild(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null) return;
   await new Promise<void>((resolve) => {

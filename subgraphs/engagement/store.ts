@@ -5,7 +5,7 @@ import type { IntentStage } from '../../shared/crm/connector.js';
 import type { Disposition, NextAction } from '../../shared/crm/writer.js';
 import type { CallOutcomeInput, StoredOutcome } from './intake/outcome.js';
 import { isOptOut, payloadHash } from './intake/outcome.js';
-import type { WriteBackQueue } from './queue/queue.js';
+import { QUEUES, jobInsertSql, withNewJob, type NewJob, type WriteBackQueue } from './queue/queue.js';
 import { DialplaneError, ErrorCode } from '../../shared/errors.js';
 
 /**
@@ -123,21 +123,17 @@ export interface QueueStats {
 export class EngagementStore {
   constructor(
     readonly db: Database,
-    private readonly queue: Pick<
-      WriteBackQueue,
-      'sendWriteBack' | 'sendConsentRevoke' | 'sendDeadLetter' | 'cancelDeadLetter'
-    >,
+    private readonly queue: Pick<WriteBackQueue, 'sendWriteBack' | 'sendDeadLetter' | 'cancelDeadLetter'>,
   ) {}
 
   /**
    * Stores the outcome, its write-back and (for an opt-out) its consent revocation, and enqueues
-   * their jobs, all in ONE transaction. A repeated idempotency key (or webhook event id) returns
-   * the first receipt and writes nothing.
+   * their jobs, all in ONE statement (atomic on its own: no transaction, one round trip, one
+   * commit). A repeated idempotency key (or webhook event id) inserts nothing, since every other
+   * insert reads the outcome's, and returns the first receipt.
    *
-   * This is the acknowledgment path, so it is kept to one round trip per statement and one commit:
-   * the job first (it needs only our id), then the outcome and its write-back in one statement.
-   * A duplicate key inserts nothing, the transaction rolls back (taking the job with it), and the
-   * first receipt is read back.
+   * This is the acknowledgment path: it waits on nothing but this statement (no worker, CRM, rate
+   * limit, breaker or consent call), so what the CRMs are doing cannot reach it.
    */
   async recordOutcome(
     input: CallOutcomeInput,
@@ -147,70 +143,85 @@ export class EngagementStore {
     const hash = payloadHash(input);
     const id = randomUUID();
     const optOut = isOptOut(input);
-    try {
-      return await this.db.transaction(async (tx) => {
-        const now = new Date();
-        const jobId = await this.queue.sendWriteBack(tx, input.contactId.crm, { writeBackId: id });
-        const inserted = await tx.query(
-          `WITH o AS (
-             INSERT INTO engagement.call_outcome (id, idempotency_key, payload_hash, contact_id, crm, crm_contact_id, call_id,
-               decision_id, disposition, summary, intent_stage, next_action, next_action_at, duration_seconds, occurred_at,
-               opt_out, channel, webhook_event_id, accepted_at, seller)
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$21)
-             ON CONFLICT DO NOTHING
-             RETURNING id, crm, accepted_at
-           )
+    const now = new Date();
+    const insert = (job: NewJob, revoke: NewJob | null) =>
+      this.db.query(
+        `WITH o AS (
+           INSERT INTO engagement.call_outcome (id, idempotency_key, payload_hash, contact_id, crm, crm_contact_id, call_id,
+             decision_id, disposition, summary, intent_stage, next_action, next_action_at, duration_seconds, occurred_at,
+             opt_out, channel, webhook_event_id, accepted_at, seller)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$21)
+           ON CONFLICT DO NOTHING
+           RETURNING id, crm, accepted_at
+         ), w AS (
            INSERT INTO engagement.write_back (id, crm, status, job_id, created_at, updated_at, next_attempt_at)
            SELECT id, crm, 'QUEUED', $20, accepted_at, accepted_at, accepted_at FROM o
-           RETURNING id`,
-          [
-            id,
-            input.idempotencyKey,
-            hash,
-            input.contactId.id,
-            input.contactId.crm,
-            input.contactId.crmId,
-            input.callId,
-            input.decisionId,
-            input.disposition,
-            input.summary ?? null,
-            input.intentStage ?? null,
-            input.nextAction ?? null,
-            input.nextActionAt ?? null,
-            input.durationSeconds ?? null,
-            input.occurredAt,
-            optOut,
-            channel,
-            webhookEventId ?? null,
-            now,
-            jobId,
-            input.seller ?? null,
-          ],
-        );
-        if (inserted.rows.length === 0) throw new RaceLost();
-        if (optOut) {
-          await tx.query(
-            `INSERT INTO engagement.consent_revocation (outcome_id, phone, status, created_at) VALUES ($1, $2, 'PENDING', $3)`,
-            [id, input.phone, now],
-          );
-          // The job is the safety net; the caller pushes to consent at once. It starts a little
-          // later so the immediate push usually wins and the job finds nothing to do.
-          await this.queue.sendConsentRevoke(tx, { writeBackId: id }, 5);
-        }
-        return {
-          receipt: { id, status: 'QUEUED' as const, acceptedAt: now.toISOString(), duplicate: false },
-          revocationPending: optOut,
-        };
-      });
+           RETURNING id
+         ), j AS (
+           ${jobInsertSql('o', { id: '$20', name: '$22', data: '$23' })}
+         ), r AS (
+           INSERT INTO engagement.consent_revocation (outcome_id, phone, status, created_at)
+           SELECT id, $24::text, 'PENDING', accepted_at FROM o WHERE $16::boolean
+           RETURNING outcome_id
+         ), rj AS (
+           -- The job is the safety net; the caller pushes to consent at once. It starts a little
+           -- later so the immediate push usually wins and the job finds nothing to do.
+           ${jobInsertSql('r', { id: '$25', name: '$26', data: '$27' }, 5)}
+         )
+         SELECT id FROM w`,
+        [
+          id,
+          input.idempotencyKey,
+          hash,
+          input.contactId.id,
+          input.contactId.crm,
+          input.contactId.crmId,
+          input.callId,
+          input.decisionId,
+          input.disposition,
+          input.summary ?? null,
+          input.intentStage ?? null,
+          input.nextAction ?? null,
+          input.nextActionAt ?? null,
+          input.durationSeconds ?? null,
+          input.occurredAt,
+          optOut,
+          channel,
+          webhookEventId ?? null,
+          now,
+          job.id,
+          input.seller ?? null,
+          job.name,
+          job.data,
+          optOut ? input.phone : null,
+          revoke?.id ?? null,
+          revoke?.name ?? QUEUES.consentRevoke,
+          revoke?.data ?? null,
+        ],
+      );
+    let inserted: boolean;
+    try {
+      const { rows } = await withNewJob(QUEUES.writeBack(input.contactId.crm), { writeBackId: id }, (job) =>
+        optOut
+          ? withNewJob(QUEUES.consentRevoke, { writeBackId: id }, (revoke) => insert(job, revoke))
+          : insert(job, null),
+      );
+      inserted = rows.length > 0;
     } catch (error) {
-      // The key (or event id) is taken, by an earlier request or a concurrent one that committed
-      // first: answer with its receipt (or a conflict when the content differs).
-      if (error instanceof RaceLost || isUniqueViolation(error)) {
-        const first = await this.findDuplicate(this.db, input.idempotencyKey, webhookEventId, hash);
-        if (first) return { receipt: first.receipt, revocationPending: false };
-      }
-      throw error;
+      // A concurrent insert of the same key can still surface as a unique violation.
+      if (!isUniqueViolation(error)) throw error;
+      inserted = false;
     }
+    if (inserted)
+      return {
+        receipt: { id, status: 'QUEUED', acceptedAt: now.toISOString(), duplicate: false },
+        revocationPending: optOut,
+      };
+    // The key (or event id) is taken, by an earlier request or a concurrent one that committed
+    // first: answer with its receipt (or a conflict when the content differs).
+    const first = await this.findDuplicate(this.db, input.idempotencyKey, webhookEventId, hash);
+    if (first) return { receipt: first.receipt, revocationPending: false };
+    throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'the outcome was neither stored nor found');
   }
 
   private async findDuplicate(
@@ -483,13 +494,6 @@ export class EngagementStore {
     }
     stats.oldestPendingAgeMs = oldest === null ? null : Math.max(0, Date.now() - oldest);
     return stats;
-  }
-}
-
-/** Another transaction inserted the same idempotency key first (control flow inside `accept`). */
-class RaceLost extends DialplaneError {
-  constructor() {
-    super(ErrorCode.CONFLICT, 'lost the insert race for this idempotency key');
   }
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { Database, Queryable } from '../../../shared/db.js';
 import { pgBossDb as bossDb } from '../../../shared/job-queue.js';
@@ -39,6 +40,73 @@ export interface DeadLetterJobData {
   errorCode: string;
   error: string;
   attempts: number;
+}
+
+/** A job about to be inserted by the caller's own statement (`jobInsertSql`): its id and payload. */
+export interface NewJob {
+  id: string;
+  name: string;
+  /** The payload as pg-boss stores it (JSON text; with tracing on it carries the enqueue's context). */
+  data: string;
+}
+
+/**
+ * Makes a job for queue `name` and runs `write`, which inserts it with `jobInsertSql` in the same
+ * statement as the rows it belongs to: the acknowledgment path is then one statement, one round
+ * trip and one commit (pg-boss's `send` is a statement of its own, and needs a transaction around
+ * it). With tracing on, `write` runs in the enqueue's PRODUCER span, whose context rides in the
+ * payload as `send` does.
+ */
+export function withNewJob<T>(name: string, data: WriteBackJobData, write: (job: NewJob) => Promise<T>): Promise<T> {
+  const job = (payload: WriteBackJobData): NewJob => ({ id: randomUUID(), name, data: JSON.stringify(payload) });
+  if (!tracingActive()) return write(job(data));
+  return withSpan(
+    `${name} send`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'pg-boss',
+        'messaging.operation.type': 'send',
+        'messaging.destination.name': name,
+      },
+    },
+    async (span) => {
+      const made = job({ ...data, trace: captureTraceCarrier() });
+      span?.setAttribute('messaging.message.id', made.id);
+      return write(made);
+    },
+  );
+}
+
+/**
+ * An INSERT of one job per row of `source` (a CTE of the caller's statement), with the row pg-boss
+ * 10.4's `send` writes for a queue of the standard policy: priority 0, no singleton, the queue's
+ * dead letter, expiry, retention and retry settings, the same fallbacks. `id`, `name` and `data`
+ * are the caller's parameter placeholders for the `NewJob`'s fields. A queue that does not exist
+ * has no partition of the job table, so the insert fails, and with it the caller's whole
+ * statement: never an outcome without its job. pg-boss is pinned to that
+ * version; `test/engagement/ack-one-statement.test.ts` compares this row with `send`'s, column by
+ * column, so an upgrade that changes either fails there first.
+ */
+export function jobInsertSql(
+  source: string,
+  params: { id: string; name: string; data: string },
+  startAfterSeconds = 0,
+): string {
+  if (!Number.isInteger(startAfterSeconds) || startAfterSeconds < 0)
+    throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `startAfterSeconds must be a whole number`);
+  return `INSERT INTO ${QUEUE_SCHEMA}.job (id, name, data, priority, start_after, dead_letter, expire_in, keep_until,
+      retry_limit, retry_delay, retry_backoff, policy)
+    SELECT ${params.id}::uuid, ${params.name}::text, ${params.data}::jsonb, 0, s.start_after, q.dead_letter,
+      COALESCE(q.expire_seconds * interval '1 second', interval '15 minutes'),
+      s.start_after + CAST(COALESCE((q.retention_minutes * 60)::text, '14 days') AS interval),
+      COALESCE(q.retry_limit, 2),
+      CASE WHEN COALESCE(q.retry_backoff, false) THEN GREATEST(q.retry_delay, 1) ELSE COALESCE(q.retry_delay, 0) END,
+      COALESCE(q.retry_backoff, false), q.policy
+    FROM ${source}
+    CROSS JOIN (SELECT now() + ${startAfterSeconds} * interval '1 second' AS start_after) s
+    LEFT JOIN ${QUEUE_SCHEMA}.queue q ON q.name = ${params.name}::text
+    RETURNING id`;
 }
 
 export interface WriteBackQueue {
