@@ -329,7 +329,7 @@ async function acknowledgment(
   try {
     const sfIds = await salesforceContactIds(stack.sfUrl, 50);
     const token = await signToken(AGENT, JWT, '2h');
-    const adminToken = await signToken({ sub: 'bench-admin', roles: ['admin'] }, JWT, '2h');
+    const adminToken = await signToken({ ...AGENT, sub: 'bench-admin', roles: ['admin'] }, JWT, '2h');
     const viaGateway = (run: string): RequestSpec => ({
       url: stack.gatewayUrl,
       method: 'POST',

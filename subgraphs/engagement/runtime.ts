@@ -1,4 +1,5 @@
 import { migrate, openDatabase, type Database } from '../../shared/db.js';
+import { prioritized } from '../../shared/db-priority.js';
 import { errorForLog, type Logger } from '../../shared/logger.js';
 import { createMetrics, type Metrics } from '../../shared/metrics.js';
 import type { EngagementConfig } from './config.js';
@@ -17,9 +18,17 @@ import { OverlayCache, reportingWrites } from './read-your-writes/overlay-cache.
  * in-process worker must share it (PGlite is a single connection).
  */
 export interface EngagementRuntime {
+  /** The request path's handle (acknowledgments, reads of the API). */
   db: Database;
   queue: WriteBackQueue;
   store: EngagementStore;
+  /**
+   * The worker's handles: on the embedded database its statements give way to the request path's
+   * (shared/db-priority.ts), so an acknowledgment never queues behind a burst of write-back work;
+   * on PostgreSQL they are `db` and `store`. pg-boss (fetch, complete, fail, maintenance) uses it.
+   */
+  workerDb: Database;
+  workerStore: EngagementStore;
   metrics: Metrics;
   engagementMetrics: EngagementMetrics;
   consent: ConsentClient;
@@ -58,28 +67,33 @@ export async function openEngagementRuntime(
   const overlay = new OverlayCache<Latest>({ maxAgeMs: config.overlayCacheMs ?? DEFAULT_OVERLAY_CACHE_MS });
   // Every component of this process (store, queue, worker) writes through this handle, so the
   // overlay cache hears of each write to the tables it mirrors.
-  const db = reportingWrites(
+  const shared = reportingWrites(
     options.db ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log })),
     () => overlay.changed(),
   );
+  const { foreground: db, background: workerDb } = prioritized(shared);
   try {
     await migrate(db, MIGRATION_COMPONENT, MIGRATIONS);
-    const queue = await startWriteBackQueue(db, {
+    const queue = await startWriteBackQueue(workerDb, {
       policy: config.policy,
       supervise: options.supervise ?? true,
       maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? config.policy.maintenanceIntervalSeconds,
       onError: (error) => log.error({ err: error.message }, 'write-back queue error'),
     });
     const store = new EngagementStore(db, queue);
+    const workerStore = db === workerDb ? store : new EngagementStore(workerDb, queue);
     const metrics = options.metrics ?? createMetrics('engagement');
     const engagementMetrics = createEngagementMetrics(metrics, () => store);
     const consent = options.consent ?? createConsentClient({ url: config.consentUrl, secret: config.internalSecret });
-    const revocations = createRevocationPusher({ store, consent, log, metrics: engagementMetrics });
+    // The opt-out push runs after the acknowledgment (nobody waits on it) and in the worker.
+    const revocations = createRevocationPusher({ store: workerStore, consent, log, metrics: engagementMetrics });
     let closing: Promise<void> | undefined;
     return {
       db,
       queue,
       store,
+      workerDb,
+      workerStore,
       metrics,
       engagementMetrics,
       consent,

@@ -212,11 +212,11 @@ export async function startWriteBackWorker(
   const log = options.runtime?.log ?? createLogger('engagement-worker', { level: config.logLevel });
   const runtime = options.runtime ?? (await openEngagementRuntime(config, { log }));
   const writers = options.writers ?? createCrmWriters(config.crm);
-  const limiter = await createCrmRateLimiter(runtime.db, config.policy.rateLimits);
+  const limiter = await createCrmRateLimiter(runtime.workerDb, config.policy.rateLimits);
   // The stored connections (unless given): each outcome is written to its seller's own account.
   const stored = options.connections
     ? undefined
-    : await openWorkerConnections(config, { db: runtime.db, log, ...(options.bus ? { bus: options.bus } : {}) });
+    : await openWorkerConnections(config, { db: runtime.workerDb, log, ...(options.bus ? { bus: options.bus } : {}) });
   const connections = options.connections ?? stored?.runtime.directory;
   const connectionTokens = options.connectionTokens ?? stored?.tokensFor;
   const worker = await runWriteBackWorker({

@@ -75,7 +75,7 @@ export function writeBackAttempts(deps: AttemptDeps): {
 } {
   const { runtime, policy, writers, limiter, signal } = deps;
   const router = new CrmWriterRouter(writers, deps.connections, deps.connectionTokens);
-  const { store, queue, revocations, engagementMetrics: m, log } = runtime;
+  const { workerStore: store, queue, revocations, engagementMetrics: m, log } = runtime;
   const boss = queue.boss;
   // Consecutive outage failures per connection (the deployment's: per CRM), for the outage pause.
   const breakers = new CircuitBreakers({ failureThreshold: BREAKER_THRESHOLD, openMs: BREAKER_MAX_PAUSE_MS });
