@@ -35,7 +35,7 @@ import {
   type RequestSpec,
 } from './load.js';
 import { BENCH_JWT, REPO, hivePeerInstalled, startProductionStack, type ProductionStack } from './production-stack.js';
-import { cpuMsOf, rssMbOf } from './child-process.js';
+import { cpuMsOf, rssMbOf, type EventLoopDelay } from './child-process.js';
 import type { ProfileWindow } from './profile-summary.js';
 
 /** The first operation of examples/operations/call-start.graphql, verbatim. */
@@ -104,6 +104,12 @@ async function distinctDecisions(spec: RequestSpec, n: number): Promise<number> 
   return new Set(answers.map((a) => /"decisionId":"([^"]+)"/.exec(a.body)?.[1]).filter(Boolean)).size;
 }
 
+/** Each process's event-loop delay over a phase: which process stalls behind a latency tail. */
+const delayLine = (label: string, delays: Record<string, EventLoopDelay>) =>
+  `${label}: event-loop delay p99/max ms ${Object.entries(delays)
+    .map(([name, d]) => `${name} ${d.p99Ms}/${d.maxMs}`)
+    .join(', ')}`;
+
 const cpuLine = (label: string, cpu: PhaseCpu) =>
   `${label}: CPU ms/request ${Object.entries(cpu)
     .map(([k, v]) => `${k} ${v.toFixed(3)}`)
@@ -167,19 +173,39 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
       const warm = await closedLoop(spec(body), 10, options.warmupMs, ok);
       if (warm.errors > 0) throw new Error(`warm-up saw ${warm.errors} failed requests`);
     }
+    await stack.eventLoopDelays(); // from here on
     const open = input.closedOnly
       ? null
       : await withCpu(pids, () => openLoop(spec(callStartBody), options.rate, options.durationMs, ok));
     if (open) {
       log(statLine(`call-start: open loop ${options.rate} req/s`, open.stats));
       log(cpuLine(`call-start: open loop ${options.rate} req/s`, open.cpuMsPerRequest));
+      log(delayLine(`call-start: open loop ${options.rate} req/s`, await stack.eventLoopDelays()));
     }
+    // The same gateway code without the plan fast path (Apollo Server's pipeline and executor for
+    // the consent and engagement hops), measured right after each closed loop: what the lane saves.
+    const withoutLane = await stack.startGatewayWithoutPlanFastPath();
+    const plannedSpec: RequestSpec = { ...spec(callStartBody), url: withoutLane.url };
+    await closedLoop(plannedSpec, 10, options.warmupMs, ok);
+    const planFastPathOff: Record<
+      number,
+      { stats: LatencyStats; cpuMsPerRequest: PhaseCpu; laneThroughputRatio: number }
+    > = {};
     const closed: Record<string, { stats: LatencyStats; cpuMsPerRequest: PhaseCpu }> = {};
     const closedFromUs = Number(process.hrtime.bigint() / 1000n);
     for (const c of options.concurrency) {
       closed[c] = await withCpu(pids, () => closedLoop(spec(callStartBody), c, options.durationMs, ok));
       log(statLine(`call-start: closed loop ${c} clients`, closed[c].stats));
       log(cpuLine(`call-start: closed loop ${c} clients`, closed[c].cpuMsPerRequest));
+      const off = await withCpu({ ...pids, gateway: withoutLane.pid }, () =>
+        closedLoop(plannedSpec, c, options.durationMs, ok),
+      );
+      const ratio = closed[c].stats.rps / off.stats.rps;
+      planFastPathOff[c] = { ...off, laneThroughputRatio: ratio };
+      log(statLine(`call-start, plan fast path off: closed loop ${c} clients`, off.stats));
+      log(
+        `${cpuLine(`call-start, plan fast path off: closed loop ${c} clients`, off.cpuMsPerRequest)}; with/without the lane: throughput ×${ratio.toFixed(2)}, gateway CPU ${closed[c].cpuMsPerRequest.gateway?.toFixed(3)} vs ${off.cpuMsPerRequest.gateway?.toFixed(3)} ms`,
+      );
     }
     // The profiles are summarised over the call-start closed loops only (no start-up, warm-up or CRM-only phase).
     profileWindow = { fromUs: closedFromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
@@ -240,8 +266,10 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
 
     let best: { rate: number; stats: LatencyStats } | null = null;
     for (const rate of input.closedOnly ? [] : options.maxRateSteps) {
+      await stack.eventLoopDelays();
       let stats = await openLoop(spec(callStartBody), rate, options.maxRatePhaseMs, ok);
       log(statLine(`call-start: steady rate ${rate} req/s`, stats));
+      log(delayLine(`call-start: steady rate ${rate} req/s`, await stack.eventLoopDelays()));
       if (stats.p99 > options.p99LimitMs || stats.errors > 0) {
         stats = await openLoop(spec(callStartBody), rate, options.maxRatePhaseMs, ok);
         log(statLine(`call-start: steady rate ${rate} req/s (retry)`, stats));
@@ -273,6 +301,7 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
       open,
       closed,
       crmOnly,
+      planFastPathOff,
       callStartToCrmOnlyThroughput: c0.stats.rps / crmOnly.stats.rps,
       maxSteadyRate: best ? { rate: best.rate, p50: best.stats.p50, p99: best.stats.p99 } : null,
       rssMb,

@@ -20,7 +20,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TRUSTED_DOCUMENTS_MANIFEST } from '../shared/trusted-documents-manifest.js';
-import { serveIfChild, serveUntilParentLeaves, startChild, stopChild, type Child } from './child-process.js';
+import {
+  serveIfChild,
+  serveUntilParentLeaves,
+  startChild,
+  stopChild,
+  type Child,
+  type EventLoopDelay,
+} from './child-process.js';
 import { send } from './load.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -54,10 +61,14 @@ export interface ProductionStack {
   gatewayUrl: string;
   /** Starts Hive Gateway on the same subgraphs (bench/peers must be installed). */
   startHivePeer(merging: 'on' | 'off'): Promise<{ url: string; pid: number | undefined }>;
+  /** Starts a second bench gateway on the same subgraphs without the plan fast path (the planned path as Apollo runs it). */
+  startGatewayWithoutPlanFastPath(): Promise<{ url: string; pid: number | undefined }>;
   simUrl: string;
   /** A contact of the simulator, as the graph names it. */
   contactId: string;
   pids: Record<'gateway' | 'hubspot' | 'consent' | 'engagement' | 'sim', number | undefined>;
+  /** Each process's event-loop delay since the previous call (bench/child-process.ts). */
+  eventLoopDelays(): Promise<Record<string, EventLoopDelay>>;
   close(): Promise<void>;
 }
 
@@ -108,6 +119,16 @@ export async function startProductionStack(options: ProductionStackOptions = {})
     ) as { results: { id: string }[] };
     return {
       gatewayUrl: gateway.url,
+      async startGatewayWithoutPlanFastPath() {
+        const planned = await spawn('benchGateway', {
+          planFastPath: 'off',
+          crmUrl: crm.url,
+          consentUrl: consent.url,
+          engagementUrl: engagement.url,
+        });
+        children.push(planned.proc);
+        return { url: planned.url, pid: planned.proc.pid };
+      },
       async startHivePeer(merging) {
         const hive = await spawn('hiveGateway', {
           merging,
@@ -126,6 +147,11 @@ export async function startProductionStack(options: ProductionStackOptions = {})
         consent: consent.proc.pid,
         engagement: engagement.proc.pid,
         sim: sim.proc.pid,
+      },
+      async eventLoopDelays() {
+        const named = { gateway, hubspot: crm, consent, engagement, sim };
+        const delays = await Promise.all(Object.values(named).map((c) => c.eventLoopDelay()));
+        return Object.fromEntries(Object.keys(named).map((name, i) => [name, delays[i]!]));
       },
       close,
     };
@@ -147,6 +173,7 @@ async function serve(component: string, args: Record<string, string>): Promise<v
     CALL_WEBHOOK_SECRET: 'bench-call-webhook-secret-0123456789',
     JWT_SECRET: BENCH_JWT.secret,
     DIALPLANE_INTERNAL_SECRET: BENCH_INTERNAL_SECRET,
+    CONNECTION_ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 7).toString('base64')}`,
     ...(args.redisUrl ? { REDIS_URL: args.redisUrl } : {}),
     ...(args.databaseUrl ? { DATABASE_URL: args.databaseUrl } : {}),
   };
@@ -198,6 +225,7 @@ async function serve(component: string, args: Record<string, string>): Promise<v
         supergraphSdl: readFileSync(path.join(REPO, 'schema/supergraph.graphql'), 'utf8'),
         crmSubgraphs: [{ name: 'hubspot', url: args.crmUrl! }],
         subgraphUrls: { consent: args.consentUrl!, engagement: args.engagementUrl! },
+        planFastPath: args.planFastPath !== 'off',
       },
       { log: silentLogger },
     );
