@@ -69,6 +69,78 @@ describe('batched audit writer (embedded PGlite)', () => {
   });
 });
 
+describe('batched audit writer under sustained decisions', () => {
+  // Issue 17: rows that arrive while a flush's INSERT is in flight waited for nothing: the flush
+  // loop drained them at once, so under steady load the 100 ms batches became back-to-back
+  // INSERTs of a few rows each (420 INSERTs for 3,000 decisions, ~0.75 ms of PGlite each), and
+  // the decisions that ran into them made consent's p99.
+  it('leaves rows that arrive during a flush for the next interval, not an INSERT right after', async () => {
+    const inserts: number[] = [];
+    const done: (() => void)[] = [];
+    const db = {
+      query: ((_sql: string, params?: unknown[]) => {
+        inserts.push((params![0] as unknown[]).length);
+        return new Promise((resolve) => done.push(() => resolve({ rows: [], rowCount: 0 })));
+      }) as Database['query'],
+    };
+    const writer = createAuditWriter(db, silentLogger, { intervalMs: 40 });
+    writer.write(row(0));
+    await eventually(() => inserts.length === 1, 2_000, 2);
+    // Decisions go on while that INSERT is in flight.
+    for (let i = 1; i <= 5; i++) writer.write(row(i));
+    const flushedAt = performance.now();
+    done.shift()!();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(inserts).toEqual([1]);
+    // ...and go in one INSERT after their own interval.
+    await eventually(() => inserts.length === 2, 2_000, 2);
+    expect(performance.now() - flushedAt).toBeGreaterThanOrEqual(20);
+    expect(inserts).toEqual([1, 5]);
+    done.shift()!();
+    await writer.flush();
+    expect(writer.pending).toBe(0);
+  });
+
+  it('starts no INSERT per new row while a full batch is in flight', async () => {
+    const inserts: number[] = [];
+    const done: (() => void)[] = [];
+    const db = {
+      query: ((_sql: string, params?: unknown[]) => {
+        inserts.push((params![0] as unknown[]).length);
+        return new Promise((resolve) => done.push(() => resolve({ rows: [], rowCount: 0 })));
+      }) as Database['query'],
+    };
+    const writer = createAuditWriter(db, silentLogger, { intervalMs: 60_000, maxBatch: 3 });
+    for (let i = 0; i < 3; i++) writer.write(row(i));
+    await eventually(() => inserts.length === 1, 2_000, 2);
+    // The in-flight rows are still pending (removed once committed); they must not count again.
+    writer.write(row(3));
+    writer.write(row(4));
+    done.shift()!();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(inserts).toEqual([3]);
+    writer.write(row(5));
+    await eventually(() => inserts.length === 2, 2_000, 2);
+    expect(inserts).toEqual([3, 3]);
+    done.shift()!();
+  });
+
+  it('still writes every queued row when a reader flushes', async () => {
+    const inserts: number[] = [];
+    const db = {
+      query: ((_sql: string, params?: unknown[]) => {
+        inserts.push((params![0] as unknown[]).length);
+        return Promise.resolve({ rows: [], rowCount: 0 });
+      }) as Database['query'],
+    };
+    const writer = createAuditWriter(db, silentLogger, { intervalMs: 60_000, maxBatch: 4 });
+    for (let i = 0; i < 10; i++) writer.write(row(i));
+    await writer.flush();
+    expect(writer.pending).toBe(0);
+    expect(inserts.reduce((a, b) => a + b, 0)).toBe(10);
+  });
+});
+
 describe('decisions while the audit log refuses rows (consent subgraph over HTTP)', () => {
   const NOW = new Date('2026-06-10T16:00:00Z');
   const CALL = `query($phone: String!, $purpose: CallPurpose!) { callPermission(phone: $phone, purpose: $purpose) { ${PERMISSION_FIELDS} } }`;

@@ -131,6 +131,8 @@ export function createAuditWriter(db: Queryable, log: Logger, options: AuditWrit
   let failures = 0;
   let consecutiveFailures = 0;
   let closed = false;
+  /** Rows the running flush has taken on (still in `pending` until their INSERT commits). */
+  let claimed = 0;
 
   const schedule = (ms: number): void => {
     if (closed) return;
@@ -141,9 +143,14 @@ export function createAuditWriter(db: Queryable, log: Logger, options: AuditWrit
   };
 
   // Flushes run one after another (chained), so only this function removes rows from the front.
+  // A flush writes the rows queued when it starts; rows that arrive during its INSERT wait for
+  // their own interval. (Draining them too turned steady load into back-to-back INSERTs of a few
+  // rows each, each with its fixed cost: the batching undone, and decisions queued behind them.)
   const writePending = async (): Promise<void> => {
-    while (pending.length > 0) {
-      const batch = pending.slice(0, maxBatch);
+    let owed = pending.length;
+    claimed = owed;
+    while (owed > 0) {
+      const batch = pending.slice(0, Math.min(maxBatch, owed));
       try {
         await appendAudit(db, batch);
       } catch (error) {
@@ -155,13 +162,17 @@ export function createAuditWriter(db: Queryable, log: Logger, options: AuditWrit
           attempt: consecutiveFailures,
           retryMs,
         });
+        claimed = 0;
         schedule(retryMs);
         return;
       }
       pending.splice(0, batch.length);
+      owed -= batch.length;
+      claimed = owed;
       if (consecutiveFailures > 0) log.info({ afterAttempts: consecutiveFailures + 1 }, 'audit flush recovered');
       consecutiveFailures = 0;
     }
+    if (pending.length > 0) schedule(intervalMs);
   };
 
   function flush(): Promise<void> {
@@ -174,8 +185,9 @@ export function createAuditWriter(db: Queryable, log: Logger, options: AuditWrit
   return {
     write(record: AuditRecord): void {
       pending.push({ ...record, at: record.at ?? new Date() });
-      // While failing, the retry timer paces the attempts; otherwise a full batch goes at once.
-      if (consecutiveFailures === 0 && pending.length >= maxBatch) void flush();
+      // While failing, the retry timer paces the attempts; otherwise a full batch goes at once
+      // (rows a running flush has taken on do not count: they are not waiting for one).
+      if (consecutiveFailures === 0 && pending.length - claimed >= maxBatch) void flush();
       else schedule(intervalMs);
     },
     flush,
