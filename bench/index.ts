@@ -47,7 +47,7 @@ const SECTIONS: { name: string; module: string; about: string }[] = [
   {
     name: 'engagement',
     module: './engagement.js',
-    about: 'outcome acknowledgment and write-back throughput (issue 6)',
+    about: 'outcome acknowledgment on the embedded and production shapes, write-back throughput (issues 6, 17)',
   },
   {
     name: 'platforms',
@@ -75,6 +75,11 @@ const SECTIONS: { name: string; module: string; about: string }[] = [
     name: 'abuse',
     module: './abuse.js',
     about: "a victim call-start read under each abuse attack; the door's cost (issue 10)",
+  },
+  {
+    name: 'embedded-rss',
+    module: './embedded-rss.js',
+    about: "npm start's footprint: RSS of the one embedded process after driving call-start through it (issue 17)",
   },
   {
     name: 'connections',

@@ -21,9 +21,13 @@ import { mintDevTokens, signToken } from '../gateway/dev-tokens.js';
 import { startGateway, type RunningGateway } from '../gateway/server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const exists = (rel: string) => existsSync(path.join(root, rel));
+// Compiled (dist/scripts/start.js, as `npm run bench -- embedded-rss` runs it), the parts are
+// the .js files beside this one.
+const ext = path.extname(fileURLToPath(import.meta.url));
+const file = (rel: string) => path.join(root, ext === '.ts' ? rel : rel.replace(/\.ts$/, ext));
+const exists = (rel: string) => existsSync(file(rel));
 // Dynamic import by path: the module may not exist yet, and TypeScript must not require it to.
-const load = (rel: string): Promise<any> => import(path.join(root, rel));
+const load = (rel: string): Promise<any> => import(file(rel));
 
 interface Running {
   name: string;
