@@ -6,7 +6,7 @@ import { logError } from '../../../shared/logger.js';
 
 /**
  * The one path by which an outcome enters, shared by `recordCallOutcome` and the post-call
- * webhook: one transaction (outcome + write-back job + revocation job), then, without making the
+ * webhook: one statement (outcome + write-back job + revocation job), then, without making the
  * caller wait, the opt-out push to consent and a nudge to the local worker.
  */
 export interface OutcomeRecorder {
