@@ -120,6 +120,42 @@ export interface QueueStats {
   byCrm: Record<string, { pending: number; retrying: number; deadLettered: number }>;
 }
 
+/**
+ * The acknowledgment's one statement: the outcome, its write-back and its job (each insert reading
+ * the outcome's, so a repeated key inserts nothing); for an opt-out also the revocation and its
+ * job. Two texts, so the common case does not plan the revocation's inserts (on PGlite every
+ * statement is planned anew: the opt-out text costs ~1.2 ms of CPU, this one ~0.7 ms).
+ */
+const outcomeSql = (optOut: boolean) => `WITH o AS (
+     INSERT INTO engagement.call_outcome (id, idempotency_key, payload_hash, contact_id, crm, crm_contact_id, call_id,
+       decision_id, disposition, summary, intent_stage, next_action, next_action_at, duration_seconds, occurred_at,
+       opt_out, channel, webhook_event_id, accepted_at, seller)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$21)
+     ON CONFLICT DO NOTHING
+     RETURNING id, crm, accepted_at
+   ), w AS (
+     INSERT INTO engagement.write_back (id, crm, status, job_id, created_at, updated_at, next_attempt_at)
+     SELECT id, crm, 'QUEUED', $20, accepted_at, accepted_at, accepted_at FROM o
+     RETURNING id
+   ), j AS (
+     ${jobInsertSql('o', { id: '$20', name: '$22', data: '$23' })}
+   )${
+     optOut
+       ? `, r AS (
+     INSERT INTO engagement.consent_revocation (outcome_id, phone, status, created_at)
+     SELECT id, $24::text, 'PENDING', accepted_at FROM o
+     RETURNING outcome_id
+   ), rj AS (
+     -- The job is the safety net; the caller pushes to consent at once. It starts a little
+     -- later so the immediate push usually wins and the job finds nothing to do.
+     ${jobInsertSql('r', { id: '$25', name: '$26', data: '$27' }, 5)}
+   )`
+       : ''
+   }
+   SELECT id FROM w`;
+const RECORD_OUTCOME_SQL = outcomeSql(false);
+const RECORD_OPT_OUT_SQL = outcomeSql(true);
+
 export class EngagementStore {
   constructor(
     readonly db: Database,
@@ -145,60 +181,32 @@ export class EngagementStore {
     const optOut = isOptOut(input);
     const now = new Date();
     const insert = (job: NewJob, revoke: NewJob | null) =>
-      this.db.query(
-        `WITH o AS (
-           INSERT INTO engagement.call_outcome (id, idempotency_key, payload_hash, contact_id, crm, crm_contact_id, call_id,
-             decision_id, disposition, summary, intent_stage, next_action, next_action_at, duration_seconds, occurred_at,
-             opt_out, channel, webhook_event_id, accepted_at, seller)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$21)
-           ON CONFLICT DO NOTHING
-           RETURNING id, crm, accepted_at
-         ), w AS (
-           INSERT INTO engagement.write_back (id, crm, status, job_id, created_at, updated_at, next_attempt_at)
-           SELECT id, crm, 'QUEUED', $20, accepted_at, accepted_at, accepted_at FROM o
-           RETURNING id
-         ), j AS (
-           ${jobInsertSql('o', { id: '$20', name: '$22', data: '$23' })}
-         ), r AS (
-           INSERT INTO engagement.consent_revocation (outcome_id, phone, status, created_at)
-           SELECT id, $24::text, 'PENDING', accepted_at FROM o WHERE $16::boolean
-           RETURNING outcome_id
-         ), rj AS (
-           -- The job is the safety net; the caller pushes to consent at once. It starts a little
-           -- later so the immediate push usually wins and the job finds nothing to do.
-           ${jobInsertSql('r', { id: '$25', name: '$26', data: '$27' }, 5)}
-         )
-         SELECT id FROM w`,
-        [
-          id,
-          input.idempotencyKey,
-          hash,
-          input.contactId.id,
-          input.contactId.crm,
-          input.contactId.crmId,
-          input.callId,
-          input.decisionId,
-          input.disposition,
-          input.summary ?? null,
-          input.intentStage ?? null,
-          input.nextAction ?? null,
-          input.nextActionAt ?? null,
-          input.durationSeconds ?? null,
-          input.occurredAt,
-          optOut,
-          channel,
-          webhookEventId ?? null,
-          now,
-          job.id,
-          input.seller ?? null,
-          job.name,
-          job.data,
-          optOut ? input.phone : null,
-          revoke?.id ?? null,
-          revoke?.name ?? QUEUES.consentRevoke,
-          revoke?.data ?? null,
-        ],
-      );
+      this.db.query(revoke ? RECORD_OPT_OUT_SQL : RECORD_OUTCOME_SQL, [
+        id,
+        input.idempotencyKey,
+        hash,
+        input.contactId.id,
+        input.contactId.crm,
+        input.contactId.crmId,
+        input.callId,
+        input.decisionId,
+        input.disposition,
+        input.summary ?? null,
+        input.intentStage ?? null,
+        input.nextAction ?? null,
+        input.nextActionAt ?? null,
+        input.durationSeconds ?? null,
+        input.occurredAt,
+        optOut,
+        channel,
+        webhookEventId ?? null,
+        now,
+        job.id,
+        input.seller ?? null,
+        job.name,
+        job.data,
+        ...(revoke ? [input.phone, revoke.id, revoke.name, revoke.data] : []),
+      ]);
     let inserted: boolean;
     try {
       const { rows } = await withNewJob(QUEUES.writeBack(input.contactId.crm), { writeBackId: id }, (job) =>
