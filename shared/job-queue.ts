@@ -1,5 +1,5 @@
 import type PgBoss from 'pg-boss';
-import type { Database, Queryable } from './db.js';
+import { splitStatements, type Database, type Queryable } from './db.js';
 
 /**
  * pg-boss is the job queue dialplane runs (engagement's write-backs, CRM reconciliation); this is
@@ -9,7 +9,10 @@ import type { Database, Queryable } from './db.js';
 /**
  * pg-boss's `Db` over one of our SQL handles (the pool, or an open transaction). pg-boss installs
  * its schema with parameterless multi-statement scripts that must return the last statement's
- * rows, which goes straight to the driver.
+ * rows, which goes straight to the driver. Its parameterless single statements (maintenance:
+ * expire, archive, drop, state counts) go through the handle like every other statement, so a
+ * handle that orders work (shared/db-priority.ts) orders them too: on the embedded database they
+ * no longer jump ahead of a request's statement.
  */
 export function pgBossDb(sql: Queryable, db: Database): PgBoss.Db {
   const script = async (text: string): Promise<{ rows: unknown[] }> => {
@@ -22,6 +25,10 @@ export function pgBossDb(sql: Queryable, db: Database): PgBoss.Db {
   };
   return {
     executeSql: async (text: string, values?: unknown[]) =>
-      values && values.length > 0 ? sql.query(text, values) : sql === db ? script(text) : sql.query(text),
+      values && values.length > 0
+        ? sql.query(text, values)
+        : sql === db && splitStatements(text).length > 1
+          ? script(text)
+          : sql.query(text),
   };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../../shared/db.js';
 import { prioritized } from '../../shared/db-priority.js';
+import { pgBossDb } from '../../shared/job-queue.js';
 
 /**
  * The embedded database runs one statement at a time in arrival order; a request's statement must
@@ -71,6 +72,27 @@ describe('prioritized embedded database', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(25);
     for (const end of ends) end();
     await Promise.all([request, worker]);
+  });
+
+  it("orders pg-boss's parameterless maintenance statements too (they used to go straight to PGlite)", async () => {
+    const calls: string[] = [];
+    const ends: (() => void)[] = [];
+    const fake: Database = {
+      ...db,
+      query: ((sql: string) => {
+        calls.push(sql);
+        return new Promise((resolve) => ends.push(() => resolve({ rows: [], rowCount: 0 })));
+      }) as Database['query'],
+    };
+    const { foreground, background } = prioritized(fake, { maxWaitMs: 10_000 });
+    const request = foreground.query('request');
+    const maintenance = pgBossDb(background, background).executeSql('SELECT count(*) FROM engagement_queue.job');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(calls).toEqual(['request']);
+    ends.shift()!();
+    await vi.waitFor(() => expect(calls).toHaveLength(2), { timeout: 2_000, interval: 5 });
+    ends.shift()!();
+    await Promise.all([request, maintenance]);
   });
 
   it('is the database itself on PostgreSQL (a pool orders nothing)', () => {
