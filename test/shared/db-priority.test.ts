@@ -86,7 +86,7 @@ describe('prioritized embedded database', () => {
     };
     const { foreground, background } = prioritized(fake, { maxWaitMs: 10_000 });
     const request = foreground.query('request');
-    const maintenance = pgBossDb(background, background).executeSql('SELECT count(*) FROM engagement_queue.job');
+    const maintenance = pgBossDb(background, background).executeSql('SELECT count(*) FROM engagement_queue.job', []);
     await new Promise((r) => setTimeout(r, 10));
     expect(calls).toEqual(['request']);
     ends.shift()!();
