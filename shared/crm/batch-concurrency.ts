@@ -1,0 +1,172 @@
+import type { CrmApiBudget } from './connector.js';
+
+/**
+ * How many CRM batch loads one pipeline (one CRM account) may have in flight at once, decided from
+ * what the CRM itself reports. Pure: no I/O, no timers; the clock is injected.
+ *
+ * One batch in flight (group commit) makes batches fill under load, but a cold read arriving while
+ * a batch is in flight waits for it and then for its own: about two CRM round trips instead of
+ * one. A second slot removes that wait when the budget can pay for the extra calls:
+ *
+ *   - Start at one. Raise by one when a batch finished well while keys were waiting behind full
+ *     slots, the budget left is at least `raiseAtBudget` and no rate limit was seen for
+ *     `cooldownMs`. An unknown budget never raises (a CRM that reports none keeps one batch).
+ *   - Back to one at once on a rate limit (429, REQUEST_LIMIT_EXCEEDED), an outage (timeout,
+ *     5xx) or a budget below `dropBelowBudget`; one lower when a batch took more than twice as
+ *     long as usual (the CRM slows down under our load).
+ *   - An extra batch (one already in flight) starts only when the soonest in-flight batch is not
+ *     about to finish (`joinWithinFraction` of a usual batch): keys arriving near its end wait
+ *     for its slot and fill the next batch instead of spending a CRM call on a small one.
+ */
+
+export interface BatchConcurrencyOptions {
+  /** Most batches in flight (CRM_BATCH_CONCURRENCY_MAX; 1 = always one, group commit only). */
+  max: number;
+  /** Fraction of the CRM's allowance left at or above which the limit may grow. @default 0.5 */
+  raiseAtBudget?: number;
+  /** Fraction left below which the limit returns to one. @default 0.2 */
+  dropBelowBudget?: number;
+  /** After a rate limit, no raise for this long (HubSpot's burst window is 10 s). @default 10000 */
+  cooldownMs?: number;
+  /** Keys wait for an in-flight batch expected to end within this fraction of a usual batch. @default 0.25 */
+  joinWithinFraction?: number;
+  /** A batch slower than this many usual batches counts as a slow-down. @default 2 */
+  slowFactor?: number;
+  /** Monotonic clock, ms. @default performance.now */
+  now?: () => number;
+}
+
+/** How a batch ended, as the policy tells them apart. */
+export type BatchOutcome = 'ok' | 'rate_limited' | 'outage' | 'rejected';
+
+/** Default ceiling of batch loads in flight per CRM account (CRM_BATCH_CONCURRENCY_MAX). */
+export const DEFAULT_BATCH_CONCURRENCY_MAX = 4;
+
+export const BATCH_CONCURRENCY_DEFAULTS = {
+  raiseAtBudget: 0.5,
+  dropBelowBudget: 0.2,
+  cooldownMs: 10_000,
+  joinWithinFraction: 0.25,
+  slowFactor: 2,
+} as const;
+
+/** Weight of the newest batch duration in the running estimate of a usual batch. */
+const DURATION_WEIGHT = 0.2;
+
+/** A batch the policy let start (hand it back to `finished`). */
+export interface BatchTicket {
+  readonly startedAt: number;
+}
+
+export class BatchConcurrency {
+  private current = 1;
+  private readonly inFlight = new Set<BatchTicket>();
+  private calmAfter = Number.NEGATIVE_INFINITY;
+  private usualMs: number | null = null;
+  /** A start was refused for lack of a slot since the last raise: the limit is what held keys back. */
+  private contended = false;
+  private readonly o: Required<Omit<BatchConcurrencyOptions, 'now'>> & { now: () => number };
+
+  constructor(options: BatchConcurrencyOptions) {
+    if (!Number.isInteger(options.max) || options.max < 1) throw new RangeError('max must be an integer >= 1');
+    this.o = { ...BATCH_CONCURRENCY_DEFAULTS, ...options, now: options.now ?? (() => performance.now()) };
+  }
+
+  /** Batches allowed in flight now. */
+  get limit(): number {
+    return this.current;
+  }
+
+  get running(): number {
+    return this.inFlight.size;
+  }
+
+  /** Estimated duration of a batch (ms), null before the first one finished. */
+  get usualBatchMs(): number | null {
+    return this.usualMs;
+  }
+
+  /**
+   * Called when keys are waiting for a slot: a ticket when a batch may start now, else null
+   * (the keys wait for a running batch to finish, and `finished` is the moment to ask again).
+   */
+  tryStart(): BatchTicket | null {
+    const now = this.o.now();
+    if (this.inFlight.size >= this.current) {
+      // The limit is what holds these keys back: a reason to raise it once a batch ends well.
+      this.contended = true;
+      return null;
+    }
+    if (this.inFlight.size > 0 && this.soonestEndsWithin(now)) return null;
+    const ticket: BatchTicket = { startedAt: now };
+    this.inFlight.add(ticket);
+    return ticket;
+  }
+
+  /**
+   * A batch ended. `budgetLeft` is the fraction of the CRM's allowance left as its last answer
+   * reported it (`budgetFraction`), null when unknown.
+   */
+  finished(ticket: BatchTicket, outcome: BatchOutcome, budgetLeft: number | null): void {
+    if (!this.inFlight.delete(ticket)) return;
+    const now = this.o.now();
+    const tookMs = now - ticket.startedAt;
+    if (outcome === 'rate_limited') {
+      this.current = 1;
+      this.calmAfter = now + this.o.cooldownMs;
+      this.contended = false;
+      return;
+    }
+    if (outcome === 'outage' || (budgetLeft !== null && budgetLeft < this.o.dropBelowBudget)) {
+      this.current = 1;
+      this.contended = false;
+      return;
+    }
+    if (outcome !== 'ok') return;
+    const slow = this.usualMs !== null && tookMs > this.o.slowFactor * this.usualMs;
+    this.usualMs = this.usualMs === null ? tookMs : this.usualMs + DURATION_WEIGHT * (tookMs - this.usualMs);
+    if (slow) {
+      this.current = Math.max(1, this.current - 1);
+      this.contended = false;
+      return;
+    }
+    if (
+      this.contended &&
+      this.current < this.o.max &&
+      now >= this.calmAfter &&
+      budgetLeft !== null &&
+      budgetLeft >= this.o.raiseAtBudget
+    ) {
+      this.current += 1;
+      this.contended = false;
+    }
+  }
+
+  /** Whether some in-flight batch is expected to end soon enough that waiting keys should join its slot. */
+  private soonestEndsWithin(now: number): boolean {
+    if (this.usualMs === null) return false;
+    const joinWithin = this.o.joinWithinFraction * this.usualMs;
+    for (const t of this.inFlight) {
+      // A batch already past its usual duration is late (a slow CRM): no reason to add load beside it.
+      if (this.usualMs - (now - t.startedAt) <= joinWithin) return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * The fraction of the CRM's allowance left, the tighter of the daily allowance and the burst
+ * window (HubSpot's `X-HubSpot-RateLimit-Remaining` per `-Interval-Milliseconds`). A burst
+ * reading older than its interval says nothing any more (the window has turned over). Null when
+ * the CRM has reported nothing.
+ */
+export function budgetFraction(budget: CrmApiBudget | null, nowMs: number): number | null {
+  if (!budget) return null;
+  const fractions: number[] = [];
+  if (budget.limit > 0) fractions.push(budget.remaining / budget.limit);
+  const burst = budget.burst;
+  if (burst && burst.limit > 0 && nowMs - budget.reportedAtMs < burst.intervalMs)
+    fractions.push(burst.remaining / burst.limit);
+  if (fractions.length === 0) return null;
+  return Math.max(0, Math.min(1, ...fractions));
+}
