@@ -14,9 +14,10 @@ import type { CrmApiBudget } from './connector.js';
  *   - Back to one at once on a rate limit (429, REQUEST_LIMIT_EXCEEDED), an outage (timeout,
  *     5xx) or a budget below `dropBelowBudget`; one lower when a batch took more than twice as
  *     long as usual (the CRM slows down under our load).
- *   - An extra batch (one already in flight) starts only when the soonest in-flight batch is not
- *     about to finish (`joinWithinFraction` of a usual batch): keys arriving near its end wait
- *     for its slot and fill the next batch instead of spending a CRM call on a small one.
+ *   - An extra batch (one already in flight) gathers first: it starts no sooner than
+ *     `gatherFraction` of a usual batch after the previous start, and not when a running batch
+ *     ends within that time (keys arriving near its end take its slot). A cold read then waits at
+ *     most about a quarter of a batch, and a burst spreads over a few batches, not one per window.
  */
 
 export interface BatchConcurrencyOptions {
@@ -28,8 +29,12 @@ export interface BatchConcurrencyOptions {
   dropBelowBudget?: number;
   /** After a rate limit, no raise for this long (HubSpot's burst window is 10 s). @default 10000 */
   cooldownMs?: number;
-  /** Keys wait for an in-flight batch expected to end within this fraction of a usual batch. @default 0.25 */
-  joinWithinFraction?: number;
+  /**
+   * Fraction of a usual batch duration an extra batch gathers keys for: the least time between
+   * batch starts, and how soon a running batch must end for waiting keys to take its slot instead.
+   * @default 0.25
+   */
+  gatherFraction?: number;
   /** A batch slower than this many usual batches counts as a slow-down. @default 2 */
   slowFactor?: number;
   /** Monotonic clock, ms. @default performance.now */
@@ -46,7 +51,7 @@ export const BATCH_CONCURRENCY_DEFAULTS = {
   raiseAtBudget: 0.5,
   dropBelowBudget: 0.2,
   cooldownMs: 10_000,
-  joinWithinFraction: 0.25,
+  gatherFraction: 0.25,
   slowFactor: 2,
 } as const;
 
@@ -65,6 +70,9 @@ export class BatchConcurrency {
   private usualMs: number | null = null;
   /** A start was refused for lack of a slot since the last raise: the limit is what held keys back. */
   private contended = false;
+  private lastStartAt = Number.NEGATIVE_INFINITY;
+  /** When a refused start may succeed without a batch ending first (the gathering time is over). */
+  private retryAt: number | null = null;
   private readonly o: Required<Omit<BatchConcurrencyOptions, 'now'>> & { now: () => number };
 
   constructor(options: BatchConcurrencyOptions) {
@@ -92,15 +100,32 @@ export class BatchConcurrency {
    */
   tryStart(): BatchTicket | null {
     const now = this.o.now();
+    this.retryAt = null;
     if (this.inFlight.size >= this.current) {
       // The limit is what holds these keys back: a reason to raise it once a batch ends well.
       this.contended = true;
       return null;
     }
-    if (this.inFlight.size > 0 && this.soonestEndsWithin(now)) return null;
+    if (this.inFlight.size > 0 && this.usualMs !== null) {
+      const gatherMs = this.o.gatherFraction * this.usualMs;
+      if (now - this.lastStartAt < gatherMs) {
+        this.retryAt = this.lastStartAt + gatherMs;
+        return null;
+      }
+      if (this.soonestEndsWithin(now, gatherMs)) return null;
+    }
     const ticket: BatchTicket = { startedAt: now };
     this.inFlight.add(ticket);
+    this.lastStartAt = now;
     return ticket;
+  }
+
+  /**
+   * After a refused `tryStart`: in how many ms asking again may succeed with no batch ending in
+   * between (the keys have gathered long enough); null when only a batch ending frees a slot.
+   */
+  retryInMs(): number | null {
+    return this.retryAt === null ? null : Math.max(0, this.retryAt - this.o.now());
   }
 
   /**
@@ -143,12 +168,11 @@ export class BatchConcurrency {
   }
 
   /** Whether some in-flight batch is expected to end soon enough that waiting keys should join its slot. */
-  private soonestEndsWithin(now: number): boolean {
-    if (this.usualMs === null) return false;
-    const joinWithin = this.o.joinWithinFraction * this.usualMs;
+  private soonestEndsWithin(now: number, withinMs: number): boolean {
+    const usual = this.usualMs ?? 0;
     for (const t of this.inFlight) {
       // A batch already past its usual duration is late (a slow CRM): no reason to add load beside it.
-      if (this.usualMs - (now - t.startedAt) <= joinWithin) return true;
+      if (usual - (now - t.startedAt) <= withinMs) return true;
     }
     return false;
   }

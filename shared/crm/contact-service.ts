@@ -112,6 +112,7 @@ export class ContactService {
         ? {
             slots: {
               tryStart: () => policy.tryStart(),
+              retryInMs: () => policy.retryInMs(),
               finished: (ticket, error) =>
                 policy.finished(
                   ticket as Parameters<BatchConcurrency['finished']>[0],

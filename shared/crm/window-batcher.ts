@@ -36,6 +36,8 @@ export interface WindowBatcherOptions<K, V> {
 export interface DispatchSlots<H> {
   tryStart(): H | null;
   finished(handle: H, error: unknown): void;
+  /** After a refusal: ask again in this many ms even if no dispatch ends (null: wait for one). */
+  retryInMs?(): number | null;
 }
 
 /** A caller already has its share of keys waiting for the CRM. */
@@ -68,6 +70,7 @@ export class WindowBatcher<K, V> {
   private inFlight = new Map<K, Promise<V>>();
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private running = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
   /** Keys flushed from a window and waiting for a dispatch slot, FIFO per caller. */
   private waitingByCaller = new Map<string, Waiting<K, V>[]>();
   private waitingCount = 0;
@@ -145,9 +148,23 @@ export class WindowBatcher<K, V> {
     // Keys that waited for a slot are merged up to the batch limit: fewer, fuller CRM calls.
     while (this.waitingCount > 0) {
       const slot = this.takeSlot();
-      if (slot === null) return;
+      if (slot === null) {
+        this.retryLater();
+        return;
+      }
       this.run(this.takeFairBatch(), slot);
     }
+  }
+
+  /** The slots policy refused only for now (keys gather): drain again when it says, unless a dispatch ends first. */
+  private retryLater(): void {
+    const ms = this.options.slots?.retryInMs?.();
+    if (ms == null || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.drain();
+    }, ms);
+    this.retryTimer.unref?.();
   }
 
   /** A handle when one more dispatch may start now (fixed limit: `true`), else null. */

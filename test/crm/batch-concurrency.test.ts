@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BatchConcurrency, budgetFraction, type BatchTicket } from '../../shared/crm/batch-concurrency.js';
+import {
+  BatchConcurrency,
+  budgetFraction,
+  type BatchOutcome,
+  type BatchTicket,
+} from '../../shared/crm/batch-concurrency.js';
 import { batchOutcome } from '../../shared/crm/contact-service.js';
 import { BreakerOpenError } from '../../shared/crm/circuit-breaker.js';
 import { CrmCallError, type CrmApiBudget } from '../../shared/crm/connector.js';
@@ -12,21 +17,32 @@ function policy(max = 4, extra: Partial<ConstructorParameters<typeof BatchConcur
   return { p, clock };
 }
 
-/** Runs one batch of `ms` that ends with `outcome` and `budget`, contended or not. */
-function oneBatch(
+/**
+ * One round of load: a batch starts, and while `contended` further keys keep arriving every `step`
+ * ms (starting batches when the policy lets them) until one is refused; every batch takes `ms` and
+ * ends with `outcome` while the CRM reports `budget` left.
+ */
+function round(
   { p, clock }: ReturnType<typeof policy>,
-  ms: number,
   budget: number | null,
-  outcome: Parameters<BatchConcurrency['finished']>[1] = 'ok',
-  contended = true,
+  { ms = 200, step = 50, outcome = 'ok' as BatchOutcome, contended = true } = {},
 ) {
-  const t = p.tryStart();
-  expect(t).not.toBeNull();
-  // Keys arrive while it is in flight: they take every free slot, then wait.
-  const extra: BatchTicket[] = [];
-  for (let x = contended ? p.tryStart() : null; x !== null; x = p.tryStart()) extra.push(x);
-  clock.t += ms;
-  for (const x of [t!, ...extra]) p.finished(x, outcome, budget);
+  const t0 = clock.t;
+  const first = p.tryStart();
+  expect(first).not.toBeNull();
+  const batches = [{ ticket: first!, end: t0 + ms }];
+  if (contended) {
+    for (let k = 1; p.running < p.limit && k * step < ms; k++) {
+      clock.t = t0 + k * step;
+      const extra = p.tryStart();
+      if (extra) batches.push({ ticket: extra, end: clock.t + ms });
+    }
+    p.tryStart(); // one more key, refused: every slot busy (or still gathering)
+  }
+  for (const { ticket, end } of batches) {
+    clock.t = end;
+    p.finished(ticket, outcome, budget);
+  }
 }
 
 describe('BatchConcurrency (adaptive batch loads in flight)', () => {
@@ -41,88 +57,92 @@ describe('BatchConcurrency (adaptive batch loads in flight)', () => {
 
   it('raises by one per batch that ended well while keys waited and the budget was ample, up to max', () => {
     const s = policy(3);
-    oneBatch(s, 120, 0.9);
+    round(s, 0.9);
     expect(s.p.limit).toBe(2);
-    oneBatch(s, 120, 0.9);
+    round(s, 0.9);
     expect(s.p.limit).toBe(3);
-    oneBatch(s, 120, 0.9);
+    round(s, 0.9);
     expect(s.p.limit).toBe(3);
   });
 
   it('does not raise when no key waited behind the batch (light load keeps one batch)', () => {
     const s = policy();
-    oneBatch(s, 120, 0.9, 'ok', false);
-    oneBatch(s, 120, 0.9, 'ok', false);
+    round(s, 0.9, { contended: false });
+    round(s, 0.9, { contended: false });
     expect(s.p.limit).toBe(1);
   });
 
   it('never raises on an unknown or middling budget, and holds the limit on a middling one', () => {
     const s = policy();
-    oneBatch(s, 120, null);
+    round(s, null);
     expect(s.p.limit).toBe(1);
-    oneBatch(s, 120, 0.9);
-    oneBatch(s, 120, 0.9);
+    round(s, 0.9);
+    round(s, 0.9);
     expect(s.p.limit).toBe(3);
-    oneBatch(s, 120, 0.3); // between the floor (0.2) and the raise mark (0.5): hold
+    round(s, 0.3); // between the floor (0.2) and the raise mark (0.5): hold
     expect(s.p.limit).toBe(3);
   });
 
   it('returns to one at once when the budget falls below the floor', () => {
     const s = policy();
-    oneBatch(s, 120, 0.9);
-    oneBatch(s, 120, 0.9);
+    round(s, 0.9);
+    round(s, 0.9);
     expect(s.p.limit).toBe(3);
-    oneBatch(s, 120, 0.1);
+    round(s, 0.1);
     expect(s.p.limit).toBe(1);
   });
 
   it('returns to one on a rate limit and does not raise again until the cooldown has passed', () => {
     const s = policy(4, { cooldownMs: 10_000 });
-    oneBatch(s, 120, 0.9);
-    oneBatch(s, 120, 0.9);
+    round(s, 0.9);
+    round(s, 0.9);
     expect(s.p.limit).toBe(3);
-    oneBatch(s, 120, 0.9, 'rate_limited');
+    round(s, 0.9, { outcome: 'rate_limited' });
     expect(s.p.limit).toBe(1);
-    oneBatch(s, 120, 0.9);
+    round(s, 0.9);
     expect(s.p.limit).toBe(1);
     s.clock.t += 10_000;
-    oneBatch(s, 120, 0.9);
+    round(s, 0.9);
     expect(s.p.limit).toBe(2);
   });
 
   it('returns to one on an outage and keeps the limit on a rejected batch', () => {
     const s = policy();
-    oneBatch(s, 120, 0.9);
-    oneBatch(s, 120, 0.9);
-    oneBatch(s, 120, 0.9, 'rejected');
+    round(s, 0.9);
+    round(s, 0.9);
+    round(s, 0.9, { outcome: 'rejected' });
     expect(s.p.limit).toBe(3);
-    oneBatch(s, 120, 0.9, 'outage');
+    round(s, 0.9, { outcome: 'outage' });
     expect(s.p.limit).toBe(1);
   });
 
   it('lowers by one when a batch takes more than twice as long as usual (the CRM slows down)', () => {
     const s = policy();
-    oneBatch(s, 100, 0.9);
-    oneBatch(s, 100, 0.9);
-    oneBatch(s, 100, 0.9);
+    round(s, 0.9, { ms: 100, step: 30 });
+    round(s, 0.9, { ms: 100, step: 30 });
+    round(s, 0.9, { ms: 100, step: 30 });
     expect(s.p.limit).toBe(4);
-    oneBatch(s, 250, 0.9);
+    round(s, 0.9, { ms: 250, step: 30 });
     expect(s.p.limit).toBe(3);
   });
 
-  it('starts an extra batch only when the soonest in-flight batch is not about to end', () => {
-    const s = policy(4, { joinWithinFraction: 0.25 });
-    oneBatch(s, 100, 0.9); // usual batch 100 ms, limit 2
+  it('lets keys gather a quarter of a usual batch before an extra batch, and join a batch about to end', () => {
+    const s = policy(4);
+    round(s, 0.9, { ms: 100 }); // usual batch 100 ms, limit 2
     expect(s.p.limit).toBe(2);
     const a = s.p.tryStart()!;
-    s.clock.t += 10; // a ends in ~90 ms: keys would sit behind it, so a second batch starts
+    s.clock.t += 10; // only 10 ms since a started: the keys gather on
+    expect(s.p.tryStart()).toBeNull();
+    expect(s.p.retryInMs()).toBe(15);
+    s.clock.t += 15; // a ends in ~75 ms: keys would sit behind it, so a second batch starts
     const b = s.p.tryStart();
     expect(b).not.toBeNull();
-    s.p.finished(b!, 'ok', 0.9);
-    s.clock.t += 70; // a ends in ~20 ms (within 25 ms): keys join its slot instead
+    s.clock.t += 55; // a ends in ~20 ms (within 25 ms): keys take its slot instead
     expect(s.p.tryStart()).toBeNull();
+    expect(s.p.retryInMs()).toBeNull();
     s.clock.t += 20;
     s.p.finished(a, 'ok', 0.9);
+    s.p.finished(b!, 'ok', 0.9);
     expect(s.p.tryStart()).not.toBeNull();
   });
 
