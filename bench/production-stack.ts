@@ -44,6 +44,8 @@ export interface ProductionStackOptions {
   cacheTtlMs?: number;
   /** Simulator latency median (ms); unset = the simulator's default. */
   simLatencyMs?: number;
+  /** Contacts in the simulated portal (cold reads need many never-read ones). @default 1000 */
+  simContacts?: number;
   redisUrl?: string;
   databaseUrl?: string;
   /** Extra node flags for every child (e.g. --cpu-prof). */
@@ -84,7 +86,7 @@ export async function startProductionStack(options: ProductionStackOptions = {})
     await Promise.all(children.reverse().map(stopChild));
   };
   try {
-    const sim = await spawn('sim', { latencyMs: options.simLatencyMs });
+    const sim = await spawn('sim', { latencyMs: options.simLatencyMs, contacts: options.simContacts });
     children.push(sim.proc);
     const crm = await spawn('hubspot', { simUrl: sim.url, cacheTtlMs: options.cacheTtlMs });
     children.push(crm.proc);
@@ -157,7 +159,7 @@ async function serve(component: string, args: Record<string, string>): Promise<v
       args.latencyMs === undefined
         ? {}
         : { latency: { medianMs: Number(args.latencyMs), jitterMs: Math.round(Number(args.latencyMs) / 3) } };
-    running = await startHubspotSim({ port: 0, contacts: 1000, ...latency });
+    running = await startHubspotSim({ port: 0, contacts: Number(args.contacts ?? 1000), ...latency });
   } else if (component === 'hubspot') {
     const { loadHubspotSubgraphConfig } = await import('../subgraphs/hubspot/config.js');
     const { startHubspotSubgraph } = await import('../subgraphs/hubspot/server.js');
