@@ -211,12 +211,30 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
       log(statLine(`call-start: open loop ${options.rate} req/s`, open.stats));
       log(cpuLine(`call-start: open loop ${options.rate} req/s`, open.cpuMsPerRequest));
     }
+    // The same gateway code without the plan fast path (Apollo Server's pipeline and executor for
+    // the consent and engagement hops), measured right after each closed loop: what the lane saves.
+    const withoutLane = await stack.startGatewayWithoutPlanFastPath();
+    const plannedSpec: RequestSpec = { ...spec(callStartBody), url: withoutLane.url };
+    await closedLoop(plannedSpec, 10, options.warmupMs, ok);
+    const planFastPathOff: Record<
+      number,
+      { stats: LatencyStats; cpuMsPerRequest: PhaseCpu; laneThroughputRatio: number }
+    > = {};
     const closed: Record<string, { stats: LatencyStats; cpuMsPerRequest: PhaseCpu }> = {};
     const closedFromUs = Number(process.hrtime.bigint() / 1000n);
     for (const c of options.concurrency) {
       closed[c] = await withCpu(pids, () => closedLoop(spec(callStartBody), c, options.durationMs, ok));
       log(statLine(`call-start: closed loop ${c} clients`, closed[c].stats));
       log(cpuLine(`call-start: closed loop ${c} clients`, closed[c].cpuMsPerRequest));
+      const off = await withCpu({ ...pids, gateway: withoutLane.pid }, () =>
+        closedLoop(plannedSpec, c, options.durationMs, ok),
+      );
+      const ratio = closed[c].stats.rps / off.stats.rps;
+      planFastPathOff[c] = { ...off, laneThroughputRatio: ratio };
+      log(statLine(`call-start, plan fast path off: closed loop ${c} clients`, off.stats));
+      log(
+        `${cpuLine(`call-start, plan fast path off: closed loop ${c} clients`, off.cpuMsPerRequest)}; with/without the lane: throughput ×${ratio.toFixed(2)}, gateway CPU ${closed[c].cpuMsPerRequest.gateway?.toFixed(3)} vs ${off.cpuMsPerRequest.gateway?.toFixed(3)} ms`,
+      );
     }
     // The profiles are summarised over the call-start closed loops only (no start-up, warm-up or CRM-only phase).
     profileWindow = { fromUs: closedFromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
@@ -311,6 +329,7 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
       closed,
       crmOnly,
       cold,
+      planFastPathOff,
       callStartToCrmOnlyThroughput: c0.stats.rps / crmOnly.stats.rps,
       maxSteadyRate: best ? { rate: best.rate, p50: best.stats.p50, p99: best.stats.p99 } : null,
       rssMb,

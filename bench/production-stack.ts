@@ -56,6 +56,8 @@ export interface ProductionStack {
   gatewayUrl: string;
   /** Starts Hive Gateway on the same subgraphs (bench/peers must be installed). */
   startHivePeer(merging: 'on' | 'off'): Promise<{ url: string; pid: number | undefined }>;
+  /** Starts a second bench gateway on the same subgraphs without the plan fast path (the planned path as Apollo runs it). */
+  startGatewayWithoutPlanFastPath(): Promise<{ url: string; pid: number | undefined }>;
   simUrl: string;
   /** A contact of the simulator, as the graph names it. */
   contactId: string;
@@ -110,6 +112,16 @@ export async function startProductionStack(options: ProductionStackOptions = {})
     ) as { results: { id: string }[] };
     return {
       gatewayUrl: gateway.url,
+      async startGatewayWithoutPlanFastPath() {
+        const planned = await spawn('benchGateway', {
+          planFastPath: 'off',
+          crmUrl: crm.url,
+          consentUrl: consent.url,
+          engagementUrl: engagement.url,
+        });
+        children.push(planned.proc);
+        return { url: planned.url, pid: planned.proc.pid };
+      },
       async startHivePeer(merging) {
         const hive = await spawn('hiveGateway', {
           merging,
@@ -149,6 +161,7 @@ async function serve(component: string, args: Record<string, string>): Promise<v
     CALL_WEBHOOK_SECRET: 'bench-call-webhook-secret-0123456789',
     JWT_SECRET: BENCH_JWT.secret,
     DIALPLANE_INTERNAL_SECRET: BENCH_INTERNAL_SECRET,
+    CONNECTION_ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 7).toString('base64')}`,
     ...(args.redisUrl ? { REDIS_URL: args.redisUrl } : {}),
     ...(args.databaseUrl ? { DATABASE_URL: args.databaseUrl } : {}),
   };
@@ -200,6 +213,7 @@ async function serve(component: string, args: Record<string, string>): Promise<v
         supergraphSdl: readFileSync(path.join(REPO, 'schema/supergraph.graphql'), 'utf8'),
         crmSubgraphs: [{ name: 'hubspot', url: args.crmUrl! }],
         subgraphUrls: { consent: args.consentUrl!, engagement: args.engagementUrl! },
+        planFastPath: args.planFastPath !== 'off',
       },
       { log: silentLogger },
     );

@@ -46,6 +46,8 @@ export const gatewayEnv = z.object({
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Serve CRM-only queries straight from the CRM routing data source (see gateway/crm-fast-path/). */
   GATEWAY_CRM_FAST_PATH: envBoolean(true),
+  /** Run remembered query plans before Apollo Server's pipeline (see gateway/plan-fast-path/). */
+  GATEWAY_PLAN_FAST_PATH: envBoolean(true),
   /** Demand control (limits and cost budgets, docs/demand-control.md); off only for measurements. */
   GATEWAY_DEMAND_CONTROL: envBoolean(true),
   GATEWAY_MAX_TOKENS: limit(100_000, 1_000),
@@ -85,6 +87,8 @@ export interface GatewayConfig {
   keepAliveMs?: number;
   /** CRM-only queries skip planning (gateway/crm-fast-path/). @default true */
   crmFastPath?: boolean;
+  /** Remembered query plans run before Apollo Server's pipeline (gateway/plan-fast-path/). @default true */
+  planFastPath?: boolean;
   /** Overload and abuse policy (gateway/demand-control/); unset: demand control with default limits only. */
   admission?: AdmissionConfig;
 }
@@ -110,6 +114,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     subgraphUrls: { consent: e.CONSENT_SUBGRAPH_URL, engagement: e.ENGAGEMENT_SUBGRAPH_URL },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
     crmFastPath: e.GATEWAY_CRM_FAST_PATH,
+    planFastPath: e.GATEWAY_PLAN_FAST_PATH,
     admission: {
       limits: e.GATEWAY_DEMAND_CONTROL
         ? {

@@ -18,6 +18,8 @@ export interface GatewayMetrics {
   authFailures: Counter<'reason'>;
   /** Queries answered by the CRM fast path (no query plan executed): `via` plugin (inside Apollo) or lane (before it). */
   crmFastPath: Counter<'via'>;
+  /** Queries whose remembered query plan ran before Apollo (gateway/plan-fast-path/). */
+  planFastPath: Counter;
 }
 
 export function createGatewayMetrics(options: { collectDefault?: boolean } = {}): GatewayMetrics {
@@ -49,5 +51,9 @@ export function createGatewayMetrics(options: { collectDefault?: boolean } = {})
     crmFastPath: metrics.counter('dialplane_gateway_crm_fast_path_total', 'Queries answered by the CRM fast path', [
       'via',
     ]),
+    planFastPath: metrics.counter(
+      'dialplane_gateway_plan_fast_path_total',
+      'Queries whose remembered query plan ran before Apollo',
+    ),
   };
 }

@@ -12,6 +12,7 @@ import type { Identity } from '../shared/identity.js';
 import { setSpanAttributes } from '../shared/tracing.js';
 import { AuthenticationError, type Authenticator } from './authenticator.js';
 import type { CrmFastPath } from './crm-fast-path/crm-fast-path.js';
+import type { PlanFastPath } from './plan-fast-path/plan-fast-path.js';
 import type { Admission, OperationBody } from './demand-control/admission.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
@@ -20,7 +21,7 @@ import { chooseLane, refused, requestForm, unauthenticated, type Lane } from './
 /**
  * The `/graphql` HTTP route: the I/O around graphql-route.ts. It authenticates the caller, enters
  * the door (per-caller concurrency), reads a JSON body, asks graphql-route.ts for the lane and
- * serves it: a refusal, the CRM fast path's entry before Apollo, or Apollo Server.
+ * serves it: a refusal, a fast path's entry before Apollo (CRM, then plan), or Apollo Server.
  */
 export function graphqlEndpoint(deps: {
   apollo: ApolloServer<GatewayContext>;
@@ -28,9 +29,10 @@ export function graphqlEndpoint(deps: {
   admission: Admission;
   metrics: GatewayMetrics;
   fastPath: CrmFastPath | null;
+  planFastPath: PlanFastPath | null;
   contextFor: (identity: Identity, requestId: string) => GatewayContext;
 }): Route {
-  const { apollo, authenticator, admission, metrics, fastPath, contextFor } = deps;
+  const { apollo, authenticator, admission, metrics, fastPath, planFastPath, contextFor } = deps;
   const identities = new WeakMap<IncomingMessage, GatewayContext>();
   const graphql = apolloHandler(apollo, async (req) => {
     const known = identities.get(req);
@@ -58,9 +60,10 @@ export function graphqlEndpoint(deps: {
       case 'landing-page':
         await graphql(req, res, url);
         return;
-      case 'crm-fast-path':
+      case 'fast-path':
         context!.admitted = true;
-        if (await fastPath!.serveRemembered(lane.body, req, res, context!)) return;
+        if (await fastPath?.serveRemembered(lane.body, req, res, context!)) return;
+        if (await planFastPath?.serveRemembered(lane.body, req, res, context!)) return;
         await apolloWithBody(req, res, url, lane.body);
         return;
       case 'apollo':
@@ -104,7 +107,13 @@ export function graphqlEndpoint(deps: {
           admitSearch: (target: URL) => admission.admitSearch(target, context.identity),
           admitOperation: (body: OperationBody) => admission.admitOperation(body, context.identity),
         };
-        await serveLane(req, res, url, chooseLane({ form, url, rawBody }, door, fastPath !== null), context);
+        await serveLane(
+          req,
+          res,
+          url,
+          chooseLane({ form, url, rawBody }, door, fastPath !== null || planFastPath !== null),
+          context,
+        );
       } finally {
         entered.release();
       }

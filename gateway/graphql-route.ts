@@ -7,8 +7,8 @@ import type { OperationBody, Refusal } from './demand-control/admission.js';
  * authenticates, and then does what this says):
  * - `landing-page`: a browser GET asking for HTML: the static page, no token needed;
  * - `refused`: an answer with no operation run (no token, bad JSON, refused at the door);
- * - `crm-fast-path`: a JSON operation the CRM fast path may answer before Apollo
- *   (crm-fast-path/), falling back to Apollo when it does not;
+ * - `fast-path`: a JSON operation a fast path may answer before Apollo (the CRM fast path,
+ *   crm-fast-path/, then the plan fast path, plan-fast-path/), falling back to Apollo when neither does;
  * - `apollo`: Apollo Server (the planned path, where the fast path's entry inside Apollo may still
  *   answer a CRM-only query), with the body already read and admitted, or reading the request
  *   itself (a GET with its query string admitted, or a method or Content-Type Apollo refuses).
@@ -29,7 +29,7 @@ export type Lane = (
       /** The door checked the operation (demand control, trusted documents). */
       admitted: boolean;
     }
-  | { lane: 'crm-fast-path'; body: OperationBody }
+  | { lane: 'fast-path'; body: OperationBody }
 ) & {
   /** The operation's name from a JSON body, for the request span (refused or not). */
   operationName?: string;
@@ -67,7 +67,7 @@ export function refused(refusal: Refusal): Lane {
 
 /**
  * The lane of an authenticated, entered request. `rawBody`: the POSTed bytes of a `json-body`
- * request. `fastPath`: the CRM fast path is on.
+ * request. `fastPath`: a fast path (CRM or plan) is on.
  */
 export function chooseLane(
   request: { form: RequestForm; url: URL; rawBody?: Buffer },
@@ -103,6 +103,6 @@ export function chooseLane(
   const admitted = door.admitOperation(body as OperationBody);
   if ('status' in admitted) return { ...refused(admitted), ...operationName };
   return fastPath
-    ? { lane: 'crm-fast-path', body: admitted.body, ...operationName }
+    ? { lane: 'fast-path', body: admitted.body, ...operationName }
     : { lane: 'apollo', url, body: { value: admitted.body }, admitted: true, ...operationName };
 }

@@ -16,6 +16,7 @@ import { adminConnectionsProxy } from './admin-connections-proxy.js';
 import { adminImportProxy } from './admin-import-proxy.js';
 import type { GatewayConfig } from './config.js';
 import { CrmFastPath } from './crm-fast-path/crm-fast-path.js';
+import { PlanFastPath } from './plan-fast-path/plan-fast-path.js';
 import { Admission, toGraphQLError } from './demand-control/admission.js';
 import { graphqlEndpoint } from './graphql-endpoint.js';
 import { CrmRoutingDataSource } from './crm-routing/crm-routing-data-source.js';
@@ -65,8 +66,21 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
   const crmEndpoints = config.crmSubgraphs.map((c) => new SubgraphEndpoint(c.name, c.url, httpClient, metrics));
   const crmSource = new CrmRoutingDataSource(crmEndpoints, supergraph.schema);
   const subgraphUrl = (name: string): string | undefined => config.subgraphUrls[name] ?? supergraph.subgraphs.get(name);
+  const formatError = (e: GraphQLFormattedError) => formatGatewayError(e, config.development);
+  const recorder = operationMetrics(metrics, log);
+  const planFastPath =
+    config.planFastPath === false
+      ? null
+      : new PlanFastPath({
+          supergraphSdl: config.supergraphSdl,
+          formatError,
+          includeStacktrace: config.development,
+          recorder,
+          metrics,
+        });
   const gateway = new ApolloGateway({
     supergraphSdl: config.supergraphSdl,
+    ...(planFastPath ? { experimental_didResolveQueryPlan: planFastPath.didResolveQueryPlan } : {}),
     buildService: ({ name, url }): GraphQLDataSource => {
       if (name === 'crm') return crmSource as GraphQLDataSource;
       return new SubgraphDataSource(
@@ -76,8 +90,6 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
   });
 
   const admission = new Admission(config.admission ?? {}, supergraph.schema, metrics.metrics, log);
-  const formatError = (e: GraphQLFormattedError) => formatGatewayError(e, config.development);
-  const recorder = operationMetrics(metrics, log);
   const devToken = await browserDevToken(config);
   const fastPath =
     config.crmFastPath === false
@@ -135,7 +147,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDependenc
 
   const router = createRouter(
     [
-      graphqlEndpoint({ apollo, authenticator, admission, metrics, fastPath, contextFor }),
+      graphqlEndpoint({ apollo, authenticator, admission, metrics, fastPath, planFastPath, contextFor }),
       adminImportProxy({ authenticator, consentUrl: () => subgraphUrl('consent'), signIdentity: signIdentityFor, log }),
       ...adminConnectionsProxy({ authenticator, crms: config.crmSubgraphs, signIdentity: signIdentityFor, log }),
       ...explorerRoutes({ devToken }),

@@ -36,7 +36,7 @@ describe('chooseLane', () => {
   it('sends an admitted JSON operation to the CRM fast path when it is on, to Apollo when it is off', () => {
     const body = { query: '{ contact(id: "x") { id } }', operationName: 'CallStart' };
     expect(chooseLane({ form: 'json-body', url, rawBody: json(body) }, admitAll, true)).toEqual({
-      lane: 'crm-fast-path',
+      lane: 'fast-path',
       body,
       operationName: 'CallStart',
     });
@@ -55,7 +55,7 @@ describe('chooseLane', () => {
       admitOperation: (b: OperationBody) => ({ body: { ...b, query: '{ resolved }', documentId: undefined } }),
     };
     const lane = chooseLane({ form: 'json-body', url, rawBody: json({ documentId: 'sha256:ab' }) }, door, true);
-    expect(lane).toMatchObject({ lane: 'crm-fast-path', body: { query: '{ resolved }' } });
+    expect(lane).toMatchObject({ lane: 'fast-path', body: { query: '{ resolved }' } });
   });
 
   it('refuses what the door refuses, and still names the operation for the span', () => {
