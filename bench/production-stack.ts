@@ -180,6 +180,10 @@ async function serve(component: string, args: Record<string, string>): Promise<v
       ...env,
       HUBSPOT_BASE_URL: args.simUrl,
       HUBSPOT_SUBGRAPH_PORT: '0',
+      // Comparing batch settings by hand (bench/README.md); unset in the bench's own runs = the default.
+      ...(process.env.CRM_BATCH_CONCURRENCY_MAX
+        ? { CRM_BATCH_CONCURRENCY_MAX: process.env.CRM_BATCH_CONCURRENCY_MAX }
+        : {}),
       ...(args.cacheTtlMs ? { CACHE_TTL_MS: args.cacheTtlMs } : {}),
     });
     running = await startHubspotSubgraph({ ...config, log: silentLogger });
