@@ -14,10 +14,13 @@ import type { CrmApiBudget } from './connector.js';
  *   - Back to one at once on a rate limit (429, REQUEST_LIMIT_EXCEEDED), an outage (timeout,
  *     5xx) or a budget below `dropBelowBudget`; one lower when a batch took more than twice as
  *     long as usual (the CRM slows down under our load).
- *   - An extra batch (one already in flight) gathers first: it starts no sooner than
- *     `gatherFraction` of a usual batch after the previous start, and not when a running batch
- *     ends within that time (keys arriving near its end take its slot). A cold read then waits at
- *     most about a quarter of a batch, and a burst spreads over a few batches, not one per window.
+ *   - An extra batch (one already in flight) gathers first: it starts no sooner than the
+ *     gathering time after the previous start, and not when a running batch ends within that time
+ *     (keys arriving near its end take its slot). The gathering time is `gatherFraction` of a
+ *     usual batch scaled by how much of the budget is spent: at the raise mark (half left) and
+ *     below, the full quarter of a batch, so batches stay full while the allowance runs down;
+ *     with the allowance untouched, none, so a cold read waits only for a free slot. Spending
+ *     calls on latency is what a budget to spare is for; under pressure batches fill again.
  */
 
 export interface BatchConcurrencyOptions {
@@ -71,6 +74,8 @@ export class BatchConcurrency {
   /** A start was refused for lack of a slot since the last raise: the limit is what held keys back. */
   private contended = false;
   private lastStartAt = Number.NEGATIVE_INFINITY;
+  /** The budget left as the last finished batch saw it (null: unknown). */
+  private lastBudget: number | null = null;
   /** When a refused start may succeed without a batch ending first (the gathering time is over). */
   private retryAt: number | null = null;
   private readonly o: Required<Omit<BatchConcurrencyOptions, 'now'>> & { now: () => number };
@@ -107,7 +112,7 @@ export class BatchConcurrency {
       return null;
     }
     if (this.inFlight.size > 0 && this.usualMs !== null) {
-      const gatherMs = this.o.gatherFraction * this.usualMs;
+      const gatherMs = this.gatherMs(this.usualMs);
       if (now - this.lastStartAt < gatherMs) {
         this.retryAt = this.lastStartAt + gatherMs;
         return null;
@@ -118,6 +123,13 @@ export class BatchConcurrency {
     this.inFlight.add(ticket);
     this.lastStartAt = now;
     return ticket;
+  }
+
+  /** How long an extra batch gathers keys: a quarter batch under budget pressure, less with budget to spare. */
+  private gatherMs(usualMs: number): number {
+    const left = this.lastBudget;
+    const pressure = left === null ? 1 : Math.min(1, Math.max(0, (1 - left) / (1 - this.o.raiseAtBudget)));
+    return this.o.gatherFraction * usualMs * pressure;
   }
 
   /**
@@ -135,6 +147,7 @@ export class BatchConcurrency {
   finished(ticket: BatchTicket, outcome: BatchOutcome, budgetLeft: number | null): void {
     if (!this.inFlight.delete(ticket)) return;
     const now = this.o.now();
+    this.lastBudget = budgetLeft;
     const tookMs = now - ticket.startedAt;
     if (outcome === 'rate_limited') {
       this.current = 1;

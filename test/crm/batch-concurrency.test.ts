@@ -126,9 +126,9 @@ describe('BatchConcurrency (adaptive batch loads in flight)', () => {
     expect(s.p.limit).toBe(3);
   });
 
-  it('lets keys gather a quarter of a usual batch before an extra batch, and join a batch about to end', () => {
+  it('under budget pressure lets keys gather a quarter of a usual batch before an extra batch, and join a batch about to end', () => {
     const s = policy(4);
-    round(s, 0.9, { ms: 100 }); // usual batch 100 ms, limit 2
+    round(s, 0.5, { ms: 100 }); // usual batch 100 ms, limit 2; half the budget left: full gathering
     expect(s.p.limit).toBe(2);
     const a = s.p.tryStart()!;
     s.clock.t += 10; // only 10 ms since a started: the keys gather on
@@ -141,9 +141,27 @@ describe('BatchConcurrency (adaptive batch loads in flight)', () => {
     expect(s.p.tryStart()).toBeNull();
     expect(s.p.retryInMs()).toBeNull();
     s.clock.t += 20;
-    s.p.finished(a, 'ok', 0.9);
-    s.p.finished(b!, 'ok', 0.9);
+    s.p.finished(a, 'ok', 0.5);
+    s.p.finished(b!, 'ok', 0.5);
     expect(s.p.tryStart()).not.toBeNull();
+  });
+
+  it('gathers less the more budget is left: none with the allowance untouched, half at three quarters', () => {
+    const s = policy(4);
+    round(s, 1, { ms: 100 });
+    expect(s.p.limit).toBe(2);
+    const a = s.p.tryStart()!;
+    s.clock.t += 1; // a second batch right away: nothing to save, a cold read should not wait
+    const b = s.p.tryStart();
+    expect(b).not.toBeNull();
+    s.clock.t += 99;
+    s.p.finished(a, 'ok', 0.75);
+    s.p.finished(b!, 'ok', 0.75);
+    const c = s.p.tryStart()!;
+    s.clock.t += 10;
+    expect(s.p.tryStart()).toBeNull();
+    expect(s.p.retryInMs()).toBeCloseTo(2.5, 0); // half of a quarter of ~100 ms since c started
+    s.p.finished(c, 'ok', 0.75);
   });
 
   it('rejects a max below one', () => {
