@@ -16,11 +16,14 @@ import type { CrmApiBudget } from './connector.js';
  *     long as usual (the CRM slows down under our load).
  *   - An extra batch (one already in flight) gathers first: it starts no sooner than the
  *     gathering time after the previous start, and not when a running batch ends within that time
- *     (keys arriving near its end take its slot). The gathering time is `gatherFraction` of a
- *     usual batch scaled by how much of the budget is spent: at the raise mark (half left) and
- *     below, the full quarter of a batch, so batches stay full while the allowance runs down;
- *     with the allowance untouched, none, so a cold read waits only for a free slot. Spending
- *     calls on latency is what a budget to spare is for; under pressure batches fill again.
+ *     or a quarter batch, whichever is less (keys arriving near its end take its slot). The
+ *     gathering time is a usual batch divided by
+ *     `max`: batch starts spread evenly over a batch's duration, so a cold read waits at most
+ *     about that long for a slot. Without it, the first keys of a burst take every slot in tiny
+ *     batches and the rest wait a whole batch: more CRM calls and a worse median
+ *     (bench/cold-batch-model.ts, 50 closed-loop callers, ceiling 4: x1.27 of direct with 104
+ *     batches per 1,000 cold reads without gathering, x1.2 with about 55 with it; one batch in
+ *     flight: x1.9 with 40).
  */
 
 export interface BatchConcurrencyOptions {
@@ -35,7 +38,7 @@ export interface BatchConcurrencyOptions {
   /**
    * Fraction of a usual batch duration an extra batch gathers keys for: the least time between
    * batch starts, and how soon a running batch must end for waiting keys to take its slot instead.
-   * @default 0.25
+   * @default 1 / max
    */
   gatherFraction?: number;
   /** A batch slower than this many usual batches counts as a slow-down. @default 2 */
@@ -54,9 +57,11 @@ export const BATCH_CONCURRENCY_DEFAULTS = {
   raiseAtBudget: 0.5,
   dropBelowBudget: 0.2,
   cooldownMs: 10_000,
-  gatherFraction: 0.25,
   slowFactor: 2,
 } as const;
+
+/** Keys wait for a running batch that ends within this fraction of a usual batch (at most the gathering time). */
+const JOIN_WITHIN_FRACTION = 0.25;
 
 /** Weight of the newest batch duration in the running estimate of a usual batch. */
 const DURATION_WEIGHT = 0.2;
@@ -74,11 +79,12 @@ export class BatchConcurrency {
   /** A start was refused for lack of a slot since the last raise: the limit is what held keys back. */
   private contended = false;
   private lastStartAt = Number.NEGATIVE_INFINITY;
-  /** The budget left as the last finished batch saw it (null: unknown). */
-  private lastBudget: number | null = null;
   /** When a refused start may succeed without a batch ending first (the gathering time is over). */
   private retryAt: number | null = null;
-  private readonly o: Required<Omit<BatchConcurrencyOptions, 'now'>> & { now: () => number };
+  private readonly o: Required<Omit<BatchConcurrencyOptions, 'now' | 'gatherFraction'>> & {
+    gatherFraction?: number;
+    now: () => number;
+  };
 
   constructor(options: BatchConcurrencyOptions) {
     if (!Number.isInteger(options.max) || options.max < 1) throw new RangeError('max must be an integer >= 1');
@@ -117,7 +123,9 @@ export class BatchConcurrency {
         this.retryAt = this.lastStartAt + gatherMs;
         return null;
       }
-      if (this.soonestEndsWithin(now, gatherMs)) return null;
+      // Never more than a quarter batch: with a ceiling of two the gathering time is half a batch,
+      // and joining within half a batch as well would leave no moment for the second one to start.
+      if (this.soonestEndsWithin(now, Math.min(gatherMs, JOIN_WITHIN_FRACTION * this.usualMs))) return null;
     }
     const ticket: BatchTicket = { startedAt: now };
     this.inFlight.add(ticket);
@@ -125,11 +133,9 @@ export class BatchConcurrency {
     return ticket;
   }
 
-  /** How long an extra batch gathers keys: a quarter batch under budget pressure, less with budget to spare. */
+  /** How long an extra batch gathers keys: an even share of a usual batch per slot. */
   private gatherMs(usualMs: number): number {
-    const left = this.lastBudget;
-    const pressure = left === null ? 1 : Math.min(1, Math.max(0, (1 - left) / (1 - this.o.raiseAtBudget)));
-    return this.o.gatherFraction * usualMs * pressure;
+    return (this.o.gatherFraction ?? 1 / this.o.max) * usualMs;
   }
 
   /**
@@ -147,7 +153,6 @@ export class BatchConcurrency {
   finished(ticket: BatchTicket, outcome: BatchOutcome, budgetLeft: number | null): void {
     if (!this.inFlight.delete(ticket)) return;
     const now = this.o.now();
-    this.lastBudget = budgetLeft;
     const tookMs = now - ticket.startedAt;
     if (outcome === 'rate_limited') {
       this.current = 1;
