@@ -39,7 +39,7 @@ import {
   type RequestSpec,
 } from './load.js';
 import { BENCH_JWT, REPO, hivePeerInstalled, startProductionStack, type ProductionStack } from './production-stack.js';
-import { rssMbOf } from './child-process.js';
+import { rssMbOf, type EventLoopDelay } from './child-process.js';
 import { runColdColumn, type ColdReadsResult } from './cold-reads.js';
 import type { ProfileWindow } from './profile-summary.js';
 
@@ -126,6 +126,12 @@ async function distinctDecisions(spec: RequestSpec, n: number): Promise<number> 
   return new Set(answers.map((a) => /"decisionId":"([^"]+)"/.exec(a.body)?.[1]).filter(Boolean)).size;
 }
 
+/** Each process's event-loop delay over a phase: which process stalls behind a latency tail. */
+const delayLine = (label: string, delays: Record<string, EventLoopDelay>) =>
+  `${label}: event-loop delay p99/max ms ${Object.entries(delays)
+    .map(([name, d]) => `${name} ${d.p99Ms}/${d.maxMs}`)
+    .join(', ')}`;
+
 const cpuLine = (label: string, cpu: PhaseCpu) =>
   `${label}: CPU ms/request ${Object.entries(cpu)
     .map(([k, v]) => `${k} ${v.toFixed(3)}`)
@@ -204,12 +210,14 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
             concurrency: input.coldConcurrency ?? 50,
             log,
           });
+    await stack.eventLoopDelays(); // from here on
     const open = input.closedOnly
       ? null
       : await withCpu(pids, () => openLoop(spec(callStartBody), options.rate, options.durationMs, ok));
     if (open) {
       log(statLine(`call-start: open loop ${options.rate} req/s`, open.stats));
       log(cpuLine(`call-start: open loop ${options.rate} req/s`, open.cpuMsPerRequest));
+      log(delayLine(`call-start: open loop ${options.rate} req/s`, await stack.eventLoopDelays()));
     }
     // The same gateway code without the plan fast path (Apollo Server's pipeline and executor for
     // the consent and engagement hops), measured right after each closed loop: what the lane saves.
@@ -295,8 +303,10 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
 
     let best: { rate: number; stats: LatencyStats } | null = null;
     for (const rate of input.closedOnly ? [] : options.maxRateSteps) {
+      await stack.eventLoopDelays();
       let stats = await openLoop(spec(callStartBody), rate, options.maxRatePhaseMs, ok);
       log(statLine(`call-start: steady rate ${rate} req/s`, stats));
+      log(delayLine(`call-start: steady rate ${rate} req/s`, await stack.eventLoopDelays()));
       if (stats.p99 > options.p99LimitMs || stats.errors > 0) {
         stats = await openLoop(spec(callStartBody), rate, options.maxRatePhaseMs, ok);
         log(statLine(`call-start: steady rate ${rate} req/s (retry)`, stats));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /**
  * Benchmarks run each component (simulator, subgraph, gateway) in its own process, as in
@@ -15,6 +16,18 @@ export interface Child {
   proc: ChildProcess;
   /** What the child announced besides its URL (e.g. the record ids it serves). */
   info: Record<string, unknown>;
+  /**
+   * The child's event-loop delay since the last call (or its start), in ms: how long work in it
+   * waited for its own event loop (a synchronous database call, GC, a long callback). Tail latency
+   * of a request is bounded below by the stalls of every process it crosses.
+   */
+  eventLoopDelay(): Promise<EventLoopDelay>;
+}
+
+export interface EventLoopDelay {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
 }
 
 export async function startChild(
@@ -55,7 +68,27 @@ export async function startChild(
       }
     });
   });
-  return { url: ready.url, info: ready.info, proc };
+  const eventLoopDelay = () =>
+    new Promise<EventLoopDelay>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        lines.off('line', onLine);
+        reject(new Error(`${component} did not report its event-loop delay`));
+      }, 5_000);
+      const onLine = (line: string) => {
+        try {
+          const message = JSON.parse(line) as { eventLoopDelay?: EventLoopDelay };
+          if (!message.eventLoopDelay) return;
+          clearTimeout(timer);
+          lines.off('line', onLine);
+          resolve(message.eventLoopDelay);
+        } catch {
+          // not our protocol line
+        }
+      };
+      lines.on('line', onLine);
+      proc.stdin!.write('event-loop-delay\n');
+    });
+  return { url: ready.url, info: ready.info, proc, eventLoopDelay };
 }
 
 /** Resident set size of a process in MB (Linux /proc); null when it cannot be read. */
@@ -84,7 +117,16 @@ export function serveUntilParentLeaves(url: string, close: () => Promise<void>, 
   const shutdown = () => void close().finally(() => process.exit(0));
   process.once('SIGTERM', shutdown);
   process.stdin.on('end', shutdown);
-  process.stdin.resume();
+  // The parent asks for the event-loop delay since its last question (Child.eventLoopDelay).
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  readline.createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line !== 'event-loop-delay') return;
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    const eventLoopDelay = { p50Ms: ms(delay.percentile(50)), p99Ms: ms(delay.percentile(99)), maxMs: ms(delay.max) };
+    delay.reset();
+    process.stdout.write(`${JSON.stringify({ eventLoopDelay })}\n`);
+  });
 }
 
 /**

@@ -20,7 +20,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TRUSTED_DOCUMENTS_MANIFEST } from '../shared/trusted-documents-manifest.js';
-import { serveIfChild, serveUntilParentLeaves, startChild, stopChild, type Child } from './child-process.js';
+import {
+  serveIfChild,
+  serveUntilParentLeaves,
+  startChild,
+  stopChild,
+  type Child,
+  type EventLoopDelay,
+} from './child-process.js';
 import { send } from './load.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -62,6 +69,8 @@ export interface ProductionStack {
   /** A contact of the simulator, as the graph names it. */
   contactId: string;
   pids: Record<'gateway' | 'hubspot' | 'consent' | 'engagement' | 'sim', number | undefined>;
+  /** Each process's event-loop delay since the previous call (bench/child-process.ts). */
+  eventLoopDelays(): Promise<Record<string, EventLoopDelay>>;
   close(): Promise<void>;
 }
 
@@ -140,6 +149,11 @@ export async function startProductionStack(options: ProductionStackOptions = {})
         consent: consent.proc.pid,
         engagement: engagement.proc.pid,
         sim: sim.proc.pid,
+      },
+      async eventLoopDelays() {
+        const named = { gateway, hubspot: crm, consent, engagement, sim };
+        const delays = await Promise.all(Object.values(named).map((c) => c.eventLoopDelay()));
+        return Object.fromEntries(Object.keys(named).map((name, i) => [name, delays[i]!]));
       },
       close,
     };

@@ -7,7 +7,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { unwrapResolverError } from '@apollo/server/errors';
@@ -18,7 +18,8 @@ import {
   closeServer,
   createRouter,
   createServer,
-  executeRawGraphql,
+  executeApolloRequest,
+  graphqlBodyOf,
   listen,
   readGraphqlRawBody,
   requestIdOf,
@@ -38,6 +39,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { logError } from './logger.js';
 import type { ServerTls } from './tls.js';
+import { SubgraphFastPath } from './subgraph-fast-path.js';
 
 /**
  * Every subgraph runs on this: @apollo/subgraph behind plain node:http, the gateway's signed
@@ -78,6 +80,8 @@ export interface SubgraphServerOptions<C extends SubgraphContext> {
   subscriptions?: boolean;
   /** Stack traces in errors (development only). */
   development?: boolean;
+  /** Remembered operations skip Apollo Server's request pipeline (shared/subgraph-fast-path.ts). @default true */
+  fastPath?: boolean;
   /** Called after the HTTP server stopped (close stores, buses, timers). */
   onClose?: () => Promise<void>;
 }
@@ -104,42 +108,69 @@ export async function startSubgraph<C extends SubgraphContext>(
     'outcome',
   ]);
   const requestErrors = metrics.counter('dialplane_graphql_errors_total', 'GraphQL errors by code', ['code']);
+  const fastPathAnswers = metrics.counter(
+    'dialplane_graphql_fast_path_total',
+    'Operations answered by the subgraph fast path (remembered, outside Apollo Server)',
+  );
+
+  // Errors without a dialplane code never show their raw text (a PostgreSQL message can quote
+  // the input): a database outage becomes the retryable SERVICE_UNAVAILABLE, anything else a
+  // generic INTERNAL_SERVER_ERROR; the cause is logged by name and SQLSTATE only.
+  const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const code = formatted.extensions?.code;
+    if (code && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+    // graphql-js's own errors (and GraphQLErrors we throw) word themselves.
+    if ((original as Error | undefined)?.name === 'GraphQLError') return formatted;
+    const sqlState =
+      typeof (original as { code?: unknown })?.code === 'string' ? (original as { code: string }).code : undefined;
+    if (isDatabaseUnavailable(original)) {
+      log.warn({ path: formatted.path, sqlState }, 'database unavailable: answered SERVICE_UNAVAILABLE');
+      return {
+        message: 'The service store is unavailable; nothing was written. Retry later.',
+        path: formatted.path,
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true },
+      };
+    }
+    log.error(
+      { path: formatted.path, err: original instanceof Error ? original.name : typeof original, sqlState },
+      'unexpected resolver error',
+    );
+    return {
+      message: 'Internal server error.',
+      path: formatted.path,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+  const countErrors = (errors: readonly GraphQLError[]) => {
+    for (const e of errors) requestErrors.inc({ code: String(e.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR) });
+  };
+  const observeRequest = (operationName: string | null | undefined, hadErrors: boolean, startedNs: bigint) => {
+    const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
+    requestDuration.observe({ operation: operationName ?? 'anonymous', outcome: hadErrors ? 'error' : 'ok' }, seconds);
+  };
+  const includeStacktrace = options.development ?? false;
+  const fastPath =
+    options.fastPath === false
+      ? null
+      : new SubgraphFastPath<C>({
+          schema,
+          formatError,
+          includeStacktrace,
+          onErrors: countErrors,
+          onResponse: (operationName, hadErrors, startedNs) => {
+            fastPathAnswers.inc();
+            observeRequest(operationName, hadErrors, startedNs);
+          },
+        });
 
   const apollo = new ApolloServer<C>({
     schema,
-    includeStacktraceInErrorResponses: options.development ?? false,
+    includeStacktraceInErrorResponses: includeStacktrace,
     // The entry point owns SIGTERM/SIGINT and closes HTTP, sockets, workers and stores in order;
     // Apollo's own handler would stop Apollo alone and re-raise the signal behind our back.
     stopOnTerminationSignals: false,
-    // Errors without a dialplane code never show their raw text (a PostgreSQL message can quote
-    // the input): a database outage becomes the retryable SERVICE_UNAVAILABLE, anything else a
-    // generic INTERNAL_SERVER_ERROR; the cause is logged by name and SQLSTATE only.
-    formatError: (formatted, error) => {
-      const original = unwrapResolverError(error);
-      const code = formatted.extensions?.code;
-      if (code && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
-      // graphql-js's own errors (and GraphQLErrors we throw) word themselves.
-      if ((original as Error | undefined)?.name === 'GraphQLError') return formatted;
-      const sqlState =
-        typeof (original as { code?: unknown })?.code === 'string' ? (original as { code: string }).code : undefined;
-      if (isDatabaseUnavailable(original)) {
-        log.warn({ path: formatted.path, sqlState }, 'database unavailable: answered SERVICE_UNAVAILABLE');
-        return {
-          message: 'The service store is unavailable; nothing was written. Retry later.',
-          path: formatted.path,
-          extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryable: true },
-        };
-      }
-      log.error(
-        { path: formatted.path, err: original instanceof Error ? original.name : typeof original, sqlState },
-        'unexpected resolver error',
-      );
-      return {
-        message: 'Internal server error.',
-        path: formatted.path,
-        extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
-      };
-    },
+    formatError,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       // Both add per-field hooks; we use neither traces nor cache hints.
@@ -151,19 +182,15 @@ export async function startSubgraph<C extends SubgraphContext>(
           const started = process.hrtime.bigint();
           return {
             async didEncounterErrors({ errors }) {
-              for (const e of errors)
-                requestErrors.inc({ code: String(e.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR) });
+              countErrors(errors);
             },
             async willSendResponse({ operationName, errors }) {
-              const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-              requestDuration.observe(
-                { operation: operationName ?? 'anonymous', outcome: errors?.length ? 'error' : 'ok' },
-                seconds,
-              );
+              observeRequest(operationName, !!errors?.length, started);
             },
           };
         },
       },
+      ...(fastPath ? [fastPath.plugin()] : []),
     ],
   });
   await apollo.start();
@@ -201,7 +228,18 @@ export async function startSubgraph<C extends SubgraphContext>(
           );
           return;
         }
-        await executeRawGraphql(apollo, req, res, url, raw, () => baseContext(identity, requestIdOf(req)));
+        const context = () => baseContext(identity, requestIdOf(req));
+        if (req.method !== 'POST') {
+          await executeApolloRequest(apollo, req, res, url, undefined, context);
+          return;
+        }
+        const parsed = graphqlBodyOf(raw, req.headers['content-type']);
+        if ('invalid' in parsed) {
+          sendGraphqlError(res, 400, ErrorCode.BAD_USER_INPUT, 'body is not valid JSON');
+          return;
+        }
+        if (fastPath && (await fastPath.serve(parsed.body, req, res, context))) return;
+        await executeApolloRequest(apollo, req, res, url, parsed.body, context);
       },
     },
     {

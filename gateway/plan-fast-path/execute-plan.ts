@@ -4,6 +4,7 @@ import { generateHydratedPaths } from '@apollo/gateway/dist/executeQueryPlan.js'
 import { deepMerge } from '@apollo/gateway/dist/utilities/deepMerge.js';
 import { ERRORS, errorCodeDef } from '@apollo/federation-internals';
 import { GraphQLError, Kind, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { DialplaneError, ErrorCode } from '../../shared/errors.js';
 import type { GatewayContext } from '../gateway-context.js';
 import type { SubgraphResult } from '../subgraph-endpoint.js';
 import type { FetchNode, LeanPlanNode, RequiresSelection } from './plan-nodes.js';
@@ -14,7 +15,8 @@ import type { FetchNode, LeanPlanNode, RequiresSelection } from './plan-nodes.js
  * rebuilds from the document on every request (the caller keeps one per remembered operation).
  * Same data-source calls, same merges (Apollo's own deepMerge / applyRewrites / isObjectOfType /
  * generateHydratedPaths), same downstream-error wording and paths; only node kinds eligibility.ts
- * accepts reach it. test/gateway/plan-fast-path.test.ts holds it to Apollo's answers byte for byte.
+ * accepts reach it. Where Apollo throws a bare Error (a malformed subgraph answer) this throws a
+ * DialplaneError with the same message: Apollo Server words both the same way. test/gateway/plan-fast-path.test.ts holds it to Apollo's answers byte for byte.
  */
 
 type Data = Record<string, unknown>;
@@ -67,7 +69,8 @@ async function executeNode(node: LeanPlanNode, cursor: Cursor | undefined, run: 
 
 async function executeFetch(fetch: FetchNode, cursor: Cursor, run: PlanExecution, errors: unknown[]): Promise<void> {
   const service = run.serviceMap[fetch.serviceName];
-  if (!service) throw new Error(`Couldn't find service with name "${fetch.serviceName}"`);
+  if (!service)
+    throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `Couldn't find service with name "${fetch.serviceName}"`);
   const entities = (
     Array.isArray(cursor.data) ? cursor.data.filter((e) => e !== null && e !== undefined) : [cursor.data]
   ) as Data[];
@@ -109,14 +112,18 @@ async function executeFetch(fetch: FetchNode, cursor: Cursor, run: PlanExecution
     }
   });
   if (representations.length < 1) return;
-  if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
+  if ('representations' in variables)
+    throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `Variables cannot contain key "representations"`);
   const received = await send({ ...variables, representations });
   if (!received) return;
   if (!(received._entities && Array.isArray(received._entities)))
-    throw new Error(`Expected "data._entities" in response to be an array`);
+    throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `Expected "data._entities" in response to be an array`);
   const receivedEntities = received._entities as (Data | null)[];
   if (receivedEntities.length !== representations.length)
-    throw new Error(`Expected "data._entities" to contain ${representations.length} elements`);
+    throw new DialplaneError(
+      ErrorCode.INTERNAL_SERVER_ERROR,
+      `Expected "data._entities" to contain ${representations.length} elements`,
+    );
   // Apollo's loop, kept as it is (it runs over the entities, indexing the received ones).
   for (let i = 0; i < entities.length; i++) {
     const receivedEntity = receivedEntities[i];
@@ -161,7 +168,8 @@ function flattenResultsAtPath(value: unknown, path: readonly (string | number)[]
   if (value === undefined || value === null) return value;
   const [current, ...rest] = path;
   if (current === '@') return (value as unknown[]).flatMap((element) => flattenResultsAtPath(element, rest));
-  if (typeof current !== 'string' || Array.isArray(value)) throw new Error(`Unexpected path element ${current}`);
+  if (typeof current !== 'string' || Array.isArray(value))
+    throw new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, `Unexpected path element ${current}`);
   return flattenResultsAtPath(Object.hasOwn(value as Data, current) ? (value as Data)[current] : undefined, rest);
 }
 

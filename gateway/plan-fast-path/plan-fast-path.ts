@@ -9,6 +9,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
+import { apolloResponse } from '../../shared/graphql-response.js';
 import { RESPONSE_TYPES, createResponseTypeChooser } from '../../shared/response-type.js';
 import { coerceVariables } from '../crm-fast-path/answer.js';
 import type { GatewayContext } from '../gateway-context.js';
@@ -184,34 +185,8 @@ export class PlanFastPath {
         ],
       };
     }
-    let status = 200;
-    const errors = result.errors?.map((error) => {
-      const { formatted, httpStatus } = enrich(error, this.options.includeStacktrace);
-      if (httpStatus) status = httpStatus;
-      return this.options.formatError(formatted);
-    });
-    // Apollo Server's order and serialisation (orderExecutionResultFields, prettyJSONStringify).
-    const text = `${JSON.stringify({ errors, data: result.data, extensions: result.extensions })}\n`;
-    return { status, text, errors };
+    return apolloResponse(result, this.options.formatError, this.options.includeStacktrace);
   }
-}
-
-/** Apollo Server's enrichError (errorNormalize.ts): a GraphQLError's JSON with a code, its `http` lifted out. */
-function enrich(error: unknown, includeStacktrace: boolean): { formatted: GraphQLFormattedError; httpStatus?: number } {
-  const base = error instanceof Error ? error : new GraphQLError(`Unexpected error value: ${String(error)}`);
-  const graphqlError = base instanceof GraphQLError ? base : new GraphQLError(base.message, { originalError: base });
-  const extensions: Record<string, unknown> = {
-    ...graphqlError.extensions,
-    code: graphqlError.extensions.code ?? 'INTERNAL_SERVER_ERROR',
-  };
-  let httpStatus: number | undefined;
-  const http = extensions.http as { status?: unknown } | undefined;
-  if (http && typeof http === 'object' && (!('status' in http) || typeof http.status === 'number')) {
-    httpStatus = http.status as number | undefined;
-    delete extensions.http;
-  }
-  if (includeStacktrace) extensions.stacktrace = graphqlError.stack?.split('\n');
-  return { formatted: { ...graphqlError.toJSON(), extensions }, httpStatus };
 }
 
 function textKey(query: string, operationName: unknown): string {

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, type OperationDefinitionNode, type FragmentDefinitionNode } from 'graphql';
 import { silentLogger } from '../../shared/logger.js';
@@ -174,6 +176,27 @@ describe('plan fast path answers what the planned path answers, byte for byte', 
       const pair = await gatewayPair(urls);
       await expectSameAnswers(pair);
       expect(await lanesTaken(pair.fast)).toBeGreaterThanOrEqual(CASES.length);
+    }
+  });
+
+  it('with a subgraph answering a malformed entity list (an error of the executor itself)', async () => {
+    // Answers every fetch with no entities at all: Apollo's executor throws, and words it as an internal error.
+    const malformed = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"data":{"_entities":[]}}');
+      });
+    });
+    await new Promise<void>((resolve) => malformed.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(malformed.address() as AddressInfo).port}/graphql`;
+      const pair = await gatewayPair({ consent: url, engagement: engagement.url });
+      await expectSameAnswers(pair);
+      const answer = await postRaw(pair.fast.url, CASES[0]!.body, token);
+      expect(answer.text).toContain('INTERNAL_SERVER_ERROR');
+    } finally {
+      await new Promise((resolve) => malformed.close(resolve));
     }
   });
 

@@ -14,6 +14,23 @@ function suite(redisUrl?: string) {
     await expect.poll(() => cache.get('a'), { timeout: 2_000, interval: 25 }).toBeUndefined();
     await cache.disconnect();
   });
+
+  it('gives back what a JSON round trip gives, and a read cannot change what later reads see', async () => {
+    type Entry = { at: unknown; tags: string[]; gone?: string };
+    const cache = createCache<Entry>({ namespace: uniquePrefix('cache'), ttlMs: 60_000, redisUrl });
+    const written: Entry = { at: new Date('2026-12-05T10:00:00Z'), tags: ['a'], gone: undefined };
+    await cache.set('k', written);
+    written.tags.push('changed after the write');
+    const read = (await cache.get('k'))!;
+    expect(read).toStrictEqual({ at: '2026-12-05T10:00:00.000Z', tags: ['a'] });
+    try {
+      read.tags.push('b');
+    } catch {
+      // the in-process store's values are frozen
+    }
+    expect((await cache.get('k'))!.tags).toEqual(['a']);
+    await cache.disconnect();
+  });
 }
 
 describe('memory cache', () => suite());
