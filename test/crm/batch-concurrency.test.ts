@@ -238,4 +238,28 @@ describe('WindowBatcher with adaptive slots', () => {
     expect(finished.slice(0, 3).every(([, e]) => e === undefined)).toBe(true);
     expect((finished[3]![1] as Error).message).toBe('boom');
   });
+
+  it('asks again when the slots said keys gather for a while, without waiting for a dispatch to end', async () => {
+    let gathering = true;
+    const slots: DispatchSlots<number> = {
+      tryStart: () => (gathering ? null : 1),
+      finished: () => {},
+      retryInMs: () => {
+        gathering = false;
+        return 5;
+      },
+    };
+    const batches: string[][] = [];
+    const batcher = new WindowBatcher<string, string>({
+      windowMs: 0,
+      maxBatchSize: 100,
+      slots: slots as DispatchSlots<unknown>,
+      dispatch: async (keys) => {
+        batches.push(keys);
+        return keys;
+      },
+    });
+    await expect(batcher.load('a')).resolves.toBe('a');
+    expect(batches).toEqual([['a']]);
+  });
 });
