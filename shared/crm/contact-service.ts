@@ -113,12 +113,15 @@ export class ContactService {
             slots: {
               tryStart: () => policy.tryStart(),
               retryInMs: () => policy.retryInMs(),
-              finished: (ticket, error) =>
+              finished: (ticket, error) => {
+                const before = policy.limit;
                 policy.finished(
                   ticket as Parameters<BatchConcurrency['finished']>[0],
                   batchOutcome(error),
                   this.budgetLeft(),
-                ),
+                );
+                if (policy.limit !== before) metrics.batchConcurrency?.(policy.limit);
+              },
             },
           }
         : { maxConcurrent: fixed }),

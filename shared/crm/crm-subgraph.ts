@@ -275,11 +275,23 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
         ['connection', 'crm'] as const,
       )
     : undefined;
+  const connectionConcurrency = options.connections
+    ? metrics.gauge(
+        'dialplane_connection_batch_concurrency',
+        'Batch loads a connection’s pipeline allows in flight at once (adaptive, per CRM account)',
+        ['connection', 'crm'] as const,
+      )
+    : undefined;
   const metricsOf = (connection: CrmConnection | null): CrmMetrics => {
-    if (!connection || !connectionBreaker) return crmMetrics;
+    if (!connection || !connectionBreaker || !connectionConcurrency) return crmMetrics;
     const labels = { connection: connection.id, crm: connector.source };
     connectionBreaker.set(labels, 0);
-    return { ...crmMetrics, breaker: (state) => connectionBreaker.set(labels, BREAKER_VALUE[state]) };
+    connectionConcurrency.set(labels, 1);
+    return {
+      ...crmMetrics,
+      breaker: (state) => connectionBreaker.set(labels, BREAKER_VALUE[state]),
+      batchConcurrency: (limit) => connectionConcurrency.set(labels, limit),
+    };
   };
   const pipelineOf = (
     pipelineConnector: CrmConnector,

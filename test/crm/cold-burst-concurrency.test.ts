@@ -80,6 +80,12 @@ function maxOverlap(entries: readonly RequestLogEntry[]): number {
   return most;
 }
 
+/** The subgraph's `dialplane_crm_batch_concurrency` gauge. */
+async function concurrencyGauge(sg: RunningCrmSubgraph): Promise<number> {
+  const text = await (await fetch(`${sg.baseUrl}/metrics`)).text();
+  return Number(/^dialplane_crm_batch_concurrency\{[^}]*\} (\d+)$/m.exec(text)?.[1]);
+}
+
 async function salesforceIds(sim: SalesforceSim, n: number): Promise<string[]> {
   const form = new URLSearchParams({
     grant_type: 'client_credentials',
@@ -125,6 +131,7 @@ describe('cold bursts with the adaptive batch concurrency (Salesforce simulator)
     expect(maxOverlap(reads)).toBeGreaterThan(1);
     expect(reads.length).toBeLessThan(30); // per 1,000 cold queries
     expect(sg.service.batchConcurrency!.limit).toBeGreaterThan(1);
+    expect(await concurrencyGauge(sg)).toBe(sg.service.batchConcurrency!.limit);
   });
 
   it('goes back to one batch in flight when the CRM refuses for its request limit', async () => {
@@ -135,6 +142,7 @@ describe('cold bursts with the adaptive batch concurrency (Salesforce simulator)
       const answers = await burst(sg.url, ids.slice(1_000, 1_300), 100);
       expect(answers.every((a) => a.errors)).toBe(true);
       expect(sg.service.batchConcurrency!.limit).toBe(1);
+      expect(await concurrencyGauge(sg)).toBe(1);
       const reads = (await sim.admin.requests()).filter((e) => !OVERHEAD.has(e.endpoint));
       expect(reads.length).toBeGreaterThan(0);
       expect(reads.every((e) => e.status === 403)).toBe(true);
