@@ -17,9 +17,9 @@ import type { CrmApiBudget } from './connector.js';
  *   - An extra batch (one already in flight) gathers first: it starts no sooner than the
  *     gathering time after the previous start, and not when a running batch ends within that time
  *     or a quarter batch, whichever is less (keys arriving near its end take its slot). The
- *     gathering time is a usual batch divided by
- *     `max`: batch starts spread evenly over a batch's duration, so a cold read waits at most
- *     about that long for a slot. Without it, the first keys of a burst take every slot in tiny
+ *     gathering time is a usual batch divided by `max`: batch starts spread evenly over a batch's
+ *     duration, so a cold read waits at most about that long for a slot (besides the window).
+ *     Without it, the first keys of a burst take every slot in tiny
  *     batches and the rest wait a whole batch: more CRM calls and a worse median
  *     (bench/cold-batch-model.ts, 50 closed-loop callers, ceiling 4: x1.27 of direct with 104
  *     batches per 1,000 cold reads without gathering, x1.2 with about 55 with it; one batch in
