@@ -191,7 +191,7 @@ export class WindowBatcher<K, V> {
           });
         },
         (error: unknown) => {
-          failure = error ?? new Error('batch dispatch failed');
+          failure = error ?? new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'batch dispatch failed');
           chunk.forEach(([, d]) => d.reject(error));
         },
       )
