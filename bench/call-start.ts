@@ -12,12 +12,16 @@
  *   - closed loops at 10 and 50 clients, with CPU ms per request of every process
  *     (user+system from /proc, summed), which a busy shared machine distorts far less than latency;
  *   - the highest steady rate with p99 under 50 ms;
- *   - the CRM-only baseline through the gateway (same contact, CRM fields only) for a ratio.
+ *   - the CRM-only baseline through the gateway (same contact, CRM fields only) for a ratio;
+ *   - cold reads: the CRM part for never-read contacts against the official client reading as many
+ *     straight from the simulator at the same concurrency, p50 ratio and CRM calls per 1,000
+ *     (bench/cold-reads.ts; `--cold-only` runs just that, `CALL_START_COLD=off` skips it).
  *
  * `BENCH_CPU_PROF=<dir>` starts every child with `--cpu-prof --cpu-prof-dir=<dir>` and prints the
  * top self-time entries of each process's profile at the end (`bench/profile-summary.ts`).
  *
  *   node dist/bench/call-start.js [--quick] [--closed-only] [--duration=<ms>] [--ttl=<ms>]   // alone
+ *   node dist/bench/call-start.js --cold-only [--quick] [--cold-count=<n>] [--cold-clients=<n>]
  *   npm run bench -- call-start                  // from bench/index.ts
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -36,6 +40,7 @@ import {
 } from './load.js';
 import { BENCH_JWT, REPO, hivePeerInstalled, startProductionStack, type ProductionStack } from './production-stack.js';
 import { cpuMsOf, rssMbOf, type EventLoopDelay } from './child-process.js';
+import { runColdColumn, type ColdReadsResult } from './cold-reads.js';
 import type { ProfileWindow } from './profile-summary.js';
 
 /** The first operation of examples/operations/call-start.graphql, verbatim. */
@@ -66,6 +71,12 @@ export interface CallStartBenchOptions {
   simLatencyMs?: number;
   /** Skip the open-loop phases (rate and steady-rate search): CPU and profile runs on a busy machine. */
   closedOnly?: boolean;
+  /** The cold-read column (bench/cold-reads.ts). @default true */
+  cold?: boolean;
+  /** Never-read contacts each side of the cold column reads. @default 1000 */
+  coldCount?: number;
+  /** Callers at once in the cold column, both sides. @default 50 */
+  coldConcurrency?: number;
   outDir?: string;
   log?: (line: string) => void;
 }
@@ -132,8 +143,10 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
   let profileWindow: ProfileWindow | undefined;
   const loadavgStart = os.loadavg();
   try {
+    const coldCount = input.coldCount ?? 1_000;
     stack = await startProductionStack({
       execArgv,
+      simContacts: Math.max(1_000, 4 * coldCount + 100),
       ...(input.cacheTtlMs === undefined ? {} : { cacheTtlMs: input.cacheTtlMs }),
       ...(input.simLatencyMs === undefined ? {} : { simLatencyMs: input.simLatencyMs }),
     });
@@ -173,6 +186,19 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
       const warm = await closedLoop(spec(body), 10, options.warmupMs, ok);
       if (warm.errors > 0) throw new Error(`warm-up saw ${warm.errors} failed requests`);
     }
+    // Cold reads come first, while the simulator's burst window has not been spent by other phases.
+    const cold: ColdReadsResult[] | null =
+      input.cold === false
+        ? null
+        : await runColdColumn({
+            gatewayUrl: gateway.url,
+            simUrl: stack.simUrl,
+            token,
+            query: CRM_ONLY_QUERY,
+            count: coldCount,
+            concurrency: input.coldConcurrency ?? 50,
+            log,
+          });
     await stack.eventLoopDelays(); // from here on
     const open = input.closedOnly
       ? null
@@ -301,6 +327,7 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
       open,
       closed,
       crmOnly,
+      cold,
       planFastPathOff,
       callStartToCrmOnlyThroughput: c0.stats.rps / crmOnly.stats.rps,
       maxSteadyRate: best ? { rate: best.rate, p50: best.stats.p50, p99: best.stats.p99 } : null,
@@ -341,6 +368,14 @@ export async function runCallStartBench(input: CallStartBenchOptions = {}) {
           measured: c0.cpuMsPerRequest.servicesTotal,
           met: (c0.cpuMsPerRequest.servicesTotal ?? 99) <= 1.2,
         },
+        ...(cold
+          ? {
+              coldP50: cold[0]!.goals.coldP50,
+              coldCalls: cold[0]!.goals.coldCalls,
+              coldP50AmpleBudget: cold[1]!.goals.coldP50,
+              coldCallsAmpleBudget: cold[1]!.goals.coldCalls,
+            }
+          : {}),
       },
     };
     for (const [name, goal] of Object.entries(report.goals))
@@ -421,12 +456,60 @@ export async function runExpirySwing(input: { durationMs?: number; rate?: number
   };
 }
 
+/** Only the cold-read column, on its own stack (after a short warm-up of the CRM-only query). */
+export async function runColdOnly(input: { count?: number; concurrency?: number; log?: (line: string) => void } = {}) {
+  const log = input.log ?? ((line: string) => console.log(line));
+  const count = input.count ?? 1_000;
+  const stack = await startProductionStack({ simContacts: Math.max(1_000, 4 * count + 100) });
+  try {
+    const { signToken } = await import('../gateway/dev-tokens.js');
+    const token = await signToken({ sub: 'bench-agent', roles: ['agent'], seller: 'demo-seller' }, BENCH_JWT, '2h');
+    const ok: Check = (status, text) => status === 200 && !text.includes('"errors"');
+    const warm = await closedLoop(
+      {
+        url: stack.gatewayUrl,
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: CRM_ONLY_QUERY, variables: { id: stack.contactId } }),
+      },
+      10,
+      3_000,
+      ok,
+    );
+    if (warm.errors > 0) throw new Error(`warm-up saw ${warm.errors} failed requests`);
+    log(
+      `cold reads: ${os.cpus().length} cpus, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+    return await runColdColumn({
+      gatewayUrl: stack.gatewayUrl,
+      simUrl: stack.simUrl,
+      token,
+      query: CRM_ONLY_QUERY,
+      count,
+      concurrency: input.concurrency ?? 50,
+      log,
+    });
+  } finally {
+    destroyAgents();
+    await stack.close();
+  }
+}
+
 export async function run(report: (section: string, data: Record<string, unknown>) => void): Promise<void> {
   if (process.env.CALL_START_EXPIRY_SWING === 'only') {
     report('call-start', { expirySwing: await runExpirySwing() });
     return;
   }
-  report('call-start', (await runCallStartBench()) as unknown as Record<string, unknown>);
+  report(
+    'call-start',
+    (await runCallStartBench(process.env.CALL_START_COLD === 'off' ? { cold: false } : {})) as unknown as Record<
+      string,
+      unknown
+    >,
+  );
   if (process.env.CALL_START_EXPIRY_SWING !== 'off') report('call-start', { expirySwing: await runExpirySwing() });
 }
 
@@ -442,8 +525,15 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
         process.exit(1);
       },
     );
+  const coldCount = process.argv.find((a) => a.startsWith('--cold-count='));
+  const coldClients = process.argv.find((a) => a.startsWith('--cold-clients='));
+  const coldOptions = {
+    ...(coldCount ? { count: Number(coldCount.slice(13)) } : quick ? { count: 400 } : {}),
+    ...(coldClients ? { concurrency: Number(coldClients.slice(15)) } : {}),
+  };
   if (process.argv.includes('--expiry-swing'))
     done(runExpirySwing(duration ? { durationMs: Number(duration.slice(11)) } : {}));
+  else if (process.argv.includes('--cold-only')) done(runColdOnly(coldOptions));
   else
     done(
       runCallStartBench({
@@ -451,6 +541,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
         ...(duration ? { durationMs: Number(duration.slice(11)) } : {}),
         ...(process.argv.includes('--closed-only') ? { closedOnly: true } : {}),
         ...(ttl ? { cacheTtlMs: Number(ttl.slice(6)) } : {}),
+        ...(process.env.CALL_START_COLD === 'off' ? { cold: false } : {}),
+        ...(coldOptions.count ? { coldCount: coldOptions.count } : {}),
+        ...(coldOptions.concurrency ? { coldConcurrency: coldOptions.concurrency } : {}),
       }),
     );
 }

@@ -306,8 +306,8 @@ export async function runCrmBench(options: CrmBenchOptions = {}): Promise<Record
       );
       cursor += coldClosed.stats.count + 10;
 
-      // The same cold phases with 4 batch slots instead of the connector's default: fewer waits
-      // behind an in-flight batch (lower cold latency), more CRM calls.
+      // The same cold phases with a fixed 4 batch slots instead of the adaptive default (which
+      // starts at one and opens more only while the CRM reports budget to spare).
       await stopChild(subgraph.proc);
       subgraph = await spawnComponent('subgraph', { crm, simUrl: sim.url, slots: '4' });
       const cold4OpenPick = fresh();

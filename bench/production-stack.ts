@@ -51,6 +51,8 @@ export interface ProductionStackOptions {
   cacheTtlMs?: number;
   /** Simulator latency median (ms); unset = the simulator's default. */
   simLatencyMs?: number;
+  /** Contacts in the simulated portal (cold reads need many never-read ones). @default 1000 */
+  simContacts?: number;
   redisUrl?: string;
   databaseUrl?: string;
   /** Extra node flags for every child (e.g. --cpu-prof). */
@@ -95,7 +97,7 @@ export async function startProductionStack(options: ProductionStackOptions = {})
     await Promise.all(children.reverse().map(stopChild));
   };
   try {
-    const sim = await spawn('sim', { latencyMs: options.simLatencyMs });
+    const sim = await spawn('sim', { latencyMs: options.simLatencyMs, contacts: options.simContacts });
     children.push(sim.proc);
     const crm = await spawn('hubspot', { simUrl: sim.url, cacheTtlMs: options.cacheTtlMs });
     children.push(crm.proc);
@@ -184,7 +186,7 @@ async function serve(component: string, args: Record<string, string>): Promise<v
       args.latencyMs === undefined
         ? {}
         : { latency: { medianMs: Number(args.latencyMs), jitterMs: Math.round(Number(args.latencyMs) / 3) } };
-    running = await startHubspotSim({ port: 0, contacts: 1000, ...latency });
+    running = await startHubspotSim({ port: 0, contacts: Number(args.contacts ?? 1000), ...latency });
   } else if (component === 'hubspot') {
     const { loadHubspotSubgraphConfig } = await import('../subgraphs/hubspot/config.js');
     const { startHubspotSubgraph } = await import('../subgraphs/hubspot/server.js');
@@ -192,6 +194,10 @@ async function serve(component: string, args: Record<string, string>): Promise<v
       ...env,
       HUBSPOT_BASE_URL: args.simUrl,
       HUBSPOT_SUBGRAPH_PORT: '0',
+      // Comparing batch settings by hand (bench/README.md); unset in the bench's own runs = the default.
+      ...(process.env.CRM_BATCH_CONCURRENCY_MAX
+        ? { CRM_BATCH_CONCURRENCY_MAX: process.env.CRM_BATCH_CONCURRENCY_MAX }
+        : {}),
       ...(args.cacheTtlMs ? { CACHE_TTL_MS: args.cacheTtlMs } : {}),
     });
     running = await startHubspotSubgraph({ ...config, log: silentLogger });

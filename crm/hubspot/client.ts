@@ -17,13 +17,14 @@ export const HUBSPOT_POLICY = {
   /** Inputs per batch read (contacts, deals, calls, associations). */
   batchLimit: 100,
   /**
-   * Batch loads in flight at once. One (group commit): contacts asked for while a batch is in
-   * flight join the next one, so batches fill themselves under load. HubSpot allows 100-190
-   * requests per 10 s per app and a batch costs about five, so full batches matter more here than
-   * anywhere. Cost: a cold read arriving mid-flight waits up to one batch (two CRM round trips).
-   * CrmRuntimeConfig.maxConcurrentBatches overrides it.
+   * Most batch loads in flight at once: the ceiling of the adaptive concurrency
+   * (shared/crm/batch-concurrency.ts, CRM_BATCH_CONCURRENCY_MAX below it). It starts at one
+   * (group commit: contacts asked for while a batch is in flight join the next one, so batches
+   * fill under load) and rises only while the burst window (`X-HubSpot-RateLimit-Remaining`, 100-190
+   * requests per 10 s per app; a batch costs about five) and the daily allowance have room; a 429
+   * brings it back to one. A second batch spares a cold read the wait behind the one in flight.
    */
-  maxConcurrentBatches: 1,
+  maxConcurrentBatches: 8,
   /** Search page size; a phone matches a handful of contacts, not hundreds. */
   searchLimit: 100,
   /** A hot-path read that takes longer than this is treated as an outage (the breaker counts it). */
@@ -48,6 +49,13 @@ export const SEARCHABLE_PHONE_PROPERTIES = [
 const rateLimitHeaders = z.object({
   'x-hubspot-ratelimit-daily': z.coerce.number().int().nonnegative(),
   'x-hubspot-ratelimit-daily-remaining': z.coerce.number().int().nonnegative(),
+});
+
+/** The burst window headers on the same answers (190 per 10 s for a Pro/Enterprise private app). */
+const burstHeaders = z.object({
+  'x-hubspot-ratelimit-max': z.coerce.number().int().positive(),
+  'x-hubspot-ratelimit-remaining': z.coerce.number().int().nonnegative(),
+  'x-hubspot-ratelimit-interval-milliseconds': z.coerce.number().int().positive(),
 });
 
 export type HubspotObjectType = 'contacts' | 'deals' | 'calls';
@@ -428,11 +436,28 @@ export class HubspotClient {
   }
 
   private noteBudget(ctx: unknown): void {
-    const parsed = rateLimitHeaders.safeParse((ctx as { headers?: unknown } | null)?.headers);
+    const headers = (ctx as { headers?: unknown } | null)?.headers;
+    const parsed = rateLimitHeaders.safeParse(headers);
     if (!parsed.success) return;
     const limit = parsed.data['x-hubspot-ratelimit-daily'];
     const remaining = parsed.data['x-hubspot-ratelimit-daily-remaining'];
-    this.budget = { used: Math.max(0, limit - remaining), limit, remaining, window: 'daily', reportedAtMs: Date.now() };
+    const burst = burstHeaders.safeParse(headers);
+    this.budget = {
+      used: Math.max(0, limit - remaining),
+      limit,
+      remaining,
+      window: 'daily',
+      reportedAtMs: Date.now(),
+      ...(burst.success
+        ? {
+            burst: {
+              limit: burst.data['x-hubspot-ratelimit-max'],
+              remaining: burst.data['x-hubspot-ratelimit-remaining'],
+              intervalMs: burst.data['x-hubspot-ratelimit-interval-milliseconds'],
+            },
+          }
+        : {}),
+    };
   }
   private call<T>(endpoint: HubspotEndpoint, fn: () => Promise<T>): Promise<T> {
     const tokens = this.tokens;

@@ -18,12 +18,14 @@ export const SALESFORCE_POLICY = {
   /** Ids per batch load: SOQL `IN (…)` lists travel in a GET URL, keep them well under URL limits. */
   maxIdsPerBatch: 200,
   /**
-   * Batch loads in flight at once. One (group commit): every contact asked for while a batch query
-   * is in flight joins the next one, so batches fill themselves under load and the org's daily API
-   * quota is spent on full batches. Cost: a cold read arriving mid-flight waits up to one CRM round
-   * trip. Raise it (CrmRuntimeConfig.maxConcurrentBatches) to trade CRM calls for cold latency.
+   * Most batch loads in flight at once: the ceiling of the adaptive concurrency
+   * (shared/crm/batch-concurrency.ts, CRM_BATCH_CONCURRENCY_MAX below it). It starts at one (group
+   * commit: every contact asked for while a batch query is in flight joins the next one, so the
+   * org's daily API quota goes to full batches) and rises only while `Sforce-Limit-Info` shows the
+   * daily allowance with room; REQUEST_LIMIT_EXCEEDED brings it back to one. Salesforce caps
+   * concurrent long-running requests at 25 per org; these queries are short.
    */
-  maxConcurrentBatches: 1,
+  maxConcurrentBatches: 8,
 } as const;
 
 /** Endpoint names, as the simulator counts them and our metrics label them. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { cacheEnv, connectionEnv, runtimeEnv, tlsEnv, tracingEnv } from '../config.js';
 import { loadServerTls } from '../tls.js';
 import type { CrmRuntimeConfig } from './crm-subgraph.js';
+import { DEFAULT_BATCH_CONCURRENCY_MAX } from './batch-concurrency.js';
 import { RECONCILE_DEFAULTS } from './reconciliation/reconcile-policy.js';
 
 /**
@@ -16,6 +17,12 @@ export const crmSubgraphRuntimeEnv = {
   DIALPLANE_INTERNAL_SECRET: runtimeEnv.DIALPLANE_INTERNAL_SECRET,
   CACHE_TTL_MS: cacheEnv.CACHE_TTL_MS,
   BATCH_WINDOW_MS: cacheEnv.BATCH_WINDOW_MS,
+  /**
+   * Most CRM batch loads in flight per CRM account. The subgraph starts at one and opens more only
+   * while keys wait behind a batch and the CRM reports budget to spare (shared/crm/batch-concurrency.ts);
+   * 1 = always one batch (fewest CRM calls, a cold read may wait behind the batch in flight).
+   */
+  CRM_BATCH_CONCURRENCY_MAX: z.coerce.number().int().min(1).max(8).default(DEFAULT_BATCH_CONCURRENCY_MAX),
   /** Refresh a contact that is read in the last this-many ms of its freshness in the background (0 = off). */
   CACHE_REFRESH_AHEAD_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
   /**
@@ -59,6 +66,7 @@ export function toCrmSubgraphRuntime(env: z.output<typeof runtimeObject>) {
   const runtime: CrmRuntimeConfig = {
     cacheTtlMs: env.CACHE_TTL_MS,
     batchWindowMs: env.BATCH_WINDOW_MS,
+    batchConcurrencyMax: env.CRM_BATCH_CONCURRENCY_MAX,
     refreshAheadMs: env.CACHE_REFRESH_AHEAD_MS,
     driftCheckIntervalMs: env.DRIFT_CHECK_INTERVAL_MS,
     deploymentConnection: env.CRM_DEPLOYMENT_CONNECTION === 'on',

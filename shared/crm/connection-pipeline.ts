@@ -49,6 +49,7 @@ export interface ConnectionPipelineOptions {
   phoneIndexTtlMs: number;
   batchWindowMs: number;
   maxConcurrentBatches?: number;
+  batchConcurrencyMax?: number;
   refreshAheadMs?: number;
   breaker?: { failureThreshold?: number; openMs?: number };
   driftCheckIntervalMs: number;
@@ -109,6 +110,7 @@ export function openConnectionPipeline(options: ConnectionPipelineOptions): Conn
     log,
     batchWindowMs: options.batchWindowMs,
     maxConcurrentBatches: options.maxConcurrentBatches,
+    batchConcurrencyMax: options.batchConcurrencyMax,
     refreshAheadMs: options.refreshAheadMs,
     breaker: options.breaker,
     now: options.now,

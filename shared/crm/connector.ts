@@ -312,7 +312,11 @@ export interface MappingCheckReport {
 export interface CrmBatchLimits {
   /** Most ids one loadContacts call may receive (Salesforce collections 2000, HubSpot batch 100). */
   maxBatchSize: number;
-  /** Most loadContacts calls in flight at once (protects CRM concurrency limits). */
+  /**
+   * Most loadContacts calls this CRM tolerates in flight at once: the ceiling of the adaptive batch
+   * concurrency (shared/crm/batch-concurrency.ts), which starts at one and rises only while the
+   * CRM reports budget to spare.
+   */
   maxConcurrentBatches: number;
 }
 
@@ -328,6 +332,12 @@ export interface CrmApiBudget {
   window: 'daily';
   /** When the CRM last reported it (ms since epoch). */
   reportedAtMs: number;
+  /**
+   * The short burst window as the same answer reported it (HubSpot `X-HubSpot-RateLimit-Max`,
+   * `-Remaining`, `-Interval-Milliseconds`: 190 per 10 s for a Pro app); absent when the CRM sends
+   * none (Salesforce has only the daily allowance). The batch concurrency reads it.
+   */
+  burst?: { remaining: number; limit: number; intervalMs: number };
 }
 
 export interface CrmConnector {

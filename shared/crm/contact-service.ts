@@ -9,6 +9,12 @@ import {
 } from './connector.js';
 import type { CrmMetrics } from './crm-metrics.js';
 import type { ContactStore, CachedContactEntry } from './contact-store.js';
+import {
+  BatchConcurrency,
+  DEFAULT_BATCH_CONCURRENCY_MAX,
+  budgetFraction,
+  type BatchOutcome,
+} from './batch-concurrency.js';
 import { CallerOverloadedError, WindowBatcher } from './window-batcher.js';
 
 /** Contact loads one caller may have waiting for the CRM at once (fair sharing; beyond: RATE_LIMITED). */
@@ -33,8 +39,16 @@ export interface ContactServiceOptions {
   metrics: CrmMetrics;
   log: Logger;
   batchWindowMs: number;
-  /** Overrides connector.limits.maxConcurrentBatches. */
+  /**
+   * A fixed number of batch loads in flight, instead of the adaptive concurrency (benchmarks and
+   * tests that compare settings).
+   */
   maxConcurrentBatches?: number;
+  /**
+   * Ceiling of the adaptive batch concurrency (CRM_BATCH_CONCURRENCY_MAX), itself capped by
+   * connector.limits.maxConcurrentBatches; 1 keeps one batch in flight. @default DEFAULT_BATCH_CONCURRENCY_MAX
+   */
+  batchConcurrencyMax?: number;
   breaker?: { failureThreshold?: number; openMs?: number };
   /** Loads one caller may have waiting in the batcher. @default DEFAULT_MAX_WAITING_PER_CALLER */
   maxWaitingPerCaller?: number;
@@ -61,6 +75,8 @@ export function isOutage(error: unknown): boolean {
 export class ContactService {
   readonly breaker: CircuitBreaker;
   private readonly batcher: WindowBatcher<string, ContactLoadResult>;
+  /** The adaptive limit of batch loads in flight; null with a fixed maxConcurrentBatches. */
+  readonly batchConcurrency: BatchConcurrency | null;
   private readonly now: () => number;
   /** Ids with a background refresh in flight (one per id at a time). */
   private readonly refreshing = new Set<string>();
@@ -76,10 +92,39 @@ export class ContactService {
         options.log.warn({ crm: connector.source, state }, 'CRM circuit breaker state changed');
       },
     });
+    const fixed = options.maxConcurrentBatches;
+    const policy = (this.batchConcurrency =
+      fixed === undefined
+        ? new BatchConcurrency({
+            max: Math.max(
+              1,
+              Math.min(
+                options.batchConcurrencyMax ?? DEFAULT_BATCH_CONCURRENCY_MAX,
+                connector.limits.maxConcurrentBatches,
+              ),
+            ),
+          })
+        : null);
     this.batcher = new WindowBatcher<string, ContactLoadResult>({
       windowMs: options.batchWindowMs,
       maxBatchSize: connector.limits.maxBatchSize,
-      maxConcurrent: options.maxConcurrentBatches ?? connector.limits.maxConcurrentBatches,
+      ...(policy
+        ? {
+            slots: {
+              tryStart: () => policy.tryStart(),
+              retryInMs: () => policy.retryInMs(),
+              finished: (ticket, error) => {
+                const before = policy.limit;
+                policy.finished(
+                  ticket as Parameters<BatchConcurrency['finished']>[0],
+                  batchOutcome(error),
+                  this.budgetLeft(),
+                );
+                if (policy.limit !== before) metrics.batchConcurrency?.(policy.limit);
+              },
+            },
+          }
+        : { maxConcurrent: fixed }),
       maxWaitingPerCaller: options.maxWaitingPerCaller ?? DEFAULT_MAX_WAITING_PER_CALLER,
       dispatch: (ids) => this.fetch(ids),
     });
@@ -87,6 +132,19 @@ export class ContactService {
 
   get source() {
     return this.options.connector.source;
+  }
+
+  /**
+   * The fraction of the CRM's allowance its last answer reported left (this batch's, or a later
+   * call's); the client stamps it with the wall clock, so it is aged with the wall clock too. A
+   * connector that cannot say answers unknown, which never raises the concurrency.
+   */
+  private budgetLeft(): number | null {
+    try {
+      return budgetFraction(this.options.connector.apiBudget(), Date.now());
+    } catch {
+      return null;
+    }
   }
 
   /** One answer per id, in order. Never throws. */
@@ -174,6 +232,15 @@ export class ContactService {
       throw error;
     }
   }
+}
+
+/** How a batch load ended, for the concurrency policy. */
+export function batchOutcome(error: unknown): BatchOutcome {
+  if (error === undefined) return 'ok';
+  if (error instanceof CrmCallError && error.kind === 'rate_limited') return 'rate_limited';
+  // An open breaker is an outage seen earlier; anything not a CRM answer counts as one too.
+  if (error instanceof BreakerOpenError || isOutage(error)) return 'outage';
+  return 'rejected';
 }
 
 function fromEntry(entry: CachedContactEntry, stale: boolean): ContactAnswer {

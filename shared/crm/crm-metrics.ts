@@ -17,6 +17,8 @@ export interface CrmMetrics {
   /** Consent-critical CRM fields the drift watch currently knows to be missing. */
   criticalDrift(fields: number): void;
   breaker(state: BreakerState): void;
+  /** Batch loads the adaptive concurrency allows in flight now (1 = group commit only). */
+  batchConcurrency?(limit: number): void;
   webhookEvent(outcome: 'applied' | 'duplicate' | 'out_of_order' | 'rejected'): void;
   phoneLookup(via: 'index' | 'search'): void;
 }
@@ -64,8 +66,14 @@ export function createCrmMetrics(metrics: Metrics, crm: CrmSource): CrmMetrics {
     'crm',
     'via',
   ]);
+  const concurrency = metrics.gauge(
+    'dialplane_crm_batch_concurrency',
+    'Batch loads allowed in flight at once (adaptive: rises while the CRM reports budget to spare, 1 after a rate limit)',
+    ['crm'],
+  );
   breaker.set({ crm }, 0);
   critical.set({ crm }, 0);
+  concurrency.set({ crm }, 1);
   return {
     async call(endpoint, fn) {
       const stop = callSeconds.startTimer({ crm, endpoint });
@@ -85,6 +93,7 @@ export function createCrmMetrics(metrics: Metrics, crm: CrmSource): CrmMetrics {
     drift: (field) => drift.inc({ crm, field }),
     criticalDrift: (fields) => critical.set({ crm }, fields),
     breaker: (state) => breaker.set({ crm }, BREAKER_VALUE[state]),
+    batchConcurrency: (limit) => concurrency.set({ crm }, limit),
     webhookEvent: (outcome) => webhooks.inc({ crm, outcome }),
     phoneLookup: (via) => phone.inc({ crm, via }),
   };

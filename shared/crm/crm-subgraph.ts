@@ -58,11 +58,18 @@ export interface CrmRuntimeConfig {
   keyPrefix?: string;
   breaker?: { failureThreshold?: number; openMs?: number };
   /**
-   * Overrides the connector's batch loads in flight at once. Fewer means fuller batches (fewer CRM
-   * calls under load: arrivals wait for a slot and merge) at the cost of up to one CRM round trip
-   * of queueing; more means lower cold latency and more calls.
+   * A fixed number of batch loads in flight, instead of the adaptive concurrency (benchmarks
+   * comparing settings). Fewer means fuller batches (fewer CRM calls under load: arrivals wait for a
+   * slot and merge) at the cost of up to one CRM round trip of queueing; more means lower cold
+   * latency and more calls.
    */
   maxConcurrentBatches?: number;
+  /**
+   * Ceiling of the adaptive batch concurrency per CRM account (CRM_BATCH_CONCURRENCY_MAX), capped
+   * by the connector's limit: starts at one, rises while keys wait and the CRM reports budget to
+   * spare, back to one on a rate limit. @default 4
+   */
+  batchConcurrencyMax?: number;
   /** Refresh a hot contact this long before its freshness ends (ContactService). @default 2000 */
   refreshAheadMs?: number;
   /**
@@ -268,11 +275,23 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
         ['connection', 'crm'] as const,
       )
     : undefined;
+  const connectionConcurrency = options.connections
+    ? metrics.gauge(
+        'dialplane_connection_batch_concurrency',
+        'Batch loads a connection’s pipeline allows in flight at once (adaptive, per CRM account)',
+        ['connection', 'crm'] as const,
+      )
+    : undefined;
   const metricsOf = (connection: CrmConnection | null): CrmMetrics => {
-    if (!connection || !connectionBreaker) return crmMetrics;
+    if (!connection || !connectionBreaker || !connectionConcurrency) return crmMetrics;
     const labels = { connection: connection.id, crm: connector.source };
     connectionBreaker.set(labels, 0);
-    return { ...crmMetrics, breaker: (state) => connectionBreaker.set(labels, BREAKER_VALUE[state]) };
+    connectionConcurrency.set(labels, 1);
+    return {
+      ...crmMetrics,
+      breaker: (state) => connectionBreaker.set(labels, BREAKER_VALUE[state]),
+      batchConcurrency: (limit) => connectionConcurrency.set(labels, limit),
+    };
   };
   const pipelineOf = (
     pipelineConnector: CrmConnector,
@@ -293,6 +312,7 @@ export async function startCrmSubgraph(options: StartCrmSubgraphOptions): Promis
       phoneIndexTtlMs: config.phoneIndexTtlMs ?? 900_000,
       batchWindowMs: config.batchWindowMs,
       maxConcurrentBatches: config.maxConcurrentBatches,
+      batchConcurrencyMax: config.batchConcurrencyMax,
       refreshAheadMs: config.refreshAheadMs,
       breaker: config.breaker,
       driftCheckIntervalMs: config.driftCheckIntervalMs ?? 0,

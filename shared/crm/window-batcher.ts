@@ -4,7 +4,8 @@ import { DialplaneError, ErrorCode } from '../errors.js';
  * The short-window cross-request batcher. Loads asked for within `windowMs` of each other, from
  * any request, are coalesced into one dispatch (split at `maxBatchSize`, the CRM's batch limit);
  * a key already pending or in flight joins that load instead of causing another. At most
- * `maxConcurrent` dispatches run at once; further keys wait their turn (and batches grow).
+ * `maxConcurrent` dispatches run at once, or as many as `slots` (an adaptive policy, e.g.
+ * batch-concurrency.ts) lets start; further keys wait their turn (and batches grow).
  *
  * Fair sharing: waiting keys are queued per caller and each dispatch takes them round-robin
  * across callers, so one caller's burst cannot push another caller's key behind it; a caller
@@ -16,11 +17,27 @@ export interface WindowBatcherOptions<K, V> {
   /** Collect this long after the first load before dispatching; 0 = next macrotask. */
   windowMs: number;
   maxBatchSize: number;
-  maxConcurrent: number;
+  /** Fixed number of dispatches in flight at once (ignored with `slots`). @default 1 */
+  maxConcurrent?: number;
+  /** Decides, each time keys wait, whether another dispatch may start now (adaptive concurrency). */
+  slots?: DispatchSlots<unknown>;
   /** Keys one caller may have waiting (window or slot); beyond it its loads fail at once. @default Infinity */
   maxWaitingPerCaller?: number;
   /** Resolves one result per key, in order; a rejection fails every key of the batch. */
   dispatch: (keys: K[]) => Promise<V[]>;
+}
+
+/**
+ * An adaptive limit of dispatches in flight. `tryStart` is asked whenever keys wait for a slot and
+ * answers a handle (start now) or null (wait: it is asked again when a running dispatch ends, so
+ * it must not answer null with nothing running). Each handle comes back once to `finished`, with
+ * the dispatch's error when it failed.
+ */
+export interface DispatchSlots<H> {
+  tryStart(): H | null;
+  finished(handle: H, error: unknown): void;
+  /** After a refusal: ask again in this many ms even if no dispatch ends (null: wait for one). */
+  retryInMs?(): number | null;
 }
 
 /** A caller already has its share of keys waiting for the CRM. */
@@ -53,6 +70,7 @@ export class WindowBatcher<K, V> {
   private inFlight = new Map<K, Promise<V>>();
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private running = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
   /** Keys flushed from a window and waiting for a dispatch slot, FIFO per caller. */
   private waitingByCaller = new Map<string, Waiting<K, V>[]>();
   private waitingCount = 0;
@@ -128,12 +146,38 @@ export class WindowBatcher<K, V> {
 
   private drain(): void {
     // Keys that waited for a slot are merged up to the batch limit: fewer, fuller CRM calls.
-    while (this.running < this.options.maxConcurrent && this.waitingCount > 0) this.run(this.takeFairBatch());
+    while (this.waitingCount > 0) {
+      const slot = this.takeSlot();
+      if (slot === null) {
+        this.retryLater();
+        return;
+      }
+      this.run(this.takeFairBatch(), slot);
+    }
   }
 
-  private run(chunk: Waiting<K, V>[]): void {
+  /** The slots policy refused only for now (keys gather): drain again when it says, unless a dispatch ends first. */
+  private retryLater(): void {
+    const ms = this.options.slots?.retryInMs?.();
+    if (ms == null || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.drain();
+    }, ms);
+    this.retryTimer.unref?.();
+  }
+
+  /** A handle when one more dispatch may start now (fixed limit: `true`), else null. */
+  private takeSlot(): unknown {
+    const { slots, maxConcurrent = 1 } = this.options;
+    if (slots) return slots.tryStart();
+    return this.running < maxConcurrent ? true : null;
+  }
+
+  private run(chunk: Waiting<K, V>[], slot: unknown): void {
     this.running += 1;
     const keys = chunk.map(([k]) => k);
+    let failure: unknown;
     Promise.resolve()
       .then(() => this.options.dispatch(keys))
       .then(
@@ -146,12 +190,20 @@ export class WindowBatcher<K, V> {
               );
           });
         },
-        (error: unknown) => chunk.forEach(([, d]) => d.reject(error)),
+        (error: unknown) => {
+          failure = error ?? new DialplaneError(ErrorCode.INTERNAL_SERVER_ERROR, 'batch dispatch failed');
+          chunk.forEach(([, d]) => d.reject(error));
+        },
       )
       .finally(() => {
         for (const k of keys) this.inFlight.delete(k);
         this.running -= 1;
-        this.drain();
+        try {
+          this.options.slots?.finished(slot, failure);
+        } finally {
+          // Even if the policy threw, the waiting keys must not be stranded.
+          this.drain();
+        }
       });
   }
 }

@@ -83,6 +83,21 @@ describe('HubspotClient against the simulator', () => {
     seen.length = 0;
   });
 
+  it('keeps the burst window and the daily allowance each answer reports (the batch concurrency reads them)', async () => {
+    await sim.admin.setRateLimit({ enabled: true, limit: 50, windowMs: 10_000 });
+    const c = client();
+    try {
+      expect(c.apiBudget()).toBeNull();
+      await c.batchRead('contacts', ['1000'], CONTACT_PROPERTIES);
+      await c.batchRead('contacts', ['1001'], CONTACT_PROPERTIES);
+      const budget = c.apiBudget();
+      expect(budget?.burst).toEqual({ limit: 50, remaining: 48, intervalMs: 10_000 });
+      expect(budget?.limit).toBeGreaterThan(0);
+    } finally {
+      c.close();
+    }
+  });
+
   it('splits batch reads at 100 ids and returns only existing records', async () => {
     const c = client();
     try {
