@@ -37,7 +37,14 @@ import { callOutcomeInput } from '../subgraphs/engagement/intake/outcome.js';
 import { startEngagementSubgraph } from '../subgraphs/engagement/server.js';
 import { SimAdminClient } from '../sim/common/admin-client.js';
 import { BENCH_POSTGRES_URL, reachable, throwAwayDatabase } from './bench-services.js';
-import { cpuMsOf, serveIfChild, serveUntilParentLeaves, startChild, stopChild } from './child-process.js';
+import {
+  cpuMsOf,
+  serveIfChild,
+  serveUntilParentLeaves,
+  startChild,
+  stopChild,
+  type EventLoopDelay,
+} from './child-process.js';
 import { REPO } from './production-stack.js';
 import { destroyAgents, fmt, openLoop, send, statLine, type LatencyStats, type RequestSpec } from './load.js';
 
@@ -286,6 +293,8 @@ async function startAckStack(shape: AckShape, databaseUrl: string | undefined) {
       engagementUrl: engagement.url,
       gatewayUrl: gateway.url,
       pids: { engagement: engagement.proc.pid, worker: worker?.pid, gateway: gateway.proc.pid },
+      /** The engagement subgraph's event-loop delay since the last call (a stall there, or the machine). */
+      engagementLoopDelay: engagement.eventLoopDelay,
       close,
     };
   } catch (error) {
@@ -353,6 +362,7 @@ async function acknowledgment(
 
     const results: Record<string, LatencyStats> = {};
     const cpu: Record<string, { engagement: number | null; worker: number | null }> = {};
+    const loopDelay: Record<string, EventLoopDelay> = {};
     const states: [string, () => Promise<void>][] = [
       ['healthy', async () => {}],
       [
@@ -372,14 +382,17 @@ async function acknowledgment(
     ];
     for (const [state, apply] of states) {
       await apply();
+      await stack.engagementLoopDelay();
       const before = cpuOf();
       const s = await openLoop(viaGateway(state), rate, durationMs, ackOk);
       const after = cpuOf();
+      loopDelay[state] = await stack.engagementLoopDelay();
       const per = (a: number | null, b: number | null) => (a === null || b === null ? null : (b - a) / s.count);
       cpu[state] = { engagement: per(before.engagement, after.engagement), worker: per(before.worker, after.worker) };
       results[state] = s;
       const pending = await pendingWriteBacks(stack.gatewayUrl, adminToken);
-      const cpuNote = `CPU ms/request: subgraph ${fmt(cpu[state].engagement ?? Number.NaN, 3)}${
+      const loop = loopDelay[state]!;
+      const cpuNote = `subgraph event loop delay p99 ${fmt(loop.p99Ms)} / max ${fmt(loop.maxMs)} ms; CPU ms/request: subgraph ${fmt(cpu[state].engagement ?? Number.NaN, 3)}${
         shape === 'production' ? `, worker ${fmt(cpu[state].worker ?? Number.NaN, 3)}` : ' (worker inside)'
       }`;
       log(`${statLine(`[${shape}] gateway, CRM ${state}`, s)}  (pending after: ${pending}; ${cpuNote})`);
@@ -403,6 +416,7 @@ async function acknowledgment(
       direct: baseline,
       gateway: results,
       cpuMsPerRequest: cpu,
+      subgraphEventLoopDelay: loopDelay,
       p99SpreadRatio: worst / best,
       targetsMet: { p99Under10ms: worst <= 10, spreadWithin1_5x: worst / best <= 1.5 },
     });
