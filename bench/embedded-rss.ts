@@ -17,12 +17,19 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { rssMbOf, stopChild } from './child-process.js';
-import { closedLoop, destroyAgents, fmt, send, statLine, type RequestSpec } from './load.js';
+import { DEV_JWT_SECRET } from '../shared/config.js';
+import { signToken } from '../gateway/dev-tokens.js';
+import { closedLoopFn, destroyAgents, fmt, send, statLine, type RequestSpec } from './load.js';
 import { REPO } from './production-stack.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const TARGET_MB = 600;
 const CLIENTS = 16;
+/**
+ * Agents the drive speaks for, one token each: the gateway limits every caller (agent 200 req/s by
+ * default), and a deployment's load comes from many agents, not one token at thousands a second.
+ */
+const AGENTS = 32;
 /**
  * Distinct contacts per CRM the drive cycles through (each CRM simulator holds 10,000). A pass
  * takes longer than the contact cache's lifetime, so most reads are cold: the path that fills the
@@ -189,11 +196,36 @@ export async function runEmbeddedRss(
     const sampler = setInterval(() => {
       peak = Math.max(peak, rssMbOf(pid) ?? 0);
     }, 500);
-    const drive = await closedLoop(spec, CLIENTS, durationMs, callStartOk);
+    // npm start's development JWT settings (the banner's tokens are signed with them).
+    const tokens = await Promise.all(
+      Array.from({ length: AGENTS }, (_, k) =>
+        signToken(
+          { sub: `bench-agent-${k}`, roles: ['agent'], seller: 'demo-seller' },
+          { secret: DEV_JWT_SECRET, issuer: 'dialplane', audience: 'dialplane-api' },
+          '2h',
+        ),
+      ),
+    );
+    const drive = await closedLoopFn(
+      async (i) => {
+        const answer = await send(
+          { ...spec, headers: { ...spec.headers, authorization: `Bearer ${tokens[i % AGENTS]}` } },
+          i,
+        );
+        return callStartOk(answer.status, answer.body);
+      },
+      CLIENTS,
+      durationMs,
+    );
     clearInterval(sampler);
     const afterDrive = rssMbOf(pid);
     peak = Math.max(peak, afterDrive ?? 0);
-    log(statLine(`call-start, ${CLIENTS} clients, ${ids.length} contacts, ${durationMs / 1000} s`, drive));
+    log(
+      statLine(
+        `call-start, ${CLIENTS} clients for ${AGENTS} agents, ${ids.length} contacts, ${durationMs / 1000} s`,
+        drive,
+      ),
+    );
     // A settle: timers (cache expiry, audit flush, pg-boss maintenance) run; what stays is the footprint.
     await new Promise((r) => setTimeout(r, 5_000));
     const settled = rssMbOf(pid);
