@@ -93,10 +93,27 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
 /** shared_buffers of the embedded PGlite. */
 export const EMBEDDED_SHARED_BUFFERS = '16MB';
 
+/**
+ * wal_init_zero of the embedded PGlite: off. PostgreSQL fills each new 16 MB WAL segment with
+ * zeros; in PGlite that is 16 MB written in small pieces to an in-memory file that grows by 1/8
+ * at a time (each growth copies the whole file), all inside whichever statement needed the new
+ * segment, synchronously on the process's one thread: 60–110 ms measured (issue 17: the embedded
+ * shape's event loop stalled ~100 ms every 16 MB of WAL, a request's acknowledgment or a
+ * worker's statement alike). Off, PostgreSQL writes the segment's last byte only (one growth,
+ * ~1–9 ms). The zeros only preallocate space; recovery relies on record checksums, not on them.
+ */
+export const EMBEDDED_WAL_INIT_ZERO = 'off';
+
 async function openPglite(options: DatabaseOptions): Promise<Database> {
   // PostgreSQL's default shared_buffers (128 MB) is sized for a server, not an embedded store of a
   // few tables: 16 MB measured ~150 MB less RSS per PGlite with the same data (issue 17).
-  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`];
+  const startParams = [
+    ...PGlite.defaultStartParams,
+    '-c',
+    `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`,
+    '-c',
+    `wal_init_zero=${EMBEDDED_WAL_INIT_ZERO}`,
+  ];
   const db = options.dataDir ? new PGlite(options.dataDir, { startParams }) : new PGlite({ startParams });
   await db.waitReady;
   const wrap = (q: { query: PGlite['query'] }): Queryable => ({
