@@ -88,6 +88,7 @@ export function prioritized(db: Database, options: PriorityOptions = {}): Priori
     query: ((sql: string, params?: unknown[]) => run(() => db.query(sql, params))) as Queryable['query'],
     transaction: (fn) => run(() => db.transaction(fn)),
     exec: (sql) => run(() => db.exec(sql)),
+    ...(db.script ? { script: (sql: string) => run(() => db.script!(sql)) } : {}),
     close: () => db.close(),
   });
   return { foreground: handle(inForeground), background: handle(inBackground) };

@@ -4,8 +4,8 @@ import type { Database, Queryable } from './db.js';
  * Write watching for in-memory mirrors of database state (engagement's overlay cache, consent's
  * facts snapshot): a database handle that reports every statement that may change what a mirror
  * holds, so the mirror can drop its answers before the write lands and again once it has settled.
- * Which statements count is the caller's predicate; `exec` (migrations, PREPARE, scripts) always
- * counts, since its text is not inspected.
+ * Which statements count is the caller's predicate; `exec` and `script` (migrations, PREPARE,
+ * pg-boss scripts) always count, since their text is not inspected.
  */
 
 /** Statements that only read: a plain SELECT without a row lock. */
@@ -52,6 +52,18 @@ export function reportingWrites(db: Database, mayChange: (sql: string) => boolea
         onWrite();
       }
     },
+    ...(db.script
+      ? {
+          async script(sql: string) {
+            onWrite();
+            try {
+              return await db.script!(sql);
+            } finally {
+              onWrite();
+            }
+          },
+        }
+      : {}),
     close: () => db.close(),
   };
 }

@@ -23,6 +23,12 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs several statements (no parameters), e.g. a migration file. */
   exec(sql: string): Promise<void>;
+  /**
+   * Runs several statements (no parameters) and returns the last one's rows: pg-boss's schema
+   * scripts and its maintenance (BEGIN; advisory lock; expire/archive/drop; COMMIT). Through a
+   * handle that orders work (shared/db-priority.ts), ordered like every other statement.
+   */
+  script?(sql: string): Promise<unknown[]>;
   close(): Promise<void>;
   /** The underlying driver, for libraries that need it (pg-boss). */
   readonly pglite?: PGlite;
@@ -84,6 +90,10 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     async exec(sql) {
       await pool.query(sql);
     },
+    async script(sql) {
+      const r = (await pool.query(sql)) as unknown as { rows: unknown[] } | { rows: unknown[] }[];
+      return Array.isArray(r) ? (r[r.length - 1]?.rows ?? []) : r.rows;
+    },
     async close() {
       await pool.end();
     },
@@ -130,6 +140,10 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
     async exec(sql) {
       await db.exec(sql);
+    },
+    async script(sql) {
+      const results = await db.exec(sql);
+      return results[results.length - 1]?.rows ?? [];
     },
     async close() {
       await db.close();

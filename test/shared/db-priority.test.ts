@@ -95,6 +95,35 @@ describe('prioritized embedded database', () => {
     await Promise.all([request, maintenance]);
   });
 
+  // pg-boss's maintenance (expire, archive, drop) is a parameterless script (BEGIN; advisory lock;
+  // statement; COMMIT), 5-50 ms on a few thousand jobs: it must wait for requests like any other
+  // background statement.
+  it("orders pg-boss's multi-statement maintenance scripts too", async () => {
+    const ends: (() => void)[] = [];
+    let requestDone = false;
+    const fake: Database = {
+      ...db,
+      query: (() => new Promise((resolve) => ends.push(() => resolve({ rows: [], rowCount: 0 })))) as Database['query'],
+    };
+    const { foreground, background } = prioritized(fake, { maxWaitMs: 10_000 });
+    const request = foreground.query('request').then(() => {
+      requestDone = true;
+    });
+    let scriptRanAfterRequest: boolean | undefined;
+    const maintenance = pgBossDb(background, background)
+      .executeSql('BEGIN; SELECT 1 AS one; COMMIT;', [])
+      .then((result) => {
+        scriptRanAfterRequest = requestDone;
+        return result;
+      });
+    await vi.waitFor(() => expect(ends).toHaveLength(1), { timeout: 2_000, interval: 5 });
+    // Give a script that jumped the queue the time to finish.
+    await new Promise((r) => setImmediate(r));
+    ends.shift()!();
+    await Promise.all([request, maintenance]);
+    expect(scriptRanAfterRequest).toBe(true);
+  });
+
   it('is the database itself on PostgreSQL (a pool orders nothing)', () => {
     const fake = { ...db, kind: 'postgres' as const };
     const { foreground, background } = prioritized(fake);
