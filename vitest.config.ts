@@ -16,6 +16,7 @@ const UNIT = [
   'test/consent/decision-table.test.ts',
   'test/crm/change-handler.test.ts',
   'test/crm/contract-answers.test.ts',
+  'test/shared/remembered-operations.test.ts',
   'test/crm/hubspot-mapping.test.ts',
   'test/crm/hubspot-signature.test.ts',
   'test/crm/hubspot-webhooks.test.ts',

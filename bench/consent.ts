@@ -126,6 +126,9 @@ async function serve(component: string, args: Record<string, string>): Promise<v
       supergraphPath: args.supergraphPath,
       crmUrl: args.crmUrl,
       consentUrl: args.consentUrl,
+      // One agent sends every phase at 200 req/s: exactly the default per-caller limit, so a
+      // phase saw 429s (2-101 of 1,000) whenever its sends bunched. The limiter is not measured here.
+      rateLimits: 'agent=2000/1',
     });
     ({ url, close } = { url: g.url, close: () => g.close() });
   }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { execute, type DocumentNode, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { apolloResponse } from './graphql-response.js';
+import { RememberedOperations } from './remembered-operations.js';
 import { SINGLE_RESULT_TYPES, createResponseTypeChooser } from './response-type.js';
 
 /**
@@ -37,12 +38,11 @@ export interface SubgraphFastPathOptions {
 }
 
 export class SubgraphFastPath<C extends BaseContext> {
-  private readonly remembered = new Map<string, Remembered>();
+  private readonly remembered: RememberedOperations<Remembered>;
   private readonly contentType = createResponseTypeChooser(SINGLE_RESULT_TYPES);
-  private readonly maxEntries: number;
 
   constructor(private readonly options: SubgraphFastPathOptions) {
-    this.maxEntries = options.maxEntries ?? 500;
+    this.remembered = new RememberedOperations(options.maxEntries ?? 500);
   }
 
   /** Remembers every query and mutation Apollo resolved (parsed and validated) by its text. */
@@ -51,11 +51,11 @@ export class SubgraphFastPath<C extends BaseContext> {
       requestDidStart: async () => ({
         didResolveOperation: async ({ request, document, operation }) => {
           if (!request.query || !operation || operation.operation === 'subscription') return;
-          const key = textKey(request.query, request.operationName);
-          if (this.remembered.has(key)) return;
-          if (this.remembered.size >= this.maxEntries)
-            this.remembered.delete(this.remembered.keys().next().value as string);
-          this.remembered.set(key, { document, operationName: operation.name?.value });
+          if (this.remembered.has(request.query, request.operationName)) return;
+          this.remembered.remember(request.query, request.operationName, {
+            document,
+            operationName: operation.name?.value,
+          });
         },
       }),
     };
@@ -63,13 +63,9 @@ export class SubgraphFastPath<C extends BaseContext> {
 
   /** Answers a parsed POST body whose text was remembered; false: not handled, run it through Apollo. */
   async serve(body: unknown, req: IncomingMessage, res: ServerResponse, context: () => Promise<C>): Promise<boolean> {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
-    const { query, operationName, variables, extensions } = body as Record<string, unknown>;
-    if (typeof query !== 'string' || extensions != null) return false;
-    if (operationName != null && typeof operationName !== 'string') return false;
-    if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return false;
-    const entry = this.remembered.get(textKey(query, operationName));
-    if (!entry) return false;
+    const found = this.remembered.find(body);
+    if (!found) return false;
+    const { operation, value: entry } = found;
     const contentType = this.contentType(req.headers.accept);
     if (!contentType) return false;
 
@@ -78,8 +74,8 @@ export class SubgraphFastPath<C extends BaseContext> {
       schema: this.options.schema,
       document: entry.document,
       contextValue: await context(),
-      variableValues: variables as Record<string, unknown> | undefined,
-      operationName: (operationName as string | undefined) ?? undefined,
+      variableValues: operation.variables,
+      operationName: operation.operationName,
     });
     // No data: a request error (variables graphql-js refused) before any resolver ran. Apollo words it.
     if (result.data === undefined) return false;
@@ -90,8 +86,4 @@ export class SubgraphFastPath<C extends BaseContext> {
     this.options.onResponse(entry.operationName, !!result.errors?.length, started);
     return true;
   }
-}
-
-function textKey(query: string, operationName: unknown): string {
-  return `${typeof operationName === 'string' ? operationName : ''}\u0000${query}`;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext } from '@apollo/server';
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { GraphQLFormattedError, GraphQLObjectType, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { RememberedOperations } from '../../shared/remembered-operations.js';
 import { RESPONSE_TYPES, createResponseTypeChooser } from '../../shared/response-type.js';
 import type { CrmRoutingDataSource } from '../crm-routing/crm-routing-data-source.js';
 import type { GatewayContext } from '../gateway-context.js';
@@ -59,7 +60,7 @@ export class CrmFastPath {
   /** Eligibility per distinct operation seen inside Apollo (query hash and operation name). */
   private readonly firstSights = new Map<string, FirstSight>();
   /** Eligible operations by their text, for the entry before Apollo. */
-  private readonly remembered = new Map<string, Remembered>();
+  private readonly remembered: RememberedOperations<Remembered>;
   private readonly contentType = createResponseTypeChooser([JSON_TYPE, GRAPHQL_RESPONSE_TYPE]);
 
   /** Null when the supergraph has no Query type (nothing can take the fast path). */
@@ -76,6 +77,7 @@ export class CrmFastPath {
     this.root = root;
     this.crmFields = options.supergraph.resolvableFields.get('crm') ?? new Set<string>();
     this.maxEntries = options.maxEntries ?? 2_000;
+    this.remembered = new RememberedOperations(this.maxEntries);
   }
 
   /** The entry inside Apollo: answers an eligible query from the CRM instead of executing a plan. */
@@ -123,21 +125,18 @@ export class CrmFastPath {
     res: ServerResponse,
     context: GatewayContext,
   ): Promise<boolean> {
-    if (typeof body !== 'object' || body === null) return false;
-    const { query, operationName, variables, extensions } = body as Record<string, unknown>;
-    if (typeof query !== 'string' || extensions != null) return false;
-    if (operationName != null && typeof operationName !== 'string') return false;
-    if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return false;
-    const entry = this.remembered.get(textKey(query, operationName));
-    if (!entry) return false;
+    const found = this.remembered.find(body);
+    if (!found) return false;
+    const { operation, value: entry } = found;
+    const { operationName, variables } = operation;
     const contentType = this.contentType(req.headers.accept);
     if (!contentType) return false;
-    const coerced = coerceVariables(this.schema, entry.operation, variables as Record<string, unknown> | undefined);
+    const coerced = coerceVariables(this.schema, entry.operation, variables);
     if (!coerced) return false;
 
     const started = performance.now();
     const answer = await this.options.crm.forwardWhole(
-      { query: entry.sendQuery, variables: coerced, operationName: operationName ?? undefined },
+      { query: entry.sendQuery, variables: coerced, operationName },
       context,
     );
     if (!answer) return false;
@@ -155,13 +154,7 @@ export class CrmFastPath {
     this.options.metrics.crmFastPath.inc({ via: 'lane' });
     res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
     res.end(text);
-    this.options.recorder.record(
-      operationName ?? undefined,
-      'query',
-      (performance.now() - started) / 1000,
-      errors,
-      context,
-    );
+    this.options.recorder.record(operationName, 'query', (performance.now() - started) / 1000, errors, context);
     return true;
   }
 
@@ -176,7 +169,7 @@ export class CrmFastPath {
       eligible && context.source !== undefined ? operationText(document!, operation!, context.source) : undefined;
     sight = eligible ? { eligible, query } : { eligible };
     if (eligible && query && context.request.query) {
-      remember(this.remembered, this.maxEntries, textKey(context.request.query, context.request.operationName), {
+      this.remembered.remember(context.request.query, context.request.operationName, {
         sendQuery: query,
         operation: operation!,
       });
@@ -184,10 +177,6 @@ export class CrmFastPath {
     remember(this.firstSights, this.maxEntries, key, sight);
     return sight;
   }
-}
-
-function textKey(query: string, operationName: string | null | undefined): string {
-  return `${operationName ?? ''}\u0000${query}`;
 }
 
 /** A bounded memory: the oldest entry goes first when full. */

@@ -10,6 +10,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { apolloResponse } from '../../shared/graphql-response.js';
+import { RememberedOperations } from '../../shared/remembered-operations.js';
 import { RESPONSE_TYPES, createResponseTypeChooser } from '../../shared/response-type.js';
 import { coerceVariables } from '../crm-fast-path/answer.js';
 import type { GatewayContext } from '../gateway-context.js';
@@ -61,10 +62,9 @@ export interface PlanFastPathOptions {
 }
 
 export class PlanFastPath {
-  private readonly remembered = new Map<string, Remembered>();
+  private readonly remembered: RememberedOperations<Remembered>;
   private readonly supergraphSchema: GraphQLSchema;
   private readonly apiSchema: Schema;
-  private readonly maxEntries: number;
   private readonly contentType = createResponseTypeChooser([JSON_TYPE, GRAPHQL_RESPONSE_TYPE]);
 
   constructor(private readonly options: PlanFastPathOptions) {
@@ -72,7 +72,7 @@ export class PlanFastPath {
     const supergraph = Supergraph.build(options.supergraphSdl);
     this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
     this.apiSchema = supergraph.apiSchema();
-    this.maxEntries = options.maxEntries ?? 2_000;
+    this.remembered = new RememberedOperations(options.maxEntries ?? 2_000);
   }
 
   /** For ApolloGateway's `experimental_didResolveQueryPlan`: remembers an eligible plan by the client's text. */
@@ -84,8 +84,8 @@ export class PlanFastPath {
   }) => {
     const query = requestContext.request.query;
     if (!query) return;
-    const key = textKey(query, requestContext.request.operationName);
-    if (this.remembered.has(key)) return;
+    const operationName = requestContext.request.operationName;
+    if (this.remembered.has(query, operationName)) return;
     const root = leanPlanRoot(queryPlan);
     if (root === false || !isPlainQuery(operationContext.operation, operationContext.fragments)) return;
     let shape: Operation;
@@ -101,8 +101,7 @@ export class PlanFastPath {
     } catch {
       return; // Apollo answers it (with the same error) every time
     }
-    if (this.remembered.size >= this.maxEntries) this.remembered.delete(this.remembered.keys().next().value as string);
-    this.remembered.set(key, {
+    this.remembered.remember(query, operationName, {
       root,
       operation: operationContext.operation,
       apiSchema: operationContext.schema,
@@ -123,16 +122,12 @@ export class PlanFastPath {
     res: ServerResponse,
     context: GatewayContext,
   ): Promise<boolean> {
-    if (typeof body !== 'object' || body === null) return false;
-    const { query, operationName, variables, extensions } = body as Record<string, unknown>;
-    if (typeof query !== 'string' || extensions != null) return false;
-    if (operationName != null && typeof operationName !== 'string') return false;
-    if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return false;
-    const entry = this.remembered.get(textKey(query, operationName));
-    if (!entry) return false;
+    const found = this.remembered.find(body);
+    if (!found) return false;
+    const { operation, value: entry } = found;
     const contentType = this.contentType(req.headers.accept);
     if (!contentType) return false;
-    const given = (variables ?? {}) as Record<string, unknown>;
+    const given = operation.variables ?? {};
     if (!coerceVariables(entry.apiSchema, entry.operation, given)) return false;
 
     const started = performance.now();
@@ -147,7 +142,7 @@ export class PlanFastPath {
     res.writeHead(answer.status, { 'content-type': contentType, 'content-length': Buffer.byteLength(answer.text) });
     res.end(answer.text);
     this.options.recorder.record(
-      operationName ?? undefined,
+      operation.operationName,
       'query',
       (performance.now() - started) / 1000,
       answer.errors,
@@ -187,8 +182,4 @@ export class PlanFastPath {
     }
     return apolloResponse(result, this.options.formatError, this.options.includeStacktrace);
   }
-}
-
-function textKey(query: string, operationName: unknown): string {
-  return `${typeof operationName === 'string' ? operationName : ''}\u0000${query}`;
 }

@@ -128,6 +128,8 @@ export async function startStackGateway(urls: {
   supergraphPath: string;
   crmUrl: string;
   consentUrl: string;
+  /** GATEWAY_RATE_LIMITS for this gateway; unset: the defaults (an agent may send 200 req/s). */
+  rateLimits?: string;
 }): Promise<RunningGateway> {
   const config = loadGatewayConfig({
     // 'test': production refuses the development secrets this stack uses.
@@ -139,6 +141,7 @@ export async function startStackGateway(urls: {
     CONSENT_SUBGRAPH_URL: urls.consentUrl,
     JWT_SECRET: DEV_JWT_SECRET,
     DIALPLANE_INTERNAL_SECRET: DEV_INTERNAL_SECRET,
+    ...(urls.rateLimits ? { GATEWAY_RATE_LIMITS: urls.rateLimits } : {}),
   } as NodeJS.ProcessEnv);
   return startGateway({ ...config, development: false }, { log: silentLogger, collectDefaultMetrics: false });
 }
