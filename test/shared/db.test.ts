@@ -64,21 +64,6 @@ describe('database on embedded PGlite', () => {
         const { rows } = await db().query<{ wal_init_zero: string }>('SHOW wal_init_zero');
         expect(rows[0]!.wal_init_zero).toBe('off');
       });
-
-      it('starts a new WAL segment inside a short statement', async () => {
-        await db().exec('CREATE TABLE IF NOT EXISTS wal_probe (n int)');
-        const ms: number[] = [];
-        for (let i = 0; i < 5; i++) {
-          await db().query('SELECT pg_switch_wal()');
-          const started = performance.now();
-          await db().query('INSERT INTO wal_probe VALUES ($1)', [i]);
-          ms.push(performance.now() - started);
-        }
-        // The median, so one scheduling hiccup of a shared machine does not fail it: zero-filled,
-        // it was 55–90 ms; not, 1–9 ms.
-        const median = ms.sort((a, b) => a - b)[2]!;
-        expect(median).toBeLessThan(25);
-      });
     },
   );
 });
