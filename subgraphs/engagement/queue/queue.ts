@@ -60,6 +60,15 @@ export interface NewJob {
 export function withNewJob<T>(name: string, data: WriteBackJobData, write: (job: NewJob) => Promise<T>): Promise<T> {
   const job = (payload: WriteBackJobData): NewJob => ({ id: randomUUID(), name, data: JSON.stringify(payload) });
   if (!tracingActive()) return write(job(data));
+  return inProducerSpan(name, async (span) => {
+    const made = job({ ...data, trace: captureTraceCarrier() });
+    span?.setAttribute('messaging.message.id', made.id);
+    return write(made);
+  });
+}
+
+/** The PRODUCER span of an enqueue on queue `name` (the caller puts its context in the payload). */
+function inProducerSpan<T>(name: string, run: Parameters<typeof withSpan<T>>[2]): Promise<T> {
   return withSpan(
     `${name} send`,
     {
@@ -70,11 +79,7 @@ export function withNewJob<T>(name: string, data: WriteBackJobData, write: (job:
         'messaging.destination.name': name,
       },
     },
-    async (span) => {
-      const made = job({ ...data, trace: captureTraceCarrier() });
-      span?.setAttribute('messaging.message.id', made.id);
-      return write(made);
-    },
+    run,
   );
 }
 
@@ -182,22 +187,11 @@ export async function startWriteBackQueue(db: Database, options: QueueOptions): 
   const send = (tx: Queryable, name: string, data: object, extra: PgBoss.SendOptions = {}) =>
     !tracingActive()
       ? enqueue(tx, name, data, extra)
-      : withSpan(
-          `${name} send`,
-          {
-            kind: SpanKind.PRODUCER,
-            attributes: {
-              'messaging.system': 'pg-boss',
-              'messaging.operation.type': 'send',
-              'messaging.destination.name': name,
-            },
-          },
-          async (span) => {
-            const id = await enqueue(tx, name, { ...data, trace: captureTraceCarrier() }, extra);
-            span?.setAttribute('messaging.message.id', id);
-            return id;
-          },
-        );
+      : inProducerSpan(name, async (span) => {
+          const id = await enqueue(tx, name, { ...data, trace: captureTraceCarrier() }, extra);
+          span?.setAttribute('messaging.message.id', id);
+          return id;
+        });
   return {
     boss,
     sendWriteBack: (tx, crm, data) => send(tx, QUEUES.writeBack(crm), data),
