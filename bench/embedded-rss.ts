@@ -21,6 +21,7 @@ import { DEV_JWT_SECRET } from '../shared/config.js';
 import { signToken } from '../gateway/dev-tokens.js';
 import { closedLoopFn, destroyAgents, fmt, send, statLine, type RequestSpec } from './load.js';
 import { REPO } from './production-stack.js';
+import { salesforceContactIds } from './sim-contacts.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const TARGET_MB = 600;
@@ -142,21 +143,7 @@ async function contactIds(ports: Record<string, string>, n: number): Promise<str
     if (!after) break;
   }
   const sf = `http://127.0.0.1:${ports.SIM_SALESFORCE_PORT}`;
-  const auth = await fetch(`${sf}/services/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: 'dialplane-dev',
-      client_secret: 'dev-salesforce-secret',
-    }),
-  });
-  const { access_token } = (await auth.json()) as { access_token: string };
-  const res = await fetch(
-    `${sf}/services/data/v62.0/query?q=${encodeURIComponent(`SELECT Id FROM Contact LIMIT ${n}`)}`,
-    { headers: { authorization: `Bearer ${access_token}` } },
-  );
-  ids.push(...((await res.json()) as { records: { Id: string }[] }).records.map((r) => `salesforce:${r.Id}`));
+  ids.push(...(await salesforceContactIds(sf, n)).map((id) => `salesforce:${id}`));
   return ids;
 }
 

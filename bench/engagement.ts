@@ -47,6 +47,7 @@ import {
 } from './child-process.js';
 import { REPO } from './production-stack.js';
 import { destroyAgents, fmt, openLoop, send, statLine, type LatencyStats, type RequestSpec } from './load.js';
+import { salesforceContactIds } from './sim-contacts.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const JWT = { secret: DEV_JWT_SECRET, issuer: 'dialplane', audience: 'dialplane-api' };
@@ -104,24 +105,6 @@ function engagementConfig(
 }
 
 const simUrls = (sf: SalesforceSim, hs: HubspotSim) => ({ sfUrl: sf.url, hsUrl: hs.url });
-
-async function salesforceContactIds(sfUrl: string, n: number): Promise<string[]> {
-  const auth = await fetch(`${sfUrl}/services/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: 'dialplane-dev',
-      client_secret: 'dev-salesforce-secret',
-    }),
-  });
-  const { access_token } = (await auth.json()) as { access_token: string };
-  const res = await fetch(
-    `${sfUrl}/services/data/v62.0/query?q=${encodeURIComponent(`SELECT Id FROM Contact LIMIT ${n}`)}`,
-    { headers: { authorization: `Bearer ${access_token}` } },
-  );
-  return ((await res.json()) as { records: { Id: string }[] }).records.map((r) => r.Id);
-}
 
 function outcomeBody(i: number, sfIds: string[], run: string): string {
   const contactId =
