@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEventBus, type EventBus } from '../../shared/events.js';
 import { silentLogger } from '../../shared/logger.js';
 import { createMetrics } from '../../shared/metrics.js';
@@ -83,22 +83,29 @@ describe('batched audit writer under sustained decisions', () => {
         return new Promise((resolve) => done.push(() => resolve({ rows: [], rowCount: 0 })));
       }) as Database['query'],
     };
-    const writer = createAuditWriter(db, silentLogger, { intervalMs: 40 });
-    writer.write(row(0));
-    await eventually(() => inserts.length === 1, 2_000, 2);
-    // Decisions go on while that INSERT is in flight.
-    for (let i = 1; i <= 5; i++) writer.write(row(i));
-    const flushedAt = performance.now();
-    done.shift()!();
-    await new Promise((r) => setTimeout(r, 5));
-    expect(inserts).toEqual([1]);
-    // ...and go in one INSERT after their own interval.
-    await eventually(() => inserts.length === 2, 2_000, 2);
-    expect(performance.now() - flushedAt).toBeGreaterThanOrEqual(20);
-    expect(inserts).toEqual([1, 5]);
-    done.shift()!();
-    await writer.flush();
-    expect(writer.pending).toBe(0);
+    // The writer's interval timer, driven by the test: "after its own interval" is then exact.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const writer = createAuditWriter(db, silentLogger, { intervalMs: 40 });
+      writer.write(row(0));
+      await vi.advanceTimersByTimeAsync(40);
+      expect(inserts).toEqual([1]);
+      // Decisions go on while that INSERT is in flight.
+      for (let i = 1; i <= 5; i++) writer.write(row(i));
+      done.shift()!();
+      // The flush ends (its row committed) without an INSERT for the rows that came meanwhile...
+      await vi.advanceTimersByTimeAsync(39);
+      expect(writer.pending).toBe(5);
+      expect(inserts).toEqual([1]);
+      // ...which go in one INSERT when their own interval is over.
+      await vi.advanceTimersByTimeAsync(1);
+      expect(inserts).toEqual([1, 5]);
+      done.shift()!();
+      await writer.flush();
+      expect(writer.pending).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('starts no INSERT per new row while a full batch is in flight', async () => {
@@ -117,7 +124,8 @@ describe('batched audit writer under sustained decisions', () => {
     writer.write(row(3));
     writer.write(row(4));
     done.shift()!();
-    await new Promise((r) => setTimeout(r, 5));
+    // The first batch committed (its rows left `pending`), and no INSERT started for the two that came meanwhile.
+    await eventually(() => writer.pending === 2, 2_000, 2);
     expect(inserts).toEqual([3]);
     writer.write(row(5));
     await eventually(() => inserts.length === 2, 2_000, 2);

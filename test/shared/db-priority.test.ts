@@ -86,8 +86,18 @@ describe('prioritized embedded database', () => {
     };
     const { foreground, background } = prioritized(fake, { maxWaitMs: 10_000 });
     const request = foreground.query('request');
-    const maintenance = pgBossDb(background, background).executeSql('SELECT count(*) FROM engagement_queue.job', []);
-    await new Promise((r) => setTimeout(r, 10));
+    // pg-boss's handle over the ordering one, noting when a statement is handed to it.
+    const handedOver = vi.fn();
+    const ordered: Database = {
+      ...background,
+      query: ((sql: string, params?: unknown[]) => {
+        handedOver(sql);
+        return background.query(sql, params);
+      }) as Database['query'],
+    };
+    const maintenance = pgBossDb(ordered, ordered).executeSql('SELECT count(*) FROM engagement_queue.job', []);
+    await vi.waitFor(() => expect(handedOver).toHaveBeenCalled(), { timeout: 2_000, interval: 5 });
+    // Handed to the ordering, it waits there while the request is inside.
     expect(calls).toEqual(['request']);
     ends.shift()!();
     await vi.waitFor(() => expect(calls).toHaveLength(2), { timeout: 2_000, interval: 5 });
